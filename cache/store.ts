@@ -1,0 +1,178 @@
+/**
+ * The LMDB cache, Bazel-style: an action table (key → value hash + metadata) separate from a
+ * content store (value hash → bytes). Identical results are stored once; a blob whose bytes no
+ * longer hash to its name is treated as missing; a result's blob and action are written in one
+ * transaction, so a killed run leaves no half-written result. Errors are never stored.
+ *
+ * Several processes and worker threads may open the same directory: LMDB serialises writers.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { decodeValue, valueHashOf } from './codec.ts';
+import type { Json, Value } from '../engine/types.ts';
+
+export interface ActionRecord {
+  /** Value hash (= blob name). */
+  v: string;
+  /** Per-field hashes. */
+  f: Record<string, string>;
+  op: string;
+  node: string;
+  /** Seconds the computation took. */
+  s: number;
+  /** Created (ms since epoch). */
+  t: number;
+  /** Blob size in bytes. */
+  n: number;
+}
+
+export interface RunRecord {
+  id: string;
+  time: number;
+  graphName: string;
+  graphHash: string;
+  outDir: string;
+  /** Per node: op, params, key (dataset level), input hashes, value hash: what plan compares against. */
+  nodes: Record<string, { op: string; version: number; params: Record<string, Json>; key: string; inputs: Record<string, string>; valueHash: string }>;
+  /** Every action key and blob the run reached (GC roots). */
+  actionKeys: string[];
+}
+
+export interface Lease {
+  pid: number;
+  host: string;
+  t: number;
+}
+
+export const DEFAULT_CACHE_DIR = '.snem-cache';
+
+export function resolveCacheDir(flag?: string): string {
+  return path.resolve(flag ?? process.env.SNEM_CACHE ?? DEFAULT_CACHE_DIR);
+}
+
+export class CacheStore {
+  readonly env: RootDatabase;
+  readonly actions: Database<ActionRecord, string>;
+  readonly blobs: Database<Buffer, string>;
+  readonly runs: Database<RunRecord, string>;
+  readonly files: Database<{ hash: string; size: number; mtimeMs: number; ino: number }, string>;
+  readonly leases: Database<Lease, string>;
+
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.env = open({ path: path.join(dir, 'cache.lmdb'), compression: false, maxDbs: 12, mapSize: 2 ** 34, pageSize: 16384 });
+    this.actions = this.env.openDB<ActionRecord, string>({ name: 'actions', encoding: 'msgpack' });
+    this.blobs = this.env.openDB<Buffer, string>({ name: 'blobs', encoding: 'binary' });
+    this.runs = this.env.openDB<RunRecord, string>({ name: 'runs', encoding: 'msgpack' });
+    this.files = this.env.openDB({ name: 'files', encoding: 'msgpack' });
+    this.leases = this.env.openDB<Lease, string>({ name: 'leases', encoding: 'msgpack' });
+  }
+
+  getAction(key: string): ActionRecord | undefined {
+    return this.actions.get(key);
+  }
+
+  hasBlob(hash: string): boolean {
+    return this.blobs.doesExist(hash);
+  }
+
+  /** The stored bytes for a value hash, or null if missing or corrupt (bytes do not hash to it). */
+  getBlobBytes(hash: string): Uint8Array | null {
+    const b = this.blobs.getBinary(hash);
+    if (!b) return null;
+    if (valueHashOf(b) !== hash) return null;
+    return b;
+  }
+
+  getValue(hash: string): Value | null {
+    const b = this.getBlobBytes(hash);
+    return b ? decodeValue(b) : null;
+  }
+
+  /** A hit: the action exists and its blob is present (contents are checked when read). */
+  lookup(key: string): ActionRecord | undefined {
+    const a = this.actions.get(key);
+    if (a && this.blobs.doesExist(a.v)) return a;
+    return undefined;
+  }
+
+  /** Blob + action in one transaction. */
+  putResult(key: string, bytes: Uint8Array, rec: Omit<ActionRecord, 'n'>): void {
+    this.env.transactionSync(() => {
+      const existing = this.blobs.getBinary(rec.v);
+      if (!existing || existing.length !== bytes.length) this.blobs.putSync(rec.v, bytes as Buffer);
+      this.actions.putSync(key, { ...rec, n: bytes.length });
+    });
+  }
+
+  removeBlob(hash: string): void {
+    this.blobs.removeSync(hash);
+  }
+
+  putRun(rec: RunRecord): void {
+    this.runs.putSync(rec.id, rec);
+  }
+
+  /** Runs, newest first. */
+  listRuns(): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const { value } of this.runs.getRange()) out.push(value);
+    return out.sort((a, b) => b.time - a.time);
+  }
+
+  /**
+   * Claim the right to compute `key`. Returns true if we hold it; false if another live process
+   * does (the caller waits for its result instead of computing the same thing twice).
+   */
+  tryLease(key: string, staleMs = 10 * 60_000): boolean {
+    const me: Lease = { pid: process.pid, host: hostName, t: Date.now() };
+    return this.env.transactionSync(() => {
+      const cur = this.leases.get(key);
+      if (cur && cur.pid !== process.pid && Date.now() - cur.t < staleMs && processAlive(cur)) return false;
+      this.leases.putSync(key, me);
+      return true;
+    });
+  }
+
+  releaseLease(key: string): void {
+    this.env.transactionSync(() => {
+      const cur = this.leases.get(key);
+      if (cur && cur.pid === process.pid) this.leases.removeSync(key);
+    });
+  }
+
+  stats(): { actions: number; blobs: number; runs: number; blobBytes: number; fileBytes: number } {
+    let blobBytes = 0;
+    let blobs = 0;
+    for (const { value } of this.blobs.getRange()) {
+      blobBytes += value.length;
+      blobs++;
+    }
+    const file = path.join(this.dir, 'cache.lmdb');
+    const fileBytes = fs.existsSync(file) ? fs.statSync(file).size : 0;
+    return { actions: this.actions.getCount(), blobs, runs: this.runs.getCount(), blobBytes, fileBytes };
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}
+
+const hostName = (() => {
+  try {
+    return fs.readFileSync('/etc/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
+  }
+})();
+
+function processAlive(l: Lease): boolean {
+  if (l.host !== hostName) return true;
+  try {
+    process.kill(l.pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The `snem` command line. Each command is one module in cli/commands/; errors the user can fix
+ * exit 1 with one message, anything else exits 2.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.ts';
+import { exitWithError } from './handler.ts';
+
+let cli = yargs(hideBin(process.argv))
+  .scriptName('snem')
+  .usage('snem <command> [options]\n\n4D-STEM → ePDF maps with a content-hashed, cached analysis graph.')
+  .strict()
+  .demandCommand(1, 'Name a command (see the list above).')
+  .recommendCommands()
+  .help()
+  .alias('h', 'help')
+  .version(false)
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .fail((msg, err) => {
+    if (err) exitWithError(err);
+    process.stderr.write(`snem: ${msg}\nRun 'snem --help' for usage.\n`);
+    process.exit(1);
+  });
+for (const c of commands) cli = cli.command(c);
+await cli.parseAsync();

@@ -1,0 +1,48 @@
+/**
+ * Conventions for curve-valued results, so any op that takes a curve (I(Q), F(Q), G(r), a profile)
+ * can take any of them:
+ * - the curve's samples are a field of shape [positions, n] (frame scope) or [n] / [k, n];
+ * - its x axis is an entry of `axes` (`q` in Å⁻¹, Q = 2π/d; `r` in Å), and `meta.axisOf[field]`
+ *   names which axis belongs to which field (e.g. {I: 'q', F: 'q', G: 'r'});
+ * - `meta.units[field]` gives the unit of the values.
+ */
+import { UserError } from './errors.ts';
+import type { NDArray, Value } from './types.ts';
+
+export interface Curve {
+  field: string;
+  y: NDArray;
+  x: NDArray;
+  xName: string;
+}
+
+/**
+ * The curve a consumer should use: the named field, else the only field, else the first of
+ * `preferred` that exists. Errors name the node and what is available.
+ */
+export function curveOf(v: Value, node: string, opts: { field?: string | null; preferred?: string[] } = {}): Curve {
+  const names = Object.keys(v.fields);
+  let field = opts.field ?? undefined;
+  if (!field) {
+    if (names.length === 1) field = names[0];
+    else field = (opts.preferred ?? ['G', 'F', 'S', 'I']).find((p) => names.includes(p));
+  }
+  if (!field || !(field in v.fields)) {
+    throw new UserError(`node '${node}': expected a curve input; found fields ${names.join(', ') || '(none)'}${opts.field ? ` but not '${opts.field}'` : ''}`);
+  }
+  const axisOf = (v.meta?.axisOf ?? {}) as Record<string, string>;
+  const axes = v.axes ?? {};
+  const xName = axisOf[field] ?? Object.keys(axes)[0];
+  const x = xName ? axes[xName] : undefined;
+  if (!x) throw new UserError(`node '${node}': input field '${field}' has no x axis (expected axes.q or axes.r)`);
+  return { field, y: v.fields[field], x, xName };
+}
+
+/** Index range [i0, i1) of a sorted axis covering [lo, hi]. */
+export function axisRange(x: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  let i0 = 0;
+  while (i0 < x.length && x[i0] < lo) i0++;
+  let i1 = i0;
+  while (i1 < x.length && x[i1] <= hi) i1++;
+  return [i0, i1];
+}

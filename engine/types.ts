@@ -1,0 +1,179 @@
+/**
+ * The vocabulary every op and the engine share: typed n-d arrays, node values, op declarations.
+ *
+ * A node's result is a `Value`: named `fields` (typed arrays with a shape), optional `axes`
+ * (position-independent arrays such as the Q axis of I(Q)) and small JSON `meta` (units, labels).
+ * For a `frame`-scope op the engine hands `process` one chunk of scan positions at a time and every
+ * field's leading dimension is the chunk's position count; for a `dataset`-scope op `run` sees the
+ * whole scan at once.
+ */
+
+export type DType = 'uint8' | 'uint16' | 'uint32' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+export type TypedArray =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
+export interface NDArray<T extends TypedArray = TypedArray> {
+  dtype: DType;
+  shape: number[];
+  data: T;
+}
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface Value {
+  /** Results. Frame scope: leading dimension = positions in the chunk. */
+  fields: Record<string, NDArray>;
+  /** Position-independent arrays (Q axis, r axis, detector masks shared by all positions). */
+  axes?: Record<string, NDArray>;
+  /** Small JSON: units per field, labels, fit status names, calibration scalars. */
+  meta?: Record<string, Json>;
+}
+
+export type Scope = 'frame' | 'dataset';
+
+/** Declared type of a param. `auto: true` also accepts the string "auto". */
+export type ParamType = 'number' | 'integer' | 'string' | 'boolean' | 'enum' | 'number[]' | 'string[]' | 'json';
+
+export interface ParamSpec {
+  type: ParamType;
+  /** Filled in when the graph omits the param. `undefined` = required unless `optional`. */
+  default?: Json;
+  optional?: boolean;
+  /** Accept the literal string "auto" besides the declared type. */
+  auto?: boolean;
+  /** Physical unit, spelled out (e.g. "Å⁻¹ (Q = 2π/d)", "px", "Å", "keV"). */
+  unit?: string;
+  description: string;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Strict lower bound (value must be > exclusiveMin). */
+  exclusiveMin?: number;
+  /** For number[]: required length, or [min, max] lengths. */
+  length?: number | [number, number];
+}
+
+export interface InputSpec {
+  /** What the upstream node must be: a per-position result, a dataset-level one, or either. */
+  scope: Scope | 'any';
+  optional?: boolean;
+  description: string;
+}
+
+export interface FieldSpec {
+  unit?: string;
+  description: string;
+}
+
+/** A chunk of consecutive scan positions, ix fastest: positions start … start+count−1. */
+export interface ChunkInfo {
+  index: number;
+  start: number;
+  count: number;
+}
+
+export interface ScanShape {
+  ny: number;
+  nx: number;
+}
+
+/** Anything an op may want to know about the data source (may be absent for simulated sources). */
+export interface DatasetHandle {
+  path: string;
+  format: string;
+  kind: 'frames' | 'profiles';
+  scan: ScanShape;
+  /** Detector shape [h, w] for frames; [n] for profiles. */
+  frameShape: number[];
+  dtype: DType;
+  /** Calibration the file carries: scanStepNm, beamEnergyKeV, cameraLengthMm, qPerPixel, gPerPixel, note, … */
+  meta: Record<string, Json>;
+  /** Frames (or profiles) of positions start … start+count−1, shape [count, ...frameShape]. */
+  read(start: number, count: number): NDArray;
+  close(): void;
+}
+
+export interface OpContextBase<P> {
+  node: string;
+  params: P;
+  scan: ScanShape;
+  dataset: DatasetHandle | null;
+  log: (msg: string) => void;
+}
+
+export interface ChunkContext<P, S> extends OpContextBase<P> {
+  chunk: ChunkInfo;
+  /** Per port: this chunk's value for frame-scope upstreams, the whole value for dataset-scope ones. */
+  inputs: Record<string, Value>;
+  /** What `prepare` returned (built once per worker per distinct dataset-level inputs). */
+  state: S;
+}
+
+export interface PrepareContext<P> extends OpContextBase<P> {
+  /** Dataset-scope inputs only (frame-scope inputs change per chunk). */
+  inputs: Record<string, Value>;
+}
+
+/** How a dataset-scope op sees a frame-scope upstream: streamed chunk by chunk. */
+export interface ChunkedInput {
+  scope: 'frame';
+  chunks: ChunkInfo[];
+  chunk(index: number): Promise<Value>;
+  /** Concatenate one per-position field over every chunk: shape [ny*nx, ...]. */
+  gather(field: string): Promise<NDArray>;
+  /** Axes and meta (from the first chunk). */
+  first(): Promise<Value>;
+}
+
+export interface WholeInput {
+  scope: 'dataset';
+  value: Value;
+}
+
+export type DatasetInput = ChunkedInput | WholeInput;
+
+export interface DatasetContext<P> extends OpContextBase<P> {
+  inputs: Record<string, DatasetInput>;
+  /** Workers the op may use for its own parallel work (both cores by default). */
+  workers: number;
+}
+
+export interface OpDef<P = any, S = any> {
+  /** Dotted family.name, e.g. "mask.auto". */
+  name: string;
+  /** Bump when the op's meaning or output changes: invalidates every cached result of it. */
+  version: number;
+  scope: Scope;
+  title: string;
+  description: string;
+  inputs: Record<string, InputSpec>;
+  params: Record<string, ParamSpec>;
+  /** Fields the op produces (documentation, catalogue, writers). */
+  outputs: Record<string, FieldSpec>;
+  /**
+   * false for sources whose chunks are cheap to re-read from the dataset: nothing is stored, and
+   * the chunk's value hash is derived from the dataset hash and the chunk range.
+   */
+  cached?: boolean;
+  /** For sources without a dataset file (e.g. the simulator): the scan shape from params. */
+  scanShape?(params: P, dataset: DatasetHandle | null): ScanShape;
+  /** Extra semantic checks beyond declared types; throw ParamError naming the param. */
+  check?(params: P, ctx: { node: string; dataset: DatasetHandle | null }): void;
+  /** Frame scope: build per-geometry tables once; reused for every chunk with the same dataset inputs. */
+  prepare?(ctx: PrepareContext<P>): S | Promise<S>;
+  /** Frame scope: one chunk of positions → one chunk value. Pure. */
+  process?(ctx: ChunkContext<P, S>): Value | Promise<Value>;
+  /** Dataset scope: all positions at once. Pure. */
+  run?(ctx: DatasetContext<P>): Value | Promise<Value>;
+}
+
+export function defineOp<P = any, S = any>(def: OpDef<P, S>): OpDef<P, S> {
+  return def;
+}

@@ -1,0 +1,5 @@
+/** The source.* ops. Add an op: write its file, then list it here. */
+import type { OpDef } from '../../engine/types.ts';
+import { sourceFrames } from './frames.ts';
+
+export const ops: OpDef[] = [sourceFrames];
