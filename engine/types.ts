@@ -146,7 +146,7 @@ export interface DatasetContext<P> extends OpContextBase<P> {
 }
 
 export interface OpDef<P = any, S = any> {
-  /** Dotted family.name, e.g. "mask.auto". */
+  /** Dotted family.name, e.g. "mask.auto". An `inputs` key "*" accepts any port names (variadic ops such as qoi.expr). */
   name: string;
   /** Bump when the op's meaning or output changes: invalidates every cached result of it. */
   version: number;
