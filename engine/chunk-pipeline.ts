@@ -1,0 +1,289 @@
+/**
+ * One chunk of scan positions through a run of consecutive frame-scope nodes, in one thread,
+ * without a cache round trip between them: each node's key is computed from its inputs' value
+ * hashes; a hit is taken from the action table without loading the value; a miss loads (or
+ * computes) exactly the inputs it needs, runs the op, and stores blob + action in one transaction.
+ *
+ * The same class serves worker threads (one chunk job after another) and the main thread (dataset
+ * ops reading per-position inputs, small runs).
+ */
+import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
+import type { CacheStore } from '../cache/store.ts';
+import { UserError } from './errors.ts';
+import { hashValue } from './hash.ts';
+import { chunkKey, sourceChunkHash } from './keys.ts';
+import type { InputRef, ResolvedGraph, ResolvedNode } from './graph.ts';
+import type { ChunkInfo, DatasetHandle, ScanShape, Value } from './types.ts';
+
+export interface Hashes {
+  hash: string;
+  fields: Record<string, string>;
+  key?: string;
+}
+
+export interface ChunkJob {
+  chunk: ChunkInfo;
+  /** Frame nodes to produce, in topological order. */
+  nodes: string[];
+  /** Frame nodes finished in earlier passes: their hashes for this chunk. */
+  known: Record<string, Hashes>;
+  /** Finished dataset-scope nodes. */
+  datasetValues: Record<string, Hashes>;
+}
+
+export type ChunkStatus = 'computed' | 'cached' | 'waited';
+
+export interface ChunkNodeResult extends Hashes {
+  key: string;
+  status: ChunkStatus;
+  seconds: number;
+}
+
+export interface PipelineEnv {
+  graph: ResolvedGraph;
+  store: CacheStore;
+  dataset: DatasetHandle | null;
+  datasetHash: string | null;
+  scan: ScanShape;
+  log: (msg: string) => void;
+  /** Called each time an op actually runs (tests count invocations). */
+  onCompute?: (node: string, chunk: ChunkInfo) => void;
+}
+
+/** Select one field of a value, keeping the producer's axes and meta. */
+export function selectField(v: Value, ref: InputRef): Value {
+  if (!ref.field) return v;
+  const f = v.fields[ref.field];
+  if (!f) throw new UserError(`input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(v.fields).join(', ')})`);
+  return { fields: { [ref.field]: f }, axes: v.axes, meta: v.meta };
+}
+
+export function selectHash(h: Hashes, ref: InputRef): string {
+  if (!ref.field) return h.hash;
+  const fh = h.fields[ref.field];
+  if (!fh) throw new UserError(`input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(h.fields).join(', ')})`);
+  return fh;
+}
+
+export class ChunkPipeline {
+  /** prepare() results per node and dataset-input identity. */
+  private prepared = new Map<string, unknown>();
+  /** Decoded dataset-node values by value hash. */
+  private datasetCache = new Map<string, Value>();
+  private leaseWaitMs = 200;
+
+  constructor(readonly env: PipelineEnv) {}
+
+  async runJob(job: ChunkJob): Promise<Record<string, ChunkNodeResult>> {
+    const run = new ChunkRun(this, job);
+    const out: Record<string, ChunkNodeResult> = {};
+    for (const id of job.nodes) {
+      const h = await run.hashOf(id);
+      out[id] = run.result(id, h);
+    }
+    return out;
+  }
+
+  /**
+   * Lookups only: the job's results if every node of it is already cached for this chunk, else
+   * null (nothing is computed). Lets a fully cached pass finish without starting workers.
+   */
+  async probeJob(job: ChunkJob): Promise<Record<string, ChunkNodeResult> | null> {
+    const run = new ChunkRun(this, job, true);
+    const out: Record<string, ChunkNodeResult> = {};
+    try {
+      for (const id of job.nodes) out[id] = run.result(id, await run.hashOf(id));
+    } catch (e) {
+      if (e === MISS) return null;
+      throw e;
+    }
+    return out;
+  }
+
+  /** The value of a frame node for one chunk (from the cache, recomputed if missing or corrupt). */
+  async chunkValue(node: string, job: Omit<ChunkJob, 'nodes'>): Promise<Value> {
+    return new ChunkRun(this, { ...job, nodes: [] }).valueOf(node);
+  }
+
+  datasetValue(id: string, h: Hashes): Value {
+    let v = this.datasetCache.get(h.hash);
+    if (!v) {
+      const got = this.env.store.getValue(h.hash);
+      if (!got) throw new Error(`dataset-level result of node '${id}' (${h.hash}) is missing from the cache`);
+      v = got;
+      this.datasetCache.set(h.hash, v);
+    }
+    return v;
+  }
+
+  async preparedState(node: ResolvedNode, dsInputs: Record<string, Value>, identity: string): Promise<unknown> {
+    if (!node.op.prepare) return undefined;
+    const k = `${node.id}:${identity}`;
+    if (!this.prepared.has(k)) {
+      const { env } = this;
+      const state = await node.op.prepare({ node: node.id, params: node.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: dsInputs });
+      this.prepared.set(k, state);
+    }
+    return this.prepared.get(k);
+  }
+
+  /** Wait for another process holding the lease on `key` to store its result. */
+  async waitFor(key: string): Promise<boolean> {
+    const { store } = this.env;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, this.leaseWaitMs));
+      if (store.lookup(key)) return true;
+      if (store.tryLease(key)) return false;
+    }
+  }
+}
+
+const MISS = Symbol('cache miss');
+
+class ChunkRun {
+  private hashes = new Map<string, Hashes>();
+  private values = new Map<string, Value>();
+  private statuses = new Map<string, { status: ChunkStatus; seconds: number }>();
+
+  constructor(
+    private readonly p: ChunkPipeline,
+    private readonly job: ChunkJob,
+    private readonly lookupOnly = false,
+  ) {}
+
+  private node(id: string): ResolvedNode {
+    const n = this.p.env.graph.nodes.get(id);
+    if (!n) throw new Error(`unknown node ${id}`);
+    return n;
+  }
+
+  result(id: string, h: Hashes): ChunkNodeResult {
+    const s = this.statuses.get(id) ?? { status: 'cached' as const, seconds: 0 };
+    return { ...h, key: h.key ?? '', ...s };
+  }
+
+  private async inputHash(ref: InputRef): Promise<string> {
+    const up = this.node(ref.node);
+    if (up.op.scope === 'dataset') {
+      const h = this.job.datasetValues[ref.node];
+      if (!h) throw new Error(`dataset node '${ref.node}' has not run yet`);
+      return selectHash(h, ref);
+    }
+    return selectHash(await this.hashOf(ref.node), ref);
+  }
+
+  private async inputValue(ref: InputRef): Promise<Value> {
+    const up = this.node(ref.node);
+    const v = up.op.scope === 'dataset' ? this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
+    return selectField(v, ref);
+  }
+
+  async hashOf(id: string): Promise<Hashes> {
+    const memo = this.hashes.get(id) ?? this.job.known[id];
+    if (memo) return memo;
+    const n = this.node(id);
+    const { env } = this.p;
+    if (n.op.cached === false) {
+      const hash = sourceChunkHash(n.op, n.params, env.datasetHash, this.job.chunk);
+      const h = { hash, fields: Object.fromEntries(Object.keys(n.op.outputs).map((f) => [f, hashValue([hash, f])])), key: hash };
+      this.hashes.set(id, h);
+      return h;
+    }
+    const inputs: Record<string, string> = {};
+    for (const [port, ref] of Object.entries(n.inputs)) inputs[port] = await this.inputHash(ref);
+    const key = chunkKey(n.op, n.params, inputs, this.job.chunk);
+    const hit = env.store.lookup(key);
+    if (hit) {
+      const h = { hash: hit.v, fields: hit.f, key };
+      this.hashes.set(id, h);
+      return h;
+    }
+    if (this.lookupOnly) throw MISS;
+    await this.compute(n, key);
+    return this.hashes.get(id)!;
+  }
+
+  async valueOf(id: string): Promise<Value> {
+    const memo = this.values.get(id);
+    if (memo) return memo;
+    const n = this.node(id);
+    if (n.op.cached === false) {
+      await this.hashOf(id);
+      return this.compute(n, this.hashes.get(id)!.key!);
+    }
+    const h = await this.hashOf(id);
+    const have = this.values.get(id);
+    if (have) return have;
+    const v = this.p.env.store.getValue(h.hash);
+    if (v) {
+      this.values.set(id, v);
+      return v;
+    }
+    // Missing or corrupt blob: recompute (its key is known, or recomputed from inputs).
+    let key = h.key;
+    if (!key) {
+      const inputs: Record<string, string> = {};
+      for (const [port, ref] of Object.entries(n.inputs)) inputs[port] = await this.inputHash(ref);
+      key = chunkKey(n.op, n.params, inputs, this.job.chunk);
+    }
+    return this.compute(n, key);
+  }
+
+  private async compute(n: ResolvedNode, key: string): Promise<Value> {
+    const { env } = this.p;
+    const cached = n.op.cached !== false;
+    if (cached && !env.store.tryLease(key)) {
+      // Another run is computing this very chunk: wait for its result rather than duplicate it.
+      if (await this.p.waitFor(key)) {
+        const hit = env.store.lookup(key)!;
+        const v = env.store.getValue(hit.v);
+        if (v) {
+          this.hashes.set(n.id, { hash: hit.v, fields: hit.f, key });
+          this.values.set(n.id, v);
+          this.statuses.set(n.id, { status: 'waited', seconds: 0 });
+          return v;
+        }
+      }
+    }
+    try {
+      const inputs: Record<string, Value> = {};
+      const dsInputs: Record<string, Value> = {};
+      const identity: string[] = [];
+      for (const [port, ref] of Object.entries(n.inputs)) {
+        inputs[port] = await this.inputValue(ref);
+        if (this.node(ref.node).op.scope === 'dataset') {
+          dsInputs[port] = inputs[port];
+          identity.push(`${port}=${selectHash(this.job.datasetValues[ref.node], ref)}`);
+        }
+      }
+      const state = await this.p.preparedState(n, dsInputs, identity.join(','));
+      const t0 = performance.now();
+      env.onCompute?.(n.id, this.job.chunk);
+      const value = await n.op.process!({
+        node: n.id,
+        params: n.params,
+        scan: env.scan,
+        dataset: env.dataset,
+        log: env.log,
+        chunk: this.job.chunk,
+        inputs,
+        state,
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      this.values.set(n.id, value);
+      if (!cached) {
+        this.statuses.set(n.id, { status: 'computed', seconds });
+        return value;
+      }
+      const bytes = encodeValue(value);
+      const hash = valueHashOf(bytes);
+      const fields = fieldHashesOf(value);
+      env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+      this.hashes.set(n.id, { hash, fields, key });
+      this.statuses.set(n.id, { status: 'computed', seconds });
+      return value;
+    } finally {
+      if (cached) env.store.releaseLease(key);
+    }
+  }
+}

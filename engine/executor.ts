@@ -1,0 +1,266 @@
+/**
+ * Executes a resolved graph: alternates *passes* over the chunks of scan positions (every
+ * frame-scope node whose dataset-level inputs are ready, fused per chunk) with dataset-scope
+ * nodes (run in the main thread, reading per-position inputs chunk by chunk).
+ *
+ * A pass first probes every chunk with lookups only; chunks that are fully cached never reach a
+ * worker, so a fully cached run starts no threads.
+ */
+import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
+import { ChunkPipeline, selectField, selectHash, type ChunkJob, type ChunkNodeResult, type Hashes, type PipelineEnv } from './chunk-pipeline.ts';
+import { merkleRoot } from './hash.ts';
+import { nodeKey } from './keys.ts';
+import { concatFirst } from './ndarray.ts';
+import { WorkerPool } from './pool.ts';
+import type { PipelineSetup } from './pipeline-env.ts';
+import type { Progress } from './progress.ts';
+import type { ResolvedNode } from './graph.ts';
+import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
+import type { NodeStatus } from './run-types.ts';
+
+export interface NodeState {
+  id: string;
+  key: string;
+  hashes: Hashes;
+  inputs: Record<string, string>;
+  status: NodeStatus;
+  seconds: number;
+  /** Frame scope: per-chunk results. */
+  chunks?: ChunkNodeResult[];
+  computedChunks: number;
+  cachedChunks: number;
+}
+
+export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
+  const out: ChunkInfo[] = [];
+  for (let start = 0, index = 0; start < positions; start += chunkSize, index++) {
+    out.push({ index, start, count: Math.min(chunkSize, positions - start) });
+  }
+  return out;
+}
+
+export interface ExecuteOptions {
+  env: PipelineEnv;
+  setup: PipelineSetup;
+  workers: number;
+  chunkSize: number;
+  progress: Progress;
+}
+
+export class Executor {
+  readonly states = new Map<string, NodeState>();
+  readonly chunks: ChunkInfo[];
+  readonly pipeline: ChunkPipeline;
+  private pool: WorkerPool | null = null;
+
+  constructor(private readonly o: ExecuteOptions) {
+    const { scan } = o.env;
+    this.chunks = makeChunks(scan.ny * scan.nx, o.chunkSize);
+    this.pipeline = new ChunkPipeline(o.env);
+  }
+
+  private get graph() {
+    return this.o.env.graph;
+  }
+
+  async run(): Promise<Map<string, NodeState>> {
+    const { graph } = this;
+    const pending = graph.order.filter((id) => graph.needed.has(id));
+    try {
+      while (pending.some((id) => !this.states.has(id))) {
+        const batch: string[] = [];
+        for (const id of pending) {
+          if (this.states.has(id)) continue;
+          const n = graph.nodes.get(id)!;
+          if (n.op.scope !== 'frame') continue;
+          if (Object.values(n.inputs).every((r) => this.states.has(r.node) || batch.includes(r.node))) batch.push(id);
+        }
+        if (batch.length) await this.framePass(batch);
+        let progressed = batch.length > 0;
+        for (const id of pending) {
+          if (this.states.has(id)) continue;
+          const n = graph.nodes.get(id)!;
+          if (n.op.scope !== 'dataset') continue;
+          if (Object.values(n.inputs).every((r) => this.states.has(r.node))) {
+            await this.datasetNode(n);
+            progressed = true;
+          }
+        }
+        if (!progressed) throw new Error('scheduler made no progress (unsatisfiable dependencies)');
+      }
+    } finally {
+      await this.pool?.close();
+      this.pool = null;
+    }
+    return this.states;
+  }
+
+  private datasetHashes(): Record<string, Hashes> {
+    const out: Record<string, Hashes> = {};
+    for (const [id, s] of this.states) if (!s.chunks) out[id] = s.hashes;
+    return out;
+  }
+
+  /** Hashes of every finished frame node for chunk i. */
+  knownFor(i: number): Record<string, Hashes> {
+    const out: Record<string, Hashes> = {};
+    for (const [id, s] of this.states) if (s.chunks) out[id] = s.chunks[i];
+    return out;
+  }
+
+  private async framePass(batch: string[]) {
+    const { progress } = this.o;
+    const datasetValues = this.datasetHashes();
+    const results: (Record<string, ChunkNodeResult> | null)[] = new Array(this.chunks.length).fill(null);
+    const jobs: ChunkJob[] = this.chunks.map((chunk, i) => ({ chunk, nodes: batch, known: this.knownFor(i), datasetValues }));
+    // Lookups first: what is fully cached never reaches a worker.
+    const misses: number[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      results[i] = await this.pipeline.probeJob(jobs[i]);
+      if (!results[i]) misses.push(i);
+    }
+    if (misses.length) {
+      progress.startPass(`computing ${batch.join(', ')}`, misses.length);
+      const useWorkers = this.o.workers > 1 && misses.length > 1;
+      if (useWorkers) {
+        this.pool ??= new WorkerPool(this.o.setup, Math.min(this.o.workers, misses.length), this.o.env.log);
+        await Promise.all(
+          misses.map(async (i) => {
+            results[i] = await this.pool!.run(jobs[i]);
+            progress.tick();
+          }),
+        );
+      } else {
+        for (const i of misses) {
+          results[i] = await this.pipeline.runJob(jobs[i]);
+          progress.tick();
+        }
+      }
+      progress.endPass();
+    }
+    for (const id of batch) {
+      const n = this.graph.nodes.get(id)!;
+      const chunks = results.map((r) => r![id]);
+      const fieldNames = Object.keys(chunks[0].fields);
+      const hashes: Hashes = {
+        hash: merkleRoot(chunks.map((c) => c.hash)),
+        fields: Object.fromEntries(fieldNames.map((f) => [f, merkleRoot(chunks.map((c) => c.fields[f]))])),
+      };
+      const inputs = this.inputHashes(n);
+      const computed = chunks.filter((c) => c.status === 'computed').length;
+      const state: NodeState = {
+        id,
+        key: nodeKey(n.op, n.params, inputs, { chunkKeys: merkleRoot(chunks.map((c) => c.key)) }),
+        hashes,
+        inputs,
+        status: computed > 0 ? 'computed' : this.upstreamComputed(n) ? 'cutoff' : 'cached',
+        seconds: chunks.reduce((s, c) => s + c.seconds, 0),
+        chunks,
+        computedChunks: computed,
+        cachedChunks: chunks.length - computed,
+      };
+      hashes.key = state.key;
+      this.states.set(id, state);
+      progress.node(id, n.op.name, state.status, state.seconds, `${computed}/${chunks.length} chunks computed`);
+    }
+  }
+
+  private upstreamComputed(n: ResolvedNode): boolean {
+    return Object.values(n.inputs).some((r) => {
+      const s = this.states.get(r.node);
+      return s && (s.status === 'computed' || s.status === 'cutoff');
+    });
+  }
+
+  private inputHashes(n: ResolvedNode): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [port, ref] of Object.entries(n.inputs)) out[port] = selectHash(this.states.get(ref.node)!.hashes, ref);
+    return out;
+  }
+
+  /** A frame node's per-position input, seen by a dataset op chunk by chunk. */
+  chunkedInput(node: string, field: string | undefined): ChunkedInput {
+    const chunk = async (i: number): Promise<Value> => {
+      const v = await this.pipeline.chunkValue(node, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() });
+      return field ? selectField(v, { node, field }) : v;
+    };
+    return {
+      scope: 'frame',
+      chunks: this.chunks,
+      chunk,
+      first: () => chunk(0),
+      gather: async (f: string) => {
+        const parts = [];
+        for (let i = 0; i < this.chunks.length; i++) {
+          const v = await chunk(i);
+          const a = v.fields[f];
+          if (!a) throw new Error(`node '${node}' has no field '${f}'`);
+          parts.push(a);
+        }
+        return concatFirst(parts);
+      },
+    };
+  }
+
+  private async datasetNode(n: ResolvedNode) {
+    const { env, progress } = this.o;
+    const inputs = this.inputHashes(n);
+    const key = nodeKey(n.op, n.params, inputs);
+    const hit = env.store.lookup(key);
+    let status: NodeStatus;
+    let seconds = 0;
+    let hashes: Hashes;
+    if (hit) {
+      hashes = { hash: hit.v, fields: hit.f, key };
+      status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
+    } else {
+      const leased = env.store.tryLease(key);
+      if (!leased && (await this.pipeline.waitFor(key))) {
+        const got = env.store.lookup(key)!;
+        hashes = { hash: got.v, fields: got.f, key };
+        status = 'cached';
+      } else {
+        try {
+          const ctxInputs: Record<string, DatasetInput> = {};
+          for (const [port, ref] of Object.entries(n.inputs)) {
+            const up = this.graph.nodes.get(ref.node)!;
+            ctxInputs[port] =
+              up.op.scope === 'frame'
+                ? this.chunkedInput(ref.node, ref.field)
+                : { scope: 'dataset', value: selectField(this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+          }
+          progress.info(`  running  ${n.id} (${n.op.name}) …`);
+          const t0 = performance.now();
+          const value = await n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers });
+          seconds = (performance.now() - t0) / 1000;
+          const bytes = encodeValue(value);
+          const hash = valueHashOf(bytes);
+          const fields = fieldHashesOf(value);
+          env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+          hashes = { hash, fields, key };
+          status = 'computed';
+        } finally {
+          env.store.releaseLease(key);
+        }
+      }
+    }
+    this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1 });
+    progress.node(n.id, n.op.name, status, seconds);
+  }
+
+  /** The whole value of a node: dataset nodes as stored, frame nodes with every field concatenated over chunks. */
+  async nodeValue(id: string): Promise<Value> {
+    const s = this.states.get(id);
+    if (!s) throw new Error(`node '${id}' has not run`);
+    if (!s.chunks) return this.pipeline.datasetValue(id, s.hashes);
+    const input = this.chunkedInput(id, undefined);
+    const first = await input.first();
+    const parts: Record<string, ReturnType<typeof concatFirst>[]> = {};
+    for (let i = 0; i < this.chunks.length; i++) {
+      const v = i === 0 ? first : await input.chunk(i);
+      for (const [f, a] of Object.entries(v.fields)) (parts[f] ??= []).push(a);
+    }
+    const fields = Object.fromEntries(Object.entries(parts).map(([f, p]) => [f, concatFirst(p)]));
+    return { fields, axes: first.axes, meta: first.meta };
+  }
+}

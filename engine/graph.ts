@@ -1,0 +1,281 @@
+/**
+ * Graph files: parse, apply --set overrides, validate (JSON Schema, then semantics) and build the
+ * DAG as a graphology graph. Every problem names the node and the field; all problems of a graph
+ * are reported together in one message.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { DirectedGraph } from 'graphology';
+import { hasCycle, topologicalSort } from 'graphology-dag';
+import AjvModule from 'ajv';
+import { UserError } from './errors.ts';
+import { resolveParams } from './params.ts';
+import { getOp, registry, type Registry } from '../nodes/registry.ts';
+import type { DatasetHandle, Json, OpDef } from './types.ts';
+
+const require = createRequire(import.meta.url);
+const schema = require('../graphs/graph.schema.json');
+
+export interface GraphDoc {
+  snem: 1;
+  name?: string;
+  description?: string;
+  dataset?: { path: string; kind?: 'frames' | 'profiles'; scan?: [number, number]; [opt: string]: Json | undefined };
+  chunkSize?: number;
+  nodes: Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }>;
+  outputs: string[];
+}
+
+export interface InputRef {
+  node: string;
+  /** A single field of the upstream value ("pdf.G" → field G), or undefined for the whole value. */
+  field?: string;
+}
+
+export interface ResolvedNode {
+  id: string;
+  op: OpDef;
+  params: Record<string, Json>;
+  inputs: Record<string, InputRef>;
+  /** Params set with --set. */
+  overrides: string[];
+}
+
+export interface ResolvedGraph {
+  doc: GraphDoc;
+  file: string | null;
+  name: string;
+  nodes: Map<string, ResolvedNode>;
+  dag: DirectedGraph;
+  /** All nodes in a topological order. */
+  order: string[];
+  outputs: string[];
+  /** Outputs and their ancestors: what a run computes. */
+  needed: Set<string>;
+  warnings: string[];
+}
+
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+const validateSchema = ajv.compile(schema);
+
+/** Parse `NODE.PARAM=VALUE` (VALUE as JSON, else as a plain string). */
+export function parseSet(s: string): { node: string; param: string; value: Json } {
+  const m = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(s);
+  if (!m) throw new UserError(`--set '${s}': expected NODE.PARAM=VALUE (VALUE in JSON, e.g. mask.alpha=3 or geom.center='[71.5,70]')`);
+  let value: Json;
+  try {
+    value = JSON.parse(m[3]) as Json;
+  } catch {
+    value = m[3];
+  }
+  return { node: m[1], param: m[2], value };
+}
+
+export function readGraphFile(file: string): GraphDoc {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such graph file' : code === 'EISDIR' ? 'is a directory, expected a graph JSON file' : (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as GraphDoc;
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function schemaProblems(doc: unknown): string[] {
+  if (validateSchema(doc)) return [];
+  return (validateSchema.errors ?? []).map((e: { instancePath: string; keyword: string; message?: string; params: unknown }) => {
+    const where = e.instancePath ? e.instancePath.replace(/^\//, '').split('/') : [];
+    let subject = 'graph';
+    if (where[0] === 'nodes' && where[1]) subject = `node '${where[1]}', field '${where.slice(2).join('.') || (e.params as { missingProperty?: string }).missingProperty || '(node)'}'`;
+    else if (where.length) subject = `field '${where.join('.')}'`;
+    let msg = e.message ?? 'invalid';
+    if (e.keyword === 'additionalProperties') msg = `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    if (e.keyword === 'required' && where[0] !== 'nodes') msg = `missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
+    if (e.keyword === 'propertyNames') msg = `node ids must be letters, digits, '_' or '-' (no dots): ${msg}`;
+    return `${subject}: ${msg}`;
+  });
+}
+
+function closest(name: string, options: Iterable<string>): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(name, o);
+    if (d < bestD) {
+      bestD = d;
+      best = o;
+    }
+  }
+  return bestD <= Math.max(2, name.length / 3) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return dp[b.length];
+}
+
+export function parseRef(ref: string, nodes: Record<string, unknown>): InputRef {
+  if (ref in nodes) return { node: ref };
+  const dot = ref.indexOf('.');
+  if (dot > 0) return { node: ref.slice(0, dot), field: ref.slice(dot + 1) };
+  return { node: ref };
+}
+
+export interface ResolveOptions {
+  file?: string | null;
+  sets?: string[];
+  registry?: Registry;
+  dataset?: DatasetHandle | null;
+}
+
+/** Validate and resolve a graph document; throws one UserError listing every problem. */
+export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): ResolvedGraph {
+  const reg = opts.registry ?? registry();
+  const label = opts.file ?? 'graph';
+  const fail = (problems: string[]) => {
+    const head = problems.length === 1 ? `${label}: ` : `${label}: ${problems.length} problems:\n  - `;
+    return new UserError(head + problems.join('\n  - '));
+  };
+  const problems = schemaProblems(input);
+  if (problems.length) throw fail(problems);
+  const doc = structuredClone(input) as GraphDoc;
+
+  // --set overrides, recorded per node.
+  const overrides = new Map<string, string[]>();
+  for (const s of opts.sets ?? []) {
+    const { node, param, value } = parseSet(s);
+    const n = doc.nodes[node];
+    if (!n) {
+      problems.push(`--set ${s}: no node '${node}'${hint(node, Object.keys(doc.nodes))}`);
+      continue;
+    }
+    n.params = { ...(n.params ?? {}), [param]: value };
+    overrides.set(node, [...(overrides.get(node) ?? []), param]);
+  }
+
+  const nodes = new Map<string, ResolvedNode>();
+  const dag = new DirectedGraph();
+  for (const id of Object.keys(doc.nodes)) dag.addNode(id);
+
+  for (const [id, spec] of Object.entries(doc.nodes)) {
+    const op = reg.get(spec.op);
+    if (!op) {
+      problems.push(`node '${id}', field 'op': unknown op '${spec.op}'${hint(spec.op, reg.keys())}`);
+      continue;
+    }
+    let params: Record<string, Json> = {};
+    try {
+      params = resolveParams(id, op, spec.params ?? {});
+      op.check?.(params as never, { node: id, dataset: opts.dataset ?? null });
+    } catch (e) {
+      if (e instanceof UserError) problems.push(e.message);
+      else throw e;
+    }
+    const inputs: Record<string, InputRef> = {};
+    const variadic = '*' in op.inputs;
+    for (const [port, ref] of Object.entries(spec.in ?? {})) {
+      if (!variadic && !(port in op.inputs)) {
+        problems.push(`node '${id}', field 'in.${port}': op '${op.name}' has no input port '${port}' (ports: ${Object.keys(op.inputs).join(', ') || 'none'})`);
+        continue;
+      }
+      const r = parseRef(ref, doc.nodes);
+      if (!(r.node in doc.nodes)) {
+        problems.push(`node '${id}', field 'in.${port}': no node '${r.node}'${hint(r.node, Object.keys(doc.nodes))}`);
+        continue;
+      }
+      inputs[port] = r;
+      if (r.node === id) problems.push(`node '${id}', field 'in.${port}': a node cannot take its own output`);
+      else if (!dag.hasEdge(r.node, id)) dag.addEdge(r.node, id);
+    }
+    for (const [port, ps] of Object.entries(op.inputs)) {
+      if (port === '*' || ps.optional || port in inputs) continue;
+      problems.push(`node '${id}', field 'in.${port}': missing input (op '${op.name}' needs ${ps.description})`);
+    }
+    nodes.set(id, { id, op, params, inputs, overrides: overrides.get(id) ?? [] });
+  }
+
+  // Scope compatibility once every op is known.
+  for (const n of nodes.values()) {
+    for (const [port, ref] of Object.entries(n.inputs)) {
+      const up = nodes.get(ref.node);
+      const want = (n.op.inputs[port] ?? n.op.inputs['*'])?.scope;
+      if (!up || !want || want === 'any') continue;
+      if (want !== up.op.scope) {
+        problems.push(
+          `node '${n.id}', field 'in.${port}': expects a ${want === 'frame' ? 'per-position (frame)' : 'dataset-level'} result, but '${ref.node}' (${up.op.name}) is ${up.op.scope === 'frame' ? 'per-position' : 'dataset-level'}`,
+        );
+      }
+    }
+  }
+
+  if (hasCycle(dag)) problems.push(`nodes ${describeCycle(dag)}: the graph has a cycle (a node depends on its own result)`);
+
+  doc.outputs.forEach((o, i) => {
+    if (!(o in doc.nodes)) problems.push(`field 'outputs[${i}]': no node '${o}'${hint(o, Object.keys(doc.nodes))}`);
+  });
+  if (problems.length) throw fail(problems);
+
+  const order = topologicalSort(dag);
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    dag.forEachInNeighbor(id, visit);
+  };
+  doc.outputs.forEach(visit);
+  const warnings = order.filter((id) => !needed.has(id)).map((id) => `node '${id}' feeds no output and will not be computed`);
+  return { doc, file: opts.file ?? null, name: doc.name ?? (opts.file ? path.basename(opts.file, '.json') : 'graph'), nodes, dag, order, outputs: doc.outputs, needed, warnings };
+}
+
+function hint(name: string, options: Iterable<string>): string {
+  const c = closest(name, options);
+  return c ? ` (did you mean '${c}'?)` : '';
+}
+
+/** Name the nodes on one cycle (depth-first search for a back edge). */
+function describeCycle(dag: DirectedGraph): string {
+  const state = new Map<string, number>();
+  const stack: string[] = [];
+  let cycle: string[] | null = null;
+  const dfs = (n: string) => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const m of dag.outNeighbors(n)) {
+      if (cycle) return;
+      if (state.get(m) === 1) {
+        cycle = [...stack.slice(stack.indexOf(m)), m];
+        return;
+      }
+      if (!state.has(m)) dfs(m);
+    }
+    stack.pop();
+    state.set(n, 2);
+  };
+  for (const n of dag.nodes()) if (!state.has(n) && !cycle) dfs(n);
+  return cycle ? (cycle as string[]).map((c) => `'${c}'`).join(' → ') : '(unknown)';
+}
+
+export function loadGraph(file: string, opts: Omit<ResolveOptions, 'file'> = {}): ResolvedGraph {
+  return resolveGraph(readGraphFile(file), { ...opts, file });
+}
+
+/** The op catalogue entry for a node (throws a UserError naming it if unknown). */
+export function opOf(name: string): OpDef {
+  return getOp(name);
+}

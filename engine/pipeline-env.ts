@@ -1,0 +1,29 @@
+/**
+ * What a thread needs to run chunk jobs, built from a serialisable description: the main thread
+ * and every worker make their own store, dataset handle and resolved graph from the same setup.
+ */
+import { CacheStore } from '../cache/store.ts';
+import { loadPluginOps } from '../nodes/registry.ts';
+import { openSpec, type DatasetSpec } from './dataset.ts';
+import { resolveGraph, type GraphDoc } from './graph.ts';
+import { initHash } from './hash.ts';
+import type { PipelineEnv } from './chunk-pipeline.ts';
+import type { ScanShape } from './types.ts';
+
+export interface PipelineSetup {
+  cacheDir: string;
+  graphDoc: GraphDoc;
+  graphFile: string | null;
+  sets: string[];
+  dataset: DatasetSpec | null;
+  datasetHash: string | null;
+  scan: ScanShape;
+}
+
+export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): Promise<PipelineEnv> {
+  await initHash();
+  await loadPluginOps();
+  const dataset = setup.dataset ? openSpec(setup.dataset) : null;
+  const graph = resolveGraph(setup.graphDoc, { file: setup.graphFile, sets: setup.sets, dataset });
+  return { graph, store: new CacheStore(setup.cacheDir), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
+}
