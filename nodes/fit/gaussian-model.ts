@@ -1,0 +1,176 @@
+/**
+ * The first-shell model: N Gaussians (area A, centre c, width σ) on a linear baseline,
+ *   y(r) = Σᵢ Aᵢ/(√(2π)σᵢ) · exp(−(r − cᵢ)²/(2σᵢ²)) + a·r + a₀,
+ * its analytic Jacobian, the reference starts and bounds (SCIENCE.md table) and a peak-detection
+ * start ("auto"). Parameter order: [A₁, c₁, σ₁, …, A_N, c_N, σ_N, a, a₀].
+ */
+import type { LsqModel } from './trust-region.ts';
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+export function paramCount(n: number): number {
+  return 3 * n + 2;
+}
+
+export function paramNames(n: number): string[] {
+  const names: string[] = [];
+  for (let i = 1; i <= n; i++) names.push(`A${i}`, `c${i}`, `sigma${i}`);
+  names.push('a', 'a0');
+  return names;
+}
+
+/** Gaussians + baseline over samples (x, y); residual = model − data. Reuses its buffers. */
+export class GaussiansModel implements LsqModel {
+  x: Float64Array;
+  y: Float64Array;
+  m = 0;
+  constructor(
+    readonly n: number,
+    mMax: number,
+  ) {
+    this.x = new Float64Array(mMax);
+    this.y = new Float64Array(mMax);
+  }
+
+  evaluate(p: Float64Array, r: Float64Array, J: Float64Array | null): void {
+    const n = this.n;
+    const np = 3 * n + 2;
+    const a = p[3 * n];
+    const a0 = p[3 * n + 1];
+    const { x, y, m } = this;
+    for (let i = 0; i < m; i++) {
+      const xi = x[i];
+      let v = a * xi + a0;
+      const row = i * np;
+      for (let k = 0; k < n; k++) {
+        const A = p[3 * k];
+        const c = p[3 * k + 1];
+        const s = p[3 * k + 2];
+        const d = xi - c;
+        const is2 = 1 / (s * s);
+        const gk = (INV_SQRT_2PI / s) * Math.exp(-0.5 * d * d * is2);
+        const val = A * gk;
+        v += val;
+        if (J) {
+          J[row + 3 * k] = gk;
+          J[row + 3 * k + 1] = val * d * is2;
+          J[row + 3 * k + 2] = val * (d * d * is2 - 1) / s;
+        }
+      }
+      if (J) {
+        J[row + 3 * n] = xi;
+        J[row + 3 * n + 1] = 1;
+      }
+      r[i] = v - y[i];
+    }
+  }
+}
+
+export function model(n: number, p: ArrayLike<number>, r: number): number {
+  let v = p[3 * n] * r + p[3 * n + 1];
+  for (let k = 0; k < n; k++) {
+    const d = r - p[3 * k + 1];
+    const s = p[3 * k + 2];
+    v += ((p[3 * k] * INV_SQRT_2PI) / s) * Math.exp((-0.5 * d * d) / (s * s));
+  }
+  return v;
+}
+
+export interface StartBounds {
+  start: number[];
+  lower: number[];
+  upper: number[];
+}
+
+/**
+ * Reference starts and bounds. N = 2 is the SCIENCE.md table (A 0.01 [0.01, ∞], c₁ 2.4 [2.4, 3.0],
+ * σ 0.01 [0.01, 1], c₂ 3.5 [3.0, 4.0], a and a₀ 1, free); other N split the range into equal
+ * windows for the centres.
+ */
+export function referenceStartBounds(n: number, range: [number, number]): StartBounds {
+  if (n === 2) {
+    return {
+      start: [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1],
+      lower: [0.01, 2.4, 0.01, 0.01, 3.0, 0.01, -Infinity, -Infinity],
+      upper: [Infinity, 3.0, 1, Infinity, 4.0, 1, Infinity, Infinity],
+    };
+  }
+  const start: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const w = (range[1] - range[0]) / n;
+  for (let k = 0; k < n; k++) {
+    const lo = range[0] + k * w;
+    start.push(0.01, lo + w / 2, 0.01);
+    lower.push(0.01, lo, 0.01);
+    upper.push(Infinity, lo + w, 1);
+  }
+  start.push(1, 1);
+  lower.push(-Infinity, -Infinity);
+  upper.push(Infinity, Infinity);
+  return { start, lower, upper };
+}
+
+/**
+ * Starts from the data: a straight baseline through the range's end points, then peak by peak
+ * (each in its centre-bound window) the maximum of what is left above the baseline, a width from
+ * the half-maximum crossing, and that Gaussian subtracted before looking for the next one.
+ * Writes into `out` (length 3N+2); `work` holds m numbers.
+ */
+export function autoStart(n: number, x: Float64Array, y: Float64Array, m: number, lower: ArrayLike<number>, upper: ArrayLike<number>, out: Float64Array, work: Float64Array): void {
+  const a = m > 1 ? (y[m - 1] - y[0]) / (x[m - 1] - x[0]) : 0;
+  const a0 = y[0] - a * x[0];
+  // a running median of 5 keeps a single-sample outlier from being taken for a peak
+  for (let i = 0; i < m; i++) work[i] = median5(y, i, m) - (a * x[i] + a0);
+  const dx = m > 1 ? Math.abs(x[1] - x[0]) : 0.01;
+  for (let k = 0; k < n; k++) {
+    const cLo = lower[3 * k + 1];
+    const cHi = upper[3 * k + 1];
+    let best = -1;
+    for (let i = 0; i < m; i++) {
+      if (x[i] < cLo || x[i] > cHi) continue;
+      if (best < 0 || work[i] > work[best]) best = i;
+    }
+    if (best < 0) best = Math.floor(m / 2);
+    const h = Math.max(work[best], 1e-6);
+    // half-width at half maximum, towards whichever side crosses first
+    let hw = Infinity;
+    for (let i = best; i < m; i++) if (work[i] < h / 2) { hw = x[i] - x[best]; break; }
+    for (let i = best; i >= 0; i--) if (work[i] < h / 2) { hw = Math.min(hw, x[best] - x[i]); break; }
+    if (!Number.isFinite(hw) || hw <= 0) hw = 4 * dx;
+    const clamp = (v: number, j: number) => Math.min(Math.max(v, lower[j]), upper[j]);
+    const s = clamp(hw / 1.1774, 3 * k + 2);
+    const c = clamp(x[best], 3 * k + 1);
+    const A = clamp(h * s * Math.sqrt(2 * Math.PI), 3 * k);
+    out[3 * k] = A;
+    out[3 * k + 1] = c;
+    out[3 * k + 2] = s;
+    for (let i = 0; i < m; i++) {
+      const d = x[i] - c;
+      work[i] -= ((A * INV_SQRT_2PI) / s) * Math.exp((-0.5 * d * d) / (s * s));
+    }
+  }
+  out[3 * n] = clampFree(a, lower[3 * n], upper[3 * n]);
+  out[3 * n + 1] = clampFree(a0, lower[3 * n + 1], upper[3 * n + 1]);
+}
+
+function clampFree(v: number, lo: number, hi: number): number {
+  return Math.min(Math.max(v, lo), hi);
+}
+
+const med = new Float64Array(5);
+function median5(y: Float64Array, i: number, m: number): number {
+  let k = 0;
+  for (let j = Math.max(0, i - 2); j <= Math.min(m - 1, i + 2); j++) med[k++] = y[j];
+  // insertion sort of ≤ 5 numbers
+  for (let a = 1; a < k; a++) {
+    const v = med[a];
+    let b = a - 1;
+    while (b >= 0 && med[b] > v) {
+      med[b + 1] = med[b];
+      b--;
+    }
+    med[b + 1] = v;
+  }
+  return med[k >> 1];
+}

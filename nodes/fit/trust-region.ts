@@ -1,0 +1,263 @@
+/**
+ * Bounded nonlinear least squares for small dense problems (a handful of parameters, a few hundred
+ * points), with scipy-compatible robust losses: minimise ½ Σ fScale² ρ((rᵢ(x)/fScale)²) subject to
+ * lower ≤ x ≤ upper.
+ *
+ * Method: a projected Levenberg–Marquardt trust region. Each step solves the damped Gauss–Newton
+ * system (JᵀWJ + λ·diag(JᵀWJ)) δ = −g on the free variables (a variable at a bound whose gradient
+ * points outward is held), projects x + δ onto the box, and accepts it when the actual cost decrease
+ * agrees with the model's prediction; λ adapts à la Nielsen. W and g = Jᵀρ′r are the robust-loss
+ * rescaling scipy applies in `least_squares` (IRLS-style), so the fixed point is the same KKT point
+ * scipy's TRF converges to: projected gradient of the same objective = 0. With a diagonal scaling the
+ * projected scaled-gradient step is a descent direction, so large λ always makes progress.
+ *
+ * All buffers are allocated once in the constructor; `solve` allocates nothing.
+ */
+import { choleskySolveMasked, invertSymmetric } from './linalg.ts';
+import { applyLoss, type LossName } from './losses.ts';
+
+export interface LsqModel {
+  /** Residuals r[0..m) (model − data) at x and, when J is given, the Jacobian ∂r/∂x (row-major m×p). */
+  evaluate(x: Float64Array, r: Float64Array, J: Float64Array | null): void;
+}
+
+export interface LsqOptions {
+  loss: LossName;
+  fScale: number;
+  /** Maximum residual evaluations (scipy's max_nfev; default 100·p as scipy's TRF). */
+  maxEval?: number;
+  ftol?: number;
+  xtol?: number;
+  gtol?: number;
+}
+
+/** Solver outcome codes (also the `status` map of fit.gaussians). */
+export const LSQ_STATUS = {
+  ok: 0,
+  maxEval: 1,
+  atBound: 2,
+  nonFinite: 3,
+  tooFewPoints: 4,
+} as const;
+
+export class BoundedLsq {
+  readonly x: Float64Array;
+  /** Standard errors (scipy curve_fit convention: √diag((J̃ᵀJ̃)⁻¹ · 2·cost/(m−p))). */
+  readonly stderr: Float64Array;
+  cost = NaN;
+  nfev = 0;
+  iterations = 0;
+  status: number = LSQ_STATUS.ok;
+
+  private r: Float64Array;
+  private rTrial: Float64Array;
+  private J: Float64Array;
+  private d1: Float64Array;
+  private w: Float64Array;
+  private g: Float64Array;
+  private H: Float64Array;
+  private A: Float64Array;
+  private L: Float64Array;
+  private step: Float64Array;
+  private rhs: Float64Array;
+  private xTrial: Float64Array;
+  private free: Uint8Array;
+  private cov: Float64Array;
+  private invWork: Float64Array;
+
+  constructor(
+    readonly p: number,
+    readonly mMax: number,
+  ) {
+    this.x = new Float64Array(p);
+    this.stderr = new Float64Array(p);
+    this.r = new Float64Array(mMax);
+    this.rTrial = new Float64Array(mMax);
+    this.J = new Float64Array(mMax * p);
+    this.d1 = new Float64Array(mMax);
+    this.w = new Float64Array(mMax);
+    this.g = new Float64Array(p);
+    this.H = new Float64Array(p * p);
+    this.A = new Float64Array(p * p);
+    this.L = new Float64Array(p * p);
+    this.step = new Float64Array(p);
+    this.rhs = new Float64Array(p);
+    this.xTrial = new Float64Array(p);
+    this.free = new Uint8Array(p);
+    this.cov = new Float64Array(p * p);
+    this.invWork = new Float64Array(2 * p * p);
+  }
+
+  /** Residuals at the solution (valid after solve). */
+  residuals(): Float64Array {
+    return this.r;
+  }
+
+  /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled). */
+  private normalEquations(m: number) {
+    const { p, J, r, d1, w, g, H } = this;
+    g.fill(0);
+    H.fill(0);
+    for (let i = 0; i < m; i++) {
+      const gi = d1[i] * r[i];
+      const wi = w[i];
+      const row = i * p;
+      for (let a = 0; a < p; a++) {
+        const ja = J[row + a];
+        g[a] += ja * gi;
+        const wja = wi * ja;
+        for (let b = 0; b <= a; b++) H[a * p + b] += wja * J[row + b];
+      }
+    }
+    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) H[b * p + a] = H[a * p + b];
+  }
+
+  private finite(m: number, r: Float64Array): boolean {
+    for (let i = 0; i < m; i++) if (!Number.isFinite(r[i])) return false;
+    return true;
+  }
+
+  /**
+   * Minimise from x0 within [lower, upper] over m points. Results in this.x, this.cost, this.status,
+   * this.stderr, this.nfev, this.iterations. Never throws on bad data: non-finite → status 3, NaNs.
+   */
+  solve(model: LsqModel, m: number, x0: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, opts: LsqOptions): void {
+    const { p, x, r, J, g, H, A, step, rhs, xTrial, rTrial, free } = this;
+    const maxEval = opts.maxEval ?? 100 * p;
+    const ftol = opts.ftol ?? 1e-8;
+    const xtol = opts.xtol ?? 1e-8;
+    const gtol = opts.gtol ?? 1e-8;
+    this.nfev = 0;
+    this.iterations = 0;
+    this.status = LSQ_STATUS.ok;
+    if (m < p || m > this.mMax) {
+      this.fail(LSQ_STATUS.tooFewPoints);
+      return;
+    }
+    for (let a = 0; a < p; a++) x[a] = Math.min(Math.max(x0[a], lower[a]), upper[a]);
+
+    model.evaluate(x, r, J);
+    this.nfev = 1;
+    if (!this.finite(m, r)) {
+      this.fail(LSQ_STATUS.nonFinite);
+      return;
+    }
+    let cost = applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w);
+    this.normalEquations(m);
+    let maxDiag = 0;
+    for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, H[a * p + a]);
+    let lambda = 1e-3;
+    let nu = 2;
+    let converged = false;
+
+    while (this.nfev < maxEval) {
+      // Active set: at a bound with the descent direction (−g) pointing out of the box.
+      let pgMax = 0;
+      let nFree = 0;
+      for (let a = 0; a < p; a++) {
+        const out = (x[a] <= lower[a] && g[a] > 0) || (x[a] >= upper[a] && g[a] < 0);
+        free[a] = out ? 0 : 1;
+        if (!out) {
+          nFree++;
+          pgMax = Math.max(pgMax, Math.abs(g[a]));
+        }
+      }
+      if (nFree === 0 || pgMax < gtol) {
+        converged = true;
+        break;
+      }
+      // Damped, Marquardt-scaled system on the free variables.
+      for (let a = 0; a < p; a++) {
+        rhs[a] = -g[a];
+        for (let b = 0; b < p; b++) A[a * p + b] = H[a * p + b];
+        const d = Math.max(H[a * p + a], 1e-12 * (maxDiag || 1));
+        A[a * p + a] += lambda * d;
+      }
+      if (!choleskySolveMasked(p, A, rhs, free, this.L, step)) {
+        lambda *= nu;
+        nu *= 2;
+        if (lambda > 1e30) break;
+        continue;
+      }
+      // Project onto the box; the step actually taken is s = P(x + δ) − x.
+      let sNorm = 0;
+      let xNorm = 0;
+      for (let a = 0; a < p; a++) {
+        const t = Math.min(Math.max(x[a] + step[a], lower[a]), upper[a]);
+        xTrial[a] = t;
+        step[a] = t - x[a];
+        sNorm += step[a] * step[a];
+        xNorm += x[a] * x[a];
+      }
+      sNorm = Math.sqrt(sNorm);
+      xNorm = Math.sqrt(xNorm);
+      // Predicted decrease of the quadratic model: −(gᵀs + ½ sᵀHs).
+      let gs = 0;
+      let sHs = 0;
+      for (let a = 0; a < p; a++) {
+        gs += g[a] * step[a];
+        let hs = 0;
+        for (let b = 0; b < p; b++) hs += H[a * p + b] * step[b];
+        sHs += step[a] * hs;
+      }
+      const pred = -(gs + 0.5 * sHs);
+
+      model.evaluate(xTrial, rTrial, null);
+      this.nfev++;
+      const trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, null, null) : Infinity;
+      const actual = cost - trialCost;
+      const ratio = pred > 0 ? actual / pred : -1;
+
+      if (ratio > 1e-4 && actual > 0) {
+        x.set(xTrial);
+        model.evaluate(x, r, J);
+        const prevCost = cost;
+        cost = applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w);
+        this.normalEquations(m);
+        this.iterations++;
+        const t = 2 * ratio - 1;
+        lambda *= Math.max(1 / 3, 1 - t * t * t);
+        nu = 2;
+        if (actual < ftol * prevCost || sNorm < xtol * (xtol + xNorm)) {
+          converged = true;
+          break;
+        }
+      } else {
+        // A step too small to change anything is convergence, not failure.
+        if (sNorm < xtol * (xtol + xNorm) || (Math.abs(actual) <= ftol * cost && Math.abs(pred) <= ftol * cost)) {
+          converged = true;
+          break;
+        }
+        lambda *= nu;
+        nu *= 2;
+        if (lambda > 1e30) {
+          converged = true;
+          break;
+        }
+      }
+    }
+    this.cost = cost;
+    let atBound = false;
+    for (let a = 0; a < p; a++) if (x[a] <= lower[a] || x[a] >= upper[a]) atBound = true;
+    this.status = !converged ? LSQ_STATUS.maxEval : atBound ? LSQ_STATUS.atBound : LSQ_STATUS.ok;
+    this.standardErrors(m, cost);
+  }
+
+  /** scipy curve_fit convention on the robust-scaled Jacobian J̃ = √W·J: cov = (J̃ᵀJ̃)⁻¹ · 2cost/(m−p). */
+  private standardErrors(m: number, cost: number) {
+    const { p, H, cov, stderr } = this;
+    const ok = m > p && invertSymmetric(p, H, cov, this.invWork);
+    const s2 = m > p ? (2 * cost) / (m - p) : NaN;
+    for (let a = 0; a < p; a++) {
+      const v = cov[a * p + a];
+      stderr[a] = ok && v >= 0 ? Math.sqrt(v * s2) : NaN;
+    }
+  }
+
+  private fail(status: number) {
+    this.x.fill(NaN);
+    this.stderr.fill(NaN);
+    this.cost = NaN;
+    this.status = status;
+  }
+}
