@@ -34,9 +34,21 @@ export interface RunRecord {
   graphHash: string;
   outDir: string;
   /** Per node: op, params, key (dataset level), input hashes, value hash: what plan compares against. */
-  nodes: Record<string, { op: string; version: number; params: Record<string, Json>; key: string; inputs: Record<string, string>; valueHash: string }>;
+  nodes: Record<string, RunNodeRecord>;
   /** Every action key and blob the run reached (GC roots). */
   actionKeys: string[];
+}
+
+export interface RunNodeRecord {
+  op: string;
+  version: number;
+  scope: 'frame' | 'dataset';
+  params: Record<string, Json>;
+  key: string;
+  inputs: Record<string, string>;
+  valueHash: string;
+  /** Frame scope: value hash of every chunk, in order (to reassemble the node later). */
+  chunkHashes?: string[];
 }
 
 export interface Lease {

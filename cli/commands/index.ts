@@ -1,4 +1,10 @@
 /** Every `snem` command, one module each. */
 import type { CommandModule } from 'yargs';
+import { cacheCommand } from './cache.ts';
+import { diffCommand } from './diff.ts';
+import { nodesCommand } from './nodes.ts';
+import { planCommand } from './plan.ts';
+import { runCommand } from './run.ts';
+import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand];

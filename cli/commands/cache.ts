@@ -1,0 +1,86 @@
+/** `snem cache stats|gc|verify`: inspect and maintain the LMDB cache. */
+import type { CommandModule } from 'yargs';
+import { compactCache, gcCache } from '../../cache/gc.ts';
+import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
+import { verifyCache } from '../../cache/verify.ts';
+import { UserError } from '../../engine/errors.ts';
+import { initHash } from '../../engine/hash.ts';
+import { handle } from '../handler.ts';
+
+interface CacheArgs {
+  action: 'stats' | 'gc' | 'verify';
+  cache?: string;
+  keepLast?: number;
+  run?: string[];
+  maxSize?: string;
+  compact: boolean;
+  json: boolean;
+}
+
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(s.trim());
+  if (!m) throw new UserError(`--max-size '${s}': expected a size such as 500MB, 2GB or 1048576`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+export const cacheCommand: CommandModule<object, CacheArgs> = {
+  command: 'cache <action>',
+  describe: 'cache maintenance: stats (size, entries), gc (keep what recent/named runs reach), verify (check every hash)',
+  builder: (y) =>
+    y
+      .positional('action', { choices: ['stats', 'gc', 'verify'] as const, demandOption: true })
+      .option('cache', { type: 'string', describe: 'cache directory (default .snem-cache or $SNEM_CACHE)' })
+      .option('keep-last', { type: 'number', describe: 'gc: keep what the newest N runs reached (default 5)' })
+      .option('run', { type: 'string', array: true, describe: 'gc: keep what these run ids reached' })
+      .option('max-size', { type: 'string', describe: 'gc: drop the oldest kept runs until the cache fits (e.g. 2GB)' })
+      .option('compact', { type: 'boolean', default: true, describe: 'gc: rewrite the file by copy to give space back' })
+      .option('json', { type: 'boolean', default: false }) as never,
+  handler: handle(async (a: CacheArgs) => {
+    await initHash();
+    const dir = resolveCacheDir(a.cache);
+    const store = new CacheStore(dir);
+    let closed = false;
+    try {
+      if (a.action === 'stats') {
+        const s = store.stats();
+        const runs = store.listRuns().slice(0, 10).map((r) => ({ id: r.id, time: new Date(r.time).toISOString(), out: r.outDir }));
+        if (a.json) process.stdout.write(`${JSON.stringify({ dir, ...s, recentRuns: runs }, null, 2)}\n`);
+        else {
+          process.stdout.write(`cache ${dir}\n  actions ${s.actions}\n  blobs   ${s.blobs} (${mb(s.blobBytes)})\n  runs    ${s.runs}\n  file    ${mb(s.fileBytes)}\n`);
+          for (const r of runs) process.stdout.write(`  run ${r.id}  ${r.time}\n`);
+        }
+      } else if (a.action === 'verify') {
+        const r = verifyCache(store);
+        if (a.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        else {
+          process.stdout.write(`verified ${r.blobs} blobs: ${r.corrupt.length} corrupt${r.corrupt.length ? ` (removed; the next run recomputes them): ${r.corrupt.join(', ')}` : ''}\n`);
+          if (r.danglingActions) process.stdout.write(`${r.danglingActions} actions point at missing blobs (recomputed when needed)\n`);
+        }
+        if (r.corrupt.length) process.exitCode = 1;
+      } else {
+        const rep = gcCache(store, {
+          keepLast: a.keepLast ?? (a.run?.length ? undefined : 5),
+          keepRuns: a.run,
+          maxSizeBytes: a.maxSize ? parseSize(a.maxSize) : undefined,
+        });
+        let compact = null;
+        if (a.compact) {
+          compact = await compactCache(store);
+          closed = true;
+        }
+        if (a.json) process.stdout.write(`${JSON.stringify({ ...rep, compact }, null, 2)}\n`);
+        else {
+          process.stdout.write(
+            `gc: kept ${rep.keptRuns.length} runs, removed ${rep.removedRuns} runs, ${rep.removedActions} actions, ${rep.removedBlobs} blobs (${mb(rep.freedBytes)}); ${mb(rep.blobBytes)} of results kept\n`,
+          );
+          if (compact) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
+        }
+      }
+    } finally {
+      if (!closed) await store.close();
+    }
+  }),
+};

@@ -1,0 +1,26 @@
+/** `snem validate GRAPH.json`: schema and semantic checks, no execution. */
+import type { CommandModule } from 'yargs';
+import { datasetSpec, openSpec } from '../../engine/dataset.ts';
+import { readGraphFile, resolveGraph } from '../../engine/graph.ts';
+import { loadPluginOps } from '../../nodes/registry.ts';
+import { handle } from '../handler.ts';
+
+export const validateCommand: CommandModule<object, { graph: string; data?: string }> = {
+  command: 'validate <graph>',
+  describe: 'check a graph without running it (exit 1 with messages naming node and field)',
+  builder: (y) =>
+    y.positional('graph', { type: 'string', demandOption: true }).option('data', { type: 'string', describe: 'dataset file to check the graph against' }) as never,
+  handler: handle(async (a: { graph: string; data?: string }) => {
+    await loadPluginOps();
+    const doc = readGraphFile(a.graph);
+    const spec = datasetSpec(doc, a.graph, a.data);
+    const dataset = spec ? openSpec(spec) : null;
+    try {
+      const g = resolveGraph(doc, { file: a.graph, dataset });
+      for (const w of g.warnings) process.stdout.write(`note: ${w}\n`);
+      process.stdout.write(`${a.graph}: valid (${g.nodes.size} nodes, ${g.outputs.length} outputs)\n`);
+    } finally {
+      dataset?.close();
+    }
+  }),
+};
