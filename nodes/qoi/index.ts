@@ -1,4 +1,7 @@
 /** The qoi.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { qoiExpr } from './expr.ts';
+import { qoiPeak } from './peak.ts';
+import { qoiVirtual } from './virtual.ts';
 
-export const ops: OpDef[] = [];
+export const ops: OpDef[] = [qoiVirtual, qoiPeak, qoiExpr];
