@@ -9,7 +9,8 @@ export const validateCommand: CommandModule<object, { graph: string; data?: stri
   command: 'validate <graph>',
   describe: 'check a graph without running it (exit 1 with messages naming node and field)',
   builder: (y) =>
-    y.positional('graph', { type: 'string', demandOption: true }).option('data', { type: 'string', describe: 'dataset file to check the graph against' }) as never,
+    y.positional('graph', { type: 'string', demandOption: true }).option('data', { type: 'string', describe: 'dataset file to check the graph against' })
+      .option('cache', { type: 'string', describe: 'accepted for symmetry with run/plan (validate reads no cache)' }) as never,
   handler: handle(async (a: { graph: string; data?: string }) => {
     await loadPluginOps();
     const doc = readGraphFile(a.graph);

@@ -1,0 +1,232 @@
+/**
+ * The engine's promises, through the real CLI in child processes with toy ops (test/fixtures):
+ * exact recomputation sets, early cutoff, op-version invalidation, resume after SIGKILL,
+ * corruption detection, concurrent runs, and bad graphs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { open } from 'lmdb';
+import { readNpy } from '../../formats/npy.ts';
+
+const root = path.resolve(__dirname, '../..');
+const snem = path.join(root, 'cli/snem.js');
+const toyOps = path.join(root, 'test/fixtures/toy-ops.ts');
+const toyGraph = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'));
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-engine-'));
+});
+
+function writeGraph(name: string, g: object): string {
+  const f = path.join(work, `${name}.json`);
+  fs.writeFileSync(f, JSON.stringify(g));
+  return f;
+}
+
+interface Res {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  counts: Record<string, number>;
+}
+
+function cli(args: string[], opts: { cache: string; env?: Record<string, string> }): Res {
+  const countsFile = path.join(work, `counts-${Math.random().toString(36).slice(2)}.txt`);
+  const r = spawnSync(process.execPath, [snem, ...args, '--cache', opts.cache], {
+    encoding: 'utf8',
+    env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true', ...opts.env },
+  });
+  const counts: Record<string, number> = {};
+  if (fs.existsSync(countsFile)) for (const l of fs.readFileSync(countsFile, 'utf8').split('\n').filter(Boolean)) counts[l] = (counts[l] ?? 0) + 1;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, counts };
+}
+
+function run(graph: string, cache: string, extra: string[] = [], env?: Record<string, string>) {
+  const out = path.join(work, `run-${Math.random().toString(36).slice(2)}`);
+  const r = cli(['run', graph, '--out', out, '--quiet', '--workers', '1', ...extra], { cache, env });
+  return { ...r, out, manifest: r.code === 0 ? JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) : null };
+}
+
+describe('recomputation and early cutoff', () => {
+  it('a downstream param change recomputes exactly that node and its descendants', () => {
+    const cache = path.join(work, 'c1');
+    const g = writeGraph('g1', toyGraph);
+    const first = run(g, cache);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.counts).toEqual({ src: 4, scale: 4, sum: 4, mean: 1 });
+    const again = run(g, cache);
+    expect(again.counts).toEqual({});
+    expect(Object.values(again.manifest.nodes).map((n: any) => n.status)).not.toContain('computed');
+    const changed = run(g, cache, ['--set', 'sum.offset=1']);
+    // src is re-read (uncached source) only to feed nothing: scale is a hit, so src is not even read.
+    expect(changed.counts).toEqual({ sum: 4, mean: 1 });
+    expect(changed.manifest.nodes.sum.status).toBe('computed');
+    expect(changed.manifest.nodes.scale.status).toBe('cached');
+    expect(changed.manifest.nodes.sum.overrides).toEqual(['offset']);
+    expect(changed.manifest.overrides).toEqual(['sum.offset=1']);
+  });
+
+  it('an upstream change that reproduces its value stops there (early cutoff)', () => {
+    const cache = path.join(work, 'c2');
+    const g = writeGraph('g2', toyGraph);
+    expect(run(g, cache).code).toBe(0);
+    // gain 2 → 2.0001 with quantum 1: every rounded value is unchanged.
+    const r = run(g, cache, ['--set', 'scale.gain=2.0001']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.counts).toEqual({ src: 4, scale: 4 });
+    expect(r.manifest.nodes.scale.status).toBe('computed');
+    expect(r.manifest.nodes.sum.status).toBe('cutoff');
+    expect(r.manifest.nodes.mean.status).toBe('cutoff');
+  });
+
+  it('a new op version invalidates that op and what depends on it', () => {
+    const cache = path.join(work, 'c3');
+    const g = writeGraph('g3', toyGraph);
+    expect(run(g, cache).code).toBe(0);
+    const r = run(g, cache, [], { SNEM_TOY_SCALE_VERSION: '2' });
+    expect(r.counts.scale).toBe(4);
+    const plan = cli(['plan', g, '--json'], { cache, env: { SNEM_TOY_SCALE_VERSION: '3' } });
+    const entry = JSON.parse(plan.stdout).entries.find((e: any) => e.node === 'scale');
+    expect(entry.status).toBe('will run');
+    expect(entry.why).toMatch(/op version 2 → 3/);
+  });
+
+  it('plan names the param that changed and computes nothing', () => {
+    const cache = path.join(work, 'c4');
+    const g = writeGraph('g4', toyGraph);
+    expect(run(g, cache).code).toBe(0);
+    const p = cli(['plan', g, '--json', '--set', 'sum.offset=5'], { cache });
+    expect(p.code, p.stderr).toBe(0);
+    const plan = JSON.parse(p.stdout);
+    const by = Object.fromEntries(plan.entries.map((e: any) => [e.node, e]));
+    expect(by.scale.status).toBe('cached');
+    expect(by.sum.status).toBe('will run');
+    expect(by.sum.why).toMatch(/param offset: 0 → 5/);
+    expect(by.mean.why).toMatch(/input 'sum' will be recomputed/);
+    expect(p.counts).toEqual({});
+  });
+});
+
+describe('interruption, corruption, concurrency', () => {
+  it('a run killed with SIGKILL resumes from its finished chunks with identical results', async () => {
+    const cache = path.join(work, 'c5');
+    const slow = structuredClone(toyGraph);
+    slow.nodes.scale.params.slowMs = 150;
+    const g = writeGraph('g5', slow);
+    const countsFile = path.join(work, 'kill-counts.txt');
+    const child = spawn(process.execPath, [snem, 'run', g, '--cache', cache, '--out', path.join(work, 'killed'), '--quiet', '--workers', '1', '--chunk-size', '4'], {
+      env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
+      stdio: 'ignore',
+    });
+    const scaleDone = () => (fs.existsSync(countsFile) ? fs.readFileSync(countsFile, 'utf8').split('\n').filter((l) => l === 'scale').length : 0);
+    while (scaleDone() < 5) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const before = scaleDone(); // chunks started; the last one may not have been stored
+    expect(before).toBeLessThan(16);
+    const resumed = run(g, cache, ['--chunk-size', '4']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.counts.scale).toBeGreaterThanOrEqual(16 - before);
+    expect(resumed.counts.scale).toBeLessThanOrEqual(16 - before + 1);
+    const clean = run(g, path.join(work, 'c5-clean'), ['--chunk-size', '4']);
+    for (const f of ['sum.npy', 'scale.npy', 'mean.npy']) {
+      expect(Array.from(readNpy(path.join(resumed.out, f)).data)).toEqual(Array.from(readNpy(path.join(clean.out, f)).data));
+    }
+  });
+
+  it('cache verify finds a corrupted blob and the next run recomputes it', async () => {
+    const cache = path.join(work, 'c6');
+    const g = writeGraph('g6', toyGraph);
+    const first = run(g, cache);
+    expect(first.code).toBe(0);
+    const sumChunkKeys: string[] = [];
+    {
+      const env = open({ path: path.join(cache, 'cache.lmdb'), compression: false, maxDbs: 12 });
+      const actions = env.openDB<any, string>({ name: 'actions', encoding: 'msgpack' });
+      const blobs = env.openDB<Buffer, string>({ name: 'blobs', encoding: 'binary' });
+      for (const { key, value } of actions.getRange()) if (value.node === 'sum') sumChunkKeys.push(value.v);
+      const victim = sumChunkKeys[1];
+      const bytes = Buffer.from(blobs.getBinary(victim)!);
+      bytes[bytes.length - 1] ^= 0xff;
+      await blobs.put(victim, bytes);
+      await env.close();
+    }
+    const v = cli(['cache', 'verify', '--json'], { cache });
+    expect(JSON.parse(v.stdout).corrupt).toEqual([sumChunkKeys[1]]);
+    const again = run(g, cache);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.counts.sum).toBe(1);
+    expect(Array.from(readNpy(path.join(again.out, 'sum.npy')).data)).toEqual(Array.from(readNpy(path.join(first.out, 'sum.npy')).data));
+    expect(JSON.parse(cli(['cache', 'verify', '--json'], { cache }).stdout).corrupt).toEqual([]);
+  });
+
+  it('two concurrent runs on one cache both succeed, agree, and do not duplicate work silently', async () => {
+    const cache = path.join(work, 'c7');
+    const slow = structuredClone(toyGraph);
+    slow.nodes.scale.params.slowMs = 60;
+    const g = writeGraph('g7', slow);
+    const start = (tag: string) => {
+      const countsFile = path.join(work, `conc-${tag}.txt`);
+      const out = path.join(work, `conc-${tag}`);
+      const p = spawn(process.execPath, [snem, 'run', g, '--cache', cache, '--out', out, '--quiet', '--workers', '1', '--chunk-size', '4'], {
+        env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
+        stdio: 'ignore',
+      });
+      return new Promise<{ code: number | null; out: string; scale: number }>((resolve) =>
+        p.once('exit', (code) => resolve({ code, out, scale: fs.existsSync(countsFile) ? fs.readFileSync(countsFile, 'utf8').split('\n').filter((l) => l === 'scale').length : 0 })),
+      );
+    };
+    const [a, b] = await Promise.all([start('a'), start('b')]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    // 16 chunks in all: leases make the two runs share them instead of both computing all 16.
+    expect(a.scale + b.scale).toBeLessThanOrEqual(16 + 2);
+    expect(Array.from(readNpy(path.join(a.out, 'sum.npy')).data)).toEqual(Array.from(readNpy(path.join(b.out, 'sum.npy')).data));
+  });
+});
+
+describe('bad graphs exit 1 with the node and field named', () => {
+  const cases: [string, (g: any) => void, RegExp][] = [
+    ['unknown op', (g) => (g.nodes.sum.op = 'toy.summ'), /node 'sum', field 'op': unknown op 'toy.summ' \(did you mean 'toy.sum'\?\)/],
+    ['unknown input port', (g) => (g.nodes.sum.in = { inp: 'scale' }), /node 'sum', field 'in.inp': op 'toy.sum' has no input port 'inp'/],
+    ['missing input', (g) => delete g.nodes.sum.in, /node 'sum', field 'in.in': missing input/],
+    ['input naming no node', (g) => (g.nodes.sum.in = { in: 'scal' }), /node 'sum', field 'in.in': no node 'scal'/],
+    ['wrong param type', (g) => (g.nodes.scale.params.gain = 'two'), /node 'scale', param 'gain': expected a number, got "two"/],
+    ['out-of-range value', (g) => (g.nodes.scale.params.quantum = 0), /node 'scale', param 'quantum': expected a number > 0/],
+    ['unknown param', (g) => (g.nodes.scale.params.gian = 1), /node 'scale', param 'gian': op 'toy.scale' has no such param/],
+    ['cycle', (g) => (g.nodes.scale.in = { in: 'sum' }), /'scale' → 'sum' → 'scale'|'sum' → 'scale' → 'sum'.*cycle/],
+    ['dangling output', (g) => g.outputs.push('nothere'), /field 'outputs\[3\]': no node 'nothere'/],
+    ['scope mismatch', (g) => (g.nodes.sum.in = { in: 'mean' }), /node 'sum', field 'in.in': expects a per-position \(frame\) result, but 'mean' \(toy.mean\) is dataset-level/],
+    ['schema violation', (g) => (g.nodes.sum.extra = 1), /node 'sum', field '\(node\)': unknown field 'extra'|unknown field 'extra'/],
+  ];
+  for (const [name, mutate, re] of cases) {
+    it(name, () => {
+      const g = structuredClone(toyGraph);
+      mutate(g);
+      const f = writeGraph(`bad-${name.replace(/\W/g, '_')}`, g);
+      const cache = path.join(work, 'bad-cache');
+      const v = cli(['validate', f], { cache });
+      expect(v.code).toBe(1);
+      expect(v.stderr).toMatch(re);
+      const r = cli(['run', f, '--quiet', '--out', path.join(work, 'bad-out')], { cache });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.counts).toEqual({});
+    });
+  }
+
+  it('an unparseable graph file and a missing one are named', () => {
+    const f = path.join(work, 'broken.json');
+    fs.writeFileSync(f, '{"snem": 1, "nodes": {');
+    const r = cli(['validate', f], { cache: path.join(work, 'bad-cache') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.json: not valid JSON/);
+    const m = cli(['validate', path.join(work, 'nope.json')], { cache: path.join(work, 'bad-cache') });
+    expect(m.code).toBe(1);
+    expect(m.stderr).toMatch(/nope\.json: no such graph file/);
+  });
+});
