@@ -1,0 +1,256 @@
+/**
+ * calib.geometry: the detector geometry every per-pattern op uses — beam centre, elliptical
+ * distortion, Q calibration, wavelength, effective camera length and the small-angle error at the
+ * detector corner, plus optional per-position descan shifts. Calibration scalars default to what the
+ * dataset file carries (meta center, qPerPixel / gPerPixel, beamEnergyKeV, ellipse); params override.
+ */
+import { ParamError, UserError } from '../../engine/errors.ts';
+import { inputField } from '../../engine/inputs.ts';
+import { f64 } from '../../engine/ndarray.ts';
+import type { ChunkedInput, DatasetContext, Json, Value } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
+import { fitRingGeometry, type Image } from './ellipse-fit.ts';
+import { cameraLengthPx, cornerErrorQ, electronWavelength, qPerPixelFromSpacing } from './electron-optics.ts';
+import { cornerRadius, ellipseMetric } from './geometry-model.ts';
+
+export interface GeometryParams {
+  center: [number, number] | 'auto' | null;
+  qPerPixel: number | null;
+  gPerPixel: number | null;
+  dSpacing: number | null;
+  radiusPx: number | null;
+  beamEnergyKeV: number | null;
+  ellipse: Json;
+  ellipsePosition: [number, number] | null;
+  ringRange: [number, number] | null;
+  detectorShape: [number, number] | null;
+}
+
+const DEFAULT_KEV = 200;
+
+type EllipseSpec = 'auto' | 'none' | [number, number];
+
+function parseEllipse(raw: Json, node: string, param = 'ellipse'): EllipseSpec | null {
+  if (raw === null || raw === undefined) return null;
+  if (raw === 'auto' || raw === 'none') return raw;
+  if (Array.isArray(raw) && raw.length === 2 && raw.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    let [ratio, angle] = raw as [number, number];
+    if (!(ratio > 0)) throw new ParamError(node, param, `axis ratio must be > 0, got ${ratio}`);
+    // Normalise to b/a ≤ 1: a ratio above 1 means the major axis is perpendicular.
+    if (ratio > 1) {
+      ratio = 1 / ratio;
+      angle += 90;
+    }
+    while (angle <= -90) angle += 180;
+    while (angle > 90) angle -= 180;
+    return [ratio, angle];
+  }
+  throw new ParamError(node, param, `expected "auto", "none", null or [axisRatio, angleDeg], got ${JSON.stringify(raw)}`);
+}
+
+function metaNumber(meta: Record<string, Json> | undefined, key: string): number | null {
+  const v = meta?.[key];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** Q per pixel (Å⁻¹, Q units) and where it came from. */
+function resolveQ(p: GeometryParams, meta: Record<string, Json> | undefined, node: string): { q: number; source: string } {
+  if (p.qPerPixel != null) return { q: p.qPerPixel, source: 'param qPerPixel' };
+  if (p.gPerPixel != null) return { q: 2 * Math.PI * p.gPerPixel, source: 'param gPerPixel (×2π)' };
+  if (p.dSpacing != null && p.radiusPx != null) return { q: qPerPixelFromSpacing(p.dSpacing, p.radiusPx), source: `d = ${p.dSpacing} Å at ${p.radiusPx} px` };
+  const mq = metaNumber(meta, 'qPerPixel');
+  if (mq) return { q: mq, source: 'dataset meta qPerPixel' };
+  const mg = metaNumber(meta, 'gPerPixel');
+  if (mg) return { q: 2 * Math.PI * mg, source: 'dataset meta gPerPixel (×2π)' };
+  throw new ParamError(node, 'qPerPixel', 'no Q calibration: give qPerPixel (Å⁻¹, Q = 2π/d), gPerPixel (Å⁻¹, g = 1/d), or dSpacing (Å) with radiusPx; the dataset carries none');
+}
+
+async function detectorShapeOf(ctx: DatasetContext<GeometryParams>, frames: ChunkedInput | null): Promise<[number, number]> {
+  if (ctx.params.detectorShape) return ctx.params.detectorShape;
+  if (ctx.dataset && ctx.dataset.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
+  if (frames) {
+    const f = (await frames.first()).fields.frames ?? Object.values((await frames.first()).fields)[0];
+    if (f && f.shape.length === 3) return [f.shape[1], f.shape[2]];
+  }
+  throw new ParamError(ctx.node, 'detectorShape', 'cannot tell the detector size: connect a frames input or give detectorShape [rows, cols]');
+}
+
+function framesField(v: Value, node: string) {
+  const f = v.fields.frames ?? (Object.keys(v.fields).length === 1 ? Object.values(v.fields)[0] : undefined);
+  if (!f || f.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
+  return f;
+}
+
+/** The mean pattern over the dataset, or the pattern of one position. */
+async function patternFor(ctx: DatasetContext<GeometryParams>, frames: ChunkedInput, h: number, w: number): Promise<Image> {
+  const img = new Float64Array(h * w);
+  const pos = ctx.params.ellipsePosition;
+  if (pos) {
+    const [iy, ix] = pos;
+    if (!(iy >= 0 && iy < ctx.scan.ny && ix >= 0 && ix < ctx.scan.nx && Number.isInteger(iy) && Number.isInteger(ix))) {
+      throw new ParamError(ctx.node, 'ellipsePosition', `[iy, ix] = [${iy}, ${ix}] is outside the ${ctx.scan.ny} × ${ctx.scan.nx} scan`);
+    }
+    const p = iy * ctx.scan.nx + ix;
+    const c = frames.chunks.find((k) => p >= k.start && p < k.start + k.count)!;
+    const f = framesField(await frames.chunk(c.index), ctx.node);
+    const off = (p - c.start) * h * w;
+    for (let i = 0; i < h * w; i++) img[i] = f.data[off + i];
+    return { data: img, h, w };
+  }
+  let n = 0;
+  for (const c of frames.chunks) {
+    const f = framesField(await frames.chunk(c.index), ctx.node);
+    const d = f.data;
+    for (let k = 0, o = 0; k < f.shape[0]; k++) for (let i = 0; i < h * w; i++, o++) img[i] += d[o];
+    n += f.shape[0];
+  }
+  for (let i = 0; i < h * w; i++) img[i] /= n;
+  return { data: img, h, w };
+}
+
+export const calibGeometry = defineOp<GeometryParams>({
+  name: 'calib.geometry',
+  version: 1,
+  scope: 'dataset',
+  title: 'Detector geometry: centre, ellipse, Q calibration',
+  description:
+    'Beam centre (given, or centre of mass of the direct beam refined by ring symmetry), elliptical distortion (fitted to the amorphous ring of the mean pattern or of one position; applied inside the integration geometry, no resampling), Q per pixel, relativistic wavelength, effective camera length and the small-angle error δQ at the detector corner. Ellipse convention: ring semi-axes a ≥ b, axisRatio = b/a, major axis at angleDeg from +column towards +row; corrected radius r² = ρu² + v²/ρ (area preserving).',
+  inputs: {
+    frames: { scope: 'frame', optional: true, description: 'patterns, to find the centre / ellipse ("auto") and the detector size' },
+    shifts: { scope: 'any', optional: true, description: 'per-position descan map: fields dx, dy (px, [ny, nx]) added to the centre' },
+  },
+  params: {
+    center: { type: 'number[]', length: 2, auto: true, optional: true, unit: 'px', description: '[col, row] of the beam centre, or "auto" (needs frames). Default: the dataset meta centre, else "auto".' },
+    qPerPixel: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å⁻¹ (Q = 2π/d)', description: 'reciprocal pixel size in Q units. Default: dataset meta.' },
+    gPerPixel: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å⁻¹ (g = 1/d)', description: 'reciprocal pixel size in 1/d units (ASTAR); Q per pixel = 2π × this.' },
+    dSpacing: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å', description: 'calibrate from a known reflection of this spacing seen at radiusPx' },
+    radiusPx: { type: 'number', exclusiveMin: 0, optional: true, unit: 'px', description: 'measured radius of the dSpacing reflection' },
+    beamEnergyKeV: { type: 'number', exclusiveMin: 0, optional: true, unit: 'keV', description: `beam energy for the relativistic wavelength. Default: dataset meta, else ${DEFAULT_KEV} keV (noted in meta).` },
+    ellipse: { type: 'json', optional: true, description: '"auto" (fit to the ring), "none", or [axisRatio b/a, angleDeg]. Default: dataset meta ellipse, else none.' },
+    ellipsePosition: { type: 'number[]', length: 2, optional: true, description: '[iy, ix] of the position whose pattern the centre/ellipse fit uses; default the mean pattern' },
+    ringRange: { type: 'number[]', length: 2, optional: true, min: 0, unit: 'px', description: 'radius window in which to look for the amorphous ring; default: outside the beam to the detector edge' },
+    detectorShape: { type: 'number[]', length: 2, optional: true, min: 1, unit: 'px', description: '[rows, cols] when there is no frames input or dataset' },
+  },
+  outputs: {
+    center: { unit: 'px', description: '[col, row] beam centre' },
+    qPerPixel: { unit: 'Å⁻¹ (Q = 2π/d)', description: '[1] Q per pixel' },
+    ellipse: { description: '[axisRatio b/a, angleDeg] (1, 0 without distortion)' },
+    wavelength: { unit: 'Å', description: '[1] relativistic electron wavelength' },
+    cameraLengthPx: { unit: 'px', description: '[1] effective camera length L = 2π / (Q_pixel λ)' },
+    cornerErrorQ: { unit: 'Å⁻¹', description: '[1] δQ = 4π(sin θmax − θmax)/λ at the detector corner (negative: the linear axis over-states Q)' },
+    detectorShape: { unit: 'px', description: '[rows, cols]' },
+    dx: { unit: 'px', description: '[ny, nx] descan shift of the centre along columns (only with a shifts input)' },
+    dy: { unit: 'px', description: '[ny, nx] descan shift of the centre along rows (only with a shifts input)' },
+  },
+  check(p, { node }) {
+    const given = [p.qPerPixel != null, p.gPerPixel != null, p.dSpacing != null].filter(Boolean).length;
+    if (given > 1) throw new ParamError(node, p.qPerPixel != null ? 'qPerPixel' : 'gPerPixel', 'give only one of qPerPixel, gPerPixel, dSpacing');
+    if ((p.dSpacing == null) !== (p.radiusPx == null)) throw new ParamError(node, p.dSpacing == null ? 'dSpacing' : 'radiusPx', 'dSpacing and radiusPx go together');
+    parseEllipse(p.ellipse, node);
+    if (p.ringRange && !(p.ringRange[1] > p.ringRange[0])) throw new ParamError(node, 'ringRange', `expected [min, max] with max > min, got [${p.ringRange}]`);
+  },
+  async run(ctx) {
+    const { params: p, node } = ctx;
+    const meta = ctx.dataset?.meta;
+    const frames = (ctx.inputs.frames as ChunkedInput | undefined) ?? null;
+    const [h, w] = await detectorShapeOf(ctx, frames);
+
+    let centre: [number, number] | 'auto' | null = p.center;
+    let centreSource = 'param center';
+    if (centre == null) {
+      const mc = meta?.center;
+      if (Array.isArray(mc) && mc.length === 2 && mc.every((x) => typeof x === 'number')) {
+        centre = mc as [number, number];
+        centreSource = 'dataset meta center';
+      } else centre = 'auto';
+    }
+    let ellipse = parseEllipse(p.ellipse, node);
+    let ellipseSource = 'param ellipse';
+    if (ellipse == null) {
+      const me = meta?.ellipse != null ? parseEllipse(meta.ellipse, node, 'ellipse (dataset meta)') : null;
+      ellipse = me ?? 'none';
+      ellipseSource = me ? 'dataset meta ellipse' : 'none';
+    }
+
+    let cx: number;
+    let cy: number;
+    let ratio = 1;
+    let angle = 0;
+    if (Array.isArray(ellipse)) [ratio, angle] = ellipse;
+    const fitInfo: Record<string, Json> = {};
+    if (centre === 'auto' || ellipse === 'auto') {
+      if (!frames) {
+        throw new ParamError(node, centre === 'auto' ? 'center' : 'ellipse', '"auto" needs the frames input (connect "frames") or give the value explicitly');
+      }
+      const img = await patternFor(ctx, frames, h, w);
+      const fit = fitRingGeometry(img, {
+        centre: centre === 'auto' ? null : centre,
+        shape: ellipse === 'auto' ? null : ellipse === 'none' ? 'circle' : ellipse,
+        ringRange: p.ringRange,
+      });
+      if (!fit) {
+        throw new ParamError(node, centre === 'auto' ? 'center' : 'ellipse', 'could not find the amorphous ring in the pattern to fit; give the value explicitly or set ringRange [minPx, maxPx]');
+      }
+      cx = fit.cx;
+      cy = fit.cy;
+      ratio = fit.axisRatio;
+      angle = fit.angleDeg;
+      if (centre === 'auto') centreSource = p.ellipsePosition ? `fitted (position ${p.ellipsePosition})` : 'fitted (mean pattern)';
+      if (ellipse === 'auto') ellipseSource = p.ellipsePosition ? `fitted (position ${p.ellipsePosition})` : 'fitted (mean pattern)';
+      Object.assign(fitInfo, { ringRadiusPx: fit.ringRadius, ringPoints: fit.points });
+    } else {
+      [cx, cy] = centre;
+    }
+    if (!(cx >= -0.5 && cx <= w - 0.5 && cy >= -0.5 && cy <= h - 0.5)) {
+      throw new ParamError(node, 'center', `centre [${cx}, ${cy}] (col, row) is off the ${h} × ${w} detector`);
+    }
+
+    const { q, source: qSource } = resolveQ(p, meta, node);
+    const keV = p.beamEnergyKeV ?? metaNumber(meta, 'beamEnergyKeV') ?? DEFAULT_KEV;
+    const energySource = p.beamEnergyKeV != null ? 'param' : metaNumber(meta, 'beamEnergyKeV') ? 'dataset meta' : `assumed ${DEFAULT_KEV} keV`;
+    const lambda = electronWavelength(keV);
+    const L = cameraLengthPx(q, lambda);
+    const rCorner = cornerRadius(ellipseMetric(ratio, angle), cx, cy, h, w);
+    const dQ = cornerErrorQ(rCorner, q, lambda);
+
+    const fields: Value['fields'] = {
+      center: f64([2], [cx, cy]),
+      qPerPixel: f64([1], [q]),
+      ellipse: f64([2], [ratio, angle]),
+      wavelength: f64([1], [lambda]),
+      cameraLengthPx: f64([1], [L]),
+      cornerErrorQ: f64([1], [dQ]),
+      detectorShape: f64([2], [h, w]),
+    };
+    if (ctx.inputs.shifts) {
+      const n = ctx.scan.ny * ctx.scan.nx;
+      for (const name of ['dx', 'dy'] as const) {
+        const a = await inputField(ctx.inputs.shifts, name, node, 'shifts');
+        if (a.data.length !== n) throw new UserError(`node '${node}', input 'shifts': field '${name}' has ${a.data.length} values, expected one per scan position (${n})`);
+        fields[name] = f64([ctx.scan.ny, ctx.scan.nx], a.data as ArrayLike<number>);
+      }
+    }
+    ctx.log(`centre [${cx.toFixed(2)}, ${cy.toFixed(2)}] (${centreSource}); Q/px ${q.toPrecision(5)} Å⁻¹ (${qSource}); ellipse ${ratio.toFixed(4)} @ ${angle.toFixed(1)}°; δQ(corner) ${dQ.toExponential(2)} Å⁻¹`);
+    return {
+      fields,
+      meta: {
+        center: [cx, cy],
+        centerSource: centreSource,
+        qPerPixel: q,
+        qSource,
+        ellipse: [ratio, angle],
+        ellipseSource,
+        beamEnergyKeV: keV,
+        beamEnergySource: energySource,
+        wavelength: lambda,
+        cameraLengthPx: L,
+        cornerRadiusPx: rCorner,
+        cornerErrorQ: dQ,
+        detectorShape: [h, w],
+        descan: Boolean(ctx.inputs.shifts),
+        ...fitInfo,
+        units: { center: 'px', qPerPixel: 'Å⁻¹', wavelength: 'Å', cameraLengthPx: 'px', cornerErrorQ: 'Å⁻¹', detectorShape: 'px', dx: 'px', dy: 'px' },
+      },
+    };
+  },
+});
