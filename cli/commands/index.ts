@@ -1,5 +1,6 @@
 /** Every `snem` command, one module each. */
 import type { CommandModule } from 'yargs';
+import { benchCommand } from './bench.ts';
 import { cacheCommand } from './cache.ts';
 import { diffCommand } from './diff.ts';
 import { nodesCommand } from './nodes.ts';
@@ -7,4 +8,4 @@ import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand];
