@@ -12,8 +12,11 @@
  * h5wasm initialises asynchronously: call `await loadHdf5()` once (openDatasetAsync does) before
  * the synchronous `openHdf5`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../engine/errors.ts';
+import { openForRead, readUpTo } from './io.ts';
+import { closeFd } from './stack.ts';
 import type { DatasetHandle, DType, Json, NDArray, ScanShape, TypedArray } from '../engine/types.ts';
 import { concatFirst } from '../engine/ndarray.ts';
 
@@ -28,6 +31,9 @@ export async function loadHdf5(): Promise<H5Module> {
   if (!h5) {
     const m = await import('h5wasm/node');
     await m.ready;
+    // Turn HDF5 errors into exceptions: by default the library prints them to stderr and, for a
+    // failed read (e.g. a corrupted chunk), h5wasm would hand back an uninitialised buffer.
+    (m.Module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
     h5 = m;
   }
   return h5;
@@ -45,6 +51,44 @@ export function isHdf5(head: Uint8Array): boolean {
     if (head.length >= at + 8 && HDF5_SIGNATURE.every((b, i) => head[at + i] === b)) return true;
   }
   return false;
+}
+
+/**
+ * Check the superblock's end-of-file address against the real size, so a truncated file is
+ * refused with one clear message before the HDF5 library reports it on stderr.
+ */
+export function checkHdf5Superblock(file: string): void {
+  const fd = openForRead(file);
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = readUpTo(fd, 2048 + 96, 0);
+    const at = [0, 512, 1024, 2048].find((o) => head.length >= o + 8 && HDF5_SIGNATURE.every((b, i) => head[o + i] === b));
+    if (at === undefined) throw new FileFormatError(file, 'not an HDF5 file: expected the signature \\x89HDF\\r\\n\\x1a\\n');
+    const version = head[at + 8];
+    const sizeOfOffsets = version <= 1 ? head[at + 13] : head[at + 9];
+    if (![2, 4, 8].includes(sizeOfOffsets)) throw new FileFormatError(file, `corrupted HDF5 superblock: size of offsets ${sizeOfOffsets} (expected 2, 4 or 8)`);
+    const baseAt = at + (version === 0 ? 24 : version === 1 ? 28 : 12);
+    const eofAt = baseAt + 2 * sizeOfOffsets;
+    if (head.length < eofAt + sizeOfOffsets) throw new FileFormatError(file, 'truncated HDF5 superblock');
+    const readAddr = (o: number) => (sizeOfOffsets === 8 ? Number(head.readBigUInt64LE(o)) : sizeOfOffsets === 4 ? head.readUInt32LE(o) : head.readUInt16LE(o));
+    const base = readAddr(baseAt);
+    const eof = readAddr(eofAt);
+    if (base + eof > size) {
+      throw new FileFormatError(file, `truncated HDF5 file: the superblock declares ${base + eof} bytes, the file has ${size}`);
+    }
+  } finally {
+    closeFd(fd);
+  }
+}
+
+/** h5wasm reports failures as plain strings or Errors; name the file and say what failed. */
+function h5Error(file: string, what: string, e: unknown): FileFormatError {
+  if (e instanceof FileFormatError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  // The HDF5 error stack is long; its "minor" lines say what went wrong.
+  const minors = [...msg.matchAll(/minor:\s*([^\n]+)/g)].map((m) => m[1].trim());
+  const short = minors.length ? [...new Set(minors)].slice(0, 3).join('; ') : msg.replace(/\s+/g, ' ').slice(0, 200);
+  return new FileFormatError(file, `${what}: ${short}`);
 }
 
 function dtypeOf(file: string, dsPath: string, meta: { type: number; size: number; signed: boolean }): DType {
@@ -197,12 +241,14 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
   if (!h5) {
     throw new Error('HDF5 support is not initialised: call `await loadHdf5()` (or use openDatasetAsync) before opening an HDF5 file');
   }
+  checkHdf5Superblock(file);
   let f: InstanceType<H5Module['File']>;
   try {
     f = new h5.File(path.resolve(file), 'r');
   } catch (e) {
-    throw new FileFormatError(file, `cannot open as HDF5: ${(e as Error).message}`);
+    throw h5Error(file, 'cannot open as HDF5', e);
   }
+  if (!(f.file_id > 0n)) throw new FileFormatError(file, 'cannot open as HDF5 (the library rejected the file)');
   try {
     let dsPath = opts.h5Path;
     let emd = false;
@@ -250,7 +296,12 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
     if (emd) meta.emd = '1.0 DataCube';
 
     const sliceRows = (ranges: [number, number][]): TypedArray => {
-      const v = ds.slice(ranges) as unknown;
+      let v: unknown;
+      try {
+        v = ds.slice(ranges);
+      } catch (e) {
+        throw h5Error(file, `reading ${dsPath} ${JSON.stringify(ranges)} failed`, e);
+      }
       if (!ArrayBuffer.isView(v)) throw new FileFormatError(file, `HDF5 dataset ${dsPath}: unexpected value type when reading ${JSON.stringify(ranges)}`);
       return v as TypedArray;
     };
@@ -284,7 +335,11 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
       },
     };
   } catch (e) {
-    f.close();
-    throw e;
+    try {
+      f.close();
+    } catch {
+      /* the library may already have dropped it */
+    }
+    throw h5Error(file, 'not a readable 4D-STEM HDF5 file', e);
   }
 }
