@@ -1,4 +1,5 @@
 /** The decompose.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { decomposeNmf } from './nmf.ts';
 
-export const ops: OpDef[] = [];
+export const ops: OpDef[] = [decomposeNmf];

@@ -1,0 +1,205 @@
+/**
+ * Deterministic NMF initialisation: NNDSVDa (Boutsidis & Gallopoulos 2008; zeros filled with the
+ * mean of X), from the k leading singular triplets of X found by a seeded randomized SVD
+ * (range finder with power iterations, as scikit-learn does for its NNDSVD): same data and seed,
+ * same start, same result.
+ */
+
+/** Park–Miller + Box–Muller: a seeded normal stream. */
+export function normalStream(seed: number): () => number {
+  let s = Math.abs(Math.floor(seed)) % 2147483647 || 1;
+  const u = () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+/** Orthonormalise the l columns of A (n×l, row-major) in place (modified Gram–Schmidt, twice). */
+export function orthonormalizeColumns(A: Float64Array, n: number, l: number): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (let c = 0; c < l; c++) {
+      for (let p = 0; p < c; p++) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += A[i * l + c] * A[i * l + p];
+        for (let i = 0; i < n; i++) A[i * l + c] -= d * A[i * l + p];
+      }
+      let nn = 0;
+      for (let i = 0; i < n; i++) nn += A[i * l + c] * A[i * l + c];
+      nn = Math.sqrt(nn);
+      const inv = nn > 0 ? 1 / nn : 0;
+      for (let i = 0; i < n; i++) A[i * l + c] *= inv;
+    }
+  }
+}
+
+/** Eigen-decomposition of a symmetric l×l matrix (cyclic Jacobi): eigenvalues descending, vectors as columns. */
+export function symmetricEigen(C: Float64Array, l: number): { values: Float64Array; vectors: Float64Array } {
+  const A = Float64Array.from(C);
+  const V = new Float64Array(l * l);
+  for (let i = 0; i < l; i++) V[i * l + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < l; p++) for (let q = p + 1; q < l; q++) off += A[p * l + q] ** 2;
+    if (off < 1e-30 * (1 + A.reduce((s, v) => s + v * v, 0))) break;
+    for (let p = 0; p < l; p++) {
+      for (let q = p + 1; q < l; q++) {
+        const apq = A[p * l + q];
+        if (apq === 0) continue;
+        const theta = (A[q * l + q] - A[p * l + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let r = 0; r < l; r++) {
+          const arp = A[r * l + p];
+          const arq = A[r * l + q];
+          A[r * l + p] = c * arp - s * arq;
+          A[r * l + q] = s * arp + c * arq;
+        }
+        for (let r = 0; r < l; r++) {
+          const apr = A[p * l + r];
+          const aqr = A[q * l + r];
+          A[p * l + r] = c * apr - s * aqr;
+          A[q * l + r] = s * apr + c * aqr;
+        }
+        for (let r = 0; r < l; r++) {
+          const vrp = V[r * l + p];
+          const vrq = V[r * l + q];
+          V[r * l + p] = c * vrp - s * vrq;
+          V[r * l + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: l }, (_, i) => i).sort((a, b) => A[b * l + b] - A[a * l + a]);
+  const values = new Float64Array(l);
+  const vectors = new Float64Array(l * l);
+  order.forEach((src, dst) => {
+    values[dst] = A[src * l + src];
+    for (let r = 0; r < l; r++) vectors[r * l + dst] = V[r * l + src];
+  });
+  return { values, vectors };
+}
+
+export interface Svd {
+  /** m×k, row-major */
+  U: Float64Array;
+  s: Float64Array;
+  /** n×k, row-major (columns are right singular vectors) */
+  V: Float64Array;
+}
+
+/**
+ * The k leading singular triplets of X (m×n float32, row-major), randomized: l = k + oversample
+ * probe vectors, `powerIters` passes of XᵀX, then an exact small SVD in the found subspace.
+ * Each pass reads X once (y = Xᵢ·Q then Z += Xᵢᵀ·y per row).
+ */
+export function randomizedSvd(X: Float32Array, m: number, n: number, k: number, seed: number, oversample = 4, powerIters = 2): Svd {
+  const l = Math.min(k + oversample, n, m);
+  const rnd = normalStream(seed);
+  let Q = new Float64Array(n * l);
+  for (let i = 0; i < Q.length; i++) Q[i] = rnd();
+  orthonormalizeColumns(Q, n, l);
+  const y = new Float64Array(l);
+  for (let it = 0; it < powerIters; it++) {
+    const Z = new Float64Array(n * l);
+    for (let i = 0; i < m; i++) {
+      const x0 = i * n;
+      y.fill(0);
+      for (let j = 0; j < n; j++) {
+        const x = X[x0 + j];
+        if (x === 0) continue;
+        const q = j * l;
+        for (let c = 0; c < l; c++) y[c] += x * Q[q + c];
+      }
+      for (let j = 0; j < n; j++) {
+        const x = X[x0 + j];
+        if (x === 0) continue;
+        const z = j * l;
+        for (let c = 0; c < l; c++) Z[z + c] += x * y[c];
+      }
+    }
+    orthonormalizeColumns(Z, n, l);
+    Q = Z;
+  }
+  // B = X Q (m×l); C = BᵀB = eig → right vectors in the Q basis
+  const B = new Float64Array(m * l);
+  for (let i = 0; i < m; i++) {
+    const x0 = i * n;
+    const b0 = i * l;
+    for (let j = 0; j < n; j++) {
+      const x = X[x0 + j];
+      if (x === 0) continue;
+      const q = j * l;
+      for (let c = 0; c < l; c++) B[b0 + c] += x * Q[q + c];
+    }
+  }
+  const C = new Float64Array(l * l);
+  for (let i = 0; i < m; i++) for (let a = 0; a < l; a++) for (let b = 0; b <= a; b++) C[a * l + b] += B[i * l + a] * B[i * l + b];
+  for (let a = 0; a < l; a++) for (let b = 0; b < a; b++) C[b * l + a] = C[a * l + b];
+  const { values, vectors } = symmetricEigen(C, l);
+  const kk = Math.min(k, l);
+  const s = new Float64Array(kk);
+  const U = new Float64Array(m * kk);
+  const V = new Float64Array(n * kk);
+  for (let c = 0; c < kk; c++) {
+    s[c] = Math.sqrt(Math.max(values[c], 0));
+    for (let j = 0; j < n; j++) {
+      let v = 0;
+      for (let r = 0; r < l; r++) v += Q[j * l + r] * vectors[r * l + c];
+      V[j * kk + c] = v;
+    }
+    const inv = s[c] > 0 ? 1 / s[c] : 0;
+    for (let i = 0; i < m; i++) {
+      let u = 0;
+      for (let r = 0; r < l; r++) u += B[i * l + r] * vectors[r * l + c];
+      U[i * kk + c] = u * inv;
+    }
+  }
+  return { U, s, V };
+}
+
+/**
+ * NNDSVDa: W (m×k) and H (k×n) ≥ 0 from the SVD; exact zeros are replaced with mean(X) so HALS can
+ * move them (the "a" variant).
+ */
+export function nndsvda(X: Float32Array, m: number, n: number, k: number, seed: number): { W: Float64Array; H: Float64Array } {
+  const { U, s, V } = randomizedSvd(X, m, n, k, seed);
+  const kk = s.length;
+  const W = new Float64Array(m * k);
+  const H = new Float64Array(k * n);
+  let mean = 0;
+  for (let i = 0; i < X.length; i++) mean += X[i];
+  mean /= X.length;
+  for (let c = 0; c < kk; c++) {
+    let pu = 0, nu = 0, pv = 0, nv = 0;
+    for (let i = 0; i < m; i++) {
+      const u = U[i * kk + c];
+      if (u > 0) pu += u * u;
+      else nu += u * u;
+    }
+    for (let j = 0; j < n; j++) {
+      const v = V[j * kk + c];
+      if (v > 0) pv += v * v;
+      else nv += v * v;
+    }
+    pu = Math.sqrt(pu); nu = Math.sqrt(nu); pv = Math.sqrt(pv); nv = Math.sqrt(nv);
+    const usePos = c === 0 ? pu * pv >= nu * nv : pu * pv > nu * nv;
+    const sigma = c === 0 ? 1 : usePos ? pu * pv : nu * nv;
+    const nU = c === 0 ? 1 : usePos ? pu : nu;
+    const nV = c === 0 ? 1 : usePos ? pv : nv;
+    const lam = Math.sqrt(s[c] * sigma);
+    const sign = usePos ? 1 : -1;
+    for (let i = 0; i < m; i++) {
+      const u = sign * U[i * kk + c];
+      W[i * k + c] = c === 0 ? Math.sqrt(s[0]) * Math.abs(U[i * kk]) : u > 0 ? (lam * u) / nU : 0;
+    }
+    for (let j = 0; j < n; j++) {
+      const v = sign * V[j * kk + c];
+      H[c * n + j] = c === 0 ? Math.sqrt(s[0]) * Math.abs(V[j * kk]) : v > 0 ? (lam * v) / nV : 0;
+    }
+  }
+  for (let i = 0; i < W.length; i++) if (W[i] === 0) W[i] = mean;
+  for (let i = 0; i < H.length; i++) if (H[i] === 0) H[i] = mean;
+  return { W, H };
+}
