@@ -31,6 +31,7 @@ export function parseProfileCsv(file: string, text: string): CsvProfile {
     header = first;
     lines.shift();
   }
+  if (lines.length === 0) throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
   const x: number[] = [];
   const y: number[] = [];
   lines.forEach((l, i) => {

@@ -1,5 +1,6 @@
 /** The source.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
 import { sourceFrames } from './frames.ts';
+import { sourceProfiles } from './profiles.ts';
 
-export const ops: OpDef[] = [sourceFrames];
+export const ops: OpDef[] = [sourceFrames, sourceProfiles];
