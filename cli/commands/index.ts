@@ -3,9 +3,10 @@ import type { CommandModule } from 'yargs';
 import { benchCommand } from './bench.ts';
 import { cacheCommand } from './cache.ts';
 import { diffCommand } from './diff.ts';
+import { infoCommand } from './info.ts';
 import { nodesCommand } from './nodes.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand];
