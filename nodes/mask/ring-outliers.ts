@@ -1,0 +1,203 @@
+/**
+ * Ring-binned outlier rejection (SCIENCE.md, automatic mask): pixels are grouped into rings of
+ * constant corrected radius; in each ring, among pixels not yet masked, those with
+ * |I − centre| > α·σ are rejected.
+ *
+ * - `median`: one pass; centre = median of the ring, σ = population standard deviation of the ring.
+ * - `mean`: iterative; recompute mean and σ (population) of the survivors and reject the single worst
+ *   survivor until none exceeds α·σ. The worst survivor is always the current minimum or maximum, so
+ *   after one sort the loop is two pointers with running sums: O(n log n) per ring, and no sort at
+ *   all for the (common) rings whose extremes already pass.
+ *
+ * Exactness: the test compares (n·I − ΣI)² > α²·(n·ΣI² − (ΣI)²), the same criterion multiplied by n²,
+ * so for integer-valued data (detector counts) every quantity is an exact integer in double precision
+ * and the result equals the brute-force loop bit for bit. Ties: the larger deviation is rejected; equal
+ * deviations on both sides reject the higher value; among equal values the one at the extreme of
+ * (value, pixel index) order (highest index at the top, lowest at the bottom).
+ */
+import { correctedRadius, type EllipseMetric } from '../calib/geometry-model.ts';
+import { setBit } from './bits.ts';
+
+export interface RingTable {
+  rings: number;
+  /** CSR: pixels of ring k are ringPix[ringStart[k] … ringStart[k+1]), ascending pixel index. */
+  ringStart: Int32Array;
+  ringPix: Int32Array;
+  maxRing: number;
+}
+
+/** Rings of width `ringWidth` px (corrected radius) about (cx, cy); `excluded` pixels are left out. */
+export function buildRingTable(m: EllipseMetric, cx: number, cy: number, h: number, w: number, ringWidth: number, excluded: Uint8Array | null): RingTable {
+  const ringOf = new Int32Array(h * w);
+  let rings = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      if (excluded && excluded[p]) {
+        ringOf[p] = -1;
+        continue;
+      }
+      const k = Math.floor(correctedRadius(m, x - cx, y - cy) / ringWidth);
+      ringOf[p] = k;
+      if (k + 1 > rings) rings = k + 1;
+    }
+  }
+  const ringStart = new Int32Array(rings + 1);
+  for (let p = 0; p < h * w; p++) if (ringOf[p] >= 0) ringStart[ringOf[p] + 1]++;
+  let maxRing = 0;
+  for (let k = 0; k < rings; k++) {
+    maxRing = Math.max(maxRing, ringStart[k + 1]);
+    ringStart[k + 1] += ringStart[k];
+  }
+  const fill = ringStart.slice(0, rings);
+  const ringPix = new Int32Array(ringStart[rings]);
+  for (let p = 0; p < h * w; p++) if (ringOf[p] >= 0) ringPix[fill[ringOf[p]]++] = p;
+  return { rings, ringStart, ringPix, maxRing };
+}
+
+export interface OutlierOptions {
+  strategy: 'mean' | 'median';
+  alpha: number;
+  /** Pixels below this are masked before the statistics. */
+  lowerThresh: number;
+  /** Pixels above this are masked before the statistics. */
+  upperThresh: number;
+  /** Rings with fewer surviving pixels are not tested (σ would be meaningless). */
+  minRingPixels: number;
+  /** Integer-valued data: sort with packed numeric keys instead of a comparator. */
+  integerData: boolean;
+}
+
+/** Per-frame outlier rejection with scratch buffers sized once for the table. */
+export class RingOutlierMasker {
+  private readonly vals: Float64Array;
+  private readonly pix: Int32Array;
+  private readonly keys: Float64Array;
+  private readonly order: Uint32Array;
+
+  constructor(
+    readonly table: RingTable,
+    readonly opts: OutlierOptions,
+  ) {
+    const n = Math.max(1, table.maxRing);
+    this.vals = new Float64Array(n);
+    this.pix = new Int32Array(n);
+    this.keys = new Float64Array(n);
+    this.order = new Uint32Array(n);
+  }
+
+  /**
+   * Set the bits of threshold-masked and rejected pixels of the frame at `frame[frameOffset …]` into
+   * `bits[bitsOffset …]` (already holding the static bits). Returns how many pixels the ring test rejected.
+   */
+  maskFrame(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array, bitsOffset: number): number {
+    const { ringStart, ringPix, rings } = this.table;
+    const { lowerThresh: lower, upperThresh: upper, minRingPixels } = this.opts;
+    const a2 = this.opts.alpha * this.opts.alpha;
+    const vals = this.vals;
+    const pix = this.pix;
+    let rejected = 0;
+    for (let k = 0; k < rings; k++) {
+      let n = 0;
+      let S = 0;
+      let S2 = 0;
+      let vmin = Infinity;
+      let vmax = -Infinity;
+      for (let j = ringStart[k]; j < ringStart[k + 1]; j++) {
+        const p = ringPix[j];
+        const v = frame[frameOffset + p];
+        if (!(v >= lower && v <= upper)) {
+          setBit(bits, bitsOffset, p);
+          continue;
+        }
+        vals[n] = v;
+        pix[n] = p;
+        n++;
+        S += v;
+        S2 += v * v;
+        if (v < vmin) vmin = v;
+        if (v > vmax) vmax = v;
+      }
+      if (n < minRingPixels || n < 2) continue;
+      if (this.opts.strategy === 'median') {
+        rejected += this.medianRing(n, S, S2, a2, bits, bitsOffset);
+        continue;
+      }
+      // Fast path: the first iteration of the loop, on the extremes only.
+      const devHi = n * vmax - S;
+      const devLo = S - n * vmin;
+      const worst = devHi >= devLo ? devHi : devLo;
+      if (worst * worst <= a2 * (n * S2 - S * S)) continue;
+      rejected += this.meanRing(n, S, S2, a2, bits, bitsOffset);
+    }
+    return rejected;
+  }
+
+  /** Sort survivors by (value, pixel index) into `order`, ascending. */
+  private sortRing(n: number): void {
+    const { vals, order } = this;
+    if (this.opts.integerData && n < 65536) {
+      // Survivors are in ascending pixel order, so the local index breaks ties the same way.
+      const keys = this.keys.subarray(0, n);
+      for (let i = 0; i < n; i++) keys[i] = vals[i] * 65536 + i;
+      keys.sort();
+      for (let i = 0; i < n; i++) order[i] = keys[i] - Math.floor(keys[i] / 65536) * 65536;
+    } else {
+      const o = order.subarray(0, n);
+      for (let i = 0; i < n; i++) o[i] = i;
+      o.sort((a, b) => vals[a] - vals[b] || a - b);
+    }
+  }
+
+  private meanRing(n: number, S: number, S2: number, a2: number, bits: Uint8Array, off: number): number {
+    this.sortRing(n);
+    const { vals, pix, order } = this;
+    let lo = 0;
+    let hi = n - 1;
+    let cnt = n;
+    let out = 0;
+    while (cnt >= 2) {
+      const vLo = vals[order[lo]];
+      const vHi = vals[order[hi]];
+      const devHi = cnt * vHi - S;
+      const devLo = S - cnt * vLo;
+      const lim = a2 * (cnt * S2 - S * S);
+      let v: number;
+      if (devHi >= devLo) {
+        if (!(devHi * devHi > lim)) break;
+        v = vHi;
+        setBit(bits, off, pix[order[hi]]);
+        hi--;
+      } else {
+        if (!(devLo * devLo > lim)) break;
+        v = vLo;
+        setBit(bits, off, pix[order[lo]]);
+        lo++;
+      }
+      S -= v;
+      S2 -= v * v;
+      cnt--;
+      out++;
+    }
+    return out;
+  }
+
+  private medianRing(n: number, S: number, S2: number, a2: number, bits: Uint8Array, off: number): number {
+    const { vals, pix } = this;
+    const sorted = this.keys.subarray(0, n);
+    sorted.set(vals.subarray(0, n));
+    sorted.sort();
+    const med = n & 1 ? sorted[n >> 1] : 0.5 * (sorted[(n >> 1) - 1] + sorted[n >> 1]);
+    // |v − med| > α σ with σ² = (n ΣI² − (ΣI)²) / n².
+    const lim = (a2 * (n * S2 - S * S)) / (n * n);
+    let out = 0;
+    for (let i = 0; i < n; i++) {
+      const d = vals[i] - med;
+      if (d * d > lim) {
+        setBit(bits, off, pix[i]);
+        out++;
+      }
+    }
+    return out;
+  }
+}
