@@ -1,5 +1,6 @@
 /** The decompose.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { decomposeAssign } from './assign.ts';
 import { decomposeNmf } from './nmf.ts';
 
-export const ops: OpDef[] = [decomposeNmf];
+export const ops: OpDef[] = [decomposeNmf, decomposeAssign];

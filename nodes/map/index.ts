@@ -1,4 +1,7 @@
 /** The map.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { mapCut } from './cut.ts';
+import { mapPearson } from './pearson.ts';
+import { mapThreshold } from './threshold.ts';
 
-export const ops: OpDef[] = [];
+export const ops: OpDef[] = [mapThreshold, mapCut, mapPearson];

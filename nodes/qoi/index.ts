@@ -2,6 +2,7 @@
 import type { OpDef } from '../../engine/types.ts';
 import { qoiExpr } from './expr.ts';
 import { qoiPeak } from './peak.ts';
+import { qoiSro } from './sro.ts';
 import { qoiVirtual } from './virtual.ts';
 
-export const ops: OpDef[] = [qoiVirtual, qoiPeak, qoiExpr];
+export const ops: OpDef[] = [qoiVirtual, qoiPeak, qoiExpr, qoiSro];

@@ -1,0 +1,62 @@
+/**
+ * Reference partial-PDF-like curves for naming NMF components when no structure model is given: for
+ * each pair type, the shells of a close-packed (FCC) arrangement with first-neighbour distance d —
+ * d, d√2, d√3, 2d with 12, 6, 24, 12 neighbours — as Gaussians whose width grows with r, divided by r
+ * (pair density per shell). Only meant for correlation matching, not for quantitative fitting.
+ */
+export const DEFAULT_FIRST_SHELL: Record<string, number> = { ZrZr: 3.2, ZrX: 2.85, XX: 2.5 };
+
+export function shellCurve(d: number, r: ArrayLike<number>, sigma0 = 0.1): Float64Array {
+  const shells: [number, number][] = [
+    [1, 12],
+    [Math.SQRT2, 6],
+    [Math.sqrt(3), 24],
+    [2, 12],
+  ];
+  const out = new Float64Array(r.length);
+  for (const [f, nc] of shells) {
+    const c = d * f;
+    const s = sigma0 * Math.sqrt(f);
+    for (let i = 0; i < r.length; i++) {
+      const x = r[i];
+      if (x <= 0) continue;
+      out[i] += ((nc / (s * Math.sqrt(2 * Math.PI))) * Math.exp(-((x - c) ** 2) / (2 * s * s))) / (x * x);
+    }
+  }
+  return out;
+}
+
+/** Best assignment of rows (components) to columns (references) maximising Σ score; brute force for ≤ 8. */
+export function bestAssignment(score: number[][]): number[] {
+  const nr = score.length;
+  const nc = score[0]?.length ?? 0;
+  let best: number[] = [];
+  let bestSum = -Infinity;
+  const used = new Array(nc).fill(false);
+  const cur: number[] = [];
+  const rec = (i: number, sum: number) => {
+    if (i === nr) {
+      if (sum > bestSum) {
+        bestSum = sum;
+        best = cur.slice();
+      }
+      return;
+    }
+    for (let j = 0; j < nc; j++) {
+      if (used[j]) continue;
+      used[j] = true;
+      cur.push(j);
+      rec(i + 1, sum + score[i][j]);
+      cur.pop();
+      used[j] = false;
+    }
+    if (nr > nc) {
+      // more components than references: a component may stay unassigned
+      cur.push(-1);
+      rec(i + 1, sum);
+      cur.pop();
+    }
+  };
+  rec(0, 0);
+  return best;
+}

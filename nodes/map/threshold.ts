@@ -1,0 +1,51 @@
+/**
+ * map.threshold: a mask from a map, e.g. exclude crystalline Ni (high annulus-max VDF) before NMF.
+ * mask = 1 where the position is KEPT (selected), 0 where excluded; NaN values are excluded.
+ */
+import { ParamError } from '../../engine/errors.ts';
+import { inputField } from '../../engine/inputs.ts';
+import { zeros } from '../../engine/ndarray.ts';
+import { defineOp } from '../../engine/types.ts';
+
+interface ThresholdParams {
+  above: number | null;
+  below: number | null;
+  field: string | null;
+}
+
+export function thresholdMask(v: ArrayLike<number>, above: number | null, below: number | null, out: Uint8Array): number {
+  let kept = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    const keep = x === x && (above === null || x > above) && (below === null || x < below);
+    out[i] = keep ? 1 : 0;
+    kept += out[i];
+  }
+  return kept;
+}
+
+export const mapThreshold = defineOp<ThresholdParams>({
+  name: 'map.threshold',
+  version: 1,
+  scope: 'dataset',
+  title: 'Mask from a threshold on a map',
+  description: 'mask [ny, nx] uint8: 1 = kept (value > above and/or < below), 0 = excluded; NaN positions are excluded.',
+  inputs: { map: { scope: 'any', description: 'a scalar map (per-position scalar or [ny, nx])' } },
+  params: {
+    above: { type: 'number', optional: true, description: 'keep positions whose value is greater than this' },
+    below: { type: 'number', optional: true, description: 'keep positions whose value is less than this' },
+    field: { type: 'string', optional: true, description: 'which field of the input (default: the only one)' },
+  },
+  outputs: { mask: { description: '1 = kept / selected, 0 = excluded [ny, nx]' } },
+  check(p, { node }) {
+    if (p.above === null && p.below === null) throw new ParamError(node, 'above', 'give `above`, `below` or both');
+  },
+  async run({ node, params: p, inputs, scan }) {
+    const v = await inputField(inputs.map, p.field ?? undefined, node, 'map');
+    const total = scan.ny * scan.nx;
+    if (v.data.length !== total) throw new ParamError(node, 'field', `expected a scalar map of ${total} positions, got shape [${v.shape}]`);
+    const mask = zeros('uint8', [scan.ny, scan.nx]);
+    const kept = thresholdMask(v.data, p.above, p.below, mask.data as Uint8Array);
+    return { fields: { mask }, meta: { kept, excluded: total - kept, meaning: '1 = kept, 0 = excluded' } };
+  },
+});
