@@ -8,6 +8,7 @@ import { zeros } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
 
 interface ThresholdParams {
+  mode: 'value' | 'fraction';
   above: number | null;
   below: number | null;
   field: string | null;
@@ -32,6 +33,7 @@ export const mapThreshold = defineOp<ThresholdParams>({
   description: 'mask [ny, nx] uint8: 1 = kept (value > above and/or < below), 0 = excluded; NaN positions are excluded.',
   inputs: { map: { scope: 'any', description: 'a scalar map (per-position scalar or [ny, nx])' } },
   params: {
+    mode: { type: 'enum', values: ['value', 'fraction'], default: 'value', description: 'thresholds in map units, or as fractions of the map\'s finite range (0 = min, 1 = max)' },
     above: { type: 'number', optional: true, description: 'keep positions whose value is greater than this' },
     below: { type: 'number', optional: true, description: 'keep positions whose value is less than this' },
     field: { type: 'string', optional: true, description: 'which field of the input (default: the only one)' },
@@ -44,8 +46,22 @@ export const mapThreshold = defineOp<ThresholdParams>({
     const v = await inputField(inputs.map, p.field ?? undefined, node, 'map');
     const total = scan.ny * scan.nx;
     if (v.data.length !== total) throw new ParamError(node, 'field', `expected a scalar map of ${total} positions, got shape [${v.shape}]`);
+    let above = p.above;
+    let below = p.below;
+    if (p.mode === 'fraction') {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < total; i++) {
+        const x = v.data[i];
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      const at = (f: number | null) => (f === null ? null : lo + f * (hi - lo));
+      above = at(above);
+      below = at(below);
+    }
     const mask = zeros('uint8', [scan.ny, scan.nx]);
-    const kept = thresholdMask(v.data, p.above, p.below, mask.data as Uint8Array);
-    return { fields: { mask }, meta: { kept, excluded: total - kept, meaning: '1 = kept, 0 = excluded' } };
+    const kept = thresholdMask(v.data, above, below, mask.data as Uint8Array);
+    return { fields: { mask }, meta: { kept, excluded: total - kept, above, below, meaning: '1 = kept, 0 = excluded' } };
   },
 });
