@@ -1,0 +1,239 @@
+/**
+ * `snem simulate`: render a whole scan to DIR/frames.npy with worker threads (both cores), streamed
+ * chunk by chunk (bounded memory: at most two chunks in flight per worker), then the ground truth,
+ * meta.json and a ready graph.json.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { nd } from '../engine/ndarray.ts';
+import type { Json } from '../engine/types.ts';
+import { electronWavelengthA } from '../formats/wavelength.ts';
+import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
+import { MEAN_COORDINATION, PAIR_SHAPES } from './partials.ts';
+import type { SimParams } from './presets.ts';
+import { INCLUSION_LATTICE, NI_LATTICE, Renderer, simGeometry } from './render.ts';
+import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
+
+/** Bump when the rendered frames or truth change for the same params. */
+export const SIM_VERSION = 1;
+export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Hash of everything that determines the dataset (params + generator version). */
+export function simParamsHash(p: SimParams): string {
+  return crypto.createHash('sha256').update(canonical({ p, v: SIM_VERSION })).digest('hex').slice(0, 16);
+}
+
+export interface SimulateOptions {
+  outDir: string;
+  params: SimParams;
+  /** Worker threads (default: all cores, at most 2 on this project's target machine ↔ os.availableParallelism()). 0 = render in this thread. */
+  workers?: number;
+  /** Positions per chunk. */
+  chunk?: number;
+  log?: (msg: string) => void;
+  /** Graph to copy into DIR/graph.json (its dataset.path is set to frames.npy). */
+  graphFile?: string;
+}
+
+export interface SimulateResult {
+  outDir: string;
+  patterns: number;
+  seconds: number;
+  /** Seconds spent rendering and writing frames only. */
+  frameSeconds: number;
+  paramsHash: string;
+}
+
+/** Render frames [start, start+count) in parallel and hand each chunk to `sink` (any order). */
+export async function renderParallel(
+  params: SimParams,
+  workers: number,
+  chunk: number,
+  sink: (start: number, frames: Uint8Array) => void,
+): Promise<void> {
+  const total = params.ny * params.nx;
+  const chunks: [number, number][] = [];
+  for (let s = 0; s < total; s += chunk) chunks.push([s, Math.min(chunk, total - s)]);
+  if (workers <= 0) {
+    const r = new Renderer(params);
+    for (const [s, n] of chunks) sink(s, r.renderRange(s, n));
+    return;
+  }
+  const entry = new URL('./worker-entry.js', import.meta.url);
+  const pool = Array.from({ length: Math.min(workers, chunks.length) }, () => new Worker(entry, { workerData: { params } }));
+  let next = 0;
+  try {
+    await Promise.all(
+      pool.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
+            const feed = () => {
+              while (inFlight < 2 && next < chunks.length) {
+                const [s, n] = chunks[next++];
+                inFlight++;
+                w.postMessage({ start: s, count: n });
+              }
+              if (inFlight === 0) resolve();
+            };
+            w.on('message', (m: { ready?: boolean; start: number; buf: Uint8Array }) => {
+              if (m.ready) return feed();
+              inFlight--;
+              try {
+                sink(m.start, m.buf);
+              } catch (e) {
+                reject(e as Error);
+                return;
+              }
+              feed();
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => {
+              if (code !== 0) reject(new Error(`simulator worker exited with code ${code}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
+}
+
+/** The graph copied next to the frames: graphs/snem-bmg.json if present, else a minimal one. */
+function graphFor(graphFile?: string): { graph: Json; note: string } {
+  const file = graphFile ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'graphs', 'snem-bmg.json');
+  if (fs.existsSync(file)) {
+    const g = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Json>;
+    g.dataset = { ...((g.dataset as Record<string, Json>) ?? {}), path: 'frames.npy' };
+    return { graph: g, note: `copy of ${path.basename(file)}` };
+  }
+  return {
+    graph: {
+      snem: 1,
+      name: 'sim-minimal',
+      dataset: { path: 'frames.npy' },
+      nodes: {
+        frames: { op: 'source.frames' },
+        vbf: { op: 'qoi.virtual', in: { frames: 'frames' }, params: { shape: 'annulus', inner: 9, outer: 17, stat: 'max' } },
+      },
+      outputs: ['vbf'],
+    },
+    note: 'minimal graph (graphs/snem-bmg.json was not found)',
+  };
+}
+
+export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> = {}): Record<string, Json> {
+  const g = simGeometry(p);
+  const lambda = electronWavelengthA(p.beamEnergyKeV * 1000);
+  return {
+    generator: GENERATOR,
+    preset: p.preset,
+    seed: p.seed,
+    paramsHash: simParamsHash(p),
+    params: p as unknown as Json,
+    scan: [p.ny, p.nx],
+    frameShape: [p.size, p.size],
+    dtype: 'uint8',
+    center: g.center,
+    qPerPixel: g.qPerPixel,
+    gPerPixel: g.qPerPixel / (2 * Math.PI),
+    ellipse: g.ellipse,
+    ellipseConvention:
+      'ring of constant Q = ellipse with major axis at angleDeg (from +col towards +row), major/minor = axisRatio; qPerPixel applies to the geometric-mean radius: rho = sqrt(u^2/k + v^2 k), u,v = offset rotated by -angle',
+    beamEnergyKeV: p.beamEnergyKeV,
+    wavelength: lambda,
+    cameraLengthPx: (2 * Math.PI) / (g.qPerPixel * lambda),
+    scanStepNm: (p.paperStepNm * 132) / p.nx,
+    composition: p.composition,
+    dose: p.dose,
+    psfSigmaPx: p.psfSigma,
+    beamRadiusPx: (p.beamRadius * p.size) / 144,
+    descanPx: p.descan,
+    regions: { '0': 'Ni (FCC, a = 3.524 Å)', '1': 'Zr–X glass', '2': 'nanocrystalline inclusion' },
+    model: {
+      glass: `quasi-binary Zr / X, X = ${Object.keys(r.glass.mix).join('+')} mix in nominal proportions; Percus–Yevick partials + first-shell coordination from pair fractions`,
+      firstShellA: { ZrZr: PAIR_SHAPES.ZrZr.r1, ZrX: PAIR_SHAPES.ZrX.r1, XX: PAIR_SHAPES.XX.r1 },
+      meanCoordination: MEAN_COORDINATION,
+      niLatticeA: NI_LATTICE,
+      inclusionLatticeA: INCLUSION_LATTICE,
+      grains: r.specimen.grains.length,
+      inclusions: r.specimen.inclusions.map((i) => ({ x: i.x, y: i.y, r: i.r, zone: i.zone, zrFraction: i.c })) as unknown as Json,
+      deadPixels: Array.from((r as unknown as { dead: Int32Array }).dead, (i) => [Math.floor(i / p.size), i % p.size]),
+      hotPixels: Array.from((r as unknown as { hot: Int32Array }).hot, (i) => [Math.floor(i / p.size), i % p.size]),
+    },
+    truth: {
+      maps: TRUTH_MAPS.map((k) => `truth/${k}.npy`),
+      curves: 'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
+      grQRange: [TRUTH_R.qmin, TRUTH_R.qmax],
+    },
+    ...extra,
+  };
+}
+
+export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResult> {
+  const t0 = performance.now();
+  const { params: p, outDir } = opts;
+  const log = opts.log ?? (() => {});
+  fs.mkdirSync(path.join(outDir, 'truth'), { recursive: true });
+  // A stale meta.json must not vouch for half-written frames.
+  fs.rmSync(path.join(outDir, 'meta.json'), { force: true });
+  const total = p.ny * p.nx;
+  const writer = new NpyStreamWriter(path.join(outDir, 'frames.npy'), 'uint8', [p.ny, p.nx, p.size, p.size], 2);
+  const workers = opts.workers ?? defaultWorkers();
+  let done = 0;
+  let lastLog = 0;
+  try {
+    await renderParallel(p, workers, opts.chunk ?? 256, (start, frames) => {
+      writer.writeRows(start, frames);
+      done += frames.length / (p.size * p.size);
+      const now = performance.now();
+      if (now - lastLog > 2000) {
+        lastLog = now;
+        log(`simulate: ${done}/${total} patterns (${((done / (now - t0)) * 1000).toFixed(0)}/s)`);
+      }
+    });
+    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+  const frameSeconds = (performance.now() - t0) / 1000;
+
+  const r = new Renderer(p);
+  const maps = truthMaps(r);
+  for (const [k, a] of Object.entries(maps)) writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
+  const positions = truthPositions(r);
+  const curves = truthCurves(r, positions);
+  fs.writeFileSync(path.join(outDir, 'truth', 'iq_positions.json'), JSON.stringify(positions, null, 1));
+  writeNpy(path.join(outDir, 'truth', 'q.npy'), nd(Float32Array.from(curves.q), [curves.q.length]));
+  writeNpy(path.join(outDir, 'truth', 'iq.npy'), nd(curves.iq, [positions.length, curves.q.length]));
+  writeNpy(path.join(outDir, 'truth', 'sq.npy'), nd(curves.sq, [positions.length, curves.q.length]));
+  writeNpy(path.join(outDir, 'truth', 'r.npy'), nd(Float32Array.from(curves.r), [curves.r.length]));
+  writeNpy(path.join(outDir, 'truth', 'gr.npy'), nd(curves.gr, [positions.length, curves.r.length]));
+
+  const { graph, note } = graphFor(opts.graphFile);
+  fs.writeFileSync(path.join(outDir, 'graph.json'), `${JSON.stringify(graph, null, 2)}\n`);
+  const seconds = (performance.now() - t0) / 1000;
+  const meta = simMeta(p, r, { graphNote: note, seconds: Number(seconds.toFixed(2)), frameSeconds: Number(frameSeconds.toFixed(2)) });
+  fs.writeFileSync(path.join(outDir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  log(`simulate: ${total} patterns in ${frameSeconds.toFixed(1)} s (${(total / frameSeconds).toFixed(0)}/s), truth and meta in ${(seconds - frameSeconds).toFixed(1)} s`);
+  return { outDir, patterns: total, seconds, frameSeconds, paramsHash: simParamsHash(p) };
+}
