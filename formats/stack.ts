@@ -35,6 +35,8 @@ export interface StackLayout {
   decode: FrameDecoder;
   /** Throw (FileFormatError) if record k's bytes (from the record start) are not what they should be. */
   checkRecord?: (record: Uint8Array, k: number) => void;
+  /** Read buffer kept between calls (set by readStack; at most MAX_READ_BYTES). */
+  scratch?: Uint8Array;
 }
 
 /** Upper bound on one positioned read, so a big chunk request does not double its memory. */
@@ -51,13 +53,14 @@ export function readStack(s: StackLayout, start: number, count: number): NDArray
   const readable = Math.max(0, Math.min(start + count, s.available) - start);
   if (readable < count) (out as Float32Array).fill(NaN, readable * frameElems);
   const perRead = Math.max(1, Math.floor(MAX_READ_BYTES / s.stride));
-  let buf: Uint8Array | null = null;
   for (let i = 0; i < readable; i += perRead) {
     const n = Math.min(perRead, readable - i);
     // The last record may end right after its pixels (no footer / padding at the end of file).
     const len = (n - 1) * s.stride + s.pixelOffset + s.pixelBytes;
-    if (!buf || buf.length < len) buf = new Uint8Array(len);
-    const view = buf.subarray(0, len);
+    // Reused across calls: chunks are read one after another, and allocating (zero-filling)
+    // megabytes per chunk costs more than the copy out of it.
+    if (!s.scratch || s.scratch.length < len) s.scratch = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
+    const view = s.scratch.subarray(0, len);
     readExact(s.fd, s.file, view, s.firstOffset + (start + i) * s.stride);
     for (let j = 0; j < n; j++) {
       const rec = view.subarray(j * s.stride, j * s.stride + s.pixelOffset + s.pixelBytes);
