@@ -1,4 +1,5 @@
 /** The integrate.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { integrateAzimuthal } from './azimuthal.ts';
 
-export const ops: OpDef[] = [];
+export const ops: OpDef[] = [integrateAzimuthal];
