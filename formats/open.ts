@@ -22,6 +22,7 @@ import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, Json, ScanShape } from '../engine/types.ts';
 import { isBlo, openBlo } from './blo.ts';
 import { hdf5Ready, isHdf5, loadHdf5, openHdf5 } from './hdf5.ts';
+import { findEmpadXmlFor, isEmpadXml, pickEmpadScan, readEmpadXml, type EmpadXml } from './empad-xml.ts';
 import { extOf } from './io.ts';
 import { isMerlinHdr, isMib, openMib } from './mib.ts';
 import { NpyReader, isNpy, readNpyHeader } from './npy.ts';
@@ -161,14 +162,41 @@ export function readSidecarMeta(file: string): Record<string, Json> {
   }
 }
 
+/** EMPAD frames are 128 × 130 float32 with 2 metadata rows; the scan comes from its XML if present. */
+function openEmpad(file: string, opts: ResolvedOptions, xml: EmpadXml | null, assumed?: string) {
+  const size = checkReadableFile(file).size;
+  const layout = guessRawLayout(file, size);
+  const frames = size / (130 * 128 * 4);
+  let scan = opts.scan;
+  if (!scan && xml) {
+    scan = pickEmpadScan(xml, frames) ?? undefined;
+    if (!scan && !opts.allowTruncated) {
+      throw new FileFormatError(
+        file,
+        `EMPAD XML ${xml.xmlFile} declares scan ${xml.scans.map((s) => `${s.ny}×${s.nx}`).join(' or ') || '(none)'}, but the file holds ${frames} frames; pass scan to override`,
+      );
+    }
+    scan ??= xml.scans[0];
+  }
+  const h = openRaw(file, layout, { ...opts, scan, assumed });
+  if (xml) h.meta.empadXml = xml.xmlFile;
+  h.format = 'empad';
+  return h;
+}
+
 export const rawFormat: FormatModule = {
   name: 'raw',
-  // Declared layouts win over sniffing; a bare `.raw` is tried as EMPAD.
-  sniff: (_head, file, opts) => !!opts?.raw || extOf(file) === '.raw',
+  // Declared layouts win over sniffing; a bare `.raw` is tried as EMPAD; an EMPAD XML opens its raw file.
+  sniff: (head, file, opts) => !!opts?.raw || extOf(file) === '.raw' || isEmpadXml(head, file),
   open(file, opts) {
     if (opts.raw) return openRaw(file, opts.raw, opts);
-    const layout = guessRawLayout(file, fs.statSync(file).size);
-    return openRaw(file, layout, { ...opts, assumed: 'EMPAD (128×130 float32 frames, 2 metadata rows dropped), from the .raw extension and file size' });
+    if (extOf(file) === '.xml') {
+      const xml = readEmpadXml(file);
+      checkReadableFile(xml.rawFile);
+      return openEmpad(xml.rawFile, opts, xml);
+    }
+    const xml = opts.scan ? null : findEmpadXmlFor(file);
+    return openEmpad(file, opts, xml, xml ? undefined : 'EMPAD (128×130 float32 frames, 2 metadata rows dropped), from the .raw extension and file size');
   },
 };
 
@@ -194,7 +222,7 @@ export function detectFormat(file: string, opts: OpenOptions = {}): FormatModule
     throw new FileFormatError(
       file,
       `unrecognised data format (magic bytes ${JSON.stringify(head.subarray(0, 8).toString('latin1'))}, extension ${JSON.stringify(extOf(file))}; expected one of: ` +
-        'npy, blo (IMGBLO), mib (MQ1), HDF5/EMD, TIFF, CSV profiles, or raw with a declared layout)',
+        'npy, blo (IMGBLO), mib (MQ1), HDF5/EMD, TIFF, EMPAD .raw/.xml, CSV profiles, or raw with a declared layout)',
     );
   }
   return hit;

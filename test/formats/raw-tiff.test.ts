@@ -29,13 +29,35 @@ describe('raw binary / EMPAD', () => {
     const { bytes, values } = empadBytes(6);
     fs.writeFileSync(f, bytes);
     const h = openDataset(f, { scan: '3x2' });
-    expect(h.format).toBe('raw');
+    expect(h.format).toBe('empad');
     expect(h.frameShape).toEqual([128, 128]);
     expect(h.dtype).toBe('float32');
     expect(h.meta.layoutAssumed).toMatch(/EMPAD/);
     const fr = h.read(2, 4);
     expect(mismatches(fr.data, values.subarray(2 * 128 * 128))).toBe(0);
     h.close();
+  });
+
+  it('takes the EMPAD scan from its XML (acquire, else the search scan that fits), opened via .raw or .xml', () => {
+    const dir = tmpDir();
+    const raw = path.join(dir, 'scan_x3_y2.raw');
+    fs.writeFileSync(raw, empadBytes(6).bytes);
+    const xml = (acq: [number, number], search: [number, number]) =>
+      `<?xml version="1.0"?>\n<root>\n<raw_file filename="C:\\data\\scan_x3_y2.raw"/>\n<type>scan</type>\n` +
+      `<scan_parameters mode="search"><scan_resolution_x>${search[1]}</scan_resolution_x><scan_resolution_y>${search[0]}</scan_resolution_y></scan_parameters>\n` +
+      `<scan_parameters mode="acquire"><scan_resolution_x>${acq[1]}</scan_resolution_x><scan_resolution_y>${acq[0]}</scan_resolution_y></scan_parameters>\n</root>\n`;
+    fs.writeFileSync(path.join(dir, 'acq.xml'), xml([2, 3], [64, 64]));
+    const h = openDataset(raw);
+    expect(h.scan).toEqual({ ny: 2, nx: 3 });
+    expect(h.meta.empadXml).toMatch(/acq\.xml$/);
+    h.close();
+    fs.writeFileSync(path.join(dir, 'acq.xml'), xml([4, 4], [3, 2]));
+    const viaXml = openDataset(path.join(dir, 'acq.xml'));
+    expect(viaXml.path).toBe(raw);
+    expect(viaXml.scan).toEqual({ ny: 3, nx: 2 });
+    viaXml.close();
+    fs.writeFileSync(path.join(dir, 'acq.xml'), xml([4, 4], [5, 5]));
+    expect(() => openDataset(raw)).toThrow(/scan_x3_y2\.raw: EMPAD XML .*acq\.xml declares scan 4×4 or 5×5, but the file holds 6 frames/);
   });
 
   it('honours offset, per-frame header/footer bytes and big-endian declared layouts', () => {
