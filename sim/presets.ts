@@ -55,7 +55,8 @@ const BASE: Omit<SimParams, 'preset' | 'ny' | 'nx'> = {
   seed: 1,
   size: 144,
   dose: 90,
-  qPerPixel144: 0.2,
+  // The reference study's ASTAR calibration: g per pixel 0.0319 Å⁻¹ (1/d) → Q per pixel 2π·0.0319 = 0.2004 Å⁻¹.
+  qPerPixel144: 2 * Math.PI * 0.0319,
   centerOffset: [2.8, -1.7],
   ellipse: [1.03, 25],
   psfSigma: 0.6,

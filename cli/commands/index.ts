@@ -2,11 +2,13 @@
 import type { CommandModule } from 'yargs';
 import { benchCommand } from './bench.ts';
 import { cacheCommand } from './cache.ts';
+import { demoCommand } from './demo.ts';
 import { diffCommand } from './diff.ts';
 import { infoCommand } from './info.ts';
 import { nodesCommand } from './nodes.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
+import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand];

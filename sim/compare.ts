@@ -1,0 +1,214 @@
+/**
+ * How well an analysis run recovers the simulator's ground truth: the accuracy table of
+ * `npm run demo`, the README and test/sim/validation.test.ts.
+ *
+ * Outputs are located in the run's manifest by op (and input), not by node id, so any graph that
+ * computes the same quantities can be scored.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readNpy } from '../formats/npy.ts';
+import type { Manifest, WrittenOutput } from '../engine/run-types.ts';
+import { REGION } from './specimen.ts';
+
+export interface AgreementRow {
+  /** What is compared. */
+  name: string;
+  /** Node (and field) of the run that was scored. */
+  source: string;
+  metric: string;
+  value: number;
+  target: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+/** Pearson r of a and b over positions where mask is true and both are finite. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, mask?: ArrayLike<boolean | number>): number {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if ((mask && !mask[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    n++;
+    sa += a[i];
+    sb += b[i];
+  }
+  if (n < 3) return Number.NaN;
+  const ma = sa / n;
+  const mb = sb / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if ((mask && !mask[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
+}
+
+/** Otsu's threshold of the finite values (mask-selected): the split that maximises between-class variance. */
+export function otsuThreshold(v: ArrayLike<number>, mask?: ArrayLike<boolean | number>, bins = 256): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    if ((mask && !mask[i]) || !Number.isFinite(v[i])) continue;
+    lo = Math.min(lo, v[i]);
+    hi = Math.max(hi, v[i]);
+  }
+  if (!(hi > lo)) return lo;
+  const h = new Float64Array(bins);
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    if ((mask && !mask[i]) || !Number.isFinite(v[i])) continue;
+    h[Math.min(bins - 1, Math.floor(((v[i] - lo) / (hi - lo)) * bins))]++;
+    n++;
+  }
+  let sumAll = 0;
+  for (let k = 0; k < bins; k++) sumAll += k * h[k];
+  let w0 = 0;
+  let sum0 = 0;
+  let best = -1;
+  let at = 0;
+  for (let k = 0; k < bins - 1; k++) {
+    w0 += h[k];
+    sum0 += k * h[k];
+    const w1 = n - w0;
+    if (w0 === 0 || w1 === 0) continue;
+    const m0 = sum0 / w0;
+    const m1 = (sumAll - sum0) / w1;
+    const between = w0 * w1 * (m0 - m1) ** 2;
+    if (between > best) {
+      best = between;
+      at = k;
+    }
+  }
+  return lo + ((at + 1) / bins) * (hi - lo);
+}
+
+/** Intersection over union of two boolean maps (restricted to mask). */
+export function iou(a: ArrayLike<boolean | number>, b: ArrayLike<boolean | number>, mask?: ArrayLike<boolean | number>): number {
+  let inter = 0;
+  let uni = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (mask && !mask[i]) continue;
+    const x = !!a[i];
+    const y = !!b[i];
+    if (x && y) inter++;
+    if (x || y) uni++;
+  }
+  return uni ? inter / uni : Number.NaN;
+}
+
+/** Fraction of positions (mask, |truth| > minAbs, both finite) where the signs agree. */
+export function signAgreement(est: ArrayLike<number>, truth: ArrayLike<number>, minAbs: number, mask?: ArrayLike<boolean | number>): { fraction: number; n: number } {
+  let n = 0;
+  let ok = 0;
+  for (let i = 0; i < est.length; i++) {
+    if ((mask && !mask[i]) || !Number.isFinite(est[i]) || !Number.isFinite(truth[i]) || Math.abs(truth[i]) <= minAbs) continue;
+    n++;
+    if (Math.sign(est[i]) === Math.sign(truth[i])) ok++;
+  }
+  return { fraction: n ? ok / n : Number.NaN, n };
+}
+
+export interface Truth {
+  ny: number;
+  nx: number;
+  maps: Record<string, Float32Array>;
+}
+
+export function readTruth(simDir: string): Truth {
+  const dir = path.join(simDir, 'truth');
+  const maps: Record<string, Float32Array> = {};
+  let shape: number[] = [0, 0];
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.endsWith('.npy')) continue;
+    const a = readNpy(path.join(dir, f));
+    if (a.shape.length !== 2 || !(a.data instanceof Float32Array)) continue;
+    maps[f.slice(0, -4)] = a.data;
+    shape = a.shape;
+  }
+  return { ny: shape[0], nx: shape[1], maps };
+}
+
+function readManifest(runDir: string): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
+}
+
+function loadMap(runDir: string, o: WrittenOutput): Float64Array {
+  const a = readNpy(path.join(runDir, o.file));
+  return Float64Array.from(a.data as ArrayLike<number>);
+}
+
+function findOutput(m: Manifest, pred: (o: WrittenOutput) => boolean): WrittenOutput | undefined {
+  return m.outputs.find(pred);
+}
+
+/** Score a run directory against the truth of the simulated dataset it analysed. */
+export function compareRun(runDir: string, simDir: string): AgreementRow[] {
+  const m = readManifest(runDir);
+  const t = readTruth(simDir);
+  const glass = Uint8Array.from(t.maps.region, (r) => (r === REGION.glass ? 1 : 0));
+  const notNi = Uint8Array.from(t.maps.region, (r) => (r !== REGION.ni ? 1 : 0));
+  const rows: AgreementRow[] = [];
+  const nodeOf = (o: WrittenOutput) => m.nodes[o.node];
+  const fmt = (o: WrittenOutput) => `${o.node}${o.field && o.field !== o.node ? `.${o.field}` : ''}`;
+
+  // r1max of G(r) vs Zr fraction.
+  const r1 = findOutput(m, (o) => o.op === 'qoi.peak' && o.field === 'position' && /(^|\.)G$|pdf/.test(Object.values(nodeOf(o)?.inputNodes ?? {}).join(' ')));
+  if (r1) {
+    const r = pearson(loadMap(runDir, r1), t.maps.zr_fraction, glass);
+    rows.push({ name: 'r₁max vs true Zr fraction (glass)', source: fmt(r1), metric: '|Pearson r|', value: Math.abs(r), target: '≥ 0.9', pass: Math.abs(r) >= 0.9 });
+  }
+  const c1 = findOutput(m, (o) => o.op === 'fit.gaussians' && o.field === 'c1');
+  if (c1) {
+    const r = pearson(loadMap(runDir, c1), t.maps.zr_fraction, glass);
+    rows.push({ name: 'Gaussian c₁ vs true Zr fraction (glass)', source: fmt(c1), metric: '|Pearson r|', value: Math.abs(r), target: '(info)', pass: null });
+  }
+
+  // Inclusions from the annulus-max virtual dark field.
+  const vdf = findOutput(m, (o) => o.op === 'qoi.virtual' && nodeOf(o)?.params?.shape === 'annulus' && nodeOf(o)?.params?.stat === 'max');
+  if (vdf) {
+    const v = loadMap(runDir, vdf);
+    const thr = otsuThreshold(v, notNi);
+    const found = Uint8Array.from(v, (x) => (x > thr ? 1 : 0));
+    const score = iou(found, t.maps.inclusion, notNi);
+    rows.push({ name: 'inclusions: annulus-max VDF > Otsu threshold (outside Ni)', source: fmt(vdf), metric: 'IoU', value: score, target: '≥ 0.8', pass: score >= 0.8, note: `threshold ${thr.toFixed(1)}` });
+  }
+
+  // NMF bond maps vs true pair fractions.
+  const pairs: [string, string][] = [
+    ['ZrZr', 'p_zrzr'],
+    ['ZrX', 'p_zrx'],
+    ['XX', 'p_xx'],
+  ];
+  for (const [field, truthName] of pairs) {
+    const o = findOutput(m, (x) => x.op === 'decompose.assign' && x.field === field);
+    if (!o) continue;
+    const r = pearson(loadMap(runDir, o), t.maps[truthName], glass);
+    rows.push({ name: `bond map ${field} vs true P_${field} (glass)`, source: fmt(o), metric: 'Pearson r', value: r, target: '≥ 0.8', pass: r >= 0.8 });
+  }
+
+  // α sign.
+  const alpha = findOutput(m, (o) => o.op === 'qoi.sro' && o.field === 'alpha');
+  if (alpha) {
+    const s = signAgreement(loadMap(runDir, alpha), t.maps.alpha, 0.05, glass);
+    rows.push({ name: 'α sign vs true α (glass, |α| > 0.05)', source: fmt(alpha), metric: 'agreement', value: s.fraction, target: '≥ 0.80', pass: s.fraction >= 0.8, note: `${s.n} positions` });
+  }
+  return rows;
+}
+
+/** A plain-text table of the rows. */
+export function formatAgreement(rows: AgreementRow[]): string {
+  if (!rows.length) return '(no scorable outputs found in the run)';
+  const cells = rows.map((r) => [r.name, r.source, r.metric, Number.isFinite(r.value) ? r.value.toFixed(3) : 'NaN', r.target, r.pass === null ? '' : r.pass ? 'ok' : 'MISS']);
+  const head = ['compared', 'output', 'metric', 'value', 'target', ''];
+  const widths = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
+  const line = (c: string[]) => c.map((x, j) => x.padEnd(widths[j])).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
