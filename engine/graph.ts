@@ -142,6 +142,8 @@ export interface ResolveOptions {
   sets?: string[];
   registry?: Registry;
   dataset?: DatasetHandle | null;
+  /** The graph names a dataset that is not opened (validate without the file). */
+  datasetDeclared?: boolean;
 }
 
 /** Validate and resolve a graph document; throws one UserError listing every problem. */
@@ -182,7 +184,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): Resolv
     let params: Record<string, Json> = {};
     try {
       params = resolveParams(id, op, spec.params ?? {});
-      op.check?.(params as never, { node: id, dataset: opts.dataset ?? null });
+      op.check?.(params as never, { node: id, dataset: opts.dataset ?? null, datasetDeclared: opts.datasetDeclared });
     } catch (e) {
       if (e instanceof UserError) problems.push(e.message);
       else throw e;

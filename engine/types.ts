@@ -165,7 +165,7 @@ export interface OpDef<P = any, S = any> {
   /** For sources without a dataset file (e.g. the simulator): the scan shape from params. */
   scanShape?(params: P, dataset: DatasetHandle | null): ScanShape;
   /** Extra semantic checks beyond declared types; throw ParamError naming the param. */
-  check?(params: P, ctx: { node: string; dataset: DatasetHandle | null }): void;
+  check?(params: P, ctx: { node: string; dataset: DatasetHandle | null; datasetDeclared?: boolean }): void;
   /** Frame scope: build per-geometry tables once; reused for every chunk with the same dataset inputs. */
   prepare?(ctx: PrepareContext<P>): S | Promise<S>;
   /** Frame scope: one chunk of positions → one chunk value. Pure. */

@@ -18,8 +18,9 @@ export const sourceFrames = defineOp({
   outputs: { frames: { unit: 'counts', description: 'patterns [positions, rows, cols] in the stored dtype' } },
   cached: false,
   check(_p, ctx) {
+    if (!ctx.dataset && ctx.datasetDeclared) return;
     if (!ctx.dataset) throw new UserError(`node '${ctx.node}': op 'source.frames' needs a dataset: set "dataset": {"path": …} in the graph or pass --data`);
-    if (ctx.dataset.kind !== 'frames') throw new UserError(`node '${ctx.node}': ${ctx.dataset.path} holds 1-D profiles; use op 'source.profiles' for it`);
+    if (ctx.dataset!.kind !== 'frames') throw new UserError(`node '${ctx.node}': ${ctx.dataset!.path} holds 1-D profiles; use op 'source.profiles' for it`);
   },
   process({ dataset, chunk }) {
     return { fields: { frames: dataset!.read(chunk.start, chunk.count) } };
