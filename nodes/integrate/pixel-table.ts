@@ -22,6 +22,10 @@ export interface PixelTable {
   binStart: Int32Array;
   binPix: Int32Array;
   binW: Float32Array;
+  /** Pixel-major (CSR) copy: entries of pixel p are pixStart[p] … pixStart[p+1]). */
+  pixStart: Int32Array;
+  pixBin: Int32Array;
+  pixW: Float32Array;
 }
 
 export interface BinSpec {
@@ -117,5 +121,9 @@ export function buildPixelTable(m: EllipseMetric, cx: number, cy: number, h: num
     binPix[k] = pixOf[i];
     binW[k] = wOf[i];
   }
-  return { bins, pixels: h * w, binStart, binPix, binW };
+  // Entries were pushed in pixel order, so the pixel-major table is a prefix count away.
+  const pixStart = new Int32Array(h * w + 1);
+  for (let i = 0; i < n; i++) pixStart[pixOf[i] + 1]++;
+  for (let p = 0; p < h * w; p++) pixStart[p + 1] += pixStart[p];
+  return { bins, pixels: h * w, binStart, binPix, binW, pixStart, pixBin: binOf.slice(0, n), pixW: Float32Array.from(wOf.subarray(0, n)) };
 }
