@@ -208,8 +208,8 @@ class ChunkRun {
     if (memo) return memo;
     const n = this.node(id);
     if (n.op.cached === false) {
-      await this.hashOf(id);
-      return this.compute(n, this.hashes.get(id)!.key!);
+      const h = await this.hashOf(id);
+      return this.compute(n, h.key ?? h.hash);
     }
     const h = await this.hashOf(id);
     const have = this.values.get(id);
