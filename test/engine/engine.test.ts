@@ -95,6 +95,23 @@ describe('recomputation and early cutoff', () => {
     expect(entry.why).toMatch(/op version 2 → 3/);
   });
 
+  it('a per-position node after a dataset node runs in a second pass over the same source', () => {
+    const cache = path.join(work, 'c8');
+    const g2 = structuredClone(toyGraph);
+    g2.nodes.centred = { op: 'toy.centre', in: { in: 'src', ref: 'mean' } };
+    g2.outputs = ['centred', 'mean'];
+    const g = writeGraph('g8', g2);
+    const r = cli(['run', g, '--out', path.join(work, 'run-c8'), '--quiet', '--workers', '2'], { cache });
+    const out = path.join(work, 'run-c8');
+    expect(r.code, r.stderr).toBe(0);
+    const mean = readNpy(path.join(out, 'mean.npy')).data[0];
+    const c = readNpy(path.join(out, 'centred.npy'));
+    expect(c.shape).toEqual([8, 8, 4]);
+    // position 9, element 2: src = 9·3.
+    expect(c.data[9 * 4 + 2]).toBeCloseTo(27 - mean, 4);
+    expect(r.counts.centred).toBe(4);
+  });
+
   it('plan names the param that changed and computes nothing', () => {
     const cache = path.join(work, 'c4');
     const g = writeGraph('g4', toyGraph);
