@@ -1,9 +1,83 @@
 /**
- * Everything a run leaves for people to look at: map PNGs, plots, report.html.
- * Called by the engine after the run's .npy outputs and manifest are written.
+ * Everything a run leaves for people to look at: map PNGs, plots, report.html, provenance.json.
+ * Called by the engine after the run's .npy outputs and manifest are written. One figure failing
+ * is reported on the page, never fatal for the others.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Manifest } from '../engine/run-types.ts';
+import { renderComposite } from '../viz/composite.ts';
+import { suggestColormap } from '../viz/colormaps.ts';
+import { encodePng } from '../viz/png.ts';
+import { dagSvg } from './dag.ts';
+import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, type Figure } from './figures.ts';
+import { reportHtml } from './html.ts';
+import { representativePositions } from './positions.ts';
+import { nodeProvenance, pngTextFor, runProvenance, writeSidecar, type FileProvenance } from './provenance.ts';
+import { loadOutput, outputTitle, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
 
-export async function renderRun(_runDir: string, _manifest: Manifest): Promise<void> {
-  // Filled in by the report issue (#7).
+export const REPORT_FILE = 'report.html';
+export const OVERVIEW_FILE = 'report.maps.png';
+
+export async function renderRun(runDir: string, manifest: Manifest): Promise<void> {
+  const problems: string[] = [];
+  const attempt = async <T>(what: string, fn: () => Promise<T> | T): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (e) {
+      problems.push(`${what}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const loaded: LoadedOutput[] = [];
+  for (const o of manifest.outputs) {
+    const l = await attempt(`reading ${o.file}`, () => loadOutput(runDir, o));
+    if (l) loaded.push(l);
+  }
+  const [ny, nx] = scanShapeOf(manifest) ?? [1, 1];
+  const firstMap = loaded.find((o) => o.out.kind === 'map' && o.data.some(Number.isFinite)) ?? null;
+  const positions = representativePositions(firstMap, ny, nx);
+
+  const figures: Figure[] = [];
+  for (const o of loaded) {
+    const what = `figure for ${o.out.file}`;
+    let f: Figure | null = null;
+    if (o.out.kind === 'map' || o.out.kind === 'maps') f = await attempt(what, () => mapFigure(runDir, manifest, o));
+    else if (o.out.kind === 'curves') f = await attempt(what, () => curvesFigure(runDir, manifest, o, positions));
+    else if (o.out.kind === 'array' && o.shape.length === 2 && o.axis && o.axis.length === o.shape[1]) f = await attempt(what, () => componentsFigure(runDir, manifest, o));
+    if (f) figures.push(f);
+  }
+  figures.push(...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []));
+  if (nx > 1) figures.push(...((await attempt('line cuts', () => cutFigures(manifest, loaded, ny, nx))) ?? []));
+
+  const maps = loaded.filter((o) => o.out.kind === 'map');
+  let overview: Figure | null = null;
+  if (maps.length > 1) {
+    overview = await attempt('composite of all maps', () => {
+      const prov = runProvenance(manifest, OVERVIEW_FILE, 'figure');
+      prov.figure = { maps: maps.map((o) => o.out.file) };
+      const image = renderComposite({
+        panels: maps.map((o) => ({ values: o.data, ny, nx, title: outputTitle(o.out), label: o.out.field, unit: o.out.unit, colormap: suggestColormap({ node: o.out.node, field: o.out.field, op: o.out.op }) })),
+        step: scanStepOf(manifest),
+        columns: Math.min(4, maps.length),
+      });
+      const png = encodePng(image, pngTextFor(prov));
+      fs.writeFileSync(path.join(runDir, OVERVIEW_FILE), png);
+      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov } satisfies Figure;
+    });
+  }
+
+  const files: FileProvenance[] = [];
+  for (const o of manifest.outputs) {
+    files.push(nodeProvenance(manifest, o.node, o.field, o.file, 'data', o));
+    if (o.axisFile) files.push(nodeProvenance(manifest, o.node, o.field, o.axisFile, 'axis', o));
+  }
+  for (const f of [overview, ...figures]) if (f?.file) files.push(f.provenance);
+  files.push(runProvenance(manifest, REPORT_FILE, 'report'));
+  files.push(runProvenance(manifest, 'manifest.json', 'manifest'));
+
+  const dag = (await attempt('graph drawing', () => dagSvg(manifest))) ?? '';
+  const html = reportHtml({ manifest, dag, overview, figures, positions, files, problems });
+  fs.writeFileSync(path.join(runDir, REPORT_FILE), html);
+  writeSidecar(runDir, files);
 }

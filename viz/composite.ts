@@ -2,7 +2,7 @@
  * A grid of maps of the same scan (one panel per quantity, each with its own colour bar) and one
  * shared scale bar: every panel uses the same cell size, so the bar is valid for all of them.
  */
-import { cellSize, mapPanel, type MapPanelSpec, type ScanStep } from './map-panel.ts';
+import { cellSize, mapPanel, type Blit, type MapPanelSpec, type ScanStep } from './map-panel.ts';
 import type { RgbaImage } from './png.ts';
 import { renderFigure } from './figure.ts';
 import { SCALE_BAR_HEIGHT, scaleBarFor, scaleBarSvg } from './scale-bar.ts';
@@ -36,7 +36,7 @@ export function renderComposite(opts: CompositeOptions): RgbaImage {
   const width = 2 * MARGIN + cols * colW + (cols - 1) * GAP;
   const height = 2 * MARGIN + titleH + rows * rowH + (rows - 1) * GAP + SCALE_BAR_HEIGHT;
   const svg: string[] = [];
-  const blits = [];
+  const blits: Blit[] = [];
   if (opts.title) svg.push(`<text x="${MARGIN}" y="${MARGIN + 14}" font-size="15" font-weight="bold" fill="#111">${escapeXml(opts.title)}</text>`);
   panels.forEach((p, i) => {
     const ox = MARGIN + (i % cols) * (colW + GAP);

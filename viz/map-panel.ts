@@ -6,7 +6,7 @@
 import { applyColormap, colorLimits, colormapLut, isDiverging, type ColormapName, type NanStyle } from './colormaps.ts';
 import type { RgbaImage } from './png.ts';
 import { escapeXml, textWidth, upscale } from './raster.ts';
-import { formatNumber, niceTicks } from './ticks.ts';
+import { formatNumber, formatTick, niceStep, niceTicks } from './ticks.ts';
 
 export interface MapStyle {
   colormap?: ColormapName;
@@ -94,8 +94,12 @@ export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
   const mapH = spec.ny * cell.cellH;
   const titleH = spec.title ? TITLE_SIZE + 8 : 0;
   const barH = Math.max(mapH, 80);
-  const ticks = niceTicks(lo, hi, Math.max(2, Math.min(6, Math.floor(barH / 28))));
-  const tickLabels = ticks.map((t) => formatNumber(t));
+  // A constant map (limits widened around one value) gets a single tick at that value.
+  const constant = hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-5;
+  const tickCount = Math.max(2, Math.min(6, Math.floor(barH / 28)));
+  const ticks = constant ? [(lo + hi) / 2] : niceTicks(lo, hi, tickCount);
+  const step = constant ? 0 : niceStep(lo, hi, tickCount);
+  const tickLabels = ticks.map((t) => (constant ? `${formatNumber(t, 4)} (constant)` : formatTick(t, step)));
   const tickW = Math.max(...tickLabels.map((s) => textWidth(s, TICK_SIZE)), 10);
   const barX = mapW + 12;
   const labelText = [spec.label, spec.unit ? `(${spec.unit})` : ''].filter(Boolean).join(' ');

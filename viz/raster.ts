@@ -22,7 +22,10 @@ let fontOptions: ResvgRenderOptions['font'] | undefined;
 /** Known font files when present (fast); otherwise let resvg scan the system fonts. */
 function fonts(): ResvgRenderOptions['font'] {
   if (!fontOptions) {
+    // One family (regular + bold) is all the figures use; loading fewer files keeps each render fast.
     const files = FONT_CANDIDATES.filter((f) => fs.existsSync(f));
+    const family = files[0]?.includes('DejaVu') ? 'DejaVu' : 'Liberation';
+    files.splice(0, files.length, ...files.filter((f) => f.includes(family)));
     fontOptions = files.length
       ? { loadSystemFonts: false, fontFiles: files, defaultFontFamily: files[0].includes('DejaVu') ? 'DejaVu Sans' : 'Liberation Sans' }
       : { loadSystemFonts: true };

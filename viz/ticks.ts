@@ -46,3 +46,11 @@ function trimZeros(s: string): string {
 export function formatLength(nm: number): string {
   return nm >= 1000 ? `${formatNumber(nm / 1000)} µm` : `${formatNumber(nm)} nm`;
 }
+
+/** Tick label with just enough decimals for the tick step (so 3.305 and 3.31 stay distinct). */
+export function formatTick(v: number, step: number): string {
+  const a = Math.max(Math.abs(v), Math.abs(step));
+  if (a >= 1e5 || (a < 1e-3 && v !== 0)) return formatNumber(v, 3);
+  const decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
+  return (Math.abs(v) < step * 1e-6 ? 0 : v).toFixed(decimals);
+}
