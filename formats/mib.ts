@@ -269,8 +269,10 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
       },
     };
     let open = true;
+    if (hdrFile && hdr) meta.hdrFile = hdrFile;
     return {
-      path: file,
+      // The data file, also when opened through its .hdr (hash this one).
+      path: mibFile,
       format: 'mib',
       kind: 'frames',
       scan,

@@ -2,9 +2,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
+const created: string[] = [];
+// Every test file that makes temp dirs removes them when it is done.
+afterAll(() => {
+  for (const d of created.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed after the test file's tests. */
 export function tmpDir(prefix = 'snem-fmt-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(d);
+  return d;
 }
 
 /** A .npy file built by hand: magic, version, header dict padded to 64, then `data`. */

@@ -107,6 +107,7 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     h.close();
     const viaHdr = openDataset(path.join(dir, 'scan.hdr'));
     expect(viaHdr.scan).toEqual({ ny: 2, nx: 3 });
+    expect(viaHdr.path).toBe(f);
     viaHdr.close();
     expect(() => openDataset(f, { scan: '2x2' })).toThrow(/scan\.mib: scan 2×2 = 4 positions, but the file holds 6 frames/);
   });
