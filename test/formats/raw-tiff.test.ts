@@ -138,6 +138,62 @@ function handTiffBE(w: number, h: number, values: number[]): Buffer {
   return b;
 }
 
+/** A little-endian BigTIFF (version 43, 8-byte offsets) of `n` uint8 pages, built byte by byte. */
+function handBigTiff(w: number, h: number, n: number): Buffer {
+  const fb = w * h;
+  const entries = 8;
+  const ifdBytes = 8 + entries * 20 + 8;
+  const dataAt = 16;
+  const ifdAt = dataAt + n * fb;
+  const b = Buffer.alloc(ifdAt + n * ifdBytes);
+  b.write('II', 0, 'latin1');
+  b.writeUInt16LE(43, 2);
+  b.writeUInt16LE(8, 4);
+  b.writeBigUInt64LE(BigInt(ifdAt), 8);
+  for (let i = 0; i < n * fb; i++) b[dataAt + i] = (i * 5) & 255;
+  for (let p = 0; p < n; p++) {
+    const at = ifdAt + p * ifdBytes;
+    b.writeBigUInt64LE(BigInt(entries), at);
+    const tags: [number, number, number][] = [[256, 3, w], [257, 3, h], [258, 3, 8], [259, 3, 1], [273, 16, dataAt + p * fb], [277, 3, 1], [278, 3, h], [279, 16, fb]];
+    tags.forEach(([tag, type, v], i) => {
+      const e = at + 8 + i * 20;
+      b.writeUInt16LE(tag, e);
+      b.writeUInt16LE(type, e + 2);
+      b.writeBigUInt64LE(1n, e + 4);
+      if (type === 3) b.writeUInt16LE(v, e + 12);
+      else b.writeBigUInt64LE(BigInt(v), e + 12);
+    });
+    b.writeBigUInt64LE(p + 1 < n ? BigInt(at + ifdBytes) : 0n, at + 8 + entries * 20);
+  }
+  return b;
+}
+
+/** ImageJ's layout for stacks beyond 4 GB: one IFD, "images=N" in its description, pages contiguous. */
+function handImageJ(w: number, h: number, n: number): Buffer {
+  const fb = w * h * 2;
+  const desc = Buffer.from(`ImageJ=1.54f\nimages=${n}\nslices=${n}\n\0`, 'latin1');
+  const entries = 9;
+  const ifdAt = 8;
+  const descAt = ifdAt + 2 + entries * 12 + 4;
+  const dataAt = descAt + desc.length;
+  const b = Buffer.alloc(dataAt + n * fb);
+  b.write('II*\0', 0, 'latin1');
+  b.writeUInt32LE(ifdAt, 4);
+  b.writeUInt16LE(entries, ifdAt);
+  const tags: [number, number, number, number][] = [[256, 3, 1, w], [257, 3, 1, h], [258, 3, 1, 16], [259, 3, 1, 1], [270, 2, desc.length, descAt], [273, 4, 1, dataAt], [277, 3, 1, 1], [278, 3, 1, h], [279, 4, 1, fb]];
+  tags.forEach(([tag, type, count, v], i) => {
+    const e = ifdAt + 2 + i * 12;
+    b.writeUInt16LE(tag, e);
+    b.writeUInt16LE(type, e + 2);
+    b.writeUInt32LE(count, e + 4);
+    if (type === 3) b.writeUInt16LE(v, e + 8);
+    else b.writeUInt32LE(v, e + 8);
+  });
+  desc.copy(b, descAt);
+  for (let i = 0; i < n * w * h; i++) b.writeUInt16LE((i * 3) & 0xffff, dataAt + 2 * i);
+  return b;
+}
+
 describe('TIFF', () => {
   it('reads a hand-built big-endian single image with two strips', () => {
     const dir = tmpDir();
@@ -151,6 +207,26 @@ describe('TIFF', () => {
     expect(h.dtype).toBe('uint16');
     expect(Array.from(h.read(0, 1).data)).toEqual(values);
     h.close();
+  });
+
+  it('reads a hand-built BigTIFF stack and an ImageJ single-IFD stack', () => {
+    const dir = tmpDir();
+    const big = path.join(dir, 'big.tif');
+    fs.writeFileSync(big, handBigTiff(6, 4, 3));
+    const h = openDataset(big);
+    expect(h.scan).toEqual({ ny: 1, nx: 3 });
+    expect(h.frameShape).toEqual([4, 6]);
+    expect(Array.from(h.read(2, 1).data)).toEqual(Array.from({ length: 24 }, (_, i) => ((48 + i) * 5) & 255));
+    h.close();
+    const ij = path.join(dir, 'ij.tif');
+    fs.writeFileSync(ij, handImageJ(3, 2, 4));
+    const hj = openDataset(ij, { scan: '2x2' });
+    expect(hj.meta.pages).toBe(4);
+    expect(hj.dtype).toBe('uint16');
+    expect(Array.from(hj.read(3, 1).data)).toEqual([18, 19, 20, 21, 22, 23].map((i) => i * 3));
+    hj.close();
+    fs.writeFileSync(ij, handImageJ(3, 2, 4).subarray(0, -5));
+    expect(() => openDataset(ij)).toThrow(/ij\.tif: truncated ImageJ TIFF stack: expected 4 images of 12 bytes/);
   });
 
   it('round-trips stacks through the writer in both byte orders and dtypes', () => {
