@@ -1,11 +1,11 @@
 /**
  * Detector geometry of the simulator: beam centre, Q per pixel and elliptical distortion.
  *
- * Convention (written to meta.json as `ellipse` = [axisRatio, angleDeg]): a ring of constant Q is
- * an ellipse whose major axis points at angleDeg (from +col towards +row) and is axisRatio times
- * the minor axis; `qPerPixel` applies to the geometric-mean radius √(a·b). For a pixel offset
- * (dc, dr) from the centre, rotate into the ellipse frame, u = dc cosφ + dr sinφ,
- * v = −dc sinφ + dr cosφ; its undistorted radius is ρ = √(u²/k + v²·k) (k = axisRatio) and its
+ * Convention (the same as calib.geometry; written to meta.json as `ellipse` = [axisRatio, angleDeg]):
+ * a ring of constant Q is an ellipse with semi-axes a ≥ b whose major axis points at angleDeg (from
+ * +col towards +row), axisRatio = b/a ≤ 1; `qPerPixel` applies to the geometric-mean radius √(a·b).
+ * For a pixel offset (dc, dr) from the centre, rotate into the ellipse frame, u = dc cosφ + dr sinφ,
+ * v = −dc sinφ + dr cosφ; its undistorted radius is ρ = √(k u² + v²/k) (k = b/a) and
  * Q = ρ · qPerPixel.
  */
 export interface GeometrySpec {
@@ -43,7 +43,7 @@ export class DetectorGeometry {
     const dr = row - this.cy - sr;
     const u = dc * this.cos + dr * this.sin;
     const v = -dc * this.sin + dr * this.cos;
-    return Math.sqrt((u * u) / this.ratio + v * v * this.ratio);
+    return Math.sqrt(this.ratio * u * u + (v * v) / this.ratio);
   }
 
   /** Q (Å⁻¹) of pixel (col, row). */
@@ -57,8 +57,8 @@ export class DetectorGeometry {
     const ar = qr / this.qPerPixel;
     const a = ac * this.cos + ar * this.sin;
     const b = -ac * this.sin + ar * this.cos;
-    const u = a * this.sqrtK;
-    const v = b / this.sqrtK;
+    const u = a / this.sqrtK;
+    const v = b * this.sqrtK;
     return [u * this.cos - v * this.sin, u * this.sin + v * this.cos];
   }
 

@@ -18,7 +18,7 @@ export interface SimParams {
   qPerPixel144: number;
   /** Beam centre offset from the detector middle, [Δcol, Δrow] px at 144 px. */
   centerOffset: [number, number];
-  /** Elliptical distortion: [axis ratio ≥ 1, major-axis angle in degrees from +col towards +row]. */
+  /** Elliptical distortion: [axis ratio b/a ≤ 1, major-axis angle in degrees from +col towards +row] (calib.geometry's convention). */
   ellipse: [number, number];
   /** Gaussian point spread of the detector (σ, px). */
   psfSigma: number;
@@ -58,7 +58,7 @@ const BASE: Omit<SimParams, 'preset' | 'ny' | 'nx'> = {
   // The reference study's ASTAR calibration: g per pixel 0.0319 Å⁻¹ (1/d) → Q per pixel 2π·0.0319 = 0.2004 Å⁻¹.
   qPerPixel144: 2 * Math.PI * 0.0319,
   centerOffset: [2.8, -1.7],
-  ellipse: [1.03, 25],
+  ellipse: [0.97, 25],
   psfSigma: 0.6,
   beamRadius: 3.5,
   beamEnergyKeV: 200,
@@ -115,7 +115,7 @@ export function validateSimParams(p: SimParams): void {
   if (!Number.isInteger(p.size) || p.size < 32 || p.size > 1024) bad(`detector size must be an integer 32–1024 px, got ${p.size}`);
   if (!(p.dose > 0)) bad(`dose must be > 0 counts, got ${p.dose}`);
   if (!Number.isInteger(p.seed) || p.seed < 0) bad(`seed must be a non-negative integer, got ${p.seed}`);
-  if (!(p.ellipse[0] >= 1 && p.ellipse[0] < 1.5)) bad(`ellipse axis ratio must be in [1, 1.5), got ${p.ellipse[0]}`);
+  if (!(p.ellipse[0] > 0.67 && p.ellipse[0] <= 1)) bad(`ellipse axis ratio b/a must be in (0.67, 1], got ${p.ellipse[0]}`);
   if (!(p.zrInterface > 0 && p.zrInterface < 1)) bad(`zrInterface must be in (0, 1), got ${p.zrInterface}`);
   if (!(p.niWidth >= 0 && p.niWidth < 0.45)) bad(`niWidth must be in [0, 0.45), got ${p.niWidth}`);
   if (!(p.alphaAmplitude >= 0 && p.alphaAmplitude <= 0.5)) bad(`alphaAmplitude must be in [0, 0.5], got ${p.alphaAmplitude}`);
