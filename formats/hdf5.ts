@@ -17,8 +17,8 @@ import path from 'node:path';
 import { FileFormatError } from '../engine/errors.ts';
 import { openForRead, readUpTo } from './io.ts';
 import { closeFd } from './stack.ts';
+import { ctorOf } from '../engine/ndarray.ts';
 import type { DatasetHandle, DType, Json, NDArray, ScanShape, TypedArray } from '../engine/types.ts';
-import { concatFirst } from '../engine/ndarray.ts';
 
 type H5Module = typeof import('h5wasm/node');
 type H5Dataset = import('h5wasm/node').Dataset;
@@ -308,16 +308,20 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
     const read = (start: number, count: number): NDArray => {
       if (start < 0 || count < 0 || start + count > scan.ny * scan.nx) throw new RangeError(`${file}: positions ${start}…${start + count - 1} outside the scan`);
       if (shape.length === 3) return { dtype, shape: [count, ...frameShape], data: sliceRows([[start, start + count]]) };
-      // 4-D: one hyperslab per scan row touched by the chunk.
-      const parts: NDArray[] = [];
-      for (let p = start; p < start + count; ) {
-        const iy = Math.floor(p / scan.nx);
-        const x0 = p - iy * scan.nx;
-        const x1 = Math.min(scan.nx, x0 + (start + count - p));
-        parts.push({ dtype, shape: [x1 - x0, ...frameShape], data: sliceRows([[iy, iy + 1], [x0, x1]]) });
-        p += x1 - x0;
+      // 4-D: one hyperslab. Within one scan row it is exact; across rows it covers the whole rows
+      // touched (at most 2·nx extra frames) so that each HDF5 chunk is decompressed once per call,
+      // whatever the chunk cache size, then the wanted positions are cut out.
+      const iy0 = Math.floor(start / scan.nx);
+      const iy1 = Math.floor((start + count - 1) / scan.nx);
+      if (count === 0) return { dtype, shape: [0, ...frameShape], data: new (ctorOf(dtype))(0) };
+      if (iy0 === iy1) {
+        const x0 = start - iy0 * scan.nx;
+        return { dtype, shape: [count, ...frameShape], data: sliceRows([[iy0, iy0 + 1], [x0, x0 + count]]) };
       }
-      return parts.length === 1 ? parts[0] : concatFirst(parts);
+      const block = sliceRows([[iy0, iy1 + 1], [0, scan.nx]]);
+      const frameElems = frameShape[0] * frameShape[1];
+      const from = (start - iy0 * scan.nx) * frameElems;
+      return { dtype, shape: [count, ...frameShape], data: block.slice(from, from + count * frameElems) as TypedArray };
     };
     let open = true;
     return {
