@@ -2,11 +2,14 @@
  * Streaming-read check: writes a paper-size dataset (289 × 132 positions of 144 × 144 uint8 =
  * 791 MB) as .npy and as .blo in a temp dir, streams every frame back in chunks of 256 positions
  * through `openDataset`, and reports the peak RSS above the baseline (target < 300 MB) and the read
- * throughput. The files are deleted afterwards. The files were just written, so reads mostly hit
+ * throughput. Each file is read in a fresh child process, so its baseline (RSS after loading the
+ * code, before opening the file) is not disturbed by writing or by the other format's run. The
+ * files are deleted afterwards. The files were just written, so reads mostly hit
  * the page cache: the throughput is the reader's, not the disk's.
  *
  *   node --import tsx bench/read-memory.ts [--scan 289x132] [--size 144]
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +73,12 @@ function streamAll(file: string): { peakAbove: number; seconds: number; bytes: n
   return { peakAbove: peak - baseline, seconds: (performance.now() - t0) / 1000, bytes, checksum };
 }
 
+function readInChild(file: string): ReturnType<typeof streamAll> {
+  const self = fileURLToPath(import.meta.url);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--read', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
 export async function bench(opts: { scan?: string; size?: number } = {}): Promise<BenchRow[]> {
   const [ny, nx] = (opts.scan ?? '289x132').split('x').map(Number);
   const size = opts.size ?? 144;
@@ -82,7 +91,7 @@ export async function bench(opts: { scan?: string; size?: number } = {}): Promis
     const mb = (ny * nx * size * size) / 1e6;
     rows.push({ name: `write npy + blo (${ny}×${nx}×${size}², ${mb.toFixed(0)} MB each)`, value: writeS, unit: 's' });
     for (const [fmt, file] of Object.entries(files)) {
-      const r = streamAll(file);
+      const r = readInChild(file);
       if (r.bytes !== ny * nx * size * size) throw new Error(`${fmt}: read ${r.bytes} bytes, expected ${ny * nx * size * size}`);
       rows.push({ name: `read ${fmt}: peak RSS above baseline (chunks of ${CHUNK})`, value: r.peakAbove / 1e6, unit: 'MB', target: '< 300 MB' });
       rows.push({ name: `read ${fmt}: throughput (page cache warm)`, value: r.bytes / 1e6 / r.seconds, unit: 'MB/s' });
@@ -98,6 +107,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : undefined;
   };
+  const readOnly = arg('read');
+  if (readOnly) {
+    process.stdout.write(`${JSON.stringify(streamAll(readOnly))}\n`);
+    process.exit(0);
+  }
   const rows = await bench({ scan: arg('scan'), size: arg('size') ? Number(arg('size')) : undefined });
   for (const r of rows) console.log(`${r.name.padEnd(62)} ${r.value.toFixed(2).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}`);
 }
