@@ -52,7 +52,7 @@ export function qrFactor(design: ArrayLike<number>, m: number, n: number): QRFac
 }
 
 /** Coefficients x minimising |A x − b|₂ for a factorised A; `work` (length m) is scratch. */
-export function qrSolve(f: QRFactor, b: ArrayLike<number>, out = new Float64Array(f.n), work = new Float64Array(f.m)): Float64Array {
+export function qrSolve(f: QRFactor, b: ArrayLike<number>, out: Float64Array = new Float64Array(f.n), work: Float64Array = new Float64Array(f.m)): Float64Array {
   const { m, n, a, beta, diag } = f;
   for (let i = 0; i < m; i++) work[i] = b[i];
   for (let k = 0; k < n; k++) {

@@ -1,4 +1,5 @@
 /** The pdf.* ops. Add an op: write its file, then list it here. */
 import type { OpDef } from '../../engine/types.ts';
+import { pdfReduce } from './reduce-op.ts';
 
-export const ops: OpDef[] = [];
+export const ops: OpDef[] = [pdfReduce];

@@ -1,0 +1,129 @@
+/**
+ * pdf.reduce: I(Q) per position → S(Q), F(Q) and G(r) (see reduce.ts for the method). Takes the
+ * output of integrate.azimuthal or source.profiles (Q or g axis). S, F and G are separate fields, so
+ * a consumer can select "pdf.F" without touching G.
+ */
+import { ParamError, UserError } from '../../engine/errors.ts';
+import { curveOf } from '../../engine/curves.ts';
+import { f32 } from '../../engine/ndarray.ts';
+import type { Json } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
+import { CompositionError, parseComposition, type Composition } from './composition.ts';
+import type { FormFactorTable } from './formfactors.ts';
+import { ReduceRangeError, ReductionPlan } from './reduce.ts';
+
+export interface ReduceParams {
+  composition: Json;
+  formFactors: FormFactorTable;
+  qmin: number;
+  qmax: number;
+  qmaxinst: number;
+  rpoly: number;
+  rmin: number;
+  rmax: number;
+  rstep: number;
+  window: 'none' | 'lorch';
+}
+
+interface ReduceState {
+  composition: Composition;
+  plans: Map<string, ReductionPlan>;
+}
+
+function compositionOf(p: ReduceParams, node: string): Composition {
+  try {
+    return parseComposition(p.composition);
+  } catch (e) {
+    if (e instanceof CompositionError) throw new ParamError(node, 'composition', e.message);
+    throw e;
+  }
+}
+
+export const pdfReduce = defineOp<ReduceParams, ReduceState>({
+  name: 'pdf.reduce',
+  version: 1,
+  scope: 'frame',
+  title: 'Reduction to S(Q), F(Q) and the ePDF G(r)',
+  description:
+    'PDFgetX3-style "ad hoc" reduction with electron form factors (Lobato or Kirkland): normalisation N so that I/N follows ⟨f²⟩ at high Q, S = (I/N − ⟨f²⟩ + ⟨f⟩²)/⟨f⟩², F = Q(S − 1) minus a polynomial P(Q), P(0) = 0, of degree round(rpoly·qmaxinst/π) fitted over [qmin, qmaxinst]; G(r) = (2/π)∫ F(Q) sin(Qr) dQ over [qmin, qmax] (chirp-z transform, exact to rounding), optional Lorch window.',
+  inputs: {
+    iq: { scope: 'any', description: 'I(Q) curves: integrate.azimuthal (field I) or source.profiles (axis q, or g = Q/2π)' },
+  },
+  params: {
+    composition: { type: 'json', description: 'formula ("Zr65Cu17.5Ni10Al7.5", "SiO2") or amounts {"Zr": 65, "Cu": 17.5, …}; normalised' },
+    formFactors: { type: 'enum', values: ['lobato', 'kirkland'], default: 'lobato', description: 'electron form-factor parametrisation' },
+    qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lowest Q used' },
+    qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the G(r) transform' },
+    qmaxinst: { type: 'number', exclusiveMin: 0, default: 12.0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the normalisation and polynomial fit (clipped to the data)' },
+    rpoly: { type: 'number', exclusiveMin: 0, default: 1.2, unit: 'Å', description: 'the correction polynomial carries real-space content below ≈ rpoly only: degree round(rpoly·qmaxinst/π)' },
+    rmin: { type: 'number', min: 0, default: 0, unit: 'Å', description: 'first r of G(r)' },
+    rmax: { type: 'number', exclusiveMin: 0, default: 20, unit: 'Å', description: 'last r of G(r)' },
+    rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
+    window: { type: 'enum', values: ['none', 'lorch'], default: 'none', description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)' },
+  },
+  outputs: {
+    S: { description: 'structure factor S(Q) [positions, nq] on axis q (points in [qmin, qmaxinst])' },
+    F: { unit: 'Å⁻¹', description: 'reduced structure function F(Q) = Q(S − 1), polynomial-corrected [positions, nq]' },
+    G: { unit: 'Å⁻²', description: 'reduced pair distribution function G(r) [positions, nr] on axis r' },
+    N: { description: 'normalisation N per position (I/N ≈ ⟨f²⟩ at high Q)' },
+  },
+  check(p, { node }) {
+    compositionOf(p, node);
+    if (!(p.rpoly > 0)) throw new ParamError(node, 'rpoly', `must be > 0 Å, got ${p.rpoly}`);
+    if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
+    if (p.qmax > p.qmaxinst) throw new ParamError(node, 'qmax', `qmax ${p.qmax} must not exceed qmaxinst ${p.qmaxinst} Å⁻¹`);
+    if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+  },
+  prepare({ params, node }) {
+    return { composition: compositionOf(params, node), plans: new Map() };
+  },
+  process({ inputs, state, params, chunk, node }) {
+    const c = curveOf(inputs.iq, node, { preferred: ['I'] });
+    if (c.xName === 'r') throw new UserError(`node '${node}', input 'iq': field '${c.field}' is a real-space curve (axis r); pdf.reduce needs I(Q)`);
+    const toQ = c.xName === 'g' ? 2 * Math.PI : 1;
+    const x = c.x.data;
+    const n = x.length;
+    // One plan per distinct Q axis (usually one for the whole run).
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += x[i] * (i + 1);
+    const key = `${c.xName}:${n}:${x[0]}:${x[n - 1]}:${sum}`;
+    let plan = state.plans.get(key);
+    if (!plan) {
+      const q = Float64Array.from(x as ArrayLike<number>, (v) => v * toQ);
+      try {
+        plan = new ReductionPlan(q, { ...params, composition: state.composition });
+      } catch (e) {
+        if (e instanceof ReduceRangeError) throw new ParamError(node, e.param, e.message);
+        throw e;
+      }
+      state.plans.set(key, plan);
+    }
+    const y = c.y;
+    const perPosition = y.shape.length >= 2 && y.shape[0] === chunk.count && y.data.length === chunk.count * n;
+    if (!perPosition && y.data.length !== n) {
+      throw new UserError(`node '${node}', input 'iq': field '${c.field}' has shape [${y.shape}], expected [${chunk.count}, ${n}] or [${n}]`);
+    }
+    const nq = plan.q.length;
+    const nr = plan.r.length;
+    const S = f32([chunk.count, nq]);
+    const F = f32([chunk.count, nq]);
+    const G = f32([chunk.count, nr]);
+    const N = f32([chunk.count]);
+    for (let i = 0; i < chunk.count; i++) {
+      N.data[i] = plan.reduce(y.data, perPosition ? i * n : 0, S.data, F.data, G.data, i * nq, i * nr);
+    }
+    return {
+      fields: { S, F, G, N },
+      axes: { q: f32([nq], plan.q), r: f32([nr], plan.r) },
+      meta: {
+        axisOf: { S: 'q', F: 'q', G: 'r' },
+        units: { S: '1', F: 'Å⁻¹', G: 'Å⁻²', q: 'Å⁻¹', r: 'Å' },
+        composition: Object.fromEntries(state.composition.symbols.map((s, k) => [s, state.composition.fractions[k]])),
+        formFactors: params.formFactors,
+        polynomialDegree: plan.degree,
+        qmaxinstUsed: plan.qmaxinstUsed,
+        window: params.window,
+      },
+    };
+  },
+});

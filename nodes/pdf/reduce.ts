@@ -1,0 +1,225 @@
+/**
+ * I(Q) → S(Q), F(Q), G(r): the PDFgetX3/PDFgetE3 "ad hoc" reduction with electron form factors.
+ *
+ *   ⟨f⟩² = (Σ c_i f_i)², ⟨f²⟩ = Σ c_i f_i²          (on the data's Q points in [qmin, qmaxinst])
+ *   N    = Σ I⟨f²⟩ / Σ⟨f²⟩²  over the upper half of that range (I/N follows ⟨f²⟩ at high Q)
+ *   F    = Q (I/N − ⟨f²⟩) / ⟨f⟩²,  then minus the least-squares polynomial P(Q) = Σ_{k=1..n} a_k Q^k
+ *          (P(0) = 0) with n = round(rpoly · qmaxinst / π): it can only carry real-space content
+ *          below r ≈ rpoly, and absorbs incoherent/inelastic background, multiple scattering and
+ *          the normalisation error
+ *   S    = 1 + F / Q
+ *   G(r) = (2/π) Σ_{qmin ≤ Q ≤ qmax} F(Q) W(Q) sin(Qr) ΔQ, W = 1 or Lorch sin(πQ/qmax)/(πQ/qmax).
+ *
+ * A plan holds everything that depends only on the Q grid and the params (form factors, the QR
+ * factor of the polynomial design, the transform), so a curve costs O(n) plus two or three FFTs.
+ * Non-finite I (e.g. empty bins behind a beam stop) are left out of N and the polynomial fit, give
+ * NaN in S and F, and count as F = 0 in the transform.
+ */
+import { qrFactor, qrSolve, type QRFactor } from '../calib/lstsq.ts';
+import type { Composition } from './composition.ts';
+import type { FormFactorTable } from './formfactors.ts';
+import { averageFormFactors } from './scattering.ts';
+import { SineTransform } from './sine-transform.ts';
+
+export interface ReduceOptions {
+  composition: Composition;
+  formFactors: FormFactorTable;
+  qmin: number;
+  qmax: number;
+  qmaxinst: number;
+  rpoly: number;
+  rmin: number;
+  rmax: number;
+  rstep: number;
+  window: 'none' | 'lorch';
+}
+
+/** A problem with the params relative to the data (the op turns it into a ParamError). */
+export class ReduceRangeError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ReductionPlan {
+  /** Q points (uniform) of S and F: data points in [qmin, qmaxinst]. */
+  readonly q: Float64Array;
+  readonly r: Float64Array;
+  readonly degree: number;
+  /** Index range of the input axis used for S/F. */
+  readonly i0: number;
+  /** Points of q within [qmin, qmax] used by G: q[0 … nG). */
+  readonly nG: number;
+  readonly qmaxinstUsed: number;
+  private readonly meanSq: Float64Array;
+  private readonly sqMean: Float64Array;
+  private readonly normFrom: number;
+  private readonly design: Float64Array;
+  private readonly qr: QRFactor | null;
+  private readonly transformer: SineTransform;
+  private readonly window: Float64Array;
+  private readonly work: Float64Array;
+  private readonly coef: Float64Array;
+  private readonly fw: Float64Array;
+  private readonly uniformInput: boolean;
+  private readonly inputQ: Float64Array;
+  private readonly resampled: Float64Array;
+
+  constructor(
+    inputQ: ArrayLike<number>,
+    readonly opts: ReduceOptions,
+  ) {
+    const xq = Float64Array.from(inputQ);
+    this.inputQ = xq;
+    const n = xq.length;
+    if (n < 2) throw new ReduceRangeError('qmin', 'the input curve has fewer than 2 Q points');
+    for (let i = 1; i < n; i++) if (!(xq[i] > xq[i - 1])) throw new ReduceRangeError('qmin', 'the input Q axis is not increasing');
+    const dq0 = (xq[n - 1] - xq[0]) / (n - 1);
+    // Uniform input (integrate.azimuthal, float32 axis) is used as is; otherwise resampled linearly.
+    let uniform = true;
+    for (let i = 1; i < n; i++) if (Math.abs(xq[i] - xq[i - 1] - dq0) > 1e-3 * dq0) uniform = false;
+    this.uniformInput = uniform;
+    const { qmin, qmax, qmaxinst } = opts;
+    const dataMax = xq[n - 1];
+    if (qmax > dataMax + 0.5 * dq0) throw new ReduceRangeError('qmax', `qmax ${qmax} Å⁻¹ is above the data's Q range (up to ${dataMax.toPrecision(4)} Å⁻¹)`);
+    const qmaxinstUsed = Math.min(qmaxinst, dataMax + 0.5 * dq0);
+    this.qmaxinstUsed = qmaxinstUsed;
+    // Uniform grid q0 + kΔQ over the data, then the [qmin, qmaxinst] window of it.
+    const grid = Float64Array.from({ length: n }, (_, k) => xq[0] + k * dq0);
+    let i0 = 0;
+    while (i0 < n && grid[i0] < qmin - 1e-9 * dq0) i0++;
+    let i1 = i0;
+    while (i1 < n && grid[i1] <= qmaxinstUsed + 1e-6 * dq0) i1++;
+    let g1 = i0;
+    while (g1 < i1 && grid[g1] <= qmax + 1e-6 * dq0) g1++;
+    if (g1 - i0 < 2) throw new ReduceRangeError('qmin', `empty Q range: no data points between qmin ${qmin} and qmax ${qmax} Å⁻¹ (data ${xq[0].toPrecision(4)}–${dataMax.toPrecision(4)} Å⁻¹)`);
+    this.i0 = i0;
+    this.q = grid.slice(i0, i1);
+    this.nG = g1 - i0;
+    this.resampled = new Float64Array(n);
+    const m = this.q.length;
+    const ff = averageFormFactors(opts.composition, this.q, opts.formFactors);
+    this.meanSq = ff.meanSq;
+    this.sqMean = ff.sqMean;
+    const mid = 0.5 * (this.q[0] + this.q[m - 1]);
+    let k = 0;
+    while (k < m && this.q[k] < mid) k++;
+    this.normFrom = Math.min(k, m - 2);
+    this.degree = Math.max(0, Math.round((opts.rpoly * qmaxinst) / Math.PI));
+    const deg = Math.min(this.degree, m - 1);
+    this.design = new Float64Array(m * deg);
+    for (let i = 0; i < m; i++) {
+      const x = this.q[i] / qmaxinstUsed;
+      let p = 1;
+      for (let d = 0; d < deg; d++) {
+        p *= x;
+        this.design[i * deg + d] = p;
+      }
+    }
+    this.qr = deg > 0 ? qrFactor(this.design, m, deg) : null;
+    this.coef = new Float64Array(deg);
+    this.work = new Float64Array(m);
+    this.fw = new Float64Array(this.nG);
+    this.window = new Float64Array(this.nG).fill(1);
+    if (opts.window === 'lorch') {
+      for (let i = 0; i < this.nG; i++) {
+        const x = (Math.PI * this.q[i]) / qmax;
+        this.window[i] = x === 0 ? 1 : Math.sin(x) / x;
+      }
+    }
+    const nr = Math.floor((opts.rmax - opts.rmin) / opts.rstep + 1e-9) + 1;
+    this.r = Float64Array.from({ length: nr }, (_, j) => opts.rmin + j * opts.rstep);
+    this.transformer = new SineTransform(this.q[0], dq0, this.nG, opts.rmin, opts.rstep, nr);
+  }
+
+  /** The input curve on the plan's uniform grid (a view when the input was already uniform). */
+  private onGrid(I: ArrayLike<number>, offset: number): { data: ArrayLike<number>; offset: number } {
+    if (this.uniformInput) return { data: I, offset };
+    const xq = this.inputQ;
+    const n = xq.length;
+    const dq0 = (xq[n - 1] - xq[0]) / (n - 1);
+    let j = 0;
+    for (let k = 0; k < n; k++) {
+      const x = xq[0] + k * dq0;
+      while (j < n - 2 && xq[j + 1] < x) j++;
+      const t = (x - xq[j]) / (xq[j + 1] - xq[j]);
+      this.resampled[k] = I[offset + j] * (1 - t) + I[offset + j + 1] * t;
+    }
+    return { data: this.resampled, offset: 0 };
+  }
+
+  /** Reduce one curve; writes S, F (length q.length) and G (length r.length); returns N. */
+  reduce(I: ArrayLike<number>, offset: number, S: Float32Array, F: Float32Array, G: Float32Array, sOff: number, gOff: number): number {
+    const { q, meanSq, sqMean, work } = this;
+    const m = q.length;
+    const src = this.onGrid(I, offset);
+    const base = src.offset + this.i0;
+    const d = src.data;
+    let num = 0;
+    let den = 0;
+    let missing = 0;
+    for (let i = 0; i < m; i++) {
+      const v = d[base + i];
+      if (!Number.isFinite(v)) {
+        missing++;
+        continue;
+      }
+      if (i >= this.normFrom) {
+        num += v * sqMean[i];
+        den += sqMean[i] * sqMean[i];
+      }
+    }
+    const N = den > 0 && num > 0 ? num / den : NaN;
+    if (!Number.isFinite(N)) {
+      S.fill(NaN, sOff, sOff + m);
+      F.fill(NaN, sOff, sOff + m);
+      G.fill(NaN, gOff, gOff + this.r.length);
+      return NaN;
+    }
+    for (let i = 0; i < m; i++) {
+      const v = d[base + i];
+      work[i] = Number.isFinite(v) ? (q[i] * (v / N - sqMean[i])) / meanSq[i] : NaN;
+    }
+    // Polynomial correction (P(0) = 0).
+    const deg = this.coef.length;
+    if (deg > 0) {
+      let coef: Float64Array | null = null;
+      if (missing === 0) coef = qrSolve(this.qr!, work, this.coef);
+      else coef = this.fitWithGaps(work);
+      if (coef) {
+        for (let i = 0; i < m; i++) {
+          const x = q[i] / this.qmaxinstUsed;
+          let p = 0;
+          for (let k = deg - 1; k >= 0; k--) p = (p + coef[k]) * x;
+          work[i] -= p;
+        }
+      }
+    }
+    for (let i = 0; i < m; i++) {
+      F[sOff + i] = work[i];
+      S[sOff + i] = 1 + work[i] / q[i];
+    }
+    const fw = this.fw;
+    for (let i = 0; i < this.nG; i++) fw[i] = Number.isFinite(work[i]) ? work[i] * this.window[i] : 0;
+    this.transformer.transform(fw, 0, G, gOff);
+    return N;
+  }
+
+  private fitWithGaps(work: Float64Array): Float64Array | null {
+    const m = this.q.length;
+    const deg = this.coef.length;
+    const rows: number[] = [];
+    const rhs: number[] = [];
+    for (let i = 0; i < m; i++) {
+      if (!Number.isFinite(work[i])) continue;
+      for (let k = 0; k < deg; k++) rows.push(this.design[i * deg + k]);
+      rhs.push(work[i]);
+    }
+    if (rhs.length <= deg) return null;
+    const f = qrFactor(rows, rhs.length, deg);
+    return f.singular ? null : qrSolve(f, rhs, this.coef);
+  }
+}
