@@ -6,8 +6,9 @@
  * - `median`: one pass; centre = median of the ring, σ = population standard deviation of the ring.
  * - `mean`: iterative; recompute mean and σ (population) of the survivors and reject the single worst
  *   survivor until none exceeds α·σ. The worst survivor is always the current minimum or maximum, so
- *   after one sort the loop is two pointers with running sums: O(n log n) per ring, and no sort at
- *   all for the (common) rings whose extremes already pass.
+ *   with running sums each step only needs the next extreme: a linear scan for the first few
+ *   rejections, then one sort and two pointers — O(n log n) per ring at worst, and one pass for the
+ *   (common) rings whose extremes already pass.
  *
  * Exactness: the test compares (n·I − ΣI)² > α²·(n·ΣI² − (ΣI)²), the same criterion multiplied by n²,
  * so for integer-valued data (detector counts) every quantity is an exact integer in double precision
@@ -55,6 +56,9 @@ export function buildRingTable(m: EllipseMetric, cx: number, cy: number, h: numb
   return { rings, ringStart, ringPix, maxRing };
 }
 
+/** Rejections found by linear scans before a ring is sorted. */
+const SCAN_LIMIT = 6;
+
 export interface OutlierOptions {
   strategy: 'mean' | 'median';
   alpha: number;
@@ -74,6 +78,7 @@ export class RingOutlierMasker {
   private readonly pix: Int32Array;
   private readonly keys: Float64Array;
   private readonly order: Uint32Array;
+  private readonly dead: Uint8Array;
 
   constructor(
     readonly table: RingTable,
@@ -84,6 +89,7 @@ export class RingOutlierMasker {
     this.pix = new Int32Array(n);
     this.keys = new Float64Array(n);
     this.order = new Uint32Array(n);
+    this.dead = new Uint8Array(n);
   }
 
   /**
@@ -103,6 +109,8 @@ export class RingOutlierMasker {
       let S2 = 0;
       let vmin = Infinity;
       let vmax = -Infinity;
+      let iMin = 0;
+      let iMax = 0;
       for (let j = ringStart[k]; j < ringStart[k + 1]; j++) {
         const p = ringPix[j];
         const v = frame[frameOffset + p];
@@ -115,8 +123,15 @@ export class RingOutlierMasker {
         n++;
         S += v;
         S2 += v * v;
-        if (v < vmin) vmin = v;
-        if (v > vmax) vmax = v;
+        // Ties: the lowest pixel index at the bottom, the highest at the top.
+        if (v < vmin) {
+          vmin = v;
+          iMin = n - 1;
+        }
+        if (v >= vmax) {
+          vmax = v;
+          iMax = n - 1;
+        }
       }
       if (n < minRingPixels || n < 2) continue;
       if (this.opts.strategy === 'median') {
@@ -128,7 +143,7 @@ export class RingOutlierMasker {
       const devLo = S - n * vmin;
       const worst = devHi >= devLo ? devHi : devLo;
       if (worst * worst <= a2 * (n * S2 - S * S)) continue;
-      rejected += this.meanRing(n, S, S2, a2, bits, bitsOffset);
+      rejected += this.meanRing(n, S, S2, a2, iMin, iMax, bits, bitsOffset);
     }
     return rejected;
   }
@@ -149,12 +164,72 @@ export class RingOutlierMasker {
     }
   }
 
-  private meanRing(n: number, S: number, S2: number, a2: number, bits: Uint8Array, off: number): number {
-    this.sortRing(n);
-    const { vals, pix, order } = this;
-    let lo = 0;
-    let hi = n - 1;
+  /**
+   * The iterative loop. The first few rejections find the next extreme by a linear scan of the
+   * survivors (rings usually lose a handful of pixels); past SCAN_LIMIT it sorts once and continues
+   * with two pointers. Both follow the same tie rules, so the result does not depend on the switch.
+   */
+  private meanRing(n: number, S: number, S2: number, a2: number, iMin: number, iMax: number, bits: Uint8Array, off: number): number {
+    const { vals, pix, dead } = this;
+    dead.fill(0, 0, n);
     let cnt = n;
+    let out = 0;
+    while (cnt >= 2) {
+      const vLo = vals[iMin];
+      const vHi = vals[iMax];
+      const devHi = cnt * vHi - S;
+      const devLo = S - cnt * vLo;
+      const lim = a2 * (cnt * S2 - S * S);
+      const top = devHi >= devLo;
+      const dev = top ? devHi : devLo;
+      if (!(dev * dev > lim)) return out;
+      const i = top ? iMax : iMin;
+      const v = vals[i];
+      dead[i] = 1;
+      setBit(bits, off, pix[i]);
+      S -= v;
+      S2 -= v * v;
+      cnt--;
+      out++;
+      if (cnt < 2) return out;
+      if (out >= SCAN_LIMIT) return out + this.sortedLoop(n, S, S2, cnt, a2, bits, off);
+      // Only the side that lost its extreme needs a new one.
+      if (top) {
+        let best = -Infinity;
+        for (let j = 0; j < n; j++) {
+          if (!dead[j] && vals[j] >= best) {
+            best = vals[j];
+            iMax = j;
+          }
+        }
+      } else {
+        let best = Infinity;
+        for (let j = 0; j < n; j++) {
+          if (!dead[j] && vals[j] < best) {
+            best = vals[j];
+            iMin = j;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Continue the loop on the survivors (dead[] marks the rejected) after one sort. */
+  private sortedLoop(n: number, S: number, S2: number, cnt: number, a2: number, bits: Uint8Array, off: number): number {
+    const { vals, pix, dead } = this;
+    // Compact survivors, keeping ascending pixel order (the tie rule relies on it).
+    let k = 0;
+    for (let j = 0; j < n; j++) {
+      if (dead[j]) continue;
+      vals[k] = vals[j];
+      pix[k] = pix[j];
+      k++;
+    }
+    this.sortRing(k);
+    const order = this.order;
+    let lo = 0;
+    let hi = k - 1;
     let out = 0;
     while (cnt >= 2) {
       const vLo = vals[order[lo]];
