@@ -4,11 +4,14 @@ import { benchCommand } from './bench.ts';
 import { cacheCommand } from './cache.ts';
 import { demoCommand } from './demo.ts';
 import { diffCommand } from './diff.ts';
+import { exportCommand } from './export.ts';
 import { infoCommand } from './info.ts';
 import { nodesCommand } from './nodes.ts';
 import { planCommand } from './plan.ts';
+import { provenanceCommand } from './provenance.ts';
 import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, serveCommand];
