@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileHasher, hex64 } from './hash.ts';
-import { openDataset, type OpenOptions } from '../formats/open.ts';
+import { openDatasetAsync, type OpenOptions } from '../formats/open.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { GraphDoc } from './graph.ts';
 import type { DatasetHandle } from './types.ts';
@@ -31,8 +31,9 @@ export function datasetSpec(doc: GraphDoc, graphFile: string | null, dataFlag?: 
   return { path: path.resolve(base, p), options };
 }
 
-export function openSpec(spec: DatasetSpec): DatasetHandle {
-  return openDataset(spec.path, spec.options);
+/** Async because some readers (HDF5 via h5wasm) load their library asynchronously. */
+export function openSpec(spec: DatasetSpec): Promise<DatasetHandle> {
+  return openDatasetAsync(spec.path, spec.options);
 }
 
 /** Content hash of a file, memoised by identity in the cache's `files` table. */

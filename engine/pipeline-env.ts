@@ -23,7 +23,7 @@ export interface PipelineSetup {
 export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): Promise<PipelineEnv> {
   await initHash();
   await loadPluginOps();
-  const dataset = setup.dataset ? openSpec(setup.dataset) : null;
+  const dataset = setup.dataset ? await openSpec(setup.dataset) : null;
   const graph = resolveGraph(setup.graphDoc, { file: setup.graphFile, sets: setup.sets, dataset });
   return { graph, store: new CacheStore(setup.cacheDir), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
 }

@@ -58,12 +58,13 @@ export async function prepare(opts: RunOptions): Promise<Prepared> {
   const doc = opts.graph ?? readGraphFile(opts.graphFile!);
   const cacheDir = resolveCacheDir(opts.cacheDir);
   const spec = doc && typeof doc === 'object' && doc.dataset !== undefined || opts.dataPath ? datasetSpec(doc, opts.graphFile ?? null, opts.dataPath) : null;
-  const dataset = spec ? openSpec(spec) : null;
+  const dataset = spec ? await openSpec(spec) : null;
   let store: CacheStore | null = null;
   try {
     const graph = resolveGraph(doc, { file: opts.graphFile ?? null, sets: opts.sets, dataset });
     store = new CacheStore(cacheDir);
-    const dsHash = spec ? datasetHash(spec.path, store) : null;
+    // Hash the file the reader actually reads (a .hdr or .xml names the real data file).
+    const dsHash = dataset ? datasetHash(dataset.path, store) : null;
     const scan = scanOf(graph, dataset);
     const graphHash = hashValue(graph.doc as unknown as Json);
     return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir };

@@ -3,6 +3,7 @@
  * params hash matches), run graphs/snem-bmg.json on it, and print where the maps and report are
  * and how well each map agrees with the ground truth.
  */
+import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -58,7 +59,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       say(`the analysis engine (engine/run.ts) could not be loaded (${(e as Error).message}); the simulated data are in ${a.data}`);
       return;
     }
-    const { runDir } = await runGraph({ graphFile: path.join(a.data, 'graph.json'), outDir: a.out, cacheDir: a.cache, workers: a.workers, quiet: a.quiet });
+    // The repository's reference graph (not the copy made at simulation time), so graph edits take effect.
+    const graphFile = fileURLToPath(new URL('../../graphs/snem-bmg.json', import.meta.url));
+    const { runDir } = await runGraph({ graphFile, dataPath: path.join(a.data, 'frames.npy'), outDir: a.out, cacheDir: a.cache, workers: a.workers, quiet: a.quiet });
     say(`maps and curves: ${runDir}`);
     say(`report:          ${path.join(runDir, 'report.html')}`);
     say('');

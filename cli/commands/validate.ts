@@ -19,7 +19,7 @@ export const validateCommand: CommandModule<object, { graph: string; data?: stri
     // Without the data file the graph is still checked; only checks that need the file are skipped.
     const missing = spec !== null && !fs.existsSync(spec.path);
     if (missing) process.stdout.write(`note: dataset ${spec!.path} not found; checked the graph without it\n`);
-    const dataset = spec && !missing ? openSpec(spec) : null;
+    const dataset = spec && !missing ? await openSpec(spec) : null;
     try {
       const g = resolveGraph(doc, { file: a.graph, dataset, datasetDeclared: missing });
       for (const w of g.warnings) process.stdout.write(`note: ${w}\n`);
