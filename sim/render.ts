@@ -19,7 +19,8 @@ import { debyeWaller, spotIntensity, zoneBasis, zoneReflections, type Vec3 } fro
 import { DetectorGeometry } from './detector.ts';
 import { GlassModel, N_GLASS_BASIS } from './glass.ts';
 import type { SimParams } from './presets.ts';
-import { NORMAL_TABLE, Rng, STREAM } from './rng.ts';
+import { poisson255 } from './poisson.ts';
+import { Rng, STREAM } from './rng.ts';
 import { REGION, Specimen, newLocalState, type Grain, type LocalState } from './specimen.ts';
 
 /** Radial sampling of the profiles (px). */
@@ -359,40 +360,13 @@ export class Renderer {
 
   /**
    * The recorded 8-bit pattern of position (iy, ix), written at `offset` in `out`:
-   * Poisson(λ) per pixel (exact inversion below λ = 30, normal approximation above, certain
-   * saturation above 400), clipped to 0–255, then dead (0) and hot pixels.
+   * Poisson(λ) per pixel (poisson.ts: exact inversion below λ = 30, normal approximation above),
+   * clipped to 0–255, then dead (0) and hot pixels.
    */
   renderCounts(iy: number, ix: number, out: Uint8Array, offset = 0): void {
     const lam = this.renderExpected(iy, ix, this.lam);
     const rng = this.rng.reseed(this.p.seed, STREAM.poisson, iy, ix);
-    const table = NORMAL_TABLE;
-    const expTab = EXP_NEG;
-    const invK = INV_K;
-    const npx = lam.length;
-    for (let i = 0; i < npx; i++) {
-      const l = lam[i];
-      let k: number;
-      if (l <= 0) k = 0;
-      else if (l < POISSON_NORMAL_ABOVE) {
-        // Exact inversion: walk the CDF from 0 (≈ λ steps); e^{−λ} from a fine table.
-        const u = rng.u32() * 2.3283064365386963e-10;
-        const t = l * EXP_STEPS;
-        const j = t | 0;
-        let p = expTab[j] + (t - j) * (expTab[j + 1] - expTab[j]);
-        let f = p;
-        k = 0;
-        while (u > f && k < 120) {
-          k++;
-          p *= l * invK[k];
-          f += p;
-        }
-      } else if (l > 400) k = 255;
-      else {
-        k = Math.floor(l + Math.sqrt(l) * table[rng.u32() >>> 16] + 0.5);
-        if (k < 0) k = 0;
-      }
-      out[offset + i] = k > 255 ? 255 : k;
-    }
+    for (let i = 0; i < lam.length; i++) out[offset + i] = poisson255(lam[i], rng);
     for (let i = 0; i < this.dead.length; i++) out[offset + this.dead[i]] = 0;
     for (let i = 0; i < this.hot.length; i++) out[offset + this.hot[i]] = this.hotValue[i];
   }
@@ -407,13 +381,6 @@ export class Renderer {
     return out;
   }
 }
-
-/** Above this mean the normal approximation replaces exact inversion. */
-export const POISSON_NORMAL_ABOVE = 30;
-const EXP_STEPS = 512;
-/** e^{−λ} on λ = j / EXP_STEPS, 0 ≤ λ ≤ 30 (linear interpolation: relative error < 1e-6). */
-const EXP_NEG = Float64Array.from({ length: POISSON_NORMAL_ABOVE * EXP_STEPS + 2 }, (_, j) => Math.exp(-j / EXP_STEPS));
-const INV_K = Float64Array.from({ length: 122 }, (_, k) => (k ? 1 / k : 0));
 
 function erfc(x: number): number {
   const z = Math.abs(x);
