@@ -108,6 +108,17 @@ export async function componentsFigure(runDir: string, m: Manifest, o: LoadedOut
   return plotFigure(runDir, spec, file, prov, outputTitle(o.out), 'components');
 }
 
+/** 1-D arrays over an axis (e.g. map.cut profiles: value against distance). */
+export async function profileFigure(runDir: string, m: Manifest, o: LoadedOutput): Promise<Figure> {
+  const file = `${outputBase(o.out)}.png`;
+  const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out);
+  const xName = o.out.axisName ?? 'index';
+  const xTitle = AXIS_TITLES[xName] ?? (xName === 'distance' ? `distance (${scanStepOf(m) ? 'nm' : 'positions'})` : xName);
+  const yTitle = o.out.unit ? `${o.out.field} (${o.out.unit})` : o.out.field;
+  const spec = profilePlotSpec(o.axis!, [{ label: outputTitle(o.out), values: o.data }], xTitle, yTitle, outputTitle(o.out));
+  return plotFigure(runDir, spec, file, prov, outputTitle(o.out), 'cuts');
+}
+
 /** Gaussian fits drawn over the curve they were fitted to, at each representative position. */
 export async function fitFigures(runDir: string, m: Manifest, loaded: LoadedOutput[], positions: Position[]): Promise<Figure[]> {
   const figs: Figure[] = [];

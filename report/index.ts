@@ -10,7 +10,7 @@ import { renderComposite } from '../viz/composite.ts';
 import { suggestColormap } from '../viz/colormaps.ts';
 import { encodePng } from '../viz/png.ts';
 import { dagSvg } from './dag.ts';
-import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, type Figure } from './figures.ts';
+import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, profileFigure, type Figure } from './figures.ts';
 import { reportHtml } from './html.ts';
 import { representativePositions } from './positions.ts';
 import { nodeProvenance, pngTextFor, runProvenance, writeSidecar, type FileProvenance } from './provenance.ts';
@@ -45,6 +45,7 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<voi
     if (o.out.kind === 'map' || o.out.kind === 'maps') f = await attempt(what, () => mapFigure(runDir, manifest, o));
     else if (o.out.kind === 'curves') f = await attempt(what, () => curvesFigure(runDir, manifest, o, positions));
     else if (o.out.kind === 'array' && o.shape.length === 2 && o.axis && o.axis.length === o.shape[1]) f = await attempt(what, () => componentsFigure(runDir, manifest, o));
+    else if (o.out.kind === 'array' && o.shape.length === 1 && o.axis && o.axis.length === o.shape[0]) f = await attempt(what, () => profileFigure(runDir, manifest, o));
     if (f) figures.push(f);
   }
   figures.push(...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []));
@@ -57,7 +58,7 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<voi
       const prov = runProvenance(manifest, OVERVIEW_FILE, 'figure');
       prov.figure = { maps: maps.map((o) => o.out.file) };
       const image = renderComposite({
-        panels: maps.map((o) => ({ values: o.data, ny, nx, title: outputTitle(o.out), label: o.out.field, unit: o.out.unit, colormap: suggestColormap({ node: o.out.node, field: o.out.field, op: o.out.op }) })),
+        panels: maps.map((o) => ({ values: o.data, ny, nx, title: outputTitle(o.out), label: o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field, unit: o.out.unit, colormap: suggestColormap({ node: o.out.node, field: o.out.field, op: o.out.op }) })),
         step: scanStepOf(manifest),
         columns: Math.min(4, maps.length),
       });
