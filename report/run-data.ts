@@ -3,15 +3,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../engine/errors.ts';
 import type { Manifest, WrittenOutput } from '../engine/run-types.ts';
-import { readNpy } from '../formats/npy.ts';
+import { NpyReader, readNpy, readNpyHeader } from '../formats/npy.ts';
 import { parseScanStep, type ScanStep } from '../viz/map-panel.ts';
 
 export interface LoadedOutput {
   out: WrittenOutput;
   shape: number[];
-  /** Values as float64 (any stored dtype converted). */
+  /** Values as float64 (any stored dtype converted); empty for per-position curves (see curveAt). */
   data: Float64Array;
   axis: Float64Array | null;
+  /** Absolute path of the .npy file. */
+  path: string;
 }
 
 export function readManifest(runDir: string): Manifest {
@@ -24,12 +26,21 @@ export function readManifest(runDir: string): Manifest {
   }
 }
 
+/**
+ * Maps and small arrays are read whole; per-position curves ([ny, nx, n], hundreds of MB for a
+ * paper-size scan) are left on disk and read one position at a time by `curveAt`.
+ */
 export function loadOutput(runDir: string, out: WrittenOutput): LoadedOutput {
-  const a = readNpy(path.join(runDir, out.file));
-  const data = Float64Array.from(a.data as ArrayLike<number>);
+  const file = path.join(runDir, out.file);
   let axis: Float64Array | null = null;
   if (out.axisFile && fs.existsSync(path.join(runDir, out.axisFile))) axis = Float64Array.from(readNpy(path.join(runDir, out.axisFile)).data as ArrayLike<number>);
-  return { out, shape: a.shape, data, axis };
+  if (out.kind === 'curves') {
+    const h = readNpyHeader(file);
+    if (h.shape.length !== 3) throw new UserError(`${file}: expected per-position curves [ny, nx, n], found shape (${h.shape.join(', ')})`);
+    return { out, shape: h.shape, data: new Float64Array(0), axis, path: file };
+  }
+  const a = readNpy(file);
+  return { out, shape: a.shape, data: Float64Array.from(a.data as ArrayLike<number>), axis, path: file };
 }
 
 export function scanStepOf(m: Manifest): ScanStep | null {
@@ -59,9 +70,17 @@ export function refNode(ref: string, m: Manifest): { node: string; field?: strin
   return { node: ref };
 }
 
-/** One curve (row) of a [ny, nx, n] array at (iy, ix). */
+/** One curve (row) of a [ny, nx, n] output at (iy, ix), read from disk. */
 export function curveAt(o: LoadedOutput, iy: number, ix: number): Float64Array {
-  const [, nx, n] = o.shape;
-  const start = (iy * nx + ix) * n;
-  return o.data.subarray(start, start + n);
+  const nx = o.shape[1];
+  if (o.data.length) {
+    const n = o.shape[2];
+    return o.data.subarray((iy * nx + ix) * n, (iy * nx + ix + 1) * n);
+  }
+  const r = new NpyReader(o.path, 2);
+  try {
+    return Float64Array.from(r.readRows(iy * nx + ix, 1).data as ArrayLike<number>);
+  } finally {
+    r.close();
+  }
 }

@@ -47,12 +47,11 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
   if (format === 'h5') {
     const nodes = o.node ? [o.node] : [...new Set(m.outputs.map((w) => w.node))];
     if (!nodes.length) throw new UserError(`${runDir}: the run wrote no outputs; name one with --node NAME`);
-    const arrays = [];
-    for (const n of nodes) arrays.push(await nodeArrays(runDir, m, n, o));
+    for (const n of nodes) if (!m.nodes[n]) throw new UserError(`${runDir}: run has no node '${n}' (nodes: ${Object.keys(m.nodes).join(', ')})`);
     const file = isFileTarget(to, '.h5') ? to : path.join(to, `${o.node ?? `run-${m.run}`}.h5`);
     ensureDir(path.dirname(file));
-    await writeHdf5(file, m, arrays);
-    return { files: [file], source: arrays.some((a) => a.source === 'cache') ? 'cache' : 'run directory' };
+    const sources = await writeHdf5(file, m, nodes, (n) => nodeArrays(runDir, m, n, o));
+    return { files: [file], source: sources.includes('cache') ? 'cache' : 'run directory' };
   }
   if (!o.node) throw new UserError(`name the node to export with --node NAME (nodes: ${Object.keys(m.nodes).join(', ')})`);
   const arrays = await nodeArrays(runDir, m, o.node, o);

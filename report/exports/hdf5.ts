@@ -7,7 +7,9 @@ import type { Manifest } from '../../engine/run-types.ts';
 import { loadHdf5 } from '../../formats/hdf5.ts';
 import type { NodeArrays } from './node-data.ts';
 
-export async function writeHdf5(file: string, m: Manifest, nodes: NodeArrays[]): Promise<void> {
+/** `load` is called one node at a time, so only one node's arrays are in memory at once. */
+export async function writeHdf5(file: string, m: Manifest, nodeIds: string[], load: (node: string) => Promise<NodeArrays>): Promise<NodeArrays['source'][]> {
+  const sources: NodeArrays['source'][] = [];
   const h5 = await loadHdf5();
   const f = new h5.File(file, 'w');
   try {
@@ -16,7 +18,9 @@ export async function writeHdf5(file: string, m: Manifest, nodes: NodeArrays[]):
     f.create_attribute('snem_dataset_hash', m.datasetHash ?? '');
     f.create_attribute('snem_manifest', JSON.stringify(m));
     if (m.dataset?.meta?.scanStepNm !== undefined) f.create_attribute('scan_step_nm', JSON.stringify(m.dataset.meta.scanStepNm));
-    for (const n of nodes) {
+    for (const id of nodeIds) {
+      const n = await load(id);
+      sources.push(n.source);
       const g = f.create_group(n.node);
       const mn = m.nodes[n.node];
       g.create_attribute('op', mn?.op ?? '');
@@ -38,6 +42,7 @@ export async function writeHdf5(file: string, m: Manifest, nodes: NodeArrays[]):
   } finally {
     f.close();
   }
+  return sources;
 }
 
 /** Root attributes of an HDF5 file (for `snem provenance`). */
