@@ -40,9 +40,10 @@ export interface PairShape {
 
 /** First-shell distances near 3.2 (Zr–Zr), 2.8–2.85 (Zr–X), 2.5 (X–X) Å. */
 export const PAIR_SHAPES: Record<Pair, PairShape> = {
-  ZrZr: { r1: 3.18, contact: 2.99, blur: 0.16, sigma: 0.17 },
-  ZrX: { r1: 2.82, contact: 2.65, blur: 0.14, sigma: 0.15 },
-  XX: { r1: 2.52, contact: 2.36, blur: 0.13, sigma: 0.13 },
+  // Zr–Zr is the broadest shell (large, soft Zr–Zr contacts), Zr–X the sharpest.
+  ZrZr: { r1: 3.18, contact: 2.96, blur: 0.24, sigma: 0.24 },
+  ZrX: { r1: 2.82, contact: 2.67, blur: 0.12, sigma: 0.15 },
+  XX: { r1: 2.52, contact: 2.37, blur: 0.12, sigma: 0.13 },
 };
 
 /** Mean first-shell coordination number (both species; a deliberate simplification). */
@@ -147,8 +148,8 @@ export function shellTransform(pair: Pair, q: ArrayLike<number>): Float64Array {
  * the truth curves): g(r) = 1 + (1 / (2π² ρ r)) ∫ Q (S(Q) − 1) sin(Qr) dQ.
  */
 export function partialG(pair: Pair, r: ArrayLike<number>, nab: number, rho0: number): Float64Array {
-  const dq = 0.01;
-  const nq = 3000;
+  const dq = 0.02;
+  const nq = 1500;
   const q = new Float64Array(nq);
   for (let i = 0; i < nq; i++) q[i] = (i + 0.5) * dq;
   const ref = referenceTransform(pair, q);

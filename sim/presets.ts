@@ -54,7 +54,7 @@ export interface SimParams {
 const BASE: Omit<SimParams, 'preset' | 'ny' | 'nx'> = {
   seed: 1,
   size: 144,
-  dose: 90,
+  dose: 120,
   // The reference study's ASTAR calibration: g per pixel 0.0319 Å⁻¹ (1/d) → Q per pixel 2π·0.0319 = 0.2004 Å⁻¹.
   qPerPixel144: 2 * Math.PI * 0.0319,
   centerOffset: [2.8, -1.7],
@@ -67,7 +67,7 @@ const BASE: Omit<SimParams, 'preset' | 'ny' | 'nx'> = {
   zrInterface: 0.45,
   gradientWidth: 0.3,
   niWidth: 0.13,
-  alphaAmplitude: 0.22,
+  alphaAmplitude: 0.18,
   alphaPatchDensity: 14,
   inclusionDensity: 7,
   inclusionRadius: [0.05, 0.07],

@@ -18,7 +18,7 @@ import { INCLUSION_LATTICE, NI_LATTICE, Renderer, simGeometry } from './render.t
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
 
 /** Bump when the rendered frames or truth change for the same params. */
-export const SIM_VERSION = 1;
+export const SIM_VERSION = 2;
 export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
 function canonical(v: unknown): string {
