@@ -90,6 +90,9 @@ export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
   const centre = spec.centreOnZero ?? isDiverging(colormap);
   const limits = colorLimits(spec.values, { limits: spec.limits, percentiles: spec.percentiles, centreOnZero: centre });
   const [lo, hi] = limits;
+  let anyFinite = false;
+  for (let i = 0; i < spec.values.length && !anyFinite; i++) anyFinite = Number.isFinite(spec.values[i]);
+  if (!anyFinite) spec = { ...spec, title: `${spec.title ?? ''}${spec.title ? ' ' : ''}(no finite values)` };
   const mapW = spec.nx * cell.cellW;
   const mapH = spec.ny * cell.cellH;
   const titleH = spec.title ? TITLE_SIZE + 8 : 0;
