@@ -5,26 +5,35 @@
  *
  * With weights u = w·keep: count = Σu (bin area in unmasked pixels), I = Σu·v / Σu,
  * variance s² = Σu·v²/Σu − I², effective independent count n_eff = (Σu)²/Σu² (Kish),
- * sigma = sqrt(s² / (n_eff − 1)) (standard error of the mean; NaN when n_eff ≤ 1).
+ * sigma = sqrt(s² / (n_eff − 1)) (standard error of the mean; NaN when n_eff ≤ 1). Σu² is taken as
+ * Σu · (Σw²/Σw over the bin's unmasked-by-geometry pixels): exact without a per-frame mask (and
+ * always for split none), and within rounding of the sigma estimate when a few pixels are masked.
  *
- * Cost per frame: one pass over the pixels (value × keep), one gather over the table's entries for
- * Σu·v and Σu·v², and Σu, Σu² as "all pixels minus the masked ones" — masks are sparse, so the
- * mask-dependent sums touch only the masked pixels' entries.
+ * Cost per frame: one pass over the pixels (value × keep); Σu as "all pixels minus this frame's
+ * masked ones" (masks are sparse, so only masked pixels' entries are touched); Σu·v and Σu·v² by
+ * a subclass: a gather over the table (TableIntegrator) or, for bbox splitting, the prefix-sum form
+ * that costs O(1) per pixel (BboxIntegrator in bbox-integrator.ts).
  */
 import type { PixelTable } from './pixel-table.ts';
 
-export class TableIntegrator {
-  /** Table without statically masked pixels (bin-major). */
-  private readonly binStart: Int32Array;
-  private readonly binPix: Int32Array;
-  private readonly binW: Float64Array;
-  /** Σw and Σw² per bin over all statically unmasked pixels. */
-  private readonly fullW: Float64Array;
-  private readonly fullW2: Float64Array;
-  private readonly vk: Float64Array;
-  private readonly su: Float64Array;
-  private readonly suu: Float64Array;
-  private readonly staticKeep: Uint8Array;
+export interface Integrator {
+  /**
+   * Integrate frame `frame[frameOffset …]`; `bits[bitsOffset …]` is its packed mask or null.
+   * Writes `bins` values at `outOffset` of I, sigma, count.
+   */
+  integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void;
+}
+
+export abstract class MaskedIntegrator implements Integrator {
+  /** Σw per bin over all statically unmasked pixels, and Σw²/Σw (the bin's mean pixel weight). */
+  protected readonly fullW: Float64Array;
+  protected readonly weightRatio: Float64Array;
+  /** This frame's values, 0 where masked. */
+  protected readonly vk: Float64Array;
+  protected readonly staticKeep: Uint8Array;
+  protected readonly su: Float64Array;
+  protected readonly suv: Float64Array;
+  protected readonly suvv: Float64Array;
 
   constructor(
     readonly table: PixelTable,
@@ -34,53 +43,33 @@ export class TableIntegrator {
     const { bins, pixels } = table;
     this.staticKeep = new Uint8Array(pixels).fill(1);
     if (staticMask) for (let p = 0; p < pixels; p++) if (staticMask[p]) this.staticKeep[p] = 0;
-    const keep = this.staticKeep;
-    let n = 0;
-    for (let k = 0; k < table.binPix.length; k++) if (keep[table.binPix[k]]) n++;
-    this.binStart = new Int32Array(bins + 1);
-    this.binPix = new Int32Array(n);
-    this.binW = new Float64Array(n);
     this.fullW = new Float64Array(bins);
-    this.fullW2 = new Float64Array(bins);
-    let j = 0;
+    this.weightRatio = new Float64Array(bins);
     for (let b = 0; b < bins; b++) {
+      let w2 = 0;
       for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
-        const p = table.binPix[k];
-        if (!keep[p]) continue;
+        if (!this.staticKeep[table.binPix[k]]) continue;
         const wt = table.binW[k];
-        this.binPix[j] = p;
-        this.binW[j] = wt;
         this.fullW[b] += wt;
-        this.fullW2[b] += wt * wt;
-        j++;
+        w2 += wt * wt;
       }
-      this.binStart[b + 1] = j;
+      this.weightRatio[b] = this.fullW[b] > 0 ? w2 / this.fullW[b] : 1;
     }
     this.vk = new Float64Array(pixels);
     this.su = new Float64Array(bins);
-    this.suu = new Float64Array(bins);
+    this.suv = new Float64Array(bins);
+    this.suvv = new Float64Array(bins);
   }
 
-  /**
-   * Integrate frame `frame[frameOffset …]`; `bits[bitsOffset …]` is its packed mask or null.
-   * Writes `bins` values at `outOffset` of I, sigma, count.
-   */
-  integrate(
-    frame: ArrayLike<number>,
-    frameOffset: number,
-    bits: Uint8Array | null,
-    bitsOffset: number,
-    I: Float32Array,
-    sigma: Float32Array,
-    count: Float32Array,
-    outOffset: number,
-  ): void {
-    const { vk, su, suu, staticKeep } = this;
-    const { pixels, bins, pixStart, pixBin, pixW } = this.table;
+  /** Fill suv, suvv (Σu·v, Σu·v² per bin) from vk. */
+  protected abstract sumValues(): void;
+
+  integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
+    const { vk, su, staticKeep } = this;
+    const { pixels, pixStart, pixBin, pixW } = this.table;
     su.set(this.fullW);
-    suu.set(this.fullW2);
     if (!bits) {
-      for (let p = 0; p < pixels; p++) vk[p] = frame[frameOffset + p];
+      for (let p = 0; p < pixels; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
     } else {
       const nBytes = (pixels + 7) >> 3;
       for (let B = 0; B < nBytes; B++) {
@@ -88,48 +77,84 @@ export class TableIntegrator {
         const p0 = B << 3;
         const p1 = p0 + 8 < pixels ? p0 + 8 : pixels;
         if (byte === 0) {
-          for (let p = p0; p < p1; p++) vk[p] = frame[frameOffset + p];
+          for (let p = p0; p < p1; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
           continue;
         }
         for (let p = p0; p < p1; p++) {
-          if ((byte >> (p - p0)) & 1) {
+          if (!staticKeep[p]) vk[p] = 0;
+          else if ((byte >> (p - p0)) & 1) {
             vk[p] = 0;
             // Masked this frame (and not already out statically): remove its weights.
-            if (staticKeep[p]) {
-              for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) {
-                const wt = pixW[k];
-                su[pixBin[k]] -= wt;
-                suu[pixBin[k]] -= wt * wt;
-              }
-            }
+            for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) su[pixBin[k]] -= pixW[k];
           } else vk[p] = frame[frameOffset + p];
         }
       }
     }
-    const { binStart, binPix, binW } = this;
-    for (let b = 0; b < bins; b++) {
-      let suv = 0;
-      let suvv = 0;
-      for (let k = binStart[b], e = binStart[b + 1]; k < e; k++) {
-        const v = vk[binPix[k]];
-        const wv = binW[k] * v;
-        suv += wv;
-        suvv += wv * v;
-      }
+    this.sumValues();
+    this.finish(I, sigma, count, outOffset);
+  }
+
+  /** Per-bin mean, standard error and count from su, suv, suvv. */
+  protected finish(I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
+    const { su, suv, suvv, weightRatio } = this;
+    for (let b = 0; b < this.table.bins; b++) {
       const o = outOffset + b;
       // Subtraction leaves rounding dust where everything is masked.
       const s0 = su[b] > 1e-9 ? su[b] : 0;
       count[o] = s0;
       if (s0 > 0) {
-        const mean = suv / s0;
+        const mean = suv[b] / s0;
         I[o] = mean;
-        const neff = (s0 * s0) / suu[b];
-        const s2 = Math.max(0, suvv / s0 - mean * mean);
+        const neff = s0 / weightRatio[b];
+        const s2 = Math.max(0, suvv[b] / s0 - mean * mean);
         sigma[o] = neff > 1 ? Math.sqrt(s2 / (neff - 1)) : NaN;
       } else {
         I[o] = NaN;
         sigma[o] = NaN;
       }
+    }
+  }
+}
+
+/** Any split: a gather over the bin-major table (statically masked pixels left out). */
+export class TableIntegrator extends MaskedIntegrator {
+  private readonly binStart: Int32Array;
+  private readonly binPix: Int32Array;
+  private readonly binW: Float64Array;
+
+  constructor(table: PixelTable, staticMask: Uint8Array | null) {
+    super(table, staticMask);
+    const keep = this.staticKeep;
+    let n = 0;
+    for (let k = 0; k < table.binPix.length; k++) if (keep[table.binPix[k]]) n++;
+    this.binStart = new Int32Array(table.bins + 1);
+    this.binPix = new Int32Array(n);
+    this.binW = new Float64Array(n);
+    let j = 0;
+    for (let b = 0; b < table.bins; b++) {
+      for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
+        if (!keep[table.binPix[k]]) continue;
+        this.binPix[j] = table.binPix[k];
+        this.binW[j] = table.binW[k];
+        j++;
+      }
+      this.binStart[b + 1] = j;
+    }
+  }
+
+  protected sumValues(): void {
+    const { binStart, binPix, binW, vk, suv, suvv } = this;
+    for (let b = 0; b < this.table.bins; b++) {
+      let s1 = 0;
+      let s2 = 0;
+      for (let k = binStart[b], e = binStart[b + 1]; k < e; k++) {
+        const v = vk[binPix[k]];
+        const wv = binW[k] * v;
+        s1 += wv;
+        s2 += wv * v;
+      }
+      suv[b] = s1;
+      suvv[b] = s2;
     }
   }
 }

@@ -15,7 +15,8 @@ import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, inscribedRadius, readGeometry, type Geometry } from '../calib/geometry-model.ts';
 import { packedBytes } from '../mask/bits.ts';
 import { staticMaskOf } from '../mask/static-input.ts';
-import { TableIntegrator } from './apply-table.ts';
+import { TableIntegrator, type Integrator } from './apply-table.ts';
+import { BboxIntegrator } from './bbox-integrator.ts';
 import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
 
 export interface AzimuthalParams {
@@ -30,7 +31,7 @@ interface AzimuthalState {
   geom: Geometry;
   spec: BinSpec;
   q: NDArray<Float32Array>;
-  tables: ShiftBuckets<TableIntegrator>;
+  tables: ShiftBuckets<Integrator>;
   qMax: number;
 }
 
@@ -93,7 +94,14 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     const q = f32([params.bins]);
     for (let b = 0; b < params.bins; b++) q.data[b] = params.qMin + ((b + 0.5) * (qMax - params.qMin)) / params.bins;
     const st = staticMaskOf(inputs.static, node, geom.h, geom.w);
-    const tables = new ShiftBuckets(params.shiftQuantum, (sx, sy) => new TableIntegrator(buildPixelTable(m, geom.cx + sx, geom.cy + sy, geom.h, geom.w, spec, params.split), st));
+    const build = (sx: number, sy: number): Integrator => {
+      const cx = geom.cx + sx;
+      const cy = geom.cy + sy;
+      const table = buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split);
+      // bbox: the prefix-sum form (O(1) per pixel); none / full: gather over the table.
+      return params.split === 'bbox' ? new BboxIntegrator(table, st, m, cx, cy, geom.h, geom.w, spec) : new TableIntegrator(table, st);
+    };
+    const tables = new ShiftBuckets(params.shiftQuantum, build);
     // Build the unshifted table now so the first chunk does not pay for it.
     tables.get(0, 0);
     return { geom, spec, q, tables, qMax };
