@@ -19,7 +19,7 @@ import { debyeWaller, spotIntensity, zoneBasis, zoneReflections, type Vec3 } fro
 import { DetectorGeometry } from './detector.ts';
 import { GlassModel, N_GLASS_BASIS } from './glass.ts';
 import type { SimParams } from './presets.ts';
-import { poisson255 } from './poisson.ts';
+import { poissonFill } from './poisson.ts';
 import { Rng, STREAM } from './rng.ts';
 import { REGION, Specimen, newLocalState, type Grain, type LocalState } from './specimen.ts';
 
@@ -366,7 +366,7 @@ export class Renderer {
   renderCounts(iy: number, ix: number, out: Uint8Array, offset = 0): void {
     const lam = this.renderExpected(iy, ix, this.lam);
     const rng = this.rng.reseed(this.p.seed, STREAM.poisson, iy, ix);
-    for (let i = 0; i < lam.length; i++) out[offset + i] = poisson255(lam[i], rng);
+    poissonFill(lam, out, offset, rng);
     for (let i = 0; i < this.dead.length; i++) out[offset + this.dead[i]] = 0;
     for (let i = 0; i < this.hot.length; i++) out[offset + this.hot[i]] = this.hotValue[i];
   }

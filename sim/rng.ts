@@ -49,6 +49,18 @@ export class Rng {
     return this;
   }
 
+  /** The raw state (for hot loops that inline the generator; see poisson.ts). */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  setState(a: number, b: number, c: number, d: number): void {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
   /** Uniform uint32. */
   u32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
