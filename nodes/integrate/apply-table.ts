@@ -65,33 +65,39 @@ export abstract class MaskedIntegrator implements Integrator {
   protected abstract sumValues(): void;
 
   integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
-    const { vk, su, staticKeep } = this;
-    const { pixels, pixStart, pixBin, pixW } = this.table;
-    su.set(this.fullW);
-    if (!bits) {
-      for (let p = 0; p < pixels; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
-    } else {
-      const nBytes = (pixels + 7) >> 3;
-      for (let B = 0; B < nBytes; B++) {
-        const byte = bits[bitsOffset + B];
-        const p0 = B << 3;
-        const p1 = p0 + 8 < pixels ? p0 + 8 : pixels;
-        if (byte === 0) {
-          for (let p = p0; p < p1; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
-          continue;
-        }
-        for (let p = p0; p < p1; p++) {
-          if (!staticKeep[p]) vk[p] = 0;
-          else if ((byte >> (p - p0)) & 1) {
-            vk[p] = 0;
-            // Masked this frame (and not already out statically): remove its weights.
-            for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) su[pixBin[k]] -= pixW[k];
-          } else vk[p] = frame[frameOffset + p];
-        }
-      }
-    }
+    // Small separate steps, each optimised with complete type feedback.
+    this.su.set(this.fullW);
+    this.maskValues(frame, frameOffset, bits, bitsOffset);
     this.sumValues();
     this.finish(I, sigma, count, outOffset);
+  }
+
+  /** vk = frame value, or 0 where masked; Σu loses the weights of this frame's masked pixels. */
+  private maskValues(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number): void {
+    const { vk, su, staticKeep } = this;
+    const { pixels, pixStart, pixBin, pixW } = this.table;
+    if (!bits) {
+      for (let p = 0; p < pixels; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
+      return;
+    }
+    const nBytes = (pixels + 7) >> 3;
+    for (let B = 0; B < nBytes; B++) {
+      const byte = bits[bitsOffset + B];
+      const p0 = B << 3;
+      const p1 = p0 + 8 < pixels ? p0 + 8 : pixels;
+      if (byte === 0) {
+        for (let p = p0; p < p1; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
+        continue;
+      }
+      for (let p = p0; p < p1; p++) {
+        if (!staticKeep[p]) vk[p] = 0;
+        else if ((byte >> (p - p0)) & 1) {
+          vk[p] = 0;
+          // Masked this frame (and not already out statically): remove its weights.
+          for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) su[pixBin[k]] -= pixW[k];
+        } else vk[p] = frame[frameOffset + p];
+      }
+    }
   }
 
   /** Per-bin mean, standard error and count from su, suv, suvv. */

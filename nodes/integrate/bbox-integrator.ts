@@ -30,6 +30,7 @@ export class BboxIntegrator extends MaskedIntegrator {
    */
   private readonly acc: Float64Array;
   private readonly bankStride: number;
+  private readonly kinkPass: KinkPass;
 
   constructor(table: PixelTable, staticMask: Uint8Array | null, m: EllipseMetric, cx: number, cy: number, h: number, w: number, spec: BinSpec) {
     super(table, staticMask);
@@ -68,43 +69,25 @@ export class BboxIntegrator extends MaskedIntegrator {
     }
     this.bankStride = SLOT * (bins + 2);
     this.acc = new Float64Array(BANKS * this.bankStride);
+    this.kinkPass = makeKinkPass(this.kp, this.slotLo, this.slotHi, this.inv, this.xlInv, this.xhInv, this.acc, this.bankStride);
   }
 
   /** Not used: integrate() below fuses masking, weights and kinks in one pass over the pixels. */
   protected sumValues(): void {}
 
   override integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
-    const { kp, slotLo, slotHi, inv, xlInv, xhInv, acc, su, suv, suvv, bankStride } = this;
+    // Small separate steps: each is optimised with complete type feedback (one long function gets
+    // optimised mid-loop and then bails out at its tail on every call).
+    this.acc.fill(0);
+    this.kinkPass(frame, frameOffset, bits, bitsOffset);
+    this.prefixPass();
+    this.finish(I, sigma, count, outOffset);
+  }
+
+  /** C(b) at every bin edge from the per-slot sums; bin b gets C(b + 1) − C(b). */
+  private prefixPass(): void {
+    const { acc, su, suv, suvv, bankStride } = this;
     const bins = this.table.bins;
-    acc.fill(0);
-    // kp holds the statically kept pixels that reach the Q range, in ascending order.
-    for (let i = 0; i < kp.length; i++) {
-      const p = kp[i];
-      if (bits !== null && (bits[bitsOffset + (p >> 3)] >> (p & 7)) & 1) continue;
-      const v = frame[frameOffset + p];
-      const w = inv[i];
-      const wl = xlInv[i];
-      const wh = xhInv[i];
-      const bank = (i & (BANKS - 1)) * bankStride;
-      const a = bank + SLOT * slotLo[i];
-      const c = bank + SLOT * slotHi[i];
-      acc[a] += w;
-      acc[a + 1] += wl;
-      acc[c] -= w;
-      acc[c + 1] -= wh;
-      if (v === 0) continue;
-      const s = v * w;
-      const vl = v * wl;
-      const vh = v * wh;
-      acc[a + 2] += s;
-      acc[a + 3] += vl;
-      acc[a + 4] += s * v;
-      acc[a + 5] += vl * v;
-      acc[c + 2] -= s;
-      acc[c + 3] -= vh;
-      acc[c + 4] -= s * v;
-      acc[c + 5] -= vh * v;
-    }
     let A0 = 0;
     let B0 = 0;
     let A1 = 0;
@@ -135,6 +118,55 @@ export class BboxIntegrator extends MaskedIntegrator {
       prev1 = c1;
       prev2 = c2;
     }
-    this.finish(I, sigma, count, outOffset);
   }
 }
+
+/**
+ * The per-frame loop as a closure over the integrator's own arrays: V8 then treats them as known
+ * constants (about twice as fast as passing them as arguments or reading class fields).
+ */
+function makeKinkPass(
+  kp: Int32Array,
+  slotLo: Int32Array,
+  slotHi: Int32Array,
+  inv: Float64Array,
+  xlInv: Float64Array,
+  xhInv: Float64Array,
+  acc: Float64Array,
+  bankStride: number,
+): KinkPass {
+  const n = kp.length;
+  return (frame, frameOffset, bits, bitsOffset) => {
+    // kp holds the statically kept pixels that reach the Q range, in ascending order.
+    for (let i = 0; i < n; i++) {
+      const p = kp[i];
+      if (bits !== null && (bits[bitsOffset + (p >> 3)] >> (p & 7)) & 1) continue;
+      const v = frame[frameOffset + p];
+      const w = inv[i];
+      const wl = xlInv[i];
+      const wh = xhInv[i];
+      // Literals, not the module constants: V8 re-checks module-level consts on every use.
+      const bank = (i & 3) * bankStride; // BANKS = 4
+      const a = bank + 6 * slotLo[i]; // SLOT = 6
+      const c = bank + 6 * slotHi[i];
+      acc[a] += w;
+      acc[a + 1] += wl;
+      acc[c] -= w;
+      acc[c + 1] -= wh;
+      if (v === 0) continue;
+      const s = v * w;
+      const vl = v * wl;
+      const vh = v * wh;
+      acc[a + 2] += s;
+      acc[a + 3] += vl;
+      acc[a + 4] += s * v;
+      acc[a + 5] += vl * v;
+      acc[c + 2] -= s;
+      acc[c + 3] -= vh;
+      acc[c + 4] -= s * v;
+      acc[c + 5] -= vh * v;
+    }
+  };
+}
+
+type KinkPass = (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number) => void;

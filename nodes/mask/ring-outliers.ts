@@ -90,62 +90,72 @@ export class RingOutlierMasker {
     this.keys = new Float64Array(n);
     this.order = new Uint32Array(n);
     this.dead = new Uint8Array(n);
+    this.maskFrame = this.makeMaskFrame();
   }
 
   /**
    * Set the bits of threshold-masked and rejected pixels of the frame at `frame[frameOffset …]` into
    * `bits[bitsOffset …]` (already holding the static bits). Returns how many pixels the ring test rejected.
    */
-  maskFrame(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array, bitsOffset: number): number {
+  readonly maskFrame: (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array, bitsOffset: number) => number;
+
+  /**
+   * The per-frame pass as a closure over this masker's tables and scratch arrays: V8 then knows
+   * them as constants, which makes the loop about twice as fast as reading them from fields.
+   */
+  private makeMaskFrame() {
     const { ringStart, ringPix, rings } = this.table;
     const { lowerThresh: lower, upperThresh: upper, minRingPixels } = this.opts;
+    const median = this.opts.strategy === 'median';
     const a2 = this.opts.alpha * this.opts.alpha;
     const vals = this.vals;
     const pix = this.pix;
-    let rejected = 0;
-    for (let k = 0; k < rings; k++) {
-      let n = 0;
-      let S = 0;
-      let S2 = 0;
-      let vmin = Infinity;
-      let vmax = -Infinity;
-      let iMin = 0;
-      let iMax = 0;
-      for (let j = ringStart[k]; j < ringStart[k + 1]; j++) {
-        const p = ringPix[j];
-        const v = frame[frameOffset + p];
-        if (!(v >= lower && v <= upper)) {
-          setBit(bits, bitsOffset, p);
+    return (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array, bitsOffset: number): number => {
+      let rejected = 0;
+      for (let k = 0; k < rings; k++) {
+        let n = 0;
+        let S = 0;
+        let S2 = 0;
+        let vmin = Infinity;
+        let vmax = -Infinity;
+        let iMin = 0;
+        let iMax = 0;
+        for (let j = ringStart[k], e = ringStart[k + 1]; j < e; j++) {
+          const p = ringPix[j];
+          const v = frame[frameOffset + p];
+          if (!(v >= lower && v <= upper)) {
+            bits[bitsOffset + (p >> 3)] |= 1 << (p & 7);
+            continue;
+          }
+          vals[n] = v;
+          pix[n] = p;
+          n++;
+          S += v;
+          S2 += v * v;
+          // Ties: the lowest pixel index at the bottom, the highest at the top.
+          if (v < vmin) {
+            vmin = v;
+            iMin = n - 1;
+          }
+          if (v >= vmax) {
+            vmax = v;
+            iMax = n - 1;
+          }
+        }
+        if (n < minRingPixels || n < 2) continue;
+        if (median) {
+          rejected += this.medianRing(n, S, S2, a2, bits, bitsOffset);
           continue;
         }
-        vals[n] = v;
-        pix[n] = p;
-        n++;
-        S += v;
-        S2 += v * v;
-        // Ties: the lowest pixel index at the bottom, the highest at the top.
-        if (v < vmin) {
-          vmin = v;
-          iMin = n - 1;
-        }
-        if (v >= vmax) {
-          vmax = v;
-          iMax = n - 1;
-        }
+        // Fast path: the first iteration of the loop, on the extremes only.
+        const devHi = n * vmax - S;
+        const devLo = S - n * vmin;
+        const worst = devHi >= devLo ? devHi : devLo;
+        if (worst * worst <= a2 * (n * S2 - S * S)) continue;
+        rejected += this.meanRing(n, S, S2, a2, iMin, iMax, bits, bitsOffset);
       }
-      if (n < minRingPixels || n < 2) continue;
-      if (this.opts.strategy === 'median') {
-        rejected += this.medianRing(n, S, S2, a2, bits, bitsOffset);
-        continue;
-      }
-      // Fast path: the first iteration of the loop, on the extremes only.
-      const devHi = n * vmax - S;
-      const devLo = S - n * vmin;
-      const worst = devHi >= devLo ? devHi : devLo;
-      if (worst * worst <= a2 * (n * S2 - S * S)) continue;
-      rejected += this.meanRing(n, S, S2, a2, iMin, iMax, bits, bitsOffset);
-    }
-    return rejected;
+      return rejected;
+    };
   }
 
   /** Sort survivors by (value, pixel index) into `order`, ascending. */
