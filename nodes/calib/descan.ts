@@ -7,6 +7,7 @@ import type { Geometry } from './geometry-model.ts';
 
 export class ShiftBuckets<T> {
   private readonly cache = new Map<string, T>();
+  private unshifted: T | undefined;
 
   constructor(
     /** Rounding step of the shift, px; 0 = exact shifts (one table per distinct shift). */
@@ -38,6 +39,7 @@ export class ShiftBuckets<T> {
 
   /** The table for scan position `pos` of geometry `g` (no descan → the unshifted table). */
   forPosition(g: Geometry, pos: number): T {
+    if (!g.dx && !g.dy) return (this.unshifted ??= this.get(0, 0));
     return this.get(g.dx ? g.dx[pos] : 0, g.dy ? g.dy[pos] : 0);
   }
 }

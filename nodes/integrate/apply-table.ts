@@ -59,6 +59,7 @@ export abstract class MaskedIntegrator implements Integrator {
     this.su = new Float64Array(bins);
     this.suv = new Float64Array(bins);
     this.suvv = new Float64Array(bins);
+    this.maskValues = this.makeMaskValues();
   }
 
   /** Fill suv, suvv (Σu·v, Σu·v² per bin) from vk. */
@@ -72,32 +73,39 @@ export abstract class MaskedIntegrator implements Integrator {
     this.finish(I, sigma, count, outOffset);
   }
 
-  /** vk = frame value, or 0 where masked; Σu loses the weights of this frame's masked pixels. */
-  private maskValues(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number): void {
+  /**
+   * vk = frame value, or 0 where masked; Σu loses the weights of this frame's masked pixels. A
+   * closure over the arrays (V8 then treats them as constants: much faster than field reads).
+   */
+  private readonly maskValues: (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number) => void;
+
+  private makeMaskValues() {
     const { vk, su, staticKeep } = this;
     const { pixels, pixStart, pixBin, pixW } = this.table;
-    if (!bits) {
-      for (let p = 0; p < pixels; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
-      return;
-    }
     const nBytes = (pixels + 7) >> 3;
-    for (let B = 0; B < nBytes; B++) {
-      const byte = bits[bitsOffset + B];
-      const p0 = B << 3;
-      const p1 = p0 + 8 < pixels ? p0 + 8 : pixels;
-      if (byte === 0) {
-        for (let p = p0; p < p1; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
-        continue;
+    return (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number): void => {
+      if (bits === null) {
+        for (let p = 0; p < pixels; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
+        return;
       }
-      for (let p = p0; p < p1; p++) {
-        if (!staticKeep[p]) vk[p] = 0;
-        else if ((byte >> (p - p0)) & 1) {
-          vk[p] = 0;
-          // Masked this frame (and not already out statically): remove its weights.
-          for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) su[pixBin[k]] -= pixW[k];
-        } else vk[p] = frame[frameOffset + p];
+      for (let B = 0; B < nBytes; B++) {
+        const byte = bits[bitsOffset + B];
+        const p0 = B << 3;
+        const p1 = p0 + 8 < pixels ? p0 + 8 : pixels;
+        if (byte === 0) {
+          for (let p = p0; p < p1; p++) vk[p] = staticKeep[p] ? frame[frameOffset + p] : 0;
+          continue;
+        }
+        for (let p = p0; p < p1; p++) {
+          if (!staticKeep[p]) vk[p] = 0;
+          else if ((byte >> (p - p0)) & 1) {
+            vk[p] = 0;
+            // Masked this frame (and not already out statically): remove its weights.
+            for (let k = pixStart[p], e = pixStart[p + 1]; k < e; k++) su[pixBin[k]] -= pixW[k];
+          } else vk[p] = frame[frameOffset + p];
+        }
       }
-    }
+    };
   }
 
   /** Per-bin mean, standard error and count from su, suv, suvv. */
@@ -146,21 +154,32 @@ export class TableIntegrator extends MaskedIntegrator {
       }
       this.binStart[b + 1] = j;
     }
+    this.gather = this.makeGather();
   }
 
   protected sumValues(): void {
+    this.gather();
+  }
+
+  /** Σw·v and Σw·v² per bin, as a closure over the table (see maskValues). */
+  private readonly gather: () => void;
+
+  private makeGather() {
     const { binStart, binPix, binW, vk, suv, suvv } = this;
-    for (let b = 0; b < this.table.bins; b++) {
-      let s1 = 0;
-      let s2 = 0;
-      for (let k = binStart[b], e = binStart[b + 1]; k < e; k++) {
-        const v = vk[binPix[k]];
-        const wv = binW[k] * v;
-        s1 += wv;
-        s2 += wv * v;
+    const bins = this.table.bins;
+    return (): void => {
+      for (let b = 0; b < bins; b++) {
+        let s1 = 0;
+        let s2 = 0;
+        for (let k = binStart[b], e = binStart[b + 1]; k < e; k++) {
+          const v = vk[binPix[k]];
+          const wv = binW[k] * v;
+          s1 += wv;
+          s2 += wv * v;
+        }
+        suv[b] = s1;
+        suvv[b] = s2;
       }
-      suv[b] = s1;
-      suvv[b] = s2;
-    }
+    };
   }
 }
