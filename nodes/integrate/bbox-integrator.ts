@@ -13,7 +13,7 @@ import { MaskedIntegrator } from './apply-table.ts';
 import type { BinSpec, PixelTable } from './pixel-table.ts';
 
 const BANKS = 4;
-const SLOT = 6;
+const SLOT = 4;
 
 export class BboxIntegrator extends MaskedIntegrator {
   private readonly kp: Int32Array;
@@ -24,11 +24,13 @@ export class BboxIntegrator extends MaskedIntegrator {
   private readonly xlInv: Float64Array;
   private readonly xhInv: Float64Array;
   /**
-   * Per slot: ΣA, ΣB for weight (1), value (v) and v², interleaved (6 numbers); slot j holds kinks
-   * with x in [j−1, j). BANKS copies, used in turn: neighbouring pixels hit the same slots, and one copy would
+   * Per slot: ΣA, ΣB for value (v) and v², interleaved (4 numbers); slot j holds kinks with x in
+   * [j−1, j). BANKS copies, used in turn: neighbouring pixels hit the same slots, and one copy would
    * chain every update on the previous store (latency-bound, ~3× slower).
    */
   private readonly acc: Float64Array;
+  /** Per slot: ΣA, ΣB of the weight kinks of this frame's masked pixels (few, so one bank). */
+  private readonly accMasked: Float64Array;
   private readonly bankStride: number;
   private readonly kinkPass: KinkPass;
 
@@ -69,7 +71,8 @@ export class BboxIntegrator extends MaskedIntegrator {
     }
     this.bankStride = SLOT * (bins + 2);
     this.acc = new Float64Array(BANKS * this.bankStride);
-    this.kinkPass = makeKinkPass(this.kp, this.slotLo, this.slotHi, this.inv, this.xlInv, this.xhInv, this.acc, this.bankStride);
+    this.accMasked = new Float64Array(2 * (bins + 2));
+    this.kinkPass = makeKinkPass(this.kp, this.slotLo, this.slotHi, this.inv, this.xlInv, this.xhInv, this.acc, this.accMasked, this.bankStride);
   }
 
   /** Not used: integrate() below fuses masking, weights and kinks in one pass over the pixels. */
@@ -79,14 +82,18 @@ export class BboxIntegrator extends MaskedIntegrator {
     // Small separate steps: each is optimised with complete type feedback (one long function gets
     // optimised mid-loop and then bails out at its tail on every call).
     this.acc.fill(0);
+    this.accMasked.fill(0);
     this.kinkPass(frame, frameOffset, bits, bitsOffset);
     this.prefixPass();
     this.finish(I, sigma, count, outOffset);
   }
 
-  /** C(b) at every bin edge from the per-slot sums; bin b gets C(b + 1) − C(b). */
+  /**
+   * C(b) at every bin edge from the per-slot sums; bin b gets C(b + 1) − C(b). Σu is the bin's full
+   * weight minus the masked pixels' share (their own kinks).
+   */
   private prefixPass(): void {
-    const { acc, su, suv, suvv, bankStride } = this;
+    const { acc, accMasked, su, suv, suvv, bankStride, fullW } = this;
     const bins = this.table.bins;
     let A0 = 0;
     let B0 = 0;
@@ -98,19 +105,19 @@ export class BboxIntegrator extends MaskedIntegrator {
     let prev1 = 0;
     let prev2 = 0;
     for (let b = 0; b <= bins; b++) {
+      A0 += accMasked[2 * b];
+      B0 += accMasked[2 * b + 1];
       for (let k = 0, o = SLOT * b; k < BANKS; k++, o += bankStride) {
-        A0 += acc[o];
-        B0 += acc[o + 1];
-        A1 += acc[o + 2];
-        B1 += acc[o + 3];
-        A2 += acc[o + 4];
-        B2 += acc[o + 5];
+        A1 += acc[o];
+        B1 += acc[o + 1];
+        A2 += acc[o + 2];
+        B2 += acc[o + 3];
       }
       const c0 = b * A0 - B0;
       const c1 = b * A1 - B1;
       const c2 = b * A2 - B2;
       if (b > 0) {
-        su[b - 1] = c0 - prev0;
+        su[b - 1] = fullW[b - 1] - (c0 - prev0);
         suv[b - 1] = c1 - prev1;
         suvv[b - 1] = c2 - prev2;
       }
@@ -133,6 +140,7 @@ function makeKinkPass(
   xlInv: Float64Array,
   xhInv: Float64Array,
   acc: Float64Array,
+  accMasked: Float64Array,
   bankStride: number,
 ): KinkPass {
   const n = kp.length;
@@ -140,31 +148,33 @@ function makeKinkPass(
     // kp holds the statically kept pixels that reach the Q range, in ascending order.
     for (let i = 0; i < n; i++) {
       const p = kp[i];
-      if (bits !== null && (bits[bitsOffset + (p >> 3)] >> (p & 7)) & 1) continue;
+      if (bits !== null && (bits[bitsOffset + (p >> 3)] >> (p & 7)) & 1) {
+        // Masked this frame: its weight leaves Σu (see prefixPass).
+        const am = 2 * slotLo[i];
+        const cm = 2 * slotHi[i];
+        accMasked[am] += inv[i];
+        accMasked[am + 1] += xlInv[i];
+        accMasked[cm] -= inv[i];
+        accMasked[cm + 1] -= xhInv[i];
+        continue;
+      }
       const v = frame[frameOffset + p];
-      const w = inv[i];
-      const wl = xlInv[i];
-      const wh = xhInv[i];
+      if (v === 0) continue;
+      const s = v * inv[i];
+      const vl = v * xlInv[i];
+      const vh = v * xhInv[i];
       // Literals, not the module constants: V8 re-checks module-level consts on every use.
       const bank = (i & 3) * bankStride; // BANKS = 4
-      const a = bank + 6 * slotLo[i]; // SLOT = 6
-      const c = bank + 6 * slotHi[i];
-      acc[a] += w;
-      acc[a + 1] += wl;
-      acc[c] -= w;
-      acc[c + 1] -= wh;
-      if (v === 0) continue;
-      const s = v * w;
-      const vl = v * wl;
-      const vh = v * wh;
-      acc[a + 2] += s;
-      acc[a + 3] += vl;
-      acc[a + 4] += s * v;
-      acc[a + 5] += vl * v;
-      acc[c + 2] -= s;
-      acc[c + 3] -= vh;
-      acc[c + 4] -= s * v;
-      acc[c + 5] -= vh * v;
+      const a = bank + 4 * slotLo[i]; // SLOT = 4
+      const c = bank + 4 * slotHi[i];
+      acc[a] += s;
+      acc[a + 1] += vl;
+      acc[a + 2] += s * v;
+      acc[a + 3] += vl * v;
+      acc[c] -= s;
+      acc[c + 1] -= vh;
+      acc[c + 2] -= s * v;
+      acc[c + 3] -= vh * v;
     }
   };
 }
