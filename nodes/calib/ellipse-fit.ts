@@ -131,10 +131,11 @@ export function ringPeak(profile: Float64Array, rLo: number, rHi: number): { rad
  * Taylor term of a·T(r − δ)) uses every bin of the ring, not just its top, so noise averages out.
  */
 const WINDOW = 3;
-export function ringPoints(img: Image, cx: number, cy: number, m: EllipseMetric, R: number, halfWidth: number, sectors: number): { x: Float64Array; y: Float64Array } {
+export function ringPoints(img: Image, cx: number, cy: number, m: EllipseMetric, R: number, halfWidth: number, sectors: number, minRadius = 0): { x: Float64Array; y: Float64Array } {
   const binW = 0.25;
-  const rLo = Math.max(0, R - WINDOW * halfWidth);
-  const nb = Math.ceil((2 * WINDOW * halfWidth) / binW) + 1;
+  // The window stays outside the direct beam, whose edge would dominate the template.
+  const rLo = Math.max(minRadius, R - WINDOW * halfWidth);
+  const nb = Math.ceil((R + WINDOW * halfWidth - rLo) / binW) + 1;
   const sum = new Float64Array(sectors * nb);
   const cnt = new Float64Array(sectors * nb);
   for (let y = 0; y < img.h; y++) {
@@ -313,13 +314,12 @@ export function fitRingGeometry(img: Image, opts: FitOptions = {}): EllipseFit |
   const iterations = opts.iterations ?? 5;
   let cx: number;
   let cy: number;
-  let beamR = 0;
+  const beam = beamCentreOfMass(img);
+  const beamR = beam.radius;
   if (opts.centre) [cx, cy] = opts.centre;
   else {
-    const b = beamCentreOfMass(img);
-    cx = b.cx;
-    cy = b.cy;
-    beamR = b.radius;
+    cx = beam.cx;
+    cy = beam.cy;
   }
   let ratio = 1;
   let angle = 0;
@@ -332,13 +332,13 @@ export function fitRingGeometry(img: Image, opts: FitOptions = {}): EllipseFit |
     if (it === 0 || !Number.isFinite(R)) {
       const rMax = inscribedRadius(m, cx, cy, img.h, img.w);
       const prof = radialProfile(img, cx, cy, m, Math.ceil(rMax) + 2);
-      const [lo, hi] = opts.ringRange ?? [2 * beamR + 2, rMax - 2];
+      const [lo, hi] = opts.ringRange ?? [beamR + 2, rMax - 2];
       const pk = ringPeak(prof, lo, Math.min(hi, rMax - 2));
       if (!pk) return null;
       R = pk.radius;
       halfWidth = Math.min(pk.halfWidth, R / 4);
     }
-    const pts = ringPoints(img, cx, cy, m, R, halfWidth, sectors);
+    const pts = ringPoints(img, cx, cy, m, R, halfWidth, sectors, beamR + 1.5);
     points = pts.x.length;
     if (opts.shape === null || opts.shape === undefined) {
       if (opts.centre) {

@@ -24,7 +24,11 @@ export interface GeometryParams {
   ellipsePosition: [number, number] | null;
   ringRange: [number, number] | null;
   detectorShape: [number, number] | null;
+  pattern: 'median' | 'mean';
 }
+
+/** At most this many positions (evenly spaced) form the median pattern. */
+const MEDIAN_POSITIONS = 512;
 
 const DEFAULT_KEV = 200;
 
@@ -81,7 +85,10 @@ function framesField(v: Value, node: string) {
   return f;
 }
 
-/** The mean pattern over the dataset, or the pattern of one position. */
+/**
+ * The pattern the centre/ellipse fit uses: one position's, or over the dataset the per-pixel median
+ * (of up to 512 evenly spaced positions: crystalline or empty positions do not bend the ring) or mean.
+ */
 async function patternFor(ctx: DatasetContext<GeometryParams>, frames: ChunkedInput, h: number, w: number): Promise<Image> {
   const img = new Float64Array(h * w);
   const pos = ctx.params.ellipsePosition;
@@ -97,14 +104,39 @@ async function patternFor(ctx: DatasetContext<GeometryParams>, frames: ChunkedIn
     for (let i = 0; i < h * w; i++) img[i] = f.data[off + i];
     return { data: img, h, w };
   }
-  let n = 0;
-  for (const c of frames.chunks) {
-    const f = framesField(await frames.chunk(c.index), ctx.node);
-    const d = f.data;
-    for (let k = 0, o = 0; k < f.shape[0]; k++) for (let i = 0; i < h * w; i++, o++) img[i] += d[o];
-    n += f.shape[0];
+  if (ctx.params.pattern === 'mean') {
+    let n = 0;
+    for (const c of frames.chunks) {
+      const f = framesField(await frames.chunk(c.index), ctx.node);
+      const d = f.data;
+      for (let k = 0, o = 0; k < f.shape[0]; k++) for (let i = 0; i < h * w; i++, o++) img[i] += d[o];
+      n += f.shape[0];
+    }
+    for (let i = 0; i < h * w; i++) img[i] /= n;
+    return { data: img, h, w };
   }
-  for (let i = 0; i < h * w; i++) img[i] /= n;
+  const total = frames.chunks.reduce((t, c) => t + c.count, 0);
+  const k = Math.min(total, MEDIAN_POSITIONS);
+  const picked = new Set<number>();
+  for (let j = 0; j < k; j++) picked.add(Math.floor(((j + 0.5) * total) / k));
+  const stack = new Float64Array(k * h * w);
+  let got = 0;
+  for (const c of frames.chunks) {
+    let any = false;
+    for (let p = c.start; p < c.start + c.count && !any; p++) any = picked.has(p);
+    if (!any) continue;
+    const f = framesField(await frames.chunk(c.index), ctx.node);
+    for (let p = c.start; p < c.start + c.count; p++) {
+      if (!picked.has(p)) continue;
+      const off = (p - c.start) * h * w;
+      for (let i = 0; i < h * w; i++) stack[i * k + got] = f.data[off + i];
+      got++;
+    }
+  }
+  for (let i = 0; i < h * w; i++) {
+    const s = stack.subarray(i * k, i * k + got).sort();
+    img[i] = got & 1 ? s[got >> 1] : 0.5 * (s[(got >> 1) - 1] + s[got >> 1]);
+  }
   return { data: img, h, w };
 }
 
@@ -114,7 +146,7 @@ export const calibGeometry = defineOp<GeometryParams>({
   scope: 'dataset',
   title: 'Detector geometry: centre, ellipse, Q calibration',
   description:
-    'Beam centre (given, or centre of mass of the direct beam refined by ring symmetry), elliptical distortion (fitted to the amorphous ring of the mean pattern or of one position; applied inside the integration geometry, no resampling), Q per pixel, relativistic wavelength, effective camera length and the small-angle error δQ at the detector corner. Ellipse convention: ring semi-axes a ≥ b, axisRatio = b/a, major axis at angleDeg from +column towards +row; corrected radius r² = ρu² + v²/ρ (area preserving).',
+    'Beam centre (given, or centre of mass of the direct beam refined by ring symmetry), elliptical distortion (fitted to the amorphous ring of the dataset\'s median (or mean) pattern or of one position; applied inside the integration geometry, no resampling), Q per pixel, relativistic wavelength, effective camera length and the small-angle error δQ at the detector corner. Ellipse convention: ring semi-axes a ≥ b, axisRatio = b/a, major axis at angleDeg from +column towards +row; corrected radius r² = ρu² + v²/ρ (area preserving).',
   inputs: {
     frames: { scope: 'frame', optional: true, description: 'patterns, to find the centre / ellipse ("auto") and the detector size' },
     shifts: { scope: 'any', optional: true, description: 'per-position descan map: fields dx, dy (px, [ny, nx]) added to the centre' },
@@ -130,6 +162,7 @@ export const calibGeometry = defineOp<GeometryParams>({
     ellipsePosition: { type: 'number[]', length: 2, optional: true, description: '[iy, ix] of the position whose pattern the centre/ellipse fit uses; default the mean pattern' },
     ringRange: { type: 'number[]', length: 2, optional: true, min: 0, unit: 'px', description: 'radius window in which to look for the amorphous ring; default: outside the beam to the detector edge' },
     detectorShape: { type: 'number[]', length: 2, optional: true, min: 1, unit: 'px', description: '[rows, cols] when there is no frames input or dataset' },
+    pattern: { type: 'enum', values: ['median', 'mean'], default: 'median', description: 'dataset pattern for the "auto" fit: per-pixel median of up to 512 evenly spaced positions (robust to crystalline positions) or the mean' },
   },
   outputs: {
     center: { unit: 'px', description: '[col, row] beam centre' },
@@ -195,8 +228,9 @@ export const calibGeometry = defineOp<GeometryParams>({
       cy = fit.cy;
       ratio = fit.axisRatio;
       angle = fit.angleDeg;
-      if (centre === 'auto') centreSource = p.ellipsePosition ? `fitted (position ${p.ellipsePosition})` : 'fitted (mean pattern)';
-      if (ellipse === 'auto') ellipseSource = p.ellipsePosition ? `fitted (position ${p.ellipsePosition})` : 'fitted (mean pattern)';
+      const from = p.ellipsePosition ? `fitted (position ${p.ellipsePosition})` : `fitted (${p.pattern} pattern)`;
+      if (centre === 'auto') centreSource = from;
+      if (ellipse === 'auto') ellipseSource = from;
       Object.assign(fitInfo, { ringRadiusPx: fit.ringRadius, ringPoints: fit.points });
     } else {
       [cx, cy] = centre;
