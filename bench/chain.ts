@@ -134,7 +134,7 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   return rows;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]) && !process.env.NO_MAIN) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   for (const r of await bench({ quick: process.argv.includes('--quick') })) {
     console.log(`${r.name}: ${r.value.toFixed(4)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
   }
