@@ -10,13 +10,7 @@ import { nndsvda } from '../nodes/decompose/nndsvd.ts';
 import { model } from '../nodes/fit/gaussian-model.ts';
 import { fitCurves } from '../nodes/fit/gaussians.ts';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  note?: string;
-}
+import type { BenchRow } from './types.ts';
 
 function median(a: number[]): number {
   const s = [...a].sort((x, y) => x - y);

@@ -10,20 +10,10 @@ import type { Json } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { CompositionError, parseComposition, type Composition } from './composition.ts';
 import type { FormFactorTable } from './formfactors.ts';
-import { ReduceRangeError, ReductionPlan } from './reduce.ts';
+import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 
-export interface ReduceParams {
-  composition: Json;
-  formFactors: FormFactorTable;
-  qmin: number;
-  qmax: number;
-  qmaxinst: number;
-  rpoly: number;
-  rmin: number;
-  rmax: number;
-  rstep: number;
-  window: 'none' | 'lorch';
-}
+/** The op's params: the reduction options, with the composition still as written in the graph. */
+export type ReduceParams = Omit<ReduceOptions, 'composition'> & { composition: Json };
 
 interface ReduceState {
   composition: Composition;
