@@ -1,7 +1,7 @@
 /**
  * Benchmarks of issue 5: two-Gaussian soft-L1 fit per pattern on one core, and NMF (NNDSVDa + HALS)
  * of 38,148 curves × 1,000 points, k = 4, 200 iterations on all cores.
- * Run alone: node --import tsx bench/fit-nmf.ts [--quick]
+ * Run alone: node --import tsx bench/fit-nmf.ts [--quick] [--fit | --nmf]   (--fit / --nmf: only that half)
  */
 import os from 'node:os';
 import { f32 } from '../engine/ndarray.ts';
@@ -80,14 +80,16 @@ async function benchNmf(m: number, n: number, iters: number, runs: number): Prom
   ];
 }
 
-export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
+export async function bench(opts: { quick?: boolean; only?: 'fit' | 'nmf' } = {}): Promise<BenchRow[]> {
   const quick = !!opts.quick;
-  const rows = await benchFit(quick ? 1 : 5);
-  rows.push(...(await benchNmf(quick ? 5000 : 38148, 1000, quick ? 20 : 200, quick ? 1 : 3)));
+  const rows: BenchRow[] = [];
+  if (opts.only !== 'nmf') rows.push(...(await benchFit(quick ? 1 : 5)));
+  if (opts.only !== 'fit') rows.push(...(await benchNmf(quick ? 5000 : 38148, 1000, quick ? 20 : 200, quick ? 1 : 3)));
   return rows;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await bench({ quick: process.argv.includes('--quick') });
+  const only = process.argv.includes('--fit') ? 'fit' : process.argv.includes('--nmf') ? 'nmf' : undefined;
+  const rows = await bench({ quick: process.argv.includes('--quick'), only });
   for (const r of rows) console.log(`${r.name}: ${r.value.toPrecision(4)} ${r.unit}  (target ${r.target ?? '-'})  ${r.note ?? ''}`);
 }
