@@ -17,9 +17,9 @@ export function wasmModule(url: URL): WebAssembly.Module {
   const file = fileURLToPath(url);
   let m = modules.get(file);
   if (!m) {
-    let bytes: Buffer;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = fs.readFileSync(file);
+      bytes = new Uint8Array(fs.readFileSync(file));
     } catch (e) {
       throw new Error(`WASM kernel ${file} is missing (run \`npm run build:wasm\`): ${(e as Error).message}`);
     }
