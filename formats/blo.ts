@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, Json, NDArray, TypedArray } from '../engine/types.ts';
 import { openForRead, readExact, readUpTo } from './io.ts';
-import { closeFd, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, closeOnce, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
 import { electronWavelengthA } from './wavelength.ts';
 
 export const BLO_MAGIC_ID = 'IMGBLO';
@@ -211,7 +211,6 @@ export function openBlo(file: string, opts: { allowTruncated?: boolean } = {}): 
         }
       },
     };
-    let open = true;
     return {
       path: file,
       format: 'blo',
@@ -227,10 +226,7 @@ export function openBlo(file: string, opts: { allowTruncated?: boolean } = {}): 
         readExact(fd, file, img, h.dataOffset1);
         return { dtype: 'uint8', shape: [h.ny, h.nx], data: img };
       },
-      close() {
-        if (open) closeFd(fd);
-        open = false;
-      },
+      close: closeOnce(fd),
     };
   } catch (e) {
     closeFd(fd);

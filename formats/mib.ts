@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, DType, Json, ScanShape, TypedArray } from '../engine/types.ts';
 import { extOf, openForRead, readUpTo, sibling } from './io.ts';
-import { closeFd, completeRecords, type FrameDecoder, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, closeOnce, completeRecords, type FrameDecoder, plainDecoder, readStack, truncatedMessage } from './stack.ts';
 
 export interface MibHeader {
   sequence: number;
@@ -268,7 +268,6 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
         }
       },
     };
-    let open = true;
     if (hdrFile && hdr) meta.hdrFile = hdrFile;
     return {
       // The data file, also when opened through its .hdr (hash this one).
@@ -280,10 +279,7 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
       dtype: outDtype,
       meta,
       read: (start, count) => readStack(stack, start, count),
-      close() {
-        if (open) closeFd(fd);
-        open = false;
-      },
+      close: closeOnce(fd),
     };
   } catch (e) {
     closeFd(fd);

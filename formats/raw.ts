@@ -10,7 +10,7 @@ import { FileFormatError } from '../engine/errors.ts';
 import { bytesPerElement } from '../engine/ndarray.ts';
 import type { DatasetHandle, DType, Json, ScanShape } from '../engine/types.ts';
 import { openForRead } from './io.ts';
-import { closeFd, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, closeOnce, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
 
 export interface RawLayout {
   /** Stored frame shape [rows, cols] (before dropping rows). */
@@ -91,7 +91,6 @@ export function openRaw(file: string, layout: RawLayout, opts: { scan?: ScanShap
       outDtype,
       decode: plainDecoder(layout.dtype, layout.littleEndian ?? true, rows, cols, keepRows),
     };
-    let open = true;
     return {
       path: file,
       format: 'raw',
@@ -101,10 +100,7 @@ export function openRaw(file: string, layout: RawLayout, opts: { scan?: ScanShap
       dtype: outDtype,
       meta,
       read: (start, count) => readStack(stack, start, count),
-      close() {
-        if (open) closeFd(fd);
-        open = false;
-      },
+      close: closeOnce(fd),
     };
   } catch (e) {
     closeFd(fd);

@@ -109,6 +109,15 @@ export function truncatedMessage(what: string, expected: number, found: number, 
   );
 }
 
+/** A source's close(): closes `fd` the first time, does nothing after. */
+export function closeOnce(fd: number): () => void {
+  let open = true;
+  return () => {
+    if (open) closeFd(fd);
+    open = false;
+  };
+}
+
 export function closeFd(fd: number): void {
   try {
     fs.closeSync(fd);

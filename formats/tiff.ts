@@ -12,7 +12,7 @@ import { FileFormatError } from '../engine/errors.ts';
 import { asBytes, bytesPerElement, ctorOf } from '../engine/ndarray.ts';
 import type { DatasetHandle, DType, Json, NDArray, ScanShape, TypedArray } from '../engine/types.ts';
 import { openForRead, readExact, readUpTo } from './io.ts';
-import { closeFd, plainDecoder, readStack } from './stack.ts';
+import { closeFd, closeOnce, plainDecoder, readStack } from './stack.ts';
 
 export function isTiff(head: Uint8Array): boolean {
   if (head.length < 4) return false;
@@ -219,7 +219,6 @@ export function openTiff(file: string, opts: { scan?: ScanShape } = {}): Dataset
       }
       return { dtype: t.dtype, shape: [count, ...frameShape], data: out };
     };
-    let open = true;
     return {
       path: file,
       format: 'tiff',
@@ -229,10 +228,7 @@ export function openTiff(file: string, opts: { scan?: ScanShape } = {}): Dataset
       dtype: t.dtype,
       meta,
       read: readPages,
-      close() {
-        if (open) closeFd(fd);
-        open = false;
-      },
+      close: closeOnce(fd),
     };
   } catch (e) {
     closeFd(fd);
