@@ -11,7 +11,8 @@ export function runOptions<T>(y: Argv<T>) {
     .option('workers', { type: 'number', describe: 'worker threads (default: number of cores)' })
     .option('chunk-size', { type: 'number', describe: 'scan positions per chunk (default 256)' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
-    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' });
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+    .option('report', { type: 'boolean', default: true, describe: 'write report.html and the PNG figures (--no-report: .npy results and manifest only, e.g. in scripts over many runs)' });
 }
 
 export interface RunArgs {
@@ -24,11 +25,12 @@ export interface RunArgs {
   chunkSize?: number;
   quiet: boolean;
   json: boolean;
+  report?: boolean;
 }
 
 export function toRunOptions(a: RunArgs) {
   if (a.workers !== undefined && (!Number.isInteger(a.workers) || a.workers < 1)) {
     throw Object.assign(new Error(`--workers: expected a positive integer, got ${a.workers}`), { userError: true });
   }
-  return { graphFile: a.graph, dataPath: a.data, outDir: a.out, cacheDir: a.cache, sets: a.set, workers: a.workers, quiet: a.quiet || a.json, chunkSize: a.chunkSize };
+  return { graphFile: a.graph, dataPath: a.data, outDir: a.out, cacheDir: a.cache, sets: a.set, workers: a.workers, quiet: a.quiet || a.json, chunkSize: a.chunkSize, noReport: a.report === false };
 }

@@ -25,7 +25,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       cutoff: nodes.filter((n) => n.status === 'cutoff').length,
       seconds: manifest.seconds,
       outputs: manifest.outputs.map((o) => o.file),
-      report: `${runDir}/report.html`,
+      report: a.report === false ? null : `${runDir}/report.html`,
     };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {

@@ -70,6 +70,18 @@ describe('recomputation and early cutoff', () => {
     expect(changed.manifest.overrides).toEqual(['sum.offset=1']);
   });
 
+  it('--no-report writes results and manifest but no report; the default writes report.html', () => {
+    const cache = path.join(work, 'c-report');
+    const g = writeGraph('g-report', toyGraph);
+    const bare = run(g, cache, ['--no-report']);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(fs.existsSync(path.join(bare.out, 'report.html'))).toBe(false);
+    expect(fs.readdirSync(bare.out).some((f) => f.endsWith('.npy'))).toBe(true);
+    const full = run(g, cache);
+    expect(full.code, full.stderr).toBe(0);
+    expect(fs.existsSync(path.join(full.out, 'report.html'))).toBe(true);
+  });
+
   it('an upstream change that reproduces its value stops there (early cutoff)', () => {
     const cache = path.join(work, 'c2');
     const g = writeGraph('g2', toyGraph);
