@@ -34,34 +34,39 @@ export class GaussiansModel implements LsqModel {
 
   evaluate(p: Float64Array, r: Float64Array, J: Float64Array | null): void {
     const n = this.n;
-    const np = 3 * n + 2;
     const a = p[3 * n];
     const a0 = p[3 * n + 1];
     const { x, y, m } = this;
-    for (let i = 0; i < m; i++) {
-      const xi = x[i];
-      let v = a * xi + a0;
-      const row = i * np;
-      for (let k = 0; k < n; k++) {
-        const A = p[3 * k];
-        const c = p[3 * k + 1];
-        const s = p[3 * k + 2];
-        const d = xi - c;
-        const is2 = 1 / (s * s);
-        const gk = (INV_SQRT_2PI / s) * Math.exp(-0.5 * d * d * is2);
+    for (let i = 0; i < m; i++) r[i] = a * x[i] + a0 - y[i];
+    // one exp per point and Gaussian, shared by the residual and its three Jacobian columns
+    for (let k = 0; k < n; k++) {
+      const A = p[3 * k];
+      const c = p[3 * k + 1];
+      const s = p[3 * k + 2];
+      const is2 = 1 / (s * s);
+      const h = INV_SQRT_2PI / s;
+      const oA = 3 * k * m;
+      const oc = oA + m;
+      const os = oc + m;
+      for (let i = 0; i < m; i++) {
+        const d = x[i] - c;
+        const u = d * d * is2;
+        const gk = h * Math.exp(-0.5 * u);
         const val = A * gk;
-        v += val;
+        r[i] += val;
         if (J) {
-          J[row + 3 * k] = gk;
-          J[row + 3 * k + 1] = val * d * is2;
-          J[row + 3 * k + 2] = val * (d * d * is2 - 1) / s;
+          J[oA + i] = gk;
+          J[oc + i] = val * d * is2;
+          J[os + i] = (val * (u - 1)) / s;
         }
       }
-      if (J) {
-        J[row + 3 * n] = xi;
-        J[row + 3 * n + 1] = 1;
+    }
+    if (J) {
+      const ob = 3 * n * m;
+      for (let i = 0; i < m; i++) {
+        J[ob + i] = x[i];
+        J[ob + m + i] = 1;
       }
-      r[i] = v - y[i];
     }
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Robust losses ρ(z) of z = (r / fScale)², as in scipy.optimize.least_squares: the fit minimises
- * ½ Σ fScale² ρ(zᵢ). Besides ρ we need ρ′ (the weight of the residual in the gradient) and the
- * Gauss–Newton curvature weight w = ρ′ + 2ρ″z, floored at a tiny positive number the same way
- * scipy does, so the linearised step is the one scipy's TRF takes.
+ * ½ Σ fScale² ρ(zᵢ). Besides ρ we need ρ′ (the weight of the residual in the gradient) and a
+ * curvature weight for the Gauss–Newton model: either scipy's w = ρ′ + 2ρ″z (the exact second
+ * derivative along each residual, floored at a tiny positive number as scipy does), or the
+ * majorising IRLS weight w = ρ′ (see trust-region.ts for when each is used).
  */
 export type LossName = 'linear' | 'soft_l1' | 'huber' | 'cauchy';
 export const LOSSES: readonly LossName[] = ['linear', 'soft_l1', 'huber', 'cauchy'];
@@ -10,8 +11,8 @@ export const LOSSES: readonly LossName[] = ['linear', 'soft_l1', 'huber', 'cauch
 const EPS = 2.220446049250313e-16;
 
 /**
- * Fill rho (ρ·fScale², i.e. the per-point cost ×2), d1 (ρ′) and w (curvature weight) for residuals r.
- * Returns the cost ½ Σ fScale² ρ(zᵢ).
+ * Fill d1 (ρ′) and w (curvature weight; ρ′ itself when `irls`) for residuals r.
+ * Returns the cost ½ Σ fScale² ρ(zᵢ). One loop per loss keeps the hot loop branch-free.
  */
 export function applyLoss(
   loss: LossName,
@@ -20,51 +21,60 @@ export function applyLoss(
   m: number,
   d1: Float64Array | null,
   w: Float64Array | null,
+  irls = false,
 ): number {
   const f2 = fScale * fScale;
+  const inv = 1 / f2;
   let cost = 0;
-  for (let i = 0; i < m; i++) {
-    const ri = r[i];
-    const z = (ri * ri) / f2;
-    let rho: number, p1: number, ww: number;
-    switch (loss) {
-      case 'linear':
-        rho = z;
-        p1 = 1;
-        ww = 1;
-        break;
-      case 'soft_l1': {
-        const t = 1 + z;
-        const s = Math.sqrt(t);
-        rho = 2 * (s - 1);
-        p1 = 1 / s;
-        ww = p1 / t; // ρ′ + 2ρ″z = (1+z)^(-3/2)
-        break;
-      }
-      case 'huber':
-        if (z <= 1) {
-          rho = z;
-          p1 = 1;
-          ww = 1;
-        } else {
-          const s = Math.sqrt(z);
-          rho = 2 * s - 1;
-          p1 = 1 / s;
-          ww = 0; // ρ′ + 2ρ″z = 0 in the linear branch
-        }
-        break;
-      case 'cauchy': {
-        const t = 1 + z;
-        rho = Math.log(t);
-        p1 = 1 / t;
-        ww = (1 - z) / (t * t);
-        break;
+  if (loss === 'linear') {
+    for (let i = 0; i < m; i++) cost += r[i] * r[i];
+    if (d1 && w) for (let i = 0; i < m; i++) d1[i] = w[i] = 1;
+    return 0.5 * cost;
+  }
+  if (loss === 'soft_l1') {
+    for (let i = 0; i < m; i++) {
+      const t = 1 + r[i] * r[i] * inv;
+      const s = Math.sqrt(t);
+      cost += s - 1;
+      if (d1 && w) {
+        const p1 = 1 / s;
+        d1[i] = p1;
+        const ww = irls ? p1 : p1 / t; // ρ′ + 2ρ″z = (1+z)^(-3/2)
+        w[i] = ww < EPS ? EPS : ww;
       }
     }
-    if (ww < EPS) ww = EPS;
-    cost += rho;
-    if (d1) d1[i] = p1;
-    if (w) w[i] = ww;
+    return f2 * cost; // ½ f² Σ 2(√(1+z) − 1)
+  }
+  if (loss === 'huber') {
+    for (let i = 0; i < m; i++) {
+      const z = r[i] * r[i] * inv;
+      let p1 = 1;
+      let ww = 1;
+      if (z <= 1) cost += z;
+      else {
+        const s = Math.sqrt(z);
+        cost += 2 * s - 1;
+        p1 = 1 / s;
+        ww = irls ? p1 : 0; // ρ′ + 2ρ″z = 0 in the linear branch
+      }
+      if (d1 && w) {
+        d1[i] = p1;
+        w[i] = ww < EPS ? EPS : ww;
+      }
+    }
+    return 0.5 * f2 * cost;
+  }
+  // cauchy
+  for (let i = 0; i < m; i++) {
+    const z = r[i] * r[i] * inv;
+    const t = 1 + z;
+    cost += Math.log(t);
+    if (d1 && w) {
+      const p1 = 1 / t;
+      d1[i] = p1;
+      const ww = irls ? p1 : (1 - z) / (t * t);
+      w[i] = ww < EPS ? EPS : ww;
+    }
   }
   return 0.5 * f2 * cost;
 }

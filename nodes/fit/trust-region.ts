@@ -11,13 +11,25 @@
  * scipy's TRF converges to: projected gradient of the same objective = 0. With a diagonal scaling the
  * projected scaled-gradient step is a descent direction, so large λ always makes progress.
  *
+ * Two curvature models. Far from the optimum most residuals are many fScale, where a robust ρ is
+ * nearly linear in |r|: scipy's exact curvature ρ′ + 2ρ″z is then tiny, the Gauss–Newton step
+ * overshoots by a factor ~z and the damping has to grow for many rejected steps. So the solver starts
+ * with the IRLS weight ρ′ (for concave ρ(z) the weighted quadratic majorises the robust cost: steps
+ * aim each residual at zero, not beyond), and switches to the exact curvature once an accepted step
+ * changes the cost or x by less than `IRLS_TOL` relative. The gradient Jᵀρ′r is exact in both, so
+ * the fixed point is unchanged; the final iterations, the stopping tests and the covariance use
+ * scipy's curvature.
+ *
  * All buffers are allocated once in the constructor; `solve` allocates nothing.
  */
 import { choleskySolveMasked, invertSymmetric } from './linalg.ts';
 import { applyLoss, type LossName } from './losses.ts';
 
 export interface LsqModel {
-  /** Residuals r[0..m) (model − data) at x and, when J is given, the Jacobian ∂r/∂x (row-major m×p). */
+  /**
+   * Residuals r[0..m) (model − data) at x and, when J is given, the Jacobian ∂r/∂x stored column by
+   * column: J[a·m + i] = ∂rᵢ/∂x_a (contiguous columns make the normal-equation sums plain dot products).
+   */
   evaluate(x: Float64Array, r: Float64Array, J: Float64Array | null): void;
 }
 
@@ -32,6 +44,9 @@ export interface LsqOptions {
 }
 
 /** Solver outcome codes (also the `status` map of fit.gaussians). */
+/** Relative cost or step change below which the IRLS phase hands over to the exact curvature. */
+const IRLS_TOL = 1e-3;
+
 export const LSQ_STATUS = {
   ok: 0,
   maxEval: 1,
@@ -52,8 +67,11 @@ export class BoundedLsq {
   private r: Float64Array;
   private rTrial: Float64Array;
   private J: Float64Array;
+  private JTrial: Float64Array;
   private d1: Float64Array;
   private w: Float64Array;
+  private wr: Float64Array;
+  private wc: Float64Array;
   private g: Float64Array;
   private H: Float64Array;
   private A: Float64Array;
@@ -74,8 +92,11 @@ export class BoundedLsq {
     this.r = new Float64Array(mMax);
     this.rTrial = new Float64Array(mMax);
     this.J = new Float64Array(mMax * p);
+    this.JTrial = new Float64Array(mMax * p);
     this.d1 = new Float64Array(mMax);
     this.w = new Float64Array(mMax);
+    this.wr = new Float64Array(mMax);
+    this.wc = new Float64Array(mMax);
     this.g = new Float64Array(p);
     this.H = new Float64Array(p * p);
     this.A = new Float64Array(p * p);
@@ -93,23 +114,27 @@ export class BoundedLsq {
     return this.r;
   }
 
-  /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled). */
+  /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled; J column-major). */
   private normalEquations(m: number) {
-    const { p, J, r, d1, w, g, H } = this;
-    g.fill(0);
-    H.fill(0);
-    for (let i = 0; i < m; i++) {
-      const gi = d1[i] * r[i];
-      const wi = w[i];
-      const row = i * p;
-      for (let a = 0; a < p; a++) {
-        const ja = J[row + a];
-        g[a] += ja * gi;
-        const wja = wi * ja;
-        for (let b = 0; b <= a; b++) H[a * p + b] += wja * J[row + b];
+    const { p, J, r, d1, w, g, H, wr, wc } = this;
+    for (let i = 0; i < m; i++) wr[i] = d1[i] * r[i];
+    for (let a = 0; a < p; a++) {
+      const oa = a * m;
+      let ga = 0;
+      for (let i = 0; i < m; i++) {
+        const ja = J[oa + i];
+        ga += ja * wr[i];
+        wc[i] = w[i] * ja;
+      }
+      g[a] = ga;
+      for (let b = 0; b <= a; b++) {
+        const ob = b * m;
+        let h = 0;
+        for (let i = 0; i < m; i++) h += wc[i] * J[ob + i];
+        H[a * p + b] = h;
+        H[b * p + a] = h;
       }
     }
-    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) H[b * p + a] = H[a * p + b];
   }
 
   private finite(m: number, r: Float64Array): boolean {
@@ -122,7 +147,7 @@ export class BoundedLsq {
    * this.stderr, this.nfev, this.iterations. Never throws on bad data: non-finite → status 3, NaNs.
    */
   solve(model: LsqModel, m: number, x0: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, opts: LsqOptions): void {
-    const { p, x, r, J, g, H, A, step, rhs, xTrial, rTrial, free } = this;
+    const { p, x, g, H, A, step, rhs, xTrial, free } = this;
     const maxEval = opts.maxEval ?? 100 * p;
     const ftol = opts.ftol ?? 1e-8;
     const xtol = opts.xtol ?? 1e-8;
@@ -136,13 +161,14 @@ export class BoundedLsq {
     }
     for (let a = 0; a < p; a++) x[a] = Math.min(Math.max(x0[a], lower[a]), upper[a]);
 
-    model.evaluate(x, r, J);
+    model.evaluate(x, this.r, this.J);
     this.nfev = 1;
-    if (!this.finite(m, r)) {
+    if (!this.finite(m, this.r)) {
       this.fail(LSQ_STATUS.nonFinite);
       return;
     }
-    let cost = applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w);
+    let irls = opts.loss !== 'linear';
+    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
     this.normalEquations(m);
     let maxDiag = 0;
     for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, H[a * p + a]);
@@ -202,39 +228,61 @@ export class BoundedLsq {
       }
       const pred = -(gs + 0.5 * sHs);
 
-      model.evaluate(xTrial, rTrial, null);
+      // Residuals and Jacobian together: an accepted trial point needs no second evaluation.
+      const rTrial = this.rTrial;
+      model.evaluate(xTrial, rTrial, this.JTrial);
       this.nfev++;
       const trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, null, null) : Infinity;
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
+      const small = sNorm < xtol * (xtol + xNorm);
 
       if (ratio > 1e-4 && actual > 0) {
         x.set(xTrial);
-        model.evaluate(x, r, J);
+        this.rTrial = this.r;
+        this.r = rTrial;
+        const Jt = this.JTrial;
+        this.JTrial = this.J;
+        this.J = Jt;
         const prevCost = cost;
-        cost = applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w);
+        cost = trialCost;
+        const wasIrls = irls;
+        if (irls && (actual < IRLS_TOL * prevCost || sNorm < IRLS_TOL * xNorm)) irls = false;
+        applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
         this.normalEquations(m);
         this.iterations++;
         const t = 2 * ratio - 1;
         lambda *= Math.max(1 / 3, 1 - t * t * t);
         nu = 2;
-        if (actual < ftol * prevCost || sNorm < xtol * (xtol + xNorm)) {
+        if (!wasIrls && (actual < ftol * prevCost || small)) {
           converged = true;
           break;
         }
       } else {
-        // A step too small to change anything is convergence, not failure.
-        if (sNorm < xtol * (xtol + xNorm) || (Math.abs(actual) <= ftol * cost && Math.abs(pred) <= ftol * cost)) {
-          converged = true;
-          break;
+        // A step too small to change anything is convergence, not failure (in the IRLS phase: the
+        // cue to switch to the exact curvature at the same point).
+        let stop = small || (Math.abs(actual) <= ftol * cost && Math.abs(pred) <= ftol * cost);
+        if (!stop) {
+          lambda *= nu;
+          nu *= 2;
+          stop = lambda > 1e30;
         }
-        lambda *= nu;
-        nu *= 2;
-        if (lambda > 1e30) {
+        if (stop && irls) {
+          irls = false;
+          applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+          this.normalEquations(m);
+          lambda = 1e-3;
+          nu = 2;
+        } else if (stop) {
           converged = true;
           break;
         }
       }
+    }
+    if (irls) {
+      // stopped (gradient test or maxEval) in the IRLS phase: covariance with scipy's curvature
+      applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+      this.normalEquations(m);
     }
     this.cost = cost;
     let atBound = false;
