@@ -15,9 +15,9 @@ import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, inscribedRadius, readGeometry, type Geometry } from '../calib/geometry-model.ts';
 import { packedBytes } from '../mask/bits.ts';
 import { staticMaskOf } from '../mask/static-input.ts';
-import { TableIntegrator, type Integrator } from './apply-table.ts';
-import { BboxIntegrator } from './bbox-integrator.ts';
+import type { Integrator } from './apply-table.ts';
 import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
+import { WasmIntegrator } from './wasm-integrator.ts';
 
 export interface AzimuthalParams {
   bins: number;
@@ -99,7 +99,7 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
       const cy = geom.cy + sy;
       const table = buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split);
       // bbox: the prefix-sum form (O(1) per pixel); none / full: gather over the table.
-      return params.split === 'bbox' ? new BboxIntegrator(table, st, m, cx, cy, geom.h, geom.w, spec) : new TableIntegrator(table, st);
+      return new WasmIntegrator(table, st, params.split === 'bbox' ? { m, cx, cy, h: geom.h, w: geom.w, spec } : null);
     };
     const tables = new ShiftBuckets(params.shiftQuantum, build);
     // Build the unshifted table now so the first chunk does not pay for it.

@@ -6,177 +6,102 @@
  * prefix-summing gives C at every bin edge: C(b) = b·ΣA − ΣB over kinks below b. Two kinks per
  * pixel instead of one table entry per bin the pixel touches (≈ 8 at 400 bins on 144 px) — the same
  * numbers as the table gather up to rounding.
+ *
+ * This file lays out the per-geometry part for the kernel (integrate.wat): per row, the run of
+ * pixels that reach the Q range, and per pixel of a run its kink coefficients and slot addresses.
  */
 import type { EllipseMetric } from '../calib/geometry-model.ts';
 import { radiusRangeOverBox } from '../calib/geometry-model.ts';
-import { MaskedIntegrator } from './apply-table.ts';
-import type { BinSpec, PixelTable } from './pixel-table.ts';
+import type { BinSpec } from './pixel-table.ts';
 
-const BANKS = 4;
-const SLOT = 4;
+/** Accumulator copies used in turn by consecutive pixels (see integrate.wat, `slots`). */
+export const BANKS = 4;
 
-export class BboxIntegrator extends MaskedIntegrator {
-  private readonly kp: Int32Array;
-  private readonly slotLo: Int32Array;
-  private readonly slotHi: Int32Array;
-  /** 1/span and x/span per kink (the weight's slope and offset), so a kink costs multiplies by v only. */
-  private readonly inv: Float64Array;
-  private readonly xlInv: Float64Array;
-  private readonly xhInv: Float64Array;
+export interface BboxKinks {
+  /** Per row: first and one-past-last column of the run, index of its first kink, 0. */
+  rows: Int32Array;
+  /** Per kink: 1/span and t_lo/span (the weight's slope and offset), so a kink costs multiplies by v only. */
+  coef: Float64Array;
   /**
-   * Per slot: ΣA, ΣB for value (v) and v², interleaved (4 numbers); slot j holds kinks with x in
-   * [j−1, j). BANKS copies, used in turn: neighbouring pixels hit the same slots, and one copy would
-   * chain every update on the previous store (latency-bound, ~3× slower).
+   * Per kink: slot index of its low and high kink. Slot j holds kinks with t in [j − 1, j); slot
+   * bins + 1 is a spare never read (kinks at or past the last edge, and pixels of a run that do not
+   * take part: statically masked or outside the Q range).
    */
-  private readonly acc: Float64Array;
-  /** Per slot: ΣA, ΣB of the weight kinks of this frame's masked pixels (few, so one bank). */
-  private readonly accMasked: Float64Array;
-  private readonly bankStride: number;
-  private readonly kinkPass: KinkPass;
+  slots: Int32Array;
+  count: number;
+}
 
-  constructor(table: PixelTable, staticMask: Uint8Array | null, m: EllipseMetric, cx: number, cy: number, h: number, w: number, spec: BinSpec) {
-    super(table, staticMask);
-    const { bins } = spec;
-    const kp: number[] = [];
-    const lo: number[] = [];
-    const hi: number[] = [];
-    const range = new Float64Array(2);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = y * w + x;
-        if (!this.staticKeep[p]) continue;
-        radiusRangeOverBox(m, x - 0.5 - cx, x + 0.5 - cx, y - 0.5 - cy, y + 0.5 - cy, range);
-        const t0 = (range[0] - spec.r0) / spec.dr;
-        const t1 = (range[1] - spec.r0) / spec.dr;
-        if (t1 <= 0 || t0 >= bins) continue;
-        kp.push(p);
-        lo.push(t0);
-        hi.push(t1);
-      }
+export function bboxKinks(keep: Uint8Array, m: EllipseMetric, cx: number, cy: number, h: number, w: number, spec: BinSpec): BboxKinks {
+  const { bins } = spec;
+  const spare = bins + 1;
+  const lo = new Float64Array(h * w);
+  const hi = new Float64Array(h * w);
+  const inRange = new Uint8Array(h * w);
+  const rows = new Int32Array(4 * h);
+  const range = new Float64Array(2);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    let x0 = w;
+    let x1 = 0;
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      radiusRangeOverBox(m, x - 0.5 - cx, x + 0.5 - cx, y - 0.5 - cy, y + 0.5 - cy, range);
+      lo[p] = (range[0] - spec.r0) / spec.dr;
+      hi[p] = (range[1] - spec.r0) / spec.dr;
+      if (hi[p] <= 0 || lo[p] >= bins) continue;
+      inRange[p] = 1;
+      if (x < x0) x0 = x;
+      x1 = x + 1;
     }
-    const n = kp.length;
-    this.kp = Int32Array.from(kp);
-    this.inv = new Float64Array(n);
-    this.xlInv = new Float64Array(n);
-    this.xhInv = new Float64Array(n);
-    this.slotLo = new Int32Array(n);
-    this.slotHi = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      this.inv[i] = 1 / (hi[i] - lo[i]);
-      this.xlInv[i] = lo[i] * this.inv[i];
-      this.xhInv[i] = hi[i] * this.inv[i];
-      this.slotLo[i] = lo[i] < 0 ? 0 : Math.floor(lo[i]) + 1;
-      // A kink at or beyond the last edge never affects C(b ≤ bins): send it to a spare slot.
-      this.slotHi[i] = hi[i] >= bins ? bins + 1 : Math.floor(hi[i]) + 1;
-    }
-    this.bankStride = SLOT * (bins + 2);
-    this.acc = new Float64Array(BANKS * this.bankStride);
-    this.accMasked = new Float64Array(2 * (bins + 2));
-    this.kinkPass = makeKinkPass(this.kp, this.slotLo, this.slotHi, this.inv, this.xlInv, this.xhInv, this.acc, this.accMasked, this.bankStride);
+    if (x1 <= x0) x0 = x1 = 0;
+    rows.set([x0, x1, n, 0], 4 * y);
+    n += x1 - x0;
   }
-
-  /** Not used: integrate() below fuses masking, weights and kinks in one pass over the pixels. */
-  protected sumValues(): void {}
-
-  override integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
-    // Small separate steps: each is optimised with complete type feedback (one long function gets
-    // optimised mid-loop and then bails out at its tail on every call).
-    this.acc.fill(0);
-    this.accMasked.fill(0);
-    this.kinkPass(frame, frameOffset, bits, bitsOffset);
-    this.prefixPass();
-    this.finish(I, sigma, count, outOffset);
-  }
-
-  /**
-   * C(b) at every bin edge from the per-slot sums; bin b gets C(b + 1) − C(b). Σu is the bin's full
-   * weight minus the masked pixels' share (their own kinks).
-   */
-  private prefixPass(): void {
-    const { acc, accMasked, su, suv, suvv, bankStride, fullW } = this;
-    const bins = this.table.bins;
-    let A0 = 0;
-    let B0 = 0;
-    let A1 = 0;
-    let B1 = 0;
-    let A2 = 0;
-    let B2 = 0;
-    let prev0 = 0;
-    let prev1 = 0;
-    let prev2 = 0;
-    for (let b = 0; b <= bins; b++) {
-      A0 += accMasked[2 * b];
-      B0 += accMasked[2 * b + 1];
-      for (let k = 0, o = SLOT * b; k < BANKS; k++, o += bankStride) {
-        A1 += acc[o];
-        B1 += acc[o + 1];
-        A2 += acc[o + 2];
-        B2 += acc[o + 3];
-      }
-      const c0 = b * A0 - B0;
-      const c1 = b * A1 - B1;
-      const c2 = b * A2 - B2;
-      if (b > 0) {
-        su[b - 1] = fullW[b - 1] - (c0 - prev0);
-        suv[b - 1] = c1 - prev1;
-        suvv[b - 1] = c2 - prev2;
-      }
-      prev0 = c0;
-      prev1 = c1;
-      prev2 = c2;
+  const coef = new Float64Array(2 * n);
+  const slots = new Int32Array(2 * n).fill(spare);
+  for (let y = 0; y < h; y++) {
+    const x0 = rows[4 * y];
+    for (let x = x0; x < rows[4 * y + 1]; x++) {
+      const p = y * w + x;
+      if (!inRange[p] || !keep[p]) continue;
+      const i = rows[4 * y + 2] + x - x0;
+      const inv = 1 / (hi[p] - lo[p]);
+      coef[2 * i] = inv;
+      coef[2 * i + 1] = lo[p] * inv;
+      slots[2 * i] = lo[p] < 0 ? 0 : Math.floor(lo[p]) + 1;
+      // A kink at or beyond the last edge never affects C(b ≤ bins): the spare slot.
+      slots[2 * i + 1] = hi[p] >= bins ? spare : Math.floor(hi[p]) + 1;
     }
   }
+  return { rows, coef, slots, count: n };
 }
 
 /**
- * The per-frame loop as a closure over the integrator's own arrays: V8 then treats them as known
- * constants (about twice as fast as passing them as arguments or reading class fields).
+ * Σw per bin in the kernel's own arithmetic (exact f64 weights, prefix form), not from the table's
+ * float32 weights: the kernel takes masked pixels' weights out of this, and a bin whose pixels are
+ * all masked must come out at zero (not float32 dust) to read as empty.
  */
-function makeKinkPass(
-  kp: Int32Array,
-  slotLo: Int32Array,
-  slotHi: Int32Array,
-  inv: Float64Array,
-  xlInv: Float64Array,
-  xhInv: Float64Array,
-  acc: Float64Array,
-  accMasked: Float64Array,
-  bankStride: number,
-): KinkPass {
-  const n = kp.length;
-  return (frame, frameOffset, bits, bitsOffset) => {
-    // kp holds the statically kept pixels that reach the Q range, in ascending order.
-    for (let i = 0; i < n; i++) {
-      const p = kp[i];
-      if (bits !== null && (bits[bitsOffset + (p >> 3)] >> (p & 7)) & 1) {
-        // Masked this frame: its weight leaves Σu (see prefixPass).
-        const am = 2 * slotLo[i];
-        const cm = 2 * slotHi[i];
-        accMasked[am] += inv[i];
-        accMasked[am + 1] += xlInv[i];
-        accMasked[cm] -= inv[i];
-        accMasked[cm + 1] -= xhInv[i];
-        continue;
-      }
-      const v = frame[frameOffset + p];
-      if (v === 0) continue;
-      const s = v * inv[i];
-      const vl = v * xlInv[i];
-      const vh = v * xhInv[i];
-      // Literals, not the module constants: V8 re-checks module-level consts on every use.
-      const bank = (i & 3) * bankStride; // BANKS = 4
-      const a = bank + 4 * slotLo[i]; // SLOT = 4
-      const c = bank + 4 * slotHi[i];
-      acc[a] += s;
-      acc[a + 1] += vl;
-      acc[a + 2] += s * v;
-      acc[a + 3] += vl * v;
-      acc[c] -= s;
-      acc[c + 1] -= vh;
-      acc[c + 2] -= s * v;
-      acc[c + 3] -= vh * v;
-    }
-  };
+export function kinkBinWeights(k: BboxKinks, bins: number): Float64Array {
+  const A = new Float64Array(bins + 2);
+  const B = new Float64Array(bins + 2);
+  for (let i = 0; i < k.count; i++) {
+    const lo = k.slots[2 * i];
+    const hi = k.slots[2 * i + 1];
+    A[lo] += k.coef[2 * i];
+    B[lo] += k.coef[2 * i + 1];
+    A[hi] -= k.coef[2 * i];
+    B[hi] -= k.coef[2 * i + 1] + 1;
+  }
+  const fullW = new Float64Array(bins);
+  let a = 0;
+  let b = 0;
+  let prev = 0;
+  for (let e = 0; e <= bins; e++) {
+    a += A[e];
+    b += B[e];
+    const c = e * a - b;
+    if (e > 0) fullW[e - 1] = c - prev;
+    prev = c;
+  }
+  return fullW;
 }
-
-type KinkPass = (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number) => void;

@@ -1,0 +1,159 @@
+/**
+ * The integration kernel (integrate.wat) with its per-geometry data laid out in its own linear
+ * memory: built once per table (geometry, and per descan bucket), then one call per frame. The
+ * host copies the frame (uint8 as is, other types converted to f64 by a typed-array set) and its
+ * packed mask in, and the three output rows out; nothing is allocated per frame.
+ */
+import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
+import type { EllipseMetric } from '../calib/geometry-model.ts';
+import { packedBytes } from '../mask/bits.ts';
+import { binWeights, staticKeepOf, type FrameData, type Integrator } from './apply-table.ts';
+import { BANKS, bboxKinks, kinkBinWeights } from './bbox-integrator.ts';
+import type { BinSpec, PixelTable } from './pixel-table.ts';
+
+interface Kernel extends WebAssembly.Exports {
+  memory: WebAssembly.Memory;
+  bbox(hasMask: number, isU8: number): void;
+  table(hasMask: number, isU8: number): void;
+}
+
+export interface BboxGeometry {
+  m: EllipseMetric;
+  cx: number;
+  cy: number;
+  h: number;
+  w: number;
+  spec: BinSpec;
+}
+
+/** Bump allocator over byte offsets, 16-byte aligned. */
+class Layout {
+  size = 16; // address 0 stays unused
+  take(bytes: number): number {
+    const at = this.size;
+    this.size += Math.ceil(bytes / 16) * 16;
+    return at;
+  }
+}
+
+export class WasmIntegrator implements Integrator {
+  private readonly k: Kernel;
+  private readonly run: (hasMask: number, isU8: number) => void;
+  private readonly pixels: number;
+  private readonly maskBytes: number;
+  private readonly at: { frame8: number; val: number; mask: number };
+  private readonly bytes: Uint8Array;
+  private readonly f64: Float64Array;
+  private readonly outI: Float32Array;
+  private readonly outSigma: Float32Array;
+  private readonly outCount: Float32Array;
+
+  /** bbox splitting (the prefix-sum form, from the geometry) or, with bbox null, a gather over `table`. */
+  constructor(table: PixelTable, staticMask: Uint8Array | null, bbox: BboxGeometry | null) {
+    const { bins, pixels } = table;
+    const keep = staticKeepOf(staticMask, pixels);
+    const { fullW, weightRatio } = binWeights(table, keep);
+    const pad = Math.ceil(pixels / 16) * 16;
+    this.pixels = pixels;
+    this.maskBytes = packedBytes(pixels);
+    const L = new Layout();
+    const g: Record<string, number> = {
+      pixels,
+      bins,
+      isBbox: bbox ? 1 : 0,
+      val: L.take(8 * pad),
+      frame8: L.take(pad),
+      mask: L.take(8 * Math.ceil(this.maskBytes / 8)),
+      maskWords: Math.ceil(this.maskBytes / 8),
+      out: L.take(12 * bins),
+      fullW: L.take(8 * bins),
+      wRatio: L.take(8 * bins),
+    };
+    const fill: [number, ArrayLike<number>, 'f64' | 'f32' | 'i32'][] = [[g.wRatio, weightRatio, 'f64']];
+    if (bbox) {
+      const kinks = bboxKinks(keep, bbox.m, bbox.cx, bbox.cy, bbox.h, bbox.w, bbox.spec);
+      fill.push([g.fullW, kinkBinWeights(kinks, bins), 'f64']);
+      const slotBytes = 32; // Σs, Σs·x, Σs·v, Σs·x·v
+      Object.assign(g, {
+        w: bbox.w,
+        rows: bbox.h,
+        rowTab: L.take(4 * kinks.rows.length),
+        coef: L.take(8 * kinks.coef.length),
+        slots: L.take(4 * kinks.slots.length),
+        bankStride: slotBytes * (bins + 2),
+        acc: L.take(BANKS * slotBytes * (bins + 2)),
+        accM: L.take(16 * (bins + 2)),
+      });
+      // Slot addresses with the bank (kink index mod 4) folded in: no bank arithmetic per pixel.
+      const slotAddr = new Int32Array(kinks.slots.length);
+      for (let i = 0; i < kinks.count; i++) {
+        const bank = g.acc + (i % BANKS) * g.bankStride;
+        slotAddr[2 * i] = bank + slotBytes * kinks.slots[2 * i];
+        slotAddr[2 * i + 1] = bank + slotBytes * kinks.slots[2 * i + 1];
+      }
+      fill.push([g.rowTab, kinks.rows, 'i32'], [g.coef, kinks.coef, 'f64'], [g.slots, slotAddr, 'i32']);
+    } else {
+      fill.push([g.fullW, fullW, 'f64']);
+      // Statically masked pixels leave the gather.
+      const binPix: number[] = [];
+      const binW: number[] = [];
+      const binStart = new Int32Array(bins + 1);
+      for (let b = 0; b < bins; b++) {
+        for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
+          if (!keep[table.binPix[k]]) continue;
+          binPix.push(table.binPix[k]);
+          binW.push(table.binW[k]);
+        }
+        binStart[b + 1] = binPix.length;
+      }
+      // A statically masked pixel's entries are already out of Σu: dropping them again drops nothing.
+      const pixW = Float32Array.from(table.pixW);
+      for (let p = 0; p < pixels; p++) if (!keep[p]) pixW.fill(0, table.pixStart[p], table.pixStart[p + 1]);
+      Object.assign(g, {
+        su: L.take(8 * bins),
+        binStart: L.take(4 * (bins + 1)),
+        binPix: L.take(4 * binPix.length),
+        binW: L.take(4 * binW.length),
+        pixStart: L.take(4 * (pixels + 1)),
+        pixBin: L.take(4 * table.pixBin.length),
+        pixW: L.take(4 * table.pixW.length),
+      });
+      // Addresses, not indices: the value of pixel p and Σu of bin b.
+      fill.push(
+        [g.binStart, binStart, 'i32'],
+        [g.binPix, binPix.map((p) => g.val + 8 * p), 'i32'],
+        [g.binW, binW, 'f32'],
+        [g.pixStart, table.pixStart, 'i32'],
+        [g.pixBin, Array.from(table.pixBin, (b) => g.su + 8 * b), 'i32'],
+        [g.pixW, pixW, 'f32'],
+      );
+    }
+    this.k = wasmInstance<Kernel>(new URL('./integrate.wasm', import.meta.url));
+    ensureMemory(this.k.memory, L.size);
+    for (const [name, v] of Object.entries(g)) ((this.k as WebAssembly.Exports)[name] as WebAssembly.Global).value = v;
+    const buf = this.k.memory.buffer;
+    for (const [at, data, type] of fill) {
+      const View = type === 'f64' ? Float64Array : type === 'f32' ? Float32Array : Int32Array;
+      new View(buf, at, data.length).set(data);
+    }
+    this.run = bbox ? this.k.bbox : this.k.table;
+    this.at = { frame8: g.frame8, val: g.val, mask: g.mask };
+    this.bytes = new Uint8Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.outI = new Float32Array(buf, g.out, bins);
+    this.outSigma = new Float32Array(buf, g.out + 4 * bins, bins);
+    this.outCount = new Float32Array(buf, g.out + 8 * bins, bins);
+  }
+
+  integrate(frame: FrameData, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
+    const u8 = frame instanceof Uint8Array;
+    const src = frame.subarray(frameOffset, frameOffset + this.pixels);
+    if (u8) this.bytes.set(src, this.at.frame8);
+    else this.f64.set(src, this.at.val >> 3);
+    if (bits !== null) this.bytes.set(bits.subarray(bitsOffset, bitsOffset + this.maskBytes), this.at.mask);
+    this.run(bits !== null ? 1 : 0, u8 ? 1 : 0);
+    I.set(this.outI, outOffset);
+    sigma.set(this.outSigma, outOffset);
+    count.set(this.outCount, outOffset);
+  }
+}
