@@ -6,17 +6,19 @@
  * 1. Reference: a dense hard-sphere liquid (Percus–Yevick, packing fraction η = 0.5, coordination
  *    ≈ Z̄), with its reduced PDF G(r) blurred by a Gaussian of width s_ab (static disorder; a product
  *    in Q space): S_ref,ab(Q) − 1 = (S_PY(Q d_ab) − 1) · exp(−Q² s_ab² / 2). The contact distance
- *    d_ab is chosen so that the first peak of g_ab lands at r_ab (3.18 Zr–Zr, 2.82 Zr–X, 2.52 X–X Å).
+ *    d_ab is solved for (shellProfile) so that the first peak of g_ab lands at r_ab (3.18 Zr–Zr,
+ *    2.82 Zr–X, 2.52 X–X Å).
  *    PY gives a positive S(Q) with a small compressibility limit, and further shells whose
  *    oscillation decays with distance (correlation length ≈ 3–4 Å here, shortened by the blur).
  *    Simplification: the reference is taken at its own density, so inside the core the FZ partial
  *    g_ab sits at 1 − ρ_PY/ρ₀ instead of 0 (harmless above ~2 Å, where the data live).
  * 2. Chemical order: a position's first-shell coordination N_ab departs from the random-mixing value
  *    Z̄ c_b; the extra (or missing) neighbours n_ab − Z̄ (n_ab = N_ab / c_b) are moved between the
- *    first shell (a Gaussian at r_ab) and the region just beyond it (a broad Gaussian "hole" at
- *    1.5 r_ab), so the number sum rule, hence low-Q S(Q), is untouched:
+ *    first shell — the reference's own first peak, r² g_ref(r) up to its first minimum, as a unit-area
+ *    density — and the region just beyond it (a broad Gaussian "hole" at 1.5 r_ab), so the number
+ *    sum rule, hence low-Q S(Q), is untouched and the first peak is scaled, not moved:
  *    S_ab(Q) − 1 = S_ref,ab(Q) − 1 + (n_ab − Z̄) · Shell_ab(Q),
- *    Shell_ab(Q) = ∫ (Gauss_shell(r) − Gauss_hole(r)) sin(Qr)/(Qr) dr.
+ *    Shell_ab(Q) = ∫ (p_shell(r) − Gauss_hole(r)) sin(Qr)/(Qr) dr.
  * S_ab is linear in n_ab, so every position's I(Q) is a linear combination of fixed curves.
  *
  * Pair fractions and chemical short-range order (SCIENCE.md): with equal mean coordination Z̄ for
@@ -30,20 +32,23 @@ export const PAIR_LIST: readonly Pair[] = ['ZrZr', 'ZrX', 'XX'];
 export interface PairShape {
   /** First-shell distance: the peak of g_ab (Å). */
   r1: number;
-  /** Hard-sphere contact distance of the reference (Å); the blurred PY peak then sits at r1. */
-  contact: number;
   /** Gaussian blur of the reference PDF (Å): static + thermal disorder. */
   blur: number;
-  /** Width of the first-shell Gaussian that carries coordination changes (Å). */
-  sigma: number;
 }
 
-/** First-shell distances near 3.2 (Zr–Zr), 2.8–2.85 (Zr–X), 2.5 (X–X) Å. */
+/**
+ * First-shell distances near 3.2 (Zr–Zr), 2.8–2.85 (Zr–X), 2.5 (X–X) Å.
+ * Where the total G(r) peaks: at qmax 8.1 Å⁻¹ the termination width (FWHM ≈ 3.8/qmax ≈ 0.47 Å)
+ * exceeds the Zr–X / Zr–Zr split (0.36 Å), so the shells merge into one peak near their centroid
+ * weighted by Z̄ P_ab f_a f_b: at c = 0.65 (f_Zr/f_X ≈ 1.65 at 2.5 Å⁻¹) the Zr–Zr share is ≈ 60 %
+ * and the peak sits at ≈ 3.0 Å, at c = 0.45 near 2.88 Å. A peak at 2.65–2.75 Å would need Zr–X
+ * shells carrying ~3× the Zr–Zr weight, which a Zr-rich glass with electron form factors does not have.
+ */
 export const PAIR_SHAPES: Record<Pair, PairShape> = {
   // Zr–Zr is the broadest shell (large, soft Zr–Zr contacts), Zr–X the sharpest.
-  ZrZr: { r1: 3.18, contact: 2.96, blur: 0.24, sigma: 0.24 },
-  ZrX: { r1: 2.82, contact: 2.67, blur: 0.12, sigma: 0.15 },
-  XX: { r1: 2.52, contact: 2.37, blur: 0.12, sigma: 0.13 },
+  ZrZr: { r1: 3.18, blur: 0.24 },
+  ZrX: { r1: 2.82, blur: 0.12 },
+  XX: { r1: 2.52, blur: 0.12 },
 };
 
 /** Mean first-shell coordination number (both species; a deliberate simplification). */
@@ -117,27 +122,109 @@ export function percusYevick(k: number, eta = PACKING_FRACTION): number {
   return 1 / (1 - rhoC);
 }
 
+const HOLE_AT = 1.5;
+const HOLE_WIDTH = 0.25;
+
+/** Number density of the hard-sphere reference at its own packing: ρ_PY = 6η / (π d³). */
+function referenceDensity(contact: number): number {
+  return (6 * PACKING_FRACTION) / (Math.PI * contact ** 3);
+}
+
+/** g_ref(r) of the blurred PY reference on r = i·dr (i < nr), by a direct sine transform out to where the blur has killed S − 1. */
+function referenceG(contact: number, blur: number, dr: number, nr: number): Float64Array {
+  const dq = 0.02;
+  const nq = Math.ceil(6.5 / blur / dq);
+  const q = Float64Array.from({ length: nq }, (_, i) => (i + 0.5) * dq);
+  const w = new Float64Array(nq);
+  for (let i = 0; i < nq; i++) w[i] = q[i] * (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
+  const rho = referenceDensity(contact);
+  const g = new Float64Array(nr);
+  for (let j = 1; j < nr; j++) {
+    const r = j * dr;
+    let acc = 0;
+    for (let i = 0; i < nq; i++) acc += w[i] * Math.sin(q[i] * r);
+    g[j] = 1 + (acc * dq) / (2 * Math.PI * Math.PI * rho * r);
+  }
+  return g;
+}
+
+interface ShellProfile {
+  /** Contact distance that puts the blurred reference's first peak at r1 (Å). */
+  contact: number;
+  dr: number;
+  /** First-shell radial density r² g_ref(r), tapered to 0 across the first minimum, ∫ p dr = 1. */
+  p: Float64Array;
+}
+
+const SHELL_DR = 0.005;
+const shellCache = new Map<string, ShellProfile>();
+
+/**
+ * The reference's own first shell, as a unit-area radial density. A coordination change scales this
+ * shell (rather than adding a Gaussian of another shape), so the partial's first peak stays at r1
+ * whatever n_ab: a Gaussian narrower or wider than the PY peak, added or removed, would move it
+ * (by 0.2 Å at n_ab = 0.75 Z̄ with the former Gaussian shell).
+ */
+export function shellProfile(pair: Pair): ShellProfile {
+  const { r1, blur } = PAIR_SHAPES[pair];
+  const key = `${r1}:${blur}`;
+  const hit = shellCache.get(key);
+  if (hit) return hit;
+  const nr = Math.ceil((2 * r1) / SHELL_DR);
+  const peakOf = (g: Float64Array) => {
+    let b = 1;
+    for (let j = 1; j < nr; j++) if (g[j] > g[b]) b = j;
+    return b;
+  };
+  // The blurred PY peak sits a fixed distance beyond contact: two fixed-point steps find the contact.
+  let contact = r1 - 0.1;
+  let g = referenceG(contact, blur, SHELL_DR, nr);
+  for (let it = 0; it < 3; it++) {
+    contact += r1 - peakOf(g) * SHELL_DR;
+    g = referenceG(contact, blur, SHELL_DR, nr);
+  }
+  const k = peakOf(g);
+  let kmin = k;
+  while (kmin + 1 < nr && g[kmin + 1] <= g[kmin]) kmin++;
+  // cos² taper ±0.1 Å about the first minimum (g there is ≈ 0.5, so the cut is gentle).
+  const half = Math.round(0.1 / SHELL_DR);
+  const p = new Float64Array(nr);
+  let area = 0;
+  for (let j = 0; j < nr; j++) {
+    const t = (j - (kmin - half)) / (2 * half);
+    const taper = t <= 0 ? 1 : t >= 1 ? 0 : Math.cos((Math.PI / 2) * t) ** 2;
+    const r = j * SHELL_DR;
+    p[j] = r * r * Math.max(0, g[j]) * taper;
+    area += p[j] * SHELL_DR;
+  }
+  for (let j = 0; j < nr; j++) p[j] /= area;
+  const out = { contact, dr: SHELL_DR, p };
+  shellCache.set(key, out);
+  return out;
+}
+
 /** S_ref,ab(Q) − 1 on a Q grid. */
 export function referenceTransform(pair: Pair, q: ArrayLike<number>): Float64Array {
-  const { contact, blur } = PAIR_SHAPES[pair];
+  const { blur } = PAIR_SHAPES[pair];
+  const { contact } = shellProfile(pair);
   const out = new Float64Array(q.length);
   for (let i = 0; i < q.length; i++) out[i] = (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
   return out;
 }
 
-const HOLE_AT = 1.5;
-const HOLE_WIDTH = 0.25;
-
-/** Shell_ab(Q) = ∫ (Gauss_shell − Gauss_hole)(r) sin(Qr)/(Qr) dr (multiply by n_ab − Z̄). */
+/** Shell_ab(Q) = ∫ (p_shell − Gauss_hole)(r) sin(Qr)/(Qr) dr (multiply by n_ab − Z̄). */
 export function shellTransform(pair: Pair, q: ArrayLike<number>): Float64Array {
-  const { r1, sigma } = PAIR_SHAPES[pair];
+  const { r1 } = PAIR_SHAPES[pair];
+  const { p, dr } = shellProfile(pair);
+  const hr = HOLE_AT * r1;
+  const hw = HOLE_WIDTH * r1;
+  const nHole = Math.ceil((hr + 6 * hw) / dr);
+  const diff = new Float64Array(Math.max(p.length, nHole));
+  for (let j = 0; j < diff.length; j++) diff[j] = (j < p.length ? p[j] : 0) - gauss(j * dr, hr, hw);
   const out = new Float64Array(q.length);
-  const dr = 0.004;
-  const r0 = Math.max(dr / 2, r1 - 6 * sigma);
-  const rEnd = HOLE_AT * r1 + 6 * HOLE_WIDTH * r1;
   for (let i = 0; i < q.length; i++) {
     let s = 0;
-    for (let r = r0; r <= rEnd; r += dr) s += (gauss(r, r1, sigma) - gauss(r, HOLE_AT * r1, HOLE_WIDTH * r1)) * sinc(q[i] * r);
+    for (let j = 1; j < diff.length; j++) if (diff[j] !== 0) s += diff[j] * sinc(q[i] * j * dr);
     out[i] = s * dr;
   }
   return out;

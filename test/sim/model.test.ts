@@ -44,6 +44,23 @@ describe('pair fractions and chemical order', () => {
     }
   });
 
+  it('a coordination change scales the first shell of g_ab without moving its peak', () => {
+    const r = Float64Array.from({ length: 250 }, (_, i) => 2 + i * 0.01);
+    for (const pair of PAIR_LIST) {
+      const heights: number[] = [];
+      for (const f of [0.7, 1, 1.3]) {
+        const g = partialG(pair, r, f * MEAN_COORDINATION, 0.0512);
+        let best = 0;
+        for (let i = 1; i < r.length; i++) if (g[i] > g[best]) best = i;
+        expect(Math.abs(r[best] - PAIR_SHAPES[pair].r1)).toBeLessThan(0.02);
+        heights.push(g[best] - 1);
+      }
+      // More neighbours, a higher first peak (the shell is scaled, not reshaped).
+      expect(heights[0]).toBeLessThan(heights[1]);
+      expect(heights[1]).toBeLessThan(heights[2]);
+    }
+  });
+
   it('glass I(Q) stays positive and its first maximum sits near 2.3–2.7 Å⁻¹', () => {
     const q = Float64Array.from({ length: 600 }, (_, i) => 0.5 + i * 0.02);
     const m = new GlassModel(q, { Cu: 0.5, Ni: 0.2857, Al: 0.2143 });
