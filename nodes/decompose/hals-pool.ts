@@ -1,62 +1,25 @@
 /**
- * Runs NMF-HALS on several cores: X, W, H live in SharedArrayBuffers; each worker thread owns a
- * block of rows and does the fused W pass on it (hals.ts `wPass`), writing its partial WᵀX and WᵀW.
- * The calling thread does one block itself, then sums the partials and updates H (k×n, cheap).
- * Hand-off per iteration is a generation counter with Atomics.wait/notify — no messages, no copies.
+ * The row passes of NMF on several cores. A pool splits X into blocks of whole tiles
+ * (hals-kernel.ts); each thread keeps its block in its own WASM memory for the whole fit. The calling
+ * thread runs block 0 itself; the others are workers woken per job through a generation counter
+ * (Atomics.wait/notify, no messages). Per-tile partial products come back through shared buffers
+ * and are summed here in tile order, so W, H and the errors are the same for any thread count.
+ *
+ * halsNmf is the HALS loop on a pool: per iteration one fused pass over X (y = XHᵀ, coordinate
+ * descent on each row of W, WᵀX and WᵀW with the new W), then the k×n H update here (cheap).
  */
 import { Worker } from 'node:worker_threads';
-import { gram, hUpdate, squaredError, squaredNorm, sumPartials, wPass } from './hals.ts';
-
-const CTRL_GEN = 0;
-const CTRL_DONE = 1;
-const CTRL_STOP = 2;
-const CTRL_FAIL = 3;
-
-interface WorkerInit {
-  ctrl: SharedArrayBuffer;
-  X: SharedArrayBuffer;
-  W: SharedArrayBuffer;
-  H: SharedArrayBuffer;
-  HHt: SharedArrayBuffer;
-  wtx: SharedArrayBuffer;
-  wtw: SharedArrayBuffer;
-  n: number;
-  k: number;
-  row0: number;
-  row1: number;
-}
-
-/** Body of a worker thread (started by hals-worker.mjs). */
-export function workerLoop(d: WorkerInit): void {
-  const ctrl = new Int32Array(d.ctrl);
-  const X = new Float32Array(d.X);
-  const W = new Float64Array(d.W);
-  const H = new Float64Array(d.H);
-  const HHt = new Float64Array(d.HHt);
-  const wtx = new Float64Array(d.wtx);
-  const wtw = new Float64Array(d.wtw);
-  const xh = new Float64Array(d.k);
-  let gen = 0;
-  for (;;) {
-    Atomics.wait(ctrl, CTRL_GEN, gen);
-    gen = Atomics.load(ctrl, CTRL_GEN);
-    if (Atomics.load(ctrl, CTRL_STOP)) return;
-    try {
-      wPass(X, d.n, d.k, d.row0, d.row1, W, H, HHt, wtx, wtw, xh);
-    } catch {
-      Atomics.store(ctrl, CTRL_FAIL, 1);
-    }
-    Atomics.add(ctrl, CTRL_DONE, 1);
-    Atomics.notify(ctrl, CTRL_DONE);
-  }
-}
+import {
+  CTRL_DONE, CTRL_FAIL, CTRL_GEN, CTRL_STOP, F_ACC, F_CD, F_NO_PASS, F_W_IN, F_W_OUT, JOB_FLAGS, JOB_K,
+  kernelModule, RowBlock, roundUp4, sharedViews, tileCount, TILE_ROWS, type SharedState, type SharedViews,
+} from './hals-kernel.ts';
+import { gram, hUpdate, squaredError } from './hals.ts';
 
 export interface HalsOptions {
   k: number;
   maxIter: number;
-  /** Stop when the relative decrease of ‖X − WH‖ over one iteration falls below tol (0 = run maxIter). */
+  /** Stop when ‖X − WH‖ drops by less than tol × the first iteration's error in one iteration (0 = run maxIter). */
   tol: number;
-  threads: number;
   /** Called after each iteration with the Frobenius error (for progress). */
   onIteration?: (iter: number, error: number) => void;
 }
@@ -69,116 +32,225 @@ export interface HalsResult {
   iterations: number;
 }
 
-function shared(bytes: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(Math.max(bytes, 8));
-}
+/** Worth a worker thread: at least this many elements of X per thread. */
+const MIN_PER_THREAD = 100_000;
 
-/**
- * Run HALS from W0, H0 (copied) on X (m×n float32, ideally already in a SharedArrayBuffer).
- * threads ≤ 1, or a small problem, runs on the calling thread only.
- */
-export async function halsNmf(X: Float32Array, m: number, n: number, W0: Float64Array, H0: Float64Array, opts: HalsOptions): Promise<HalsResult> {
-  const { k } = opts;
-  const threads = Math.max(1, Math.min(opts.threads, Math.floor(m / 64) || 1));
-  const parallel = threads > 1 && m * n >= 200_000;
-  const nBlocks = parallel ? threads : 1;
+export class RowPool {
+  readonly m: number;
+  readonly n: number;
+  readonly n4: number;
+  readonly kpMax: number;
+  /** Σx and Σx² of X (f64, tile order) */
+  readonly sum: number;
+  readonly sumSq: number;
+  readonly threads: number;
+  private readonly v: SharedViews;
+  private readonly tiles: number;
+  private readonly acc: Float64Array;
 
-  const Xs = parallel && !(X.buffer instanceof SharedArrayBuffer) ? copyShared(X) : X;
-  const W = new Float64Array(parallel ? shared(m * k * 8) : new ArrayBuffer(m * k * 8));
-  const H = new Float64Array(parallel ? shared(k * n * 8) : new ArrayBuffer(k * n * 8));
-  W.set(W0);
-  H.set(H0);
-  const HHtBuf = parallel ? shared(k * k * 8) : new ArrayBuffer(k * k * 8);
-  const HHt = new Float64Array(HHtBuf);
-  const wtxBufs = Array.from({ length: nBlocks }, () => (parallel ? shared(k * n * 8) : new ArrayBuffer(k * n * 8)));
-  const wtwBufs = Array.from({ length: nBlocks }, () => (parallel ? shared(k * k * 8) : new ArrayBuffer(k * k * 8)));
-  const wtx = wtxBufs.map((b) => new Float64Array(b));
-  const wtw = wtwBufs.map((b) => new Float64Array(b));
-  const bounds = Array.from({ length: nBlocks + 1 }, (_, b) => Math.round((b * m) / nBlocks));
-
-  const ctrlBuf = shared(16);
-  const ctrl = new Int32Array(ctrlBuf);
-  const workers: Worker[] = [];
-  if (parallel) {
-    for (let b = 1; b < nBlocks; b++) {
-      const init: WorkerInit = {
-        ctrl: ctrlBuf,
-        X: Xs.buffer as SharedArrayBuffer,
-        W: W.buffer as SharedArrayBuffer,
-        H: H.buffer as SharedArrayBuffer,
-        HHt: HHtBuf as SharedArrayBuffer,
-        wtx: wtxBufs[b] as SharedArrayBuffer,
-        wtw: wtwBufs[b] as SharedArrayBuffer,
-        n,
-        k,
-        row0: bounds[b],
-        row1: bounds[b + 1],
-      };
-      // Xs may be a view at an offset into its buffer; the worker assumes offset 0
-      if (Xs.byteOffset !== 0) throw new Error('halsNmf: X must start at offset 0 of its SharedArrayBuffer');
-      const w = new Worker(new URL('./hals-worker.mjs', import.meta.url), { workerData: init });
-      workers.push(w);
+  private constructor(
+    s: SharedState,
+    private readonly own: RowBlock,
+    private readonly workers: Worker[],
+  ) {
+    this.m = s.m;
+    this.n = s.n;
+    this.n4 = roundUp4(s.n);
+    this.kpMax = s.kpMax;
+    this.threads = workers.length + 1;
+    this.v = sharedViews(s);
+    this.tiles = tileCount(s.m);
+    this.acc = new Float64Array(this.kpMax * this.n4);
+    const { stats } = this.v;
+    let sx = 0;
+    let sx2 = 0;
+    for (let t = 0; t < this.tiles; t++) {
+      sx += stats[2 * t];
+      sx2 += stats[2 * t + 1];
     }
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            w.once('message', () => resolve());
-            w.once('error', reject);
-          }),
-      ),
-    );
+    this.sum = sx;
+    this.sumSq = sx2;
   }
 
-  const x2 = squaredNorm(Xs);
+  /**
+   * X: m×n float32 (copied; any buffer). kMax: the most probes a job will use (NNDSVDa needs k + 4).
+   * threads: at most this many (fewer for a small X, one for a tiny one).
+   */
+  static async open(X: Float32Array, m: number, n: number, kMax: number, threads: number): Promise<RowPool> {
+    const tiles = tileCount(m);
+    const nt = Math.max(1, Math.min(Math.floor(threads), tiles, Math.floor((m * n) / MIN_PER_THREAD) || 1));
+    const mk = (bytes: number) => (nt > 1 ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(Math.max(8, bytes)));
+    const kpMax = roundUp4(kMax);
+    const n4 = roundUp4(n);
+    const s: SharedState = {
+      m, n, kpMax,
+      ctrl: mk(16),
+      job: mk(8),
+      X: X.buffer,
+      xOffset: X.byteOffset,
+      P: mk(kpMax * n4 * 4),
+      HHt: mk(kpMax * kpMax * 8),
+      W: mk(m * kpMax * 8),
+      A: mk(tiles * kpMax * n4 * 8),
+      G: mk(tiles * kpMax * kpMax * 8),
+      stats: mk(tiles * 16),
+    };
+    if (nt > 1 && !(X.buffer instanceof SharedArrayBuffer)) {
+      const copy = new Float32Array(new SharedArrayBuffer(m * n * 4));
+      copy.set(X.subarray(0, m * n));
+      s.X = copy.buffer;
+      s.xOffset = 0;
+    }
+    const module = kernelModule();
+    const bound = (b: number) => Math.round((b * tiles) / nt);
+    const workers: Worker[] = [];
+    const ctrl = new Int32Array(s.ctrl);
+    for (let b = 1; b < nt; b++) {
+      workers.push(new Worker(new URL('./hals-worker.mjs', import.meta.url), { workerData: { s, module, t0: bound(b), t1: bound(b + 1) } }));
+    }
+    const own = new RowBlock(s, module, 0, bound(1));
+    try {
+      if (workers.length) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            const poll = () => (Atomics.load(ctrl, CTRL_DONE) >= workers.length ? resolve() : setTimeout(poll, 2));
+            poll();
+          }),
+          ...workers.map((w) => new Promise<never>((_, reject) => w.once('error', reject))),
+        ]);
+        if (Atomics.load(ctrl, CTRL_FAIL)) throw new Error('NMF worker could not set up its block');
+      }
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new RowPool(s, own, workers);
+  }
+
+  /** The shared W (m × kp, kp = k rounded up to 4). */
+  wView(k: number): Float64Array {
+    return this.v.W.subarray(0, this.m * roundUp4(k));
+  }
+
+  /** Load probes P (k×n row-major, float64) into the blocked float32 layout of the kernel. */
+  setProbes(P: Float64Array, k: number): void {
+    const { n, n4 } = this;
+    const out = this.v.P;
+    out.fill(0, 0, roundUp4(k) * n4);
+    for (let t = 0; t < k; t++) {
+      const base = (t >> 2) * n4 * 4 + (t & 3) * 4;
+      for (let j = 0; j < n; j++) out[base + (j >> 2) * 16 + (j & 3)] = P[t * n + j];
+    }
+  }
+
+  setGram(HHt: Float64Array, k: number): void {
+    this.v.HHt.set(HHt.subarray(0, k * k));
+  }
+
+  /** Run one job on every block (this thread does block 0) and wait for all. */
+  run(flags: number, k: number): void {
+    const { ctrl, job } = this.v;
+    job[JOB_FLAGS] = flags;
+    job[JOB_K] = k;
+    if (this.workers.length) {
+      Atomics.store(ctrl, CTRL_DONE, 0);
+      Atomics.add(ctrl, CTRL_GEN, 1);
+      Atomics.notify(ctrl, CTRL_GEN);
+    }
+    this.own.run();
+    if (this.workers.length) {
+      for (;;) {
+        const done = Atomics.load(ctrl, CTRL_DONE);
+        if (done >= this.workers.length) break;
+        if (Atomics.wait(ctrl, CTRL_DONE, done, 120_000) === 'timed-out') throw new Error('NMF worker did not answer within 120 s');
+      }
+      if (Atomics.load(ctrl, CTRL_FAIL)) throw new Error('NMF worker failed');
+    }
+  }
+
+  /** WᵀX (k×n row-major) of the last accumulating job: the tiles' partials added in tile order. */
+  sumWtX(k: number, out: Float64Array): void {
+    const { n, n4, tiles, acc } = this;
+    const { A } = this.v;
+    const len = roundUp4(k) * n4;
+    const slot = this.kpMax * n4;
+    acc.set(this.v.A.subarray(0, len));
+    for (let t = 1; t < tiles; t++) {
+      const o = t * slot;
+      for (let i = 0; i < len; i++) acc[i] += A[o + i];
+    }
+    for (let t = 0; t < k; t++) {
+      const base = (t >> 2) * n4 * 4 + (t & 3) * 4;
+      for (let j = 0; j < n; j++) out[t * n + j] = acc[base + (j >> 2) * 16 + (j & 3)];
+    }
+  }
+
+  /** WᵀW (k×k, symmetric) of the last job, in tile order. */
+  sumWtW(k: number, out: Float64Array): void {
+    const slot = this.kpMax * this.kpMax;
+    const { G } = this.v;
+    out.fill(0, 0, k * k);
+    for (let t = 0; t < this.tiles; t++) {
+      const o = t * slot;
+      for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) out[a * k + b] += G[o + a * k + b];
+    }
+    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) out[b * k + a] = out[a * k + b];
+  }
+
+  /** Y = X·Pᵀ (m×l) into the shared W, and YᵀY; with `withZ` also Z = YᵀX (l×n). For the randomized SVD. */
+  project(P: Float64Array, l: number, withZ: boolean, Z: Float64Array | null, YtY: Float64Array): void {
+    this.setProbes(P, l);
+    this.run(withZ ? F_ACC : F_W_OUT, l);
+    if (withZ) this.sumWtX(l, Z!);
+    this.sumWtW(l, YtY);
+  }
+
+  async close(): Promise<void> {
+    if (!this.workers.length) return;
+    const { ctrl } = this.v;
+    Atomics.store(ctrl, CTRL_STOP, 1);
+    Atomics.add(ctrl, CTRL_GEN, 1);
+    Atomics.notify(ctrl, CTRL_GEN);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Run HALS on the pool's X from W0 (m×k), H0 (k×n) (both copied). */
+export function halsNmf(pool: RowPool, W0: Float64Array, H0: Float64Array, opts: HalsOptions): HalsResult {
+  const { k } = opts;
+  const { m, n } = pool;
+  const kp = roundUp4(k);
+  const Ws = pool.wView(k);
+  Ws.fill(0);
+  for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) Ws[i * kp + t] = W0[i * k + t];
+  const H = Float64Array.from(H0.subarray(0, k * n));
+  const HHt = new Float64Array(k * k);
   const WtX = new Float64Array(k * n);
   const WtW = new Float64Array(k * k);
-  const xh = new Float64Array(k);
+  const x2 = pool.sumSq;
   const errors: number[] = [];
   let prev = Infinity;
   let first = NaN;
-  try {
-    for (let iter = 0; iter < opts.maxIter; iter++) {
-      gram(H, k, n, HHt);
-      if (parallel) {
-        Atomics.store(ctrl, CTRL_DONE, 0);
-        Atomics.add(ctrl, CTRL_GEN, 1);
-        Atomics.notify(ctrl, CTRL_GEN);
-      }
-      wPass(Xs, n, k, bounds[0], bounds[1], W, H, HHt, wtx[0], wtw[0], xh);
-      if (parallel) {
-        const need = nBlocks - 1;
-        for (;;) {
-          const done = Atomics.load(ctrl, CTRL_DONE);
-          if (done >= need) break;
-          if (Atomics.wait(ctrl, CTRL_DONE, done, 120_000) === 'timed-out') throw new Error('NMF worker did not answer within 120 s');
-        }
-        if (Atomics.load(ctrl, CTRL_FAIL)) throw new Error('NMF worker failed');
-      }
-      sumPartials(wtx, WtX);
-      sumPartials(wtw, WtW);
-      hUpdate(H, k, n, WtX, WtW);
-      gram(H, k, n, HHt);
-      const err = Math.sqrt(squaredError(x2, H, k, n, WtX, WtW, HHt));
-      errors.push(err);
-      opts.onIteration?.(iter + 1, err);
-      if (iter === 0) first = err;
-      if (opts.tol > 0 && Number.isFinite(prev) && (prev - err) / first < opts.tol) break;
-      prev = err;
-    }
-  } finally {
-    if (parallel) {
-      Atomics.store(ctrl, CTRL_STOP, 1);
-      Atomics.add(ctrl, CTRL_GEN, 1);
-      Atomics.notify(ctrl, CTRL_GEN);
-      await Promise.all(workers.map((w) => w.terminate()));
-    }
+  for (let iter = 0; iter < opts.maxIter; iter++) {
+    gram(H, k, n, HHt);
+    pool.setProbes(H, k);
+    pool.setGram(HHt, k);
+    pool.run(F_CD | F_ACC | (iter === 0 ? F_W_IN : 0), k);
+    pool.sumWtX(k, WtX);
+    pool.sumWtW(k, WtW);
+    hUpdate(H, k, n, WtX, WtW);
+    gram(H, k, n, HHt);
+    const err = Math.sqrt(squaredError(x2, H, k, n, WtX, WtW, HHt));
+    errors.push(err);
+    opts.onIteration?.(iter + 1, err);
+    if (iter === 0) first = err;
+    if (opts.tol > 0 && Number.isFinite(prev) && (prev - err) / first < opts.tol) break;
+    prev = err;
   }
-  return { W: Float64Array.from(W), H: Float64Array.from(H), errors: Float64Array.from(errors), iterations: errors.length };
+  if (errors.length) pool.run(F_NO_PASS | F_W_OUT, k);
+  const W = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) W[i * k + t] = Ws[i * kp + t];
+  return { W, H, errors: Float64Array.from(errors), iterations: errors.length };
 }
 
-export function copyShared(X: Float32Array): Float32Array {
-  const out = new Float32Array(new SharedArrayBuffer(X.byteLength));
-  out.set(X);
-  return out;
-}
+export { TILE_ROWS };

@@ -1,9 +1,8 @@
-// Worker entry for the parallel HALS pass: registers the TypeScript loader (no build step), then
-// runs the row-block loop from hals-pool.ts.
-import { workerData, parentPort } from 'node:worker_threads';
+// Worker entry for the parallel NMF row passes: registers the TypeScript loader (no build step), then
+// runs the job loop of hals-kernel.ts on this worker's block of X.
+import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const { workerLoop } = await import('./hals-pool.ts');
-parentPort.postMessage('ready');
+const { workerLoop } = await import('./hals-kernel.ts');
 workerLoop(workerData);

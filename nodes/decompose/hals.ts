@@ -5,8 +5,9 @@
  *
  * The W update is row-wise independent given HHᵀ and the row's XHᵀ, so one pass over X does all the
  * heavy work: per row i, xh = Xᵢ·Hᵀ (k dots), update Wᵢ, then accumulate (WᵀX) += Wᵢᵀ·Xᵢ and
- * WᵀW with the *new* Wᵢ — exactly what the H update needs. Rows split across threads; the
- * k×n H update and the error bookkeeping are tiny and done once.
+ * WᵀW with the *new* Wᵢ — exactly what the H update needs. The k×n H update and the error
+ * bookkeeping are tiny. Production runs the W pass in WASM (hals.wat via hals-pool.ts); wPass and
+ * halsReference here are the float64 reference it is tested against.
  * Cost per iteration: one read of X and 4·k multiply-adds per element (2k for xh, 2k for WᵀX).
  *
  * Reconstruction error without touching X again: ‖X − WH‖² = ‖X‖² − 2·Σ(WᵀX ∘ H) + Σ(WᵀW ∘ HHᵀ).
@@ -154,11 +155,25 @@ export function squaredNorm(X: Float32Array): number {
   return s;
 }
 
-/** Sum per-block partial products (each k·n or k·k) into out. */
-export function sumPartials(parts: Float64Array[], out: Float64Array): void {
-  out.set(parts[0].subarray(0, out.length));
-  for (let p = 1; p < parts.length; p++) {
-    const a = parts[p];
-    for (let i = 0; i < out.length; i++) out[i] += a[i];
+/**
+ * The whole HALS loop in plain float64 JS on one thread: the reference the WASM pool (hals-pool.ts)
+ * is tested against. Same objective, update order and error bookkeeping.
+ */
+export function halsReference(X: Float32Array, m: number, n: number, W0: Float64Array, H0: Float64Array, k: number, maxIter: number): { W: Float64Array; H: Float64Array; errors: Float64Array } {
+  const W = Float64Array.from(W0);
+  const H = Float64Array.from(H0);
+  const HHt = new Float64Array(k * k);
+  const WtX = new Float64Array(k * n);
+  const WtW = new Float64Array(k * k);
+  const xh = new Float64Array(k);
+  const x2 = squaredNorm(X);
+  const errors = new Float64Array(maxIter);
+  for (let iter = 0; iter < maxIter; iter++) {
+    gram(H, k, n, HHt);
+    wPass(X, n, k, 0, m, W, H, HHt, WtX, WtW, xh);
+    hUpdate(H, k, n, WtX, WtW);
+    gram(H, k, n, HHt);
+    errors[iter] = Math.sqrt(squaredError(x2, H, k, n, WtX, WtW, HHt));
   }
+  return { W, H, errors };
 }

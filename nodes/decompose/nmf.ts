@@ -8,7 +8,7 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
-import { halsNmf } from './hals-pool.ts';
+import { halsNmf, RowPool } from './hals-pool.ts';
 import { nndsvda } from './nndsvd.ts';
 import { maskOf, stackCurves } from './stack.ts';
 
@@ -101,8 +101,14 @@ export const decomposeNmf = defineOp<NmfParams>({
       X[i] = v < 0 ? 0 : v;
     }
     if (clipped) log(`shift ${shift} leaves ${clipped} negative values; clipped to 0`);
-    const init = nndsvda(X, rows, n, k, p.seed);
-    const res = await halsNmf(X, rows, n, init.W, init.H, { k, maxIter: p.maxIter, tol: p.tol, threads: Math.max(1, workers) });
+    const pool = await RowPool.open(X, rows, n, k + 4, Math.max(1, workers));
+    let res;
+    try {
+      const init = nndsvda(pool, k, p.seed);
+      res = halsNmf(pool, init.W, init.H, { k, maxIter: p.maxIter, tol: p.tol });
+    } finally {
+      await pool.close();
+    }
     // scale components to max 1; weights take the factor so W·H is unchanged
     const H = res.H;
     const W = res.W;
@@ -131,7 +137,7 @@ export const decomposeNmf = defineOp<NmfParams>({
       }
       for (let t = 0; t < k; t++) if (isPhys[t]) fractions.data[pos * k + t] = sum > 0 ? (100 * W[r * k + t]) / sum : NaN;
     }
-    const x2 = X.reduce((s, v) => s + v * v, 0);
+    const x2 = pool.sumSq;
     const finalErr = res.errors[res.iterations - 1];
     return {
       fields: { components: f32([k, n], H), weights, fractions, error: f64([res.iterations], res.errors) },

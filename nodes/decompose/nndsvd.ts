@@ -2,8 +2,9 @@
  * Deterministic NMF initialisation: NNDSVDa (Boutsidis & Gallopoulos 2008; zeros filled with the
  * mean of X), from the k leading singular triplets of X found by a seeded randomized SVD
  * (range finder with power iterations, as scikit-learn does for its NNDSVD): same data and seed,
- * same start, same result.
+ * same start, same result. The passes over X run on the NMF row pool (WASM, all threads).
  */
+import type { RowPool } from './hals-pool.ts';
 
 /** Park–Miller + Box–Muller: a seeded normal stream. */
 export function normalStream(seed: number): () => number {
@@ -15,20 +16,22 @@ export function normalStream(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
-/** Orthonormalise the l columns of A (n×l, row-major) in place (modified Gram–Schmidt, twice). */
-export function orthonormalizeColumns(A: Float64Array, n: number, l: number): void {
+/** Orthonormalise the l rows of A (l×n, row-major) in place (modified Gram–Schmidt, twice). */
+export function orthonormalizeRows(A: Float64Array, l: number, n: number): void {
   for (let pass = 0; pass < 2; pass++) {
     for (let c = 0; c < l; c++) {
+      const rc = c * n;
       for (let p = 0; p < c; p++) {
+        const rp = p * n;
         let d = 0;
-        for (let i = 0; i < n; i++) d += A[i * l + c] * A[i * l + p];
-        for (let i = 0; i < n; i++) A[i * l + c] -= d * A[i * l + p];
+        for (let j = 0; j < n; j++) d += A[rc + j] * A[rp + j];
+        for (let j = 0; j < n; j++) A[rc + j] -= d * A[rp + j];
       }
       let nn = 0;
-      for (let i = 0; i < n; i++) nn += A[i * l + c] * A[i * l + c];
+      for (let j = 0; j < n; j++) nn += A[rc + j] * A[rc + j];
       nn = Math.sqrt(nn);
       const inv = nn > 0 ? 1 / nn : 0;
-      for (let i = 0; i < n; i++) A[i * l + c] *= inv;
+      for (let j = 0; j < n; j++) A[rc + j] *= inv;
     }
   }
 }
@@ -90,53 +93,27 @@ export interface Svd {
 }
 
 /**
- * The k leading singular triplets of X (m×n float32, row-major), randomized: l = k + oversample
- * probe vectors, `powerIters` passes of XᵀX, then an exact small SVD in the found subspace.
- * Each pass reads X once (y = Xᵢ·Q then Z += Xᵢᵀ·y per row).
+ * The k leading singular triplets of the pool's X (m×n), randomized: l = k + oversample probe rows Q,
+ * `powerIters` passes Q ← orth(Q·XᵀX), then an exact small SVD in the found subspace from
+ * Y = X·Qᵀ and YᵀY. Each pass reads X once (y = Xᵢ·Qᵀ, then Z += yᵀXᵢ per row).
  */
-export function randomizedSvd(X: Float32Array, m: number, n: number, k: number, seed: number, oversample = 4, powerIters = 2): Svd {
-  const l = Math.min(k + oversample, n, m);
+export function randomizedSvd(pool: RowPool, k: number, seed: number, oversample = 4, powerIters = 2): Svd {
+  const { m, n } = pool;
+  const l = Math.min(k + oversample, n, m, pool.kpMax);
   const rnd = normalStream(seed);
-  let Q = new Float64Array(n * l);
-  for (let i = 0; i < Q.length; i++) Q[i] = rnd();
-  orthonormalizeColumns(Q, n, l);
-  const y = new Float64Array(l);
+  let Q = new Float64Array(l * n);
+  for (let j = 0; j < n; j++) for (let c = 0; c < l; c++) Q[c * n + j] = rnd();
+  orthonormalizeRows(Q, l, n);
+  const C = new Float64Array(l * l);
   for (let it = 0; it < powerIters; it++) {
-    const Z = new Float64Array(n * l);
-    for (let i = 0; i < m; i++) {
-      const x0 = i * n;
-      y.fill(0);
-      for (let j = 0; j < n; j++) {
-        const x = X[x0 + j];
-        if (x === 0) continue;
-        const q = j * l;
-        for (let c = 0; c < l; c++) y[c] += x * Q[q + c];
-      }
-      for (let j = 0; j < n; j++) {
-        const x = X[x0 + j];
-        if (x === 0) continue;
-        const z = j * l;
-        for (let c = 0; c < l; c++) Z[z + c] += x * y[c];
-      }
-    }
-    orthonormalizeColumns(Z, n, l);
+    const Z = new Float64Array(l * n);
+    pool.project(Q, l, true, Z, C);
+    orthonormalizeRows(Z, l, n);
     Q = Z;
   }
-  // B = X Q (m×l); C = BᵀB = eig → right vectors in the Q basis
-  const B = new Float64Array(m * l);
-  for (let i = 0; i < m; i++) {
-    const x0 = i * n;
-    const b0 = i * l;
-    for (let j = 0; j < n; j++) {
-      const x = X[x0 + j];
-      if (x === 0) continue;
-      const q = j * l;
-      for (let c = 0; c < l; c++) B[b0 + c] += x * Q[q + c];
-    }
-  }
-  const C = new Float64Array(l * l);
-  for (let i = 0; i < m; i++) for (let a = 0; a < l; a++) for (let b = 0; b <= a; b++) C[a * l + b] += B[i * l + a] * B[i * l + b];
-  for (let a = 0; a < l; a++) for (let b = 0; b < a; b++) C[b * l + a] = C[a * l + b];
+  pool.project(Q, l, false, null, C);
+  const Y = pool.wView(l);
+  const lp = Y.length / m;
   const { values, vectors } = symmetricEigen(C, l);
   const kk = Math.min(k, l);
   const s = new Float64Array(kk);
@@ -146,13 +123,13 @@ export function randomizedSvd(X: Float32Array, m: number, n: number, k: number, 
     s[c] = Math.sqrt(Math.max(values[c], 0));
     for (let j = 0; j < n; j++) {
       let v = 0;
-      for (let r = 0; r < l; r++) v += Q[j * l + r] * vectors[r * l + c];
+      for (let r = 0; r < l; r++) v += Q[r * n + j] * vectors[r * l + c];
       V[j * kk + c] = v;
     }
     const inv = s[c] > 0 ? 1 / s[c] : 0;
     for (let i = 0; i < m; i++) {
       let u = 0;
-      for (let r = 0; r < l; r++) u += B[i * l + r] * vectors[r * l + c];
+      for (let r = 0; r < l; r++) u += Y[i * lp + r] * vectors[r * l + c];
       U[i * kk + c] = u * inv;
     }
   }
@@ -160,17 +137,16 @@ export function randomizedSvd(X: Float32Array, m: number, n: number, k: number, 
 }
 
 /**
- * NNDSVDa: W (m×k) and H (k×n) ≥ 0 from the SVD; exact zeros are replaced with mean(X) so HALS can
- * move them (the "a" variant).
+ * NNDSVDa: W (m×k) and H (k×n) ≥ 0 from the SVD of the pool's X; exact zeros are replaced with
+ * mean(X) so HALS can move them (the "a" variant).
  */
-export function nndsvda(X: Float32Array, m: number, n: number, k: number, seed: number): { W: Float64Array; H: Float64Array } {
-  const { U, s, V } = randomizedSvd(X, m, n, k, seed);
+export function nndsvda(pool: RowPool, k: number, seed: number): { W: Float64Array; H: Float64Array } {
+  const { m, n } = pool;
+  const { U, s, V } = randomizedSvd(pool, k, seed);
   const kk = s.length;
   const W = new Float64Array(m * k);
   const H = new Float64Array(k * n);
-  let mean = 0;
-  for (let i = 0; i < X.length; i++) mean += X[i];
-  mean /= X.length;
+  const mean = pool.sum / (m * n);
   for (let c = 0; c < kk; c++) {
     let pu = 0, nu = 0, pv = 0, nv = 0;
     for (let i = 0; i < m; i++) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext } from '../../engine/types.ts';
-import { halsNmf } from '../../nodes/decompose/hals-pool.ts';
+import { halsReference } from '../../nodes/decompose/hals.ts';
+import { halsNmf, RowPool, TILE_ROWS } from '../../nodes/decompose/hals-pool.ts';
 import { nndsvda, randomizedSvd } from '../../nodes/decompose/nndsvd.ts';
 import { decomposeNmf } from '../../nodes/decompose/nmf.ts';
 import { pearson } from '../../nodes/map/pearson-core.ts';
@@ -36,9 +37,11 @@ function bestMatch(Htrue: Float64Array, Hfit: ArrayLike<number>, k: number, n: n
 }
 
 describe('NMF (NNDSVDa + HALS)', () => {
-  it('randomized SVD finds the leading singular values of a low-rank matrix', () => {
+  it('randomized SVD finds the leading singular values of a low-rank matrix', async () => {
     const { X } = planted(200, 60, 3, 0, 3);
-    const { s } = randomizedSvd(X, 200, 60, 3, 0);
+    const pool = await RowPool.open(X, 200, 60, 7, 1);
+    const { s } = randomizedSvd(pool, 3, 0);
+    await pool.close();
     // Frobenius² of a rank-3 matrix = Σ s²
     const f2 = X.reduce((a, v) => a + v * v, 0);
     expect((s[0] ** 2 + s[1] ** 2 + s[2] ** 2) / f2).toBeCloseTo(1, 6);
@@ -48,8 +51,11 @@ describe('NMF (NNDSVDa + HALS)', () => {
   it.each([1, 2])('recovers planted factors (r ≥ 0.99) with non-increasing error, %i thread(s)', async (threads) => {
     const m = 2600, n = 80, k = 3;
     const { X, H } = planted(m, n, k, 0.002, 5);
-    const init = nndsvda(X, m, n, k, 0);
-    const res = await halsNmf(X, m, n, init.W, init.H, { k, maxIter: 300, tol: 0, threads });
+    const pool = await RowPool.open(X, m, n, k + 4, threads);
+    expect(pool.threads).toBe(threads);
+    const init = nndsvda(pool, k, 0);
+    const res = halsNmf(pool, init.W, init.H, { k, maxIter: 300, tol: 0 });
+    await pool.close();
     for (const r of bestMatch(H, res.H, k, n)) expect(r).toBeGreaterThanOrEqual(0.99);
     for (let i = 1; i < res.iterations; i++) expect(res.errors[i]).toBeLessThanOrEqual(res.errors[i - 1] * (1 + 1e-9));
     // the bookkept error equals the directly computed one
@@ -60,6 +66,43 @@ describe('NMF (NNDSVDa + HALS)', () => {
       direct += (X[i * n + j] - v) ** 2;
     }
     expect(res.errors[res.iterations - 1]).toBeCloseTo(Math.sqrt(direct), 4);
+  });
+
+  it('the WASM pool agrees with the float64 JS reference and gives identical results on 1 and 2 threads', async () => {
+    // n not a multiple of 4 (padded columns), k not a multiple of 4 (padded probes), a partial last tile
+    const m = 3 * TILE_ROWS + 77, n = 403, k = 5, iters = 60;
+    const g = rng(21);
+    const Hp = Float64Array.from({ length: k * n }, () => g.uniform());
+    const X = new Float32Array(new SharedArrayBuffer(m * n * 4));
+    for (let i = 0; i < m; i++) {
+      const w = Array.from({ length: k }, () => (g.uniform() < 0.3 ? 0 : g.uniform()));
+      for (let j = 0; j < n; j++) {
+        let v = 0.05 * g.uniform();
+        for (let t = 0; t < k; t++) v += w[t] * Hp[t * n + j];
+        X[i * n + j] = v;
+      }
+    }
+    const runs = [];
+    for (const threads of [1, 2]) {
+      const pool = await RowPool.open(X, m, n, k + 4, threads);
+      expect(pool.threads).toBe(threads);
+      const init = nndsvda(pool, k, 0);
+      runs.push({ init, res: halsNmf(pool, init.W, init.H, { k, maxIter: iters, tol: 0 }) });
+      await pool.close();
+    }
+    const [a, b] = runs;
+    expect(Array.from(b.res.W)).toEqual(Array.from(a.res.W));
+    expect(Array.from(b.res.H)).toEqual(Array.from(a.res.H));
+    expect(Array.from(b.res.errors)).toEqual(Array.from(a.res.errors));
+    // same start through the float64 JS loop: the WASM pass computes XHᵀ in float32 (≈1e-7), the rest in float64
+    const ref = halsReference(X, m, n, a.init.W, a.init.H, k, iters);
+    const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => Math.max(s, Math.abs(x)), 0);
+    const maxDiff = (u: ArrayLike<number>, v: ArrayLike<number>) => Array.from(u).reduce((s, x, i) => Math.max(s, Math.abs(x - v[i])), 0);
+    expect(maxDiff(a.res.W, ref.W)).toBeLessThan(1e-5 * maxAbs(ref.W));
+    expect(maxDiff(a.res.H, ref.H)).toBeLessThan(1e-5 * maxAbs(ref.H));
+    for (let i = 0; i < iters; i++) expect(Math.abs(a.res.errors[i] - ref.errors[i])).toBeLessThan(1e-6 * ref.errors[i]);
+    // and the error went down a lot (a real fit, not two copies of a no-op)
+    expect(ref.errors[iters - 1]).toBeLessThan(0.2 * ref.errors[0]);
   });
 
   it('the op: masked positions NaN, fractions sum to 100 over physical components, deterministic', async () => {
