@@ -40,26 +40,19 @@
 
   ;; Host-visible entry points: one frame each (the host copies frame and mask in before the call).
   (func (export "bbox") (param $hasMask i32) (param $isU8 i32)
-    (if (local.get $isU8) (then (call $widen)))
-    (if (local.get $hasMask) (then (call $masked)))
-    (call $kinks)
+    (if (local.get $hasMask) (then (call $masked (local.get $isU8))))
+    (if (local.get $isU8) (then (call $kinksU8)) (else (call $kinks)))
     (call $prefix))
 
   (func (export "table") (param $hasMask i32) (param $isU8 i32)
     (memory.copy (global.get $su) (global.get $fullW) (i32.shl (global.get $bins) (i32.const 3)))
     (if (local.get $isU8) (then (call $widen)))
-    (if (local.get $hasMask) (then (call $masked)))
+    (if (local.get $hasMask) (then (call $masked (i32.const 0))))
     (call $gather))
-
-  ;; Four f64 from the i32x4 q at d.
-  (func $store4 (param $d i32) (param $q v128)
-    (v128.store offset=0 (local.get $d) (f64x2.convert_low_i32x4_s (local.get $q)))
-    (v128.store offset=16 (local.get $d)
-      (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q)))))
 
   ;; u8 frame → f64 values, 16 pixels a step (both regions are padded to a multiple of 16 pixels).
   (func $widen
-    (local $s i32) (local $d i32) (local $end i32) (local $x v128) (local $h v128)
+    (local $s i32) (local $d i32) (local $end i32) (local $x v128) (local $h v128) (local $q v128)
     (local.set $s (global.get $frame8))
     (local.set $d (global.get $val))
     (local.set $end (i32.add (global.get $frame8) (global.get $pixels)))
@@ -68,17 +61,26 @@
         (br_if $done (i32.ge_u (local.get $s) (local.get $end)))
         (local.set $x (v128.load (local.get $s)))
         (local.set $h (i16x8.extend_low_i8x16_u (local.get $x)))
-        (call $store4 (local.get $d) (i32x4.extend_low_i16x8_u (local.get $h)))
-        (call $store4 (i32.add (local.get $d) (i32.const 32)) (i32x4.extend_high_i16x8_u (local.get $h)))
+        (local.set $q (i32x4.extend_low_i16x8_u (local.get $h)))
+        (v128.store offset=0 (local.get $d) (f64x2.convert_low_i32x4_s (local.get $q)))
+        (v128.store offset=16 (local.get $d) (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))
+        (local.set $q (i32x4.extend_high_i16x8_u (local.get $h)))
+        (v128.store offset=32 (local.get $d) (f64x2.convert_low_i32x4_s (local.get $q)))
+        (v128.store offset=48 (local.get $d) (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))
         (local.set $h (i16x8.extend_high_i8x16_u (local.get $x)))
-        (call $store4 (i32.add (local.get $d) (i32.const 64)) (i32x4.extend_low_i16x8_u (local.get $h)))
-        (call $store4 (i32.add (local.get $d) (i32.const 96)) (i32x4.extend_high_i16x8_u (local.get $h)))
+        (local.set $q (i32x4.extend_low_i16x8_u (local.get $h)))
+        (v128.store offset=64 (local.get $d) (f64x2.convert_low_i32x4_s (local.get $q)))
+        (v128.store offset=80 (local.get $d) (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))
+        (local.set $q (i32x4.extend_high_i16x8_u (local.get $h)))
+        (v128.store offset=96 (local.get $d) (f64x2.convert_low_i32x4_s (local.get $q)))
+        (v128.store offset=112 (local.get $d) (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $q) (local.get $q))))
         (local.set $s (i32.add (local.get $s) (i32.const 16)))
         (local.set $d (i32.add (local.get $d) (i32.const 128)))
         (br $next))))
 
-  ;; Every masked pixel of this frame (set bits, 64 at a time): value → 0, weight out of Σu.
-  (func $masked
+  ;; Every masked pixel of this frame (set bits, 64 at a time): value → 0 (in the u8 copy or in the
+  ;; f64 values), weight out of Σu.
+  (func $masked (param $inU8 i32)
     (local $a i32) (local $end i32) (local $bits i64) (local $p i32)
     (local.set $a (global.get $mask))
     (local.set $end (i32.add (global.get $mask) (i32.shl (global.get $maskWords) (i32.const 3))))
@@ -94,7 +96,9 @@
             (local.set $bits (i64.and (local.get $bits) (i64.sub (local.get $bits) (i64.const 1))))
             (if (i32.lt_u (local.get $p) (global.get $pixels))
               (then
-                (f64.store (i32.add (global.get $val) (i32.shl (local.get $p) (i32.const 3))) (f64.const 0))
+                (if (local.get $inU8)
+                  (then (i32.store8 (i32.add (global.get $frame8) (local.get $p)) (i32.const 0)))
+                  (else (f64.store (i32.add (global.get $val) (i32.shl (local.get $p) (i32.const 3))) (f64.const 0))))
                 (if (global.get $bbox)
                   (then (call $dropKinks (local.get $p)))
                   (else (call $dropEntries (local.get $p))))))
@@ -169,6 +173,39 @@
         (local.set $yw (i32.add (local.get $yw) (global.get $w)))
         (br $row))))
 
+  ;; The same for uint8 frames, read from the u8 copy (1 byte a pixel instead of 8: less traffic).
+  (func $kinksU8
+    (local $r i32) (local $rEnd i32) (local $yw i32) (local $pv i32) (local $pvEnd i32) (local $pc i32) (local $ps i32)
+    (local $vv v128) (local $t v128) (local $a i32)
+    (local.set $r (global.get $rowTab))
+    (local.set $rEnd (i32.add (global.get $rowTab) (i32.shl (global.get $rows) (i32.const 4))))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rEnd)))
+        (local.set $pv (i32.add (global.get $frame8) (i32.add (local.get $yw) (i32.load (local.get $r)))))
+        (local.set $pvEnd (i32.add (global.get $frame8) (i32.add (local.get $yw) (i32.load offset=4 (local.get $r)))))
+        (local.set $pc (i32.add (global.get $coef) (i32.shl (i32.load offset=8 (local.get $r)) (i32.const 4))))
+        (local.set $ps (i32.add (global.get $slots) (i32.shl (i32.load offset=8 (local.get $r)) (i32.const 3))))
+        (block $rdone
+          (loop $px
+            (br_if $rdone (i32.ge_u (local.get $pv) (local.get $pvEnd)))
+            (local.set $vv (f64x2.splat (f64.convert_i32_u (i32.load8_u (local.get $pv)))))
+            (local.set $t (f64x2.mul (v128.load (local.get $pc)) (local.get $vv)))
+            (local.set $a (i32.load (local.get $ps)))
+            (v128.store offset=0 (local.get $a) (f64x2.add (v128.load offset=0 (local.get $a)) (local.get $t)))
+            (v128.store offset=16 (local.get $a) (f64x2.add (v128.load offset=16 (local.get $a)) (f64x2.mul (local.get $t) (local.get $vv))))
+            (local.set $t (f64x2.add (local.get $t) (v128.and (local.get $vv) (v128.const i64x2 0 -1))))
+            (local.set $a (i32.load offset=4 (local.get $ps)))
+            (v128.store offset=0 (local.get $a) (f64x2.sub (v128.load offset=0 (local.get $a)) (local.get $t)))
+            (v128.store offset=16 (local.get $a) (f64x2.sub (v128.load offset=16 (local.get $a)) (f64x2.mul (local.get $t) (local.get $vv))))
+            (local.set $pv (i32.add (local.get $pv) (i32.const 1)))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 16)))
+            (local.set $ps (i32.add (local.get $ps) (i32.const 8)))
+            (br $px)))
+        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+        (local.set $yw (i32.add (local.get $yw) (global.get $w)))
+        (br $row))))
+
   ;; bbox: C(b) at every bin edge from the slot sums (banks in order, then zeroed for the next
   ;; frame); bin b gets C(b + 1) − C(b); Σu is the full weight minus the masked weight kinks' share.
   (func $prefix
@@ -183,19 +220,23 @@
         (v128.store (local.get $m) (v128.const i64x2 0 0))
         (local.set $v1 (f64x2.add (local.get $v1) (v128.load offset=0 (local.get $a))))
         (local.set $v2 (f64x2.add (local.get $v2) (v128.load offset=16 (local.get $a))))
-        (call $clear (local.get $a))
+        (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
+        (v128.store offset=16 (local.get $a) (v128.const i64x2 0 0))
         (local.set $a (i32.add (local.get $a) (global.get $bankStride)))
         (local.set $v1 (f64x2.add (local.get $v1) (v128.load offset=0 (local.get $a))))
         (local.set $v2 (f64x2.add (local.get $v2) (v128.load offset=16 (local.get $a))))
-        (call $clear (local.get $a))
+        (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
+        (v128.store offset=16 (local.get $a) (v128.const i64x2 0 0))
         (local.set $a (i32.add (local.get $a) (global.get $bankStride)))
         (local.set $v1 (f64x2.add (local.get $v1) (v128.load offset=0 (local.get $a))))
         (local.set $v2 (f64x2.add (local.get $v2) (v128.load offset=16 (local.get $a))))
-        (call $clear (local.get $a))
+        (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
+        (v128.store offset=16 (local.get $a) (v128.const i64x2 0 0))
         (local.set $a (i32.add (local.get $a) (global.get $bankStride)))
         (local.set $v1 (f64x2.add (local.get $v1) (v128.load offset=0 (local.get $a))))
         (local.set $v2 (f64x2.add (local.get $v2) (v128.load offset=16 (local.get $a))))
-        (call $clear (local.get $a))
+        (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
+        (v128.store offset=16 (local.get $a) (v128.const i64x2 0 0))
         (local.set $a (i32.sub (local.get $a) (i32.mul (global.get $bankStride) (i32.const 3))))
         (local.set $bf (f64.convert_i32_u (local.get $b)))
         (local.set $c0 (f64.sub (f64.mul (local.get $bf) (f64x2.extract_lane 0 (local.get $v0))) (f64x2.extract_lane 1 (local.get $v0))))
