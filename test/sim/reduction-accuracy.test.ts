@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../../formats/npy.ts';
+import { readNpy } from '../../formats/npy.ts';
 import { parseComposition as parsePdfComposition } from '../../nodes/pdf/composition.ts';
 import { ReductionPlan } from '../../nodes/pdf/reduce.ts';
 import { argmaxIn, refineAt } from '../../nodes/qoi/peak-find.ts';
@@ -24,8 +24,9 @@ import { registry } from '../../nodes/registry.ts';
 import { compositionAt, parseComposition, xMix } from '../../sim/composition.ts';
 import { sineTransform } from '../../sim/glass.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
-import { Renderer, simGeometry } from '../../sim/render.ts';
+import { Renderer } from '../../sim/render.ts';
 import { TRUTH_R, truthPositions } from '../../sim/truth.ts';
+import { runNoiselessChain } from './noiseless-chain.ts';
 
 const ops = ['source.frames', 'calib.geometry', 'mask.static', 'integrate.azimuthal', 'pdf.reduce', 'qoi.peak'];
 const missing = ops.filter((op) => !registry().has(op));
@@ -60,27 +61,10 @@ describe.skipIf(missing.length > 0)(`first G(r) peak: reduced vs model${missing.
 
   async function throughChain(psfSigma: number, iy: number, ix: number, c: number, tag: string): Promise<number> {
     const p = resolveSimParams('demo', { psfSigma });
-    const r = new Renderer(p);
-    const g = simGeometry(p);
-    const file = path.join(tmp, `${tag}.npy`);
-    writeNpy(file, { dtype: 'float32', shape: [1, 1, p.size, p.size], data: Float32Array.from(r.renderExpected(iy, ix)) });
-    const mix = xMix(parseComposition(p.composition));
-    const { runGraph } = await import('../../engine/run.ts');
-    const graph = {
-      snem: 1,
-      name: 'r1-accuracy',
-      dataset: { path: file },
-      nodes: {
-        frames: { op: 'source.frames' },
-        geometry: { op: 'calib.geometry', in: { frames: 'frames' }, params: { center: g.center, qPerPixel: g.qPerPixel, ellipse: g.ellipse, beamEnergyKeV: p.beamEnergyKeV } },
-        static: { op: 'mask.static', in: { frames: 'frames', geometry: 'geometry' }, params: { beamstopRadius: 6, saturation: 0 } },
-        iq: { op: 'integrate.azimuthal', in: { frames: 'frames', geometry: 'geometry', static: 'static' }, params: { qMin: 0, qMax: 12, split: 'none' } },
-        pdf: { op: 'pdf.reduce', in: { iq: 'iq' }, params: { composition: compositionAt(c, mix), ...PDF } },
-        r1: { op: 'qoi.peak', in: { curve: 'pdf.G' }, params: { range: WINDOW } },
-      },
-      outputs: ['r1'],
-    };
-    const { runDir } = await runGraph({ graph: graph as never, outDir: path.join(tmp, `run-${tag}`), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 1 });
+    const dir = path.join(tmp, tag);
+    fs.mkdirSync(dir);
+    const composition = compositionAt(c, xMix(parseComposition(p.composition)));
+    const runDir = await runNoiselessChain(p, new Renderer(p), iy, ix, { dir, pdf: PDF, composition, window: WINDOW });
     return (readNpy(path.join(runDir, 'r1.position.npy')).data as Float32Array)[0];
   }
 
