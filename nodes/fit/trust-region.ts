@@ -41,12 +41,18 @@ export interface LsqOptions {
   ftol?: number;
   xtol?: number;
   gtol?: number;
+  /**
+   * 1 for additive parameters: r depends on x_a only through a term x_a·φ_a(other parameters), so no
+   * Jacobian column depends on x_a (a baseline's offset and slope). After every trial step these are
+   * re-solved exactly, without another model evaluation (see `refit`).
+   */
+  additive?: Uint8Array | null;
 }
 
-/** Solver outcome codes (also the `status` map of fit.gaussians). */
 /** Relative cost or step change below which the IRLS phase hands over to the exact curvature. */
-const IRLS_TOL = 1e-3;
+const IRLS_TOL = 1e-4;
 
+/** Solver outcome codes (also the `status` map of fit.gaussians). */
 export const LSQ_STATUS = {
   ok: 0,
   maxEval: 1,
@@ -72,6 +78,9 @@ export class BoundedLsq {
   private w: Float64Array;
   private wr: Float64Array;
   private wc: Float64Array;
+  private rRefit: Float64Array;
+  private gLin: Float64Array;
+  private HLin: Float64Array;
   private g: Float64Array;
   private H: Float64Array;
   private A: Float64Array;
@@ -97,6 +106,9 @@ export class BoundedLsq {
     this.w = new Float64Array(mMax);
     this.wr = new Float64Array(mMax);
     this.wc = new Float64Array(mMax);
+    this.rRefit = new Float64Array(mMax);
+    this.gLin = new Float64Array(p);
+    this.HLin = new Float64Array(p * p);
     this.g = new Float64Array(p);
     this.H = new Float64Array(p * p);
     this.A = new Float64Array(p * p);
@@ -127,14 +139,100 @@ export class BoundedLsq {
         wc[i] = w[i] * ja;
       }
       g[a] = ga;
-      for (let b = 0; b <= a; b++) {
+      // four columns per pass: one load of wc feeds four sums (≈2× fewer loads than one at a time)
+      let b = 0;
+      for (; b + 3 <= a; b += 4) {
+        const o0 = b * m;
+        const o1 = o0 + m;
+        const o2 = o1 + m;
+        const o3 = o2 + m;
+        let h0 = 0;
+        let h1 = 0;
+        let h2 = 0;
+        let h3 = 0;
+        for (let i = 0; i < m; i++) {
+          const v = wc[i];
+          h0 += v * J[o0 + i];
+          h1 += v * J[o1 + i];
+          h2 += v * J[o2 + i];
+          h3 += v * J[o3 + i];
+        }
+        H[a * p + b] = H[b * p + a] = h0;
+        H[a * p + b + 1] = H[(b + 1) * p + a] = h1;
+        H[a * p + b + 2] = H[(b + 2) * p + a] = h2;
+        H[a * p + b + 3] = H[(b + 3) * p + a] = h3;
+      }
+      for (; b <= a; b++) {
         const ob = b * m;
         let h = 0;
         for (let i = 0; i < m; i++) h += wc[i] * J[ob + i];
-        H[a * p + b] = h;
-        H[b * p + a] = h;
+        H[a * p + b] = H[b * p + a] = h;
       }
     }
+  }
+
+  /**
+   * Variable projection for the additive parameters: at a point (xv, r, J consistent) with cost c0,
+   * one weighted least-squares step on them alone. r is linear in them and J does not depend on them,
+   * so the new residuals are exactly r + J_add·δ and J stays valid: no model evaluation. With the IRLS
+   * weights the step minimises the majorising quadratic exactly. Taken only if it lowers the cost;
+   * then xv and r are updated in place. Returns the cost at xv.
+   * Why: after a move of the peaks the best baseline for it comes for free; without it the baseline
+   * crawls along with the peaks (from the reference table's starts, a third of the steps).
+   * (Refitting the areas as well, Kaufman's full variable projection, needs an evaluation per step
+   * and let an area stuck on its lower bound trap a Gaussian: one broad peak for both shells.)
+   */
+  private refit(
+    m: number,
+    xv: Float64Array,
+    r: Float64Array,
+    J: Float64Array,
+    c0: number,
+    add: Uint8Array,
+    lower: ArrayLike<number>,
+    upper: ArrayLike<number>,
+    opts: LsqOptions,
+    irls: boolean,
+  ): number {
+    const { p, d1, w, wr, wc, gLin, HLin, rRefit, step } = this;
+    applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
+    for (let i = 0; i < m; i++) wr[i] = d1[i] * r[i];
+    for (let a = 0; a < p; a++) {
+      if (!add[a]) continue;
+      const oa = a * m;
+      let ga = 0;
+      for (let i = 0; i < m; i++) {
+        ga += J[oa + i] * wr[i];
+        wc[i] = w[i] * J[oa + i];
+      }
+      gLin[a] = -ga;
+      for (let b = 0; b <= a; b++) {
+        if (!add[b]) continue;
+        const ob = b * m;
+        let h = 0;
+        for (let i = 0; i < m; i++) h += wc[i] * J[ob + i];
+        HLin[a * p + b] = h;
+      }
+    }
+    if (!choleskySolveMasked(p, HLin, gLin, add, this.L, step)) return c0;
+    for (let i = 0; i < m; i++) rRefit[i] = r[i];
+    let moved = false;
+    for (let a = 0; a < p; a++) {
+      if (!add[a]) continue;
+      const t = Math.min(Math.max(xv[a] + step[a], lower[a]), upper[a]);
+      const d = t - xv[a];
+      step[a] = d;
+      if (d === 0) continue;
+      moved = true;
+      const oa = a * m;
+      for (let i = 0; i < m; i++) rRefit[i] += d * J[oa + i];
+    }
+    if (!moved) return c0;
+    const c1 = applyLoss(opts.loss, opts.fScale, rRefit, m, null, null);
+    if (!(c1 < c0)) return c0;
+    for (let a = 0; a < p; a++) if (add[a]) xv[a] += step[a];
+    r.set(rRefit.subarray(0, m));
+    return c1;
   }
 
   private finite(m: number, r: Float64Array): boolean {
@@ -168,7 +266,10 @@ export class BoundedLsq {
       return;
     }
     let irls = opts.loss !== 'linear';
-    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
+    const add = opts.additive ?? null;
+    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, null, null);
+    if (add) cost = this.refit(m, x, this.r, this.J, cost, add, lower, upper, opts, irls);
+    applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
     this.normalEquations(m);
     let maxDiag = 0;
     for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, H[a * p + a]);
@@ -232,7 +333,8 @@ export class BoundedLsq {
       const rTrial = this.rTrial;
       model.evaluate(xTrial, rTrial, this.JTrial);
       this.nfev++;
-      const trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, null, null) : Infinity;
+      let trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, null, null) : Infinity;
+      if (add && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
       const small = sNorm < xtol * (xtol + xNorm);
