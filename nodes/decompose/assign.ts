@@ -1,8 +1,9 @@
 /**
  * decompose.assign: names NMF components by correlating them with reference curves (partial PDFs
- * from a structure model or the simulator via the `references` input, else built-in close-packed
- * shell curves from first-neighbour distances) and returns one pair-fraction map per name
- * (e.g. ZrZr, ZrX, XX), renormalised to 100 % over the assigned components.
+ * from a structure model via the `references` input, else built-in close-packed shell curves from
+ * first-neighbour distances) and turns the NMF weights into pair-fraction maps (e.g. ZrZr, ZrX, XX):
+ * components expressed in units of the reference partials, divided by the pair's form-factor
+ * weight f_a f_b / ⟨f⟩², normalised to 100 % (the physics is in unmix.ts).
  */
 import { axisRange } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
@@ -10,21 +11,51 @@ import { inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, type Json } from '../../engine/types.ts';
 import { pearson } from '../map/pearson-core.ts';
+import { CompositionError, parseComposition } from '../pdf/composition.ts';
+import type { FormFactorTable } from '../pdf/formfactors.ts';
+import { PairNameError, formFactorWeights } from './pair-weights.ts';
 import { DEFAULT_FIRST_SHELL, bestAssignment, shellCurve } from './references.ts';
+import { pairFractionsAt, referenceCoefficients } from './unmix.ts';
 
 interface AssignParams {
   firstShell: Record<string, number>;
   range: number[];
   physical: number[] | 'auto';
+  mode: 'unmix' | 'scale';
+  composition: Json | null;
+  formFactors: FormFactorTable;
+  weightQ: number | 'auto';
+  qmin: number;
+  qmax: number;
+}
+
+/** f_a f_b / ⟨f⟩² per reference name (pair types: ZrZr, ZrX, XX; X = the elements no name names), or 1 without a composition. */
+function weightsOf(p: AssignParams, names: string[], node: string): { w: number[]; meta: Json } {
+  if (p.composition === null || p.composition === undefined) return { w: names.map(() => 1), meta: 'none (no composition given): fractions are form-factor-weighted shares' };
+  let comp;
+  try {
+    comp = parseComposition(p.composition);
+  } catch (e) {
+    if (e instanceof CompositionError) throw new ParamError(node, 'composition', e.message);
+    throw e;
+  }
+  let w: number[];
+  try {
+    w = formFactorWeights(names, comp, p.formFactors, p.weightQ === 'auto' ? null : p.weightQ, p.qmin, p.qmax);
+  } catch (e) {
+    if (e instanceof PairNameError) throw new ParamError(node, 'composition', `${e.message}; without pair-type names give composition: null`);
+    throw e;
+  }
+  return { w, meta: { ...Object.fromEntries(names.map((nm, j) => [nm, w[j]])), at: p.weightQ === 'auto' ? `mean over Q ∈ [${p.qmin}, ${p.qmax}] Å⁻¹` : `Q = ${p.weightQ} Å⁻¹` } };
 }
 
 export const decomposeAssign = defineOp<AssignParams>({
   name: 'decompose.assign',
-  version: 1,
+  version: 2,
   scope: 'dataset',
-  title: 'Name NMF components by reference curves',
+  title: 'Pair fractions from NMF components and reference partials',
   description:
-    'Correlates the physical NMF components with reference curves over `range` and picks the best one-to-one assignment (all permutations). References: the `references` input (fields = names, curves on the same x axis kind), else close-packed shell curves from `firstShell` distances. Output: one map per name = that component\'s share (%) of the assigned components.',
+    'Names the physical NMF components by correlation with reference curves over `range` (best one-to-one assignment). References: the `references` input (fields = names, per-neighbour partial G(r) on the same x axis kind), else close-packed shell curves from `firstShell` distances (G(r) convention, per neighbour). Pair fractions: each component is expressed over `range` as a least-squares combination of the references plus a constant; the amount of partial ab at a position is Σ_t W_t M_t,ab (mode unmix, every component) or the assigned component\'s W·scale (mode scale); divided by f_a f_b/⟨f⟩² (from `composition`, averaged over [qmin, qmax] or at `weightQ`) and normalised to 100 %.',
   inputs: {
     nmf: { scope: 'dataset', description: 'decompose.nmf result (components, weights)' },
     references: { scope: 'dataset', optional: true, description: 'reference curves: one field [n] per name, with an axis' },
@@ -33,14 +64,21 @@ export const decomposeAssign = defineOp<AssignParams>({
     firstShell: { type: 'json', default: DEFAULT_FIRST_SHELL as unknown as Json, unit: 'Å', description: 'built-in references: name → first-neighbour distance' },
     range: { type: 'number[]', length: 2, default: [2.0, 4.0], unit: 'Å', description: 'x range over which curves are correlated' },
     physical: { type: 'number[]', auto: true, default: 'auto', description: 'components to assign (0-based); "auto" = the nmf result\'s physical components' },
+    mode: { type: 'enum', values: ['unmix', 'scale'], default: 'unmix', description: 'unmix: every component may hold some of every partial (NMF components are mixtures); scale: only the assigned component, in units of its reference' },
+    composition: { type: 'json', optional: true, description: 'composition of the G(r) reduction (as pdf.reduce\'s) for the form-factor weights f_a f_b/⟨f⟩²; null = no weighting (shares of the weighted G(r))' },
+    formFactors: { type: 'enum', values: ['lobato', 'kirkland'], default: 'lobato', description: 'electron form-factor table (as pdf.reduce\'s)' },
+    weightQ: { type: 'number', auto: true, default: 'auto', unit: 'Å⁻¹', description: 'Q of the form-factor weights; "auto" = averaged over [qmin, qmax] (a sharp shell\'s peak in G(r) weighs every Q of the transform band alike)' },
+    qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmin)' },
+    qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmax)' },
   },
   outputs: {
-    '<name>': { unit: '%', description: 'pair-fraction map [ny, nx] per reference name (e.g. ZrZr, ZrX, XX)' },
+    '<name>': { unit: '%', description: 'pair-fraction map [ny, nx] per reference name (e.g. ZrZr, ZrX, XX); NaN where the NMF has no weights' },
   },
   check(p, { node }) {
     if (typeof p.firstShell !== 'object' || p.firstShell === null || Array.isArray(p.firstShell) || !Object.values(p.firstShell).every((v) => typeof v === 'number' && v > 0)) {
       throw new ParamError(node, 'firstShell', 'expected an object of name → distance in Å, e.g. {"ZrZr": 3.2, "ZrX": 2.85, "XX": 2.5}');
     }
+    if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmax', `the band [qmin, qmax] = [${p.qmin}, ${p.qmax}] Å⁻¹ is empty`);
   },
   async run({ node, params: p, inputs, scan }) {
     const nmf = await inputInfo(inputs.nmf);
@@ -79,23 +117,29 @@ export const decomposeAssign = defineOp<AssignParams>({
       assignment[names[j]] = { component: physical[i], r: score[i][j] };
     });
     const total = scan.ny * scan.nx;
+    const pw = weightsOf(p, names, node);
+    const M = referenceCoefficients(comps.data, n, k, i0, i1, names.map((nm) => refs[nm]));
+    const compIdx = p.mode === 'scale' ? Int32Array.from(names, (nm) => compOf[nm] ?? -1) : null;
     const fields: Record<string, ReturnType<typeof f32>> = {};
-    const assigned = Object.values(compOf);
-    for (const nm of names) {
-      const out = f32([scan.ny, scan.nx]);
-      const t = compOf[nm];
-      for (let pos = 0; pos < total; pos++) {
-        if (t === undefined) {
-          out.data[pos] = NaN;
-          continue;
-        }
-        let s = 0;
-        for (const u of assigned) s += weights.data[pos * k + u];
-        out.data[pos] = s > 0 ? (100 * weights.data[pos * k + t]) / s : NaN;
-      }
-      fields[nm] = out;
+    for (const nm of names) fields[nm] = f32([scan.ny, scan.nx]);
+    const w = new Float64Array(k);
+    const frac = new Float64Array(names.length);
+    for (let pos = 0; pos < total; pos++) {
+      for (let t = 0; t < k; t++) w[t] = weights.data[pos * k + t];
+      pairFractionsAt(w, M, pw.w, compIdx, frac);
+      names.forEach((nm, j) => (fields[nm].data[pos] = frac[j]));
     }
-    return { fields, meta: { assignment, units: Object.fromEntries(names.map((nm) => [nm, '%'])), references: inputs.references ? 'input' : 'close-packed shells from firstShell' } };
+    return {
+      fields,
+      meta: {
+        assignment,
+        mode: p.mode,
+        pairWeights: pw.meta,
+        referenceCoefficients: Object.fromEntries(M.map((row, t) => [String(t), Object.fromEntries(names.map((nm, j) => [nm, row[j]]))])),
+        units: Object.fromEntries(names.map((nm) => [nm, '%'])),
+        references: inputs.references ? 'input' : 'close-packed shells from firstShell (per neighbour, G(r) convention)',
+      },
+    };
   },
 });
 

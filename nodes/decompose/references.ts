@@ -1,8 +1,10 @@
 /**
  * Reference partial-PDF-like curves for naming NMF components when no structure model is given: for
  * each pair type, the shells of a close-packed (FCC) arrangement with first-neighbour distance d —
- * d, d√2, d√3, 2d with 12, 6, 24, 12 neighbours — as Gaussians whose width grows with r, divided by r
- * (pair density per shell). Only meant for correlation matching, not for quantitative fitting.
+ * d, d√2, d√3, 2d with 12, 6, 24, 12 neighbours — as Gaussians whose width grows with r, in the
+ * convention of G(r) = 4πrρ₀(g − 1): a shell of N neighbours at distance d adds N·δ(r − d)/r, so each
+ * Gaussian is divided by r. Per neighbour (unit coordination), without form-factor weight: the
+ * amount of a pair type in a G(r) is then its coordination × f_a f_b / ⟨f⟩² (see unmix.ts).
  */
 export const DEFAULT_FIRST_SHELL: Record<string, number> = { ZrZr: 3.2, ZrX: 2.85, XX: 2.5 };
 
@@ -14,13 +16,15 @@ export function shellCurve(d: number, r: ArrayLike<number>, sigma0 = 0.1): Float
     [2, 12],
   ];
   const out = new Float64Array(r.length);
-  for (const [f, nc] of shells) {
+  const z = shells[0][1];
+  for (const [f, nc0] of shells) {
+    const nc = nc0 / z; // per first-shell neighbour
     const c = d * f;
     const s = sigma0 * Math.sqrt(f);
     for (let i = 0; i < r.length; i++) {
       const x = r[i];
       if (x <= 0) continue;
-      out[i] += ((nc / (s * Math.sqrt(2 * Math.PI))) * Math.exp(-((x - c) ** 2) / (2 * s * s))) / (x * x);
+      out[i] += ((nc / (s * Math.sqrt(2 * Math.PI))) * Math.exp(-((x - c) ** 2) / (2 * s * s))) / x;
     }
   }
   return out;

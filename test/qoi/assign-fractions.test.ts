@@ -1,0 +1,180 @@
+/**
+ * decompose.assign turns NMF weights into pair fractions: synthetic G(r) stacks built from known
+ * per-neighbour partials × known pair fractions × the form-factor weights f_a f_b/⟨f⟩² must give the
+ * fractions back — through hand-made NMF factors (pure and mixed components) and through the real
+ * decompose.nmf op. Any slip in the normalisation (raw weights, no scale, no weight division)
+ * fails these.
+ */
+import { describe, expect, it } from 'vitest';
+import { f32 } from '../../engine/ndarray.ts';
+import type { DatasetContext, Value } from '../../engine/types.ts';
+import { decomposeAssign } from '../../nodes/decompose/assign.ts';
+import { decomposeNmf } from '../../nodes/decompose/nmf.ts';
+import { DEFAULT_FIRST_SHELL, shellCurve } from '../../nodes/decompose/references.ts';
+import { pairFractionsAt, referenceCoefficients } from '../../nodes/decompose/unmix.ts';
+import { parseComposition } from '../../nodes/pdf/composition.ts';
+import { formFactorCurve } from '../../nodes/pdf/formfactors.ts';
+import { formFactorWeights } from '../../nodes/decompose/pair-weights.ts';
+import { rng } from './rng.ts';
+
+const COMPOSITION = 'Zr65Cu17.5Ni10Al7.5';
+const NAMES = ['ZrZr', 'ZrX', 'XX'] as const;
+const Z = 13; // mean coordination: the common factor of every partial
+const whole = (value: Value) => ({ scope: 'dataset' as const, value });
+const ctx = (params: object, inputs: object, ny: number, nx: number) =>
+  ({ node: 'bonds', params, inputs, scan: { ny, nx }, dataset: null, log: () => {}, workers: 1 }) as unknown as DatasetContext<never>;
+const params = (over: object = {}) => ({ firstShell: DEFAULT_FIRST_SHELL, range: [2.0, 4.0], physical: 'auto', mode: 'unmix', composition: COMPOSITION, formFactors: 'lobato', weightQ: 'auto', qmin: 0.1, qmax: 8.1, ...over });
+
+/** f_a f_b/⟨f⟩² for ZrZr, ZrX, XX (Q-averaged over the transform band). */
+function weights(): number[] {
+  return formFactorWeights([...NAMES], parseComposition(COMPOSITION), 'lobato', null, 0.1, 8.1);
+}
+
+/** A glass-like set of pair fractions: P_ZrX = (1 + α)·min(c, 1 − c), the rest from c. */
+function fractions(m: number, seed: number): Float64Array {
+  const g = rng(seed);
+  const P = new Float64Array(m * 3);
+  for (let i = 0; i < m; i++) {
+    const c = 0.45 + 0.2 * g.uniform();
+    const a = -0.2 + 0.4 * g.uniform();
+    const zrx = (1 + a) * Math.min(c, 1 - c);
+    P.set([c - zrx / 2, zrx, 1 - c - zrx / 2], i * 3);
+  }
+  return P;
+}
+
+function axis(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, j) => 1.8 + j * 0.01);
+}
+
+describe('decompose.assign: NMF weights → pair fractions', () => {
+  it('pair weights by hand at one Q, and Zr–Zr > Zr–X > X–X over the band (Zr scatters most)', () => {
+    const q = [3];
+    const f = Object.fromEntries(['Zr', 'Cu', 'Ni', 'Al'].map((el) => [el, formFactorCurve(el, q)[0]]));
+    const fX = (17.5 * f.Cu + 10 * f.Ni + 7.5 * f.Al) / 35;
+    const mean = 0.65 * f.Zr + 0.35 * fX;
+    const at3 = formFactorWeights([...NAMES], parseComposition(COMPOSITION), 'lobato', 3, 0, 0);
+    expect(at3[0]).toBeCloseTo((f.Zr * f.Zr) / mean ** 2, 10);
+    expect(at3[1]).toBeCloseTo((f.Zr * fX) / mean ** 2, 10);
+    expect(at3[2]).toBeCloseTo((fX * fX) / mean ** 2, 10);
+    // a named element that the composition lacks is an error, and so are names that are not pairs
+    expect(() => formFactorWeights(['FeFe'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(/no Fe/);
+    expect(() => formFactorWeights(['bond'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(/not a pair/);
+    const [zz, zx, xx] = weights();
+    expect(zz).toBeGreaterThan(zx);
+    expect(zx).toBeGreaterThan(xx);
+    // f_Zr f_X / ⟨f⟩² vs sqrt(f_Zr²/⟨f⟩² · f_X²/⟨f⟩²): equal at each Q, close after Q-averaging
+    expect(Math.abs(zx / Math.sqrt(zz * xx) - 1)).toBeLessThan(0.05);
+  });
+
+  it('pure components in arbitrary scale, shifted, background separate: fractions come back (both modes)', async () => {
+    const n = 621;
+    const r = axis(n);
+    const w = weights();
+    const refs = NAMES.map((nm) => shellCurve(DEFAULT_FIRST_SHELL[nm], r));
+    const ny = 4, nx = 5, m = ny * nx, k = 4;
+    const P = fractions(m, 3);
+    // components: 0 = flat background, 1..3 = partials XX, ZrZr, ZrX (shuffled) each × weight, scaled to max 1, + a constant
+    const order = [2, 0, 1];
+    const comps = f32([k, n]);
+    const scale = new Float64Array(k).fill(1);
+    comps.data.fill(1, 0, n);
+    order.forEach((j, u) => {
+      const t = u + 1;
+      let mx = 0;
+      for (let i = 0; i < n; i++) mx = Math.max(mx, Z * w[j] * refs[j][i]);
+      scale[t] = mx;
+      for (let i = 0; i < n; i++) comps.data[t * n + i] = (Z * w[j] * refs[j][i]) / mx + 0.3 * u;
+    });
+    const W = f32([ny, nx, k]);
+    for (let p = 0; p < m; p++) {
+      W.data[p * k] = 2.5; // the shift
+      order.forEach((j, u) => (W.data[p * k + u + 1] = P[p * 3 + j] * scale[u + 1]));
+    }
+    const nmf = whole({ fields: { components: comps, weights: W }, axes: { r: f32([n], r) }, meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] } });
+    for (const mode of ['unmix', 'scale']) {
+      const out = await decomposeAssign.run!(ctx(params({ mode }), { nmf }, ny, nx));
+      const a = out.meta!.assignment as Record<string, { component: number }>;
+      expect(a.XX.component).toBe(1);
+      expect(a.ZrZr.component).toBe(2);
+      expect(a.ZrX.component).toBe(3);
+      for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => expect(out.fields[nm].data[p]).toBeCloseTo(100 * P[p * 3 + j], 3));
+    }
+    // without the form-factor division the same stack gives the weighted shares, not the fractions
+    const raw = await decomposeAssign.run!(ctx(params({ composition: null }), { nmf }, ny, nx));
+    let worst = 0;
+    for (let p = 0; p < m; p++) worst = Math.max(worst, Math.abs(raw.fields.ZrZr.data[p] - 100 * P[p * 3]));
+    expect(worst).toBeGreaterThan(5);
+  });
+
+  it('mixed components (each holds some of every partial): unmix recovers the fractions, the one-to-one scale does not', () => {
+    const n = 400;
+    const r = axis(n);
+    const w = weights();
+    const refs = NAMES.map((nm) => shellCurve(DEFAULT_FIRST_SHELL[nm], r));
+    const mix = [
+      [0.7, 0.2, 0.1],
+      [0.1, 0.8, 0.3],
+      [0.2, 0.1, 0.6],
+    ];
+    const k = 3;
+    const H = new Float64Array(k * n);
+    for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) H[t * n + i] += mix[t][j] * Z * w[j] * refs[j][i];
+    const M = referenceCoefficients(H, n, k, 0, n, refs);
+    for (let t = 0; t < k; t++) for (let j = 0; j < 3; j++) expect(M[t][j]).toBeCloseTo(mix[t][j] * Z * w[j], 6);
+    // weights that give P: Σ_t W_t mix[t][j] = P_j
+    const P = [0.4, 0.4, 0.2];
+    const inv = invert3(mix);
+    const W = [0, 1, 2].map((t) => P.reduce((s, pj, j) => s + pj * inv[j][t], 0));
+    const out = pairFractionsAt(W, M, w, null, new Float64Array(3));
+    P.forEach((pj, j) => expect(out[j]).toBeCloseTo(100 * pj, 6));
+    const one = pairFractionsAt(W, M, w, [0, 1, 2], new Float64Array(3));
+    expect(Math.abs(one[0] - 40)).toBeGreaterThan(2);
+  });
+
+  it('through decompose.nmf: a shifted, noisy stack of weighted partials gives the fractions back', async () => {
+    const ny = 12, nx = 15, m = ny * nx;
+    const r = axis(621);
+    const n = r.length;
+    const w = weights();
+    // partials with different widths than the built-in references (a real glass is not FCC)
+    const partial = NAMES.map((nm, j) => {
+      const d = DEFAULT_FIRST_SHELL[nm];
+      const s = [0.22, 0.14, 0.12][j];
+      return Float64Array.from(r, (x) => (Math.exp(-((x - d) ** 2) / (2 * s * s)) / (s * Math.sqrt(2 * Math.PI)) - 0.3 * Math.exp(-((x - 1.5 * d) ** 2) / (2 * 0.7 ** 2))) / x);
+    });
+    const P = fractions(m, 11);
+    const g = rng(5);
+    const G = f32([m, n]);
+    for (let p = 0; p < m; p++) for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let j = 0; j < 3; j++) v += Z * P[p * 3 + j] * w[j] * partial[j][i];
+      G.data[p * n + i] = v + 0.002 * g.normal();
+    }
+    const rAxis = f32([n], r);
+    const nmfCtx = {
+      node: 'nmf', scan: { ny, nx }, dataset: null, log: () => {}, workers: 1,
+      params: { components: 4, shift: 'auto', maxIter: 400, tol: 0, seed: 0, range: null, physical: 'auto', field: null },
+      inputs: { curves: { scope: 'dataset', value: { fields: { G }, axes: { r: rAxis }, meta: { axisOf: { G: 'r' } } } } },
+    } as unknown as DatasetContext<never>;
+    const nmf = await decomposeNmf.run!(nmfCtx);
+    // references: the true per-neighbour partials, as a structure model would give them
+    const refs = f32([3, n]);
+    partial.forEach((c, j) => refs.data.set(c, j * n));
+    const references = whole({ fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], partial[j])])), axes: { r: rAxis } });
+    const out = await decomposeAssign.run!(ctx(params({ range: [1.8, 6.0] }), { nmf: whole(nmf), references }, ny, nx));
+    let worst = 0;
+    for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))));
+    expect(worst).toBeLessThan(1); // percentage points
+  });
+});
+
+function invert3(a: number[][]): number[][] {
+  const [[a0, a1, a2], [b0, b1, b2], [c0, c1, c2]] = a;
+  const det = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
+  return [
+    [(b1 * c2 - b2 * c1) / det, (a2 * c1 - a1 * c2) / det, (a1 * b2 - a2 * b1) / det],
+    [(b2 * c0 - b0 * c2) / det, (a0 * c2 - a2 * c0) / det, (a2 * b0 - a0 * b2) / det],
+    [(b0 * c1 - b1 * c0) / det, (a1 * c0 - a0 * c1) / det, (a0 * b1 - a1 * b0) / det],
+  ];
+}
