@@ -5,7 +5,8 @@
 ;;                                              64 elements so the dot is good to ~1e-7 relative)
 ;;               flags&1: coordinate descent on Wᵢ with y = (XHᵀ)ᵢ and HHᵀ (scikit-learn's cd order),
 ;;                        else Wᵢ := y
-;;               flags&2: A += Wᵢᵀ·Xᵢ             (float64, exact products, the tile's partial WᵀX)
+;;               flags&2: A += Wᵢᵀ·Xᵢ             (float64, the tile's partial WᵀX; done per sub-tile of
+;;                                              32 rows, after their Wᵢ, while they are in cache)
 ;;               G += Wᵢᵀ·Wᵢ (lower triangle)     (float64, the tile's partial WᵀW)
 ;; A and G are zeroed first: each tile writes its own partials, which the caller adds in tile order,
 ;; so the totals do not depend on how tiles are split across threads.
@@ -23,9 +24,10 @@
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $xv v128) (local $xl v128) (local $xhi v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c0 v128)
     (local $t i32) (local $r i32) (local $hess f64) (local $gr f64) (local $v f64) (local $wa f64)
-    (local $ap i32) (local $n4b i32) (local $gstride i32) (local $wk i32)
+    (local $ap i32) (local $n4b i32) (local $wk i32) (local $col i32) (local $wstride i32)
+    (local $sx i32) (local $sw i32) (local $send i32) (local $scount i32)
 
     (local.set $n4b (i32.shl (local.get $n4) (i32.const 2)))
     ;; zero the tile partials
@@ -42,8 +44,16 @@
       (br_if $zg (i32.lt_u (local.get $t) (i32.mul (local.get $k) (local.get $k)))))
 
     (local.set $i (i32.const 0))
+    (local.set $wstride (i32.shl (local.get $kp) (i32.const 3)))
     (block $rows_done
       (br_if $rows_done (i32.eqz (local.get $rows)))
+      (loop $subtile
+      ;; sub-tiles of 32 rows: y and Wᵢ row by row, then A from the whole sub-tile
+      (local.set $sx (local.get $x))
+      (local.set $sw (local.get $w))
+      (local.set $send (i32.add (local.get $i) (i32.const 32)))
+      (if (i32.gt_u (local.get $send) (local.get $rows)) (then (local.set $send (local.get $rows))))
+      (local.set $scount (i32.sub (local.get $send) (local.get $i)))
       (loop $row
         (local.set $xend (i32.add (local.get $x) (local.get $n4b)))
 
@@ -123,44 +133,6 @@
               (local.set $t (i32.add (local.get $t) (i32.const 1)))
               (br_if $cp (i32.lt_u (local.get $t) (local.get $kp))))))
 
-        ;; ---- A += Wᵢᵀ Xᵢ, four components at a time (skipped where all four are 0, as W often is)
-        (if (i32.and (local.get $flags) (i32.const 2))
-          (then
-            (local.set $grp (i32.const 0))
-            (local.set $ap (local.get $a))
-            (loop $agroup
-              (local.set $wk (i32.add (local.get $w) (i32.shl (local.get $grp) (i32.const 3))))
-              (if (i32.eqz (i32.and (i32.and (f64.eq (f64.load offset=0 (local.get $wk)) (f64.const 0))
-                                              (f64.eq (f64.load offset=8 (local.get $wk)) (f64.const 0)))
-                                     (i32.and (f64.eq (f64.load offset=16 (local.get $wk)) (f64.const 0))
-                                              (f64.eq (f64.load offset=24 (local.get $wk)) (f64.const 0)))))
-                (then
-                  (local.set $c0 (f64x2.splat (f64.load offset=0 (local.get $wk))))
-                  (local.set $c1 (f64x2.splat (f64.load offset=8 (local.get $wk))))
-                  (local.set $c2 (f64x2.splat (f64.load offset=16 (local.get $wk))))
-                  (local.set $c3 (f64x2.splat (f64.load offset=24 (local.get $wk))))
-                  (local.set $xp (local.get $x))
-                  (local.set $pp (local.get $ap))
-                  (loop $acc
-                    (local.set $xv (v128.load (local.get $xp)))
-                    (local.set $xl (f64x2.promote_low_f32x4 (local.get $xv)))
-                    (local.set $xhi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xv) (local.get $xv))))
-                    (v128.store offset=0 (local.get $pp) (f64x2.add (v128.load offset=0 (local.get $pp)) (f64x2.mul (local.get $c0) (local.get $xl))))
-                    (v128.store offset=16 (local.get $pp) (f64x2.add (v128.load offset=16 (local.get $pp)) (f64x2.mul (local.get $c0) (local.get $xhi))))
-                    (v128.store offset=32 (local.get $pp) (f64x2.add (v128.load offset=32 (local.get $pp)) (f64x2.mul (local.get $c1) (local.get $xl))))
-                    (v128.store offset=48 (local.get $pp) (f64x2.add (v128.load offset=48 (local.get $pp)) (f64x2.mul (local.get $c1) (local.get $xhi))))
-                    (v128.store offset=64 (local.get $pp) (f64x2.add (v128.load offset=64 (local.get $pp)) (f64x2.mul (local.get $c2) (local.get $xl))))
-                    (v128.store offset=80 (local.get $pp) (f64x2.add (v128.load offset=80 (local.get $pp)) (f64x2.mul (local.get $c2) (local.get $xhi))))
-                    (v128.store offset=96 (local.get $pp) (f64x2.add (v128.load offset=96 (local.get $pp)) (f64x2.mul (local.get $c3) (local.get $xl))))
-                    (v128.store offset=112 (local.get $pp) (f64x2.add (v128.load offset=112 (local.get $pp)) (f64x2.mul (local.get $c3) (local.get $xhi))))
-                    (local.set $pp (i32.add (local.get $pp) (i32.const 128)))
-                    (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-                    (br_if $acc (i32.lt_u (local.get $xp) (local.get $xend))))))
-              ;; next group of the A layout: 4 components × n4 columns × 8 bytes
-              (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $n4b) (i32.const 3))))
-              (local.set $grp (i32.add (local.get $grp) (i32.const 4)))
-              (br_if $agroup (i32.lt_u (local.get $grp) (local.get $kp))))))
-
         ;; ---- G += Wᵢᵀ Wᵢ (lower triangle)
         (local.set $t (i32.const 0))
         (loop $ga
@@ -180,5 +152,61 @@
         (local.set $x (local.get $xend))
         (local.set $w (i32.add (local.get $w) (i32.shl (local.get $kp) (i32.const 3))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $row (i32.lt_u (local.get $i) (local.get $rows))))))
+        (br_if $row (i32.lt_u (local.get $i) (local.get $send))))
+
+      ;; ---- A += Wᵀ X over the sub-tile: per group of 4 components and block of 4 columns the
+      ;; 8 f64x2 sums stay in registers while the rows stream by (the sub-tile is still in cache).
+      ;; Rows are added in order, so each sum is the same as row by row.
+      (if (i32.and (local.get $flags) (i32.const 2))
+        (then
+          (local.set $grp (i32.const 0))
+          (local.set $ap (local.get $a))
+          (loop $agroup
+            (local.set $col (i32.const 0))
+            (loop $ablock
+              (local.set $a0 (v128.load offset=0 (local.get $ap)))
+              (local.set $a1 (v128.load offset=16 (local.get $ap)))
+              (local.set $a2 (v128.load offset=32 (local.get $ap)))
+              (local.set $a3 (v128.load offset=48 (local.get $ap)))
+              (local.set $s0 (v128.load offset=64 (local.get $ap)))
+              (local.set $s1 (v128.load offset=80 (local.get $ap)))
+              (local.set $s2 (v128.load offset=96 (local.get $ap)))
+              (local.set $s3 (v128.load offset=112 (local.get $ap)))
+              (local.set $xp (i32.add (local.get $sx) (local.get $col)))
+              (local.set $wk (i32.add (local.get $sw) (i32.shl (local.get $grp) (i32.const 3))))
+              (local.set $r (local.get $scount))
+              (loop $arow
+                (local.set $xv (v128.load (local.get $xp)))
+                (local.set $xl (f64x2.promote_low_f32x4 (local.get $xv)))
+                (local.set $xhi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $xv) (local.get $xv))))
+                (local.set $c0 (v128.load64_splat offset=0 (local.get $wk)))
+                (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $c0) (local.get $xl))))
+                (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $c0) (local.get $xhi))))
+                (local.set $c0 (v128.load64_splat offset=8 (local.get $wk)))
+                (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $c0) (local.get $xl))))
+                (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $c0) (local.get $xhi))))
+                (local.set $c0 (v128.load64_splat offset=16 (local.get $wk)))
+                (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $c0) (local.get $xl))))
+                (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $c0) (local.get $xhi))))
+                (local.set $c0 (v128.load64_splat offset=24 (local.get $wk)))
+                (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $c0) (local.get $xl))))
+                (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $c0) (local.get $xhi))))
+                (local.set $xp (i32.add (local.get $xp) (local.get $n4b)))
+                (local.set $wk (i32.add (local.get $wk) (local.get $wstride)))
+                (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+                (br_if $arow (local.get $r)))
+              (v128.store offset=0 (local.get $ap) (local.get $a0))
+              (v128.store offset=16 (local.get $ap) (local.get $a1))
+              (v128.store offset=32 (local.get $ap) (local.get $a2))
+              (v128.store offset=48 (local.get $ap) (local.get $a3))
+              (v128.store offset=64 (local.get $ap) (local.get $s0))
+              (v128.store offset=80 (local.get $ap) (local.get $s1))
+              (v128.store offset=96 (local.get $ap) (local.get $s2))
+              (v128.store offset=112 (local.get $ap) (local.get $s3))
+              (local.set $ap (i32.add (local.get $ap) (i32.const 128)))
+              (local.set $col (i32.add (local.get $col) (i32.const 16)))
+              (br_if $ablock (i32.lt_u (local.get $col) (local.get $n4b))))
+            (local.set $grp (i32.add (local.get $grp) (i32.const 4)))
+            (br_if $agroup (i32.lt_u (local.get $grp) (local.get $kp))))))
+      (br_if $subtile (i32.lt_u (local.get $i) (local.get $rows))))))
 )

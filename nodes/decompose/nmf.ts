@@ -50,7 +50,7 @@ export function backgroundComponent(H: Float64Array, k: number, n: number): numb
 
 export const decomposeNmf = defineOp<NmfParams>({
   name: 'decompose.nmf',
-  version: 1,
+  version: 2, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7
   scope: 'dataset',
   title: 'NMF of the curve stack (HALS, NNDSVDa start)',
   description:
