@@ -31,34 +31,85 @@ export class GaussiansModel implements LsqModel {
   x: Float64Array;
   y: Float64Array;
   m = 0;
+  /** Grid step when x is uniform (set by `prepare`), else 0. */
+  private h = 0;
+  private ex: Float64Array;
   constructor(
     readonly n: number,
     mMax: number,
   ) {
     this.x = new Float64Array(mMax);
     this.y = new Float64Array(mMax);
+    this.ex = new Float64Array(mMax);
+  }
+
+  /** Call after filling x[0..m): detects a uniform grid (to 1e-10 of the step). */
+  prepare(): void {
+    const { x, m } = this;
+    this.h = 0;
+    if (m < 3) return;
+    const h = (x[m - 1] - x[0]) / (m - 1);
+    if (!(h > 0)) return;
+    const tol = 1e-10 * h;
+    for (let i = 1; i < m - 1; i++) if (Math.abs(x[i] - (x[0] + i * h)) > tol) return;
+    this.h = h;
+  }
+
+  /**
+   * ex[i] = exp(−(xᵢ − c)²/(2σ²)). On a uniform grid by the recurrence gᵢ₊₁ = gᵢ·qᵢ, qᵢ₊₁ = qᵢ·e^(−h²/σ²),
+   * outward from the sample nearest c (every factor ≤ 1, so the tails underflow to 0 harmlessly):
+   * four exp per Gaussian instead of one per sample. Relative error ~m·ε.
+   */
+  private gaussian(c: number, s: number): void {
+    const { x, m, h, ex } = this;
+    const hi = 0.5 / (s * s);
+    if (h === 0) {
+      for (let i = 0; i < m; i++) {
+        const d = x[i] - c;
+        ex[i] = Math.exp(-d * d * hi);
+      }
+      return;
+    }
+    const j = Math.min(Math.max(Math.round((c - x[0]) / h), 0), m - 1);
+    const d = x[j] - c;
+    const K = Math.exp(-2 * h * h * hi);
+    let g = Math.exp(-d * d * hi);
+    let q = Math.exp(-(2 * d * h + h * h) * hi);
+    for (let i = j; i < m; i++) {
+      ex[i] = g;
+      g *= q;
+      q *= K;
+    }
+    q = Math.exp(-(h * h - 2 * d * h) * hi);
+    g = ex[j] * q;
+    for (let i = j - 1; i >= 0; i--) {
+      q *= K;
+      ex[i] = g;
+      g *= q;
+    }
   }
 
   evaluate(p: Float64Array, r: Float64Array, J: Float64Array | null): void {
     const n = this.n;
     const a = p[3 * n];
     const a0 = p[3 * n + 1];
-    const { x, y, m } = this;
+    const { x, y, m, ex } = this;
     for (let i = 0; i < m; i++) r[i] = a * x[i] + a0 - y[i];
-    // one exp per point and Gaussian, shared by the residual and its three Jacobian columns
     for (let k = 0; k < n; k++) {
       const A = p[3 * k];
       const c = p[3 * k + 1];
       const s = p[3 * k + 2];
+      this.gaussian(c, s);
+      // the same exp serves the residual and the three Jacobian columns
       const is2 = 1 / (s * s);
-      const h = INV_SQRT_2PI / s;
+      const hN = INV_SQRT_2PI / s;
       const oA = 3 * k * m;
       const oc = oA + m;
       const os = oc + m;
       for (let i = 0; i < m; i++) {
         const d = x[i] - c;
         const u = d * d * is2;
-        const gk = h * Math.exp(-0.5 * u);
+        const gk = hN * ex[i];
         const val = A * gk;
         r[i] += val;
         if (J) {

@@ -138,6 +138,7 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
       m++;
     }
     model.m = m;
+    model.prepare();
     if (m >= np) {
       if (p.init === 'auto') autoStart(n, model.x, model.y, m, lower, upper, x0, work);
       else x0.set(table);
