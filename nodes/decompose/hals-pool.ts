@@ -1,6 +1,6 @@
 /**
  * The row passes of NMF on several cores. A pool splits X into blocks of whole tiles
- * (hals-kernel.ts); each thread keeps its block in its own WASM memory for the whole fit. The calling
+ * (hals-kernel.mjs); each thread keeps its block in its own WASM memory for the whole fit. The calling
  * thread runs block 0 itself; the others are workers woken per job through a generation counter
  * (Atomics.wait/notify, no messages). Per-tile partial products come back through shared buffers
  * and are summed here in tile order, so W, H and the errors are the same for any thread count.
@@ -9,10 +9,11 @@
  * descent on each row of W, WᵀX and WᵀW with the new W), then the k×n H update here (cheap).
  */
 import { Worker } from 'node:worker_threads';
+import { wasmModule } from '../../engine/wasm.ts';
 import {
   CTRL_DONE, CTRL_FAIL, CTRL_GEN, CTRL_STOP, F_ACC, F_CD, F_NO_PASS, F_W_IN, F_W_OUT, JOB_FLAGS, JOB_K,
-  kernelModule, RowBlock, roundUp4, sharedViews, tileCount, TILE_ROWS, type SharedState, type SharedViews,
-} from './hals-kernel.ts';
+  RowBlock, roundUp4, sharedViews, tileCount, TILE_ROWS, type SharedState, type SharedViews,
+} from './hals-kernel.mjs';
 import { gram, hUpdate, squaredError } from './hals.ts';
 
 export interface HalsOptions {
@@ -101,7 +102,7 @@ export class RowPool {
       s.X = copy.buffer;
       s.xOffset = 0;
     }
-    const module = kernelModule();
+    const module = wasmModule(new URL('./hals.wasm', import.meta.url));
     const bound = (b: number) => Math.round((b * tiles) / nt);
     const workers: Worker[] = [];
     const ctrl = new Int32Array(s.ctrl);

@@ -1,8 +1,6 @@
-// Worker entry for the parallel NMF row passes: registers the TypeScript loader (no build step), then
-// runs the job loop of hals-kernel.ts on this worker's block of X.
+// Worker entry for the parallel NMF row passes: the job loop of hals-kernel.mjs on this worker's
+// block of X (plain JS: no TypeScript loader to start).
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { workerLoop } from './hals-kernel.mjs';
 
-register();
-const { workerLoop } = await import('./hals-kernel.ts');
 workerLoop(workerData);

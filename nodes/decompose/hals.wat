@@ -1,4 +1,4 @@
-;; Row-block kernel of NMF-HALS and of the randomized SVD behind its NNDSVDa start (see hals-kernel.ts
+;; Row-block kernel of NMF-HALS and of the randomized SVD behind its NNDSVDa start (see hals-kernel.mjs
 ;; for the memory layout). One call handles one tile of rows of X (float32, rows of n4 = n rounded up
 ;; to 4, zero-padded) against a set of kp "probe" rows P (float32, kp = k rounded up to 4):
 ;;   per row i:  y = Xᵢ·Pᵀ                     (f32x4 products, f32 partial sums flushed to f64 every
