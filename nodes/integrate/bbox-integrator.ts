@@ -28,6 +28,8 @@ export interface BboxKinks {
    * take part: statically masked or outside the Q range).
    */
   slots: Int32Array;
+  /** Per pixel: its kink, or −1 (not taking part): where a masked pixel's weight kinks are. */
+  kinkOf: Int32Array;
   count: number;
 }
 
@@ -59,12 +61,14 @@ export function bboxKinks(keep: Uint8Array, m: EllipseMetric, cx: number, cy: nu
   }
   const coef = new Float64Array(2 * n);
   const slots = new Int32Array(2 * n).fill(spare);
+  const kinkOf = new Int32Array(h * w).fill(-1);
   for (let y = 0; y < h; y++) {
     const x0 = rows[4 * y];
     for (let x = x0; x < rows[4 * y + 1]; x++) {
       const p = y * w + x;
       if (!inRange[p] || !keep[p]) continue;
       const i = rows[4 * y + 2] + x - x0;
+      kinkOf[p] = i;
       const inv = 1 / (hi[p] - lo[p]);
       coef[2 * i] = inv;
       coef[2 * i + 1] = lo[p] * inv;
@@ -73,7 +77,7 @@ export function bboxKinks(keep: Uint8Array, m: EllipseMetric, cx: number, cy: nu
       slots[2 * i + 1] = hi[p] >= bins ? spare : Math.floor(hi[p]) + 1;
     }
   }
-  return { rows, coef, slots, count: n };
+  return { rows, coef, slots, kinkOf, count: n };
 }
 
 /**

@@ -24,6 +24,7 @@
   ;; bbox
   (global $rows (export "rows") (mut i32) (i32.const 0))
   (global $rowTab (export "rowTab") (mut i32) (i32.const 0))         ;; per row i32: x0, x1, first kink, 0
+  (global $kinkOf (export "kinkOf") (mut i32) (i32.const 0))         ;; per pixel i32: its kink, −1 if none
   (global $coef (export "coef") (mut i32) (i32.const 0))             ;; per kink f64x2: 1/span, t_lo/span
   (global $slots (export "slots") (mut i32) (i32.const 0))           ;; per kink i32: address of lo slot, hi slot
   (global $acc (export "acc") (mut i32) (i32.const 0))               ;; 4 banks × (bins + 2) slots × 4 f64
@@ -82,6 +83,7 @@
   ;; f64 values), weight out of Σu.
   (func $masked (param $inU8 i32)
     (local $a i32) (local $end i32) (local $bits i64) (local $p i32)
+    (local $i i32) (local $k i32) (local $bank i32) (local $m i32) (local $c v128)
     (local.set $a (global.get $mask))
     (local.set $end (i32.add (global.get $mask) (i32.shl (global.get $maskWords) (i32.const 3))))
     (block $done
@@ -100,29 +102,23 @@
                   (then (i32.store8 (i32.add (global.get $frame8) (local.get $p)) (i32.const 0)))
                   (else (f64.store (i32.add (global.get $val) (i32.shl (local.get $p) (i32.const 3))) (f64.const 0))))
                 (if (global.get $bbox)
-                  (then (call $dropKinks (local.get $p)))
+                  (then
+                    ;; Its weight kinks (slope 1/span at t_lo, −1/span at t_hi) into $accM.
+                    (local.set $i (i32.load (i32.add (global.get $kinkOf) (i32.shl (local.get $p) (i32.const 2)))))
+                    (if (i32.ge_s (local.get $i) (i32.const 0))
+                      (then
+                        (local.set $c (v128.load (i32.add (global.get $coef) (i32.shl (local.get $i) (i32.const 4)))))
+                        (local.set $k (i32.add (global.get $slots) (i32.shl (local.get $i) (i32.const 3))))
+                        ;; The kink's bank (i mod 4) is part of its slot address; $accM is one bank of half-size slots.
+                        (local.set $bank (i32.add (global.get $acc) (i32.mul (i32.and (local.get $i) (i32.const 3)) (global.get $bankStride))))
+                        (local.set $m (i32.add (global.get $accM) (i32.shr_u (i32.sub (i32.load (local.get $k)) (local.get $bank)) (i32.const 1))))
+                        (v128.store (local.get $m) (f64x2.add (v128.load (local.get $m)) (local.get $c)))
+                        (local.set $m (i32.add (global.get $accM) (i32.shr_u (i32.sub (i32.load offset=4 (local.get $k)) (local.get $bank)) (i32.const 1))))
+                        (v128.store (local.get $m) (f64x2.sub (v128.load (local.get $m)) (f64x2.add (local.get $c) (v128.const f64x2 0 1)))))))
                   (else (call $dropEntries (local.get $p))))))
             (br $bit)))
         (local.set $a (i32.add (local.get $a) (i32.const 8)))
         (br $word))))
-
-  ;; bbox: pixel p's weight kinks (slope 1/span at t_lo, −1/span at t_hi) into $accM.
-  (func $dropKinks (param $p i32)
-    (local $y i32) (local $x i32) (local $r i32) (local $i i32) (local $k i32) (local $bank i32) (local $m i32) (local $c v128)
-    (local.set $y (i32.div_u (local.get $p) (global.get $w)))
-    (local.set $x (i32.sub (local.get $p) (i32.mul (local.get $y) (global.get $w))))
-    (local.set $r (i32.add (global.get $rowTab) (i32.shl (local.get $y) (i32.const 4))))
-    (if (i32.lt_s (local.get $x) (i32.load (local.get $r))) (then (return)))
-    (if (i32.ge_s (local.get $x) (i32.load offset=4 (local.get $r))) (then (return)))
-    (local.set $i (i32.add (i32.load offset=8 (local.get $r)) (i32.sub (local.get $x) (i32.load (local.get $r)))))
-    (local.set $c (v128.load (i32.add (global.get $coef) (i32.shl (local.get $i) (i32.const 4)))))
-    (local.set $k (i32.add (global.get $slots) (i32.shl (local.get $i) (i32.const 3))))
-    ;; The kink's bank (i mod 4) is part of its slot address; $accM has one bank of half-size slots.
-    (local.set $bank (i32.add (global.get $acc) (i32.mul (i32.and (local.get $i) (i32.const 3)) (global.get $bankStride))))
-    (local.set $m (i32.add (global.get $accM) (i32.shr_u (i32.sub (i32.load (local.get $k)) (local.get $bank)) (i32.const 1))))
-    (v128.store (local.get $m) (f64x2.add (v128.load (local.get $m)) (local.get $c)))
-    (local.set $m (i32.add (global.get $accM) (i32.shr_u (i32.sub (i32.load offset=4 (local.get $k)) (local.get $bank)) (i32.const 1))))
-    (v128.store (local.get $m) (f64x2.sub (v128.load (local.get $m)) (f64x2.add (local.get $c) (v128.const f64x2 0 1)))))
 
   ;; table: pixel p's entries leave Σu of their bins.
   (func $dropEntries (param $p i32)

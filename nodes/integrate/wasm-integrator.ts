@@ -78,6 +78,7 @@ export class WasmIntegrator implements Integrator {
         w: bbox.w,
         rows: bbox.h,
         rowTab: L.take(4 * kinks.rows.length),
+        kinkOf: L.take(4 * pixels),
         coef: L.take(8 * kinks.coef.length),
         slots: L.take(4 * kinks.slots.length),
         bankStride: slotBytes * (bins + 2),
@@ -91,7 +92,7 @@ export class WasmIntegrator implements Integrator {
         slotAddr[2 * i] = bank + slotBytes * kinks.slots[2 * i];
         slotAddr[2 * i + 1] = bank + slotBytes * kinks.slots[2 * i + 1];
       }
-      fill.push([g.rowTab, kinks.rows, 'i32'], [g.coef, kinks.coef, 'f64'], [g.slots, slotAddr, 'i32']);
+      fill.push([g.rowTab, kinks.rows, 'i32'], [g.kinkOf, kinks.kinkOf, 'i32'], [g.coef, kinks.coef, 'f64'], [g.slots, slotAddr, 'i32']);
     } else {
       fill.push([g.fullW, fullW, 'f64']);
       // Statically masked pixels leave the gather.
