@@ -18,7 +18,11 @@
   (global $frame8 (export "frame8") (mut i32) (i32.const 0))         ;; u8 per pixel, padded to 16
   (global $mask (export "mask") (mut i32) (i32.const 0))             ;; packed bits, padded to 8
   (global $maskWords (export "maskWords") (mut i32) (i32.const 0))   ;; i64 words of $mask
-  (global $out (export "out") (mut i32) (i32.const 0))               ;; f32 I[bins], sigma[bins], count[bins]
+  (global $out (export "out") (mut i32) (i32.const 0))               ;; f32 rows I, sigma, count
+  (global $outRow (export "outRow") (mut i32) (i32.const 0))         ;; bytes from one output row to the next
+  (global $su (export "su") (mut i32) (i32.const 0))                 ;; f64 per bin: Σu, Σu·v, Σu·v²
+  (global $suv (export "suv") (mut i32) (i32.const 0))               ;; (each padded to an even count)
+  (global $suvv (export "suvv") (mut i32) (i32.const 0))
   (global $fullW (export "fullW") (mut i32) (i32.const 0))           ;; f64 Σw per bin (static mask only)
   (global $wRatio (export "wRatio") (mut i32) (i32.const 0))         ;; f64 Σw²/Σw per bin
   ;; bbox
@@ -31,7 +35,6 @@
   (global $bankStride (export "bankStride") (mut i32) (i32.const 0))
   (global $accM (export "accM") (mut i32) (i32.const 0))             ;; (bins + 2) slots × 2 f64
   ;; table
-  (global $su (export "su") (mut i32) (i32.const 0))                 ;; f64 Σu per bin
   (global $binStart (export "binStart") (mut i32) (i32.const 0))     ;; i32[bins + 1]
   (global $binPix (export "binPix") (mut i32) (i32.const 0))         ;; i32 address of the pixel's value
   (global $binW (export "binW") (mut i32) (i32.const 0))             ;; f32
@@ -205,7 +208,7 @@
   ;; bbox: C(b) at every bin edge from the slot sums (banks in order, then zeroed for the next
   ;; frame); bin b gets C(b + 1) − C(b); Σu is the full weight minus the masked weight kinks' share.
   (func $prefix
-    (local $b i32) (local $a i32) (local $m i32) (local $bf f64)
+    (local $b i32) (local $a i32) (local $m i32) (local $o i32) (local $bf f64)
     (local $v0 v128) (local $v1 v128) (local $v2 v128)
     (local $c0 f64) (local $c1 f64) (local $c2 f64) (local $p0 f64) (local $p1 f64) (local $p2 f64)
     (local.set $a (global.get $acc))
@@ -240,11 +243,11 @@
         (local.set $c2 (f64.sub (f64.mul (local.get $bf) (f64x2.extract_lane 0 (local.get $v2))) (f64x2.extract_lane 1 (local.get $v2))))
         (if (local.get $b)
           (then
-            (call $bin (i32.sub (local.get $b) (i32.const 1))
-              (f64.sub (f64.load (i32.add (global.get $fullW) (i32.shl (i32.sub (local.get $b) (i32.const 1)) (i32.const 3))))
-                       (f64.sub (local.get $c0) (local.get $p0)))
-              (f64.sub (local.get $c1) (local.get $p1))
-              (f64.sub (local.get $c2) (local.get $p2)))))
+            (local.set $o (i32.shl (i32.sub (local.get $b) (i32.const 1)) (i32.const 3)))
+            (f64.store (i32.add (global.get $su) (local.get $o))
+              (f64.sub (f64.load (i32.add (global.get $fullW) (local.get $o))) (f64.sub (local.get $c0) (local.get $p0))))
+            (f64.store (i32.add (global.get $suv) (local.get $o)) (f64.sub (local.get $c1) (local.get $p1)))
+            (f64.store (i32.add (global.get $suvv) (local.get $o)) (f64.sub (local.get $c2) (local.get $p2)))))
         (local.set $p0 (local.get $c0))
         (local.set $p1 (local.get $c1))
         (local.set $p2 (local.get $c2))
@@ -259,7 +262,8 @@
     (call $clear (i32.add (local.get $a) (global.get $bankStride)))
     (call $clear (i32.add (local.get $a) (i32.shl (global.get $bankStride) (i32.const 1))))
     (call $clear (i32.add (local.get $a) (i32.mul (global.get $bankStride) (i32.const 3))))
-    (v128.store (i32.add (local.get $m) (i32.const 16)) (v128.const i64x2 0 0)))
+    (v128.store (i32.add (local.get $m) (i32.const 16)) (v128.const i64x2 0 0))
+    (call $finish))
 
   (func $clear (param $a i32)
     (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
@@ -285,33 +289,38 @@
             (local.set $s2 (f64.add (local.get $s2) (f64.mul (local.get $wv) (local.get $v))))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $entry)))
-        (call $bin (local.get $b)
-          (f64.load (i32.add (global.get $su) (i32.shl (local.get $b) (i32.const 3))))
-          (local.get $s1) (local.get $s2))
+        (f64.store (i32.add (global.get $suv) (i32.shl (local.get $b) (i32.const 3))) (local.get $s1))
+        (f64.store (i32.add (global.get $suvv) (i32.shl (local.get $b) (i32.const 3))) (local.get $s2))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $bin))))
+        (br $bin)))
+    (call $finish))
 
-  ;; Bin b's outputs from Σu, Σu·v, Σu·v²: count, mean, standard error of the mean (Kish n_eff).
-  (func $bin (param $b i32) (param $su f64) (param $suv f64) (param $suvv f64)
-    (local $o i32) (local $nb i32) (local $s0 f64) (local $mean f64) (local $neff f64)
-    (local.set $o (i32.add (global.get $out) (i32.shl (local.get $b) (i32.const 2))))
-    (local.set $nb (i32.shl (global.get $bins) (i32.const 2)))
-    ;; Subtraction leaves rounding dust where everything is masked.
-    (local.set $s0 (select (local.get $su) (f64.const 0) (f64.gt (local.get $su) (f64.const 1e-9))))
-    (f32.store (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1))) (f32.demote_f64 (local.get $s0)))
-    (if (f64.gt (local.get $s0) (f64.const 0))
-      (then
-        (local.set $mean (f64.div (local.get $suv) (local.get $s0)))
-        (f32.store (local.get $o) (f32.demote_f64 (local.get $mean)))
-        (local.set $neff (f64.div (local.get $s0) (f64.load (i32.add (global.get $wRatio) (i32.shl (local.get $b) (i32.const 3))))))
-        (f32.store (i32.add (local.get $o) (local.get $nb))
-          (if (result f32) (f64.gt (local.get $neff) (f64.const 1))
-            (then
-              (f32.demote_f64 (f64.sqrt (f64.div
-                (f64.max (f64.const 0) (f64.sub (f64.div (local.get $suvv) (local.get $s0)) (f64.mul (local.get $mean) (local.get $mean))))
-                (f64.sub (local.get $neff) (f64.const 1))))))
-            (else (f32.const nan)))))
-      (else
-        (f32.store (local.get $o) (f32.const nan))
-        (f32.store (i32.add (local.get $o) (local.get $nb)) (f32.const nan)))))
+;; Every bin's outputs from Σu, Σu·v, Σu·v²: count, mean, standard error of the mean (Kish n_eff);
+  ;; two bins a step (the sums and output rows are padded to even lengths).
+  (func $finish
+    (local $b i32) (local $o i32) (local $q i32) (local $s0 v128) (local $pos v128) (local $mean v128) (local $neff v128) (local $sig v128)
+    (block $done
+      (loop $pair
+        (br_if $done (i32.ge_u (local.get $b) (global.get $bins)))
+        (local.set $o (i32.shl (local.get $b) (i32.const 3)))
+        (local.set $q (i32.add (global.get $out) (i32.shl (local.get $b) (i32.const 2))))
+        ;; Subtraction leaves rounding dust where everything is masked.
+        (local.set $s0 (v128.load (i32.add (global.get $su) (local.get $o))))
+        (local.set $s0 (v128.and (local.get $s0) (f64x2.gt (local.get $s0) (v128.const f64x2 1e-9 1e-9))))
+        (local.set $pos (f64x2.gt (local.get $s0) (v128.const f64x2 0 0)))
+        (local.set $mean (f64x2.div (v128.load (i32.add (global.get $suv) (local.get $o))) (local.get $s0)))
+        (local.set $neff (f64x2.div (local.get $s0) (v128.load (i32.add (global.get $wRatio) (local.get $o)))))
+        (local.set $sig (f64x2.sqrt (f64x2.div
+          (f64x2.max (v128.const f64x2 0 0)
+            (f64x2.sub (f64x2.div (v128.load (i32.add (global.get $suvv) (local.get $o))) (local.get $s0)) (f64x2.mul (local.get $mean) (local.get $mean))))
+          (f64x2.sub (local.get $neff) (v128.const f64x2 1 1)))))
+        (v128.store64_lane 0 (local.get $q)
+          (f32x4.demote_f64x2_zero (v128.bitselect (local.get $mean) (v128.const f64x2 nan nan) (local.get $pos))))
+        (v128.store64_lane 0 (i32.add (local.get $q) (global.get $outRow))
+          (f32x4.demote_f64x2_zero (v128.bitselect (local.get $sig) (v128.const f64x2 nan nan)
+            (v128.and (local.get $pos) (f64x2.gt (local.get $neff) (v128.const f64x2 1 1))))))
+        (v128.store64_lane 0 (i32.add (local.get $q) (i32.shl (global.get $outRow) (i32.const 1)))
+          (f32x4.demote_f64x2_zero (local.get $s0)))
+        (local.set $b (i32.add (local.get $b) (i32.const 2)))
+        (br $pair))))
 )

@@ -54,6 +54,7 @@ export class WasmIntegrator implements Integrator {
     const keep = staticKeepOf(staticMask, pixels);
     const { fullW, weightRatio } = binWeights(table, keep);
     const pad = Math.ceil(pixels / 16) * 16;
+    const rowFloats = Math.ceil(bins / 4) * 4;
     this.pixels = pixels;
     this.maskBytes = packedBytes(pixels);
     const L = new Layout();
@@ -65,9 +66,14 @@ export class WasmIntegrator implements Integrator {
       frame8: L.take(pad),
       mask: L.take(8 * Math.ceil(this.maskBytes / 8)),
       maskWords: Math.ceil(this.maskBytes / 8),
-      out: L.take(12 * bins),
+      out: L.take(12 * rowFloats),
+      outRow: 4 * rowFloats,
       fullW: L.take(8 * bins),
+      // Per-bin f64 arrays read two bins a step: padded to an even count (take() rounds to 16 bytes).
       wRatio: L.take(8 * bins),
+      su: L.take(8 * bins),
+      suv: L.take(8 * bins),
+      suvv: L.take(8 * bins),
     };
     const fill: [number, ArrayLike<number>, 'f64' | 'f32' | 'i32'][] = [[g.wRatio, weightRatio, 'f64']];
     if (bbox) {
@@ -111,7 +117,6 @@ export class WasmIntegrator implements Integrator {
       const pixW = Float32Array.from(table.pixW);
       for (let p = 0; p < pixels; p++) if (!keep[p]) pixW.fill(0, table.pixStart[p], table.pixStart[p + 1]);
       Object.assign(g, {
-        su: L.take(8 * bins),
         binStart: L.take(4 * (bins + 1)),
         binPix: L.take(4 * binPix.length),
         binW: L.take(4 * binW.length),
@@ -142,8 +147,8 @@ export class WasmIntegrator implements Integrator {
     this.bytes = new Uint8Array(buf);
     this.f64 = new Float64Array(buf);
     this.outI = new Float32Array(buf, g.out, bins);
-    this.outSigma = new Float32Array(buf, g.out + 4 * bins, bins);
-    this.outCount = new Float32Array(buf, g.out + 8 * bins, bins);
+    this.outSigma = new Float32Array(buf, g.out + g.outRow, bins);
+    this.outCount = new Float32Array(buf, g.out + 2 * g.outRow, bins);
   }
 
   integrate(frame: FrameData, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
