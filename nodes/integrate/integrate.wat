@@ -269,33 +269,73 @@
     (v128.store offset=0 (local.get $a) (v128.const i64x2 0 0))
     (v128.store offset=16 (local.get $a) (v128.const i64x2 0 0)))
 
-  ;; table: per bin Σw·v and Σw·v² over its entries (values of masked pixels are 0 already).
+;; table: per bin Σw·v and Σw·v² over its entries (values of masked pixels are 0 already), entries
+  ;; taken four, then two at a time into f64x2 partial sums (independent add chains), then one.
   (func $gather
-    (local $b i32) (local $k i32) (local $e i32) (local $s1 f64) (local $s2 f64) (local $v f64) (local $wv f64)
+    (local $b i32) (local $k i32) (local $e i32) (local $pp i32) (local $pw i32)
+    (local $v v128) (local $wv v128) (local $s1 v128) (local $s2 v128) (local $t1 v128) (local $t2 v128) (local $x f64) (local $y f64)
     (local.set $e (i32.load (global.get $binStart)))
     (block $done
       (loop $bin
         (br_if $done (i32.ge_u (local.get $b) (global.get $bins)))
         (local.set $k (local.get $e))
         (local.set $e (i32.load (i32.add (global.get $binStart) (i32.shl (i32.add (local.get $b) (i32.const 1)) (i32.const 2)))))
-        (local.set $s1 (f64.const 0))
-        (local.set $s2 (f64.const 0))
-        (block $edone
-          (loop $entry
-            (br_if $edone (i32.ge_u (local.get $k) (local.get $e)))
-            (local.set $v (f64.load (i32.load (i32.add (global.get $binPix) (i32.shl (local.get $k) (i32.const 2))))))
-            (local.set $wv (f64.mul (f64.promote_f32 (f32.load (i32.add (global.get $binW) (i32.shl (local.get $k) (i32.const 2))))) (local.get $v)))
-            (local.set $s1 (f64.add (local.get $s1) (local.get $wv)))
-            (local.set $s2 (f64.add (local.get $s2) (f64.mul (local.get $wv) (local.get $v))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $entry)))
-        (f64.store (i32.add (global.get $suv) (i32.shl (local.get $b) (i32.const 3))) (local.get $s1))
-        (f64.store (i32.add (global.get $suvv) (i32.shl (local.get $b) (i32.const 3))) (local.get $s2))
+        (local.set $pp (i32.add (global.get $binPix) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $pw (i32.add (global.get $binW) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $s1 (v128.const i64x2 0 0))
+        (local.set $s2 (v128.const i64x2 0 0))
+        (local.set $t1 (v128.const i64x2 0 0))
+        (local.set $t2 (v128.const i64x2 0 0))
+        (block $qdone
+          (loop $quad
+            (br_if $qdone (i32.ge_s (i32.add (local.get $k) (i32.const 3)) (local.get $e)))
+            (local.set $v (f64x2.replace_lane 1
+              (f64x2.splat (f64.load (i32.load (local.get $pp))))
+              (f64.load (i32.load offset=4 (local.get $pp)))))
+            (local.set $wv (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $pw))) (local.get $v)))
+            (local.set $s1 (f64x2.add (local.get $s1) (local.get $wv)))
+            (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $wv) (local.get $v))))
+            (local.set $v (f64x2.replace_lane 1
+              (f64x2.splat (f64.load (i32.load offset=8 (local.get $pp))))
+              (f64.load (i32.load offset=12 (local.get $pp)))))
+            (local.set $wv (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $pw))) (local.get $v)))
+            (local.set $t1 (f64x2.add (local.get $t1) (local.get $wv)))
+            (local.set $t2 (f64x2.add (local.get $t2) (f64x2.mul (local.get $wv) (local.get $v))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 16)))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 16)))
+            (br $quad)))
+        (local.set $s1 (f64x2.add (local.get $s1) (local.get $t1)))
+        (local.set $s2 (f64x2.add (local.get $s2) (local.get $t2)))
+        (block $pdone
+          (loop $pair
+            (br_if $pdone (i32.ge_s (i32.add (local.get $k) (i32.const 1)) (local.get $e)))
+            (local.set $v (f64x2.replace_lane 1
+              (f64x2.splat (f64.load (i32.load (local.get $pp))))
+              (f64.load (i32.load offset=4 (local.get $pp)))))
+            (local.set $wv (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $pw))) (local.get $v)))
+            (local.set $s1 (f64x2.add (local.get $s1) (local.get $wv)))
+            (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $wv) (local.get $v))))
+            (local.set $k (i32.add (local.get $k) (i32.const 2)))
+            (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+            (local.set $pw (i32.add (local.get $pw) (i32.const 8)))
+            (br $pair)))
+        (local.set $x (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
+        (local.set $y (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
+        ;; An odd entry left over.
+        (if (i32.lt_s (local.get $k) (local.get $e))
+          (then
+            (local.set $v (f64x2.splat (f64.load (i32.load (local.get $pp)))))
+            (local.set $wv (f64x2.mul (f64x2.splat (f64.promote_f32 (f32.load (local.get $pw)))) (local.get $v)))
+            (local.set $x (f64.add (local.get $x) (f64x2.extract_lane 0 (local.get $wv))))
+            (local.set $y (f64.add (local.get $y) (f64x2.extract_lane 0 (f64x2.mul (local.get $wv) (local.get $v)))))))
+        (f64.store (i32.add (global.get $suv) (i32.shl (local.get $b) (i32.const 3))) (local.get $x))
+        (f64.store (i32.add (global.get $suvv) (i32.shl (local.get $b) (i32.const 3))) (local.get $y))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bin)))
     (call $finish))
 
-;; Every bin's outputs from Σu, Σu·v, Σu·v²: count, mean, standard error of the mean (Kish n_eff);
+  ;; Every bin's outputs from Σu, Σu·v, Σu·v²: count, mean, standard error of the mean (Kish n_eff);
   ;; two bins a step (the sums and output rows are padded to even lengths).
   (func $finish
     (local $b i32) (local $o i32) (local $q i32) (local $s0 v128) (local $pos v128) (local $mean v128) (local $neff v128) (local $sig v128)
