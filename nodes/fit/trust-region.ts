@@ -20,8 +20,11 @@
  * the fixed point is unchanged; the final iterations, the stopping tests and the covariance use
  * scipy's curvature.
  *
- * All buffers are allocated once in the constructor; `solve` allocates nothing.
+ * All buffers are allocated once in the constructor; `solve` allocates nothing. The m-long ones, the
+ * Jacobians, g and H live in the memory of a normal.wasm instance, whose f64x2 kernel forms g and H
+ * (the bulk of the work: p(p+1)/2 dot products of length m per accepted step).
  */
+import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import { choleskySolveMasked, invertSymmetric } from './linalg.ts';
 import { applyLoss, type LossName } from './losses.ts';
 
@@ -52,6 +55,12 @@ export interface LsqOptions {
 /** Relative cost or step change below which the IRLS phase hands over to the exact curvature. */
 const IRLS_TOL = 1e-4;
 
+const KERNEL_URL = new URL('./normal.wasm', import.meta.url);
+interface NormalKernel extends WebAssembly.Exports {
+  memory: WebAssembly.Memory;
+  normal(J: number, r: number, d1: number, w: number, wr: number, wc: number, H: number, g: number, m: number, p: number): void;
+}
+
 /** Solver outcome codes (also the `status` map of fit.gaussians). */
 export const LSQ_STATUS = {
   ok: 0,
@@ -79,6 +88,7 @@ export class BoundedLsq {
   private wr: Float64Array;
   private wc: Float64Array;
   private rRefit: Float64Array;
+  private kernel: NormalKernel;
   private gLin: Float64Array;
   private HLin: Float64Array;
   private g: Float64Array;
@@ -98,19 +108,30 @@ export class BoundedLsq {
   ) {
     this.x = new Float64Array(p);
     this.stderr = new Float64Array(p);
-    this.r = new Float64Array(mMax);
-    this.rTrial = new Float64Array(mMax);
-    this.J = new Float64Array(mMax * p);
-    this.JTrial = new Float64Array(mMax * p);
-    this.d1 = new Float64Array(mMax);
-    this.w = new Float64Array(mMax);
-    this.wr = new Float64Array(mMax);
-    this.wc = new Float64Array(mMax);
+    const k = wasmInstance<NormalKernel>(KERNEL_URL);
+    this.kernel = k;
+    // carve the kernel's memory (grown once, here: views would detach on a later grow)
+    ensureMemory(k.memory, 8 * (8 * mMax + 2 * mMax * p + p * p + p));
+    let off = 0;
+    const take = (len: number) => {
+      const v = new Float64Array(k.memory.buffer, off, len);
+      off += 8 * len;
+      return v;
+    };
+    this.r = take(mMax);
+    this.rTrial = take(mMax);
+    this.d1 = take(mMax);
+    this.w = take(mMax);
+    this.wr = take(mMax);
+    this.wc = take(mMax);
+    this.J = take(mMax * p);
+    this.JTrial = take(mMax * p);
+    this.g = take(p);
+    this.H = take(p * p);
     this.rRefit = new Float64Array(mMax);
     this.gLin = new Float64Array(p);
     this.HLin = new Float64Array(p * p);
-    this.g = new Float64Array(p);
-    this.H = new Float64Array(p * p);
+
     this.A = new Float64Array(p * p);
     this.L = new Float64Array(p * p);
     this.step = new Float64Array(p);
@@ -128,47 +149,8 @@ export class BoundedLsq {
 
   /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled; J column-major). */
   private normalEquations(m: number) {
-    const { p, J, r, d1, w, g, H, wr, wc } = this;
-    for (let i = 0; i < m; i++) wr[i] = d1[i] * r[i];
-    for (let a = 0; a < p; a++) {
-      const oa = a * m;
-      let ga = 0;
-      for (let i = 0; i < m; i++) {
-        const ja = J[oa + i];
-        ga += ja * wr[i];
-        wc[i] = w[i] * ja;
-      }
-      g[a] = ga;
-      // four columns per pass: one load of wc feeds four sums (≈2× fewer loads than one at a time)
-      let b = 0;
-      for (; b + 3 <= a; b += 4) {
-        const o0 = b * m;
-        const o1 = o0 + m;
-        const o2 = o1 + m;
-        const o3 = o2 + m;
-        let h0 = 0;
-        let h1 = 0;
-        let h2 = 0;
-        let h3 = 0;
-        for (let i = 0; i < m; i++) {
-          const v = wc[i];
-          h0 += v * J[o0 + i];
-          h1 += v * J[o1 + i];
-          h2 += v * J[o2 + i];
-          h3 += v * J[o3 + i];
-        }
-        H[a * p + b] = H[b * p + a] = h0;
-        H[a * p + b + 1] = H[(b + 1) * p + a] = h1;
-        H[a * p + b + 2] = H[(b + 2) * p + a] = h2;
-        H[a * p + b + 3] = H[(b + 3) * p + a] = h3;
-      }
-      for (; b <= a; b++) {
-        const ob = b * m;
-        let h = 0;
-        for (let i = 0; i < m; i++) h += wc[i] * J[ob + i];
-        H[a * p + b] = H[b * p + a] = h;
-      }
-    }
+    const { J, r, d1, w, wr, wc, H, g } = this;
+    this.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, wc.byteOffset, H.byteOffset, g.byteOffset, m, this.p);
   }
 
   /**
@@ -176,7 +158,8 @@ export class BoundedLsq {
    * one weighted least-squares step on them alone. r is linear in them and J does not depend on them,
    * so the new residuals are exactly r + J_add·δ and J stays valid: no model evaluation. With the IRLS
    * weights the step minimises the majorising quadratic exactly. Taken only if it lowers the cost;
-   * then xv and r are updated in place. Returns the cost at xv.
+   * then xv and r are updated in place. Returns the cost at xv. On entry d1, w hold the loss weights
+   * at r; on return they hold them at the returned point (one loss pass when the step is taken).
    * Why: after a move of the peaks the best baseline for it comes for free; without it the baseline
    * crawls along with the peaks (from the reference table's starts, a third of the steps).
    * (Refitting the areas as well, Kaufman's full variable projection, needs an evaluation per step
@@ -195,7 +178,6 @@ export class BoundedLsq {
     irls: boolean,
   ): number {
     const { p, d1, w, wr, wc, gLin, HLin, rRefit, step } = this;
-    applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
     for (let i = 0; i < m; i++) wr[i] = d1[i] * r[i];
     for (let a = 0; a < p; a++) {
       if (!add[a]) continue;
@@ -228,10 +210,13 @@ export class BoundedLsq {
       for (let i = 0; i < m; i++) rRefit[i] += d * J[oa + i];
     }
     if (!moved) return c0;
-    const c1 = applyLoss(opts.loss, opts.fScale, rRefit, m, null, null);
-    if (!(c1 < c0)) return c0;
+    const c1 = applyLoss(opts.loss, opts.fScale, rRefit, m, d1, w, irls);
+    if (!(c1 < c0)) {
+      applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls); // rare: restore the weights at r
+      return c0;
+    }
     for (let a = 0; a < p; a++) if (add[a]) xv[a] += step[a];
-    r.set(rRefit.subarray(0, m));
+    for (let i = 0; i < m; i++) r[i] = rRefit[i];
     return c1;
   }
 
@@ -267,9 +252,8 @@ export class BoundedLsq {
     }
     let irls = opts.loss !== 'linear';
     const add = opts.additive ?? null;
-    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, null, null);
+    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
     if (add) cost = this.refit(m, x, this.r, this.J, cost, add, lower, upper, opts, irls);
-    applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
     this.normalEquations(m);
     let maxDiag = 0;
     for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, H[a * p + a]);
@@ -333,8 +317,10 @@ export class BoundedLsq {
       const rTrial = this.rTrial;
       model.evaluate(xTrial, rTrial, this.JTrial);
       this.nfev++;
-      let trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, null, null) : Infinity;
-      if (add && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
+      // The loss pass also leaves the trial point's weights in d1, w (the current point's are no
+      // longer needed: g and H are kept); an accepted step then needs no second pass.
+      let trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, this.d1, this.w, irls) : Infinity;
+      if (add && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
       const small = sNorm < xtol * (xtol + xNorm);
@@ -349,8 +335,10 @@ export class BoundedLsq {
         const prevCost = cost;
         cost = trialCost;
         const wasIrls = irls;
-        if (irls && (actual < IRLS_TOL * prevCost || sNorm < IRLS_TOL * xNorm)) irls = false;
-        applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
+        if (irls && (actual < IRLS_TOL * prevCost || sNorm < IRLS_TOL * xNorm)) {
+          irls = false;
+          applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+        }
         this.normalEquations(m);
         this.iterations++;
         const t = 2 * ratio - 1;
