@@ -14,7 +14,7 @@ import { pearson } from '../map/pearson-core.ts';
 import { CompositionError, parseComposition } from '../pdf/composition.ts';
 import type { FormFactorTable } from '../pdf/formfactors.ts';
 import { PairNameError, formFactorWeights } from './pair-weights.ts';
-import { DEFAULT_FIRST_SHELL, bestAssignment, shellCurve } from './references.ts';
+import { DEFAULT_FIRST_SHELL, bandLimitedShellCurve, bestAssignment } from './references.ts';
 import { pairFractionsAt, referenceCoefficients } from './unmix.ts';
 
 interface AssignParams {
@@ -51,11 +51,11 @@ function weightsOf(p: AssignParams, names: string[], node: string): { w: number[
 
 export const decomposeAssign = defineOp<AssignParams>({
   name: 'decompose.assign',
-  version: 2,
+  version: 3,
   scope: 'dataset',
   title: 'Pair fractions from NMF components and reference partials',
   description:
-    'Names the physical NMF components by correlation with reference curves over `range` (best one-to-one assignment). References: the `references` input (fields = names, per-neighbour partial G(r) on the same x axis kind), else close-packed shell curves from `firstShell` distances (G(r) convention, per neighbour). Pair fractions: each component is expressed over `range` as a least-squares combination of the references plus a constant; the amount of partial ab at a position is Σ_t W_t M_t,ab (mode unmix, every component) or the assigned component\'s W·scale (mode scale); divided by f_a f_b/⟨f⟩² (from `composition`, averaged over [qmin, qmax] or at `weightQ`) and normalised to 100 %.',
+    'Names the physical NMF components by correlation with reference curves over `range` (best one-to-one assignment). References: the `references` input (fields = names, per-neighbour partial G(r) on the same x axis kind), else close-packed shell curves from `firstShell` distances (G(r) convention, per neighbour, seen through the transform band [qmin, qmax]: the data\'s resolution). Pair fractions: each component is expressed over `range` as a least-squares combination of the references plus a constant; the amount of partial ab at a position is Σ_t W_t M_t,ab (mode unmix, every component) or the assigned component\'s W·scale (mode scale); divided by f_a f_b/⟨f⟩² (from `composition`, averaged over [qmin, qmax] or at `weightQ`) and normalised to 100 %.',
   inputs: {
     nmf: { scope: 'dataset', description: 'decompose.nmf result (components, weights)' },
     references: { scope: 'dataset', optional: true, description: 'reference curves: one field [n] per name, with an axis' },
@@ -68,7 +68,7 @@ export const decomposeAssign = defineOp<AssignParams>({
     composition: { type: 'json', optional: true, description: 'composition of the G(r) reduction (as pdf.reduce\'s) for the form-factor weights f_a f_b/⟨f⟩²; null = no weighting (shares of the weighted G(r))' },
     formFactors: { type: 'enum', values: ['lobato', 'kirkland'], default: 'lobato', description: 'electron form-factor table (as pdf.reduce\'s)' },
     weightQ: { type: 'number', auto: true, default: 'auto', unit: 'Å⁻¹', description: 'Q of the form-factor weights; "auto" = averaged over [qmin, qmax] (a sharp shell\'s peak in G(r) weighs every Q of the transform band alike)' },
-    qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmin)' },
+    qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmin): form-factor weights and the resolution of the built-in references' },
     qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmax)' },
   },
   outputs: {
@@ -104,7 +104,7 @@ export const decomposeAssign = defineOp<AssignParams>({
         refs[name] = xs.map((xi) => interp(rx, f.data, xi));
       }
     } else {
-      for (const [name, d] of Object.entries(p.firstShell)) refs[name] = shellCurve(d, xs);
+      for (const [name, d] of Object.entries(p.firstShell)) refs[name] = bandLimitedShellCurve(d, xs, p.qmin, p.qmax);
     }
     const names = Object.keys(refs);
     const score = physical.map((t) => names.map((nm) => pearson(Array.from(comps.data).slice(t * n + i0, t * n + i1), refs[nm])));
@@ -137,7 +137,7 @@ export const decomposeAssign = defineOp<AssignParams>({
         pairWeights: pw.meta,
         referenceCoefficients: Object.fromEntries(M.map((row, t) => [String(t), Object.fromEntries(names.map((nm, j) => [nm, row[j]]))])),
         units: Object.fromEntries(names.map((nm) => [nm, '%'])),
-        references: inputs.references ? 'input' : 'close-packed shells from firstShell (per neighbour, G(r) convention)',
+        references: inputs.references ? 'input' : `close-packed shells from firstShell (per neighbour, G(r) convention, band-limited to Q ∈ [${p.qmin}, ${p.qmax}] Å⁻¹)`,
       },
     };
   },

@@ -10,7 +10,7 @@ import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext, Value } from '../../engine/types.ts';
 import { decomposeAssign } from '../../nodes/decompose/assign.ts';
 import { decomposeNmf } from '../../nodes/decompose/nmf.ts';
-import { DEFAULT_FIRST_SHELL, shellCurve } from '../../nodes/decompose/references.ts';
+import { DEFAULT_FIRST_SHELL, bandLimit, bandLimitedShellCurve, shellCurve } from '../../nodes/decompose/references.ts';
 import { pairFractionsAt, referenceCoefficients } from '../../nodes/decompose/unmix.ts';
 import { parseComposition } from '../../nodes/pdf/composition.ts';
 import { formFactorCurve } from '../../nodes/pdf/formfactors.ts';
@@ -71,7 +71,8 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const n = 621;
     const r = axis(n);
     const w = weights();
-    const refs = NAMES.map((nm) => shellCurve(DEFAULT_FIRST_SHELL[nm], r));
+    // the built-in references as the data's G(r) shows them (transform band 0.1–8.1 Å⁻¹)
+    const refs = NAMES.map((nm) => bandLimitedShellCurve(DEFAULT_FIRST_SHELL[nm], r, 0.1, 8.1));
     const ny = 4, nx = 5, m = ny * nx, k = 4;
     const P = fractions(m, 3);
     // components: 0 = flat background, 1..3 = partials XX, ZrZr, ZrX (shuffled) each × weight, scaled to max 1, + a constant
@@ -105,6 +106,27 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     let worst = 0;
     for (let p = 0; p < m; p++) worst = Math.max(worst, Math.abs(raw.fields.ZrZr.data[p] - 100 * P[p * 3]));
     expect(worst).toBeGreaterThan(5);
+  });
+
+  it('band limit: a slowly varying curve comes back, a sharp shell is broadened to the band\'s resolution π/qmax with its area kept', () => {
+    const dr = 0.005;
+    const rf = Float64Array.from({ length: 3000 }, (_, j) => (j + 1) * dr);
+    const x = Float64Array.from({ length: 301 }, (_, j) => 1.5 + j * 0.01);
+    const sharp = shellCurve(2.85, rf, 0.03);
+    const bl = bandLimit(rf, sharp, x, 0.1, 8.1);
+    const raw = shellCurve(2.85, x, 0.03);
+    const peak = (c: ArrayLike<number>) => Math.max(...Array.from(c));
+    expect(peak(bl)).toBeLessThan(0.35 * peak(raw)); // a 0.03 Å shell seen at 0.39 Å resolution
+    // the main lobe (±π/qmax) of a band-limited delta holds (2/π)·Si(π) = 1.179 of its area (×r: one neighbour)
+    let a = 0;
+    for (let j = 0; j < x.length; j++) if (Math.abs(x[j] - 2.85) < Math.PI / 8.1) a += bl[j] * x[j] * 0.01;
+    expect(Math.abs(a - 1.179)).toBeLessThan(0.05);
+    // a band-limited curve is its own band limit
+    const wide = Float64Array.from(rf, (r) => Math.exp(-((r - 3) ** 2) / (2 * 0.5 ** 2)));
+    const once = bandLimit(rf, wide, rf, 0.1, 8.1);
+    const twice = bandLimit(rf, once, x, 0.1, 8.1);
+    const onceX = bandLimit(rf, wide, x, 0.1, 8.1);
+    for (let j = 0; j < x.length; j++) expect(twice[j]).toBeCloseTo(onceX[j], 2);
   });
 
   it('mixed components (each holds some of every partial): unmix recovers the fractions, the one-to-one scale does not', () => {

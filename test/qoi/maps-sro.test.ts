@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext, Value } from '../../engine/types.ts';
 import { decomposeAssign } from '../../nodes/decompose/assign.ts';
-import { bestAssignment, shellCurve } from '../../nodes/decompose/references.ts';
+import { bandLimitedShellCurve, bestAssignment } from '../../nodes/decompose/references.ts';
 import { bilinear, mapCut } from '../../nodes/map/cut.ts';
 import { pearson } from '../../nodes/map/pearson-core.ts';
 import { mapPearson } from '../../nodes/map/pearson.ts';
@@ -93,13 +93,13 @@ describe('decompose.assign', () => {
     const order = ['XX', 'bg', 'ZrZr', 'ZrX'] as const; // components as NMF might return them
     const comps = f32([4, n]);
     order.forEach((nm, t) => {
-      const c = nm === 'bg' ? new Float64Array(n).fill(1) : shellCurve(refs[nm], r.data);
+      const c = nm === 'bg' ? new Float64Array(n).fill(1) : bandLimitedShellCurve(refs[nm], r.data, 0.1, 8.1);
       for (let j = 0; j < n; j++) comps.data[t * n + j] = c[j] + 0.5;
     });
     const ny = 1, nx = 2;
     const weights = f32([ny, nx, 4], [1, 5, 2, 2, /* pos 1 */ 3, 5, 1, 0]);
     const nmf = whole({ fields: { components: comps, weights }, axes: { r }, meta: { axisOf: { components: 'r' }, physical: [0, 2, 3] } });
-    const out = await decomposeAssign.run!(ctx({ firstShell: refs, range: [2.0, 4.0], physical: 'auto' }, { nmf }, ny, nx));
+    const out = await decomposeAssign.run!(ctx({ firstShell: refs, range: [2.0, 4.0], physical: 'auto', mode: 'unmix', composition: null, qmin: 0.1, qmax: 8.1 }, { nmf }, ny, nx));
     const a = out.meta!.assignment as Record<string, { component: number }>;
     expect(a.XX.component).toBe(0);
     expect(a.ZrZr.component).toBe(2);
