@@ -35,16 +35,21 @@ async function benchFit(runs: number): Promise<BenchRow[]> {
   const params = { n: 2, range: [2.1, 4.0] as [number, number], init: 'reference' as const, start: null, lower: null, upper: null, loss: 'soft_l1' as const, fScale: 0.005, maxEval: null, field: null };
   const rows: BenchRow[] = [];
   for (const init of ['reference', 'auto'] as const) {
-    fitCurves(y, r, 100, { ...params, init }); // warm-up (JIT)
+    for (let k = 0; k < 3; k++) fitCurves(y, r, 200, { ...params, init }); // warm-up (JIT)
     const times: number[] = [];
+    const cpu: number[] = [];
     let iters = 0;
     for (let k = 0; k < runs; k++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const v = fitCurves(y, r, count, { ...params, init });
       times.push((performance.now() - t0) / count);
+      const cu = process.cpuUsage(c0);
+      cpu.push((cu.user + cu.system) / 1000 / count);
       iters = (v.fields.iterations.data as Float32Array).reduce((a, b) => a + b, 0) / count;
     }
-    rows.push({ name: `fit.gaussians 2 Gaussians soft_l1, init ${init} (per pattern, 1 core)`, value: median(times), unit: 'ms', target: '≤ 0.5 ms', note: `median of ${runs} runs × ${count} patterns; mean ${iters.toFixed(1)} accepted steps` });
+    // CPU time is the figure: this runs on one thread, and wall time counts other processes' turns
+    rows.push({ name: `fit.gaussians 2 Gaussians soft_l1, init ${init} (per pattern, 1 core, CPU time)`, value: median(cpu), unit: 'ms', target: '≤ 0.5 ms', note: `median of ${runs} runs × ${count} patterns; wall ${median(times).toFixed(3)} ms; mean ${iters.toFixed(1)} accepted steps` });
   }
   return rows;
 }
