@@ -19,13 +19,6 @@ export function paramNames(n: number): string[] {
   return names;
 }
 
-/** 1 for the additive parameters (no Jacobian column depends on them): the baseline a, a₀. */
-export function additiveMask(n: number): Uint8Array {
-  const mask = new Uint8Array(3 * n + 2);
-  mask[3 * n] = mask[3 * n + 1] = 1;
-  return mask;
-}
-
 /** Gaussians + baseline over samples (x, y); residual = model − data. Reuses its buffers. */
 export class GaussiansModel implements LsqModel {
   x: Float64Array;

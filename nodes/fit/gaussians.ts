@@ -8,7 +8,7 @@ import { axisRange, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, type FieldSpec, type NDArray } from '../../engine/types.ts';
-import { GaussiansModel, autoStart, additiveMask, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
+import { GaussiansModel, autoStart, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
 import { LOSSES, type LossName } from './losses.ts';
 import { BoundedLsq, LSQ_STATUS } from './trust-region.ts';
 
@@ -124,7 +124,7 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
   const eOut = pNames.map((s) => out[`${s}_err`].data);
   const hOut = Array.from({ length: n }, (_, k) => out[`height${k + 1}`].data);
   const { rw, chi2, iterations, status } = out;
-  const opts = { loss: p.loss, fScale: p.fScale, maxEval: p.maxEval ?? undefined, additive: additiveMask(n) };
+  const opts = { loss: p.loss, fScale: p.fScale, maxEval: p.maxEval ?? undefined, additiveFrom: 3 * n }; // the baseline a, a₀
   const yd = y.data;
 
   for (let c = 0; c < count; c++) {

@@ -45,11 +45,11 @@ export interface LsqOptions {
   xtol?: number;
   gtol?: number;
   /**
-   * 1 for additive parameters: r depends on x_a only through a term x_a·φ_a(other parameters), so no
-   * Jacobian column depends on x_a (a baseline's offset and slope). After every trial step these are
-   * re-solved exactly, without another model evaluation (see `refit`).
+   * Index of the first additive parameter: x[additiveFrom..p) enter r only through terms x_a·φ_a(other
+   * parameters), so no Jacobian column depends on them (a baseline's slope and offset). In the IRLS
+   * phase they are re-solved exactly after every trial step, without another evaluation (`refit`).
    */
-  additive?: Uint8Array | null;
+  additiveFrom?: number | null;
 }
 
 /** Relative cost or step change below which the IRLS phase hands over to the exact curvature. */
@@ -89,6 +89,7 @@ export class BoundedLsq {
   private wc: Float64Array;
   private rRefit: Float64Array;
   private kernel: NormalKernel;
+  private ones: Uint8Array;
   private gLin: Float64Array;
   private HLin: Float64Array;
   private g: Float64Array;
@@ -111,7 +112,7 @@ export class BoundedLsq {
     const k = wasmInstance<NormalKernel>(KERNEL_URL);
     this.kernel = k;
     // carve the kernel's memory (grown once, here: views would detach on a later grow)
-    ensureMemory(k.memory, 8 * (8 * mMax + 2 * mMax * p + p * p + p));
+    ensureMemory(k.memory, 8 * (6 * mMax + 2 * mMax * p + 2 * (p * p + p)));
     let off = 0;
     const take = (len: number) => {
       const v = new Float64Array(k.memory.buffer, off, len);
@@ -128,9 +129,10 @@ export class BoundedLsq {
     this.JTrial = take(mMax * p);
     this.g = take(p);
     this.H = take(p * p);
+    this.gLin = take(p);
+    this.HLin = take(p * p);
     this.rRefit = new Float64Array(mMax);
-    this.gLin = new Float64Array(p);
-    this.HLin = new Float64Array(p * p);
+    this.ones = new Uint8Array(p).fill(1);
 
     this.A = new Float64Array(p * p);
     this.L = new Float64Array(p * p);
@@ -171,52 +173,39 @@ export class BoundedLsq {
     r: Float64Array,
     J: Float64Array,
     c0: number,
-    add: Uint8Array,
+    s: number,
     lower: ArrayLike<number>,
     upper: ArrayLike<number>,
     opts: LsqOptions,
     irls: boolean,
   ): number {
-    const { p, d1, w, wr, wc, gLin, HLin, rRefit, step } = this;
-    for (let i = 0; i < m; i++) wr[i] = d1[i] * r[i];
-    for (let a = 0; a < p; a++) {
-      if (!add[a]) continue;
-      const oa = a * m;
-      let ga = 0;
-      for (let i = 0; i < m; i++) {
-        ga += J[oa + i] * wr[i];
-        wc[i] = w[i] * J[oa + i];
-      }
-      gLin[a] = -ga;
-      for (let b = 0; b <= a; b++) {
-        if (!add[b]) continue;
-        const ob = b * m;
-        let h = 0;
-        for (let i = 0; i < m; i++) h += wc[i] * J[ob + i];
-        HLin[a * p + b] = h;
-      }
-    }
-    if (!choleskySolveMasked(p, HLin, gLin, add, this.L, step)) return c0;
-    for (let i = 0; i < m; i++) rRefit[i] = r[i];
+    const { p, d1, w, wr, wc, gLin, HLin, rRefit, step, ones } = this;
+    const na = p - s;
+    // the additive columns are the trailing block of J: the same kernel gives their g and H
+    this.kernel.normal(J.byteOffset + 8 * s * m, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, wc.byteOffset, HLin.byteOffset, gLin.byteOffset, m, na);
+    for (let a = 0; a < na; a++) gLin[a] = -gLin[a];
+    if (!choleskySolveMasked(na, HLin, gLin, ones, this.L, step)) return c0;
     let moved = false;
-    for (let a = 0; a < p; a++) {
-      if (!add[a]) continue;
-      const t = Math.min(Math.max(xv[a] + step[a], lower[a]), upper[a]);
-      const d = t - xv[a];
-      step[a] = d;
-      if (d === 0) continue;
-      moved = true;
-      const oa = a * m;
-      for (let i = 0; i < m; i++) rRefit[i] += d * J[oa + i];
+    for (let a = 0; a < na; a++) {
+      const t = Math.min(Math.max(xv[s + a] + step[a], lower[s + a]), upper[s + a]);
+      step[a] = t - xv[s + a];
+      if (step[a] !== 0) moved = true;
     }
     if (!moved) return c0;
-    const c1 = applyLoss(opts.loss, opts.fScale, rRefit, m, d1, w, irls);
+    for (let i = 0; i < m; i++) rRefit[i] = r[i];
+    for (let a = 0; a < na; a++) {
+      const d = step[a];
+      const oa = (s + a) * m;
+      for (let i = 0; i < m; i++) r[i] += d * J[oa + i];
+    }
+    const c1 = applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
     if (!(c1 < c0)) {
-      applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls); // rare: restore the weights at r
+      // rare: back to the entry point and its weights
+      for (let i = 0; i < m; i++) r[i] = rRefit[i];
+      applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
       return c0;
     }
-    for (let a = 0; a < p; a++) if (add[a]) xv[a] += step[a];
-    for (let i = 0; i < m; i++) r[i] = rRefit[i];
+    for (let a = 0; a < na; a++) xv[s + a] += step[a];
     return c1;
   }
 
@@ -251,9 +240,9 @@ export class BoundedLsq {
       return;
     }
     let irls = opts.loss !== 'linear';
-    const add = opts.additive ?? null;
+    const add = opts.additiveFrom ?? -1;
     let cost = applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
-    if (add) cost = this.refit(m, x, this.r, this.J, cost, add, lower, upper, opts, irls);
+    if (add >= 0) cost = this.refit(m, x, this.r, this.J, cost, add, lower, upper, opts, irls);
     this.normalEquations(m);
     let maxDiag = 0;
     for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, H[a * p + a]);
@@ -320,7 +309,7 @@ export class BoundedLsq {
       // The loss pass also leaves the trial point's weights in d1, w (the current point's are no
       // longer needed: g and H are kept); an accepted step then needs no second pass.
       let trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, this.d1, this.w, irls) : Infinity;
-      if (add && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
+      if (add >= 0 && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
       const small = sNorm < xtol * (xtol + xNorm);
