@@ -51,7 +51,9 @@ export class RowBlock {
   constructor(s, module, t0, t1) {
     const { m, n, kpMax } = s;
     const n4 = roundUp4(n);
-    this.s = s;
+    // (X itself is not kept: it is read here once)
+    this.m = m;
+    this.kpMax = kpMax;
     this.t0 = t0;
     this.t1 = t1;
     this.n4 = n4;
@@ -105,7 +107,7 @@ export class RowBlock {
     const flags = job[JOB_FLAGS];
     const k = job[JOB_K];
     const kp = roundUp4(k);
-    const { n4, s } = this;
+    const { n4, m, kpMax } = this;
     const buf = this.k.memory.buffer;
     const W = new Float64Array(buf, this.wPtr, (this.row1 - this.row0) * kp);
     const wShared = this.v.W.subarray(this.row0 * kp, this.row1 * kp);
@@ -113,13 +115,13 @@ export class RowBlock {
     if (!(flags & F_NO_PASS)) {
       new Float32Array(buf, this.pPtr, kp * n4).set(P.subarray(0, kp * n4));
       new Float64Array(buf, this.hhtPtr, k * k).set(HHt.subarray(0, k * k));
-      const aSlot = s.kpMax * n4;
-      const gSlot = s.kpMax * s.kpMax;
+      const aSlot = kpMax * n4;
+      const gSlot = kpMax * kpMax;
       const A = new Float64Array(buf, this.aPtr, (this.t1 - this.t0) * aSlot);
       const G = new Float64Array(buf, this.gPtr, (this.t1 - this.t0) * gSlot);
       for (let t = this.t0; t < this.t1; t++) {
         const r0 = t * TILE_ROWS;
-        const rows = Math.min(s.m, r0 + TILE_ROWS) - r0;
+        const rows = Math.min(m, r0 + TILE_ROWS) - r0;
         const slot = t - this.t0;
         this.k.pass(
           flags & (F_CD | F_ACC),
@@ -143,6 +145,7 @@ export function workerLoop(d) {
   let block = null;
   try {
     block = new RowBlock(d.s, d.module, d.t0, d.t1);
+    d.s.X = null; // let a copy made for the workers go
   } catch {
     Atomics.store(ctrl, CTRL_FAIL, 1);
   }
