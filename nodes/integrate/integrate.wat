@@ -18,6 +18,7 @@
   (global $frame8 (export "frame8") (mut i32) (i32.const 0))         ;; u8 per pixel, padded to 16
   (global $mask (export "mask") (mut i32) (i32.const 0))             ;; packed bits, padded to 8
   (global $maskWords (export "maskWords") (mut i32) (i32.const 0))   ;; i64 words of $mask
+  (global $part (export "part") (mut i32) (i32.const 0))             ;; bits like $mask: pixels that take part
   (global $out (export "out") (mut i32) (i32.const 0))               ;; f32 rows I, sigma, count
   (global $outRow (export "outRow") (mut i32) (i32.const 0))         ;; bytes from one output row to the next
   (global $su (export "su") (mut i32) (i32.const 0))                 ;; f64 per bin: Σu, Σu·v, Σu·v²
@@ -92,7 +93,9 @@
     (block $done
       (loop $word
         (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $bits (i64.load (local.get $a)))
+        ;; Only pixels that take part need work (the edge and the corners of the detector usually do not).
+        (local.set $bits (i64.and (i64.load (local.get $a))
+          (i64.load (i32.add (global.get $part) (i32.sub (local.get $a) (global.get $mask))))))
         (block $wdone
           (loop $bit
             (br_if $wdone (i64.eqz (local.get $bits)))

@@ -6,7 +6,7 @@
  */
 import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import type { EllipseMetric } from '../calib/geometry-model.ts';
-import { packedBytes } from '../mask/bits.ts';
+import { packedBytes, packMask } from '../mask/bits.ts';
 import { binWeights, staticKeepOf, type FrameData, type Integrator } from './apply-table.ts';
 import { BANKS, bboxKinks, kinkBinWeights } from './bbox-integrator.ts';
 import type { BinSpec, PixelTable } from './pixel-table.ts';
@@ -66,6 +66,7 @@ export class WasmIntegrator implements Integrator {
       frame8: L.take(pad),
       mask: L.take(8 * Math.ceil(this.maskBytes / 8)),
       maskWords: Math.ceil(this.maskBytes / 8),
+      part: L.take(8 * Math.ceil(this.maskBytes / 8)),
       out: L.take(12 * rowFloats),
       outRow: 4 * rowFloats,
       fullW: L.take(8 * bins),
@@ -75,9 +76,12 @@ export class WasmIntegrator implements Integrator {
       suv: L.take(8 * bins),
       suvv: L.take(8 * bins),
     };
-    const fill: [number, ArrayLike<number>, 'f64' | 'f32' | 'i32'][] = [[g.wRatio, weightRatio, 'f64']];
+    const fill: [number, ArrayLike<number>, 'f64' | 'f32' | 'i32' | 'u8'][] = [[g.wRatio, weightRatio, 'f64']];
+    // Pixels whose mask bit matters: kept and reaching the Q range (a masked pixel outside needs no work).
+    const part = new Uint8Array(pixels);
     if (bbox) {
       const kinks = bboxKinks(keep, bbox.m, bbox.cx, bbox.cy, bbox.h, bbox.w, bbox.spec);
+      for (let p = 0; p < pixels; p++) part[p] = kinks.kinkOf[p] >= 0 ? 1 : 0;
       fill.push([g.fullW, kinkBinWeights(kinks, bins), 'f64']);
       const slotBytes = 32; // Σs, Σs·x, Σs·v, Σs·x·v
       Object.assign(g, {
@@ -101,6 +105,7 @@ export class WasmIntegrator implements Integrator {
       fill.push([g.rowTab, kinks.rows, 'i32'], [g.kinkOf, kinks.kinkOf, 'i32'], [g.coef, kinks.coef, 'f64'], [g.slots, slotAddr, 'i32']);
     } else {
       fill.push([g.fullW, fullW, 'f64']);
+      for (let p = 0; p < pixels; p++) part[p] = keep[p] && table.pixStart[p + 1] > table.pixStart[p] ? 1 : 0;
       // Statically masked pixels leave the gather.
       const binPix: number[] = [];
       const binW: number[] = [];
@@ -134,12 +139,13 @@ export class WasmIntegrator implements Integrator {
         [g.pixW, pixW, 'f32'],
       );
     }
+    fill.push([g.part, packMask(part), 'u8']);
     this.k = wasmInstance<Kernel>(new URL('./integrate.wasm', import.meta.url));
     ensureMemory(this.k.memory, L.size);
     for (const [name, v] of Object.entries(g)) ((this.k as WebAssembly.Exports)[name] as WebAssembly.Global).value = v;
     const buf = this.k.memory.buffer;
     for (const [at, data, type] of fill) {
-      const View = type === 'f64' ? Float64Array : type === 'f32' ? Float32Array : Int32Array;
+      const View = type === 'f64' ? Float64Array : type === 'f32' ? Float32Array : type === 'i32' ? Int32Array : Uint8Array;
       new View(buf, at, data.length).set(data);
     }
     this.run = bbox ? this.k.bbox : this.k.table;
