@@ -149,6 +149,18 @@ function findOutput(m: Manifest, pred: (o: WrittenOutput) => boolean): WrittenOu
   return m.outputs.find(pred);
 }
 
+/** Mean of the finite values where mask is set. */
+function maskedMean(v: ArrayLike<number>, mask: ArrayLike<number>): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (!mask[i] || !Number.isFinite(v[i])) continue;
+    s += v[i];
+    n++;
+  }
+  return n ? s / n : Number.NaN;
+}
+
 /** Score a run directory against the truth of the simulated dataset it analysed. */
 export function compareRun(runDir: string, simDir: string): AgreementRow[] {
   const m = readManifest(runDir);
@@ -187,12 +199,21 @@ export function compareRun(runDir: string, simDir: string): AgreementRow[] {
     ['ZrX', 'p_zrx'],
     ['XX', 'p_xx'],
   ];
+  const means: string[] = [];
+  let worstBias = Number.NaN;
   for (const [field, truthName] of pairs) {
     const o = findOutput(m, (x) => x.op === 'decompose.assign' && x.field === field);
     if (!o) continue;
-    const r = pearson(loadMap(runDir, o), t.maps[truthName], glass);
+    const est = loadMap(runDir, o);
+    const r = pearson(est, t.maps[truthName], glass);
     rows.push({ name: `bond map ${field} vs true P_${field} (glass)`, source: fmt(o), metric: 'Pearson r', value: r, target: '≥ 0.8', pass: r >= 0.8 });
+    // Correlation ignores calibration; α's sign does not (α > 0 ⇔ P_ZrX > 2 min(P_XX, P_ZrZr)), so also say how far the glass means are off.
+    const me = maskedMean(est, glass);
+    const mt = 100 * maskedMean(t.maps[truthName], glass);
+    means.push(`${field} ${me.toFixed(1)} vs ${mt.toFixed(1)}`);
+    worstBias = Number.isNaN(worstBias) ? Math.abs(me - mt) : Math.max(worstBias, Math.abs(me - mt));
   }
+  if (means.length) rows.push({ name: 'bond maps: glass mean vs true (%)', source: 'decompose.assign', metric: 'max |bias| (pp)', value: worstBias, target: '(info)', pass: null, note: means.join(', ') });
 
   // α sign.
   const alpha = findOutput(m, (o) => o.op === 'qoi.sro' && o.field === 'alpha');
