@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
-import { model } from '../../nodes/fit/gaussian-model.ts';
+import { GaussiansModel, autoStart, model, referenceStartBounds } from '../../nodes/fit/gaussian-model.ts';
 import { fitCurves, type GaussiansParams } from '../../nodes/fit/gaussians.ts';
 import { applyLoss } from '../../nodes/fit/losses.ts';
 import { BoundedLsq, LSQ_STATUS, type LsqModel } from '../../nodes/fit/trust-region.ts';
@@ -140,5 +140,62 @@ describe('bounded trust-region solver: same optimum as scipy TRF', () => {
       expect(cost(xp)).toBeGreaterThanOrEqual(c0 - 1e-9 * c0);
       expect(cost(xm)).toBeGreaterThanOrEqual(c0 - 1e-9 * c0);
     }
+  });
+});
+
+describe('fit internals', () => {
+  it('the uniform-grid exp recurrence matches direct exp (residuals and Jacobian)', () => {
+    const m = 190;
+    const g = new GaussiansModel(2, m);
+    g.m = m;
+    for (let i = 0; i < m; i++) {
+      g.x[i] = (210 + i) * 0.01;
+      g.y[i] = Math.sin(i);
+    }
+    const r1 = new Float64Array(m);
+    const r2 = new Float64Array(m);
+    const J1 = new Float64Array(8 * m);
+    const J2 = new Float64Array(8 * m);
+    // near-typical, the reference starts (spikes on the grid's edge), off-grid centres, centre outside
+    const cases = [TRUTH, [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1], [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0, 0], [1, 1.0, 0.3, 1, 5.0, 0.05, 0.5, -1]];
+    for (const c of cases) {
+      const p = Float64Array.from(c);
+      g.x[5] += 1e-6; // not uniform: exp at every sample
+      g.prepare();
+      g.x[5] -= 1e-6;
+      g.evaluate(p, r1, J1);
+      g.prepare(); // uniform: recurrence
+      g.evaluate(p, r2, J2);
+      for (let i = 0; i < m; i++) expect(Math.abs(r2[i] - r1[i])).toBeLessThan(1e-12 * (1 + Math.abs(r1[i])));
+      let scale = 0;
+      for (let i = 0; i < 8 * m; i++) scale = Math.max(scale, Math.abs(J1[i]));
+      for (let i = 0; i < 8 * m; i++) expect(Math.abs(J2[i] - J1[i])).toBeLessThan(1e-12 * scale);
+    }
+  });
+
+  it('reference and auto starts, with and without the baseline refit, reach one optimum', () => {
+    const y = curves(1, 0.02, 5);
+    const g = new GaussiansModel(2, 191);
+    let m = 0;
+    for (let i = 110; i < 301; i++) {
+      g.x[m] = R[i];
+      g.y[m] = y.data[i];
+      m++;
+    }
+    g.m = m;
+    g.prepare();
+    const sb = referenceStartBounds(2, [2.1, 4.0]);
+    const auto = new Float64Array(8);
+    autoStart(2, g.x, g.y, m, sb.lower, sb.upper, auto, new Float64Array(m));
+    const s = new BoundedLsq(8, m);
+    const results: Float64Array[] = [];
+    for (const x0 of [sb.start, auto]) {
+      for (const additiveFrom of [6, null]) {
+        s.solve(g, m, x0, sb.lower, sb.upper, { loss: 'soft_l1', fScale: 0.005, additiveFrom });
+        expect(s.status).toBe(0);
+        results.push(s.x.slice());
+      }
+    }
+    for (const x of results.slice(1)) for (let k = 0; k < 8; k++) expect(Math.abs(x[k] - results[0][k])).toBeLessThan(1e-5 * (1 + Math.abs(results[0][k])));
   });
 });
