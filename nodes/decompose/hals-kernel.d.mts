@@ -1,6 +1,9 @@
 // Types of hals-kernel.mjs (plain JS so NMF workers start without the TypeScript loader).
 
+/** Fewest rows per tile. */
 export declare const TILE_ROWS: number;
+/** Most tiles. */
+export declare const MAX_TILES: number;
 export declare const F_CD: number;
 export declare const F_ACC: number;
 export declare const F_W_IN: number;
@@ -14,6 +17,8 @@ export declare const JOB_FLAGS: number;
 export declare const JOB_K: number;
 
 export declare function roundUp4(v: number): number;
+/** Rows per tile (a function of m only, so results do not depend on the thread count). */
+export declare function tileRows(m: number): number;
 export declare function tileCount(m: number): number;
 
 /** The buffers every thread sees (SharedArrayBuffers, or ArrayBuffers for a one-thread pool). */

@@ -9,8 +9,10 @@
 //
 // Plain JavaScript (types in hals-kernel.d.mts) so a worker starts without the TypeScript loader.
 
-/** Rows per tile: the unit of work and of partial sums (fixed, so results do not depend on threads). */
+/** Fewest rows per tile. */
 export const TILE_ROWS = 256;
+/** Most tiles: bounds the per-iteration partials (tiles × k × n) that are summed serially. */
+export const MAX_TILES = 64;
 
 // job flags
 export const F_CD = 1; // coordinate-descent update of W (else W := X·Pᵀ)
@@ -28,8 +30,16 @@ export const JOB_K = 1;
 
 export const roundUp4 = (v) => (v + 3) & ~3;
 
+/**
+ * Rows per tile, the unit of work and of partial sums: a function of m only, so the results do not
+ * depend on the number of threads (a multiple of 32, the kernel's sub-tile).
+ */
+export function tileRows(m) {
+  return Math.max(TILE_ROWS, Math.ceil(m / MAX_TILES / 32) * 32);
+}
+
 export function tileCount(m) {
-  return Math.ceil(m / TILE_ROWS);
+  return Math.ceil(m / tileRows(m));
 }
 
 /** Typed views of the shared buffers (see SharedState in hals-kernel.d.mts). */
@@ -57,8 +67,9 @@ export class RowBlock {
     this.t0 = t0;
     this.t1 = t1;
     this.n4 = n4;
-    this.row0 = t0 * TILE_ROWS;
-    this.row1 = Math.min(m, t1 * TILE_ROWS);
+    const tr = (this.tileRows = tileRows(m));
+    this.row0 = t0 * tr;
+    this.row1 = Math.min(m, t1 * tr);
     const rows = this.row1 - this.row0;
     const tiles = t1 - t0;
     let off = 64;
@@ -86,8 +97,8 @@ export class RowBlock {
     for (let t = t0; t < t1; t++) {
       let sx = 0;
       let sx2 = 0;
-      const r1 = Math.min(m, (t + 1) * TILE_ROWS);
-      for (let i = t * TILE_ROWS; i < r1; i++) {
+      const r1 = Math.min(m, (t + 1) * tr);
+      for (let i = t * tr; i < r1; i++) {
         const row = src.subarray(i * n, (i + 1) * n);
         dst.set(row, (i - this.row0) * n4);
         for (let j = 0; j < n; j++) {
@@ -120,8 +131,8 @@ export class RowBlock {
       const A = new Float64Array(buf, this.aPtr, (this.t1 - this.t0) * aSlot);
       const G = new Float64Array(buf, this.gPtr, (this.t1 - this.t0) * gSlot);
       for (let t = this.t0; t < this.t1; t++) {
-        const r0 = t * TILE_ROWS;
-        const rows = Math.min(m, r0 + TILE_ROWS) - r0;
+        const r0 = t * this.tileRows;
+        const rows = Math.min(m, r0 + this.tileRows) - r0;
         const slot = t - this.t0;
         this.k.pass(
           flags & (F_CD | F_ACC),
