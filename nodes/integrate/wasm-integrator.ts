@@ -26,6 +26,9 @@ export interface BboxGeometry {
   spec: BinSpec;
 }
 
+/** Data to copy into the kernel's memory: address, values, element type. */
+type Fill = [number, ArrayLike<number>, 'f64' | 'f32' | 'i32' | 'u8'];
+
 /** Bump allocator over byte offsets, 16-byte aligned. */
 class Layout {
   size = 16; // address 0 stays unused
@@ -76,69 +79,11 @@ export class WasmIntegrator implements Integrator {
       suv: L.take(8 * bins),
       suvv: L.take(8 * bins),
     };
-    const fill: [number, ArrayLike<number>, 'f64' | 'f32' | 'i32' | 'u8'][] = [[g.wRatio, weightRatio, 'f64']];
+    const fill: Fill[] = [[g.wRatio, weightRatio, 'f64']];
     // Pixels whose mask bit matters: kept and reaching the Q range (a masked pixel outside needs no work).
     const part = new Uint8Array(pixels);
-    if (bbox) {
-      const kinks = bboxKinks(keep, bbox.m, bbox.cx, bbox.cy, bbox.h, bbox.w, bbox.spec);
-      for (let p = 0; p < pixels; p++) part[p] = kinks.kinkOf[p] >= 0 ? 1 : 0;
-      fill.push([g.fullW, kinkBinWeights(kinks, bins), 'f64']);
-      const slotBytes = 32; // Σs, Σs·x, Σs·v, Σs·x·v
-      Object.assign(g, {
-        w: bbox.w,
-        rows: bbox.h,
-        rowTab: L.take(4 * kinks.rows.length),
-        kinkOf: L.take(4 * pixels),
-        coef: L.take(8 * kinks.coef.length),
-        slots: L.take(4 * kinks.slots.length),
-        bankStride: slotBytes * (bins + 2),
-        acc: L.take(BANKS * slotBytes * (bins + 2)),
-        accM: L.take(16 * (bins + 2)),
-      });
-      // Slot addresses with the bank (kink index mod 4) folded in: no bank arithmetic per pixel.
-      const slotAddr = new Int32Array(kinks.slots.length);
-      for (let i = 0; i < kinks.count; i++) {
-        const bank = g.acc + (i % BANKS) * g.bankStride;
-        slotAddr[2 * i] = bank + slotBytes * kinks.slots[2 * i];
-        slotAddr[2 * i + 1] = bank + slotBytes * kinks.slots[2 * i + 1];
-      }
-      fill.push([g.rowTab, kinks.rows, 'i32'], [g.kinkOf, kinks.kinkOf, 'i32'], [g.coef, kinks.coef, 'f64'], [g.slots, slotAddr, 'i32']);
-    } else {
-      fill.push([g.fullW, fullW, 'f64']);
-      for (let p = 0; p < pixels; p++) part[p] = keep[p] && table.pixStart[p + 1] > table.pixStart[p] ? 1 : 0;
-      // Statically masked pixels leave the gather.
-      const binPix: number[] = [];
-      const binW: number[] = [];
-      const binStart = new Int32Array(bins + 1);
-      for (let b = 0; b < bins; b++) {
-        for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
-          if (!keep[table.binPix[k]]) continue;
-          binPix.push(table.binPix[k]);
-          binW.push(table.binW[k]);
-        }
-        binStart[b + 1] = binPix.length;
-      }
-      // A statically masked pixel's entries are already out of Σu: dropping them again drops nothing.
-      const pixW = Float32Array.from(table.pixW);
-      for (let p = 0; p < pixels; p++) if (!keep[p]) pixW.fill(0, table.pixStart[p], table.pixStart[p + 1]);
-      Object.assign(g, {
-        binStart: L.take(4 * (bins + 1)),
-        binPix: L.take(4 * binPix.length),
-        binW: L.take(4 * binW.length),
-        pixStart: L.take(4 * (pixels + 1)),
-        pixBin: L.take(4 * table.pixBin.length),
-        pixW: L.take(4 * table.pixW.length),
-      });
-      // Addresses, not indices: the value of pixel p and Σu of bin b.
-      fill.push(
-        [g.binStart, binStart, 'i32'],
-        [g.binPix, binPix.map((p) => g.val + 8 * p), 'i32'],
-        [g.binW, binW, 'f32'],
-        [g.pixStart, table.pixStart, 'i32'],
-        [g.pixBin, Array.from(table.pixBin, (b) => g.su + 8 * b), 'i32'],
-        [g.pixW, pixW, 'f32'],
-      );
-    }
+    if (bbox) fill.push(...layBbox(L, g, keep, bbox, part));
+    else fill.push(...layTable(L, g, keep, table, fullW, part));
     fill.push([g.part, packMask(part), 'u8']);
     this.k = wasmInstance<Kernel>(new URL('./integrate.wasm', import.meta.url));
     ensureMemory(this.k.memory, L.size);
@@ -168,4 +113,73 @@ export class WasmIntegrator implements Integrator {
     sigma.set(this.outSigma, outOffset);
     count.set(this.outCount, outOffset);
   }
+}
+
+/** bbox: row runs, kink coefficients and slot addresses (globals into `g`, data to copy returned). */
+function layBbox(L: Layout, g: Record<string, number>, keep: Uint8Array, bbox: BboxGeometry, part: Uint8Array): Fill[] {
+  const bins = g.bins;
+  const kinks = bboxKinks(keep, bbox.m, bbox.cx, bbox.cy, bbox.h, bbox.w, bbox.spec);
+  for (let p = 0; p < part.length; p++) part[p] = kinks.kinkOf[p] >= 0 ? 1 : 0;
+  const slotBytes = 32; // Σs, Σs·x, Σs·v, Σs·x·v
+  Object.assign(g, {
+    w: bbox.w,
+    rows: bbox.h,
+    rowTab: L.take(4 * kinks.rows.length),
+    kinkOf: L.take(4 * part.length),
+    coef: L.take(8 * kinks.coef.length),
+    slots: L.take(4 * kinks.slots.length),
+    bankStride: slotBytes * (bins + 2),
+    acc: L.take(BANKS * slotBytes * (bins + 2)),
+    accM: L.take(16 * (bins + 2)),
+  });
+  // Slot addresses with the bank (kink index mod 4) folded in: no bank arithmetic per pixel.
+  const slotAddr = new Int32Array(kinks.slots.length);
+  for (let i = 0; i < kinks.count; i++) {
+    const bank = g.acc + (i % BANKS) * g.bankStride;
+    slotAddr[2 * i] = bank + slotBytes * kinks.slots[2 * i];
+    slotAddr[2 * i + 1] = bank + slotBytes * kinks.slots[2 * i + 1];
+  }
+  return [
+    [g.fullW, kinkBinWeights(kinks, bins), 'f64'],
+    [g.rowTab, kinks.rows, 'i32'],
+    [g.kinkOf, kinks.kinkOf, 'i32'],
+    [g.coef, kinks.coef, 'f64'],
+    [g.slots, slotAddr, 'i32'],
+  ];
+}
+
+/** none / full: the bin-major table for the gather, the pixel-major one for dropping masked pixels. */
+function layTable(L: Layout, g: Record<string, number>, keep: Uint8Array, table: PixelTable, fullW: Float64Array, part: Uint8Array): Fill[] {
+  const { bins, pixels } = table;
+  for (let p = 0; p < pixels; p++) part[p] = keep[p] && table.pixStart[p + 1] > table.pixStart[p] ? 1 : 0;
+  // Statically masked pixels leave the gather.
+  const binPix: number[] = [];
+  const binW: number[] = [];
+  const binStart = new Int32Array(bins + 1);
+  for (let b = 0; b < bins; b++) {
+    for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
+      if (!keep[table.binPix[k]]) continue;
+      binPix.push(table.binPix[k]);
+      binW.push(table.binW[k]);
+    }
+    binStart[b + 1] = binPix.length;
+  }
+  Object.assign(g, {
+    binStart: L.take(4 * (bins + 1)),
+    binPix: L.take(4 * binPix.length),
+    binW: L.take(4 * binW.length),
+    pixStart: L.take(4 * (pixels + 1)),
+    pixBin: L.take(4 * table.pixBin.length),
+    pixW: L.take(4 * table.pixW.length),
+  });
+  // Addresses, not indices: the value of pixel p and Σu of bin b.
+  return [
+    [g.fullW, fullW, 'f64'],
+    [g.binStart, binStart, 'i32'],
+    [g.binPix, binPix.map((p) => g.val + 8 * p), 'i32'],
+    [g.binW, binW, 'f32'],
+    [g.pixStart, table.pixStart, 'i32'],
+    [g.pixBin, Array.from(table.pixBin, (b) => g.su + 8 * b), 'i32'],
+    [g.pixW, table.pixW, 'f32'],
+  ];
 }
