@@ -103,7 +103,8 @@ export class RowPool {
       s.xOffset = 0;
     }
     const module = wasmModule(new URL('./hals.wasm', import.meta.url));
-    const bound = (b: number) => Math.round((b * tiles) / nt);
+    // floor: block 0, run by the calling thread (which also sums the partials and updates H), gets the fewer tiles
+    const bound = (b: number) => Math.floor((b * tiles) / nt);
     const workers: Worker[] = [];
     const ctrl = new Int32Array(s.ctrl);
     for (let b = 1; b < nt; b++) {
