@@ -32,18 +32,26 @@ export function applyLoss(
     return 0.5 * cost;
   }
   if (loss === 'soft_l1') {
-    for (let i = 0; i < m; i++) {
-      const t = 1 + r[i] * r[i] * inv;
-      const s = Math.sqrt(t);
-      cost += s - 1;
-      if (d1 && w) {
-        const p1 = 1 / s;
-        d1[i] = p1;
-        const ww = irls ? p1 : p1 / t; // ρ′ + 2ρ″z = (1+z)^(-3/2)
-        w[i] = ww < EPS ? EPS : ww;
+    // ½ f² Σ 2(√(1+z) − 1), summed as z/(1+√(1+z)) (no cancellation for z ≪ 1);
+    // ρ′ = (1+z)^(-1/2) and ρ′ + 2ρ″z = (1+z)^(-3/2) = ρ′³: one sqrt and one division per point
+    if (!d1 || !w) {
+      for (let i = 0; i < m; i++) {
+        const z = r[i] * r[i] * inv;
+        cost += z / (1 + Math.sqrt(1 + z));
       }
+      return f2 * cost;
     }
-    return f2 * cost; // ½ f² Σ 2(√(1+z) − 1)
+    for (let i = 0; i < m; i++) {
+      const z = r[i] * r[i] * inv;
+      const s = Math.sqrt(1 + z);
+      const q = 1 / (s * (s + 1));
+      const p1 = q * (s + 1);
+      cost += z * q * s; // z/(s+1)
+      d1[i] = p1;
+      const ww = irls ? p1 : p1 * p1 * p1;
+      w[i] = ww < EPS ? EPS : ww;
+    }
+    return f2 * cost;
   }
   if (loss === 'huber') {
     for (let i = 0; i < m; i++) {
