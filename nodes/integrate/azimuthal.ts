@@ -97,9 +97,9 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     const build = (sx: number, sy: number): Integrator => {
       const cx = geom.cx + sx;
       const cy = geom.cy + sy;
-      const table = buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split);
-      // bbox: the prefix-sum form (O(1) per pixel); none / full: gather over the table.
-      return new WasmIntegrator(table, st, params.split === 'bbox' ? { m, cx, cy, h: geom.h, w: geom.w, spec } : null);
+      // bbox: the prefix-sum form (O(1) per pixel, no table); none / full: a gather over the table.
+      if (params.split === 'bbox') return new WasmIntegrator({ bbox: { m, cx, cy, h: geom.h, w: geom.w, spec } }, st);
+      return new WasmIntegrator({ table: buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split) }, st);
     };
     const tables = new ShiftBuckets(params.shiftQuantum, build);
     // Build the unshifted table now so the first chunk does not pay for it.

@@ -109,3 +109,24 @@ export function kinkBinWeights(k: BboxKinks, bins: number): Float64Array {
   }
   return fullW;
 }
+
+/** Per bin Σw²/Σw (the mean pixel weight, for the effective count of sigma), walking each pixel's bins. */
+export function kinkWeightRatio(k: BboxKinks, bins: number): Float64Array {
+  const sw = new Float64Array(bins);
+  const sw2 = new Float64Array(bins);
+  for (let i = 0; i < k.count; i++) {
+    const inv = k.coef[2 * i];
+    if (inv === 0) continue;
+    const lo = k.coef[2 * i + 1] / inv;
+    const hi = lo + 1 / inv;
+    for (let b = Math.max(0, Math.floor(lo)), e = Math.min(bins - 1, Math.floor(hi)); b <= e; b++) {
+      const wt = (Math.min(hi, b + 1) - Math.max(lo, b)) * inv;
+      if (!(wt > 0)) continue;
+      sw[b] += wt;
+      sw2[b] += wt * wt;
+    }
+  }
+  const ratio = new Float64Array(bins);
+  for (let b = 0; b < bins; b++) ratio[b] = sw[b] > 0 ? sw2[b] / sw[b] : 1;
+  return ratio;
+}

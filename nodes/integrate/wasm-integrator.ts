@@ -8,7 +8,7 @@ import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import type { EllipseMetric } from '../calib/geometry-model.ts';
 import { packedBytes, packMask } from '../mask/bits.ts';
 import { binWeights, staticKeepOf, type FrameData, type Integrator } from './apply-table.ts';
-import { BANKS, bboxKinks, kinkBinWeights } from './bbox-integrator.ts';
+import { BANKS, bboxKinks, kinkBinWeights, kinkWeightRatio } from './bbox-integrator.ts';
 import type { BinSpec, PixelTable } from './pixel-table.ts';
 
 interface Kernel extends WebAssembly.Exports {
@@ -51,11 +51,15 @@ export class WasmIntegrator implements Integrator {
   private readonly outSigma: Float32Array;
   private readonly outCount: Float32Array;
 
-  /** bbox splitting (the prefix-sum form, from the geometry) or, with bbox null, a gather over `table`. */
-  constructor(table: PixelTable, staticMask: Uint8Array | null, bbox: BboxGeometry | null) {
-    const { bins, pixels } = table;
+  /**
+   * bbox splitting in the prefix-sum form (from the geometry alone: no table is built), or a gather
+   * over a table (none, full).
+   */
+  constructor(source: { bbox: BboxGeometry } | { table: PixelTable }, staticMask: Uint8Array | null) {
+    const bbox = 'bbox' in source ? source.bbox : null;
+    const bins = bbox ? bbox.spec.bins : (source as { table: PixelTable }).table.bins;
+    const pixels = bbox ? bbox.h * bbox.w : (source as { table: PixelTable }).table.pixels;
     const keep = staticKeepOf(staticMask, pixels);
-    const { fullW, weightRatio } = binWeights(table, keep);
     const pad = Math.ceil(pixels / 16) * 16;
     const rowFloats = Math.ceil(bins / 4) * 4;
     this.pixels = pixels;
@@ -79,11 +83,9 @@ export class WasmIntegrator implements Integrator {
       suv: L.take(8 * bins),
       suvv: L.take(8 * bins),
     };
-    const fill: Fill[] = [[g.wRatio, weightRatio, 'f64']];
     // Pixels whose mask bit matters: kept and reaching the Q range (a masked pixel outside needs no work).
     const part = new Uint8Array(pixels);
-    if (bbox) fill.push(...layBbox(L, g, keep, bbox, part));
-    else fill.push(...layTable(L, g, keep, table, fullW, part));
+    const fill = bbox ? layBbox(L, g, keep, bbox, part) : layTable(L, g, keep, (source as { table: PixelTable }).table, part);
     fill.push([g.part, packMask(part), 'u8']);
     this.k = wasmInstance<Kernel>(new URL('./integrate.wasm', import.meta.url));
     ensureMemory(this.k.memory, L.size);
@@ -141,6 +143,7 @@ function layBbox(L: Layout, g: Record<string, number>, keep: Uint8Array, bbox: B
   }
   return [
     [g.fullW, kinkBinWeights(kinks, bins), 'f64'],
+    [g.wRatio, kinkWeightRatio(kinks, bins), 'f64'],
     [g.rowTab, kinks.rows, 'i32'],
     [g.kinkOf, kinks.kinkOf, 'i32'],
     [g.coef, kinks.coef, 'f64'],
@@ -149,37 +152,43 @@ function layBbox(L: Layout, g: Record<string, number>, keep: Uint8Array, bbox: B
 }
 
 /** none / full: the bin-major table for the gather, the pixel-major one for dropping masked pixels. */
-function layTable(L: Layout, g: Record<string, number>, keep: Uint8Array, table: PixelTable, fullW: Float64Array, part: Uint8Array): Fill[] {
+function layTable(L: Layout, g: Record<string, number>, keep: Uint8Array, table: PixelTable, part: Uint8Array): Fill[] {
   const { bins, pixels } = table;
+  const { fullW, weightRatio } = binWeights(table, keep);
   for (let p = 0; p < pixels; p++) part[p] = keep[p] && table.pixStart[p + 1] > table.pixStart[p] ? 1 : 0;
   // Statically masked pixels leave the gather.
-  const binPix: number[] = [];
-  const binW: number[] = [];
-  const binStart = new Int32Array(bins + 1);
-  for (let b = 0; b < bins; b++) {
-    for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
-      if (!keep[table.binPix[k]]) continue;
-      binPix.push(table.binPix[k]);
-      binW.push(table.binW[k]);
-    }
-    binStart[b + 1] = binPix.length;
-  }
+  let n = 0;
+  for (let k = 0; k < table.binPix.length; k++) if (keep[table.binPix[k]]) n++;
   Object.assign(g, {
     binStart: L.take(4 * (bins + 1)),
-    binPix: L.take(4 * binPix.length),
-    binW: L.take(4 * binW.length),
+    binPix: L.take(4 * n),
+    binW: L.take(4 * n),
     pixStart: L.take(4 * (pixels + 1)),
     pixBin: L.take(4 * table.pixBin.length),
     pixW: L.take(4 * table.pixW.length),
   });
   // Addresses, not indices: the value of pixel p and Σu of bin b.
+  const binStart = new Int32Array(bins + 1);
+  const binPix = new Int32Array(n);
+  const binW = new Float32Array(n);
+  for (let b = 0, j = 0; b < bins; b++) {
+    for (let k = table.binStart[b]; k < table.binStart[b + 1]; k++) {
+      if (!keep[table.binPix[k]]) continue;
+      binPix[j] = g.val + 8 * table.binPix[k];
+      binW[j++] = table.binW[k];
+    }
+    binStart[b + 1] = j;
+  }
+  const pixBin = new Int32Array(table.pixBin.length);
+  for (let k = 0; k < pixBin.length; k++) pixBin[k] = g.su + 8 * table.pixBin[k];
   return [
     [g.fullW, fullW, 'f64'],
+    [g.wRatio, weightRatio, 'f64'],
     [g.binStart, binStart, 'i32'],
-    [g.binPix, binPix.map((p) => g.val + 8 * p), 'i32'],
+    [g.binPix, binPix, 'i32'],
     [g.binW, binW, 'f32'],
     [g.pixStart, table.pixStart, 'i32'],
-    [g.pixBin, Array.from(table.pixBin, (b) => g.su + 8 * b), 'i32'],
+    [g.pixBin, pixBin, 'i32'],
     [g.pixW, table.pixW, 'f32'],
   ];
 }

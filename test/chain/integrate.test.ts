@@ -18,7 +18,7 @@ const w = 144;
 /** The op's kernel on one image. */
 function integrateImage(img: Float64Array, cx: number, cy: number, ratio: number, angle: number, spec: BinSpec, split: 'none' | 'bbox' | 'full', mask: Uint8Array | null = null) {
   const m = ellipseMetric(ratio, angle);
-  const t = new WasmIntegrator(buildPixelTable(m, cx, cy, h, w, spec, split), null, split === 'bbox' ? { m, cx, cy, h, w, spec } : null);
+  const t = new WasmIntegrator(split === 'bbox' ? { bbox: { m, cx, cy, h, w, spec } } : { table: buildPixelTable(m, cx, cy, h, w, spec, split) }, null);
   const I = new Float32Array(spec.bins);
   const s = new Float32Array(spec.bins);
   const c = new Float32Array(spec.bins);
@@ -75,7 +75,7 @@ describe('integration kernel (WASM) against the plain table gather', () => {
       for (const spec of [{ r0: 0, dr: 70 / 400, bins: 400 }, { r0: 12.3, dr: 0.37, bins: 150 }]) {
         const table = buildPixelTable(m, cx, cy, h, w, spec, split);
         const ref = new TableIntegrator(table, stat);
-        const kern = new WasmIntegrator(table, stat, split === 'bbox' ? { m, cx, cy, h, w, spec } : null);
+        const kern = new WasmIntegrator(split === 'bbox' ? { bbox: { m, cx, cy, h, w, spec } } : { table }, stat);
         // bbox: the kernel uses exact f64 weights, the table float32 ones.
         const tol = split === 'bbox' ? { I: 1e-6, s: 1e-4, c: 1e-5 } : { I: 1e-6, s: 2e-5, c: 1e-6 };
         const cases: [Uint8Array | Float64Array, number, Uint8Array | null][] = [[f64, 0, null], [f64, 0, bits.subarray(nb)]];
