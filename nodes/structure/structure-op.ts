@@ -144,7 +144,7 @@ export const fitStructure = defineOp<StructureParams, StructureState>({
   scope: 'frame',
   title: 'Small-box structure fit (quasi-binary FCC phases, PDFgui-style)',
   description:
-    'Fits G(r) with three FCC "phases" X–X, Zr–Zr, Zr–X, each counting only its own pair type weighted by f_i f_j/⟨f⟩² (quasi-binary Zr / X, electron form factors): per phase a scale and lattice parameter; Gaussian shells of σ² = 2U, (1/r)Σ − 4πρr, spherical envelope and Qdamp, and the data\'s own band limit [qmin, qmax] (termination ripples). Normalised scales are pair fractions → α (qoi.sro). Box-constrained Levenberg–Marquardt with an analytic Jacobian; starts from the linear least-squares scales at aStart.',
+    'Fits G(r) with three FCC "phases" X–X, Zr–Zr, Zr–X, each counting only its own pair type weighted by f_i f_j/⟨f⟩² (quasi-binary Zr / X, electron form factors): per phase a scale and lattice parameter; Gaussian shells of σ² = 2U, (1/r)Σ − 4πρr, spherical envelope and Qdamp, and the data\'s own band limit [qmin, qmax] (termination ripples). Normalised scales are pair fractions → α (qoi.sro). Bounded trust-region least squares (nodes/fit) with an analytic Jacobian; starts from the non-negative linear least-squares scales at aStart.',
   inputs: { g: { scope: 'any', description: 'G(r): pdf.reduce (field G) or source.profiles with axis r; per position, or one dataset-level curve' } },
   params: {
     composition: { type: 'json', optional: true, description: 'formula or amounts as in pdf.reduce; default: the composition in the input\'s meta (pdf.reduce writes it)' },
