@@ -46,7 +46,7 @@ export class StructureModel implements LsqModel {
   phaseBasis(k: number, a: number, withDerivative: boolean): void {
     const { table, shells } = this;
     const m = table.m;
-    const { P, dP, h, s0, ncol, sMax } = table;
+    const { pd, h, s0, ncol, sMax } = table;
     const off = k * m;
     const b = this.basis;
     const db = this.dbasis;
@@ -74,10 +74,13 @@ export class StructureModel implements LsqModel {
       const a10 = mw * h * (t3 - 2 * t2 + t);
       const a01 = mw * (-2 * t3 + 3 * t2);
       const a11 = mw * h * (t3 - t2);
-      const p0 = j * m;
-      const p1 = p0 + m;
+      const p0 = 2 * j * m; // column j, interleaved (P, ∂P/∂s)
+      const p1 = p0 + 2 * m; // column j + 1
       if (!withDerivative) {
-        for (let i = 0; i < m; i++) b[off + i] += a00 * P[p0 + i] + a10 * dP[p0 + i] + a01 * P[p1 + i] + a11 * dP[p1 + i];
+        for (let i = 0; i < m; i++) {
+          const i2 = 2 * i;
+          b[off + i] += a00 * pd[p0 + i2] + a10 * pd[p0 + i2 + 1] + a01 * pd[p1 + i2] + a11 * pd[p1 + i2 + 1];
+        }
         continue;
       }
       // d/da = d_n · d/ds; d/ds of the Hermite interpolant = (d/dt)/h
@@ -87,10 +90,11 @@ export class StructureModel implements LsqModel {
       const b01 = ds * (-6 * t2 + 6 * t);
       const b11 = ds * h * (3 * t2 - 2 * t);
       for (let i = 0; i < m; i++) {
-        const q0 = P[p0 + i];
-        const d0 = dP[p0 + i];
-        const q1 = P[p1 + i];
-        const d1 = dP[p1 + i];
+        const i2 = 2 * i;
+        const q0 = pd[p0 + i2];
+        const d0 = pd[p0 + i2 + 1];
+        const q1 = pd[p1 + i2];
+        const d1 = pd[p1 + i2 + 1];
         b[off + i] += a00 * q0 + a10 * d0 + a01 * q1 + a11 * d1;
         db[off + i] += b00 * q0 + b10 * d0 + b01 * q1 + b11 * d1;
       }

@@ -112,9 +112,11 @@ export class ShellTable {
   readonly ncol: number;
   /** Largest shell distance that contributes (beyond it the shell lies outside the envelope). */
   readonly sMax: number;
-  /** P[c·m + i] and ∂P/∂s[c·m + i] for shell distance s0 + c·h. */
-  readonly P: Float64Array;
-  readonly dP: Float64Array;
+  /**
+   * P and ∂P/∂s interleaved: pd[2(c·m + i)] = P(r_i, s0 + c·h), pd[2(c·m + i) + 1] = ∂P/∂s there
+   * (one stream per column instead of two: the model's inner loop is memory-bound).
+   */
+  readonly pd: Float64Array;
   /** Band-limited baseline B(r_i) = T[E(r′) r′](r_i). */
   readonly base: Float64Array;
 
@@ -130,8 +132,8 @@ export class ShellTable {
     const ncol = (this.ncol = Math.ceil((this.sMax - this.s0) / S_STEP) + 2);
     const rpMax = this.s0 + (ncol - 1) * S_STEP + reach + R_FINE;
     const kernel = new BandKernel(qmin, qmax, window, (m ? r[m - 1] : 0) + rpMax + 1);
-    // K(r_i, r′) applied to samples h(r′_k), r′_k = k0·δ … : out[off + i] = Σ_k (C(r_i − r′_k) − C(r_i + r′_k)) h_k
-    const apply = (k0: number, h: Float64Array, nk: number, out: Float64Array, off: number) => {
+    // K(r_i, r′) applied to samples h(r′_k), r′_k = (k0 + k)·δ: out[off + i·stride] = Σ_k (C(r_i − r′_k) − C(r_i + r′_k)) h_k
+    const apply = (k0: number, h: Float64Array, nk: number, out: Float64Array, off: number, stride = 1) => {
       for (let i = 0; i < m; i++) {
         const ri = r[i];
         let s = 0;
@@ -139,7 +141,7 @@ export class ShellTable {
           const rp = (k0 + k) * R_FINE;
           s += (kernel.at(ri - rp) - kernel.at(ri + rp)) * h[k];
         }
-        out[off + i] = s;
+        out[off + i * stride] = s;
       }
     };
 
@@ -151,8 +153,7 @@ export class ShellTable {
     apply(0, hb, nb, this.base, 0);
 
     // Shell columns: h(r′) = E(r′)/r′ · g_σ(r′ − s), and ∂h/∂s = h · (r′ − s)/σ².
-    this.P = new Float64Array(ncol * m);
-    this.dP = new Float64Array(ncol * m);
+    this.pd = new Float64Array(2 * ncol * m);
     const nk = Math.ceil((2 * reach) / R_FINE) + 2;
     const hs = new Float64Array(nk);
     const dhs = new Float64Array(nk);
@@ -167,8 +168,8 @@ export class ShellTable {
         hs[k] = g;
         dhs[k] = (g * x) / sigma;
       }
-      apply(k0, hs, nk, this.P, c * m);
-      apply(k0, dhs, nk, this.dP, c * m);
+      apply(k0, hs, nk, this.pd, 2 * c * m, 2);
+      apply(k0, dhs, nk, this.pd, 2 * c * m + 1, 2);
     }
   }
 }
