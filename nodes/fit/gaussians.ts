@@ -61,7 +61,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 
 export const fitGaussians = defineOp<GaussiansParams>({
   name: 'fit.gaussians',
-  version: 1,
+  version: 2,
   scope: 'frame',
   title: 'Gaussian peaks + linear baseline (robust, bounded)',
   description:
