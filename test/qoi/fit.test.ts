@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
 import { GaussiansModel, autoStart, model, referenceStartBounds } from '../../nodes/fit/gaussian-model.ts';
@@ -71,10 +72,10 @@ describe('fit.gaussians', () => {
 });
 
 /**
- * scipy parity. scipy is not installable here, so instead of comparing numbers we check the property
- * that defines scipy's answer: least_squares(method='trf', loss='soft_l1') returns the point where the
- * projected gradient of ½Σ f²ρ((r/f)²) vanishes (first-order KKT). We compare against optima found
- * by independent means (1-D bisection on the exact gradient; finite differences of the exact cost).
+ * scipy parity, two ways. Here: the property that defines scipy's answer: least_squares(method='trf',
+ * loss='soft_l1') returns the point where the projected gradient of ½Σ f²ρ((r/f)²) vanishes
+ * (first-order KKT), checked against optima found by independent means (1-D bisection on the exact
+ * gradient; finite differences of the exact cost). Below: scipy's own numbers (a stored fixture).
  */
 describe('bounded trust-region solver: same optimum as scipy TRF', () => {
   // y = b (one parameter) on data d with soft_l1: optimum solves Σ ρ′(zᵢ)(b − dᵢ) = 0.
@@ -197,5 +198,34 @@ describe('fit internals', () => {
       }
     }
     for (const x of results.slice(1)) for (let k = 0; k < 8; k++) expect(Math.abs(x[k] - results[0][k])).toBeLessThan(1e-5 * (1 + Math.abs(results[0][k])));
+  });
+});
+
+describe('scipy parity (fixture made by test/qoi/fixtures/fit-scipy-trf.py)', () => {
+  const fx = JSON.parse(fs.readFileSync(new URL('./fixtures/fit-scipy-trf.json', import.meta.url), 'utf8')) as {
+    r0: number;
+    dr: number;
+    n: number;
+    cases: { truth: number[]; y: number[]; scipy: number[] }[];
+  };
+  it('reaches the optimum of curve_fit(method="trf", loss="soft_l1") from the reference starts', () => {
+    const g = new GaussiansModel(2, fx.n);
+    const sb = referenceStartBounds(2, [2.1, 4.0]);
+    const s = new BoundedLsq(8, fx.n);
+    for (const c of fx.cases) {
+      let m = 0;
+      for (let i = 0; i < fx.n; i++) {
+        const x = fx.r0 + i * fx.dr;
+        if (x < 2.1 - 1e-9 || x > 4.0 + 1e-9) continue;
+        g.x[m] = x;
+        g.y[m] = c.y[i];
+        m++;
+      }
+      g.m = m;
+      g.prepare();
+      s.solve(g, m, sb.start, sb.lower, sb.upper, { loss: 'soft_l1', fScale: 0.005, additiveFrom: 6 });
+      expect(s.status).toBe(0);
+      for (let k = 0; k < 8; k++) expect(Math.abs(s.x[k] - c.scipy[k])).toBeLessThan(1e-5 * (1 + Math.abs(c.scipy[k])));
+    }
   });
 });
