@@ -8,7 +8,8 @@
  *   survivor until none exceeds α·σ. The worst survivor is always the current minimum or maximum, so
  *   with running sums each step only needs the next extreme: a linear scan for the first few
  *   rejections, then one sort and two pointers — O(n log n) per ring at worst, and one pass for the
- *   (common) rings whose extremes already pass.
+ *   (common) rings whose extremes already pass. Integer data of a small range (detector counts) is
+ *   sorted, and its median found, by counting: O(n + range).
  *
  * Exactness: the test compares (n·I − ΣI)² > α²·(n·ΣI² − (ΣI)²), the same criterion multiplied by n²,
  * so for integer-valued data (detector counts) every quantity is an exact integer in double precision
@@ -79,6 +80,10 @@ export class RingOutlierMasker {
   private readonly keys: Float64Array;
   private readonly order: Uint32Array;
   private readonly dead: Uint8Array;
+  /** Counting-sort buckets: rings whose values span fewer than this many integers are sorted by counting. */
+  private readonly counts: Int32Array;
+  /** Number of distinct integers from the minimum to the maximum, as found by countable(). */
+  private span = 0;
 
   constructor(
     readonly table: RingTable,
@@ -90,6 +95,7 @@ export class RingOutlierMasker {
     this.keys = new Float64Array(n);
     this.order = new Uint32Array(n);
     this.dead = new Uint8Array(n);
+    this.counts = new Int32Array(Math.max(257, 2 * n) + 1);
     this.maskFrame = this.makeMaskFrame();
   }
 
@@ -158,9 +164,35 @@ export class RingOutlierMasker {
     };
   }
 
+  /** Integer data whose survivors span fewer values than there are buckets: the minimum (span set), else null. */
+  private countable(n: number): number | null {
+    if (!this.opts.integerData) return null;
+    const vals = this.vals;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (vals[i] < lo) lo = vals[i];
+      if (vals[i] > hi) hi = vals[i];
+    }
+    this.span = hi - lo + 1;
+    return this.span < this.counts.length ? lo : null;
+  }
+
   /** Sort survivors by (value, pixel index) into `order`, ascending. */
   private sortRing(n: number): void {
     const { vals, order } = this;
+    const lo = this.countable(n);
+    if (lo !== null) {
+      // Detector counts span a small range: a counting sort, O(n + range). Survivors are in
+      // ascending pixel order and the placement pass keeps it, so ties break as required.
+      const counts = this.counts;
+      const range = this.span;
+      counts.fill(0, 0, range + 1);
+      for (let i = 0; i < n; i++) counts[vals[i] - lo + 1]++;
+      for (let v = 0; v < range; v++) counts[v + 1] += counts[v];
+      for (let i = 0; i < n; i++) order[counts[vals[i] - lo]++] = i;
+      return;
+    }
     if (this.opts.integerData && n < 65536) {
       // Survivors are in ascending pixel order, so the local index breaks ties the same way.
       const keys = this.keys.subarray(0, n);
@@ -267,12 +299,34 @@ export class RingOutlierMasker {
     return out;
   }
 
-  private medianRing(n: number, S: number, S2: number, a2: number, bits: Uint8Array, off: number): number {
-    const { vals, pix } = this;
+  /** Median of vals[0 … n): by counting for integer data of a small range, else by a sort. */
+  private ringMedian(n: number): number {
+    const vals = this.vals;
+    const lo = this.countable(n);
+    if (lo !== null) {
+      const counts = this.counts;
+      counts.fill(0, 0, this.span);
+      for (let i = 0; i < n; i++) counts[vals[i] - lo]++;
+      // The values of rank (n − 1) >> 1 and n >> 1 (equal for odd n).
+      const r0 = (n - 1) >> 1;
+      const r1 = n >> 1;
+      let below = 0;
+      let v0 = NaN;
+      for (let v = 0; ; v++) {
+        below += counts[v];
+        if (Number.isNaN(v0) && below > r0) v0 = v + lo;
+        if (below > r1) return 0.5 * (v0 + v + lo);
+      }
+    }
     const sorted = this.keys.subarray(0, n);
     sorted.set(vals.subarray(0, n));
     sorted.sort();
-    const med = n & 1 ? sorted[n >> 1] : 0.5 * (sorted[(n >> 1) - 1] + sorted[n >> 1]);
+    return n & 1 ? sorted[n >> 1] : 0.5 * (sorted[(n >> 1) - 1] + sorted[n >> 1]);
+  }
+
+  private medianRing(n: number, S: number, S2: number, a2: number, bits: Uint8Array, off: number): number {
+    const { vals, pix } = this;
+    const med = this.ringMedian(n);
     // |v − med| > α σ with σ² = (n ΣI² − (ΣI)²) / n².
     const lim = (a2 * (n * S2 - S * S)) / (n * n);
     let out = 0;

@@ -97,6 +97,25 @@ describe('mask.auto: mean strategy equals the brute-force definition exactly', (
   });
 });
 
+describe('mask.auto: median strategy', () => {
+  it('counting (integer data) and sorting (float data flag) find the same median and mask', () => {
+    const rand = rng(11);
+    for (let trial = 0; trial < 1000; trial++) {
+      const n = 3 + Math.floor(rand() * 80);
+      // Narrow ranges (counted) and a few wide ones (sorted either way).
+      const spread = trial % 10 === 0 ? 5000 : 1 + Math.floor(rand() * 40);
+      const vals = Array.from({ length: n }, () => Math.floor(rand() * spread));
+      for (let j = 0; j < 3; j++) vals[Math.floor(rand() * n)] = spread * (2 + Math.floor(rand() * 5));
+      const masks = [true, false].map((integerData) => {
+        const bits = new Uint8Array(packedBytes(n));
+        new RingOutlierMasker(singleRingTable(n), { ...OPTS, strategy: 'median', alpha: 1.5, integerData }).maskFrame(Float64Array.from(vals), 0, bits, 0);
+        return Array.from(bits);
+      });
+      expect(masks[0]).toEqual(masks[1]);
+    }
+  });
+});
+
 describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
   const h = 144;
   const w = 144;
