@@ -104,6 +104,43 @@ describe('model G(r) of one FCC phase', () => {
   });
 });
 
+describe('model Jacobian', () => {
+  it.each([null, 0.051])('matches central differences (rho0 %s)', (rho0) => {
+    const plan = new StructurePlan(AXIS, settings({ weights: [0.54, 1.31, 0.83], rho0 }));
+    const model = plan.model;
+    const m = plan.r.length;
+    model.count = m;
+    for (let i = 0; i < m; i++) {
+      model.rows[i] = i;
+      model.y[i] = 0;
+    }
+    const x = Float64Array.from([0.2, 3.61, 0.35, 4.63, 0.45, 4.12]);
+    const r = new Float64Array(m);
+    const J = new Float64Array(6 * m);
+    const rp = new Float64Array(m);
+    const rm = new Float64Array(m);
+    model.evaluate(x, r, J);
+    for (let a = 0; a < 6; a++) {
+      const h = 1e-6;
+      const xp = Float64Array.from(x);
+      const xm = Float64Array.from(x);
+      xp[a] += h;
+      xm[a] -= h;
+      model.evaluate(xp, rp, null);
+      model.evaluate(xm, rm, null);
+      let err = 0;
+      let big = 0;
+      for (let i = 0; i < m; i++) {
+        const num = (rp[i] - rm[i]) / (2 * h);
+        err = Math.max(err, Math.abs(num - J[a * m + i])); // column-major, as the solver takes it
+        big = Math.max(big, Math.abs(num));
+      }
+      expect(big).toBeGreaterThan(0.01);
+      expect(err / big).toBeLessThan(1e-6);
+    }
+  });
+});
+
 describe('fit.structure fits a synthetic G(r) back', () => {
   const comp = parseComposition(COMP);
   const w = pairWeights(comp, 'Zr', 'lobato', null, 0.1, 8.1).w;
