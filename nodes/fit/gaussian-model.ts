@@ -94,8 +94,9 @@ export class GaussiansModel implements LsqModel {
       const s = p[3 * k + 2];
       this.gaussian(c, s);
       // the same exp serves the residual and the three Jacobian columns
-      const is2 = 1 / (s * s);
-      const hN = INV_SQRT_2PI / s;
+      const is = 1 / s;
+      const is2 = is * is;
+      const hN = INV_SQRT_2PI * is;
       const oA = 3 * k * m;
       const oc = oA + m;
       const os = oc + m;
@@ -108,7 +109,7 @@ export class GaussiansModel implements LsqModel {
         if (J) {
           J[oA + i] = gk;
           J[oc + i] = val * d * is2;
-          J[os + i] = (val * (u - 1)) / s;
+          J[os + i] = val * (u - 1) * is;
         }
       }
     }

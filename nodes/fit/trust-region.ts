@@ -308,7 +308,9 @@ export class BoundedLsq {
       this.nfev++;
       // The loss pass also leaves the trial point's weights in d1, w (the current point's are no
       // longer needed: g and H are kept); an accepted step then needs no second pass.
-      let trialCost = this.finite(m, rTrial) ? applyLoss(opts.loss, opts.fScale, rTrial, m, this.d1, this.w, irls) : Infinity;
+      // (a non-finite residual makes the cost NaN or ∞: no separate check)
+      let trialCost = applyLoss(opts.loss, opts.fScale, rTrial, m, this.d1, this.w, irls);
+      if (!(trialCost < Infinity)) trialCost = Infinity;
       if (add >= 0 && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
