@@ -20,7 +20,12 @@ const graph = fs.existsSync(graphFile) ? (JSON.parse(fs.readFileSync(graphFile, 
 const missing = graph ? [...new Set(Object.values(graph.nodes).map((n) => n.op))].filter((op) => !registry().has(op)) : ['(graphs/snem-bmg.json)'];
 const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'engine', 'run.ts'));
 
-/** Targets the current chain misses on the simulated specimen (measured values in the README). */
+/**
+ * Targets the current chain misses on the simulated specimen (measured values in the README).
+ * α (seeds 1/2/7: 0.60/0.62/0.66): the bond maps correlate (r ≥ 0.84) but α from them follows the
+ * true α with slope ≈ 0.2 and a −0.05 offset whose size and sign swing with the unmix range
+ * (2.0–3.5 vs 2.0–4.0 Å): the overlapping built-in references do not calibrate P_ZrX − 2·P_XX to ±0.03.
+ */
 const KNOWN_GAPS = new Set(['α sign vs true α (glass, |α| > 0.05)']);
 
 describe.skipIf(!runnable)(`simulated specimen → snem-bmg graph → truth${runnable ? '' : ` (skipped: missing ${missing.join(', ')})`}`, () => {
