@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, Json, NDArray, TypedArray } from '../engine/types.ts';
 import { openForRead, readExact, readUpTo } from './io.ts';
-import { closeFd, closeOnce, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, completeRecords, plainDecoder, stackHandle, truncatedMessage } from './stack.ts';
 import { electronWavelengthA } from './wavelength.ts';
 
 export const BLO_MAGIC_ID = 'IMGBLO';
@@ -212,21 +212,13 @@ export function openBlo(file: string, opts: { allowTruncated?: boolean } = {}): 
       },
     };
     return {
-      path: file,
-      format: 'blo',
-      kind: 'frames',
-      scan: { ny: h.ny, nx: h.nx },
-      frameShape: [h.dpSize, h.dpSize],
-      dtype: stack.outDtype,
-      meta,
+      ...stackHandle(stack, file, 'blo', { ny: h.ny, nx: h.nx }, meta),
       header: h,
-      read: (start, count) => readStack(stack, start, count),
       vbf() {
         const img = new Uint8Array(positions);
         readExact(fd, file, img, h.dataOffset1);
         return { dtype: 'uint8', shape: [h.ny, h.nx], data: img };
       },
-      close: closeOnce(fd),
     };
   } catch (e) {
     closeFd(fd);

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, DType, Json, ScanShape, TypedArray } from '../engine/types.ts';
 import { extOf, openForRead, readUpTo, sibling } from './io.ts';
-import { closeFd, closeOnce, completeRecords, type FrameDecoder, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, completeRecords, type FrameDecoder, plainDecoder, stackHandle, truncatedMessage } from './stack.ts';
 
 export interface MibHeader {
   sequence: number;
@@ -269,18 +269,8 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
       },
     };
     if (hdrFile && hdr) meta.hdrFile = hdrFile;
-    return {
-      // The data file, also when opened through its .hdr (hash this one).
-      path: mibFile,
-      format: 'mib',
-      kind: 'frames',
-      scan,
-      frameShape: h.frameShape,
-      dtype: outDtype,
-      meta,
-      read: (start, count) => readStack(stack, start, count),
-      close: closeOnce(fd),
-    };
+    // The data file, also when opened through its .hdr (hash this one).
+    return stackHandle(stack, mibFile, 'mib', scan, meta);
   } catch (e) {
     closeFd(fd);
     throw e;

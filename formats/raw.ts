@@ -10,7 +10,7 @@ import { FileFormatError } from '../engine/errors.ts';
 import { bytesPerElement } from '../engine/ndarray.ts';
 import type { DatasetHandle, DType, Json, ScanShape } from '../engine/types.ts';
 import { openForRead } from './io.ts';
-import { closeFd, closeOnce, completeRecords, plainDecoder, readStack, truncatedMessage } from './stack.ts';
+import { closeFd, completeRecords, plainDecoder, stackHandle, truncatedMessage } from './stack.ts';
 
 export interface RawLayout {
   /** Stored frame shape [rows, cols] (before dropping rows). */
@@ -91,17 +91,7 @@ export function openRaw(file: string, layout: RawLayout, opts: { scan?: ScanShap
       outDtype,
       decode: plainDecoder(layout.dtype, layout.littleEndian ?? true, rows, cols, keepRows),
     };
-    return {
-      path: file,
-      format: 'raw',
-      kind: 'frames',
-      scan,
-      frameShape: [keepRows, cols],
-      dtype: outDtype,
-      meta,
-      read: (start, count) => readStack(stack, start, count),
-      close: closeOnce(fd),
-    };
+    return stackHandle(stack, file, 'raw', scan, meta);
   } catch (e) {
     closeFd(fd);
     throw e;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import { asBytes, bytesPerElement, ctorOf } from '../engine/ndarray.ts';
-import type { DType, NDArray, TypedArray } from '../engine/types.ts';
+import type { DatasetHandle, DType, Json, NDArray, ScanShape, TypedArray } from '../engine/types.ts';
 import { readExact, swapInPlace } from './io.ts';
 
 /** Turns one record's pixel bytes into `frameElems` values of `out` starting at `outOffset`. */
@@ -107,6 +107,21 @@ export function truncatedMessage(what: string, expected: number, found: number, 
     `truncated ${what}: the header declares ${expected} frames (${expectedBytes} bytes) but the file holds ${found} complete ` +
     `frames (${fileBytes} bytes); pass --allow-truncated (dataset option allowTruncated) to read it with the missing frames as NaN`
   );
+}
+
+/** The dataset handle of a frame stack: frames read through `readStack`, the file closed once. */
+export function stackHandle(stack: StackLayout, path: string, format: string, scan: ScanShape, meta: Record<string, Json>): DatasetHandle {
+  return {
+    path,
+    format,
+    kind: 'frames',
+    scan,
+    frameShape: stack.frameShape,
+    dtype: stack.outDtype,
+    meta,
+    read: (start, count) => readStack(stack, start, count),
+    close: closeOnce(stack.fd),
+  };
 }
 
 /** A source's close(): closes `fd` the first time, does nothing after. */
