@@ -31,7 +31,8 @@ function compositionOf(p: ReduceParams, node: string): Composition {
 
 export const pdfReduce = defineOp<ReduceParams, ReduceState>({
   name: 'pdf.reduce',
-  version: 1,
+  // v2: meta also carries the transform band (qmin, qmax), which fit.structure reads.
+  version: 2,
   scope: 'frame',
   title: 'Reduction to S(Q), F(Q) and the ePDF G(r)',
   description:
@@ -113,6 +114,8 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
         polynomialDegree: plan.degree,
         qmaxinstUsed: plan.qmaxinstUsed,
         window: params.window,
+        qmin: params.qmin,
+        qmax: params.qmax,
       },
     };
   },

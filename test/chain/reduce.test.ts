@@ -190,6 +190,8 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
     const out = await runFrame(pdfReduce, given, {}, { iq }, 2);
     expect(out.fields.G.shape).toEqual([2, 1201]);
     expect(out.meta!.axisOf).toEqual({ S: 'q', F: 'q', G: 'r' });
+    // The transform band travels with G(r), so fit.structure models the same termination ripples.
+    expect([out.meta!.qmin, out.meta!.qmax, out.meta!.window]).toEqual([0.1, 8.1, 'none']);
     // A pure scale of I changes N only.
     expect(out.fields.N.data[1] / out.fields.N.data[0]).toBeCloseTo(2, 4);
     for (let j = 0; j < 1201; j += 50) expect(out.fields.G.data[1201 + j]).toBeCloseTo(out.fields.G.data[j], 3);
