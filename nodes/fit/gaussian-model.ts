@@ -4,6 +4,7 @@
  * its analytic Jacobian, the reference starts and bounds (SCIENCE.md table) and a peak-detection
  * start ("auto"). Parameter order: [A₁, c₁, σ₁, …, A_N, c_N, σ_N, a, a₀].
  */
+import { FitArena } from './kernel.ts';
 import type { LsqModel } from './trust-region.ts';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -19,7 +20,11 @@ export function paramNames(n: number): string[] {
   return names;
 }
 
-/** Gaussians + baseline over samples (x, y); residual = model − data. Reuses its buffers. */
+/**
+ * Gaussians + baseline over samples (x, y); residual = model − data. Reuses its buffers. Given the
+ * solver's FitArena, x and y live in its memory and, on a uniform grid, residuals and Jacobian are
+ * computed by the kernel (same numbers as the JS below, which serves every other case).
+ */
 export class GaussiansModel implements LsqModel {
   x: Float64Array;
   y: Float64Array;
@@ -27,13 +32,29 @@ export class GaussiansModel implements LsqModel {
   /** Grid step when x is uniform (set by `prepare`), else 0. */
   private h = 0;
   private ex: Float64Array;
+  private arena: FitArena | null;
+  // recurrence seeds of the last `seed` call (see `gaussian`)
+  private j = 0;
+  private g0 = 0;
+  private q0 = 0;
+  private qb = 0;
+  private K = 0;
+
+  /** Numbers a model takes from a shared arena. */
+  static arenaSize(mMax: number): number {
+    return 3 * mMax;
+  }
+
   constructor(
     readonly n: number,
     mMax: number,
+    arena: FitArena | null = null,
   ) {
-    this.x = new Float64Array(mMax);
-    this.y = new Float64Array(mMax);
-    this.ex = new Float64Array(mMax);
+    this.arena = arena;
+    const take = (len: number) => (arena ? arena.take(len) : new Float64Array(len));
+    this.x = take(mMax);
+    this.y = take(mMax);
+    this.ex = take(mMax);
   }
 
   /** Call after filling x[0..m): detects a uniform grid (to 1e-10 of the step). */
@@ -55,25 +76,24 @@ export class GaussiansModel implements LsqModel {
    */
   private gaussian(c: number, s: number): void {
     const { x, m, h, ex } = this;
-    const hi = 0.5 / (s * s);
     if (h === 0) {
+      const hi = 0.5 / (s * s);
       for (let i = 0; i < m; i++) {
         const d = x[i] - c;
         ex[i] = Math.exp(-d * d * hi);
       }
       return;
     }
-    const j = Math.min(Math.max(Math.round((c - x[0]) / h), 0), m - 1);
-    const d = x[j] - c;
-    const K = Math.exp(-2 * h * h * hi);
-    let g = Math.exp(-d * d * hi);
-    let q = Math.exp(-(2 * d * h + h * h) * hi);
+    this.seed(c, s);
+    const { j, K } = this;
+    let g = this.g0;
+    let q = this.q0;
     for (let i = j; i < m; i++) {
       ex[i] = g;
       g *= q;
       q *= K;
     }
-    q = Math.exp(-(h * h - 2 * d * h) * hi);
+    q = this.qb;
     g = ex[j] * q;
     for (let i = j - 1; i >= 0; i--) {
       q *= K;
@@ -82,11 +102,41 @@ export class GaussiansModel implements LsqModel {
     }
   }
 
+  /**
+   * Seeds of the recurrence on a uniform grid: the sample j nearest c, g0 = exp at j, the first ratios
+   * q0 (forward) and qb (backward), and their ratio K.
+   */
+  private seed(c: number, s: number): void {
+    const { x, m, h } = this;
+    const hi = 0.5 / (s * s);
+    const j = Math.min(Math.max(Math.round((c - x[0]) / h), 0), m - 1);
+    const d = x[j] - c;
+    this.j = j;
+    this.K = Math.exp(-2 * h * h * hi);
+    this.g0 = Math.exp(-d * d * hi);
+    this.q0 = Math.exp(-(2 * d * h + h * h) * hi);
+    this.qb = Math.exp(-(h * h - 2 * d * h) * hi);
+  }
+
   evaluate(p: Float64Array, r: Float64Array, J: Float64Array | null): void {
     const n = this.n;
     const a = p[3 * n];
     const a0 = p[3 * n + 1];
-    const { x, y, m, ex } = this;
+    const { x, y, m, ex, arena } = this;
+    if (J && this.h > 0 && arena && arena.holds(r) && arena.holds(J) && arena.holds(x)) {
+      const k = arena.kernel;
+      const ob = 8 * 3 * n * m;
+      k.base(x.byteOffset, y.byteOffset, r.byteOffset, J.byteOffset + ob, J.byteOffset + ob + 8 * m, m, a, a0);
+      for (let q = 0; q < n; q++) {
+        const c = p[3 * q + 1];
+        const s = p[3 * q + 2];
+        this.seed(c, s);
+        const is = 1 / s;
+        const oA = J.byteOffset + 8 * 3 * q * m;
+        k.gauss(x.byteOffset, r.byteOffset, ex.byteOffset, oA, oA + 8 * m, oA + 16 * m, m, this.j, p[3 * q], c, is, is * is, INV_SQRT_2PI * is, this.g0, this.q0, this.qb, this.K);
+      }
+      return;
+    }
     for (let i = 0; i < m; i++) r[i] = a * x[i] + a0 - y[i];
     for (let k = 0; k < n; k++) {
       const A = p[3 * k];

@@ -9,6 +9,7 @@ import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, type FieldSpec, type NDArray } from '../../engine/types.ts';
 import { GaussiansModel, autoStart, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
+import { FitArena } from './kernel.ts';
 import { LOSSES, type LossName } from './losses.ts';
 import { BoundedLsq, LSQ_STATUS } from './trust-region.ts';
 
@@ -112,8 +113,10 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
   const lower = p.lower ?? sb.lower;
   const upper = p.upper ?? sb.upper;
   const table = p.start ?? sb.start;
-  const solver = new BoundedLsq(np, mMax);
-  const model = new GaussiansModel(n, mMax);
+  // one memory for the solver and the model: r and J are computed where the solver reads them
+  const arena = new FitArena(BoundedLsq.arenaSize(np, mMax) + GaussiansModel.arenaSize(mMax));
+  const solver = new BoundedLsq(np, mMax, arena);
+  const model = new GaussiansModel(n, mMax, arena);
   const x0 = new Float64Array(np);
   const work = new Float64Array(mMax);
   const names = gaussianFieldNames(n);

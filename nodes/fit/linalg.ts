@@ -3,10 +3,14 @@
  * Cholesky solve into caller-provided buffers, and an inverse for the covariance. No allocation.
  */
 
+/** Indices of the used variables (grown on demand; the solves are synchronous). */
+let usedIdx = new Int32Array(16);
+
 /**
  * Solve A x = b for symmetric positive-definite A (row-major p×p, only the lower triangle read),
  * restricted to the indices where `use[i]` is 1 (the others get x = 0). `L` is p×p scratch.
- * Returns false when A (restricted) is not positive definite.
+ * Returns false when A (restricted) is not positive definite. The loops run over the list of used
+ * indices (in increasing order: the same operations as testing `use` in every loop, fewer branches).
  */
 export function choleskySolveMasked(
   p: number,
@@ -16,35 +20,50 @@ export function choleskySolveMasked(
   L: Float64Array,
   x: Float64Array,
 ): boolean {
+  if (usedIdx.length < p) usedIdx = new Int32Array(p);
+  const idx = usedIdx;
+  let n = 0;
   for (let i = 0; i < p; i++) {
-    if (!use[i]) continue;
-    for (let j = 0; j <= i; j++) {
-      if (!use[j]) continue;
-      let s = A[i * p + j];
-      for (let k = 0; k < j; k++) if (use[k]) s -= L[i * p + k] * L[j * p + k];
-      if (i === j) {
+    if (use[i]) idx[n++] = i;
+    else x[i] = 0;
+  }
+  for (let ii = 0; ii < n; ii++) {
+    const i = idx[ii];
+    const ri = i * p;
+    for (let jj = 0; jj <= ii; jj++) {
+      const j = idx[jj];
+      const rj = j * p;
+      let s = A[ri + j];
+      for (let kk = 0; kk < jj; kk++) {
+        const k = idx[kk];
+        s -= L[ri + k] * L[rj + k];
+      }
+      if (ii === jj) {
         if (!(s > 0)) return false;
-        L[i * p + i] = Math.sqrt(s);
+        L[ri + i] = Math.sqrt(s);
       } else {
-        L[i * p + j] = s / L[j * p + j];
+        L[ri + j] = s / L[rj + j];
       }
     }
   }
   // forward: L y = b
-  for (let i = 0; i < p; i++) {
-    if (!use[i]) {
-      x[i] = 0;
-      continue;
-    }
+  for (let ii = 0; ii < n; ii++) {
+    const i = idx[ii];
     let s = b[i];
-    for (let k = 0; k < i; k++) if (use[k]) s -= L[i * p + k] * x[k];
+    for (let kk = 0; kk < ii; kk++) {
+      const k = idx[kk];
+      s -= L[i * p + k] * x[k];
+    }
     x[i] = s / L[i * p + i];
   }
   // backward: Lᵀ x = y
-  for (let i = p - 1; i >= 0; i--) {
-    if (!use[i]) continue;
+  for (let ii = n - 1; ii >= 0; ii--) {
+    const i = idx[ii];
     let s = x[i];
-    for (let k = i + 1; k < p; k++) if (use[k]) s -= L[k * p + i] * x[k];
+    for (let kk = ii + 1; kk < n; kk++) {
+      const k = idx[kk];
+      s -= L[k * p + i] * x[k];
+    }
     x[i] = s / L[i * p + i];
   }
   return true;

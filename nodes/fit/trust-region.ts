@@ -21,10 +21,11 @@
  * scipy's curvature.
  *
  * All buffers are allocated once in the constructor; `solve` allocates nothing. The m-long ones, the
- * Jacobians, g and H live in the memory of a normal.wasm instance, whose f64x2 kernel forms g and H
- * (the bulk of the work: p(p+1)/2 dot products of length m per accepted step).
+ * Jacobians, g and H live in the memory of a normal.wasm instance (a FitArena, which the model may
+ * share to write r and J there itself), whose f64x2 kernels form g and H (p(p+1)/2 dot products of
+ * length m per accepted step), the soft_l1 loss pass and the baseline refit's residual update.
  */
-import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
+import { FitArena, type FitKernel } from './kernel.ts';
 import { choleskySolveMasked, invertSymmetric } from './linalg.ts';
 import { applyLoss, type LossName } from './losses.ts';
 
@@ -32,6 +33,7 @@ export interface LsqModel {
   /**
    * Residuals r[0..m) (model − data) at x and, when J is given, the Jacobian ∂r/∂x stored column by
    * column: J[a·m + i] = ∂rᵢ/∂x_a (contiguous columns make the normal-equation sums plain dot products).
+   * The solver's r and J are views into its FitArena's memory.
    */
   evaluate(x: Float64Array, r: Float64Array, J: Float64Array | null): void;
 }
@@ -54,12 +56,6 @@ export interface LsqOptions {
 
 /** Relative cost or step change below which the IRLS phase hands over to the exact curvature. */
 const IRLS_TOL = 1e-4;
-
-const KERNEL_URL = new URL('./normal.wasm', import.meta.url);
-interface NormalKernel extends WebAssembly.Exports {
-  memory: WebAssembly.Memory;
-  normal(J: number, r: number, d1: number, w: number, wr: number, wc: number, H: number, g: number, m: number, p: number): void;
-}
 
 /** Solver outcome codes (also the `status` map of fit.gaussians). */
 export const LSQ_STATUS = {
@@ -86,9 +82,8 @@ export class BoundedLsq {
   private d1: Float64Array;
   private w: Float64Array;
   private wr: Float64Array;
-  private wc: Float64Array;
   private rRefit: Float64Array;
-  private kernel: NormalKernel;
+  private kernel: FitKernel;
   private ones: Uint8Array;
   private gLin: Float64Array;
   private HLin: Float64Array;
@@ -103,28 +98,26 @@ export class BoundedLsq {
   private cov: Float64Array;
   private invWork: Float64Array;
 
+  /** Numbers a solver takes from its arena. */
+  static arenaSize(p: number, mMax: number): number {
+    return 5 * mMax + 2 * mMax * p + 2 * (p * p + p);
+  }
+
+  /** `arena`: shared with the model (see FitArena); default a fresh one of `arenaSize`. */
   constructor(
     readonly p: number,
     readonly mMax: number,
+    arena = new FitArena(BoundedLsq.arenaSize(p, mMax)),
   ) {
     this.x = new Float64Array(p);
     this.stderr = new Float64Array(p);
-    const k = wasmInstance<NormalKernel>(KERNEL_URL);
-    this.kernel = k;
-    // carve the kernel's memory (grown once, here: views would detach on a later grow)
-    ensureMemory(k.memory, 8 * (6 * mMax + 2 * mMax * p + 2 * (p * p + p)));
-    let off = 0;
-    const take = (len: number) => {
-      const v = new Float64Array(k.memory.buffer, off, len);
-      off += 8 * len;
-      return v;
-    };
+    this.kernel = arena.kernel;
+    const take = (len: number) => arena.take(len);
     this.r = take(mMax);
     this.rTrial = take(mMax);
     this.d1 = take(mMax);
     this.w = take(mMax);
     this.wr = take(mMax);
-    this.wc = take(mMax);
     this.J = take(mMax * p);
     this.JTrial = take(mMax * p);
     this.g = take(p);
@@ -151,8 +144,17 @@ export class BoundedLsq {
 
   /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled; J column-major). */
   private normalEquations(m: number) {
-    const { J, r, d1, w, wr, wc, H, g } = this;
-    this.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, wc.byteOffset, H.byteOffset, g.byteOffset, m, this.p);
+    const { J, r, d1, w, wr, H, g } = this;
+    this.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, H.byteOffset, g.byteOffset, m, this.p);
+  }
+
+  /** applyLoss on r (a view into the arena) into d1, w; soft_l1 by the kernel (same numbers). */
+  private loss(r: Float64Array, m: number, opts: LsqOptions, irls: boolean): number {
+    if (opts.loss === 'soft_l1') {
+      const f2 = opts.fScale * opts.fScale;
+      return f2 * this.kernel.soft_l1(r.byteOffset, this.d1.byteOffset, this.w.byteOffset, m, 1 / f2, irls ? 1 : 0);
+    }
+    return applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w, irls);
   }
 
   /**
@@ -179,10 +181,10 @@ export class BoundedLsq {
     opts: LsqOptions,
     irls: boolean,
   ): number {
-    const { p, d1, w, wr, wc, gLin, HLin, rRefit, step, ones } = this;
+    const { p, d1, w, wr, gLin, HLin, rRefit, step, ones } = this;
     const na = p - s;
     // the additive columns are the trailing block of J: the same kernel gives their g and H
-    this.kernel.normal(J.byteOffset + 8 * s * m, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, wc.byteOffset, HLin.byteOffset, gLin.byteOffset, m, na);
+    this.kernel.normal(J.byteOffset + 8 * s * m, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, HLin.byteOffset, gLin.byteOffset, m, na);
     for (let a = 0; a < na; a++) gLin[a] = -gLin[a];
     if (!choleskySolveMasked(na, HLin, gLin, ones, this.L, step)) return c0;
     let moved = false;
@@ -192,17 +194,13 @@ export class BoundedLsq {
       if (step[a] !== 0) moved = true;
     }
     if (!moved) return c0;
-    for (let i = 0; i < m; i++) rRefit[i] = r[i];
-    for (let a = 0; a < na; a++) {
-      const d = step[a];
-      const oa = (s + a) * m;
-      for (let i = 0; i < m; i++) r[i] += d * J[oa + i];
-    }
-    const c1 = applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
+    rRefit.set(r); // whole views (same length): no subarray object
+    for (let a = 0; a < na; a++) this.kernel.axpy(r.byteOffset, J.byteOffset + 8 * (s + a) * m, m, step[a]);
+    const c1 = this.loss(r, m, opts, irls);
     if (!(c1 < c0)) {
       // rare: back to the entry point and its weights
-      for (let i = 0; i < m; i++) r[i] = rRefit[i];
-      applyLoss(opts.loss, opts.fScale, r, m, d1, w, irls);
+      r.set(rRefit);
+      this.loss(r, m, opts, irls);
       return c0;
     }
     for (let a = 0; a < na; a++) xv[s + a] += step[a];
@@ -241,7 +239,7 @@ export class BoundedLsq {
     }
     let irls = opts.loss !== 'linear';
     const add = opts.additiveFrom ?? -1;
-    let cost = applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, irls);
+    let cost = this.loss(this.r, m, opts, irls);
     if (add >= 0) cost = this.refit(m, x, this.r, this.J, cost, add, lower, upper, opts, irls);
     this.normalEquations(m);
     let maxDiag = 0;
@@ -309,7 +307,7 @@ export class BoundedLsq {
       // The loss pass also leaves the trial point's weights in d1, w (the current point's are no
       // longer needed: g and H are kept); an accepted step then needs no second pass.
       // (a non-finite residual makes the cost NaN or ∞: no separate check)
-      let trialCost = applyLoss(opts.loss, opts.fScale, rTrial, m, this.d1, this.w, irls);
+      let trialCost = this.loss(rTrial, m, opts, irls);
       if (!(trialCost < Infinity)) trialCost = Infinity;
       if (add >= 0 && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
@@ -328,7 +326,7 @@ export class BoundedLsq {
         const wasIrls = irls;
         if (irls && (actual < IRLS_TOL * prevCost || sNorm < IRLS_TOL * xNorm)) {
           irls = false;
-          applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+          this.loss(this.r, m, opts, false);
         }
         this.normalEquations(m);
         this.iterations++;
@@ -350,7 +348,7 @@ export class BoundedLsq {
         }
         if (stop && irls) {
           irls = false;
-          applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+          this.loss(this.r, m, opts, false);
           this.normalEquations(m);
           lambda = 1e-3;
           nu = 2;
@@ -362,7 +360,7 @@ export class BoundedLsq {
     }
     if (irls) {
       // stopped (gradient test or maxEval) in the IRLS phase: covariance with scipy's curvature
-      applyLoss(opts.loss, opts.fScale, this.r, m, this.d1, this.w, false);
+      this.loss(this.r, m, opts, false);
       this.normalEquations(m);
     }
     this.cost = cost;

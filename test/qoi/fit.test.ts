@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
 import { GaussiansModel, autoStart, model, referenceStartBounds } from '../../nodes/fit/gaussian-model.ts';
 import { fitCurves, type GaussiansParams } from '../../nodes/fit/gaussians.ts';
+import { FitArena } from '../../nodes/fit/kernel.ts';
 import { applyLoss } from '../../nodes/fit/losses.ts';
 import { BoundedLsq, LSQ_STATUS, type LsqModel } from '../../nodes/fit/trust-region.ts';
 import { rng } from './rng.ts';
@@ -171,6 +172,99 @@ describe('fit internals', () => {
       let scale = 0;
       for (let i = 0; i < 8 * m; i++) scale = Math.max(scale, Math.abs(J1[i]));
       for (let i = 0; i < 8 * m; i++) expect(Math.abs(J2[i] - J1[i])).toBeLessThan(1e-12 * scale);
+    }
+  });
+
+  // The WASM kernels claim the very numbers of the scalar JS they replace (same operations, same
+  // association), so the fit's results do not depend on which path ran: checked bit for bit.
+  it('WASM residuals and Jacobian equal the JS model bit for bit (odd and even m)', () => {
+    for (const m of [190, 191]) {
+      const arena = new FitArena(GaussiansModel.arenaSize(m) + 9 * m);
+      const gw = new GaussiansModel(2, m, arena);
+      const gj = new GaussiansModel(2, m);
+      for (const g of [gw, gj]) {
+        g.m = m;
+        for (let i = 0; i < m; i++) {
+          g.x[i] = (210 + i) * 0.01;
+          g.y[i] = Math.sin(i);
+        }
+        g.prepare();
+      }
+      const rw = arena.take(m);
+      const Jw = arena.take(8 * m);
+      const rj = new Float64Array(m);
+      const Jj = new Float64Array(8 * m);
+      for (const c of [TRUTH, [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1], [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0.3, -1]]) {
+        const p = Float64Array.from(c);
+        rw.fill(NaN);
+        Jw.fill(NaN);
+        gw.evaluate(p, rw, Jw);
+        gj.evaluate(p, rj, Jj);
+        expect(Array.from(rw)).toEqual(Array.from(rj));
+        expect(Array.from(Jw)).toEqual(Array.from(Jj));
+      }
+    }
+  });
+
+  it('the WASM soft_l1 pass equals applyLoss bit for bit', () => {
+    const y = curves(1, 0.02, 5);
+    const m = 191;
+    const arena = new FitArena(BoundedLsq.arenaSize(8, m) + GaussiansModel.arenaSize(m));
+    const s = new BoundedLsq(8, m, arena);
+    const g = new GaussiansModel(2, m, arena);
+    g.m = m;
+    for (let i = 0; i < m; i++) {
+      g.x[i] = R[110 + i];
+      g.y[i] = y.data[110 + i];
+    }
+    g.prepare();
+    const sb = referenceStartBounds(2, [2.1, 4.0]);
+    const internals = s as unknown as { r: Float64Array; J: Float64Array; d1: Float64Array; w: Float64Array; loss(r: Float64Array, m: number, o: object, irls: boolean): number };
+    for (const x of [sb.start, TRUTH]) {
+      g.evaluate(Float64Array.from(x), internals.r, internals.J);
+      for (const irls of [true, false]) {
+        const d1 = new Float64Array(m);
+        const w = new Float64Array(m);
+        const cj = applyLoss('soft_l1', 0.005, internals.r, m, d1, w, irls);
+        const cw = internals.loss(internals.r, m, { loss: 'soft_l1', fScale: 0.005 }, irls);
+        expect(cw).toBe(cj);
+        expect(Array.from(internals.d1.subarray(0, m))).toEqual(Array.from(d1));
+        expect(Array.from(internals.w.subarray(0, m))).toEqual(Array.from(w));
+      }
+    }
+  });
+
+  it('the normal-equation kernel gives g = Jᵀ(d1∘r) and symmetric H = JᵀWJ (any p, odd and even m)', () => {
+    for (const p of [1, 2, 3, 5, 8]) {
+      for (const m of [7, 190, 191]) {
+        const arena = new FitArena(m * p + 4 * m + p * p + p);
+        const J = arena.take(m * p);
+        const r = arena.take(m);
+        const d1 = arena.take(m);
+        const w = arena.take(m);
+        const wr = arena.take(m);
+        const H = arena.take(p * p);
+        const g = arena.take(p);
+        for (let i = 0; i < m * p; i++) J[i] = Math.sin(1 + i * 0.37);
+        for (let i = 0; i < m; i++) {
+          r[i] = Math.cos(i);
+          d1[i] = 1 / (1 + i);
+          w[i] = 1 / (2 + i * i);
+        }
+        H.fill(NaN);
+        arena.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, H.byteOffset, g.byteOffset, m, p);
+        for (let a = 0; a < p; a++) {
+          let ga = 0;
+          for (let i = 0; i < m; i++) ga += J[a * m + i] * d1[i] * r[i];
+          expect(Math.abs(g[a] - ga)).toBeLessThan(1e-13 * m);
+          for (let b = 0; b < p; b++) {
+            let h = 0;
+            for (let i = 0; i < m; i++) h += w[i] * J[a * m + i] * J[b * m + i];
+            expect(Math.abs(H[a * p + b] - h)).toBeLessThan(1e-13 * m);
+            expect(H[a * p + b]).toBe(H[b * p + a]);
+          }
+        }
+      }
     }
   });
 
