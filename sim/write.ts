@@ -1,7 +1,7 @@
 /**
  * `snem simulate`: render a whole scan to DIR/frames.npy with worker threads (both cores), streamed
  * chunk by chunk (bounded memory: at most two chunks in flight per worker), then the ground truth,
- * meta.json and a ready graph.json.
+ * meta.json, the structure model's reference partials (partials.csv) and a ready graph.json.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import type { Json } from '../engine/types.ts';
 import { electronWavelengthA } from '../formats/wavelength.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { MEAN_COORDINATION, PAIR_SHAPES } from './partials.ts';
+import { partialsCsv, referencePartials, type ReferencePartials } from './references.ts';
 import type { SimParams } from './presets.ts';
 import { INCLUSION_LATTICE, NI_LATTICE, Renderer, simGeometry } from './render.ts';
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
@@ -117,15 +118,60 @@ export function defaultWorkers(): number {
   return Math.max(1, Math.min(os.availableParallelism?.() ?? os.cpus().length, 8));
 }
 
-/** The graph copied next to the frames: graphs/snem-bmg.json if present, else a minimal one. */
-function graphFor(graphFile?: string): { graph: Json; note: string } {
+/** r axis of the reference partials written into the graph and partials.csv (Å): 1–8 Å in 0.01 Å steps. */
+export const PARTIALS_AXIS = { rmin: 1, rstep: 0.01, n: 701 } as const;
+
+/** The model's reference partials for the transform band of a decompose.assign node (its qmin, qmax). */
+export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1): ReferencePartials {
+  return referencePartials({ composition: p.composition, qmin, qmax, ...PARTIALS_AXIS });
+}
+
+/**
+ * Feeds the structure model's reference partials to every decompose.assign node of `graph` that has
+ * no references yet (a decompose.references node, referencesWeighted: true, baseline linear).
+ * Returns the assign nodes it wired.
+ */
+export function addModelReferences(graph: Record<string, Json>, p: SimParams): string[] {
+  const nodes = graph.nodes as Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json> }>;
+  const wired: string[] = [];
+  for (const [id, node] of Object.entries(nodes)) {
+    if (node.op !== 'decompose.assign' || node.in?.references) continue;
+    const qmin = typeof node.params?.qmin === 'number' ? node.params.qmin : 0.1;
+    const qmax = typeof node.params?.qmax === 'number' ? node.params.qmax : 8.1;
+    let refId = 'modelPartials';
+    for (let k = 2; nodes[refId] && nodes[refId].op !== 'decompose.references'; k++) refId = `modelPartials${k}`;
+    if (!nodes[refId]) {
+      const ref = modelPartials(p, qmin, qmax);
+      (nodes as Record<string, unknown>)[refId] = {
+        op: 'decompose.references',
+        params: { rmin: PARTIALS_AXIS.rmin, rstep: PARTIALS_AXIS.rstep, curves: Object.fromEntries(Object.entries(ref.curves).map(([k, c]) => [k, Array.from(c, (v) => Number(v.toPrecision(6)))])) },
+        description: `The simulator's structure model: reference partial PDFs per pair type (partials.ts, each at the mean coordination), weighted by f_a f_b/<f>^2 at the nominal composition ${p.composition} and transformed over Q ${qmin}-${qmax} 1/A, i.e. per unit pair fraction as they enter G(r). What an MD or small-box model gives for the glass; no position's truth.`,
+      };
+    }
+    node.in = { ...(node.in ?? {}), references: refId };
+    // A straight line besides the constant: with partials that model the whole window, what is left
+    // is the smooth F(Q) error of the reduction (unmix.ts). The built-in shells of snem-bmg.json model
+    // only the peaks, and a line would trade off against their missing tails, so it stays constant there.
+    node.params = { ...(node.params ?? {}), referencesWeighted: true, baseline: 'linear' };
+    wired.push(id);
+  }
+  return wired;
+}
+
+/**
+ * The graph written next to the frames: graphs/snem-bmg.json (or `graphFile`) with dataset.path →
+ * frames.npy and the structure model's reference partials fed to decompose.assign; else a minimal one.
+ */
+export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note: string } {
   const file = graphFile ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'graphs', 'snem-bmg.json');
   if (fs.existsSync(file)) {
     const g = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Json>;
     g.dataset = { ...((g.dataset as Record<string, Json>) ?? {}), path: 'frames.npy' };
-    // Only the dataset path differs from the graph the user runs (the analysis, r₁ window included,
-    // is chosen to hold for real data and the simulated glass alike), so both report the same numbers.
-    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy)`;
+    // Besides the dataset path, the only difference from the graph the user runs on real data: the
+    // pair-fraction step gets the model's partials (a user would bring their own structure model's),
+    // where snem-bmg.json falls back on built-in close-packed shells.
+    const wired = addModelReferences(g, p);
+    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy${wired.length ? `; the model's reference partials → ${wired.join(', ')}.references` : ''})`;
     return { graph: g, note };
   }
   return {
@@ -187,6 +233,11 @@ export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> =
       curves: 'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
       grQRange: [TRUTH_R.qmin, TRUTH_R.qmax],
     },
+    referencePartials: {
+      file: 'partials.csv',
+      columns: ['r', 'ZrZr', 'ZrX', 'XX'],
+      meaning: "the structure model's partials (each pair at the mean coordination, no position's chemistry), weighted by f_a f_b/<f>^2 at the nominal composition and transformed over Q 0.1-8.1 1/A: G(r) per unit pair fraction; graph.json feeds them to decompose.assign",
+    },
     ...extra,
   };
 }
@@ -232,7 +283,8 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   writeNpy(path.join(outDir, 'truth', 'r.npy'), nd(Float32Array.from(curves.r), [curves.r.length]));
   writeNpy(path.join(outDir, 'truth', 'gr.npy'), nd(curves.gr, [positions.length, curves.r.length]));
 
-  const { graph, note } = graphFor(opts.graphFile);
+  fs.writeFileSync(path.join(outDir, 'partials.csv'), partialsCsv(modelPartials(p)));
+  const { graph, note } = simGraph(p, opts.graphFile);
   fs.writeFileSync(path.join(outDir, 'graph.json'), `${JSON.stringify(graph, null, 2)}\n`);
   const seconds = (performance.now() - t0) / 1000;
   const meta = simMeta(p, r, { graphNote: note, seconds: Number(seconds.toFixed(2)), frameSeconds: Number(frameSeconds.toFixed(2)) });

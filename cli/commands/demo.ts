@@ -1,6 +1,7 @@
 /**
  * `snem demo` (npm run demo): simulate the demo specimen into demo-data/ (once; reused while its
- * params hash matches), run graphs/snem-bmg.json on it, and print where the maps and report are
+ * params hash matches), run graphs/snem-bmg.json on it (as the simulator's graph.json: with the
+ * structure model's reference partials), and print where the maps and report are
  * and how well each map agrees with the ground truth.
  */
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { compareRun, formatAgreement } from '../../sim/compare.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
-import { simParamsHash, simulateToDir } from '../../sim/write.ts';
+import { simGraph, simParamsHash, simulateToDir } from '../../sim/write.ts';
 import { handle } from '../handler.ts';
 
 interface DemoArgs {
@@ -59,9 +60,12 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       say(`the analysis engine (engine/run.ts) could not be loaded (${(e as Error).message}); the simulated data are in ${a.data}`);
       return;
     }
-    // The repository's reference graph (not the copy made at simulation time), so graph edits take effect.
-    const graphFile = fileURLToPath(new URL('../../graphs/snem-bmg.json', import.meta.url));
-    const { runDir } = await runGraph({ graphFile, dataPath: path.join(a.data, 'frames.npy'), outDir: a.out, cacheDir: a.cache, workers: a.workers, quiet: a.quiet });
+    // The simulator's graph made afresh from the repository's graphs/snem-bmg.json (so graph edits take
+    // effect): the same analysis with the structure model's reference partials for decompose.assign.
+    const { graph } = simGraph(params, fileURLToPath(new URL('../../graphs/snem-bmg.json', import.meta.url)));
+    const graphFile = path.join(a.data, 'graph.json');
+    fs.writeFileSync(graphFile, `${JSON.stringify(graph, null, 2)}\n`);
+    const { runDir } = await runGraph({ graphFile, outDir: a.out, cacheDir: a.cache, workers: a.workers, quiet: a.quiet });
     say(`maps and curves: ${runDir}`);
     say(`report:          ${path.join(runDir, 'report.html')}`);
     say('');

@@ -3,7 +3,8 @@
  * from a structure model via the `references` input, else built-in close-packed shell curves from
  * first-neighbour distances) and turns the NMF weights into pair-fraction maps (e.g. ZrZr, ZrX, XX):
  * components expressed in units of the reference partials, divided by the pair's form-factor
- * weight f_a f_b / ⟨f⟩², normalised to 100 % (the physics is in unmix.ts).
+ * weight f_a f_b / ⟨f⟩² (unless the references already carry it), normalised to 100 % (the physics
+ * is in unmix.ts).
  */
 import { axisRange } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
@@ -27,10 +28,13 @@ interface AssignParams {
   weightQ: number | 'auto';
   qmin: number;
   qmax: number;
+  baseline: 'constant' | 'linear';
+  referencesWeighted: boolean;
 }
 
 /** f_a f_b / ⟨f⟩² per reference name (pair types: ZrZr, ZrX, XX; X = the elements no name names), or 1 without a composition. */
-function weightsOf(p: AssignParams, names: string[], node: string): { w: number[]; meta: Json } {
+function weightsOf(p: AssignParams, names: string[], node: string, weighted: boolean): { w: number[]; meta: Json } {
+  if (weighted) return { w: names.map(() => 1), meta: 'carried by the references (referencesWeighted): each is a partial as it enters the G(r) per unit pair fraction' };
   if (p.composition === null || p.composition === undefined) return { w: names.map(() => 1), meta: 'none (no composition given): fractions are form-factor-weighted shares' };
   let comp;
   try {
@@ -51,11 +55,11 @@ function weightsOf(p: AssignParams, names: string[], node: string): { w: number[
 
 export const decomposeAssign = defineOp<AssignParams>({
   name: 'decompose.assign',
-  version: 3,
+  version: 4,
   scope: 'dataset',
   title: 'Pair fractions from NMF components and reference partials',
   description:
-    'Names the physical NMF components by correlation with reference curves over `range` (best one-to-one assignment). References: the `references` input (fields = names, per-neighbour partial G(r) on the same x axis kind), else close-packed shell curves from `firstShell` distances (G(r) convention, per neighbour, seen through the transform band [qmin, qmax]: the data\'s resolution). Pair fractions: each component is expressed over `range` as a least-squares combination of the references plus a constant; the amount of partial ab at a position is Σ_t W_t M_t,ab (mode unmix, every component) or the assigned component\'s W·scale (mode scale); divided by f_a f_b/⟨f⟩² (from `composition`, averaged over [qmin, qmax] or at `weightQ`) and normalised to 100 %.',
+    'Names the physical NMF components by correlation with reference curves over `range` (best one-to-one assignment). References: the `references` input (fields = names, per-neighbour partial G(r) on the same x axis kind), else close-packed shell curves from `firstShell` distances (G(r) convention, per neighbour, seen through the transform band [qmin, qmax]: the data\'s resolution). Pair fractions: each component is expressed over `range` as a least-squares combination of the references plus a constant; the amount of partial ab at a position is Σ_t W_t M_t,ab (mode unmix, every component) or the assigned component\'s W·scale (mode scale); divided by f_a f_b/⟨f⟩² (from `composition`, averaged over [qmin, qmax] or at `weightQ`; not when `referencesWeighted`) and normalised to 100 %. `baseline` linear adds a straight line to the constant of that least-squares fit (a smooth error of F(Q) seen through the window).',
   inputs: {
     nmf: { scope: 'dataset', description: 'decompose.nmf result (components, weights)' },
     references: { scope: 'dataset', optional: true, description: 'reference curves: one field [n] per name, with an axis' },
@@ -70,6 +74,8 @@ export const decomposeAssign = defineOp<AssignParams>({
     weightQ: { type: 'number', auto: true, default: 'auto', unit: 'Å⁻¹', description: 'Q of the form-factor weights; "auto" = averaged over [qmin, qmax] (a sharp shell\'s peak in G(r) weighs every Q of the transform band alike)' },
     qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmin): form-factor weights and the resolution of the built-in references' },
     qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹', description: 'transform band of the G(r) (pdf.reduce qmax)' },
+    baseline: { type: 'enum', values: ['constant', 'linear'], default: 'constant', description: 'nuisance terms fitted with the references over `range`: a constant (the NMF shift), or a constant and a straight line in r (also what a smooth F(Q) error — normalisation, inelastic background, composition off the reduction\'s — leaves in G(r) across the window)' },
+    referencesWeighted: { type: 'boolean', default: false, description: 'the `references` input already carries the form-factor weights: each curve is a partial as it enters the electron G(r) per unit pair fraction (e.g. a structure model\'s S_ab(Q) − 1 times f_a f_b/⟨f⟩², transformed over the data\'s band), so amounts are not divided by f_a f_b/⟨f⟩² again' },
   },
   outputs: {
     '<name>': { unit: '%', description: 'pair-fraction map [ny, nx] per reference name (e.g. ZrZr, ZrX, XX); NaN where the NMF has no weights' },
@@ -117,8 +123,11 @@ export const decomposeAssign = defineOp<AssignParams>({
       assignment[names[j]] = { component: physical[i], r: score[i][j] };
     });
     const total = scan.ny * scan.nx;
-    const pw = weightsOf(p, names, node);
-    const M = referenceCoefficients(comps.data, n, k, i0, i1, names.map((nm) => refs[nm]));
+    const weighted = p.referencesWeighted && !!inputs.references;
+    const pw = weightsOf(p, names, node, weighted);
+    const mid = 0.5 * (xs[0] + xs[xs.length - 1]);
+    const nuisance = p.baseline === 'linear' ? [xs.map((xi) => xi - mid)] : [];
+    const M = referenceCoefficients(comps.data, n, k, i0, i1, names.map((nm) => refs[nm]), nuisance);
     const compIdx = p.mode === 'scale' ? Int32Array.from(names, (nm) => compOf[nm] ?? -1) : null;
     const fields: Record<string, ReturnType<typeof f32>> = {};
     for (const nm of names) fields[nm] = f32([scan.ny, scan.nx]);
@@ -134,6 +143,7 @@ export const decomposeAssign = defineOp<AssignParams>({
       meta: {
         assignment,
         mode: p.mode,
+        baseline: p.baseline,
         pairWeights: pw.meta,
         referenceCoefficients: Object.fromEntries(M.map((row, t) => [String(t), Object.fromEntries(names.map((nm, j) => [nm, row[j]]))])),
         units: Object.fromEntries(names.map((nm) => [nm, '%'])),

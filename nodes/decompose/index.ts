@@ -2,5 +2,6 @@
 import type { OpDef } from '../../engine/types.ts';
 import { decomposeAssign } from './assign.ts';
 import { decomposeNmf } from './nmf.ts';
+import { decomposeReferences } from './references-op.ts';
 
-export const ops: OpDef[] = [decomposeNmf, decomposeAssign];
+export const ops: OpDef[] = [decomposeNmf, decomposeAssign, decomposeReferences];

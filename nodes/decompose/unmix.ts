@@ -7,7 +7,12 @@
  * neighbour and w_ab = f_a f_b / ⟨f⟩² (Faber–Ziman, SCIENCE.md), the same for Zr–X as for the like
  * pairs because P_ZrX already counts both orders. So, over the fit range:
  *   1. express each component as a least-squares combination of the reference curves plus a
- *      constant (the shift makes every component partly flat): H_t ≈ Σ_ab M_t,ab g_ab + b_t;
+ *      constant (the shift makes every component partly flat) and, optionally, a straight line:
+ *      H_t ≈ Σ_ab M_t,ab g_ab + b_t (+ b'_t r). The line takes up what a smooth error of F(Q) leaves
+ *      in G(r) over the fit window (the normalisation against ⟨f²⟩ with inelastic scattering in the
+ *      data, a local composition away from the reduction's, what the pdf.reduce polynomial cannot
+ *      follow: all of it sits below Q ≈ 1 Å⁻¹ or is cut at qmax, a slope across a 2 Å window)
+ *      instead of letting the partials bend to it — as the two-Gaussian fit's a·r + a₀;
  *   2. the amount of partial ab at a position is A_ab = Σ_t W_t M_t,ab (mode "unmix": every
  *      component, the background one included, may carry some of every partial), or
  *      W_t(ab) M_t(ab),ab with only the component assigned to ab (mode "scale");
@@ -17,15 +22,17 @@ import { Matrix, solve } from 'ml-matrix';
 
 /**
  * Least-squares coefficients of each row of `comps` ([k, n], rows over samples i0…i1) on the
- * reference curves `refs` (each sampled on the same i0…i1 window) plus a constant: [k][m].
+ * reference curves `refs` (each sampled on the same i0…i1 window) plus a constant and the
+ * `nuisance` curves (e.g. a straight line; same window): [k][m], the reference coefficients only.
  */
-export function referenceCoefficients(comps: ArrayLike<number>, n: number, k: number, i0: number, i1: number, refs: ArrayLike<number>[]): number[][] {
+export function referenceCoefficients(comps: ArrayLike<number>, n: number, k: number, i0: number, i1: number, refs: ArrayLike<number>[], nuisance: ArrayLike<number>[] = []): number[][] {
   const m = refs.length;
   const len = i1 - i0;
-  const A = new Matrix(len, m + 1);
+  const A = new Matrix(len, m + 1 + nuisance.length);
   for (let i = 0; i < len; i++) {
     for (let j = 0; j < m; j++) A.set(i, j, refs[j][i]);
     A.set(i, m, 1);
+    nuisance.forEach((c, u) => A.set(i, m + 1 + u, c[i]));
   }
   const out: number[][] = [];
   for (let t = 0; t < k; t++) {

@@ -10,6 +10,7 @@ import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext, Value } from '../../engine/types.ts';
 import { decomposeAssign } from '../../nodes/decompose/assign.ts';
 import { decomposeNmf } from '../../nodes/decompose/nmf.ts';
+import { decomposeReferences } from '../../nodes/decompose/references-op.ts';
 import { DEFAULT_FIRST_SHELL, bandLimit, bandLimitedShellCurve, shellCurve } from '../../nodes/decompose/references.ts';
 import { pairFractionsAt, referenceCoefficients } from '../../nodes/decompose/unmix.ts';
 import { parseComposition } from '../../nodes/pdf/composition.ts';
@@ -188,6 +189,61 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     let worst = 0;
     for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))));
     expect(worst).toBeLessThan(1); // percentage points
+  });
+});
+
+describe('decompose.assign: weighted references and a linear baseline', () => {
+  // pure components that are weighted partials + a ramp a + b·r (a smooth F(Q) error as the window sees it)
+  async function run(over: object, ramp: number) {
+    const n = 221;
+    const r = Float64Array.from({ length: n }, (_, j) => 1.9 + j * 0.01);
+    const w = weights();
+    const partial = NAMES.map((nm, j) => Float64Array.from(r, (x) => Math.exp(-((x - DEFAULT_FIRST_SHELL[nm]) ** 2) / (2 * [0.22, 0.14, 0.12][j] ** 2)) / x));
+    const weighted = partial.map((c, j) => Float64Array.from(c, (v) => Z * w[j] * v));
+    const ny = 3, nx = 4, m = ny * nx, k = 4;
+    const P = fractions(m, 21);
+    const comps = f32([k, n]);
+    comps.data.fill(1, 0, n);
+    for (let t = 1; t < k; t++) for (let i = 0; i < n; i++) comps.data[t * n + i] = weighted[t - 1][i] + ramp * t * (r[i] - 2.5) + 0.2;
+    const W = f32([ny, nx, k]);
+    for (let p = 0; p < m; p++) {
+      W.data[p * k] = 1.5;
+      for (let t = 1; t < k; t++) W.data[p * k + t] = P[p * 3 + t - 1];
+    }
+    const nmf = whole({ fields: { components: comps, weights: W }, axes: { r: f32([n], r) }, meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] } });
+    const references = whole({ fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], weighted[j])])), axes: { r: f32([n], r) } });
+    const out = await decomposeAssign.run!(ctx(params({ range: [2.0, 4.0], ...over }), { nmf, references }, ny, nx));
+    let worst = 0;
+    for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))));
+    return { worst, meta: out.meta! };
+  }
+
+  it('referencesWeighted: references that already carry f_a f_b/⟨f⟩² are not divided by it again', async () => {
+    const ok = await run({ referencesWeighted: true }, 0);
+    expect(ok.worst).toBeLessThan(1e-3);
+    expect(String(ok.meta.pairWeights)).toMatch(/carried by the references/);
+    // dividing again (the flag off) skews the fractions towards X–X
+    expect((await run({ referencesWeighted: false }, 0)).worst).toBeGreaterThan(5);
+  });
+
+  it('baseline linear: a ramp under every component leaves the fractions alone; a constant alone does not absorb it', async () => {
+    const lin = await run({ referencesWeighted: true, baseline: 'linear' }, 0.05);
+    expect(lin.worst).toBeLessThan(1e-3);
+    expect(lin.meta.baseline).toBe('linear');
+    expect((await run({ referencesWeighted: true, baseline: 'constant' }, 0.05)).worst).toBeGreaterThan(1);
+  });
+});
+
+describe('decompose.references', () => {
+  it('turns inline curves into fields on an r axis that decompose.assign reads', async () => {
+    const p = { rmin: 1, rstep: 0.5, curves: { ZrZr: [1, 2, 3], XX: [4, 5, 6] }, unit: 'Å⁻²' };
+    const v = await decomposeReferences.run!(ctx(p, {}, 1, 1));
+    expect(Array.from(v.fields.ZrZr.data)).toEqual([1, 2, 3]);
+    expect(Array.from(v.fields.XX.data)).toEqual([4, 5, 6]);
+    expect(Array.from(v.axes!.r.data)).toEqual([1, 1.5, 2]);
+    expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 2, 3], XX: [4, 5] } }, { node: 'refs', dataset: null })).toThrow(/has 2 samples/);
+    expect(() => decomposeReferences.check!({ ...p, curves: [] as never }, { node: 'refs', dataset: null })).toThrow(/no curves/);
+    expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 'a'] } as never }, { node: 'refs', dataset: null })).toThrow(/finite numbers/);
   });
 });
 
