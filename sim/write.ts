@@ -128,7 +128,8 @@ export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1): ReferencePa
 
 /**
  * Feeds the structure model's reference partials to every decompose.assign node of `graph` that has
- * no references yet (a decompose.references node, referencesWeighted: true, baseline linear).
+ * no references yet (a decompose.references node, referencesWeighted: true, baseline linear, the
+ * range of the NMF node it reads).
  * Returns the assign nodes it wired.
  */
 export function addModelReferences(graph: Record<string, Json>, p: SimParams): string[] {
@@ -149,10 +150,14 @@ export function addModelReferences(graph: Record<string, Json>, p: SimParams): s
       };
     }
     node.in = { ...(node.in ?? {}), references: refId };
-    // A straight line besides the constant: with partials that model the whole window, what is left
-    // is the smooth F(Q) error of the reduction (unmix.ts). The built-in shells of snem-bmg.json model
-    // only the peaks, and a line would trade off against their missing tails, so it stays constant there.
+    // Partials that model the whole curve, first minimum and second shell included, can be fitted
+    // over every r the NMF components were fitted over (more samples, less noise), with a straight
+    // line besides the constant for the smooth F(Q) error of the reduction (unmix.ts). The built-in
+    // shells of snem-bmg.json model only the first-shell peaks: they keep their narrower window and
+    // a constant (a line would trade off against their missing tails).
+    const nmfRange = nodes[node.in?.nmf ?? '']?.params?.range;
     node.params = { ...(node.params ?? {}), referencesWeighted: true, baseline: 'linear' };
+    if (Array.isArray(nmfRange) && nmfRange.length === 2) node.params.range = nmfRange;
     wired.push(id);
   }
   return wired;

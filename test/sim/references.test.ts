@@ -69,11 +69,14 @@ describe("the simulator's graph.json", () => {
       expect(graph.nodes[id].in.references).toBe(refId);
       expect(graph.nodes[id].params.referencesWeighted).toBe(true);
       expect(graph.nodes[id].params.baseline).toBe('linear');
+      // unmixed over the NMF's whole window (the model partials cover it)
+      expect(graph.nodes[id].params.range).toEqual(original.nodes[original.nodes[id].in.nmf].params.range);
       // everything else of the node as the user's graph has it
       const { references: _r, ...inRest } = graph.nodes[id].in;
-      const { referencesWeighted: _w, baseline: _b, ...paramsRest } = graph.nodes[id].params;
+      const { referencesWeighted: _w, baseline: _b, range: _g, ...paramsRest } = graph.nodes[id].params;
+      const { range: _g0, ...originalRest } = original.nodes[id].params;
       expect(inRest).toEqual(original.nodes[id].in);
-      expect(paramsRest).toEqual(original.nodes[id].params);
+      expect(paramsRest).toEqual(originalRest);
     }
     // every other node, and the outputs, untouched
     for (const id of Object.keys(original.nodes)) if (!assign.includes(id)) expect(graph.nodes[id]).toEqual(original.nodes[id]);

@@ -23,9 +23,9 @@ const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dir
 /**
  * Targets the current chain misses on the simulated specimen (measured values in the README); none
  * at present. The α sign row left this set when the simulator's graph began feeding the structure
- * model's reference partials to decompose.assign (sim/references.ts) with a linear baseline, and
- * the NMF range became 1.5–5 Å: seeds 1/2/7 0.875/0.955/0.859 (were 0.60/0.62/0.66 with the
- * built-in close-packed shells, whose α followed the true α with slope ≈ 0.2).
+ * model's reference partials to decompose.assign (sim/references.ts; linear baseline, unmixed over
+ * the NMF window) and the NMF range became 1.5–5 Å: seeds 1/2/7 0.890/0.952/0.868 (were
+ * 0.60/0.62/0.66 with the built-in close-packed shells, whose α followed the true α with slope ≈ 0.2).
  */
 const KNOWN_GAPS = new Set<string>([]);
 
