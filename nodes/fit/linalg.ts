@@ -9,8 +9,9 @@ let usedIdx = new Int32Array(16);
 /**
  * Solve A x = b for symmetric positive-definite A (row-major p×p, only the lower triangle read),
  * restricted to the indices where `use[i]` is 1 (the others get x = 0). `L` is p×p scratch.
- * Returns false when A (restricted) is not positive definite. The loops run over the list of used
- * indices (in increasing order: the same operations as testing `use` in every loop, fewer branches).
+ * Returns false when A (restricted) is not positive definite. The used block is packed into L first
+ * and factored there: the same operations, in the same order, as skipping the unused indices in
+ * every loop, without the branches and the indirection.
  */
 export function choleskySolveMasked(
   p: number,
@@ -23,22 +24,28 @@ export function choleskySolveMasked(
   if (usedIdx.length < p) usedIdx = new Int32Array(p);
   const idx = usedIdx;
   let n = 0;
-  for (let i = 0; i < p; i++) {
-    if (use[i]) idx[n++] = i;
-    else x[i] = 0;
-  }
+  for (let i = 0; i < p; i++) if (use[i]) idx[n++] = i;
   for (let ii = 0; ii < n; ii++) {
-    const i = idx[ii];
-    const ri = i * p;
-    for (let jj = 0; jj <= ii; jj++) {
-      const j = idx[jj];
-      const rj = j * p;
-      let s = A[ri + j];
-      for (let kk = 0; kk < jj; kk++) {
-        const k = idx[kk];
-        s -= L[ri + k] * L[rj + k];
-      }
-      if (ii === jj) {
+    const ri = idx[ii] * p;
+    for (let jj = 0; jj <= ii; jj++) L[ii * n + jj] = A[ri + idx[jj]];
+    x[ii] = b[idx[ii]];
+  }
+  if (!choleskySolveInPlace(n, L, x)) return false;
+  // unpack: idx[ii] ≥ ii, so going down never overwrites an entry still to be read
+  for (let ii = n - 1; ii >= 0; ii--) x[idx[ii]] = x[ii];
+  for (let i = 0; i < p; i++) if (!use[i]) x[i] = 0;
+  return true;
+}
+
+/** Cholesky factorisation of the n×n lower triangle in L (overwritten by the factor), then x ← L⁻ᵀL⁻¹x. */
+function choleskySolveInPlace(n: number, L: Float64Array, x: Float64Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      let s = L[ri + j];
+      for (let k = 0; k < j; k++) s -= L[ri + k] * L[rj + k];
+      if (i === j) {
         if (!(s > 0)) return false;
         L[ri + i] = Math.sqrt(s);
       } else {
@@ -47,24 +54,16 @@ export function choleskySolveMasked(
     }
   }
   // forward: L y = b
-  for (let ii = 0; ii < n; ii++) {
-    const i = idx[ii];
-    let s = b[i];
-    for (let kk = 0; kk < ii; kk++) {
-      const k = idx[kk];
-      s -= L[i * p + k] * x[k];
-    }
-    x[i] = s / L[i * p + i];
+  for (let i = 0; i < n; i++) {
+    let s = x[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * x[k];
+    x[i] = s / L[i * n + i];
   }
   // backward: Lᵀ x = y
-  for (let ii = n - 1; ii >= 0; ii--) {
-    const i = idx[ii];
+  for (let i = n - 1; i >= 0; i--) {
     let s = x[i];
-    for (let kk = ii + 1; kk < n; kk++) {
-      const k = idx[kk];
-      s -= L[k * p + i] * x[k];
-    }
-    x[i] = s / L[i * p + i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
   }
   return true;
 }

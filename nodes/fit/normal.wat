@@ -2,8 +2,9 @@
 ;; stored column by column (column a at J + a·m·8 bytes, m float64 each),
 ;;   wr = d1 ∘ r,   g_a = J_aᵀ wr,   H_ab = H_ba = Σᵢ wᵢ J_ai J_bi   (b ≤ a),
 ;; H row-major p×p, g length p; wr (m float64) is scratch. Dot products in f64x2; unaligned
-;; loads are fine in WASM. The H entries are formed two rows by two columns at a time (four independent
-;; sums: the dot products are latency-bound otherwise), w ∘ J_a never stored.
+;; loads are fine in WASM. The H entries are formed two rows by two columns at a time, g two entries
+;; at a time (four independent sums per pass: one dot product alone is latency-bound), w ∘ J_a is never
+;; stored; each entry keeps the summation order it had when formed one (or two) at a time.
 ;; Also the rest of a Gaussian fit's inner loop (gaussian-model.ts, trust-region.ts): the baseline and
 ;; Gaussian terms of the residuals with their Jacobian columns, the soft_l1 loss pass, r += d·x.
 ;; Every element sees the same IEEE operations in the same order as the scalar JS it replaces (sums:
@@ -160,15 +161,56 @@
   ;; out[i] = x[i]·y[i], i < m (byte addresses)
   (func $mul (param $out i32) (param $x i32) (param $y i32) (param $m i32)
     (local $i i32) (local $end i32)
-    (local.set $end (i32.shl (local.get $m) (i32.const 3)))
-    (block $done
-      (br_if $done (i32.eqz (local.get $end)))
-      (loop $l
+    (local.set $end (i32.shl (i32.and (local.get $m) (i32.const -2)) (i32.const 3)))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $end)))
+      (loop $v
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f64x2.mul (v128.load (i32.add (local.get $x) (local.get $i)))
+                     (v128.load (i32.add (local.get $y) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $v (i32.lt_u (local.get $i) (local.get $end)))))
+    (if (i32.and (local.get $m) (i32.const 1))
+      (then
         (f64.store (i32.add (local.get $out) (local.get $i))
           (f64.mul (f64.load (i32.add (local.get $x) (local.get $i)))
-                   (f64.load (i32.add (local.get $y) (local.get $i)))))
+                   (f64.load (i32.add (local.get $y) (local.get $i))))))))
+
+  ;; x0·y and x1·y stored at o0, o1, each summed in the order of $dot (four sums per pass)
+  (func $dotc2 (param $x0 i32) (param $x1 i32) (param $y i32) (param $m i32) (param $o0 i32) (param $o1 i32)
+    (local $i i32) (local $end i32) (local $yv v128) (local $yw v128)
+    (local $s0 v128) (local $s1 v128) (local $t0 v128) (local $t1 v128) (local $a f64) (local $b f64) (local $ys f64)
+    (local.set $end (i32.shl (i32.and (local.get $m) (i32.const -4)) (i32.const 3)))
+    (local.set $s0 (v128.const f64x2 0 0))
+    (local.set $s1 (v128.const f64x2 0 0))
+    (local.set $t0 (v128.const f64x2 0 0))
+    (local.set $t1 (v128.const f64x2 0 0))
+    (block $vdone
+      (br_if $vdone (i32.eqz (local.get $end)))
+      (loop $v
+        (local.set $yv (v128.load (i32.add (local.get $y) (local.get $i))))
+        (local.set $yw (v128.load offset=16 (i32.add (local.get $y) (local.get $i))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (i32.add (local.get $x0) (local.get $i))) (local.get $yv))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load offset=16 (i32.add (local.get $x0) (local.get $i))) (local.get $yw))))
+        (local.set $t0 (f64x2.add (local.get $t0) (f64x2.mul (v128.load (i32.add (local.get $x1) (local.get $i))) (local.get $yv))))
+        (local.set $t1 (f64x2.add (local.get $t1) (f64x2.mul (v128.load offset=16 (i32.add (local.get $x1) (local.get $i))) (local.get $yw))))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (br_if $v (i32.lt_u (local.get $i) (local.get $end)))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (local.set $t0 (f64x2.add (local.get $t0) (local.get $t1)))
+    (local.set $a (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+    (local.set $b (f64.add (f64x2.extract_lane 0 (local.get $t0)) (f64x2.extract_lane 1 (local.get $t0))))
+    (local.set $end (i32.shl (local.get $m) (i32.const 3)))
+    (block $tdone
+      (br_if $tdone (i32.ge_u (local.get $i) (local.get $end)))
+      (loop $t
+        (local.set $ys (f64.load (i32.add (local.get $y) (local.get $i))))
+        (local.set $a (f64.add (local.get $a) (f64.mul (f64.load (i32.add (local.get $x0) (local.get $i))) (local.get $ys))))
+        (local.set $b (f64.add (local.get $b) (f64.mul (f64.load (i32.add (local.get $x1) (local.get $i))) (local.get $ys))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
-        (br_if $l (i32.lt_u (local.get $i) (local.get $end))))))
+        (br_if $t (i32.lt_u (local.get $i) (local.get $end)))))
+    (f64.store (local.get $o0) (local.get $a))
+    (f64.store (local.get $o1) (local.get $b)))
 
   (func (export "normal")
     (param $J i32) (param $r i32) (param $d1 i32) (param $w i32) (param $wr i32)
@@ -176,13 +218,20 @@
     (local $a i32) (local $b i32) (local $mb i32) (local $ja i32) (local $ja1 i32)
     (local.set $mb (i32.shl (local.get $m) (i32.const 3)))
     (call $mul (local.get $wr) (local.get $d1) (local.get $r) (local.get $m))
+    ;; g two columns per pass, then the odd one
     (block $gdone
-      (br_if $gdone (i32.eqz (local.get $p)))
       (loop $lg
+        (br_if $gdone (i32.ge_u (i32.add (local.get $a) (i32.const 1)) (local.get $p)))
+        (local.set $ja (i32.add (local.get $J) (i32.mul (local.get $a) (local.get $mb))))
+        (call $dotc2 (local.get $ja) (i32.add (local.get $ja) (local.get $mb)) (local.get $wr) (local.get $m)
+          (i32.add (local.get $g) (i32.shl (local.get $a) (i32.const 3)))
+          (i32.add (local.get $g) (i32.shl (i32.add (local.get $a) (i32.const 1)) (i32.const 3))))
+        (local.set $a (i32.add (local.get $a) (i32.const 2)))
+        (br $lg)))
+    (if (i32.lt_u (local.get $a) (local.get $p))
+      (then
         (f64.store (i32.add (local.get $g) (i32.shl (local.get $a) (i32.const 3)))
-          (call $dot (i32.add (local.get $J) (i32.mul (local.get $a) (local.get $mb))) (local.get $wr) (local.get $m)))
-        (local.set $a (i32.add (local.get $a) (i32.const 1)))
-        (br_if $lg (i32.lt_u (local.get $a) (local.get $p)))))
+          (call $dot (i32.add (local.get $J) (i32.mul (local.get $a) (local.get $mb))) (local.get $wr) (local.get $m)))))
     ;; rows a, a+1 together; row a: column pairs (b, b+1) up to a−1, then H_aa; row a+1: the same
     ;; pairs, then (a, a+1). A last single row (odd p) the same way without its partner.
     (local.set $a (i32.const 0))
