@@ -38,11 +38,18 @@ export function curveOf(v: Value, node: string, opts: { field?: string | null; p
   return { field, y: v.fields[field], x, xName };
 }
 
-/** Index range [i0, i1) of a sorted axis covering [lo, hi]. */
+/**
+ * Index range [i0, i1) of a sorted axis covering [lo, hi], both ends included. Axes are stored as
+ * float32, so a grid point the user names (r = 2.1 Å on a 0.01 Å grid is 2.0999999 in float32) may
+ * sit a rounding error outside the range: ends are widened by a few float32 ulps (1e-6 relative,
+ * far below any grid step) so the named point counts whichever way it was rounded.
+ */
 export function axisRange(x: ArrayLike<number>, lo: number, hi: number): [number, number] {
+  const loT = lo - 1e-6 * Math.max(1, Math.abs(lo));
+  const hiT = hi + 1e-6 * Math.max(1, Math.abs(hi));
   let i0 = 0;
-  while (i0 < x.length && x[i0] < lo) i0++;
+  while (i0 < x.length && x[i0] < loT) i0++;
   let i1 = i0;
-  while (i1 < x.length && x[i1] <= hi) i1++;
+  while (i1 < x.length && x[i1] <= hiT) i1++;
   return [i0, i1];
 }

@@ -55,7 +55,7 @@ function weightsOf(p: AssignParams, names: string[], node: string, weighted: boo
 
 export const decomposeAssign = defineOp<AssignParams>({
   name: 'decompose.assign',
-  version: 4,
+  version: 5, // 5: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'dataset',
   title: 'Pair fractions from NMF components and reference partials',
   description:

@@ -50,7 +50,7 @@ export function backgroundComponent(H: Float64Array, k: number, n: number): numb
 
 export const decomposeNmf = defineOp<NmfParams>({
   name: 'decompose.nmf',
-  version: 2, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7
+  version: 3, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7; 3: range ends on a float32 axis included
   scope: 'dataset',
   title: 'NMF of the curve stack (HALS, NNDSVDa start)',
   description:

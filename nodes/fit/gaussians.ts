@@ -62,7 +62,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 
 export const fitGaussians = defineOp<GaussiansParams>({
   name: 'fit.gaussians',
-  version: 2,
+  version: 3, // 3: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'frame',
   title: 'Gaussian peaks + linear baseline (robust, bounded)',
   description:

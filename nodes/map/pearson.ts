@@ -16,7 +16,7 @@ interface PearsonParams {
 
 export const mapPearson = defineOp<PearsonParams>({
   name: 'map.pearson',
-  version: 1,
+  version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'dataset',
   title: 'Pearson similarity map',
   description:

@@ -17,7 +17,7 @@ interface PeakParams {
 
 export const qoiPeak = defineOp<PeakParams>({
   name: 'qoi.peak',
-  version: 1,
+  version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'frame',
   title: 'Peak position and height',
   description:

@@ -140,7 +140,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 
 export const fitStructure = defineOp<StructureParams, StructureState>({
   name: 'fit.structure',
-  version: 1,
+  version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'frame',
   title: 'Small-box structure fit (quasi-binary FCC phases, PDFgui-style)',
   description:
