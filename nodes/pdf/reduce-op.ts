@@ -13,7 +13,7 @@ import type { FormFactorTable } from './formfactors.ts';
 import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 
 /** The op's params: the reduction options, with the composition still as written in the graph. */
-export type ReduceParams = Omit<ReduceOptions, 'composition'> & { composition: Json };
+export type ReduceParams = Omit<ReduceOptions, 'composition' | 'qResolution'> & { composition: Json; qResolution: number };
 
 interface ReduceState {
   composition: Composition;
@@ -51,6 +51,14 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     rmax: { type: 'number', exclusiveMin: 0, default: 20, unit: 'Å', description: 'last r of G(r)' },
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
     window: { type: 'enum', values: ['none', 'lorch'], default: 'none', description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)' },
+    qResolution: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        "Gaussian σ of the instrument's Q resolution (an instrument calibration): σ_Q = qPerPixel·√(σ_PSF² + box²/12 + …) with σ_PSF the detector point spread (px) and box widths (px) of pixel aperture, pixel splitting and Q bin. > 0: the blurred ⟨f²⟩ is subtracted (and is N's reference), and the phase shift the blur of the steeply falling ⟨f⟩² puts on S − 1 (G(r) peaks low) is undone to first order in σ²: S − 1 = h₀ − σ²(g'/g − 1/Q)h₀' − (σ²/2)(g''/g)h₀, g = ⟨f⟩², h₀ = (I/N − blurred ⟨f²⟩)/g. The blur of F(Q) itself (G(r) damped by e^{−σ²r²/2}, peaks stay within ≈ σ²r·width²) is left. 0 = off.",
+    },
   },
   outputs: {
     S: { description: 'structure factor S(Q) [positions, nq] on axis q (points in [qmin, qmaxinst])' },
@@ -116,6 +124,7 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
         window: params.window,
         qmin: params.qmin,
         qmax: params.qmax,
+        qResolution: params.qResolution,
       },
     };
   },

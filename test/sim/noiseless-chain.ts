@@ -16,7 +16,12 @@ export interface NoiselessRun {
   composition: Record<string, number>;
   /** qoi.peak window on G(r) (Å). */
   window: [number, number];
+  /** integrate.azimuthal pixel splitting (default none). */
+  split?: 'none' | 'bbox' | 'full';
 }
+
+/** The integration of runNoiselessChain: 400 bins over Q 0–12 Å⁻¹. */
+export const NOISELESS_IQ = { bins: 400, qMin: 0, qMax: 12 } as const;
 
 export async function runNoiselessChain(p: SimParams, r: Renderer, iy: number, ix: number, o: NoiselessRun): Promise<string> {
   const g = simGeometry(p);
@@ -27,7 +32,7 @@ export async function runNoiselessChain(p: SimParams, r: Renderer, iy: number, i
     frames: { op: 'source.frames' },
     geometry: { op: 'calib.geometry', in: { frames: 'frames' }, params: { center: g.center, qPerPixel: g.qPerPixel, ellipse: g.ellipse, beamEnergyKeV: p.beamEnergyKeV } },
     static: { op: 'mask.static', in: { frames: 'frames', geometry: 'geometry' }, params: { beamstopRadius: 6, saturation: 0 } },
-    iq: { op: 'integrate.azimuthal', in: { frames: 'frames', geometry: 'geometry', static: 'static' }, params: { qMin: 0, qMax: 12, split: 'none' } },
+    iq: { op: 'integrate.azimuthal', in: { frames: 'frames', geometry: 'geometry', static: 'static' }, params: { ...NOISELESS_IQ, split: o.split ?? 'none' } },
     pdf: { op: 'pdf.reduce', in: { iq: 'iq' }, params: { composition: o.composition, ...o.pdf } },
     r1: { op: 'qoi.peak', in: { curve: 'pdf.G' }, params: { range: o.window } },
   };
