@@ -11,6 +11,13 @@
  * That is the partial as it enters the electron G(r) per unit pair fraction and per Z̄ neighbours
  * (G = Σ_ab P_ab G_ab for a glass whose pairs all have this shape), so decompose.assign takes them
  * with referencesWeighted: true — no second form-factor division.
+ *
+ * With the Q resolution σ the data were reduced with (pdf.reduce qResolution), F_ab is first blurred
+ * by that Gaussian, as the data's F is: pdf.reduce undoes the blur's phase shift but leaves what it
+ * does to F itself, B[F] (its header), so a data G(r) is the band's transform of B[F], which is
+ * G(r)·e^{−σ²r²/2} but for the band edges: blurring before the band cut, as the detector does, is
+ * the exact counterpart (the two differ by ≤ 1 % of a partial's peak at σ = 0.143 Å⁻¹, in the
+ * termination ripples). F is odd in Q, so the blur reaches below Q = 0 as −F(|Q|).
  */
 import { PAIR_LIST, referenceTransform, type Pair } from './partials.ts';
 import { parseComposition, quasiBinaryFormFactors, xMix, zrFraction } from './composition.ts';
@@ -25,6 +32,11 @@ export interface ReferencePartialsOptions {
   rmin: number;
   rstep: number;
   n: number;
+  /**
+   * Gaussian σ (Å⁻¹) of the Q resolution the data's G(r) carries (pdf.reduce qResolution): F_ab is
+   * blurred by it before the transform. 0 or absent: no blur.
+   */
+  qResolution?: number;
 }
 
 export interface ReferencePartials {
@@ -35,24 +47,46 @@ export interface ReferencePartials {
 /** Q step of the transform (Å⁻¹): fine against the band's shortest period in r. */
 const DQ = 0.005;
 
+/**
+ * Offsets (Å⁻¹) and weights of the Gaussian blur of σ by the trapezoid rule, ±7σ in steps of σ/2
+ * (for a Gaussian weight times a function smooth on the scale of σ it converges like
+ * e^{−2π²/0.25}); σ = 0: the identity.
+ */
+function blurNodes(sigma: number): { du: Float64Array; w: Float64Array } {
+  if (!(sigma > 0)) return { du: Float64Array.of(0), w: Float64Array.of(1) };
+  const half = 14;
+  const raw = Float64Array.from({ length: 2 * half + 1 }, (_, k) => Math.exp(-0.5 * ((k - half) / 2) ** 2));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return { du: Float64Array.from(raw, (_, k) => ((k - half) / 2) * sigma), w: raw.map((v) => v / sum) };
+}
+
 export function referencePartials(o: ReferencePartialsOptions): ReferencePartials {
   const comp = parseComposition(o.composition);
   const c = zrFraction(comp);
   const nq = Math.max(2, Math.round((o.qmax - o.qmin) / DQ) + 1);
   const dq = (o.qmax - o.qmin) / (nq - 1);
   const q = Float64Array.from({ length: nq }, (_, i) => o.qmin + i * dq);
-  const { fZr, fX } = quasiBinaryFormFactors(q, xMix(comp));
+  // F_ab is evaluated at Q_i + du_k for every node of the blur: x = Q + du signed, F(x) = x · w(|x|) · s(|x|).
+  const { du, w } = blurNodes(o.qResolution ?? 0);
+  const nk = du.length;
+  const x = Float64Array.from({ length: nq * nk }, (_, j) => q[Math.floor(j / nk)] + du[j % nk]);
+  const ax = x.map(Math.abs);
+  const { fZr, fX } = quasiBinaryFormFactors(ax, xMix(comp));
   const r = Float64Array.from({ length: o.n }, (_, j) => o.rmin + j * o.rstep);
   const curves = {} as Record<Pair, Float64Array>;
   for (const pair of PAIR_LIST) {
-    const s = referenceTransform(pair, q);
-    // F_ab(Q) = Q · w_ab(Q) · (S_ab − 1), trapezoid weights folded in
+    const s = referenceTransform(pair, ax);
+    // F_ab(Q) = B[Q · w_ab · (S_ab − 1)], trapezoid weights folded in
     const F = new Float64Array(nq);
     for (let i = 0; i < nq; i++) {
-      const mean = c * fZr[i] + (1 - c) * fX[i];
-      const fa = pair === 'XX' ? fX[i] : fZr[i];
-      const fb = pair === 'ZrZr' ? fZr[i] : fX[i];
-      F[i] = ((i === 0 || i === nq - 1 ? 0.5 : 1) * q[i] * fa * fb * s[i]) / (mean * mean);
+      let acc = 0;
+      for (let k = 0, j = i * nk; k < nk; k++, j++) {
+        const mean = c * fZr[j] + (1 - c) * fX[j];
+        const fa = pair === 'XX' ? fX[j] : fZr[j];
+        const fb = pair === 'ZrZr' ? fZr[j] : fX[j];
+        acc += (w[k] * x[j] * fa * fb * s[j]) / (mean * mean);
+      }
+      F[i] = (i === 0 || i === nq - 1 ? 0.5 : 1) * acc;
     }
     const g = new Float64Array(o.n);
     for (let j = 0; j < o.n; j++) {

@@ -143,9 +143,12 @@ export interface IntegrationResolution {
  *  - split full shares each pixel by its exact area: the radial projection of a unit square has
  *    variance 1/12 at every φ.
  * (The ellipse, b/a 0.97, changes a pixel's corrected-radius extent by < 2 %; left out.)
- * The simulator's graph does not set it: with it on pdf and pdfLorch the bond maps' mean bias
- * halves (4.9 → 2.4 pp) but the α sign agreement drops (seed 1 0.890 → 0.790, below 0.8), the
- * reference partials fed to decompose.assign being transformed without the resolution's damping.
+ * The simulator's graph does not set it. With it on pdf and pdfLorch (the references then blurred
+ * to match, addModelReferences) the bond maps' worst mean bias falls from 4.7–5.1 to 1.8–2.2 pp and
+ * Zr–X agrees better, but the α sign agreement drops on seeds 1/2/7 (0.890/0.952/0.868 →
+ * 0.808/0.896/0.824; 0.790/0.891/0.824 with unblurred references) and X–X a little: the glass-mean
+ * α moves from ≈ +0.015 to ≈ +0.05 above the truth (P_XX now under, where before the Zr–X and X–X
+ * excesses cancelled in α).
  */
 export function simQResolution(p: SimParams, iq: IntegrationResolution = {}): number {
   const g = simGeometry(p);
@@ -161,32 +164,75 @@ export function simQResolution(p: SimParams, iq: IntegrationResolution = {}): nu
 /** r axis of the reference partials written into the graph and partials.csv (Å): 1–8 Å in 0.01 Å steps. */
 export const PARTIALS_AXIS = { rmin: 1, rstep: 0.01, n: 701 } as const;
 
-/** The model's reference partials for the transform band of a decompose.assign node (its qmin, qmax). */
-export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1): ReferencePartials {
-  return referencePartials({ composition: p.composition, qmin, qmax, ...PARTIALS_AXIS });
+/**
+ * The model's reference partials for the transform band of a decompose.assign node (its qmin, qmax),
+ * blurred by the Q resolution σ (Å⁻¹) its G(r) was reduced with (0: none; see sim/references.ts).
+ */
+export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1, qResolution = 0): ReferencePartials {
+  return referencePartials({ composition: p.composition, qmin, qmax, ...PARTIALS_AXIS, qResolution });
+}
+
+type GraphNodes = Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }>;
+
+/** The node ids `id` reads, one step up (an input "pdf.G" names node pdf). */
+function inputsOf(nodes: GraphNodes, id: string): string[] {
+  return Object.values(nodes[id]?.in ?? {})
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.split('.')[0]);
+}
+
+/**
+ * The qResolution (Å⁻¹, 0 when unset) of the pdf.reduce node(s) whose G(r) node `id` reads, through
+ * any chain of nodes (smoothing, NMF, …): the resolution the curves there carry. Throws when the
+ * nearest pdf.reduce nodes upstream disagree (one set of references cannot match both).
+ */
+export function upstreamQResolution(nodes: GraphNodes, id: string): number {
+  const found = new Map<number, string>();
+  const seen = new Set<string>([id]);
+  const queue = inputsOf(nodes, id);
+  while (queue.length > 0) {
+    const cur = queue.shift()!;
+    if (seen.has(cur) || !nodes[cur]) continue;
+    seen.add(cur);
+    if (nodes[cur].op === 'pdf.reduce') {
+      const sigma = nodes[cur].params?.qResolution;
+      found.set(typeof sigma === 'number' ? sigma : 0, cur);
+      continue;
+    }
+    queue.push(...inputsOf(nodes, cur));
+  }
+  if (found.size > 1) throw new Error(`node '${id}' reads pdf.reduce nodes of different qResolution (${[...found].map(([s, n]) => `${n}: ${s}`).join(', ')}); one set of reference partials cannot match both`);
+  return found.size === 1 ? [...found.keys()][0] : 0;
 }
 
 /**
  * Feeds the structure model's reference partials to every decompose.assign node of `graph` that has
  * no references yet (a decompose.references node, referencesWeighted: true, baseline linear, the
- * range of the NMF node it reads).
+ * range of the NMF node it reads), with the Q resolution of the pdf.reduce node upstream.
  * Returns the assign nodes it wired.
  */
 export function addModelReferences(graph: Record<string, Json>, p: SimParams): string[] {
-  const nodes = graph.nodes as Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json> }>;
+  const nodes = graph.nodes as GraphNodes;
   const wired: string[] = [];
+  /** References node per (qmin, qmax, qResolution) made here. */
+  const made = new Map<string, string>();
   for (const [id, node] of Object.entries(nodes)) {
     if (node.op !== 'decompose.assign' || node.in?.references) continue;
     const qmin = typeof node.params?.qmin === 'number' ? node.params.qmin : 0.1;
     const qmax = typeof node.params?.qmax === 'number' ? node.params.qmax : 8.1;
-    let refId = 'modelPartials';
-    for (let k = 2; nodes[refId] && nodes[refId].op !== 'decompose.references'; k++) refId = `modelPartials${k}`;
-    if (!nodes[refId]) {
-      const ref = modelPartials(p, qmin, qmax);
-      (nodes as Record<string, unknown>)[refId] = {
+    const sigma = upstreamQResolution(nodes, id);
+    const key = `${qmin},${qmax},${sigma}`;
+    let refId = made.get(key);
+    if (!refId) {
+      refId = 'modelPartials';
+      for (let k = 2; nodes[refId]; k++) refId = `modelPartials${k}`;
+      made.set(key, refId);
+      const ref = modelPartials(p, qmin, qmax, sigma);
+      const blur = sigma > 0 ? `, blurred in Q by the Gaussian of sigma ${sigma.toFixed(4)} 1/A the G(r) upstream was reduced with (pdf.reduce qResolution: the data's G(r) keeps that damping, about exp(-sigma^2 r^2/2))` : '';
+      nodes[refId] = {
         op: 'decompose.references',
         params: { rmin: PARTIALS_AXIS.rmin, rstep: PARTIALS_AXIS.rstep, curves: Object.fromEntries(Object.entries(ref.curves).map(([k, c]) => [k, Array.from(c, (v) => Number(v.toPrecision(6)))])) },
-        description: `The simulator's structure model: reference partial PDFs per pair type (partials.ts, each at the mean coordination), weighted by f_a f_b/<f>^2 at the nominal composition ${p.composition} and transformed over Q ${qmin}-${qmax} 1/A, i.e. per unit pair fraction as they enter G(r). What an MD or small-box model gives for the glass; no position's truth.`,
+        description: `The simulator's structure model: reference partial PDFs per pair type (partials.ts, each at the mean coordination), weighted by f_a f_b/<f>^2 at the nominal composition ${p.composition}${blur} and transformed over Q ${qmin}-${qmax} 1/A, i.e. per unit pair fraction as they enter G(r). What an MD or small-box model gives for the glass; no position's truth.`,
       };
     }
     node.in = { ...(node.in ?? {}), references: refId };

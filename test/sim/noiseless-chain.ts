@@ -36,7 +36,7 @@ export async function runNoiselessChain(p: SimParams, r: Renderer, iy: number, i
     pdf: { op: 'pdf.reduce', in: { iq: 'iq' }, params: { composition: o.composition, ...o.pdf } },
     r1: { op: 'qoi.peak', in: { curve: 'pdf.G' }, params: { range: o.window } },
   };
-  const graph = { snem: 1, name: 'noiseless-chain', dataset: { path: file }, nodes, outputs: ['iq', 'r1'] };
+  const graph = { snem: 1, name: 'noiseless-chain', dataset: { path: file }, nodes, outputs: ['iq', 'pdf', 'r1'] };
   const { runDir } = await runGraph({ graph: graph as never, outDir: path.join(o.dir, 'run'), cacheDir: path.join(o.dir, 'cache'), quiet: true, noReport: true, workers: 1 });
   return runDir;
 }
