@@ -9,10 +9,12 @@ import { createRequire } from 'node:module';
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
 import AjvModule from 'ajv';
+import { displayProblems } from './display-check.ts';
 import { UserError } from './errors.ts';
 import { resolveParams } from './params.ts';
 import { getOp, registry, type Registry } from '../nodes/registry.ts';
 import type { DatasetHandle, Json, OpDef } from './types.ts';
+import type { NodeDisplay } from '../viz/display.ts';
 
 const require = createRequire(import.meta.url);
 const schema = require('../graphs/graph.schema.json');
@@ -23,7 +25,8 @@ export interface GraphDoc {
   description?: string;
   dataset?: { path: string; kind?: 'frames' | 'profiles'; scan?: [number, number]; [opt: string]: Json | undefined };
   chunkSize?: number;
-  nodes: Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }>;
+  /** `display`: how the node's maps are drawn (presentation only, never part of a node key). */
+  nodes: Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string; display?: NodeDisplay }>;
   outputs: string[];
 }
 
@@ -144,6 +147,8 @@ export interface ResolveOptions {
   dataset?: DatasetHandle | null;
   /** The graph names a dataset that is not opened (validate without the file). */
   datasetDeclared?: boolean;
+  /** false: skip the ops' own checks, which may need the data (`snem report` reads only structure, params and display). */
+  opChecks?: boolean;
 }
 
 /** Validate and resolve a graph document; throws one UserError listing every problem. */
@@ -177,6 +182,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): Resolv
 
   for (const [id, spec] of Object.entries(doc.nodes)) {
     const op = reg.get(spec.op);
+    problems.push(...displayProblems(id, spec.display, op, hint));
     if (!op) {
       problems.push(`node '${id}', field 'op': unknown op '${spec.op}'${hint(spec.op, reg.keys())}`);
       continue;
@@ -184,7 +190,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): Resolv
     let params: Record<string, Json> = {};
     try {
       params = resolveParams(id, op, spec.params ?? {});
-      op.check?.(params as never, { node: id, dataset: opts.dataset ?? null, datasetDeclared: opts.datasetDeclared });
+      if (opts.opChecks !== false) op.check?.(params as never, { node: id, dataset: opts.dataset ?? null, datasetDeclared: opts.datasetDeclared });
     } catch (e) {
       if (e instanceof UserError) problems.push(e.message);
       else throw e;
@@ -242,6 +248,8 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): Resolv
   };
   doc.outputs.forEach(visit);
   const warnings = order.filter((id) => !needed.has(id)).map((id) => `node '${id}' feeds no output and will not be computed`);
+  const shown = new Set(doc.outputs);
+  for (const [id, spec] of Object.entries(doc.nodes)) if (spec.display && !shown.has(id)) warnings.push(`node '${id}' has display settings but is not in "outputs": no figure shows it`);
   return { doc, file: opts.file ?? null, name: doc.name ?? (opts.file ? path.basename(opts.file, '.json') : 'graph'), nodes, dag, order, outputs: doc.outputs, needed, warnings };
 }
 

@@ -36,6 +36,28 @@ export interface Manifest {
   seconds: number;
   nodes: Record<string, ManifestNode>;
   outputs: WrittenOutput[];
+  /** How each map was drawn (the graph's `display` settings resolved), per figure file and panel. */
+  figures?: FigureDisplay[];
+  /** When the figures and report.html were last drawn, and from which graph's display settings. */
+  rendered?: { time: string; by: 'run' | 'report'; graphFile: string | null };
+}
+
+/** The display settings one map panel was drawn with. */
+export interface FigureDisplay {
+  /** Figure file in the run directory (NAME.png, report.maps.png). */
+  file: string;
+  node: string;
+  field: string;
+  /** Component (0-based) of a [ny, nx, k] output; absent for a map. */
+  panel?: number;
+  colormap: string;
+  limits: [number, number];
+  /** "display.limits" or "percentiles 1–99", plus ", symmetric about 0". */
+  limitsFrom: string;
+  symmetric: boolean;
+  label?: string;
+  /** The settings as the graph gave them ({} = all automatic). */
+  display: { [key: string]: Json };
 }
 
 /** One file a run wrote for an output node. */

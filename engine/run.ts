@@ -9,7 +9,9 @@ import path from 'node:path';
 import { CacheStore, resolveCacheDir, type RunRecord } from '../cache/store.ts';
 import { loadPluginOps } from '../nodes/registry.ts';
 import { renderRun } from '../report/index.ts';
+import { writeManifest } from '../report/run-data.ts';
 import { datasetHash, datasetSpec, openSpec, type DatasetSpec } from './dataset.ts';
+import { withoutDisplay } from './display-check.ts';
 import { UserError } from './errors.ts';
 import { readGraphFile, resolveGraph, type GraphDoc, type ResolvedGraph } from './graph.ts';
 import { hashValue, initHash } from './hash.ts';
@@ -66,7 +68,8 @@ export async function prepare(opts: RunOptions): Promise<Prepared> {
     // Hash the file the reader actually reads (a .hdr or .xml names the real data file).
     const dsHash = dataset ? datasetHash(dataset.path, store) : null;
     const scan = scanOf(graph, dataset);
-    const graphHash = hashValue(graph.doc as unknown as Json);
+    // Display settings are presentation: they leave the graph hash (and every node key) unchanged.
+    const graphHash = hashValue(withoutDisplay(graph.doc) as unknown as Json);
     return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir };
   } catch (e) {
     dataset?.close();
@@ -186,7 +189,9 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
       try {
-        await renderRun(runDir, manifest);
+        const drawn = await renderRun(runDir, manifest);
+        manifest.figures = drawn.figures;
+        manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
       } catch (e) {
         progress.info(`warning: the report could not be rendered: ${(e as Error).message}`);
       }
@@ -198,12 +203,6 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     dataset?.close();
     await store.close();
   }
-}
-
-function writeManifest(runDir: string, m: Manifest) {
-  const tmp = path.join(runDir, `.manifest.json.${process.pid}`);
-  fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
-  fs.renameSync(tmp, path.join(runDir, 'manifest.json'));
 }
 
 function round(x: number): number {

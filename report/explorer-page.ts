@@ -16,7 +16,7 @@ table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;paddin
 </style></head><body>
 <h2>snem explorer <span class="muted">run ${esc(m.run)}</span> · <a href="/report.html">report</a></h2>
 <p>Map: <select id="pick"></select> <span class="muted">click a position to see its values and curves</span></p>
-<div id="wrap"><div><div id="mapbox"><img id="map" alt="map"><div id="mark"></div></div><p id="where" class="muted"></p><table id="values"></table></div>
+<div id="wrap"><div><div id="mapbox"><img id="map" alt="map"><div id="mark"></div></div><p id="scale" class="muted"></p><p id="where" class="muted"></p><table id="values"></table></div>
 <div id="plots"></div></div>
 <script>
 let run, scan, current = null;
@@ -34,6 +34,8 @@ function show(file) {
   const w = 480, h = Math.round(w * (ny * st.y) / (nx * st.x));
   const img = $('map'); img.style.width = w + 'px'; img.style.height = h + 'px';
   img.src = '/api/map.png?file=' + encodeURIComponent(file);
+  const o = run.outputs.find((x) => x.file === file);
+  $('scale').textContent = o && o.limits ? 'colormap ' + o.colormap + ', limits ' + Number(o.limits[0].toPrecision(4)) + ' … ' + Number(o.limits[1].toPrecision(4)) + (o.unit ? ' ' + o.unit : '') : '';
   if (current) select(current.iy, current.ix);
 }
 $('map').addEventListener('click', (e) => {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Json } from '../engine/types.ts';
-import type { Manifest } from '../engine/run-types.ts';
-import { suggestColormap } from '../viz/colormaps.ts';
+import type { FigureDisplay, Manifest, WrittenOutput } from '../engine/run-types.ts';
+import { displayFor, limitsOf, limitsSource, mapStyleOf, styleRecord, type MapStyleChoice, type NodeDisplay } from '../viz/display.ts';
 import { renderComposite } from '../viz/composite.ts';
 import { lineCut, sampleMap } from '../viz/linecut.ts';
 import { renderMapFigure } from '../viz/map-figure.ts';
@@ -28,52 +28,63 @@ export interface Figure {
   svg?: string;
   caption: string;
   provenance: FileProvenance;
+  /** Map figures: the display settings each panel was drawn with. */
+  display?: FigureDisplay[];
 }
 
 const fieldLabel = (o: LoadedOutput) => (o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field);
 
-function mapSpec(o: LoadedOutput, m: Manifest, values: ArrayLike<number>, title: string, label: string): MapPanelSpec {
-  return {
-    values,
-    ny: o.shape[0],
-    nx: o.shape[1],
-    title,
-    label,
-    unit: o.out.unit,
-    colormap: suggestColormap({ node: o.out.node, field: o.out.field, op: o.out.op }),
-  };
+/** The graph's `display` settings for an output (the run's graph, as recorded in its manifest) resolved into a style. */
+export function outputStyle(m: Manifest, out: Pick<WrittenOutput, 'node' | 'field' | 'op'>): MapStyleChoice {
+  const nodes = ((m.graph as { nodes?: Record<string, { display?: NodeDisplay }> } | null)?.nodes ?? {}) as Record<string, { display?: NodeDisplay }>;
+  return mapStyleOf(displayFor(nodes[out.node]?.display, out.field), { node: out.node, field: out.field, op: out.op });
+}
+
+/** One map panel of an output in its display style; the limits are fixed here, once, and recorded. */
+export function styledPanel(o: LoadedOutput, style: MapStyleChoice, values: ArrayLike<number>, title: string, label: string, figure: string, panel?: number): { spec: MapPanelSpec; display: FigureDisplay } {
+  const limits = limitsOf(values, style);
+  const spec: MapPanelSpec = { values, ny: o.shape[0], nx: o.shape[1], title, label, unit: o.out.unit, colormap: style.colormap, limits, centreOnZero: false };
+  const display: FigureDisplay = { file: figure, node: o.out.node, field: o.out.field, ...(panel !== undefined ? { panel } : {}), ...styleRecord(style, limits) } as FigureDisplay;
+  return { spec, display };
 }
 
 function writePng(runDir: string, file: string, png: Buffer) {
   fs.writeFileSync(path.join(runDir, file), png);
 }
 
-/** Map figure (kind map) or composite (kind maps, one panel per component). */
+/** Map figure (kind map) or composite (kind maps, one panel per component), in the output's display style. */
 export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure {
   const file = `${outputBase(o.out)}.png`;
   const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'figure', o.out);
   const step = scanStepOf(m);
+  const style = outputStyle(m, o.out);
+  const title = style.label ?? outputTitle(o.out);
   let image;
-  const figInfo: Record<string, Json> = {};
+  const display: FigureDisplay[] = [];
+  let figInfo: Record<string, Json>;
   if (o.out.kind === 'map') {
-    const f = renderMapFigure({ ...mapSpec(o, m, o.data, outputTitle(o.out), fieldLabel(o)), step });
+    const p = styledPanel(o, style, o.data, title, fieldLabel(o), file);
+    const f = renderMapFigure({ ...p.spec, step });
     image = f.image;
-    Object.assign(figInfo, { colormap: f.colormap, limits: f.limits, limitsFrom: 'percentiles 1–99', map: f.map });
+    display.push(p.display);
+    figInfo = { ...(p.display as unknown as Record<string, Json>), map: f.map };
   } else {
     const [ny, nx, k] = o.shape;
     const panels: MapPanelSpec[] = [];
     for (let j = 0; j < k; j++) {
       const v = new Float64Array(ny * nx);
-      for (let p = 0; p < ny * nx; p++) v[p] = o.data[p * k + j];
-      panels.push(mapSpec(o, m, v, `${fieldLabel(o)} [${j + 1}]`, `${fieldLabel(o)} ${j + 1}`));
+      for (let q = 0; q < ny * nx; q++) v[q] = o.data[q * k + j];
+      const p = styledPanel(o, style, v, `${fieldLabel(o)} [${j + 1}]`, `${fieldLabel(o)} ${j + 1}`, file, j);
+      panels.push(p.spec);
+      display.push(p.display);
     }
-    image = renderComposite({ panels, step, title: outputTitle(o.out), columns: Math.min(k, 4) });
-    Object.assign(figInfo, { components: k, limitsFrom: 'percentiles 1–99 per panel' });
+    image = renderComposite({ panels, step, title, columns: Math.min(k, 4) });
+    figInfo = { components: k, colormap: style.colormap, limitsFrom: `${limitsSource(style)}${style.limits ? '' : ' per panel'}`, panels: display.map((d) => d.limits), display: style.settings as Record<string, Json> };
   }
   prov.figure = figInfo;
   const png = encodePng(image, pngTextFor(prov));
   writePng(runDir, file, png);
-  return { title: outputTitle(o.out), section: 'maps', file, png, caption: captionOf(prov), provenance: prov };
+  return { title, section: 'maps', file, png, caption: captionOf(prov), provenance: prov, display };
 }
 
 async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {

@@ -40,6 +40,7 @@ function figureHtml(f: Figure): string {
   const file = f.file ? ` · file <code>${esc(f.file)}</code>` : '';
   return (
     `<figure data-node="${esc(p.node ?? '')}"><img src="${src}" alt="${esc(f.title)}"><figcaption><b>${esc(f.title)}</b>${file}<br>` +
+    displayLine(f) +
     `node <code>${esc(p.node ?? '—')}</code>${p.field ? ` field <code>${esc(p.field)}</code>` : ''} · op <code>${esc(p.op ?? '—')}</code> · key <code>${esc(p.key ?? '—')}</code>` +
     `<details><summary>params and inputs</summary><code>${esc(JSON.stringify(p.params ?? {}))}</code><br>` +
     Object.entries(p.inputs)
@@ -49,6 +50,15 @@ function figureHtml(f: Figure): string {
     `</details></figcaption></figure>`
   );
 }
+
+/** How a single map was drawn: colormap and colour limits, and where the limits came from. */
+function displayLine(f: Figure): string {
+  if (f.display?.length !== 1) return '';
+  const d = f.display[0];
+  return `colormap <code>${esc(d.colormap)}</code> · limits <code>${esc(`${fmt(d.limits[0])} … ${fmt(d.limits[1])}`)}</code> (${esc(d.limitsFrom)})<br>`;
+}
+
+const fmt = (v: number) => String(Number(v.toPrecision(4)));
 
 function kv(rows: [string, string][]): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</table>`;
@@ -102,7 +112,7 @@ export function reportHtml(r: ReportParts): string {
 ${r.problems.length ? `<section><h2>Problems</h2>${r.problems.map((p) => `<p class="problem">${esc(p)}</p>`).join('')}</section>` : ''}
 <section id="graph"><h2>Analysis graph</h2><div class="dag">${r.dag}</div></section>
 ${r.overview ? `<section id="overview"><h2>All maps</h2>${figureHtml(r.overview)}</section>` : ''}
-${section('maps', 'Maps', by('maps'), '<p class="muted">Colour limits: 1st–99th percentile of each map (diverging maps symmetric about 0); gray = masked or failed positions.</p>')}
+${section('maps', 'Maps', by('maps'), '<p class="muted">Colormap and colour limits: the graph\'s <code>display</code> settings where given, otherwise the 1st–99th percentile of each map (diverging maps symmetric about 0); gray = masked or failed positions. <code>snem report RUN_DIR --graph G</code> redraws them with other settings.</p>')}
 ${section(
   'curves',
   'Curves at representative positions',

@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Manifest } from '../engine/run-types.ts';
+import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
+import type { Json } from '../engine/types.ts';
 import { renderComposite } from '../viz/composite.ts';
-import { suggestColormap } from '../viz/colormaps.ts';
 import { encodePng } from '../viz/png.ts';
 import { dagSvg } from './dag.ts';
-import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, profileFigure, type Figure } from './figures.ts';
+import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, outputStyle, profileFigure, styledPanel, type Figure } from './figures.ts';
 import { reportHtml } from './html.ts';
 import { representativePositions } from './positions.ts';
 import { nodeProvenance, pngTextFor, runProvenance, writeSidecar, type FileProvenance } from './provenance.ts';
@@ -19,7 +19,13 @@ import { loadOutput, outputTitle, scanShapeOf, scanStepOf, type LoadedOutput } f
 export const REPORT_FILE = 'report.html';
 export const OVERVIEW_FILE = 'report.maps.png';
 
-export async function renderRun(runDir: string, manifest: Manifest): Promise<void> {
+/** What was drawn: the display settings of every map panel (recorded in the manifest as `figures`). */
+export interface RenderResult {
+  figures: FigureDisplay[];
+  problems: string[];
+}
+
+export async function renderRun(runDir: string, manifest: Manifest): Promise<RenderResult> {
   const problems: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T> | T): Promise<T | null> => {
     try {
@@ -56,15 +62,15 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<voi
   if (maps.length > 1) {
     overview = await attempt('composite of all maps', () => {
       const prov = runProvenance(manifest, OVERVIEW_FILE, 'figure');
-      prov.figure = { maps: maps.map((o) => o.out.file) };
-      const image = renderComposite({
-        panels: maps.map((o) => ({ values: o.data, ny, nx, title: outputTitle(o.out), label: o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field, unit: o.out.unit, colormap: suggestColormap({ node: o.out.node, field: o.out.field, op: o.out.op }) })),
-        step: scanStepOf(manifest),
-        columns: Math.min(4, maps.length),
+      const panels = maps.map((o) => {
+        const style = outputStyle(manifest, o.out);
+        return styledPanel(o, style, o.data, style.label ?? outputTitle(o.out), o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field, OVERVIEW_FILE);
       });
+      prov.figure = { maps: maps.map((o) => o.out.file), display: panels.map((p) => p.display as unknown as Json) };
+      const image = renderComposite({ panels: panels.map((p) => p.spec), step: scanStepOf(manifest), columns: Math.min(4, maps.length) });
       const png = encodePng(image, pngTextFor(prov));
       fs.writeFileSync(path.join(runDir, OVERVIEW_FILE), png);
-      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov } satisfies Figure;
+      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov, display: panels.map((p) => p.display) } satisfies Figure;
     });
   }
 
@@ -81,4 +87,5 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<voi
   const html = reportHtml({ manifest, dag, overview, figures, positions, files, problems });
   fs.writeFileSync(path.join(runDir, REPORT_FILE), html);
   writeSidecar(runDir, files);
+  return { figures: [overview, ...figures].flatMap((f) => f?.display ?? []), problems };
 }

@@ -26,6 +26,13 @@ export function readManifest(runDir: string): Manifest {
   }
 }
 
+/** Write manifest.json atomically (a reader never sees half a file). */
+export function writeManifest(runDir: string, m: Manifest): void {
+  const tmp = path.join(runDir, `.manifest.json.${process.pid}`);
+  fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
+  fs.renameSync(tmp, path.join(runDir, 'manifest.json'));
+}
+
 /**
  * Maps and small arrays are read whole; per-position curves ([ny, nx, n], hundreds of MB for a
  * paper-size scan) are left on disk and read one position at a time by `curveAt`.

@@ -8,10 +8,12 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Manifest } from '../engine/run-types.ts';
-import { applyColormap, colorLimits, suggestColormap } from '../viz/colormaps.ts';
+import { applyColormap } from '../viz/colormaps.ts';
+import { limitsOf } from '../viz/display.ts';
 import { AXIS_TITLES, curvePlotSpec, renderSvg, yTitleFor } from '../viz/plots.ts';
 import { encodePng } from '../viz/png.ts';
 import { explorerPage } from './explorer-page.ts';
+import { outputStyle } from './figures.ts';
 import { curveAt, loadOutput, outputTitle, readManifest, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
 
 export interface Explorer {
@@ -72,14 +74,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, runDi
         run: m.run,
         scan: [ny, nx],
         step: scanStepOf(m),
-        outputs: m.outputs.map((o) => ({ file: o.file, node: o.node, field: o.field, kind: o.kind, unit: o.unit ?? null, shape: o.shape, title: outputTitle(o) })),
+        outputs: m.outputs.map((o) => {
+          const base = { file: o.file, node: o.node, field: o.field, kind: o.kind, unit: o.unit ?? null, shape: o.shape, title: outputTitle(o) };
+          if (o.kind !== 'map') return base;
+          const style = outputStyle(m, o);
+          const l = load(o.file);
+          return { ...base, title: style.label ?? base.title, colormap: style.colormap, limits: l ? limitsOf(l.data, style) : null };
+        }),
       });
     case '/api/map.png': {
       const l = load(q.get('file') ?? '');
       if (!l || l.out.kind !== 'map') return json(res, { error: 'no such map output' }, 404);
-      const cmap = suggestColormap({ node: l.out.node, field: l.out.field, op: l.out.op });
-      const [lo, hi] = colorLimits(l.data, { centreOnZero: cmap.startsWith('RdBu') });
-      return send(res, 200, 'image/png', encodePng({ width: nx, height: ny, data: applyColormap(l.data, cmap, lo, hi) }));
+      const style = outputStyle(m, l.out);
+      const [lo, hi] = limitsOf(l.data, style);
+      return send(res, 200, 'image/png', encodePng({ width: nx, height: ny, data: applyColormap(l.data, style.colormap, lo, hi) }));
     }
     case '/api/position': {
       const p = pos();

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { UserError } from '../../engine/errors.ts';
 import type { Manifest } from '../../engine/run-types.ts';
 import { writeNpy } from '../../formats/npy.ts';
-import { colorLimits } from '../../viz/colormaps.ts';
+import { limitsOf, limitsSource } from '../../viz/display.ts';
 import { lineCut, sampleMap } from '../../viz/linecut.ts';
+import { outputStyle } from '../figures.ts';
 import { nodeProvenance, writeFileSidecar } from '../provenance.ts';
 import { readManifest, scanStepOf } from '../run-data.ts';
 import { arrayCsv, componentsCsv, curvesCsv, cutCsv, mapCsv, mapsCsv } from './csv.ts';
@@ -78,7 +79,11 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
         skipped.push(`${f.base} (${f.kind} ${f.shape.join('×')}: TIFF holds maps only; use --format csv or npy)`);
         continue;
       }
-      writeTiff(file, tiffPages(f), { stepNm: scanStepOf(m), provenance: prov, displayRange: colorLimits(f.data) });
+      // ImageJ's display range: the limits the run's figures use (display settings, else percentiles).
+      const style = outputStyle(m, { node: o.node, field: f.field, op: m.nodes[o.node]?.op ?? '' });
+      const displayRange = limitsOf(f.data, style);
+      prov.figure = { ...prov.figure, displayRange, colormap: style.colormap, limitsFrom: limitsSource(style) };
+      writeTiff(file, tiffPages(f), { stepNm: scanStepOf(m), provenance: prov, displayRange });
       files.push(file);
     } else {
       fs.writeFileSync(file, csvOf(f, m, o));

@@ -1,0 +1,109 @@
+/**
+ * `snem report RUN_DIR [--graph G]`: redraw a finished run's figures and report.html from its .npy
+ * files, with the display settings of the run's own graph or of graph G. No engine run and no
+ * cache: only presentation changes, so G must describe the same results (same nodes, ops, inputs,
+ * params and outputs) — otherwise the figures would not describe the data, and G is refused.
+ */
+import fs from 'node:fs';
+import { withoutDisplay } from '../engine/display-check.ts';
+import { UserError } from '../engine/errors.ts';
+import { readGraphFile, resolveGraph, type GraphDoc } from '../engine/graph.ts';
+import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
+import type { Json } from '../engine/types.ts';
+import { loadPluginOps } from '../nodes/registry.ts';
+import { renderRun } from './index.ts';
+import { readManifest, writeManifest } from './run-data.ts';
+
+export interface RerenderOptions {
+  /** Take the display settings from this graph (default: the run's own graph). */
+  graphFile?: string;
+  /** --set overrides the run was made with, so G's params can match. */
+  sets?: string[];
+}
+
+export interface RerenderResult {
+  manifest: Manifest;
+  figures: FigureDisplay[];
+  problems: string[];
+}
+
+/** JSON with object keys sorted, for comparing params however they were spelled. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/** How graph G's results would differ from the run's (empty: only display settings may differ). */
+export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string, sets: string[] = []): Promise<string[]> {
+  await loadPluginOps();
+  const g = resolveGraph(doc, { file, sets, datasetDeclared: true, opChecks: false });
+  const diffs: string[] = [];
+  for (const [id, old] of Object.entries(m.nodes)) {
+    const n = g.nodes.get(id);
+    if (!n || !g.needed.has(id)) {
+      diffs.push(`node '${id}' ${n ? 'feeds no output' : 'is missing'} in ${file}`);
+      continue;
+    }
+    if (n.op.name !== old.op) {
+      diffs.push(`node '${id}': op ${old.op} → ${n.op.name}`);
+      continue;
+    }
+    const keys = [...new Set([...Object.keys(old.params ?? {}), ...Object.keys(n.params)])].sort();
+    for (const k of keys) {
+      const a = canonical(old.params?.[k]);
+      const b = canonical(n.params[k]);
+      if (a !== b) diffs.push(`node '${id}', param '${k}': ${a} in the run, ${b} in ${file}`);
+    }
+    const inputs = Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]));
+    if (canonical(inputs) !== canonical(old.inputNodes ?? {})) diffs.push(`node '${id}', field 'in': ${canonical(old.inputNodes)} in the run, ${canonical(inputs)} in ${file}`);
+  }
+  for (const id of g.needed) if (!m.nodes[id]) diffs.push(`node '${id}' is not in the run`);
+  const runOutputs = ((m.graph as { outputs?: string[] } | null)?.outputs ?? [...new Set(m.outputs.map((o) => o.node))]).slice().sort();
+  const gOutputs = [...g.outputs].sort();
+  if (canonical(runOutputs) !== canonical(gOutputs)) diffs.push(`outputs ${JSON.stringify(runOutputs)} in the run, ${JSON.stringify(gOutputs)} in ${file}`);
+  return diffs;
+}
+
+/** The run's graph with each node's display settings taken from `doc` (and none where `doc` has none). */
+function withDisplayOf(runGraph: GraphDoc, doc: GraphDoc): GraphDoc {
+  const base = withoutDisplay(runGraph);
+  const nodes: GraphDoc['nodes'] = {};
+  for (const [id, n] of Object.entries(base.nodes ?? {})) {
+    const display = doc.nodes[id]?.display;
+    nodes[id] = display ? { ...n, display } : n;
+  }
+  return { ...base, nodes };
+}
+
+export async function rerenderRun(runDir: string, opts: RerenderOptions = {}): Promise<RerenderResult> {
+  const m = readManifest(runDir);
+  for (const o of m.outputs) {
+    if (!fs.existsSync(`${runDir}/${o.file}`)) throw new UserError(`${runDir}: ${o.file} is missing; the figures are drawn from the run's .npy files (re-run the graph to rewrite them)`);
+  }
+  const runGraph = (m.graph ?? { snem: 1, nodes: {}, outputs: [] }) as unknown as GraphDoc;
+  if (opts.graphFile) {
+    const doc = readGraphFile(opts.graphFile);
+    const diffs = await resultDifferences(m, doc, opts.graphFile, opts.sets);
+    if (diffs.length) {
+      throw new UserError(
+        `${opts.graphFile}: describes other results than run ${m.run} (${diffs.join('; ')}). snem report only redraws figures, so only "display" settings may differ: ` +
+          `figures drawn from this graph would not describe the run's data. Run it instead ('snem run ${opts.graphFile}'), or pass the run's --set overrides.`,
+      );
+    }
+    m.graph = withDisplayOf(runGraph, doc) as unknown as Json;
+  } else if (opts.sets?.length) {
+    throw new UserError('--set needs --graph (it makes the graph\'s params match the run\'s)');
+  }
+  const drawn = await renderRun(runDir, m);
+  m.figures = drawn.figures;
+  m.rendered = { time: new Date().toISOString(), by: 'report', graphFile: opts.graphFile ?? m.graphFile };
+  writeManifest(runDir, m);
+  return { manifest: m, figures: drawn.figures, problems: drawn.problems };
+}
