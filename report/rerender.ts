@@ -57,7 +57,9 @@ export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string
     }
     const keys = [...new Set([...Object.keys(old.params ?? {}), ...Object.keys(n.params)])].sort();
     for (const k of keys) {
-      const a = canonical(old.params?.[k]);
+      // A param the op gained after the run, at its default, describes the same computation.
+      if (!(k in (old.params ?? {})) && canonical(n.params[k]) === canonical(n.op.params[k]?.default)) continue;
+      const a = k in (old.params ?? {}) ? canonical(old.params[k]) : '(not set)';
       const b = canonical(n.params[k]);
       if (a !== b) diffs.push(`node '${id}', param '${k}': ${a} in the run, ${b} in ${file}`);
     }

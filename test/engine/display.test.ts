@@ -149,8 +149,12 @@ describe('display settings are presentation only', () => {
     const extra = structuredClone(changed);
     extra.outputs = ['sum'];
     await expect(rerenderRun(dir, { graphFile: write('fewer-outputs', extra), sets: ['scale.gain=2'] })).rejects.toThrow(/outputs \["mean","scale","sum"\] in the run, \["sum"\]/);
-    // The run's --set overrides make the params match.
+    // The run's --set overrides make the params match; a param the op gained after the run, at its default, is no difference.
+    const m2 = manifestOf(dir);
+    delete m2.nodes.sum.params.offset;
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m2));
     await rerenderRun(dir, { graphFile: changedFile, sets: ['scale.gain=2'] });
     expect(pngFigure(path.join(dir, 'sum.png'))).toMatchObject({ colormap: 'gray' });
+    await expect(rerenderRun(dir, { graphFile: changedFile, sets: ['scale.gain=2', 'sum.offset=1'] })).rejects.toThrow(/node 'sum', param 'offset': \(not set\) in the run, 1 in/);
   });
 });
