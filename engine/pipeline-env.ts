@@ -6,6 +6,7 @@ import { CacheStore } from '../cache/store.ts';
 import { loadPluginOps } from '../nodes/registry.ts';
 import { openSpec, type DatasetSpec } from './dataset.ts';
 import { resolveGraph, type GraphDoc } from './graph.ts';
+import { applyFileHashes, type FileHashes } from './param-files.ts';
 import { initHash } from './hash.ts';
 import type { PipelineEnv } from './chunk-pipeline.ts';
 import type { ScanShape } from './types.ts';
@@ -18,6 +19,8 @@ export interface PipelineSetup {
   dataset: DatasetSpec | null;
   datasetHash: string | null;
   scan: ScanShape;
+  /** Content hashes of param files, hashed once in the main thread (engine/param-files.ts). */
+  fileHashes: FileHashes;
 }
 
 export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): Promise<PipelineEnv> {
@@ -25,5 +28,6 @@ export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): 
   await loadPluginOps();
   const dataset = setup.dataset ? await openSpec(setup.dataset) : null;
   const graph = resolveGraph(setup.graphDoc, { file: setup.graphFile, sets: setup.sets, dataset });
+  applyFileHashes(graph, setup.fileHashes);
   return { graph, store: new CacheStore(setup.cacheDir), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
 }

@@ -114,7 +114,9 @@ function explain(id: string, op: string, version: number, params: Record<string,
   for (const k of [...keys].sort()) {
     const a = JSON.stringify(old.params[k]);
     const b = JSON.stringify(params[k]);
-    if (a !== b) reasons.push(`param ${k}: ${a} → ${b}`);
+    if (a === b) continue;
+    const file = k.endsWith('#content') && a !== undefined && b !== undefined ? k.slice(0, -'#content'.length) : null;
+    reasons.push(file ? `the file named by param ${file} changed (content ${a} → ${b})` : `param ${k}: ${a} → ${b}`);
   }
   if (!reasons.length) reasons.push(partial || `inputs differ from run ${prev.id} (dataset or an upstream value changed), or its results were garbage-collected`);
   return `${reasons.join('; ')} (compared with run ${prev.id})`;

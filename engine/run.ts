@@ -12,6 +12,7 @@ import { renderRun } from '../report/index.ts';
 import { writeManifest } from '../report/run-data.ts';
 import { datasetHash, datasetSpec, openSpec, type DatasetSpec } from './dataset.ts';
 import { withoutDisplay } from './display-check.ts';
+import { applyFileHashes, paramFileHashes, type FileHashes } from './param-files.ts';
 import { UserError } from './errors.ts';
 import { readGraphFile, resolveGraph, type GraphDoc, type ResolvedGraph } from './graph.ts';
 import { hashValue, initHash } from './hash.ts';
@@ -50,6 +51,8 @@ export interface Prepared {
   scan: ScanShape;
   graphHash: string;
   cacheDir: string;
+  /** Content hashes of files named by params, already in graph's params (workers apply them too). */
+  fileHashes: FileHashes;
 }
 
 /** Everything before execution: read, open, hash, validate. Shared by run and plan. */
@@ -67,10 +70,12 @@ export async function prepare(opts: RunOptions): Promise<Prepared> {
     store = new CacheStore(cacheDir);
     // Hash the file the reader actually reads (a .hdr or .xml names the real data file).
     const dsHash = dataset ? datasetHash(dataset.path, store) : null;
+    const fileHashes = paramFileHashes(graph, dataset?.path ?? null, store);
+    applyFileHashes(graph, fileHashes);
     const scan = scanOf(graph, dataset);
     // Display settings are presentation: they leave the graph hash (and every node key) unchanged.
     const graphHash = hashValue(withoutDisplay(graph.doc) as unknown as Json);
-    return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir };
+    return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir, fileHashes };
   } catch (e) {
     dataset?.close();
     await store?.close();
@@ -115,6 +120,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     dataset: pre.spec,
     datasetHash: pre.datasetHash,
     scan: pre.scan,
+    fileHashes: pre.fileHashes,
   };
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));

@@ -58,6 +58,11 @@ export interface ParamSpec {
   exclusiveMin?: number;
   /** For number[]: required length, or [min, max] lengths. */
   length?: number | [number, number];
+  /**
+   * A string naming a file the op reads: its content hash joins the node's key (engine/param-files.ts),
+   * so editing the file recomputes the node. Relative paths: working directory, then beside the dataset.
+   */
+  file?: boolean;
 }
 
 export interface InputSpec {

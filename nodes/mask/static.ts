@@ -3,9 +3,8 @@
  * border, pixels saturated (at the dtype maximum) in a fraction of the frames, dead and hot pixels
  * from a user mask image or from statistics over the dataset.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax } from '../../engine/ndarray.ts';
 import type { ChunkedInput, DatasetContext, Json, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
@@ -21,14 +20,6 @@ export interface StaticMaskParams {
   hotFactor: number;
   minCounts: number;
   maskFile: string | null;
-}
-
-function resolveMaskFile(file: string, ctx: DatasetContext<StaticMaskParams>): string {
-  const tries = [path.resolve(file)];
-  if (ctx.dataset) tries.push(path.resolve(path.dirname(ctx.dataset.path), file));
-  const hit = tries.find((t) => fs.existsSync(t));
-  if (!hit) throw new ParamError(ctx.node, 'maskFile', `no such file: ${file} (looked in ${tries.join(', ')})`);
-  return hit;
 }
 
 async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[number, number]> {
@@ -65,7 +56,7 @@ export const maskStatic = defineOp<StaticMaskParams>({
     deadFraction: { type: 'number', min: 0, max: 1, default: 0.05, description: 'dead: dataset mean below this fraction of the neighbourhood median (0 = off)' },
     hotFactor: { type: 'number', min: 0, default: 10, description: 'hot: dataset mean above this multiple of the neighbourhood median (0 = off)' },
     minCounts: { type: 'number', min: 0, default: 20, unit: 'counts', description: 'dead/hot are only judged where the neighbourhood has this many counts summed over the dataset' },
-    maskFile: { type: 'string', optional: true, description: 'a .npy image [rows, cols]; non-zero = excluded (path absolute, relative to the working directory, or to the dataset file)' },
+    maskFile: { type: 'string', file: true, optional: true, description: 'a .npy image [rows, cols]; non-zero = excluded (path absolute, relative to the working directory, or to the dataset file)' },
   },
   outputs: { mask: { description: 'uint8 [rows, cols], 1 = excluded pixel' } },
   async run(ctx) {
@@ -89,7 +80,7 @@ export const maskStatic = defineOp<StaticMaskParams>({
       for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < p.edge || y < p.edge || x >= w - p.edge || y >= h - p.edge) mark('edge', y * w + x);
     }
     if (p.maskFile) {
-      const file = resolveMaskFile(p.maskFile, ctx);
+      const file = resolveParamFile(node, 'maskFile', p.maskFile, ctx.dataset?.path ?? null);
       const a = readNpy(file);
       if (a.data.length !== h * w) throw new ParamError(node, 'maskFile', `${file} has shape [${a.shape}], expected [${h}, ${w}]`);
       for (let i = 0; i < h * w; i++) if (a.data[i]) mark('maskFile', i);

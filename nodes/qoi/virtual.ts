@@ -5,11 +5,10 @@
  * geometry's descan shifts (dx, dy) when present. Saturated pixels can be left out (VBF whose
  * direct-beam core is saturated). The pixel list is built once per geometry.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax, f32 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetHandle, type Value } from '../../engine/types.ts';
+import { defineOp, type Value } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { frameStat, maskIndices, shapeIndices, type DetectorShape, type VirtualStat } from './detector-masks.ts';
 
@@ -35,12 +34,6 @@ interface VirtualState {
   center: [number, number] | null;
 }
 
-function resolveMaskFile(file: string, dataset: DatasetHandle | null): string {
-  if (path.isAbsolute(file) || fs.existsSync(file) || !dataset) return file;
-  const beside = path.join(path.dirname(dataset.path), file);
-  return fs.existsSync(beside) ? beside : file;
-}
-
 export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
   name: 'qoi.virtual',
   version: 1,
@@ -64,7 +57,7 @@ export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
     stat: { type: 'enum', values: ['sum', 'max', 'mean', 'std'], default: 'sum', description: 'statistic over the covered pixels' },
     excludeSaturated: { type: 'boolean', default: false, description: 'leave out pixels at the dtype maximum (255 for uint8)' },
     center: { type: 'number[]', optional: true, length: 2, unit: 'px [col, row]', description: 'centre when there is no geometry input' },
-    maskFile: { type: 'string', optional: true, description: 'shape "mask": .npy mask image [h, w] (nonzero = use); relative paths also tried beside the dataset' },
+    maskFile: { type: 'string', file: true, optional: true, description: 'shape "mask": .npy mask image [h, w] (nonzero = use); relative paths also tried beside the dataset' },
   },
   outputs: { value: { unit: 'counts (stat of pixel values)', description: 'virtual detector value per position' } },
   check(p, { node }) {
@@ -101,8 +94,7 @@ export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
         maskData = f.data;
         maskShape = f.shape.slice(-2);
       } else if (p.maskFile) {
-        const file = resolveMaskFile(p.maskFile, dataset);
-        if (!fs.existsSync(file)) throw new ParamError(node, 'maskFile', `no such file: ${file}`);
+        const file = resolveParamFile(node, 'maskFile', p.maskFile, dataset?.path ?? null);
         const a = readNpy(file);
         maskData = a.data;
         maskShape = a.shape.slice(-2);

@@ -47,7 +47,8 @@ function cli(args: string[], opts: { cache: string; env?: Record<string, string>
 
 function run(graph: string, cache: string, extra: string[] = [], env?: Record<string, string>) {
   const out = path.join(work, `run-${Math.random().toString(36).slice(2)}`);
-  const r = cli(['run', graph, '--out', out, '--quiet', '--workers', '1', ...extra], { cache, env });
+  const workers = extra.includes('--workers') ? [] : ['--workers', '1'];
+  const r = cli(['run', graph, '--out', out, '--quiet', ...workers, ...extra], { cache, env });
   return { ...r, out, manifest: r.code === 0 ? JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) : null };
 }
 
@@ -137,6 +138,51 @@ describe('recomputation and early cutoff', () => {
     expect(by.sum.why).toMatch(/param offset: 0 → 5/);
     expect(by.mean.why).toMatch(/input 'sum' will be recomputed/);
     expect(p.counts).toEqual({});
+  });
+});
+
+describe('files named by params are part of the key', () => {
+  function weightsGraph(weightsFile: string) {
+    return {
+      ...toyGraph,
+      nodes: {
+        src: toyGraph.nodes.src,
+        weighted: { op: 'toy.weights', in: { in: 'src' }, params: { weightsFile } },
+        sum: { op: 'toy.sum', in: { in: 'weighted' } },
+      },
+      outputs: ['sum'],
+    };
+  }
+
+  it('editing the file recomputes its node and what follows; an unchanged file is a hit, in workers too', () => {
+    const cache = path.join(work, 'cf');
+    const wf = path.join(work, 'weights.json');
+    fs.writeFileSync(wf, '[1, 1, 1, 1]');
+    const g = writeGraph('gf', weightsGraph(wf));
+    const first = run(g, cache, ['--workers', '2']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.counts).toEqual({ src: 4, weighted: 4, sum: 4 });
+    expect(first.manifest.nodes.weighted.params['weightsFile#content']).toMatch(/^xxh64:[0-9a-f]{16}$/);
+    expect(run(g, cache, ['--workers', '2']).counts).toEqual({});
+    // Same path, new content: the path string alone would have served the stale result.
+    fs.writeFileSync(wf, '[1, 2, 1, 1]');
+    const p = cli(['plan', g, '--json'], { cache });
+    const by = Object.fromEntries(JSON.parse(p.stdout).entries.map((e: any) => [e.node, e]));
+    expect(by.weighted.status).toBe('will run');
+    expect(by.weighted.why).toMatch(/the file named by param weightsFile changed/);
+    const second = run(g, cache, ['--workers', '2']);
+    expect(second.counts).toEqual({ src: 4, weighted: 4, sum: 4 });
+    // Position 5: src = 5·(1, 2, 3, 4), weights (1, 2, 1, 1) → 5 + 20 + 15 + 20.
+    expect(readNpy(path.join(second.out, 'sum.npy')).data[5]).toBeCloseTo(60, 4);
+  });
+
+  it('a missing file stops the run naming node, param and where it looked; nothing is computed', () => {
+    const cache = path.join(work, 'cf2');
+    const g = writeGraph('gf2', weightsGraph('no-such-weights.json'));
+    const r = run(g, cache);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/node 'weighted', param 'weightsFile': no such file: no-such-weights.json \(looked in /);
+    expect(r.counts).toEqual({});
   });
 });
 
