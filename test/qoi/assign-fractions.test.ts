@@ -5,6 +5,9 @@
  * decompose.nmf op. Any slip in the normalisation (raw weights, no scale, no weight division)
  * fails these.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext, Value } from '../../engine/types.ts';
@@ -236,7 +239,7 @@ describe('decompose.assign: weighted references and a linear baseline', () => {
 
 describe('decompose.references', () => {
   it('turns inline curves into fields on an r axis that decompose.assign reads', async () => {
-    const p = { rmin: 1, rstep: 0.5, curves: { ZrZr: [1, 2, 3], XX: [4, 5, 6] }, unit: 'Å⁻²' };
+    const p = { rmin: 1, rstep: 0.5, curves: { ZrZr: [1, 2, 3], XX: [4, 5, 6] }, file: null, unit: 'Å⁻²' };
     const v = await decomposeReferences.run!(ctx(p, {}, 1, 1));
     expect(Array.from(v.fields.ZrZr.data)).toEqual([1, 2, 3]);
     expect(Array.from(v.fields.XX.data)).toEqual([4, 5, 6]);
@@ -244,6 +247,27 @@ describe('decompose.references', () => {
     expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 2, 3], XX: [4, 5] } }, { node: 'refs', dataset: null })).toThrow(/has 2 samples/);
     expect(() => decomposeReferences.check!({ ...p, curves: [] as never }, { node: 'refs', dataset: null })).toThrow(/no curves/);
     expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 'a'] } as never }, { node: 'refs', dataset: null })).toThrow(/finite numbers/);
+    expect(() => decomposeReferences.check!({ ...p, rstep: null }, { node: 'refs', dataset: null })).toThrow(/param 'rstep': needed with inline curves/);
+    expect(() => decomposeReferences.check!({ ...p, file: 'x.csv' }, { node: 'refs', dataset: null })).toThrow(/either inline `curves`.*or a `file`/);
+  });
+
+  it('reads a table file (header names the curves) and names file and row when it is malformed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-refs-'));
+    const file = path.join(dir, 'partials.csv');
+    fs.writeFileSync(file, '# from an MD model\nr\tZrZr\tZrX\n1.0\t0.5\t-1\n1.5\t0.25\t2\n2.0\t0\t3.5\n');
+    const p = { rmin: null, rstep: null, curves: null, file, unit: 'Å⁻²' };
+    const v = await decomposeReferences.run!(ctx(p, {}, 1, 1));
+    expect(Object.keys(v.fields)).toEqual(['ZrZr', 'ZrX']);
+    expect(Array.from(v.fields.ZrX.data)).toEqual([-1, 2, 3.5]);
+    expect(Array.from(v.axes!.r.data)).toEqual([1, 1.5, 2]);
+    fs.writeFileSync(file, 'r,ZrZr\n1,0.5\n1.5,oops\n');
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/param 'file'.*partials\.csv.*row 3: expected 2 numbers \(r, ZrZr\)/);
+    fs.writeFileSync(file, '1,0.5\n1.5,0.2\n');
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/expected a header line naming the columns/);
+    fs.writeFileSync(file, 'r,ZrZr\n1,0.5\n1,0.2\n');
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/row 3: r must increase/);
+    await expect(async () => decomposeReferences.run!(ctx({ ...p, file: path.join(dir, 'none.csv') }, {}, 1, 1))).rejects.toThrow(/param 'file': no such file/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 
