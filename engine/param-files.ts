@@ -34,6 +34,11 @@ export function contentParam(param: string): string {
   return `${param}#content`;
 }
 
+/** Is this one of those added params (not the user's)? */
+export function isContentParam(name: string): boolean {
+  return name.endsWith('#content');
+}
+
 export type FileHashes = Record<string, Record<string, string>>;
 
 /** Content hashes of the files named by file params of the nodes the run needs (memoised in the cache). */

@@ -174,6 +174,9 @@ describe('files named by params are part of the key', () => {
     expect(second.counts).toEqual({ src: 4, weighted: 4, sum: 4 });
     // Position 5: src = 5·(1, 2, 3, 4), weights (1, 2, 1, 1) → 5 + 20 + 15 + 20.
     expect(readNpy(path.join(second.out, 'sum.npy')).data[5]).toBeCloseTo(60, 4);
+    // snem report compares params with the run's: the engine's content hash is not a user param.
+    const redraw = spawnSync(process.execPath, [snem, 'report', second.out, '--graph', g], { encoding: 'utf8', env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' } });
+    expect(redraw.status, redraw.stderr).toBe(0);
   });
 
   it('a missing file stops the run naming node, param and where it looked; nothing is computed', () => {
