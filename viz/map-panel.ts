@@ -90,17 +90,28 @@ export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
   const centre = spec.centreOnZero ?? isDiverging(colormap);
   const limits = colorLimits(spec.values, { limits: spec.limits, percentiles: spec.percentiles, centreOnZero: centre });
   const [lo, hi] = limits;
-  let anyFinite = false;
-  for (let i = 0; i < spec.values.length && !anyFinite; i++) anyFinite = Number.isFinite(spec.values[i]);
+  // Finite values: any at all, and all one value (a constant map gets one tick, however its limits were widened).
+  let first = NaN;
+  let allEqual = true;
+  for (let i = 0; i < spec.values.length; i++) {
+    const v = spec.values[i];
+    if (!Number.isFinite(v)) continue;
+    if (Number.isNaN(first)) first = v;
+    else if (v !== first) {
+      allEqual = false;
+      break;
+    }
+  }
+  const anyFinite = !Number.isNaN(first);
   if (!anyFinite) spec = { ...spec, title: `${spec.title ?? ''}${spec.title ? ' ' : ''}(no finite values)` };
   const mapW = spec.nx * cell.cellW;
   const mapH = spec.ny * cell.cellH;
   const titleH = spec.title ? TITLE_SIZE + 8 : 0;
   const barH = Math.max(mapH, 80);
-  // A constant map (limits widened around one value) gets a single tick at that value.
-  const constant = hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-5;
+  // A constant map (limits widened around one value, e.g. ±1e-6 about 0) gets a single tick at that value.
+  const constant = (anyFinite && allEqual && !spec.limits) || hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-5;
   const tickCount = Math.max(2, Math.min(6, Math.floor(barH / 28)));
-  const ticks = constant ? [(lo + hi) / 2] : niceTicks(lo, hi, tickCount);
+  const ticks = constant ? [anyFinite && allEqual ? first : (lo + hi) / 2] : niceTicks(lo, hi, tickCount);
   const step = constant ? 0 : niceStep(lo, hi, tickCount);
   const tickLabels = ticks.map((t) => (constant ? `${formatNumber(t, 4)} (constant)` : formatTick(t, step)));
   const tickW = Math.max(...tickLabels.map((s) => textWidth(s, TICK_SIZE)), 10);

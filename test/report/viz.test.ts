@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyColormap, colorIndex, colorLimits, colormapLut, COLORMAPS, NAN_GRAY, percentile } from '../../viz/colormaps.ts';
 import { renderMapFigure } from '../../viz/map-figure.ts';
+import { mapPanel } from '../../viz/map-panel.ts';
 import { addPngText, crc32, decodePng, encodePng, readPngText } from '../../viz/png.ts';
 import { lineCut, sampleMap } from '../../viz/linecut.ts';
 import { formatTick, niceLength, niceTicks } from '../../viz/ticks.ts';
@@ -104,5 +105,18 @@ describe('line cut', () => {
     expect(Array.from(cut.iy)).toEqual([0, 1, 1, 2, 2]);
     expect(cut.distance[4]).toBeCloseTo(Math.hypot(4, 4), 12);
     expect(Array.from(sampleMap([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 5, cut))).toEqual([0, 6, 7, 13, 14]);
+  });
+});
+
+describe('constant maps', () => {
+  const cell = { cellW: 4, cellH: 4 };
+  it('label their one value as constant, also at 0 (limits widened to ±1e-6) and under a diverging colormap', () => {
+    const zero = mapPanel({ values: new Float32Array(12), ny: 3, nx: 4, title: 'vbf' }, cell).svg(0, 0);
+    expect(zero).toContain('0 (constant)');
+    const five = mapPanel({ values: new Float32Array(12).fill(5), ny: 3, nx: 4, colormap: 'RdBu' }, cell).svg(0, 0);
+    expect(five).toContain('5 (constant)');
+    expect(five).not.toContain('0 (constant)');
+    const varied = mapPanel({ values: Float32Array.from({ length: 12 }, (_, i) => i), ny: 3, nx: 4 }, cell).svg(0, 0);
+    expect(varied).not.toContain('(constant)');
   });
 });
