@@ -10,13 +10,14 @@ import { ops as fit } from './fit/index.ts';
 import { ops as integrate } from './integrate/index.ts';
 import { ops as map } from './map/index.ts';
 import { ops as mask } from './mask/index.ts';
+import { ops as model } from './model/index.ts';
 import { ops as pdf } from './pdf/index.ts';
 import { ops as qoi } from './qoi/index.ts';
 import { ops as sim } from './sim/index.ts';
 import { ops as source } from './source/index.ts';
 import { ops as structure } from './structure/index.ts';
 
-const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure];
+const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model];
 
 export type Registry = Map<string, OpDef>;
 
