@@ -43,11 +43,25 @@ function decArrays(rec: Record<string, EncodedArray> | undefined): Record<string
   return out;
 }
 
+/** Values whose arrays exceed this are packed into a buffer of their own (see encodeValue). */
+const LARGE_VALUE_BYTES = 16 << 20;
+
 export function encodeValue(v: Value): Uint8Array {
   const doc: Record<string, unknown> = { f: encArrays(v.fields) };
   if (v.axes && Object.keys(v.axes).length) doc.a = encArrays(v.axes);
   if (v.meta && Object.keys(v.meta).length) doc.m = sortJson(v.meta as Json);
-  return packr.pack(doc);
+  const arrayBytes = [v.fields, v.axes ?? {}].reduce((s, rec) => s + Object.values(rec).reduce((t, a) => t + a.data.byteLength, 0), 0);
+  if (arrayBytes <= LARGE_VALUE_BYTES) return packr.pack(doc);
+  // msgpackr packs into one module-wide buffer that it grows by copying and keeps for the next
+  // pack (up to 1 GB): a 150 MB dataset-level result would cost ~2× its size while packing and
+  // stay resident for the rest of the process. Give it a buffer of about the right size instead,
+  // and take it back afterwards. The bytes are the same either way.
+  packr.useBuffer(Buffer.allocUnsafeSlow(arrayBytes + (1 << 20)));
+  try {
+    return packr.pack(doc);
+  } finally {
+    packr.useBuffer(Buffer.allocUnsafeSlow(8192));
+  }
 }
 
 export function decodeValue(bytes: Uint8Array): Value {

@@ -85,8 +85,13 @@ export class CacheStore {
     return this.actions.get(key);
   }
 
+  /**
+   * Key-only check. (lmdb's doesExist reads the value, which for a big blob touches every page of
+   * it in the memory map: probing a cached paper-size run that way put the whole cache file in RSS.)
+   */
   hasBlob(hash: string): boolean {
-    return this.blobs.doesExist(hash);
+    for (const k of this.blobs.getKeys({ start: hash, limit: 1 })) return k === hash;
+    return false;
   }
 
   /** The stored bytes for a value hash, or null if missing or corrupt (bytes do not hash to it). */
@@ -105,14 +110,14 @@ export class CacheStore {
   /** A hit: the action exists and its blob is present (contents are checked when read). */
   lookup(key: string): ActionRecord | undefined {
     const a = this.actions.get(key);
-    if (a && this.blobs.doesExist(a.v)) return a;
+    if (a && this.hasBlob(a.v)) return a;
     return undefined;
   }
 
   /** Blob + action in one transaction. */
   putResult(key: string, bytes: Uint8Array, rec: Omit<ActionRecord, 'n'>): void {
     this.env.transactionSync(() => {
-      const existing = this.blobs.getBinary(rec.v);
+      const existing = this.hasBlob(rec.v) ? this.blobs.getBinary(rec.v) : undefined;
       if (!existing || existing.length !== bytes.length) this.blobs.putSync(rec.v, bytes as Buffer);
       this.actions.putSync(key, { ...rec, n: bytes.length });
     });

@@ -7,13 +7,14 @@
  * The same class serves worker threads (one chunk job after another) and the main thread (dataset
  * ops reading per-position inputs, small runs).
  */
-import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
+import { decodeValue, encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import type { CacheStore } from '../cache/store.ts';
 import { UserError } from './errors.ts';
 import { hashValue } from './hash.ts';
+import { dtypeOf } from './ndarray.ts';
 import { chunkKey, sourceChunkHash } from './keys.ts';
 import type { InputRef, ResolvedGraph, ResolvedNode } from './graph.ts';
-import type { ChunkInfo, DatasetHandle, ScanShape, Value } from './types.ts';
+import type { ChunkInfo, DatasetHandle, NDArray, ScanShape, Value } from './types.ts';
 
 export interface Hashes {
   hash: string;
@@ -65,11 +66,15 @@ export function selectHash(h: Hashes, ref: InputRef): string {
   return fh;
 }
 
+/** Encoded size above which a dataset node's value is not kept for the whole run. */
+const LARGE_DATASET_VALUE = 16 << 20;
+
 export class ChunkPipeline {
   /** prepare() results per node and dataset-input identity. */
   private prepared = new Map<string, unknown>();
   /** Decoded dataset-node values by value hash. */
   private datasetCache = new Map<string, Value>();
+  private large: { hash: string; value: Value } | null = null;
   private leaseWaitMs = 200;
 
   constructor(readonly env: PipelineEnv) {}
@@ -105,15 +110,42 @@ export class ChunkPipeline {
     return new ChunkRun(this, { ...job, nodes: [] }).valueOf(node);
   }
 
+  /**
+   * A dataset node's decoded value. Small ones (geometry, masks, maps) stay cached for the run; a
+   * large one (a smoothed curve stack: 150 MB at paper size) only until releaseLarge(), so that
+   * per-chunk reads within a pass decode it once but the run does not keep every big result.
+   */
   datasetValue(id: string, h: Hashes): Value {
-    let v = this.datasetCache.get(h.hash);
-    if (!v) {
-      const got = this.env.store.getValue(h.hash);
-      if (!got) throw new Error(`dataset-level result of node '${id}' (${h.hash}) is missing from the cache`);
-      v = got;
-      this.datasetCache.set(h.hash, v);
+    const v = this.datasetCache.get(h.hash) ?? (this.large?.hash === h.hash ? this.large.value : undefined);
+    if (v) return v;
+    const bytes = this.env.store.getBlobBytes(h.hash);
+    if (!bytes) throw new Error(`dataset-level result of node '${id}' (${h.hash}) is missing from the cache`);
+    const got = decodeValue(bytes);
+    if (bytes.length > LARGE_DATASET_VALUE) this.large = { hash: h.hash, value: got };
+    else this.datasetCache.set(h.hash, got);
+    return got;
+  }
+
+  /**
+   * Keep a large dataset value just computed (encoded as `bytes`) for the next reader, as a read of
+   * its bytes would give it: keys in stored order, meta through the codec, the same arrays (no copy).
+   */
+  keepLarge(hash: string, value: Value, bytes: Uint8Array): void {
+    if (bytes.length <= LARGE_DATASET_VALUE) return;
+    const plain = (rec: Record<string, NDArray>) => Object.values(rec).every((a) => dtypeOf(a.data) === a.dtype);
+    if (!plain(value.fields) || !plain(value.axes ?? {})) {
+      this.large = { hash, value: decodeValue(bytes) };
+      return;
     }
-    return v;
+    const sorted = (rec: Record<string, NDArray>) => Object.fromEntries(Object.keys(rec).sort().map((k) => [k, { dtype: rec[k].dtype, shape: rec[k].shape, data: rec[k].data }]));
+    const kept: Value = { fields: sorted(value.fields) };
+    if (value.axes && Object.keys(value.axes).length) kept.axes = sorted(value.axes);
+    if (value.meta && Object.keys(value.meta).length) kept.meta = decodeValue(encodeValue({ fields: {}, meta: value.meta })).meta;
+    this.large = { hash, value: kept };
+  }
+
+  releaseLarge(): void {
+    this.large = null;
   }
 
   async preparedState(node: ResolvedNode, dsInputs: Record<string, Value>, identity: string): Promise<unknown> {

@@ -10,13 +10,14 @@ import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import { ChunkPipeline, selectField, selectHash, type ChunkJob, type ChunkNodeResult, type Hashes, type PipelineEnv } from './chunk-pipeline.ts';
 import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
-import { concatFirst } from './ndarray.ts';
+import { FirstAxisGather } from './ndarray.ts';
+import { streamFrameOutputs, type OutputSource } from './outputs.ts';
 import { WorkerPool } from './pool.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
 import type { ResolvedNode } from './graph.ts';
 import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
-import type { NodeStatus } from './run-types.ts';
+import type { NodeStatus, WrittenOutput } from './run-types.ts';
 
 export interface NodeState {
   id: string;
@@ -76,6 +77,13 @@ export class Executor {
           if (Object.values(n.inputs).every((r) => this.states.has(r.node) || batch.includes(r.node))) batch.push(id);
         }
         if (batch.length) await this.framePass(batch);
+        this.pipeline.releaseLarge();
+        // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
+        // while dataset nodes run in this thread (a later pass starts new ones).
+        if (this.pool && pending.some((id) => !this.states.has(id))) {
+          await this.pool.close();
+          this.pool = null;
+        }
         let progressed = batch.length > 0;
         for (const id of pending) {
           if (this.states.has(id)) continue;
@@ -190,16 +198,20 @@ export class Executor {
       chunk,
       first: () => chunk(0),
       gather: async (f: string) => {
-        const parts = [];
+        // One chunk held at a time: each is copied into the result and dropped.
+        const out = new FirstAxisGather(this.positions);
         for (let i = 0; i < this.chunks.length; i++) {
-          const v = await chunk(i);
-          const a = v.fields[f];
+          const a = (await chunk(i)).fields[f];
           if (!a) throw new Error(`node '${node}' has no field '${f}'`);
-          parts.push(a);
+          out.add(a, this.chunks[i].count);
         }
-        return concatFirst(parts);
+        return out.result();
       },
     };
+  }
+
+  private get positions(): number {
+    return this.o.env.scan.ny * this.o.env.scan.nx;
   }
 
   private async datasetNode(n: ResolvedNode) {
@@ -239,13 +251,24 @@ export class Executor {
           env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
           hashes = { hash, fields, key };
           status = 'computed';
+          // A big result (a smoothed curve stack) is usually read by the very next node: hand it
+          // over from memory instead of reading it back; whatever was held before goes.
+          this.pipeline.releaseLarge();
+          this.pipeline.keepLarge(hash, value, bytes);
         } finally {
           env.store.releaseLease(key);
         }
       }
     }
+    if (status !== 'computed') this.pipeline.releaseLarge();
     this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1 });
     progress.node(n.id, n.op.name, status, seconds);
+  }
+
+  /** Write a frame node's outputs chunk by chunk (null: its chunks do not stream; see streamFrameOutputs). */
+  streamOutputs(runDir: string, src: OutputSource): Promise<WrittenOutput[] | null> {
+    const input = this.chunkedInput(src.node, undefined);
+    return streamFrameOutputs(runDir, src, this.chunks, (i) => input.chunk(i), this.o.env.scan);
   }
 
   /** The whole value of a node: dataset nodes as stored, frame nodes with every field concatenated over chunks. */
@@ -255,12 +278,12 @@ export class Executor {
     if (!s.chunks) return this.pipeline.datasetValue(id, s.hashes);
     const input = this.chunkedInput(id, undefined);
     const first = await input.first();
-    const parts: Record<string, ReturnType<typeof concatFirst>[]> = {};
+    const parts: Record<string, FirstAxisGather> = {};
     for (let i = 0; i < this.chunks.length; i++) {
       const v = i === 0 ? first : await input.chunk(i);
-      for (const [f, a] of Object.entries(v.fields)) (parts[f] ??= []).push(a);
+      for (const [f, a] of Object.entries(v.fields)) (parts[f] ??= new FirstAxisGather(this.positions)).add(a, this.chunks[i].count);
     }
-    const fields = Object.fromEntries(Object.entries(parts).map(([f, p]) => [f, concatFirst(p)]));
+    const fields = Object.fromEntries(Object.entries(parts).map(([f, p]) => [f, p.result()]));
     return { fields, axes: first.axes, meta: first.meta };
   }
 }

@@ -102,6 +102,43 @@ export function concatFirst(parts: NDArray[]): NDArray {
   return out;
 }
 
+/**
+ * concatFirst for parts that arrive one at a time, without holding them: while each part has the
+ * expected number of rows (a chunk's positions), it is copied straight into one array allocated for
+ * `total` rows from the first part's dtype and inner shape; otherwise the parts are kept and
+ * concatenated at the end. Either way the result equals concatFirst of the same parts.
+ */
+export class FirstAxisGather {
+  private out: NDArray | null = null;
+  private parts: NDArray[] = [];
+  private rows = 0;
+  private offset = 0;
+
+  constructor(private readonly total: number) {}
+
+  add(a: NDArray, expectedRows: number): void {
+    if (this.parts.length === 0 && this.out === null && a.shape[0] === expectedRows) this.out = zeros(a.dtype, [this.total, ...a.shape.slice(1)]);
+    const out = this.out;
+    if (out && a.shape[0] === expectedRows && this.offset + a.data.length <= out.data.length) {
+      out.data.set(a.data as never, this.offset);
+    } else {
+      if (out) this.parts.push({ dtype: out.dtype, shape: [this.rows, ...out.shape.slice(1)], data: out.data.slice(0, this.offset) });
+      this.out = null;
+      this.parts.push(a);
+    }
+    this.rows += a.shape[0];
+    this.offset += a.data.length;
+  }
+
+  result(): NDArray {
+    if (this.out) {
+      if (this.rows === this.total) return this.out;
+      return { dtype: this.out.dtype, shape: [this.rows, ...this.out.shape.slice(1)], data: this.out.data.slice(0, this.offset) };
+    }
+    return concatFirst(this.parts);
+  }
+}
+
 export function toFloat32(a: NDArray): NDArray<Float32Array> {
   if (a.data instanceof Float32Array) return a as NDArray<Float32Array>;
   return { dtype: 'float32', shape: a.shape, data: Float32Array.from(a.data as ArrayLike<number>) };

@@ -2,11 +2,15 @@
  * Writing output nodes into the run directory (CONTRACT.md): one `NAME.npy` per single-field node,
  * `NAME.FIELD.npy` otherwise, float32; per-position results reshaped to [ny, nx, ...]; each curve's
  * x axis beside it as `….axis.npy`.
+ *
+ * Per-position (frame) outputs are streamed: each chunk's rows go to every field's file and the
+ * chunk is dropped, so writing a [38148, 1001] G(r) holds one chunk, not the whole stack. The
+ * bytes equal those of writing the concatenated value at once (writeNodeOutputs).
  */
 import path from 'node:path';
-import { writeNpy } from '../formats/npy.ts';
+import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { sizeOf, toFloat32 } from './ndarray.ts';
-import type { NDArray, ScanShape, Value } from './types.ts';
+import type { ChunkInfo, DType, NDArray, ScanShape, Value } from './types.ts';
 import type { WrittenOutput } from './run-types.ts';
 
 export interface OutputSource {
@@ -15,7 +19,6 @@ export interface OutputSource {
   scope: 'frame' | 'dataset';
   key: string;
   valueHash: string;
-  value: Value;
 }
 
 function classify(shape: number[], scan: ScanShape): WrittenOutput['kind'] {
@@ -26,33 +29,94 @@ function classify(shape: number[], scan: ScanShape): WrittenOutput['kind'] {
   return 'array';
 }
 
-export function writeNodeOutputs(runDir: string, src: OutputSource, scan: ScanShape): WrittenOutput[] {
-  const { value } = src;
+/** How one field is written: file name, shape on disk, kind and dtype (float32 unless packed or huge integers). */
+interface FieldPlan {
+  field: string;
+  base: string;
+  shape: number[];
+  kind: WrittenOutput['kind'];
+  dtype: DType;
+}
+
+function planField(src: OutputSource, value: Value, f: string, shape: number[], dtype: DType, scan: ScanShape): FieldPlan {
+  const names = Object.keys(value.fields);
+  const packed = value.meta?.packed === 'bits';
+  if (src.scope === 'frame' && shape[0] === scan.ny * scan.nx) shape = [scan.ny, scan.nx, ...shape.slice(1)];
+  let kind = classify(shape, scan);
+  if (src.scope === 'frame' && shape.length === 3) kind = 'curves';
+  const keep = packed || (dtype !== 'float64' && dtype !== 'float32' && sizeOf(shape) > 1 << 24);
+  return { field: f, base: names.length === 1 ? src.node : `${src.node}.${f}`, shape, kind, dtype: keep ? dtype : 'float32' };
+}
+
+/** The manifest entry of a written field, and its axis file (from the value's axes and meta). */
+function describe(runDir: string, src: OutputSource, value: Value, p: FieldPlan): WrittenOutput {
   const names = Object.keys(value.fields);
   const axisOf = (value.meta?.axisOf ?? {}) as Record<string, string>;
   const units = (value.meta?.units ?? {}) as Record<string, string>;
+  const w: WrittenOutput = { node: src.node, op: src.op, field: p.field, file: `${p.base}.npy`, kind: p.kind, shape: p.shape, key: src.key, valueHash: src.valueHash };
+  if (units[p.field]) w.unit = units[p.field];
+  const axisName = axisOf[p.field] ?? (names.length === 1 && value.axes && Object.keys(value.axes).length === 1 ? Object.keys(value.axes)[0] : undefined);
+  const axis = axisName ? value.axes?.[axisName] : undefined;
+  if (axis && axisName) {
+    const axisFile = `${p.base}.axis.npy`;
+    writeNpy(path.join(runDir, axisFile), toFloat32(axis));
+    w.axisFile = axisFile;
+    w.axisName = axisName;
+  }
+  return w;
+}
+
+function converted(a: NDArray, dtype: DType): NDArray {
+  return dtype === 'float32' ? toFloat32(a) : a;
+}
+
+/** A whole value (dataset-level nodes, or a frame node already concatenated over its chunks). */
+export function writeNodeOutputs(runDir: string, src: OutputSource & { value: Value }, scan: ScanShape): WrittenOutput[] {
+  const { value } = src;
   const written: WrittenOutput[] = [];
-  for (const f of names) {
-    let a: NDArray = value.fields[f];
-    const packed = value.meta?.packed === 'bits';
-    if (src.scope === 'frame' && a.shape[0] === scan.ny * scan.nx) a = { ...a, shape: [scan.ny, scan.nx, ...a.shape.slice(1)] };
-    let kind = classify(a.shape, scan);
-    if (src.scope === 'frame' && a.shape.length === 3) kind = 'curves';
-    const out = packed || (a.dtype !== 'float64' && a.dtype !== 'float32' && sizeOf(a.shape) > 1 << 24) ? a : toFloat32(a);
-    const base = names.length === 1 ? src.node : `${src.node}.${f}`;
-    const file = `${base}.npy`;
-    writeNpy(path.join(runDir, file), out);
-    const w: WrittenOutput = { node: src.node, op: src.op, field: f, file, kind, shape: out.shape, key: src.key, valueHash: src.valueHash };
-    if (units[f]) w.unit = units[f];
-    const axisName = axisOf[f] ?? (names.length === 1 && value.axes && Object.keys(value.axes).length === 1 ? Object.keys(value.axes)[0] : undefined);
-    const axis = axisName ? value.axes?.[axisName] : undefined;
-    if (axis && axisName) {
-      const axisFile = `${base}.axis.npy`;
-      writeNpy(path.join(runDir, axisFile), toFloat32(axis));
-      w.axisFile = axisFile;
-      w.axisName = axisName;
-    }
-    written.push(w);
+  for (const f of Object.keys(value.fields)) {
+    const a = value.fields[f];
+    const p = planField(src, value, f, a.shape, a.dtype, scan);
+    writeNpy(path.join(runDir, `${p.base}.npy`), { ...converted(a, p.dtype), shape: p.shape });
+    written.push(describe(runDir, src, value, p));
   }
   return written;
+}
+
+/**
+ * A frame node, chunk by chunk. Every field of every chunk must have the chunk's positions as its
+ * first axis and the first chunk's dtype and inner shape; otherwise (null) nothing is left behind
+ * and the caller writes the concatenated value with writeNodeOutputs.
+ */
+export async function streamFrameOutputs(runDir: string, src: OutputSource, chunks: ChunkInfo[], read: (i: number) => Promise<Value>, scan: ScanShape): Promise<WrittenOutput[] | null> {
+  const positions = scan.ny * scan.nx;
+  const first = await read(0);
+  const names = Object.keys(first.fields);
+  const fits = (v: Value, c: ChunkInfo) =>
+    Object.keys(v.fields).length === names.length &&
+    names.every((f) => {
+      const a = v.fields[f];
+      const a0 = first.fields[f];
+      return a && a.dtype === a0.dtype && a.shape[0] === c.count && a.shape.length === a0.shape.length && a.shape.every((s, d) => d === 0 || s === a0.shape[d]);
+    });
+  if (chunks.reduce((s, c) => s + c.count, 0) !== positions || !fits(first, chunks[0])) return null;
+  const plans = names.map((f) => planField(src, first, f, [positions, ...first.fields[f].shape.slice(1)], first.fields[f].dtype, scan));
+  const writers: NpyStreamWriter[] = [];
+  try {
+    // planField shaped each file [ny, nx, ...]: rows are addressed by position over the first two axes.
+    for (const p of plans) writers.push(new NpyStreamWriter(path.join(runDir, `${p.base}.npy`), p.dtype, p.shape, 2));
+    for (let i = 0; i < chunks.length; i++) {
+      const v = i === 0 ? first : await read(i);
+      if (!fits(v, chunks[i])) {
+        for (const w of writers) w.abort();
+        return null;
+      }
+      plans.forEach((p, k) => writers[k].writeRows(chunks[i].start, converted(v.fields[p.field], p.dtype).data));
+    }
+  } catch (e) {
+    for (const w of writers) w.abort();
+    throw e;
+  }
+  for (const w of writers) w.close();
+  return plans.map((p) => describe(runDir, src, first, p));
 }

@@ -122,6 +122,11 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     scan: pre.scan,
     fileHashes: pre.fileHashes,
   };
+  let storeOpen = true;
+  const closeStore = async () => {
+    if (storeOpen) await store.close();
+    storeOpen = false;
+  };
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
   try {
@@ -133,9 +138,11 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     for (const node of graph.outputs) {
       const n = graph.nodes.get(node)!;
       const s = states.get(node)!;
-      const value = await exec.nodeValue(node);
-      outputs.push(...writeNodeOutputs(runDir, { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash, value }, pre.scan));
+      const src = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
+      const streamed = s.chunks ? await exec.streamOutputs(runDir, src) : null;
+      outputs.push(...(streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, pre.scan)));
     }
+    exec.pipeline.releaseLarge();
     const nodes: Record<string, ManifestNode> = {};
     for (const [nid, s] of states) {
       const n = graph.nodes.get(nid)!;
@@ -191,6 +198,9 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
       actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key])),
     };
     store.putRun(record);
+    // The report reads only the run directory. Closing the cache unmaps it: the blob pages read
+    // for the outputs (hundreds of MB at paper size) leave the process's resident set.
+    await closeStore();
     manifest.seconds = round((performance.now() - t0) / 1000);
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
@@ -207,7 +217,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     return { runDir, manifest };
   } finally {
     dataset?.close();
-    await store.close();
+    await closeStore();
   }
 }
 

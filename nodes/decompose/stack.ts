@@ -5,7 +5,7 @@
  */
 import { axisRange, curveOf } from '../../engine/curves.ts';
 import { UserError } from '../../engine/errors.ts';
-import { inputField, inputInfo } from '../../engine/inputs.ts';
+import { forEachPositionBlock, inputField, inputInfo } from '../../engine/inputs.ts';
 import type { DatasetInput, NDArray } from '../../engine/types.ts';
 
 export interface CurveStack {
@@ -31,38 +31,65 @@ export async function maskOf(input: DatasetInput | undefined, node: string, tota
   return f.data;
 }
 
-/** Full per-position curve field [ny·nx, n] with its axis. */
-export async function curveField(input: DatasetInput, node: string, field: string | null): Promise<{ y: NDArray; x: Float64Array; xName: string; field: string }> {
+/** Which field of a curve input, its x axis, and a width check for forEachPositionBlock. */
+export async function curveInput(input: DatasetInput, node: string, field: string | null): Promise<{ field: string; x: Float64Array; xName: string; width: (a: NDArray, count: number) => number }> {
   const info = await inputInfo(input);
   const c = curveOf(info, node, { field });
-  const y = input.scope === 'dataset' ? input.value.fields[c.field] : await input.gather(c.field);
-  return { y, x: Float64Array.from(c.x.data as ArrayLike<number>), xName: c.xName, field: c.field };
+  const x = Float64Array.from(c.x.data as ArrayLike<number>);
+  const width = (a: NDArray, count: number) => {
+    if (a.data.length !== count * x.length) throw new UserError(`node '${node}': input curves have shape [${a.shape}], expected ${count} positions × ${x.length} samples`);
+    return x.length;
+  };
+  return { field: c.field, x, xName: c.xName, width };
 }
 
+/** Index range [i0, i1) of `range` on the axis (all of it when null); at least 2 samples. */
+export function curveRange(x: Float64Array, xName: string, range: number[] | null, node: string): [number, number] {
+  const [i0, i1] = range ? axisRange(x, range[0], range[1]) : [0, x.length];
+  if (i1 - i0 < 2) throw new UserError(`node '${node}', param 'range': [${range}] keeps ${i1 - i0} samples of the ${xName} axis (${x[0]} … ${x[x.length - 1]})`);
+  return [i0, i1];
+}
+
+/** Whether samples i0 … i1−1 of the row at offset o are all finite. */
+export function finiteRow(d: ArrayLike<number>, o: number, i0: number, i1: number): boolean {
+  for (let i = i0; i < i1; i++) if (!Number.isFinite(d[o + i])) return false;
+  return true;
+}
+
+/**
+ * The stack, read chunk by chunk (a per-position input is never gathered whole): only the rows
+ * kept (mask, finite over the range) and only the columns of the range are held.
+ */
 export async function stackCurves(
   input: DatasetInput,
   node: string,
   opts: { field: string | null; range: number[] | null; mask: ArrayLike<number> | null; total: number },
 ): Promise<CurveStack> {
-  const { y, x, xName, field } = await curveField(input, node, opts.field);
+  const { field, x, xName, width } = await curveInput(input, node, opts.field);
   const nAll = x.length;
-  if (y.data.length !== opts.total * nAll) throw new UserError(`node '${node}': input curves have shape [${y.shape}], expected ${opts.total} positions × ${nAll} samples`);
-  const [i0, i1] = opts.range ? axisRange(x, opts.range[0], opts.range[1]) : [0, nAll];
+  if (input.scope === 'dataset') width(input.value.fields[field], opts.total);
+  const [i0, i1] = curveRange(x, xName, opts.range, node);
   const n = i1 - i0;
-  if (n < 2) throw new UserError(`node '${node}', param 'range': [${opts.range}] keeps ${n} samples of the ${xName} axis (${x[0]} … ${x[nAll - 1]})`);
-  const keep: number[] = [];
-  const d = y.data;
-  for (let p = 0; p < opts.total; p++) {
-    if (opts.mask && !opts.mask[p]) continue;
-    let ok = true;
-    for (let i = i0; i < i1; i++) if (!Number.isFinite(d[p * nAll + i])) { ok = false; break; }
-    if (ok) keep.push(p);
+  let cap = opts.total;
+  if (opts.mask) {
+    cap = 0;
+    for (let p = 0; p < opts.total; p++) if (opts.mask[p]) cap++;
   }
-  const rows = keep.length;
-  const X = new Float32Array(new SharedArrayBuffer(Math.max(rows * n * 4, 8)), 0, rows * n);
-  for (let r = 0; r < rows; r++) {
-    const src = keep[r] * nAll;
-    for (let i = 0; i < n; i++) X[r * n + i] = d[src + i0 + i];
-  }
-  return { X, rows, n, positions: Int32Array.from(keep), x: x.slice(i0, i1), xName, field, excluded: opts.total - rows };
+  // Room for every row the mask allows; rows dropped as non-finite leave the end of the buffer
+  // untouched, and untouched pages of a large allocation are never resident.
+  const buffer = new SharedArrayBuffer(Math.max(cap * n * 4, 8));
+  const X = new Float32Array(buffer, 0, cap * n);
+  const keep = new Int32Array(cap);
+  let rows = 0;
+  await forEachPositionBlock(input, field, opts.total, width, (start, count, d) => {
+    for (let q = 0; q < count; q++) {
+      const p = start + q;
+      if (opts.mask && !opts.mask[p]) continue;
+      if (!finiteRow(d, q * nAll, i0, i1)) continue;
+      const src = q * nAll + i0;
+      for (let i = 0; i < n; i++) X[rows * n + i] = d[src + i];
+      keep[rows++] = p;
+    }
+  });
+  return { X: new Float32Array(buffer, 0, rows * n), rows, n, positions: keep.slice(0, rows), x: x.slice(i0, i1), xName, field, excluded: opts.total - rows };
 }

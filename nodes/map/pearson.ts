@@ -5,7 +5,8 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
-import { maskOf, stackCurves } from '../decompose/stack.ts';
+import { forEachPositionBlock } from '../../engine/inputs.ts';
+import { curveInput, curveRange, finiteRow, maskOf } from '../decompose/stack.ts';
 import { pearson } from './pearson-core.ts';
 
 interface PearsonParams {
@@ -39,37 +40,48 @@ export const mapPearson = defineOp<PearsonParams>({
     const total = scan.ny * scan.nx;
     if (p.at && (p.at[0] >= scan.ny || p.at[1] >= scan.nx)) throw new ParamError(node, 'at', `[${p.at}] is outside the ${scan.ny} × ${scan.nx} scan`);
     const mask = await maskOf(inputs.mask, node, total);
-    const st = await stackCurves(inputs.curves, node, { field: p.field, range: p.range, mask: null, total });
-    const { X, n } = st;
-    const rowOf = new Int32Array(total).fill(-1);
-    st.positions.forEach((pos, r) => (rowOf[pos] = r));
+    const { field, x, xName, width } = await curveInput(inputs.curves, node, p.field);
+    const nAll = x.length;
+    if (inputs.curves.scope === 'dataset') width(inputs.curves.value.fields[field], total);
+    const [i0, i1] = curveRange(x, xName, p.range, node);
+    const n = i1 - i0;
+    // Streamed in two passes (reference, then r), one chunk in memory at a time; each curve is
+    // taken as float32 over the range, as a stacked matrix would hold it.
+    const row = new Float32Array(n);
+    const rows = (fn: (pos: number) => void, keep: (pos: number) => boolean, span?: [number, number]) =>
+      forEachPositionBlock(inputs.curves, field, total, width, (start, count, d) => {
+        for (let q = 0; q < count; q++) {
+          const pos = start + q;
+          if (!keep(pos) || !finiteRow(d, q * nAll, i0, i1)) continue;
+          for (let j = 0; j < n; j++) row[j] = d[q * nAll + i0 + j];
+          fn(pos);
+        }
+      }, span);
     const ref = new Float64Array(n);
     let label: string;
     if (p.at) {
-      const r = rowOf[p.at[0] * scan.nx + p.at[1]];
-      if (r < 0) throw new UserError(`node '${node}', param 'at': the curve at [${p.at}] has non-finite values`);
-      for (let j = 0; j < n; j++) ref[j] = X[r * n + j];
+      const at = p.at[0] * scan.nx + p.at[1];
+      let found = false;
+      await rows(() => {
+        for (let j = 0; j < n; j++) ref[j] = row[j];
+        found = true;
+      }, (pos) => pos === at, [at, at + 1]);
+      if (!found) throw new UserError(`node '${node}', param 'at': the curve at [${p.at}] has non-finite values`);
       label = `position [${p.at}]`;
     } else {
       const region = (await maskOf(inputs.region, node, total)) ?? mask;
       let cnt = 0;
-      for (let pos = 0; pos < total; pos++) {
-        const r = rowOf[pos];
-        if (r < 0 || (region && !region[pos])) continue;
-        for (let j = 0; j < n; j++) ref[j] += X[r * n + j];
+      await rows(() => {
+        for (let j = 0; j < n; j++) ref[j] += row[j];
         cnt++;
-      }
+      }, (pos) => !region || !!region[pos]);
       if (!cnt) throw new UserError(`node '${node}': the reference region holds no valid curve`);
       for (let j = 0; j < n; j++) ref[j] /= cnt;
       label = `mean of ${cnt} positions`;
     }
     const out = f32([scan.ny, scan.nx]);
     out.data.fill(NaN);
-    for (let pos = 0; pos < total; pos++) {
-      const r = rowOf[pos];
-      if (r < 0 || (mask && !mask[pos])) continue;
-      out.data[pos] = pearson(X, ref, r * n, 0, n);
-    }
-    return { fields: { r: out }, axes: { [st.xName]: f64([n], st.x) }, meta: { reference: label, referenceCurve: Array.from(ref) } };
+    await rows((pos) => (out.data[pos] = pearson(row, ref, 0, 0, n)), (pos) => !mask || !!mask[pos]);
+    return { fields: { r: out }, axes: { [xName]: f64([n], x.slice(i0, i1)) }, meta: { reference: label, referenceCurve: Array.from(ref) } };
   },
 });

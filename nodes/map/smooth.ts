@@ -14,9 +14,9 @@
  * curve) is not finite neither contribute nor change.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
-import { inputInfo } from '../../engine/inputs.ts';
+import { forEachPositionBlock, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Json } from '../../engine/types.ts';
+import { defineOp, type Json, type NDArray } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 
 interface SmoothParams {
@@ -34,34 +34,50 @@ export function gaussianTaps(sigma: number): Float64Array {
 }
 
 /**
- * One 1-D pass of the separable kernel along lines of the scan: position i of line L is
- * L·lineStride + i·posStride. wOut = Σ_d taps·wIn; dst = Σ_d taps·wIn·src, or Σ_d taps·src when
- * `only` is given (src then already holds weighted sums) and only positions where only[p] is set
- * are written, as the weighted mean dst / wOut.
+ * Pass 1 (along x) of scan row iy: for each position p, wx[p] = Σ_d taps·use and the row of `dst`
+ * at offset dstRow + ix holds Σ_d taps·use·v (the numerator, not yet divided).
  */
-function pass(src: Float32Array, dst: Float32Array, wIn: ArrayLike<number>, wOut: Float64Array, n: number, lines: number, len: number, lineStride: number, posStride: number, taps: Float64Array, only: Uint8Array | null, acc: Float64Array): void {
+function rowPass(v: Float32Array, dst: Float32Array, dstRow: number, use: Uint8Array, wx: Float64Array, iy: number, nx: number, n: number, taps: Float64Array, acc: Float64Array): void {
   const h = (taps.length - 1) >> 1;
-  for (let L = 0; L < lines; L++) {
-    for (let i = 0; i < len; i++) {
-      const p = L * lineStride + i * posStride;
-      if (only && !only[p]) continue;
-      acc.fill(0);
-      let ws = 0;
-      for (let d = Math.max(-h, -i); d <= h && i + d < len; d++) {
-        const q = p + d * posStride;
-        const t = taps[d + h];
-        const w = t * wIn[q];
-        if (w === 0) continue;
-        ws += w;
-        const f = only ? t : w;
-        const o = q * n;
-        for (let k = 0; k < n; k++) acc[k] += f * src[o + k];
-      }
-      wOut[p] = ws;
-      const o = p * n;
-      const scale = only ? 1 / ws : 1; // ws ≥ taps[h] > 0 when p itself is used
-      for (let k = 0; k < n; k++) dst[o + k] = acc[k] * scale;
+  for (let ix = 0; ix < nx; ix++) {
+    const p = iy * nx + ix;
+    acc.fill(0);
+    let ws = 0;
+    for (let d = Math.max(-h, -ix); d <= h && ix + d < nx; d++) {
+      const w = taps[d + h] * use[p + d];
+      if (w === 0) continue;
+      ws += w;
+      const o = (p + d) * n;
+      for (let k = 0; k < n; k++) acc[k] += w * v[o + k];
     }
+    wx[p] = ws;
+    const o = (dstRow + ix) * n;
+    for (let k = 0; k < n; k++) dst[o + k] = acc[k];
+  }
+}
+
+/**
+ * Pass 2 (along y) for scan row iy: every position with use[p] set gets Σ_d taps·num / Σ_d taps·wx
+ * over rows iy−h … iy+h of the pass-1 numerators, row r of which sits at `num` row (r mod R)·nx.
+ */
+function columnPass(num: Float32Array, R: number, v: Float32Array, use: Uint8Array, wx: Float64Array, iy: number, ny: number, nx: number, n: number, taps: Float64Array, acc: Float64Array): void {
+  const h = (taps.length - 1) >> 1;
+  for (let ix = 0; ix < nx; ix++) {
+    const p = iy * nx + ix;
+    if (!use[p]) continue;
+    acc.fill(0);
+    let ws = 0;
+    for (let d = Math.max(-h, -iy); d <= h && iy + d < ny; d++) {
+      const t = taps[d + h];
+      const w = t * wx[p + d * nx];
+      if (w === 0) continue;
+      ws += w;
+      const o = (((iy + d) % R) * nx + ix) * n;
+      for (let k = 0; k < n; k++) acc[k] += t * num[o + k];
+    }
+    const o = p * n;
+    const scale = 1 / ws; // ws ≥ taps[h] > 0 when p itself is used
+    for (let k = 0; k < n; k++) v[o + k] = acc[k] * scale;
   }
 }
 
@@ -70,15 +86,22 @@ function pass(src: Float32Array, dst: Float32Array, wIn: ArrayLike<number>, wOut
  * separable kernel `taps`, using only positions where `use` is 1; positions with use 0 keep their
  * values. Weighted mean = Σ w·use·v / Σ w·use: pass 1 (along x) sums numerator and weights, pass 2
  * (along y) sums those and divides — exact, as the product kernel and both sums factorise.
+ * The passes run row by row, so pass 1 keeps only the 2h + 1 rows pass 2 still needs (a ring of
+ * rows, not a second copy of the stack); row iy of v is overwritten only after every pass-1 row
+ * reading it is done.
  */
 export function smoothScan(v: Float32Array, ny: number, nx: number, n: number, use: Uint8Array, taps: Float64Array): void {
   if (taps.length === 1) return;
-  const total = ny * nx;
-  const tmp = new Float32Array(total * n);
-  const wx = new Float64Array(total);
+  const h = (taps.length - 1) >> 1;
+  const R = Math.min(ny, 2 * h + 1);
+  const num = new Float32Array(R * nx * n);
+  const wx = new Float64Array(ny * nx);
   const acc = new Float64Array(n);
-  pass(v, tmp, use, wx, n, ny, nx, nx, 1, taps, null, acc);
-  pass(tmp, v, wx, new Float64Array(total), n, nx, ny, 1, nx, taps, use, acc);
+  let done = 0;
+  for (let iy = 0; iy < ny; iy++) {
+    for (; done < ny && done <= iy + h; done++) rowPass(v, num, (done % R) * nx, use, wx, done, nx, n, taps, acc);
+    columnPass(num, R, v, use, wx, iy, ny, nx, n, taps, acc);
+  }
 }
 
 export const mapSmooth = defineOp<SmoothParams>({
@@ -104,25 +127,31 @@ export const mapSmooth = defineOp<SmoothParams>({
     const names = Object.keys(info.fields);
     const field = p.field ?? (names.length === 1 ? names[0] : ['G', 'F', 'S', 'I'].find((f) => names.includes(f)));
     if (!field || !names.includes(field)) throw new ParamError(node, 'field', `expected ${p.field ? `'${p.field}'` : 'a single field or one of G, F, S, I'}; the input has ${names.join(', ') || 'none'}`);
-    const src = inputs.input.scope === 'dataset' ? inputs.input.value.fields[field] : await inputs.input.gather(field);
     const total = scan.ny * scan.nx;
-    if (src.data.length % total !== 0) throw new UserError(`node '${node}', input 'input': field '${field}' has shape [${src.shape}], not ${total} positions × samples`);
-    const n = src.data.length / total;
+    // Per-position input: each chunk is copied into the output and dropped (never gathered whole).
+    const width = (a: NDArray, count: number) => {
+      if (a.data.length % count !== 0) throw new UserError(`node '${node}', input 'input': field '${field}' has shape [${a.shape}], not ${count} positions × samples`);
+      return a.data.length / count;
+    };
+    const n = width(info.fields[field], inputs.input.scope === 'dataset' ? total : inputs.input.chunks[0].count);
     const mask = await maskOf(inputs.mask, node, total);
     const out = f32(n === 1 ? [scan.ny, scan.nx] : [scan.ny, scan.nx, n]);
     const v = out.data as Float32Array;
     const use = new Uint8Array(total);
     let used = 0;
-    for (let q = 0; q < total; q++) {
-      let ok = !mask || !!mask[q];
-      for (let i = 0; i < n; i++) {
-        const x = src.data[q * n + i] as number;
-        v[q * n + i] = x;
-        if (!Number.isFinite(x)) ok = false;
+    await forEachPositionBlock(inputs.input, field, total, width, (start, count, d) => {
+      for (let c = 0; c < count; c++) {
+        const q = start + c;
+        let ok = !mask || !!mask[q];
+        for (let i = 0; i < n; i++) {
+          const x = d[c * n + i];
+          v[q * n + i] = x;
+          if (!Number.isFinite(x)) ok = false;
+        }
+        use[q] = ok ? 1 : 0;
+        used += use[q];
       }
-      use[q] = ok ? 1 : 0;
-      used += use[q];
-    }
+    });
     smoothScan(v, scan.ny, scan.nx, n, use, gaussianTaps(p.sigma));
     const axisOf = (info.meta?.axisOf ?? {}) as Record<string, string>;
     const xName = axisOf[field] ?? (n > 1 ? Object.keys(info.axes ?? {})[0] : undefined);
