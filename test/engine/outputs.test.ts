@@ -1,13 +1,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makeChunks } from '../../engine/executor.ts';
 import { concatFirst, FirstAxisGather, nd } from '../../engine/ndarray.ts';
 import { streamFrameOutputs, writeNodeOutputs } from '../../engine/outputs.ts';
 import type { ChunkInfo, Value } from '../../engine/types.ts';
 
 const scan = { ny: 5, nx: 7 };
+const dirs: string[] = [];
+const tmp = (tag: string) => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `snem-out-${tag}-`));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A frame node's chunk: float64 curves with an axis, an int32 map, a float32 map. */
 function chunkValue(c: ChunkInfo): Value {
@@ -28,8 +37,8 @@ describe('streamed outputs', () => {
   it('write the same files, byte for byte, as the concatenated value', async () => {
     const chunks = makeChunks(scan.ny * scan.nx, 8); // 8, 8, 8, 8, 3
     const src = { node: 'pdf', op: 'pdf.reduce', scope: 'frame' as const, key: 'k', valueHash: 'v' };
-    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-out-a-'));
-    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-out-b-'));
+    const a = tmp('a');
+    const b = tmp('b');
     const values = chunks.map(chunkValue);
     const whole: Value = {
       fields: Object.fromEntries(Object.keys(values[0].fields).map((f) => [f, concatFirst(values.map((v) => v.fields[f]))])),
@@ -49,7 +58,7 @@ describe('streamed outputs', () => {
 
   it('decline (null, nothing left behind) when a chunk is not one row per position', async () => {
     const chunks = makeChunks(scan.ny * scan.nx, 8);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-out-c-'));
+    const dir = tmp('c');
     const odd = (i: number): Value => (i === 2 ? { fields: { s: nd(Float32Array.of(1), [1]) } } : { fields: { s: nd(new Float32Array(chunks[i].count), [chunks[i].count]) } });
     const got = await streamFrameOutputs(dir, { node: 'x', op: 'o', scope: 'frame', key: 'k', valueHash: 'v' }, chunks, async (i) => odd(i), scan);
     expect(got).toBeNull();
