@@ -25,7 +25,7 @@ function lcg(seed: number) {
 async function benchFit(runs: number): Promise<BenchRow[]> {
   const count = 1000;
   const n = 1000;
-  const r = Float64Array.from({ length: n }, (_, i) => i * 0.01); // G(r) on 0 … 10 Å, step 0.01
+  const r = Float32Array.from({ length: n }, (_, i) => i * 0.01); // G(r) on 0 … 10 Å, step 0.01, float32 as pdf.reduce stores it
   const y = f32([count, n]);
   const u = lcg(3);
   for (let c = 0; c < count; c++) {

@@ -39,6 +39,28 @@ export function curveOf(v: Value, node: string, opts: { field?: string | null; p
 }
 
 /**
+ * Samples i0 … i1−1 of an axis as float64. Axes are stored as float32, so a uniform grid
+ * (r = rmin + i·rstep) comes back off by rounding (~1e-7 relative) — enough to hide its uniformity
+ * from code that exploits it (fit.gaussians' exp recurrence). If every sample is within float32
+ * rounding of the straight line through the end samples, that line is returned: the grid the
+ * samples were made from; otherwise the samples themselves.
+ */
+export function axisSamples(x: ArrayLike<number>, i0: number, i1: number): Float64Array {
+  const m = i1 - i0;
+  const out = Float64Array.from({ length: Math.max(m, 0) }, (_, k) => x[i0 + k]);
+  if (m < 3) return out;
+  const h = (out[m - 1] - out[0]) / (m - 1);
+  if (!(h > 0)) return out;
+  for (let k = 0; k < m; k++) {
+    const line = out[0] + k * h;
+    // float32 keeps 24 bits: 4 units in its last place of the larger magnitude, and far below a step.
+    if (Math.abs(out[k] - line) > Math.min(2.4e-7 * Math.max(Math.abs(line), Math.abs(out[k])), 1e-3 * h)) return out;
+  }
+  for (let k = 1; k < m - 1; k++) out[k] = out[0] + k * h;
+  return out;
+}
+
+/**
  * Index range [i0, i1) of a sorted axis covering [lo, hi], both ends included. Axes are stored as
  * float32, so a grid point the user names (r = 2.1 Å on a 0.01 Å grid is 2.0999999 in float32) may
  * sit a rounding error outside the range: ends are widened by a few float32 ulps (1e-6 relative,

@@ -4,7 +4,7 @@
  * parameter, its standard error, the peak heights, Rw, χ², iterations and a status code come out as
  * per-position fields. A failed fit is NaN plus a status code, never an exception.
  */
-import { axisRange, curveOf } from '../../engine/curves.ts';
+import { axisRange, axisSamples, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, type FieldSpec, type NDArray } from '../../engine/types.ts';
@@ -62,7 +62,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 
 export const fitGaussians = defineOp<GaussiansParams>({
   name: 'fit.gaussians',
-  version: 3, // 3: range ends on a float32 axis included (engine/curves.ts axisRange)
+  version: 4, // 3: range ends on a float32 axis included (engine/curves.ts axisRange); 4: a float32 uniform axis read as its grid (axisSamples)
   scope: 'frame',
   title: 'Gaussian peaks + linear baseline (robust, bounded)',
   description:
@@ -107,6 +107,7 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
   const n = p.n;
   const np = paramCount(n);
   const [i0, i1] = axisRange(x, p.range[0], p.range[1]);
+  const xs = axisSamples(x, i0, i1); // a float32 r axis as the uniform grid it stands for (kernel path)
   const mMax = Math.max(i1 - i0, 1);
   const nx = y.shape[y.shape.length - 1];
   const sb = referenceStartBounds(n, p.range);
@@ -136,7 +137,7 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
     for (let i = i0; i < i1; i++) {
       const v = yd[c * nx + i];
       if (!Number.isFinite(v)) continue;
-      model.x[m] = x[i];
+      model.x[m] = xs[i - i0];
       model.y[m] = v;
       m++;
     }

@@ -22,6 +22,18 @@ function curves(count: number, noise: number, seed: number, truth = TRUTH) {
 const base: GaussiansParams = { n: 2, range: [2.1, 4.0], init: 'reference', start: null, lower: null, upper: null, loss: 'soft_l1', fScale: 0.005, maxEval: null, field: null };
 
 describe('fit.gaussians', () => {
+  it('fits curves on a float32 r axis (as pdf.reduce stores it) as on the float64 grid', () => {
+    const y = curves(4, 0.02, 11);
+    const R32 = Float32Array.from(R);
+    for (const init of ['reference', 'auto'] as const) {
+      const a = fitCurves(y, R, 4, { ...base, init });
+      const b = fitCurves(y, R32, 4, { ...base, init });
+      for (const f of ['c1', 'c2', 'sigma1', 'A1', 'rw']) {
+        for (let c = 0; c < 4; c++) expect(b.fields[f].data[c]).toBeCloseTo(a.fields[f].data[c], 5);
+      }
+    }
+  });
+
   it.each([
     ['reference', 'soft_l1'],
     ['auto', 'soft_l1'],
