@@ -261,20 +261,35 @@ class ChunkRun {
     return this.compute(n, key);
   }
 
+  /** The result another run stored under `key`, recorded as 'waited'; null if there is none (or it is corrupt). */
+  private storedBy(n: ResolvedNode, key: string): Value | null {
+    const { store } = this.p.env;
+    const hit = store.lookup(key);
+    const v = hit ? store.getValue(hit.v) : null;
+    if (!hit || !v) return null;
+    this.hashes.set(n.id, { hash: hit.v, fields: hit.f, key });
+    this.values.set(n.id, v);
+    this.statuses.set(n.id, { status: 'waited', seconds: 0 });
+    return v;
+  }
+
   private async compute(n: ResolvedNode, key: string): Promise<Value> {
     const { env } = this.p;
     const cached = n.op.cached !== false;
     if (cached && !env.store.tryLease(key)) {
       // Another run is computing this very chunk: wait for its result rather than duplicate it.
       if (await this.p.waitFor(key)) {
-        const hit = env.store.lookup(key)!;
-        const v = env.store.getValue(hit.v);
-        if (v) {
-          this.hashes.set(n.id, { hash: hit.v, fields: hit.f, key });
-          this.values.set(n.id, v);
-          this.statuses.set(n.id, { status: 'waited', seconds: 0 });
-          return v;
-        }
+        const v = this.storedBy(n, key);
+        if (v) return v;
+      }
+    }
+    // Holding the lease now. Another run may have stored this chunk after this run's probe found it
+    // missing (and released its lease since): take that result instead of computing it again.
+    if (cached) {
+      const v = this.storedBy(n, key);
+      if (v) {
+        env.store.releaseLease(key);
+        return v;
       }
     }
     try {
