@@ -19,6 +19,8 @@
  * the exact counterpart (the two differ by ≤ 1 % of a partial's peak at σ = 0.143 Å⁻¹, in the
  * termination ripples). F is odd in Q, so the blur reaches below Q = 0 as −F(|Q|).
  */
+import { gaussianNodes } from '../nodes/pdf/gaussian-nodes.ts';
+import { directSineTransform } from '../nodes/pdf/sine-transform.ts';
 import { PAIR_LIST, referenceTransform, type Pair } from './partials.ts';
 import { parseComposition, quasiBinaryFormFactors, xMix, zrFraction } from './composition.ts';
 
@@ -47,17 +49,11 @@ export interface ReferencePartials {
 /** Q step of the transform (Å⁻¹): fine against the band's shortest period in r. */
 const DQ = 0.005;
 
-/**
- * Offsets (Å⁻¹) and weights of the Gaussian blur of σ by the trapezoid rule, ±7σ in steps of σ/2
- * (for a Gaussian weight times a function smooth on the scale of σ it converges like
- * e^{−2π²/0.25}); σ = 0: the identity.
- */
+/** Offsets (Å⁻¹) and normalised weights of the Gaussian blur of σ (pdf.reduce's nodes); σ = 0: the identity. */
 function blurNodes(sigma: number): { du: Float64Array; w: Float64Array } {
   if (!(sigma > 0)) return { du: Float64Array.of(0), w: Float64Array.of(1) };
-  const half = 14;
-  const raw = Float64Array.from({ length: 2 * half + 1 }, (_, k) => Math.exp(-0.5 * ((k - half) / 2) ** 2));
-  const sum = raw.reduce((a, b) => a + b, 0);
-  return { du: Float64Array.from(raw, (_, k) => ((k - half) / 2) * sigma), w: raw.map((v) => v / sum) };
+  const { du, w, sum } = gaussianNodes(sigma);
+  return { du, w: w.map((v) => v / sum) };
 }
 
 export function referencePartials(o: ReferencePartialsOptions): ReferencePartials {
@@ -88,13 +84,7 @@ export function referencePartials(o: ReferencePartialsOptions): ReferencePartial
       }
       F[i] = (i === 0 || i === nq - 1 ? 0.5 : 1) * acc;
     }
-    const g = new Float64Array(o.n);
-    for (let j = 0; j < o.n; j++) {
-      let acc = 0;
-      for (let i = 0; i < nq; i++) acc += F[i] * Math.sin(q[i] * r[j]);
-      g[j] = (2 / Math.PI) * acc * dq;
-    }
-    curves[pair] = g;
+    curves[pair] = directSineTransform(q, F, dq, r);
   }
   return { r, curves };
 }

@@ -33,6 +33,7 @@
 import { qrFactor, qrSolve, type QRFactor } from '../calib/lstsq.ts';
 import type { Composition } from './composition.ts';
 import type { FormFactorTable } from './formfactors.ts';
+import { gaussianNodes } from './gaussian-nodes.ts';
 import { averageFormFactors } from './scattering.ts';
 import { SineTransform } from './sine-transform.ts';
 
@@ -52,25 +53,15 @@ export interface ReduceOptions {
 }
 
 /**
- * Nodes ±BLUR_REACH·σ, step BLUR_STEP·σ, of the trapezoid rule over the Gaussian for the blurred
- * ⟨f²⟩: for a Gaussian weight times a function smooth on the scale of σ it converges like
- * e^{−2π²/step²} (σ/2 agrees with σ/20 to 1e-13).
- */
-const BLUR_REACH = 7;
-const BLUR_STEP = 0.5;
-
-/**
  * The instrument-resolution terms on a Q grid (see the header): B[⟨f²⟩] by quadrature over the
  * Gaussian (⟨f²⟩ is even in Q, so |Q − σx| is exact near Q = 0), and σ²(g'/g − 1/Q), (σ²/2) g''/g
  * of g = ⟨f⟩² by central differences of the analytic form factors (step 1e-3 Å⁻¹).
  */
 export function resolutionTerms(comp: Composition, q: Float64Array, table: FormFactorTable, sigma: number): { selfBlurred: Float64Array; slope: Float64Array; curve: Float64Array } {
   const m = q.length;
-  const nx = Math.round(BLUR_REACH / BLUR_STEP);
-  const w = Float64Array.from({ length: 2 * nx + 1 }, (_, k) => Math.exp(-0.5 * ((k - nx) * BLUR_STEP) ** 2));
-  const wSum = w.reduce((a, b) => a + b, 0);
+  const { du, w, sum: wSum } = gaussianNodes(sigma);
   const at = new Float64Array(m * w.length);
-  for (let i = 0; i < m; i++) for (let k = 0; k < w.length; k++) at[i * w.length + k] = Math.abs(q[i] + (k - nx) * BLUR_STEP * sigma);
+  for (let i = 0; i < m; i++) for (let k = 0; k < w.length; k++) at[i * w.length + k] = Math.abs(q[i] + du[k]);
   const self = averageFormFactors(comp, at, table).sqMean;
   const selfBlurred = new Float64Array(m);
   for (let i = 0; i < m; i++) {
