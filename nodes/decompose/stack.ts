@@ -31,8 +31,18 @@ export async function maskOf(input: DatasetInput | undefined, node: string, tota
   return f.data;
 }
 
-/** Which field of a curve input, its x axis, and a width check for forEachPositionBlock. */
-export async function curveInput(input: DatasetInput, node: string, field: string | null): Promise<{ field: string; x: Float64Array; xName: string; width: (a: NDArray, count: number) => number }> {
+/**
+ * A curve input about to be read position by position: which field, its x axis, the index range
+ * [i0, i1) of `range` on it (all of it when null; at least 2 samples), and the width check for
+ * forEachPositionBlock — applied here already to a dataset-level stack of `total` positions.
+ */
+export async function curveInput(
+  input: DatasetInput,
+  node: string,
+  field: string | null,
+  range: number[] | null,
+  total: number,
+): Promise<{ field: string; x: Float64Array; xName: string; i0: number; i1: number; width: (a: NDArray, count: number) => number }> {
   const info = await inputInfo(input);
   const c = curveOf(info, node, { field });
   const x = Float64Array.from(c.x.data as ArrayLike<number>);
@@ -40,14 +50,10 @@ export async function curveInput(input: DatasetInput, node: string, field: strin
     if (a.data.length !== count * x.length) throw new UserError(`node '${node}': input curves have shape [${a.shape}], expected ${count} positions × ${x.length} samples`);
     return x.length;
   };
-  return { field: c.field, x, xName: c.xName, width };
-}
-
-/** Index range [i0, i1) of `range` on the axis (all of it when null); at least 2 samples. */
-export function curveRange(x: Float64Array, xName: string, range: number[] | null, node: string): [number, number] {
+  if (input.scope === 'dataset') width(input.value.fields[c.field], total);
   const [i0, i1] = range ? axisRange(x, range[0], range[1]) : [0, x.length];
-  if (i1 - i0 < 2) throw new UserError(`node '${node}', param 'range': [${range}] keeps ${i1 - i0} samples of the ${xName} axis (${x[0]} … ${x[x.length - 1]})`);
-  return [i0, i1];
+  if (i1 - i0 < 2) throw new UserError(`node '${node}', param 'range': [${range}] keeps ${i1 - i0} samples of the ${c.xName} axis (${x[0]} … ${x[x.length - 1]})`);
+  return { field: c.field, x, xName: c.xName, i0, i1, width };
 }
 
 /** Whether samples i0 … i1−1 of the row at offset o are all finite. */
@@ -65,10 +71,8 @@ export async function stackCurves(
   node: string,
   opts: { field: string | null; range: number[] | null; mask: ArrayLike<number> | null; total: number },
 ): Promise<CurveStack> {
-  const { field, x, xName, width } = await curveInput(input, node, opts.field);
+  const { field, x, xName, i0, i1, width } = await curveInput(input, node, opts.field, opts.range, opts.total);
   const nAll = x.length;
-  if (input.scope === 'dataset') width(input.value.fields[field], opts.total);
-  const [i0, i1] = curveRange(x, xName, opts.range, node);
   const n = i1 - i0;
   let cap = opts.total;
   if (opts.mask) {

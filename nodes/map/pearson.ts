@@ -6,7 +6,7 @@ import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
 import { forEachPositionBlock } from '../../engine/inputs.ts';
-import { curveInput, curveRange, finiteRow, maskOf } from '../decompose/stack.ts';
+import { curveInput, finiteRow, maskOf } from '../decompose/stack.ts';
 import { pearson } from './pearson-core.ts';
 
 interface PearsonParams {
@@ -40,10 +40,8 @@ export const mapPearson = defineOp<PearsonParams>({
     const total = scan.ny * scan.nx;
     if (p.at && (p.at[0] >= scan.ny || p.at[1] >= scan.nx)) throw new ParamError(node, 'at', `[${p.at}] is outside the ${scan.ny} × ${scan.nx} scan`);
     const mask = await maskOf(inputs.mask, node, total);
-    const { field, x, xName, width } = await curveInput(inputs.curves, node, p.field);
+    const { field, x, xName, i0, i1, width } = await curveInput(inputs.curves, node, p.field, p.range, total);
     const nAll = x.length;
-    if (inputs.curves.scope === 'dataset') width(inputs.curves.value.fields[field], total);
-    const [i0, i1] = curveRange(x, xName, p.range, node);
     const n = i1 - i0;
     // Streamed in two passes (reference, then r), one chunk in memory at a time; each curve is
     // taken as float32 over the range, as a stacked matrix would hold it.
