@@ -30,13 +30,15 @@ export function resolveParamFile(node: string, param: string, file: string, data
 }
 
 /** Param name under which a file param's content hash joins the node's params. */
+const CONTENT = '#content';
+
 export function contentParam(param: string): string {
-  return `${param}#content`;
+  return `${param}${CONTENT}`;
 }
 
-/** Is this one of those added params (not the user's)? */
-export function isContentParam(name: string): boolean {
-  return name.endsWith('#content');
+/** The file param whose content hash a param name holds, or null for the user's own params. */
+export function fileParamOf(name: string): string | null {
+  return name.endsWith(CONTENT) ? name.slice(0, -CONTENT.length) : null;
 }
 
 export type FileHashes = Record<string, Record<string, string>>;

@@ -8,7 +8,7 @@ import { ChunkPipeline, selectHash, type Hashes } from './chunk-pipeline.ts';
 import { makeChunks } from './executor.ts';
 import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
-import { isContentParam } from './param-files.ts';
+import { fileParamOf } from './param-files.ts';
 import { DEFAULT_CHUNK_SIZE, prepare, type RunOptions } from './run.ts';
 import type { Json } from './types.ts';
 import type { RunRecord } from '../cache/store.ts';
@@ -116,7 +116,7 @@ function explain(id: string, op: string, version: number, params: Record<string,
     const a = JSON.stringify(old.params[k]);
     const b = JSON.stringify(params[k]);
     if (a === b) continue;
-    const file = isContentParam(k) && a !== undefined && b !== undefined ? k.slice(0, -'#content'.length) : null;
+    const file = a !== undefined && b !== undefined ? fileParamOf(k) : null;
     reasons.push(file ? `the file named by param ${file} changed (content ${a} → ${b})` : `param ${k}: ${a} → ${b}`);
   }
   if (!reasons.length) reasons.push(partial || `inputs differ from run ${prev.id} (dataset or an upstream value changed), or its results were garbage-collected`);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { withoutDisplay } from '../engine/display-check.ts';
 import { UserError } from '../engine/errors.ts';
-import { isContentParam } from '../engine/param-files.ts';
+import { fileParamOf } from '../engine/param-files.ts';
 import { readGraphFile, resolveGraph, type GraphDoc } from '../engine/graph.ts';
 import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
@@ -59,7 +59,7 @@ export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string
     const keys = [...new Set([...Object.keys(old.params ?? {}), ...Object.keys(n.params)])].sort();
     for (const k of keys) {
       // The content hash of a file param is the engine's, made at run time from the file (not in G): the path is compared.
-      if (isContentParam(k)) continue;
+      if (fileParamOf(k) !== null) continue;
       // A param the op gained after the run, at its default, describes the same computation.
       if (!(k in (old.params ?? {})) && canonical(n.params[k]) === canonical(n.op.params[k]?.default)) continue;
       const a = k in (old.params ?? {}) ? canonical(old.params[k]) : '(not set)';
