@@ -164,12 +164,22 @@ export function simQResolution(p: SimParams, iq: IntegrationResolution = {}): nu
 /** r axis of the reference partials written into the graph and partials.csv (Å): 1–8 Å in 0.01 Å steps. */
 export const PARTIALS_AXIS = { rmin: 1, rstep: 0.01, n: 701 } as const;
 
+/** Partials already computed in this process, by their inputs (read only by every caller). */
+const partialsMemo = new Map<string, ReferencePartials>();
+
 /**
  * The model's reference partials for the transform band of a decompose.assign node (its qmin, qmax),
  * blurred by the Q resolution σ (Å⁻¹) its G(r) was reduced with (0: none; see sim/references.ts).
+ * Memoised: `snem simulate` needs the same curves for partials.csv and for graph.json (~0.1 s each).
  */
 export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1, qResolution = 0): ReferencePartials {
-  return referencePartials({ composition: p.composition, qmin, qmax, ...PARTIALS_AXIS, qResolution });
+  const key = JSON.stringify([p.composition, qmin, qmax, qResolution]);
+  let got = partialsMemo.get(key);
+  if (!got) {
+    got = referencePartials({ composition: p.composition, qmin, qmax, ...PARTIALS_AXIS, qResolution });
+    partialsMemo.set(key, got);
+  }
+  return got;
 }
 
 type GraphNodes = Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }>;
