@@ -11,10 +11,19 @@ export interface CurveTable {
   curves: Record<string, Float32Array>;
 }
 
+/** The data lines of a text table: trimmed, blank lines and # comments dropped. */
+export function tableLines(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+}
+
+/** The cells of one line: separated by commas, semicolons, tabs or spaces. */
+export function tableCells(line: string): string[] {
+  return line.split(/\s*[,;\t]\s*|\s+/);
+}
+
 export function parseCurveTable(file: string, text: string): CurveTable {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
-  const split = (l: string) => l.split(/\s*[,;\t]\s*|\s+/);
-  const header = lines.length ? split(lines[0]) : [];
+  const lines = tableLines(text);
+  const header = lines.length ? tableCells(lines[0]) : [];
   if (header.length < 2 || header.some((c) => c === '' || Number.isFinite(Number(c)))) {
     throw new FileFormatError(file, `expected a header line naming the columns, e.g. "r,ZrZr,ZrX,XX", found ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
   }
@@ -24,7 +33,7 @@ export function parseCurveTable(file: string, text: string): CurveTable {
   const x = new Float64Array(rows.length);
   const cols = header.slice(1).map(() => new Float32Array(rows.length));
   rows.forEach((l, i) => {
-    const cells = split(l).map(Number);
+    const cells = tableCells(l).map(Number);
     if (cells.length !== header.length || cells.some((v) => !Number.isFinite(v))) {
       throw new FileFormatError(file, `row ${i + 2}: expected ${header.length} numbers (${header.join(', ')}), found ${JSON.stringify(l.slice(0, 80))}`);
     }

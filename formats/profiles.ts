@@ -10,6 +10,7 @@ import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, Json, ScanShape } from '../engine/types.ts';
 import { NpyReader, readNpy, readNpyHeader } from './npy.ts';
 import { sibling } from './io.ts';
+import { tableCells, tableLines } from './curve-table.ts';
 
 export function axisFileOf(npyFile: string): string {
   return sibling(npyFile, '.axis.npy');
@@ -22,11 +23,10 @@ export interface CsvProfile {
 }
 
 export function parseProfileCsv(file: string, text: string): CsvProfile {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
+  const lines = tableLines(text);
   if (lines.length === 0) throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
-  const split = (l: string) => l.split(/\s*[,;\t]\s*|\s+/);
   let header: string[] | null = null;
-  const first = split(lines[0]);
+  const first = tableCells(lines[0]);
   if (first.some((c) => c === '' || !Number.isFinite(Number(c)))) {
     header = first;
     lines.shift();
@@ -35,7 +35,7 @@ export function parseProfileCsv(file: string, text: string): CsvProfile {
   const x: number[] = [];
   const y: number[] = [];
   lines.forEach((l, i) => {
-    const cells = split(l);
+    const cells = tableCells(l);
     const a = Number(cells[0]);
     const b = Number(cells[1]);
     if (cells.length < 2 || cells[0] === '' || cells[1] === '' || !Number.isFinite(a) || Number.isNaN(b)) {
