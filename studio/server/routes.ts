@@ -6,6 +6,7 @@ import { HttpError, badRequestFrom } from './http-errors.ts';
 import { intParam, readJsonBody, sendArray, sendJson } from './http-io.ts';
 import { checkPosition, meanPattern, patternAt, roiPositions } from './patterns.ts';
 import type { Studio } from './studio.ts';
+import { previewResponse } from './preview-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
@@ -93,6 +94,23 @@ export function routes(s: Studio): Map<string, Route> {
       const sc = scan();
       const positions = roiPositions(body.roi, sc.ny, sc.nx);
       sendArray(res, { count: positions.length }, meanPattern(s.ctx.dataset, positions));
+    },
+  });
+  t.set('/api/preview', {
+    GET: async (_q, res, url) => {
+      const iy = intParam(url.searchParams, 'iy');
+      const ix = intParam(url.searchParams, 'ix');
+      const sc = scan();
+      checkPosition(iy, ix, sc.ny, sc.nx);
+      sendJson(res, await previewResponse(s, iy, ix));
+    },
+    POST: async (req, res) => {
+      const body = await readJsonBody(req);
+      const { iy, ix } = body as { iy: unknown; ix: unknown };
+      if (!Number.isInteger(iy) || !Number.isInteger(ix) || (iy as number) < 0 || (ix as number) < 0) throw new HttpError(400, 'body: iy and ix must be non-negative integers', { field: Number.isInteger(iy) ? 'ix' : 'iy' });
+      const sc = scan();
+      checkPosition(iy as number, ix as number, sc.ny, sc.nx);
+      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc)));
     },
   });
   t.set('/api/events', {

@@ -12,6 +12,7 @@ import { readGraphFile, type GraphDoc } from '../../engine/graph.ts';
 import { EngineContext } from './engine-context.ts';
 import { EventHub } from './events.ts';
 import { GraphSession } from './session.ts';
+import { PreviewEngine } from './preview.ts';
 import { realDir } from './static-files.ts';
 
 export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
@@ -26,13 +27,16 @@ export interface OpenOptions {
 export class Studio {
   readonly events = new EventHub();
   readonly mode = 'edit' as const;
+  readonly preview: PreviewEngine;
 
   private constructor(
     readonly ctx: EngineContext,
     readonly session: GraphSession,
     /** Where "Save" writes (may not exist yet when opened on a dataset). */
     public graphFile: string | null,
-  ) {}
+  ) {
+    this.preview = new PreviewEngine(ctx);
+  }
 
   static async open(opts: OpenOptions): Promise<Studio> {
     const { doc, graphFile, saveTo } = startingGraph(opts);
