@@ -10,6 +10,7 @@ import type { Json } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { CompositionError, parseComposition, type Composition } from './composition.ts';
 import type { FormFactorTable } from './formfactors.ts';
+import { checkRGrid } from '../size-limits.ts';
 import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 
 /** The op's params: the reduction options, with the composition still as written in the graph. */
@@ -97,6 +98,7 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
     if (p.qmax > p.qmaxinst) throw new ParamError(node, 'qmax', `qmax ${p.qmax} must not exceed qmaxinst ${p.qmaxinst} Å⁻¹`);
     if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+    checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
   prepare({ params, node }) {
     return { composition: compositionOf(params, node), plans: new Map(), paddingLogged: false };
