@@ -61,7 +61,7 @@ function packedMaskOf(v: Value | undefined, node: string, count: number, pixels:
 
 export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
   name: 'integrate.azimuthal',
-  version: 1,
+  version: 2, // 2: non-finite pixels of float frames are masked (one +Inf spoiled every bin outward of it)
   scope: 'frame',
   title: 'Azimuthal integration to I(Q)',
   description:
