@@ -8,7 +8,7 @@ import path from 'node:path';
 
 export type ImportGraph = Map<string, string[]>;
 
-const IMPORT = /(?:^|[\n;])\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
+const IMPORT = /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
 
 /** Source files (repo-relative, '/' separated) under the folders, node_modules skipped. */
 export function sourceFiles(root: string, folders: string[]): string[] {
@@ -25,19 +25,25 @@ export function sourceFiles(root: string, folders: string[]): string[] {
   return out.sort();
 }
 
-/** Relative specifiers a source text imports (comments stripped first, so examples in docs do not count). */
-export function importSpecifiers(text: string): string[] {
+/**
+ * Relative specifiers a source text imports (comments stripped first, so examples in docs do not
+ * count); `runtimeOnly` leaves out `import type` / `export type` (erased at run time).
+ */
+export function importSpecifiers(text: string, runtimeOnly = false): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-  return [...code.matchAll(IMPORT)].map((m) => m[1] ?? m[2]).filter((s) => s.startsWith('.'));
+  return [...code.matchAll(IMPORT)]
+    .filter((m) => !(runtimeOnly && m[1]))
+    .map((m) => m[2] ?? m[3])
+    .filter((s) => s.startsWith('.'));
 }
 
-export function importGraph(root: string, folders: string[]): ImportGraph {
+export function importGraph(root: string, folders: string[], runtimeOnly = false): ImportGraph {
   const g: ImportGraph = new Map();
   for (const f of sourceFiles(root, folders)) {
     const text = fs.readFileSync(path.join(root, f), 'utf8');
     g.set(
       f,
-      importSpecifiers(text).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(f), s))),
+      importSpecifiers(text, runtimeOnly).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(f), s))),
     );
   }
   return g;

@@ -41,6 +41,7 @@ describe('import graph', () => {
       "/** import y from './doc.ts'; */",
     ].join('\n');
     expect(importSpecifiers(src)).toEqual(['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts']);
+    expect(importSpecifiers(src, true)).toEqual(['./a.ts', './c.ts', './d.ts', './e.ts']);
   });
 
   it('finds the sources of every layer', () => {
@@ -61,8 +62,10 @@ describe('import graph', () => {
     expect(broken, 'layering (ARCHITECTURE.md "Layers"): engine/ takes ops, formats and the report as arguments (engine/wiring.ts), app/ wires them').toEqual([]);
   });
 
-  it('has no import cycle', () => {
-    expect(cycles(graph).map((c) => c.join(' → '))).toEqual([]);
+  it('has no import cycle (type imports included below the front ends; a front end may type a back-reference to its owner)', () => {
+    const layered = new Map([...graph].filter(([f]) => !FRONT_ENDS.includes(top(f))));
+    expect(cycles(layered).map((c) => c.join(' → '))).toEqual([]);
+    expect(cycles(importGraph(root, FOLDERS, true)).map((c) => c.join(' → '))).toEqual([]);
   });
 
   it('detects a cycle when there is one', () => {
