@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   nodes: ['engine', 'cache', 'formats', 'sim'],
   sim: ['engine', 'cache', 'formats', 'nodes'],
   viz: ['engine', 'cache', 'formats'],
-  report: ['engine', 'cache', 'formats', 'viz'],
+  report: ['engine', 'cache', 'formats', 'viz', 'nodes', 'sim'],
   app: ['engine', 'cache', 'formats', 'nodes', 'sim', 'viz', 'report', 'graphs'],
 };
 /** Front ends call app/ and below; the CLI also starts the others (snem studio, snem bench …). */
