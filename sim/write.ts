@@ -19,7 +19,7 @@ import { INCLUSION_LATTICE, NI_LATTICE, RHO_STEP, Renderer, simGeometry } from '
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
 
 /** Bump when the rendered frames or truth change for the same params. */
-export const SIM_VERSION = 3;
+export const SIM_VERSION = 4; // 4: the study's glass (partial shapes, close-packed order near the Ni)
 export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
 function canonical(v: unknown): string {
