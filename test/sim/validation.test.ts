@@ -43,7 +43,7 @@ for (const seed of SEEDS) describe.skipIf(!runnable)(`simulated specimen (seed $
   beforeAll(async () => {
     const data = path.join(tmp, 'data');
     await simulateToDir({ outDir: data, params: resolveSimParams('demo', { seed }), workers: 2 });
-    const { runGraph } = await import('../../engine/run.ts');
+    const { runGraph } = await import('../../app/run.ts');
     const { runDir } = await runGraph({ graphFile: path.join(data, 'graph.json'), outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
     rows = compareRun(runDir, data);
     process.stdout.write(`seed ${seed}\n${formatAgreement(rows)}\n`);
@@ -104,7 +104,7 @@ describe.skipIf(chainMissing.length > 0)(`noiseless patterns through integrate.a
     const { truthCurves, truthPositions } = await import('../../sim/truth.ts');
     const { compositionAt, parseComposition, xMix } = await import('../../sim/composition.ts');
     const { readNpy, writeNpy } = await import('../../formats/npy.ts');
-    const { runGraph } = await import('../../engine/run.ts');
+    const { runGraph } = await import('../../app/run.ts');
     const p = resolveSimParams('demo');
     const r = new Renderer(p);
     const g = simGeometry(p);
