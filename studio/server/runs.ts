@@ -4,7 +4,7 @@
  * the rest still computes).
  */
 import path from 'node:path';
-import { diffGraphs } from '../../engine/diff.ts';
+import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
