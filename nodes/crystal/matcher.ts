@@ -173,6 +173,11 @@ export class Matcher {
     return top;
   }
 
+  /** The folded templates (for reference implementations such as bench/crystal_match_numpy.py). */
+  cells(): { start: Int32Array; off: Int32Array; wt: Float32Array } {
+    return { start: this.start, off: this.off, wt: this.wt };
+  }
+
   /** Angle bin width (rad). */
   get binRad(): number {
     return (2 * Math.PI) / this.o.nTheta;
