@@ -74,3 +74,29 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
   }
   return rows;
 }
+
+/**
+ * The graph the accuracy rows run on a simulated dataset: the issue's fragment as written (geometry
+ * from meta.json) for phase and orientation, and a second match from a deliberately wrong start —
+ * qPerPixel 1.5 % high, no ellipse — whose spots calib.fromCrystal refines back to the truth.
+ */
+export function crystalValidationGraph(framesPath: string, meta: { qPerPixel: number }): Record<string, unknown> {
+  const ni = { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } };
+  return {
+    snem: 1,
+    name: 'crystal-validation',
+    dataset: { path: framesPath },
+    nodes: {
+      frames: { op: 'source.frames' },
+      geom: { op: 'calib.geometry', in: { frames: 'frames' } },
+      phase: ni,
+      templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 1 } },
+      match: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geom', templates: 'templates' } },
+      geomOff: { op: 'calib.geometry', in: { frames: 'frames' }, params: { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' } },
+      templatesOff: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geomOff' }, params: { step: 1 } },
+      matchOff: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff' } },
+      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff', match: 'matchOff' } },
+    },
+    outputs: ['match', 'calib'],
+  };
+}
