@@ -96,8 +96,8 @@ for (const seed of SEEDS) describe.skipIf(!runnable)(`simulated specimen (seed $
   check('Ni orientation within 2° (beam direction and in-plane angle)', 0.9);
   check('Ni phase map IoU', 0.95);
   check('reliability: Ni above the glass 99th percentile', 0.99);
-  atMost('calib.fromCrystal qPerPixel relative error', 0.003);
-  atMost('calib.fromCrystal ellipse ratio relative error', 0.005);
+  atMost('calib.fromCrystal qPerPixel error (%)', 0.3);
+  atMost('calib.fromCrystal ellipse ratio error (%)', 0.5);
   it.skipIf(KNOWN_GAPS.has('EELS Zr map registration (vs true transform)'))('EELS Zr map registration error ≤ 0.5 scan px', () => {
     expect(row('EELS Zr map registration (vs true transform)').value).toBeLessThanOrEqual(0.5);
   });
