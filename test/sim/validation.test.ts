@@ -18,7 +18,7 @@ import { simulateToDir } from '../../sim/write.ts';
 const graphFile = path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json');
 const graph = fs.existsSync(graphFile) ? (JSON.parse(fs.readFileSync(graphFile, 'utf8')) as { nodes: Record<string, { op: string }> }) : null;
 const missing = graph ? [...new Set(Object.values(graph.nodes).map((n) => n.op))].filter((op) => !registry().has(op)) : ['(graphs/snem-bmg.json)'];
-const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'engine', 'run.ts'));
+const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'app', 'run.ts'));
 
 /**
  * Targets the current chain misses on the simulated specimen (measured values in the README); none
