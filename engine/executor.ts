@@ -15,7 +15,7 @@ import { streamFrameOutputs, type OutputSource } from './outputs.ts';
 import { WorkerPool } from './pool.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
-import type { ResolvedNode } from './graph.ts';
+import type { ResolvedGraph, ResolvedNode } from './graph.ts';
 import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
 import type { NodeStatus, WrittenOutput } from './run-types.ts';
 
@@ -40,12 +40,20 @@ export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
   return out;
 }
 
+/** Runs the chunk jobs of a frame pass somewhere else (cluster/: BullMQ workers); default: worker threads. */
+export interface ChunkRunner {
+  run(job: ChunkJob, ctx: { setup: PipelineSetup; graph: ResolvedGraph }): Promise<Record<string, ChunkNodeResult>>;
+  /** Extra text for the progress bar (e.g. live workers). */
+  status?(): string;
+}
+
 export interface ExecuteOptions {
   env: PipelineEnv;
   setup: PipelineSetup;
   workers: number;
   chunkSize: number;
   progress: Progress;
+  runner?: ChunkRunner;
 }
 
 export class Executor {
@@ -130,7 +138,17 @@ export class Executor {
     if (misses.length) {
       progress.startPass(`computing ${batch.join(', ')}`, misses.length);
       const useWorkers = this.o.workers > 1 && misses.length > 1;
-      if (useWorkers) {
+      const { runner } = this.o;
+      if (runner) {
+        progress.status = runner.status ? () => runner.status!() : null;
+        await Promise.all(
+          misses.map(async (i) => {
+            results[i] = await runner.run(jobs[i], { setup: this.o.setup, graph: this.graph });
+            progress.tick();
+          }),
+        );
+        progress.status = null;
+      } else if (useWorkers) {
         this.pool ??= new WorkerPool(this.o.setup, Math.min(this.o.workers, misses.length), this.o.env.log);
         await Promise.all(
           misses.map(async (i) => {
@@ -218,7 +236,7 @@ export class Executor {
     const { env, progress } = this.o;
     const inputs = this.inputHashes(n);
     const key = nodeKey(n.op, n.params, inputs);
-    const hit = env.store.lookup(key);
+    const hit = await env.store.lookup(key);
     let status: NodeStatus;
     let seconds = 0;
     let hashes: Hashes;
@@ -226,9 +244,9 @@ export class Executor {
       hashes = { hash: hit.v, fields: hit.f, key };
       status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
     } else {
-      const leased = env.store.tryLease(key);
+      const leased = await env.store.tryLease(key);
       if (!leased && (await this.pipeline.waitFor(key))) {
-        const got = env.store.lookup(key)!;
+        const got = (await env.store.lookup(key))!;
         hashes = { hash: got.v, fields: got.f, key };
         status = 'cached';
       } else {
@@ -239,7 +257,7 @@ export class Executor {
             ctxInputs[port] =
               up.op.scope === 'frame'
                 ? this.chunkedInput(ref.node, ref.field)
-                : { scope: 'dataset', value: selectField(this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+                : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
           progress.info(`  running  ${n.id} (${n.op.name}) …`);
           const t0 = performance.now();
@@ -248,7 +266,7 @@ export class Executor {
           const bytes = encodeValue(value);
           const hash = valueHashOf(bytes);
           const fields = fieldHashesOf(value);
-          env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+          await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
           hashes = { hash, fields, key };
           status = 'computed';
           // A big result (a smoothed curve stack) is usually read by the very next node: hand it
@@ -256,7 +274,7 @@ export class Executor {
           this.pipeline.releaseLarge();
           this.pipeline.keepLarge(hash, value, bytes);
         } finally {
-          env.store.releaseLease(key);
+          await env.store.releaseLease(key);
         }
       }
     }

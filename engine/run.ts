@@ -16,7 +16,8 @@ import { applyFileHashes, paramFileHashes, type FileHashes } from './param-files
 import { UserError } from './errors.ts';
 import { readGraphFile, resolveGraph, type GraphDoc, type ResolvedGraph } from './graph.ts';
 import { hashValue, initHash } from './hash.ts';
-import { Executor } from './executor.ts';
+import { Executor, type ChunkRunner } from './executor.ts';
+import type { ResultStore } from './result-store.ts';
 import { writeNodeOutputs } from './outputs.ts';
 import type { PipelineEnv } from './chunk-pipeline.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
@@ -37,6 +38,20 @@ export interface RunOptions {
   chunkSize?: number;
   /** Skip PNGs and report.html (benchmarks). */
   noReport?: boolean;
+  /** Run elsewhere than this process (cluster/: a shared store and BullMQ workers). */
+  backend?: RunBackend;
+}
+
+/**
+ * Where results live and who computes chunks, when not this machine's LMDB cache and threads. The
+ * run record still goes to the local cache (plan, provenance and gc read it there).
+ */
+export interface RunBackend {
+  store: ResultStore;
+  runner: ChunkRunner;
+  /** How the worker threads of this process (dataset-level ops, streamed outputs) open the store. */
+  setupStore?: PipelineSetup['store'];
+  close(): Promise<void>;
 }
 
 export const DEFAULT_CHUNK_SIZE = 256;
@@ -111,7 +126,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
   for (const w of graph.warnings) progress.info(`note: ${w}`);
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const chunkSize = opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const env: PipelineEnv = { graph, store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
+  const env: PipelineEnv = { graph, store: opts.backend?.store ?? store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
   const setup: PipelineSetup = {
     cacheDir: pre.cacheDir,
     graphDoc: pre.doc,
@@ -121,6 +136,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     datasetHash: pre.datasetHash,
     scan: pre.scan,
     fileHashes: pre.fileHashes,
+    ...(opts.backend?.setupStore ? { store: opts.backend.setupStore } : {}),
   };
   let storeOpen = true;
   const closeStore = async () => {
@@ -130,7 +146,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
   try {
-    const exec = new Executor({ env, setup, workers, chunkSize, progress });
+    const exec = new Executor({ env, setup, workers, chunkSize, progress, runner: opts.backend?.runner });
     const states = await exec.run();
 
     fs.mkdirSync(runDir, { recursive: true });

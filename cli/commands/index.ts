@@ -14,5 +14,6 @@ import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { validateCommand } from './validate.ts';
+import { workerCommand } from './worker.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, workerCommand];
