@@ -104,7 +104,16 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     stalledInterval: Math.max(500, Math.round(stalledMs / 2)),
     maxStalledCount: 3,
   });
-  worker.on('error', (e) => log(`worker: ${e.message}`));
+  // While Redis is away every reconnection attempt fails: say so once, and when it is back.
+  let lastError = '';
+  worker.on('error', (e) => {
+    if (e.message !== lastError) log(`worker: ${e.message} (retrying)`);
+    lastError = e.message;
+  });
+  worker.on('ready', () => {
+    if (lastError) log('worker: connected again');
+    lastError = '';
+  });
   worker.on('failed', (job, e) => job && log(`chunk ${job.data.job.chunk.index} of ${job.data.job.nodes.join(', ')} failed (attempt ${job.attemptsMade}): ${e.message}`));
   await worker.waitUntilReady();
   return {

@@ -154,7 +154,7 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
 
     // Gone for longer than --redis-timeout: the coordinator stops with a message; the workers wait.
     const base = counts(wc).scale;
-    const g2 = graph('restart-2', 300);
+    const g2 = graph('restart-2', 301); // another key (slowMs), the same values
     const stopped = coordinator(runArgs(g2, path.join(work, 'restart-2a'), ['--cluster', r.url, '--redis-timeout', '2']), path.join(work, 'counts-restart-2c'));
     await until(() => counts(wc).scale - base >= 3);
     await r.stop();
