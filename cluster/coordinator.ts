@@ -15,7 +15,7 @@ import { UserError } from '../engine/errors.ts';
 import type { ChunkRunner } from '../engine/executor.ts';
 import type { ResolvedGraph } from '../engine/graph.ts';
 import type { PipelineSetup } from '../engine/pipeline-env.ts';
-import type { RunBackend } from '../engine/run.ts';
+import type { RunBackend } from '../app/run.ts';
 import { jobData, jobId, QUEUE, type ChunkJobData } from './jobs.ts';
 import { liveWorkers } from './heartbeat.ts';
 import { connect, parseRedisUrl } from './redis-url.ts';

@@ -8,7 +8,7 @@ import type { ChunkJob } from '../engine/chunk-pipeline.ts';
 import { hashValue } from '../engine/hash.ts';
 import type { PipelineSetup } from '../engine/pipeline-env.ts';
 import type { ResolvedGraph } from '../engine/graph.ts';
-import { getOp } from '../nodes/registry.ts';
+import type { Registry } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 
 export const QUEUE = 'snem-chunks';
@@ -30,6 +30,7 @@ export function jobData(graph: ResolvedGraph, setup: PipelineSetup, job: ChunkJo
     ops[id] = { op: n.op.name, version: n.op.version };
   }
   // The worker opens its own store; the coordinator's cache directory means nothing there.
+  // Nor its wiring module's URL (where snem is installed there): the worker uses its own.
   const { store: _store, cacheDir: _dir, ...rest } = setup;
   return { engine: ENGINE_VERSION, ops, setup: { ...rest, cacheDir: '' }, job, from: `${os.hostname()}:${process.pid}` };
 }
@@ -46,16 +47,14 @@ export function jobId(d: ChunkJobData): string {
 
 /** Identity of the setup: jobs of one graph share a worker-thread pool. */
 export function setupId(s: PipelineSetup): string {
-  return hashValue([s.graphDoc, s.graphFile, s.sets, s.dataset, s.datasetHash, s.fileHashes] as never);
+  return hashValue([s.graphDoc, s.graphFile, s.sets, s.dataset, s.datasetHash, s.fileHashes, s.wiringModule] as never);
 }
 
 /** Why this worker must refuse the job (another snem version without the same op versions), or null. */
-export function versionProblem(d: ChunkJobData): string | null {
+export function versionProblem(d: ChunkJobData, registry: Registry): string | null {
   for (const [node, { op, version }] of Object.entries(d.ops)) {
-    let mine: number;
-    try {
-      mine = getOp(op).version;
-    } catch {
+    const mine = registry.get(op)?.version;
+    if (mine === undefined) {
       return `worker ${os.hostname()} (snem ${ENGINE_VERSION}) has no op '${op}' (node '${node}'), sent by snem ${d.engine}; run workers of the same snem version as the coordinator`;
     }
     if (mine !== version) {

@@ -11,7 +11,7 @@ import type { ChunkNodeResult } from '../engine/chunk-pipeline.ts';
 import { initHash } from '../engine/hash.ts';
 import type { PipelineSetup } from '../engine/pipeline-env.ts';
 import { WorkerPool } from '../engine/pool.ts';
-import { loadPluginOps } from '../nodes/registry.ts';
+import { engineWiring } from '../app/wiring.ts';
 import { setupId, versionProblem, QUEUE, type ChunkJobData } from './jobs.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { checkRedis, connect, parseRedisUrl } from './redis-url.ts';
@@ -35,7 +35,7 @@ export interface RunningWorker {
 
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await initHash();
-  await loadPluginOps();
+  const wiring = await engineWiring();
   const target = parseRedisUrl(o.url);
   await checkRedis(target);
   // Opens (and checks) the store the way the threads will: a wrong --store fails here, once.
@@ -66,7 +66,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const state = { done: 0 };
   const processor = async (job: Job<ChunkJobData>): Promise<Record<string, ChunkNodeResult>> => {
     const d = job.data;
-    const refused = versionProblem(d);
+    const refused = versionProblem(d, wiring.registry);
     if (refused) throw new Error(refused);
     const ds = d.setup.dataset?.path;
     if (ds) {
@@ -76,7 +76,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         throw new Error(`worker ${host} cannot open the dataset ${ds} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); every worker needs it at the same path (shared storage)`);
       }
     }
-    const { id, entry } = poolFor(d.setup);
+    const { id, entry } = poolFor({ ...d.setup, wiringModule: wiring.module });
     entry.running++;
     try {
       const r = await entry.pool.run(d.job);

@@ -1,7 +1,8 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
+import { runGraph } from '../../app/run.ts';
 import { clusterBackend } from '../../cluster/coordinator.ts';
-import { runGraph } from '../../engine/run.ts';
+import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
@@ -26,9 +27,10 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     };
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
-    if (a.store && !a.cluster) throw Object.assign(new Error('--store needs --cluster (the local cache is --cache)'), { userError: true });
-    let backend: Awaited<ReturnType<typeof clusterBackend>> | undefined;
-    if (a.cluster) backend = await clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) });
+    if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
+    const backend = a.cluster
+      ? await clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      : undefined;
     let result;
     try {
       result = await runGraph({ ...toRunOptions(a), backend });

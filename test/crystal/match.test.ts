@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { bungeEuler, bungeMatrix, misorientation, mul, orientationMatrix, rotationGroup, transpose } from '../../nodes/crystal/symmetry.ts';
 import { compareCrystal } from '../../sim/crystal-compare.ts';
