@@ -1,0 +1,127 @@
+/**
+ * The studio's interactive loop at paper size (289 × 132 = 38,148 patterns of 144 × 144), through
+ * its HTTP API as the page uses it:
+ * - param edit → chain-view curves: POST /api/graph/edit then GET /api/preview (one position),
+ *   edits rotating over mask.auto alpha, pdf.reduce rpoly and qmax, fit.gaussians range;
+ * - virtual-detector drag → image over the whole scan: POST /api/virtual (annuli and sectors) from
+ *   the polar summary, plus the summary's one-off build and one exact qoi.virtual pass;
+ * - one-QoI edit → new map (warm server, everything upstream cached): edit a qoi.expr, POST
+ *   /api/run, until its `node` event and GET /api/map have delivered the map.
+ * Data: SNEM_STUDIO_DATA=DIR (a `snem simulate` directory) or simulated here; cache:
+ * SNEM_STUDIO_CACHE=DIR or a temporary one (the first full run then computes everything).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveSimParams } from '../sim/presets.ts';
+import { simulateToDir } from '../sim/write.ts';
+import { listen } from '../studio/server/server.ts';
+import { Studio } from '../studio/server/studio.ts';
+import type { BenchRow } from './types.ts';
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+export async function bench(opts: { preset?: string; edits?: number; drags?: number; qoiEdits?: number } = {}): Promise<BenchRow[]> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-bench-studio-'));
+  let data = process.env.SNEM_STUDIO_DATA;
+  if (!data) {
+    data = path.join(tmp, 'data');
+    await simulateToDir({ outDir: data, params: resolveSimParams(opts.preset ?? 'paper') });
+  }
+  const cacheDir = process.env.SNEM_STUDIO_CACHE ?? path.join(tmp, 'cache');
+  const studio = await Studio.open({ target: path.join(data, 'graph.json'), cacheDir });
+  const srv = await listen(studio, { port: 0 });
+  const base = `http://127.0.0.1:${srv.port}`;
+  const post = (p: string, body: unknown) => fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const rows: BenchRow[] = [];
+  const note = `${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)} at start`;
+  try {
+    const [ny, nx] = [studio.session.resolved().scan.ny, studio.session.resolved().scan.nx];
+    const at = `iy=${Math.floor(ny / 2)}&ix=${Math.floor(nx / 2)}`;
+    let t = performance.now();
+    await (await fetch(`${base}/api/preview?${at}`)).json();
+    const firstPreview = performance.now() - t;
+
+    // 1. param edit → curves
+    const edits = [
+      (k: number) => ({ op: 'set', node: 'automask', param: 'alpha', value: 3 + (k % 10) / 10 }),
+      (k: number) => ({ op: 'set', node: 'pdf', param: 'rpoly', value: 1 + (k % 5) / 10 }),
+      (k: number) => ({ op: 'set', node: 'pdf', param: 'qmax', value: 7.6 + (k % 6) / 10 }),
+      (k: number) => ({ op: 'set', node: 'fit', param: 'range', value: [2.1 + (k % 4) / 50, 4.0] }),
+    ];
+    const times: number[] = [];
+    for (let k = 0; k < (opts.edits ?? 40); k++) {
+      t = performance.now();
+      const r = await post('/api/graph/edit', { edits: [edits[k % edits.length](k)] });
+      if (r.status !== 200) throw new Error(`edit refused: ${await r.text()}`);
+      const p = (await (await fetch(`${base}/api/preview?${at}`)).json()) as { nodes: Record<string, unknown> };
+      if (!p.nodes.pdf) throw new Error('preview without pdf');
+      times.push(performance.now() - t);
+    }
+    rows.push({ name: `studio: param edit → chain-view curves (edit + preview, ${times.length} edits)`, value: pct(times, 50), unit: 'ms', target: 'p50 ≤ 150 ms', note: `p95 ${pct(times, 95).toFixed(0)} ms; first preview (prerequisites) ${(firstPreview / 1000).toFixed(1)} s; ${note}` });
+
+    // 2. virtual detector drag
+    t = performance.now();
+    const exact = await post('/api/virtual', { shape: 'annulus', inner: 2.2, outer: 3.2, unit: 'q', stat: 'sum', exact: true });
+    await exact.arrayBuffer();
+    const exactMs = performance.now() - t;
+    t = performance.now();
+    await studio.virtual.summaryReady();
+    const summaryS = (performance.now() - t + exactMs) / 1000;
+    const drags: number[] = [];
+    for (let k = 0; k < (opts.drags ?? 30); k++) {
+      const body = k % 2 ? { shape: 'annulus', inner: 1.5 + k / 30, outer: 3 + k / 20, unit: 'q', stat: 'sum' } : { shape: 'sector', inner: 2 + k / 40, outer: 3.4, startDeg: 5 * k, endDeg: 5 * k + 80, unit: 'q', stat: 'mean' };
+      t = performance.now();
+      const r = await post('/api/virtual', body);
+      const buf = Buffer.from(await r.arrayBuffer());
+      if (JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString()).exact !== false) throw new Error('not from the summary');
+      drags.push(performance.now() - t);
+    }
+    rows.push({ name: `studio: virtual-detector drag → image, ${ny * nx} patterns (polar summary)`, value: pct(drags, 50), unit: 'ms', target: '≤ 1 s after mouse stop', note: `p95 ${pct(drags, 95).toFixed(0)} ms; summary built once in ${summaryS.toFixed(1)} s; exact qoi.virtual pass ${(exactMs / 1000).toFixed(2)} s` });
+
+    // 3. one-QoI edit → new map
+    const events: { event: string; data: Record<string, unknown>; t: number }[] = [];
+    const emit = studio.events.emit.bind(studio.events);
+    studio.events.emit = (event: string, d: unknown) => {
+      events.push({ event, data: d as Record<string, unknown>, t: performance.now() });
+      emit(event, d);
+    };
+    const waitFor = async (pred: (e: (typeof events)[number]) => boolean, from: number) => {
+      for (;;) {
+        const e = events.slice(from).find(pred);
+        if (e) return e;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    t = performance.now();
+    await post('/api/run', {});
+    await studio.runs.settle();
+    const fullRunS = (performance.now() - t) / 1000;
+    const qoi: number[] = [];
+    for (let k = 0; k < (opts.qoiEdits ?? 3); k++) {
+      await post('/api/graph/edit', { edits: [{ op: 'set', node: 'r1r2', param: 'expr', value: `fit.c1 + ${k + 2} * fit.c2` }] });
+      const from = events.length;
+      t = performance.now();
+      await post('/api/run', {});
+      await waitFor((e) => e.event === 'node' && e.data.node === 'r1r2', from);
+      const m = await fetch(`${base}/api/map?node=r1r2`);
+      if (m.status !== 200) throw new Error(`map: ${m.status}`);
+      await m.arrayBuffer();
+      qoi.push(performance.now() - t);
+      await studio.runs.settle();
+    }
+    rows.push({ name: 'studio: one-QoI edit (qoi.expr) → new map, warm server, upstream cached', value: pct(qoi, 50) / 1000, unit: 's', target: '≤ 1 s', note: `runs ${qoi.map((x) => (x / 1000).toFixed(2)).join(' / ')} s; first full run ${fullRunS.toFixed(0)} s; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)} at end` });
+    return rows;
+  } finally {
+    await srv.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  for (const r of await bench()) console.log(`${r.name}: ${r.value.toFixed(3)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+}
