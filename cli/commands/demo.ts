@@ -20,6 +20,8 @@ interface DemoArgs {
   workers?: number;
   force?: boolean;
   quiet?: boolean;
+  studio?: boolean;
+  port?: number;
 }
 
 /** True if DIR already holds the dataset these params describe. */
@@ -42,7 +44,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('cache', { type: 'string', describe: 'cache directory (default .snem-cache or $SNEM_CACHE)' })
       .option('workers', { type: 'number', describe: 'worker threads' })
       .option('force', { type: 'boolean', default: false, describe: 'simulate again even if demo-data is current' })
-      .option('quiet', { type: 'boolean', default: false }) as never,
+      .option('quiet', { type: 'boolean', default: false })
+      .option('studio', { type: 'boolean', default: false, describe: 'then open the demo in snem studio (http://127.0.0.1:PORT) and keep serving until Ctrl-C' })
+      .option('port', { type: 'number', default: 8777, describe: 'studio port with --studio (0 = any free port)' }) as never,
   handler: handle(async (a: DemoArgs) => {
     const t0 = performance.now();
     const say = (m: string) => process.stdout.write(`${m}\n`);
@@ -73,5 +77,19 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     say(formatAgreement(compareRun(runDir, a.data)));
     say('');
     say(`demo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (a.studio) await openStudio(graphFile, a.cache, a.port ?? 8777, say);
   }),
 };
+
+/** `--studio`: the demo's graph in snem studio, on the cache the demo run just filled. */
+async function openStudio(graphFile: string, cacheDir: string | undefined, port: number, say: (m: string) => void): Promise<void> {
+  const { Studio } = await import('../../studio/server/studio.ts');
+  const { listen } = await import('../../studio/server/server.ts');
+  const srv = await listen(await Studio.open({ target: graphFile, cacheDir }), { port });
+  say(`snem studio at ${srv.url}  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await srv.close();
+}
