@@ -11,6 +11,7 @@ import type { Manifest, WrittenOutput } from '../../engine/run-types.ts';
 import type { DatasetHandle } from '../../engine/types.ts';
 import { curveAt, loadOutput, readManifest, scanShapeOf, type LoadedOutput } from '../../report/run-data.ts';
 import { catalogue } from './catalogue.ts';
+import { mapStyle } from './map-style.ts';
 import { EventHub } from './events.ts';
 import { HttpError } from './http-errors.ts';
 import { intParam, ndJson, readJsonBody, send, sendArray, sendJson, strParam } from './http-io.ts';
@@ -94,7 +95,9 @@ export class ReadonlyRun {
       GET: (_q, res, url) => {
         const l = this.output(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false), 'map');
         const display = graph.nodes?.[l.out.node]?.display ?? null;
-        sendArray(res, { node: l.out.node, field: l.out.field, op: l.out.op, unit: l.out.unit ?? null, runId: m.run, status: m.nodes[l.out.node]?.status ?? null, display }, { dtype: 'float32', shape: [ny, nx], data: Float32Array.from(l.data) });
+        const data = Float32Array.from(l.data);
+        const style = mapStyle(display, { node: l.out.node, field: l.out.field, op: l.out.op }, data);
+        sendArray(res, { node: l.out.node, field: l.out.field, op: l.out.op, unit: l.out.unit ?? null, runId: m.run, status: m.nodes[l.out.node]?.status ?? null, display, style }, { dtype: 'float32', shape: [ny, nx], data });
       },
     });
     t.set('/api/curve', {

@@ -10,6 +10,7 @@ import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
+import { mapStyle } from './map-style.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
@@ -175,9 +176,10 @@ export class RunManager {
       if (a.data.length !== ny * nx) throw new HttpError(400, `node '${node}', field '${f}': not a map (shape [${a.shape}], the scan is ${ny} × ${nx})`, { node, field: f });
     }
     const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
+    const display = graph.doc.nodes[node]?.display ?? null;
     return {
       array: { dtype: 'float32', shape: [ny, nx], data },
-      header: { node, field: f, op: n.op.name, unit: units[f] ?? n.op.outputs[f]?.unit ?? null, runId: this.latest!.info.runId, status: state.status, display: graph.doc.nodes[node]?.display ?? null },
+      header: { node, field: f, op: n.op.name, unit: units[f] ?? n.op.outputs[f]?.unit ?? null, runId: this.latest!.info.runId, status: state.status, display, style: mapStyle(display, { node, field: f, op: n.op.name }, data) },
     };
   }
 

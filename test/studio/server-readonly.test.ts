@@ -34,6 +34,7 @@ describe('read-only studio on a run directory', () => {
     expect(s.scan).toEqual([NY, NX]);
     expect(s.maps.map((m: { node: string; field: string }) => `${m.node}.${m.field}`)).toEqual(expect.arrayContaining(['r1.position', 'fit.c1', 'vbf.value']));
     const m = decodeFrame((await api.get('/api/map?node=fit&field=c1')).body);
+    expect(m.header).toMatchObject({ style: { colormap: 'viridis', limitsFrom: 'percentiles 1–99' } });
     expect(m.bytes.equals(Buffer.from(readNpy(path.join(runDir, 'fit.c1.npy')).data.buffer as ArrayBuffer))).toBe(true);
     const c = (await api.get('/api/curve?node=pdf&field=G&iy=2&ix=3')).json();
     const G = readNpy(path.join(runDir, 'pdf.G.npy'));
