@@ -13,6 +13,7 @@ import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
+import { studioCommand } from './studio.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand];

@@ -1,0 +1,80 @@
+/**
+ * One studio session: what it was opened on (a graph file, a dataset with the default analysis,
+ * or a finished run read-only), the engine context kept open, the edited graph and its history,
+ * and the event stream. The HTTP layer (server.ts, routes.ts) only translates requests into calls
+ * on this object.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../engine/errors.ts';
+import { readGraphFile, type GraphDoc } from '../../engine/graph.ts';
+import { EngineContext } from './engine-context.ts';
+import { EventHub } from './events.ts';
+import { GraphSession } from './session.ts';
+import { PreviewEngine } from './preview.ts';
+import { realDir } from './static-files.ts';
+
+export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
+
+export interface OpenOptions {
+  /** GRAPH.json or a dataset file (then graphs/snem-bmg.json is pointed at it). */
+  target?: string;
+  cacheDir?: string;
+  dataPath?: string;
+}
+
+export class Studio {
+  readonly events = new EventHub();
+  readonly mode = 'edit' as const;
+  readonly preview: PreviewEngine;
+
+  private constructor(
+    readonly ctx: EngineContext,
+    readonly session: GraphSession,
+    /** Where "Save" writes (may not exist yet when opened on a dataset). */
+    public graphFile: string | null,
+  ) {
+    this.preview = new PreviewEngine(ctx);
+  }
+
+  static async open(opts: OpenOptions): Promise<Studio> {
+    const { doc, graphFile, saveTo } = startingGraph(opts);
+    const ctx = await EngineContext.open(doc, graphFile, { cacheDir: opts.cacheDir, dataPath: opts.dataPath });
+    try {
+      const session = new GraphSession(doc, ctx);
+      return new Studio(ctx, session, saveTo);
+    } catch (e) {
+      await ctx.close();
+      throw e;
+    }
+  }
+
+  /** Real directories whose files the studio may read or write: the graph's, the dataset's. */
+  allowedDirs(): string[] {
+    const dirs = [this.graphFile && path.dirname(this.graphFile), this.ctx.dataset && path.dirname(this.ctx.dataset.path)];
+    return dirs.filter((d): d is string => !!d).map((d) => realDir(d)).filter((d): d is string => !!d);
+  }
+
+  async close(): Promise<void> {
+    this.events.close();
+    await this.ctx.close();
+  }
+}
+
+/** The graph to start from and the file Save writes. */
+function startingGraph(opts: OpenOptions): { doc: GraphDoc; graphFile: string | null; saveTo: string | null } {
+  const t = opts.target;
+  if (t && fs.existsSync(t) && fs.statSync(t).isFile() && t.toLowerCase().endsWith('.json')) {
+    const file = path.resolve(t);
+    return { doc: readGraphFile(file), graphFile: file, saveTo: file };
+  }
+  if (t && !fs.existsSync(t)) throw new UserError(`${t}: no such graph or dataset file`);
+  const dataPath = t ? path.resolve(t) : opts.dataPath ? path.resolve(opts.dataPath) : null;
+  if (!dataPath) throw new UserError('snem studio: give a graph file (GRAPH.json) or a dataset (e.g. demo-data/frames.npy)');
+  const doc = readGraphFile(DEFAULT_GRAPH);
+  doc.dataset = { path: dataPath };
+  // Save writes beside the dataset: DIR/snem-bmg.studio.json.
+  const saveTo = path.join(path.dirname(dataPath), `${doc.name ?? 'graph'}.studio.json`);
+  return { doc, graphFile: null, saveTo };
+}
