@@ -107,7 +107,7 @@ export async function init() {
     cursor: { iy: Math.floor(session.scan[0] / 2), ix: Math.floor(session.scan[1] / 2) },
   });
   applyGraphState(session);
-  const first = defaultNavigator(session.maps);
+  const first = defaultNavigator(session.maps) ?? virtualNodes()[0] ?? null;
   if (first) store.set({ navigator: [first] });
   listen();
   await Promise.all([refreshPlan(), loadAvailableMaps(), select(store.get().cursor.iy, store.get().cursor.ix)]);
@@ -175,13 +175,31 @@ export async function loadAvailableMaps() {
   for (const key of store.get().navigator) await loadMap(key);
 }
 
+/** Keys (`node.value`) of the graph's qoi.virtual nodes: their maps can be had before any run. */
+export function virtualNodes(): string[] {
+  const g = store.get().graph;
+  if (!g) return [];
+  const ids = Object.keys(g.nodes).filter((k) => g.nodes[k].op === 'qoi.virtual' && ['disc', 'annulus', 'sector'].includes(String(g.nodes[k].params?.shape ?? 'disc')));
+  ids.sort((a, b) => (a === 'vbf' ? -1 : b === 'vbf' ? 1 : 0));
+  return ids.map((k) => `${k}.value`);
+}
+
+/** A qoi.virtual node's map from /api/virtual (the same op code, no run needed). */
+async function virtualMap(node: string): Promise<ArrayFrame> {
+  const n = store.get().graph!.nodes[node];
+  const f = await api.virtual({ ...(n.params ?? {}), ...(n.in?.geometry ? { geometry: n.in.geometry } : {}) });
+  return { head: { ...f.head, node, field: 'value', unit: f.head.unit ?? 'counts', display: n.display ?? {} }, data: f.data };
+}
+
 export async function loadMap(key: string, force = false): Promise<ArrayFrame | null> {
   const have = store.get().mapData[key];
   if (have && !force) return have;
   const m = store.get().maps.find((x) => mapKey(x) === key);
-  if (!m || !m.available) return null;
+  const node = key.split('.')[0];
+  const isVirtual = store.get().graph?.nodes[node]?.op === 'qoi.virtual';
+  if ((!m || !m.available) && !isVirtual) return null;
   try {
-    const f = await api.map(m.node, m.field);
+    const f = m && m.available ? await api.map(m.node, m.field) : await virtualMap(node);
     store.set((s) => ({ mapData: { ...s.mapData, [key]: f } }));
     return f;
   } catch (e) {

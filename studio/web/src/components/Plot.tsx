@@ -45,10 +45,10 @@ export function Plot(p: PlotProps) {
       cursor: { drag: { x: Boolean(p.onSpan), y: false, setScale: false } },
       scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
       axes: [
-        { ...AXIS, label: p.xLabel },
-        { ...AXIS, label: p.yLabel, size: 56 },
+        { ...AXIS, label: p.xLabel, size: 30, labelSize: 16, labelGap: 0 },
+        { ...AXIS, label: p.yLabel, size: 50, labelSize: 16, labelGap: 0 },
       ],
-      series: [{ label: p.xLabel }, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: s.width ?? 1.5, dash: s.dash, points: { show: false }, spanGaps: false }))],
+      series: [{ label: p.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toPrecision(4)) }, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: s.width ?? 1.5, dash: s.dash, points: { show: false }, spanGaps: false }))],
       hooks: {
         setSelect: [
           (u: uPlot) => {

@@ -89,10 +89,12 @@ export interface Preview {
   ix: number;
   ms: number;
   nodes: Record<string, PreviewNode>;
+  /** Extra curves keyed by the node they belong to. */
   extra?: {
-    iqUnmasked?: { node: string; fields: Record<string, NDArrayJson>; axes: Record<string, NDArrayJson> };
-    fitCurves?: { node: string; x: NDArrayJson; components: NDArrayJson[]; baseline?: NDArrayJson; model: NDArrayJson; residual: NDArrayJson };
-    geometry?: GeometryInfo;
+    iqUnmasked?: Record<string, { fields: Record<string, NDArrayJson>; axes: Record<string, NDArrayJson> }>;
+    fRaw?: Record<string, { q: NDArrayJson; rawF: NDArrayJson; F: NDArrayJson; polynomial: NDArrayJson }>;
+    fitCurves?: Record<string, { x: NDArrayJson; components: NDArrayJson[]; baseline?: NDArrayJson; model: NDArrayJson; data?: NDArrayJson; residual: NDArrayJson }>;
+    geometry?: GeometryInfo | Record<string, GeometryInfo>;
     [k: string]: unknown;
   };
   errors?: Record<string, string>;

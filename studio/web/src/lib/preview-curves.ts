@@ -25,7 +25,6 @@ export interface ChainCurves {
 }
 
 const arr = (a: NDArrayJson | undefined) => (a ? (ndarray(a) as Float32Array | Float64Array) : undefined);
-const firstOf = (p: Preview, op: string) => Object.keys(p.nodes).find((k) => p.nodes[k].op === op) ?? null;
 
 export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Graph | null): ChainCurves {
   // The chain the graph's outputs use: prefer a node that is listed in outputs.
@@ -35,14 +34,14 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
   };
   const iqNode = pick('integrate.azimuthal');
   const pdfNode = pick('pdf.reduce');
-  const fitNode = p.extra?.fitCurves?.node ?? firstOf(p, 'fit.gaussians');
+  const fitNode = pick('fit.gaussians') ?? Object.keys(p.extra?.fitCurves ?? {})[0] ?? null;
   const out: ChainCurves = { iqNode, pdfNode, fitNode, values: [] };
   if (iqNode) {
     const n = p.nodes[iqNode];
     const x = arr(n.axes?.q);
     const y = arr(n.fields.I);
     if (x && y) out.iq = { x, y };
-    const u = p.extra?.iqUnmasked;
+    const u = p.extra?.iqUnmasked?.[iqNode];
     const ux = arr(u?.axes?.q);
     const uy = arr(u?.fields?.I);
     if (ux && uy) out.iqUnmasked = { x: ux, y: uy };
@@ -55,20 +54,16 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
     const F = arr(n.fields.F);
     const G = arr(n.fields.G);
     if (q && S) out.S = { x: q, y: S };
-    if (q && S && F) {
-      const qs1 = new Float64Array(q.length);
-      const P = new Float64Array(q.length);
-      for (let i = 0; i < q.length; i++) {
-        qs1[i] = q[i] * (S[i] - 1);
-        P[i] = qs1[i] - F[i];
-      }
-      out.QS1 = { x: q, y: qs1 };
-      out.F = { x: q, y: F };
-      out.P = { x: q, y: P };
-    }
+    const raw = p.extra?.fRaw?.[pdfNode];
+    if (raw) {
+      const rq = arr(raw.q)!;
+      out.QS1 = { x: rq, y: arr(raw.rawF)! };
+      out.F = { x: rq, y: arr(raw.F)! };
+      out.P = { x: rq, y: arr(raw.polynomial)! };
+    } else if (q && F) out.F = { x: q, y: F };
     if (r && G) out.G = { x: r, y: G };
   }
-  const fc = p.extra?.fitCurves;
+  const fc = fitNode ? p.extra?.fitCurves?.[fitNode] : undefined;
   if (fc) {
     out.fit = { x: ndarray(fc.x) as Float64Array, components: fc.components.map((c) => ndarray(c) as Float64Array), model: ndarray(fc.model) as Float64Array, residual: ndarray(fc.residual) as Float64Array, baseline: fc.baseline ? (ndarray(fc.baseline) as Float64Array) : undefined };
   }

@@ -74,7 +74,7 @@ export function ChainView() {
         </span>
         <span class="spacer" />
         <button class="tool" title="pin this position: overlay its curves" disabled={pinned.some((p) => p.iy === cursor.iy && p.ix === cursor.ix)} onClick={() => store.set((s) => ({ pinned: [...s.pinned, cursor].slice(-6) }))}>
-          📌 pin
+          pin
         </button>
         {pinned.length > 0 && (
           <button class="tool" onClick={() => store.set({ pinned: [] })}>
@@ -85,13 +85,14 @@ export function ChainView() {
       {!readOnly && graph && <QuickParams graph={graph} />}
       {previewError && <div class="error">{previewError}</div>}
       {preview?.errors && Object.keys(preview.errors).length > 0 && (
-        <div class="error">
+        <details class="not-previewed">
+          <summary>{Object.keys(preview.errors).length} node(s) not previewed at this position</summary>
           {Object.entries(preview.errors).map(([n, m]) => (
             <div>
-              {n}: {m}
+              <b>{n}</b>: {m}
             </div>
           ))}
-        </div>
+        </details>
       )}
       {span && (
         <div class="drawer">
@@ -136,7 +137,12 @@ export function ChainView() {
           yLabel="F (Å⁻¹)"
           width={W}
           height={H - 20}
-          series={[{ label: 'F', ...c.F, colour: '#ffa94d' }, { label: 'Q(S−1)', ...c.QS1!, colour: '#8a93a8', width: 1 }, { label: 'rpoly P(Q)', ...c.P!, colour: '#69db7c', dash: [5, 3] }, ...pinSeries((k) => k.F)]}
+          series={[
+            { label: 'F', ...c.F, colour: '#ffa94d' },
+            ...(c.QS1 ? [{ label: 'Q(S−1)', ...c.QS1, colour: '#8a93a8', width: 1 }] : []),
+            ...(c.P ? [{ label: 'rpoly P(Q)', ...c.P, colour: '#69db7c', dash: [5, 3] }] : []),
+            ...pinSeries((k) => k.F),
+          ]}
         />
       )}
       {c?.G && (
@@ -161,19 +167,7 @@ export function ChainView() {
           onSpan={(x0, x1) => setSpan({ on: 'G', x0, x1 })}
         />
       )}
-      {c && c.values.length > 0 && (
-        <table class="qoi" data-testid="qoi-values">
-          <tbody>
-            {c.values.map((v) => (
-              <tr>
-                <td>{v.key}</td>
-                <td class="num">{fmt(v.value)}</td>
-                <td class="muted">{v.unit}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {c && c.values.length > 0 && <QoiValues values={c.values} />}
       {!preview && !previewError && <p class="muted">{readOnly ? 'read-only: curves of the run are under Maps' : 'computing the chain…'}</p>}
     </section>
   );
@@ -226,5 +220,27 @@ function ParamInput({ graph, node, param, label, step }: { graph: Graph; node: s
         }}
       />
     </label>
+  );
+}
+
+/** The position's scalar results, uncertainties (field_err) folded in as ±, bookkeeping fields left out. */
+function QoiValues({ values }: { values: { key: string; value: number; unit: string }[] }) {
+  const byKey = new Map(values.map((v) => [v.key, v]));
+  const shown = values.filter((v) => !v.key.endsWith('_err') && !/\.(iterations|chi2)$/.test(v.key));
+  return (
+    <div class="qoi" data-testid="qoi-values">
+      {shown.map((v) => {
+        const err = byKey.get(`${v.key}_err`);
+        return (
+          <div class="qoi-item" title={`${v.key} ${v.unit}`}>
+            <span class="k">{v.key}</span>
+            <span class="v mono">
+              {fmt(v.value)}
+              {err ? ` ± ${fmt(err.value, 2)}` : ''}
+            </span>
+          </div>
+        );
+      })}
+    </div>
   );
 }

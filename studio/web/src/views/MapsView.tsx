@@ -75,7 +75,7 @@ export function MapsView() {
         <span class="spacer" />
         {(['pick', 'line'] as MapTool[]).map((t) => (
           <button class={tool === t ? 'tool on' : 'tool'} data-tool={`maps-${t}`} onClick={() => setTool(t)} title={t === 'line' ? 'draw a line on the large map → profile' : 'pick a position'}>
-            {t === 'pick' ? '⌖' : '╱ line'}
+            {t === 'pick' ? 'pick' : '╱ line'}
           </button>
         ))}
       </header>

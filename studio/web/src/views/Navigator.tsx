@@ -11,7 +11,7 @@ import { roiPositions } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
 import { MapCanvas, type MapTool } from '../components/MapCanvas.tsx';
 import { Colourbar } from '../components/Colourbar.tsx';
-import { loadMap, mapKey, select, selectRoi, store } from '../state.ts';
+import { loadMap, mapKey, select, selectRoi, store, virtualNodes } from '../state.ts';
 
 const WIDTH = 300;
 
@@ -23,6 +23,8 @@ export function Navigator() {
   const [tool, setTool] = useState<MapTool>('pick');
   const [ny, nx] = session?.scan ?? [1, 1];
   const available = maps.filter((m) => m.available);
+  const graph = useSelect(store, (s) => s.graph);
+  const virtual = graph ? virtualNodes() : [];
 
   useEffect(() => {
     for (const k of keys) void loadMap(k);
@@ -30,8 +32,8 @@ export function Navigator() {
 
   const setKey = (i: number, key: string) => store.set((s) => ({ navigator: s.navigator.map((k, j) => (j === i ? key : k)) }));
   const addView = () => {
-    const next = available.find((m) => !keys.includes(mapKey(m)));
-    if (next) store.set((s) => ({ navigator: [...s.navigator, mapKey(next)] }));
+    const next = [...available.map(mapKey), ...virtual].find((k) => !keys.includes(k));
+    if (next) store.set((s) => ({ navigator: [...s.navigator, next] }));
   };
   return (
     <section class="panel" data-testid="navigator">
@@ -43,7 +45,7 @@ export function Navigator() {
         <span class="spacer" />
         {(['pick', 'rect', 'lasso'] as MapTool[]).map((t) => (
           <button class={tool === t ? 'tool on' : 'tool'} data-tool={t} title={t === 'pick' ? 'pick a position (arrow keys move it)' : `${t} ROI: mean pattern and curves`} onClick={() => setTool(t)}>
-            {t === 'pick' ? '⌖' : t === 'rect' ? '▭' : '➰'}
+            {t === 'pick' ? 'pick' : t === 'rect' ? '▭ rect' : '◌ lasso'}
           </button>
         ))}
         <button class="tool" title="clear ROI" onClick={() => store.set({ roi: null })}>
@@ -57,12 +59,17 @@ export function Navigator() {
             <div class="row">
               <select value={k} onChange={(e) => setKey(i, (e.target as HTMLSelectElement).value)} data-testid={`navigator-select-${i}`}>
                 {maps.map((m) => (
-                  <option value={mapKey(m)} disabled={!m.available}>
+                  <option value={mapKey(m)} disabled={!m.available && !virtual.includes(mapKey(m))}>
                     {mapKey(m)}
                     {m.unit ? ` (${m.unit})` : ''}
-                    {m.available ? '' : ' — not run'}
+                    {m.available ? '' : virtual.includes(mapKey(m)) ? ' — live' : ' — not run'}
                   </option>
                 ))}
+                {virtual
+                  .filter((k) => !maps.some((m) => mapKey(m) === k))
+                  .map((k) => (
+                    <option value={k}>{k} — live</option>
+                  ))}
               </select>
               {keys.length > 1 && (
                 <button class="tool" title="remove this view" onClick={() => store.set((s) => ({ navigator: s.navigator.filter((_, j) => j !== i) }))}>
@@ -73,7 +80,7 @@ export function Navigator() {
             <NavMapByKey keyName={k} tool={tool} ny={ny} nx={nx} />
           </div>
         ))}
-        {keys.length < 4 && available.length > keys.length && (
+        {keys.length < 4 && available.length + virtual.length > keys.length && (
           <button class="add-view" onClick={addView}>
             + another map in sync
           </button>
