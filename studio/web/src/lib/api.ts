@@ -88,6 +88,8 @@ export interface Preview {
   iy: number;
   ix: number;
   ms: number;
+  /** The session's graph version the preview was computed for (absent for an unsaved variant). */
+  version?: number;
   nodes: Record<string, PreviewNode>;
   /** Extra curves keyed by the node they belong to. */
   extra?: {

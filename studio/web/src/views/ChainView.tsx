@@ -66,7 +66,7 @@ export function ChainView() {
   };
 
   return (
-    <section class="panel" data-testid="chain">
+    <section class="panel" data-testid="chain" data-position={preview ? `${preview.iy},${preview.ix}` : ""} data-version={preview?.version ?? ""}>
       <header>
         <h2>Chain</h2>
         <span class="sub">

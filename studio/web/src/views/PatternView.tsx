@@ -417,7 +417,7 @@ export function PatternView() {
   ];
 
   return (
-    <section class="panel" data-testid="pattern">
+    <section class="panel" data-testid="pattern" data-position={pattern && pattern.head.iy !== undefined ? `${pattern.head.iy},${pattern.head.ix}` : roi ? "roi" : ""}>
       <header>
         <h2>Pattern</h2>
         <span class="sub">{title}</span>
