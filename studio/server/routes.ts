@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { planGraph } from '../../engine/plan.ts';
 import { catalogue } from './catalogue.ts';
 import { HttpError, badRequestFrom } from './http-errors.ts';
-import { intParam, readJsonBody, sendArray, sendJson } from './http-io.ts';
+import { intParam, ndJson, readJsonBody, sendArray, sendJson, strParam } from './http-io.ts';
 import { checkPosition, meanPattern, patternAt, roiPositions } from './patterns.ts';
 import type { Studio } from './studio.ts';
 import { previewResponse } from './preview-route.ts';
@@ -22,19 +22,19 @@ export function routes(s: Studio): Map<string, Route> {
   };
 
   t.set('/api/session', {
-    GET: (_q, res) => {
+    GET: async (_q, res) => {
       const ds = s.ctx.dataset;
       const sc = scan();
       sendJson(res, {
         mode: s.mode,
         graphFile: s.graphFile,
-        runDir: null,
         dataset: ds ? { path: ds.path, format: ds.format, scan: [ds.scan.ny, ds.scan.nx], frameShape: ds.frameShape, dtype: ds.dtype, meta: ds.meta } : null,
         scan: [sc.ny, sc.nx],
         frameShape: ds?.kind === 'frames' ? ds.frameShape : null,
         ...s.session.state(),
-        running: false,
-        maps: [],
+        running: s.runs.running,
+        runDir: s.runs.history.find((r) => r.runDir)?.runDir ?? null,
+        maps: await s.runs.maps(),
       });
     },
   });
@@ -113,8 +113,55 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc)));
     },
   });
+  t.set('/api/run', {
+    POST: async (req, res) => {
+      const body = await readJsonBody(req);
+      const info = s.runs.start({ report: body.report === true });
+      sendJson(res, { runId: info.runId }, 202);
+    },
+  });
+  t.set('/api/run/cancel', {
+    POST: async (req, res) => {
+      await readJsonBody(req);
+      sendJson(res, { cancelled: s.runs.cancel() });
+    },
+  });
+  t.set('/api/runs', { GET: (_q, res) => sendJson(res, s.runs.history) });
+  t.set('/api/maps', { GET: async (_q, res) => sendJson(res, await s.runs.maps()) });
+  t.set('/api/map', {
+    GET: async (_q, res, url) => {
+      const m = await s.runs.map(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false));
+      sendArray(res, m.header, m.array);
+    },
+  });
+  t.set('/api/curve', {
+    GET: async (_q, res, url) => {
+      const iy = intParam(url.searchParams, 'iy');
+      const ix = intParam(url.searchParams, 'ix');
+      const sc = scan();
+      const c = await s.runs.curve(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false), checkPosition(iy, ix, sc.ny, sc.nx));
+      sendJson(res, { ...c, iy, ix, x: c.x ? ndJson(c.x) : null, y: ndJson(c.y) });
+    },
+  });
+  t.set('/api/virtual', {
+    POST: async (req, res) => {
+      const v = await s.virtual.image(await readJsonBody(req));
+      sendArray(res, v.header, v.array);
+    },
+  });
+  t.set('/api/save', {
+    POST: async (req, res) => {
+      const v = s.versions.save(await readJsonBody(req));
+      s.events.emit('graph', s.session.state());
+      sendJson(res, v);
+    },
+  });
+  t.set('/api/versions', { GET: (_q, res) => sendJson(res, s.versions.list()) });
+  t.set('/api/diff', {
+    GET: (_q, res, url) => sendJson(res, s.versions.diff(strParam(url.searchParams, 'a')!, strParam(url.searchParams, 'b')!)),
+  });
   t.set('/api/events', {
-    GET: (_q, res) => s.events.attach(res, { version: s.session.version, running: false }),
+    GET: (_q, res) => s.events.attach(res, { version: s.session.version, running: s.runs.running }),
   });
   return t;
 }

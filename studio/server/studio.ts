@@ -13,6 +13,9 @@ import { EngineContext } from './engine-context.ts';
 import { EventHub } from './events.ts';
 import { GraphSession } from './session.ts';
 import { PreviewEngine } from './preview.ts';
+import { RunManager } from './runs.ts';
+import { VirtualDetector } from './virtual-detector.ts';
+import { Versions } from './versions.ts';
 import { realDir } from './static-files.ts';
 
 export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
@@ -28,6 +31,9 @@ export class Studio {
   readonly events = new EventHub();
   readonly mode = 'edit' as const;
   readonly preview: PreviewEngine;
+  readonly runs: RunManager;
+  readonly virtual: VirtualDetector;
+  readonly versions: Versions;
 
   private constructor(
     readonly ctx: EngineContext,
@@ -36,6 +42,9 @@ export class Studio {
     public graphFile: string | null,
   ) {
     this.preview = new PreviewEngine(ctx);
+    this.runs = new RunManager(this);
+    this.virtual = new VirtualDetector(this);
+    this.versions = new Versions(this);
   }
 
   static async open(opts: OpenOptions): Promise<Studio> {
@@ -57,6 +66,8 @@ export class Studio {
   }
 
   async close(): Promise<void> {
+    this.runs.cancel();
+    await this.runs.settle();
     this.events.close();
     await this.ctx.close();
   }

@@ -1,0 +1,123 @@
+/**
+ * Running the studio's graph on the whole scan, in this process, through the engine and the same
+ * cache as the CLI. Two steps:
+ * 1. the engine's executor computes every node of the graph (not only those feeding `outputs`, so
+ *    every map can be shown) with a Progress that streams passes, chunks and finished nodes as
+ *    events; a finished node's map can be fetched at once. Cancel stops at the next chunk
+ *    boundary: chunks already finished are in the cache, and the next run takes them from there.
+ * 2. `runGraph` — the function behind `snem run` — writes the run directory from the now fully
+ *    cached graph (outputs, manifest; report.html on request), so the studio's run directory is
+ *    the one `snem run` would write for the same graph.
+ * (Thin adapter over today's engine functions; the engine's public run API can replace step 1.)
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { Executor, type NodeState } from '../../engine/executor.ts';
+import { Progress } from '../../engine/progress.ts';
+import { DEFAULT_CHUNK_SIZE, runGraph } from '../../engine/run.ts';
+import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
+import type { Manifest } from '../../engine/run-types.ts';
+import type { EngineContext, Resolved } from './engine-context.ts';
+
+export interface RunEvents {
+  pass(label: string, total: number): void;
+  chunk(done: number, total: number): void;
+  node(id: string, op: string, status: string, seconds: number, detail: string): void;
+}
+
+export class Cancelled extends Error {
+  constructor() {
+    super('run cancelled');
+  }
+}
+
+/** The engine's Progress, turned into events; throws at the next tick once cancelled. */
+class StreamingProgress extends Progress {
+  private passTotal = 0;
+  private passDone = 0;
+
+  constructor(
+    private readonly ev: RunEvents,
+    private readonly signal: AbortSignal,
+  ) {
+    super(true);
+  }
+
+  private check() {
+    if (this.signal.aborted) throw new Cancelled();
+  }
+
+  override startPass(label: string, total: number) {
+    this.check();
+    this.passTotal = total;
+    this.passDone = 0;
+    this.ev.pass(label, total);
+  }
+
+  override tick(n = 1) {
+    this.passDone += n;
+    this.ev.chunk(this.passDone, this.passTotal);
+    this.check();
+  }
+
+  override node(id: string, op: string, status: string, seconds: number, detail = '') {
+    this.ev.node(id, op, status, seconds, detail);
+    this.check();
+  }
+
+  override info(_msg: string) {
+    this.check();
+  }
+}
+
+/** A finished (or cancelled) computation: node states and the executor that can read their values. */
+export interface ComputedRun {
+  exec: Executor;
+  states: Map<string, NodeState>;
+  graph: ResolvedGraph;
+}
+
+export interface ComputeOptions {
+  workers?: number;
+  signal: AbortSignal;
+  /** Nodes to compute (default: every node of the graph). */
+  nodes?: string[];
+  /** Called with the executor before it starts, so finished nodes can be read while others compute. */
+  onExecutor?: (exec: Executor) => void;
+}
+
+/** Step 1: compute the graph's nodes into the cache, streaming progress. */
+export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: ComputeOptions): Promise<ComputedRun> {
+  const { graph } = resolved;
+  const needed = new Set<string>();
+  const visit = (id: string) => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    graph.dag.forEachInNeighbor(id, visit);
+  };
+  (opts.nodes ?? graph.order).forEach(visit);
+  const all: ResolvedGraph = { ...graph, needed, outputs: [...needed] };
+  const workers = Math.max(1, opts.workers ?? os.availableParallelism());
+  const exec = new Executor({
+    env: { graph: all, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
+    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes },
+    workers,
+    chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    progress: new StreamingProgress(ev, opts.signal),
+  });
+  opts.onExecutor?.(exec);
+  const states = await exec.run();
+  return { exec, states, graph: all };
+}
+
+/** Step 2: the run directory, as `snem run` writes it (everything is cached by now). */
+export async function writeRunDir(ctx: EngineContext, doc: GraphDoc, outDir: string, report: boolean): Promise<{ runDir: string; manifest: Manifest }> {
+  return runGraph({ graph: doc, graphFile: ctx.graphFile ?? undefined, cacheDir: ctx.cacheDir, outDir, quiet: true, noReport: !report, workers: 1 });
+}
+
+export function studioRunDir(base: string, name: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
+  return path.join(base, 'runs', `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-studio-${stamp}`);
+}
