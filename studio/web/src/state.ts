@@ -86,6 +86,9 @@ export const store = new Store<StudioState>({
   live: null,
 });
 
+/** A map is available when the server says so, or when it reports a run status for it. */
+const normaliseMaps = (maps: MapInfo[]): MapInfo[] => maps.map((m) => ({ ...m, available: m.available ?? Boolean(m.status) }));
+
 export const mapKey = (m: { node: string; field: string }) => `${m.node}.${m.field}`;
 export const scanShape = (): [number, number] => store.get().session?.scan ?? [1, 1];
 
@@ -103,7 +106,7 @@ export async function init() {
     session,
     ops: Object.fromEntries(ops.map((o) => [o.name, o])),
     readOnly: session.mode === 'readonly',
-    maps: session.maps,
+    maps: normaliseMaps(session.maps),
     cursor: { iy: Math.floor(session.scan[0] / 2), ix: Math.floor(session.scan[1] / 2) },
   });
   applyGraphState(session);
@@ -156,7 +159,7 @@ export async function redo() {
 
 function afterGraphChange() {
   void refreshPlan();
-  void api.maps().then((maps) => store.set({ maps }), (e) => report(e, 'maps'));
+  void api.maps().then((maps) => store.set({ maps: normaliseMaps(maps) }), (e) => report(e, 'maps'));
   const { cursor } = store.get();
   void refreshPreview(cursor.iy, cursor.ix);
   void loadGeometry();
@@ -242,16 +245,55 @@ export async function selectRoi(roi: Roi, positions: number[]) {
 
 /** Recompute the chain at a position, for the current graph or an unsaved variant of it. */
 export async function refreshPreview(iy: number, ix: number, variant?: Graph) {
-  if (store.get().readOnly) return;
   previewAbort?.abort();
   previewAbort = new AbortController();
   try {
-    const p = await api.preview(iy, ix, variant, previewAbort.signal);
+    const p = store.get().readOnly ? await runCurves(iy, ix, previewAbort.signal) : await api.preview(iy, ix, variant, previewAbort.signal);
     store.set({ preview: p, previewError: '' });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return;
     store.set({ previewError: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** The chain at a position for the current graph: previewed, or the run's curves when read-only. */
+export const chainAt = (iy: number, ix: number): Promise<Preview> => (store.get().readOnly ? runCurves(iy, ix, new AbortController().signal) : api.preview(iy, ix));
+
+/**
+ * A read-only session (snem serve RUN_DIR) previews nothing: the chain view shows the run's stored
+ * curves of that position instead, in the preview's shape, and its map values as the QoIs.
+ */
+async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<Preview> {
+  const g = store.get().graph!;
+  const nodes: Preview['nodes'] = {};
+  const want: [string, string[]][] = [];
+  for (const [id, n] of Object.entries(g.nodes)) {
+    if (!g.outputs.includes(id)) continue;
+    if (n.op === 'integrate.azimuthal') want.push([id, ['I']]);
+    if (n.op === 'pdf.reduce') want.push([id, ['S', 'F', 'G']]);
+  }
+  for (const [id, fields] of want) {
+    const node: Preview['nodes'][string] = { op: g.nodes[id].op, fields: {}, axes: {} };
+    for (const f of fields) {
+      try {
+        const c = await api.curve(id, f, iy, ix, signal);
+        node.fields[f] = c.y;
+        node.axes![c.axisName ?? (f === 'G' ? 'r' : 'q')] = c.x;
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+      }
+    }
+    nodes[id] = node;
+  }
+  const { mapData, maps } = store.get();
+  for (const m of maps) {
+    const f = mapData[mapKey(m)];
+    if (!f) continue;
+    const v = f.data[iy * f.head.shape[1] + ix];
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = { dtype: 'float32', shape: [1], b64: btoa(String.fromCharCode(...b)) };
+  }
+  return { iy, ix, ms: 0, nodes };
 }
 
 /** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
@@ -334,7 +376,7 @@ function listen() {
 
 /** A node finished: its maps are fetchable now; refetch those on screen. */
 async function nodeFinished(node: string) {
-  const maps = await api.maps();
+  const maps = normaliseMaps(await api.maps());
   store.set({ maps });
   const shown = new Set([...store.get().navigator, ...Object.keys(store.get().mapData)]);
   for (const m of maps) if (m.node === node && m.available && (shown.has(mapKey(m)) || store.get().navigator.length === 0)) await loadMap(mapKey(m), true);

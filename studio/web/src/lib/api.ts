@@ -198,6 +198,7 @@ export const api = {
   pattern: (iy: number, ix: number, signal?: AbortSignal) => arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
   patternMean: (roi: { rect: [number, number, number, number] } | { positions: number[] }, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
   preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal) => postJson<Preview>('/api/preview', graph ? { iy, ix, graph } : { iy, ix }, signal),
+  curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) => getJson<{ node: string; field: string; unit: string | null; axisName: string | null; x: NDArrayJson; y: NDArrayJson }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
   value: (node: string) => getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(`/api/value?${q({ node })}`),
   virtual: (body: Record<string, unknown>, signal?: AbortSignal) => arrayFrame('POST', '/api/virtual', body, signal),
   run: () => postJson<{ runId: string }>('/api/run'),

@@ -6,13 +6,13 @@
  * change. A span dragged on I(Q) or G(r) becomes a qoi.peak map, run at once.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type Graph, type Preview } from '../lib/api.ts';
+import type { Graph, Preview } from '../lib/api.ts';
 import { fmt } from '../lib/colour.ts';
 import { chainCurves, type ChainCurves } from '../lib/preview-curves.ts';
 import { useSelect } from '../lib/store.ts';
 import { Plot, type Series } from '../components/Plot.tsx';
 import { PIN_COLOURS } from './Navigator.tsx';
-import { edit, refreshPreview, report, startRun, store } from '../state.ts';
+import { chainAt, edit, refreshPreview, report, startRun, store } from '../state.ts';
 
 const W = 440;
 const H = 170;
@@ -34,7 +34,7 @@ export function ChainView() {
 
   useEffect(() => {
     let stop = false;
-    Promise.all(pinned.map((p) => api.preview(p.iy, p.ix))).then(
+    Promise.all(pinned.map((p) => chainAt(p.iy, p.ix))).then(
       (ps) => !stop && setPinPreviews(ps),
       (e) => report(e, 'pinned curves'),
     );

@@ -27,7 +27,10 @@ export function MapsView() {
   const scales = useSelect(store, (s) => s.scales);
   const readOnly = useSelect(store, (s) => s.readOnly);
   const graph = useSelect(store, (s) => s.graph);
-  const available = maps.filter((m) => m.available);
+  const [all, setAll] = useState(false);
+  // Uncertainties and solver bookkeeping (fit.c1_err, iterations, chi2) stay out of the grid unless asked.
+  const available = maps.filter((m) => m.available && (all || !/(_err|^iterations|^chi2)$/.test(m.field)));
+  const hidden = maps.filter((m) => m.available).length - available.length;
   const [focus, setFocus] = useState<string | null>(null);
   const [tool, setTool] = useState<MapTool>('pick');
   const [line, setLine] = useState<[[number, number], [number, number]] | null>(null);
@@ -73,6 +76,12 @@ export function MapsView() {
         <h2>Maps</h2>
         <span class="sub">{available.length} maps · click a map to go to that position</span>
         <span class="spacer" />
+        {(hidden > 0 || all) && (
+          <label class="chk">
+            <input type="checkbox" checked={all} onChange={(e) => setAll((e.target as HTMLInputElement).checked)} />
+            uncertainties &amp; solver fields{all ? '' : ` (${hidden})`}
+          </label>
+        )}
         {(['pick', 'line'] as MapTool[]).map((t) => (
           <button class={tool === t ? 'tool on' : 'tool'} data-tool={`maps-${t}`} onClick={() => setTool(t)} title={t === 'line' ? 'draw a line on the large map → profile' : 'pick a position'}>
             {t === 'pick' ? 'pick' : '╱ line'}

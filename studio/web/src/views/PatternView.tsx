@@ -248,7 +248,7 @@ export function PatternView() {
     if (tool === 'disc' || tool === 'annulus' || tool === 'sector') {
       const { rad, ang } = polar(p.c, p.r);
       const q = geom?.qPerPixel ?? 1;
-      const det: Detector = withRadiiPx({ node: null, shape: tool, unit: detUnit, stat: tool === 'disc' ? 'sum' : 'sum', startDeg: Math.round(ang), endDeg: Math.round(ang) + 30, geometry: geometryId ?? undefined }, rad, rad + 1, q);
+      const det: Detector = withRadiiPx({ node: null, shape: tool, unit: geom ? detUnit : 'px', stat: tool === 'disc' ? 'sum' : 'sum', startDeg: Math.round(ang), endDeg: Math.round(ang) + 30, geometry: geometryId ?? undefined }, rad, rad + 1, q);
       drag.current = { kind: 'draw', det, r0: rad, a0: ang };
       setDraft(det);
       return;
