@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { f32 } from '../engine/ndarray.ts';
 import { halsNmf, RowPool } from '../nodes/decompose/hals-pool.ts';
-import { nndsvda } from '../nodes/decompose/nndsvd.ts';
+import { nndsvda, nndsvdProbes } from '../nodes/decompose/nndsvd.ts';
 import { model } from '../nodes/fit/gaussian-model.ts';
 import { fitCurves } from '../nodes/fit/gaussians.ts';
 
@@ -74,7 +74,7 @@ async function benchNmf(m: number, n: number, iters: number, runs: number): Prom
     const c0 = process.cpuUsage(); // all threads of the process: a load-independent figure
     const t0 = performance.now();
     // pool setup (X copied into each thread's WASM memory, workers started) counts as NNDSVDa time
-    const pool = await RowPool.open(X, m, n, k + 4, threads);
+    const pool = await RowPool.open(X, m, n, nndsvdProbes(k), threads);
     const start = nndsvda(pool, k, 0);
     const t1 = performance.now();
     const res = halsNmf(pool, start.W, start.H, { k, maxIter: iters, tol: 0 });

@@ -33,6 +33,8 @@ export interface NodeState {
 }
 
 export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
+  // a non-positive step would loop forever (callers validate; this is the last line of defence)
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunk size must be a positive integer, got ${chunkSize}`);
   const out: ChunkInfo[] = [];
   for (let start = 0, index = 0; start < positions; start += chunkSize, index++) {
     out.push({ index, start, count: Math.min(chunkSize, positions - start) });

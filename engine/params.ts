@@ -40,12 +40,14 @@ function expected(spec: ParamSpec): string {
   if (spec.max !== undefined) range.push(`≤ ${spec.max}`);
   let s = range.length ? `${base} ${range.join(' and ')}` : base;
   if (spec.unit) s += ` (${spec.unit})`;
+  if (spec.unbounded) s += ', "inf" / "-inf" for none';
   if (spec.auto) s += ' or "auto"';
   return s;
 }
 
 function inRange(spec: ParamSpec, x: number): boolean {
-  if (!Number.isFinite(x)) return spec.max === undefined && x === Infinity && spec.type === 'number';
+  if (x === Infinity) return spec.max === undefined && (spec.type === 'number' || spec.unbounded === true);
+  if (x === -Infinity) return spec.min === undefined && spec.exclusiveMin === undefined && spec.unbounded === true;
   if (spec.min !== undefined && x < spec.min) return false;
   if (spec.exclusiveMin !== undefined && x <= spec.exclusiveMin) return false;
   if (spec.max !== undefined && x > spec.max) return false;

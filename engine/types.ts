@@ -58,6 +58,8 @@ export interface ParamSpec {
   exclusiveMin?: number;
   /** For number[]: required length, or [min, max] lengths. */
   length?: number | [number, number];
+  /** For number[]: elements may be ±∞, written "inf" / "-inf" (bounds that mean "none"). */
+  unbounded?: boolean;
   /**
    * A string naming a file the op reads: its content hash joins the node's key (engine/param-files.ts),
    * so editing the file recomputes the node. Relative paths: working directory, then beside the dataset.

@@ -5,6 +5,7 @@
 import { UserError } from '../engine/errors.ts';
 import type { OpDef } from '../engine/types.ts';
 import { ops as calib } from './calib/index.ts';
+import { ops as crystal } from './crystal/index.ts';
 import { ops as decompose } from './decompose/index.ts';
 import { ops as fit } from './fit/index.ts';
 import { ops as integrate } from './integrate/index.ts';
@@ -17,7 +18,7 @@ import { ops as sim } from './sim/index.ts';
 import { ops as source } from './source/index.ts';
 import { ops as structure } from './structure/index.ts';
 
-const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model];
+const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model, ...crystal];
 
 export type Registry = Map<string, OpDef>;
 

@@ -16,6 +16,7 @@ import { MEAN_COORDINATION, PAIR_SHAPES } from './partials.ts';
 import { partialsCsv, referencePartials, type ReferencePartials } from './references.ts';
 import type { SimParams } from './presets.ts';
 import { INCLUSION_LATTICE, NI_LATTICE, RHO_STEP, Renderer, simGeometry } from './render.ts';
+import { ORIENTATION_TRUTH, orientationTruth } from './crystal-truth.ts';
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
 
 /** Bump when the rendered frames or truth change for the same params. */
@@ -331,6 +332,8 @@ export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> =
     },
     truth: {
       maps: TRUTH_MAPS.map((k) => `truth/${k}.npy`),
+      orientation: ORIENTATION_TRUTH.map((k) => `truth/${k}.npy`),
+      orientationNote: 'zone_axis [ny, nx, 3]: drawn zone axis, unit vector in the crystal frame (NaN: no crystal); inplane_deg: angle on the detector of the zone frame e1 = normalise(zone x [100]) (x [010] when zone is within 26 deg of [100]), from +col towards +row, degrees; phase: -1 glass, 0 Ni, 1 inclusion phase (FCC a = inclusionLatticeA)',
       curves: 'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
       grQRange: [TRUTH_R.qmin, TRUTH_R.qmax],
     },
@@ -375,6 +378,7 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   const r = new Renderer(p);
   const maps = truthMaps(r);
   for (const [k, a] of Object.entries(maps)) writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
+  for (const [k, a] of Object.entries(orientationTruth(r))) writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
   const positions = truthPositions(r);
   const curves = truthCurves(r, positions);
   fs.writeFileSync(path.join(outDir, 'truth', 'iq_positions.json'), JSON.stringify(positions, null, 1));

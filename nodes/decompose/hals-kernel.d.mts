@@ -45,6 +45,8 @@ export interface SharedState {
   G: ArrayBufferLike;
   /** per-tile Σx and Σx² of X (float64 × 2) */
   stats: ArrayBufferLike;
+  /** per-tile projected-gradient violation of the last coordinate-descent pass (float64) */
+  viol: ArrayBufferLike;
 }
 
 export interface SharedViews {
@@ -56,6 +58,7 @@ export interface SharedViews {
   A: Float64Array;
   G: Float64Array;
   stats: Float64Array;
+  viol: Float64Array;
 }
 export declare function sharedViews(s: SharedState): SharedViews;
 

@@ -3,7 +3,8 @@
 // protocol shared by the calling thread and the workers of hals-pool.ts.
 //
 // A job is "for every row of my tiles: y = Xᵢ·Pᵀ, then Wᵢ (coordinate descent or := y), then the
-// tile's partial WᵀX and WᵀW". The probes P (k×n: H for HALS, the SVD's basis for NNDSVDa) and HHᵀ
+// tile's partial WᵀX and WᵀW" (for coordinate descent also the tile's projected-gradient
+// violation, scikit-learn's stopping measure). The probes P (k×n: H for HALS, the SVD's basis for NNDSVDa) and HHᵀ
 // come in through SharedArrayBuffers; each tile's partials go out to its own slot, so the caller
 // can add them in tile order and get the same totals whatever the number of threads.
 //
@@ -53,6 +54,7 @@ export function sharedViews(s) {
     A: new Float64Array(s.A),
     G: new Float64Array(s.G),
     stats: new Float64Array(s.stats),
+    viol: new Float64Array(s.viol),
   };
 }
 
@@ -134,7 +136,7 @@ export class RowBlock {
         const r0 = t * this.tileRows;
         const rows = Math.min(m, r0 + this.tileRows) - r0;
         const slot = t - this.t0;
-        this.k.pass(
+        this.v.viol[t] = this.k.pass(
           flags & (F_CD | F_ACC),
           this.xPtr + (r0 - this.row0) * n4 * 4,
           this.wPtr + (r0 - this.row0) * kp * 8,

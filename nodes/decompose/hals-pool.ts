@@ -19,7 +19,10 @@ import { gram, hUpdate, squaredError } from './hals.ts';
 export interface HalsOptions {
   k: number;
   maxIter: number;
-  /** Stop when ‖X − WH‖ drops by less than tol × the first iteration's error in one iteration (0 = run maxIter). */
+  /**
+   * scikit-learn's rule for solver="cd": stop when an iteration's violation (Σ|projected gradient| over
+   * the W and H updates) is at most tol × the first iteration's (0: only at an exact optimum).
+   */
   tol: number;
   /** Called after each iteration with the Frobenius error (for progress). */
   onIteration?: (iter: number, error: number) => void;
@@ -30,6 +33,8 @@ export interface HalsResult {
   H: Float64Array;
   /** ‖X − WH‖_F after each iteration. */
   errors: Float64Array;
+  /** the violation of each iteration relative to the first (what tol is compared with) */
+  violations: Float64Array;
   iterations: number;
 }
 
@@ -95,6 +100,7 @@ export class RowPool {
       A: mk(tiles * kpMax * n4 * 8),
       G: mk(tiles * kpMax * kpMax * 8),
       stats: mk(tiles * 16),
+      viol: mk(tiles * 8),
     };
     if (nt > 1 && !(X.buffer instanceof SharedArrayBuffer)) {
       const copy = new Float32Array(new SharedArrayBuffer(m * n * 4));
@@ -187,6 +193,13 @@ export class RowPool {
     }
   }
 
+  /** Σ|projected gradient| of the last coordinate-descent job's W update, in tile order. */
+  sumViolation(): number {
+    let s = 0;
+    for (let t = 0; t < this.tiles; t++) s += this.v.viol[t];
+    return s;
+  }
+
   /** WᵀW (k×k, symmetric) of the last job, in tile order. */
   sumWtW(k: number, out: Float64Array): void {
     const slot = this.kpMax * this.kpMax;
@@ -231,7 +244,7 @@ export function halsNmf(pool: RowPool, W0: Float64Array, H0: Float64Array, opts:
   const WtW = new Float64Array(k * k);
   const x2 = pool.sumSq;
   const errors: number[] = [];
-  let prev = Infinity;
+  const violations: number[] = [];
   let first = NaN;
   for (let iter = 0; iter < opts.maxIter; iter++) {
     gram(H, k, n, HHt);
@@ -240,19 +253,21 @@ export function halsNmf(pool: RowPool, W0: Float64Array, H0: Float64Array, opts:
     pool.run(F_CD | F_ACC | (iter === 0 ? F_W_IN : 0), k);
     pool.sumWtX(k, WtX);
     pool.sumWtW(k, WtW);
-    hUpdate(H, k, n, WtX, WtW);
+    const violation = pool.sumViolation() + hUpdate(H, k, n, WtX, WtW);
     gram(H, k, n, HHt);
     const err = Math.sqrt(squaredError(x2, H, k, n, WtX, WtW, HHt));
     errors.push(err);
     opts.onIteration?.(iter + 1, err);
-    if (iter === 0) first = err;
-    if (opts.tol > 0 && Number.isFinite(prev) && (prev - err) / first < opts.tol) break;
-    prev = err;
+    if (iter === 0) first = violation;
+    // scikit-learn (_fit_coordinate_descent): a zero first violation means the start is already optimal
+    const relative = first === 0 ? 0 : violation / first;
+    violations.push(relative);
+    if (relative <= opts.tol) break;
   }
   if (errors.length) pool.run(F_NO_PASS | F_W_OUT, k);
   const W = new Float64Array(m * k);
   for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) W[i * k + t] = Ws[i * kp + t];
-  return { W, H, errors: Float64Array.from(errors), iterations: errors.length };
+  return { W, H, errors: Float64Array.from(errors), violations: Float64Array.from(violations), iterations: errors.length };
 }
 
 export { TILE_ROWS };

@@ -5,7 +5,9 @@
  *
  * The W update is row-wise independent given HHᵀ and the row's XHᵀ, so one pass over X does all the
  * heavy work: per row i, xh = Xᵢ·Hᵀ (k dots), update Wᵢ, then accumulate (WᵀX) += Wᵢᵀ·Xᵢ and
- * WᵀW with the *new* Wᵢ — exactly what the H update needs. The k×n H update and the error
+ * WᵀW with the *new* Wᵢ — exactly what the H update needs. Both updates also return the sum of
+ * |projected gradient| they met (scikit-learn's "violation"), which the stopping rule compares with
+ * the first iteration's. The k×n H update and the error
  * bookkeeping are tiny. Production runs the W pass in WASM (hals.wat via hals-pool.ts); wPass and
  * halsReference here are the float64 reference it is tested against.
  * Cost per iteration: one read of X and 4·k multiply-adds per element (2k for xh, 2k for WᵀX).
@@ -46,7 +48,8 @@ export function wPass(
   wtx: Float64Array,
   wtw: Float64Array,
   xh: Float64Array,
-): void {
+): number {
+  let violation = 0;
   wtx.fill(0, 0, k * n);
   wtw.fill(0, 0, k * k);
   const hRows: Float64Array[] = [];
@@ -81,9 +84,10 @@ export function wPass(
     const w0 = i * k;
     for (let t = 0; t < k; t++) {
       const hess = HHt[t * k + t];
-      if (hess === 0) continue;
       let g = -xh[t];
       for (let r = 0; r < k; r++) g += HHt[t * k + r] * W[w0 + r];
+      violation += projectedGradient(g, W[w0 + t]);
+      if (hess === 0) continue;
       const v = W[w0 + t] - g / hess;
       W[w0 + t] = v > 0 ? v : 0;
     }
@@ -123,21 +127,30 @@ export function wPass(
     }
   }
   for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) wtw[b * k + a] = wtw[a * k + b];
+  return violation;
 }
 
-/** Coordinate descent on every row of H given WᵀX (k×n) and WᵀW (k×k). */
-export function hUpdate(H: Float64Array, k: number, n: number, WtX: Float64Array, WtW: Float64Array): void {
+/** |projected gradient| of one coordinate (scikit-learn's _update_cdnmf_fast): at the bound only a descent direction counts. */
+export function projectedGradient(grad: number, value: number): number {
+  return Math.abs(value === 0 ? Math.min(0, grad) : grad);
+}
+
+/** Coordinate descent on every row of H given WᵀX (k×n) and WᵀW (k×k); returns the violation it met. */
+export function hUpdate(H: Float64Array, k: number, n: number, WtX: Float64Array, WtW: Float64Array): number {
+  let violation = 0;
   for (let t = 0; t < k; t++) {
     const hess = WtW[t * k + t];
-    if (hess === 0) continue;
     const ht = t * n;
     for (let j = 0; j < n; j++) {
       let g = -WtX[ht + j];
       for (let r = 0; r < k; r++) g += WtW[t * k + r] * H[r * n + j];
+      violation += projectedGradient(g, H[ht + j]);
+      if (hess === 0) continue;
       const v = H[ht + j] - g / hess;
       H[ht + j] = v > 0 ? v : 0;
     }
   }
+  return violation;
 }
 
 /** ‖X − WH‖²_F from the cached products (see the module comment). */

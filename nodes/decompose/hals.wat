@@ -19,7 +19,8 @@
   (func $pass (export "pass")
     (param $flags i32) (param $x i32) (param $w i32) (param $rows i32) (param $n4 i32)
     (param $k i32) (param $kp i32) (param $p i32) (param $hht i32) (param $y i32)
-    (param $a i32) (param $g i32)
+    (param $a i32) (param $g i32) (result f64)
+    (local $viol f64) (local $wt f64)
     (local $i i32) (local $xend i32) (local $grp i32) (local $pp i32) (local $xp i32) (local $cend i32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
@@ -104,23 +105,28 @@
         ;; ---- Wᵢ
         (if (i32.and (local.get $flags) (i32.const 1))
           (then
-            ;; coordinate descent, components in order, each seeing the ones already updated:
-            ;; grad = (Wᵢ HHᵀ)ₜ − yₜ ; Wᵢₜ ← max(0, Wᵢₜ − grad / HHᵀₜₜ)
+;; coordinate descent, components in order, each seeing the ones already updated:
+            ;; grad = (Wᵢ HHᵀ)ₜ − yₜ ; Wᵢₜ ← max(0, Wᵢₜ − grad / HHᵀₜₜ). Before each update the projected
+            ;; gradient (grad, or min(0, grad) where Wᵢₜ = 0) goes into the violation sum, scikit-learn's
+            ;; stopping measure (_update_cdnmf_fast), also where HHᵀₜₜ = 0.
             (local.set $t (i32.const 0))
             (loop $cd
               (local.set $hess (f64.load (i32.add (local.get $hht) (i32.shl (i32.mul (local.get $t) (i32.add (local.get $k) (i32.const 1))) (i32.const 3)))))
+              (local.set $gr (f64.neg (f64.load (i32.add (local.get $y) (i32.shl (local.get $t) (i32.const 3))))))
+              (local.set $r (i32.const 0))
+              (loop $dotr
+                (local.set $gr (f64.add (local.get $gr)
+                  (f64.mul (f64.load (i32.add (local.get $hht) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $r)) (i32.const 3))))
+                           (f64.load (i32.add (local.get $w) (i32.shl (local.get $r) (i32.const 3)))))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br_if $dotr (i32.lt_u (local.get $r) (local.get $k))))
+              (local.set $ap (i32.add (local.get $w) (i32.shl (local.get $t) (i32.const 3))))
+              (local.set $wt (f64.load (local.get $ap)))
+              (local.set $viol (f64.add (local.get $viol) (f64.abs
+                (select (f64.min (local.get $gr) (f64.const 0)) (local.get $gr) (f64.eq (local.get $wt) (f64.const 0))))))
               (if (f64.ne (local.get $hess) (f64.const 0))
                 (then
-                  (local.set $gr (f64.neg (f64.load (i32.add (local.get $y) (i32.shl (local.get $t) (i32.const 3))))))
-                  (local.set $r (i32.const 0))
-                  (loop $dotr
-                    (local.set $gr (f64.add (local.get $gr)
-                      (f64.mul (f64.load (i32.add (local.get $hht) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $k)) (local.get $r)) (i32.const 3))))
-                               (f64.load (i32.add (local.get $w) (i32.shl (local.get $r) (i32.const 3)))))))
-                    (local.set $r (i32.add (local.get $r) (i32.const 1)))
-                    (br_if $dotr (i32.lt_u (local.get $r) (local.get $k))))
-                  (local.set $ap (i32.add (local.get $w) (i32.shl (local.get $t) (i32.const 3))))
-                  (local.set $v (f64.sub (f64.load (local.get $ap)) (f64.div (local.get $gr) (local.get $hess))))
+                  (local.set $v (f64.sub (local.get $wt) (f64.div (local.get $gr) (local.get $hess))))
                   ;; v > 0 ? v : 0 (NaN → 0)
                   (f64.store (local.get $ap) (select (local.get $v) (f64.const 0) (f64.gt (local.get $v) (f64.const 0))))))
               (local.set $t (i32.add (local.get $t) (i32.const 1)))
@@ -208,5 +214,6 @@
               (br_if $ablock (i32.lt_u (local.get $col) (local.get $n4b))))
             (local.set $grp (i32.add (local.get $grp) (i32.const 4)))
             (br_if $agroup (i32.lt_u (local.get $grp) (local.get $kp))))))
-      (br_if $subtile (i32.lt_u (local.get $i) (local.get $rows))))))
+      (br_if $subtile (i32.lt_u (local.get $i) (local.get $rows)))))
+    (local.get $viol))
 )

@@ -9,7 +9,7 @@ import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
 import { halsNmf, RowPool } from './hals-pool.ts';
-import { nndsvda } from './nndsvd.ts';
+import { nndsvda, nndsvdProbes } from './nndsvd.ts';
 import { maskOf, stackCurves } from './stack.ts';
 
 interface NmfParams {
@@ -50,7 +50,7 @@ export function backgroundComponent(H: Float64Array, k: number, n: number): numb
 
 export const decomposeNmf = defineOp<NmfParams>({
   name: 'decompose.nmf',
-  version: 3, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7; 3: range ends on a float32 axis included
+  version: 4, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7; 3: range ends on a float32 axis included; 4: scikit-learn's stopping rule
   scope: 'dataset',
   title: 'NMF of the curve stack (HALS, NNDSVDa start)',
   description:
@@ -62,8 +62,8 @@ export const decomposeNmf = defineOp<NmfParams>({
   params: {
     components: { type: 'integer', default: 4, min: 1, max: 32, description: 'number of components k' },
     shift: { type: 'number', auto: true, default: 'auto', description: 'added to every curve before factorising; "auto" = −min + 10 % of the data range' },
-    maxIter: { type: 'integer', default: 200, min: 1, description: 'maximum HALS iterations' },
-    tol: { type: 'number', default: 1e-4, min: 0, description: 'stop when one iteration lowers ‖X − WH‖ by less than tol × the first iteration\'s error (0 = run maxIter)' },
+    maxIter: { type: 'integer', default: 200, min: 1, description: 'maximum HALS iterations (scikit-learn\'s max_iter)' },
+    tol: { type: 'number', default: 1e-4, min: 0, description: 'scikit-learn\'s tol for solver="cd": stop when an iteration\'s Σ|projected gradient| over W and H is at most tol × the first iteration\'s (0 = run maxIter unless the fit is exact)' },
     seed: { type: 'integer', default: 0, description: 'seed of the randomized SVD behind the NNDSVDa start' },
     range: { type: 'number[]', length: 2, optional: true, unit: 'curve x unit (Å for r)', description: 'x range of the curves to use (default: all)' },
     physical: { type: 'number[]', auto: true, default: 'auto', description: 'indices (0-based) of the physical components normalised to 100 %; "auto" = all but the flattest (background) component' },
@@ -73,7 +73,7 @@ export const decomposeNmf = defineOp<NmfParams>({
     components: { description: 'components [k, n] (each scaled to max 1), axis of the input curve' },
     weights: { description: 'raw weights [ny, nx, k]; NaN where masked' },
     fractions: { unit: '%', description: 'weights of the physical components normalised to 100 % [ny, nx, k]; NaN for masked positions and for the non-physical components' },
-    error: { description: 'reconstruction error ‖X − WH‖_F after each iteration' },
+    error: { description: 'reconstruction error ‖X − WH‖_F after each iteration (one value per iteration run)' },
   },
   check(p, { node }) {
     if (Array.isArray(p.physical)) {
@@ -101,7 +101,7 @@ export const decomposeNmf = defineOp<NmfParams>({
       X[i] = v < 0 ? 0 : v;
     }
     if (clipped) log(`shift ${shift} leaves ${clipped} negative values; clipped to 0`);
-    const pool = await RowPool.open(X, rows, n, k + 4, Math.max(1, workers));
+    const pool = await RowPool.open(X, rows, n, nndsvdProbes(k), Math.max(1, workers));
     let res;
     try {
       const init = nndsvda(pool, k, p.seed);
@@ -148,6 +148,7 @@ export const decomposeNmf = defineOp<NmfParams>({
         shift,
         clipped,
         iterations: res.iterations,
+        violation: res.violations[res.iterations - 1],
         relativeError: finalErr / Math.sqrt(x2),
         background,
         physical,

@@ -15,6 +15,7 @@ import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, inscribedRadius, readGeometry, type Geometry } from '../calib/geometry-model.ts';
 import { packedBytes } from '../mask/bits.ts';
 import { staticMaskOf } from '../mask/static-input.ts';
+import { BINS_PER_PIXEL, checkBins } from '../size-limits.ts';
 import type { Integrator } from './apply-table.ts';
 import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
 import { WasmIntegrator } from './wasm-integrator.ts';
@@ -60,7 +61,7 @@ function packedMaskOf(v: Value | undefined, node: string, count: number, pixels:
 
 export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
   name: 'integrate.azimuthal',
-  version: 1,
+  version: 2, // 2: non-finite pixels of float frames are masked (one +Inf spoiled every bin outward of it)
   scope: 'frame',
   title: 'Azimuthal integration to I(Q)',
   description:
@@ -72,7 +73,7 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     static: { scope: 'dataset', optional: true, description: 'dataset mask (mask.static, uint8 [h, w])' },
   },
   params: {
-    bins: { type: 'integer', min: 1, default: 400, description: 'number of Q bins' },
+    bins: { type: 'integer', min: 1, max: 1_000_000, default: 400, description: `number of Q bins (at most ${BINS_PER_PIXEL} per pixel of the detector's diagonal)` },
     qMin: { type: 'number', min: 0, default: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lower edge of the first bin' },
     qMax: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper edge of the last bin; default: the largest complete ring on the detector' },
     split: { type: 'enum', values: ['none', 'bbox', 'full'], default: 'bbox', description: 'pixel splitting: none, bbox (radius range) or full (exact area)' },
@@ -83,8 +84,12 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     sigma: { unit: 'counts / pixel', description: 'standard error of that mean [positions, bins]' },
     count: { unit: 'pixels', description: 'unmasked pixel area in the bin [positions, bins]' },
   },
-  prepare({ inputs, params, node }) {
+  check(p, { node, dataset }) {
+    if (dataset?.kind === 'frames' && dataset.frameShape.length === 2) checkBins(node, p.bins, dataset.frameShape[0], dataset.frameShape[1], dataset.scan.ny * dataset.scan.nx);
+  },
+  prepare({ inputs, params, node, scan }) {
     const geom = readGeometry(inputs.geometry, node);
+    checkBins(node, params.bins, geom.h, geom.w, scan.ny * scan.nx);
     const m = ellipseMetric(geom.axisRatio, geom.angleDeg);
     const qMax = params.qMax ?? inscribedRadius(m, geom.cx, geom.cy, geom.h, geom.w) * geom.qPerPixel;
     if (!(qMax > params.qMin)) {

@@ -3,6 +3,9 @@
  * memory: built once per table (geometry, and per descan bucket), then one call per frame. The
  * host copies the frame (uint8 as is, other types converted to f64 by a typed-array set) and its
  * packed mask in, and the three output rows out; nothing is allocated per frame.
+ * Non-finite pixels of a float frame (NaN, ±Inf: dead or saturated pixels written as such) are
+ * masked here whatever the mask input says: one +Inf would otherwise poison every bin from its radius
+ * outward in the bbox prefix sums.
  */
 import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import type { EllipseMetric } from '../calib/geometry-model.ts';
@@ -50,6 +53,8 @@ export class WasmIntegrator implements Integrator {
   private readonly outI: Float32Array;
   private readonly outSigma: Float32Array;
   private readonly outCount: Float32Array;
+  /** The frame's mask with its non-finite pixels added (float frames that have any). */
+  private readonly ownBits: Uint8Array;
 
   /**
    * bbox splitting in the prefix-sum form (from the geometry alone: no table is built), or a gather
@@ -102,18 +107,45 @@ export class WasmIntegrator implements Integrator {
     this.outI = new Float32Array(buf, g.out, bins);
     this.outSigma = new Float32Array(buf, g.out + g.outRow, bins);
     this.outCount = new Float32Array(buf, g.out + 2 * g.outRow, bins);
+    this.ownBits = new Uint8Array(this.maskBytes);
   }
 
   integrate(frame: FrameData, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
     const u8 = frame instanceof Uint8Array;
     const src = frame.subarray(frameOffset, frameOffset + this.pixels);
     if (u8) this.bytes.set(src, this.at.frame8);
-    else this.f64.set(src, this.at.val >> 3);
+    else {
+      this.f64.set(src, this.at.val >> 3);
+      const masked = this.maskNonFinite(bits, bitsOffset);
+      if (masked) {
+        bits = masked;
+        bitsOffset = 0;
+      }
+    }
     if (bits !== null) this.bytes.set(bits.subarray(bitsOffset, bitsOffset + this.maskBytes), this.at.mask);
     this.run(bits !== null ? 1 : 0, u8 ? 1 : 0);
     I.set(this.outI, outOffset);
     sigma.set(this.outSigma, outOffset);
     count.set(this.outCount, outOffset);
+  }
+
+  /** Non-finite values in the copied frame → 0 and a mask bit; the mask to use, or null if none. */
+  private maskNonFinite(bits: Uint8Array | null, bitsOffset: number): Uint8Array | null {
+    const v = this.f64;
+    const v0 = this.at.val >> 3;
+    let own: Uint8Array | null = null;
+    for (let p = 0; p < this.pixels; p++) {
+      const x = v[v0 + p];
+      if (x - x === 0) continue; // finite (NaN and ±Inf give NaN)
+      if (own === null) {
+        own = this.ownBits;
+        if (bits !== null) own.set(bits.subarray(bitsOffset, bitsOffset + this.maskBytes));
+        else own.fill(0);
+      }
+      own[p >> 3] |= 1 << (p & 7);
+      v[v0 + p] = 0;
+    }
+    return own;
   }
 }
 

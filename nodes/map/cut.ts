@@ -63,7 +63,7 @@ export const mapCut = defineOp<CutParams>({
     col: { type: 'integer', optional: true, min: 0, description: 'scan column to follow' },
     from: { type: 'number[]', length: 2, optional: true, unit: 'scan px [x, y]', description: 'segment start' },
     to: { type: 'number[]', length: 2, optional: true, unit: 'scan px [x, y]', description: 'segment end' },
-    samples: { type: 'integer', optional: true, min: 2, description: 'number of samples (default: one per scan step)' },
+    samples: { type: 'integer', optional: true, min: 2, max: 1_000_000, description: 'number of samples (default: one per scan step)' },
     stepNm: { type: 'number', optional: true, exclusiveMin: 0, unit: 'nm', description: 'scan step (default: the dataset\'s scanStepNm)' },
     field: { type: 'string', optional: true, description: 'which field of the input (default: the only one)' },
   },

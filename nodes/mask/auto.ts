@@ -43,7 +43,7 @@ function upperOf(v: number | string | null): number {
 
 export const maskAuto = defineOp<AutoMaskParams, AutoMaskState>({
   name: 'mask.auto',
-  version: 1,
+  version: 2, // 2: ±Inf pixels masked even with thresholds ±∞
   scope: 'frame',
   title: 'Automatic per-pattern mask (ring outlier rejection)',
   description:

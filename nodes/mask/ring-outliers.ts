@@ -129,7 +129,9 @@ export class RingOutlierMasker {
         for (let j = ringStart[k], e = ringStart[k + 1]; j < e; j++) {
           const p = ringPix[j];
           const v = frame[frameOffset + p];
-          if (!(v >= lower && v <= upper)) {
+          // finite values within the thresholds only (v − v is NaN for NaN and ±Inf: never a
+          // measurement, even with thresholds ±∞)
+          if (!(v >= lower && v <= upper && v - v === 0)) {
             bits[bitsOffset + (p >> 3)] |= 1 << (p & 7);
             continue;
           }

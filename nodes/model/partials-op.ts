@@ -13,6 +13,7 @@ import { sroAlpha, warrenCowleyAlpha } from '../qoi/sro-formulas.ts';
 import { pairHistogram, perpendicularWidths } from './pair-histogram.ts';
 import { TAPER_FRACTION, modelPartials, PartialsError, type PartialsOptions } from './partials.ts';
 import { parseStructure, StructureFileError, type AtomicStructure, type StructureFormat } from './structure-file.ts';
+import { checkRGrid } from '../size-limits.ts';
 
 interface ModelPartialsParams extends Pick<PartialsOptions, 'normalize' | 'shellCut' | 'qmin' | 'qmax' | 'window' | 'qResolution' | 'formFactors' | 'rmin' | 'rstep'> {
   file: string;
@@ -38,6 +39,7 @@ function pairNames(p: ModelPartialsParams): string[] {
 function checkParams(p: ModelPartialsParams, node: string): void {
   if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
   if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+  checkRGrid(node, p.rmin, p.rmax, p.rstep, 8, 'per partial (float64)');
   if (p.pairs !== null && p.pairs.length === 0) throw new ParamError(node, 'pairs', 'give at least one pair name, e.g. ["ZrZr", "ZrX", "XX"]');
   if (p.cell !== null && p.cell.length !== 3 && p.cell.length !== 9) throw new ParamError(node, 'cell', `needs 3 lengths (a, b, c of an orthorhombic cell) or 9 numbers (rows a, b, c), got ${p.cell.length}`);
   const tm = p.typeMap;

@@ -10,14 +10,30 @@ import type { Json } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { CompositionError, parseComposition, type Composition } from './composition.ts';
 import type { FormFactorTable } from './formfactors.ts';
+import { checkRGrid } from '../size-limits.ts';
 import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 
 /** The op's params: the reduction options, with the composition still as written in the graph. */
-export type ReduceParams = Omit<ReduceOptions, 'composition' | 'qResolution'> & { composition: Json; qResolution: number };
+export type ReduceParams = Omit<ReduceOptions, 'composition' | 'qResolution' | 'fixedN' | 'cAtQ' | 'damping' | 'normalisation'> & {
+  composition: Json;
+  qResolution: number;
+  damping: number;
+  normalisation: 'high-q' | 'epdfpy';
+  N: number | 'auto';
+  cAtQ: number | 'auto';
+};
 
 interface ReduceState {
   composition: Composition;
   plans: Map<string, ReductionPlan>;
+  /** zero padding is logged once per worker, not per chunk */
+  paddingLogged: boolean;
+}
+
+/** The plan's options from the op's params ("auto" → fitted N, pin at the top of the range). */
+function planOptions(p: ReduceParams, composition: Composition): ReduceOptions {
+  const { N, cAtQ, ...rest } = p;
+  return { ...rest, composition, fixedN: N === 'auto' ? null : N, cAtQ: cAtQ === 'auto' ? null : cAtQ };
 }
 
 function compositionOf(p: ReduceParams, node: string): Composition {
@@ -32,11 +48,12 @@ function compositionOf(p: ReduceParams, node: string): Composition {
 export const pdfReduce = defineOp<ReduceParams, ReduceState>({
   name: 'pdf.reduce',
   // v2: meta also carries the transform band (qmin, qmax), which fit.structure reads.
-  version: 2,
+  // v3: polynomial degree from the qmaxinst actually used; zero-padded ends left out; damping, N, normalisation.
+  version: 3,
   scope: 'frame',
   title: 'Reduction to S(Q), F(Q) and the ePDF G(r)',
   description:
-    'PDFgetX3-style "ad hoc" reduction with electron form factors (Lobato or Kirkland): normalisation N so that I/N follows ⟨f²⟩ at high Q, S = (I/N − ⟨f²⟩ + ⟨f⟩²)/⟨f⟩², F = Q(S − 1) minus a polynomial P(Q), P(0) = 0, of degree round(rpoly·qmaxinst/π) fitted over [qmin, qmaxinst]; G(r) = (2/π)∫ F(Q) sin(Qr) dQ over [qmin, qmax] (chirp-z transform, exact to rounding), optional Lorch window.',
+    'PDFgetX3-style "ad hoc" reduction with electron form factors (Lobato or Kirkland): normalisation N so that I/N follows ⟨f²⟩ at high Q (or a fixed N, or ePDFpy\'s N⟨f²⟩ + C), S = (I/N − ⟨f²⟩ + ⟨f⟩²)/⟨f⟩², F = Q(S − 1) minus a polynomial P(Q), P(0) = 0, of degree round(rpoly·Q_top/π) fitted over [qmin, Q_top] (Q_top = qmaxinst clipped to the data); G(r) = (2/π)∫ F(Q) sin(Qr) dQ over [qmin, qmax] (chirp-z transform, exact to rounding), optional Lorch window and e^(−b s²) damping. Exact zeros at a curve\'s ends (zero padding) are left out like empty bins.',
   inputs: {
     iq: { scope: 'any', description: 'I(Q) curves: integrate.azimuthal (field I) or source.profiles (axis q, or g = Q/2π)' },
   },
@@ -45,12 +62,21 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     formFactors: { type: 'enum', values: ['lobato', 'kirkland'], default: 'lobato', description: 'electron form-factor parametrisation' },
     qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lowest Q used' },
     qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the G(r) transform' },
-    qmaxinst: { type: 'number', exclusiveMin: 0, default: 12.0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the normalisation and polynomial fit (clipped to the data)' },
-    rpoly: { type: 'number', exclusiveMin: 0, default: 1.2, unit: 'Å', description: 'the correction polynomial carries real-space content below ≈ rpoly only: degree round(rpoly·qmaxinst/π)' },
+    qmaxinst: { type: 'number', exclusiveMin: 0, default: 12.0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the normalisation and polynomial fit (clipped to the data; meta.qmaxinstUsed)' },
+    rpoly: { type: 'number', exclusiveMin: 0, default: 1.2, unit: 'Å', description: 'the correction polynomial carries real-space content below ≈ rpoly only: degree round(rpoly·Q_top/π), Q_top = the qmaxinst actually used (the data\'s end if qmaxinst is beyond it)' },
     rmin: { type: 'number', min: 0, default: 0, unit: 'Å', description: 'first r of G(r)' },
     rmax: { type: 'number', exclusiveMin: 0, default: 20, unit: 'Å', description: 'last r of G(r)' },
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
     window: { type: 'enum', values: ['none', 'lorch'], default: 'none', description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)' },
+    damping: { type: 'number', min: 0, default: 0, unit: 'Å² (s = Q/2π)', description: 'ePDFpy/SUePDF damping: F(Q) is multiplied by e^(−b s²) before the transform (the F output is undamped); 0 = none' },
+    normalisation: {
+      type: 'enum',
+      values: ['high-q', 'epdfpy'],
+      default: 'high-q',
+      description: 'high-q: N = ΣI⟨f²⟩/Σ⟨f²⟩² over the upper half of [qmin, Q_top]; epdfpy: I ≈ N⟨f²⟩ + C by least squares over [qmin, Q_top], the line pinned through the data at cAtQ (ePDFpy\'s "fit at q"), and I − C is reduced',
+    },
+    N: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, description: 'a fixed normalisation N (with epdfpy, C is then pinned at cAtQ); "auto" = fitted per position' },
+    cAtQ: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'normalisation epdfpy: the Q where N⟨f²⟩ + C meets the data (last point at or below it); "auto" = Q_top' },
     qResolution: {
       type: 'number',
       min: 0,
@@ -72,11 +98,12 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
     if (p.qmax > p.qmaxinst) throw new ParamError(node, 'qmax', `qmax ${p.qmax} must not exceed qmaxinst ${p.qmaxinst} Å⁻¹`);
     if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+    checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
   prepare({ params, node }) {
-    return { composition: compositionOf(params, node), plans: new Map() };
+    return { composition: compositionOf(params, node), plans: new Map(), paddingLogged: false };
   },
-  process({ inputs, state, params, chunk, node }) {
+  process({ inputs, state, params, chunk, node, log }) {
     const c = curveOf(inputs.iq, node, { preferred: ['I'] });
     if (c.xName === 'r') throw new UserError(`node '${node}', input 'iq': field '${c.field}' is a real-space curve (axis r); pdf.reduce needs I(Q)`);
     const toQ = c.xName === 'g' ? 2 * Math.PI : 1;
@@ -90,7 +117,7 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     if (!plan) {
       const q = Float64Array.from(x as ArrayLike<number>, (v) => v * toQ);
       try {
-        plan = new ReductionPlan(q, { ...params, composition: state.composition });
+        plan = new ReductionPlan(q, planOptions(params, state.composition));
       } catch (e) {
         if (e instanceof ReduceRangeError) throw new ParamError(node, e.param, e.message);
         throw e;
@@ -108,8 +135,18 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     const F = f32([chunk.count, nq]);
     const G = f32([chunk.count, nr]);
     const N = f32([chunk.count]);
+    let padded = 0;
+    let paddedMax = 0;
     for (let i = 0; i < chunk.count; i++) {
       N.data[i] = plan.reduce(y.data, perPosition ? i * n : 0, S.data, F.data, G.data, i * nq, i * nr);
+      if (plan.lastPadded > 0 && plan.lastPadded < n) {
+        padded++;
+        paddedMax = Math.max(paddedMax, plan.lastPadded);
+      }
+    }
+    if (padded && !state.paddingLogged) {
+      state.paddingLogged = true;
+      log(`zero padding: ${padded} of ${chunk.count} curves (positions ${chunk.start}…) end in exact zeros (up to ${paddedMax} of ${n} points); left out of N, the polynomial and the transform`);
     }
     return {
       fields: { S, F, G, N },
@@ -125,6 +162,8 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
         qmin: params.qmin,
         qmax: params.qmax,
         qResolution: params.qResolution,
+        damping: params.damping,
+        normalisation: params.normalisation,
       },
     };
   },

@@ -2,13 +2,18 @@
  * I(Q) → S(Q), F(Q), G(r): the PDFgetX3/PDFgetE3 "ad hoc" reduction with electron form factors.
  *
  *   ⟨f⟩² = (Σ c_i f_i)², ⟨f²⟩ = Σ c_i f_i²          (on the data's Q points in [qmin, qmaxinst])
- *   N    = Σ I⟨f²⟩ / Σ⟨f²⟩²  over the upper half of that range (I/N follows ⟨f²⟩ at high Q)
+ *   N    = Σ I⟨f²⟩ / Σ⟨f²⟩²  over the upper half of that range (I/N follows ⟨f²⟩ at high Q), or a
+ *          fixed N; or ePDFpy's normalisation: I ≈ N⟨f²⟩ + C by least squares over the whole range
+ *          with the line pinned through the data at Q_C (C = I(Q_C) − N⟨f²⟩(Q_C)), and I − C in place of I
  *   F    = Q (I/N − ⟨f²⟩) / ⟨f⟩²,  then minus the least-squares polynomial P(Q) = Σ_{k=1..n} a_k Q^k
- *          (P(0) = 0) with n = round(rpoly · qmaxinst / π): it can only carry real-space content
- *          below r ≈ rpoly, and absorbs incoherent/inelastic background, multiple scattering and
- *          the normalisation error
+ *          (P(0) = 0) with n = round(rpoly · Q_top / π), Q_top the qmaxinst actually used (the
+ *          data's end when qmaxinst is above it): it can only carry real-space content below
+ *          r ≈ rpoly, and absorbs incoherent/inelastic background, multiple scattering and the
+ *          normalisation error
  *   S    = 1 + F / Q
- *   G(r) = (2/π) Σ_{qmin ≤ Q ≤ qmax} F(Q) W(Q) sin(Qr) ΔQ, W = 1 or Lorch sin(πQ/qmax)/(πQ/qmax).
+ *   G(r) = (2/π) Σ_{qmin ≤ Q ≤ qmax} F(Q) W(Q) D(Q) sin(Qr) ΔQ, W = 1 or Lorch sin(πQ/qmax)/(πQ/qmax),
+ *          D = e^{−b s²} (s = Q/2π, ePDFpy's and SUePDF's damping; b = 0: none).
+ * (ePDFpy's φ(s) = s·(S − 1) = F/2π, and its G = 8π Σ φ D sin(Qr) Δs is the same G.)
  *
  * Instrument resolution (qResolution = σ > 0): the measured curve is I(Q) blurred by a Gaussian of
  * standard deviation σ in Q (detector point spread, pixel and bin widths: B[x] = x + (σ²/2)x'' +
@@ -28,7 +33,9 @@
  * A plan holds everything that depends only on the Q grid and the params (form factors, the QR
  * factor of the polynomial design, the transform), so a curve costs O(n) plus two or three FFTs.
  * Non-finite I (e.g. empty bins behind a beam stop) are left out of N and the polynomial fit, give
- * NaN in S and F, and count as F = 0 in the transform.
+ * NaN in S and F, and count as F = 0 in the transform. So are exact zeros at either end of a curve:
+ * the zero padding real azimuthal profiles carry where the beam stop or the detector edge left no
+ * pixels (a measured intensity is never exactly 0 over a whole bin).
  */
 import { qrFactor, qrSolve, type QRFactor } from '../calib/lstsq.ts';
 import type { Composition } from './composition.ts';
@@ -50,6 +57,24 @@ export interface ReduceOptions {
   window: 'none' | 'lorch';
   /** Gaussian σ of the instrument's Q resolution (Å⁻¹); 0 or absent = no correction. */
   qResolution?: number;
+  /** b of the damping e^{−b s²} on F before the transform (Å², s = Q/2π); 0 or absent = none. */
+  damping?: number;
+  /** 'high-q' (I/N follows ⟨f²⟩ over the upper half) or 'epdfpy' (I ≈ N⟨f²⟩ + C, pinned at cAtQ). */
+  normalisation?: 'high-q' | 'epdfpy';
+  /** A fixed N instead of the fitted one (null or absent = fit). */
+  fixedN?: number | null;
+  /** Q (Å⁻¹) where ePDFpy's N⟨f²⟩ + C passes through the data (null or absent = the top of the range). */
+  cAtQ?: number | null;
+}
+
+/** Leading and trailing runs of exact zeros of curve[offset … offset+n): zero padding, not data. */
+export function paddedEnds(I: ArrayLike<number>, offset: number, n: number): { lead: number; trail: number } {
+  let lead = 0;
+  while (lead < n && I[offset + lead] === 0) lead++;
+  if (lead === n) return { lead: n, trail: 0 };
+  let trail = 0;
+  while (I[offset + n - 1 - trail] === 0) trail++;
+  return { lead, trail };
 }
 
 /**
@@ -119,6 +144,12 @@ export class ReductionPlan {
   private readonly uniformInput: boolean;
   private readonly inputQ: Float64Array;
   private readonly resampled: Float64Array;
+  /** A curve with its zero-padded ends set to NaN. */
+  private readonly unpadded: Float64Array;
+  /** Index into q of ePDFpy's pin point Q_C. */
+  private readonly pinAt: number;
+  /** Points of the last curve reduce() treated as zero padding (for the op's log). */
+  lastPadded = 0;
 
   constructor(
     inputQ: ArrayLike<number>,
@@ -152,6 +183,7 @@ export class ReductionPlan {
     this.q = grid.slice(i0, i1);
     this.nG = g1 - i0;
     this.resampled = new Float64Array(n);
+    this.unpadded = new Float64Array(n);
     const m = this.q.length;
     const ff = averageFormFactors(opts.composition, this.q, opts.formFactors);
     this.meanSq = ff.meanSq;
@@ -166,7 +198,14 @@ export class ReductionPlan {
     let k = 0;
     while (k < m && this.q[k] < mid) k++;
     this.normFrom = Math.min(k, m - 2);
-    this.degree = Math.max(0, Math.round((opts.rpoly * qmaxinst) / Math.PI));
+    // ePDFpy: the last point at or below cAtQ (half a step of slack)
+    const cAt = opts.cAtQ ?? Infinity;
+    let pin = 0;
+    while (pin < m - 1 && this.q[pin + 1] <= cAt + 0.5 * dq0) pin++;
+    this.pinAt = pin;
+    // from the Q actually used: a qmaxinst beyond the data must not raise the degree (the polynomial
+    // would then carry real-space content up to rpoly·qmaxinst/Q_top, well into the first shells)
+    this.degree = Math.max(0, Math.round((opts.rpoly * qmaxinstUsed) / Math.PI));
     const deg = Math.min(this.degree, m - 1);
     this.design = new Float64Array(m * deg);
     for (let i = 0; i < m; i++) {
@@ -188,6 +227,8 @@ export class ReductionPlan {
         this.window[i] = x === 0 ? 1 : Math.sin(x) / x;
       }
     }
+    const b = opts.damping ?? 0;
+    if (b > 0) for (let i = 0; i < this.nG; i++) this.window[i] *= Math.exp(-b * (this.q[i] / (2 * Math.PI)) ** 2);
     const nr = Math.floor((opts.rmax - opts.rmin) / opts.rstep + 1e-9) + 1;
     this.r = Float64Array.from({ length: nr }, (_, j) => opts.rmin + j * opts.rstep);
     this.transformer = new SineTransform(this.q[0], dq0, this.nG, opts.rmin, opts.rstep, nr);
@@ -213,35 +254,32 @@ export class ReductionPlan {
   reduce(I: ArrayLike<number>, offset: number, S: Float32Array, F: Float32Array, G: Float32Array, sOff: number, gOff: number): number {
     const { q, meanSq, sqMean, work } = this;
     const m = q.length;
+    const n = this.inputQ.length;
+    const pad = paddedEnds(I, offset, n);
+    this.lastPadded = Math.min(n, pad.lead + pad.trail);
+    if (this.lastPadded > 0) {
+      const u = this.unpadded;
+      for (let i = 0; i < n; i++) u[i] = i < pad.lead || i >= n - pad.trail ? NaN : I[offset + i];
+      I = u;
+      offset = 0;
+    }
     const src = this.onGrid(I, offset);
     const base = src.offset + this.i0;
     const d = src.data;
-    let num = 0;
-    let den = 0;
     let missing = 0;
-    for (let i = 0; i < m; i++) {
-      const v = d[base + i];
-      if (!Number.isFinite(v)) {
-        missing++;
-        continue;
-      }
-      if (i >= this.normFrom) {
-        num += v * sqMean[i];
-        den += sqMean[i] * sqMean[i];
-      }
-    }
-    const N = den > 0 && num > 0 ? num / den : NaN;
-    if (!Number.isFinite(N)) {
+    for (let i = 0; i < m; i++) if (!Number.isFinite(d[base + i])) missing++;
+    const { N, C } = this.normalise(d, base);
+    if (!Number.isFinite(N) || !Number.isFinite(C)) {
       S.fill(NaN, sOff, sOff + m);
       F.fill(NaN, sOff, sOff + m);
       G.fill(NaN, gOff, gOff + this.r.length);
       return NaN;
     }
-    if (this.resolution) this.resolvedF(d, base, N);
+    if (this.resolution) this.resolvedF(d, base, N, C);
     else {
       for (let i = 0; i < m; i++) {
         const v = d[base + i];
-        work[i] = Number.isFinite(v) ? (q[i] * (v / N - sqMean[i])) / meanSq[i] : NaN;
+        work[i] = Number.isFinite(v) ? (q[i] * ((v - C) / N - sqMean[i])) / meanSq[i] : NaN;
       }
     }
     // Polynomial correction (P(0) = 0).
@@ -269,12 +307,53 @@ export class ReductionPlan {
     return N;
   }
 
+  /**
+   * N (and ePDFpy's C; 0 otherwise) of one curve on the grid, from its finite points. 'high-q':
+   * N = Σ I⟨f²⟩ / Σ⟨f²⟩² over the upper half. 'epdfpy': the least-squares N of I − I_C ≈ N(⟨f²⟩ − ⟨f²⟩_C)
+   * over the whole range, C = I_C − N⟨f²⟩_C at the pin point (the last finite one at or below it).
+   */
+  private normalise(d: ArrayLike<number>, base: number): { N: number; C: number } {
+    const { sqMean } = this;
+    const m = this.q.length;
+    const fixed = this.opts.fixedN ?? null;
+    if (this.opts.normalisation === 'epdfpy') {
+      let pin = this.pinAt;
+      while (pin >= 0 && !Number.isFinite(d[base + pin])) pin--;
+      if (pin < 0) return { N: NaN, C: NaN };
+      const iC = d[base + pin];
+      const gC = sqMean[pin];
+      let N = fixed ?? NaN;
+      if (fixed === null) {
+        let num = 0;
+        let den = 0;
+        for (let i = 0; i < m; i++) {
+          const v = d[base + i];
+          if (!Number.isFinite(v)) continue;
+          num += (sqMean[i] - gC) * (v - iC);
+          den += (sqMean[i] - gC) ** 2;
+        }
+        N = den > 0 && num > 0 ? num / den : NaN;
+      }
+      return { N, C: iC - N * gC };
+    }
+    if (fixed !== null) return { N: fixed, C: 0 };
+    let num = 0;
+    let den = 0;
+    for (let i = this.normFrom; i < m; i++) {
+      const v = d[base + i];
+      if (!Number.isFinite(v)) continue;
+      num += v * sqMean[i];
+      den += sqMean[i] * sqMean[i];
+    }
+    return { N: den > 0 && num > 0 ? num / den : NaN, C: 0 };
+  }
+
   /** F = Q h into work, h = h₀ − σ²(g'/g − 1/Q)h₀' − (σ²/2)(g''/g)h₀ (h₀' one-sided next to gaps and ends). */
-  private resolvedF(d: ArrayLike<number>, base: number, N: number): void {
+  private resolvedF(d: ArrayLike<number>, base: number, N: number, C: number): void {
     const { q, meanSq, sqMean, work } = this;
     const { slope, curve, h0 } = this.resolution!;
     const m = q.length;
-    for (let i = 0; i < m; i++) h0[i] = (d[base + i] / N - sqMean[i]) / meanSq[i];
+    for (let i = 0; i < m; i++) h0[i] = ((d[base + i] - C) / N - sqMean[i]) / meanSq[i];
     for (let i = 0; i < m; i++) {
       const h = h0[i];
       if (!Number.isFinite(h)) {

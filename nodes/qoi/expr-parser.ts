@@ -45,6 +45,11 @@ const FUNCS: Record<FuncName, [number, number]> = {
   max: [2, Infinity],
 };
 const CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E, nan: NaN, inf: Infinity };
+/** Own keys only: `constructor`, `toString`, `__proto__` are names like any other, not Object's. */
+const own = (o: object, key: string) => Object.hasOwn(o, key);
+/** Longest expression and deepest nesting: the parser and the compiled program recurse per level. */
+export const MAX_EXPR_LENGTH = 4096;
+export const MAX_EXPR_DEPTH = 256;
 
 type Tok = { t: 'num'; v: number; col: number } | { t: 'name'; v: string; col: number } | { t: 'op'; v: string; col: number } | { t: 'end'; col: number };
 
@@ -82,7 +87,7 @@ function tokenize(src: string): Tok[] {
       i++;
       continue;
     }
-    if (ch in alias) {
+    if (own(alias, ch)) {
       toks.push({ t: 'op', v: alias[ch], col });
       i++;
       continue;
@@ -95,8 +100,14 @@ function tokenize(src: string): Tok[] {
 
 export function parseExpr(src: string): Ast {
   if (!src.trim()) throw new ExprError(1, 'empty expression', src);
+  if (src.length > MAX_EXPR_LENGTH) throw new ExprError(1, `expression longer than ${MAX_EXPR_LENGTH} characters (${src.length}); split it over several qoi.expr nodes`, `${src.slice(0, 60)}…`);
   const toks = tokenize(src);
   let k = 0;
+  let depth = 0;
+  /** Enter one nesting level (parentheses, unary signs, powers, function arguments). */
+  const deeper = (t: Tok) => {
+    if (++depth > MAX_EXPR_DEPTH) throw new ExprError(t.col, `nested deeper than ${MAX_EXPR_DEPTH} levels`, src);
+  };
   const peek = () => toks[k];
   const isOp = (v: string) => {
     const t = toks[k];
@@ -147,7 +158,9 @@ export function parseExpr(src: string): Ast {
     const t = peek();
     if (t.t === 'op' && (t.v === '-' || t.v === '+')) {
       k++;
+      deeper(t);
       const arg = unary();
+      depth--;
       return t.v === '-' ? { kind: 'unary', op: '-', arg, col: t.col } : arg;
     }
     return power();
@@ -157,7 +170,10 @@ export function parseExpr(src: string): Ast {
     const t = peek();
     if (t.t === 'op' && t.v === '^') {
       k++;
-      return { kind: 'binary', op: '^', left: base, right: unary(), col: t.col };
+      deeper(t);
+      const right = unary();
+      depth--;
+      return { kind: 'binary', op: '^', left: base, right, col: t.col };
     }
     return base;
   }
@@ -169,21 +185,25 @@ export function parseExpr(src: string): Ast {
     }
     if (t.t === 'op' && t.v === '(') {
       k++;
+      deeper(t);
       const e = compare();
       expect(')');
+      depth--;
       return e;
     }
     if (t.t === 'name') {
       k++;
       if (isOp('(')) {
-        if (!(t.v in FUNCS)) throw new ExprError(t.col, `unknown function '${t.v}' (known: ${Object.keys(FUNCS).join(', ')})`, src);
+        if (!own(FUNCS, t.v)) throw new ExprError(t.col, `unknown function '${t.v}' (known: ${Object.keys(FUNCS).join(', ')})`, src);
         k++;
+        deeper(t);
         const args = [compare()];
         while (isOp(',')) {
           k++;
           args.push(compare());
         }
         expect(')');
+        depth--;
         const [lo, hi] = FUNCS[t.v as FuncName];
         if (args.length < lo || args.length > hi) {
           throw new ExprError(t.col, `${t.v}() takes ${lo === hi ? lo : `${lo} or more`} argument${lo === 1 && hi === 1 ? '' : 's'}, got ${args.length}`, src);
@@ -197,7 +217,7 @@ export function parseExpr(src: string): Ast {
         k++;
         return { kind: 'ref', port: t.v, field: (f as { v: string }).v, col: t.col };
       }
-      if (t.v in CONSTANTS) return { kind: 'num', value: CONSTANTS[t.v], col: t.col };
+      if (own(CONSTANTS, t.v)) return { kind: 'num', value: CONSTANTS[t.v], col: t.col };
       return { kind: 'ref', port: t.v, field: null, col: t.col };
     }
     return fail(t, 'a number, a name, a function or \'(\'');

@@ -56,12 +56,12 @@ export const qoiExpr = defineOp<ExprParams, { program: Program; ast: Ast }>({
   process({ node, params, chunk, inputs, state, scan }) {
     const total = scan.ny * scan.nx;
     const resolve = (ref: { port: string; field: string | null; col: number }) => {
-      const v: Value | undefined = inputs[ref.port];
+      const v: Value | undefined = Object.hasOwn(inputs, ref.port) ? inputs[ref.port] : undefined;
       const where = `node '${node}', param 'expr', column ${ref.col}`;
       if (!v) throw new UserError(`${where}: '${ref.port}' is not an input port of this node (ports: ${Object.keys(inputs).join(', ') || 'none'}); bind it with "in": {"${ref.port}": NODE}`);
       const names = Object.keys(v.fields);
       const field = ref.field ?? (names.length === 1 ? names[0] : null);
-      if (!field || !(field in v.fields)) {
+      if (!field || !Object.hasOwn(v.fields, field)) {
         throw new UserError(`${where}: input '${ref.port}' has no field '${ref.field ?? ''}' (fields: ${names.join(', ')})`);
       }
       const arr = scalarField(v.fields[field], chunk.start, chunk.count, total);

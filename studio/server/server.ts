@@ -19,7 +19,10 @@ export interface StudioServer {
   url: string;
   port: number;
   token: string | null;
+  /** Stop listening and close the session (cancels a run, closes the cache). */
   close(): Promise<void>;
+  /** Stop listening only (the session stays open). */
+  stopListening(): Promise<void>;
 }
 
 export interface ListenOptions {
@@ -55,6 +58,11 @@ export async function listen(studio: Studio, opts: ListenOptions = {}): Promise<
   });
   const port = (server.address() as AddressInfo).port;
   guard.port = port;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shown}:${port}/${guard.token ? `?token=${guard.token}` : ''}`;
   return {
@@ -62,12 +70,10 @@ export async function listen(studio: Studio, opts: ListenOptions = {}): Promise<
     port,
     token: guard.token,
     close: async () => {
+      await stop();
       await studio.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
     },
+    stopListening: stop,
   };
 }
 

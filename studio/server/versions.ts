@@ -60,7 +60,7 @@ export class Versions {
     const saveAs = body.path !== undefined;
     if (!saveAs && !this.s.graphFile) throw new HttpError(409, 'this session has no graph file yet: use Save as with a path');
     const file = saveAs ? this.target(body.path as string) : this.target(this.s.graphFile!);
-    if (saveAs && fs.existsSync(file) && body.overwrite !== true && file !== this.s.graphFile) throw new HttpError(409, `${file} exists: choose another name or pass overwrite: true`, { field: 'path' });
+    if (saveAs && fs.existsSync(file) && body.overwrite !== true) throw new HttpError(409, `${file} exists: choose another name or pass overwrite: true`, { field: 'path' });
     const doc = this.docFor(file);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     writeAtomic(file, text);

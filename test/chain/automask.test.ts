@@ -185,3 +185,21 @@ describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
     for (let p = 0; p < h * w; p++) if (frame[p] > 100 || frame[p] < 1) expect(getBit(bits, 0, p)).toBe(1);
   });
 });
+
+describe('mask.auto: non-finite pixels', () => {
+  it.each(['mean', 'median'] as const)('+Inf, −Inf and NaN are masked before the statistics, even with thresholds ±∞ (%s)', (strategy) => {
+    const n = 40;
+    const clean = Array.from({ length: n }, (_, i) => 10 + (i % 5));
+    const vals = Float64Array.from(clean);
+    vals[3] = Infinity;
+    vals[11] = -Infinity;
+    vals[27] = NaN;
+    const masker = new RingOutlierMasker(singleRingTable(n), { ...OPTS, strategy, integerData: false });
+    const bits = new Uint8Array(packedBytes(n));
+    masker.maskFrame(vals, 0, bits, 0);
+    const masked = Array.from({ length: n }, (_, p) => getBit(bits, 0, p));
+    expect([3, 11, 27].map((p) => masked[p])).toEqual([1, 1, 1]);
+    // the rest is judged on its own values: the clean ring (10 … 14) keeps every pixel
+    expect(masked.filter((b, p) => b && ![3, 11, 27].includes(p))).toEqual([]);
+  });
+});

@@ -93,3 +93,42 @@ describe('qoi.expr op', () => {
     await expect(async () => qoiExpr.process!({ ...ctxBase, params, chunk: { index: 1, start: 2, count: 2 }, inputs: { fit }, state })).rejects.toThrow(/column 28: 'm' is not an input port/);
   });
 });
+
+describe('qoi.expr: names from Object.prototype and runaway nesting (issue #17)', () => {
+  const ctxBase = { node: 'x', scan: { ny: 1, nx: 2 }, dataset: null, log: () => {} };
+  const fit = { fields: { c1: f32([2], [2.7, 2.8]) } };
+  const run = async (expr: string) => {
+    const params = { expr, unit: null };
+    qoiExpr.check!(params, { node: 'x', dataset: null });
+    const state = await qoiExpr.prepare!({ ...ctxBase, params, inputs: {} });
+    return qoiExpr.process!({ ...ctxBase, params, chunk: { index: 0, start: 0, count: 2 }, inputs: { fit }, state });
+  };
+
+  it('toString(x), hasOwnProperty(x) are unknown functions at validate time', () => {
+    expect(columnOf('toString(1)')).toBe(1);
+    expect(() => parseExpr('fit.c1 + hasOwnProperty(2)')).toThrow(/column 10: unknown function 'hasOwnProperty'/);
+  });
+
+  it('a bare constructor / __proto__ is a port reference, not a constant (it ran to an all-NaN map)', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      expect(parseExpr(name)).toMatchObject({ kind: 'ref', port: name, field: null });
+      await expect(run(`${name} + 1`)).rejects.toThrow(new RegExp(`'${name}' is not an input port of this node \\(ports: fit\\)`));
+    }
+  });
+
+  it('fit.constructor is a missing field with a message (it was an internal error)', async () => {
+    await expect(run('fit.constructor')).rejects.toThrow(/input 'fit' has no field 'constructor' \(fields: c1\)/);
+    await expect(run('fit.__proto__ * 2')).rejects.toThrow(/input 'fit' has no field '__proto__'/);
+    expect(Array.from((await run('fit.c1 * 10')).fields.value.data).map((v) => Math.round(v))).toEqual([27, 28]);
+  });
+
+  it('100k parentheses, 300 signs or a 10k-character sum are refused with a message, not a stack overflow', () => {
+    expect(() => parseExpr(`${'('.repeat(100_000)}1${')'.repeat(100_000)}`)).toThrow(/expression longer than 4096 characters/);
+    expect(() => parseExpr(`${'('.repeat(1000)}1${')'.repeat(1000)}`)).toThrow(/column 257: nested deeper than 256 levels/);
+    expect(() => parseExpr(`${'-'.repeat(300)}1`)).toThrow(/nested deeper than 256 levels/);
+    expect(() => parseExpr(Array(5000).fill('1').join('+'))).toThrow(/longer than 4096/);
+    // what is allowed runs: 200 levels, and the longest sum
+    expect(evalExpr(`${'('.repeat(200)}2${')'.repeat(200)}`)).toEqual([2]);
+    expect(evalExpr(Array(2048).fill('1').join('+'))).toEqual([2048]);
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * Template matching of one pattern (pyxem-style): every template's spots, placed on the folded
+ * polar image, are correlated over all in-plane angles at once — for spot s at ring r_s and angle
+ * θ_s, C(φ) += w_s · F[r_s, θ_s + φ] — and the best (template, φ) wins. Correlation is normalised:
+ * Σ w F / (‖w‖ ‖F‖), 1 when the pattern is exactly the template.
+ * Reliability (ASTAR): 100 · (1 − Q₂/Q₁), Q₂ the best score of a solution whose orientation differs
+ * from the best by more than `minSepDeg` (up to the crystal symmetry and the Friedel 180° turn).
+ */
+import type { Mat3, Vec3 } from './symmetry.ts';
+import { directionAngle, misorientation, orientationMatrix, rotationGroup, type LaueClass } from './symmetry.ts';
+import { PolarTable } from './polar.ts';
+
+export interface TemplateLibrary {
+  direction: Float32Array;
+  phase: Int32Array;
+  spotStart: Int32Array;
+  spotQ: Float32Array;
+  spotAngle: Float32Array;
+  spotIntensity: Float32Array;
+  laue: LaueClass[];
+}
+
+export interface MatchOptions {
+  qPerPixel: number;
+  /** Angular bins over 360° (even). */
+  nTheta: number;
+  /** Exponent on template intensities and on the background-removed pattern. */
+  power: number;
+  minSepDeg: number;
+}
+
+export interface MatchResult {
+  template: number;
+  /** Best in-plane angle (rad, [0, π)), sub-bin by a parabola through the peak. */
+  inplane: number;
+  correlation: number;
+  reliability: number;
+}
+
+export class Matcher {
+  readonly polar: PolarTable;
+  readonly nT: number;
+  private readonly half: number;
+  /** Per template, folded spots: offsets into the polar image and normalised weights. */
+  private readonly start: Int32Array;
+  private readonly off: Int32Array;
+  private readonly wt: Float32Array;
+  private readonly folded: Float32Array;
+  private readonly ring: Float32Array;
+  private readonly acc: Float32Array;
+  private readonly best: Float32Array;
+  private readonly bestPhi: Int32Array;
+  private readonly groups: Mat3[][];
+  private readonly nearCache = new Map<number, Uint8Array>();
+
+  constructor(
+    readonly lib: TemplateLibrary,
+    geom: { cx: number; cy: number; axisRatio: number; angleDeg: number; h: number; w: number },
+    readonly o: MatchOptions,
+  ) {
+    const T = lib.phase.length;
+    this.nT = T;
+    this.half = o.nTheta >> 1;
+    let qLo = Infinity;
+    let qHi = 0;
+    for (let i = 0; i < lib.spotQ.length; i++) {
+      qLo = Math.min(qLo, lib.spotQ[i]);
+      qHi = Math.max(qHi, lib.spotQ[i]);
+    }
+    if (!(qHi > 0)) qLo = qHi = 1;
+    const r0 = Math.max(1, Math.floor(qLo / o.qPerPixel) - 1);
+    const nRings = Math.ceil(qHi / o.qPerPixel) + 2 - r0;
+    this.polar = new PolarTable(geom, r0, nRings, o.nTheta);
+    this.folded = new Float32Array(nRings * o.nTheta);
+    this.ring = new Float32Array(o.nTheta);
+    this.acc = new Float32Array(this.half);
+    this.best = new Float32Array(T);
+    this.bestPhi = new Int32Array(T);
+    this.groups = lib.laue.map(rotationGroup);
+
+    // Fold each template: a spot and its Friedel mate land on the same (ring, angle mod π) cell.
+    const starts = [0];
+    const offs: number[] = [];
+    const wts: number[] = [];
+    const binPerRad = o.nTheta / (2 * Math.PI);
+    const cells = new Map<number, number>();
+    for (let t = 0; t < T; t++) {
+      cells.clear();
+      for (let s = lib.spotStart[t]; s < lib.spotStart[t + 1]; s++) {
+        const ri = Math.round(lib.spotQ[s] / o.qPerPixel) - r0;
+        if (ri < 0 || ri >= nRings) continue;
+        let a = lib.spotAngle[s] % Math.PI;
+        if (a < 0) a += Math.PI;
+        const tb = Math.round(a * binPerRad) % this.half;
+        const key = ri * o.nTheta + tb;
+        cells.set(key, (cells.get(key) ?? 0) + Math.pow(lib.spotIntensity[s], o.power));
+      }
+      let n2 = 0;
+      for (const v of cells.values()) n2 += v * v;
+      const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+      for (const [k, v] of cells) {
+        offs.push(k);
+        wts.push(v * inv);
+      }
+      starts.push(offs.length);
+    }
+    this.start = Int32Array.from(starts);
+    this.off = Int32Array.from(offs);
+    this.wt = Float32Array.from(wts);
+  }
+
+  /** Angle bin width (rad). */
+  get binRad(): number {
+    return (2 * Math.PI) / this.o.nTheta;
+  }
+
+  /** C(φ) of template t over φ bins 0 … half−1 into acc (on the current folded image). */
+  private correlate(t: number, acc: Float32Array) {
+    const F = this.folded;
+    const half = this.half;
+    acc.fill(0);
+    for (let s = this.start[t], e = this.start[t + 1]; s < e; s++) {
+      const w = this.wt[s];
+      const o = this.off[s];
+      for (let p = 0; p < half; p++) acc[p] += w * F[o + p];
+    }
+  }
+
+  orientationOf(t: number, inplane: number): Mat3 {
+    const d = this.lib.direction;
+    return orientationMatrix([d[3 * t], d[3 * t + 1], d[3 * t + 2]] as Vec3, inplane);
+  }
+
+  match(frame: ArrayLike<number>, offset: number, shift: number, out: MatchResult): MatchResult {
+    const norm = this.polar.fold(frame, offset, shift, this.o.power, this.ring, this.folded);
+    const { acc, best, bestPhi, half, nT } = this;
+    if (!(norm > 0)) {
+      out.template = -1;
+      out.inplane = NaN;
+      out.correlation = 0;
+      out.reliability = 0;
+      return out;
+    }
+    let top = 0;
+    for (let t = 0; t < nT; t++) {
+      this.correlate(t, acc);
+      let m = -Infinity;
+      let at = 0;
+      for (let p = 0; p < half; p++) {
+        if (acc[p] > m) {
+          m = acc[p];
+          at = p;
+        }
+      }
+      best[t] = m;
+      bestPhi[t] = at;
+      if (m > best[top]) top = t;
+    }
+    // The winner's curve again: sub-bin angle, and its other maxima (other in-plane solutions).
+    this.correlate(top, acc);
+    const at = bestPhi[top];
+    const ym = acc[(at + half - 1) % half];
+    const y0 = acc[at];
+    const yp = acc[(at + 1) % half];
+    const den = ym - 2 * y0 + yp;
+    const frac = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (ym - yp)) / den)) : 0;
+    let phi = (at + frac) * this.binRad;
+    if (phi < 0) phi += Math.PI;
+    if (phi >= Math.PI) phi -= Math.PI;
+    const q1 = best[top];
+    out.template = top;
+    out.inplane = phi;
+    out.correlation = q1 / norm;
+    out.reliability = q1 > 0 ? 100 * (1 - this.secondBest(top, phi, at) / q1) : 0;
+    return out;
+  }
+
+  /** Flags of the templates (same phase) whose beam direction is within minSep of template t's, up to symmetry. */
+  private nearOf(t: number): Uint8Array {
+    let flags = this.nearCache.get(t);
+    if (flags) return flags;
+    flags = new Uint8Array(this.nT);
+    const d = this.lib.direction;
+    const ph = this.lib.phase[t];
+    const a: Vec3 = [d[3 * t], d[3 * t + 1], d[3 * t + 2]];
+    const minSep = (this.o.minSepDeg * Math.PI) / 180;
+    const group = this.groups[ph];
+    for (let u = 0; u < this.nT; u++) {
+      if (this.lib.phase[u] !== ph) continue;
+      if (directionAngle(a, [d[3 * u], d[3 * u + 1], d[3 * u + 2]], group) <= minSep) flags[u] = 1;
+    }
+    this.nearCache.set(t, flags);
+    return flags;
+  }
+
+  /** Q₂: the best score among candidate solutions far enough (in orientation) from the winner. */
+  private secondBest(top: number, phi: number, at: number): number {
+    const { acc, best, bestPhi, half, nT } = this;
+    const minSep = (this.o.minSepDeg * Math.PI) / 180;
+    const ph = this.lib.phase[top];
+    const group = this.groups[ph];
+    const rBest = this.orientationOf(top, phi);
+    const far = (t: number, p: number) => this.lib.phase[t] !== ph || misorientation(rBest, this.orientationOf(t, p * this.binRad), group) > minSep;
+    let q2 = 0;
+    // Other maxima of the winner's own curve.
+    for (let p = 0; p < half; p++) {
+      const v = acc[p];
+      if (v <= q2 || p === at) continue;
+      if (v >= acc[(p + 1) % half] && v >= acc[(p + half - 1) % half] && far(top, p)) q2 = v;
+    }
+    // Templates whose beam direction is more than minSep away are different solutions whatever
+    // their in-plane angle; the few near ones need the full misorientation.
+    const near = this.nearOf(top);
+    let farMax = q2;
+    for (let t = 0; t < nT; t++) if (best[t] > farMax && !near[t]) farMax = best[t];
+    q2 = farMax;
+    for (let t = 0; t < nT; t++) if (near[t] && t !== top && best[t] > q2 && far(t, bestPhi[t])) q2 = best[t];
+    return q2;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * How well crystal.match (and calib.fromCrystal) recover the simulator's crystals: beam direction
+ * and full orientation of the Ni positions (up to the cubic symmetry and the Friedel 180° turn a
+ * kinematic pattern cannot see), the Ni phase map's IoU, the reliability of glass vs Ni, and the
+ * calibration. Outputs are found in the run's manifest by op, as in compare.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Manifest } from '../engine/run-types.ts';
+import { readNpy } from '../formats/npy.ts';
+import { directionAngle, misorientation, orientationMatrix, rotationGroup, type Vec3 } from '../nodes/crystal/symmetry.ts';
+import type { AgreementRow } from './compare.ts';
+import { iou } from './compare.ts';
+
+function quantile(v: number[], q: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] : Number.NaN;
+}
+
+export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
+  const m = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
+  const meta = JSON.parse(fs.readFileSync(path.join(simDir, 'meta.json'), 'utf8')) as { geometry: { qPerPixel: number; ellipse: [number, number] } };
+  const truth = (k: string) => readNpy(path.join(simDir, 'truth', `${k}.npy`)).data as Float32Array;
+  const phaseT = truth('phase');
+  const zoneT = truth('zone_axis');
+  const rotT = truth('inplane_deg');
+  const rows: AgreementRow[] = [];
+  const out = (op: string, field: string) => m.outputs.find((o) => o.op === op && o.field === field);
+  const load = (op: string, field: string) => {
+    const o = out(op, field);
+    return o ? (readNpy(path.join(runDir, o.file)).data as Float32Array) : null;
+  };
+  const phase = load('crystal.match', 'phase');
+  const zone = load('crystal.match', 'zoneAxis');
+  const inplane = load('crystal.match', 'inplaneDeg');
+  const rel = load('crystal.match', 'reliability');
+  const src = out('crystal.match', 'phase')?.node ?? 'crystal.match';
+  if (phase && zone && inplane) {
+    const group = rotationGroup('m-3m');
+    let n = 0;
+    let okDir = 0;
+    let okOri = 0;
+    for (let i = 0; i < phaseT.length; i++) {
+      if (phaseT[i] !== 0) continue;
+      n++;
+      if (!Number.isFinite(inplane[i])) continue;
+      const a: Vec3 = [zoneT[3 * i], zoneT[3 * i + 1], zoneT[3 * i + 2]];
+      const b: Vec3 = [zone[3 * i], zone[3 * i + 1], zone[3 * i + 2]];
+      if ((directionAngle(a, b, group) * 180) / Math.PI <= 2) okDir++;
+      const mis = misorientation(orientationMatrix(a, (rotT[i] * Math.PI) / 180), orientationMatrix(b, (inplane[i] * Math.PI) / 180), group);
+      if ((mis * 180) / Math.PI <= 2) okOri++;
+    }
+    rows.push({ name: 'Ni beam direction within 2° (cubic symmetry)', source: `${src}.zoneAxis`, metric: 'fraction of Ni positions', value: okDir / n, target: '≥ 0.9', pass: okDir / n >= 0.9 });
+    rows.push({ name: 'Ni orientation within 2° (beam direction and in-plane angle)', source: `${src}.inplaneDeg`, metric: 'fraction of Ni positions, misorientation ≤ 2°', value: okOri / n, target: '≥ 0.9', pass: okOri / n >= 0.9 });
+    const v = iou(Uint8Array.from(phase, (x) => (x === 0 ? 1 : 0)), Uint8Array.from(phaseT, (x) => (x === 0 ? 1 : 0)));
+    rows.push({ name: 'Ni phase map IoU', source: `${src}.phase`, metric: 'IoU of phase 0 vs truth', value: v, target: '≥ 0.95', pass: v >= 0.95 });
+  }
+  if (rel) {
+    const glass: number[] = [];
+    const ni: number[] = [];
+    for (let i = 0; i < phaseT.length; i++) (phaseT[i] === -1 ? glass : phaseT[i] === 0 ? ni : []).push(rel[i]);
+    const g99 = quantile(glass, 0.99);
+    const frac = ni.filter((x) => x > g99).length / ni.length;
+    rows.push({ name: 'reliability: Ni above the glass 99th percentile', source: `${src}.reliability`, metric: `fraction of Ni positions with reliability > ${g99.toFixed(1)}`, value: frac, target: '≥ 0.99', pass: frac >= 0.99 });
+  }
+  const q = load('calib.fromCrystal', 'qPerPixel');
+  const e = load('calib.fromCrystal', 'ellipse');
+  if (q && e) {
+    const dq = Math.abs(q[0] / meta.geometry.qPerPixel - 1);
+    const de = Math.abs(e[0] / meta.geometry.ellipse[0] - 1);
+    const s = out('calib.fromCrystal', 'qPerPixel')!.node;
+    rows.push({ name: 'calib.fromCrystal qPerPixel relative error', source: `${s}.qPerPixel`, metric: '|q/q_true − 1|', value: dq, target: '≤ 0.003', pass: dq <= 0.003 });
+    rows.push({ name: 'calib.fromCrystal ellipse ratio relative error', source: `${s}.ellipse`, metric: '|k/k_true − 1|', value: de, target: '≤ 0.005', pass: de <= 0.005 });
+  }
+  return rows;
+}

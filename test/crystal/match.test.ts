@@ -1,0 +1,127 @@
+/**
+ * crystal.phase → crystal.templates → crystal.match through the engine on simulated patterns (the
+ * issue's graph fragment as written, geometry from the simulator's meta.json), scored against the
+ * simulator's orientation truth; and the bad-input messages.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGraph } from '../../engine/run.ts';
+import { readNpy } from '../../formats/npy.ts';
+import { bungeEuler, bungeMatrix, misorientation, mul, orientationMatrix, rotationGroup, transpose } from '../../nodes/crystal/symmetry.ts';
+import { compareCrystal } from '../../sim/crystal-compare.ts';
+import { resolveSimParams } from '../../sim/presets.ts';
+import { simulateToDir } from '../../sim/write.ts';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-crystal-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const data = path.join(tmp, 'data');
+
+/** The issue's fragment, verbatim, plus source and outputs. */
+export function fragmentGraph(dataset: string, extra: Record<string, unknown> = {}) {
+  return {
+    snem: 1,
+    name: 'crystal-fragment',
+    dataset: { path: dataset },
+    nodes: {
+      frames: { op: 'source.frames' },
+      geom: { op: 'calib.geometry', in: { frames: 'frames' } },
+      phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } },
+      templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 1 } },
+      match: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geom', templates: 'templates' } },
+      ...extra,
+    },
+    outputs: ['match', ...Object.keys(extra)],
+  };
+}
+
+describe('crystal.match on simulated Ni / glass patterns', () => {
+  let runDir = '';
+  beforeAll(async () => {
+    // 6 × 48 positions of the demo specimen: Ni grains at both edges, glass and an inclusion between.
+    await simulateToDir({ outDir: data, params: resolveSimParams('demo', { ny: 6 }), workers: 2 });
+    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy')) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
+  }, 240_000);
+
+  it('writes match.zoneAxis, match.phase, match.reliability as the issue names them', () => {
+    const z = readNpy(path.join(runDir, 'match.zoneAxis.npy'));
+    expect(z.shape).toEqual([6, 48, 3]);
+    expect(readNpy(path.join(runDir, 'match.phase.npy')).shape).toEqual([6, 48]);
+    expect(readNpy(path.join(runDir, 'match.reliability.npy')).shape).toEqual([6, 48]);
+    expect(readNpy(path.join(runDir, 'match.euler.npy')).shape).toEqual([6, 48, 3]);
+  });
+
+  it('recovers beam direction and in-plane angle of ≥ 90 % of Ni positions, and the Ni phase map', () => {
+    const rows = compareCrystal(runDir, data);
+    const v = (n: string) => rows.find((r) => r.name.startsWith(n))!.value;
+    expect(v('Ni beam direction')).toBeGreaterThanOrEqual(0.9);
+    expect(v('Ni orientation')).toBeGreaterThanOrEqual(0.9);
+    expect(v('Ni phase map IoU')).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('Euler angles describe the same orientation as zoneAxis + inplaneDeg', () => {
+    const e = readNpy(path.join(runDir, 'match.euler.npy')).data as Float32Array;
+    const z = readNpy(path.join(runDir, 'match.zoneAxis.npy')).data as Float32Array;
+    const a = readNpy(path.join(runDir, 'match.inplaneDeg.npy')).data as Float32Array;
+    let n = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) continue;
+      n++;
+      const r = orientationMatrix([z[3 * i], z[3 * i + 1], z[3 * i + 2]], (a[i] * Math.PI) / 180);
+      const g = bungeMatrix(...([0, 1, 2].map((k) => (e[3 * i + k] * Math.PI) / 180) as [number, number, number]));
+      // g = Rᵀ: g·R = identity (within float32 rounding of the stored angles).
+      const id = mul(g, r);
+      for (let k = 0; k < 9; k++) expect(id[k]).toBeCloseTo(k % 4 === 0 ? 1 : 0, 4);
+    }
+    expect(n).toBeGreaterThan(30);
+  });
+});
+
+describe('orientation maths', () => {
+  it('Bunge Euler round trip and symmetry-equivalent orientations have zero misorientation', () => {
+    const r = orientationMatrix([0.2, 0.5, 0.84], 1.1);
+    const [p1, P, p2] = bungeEuler(r);
+    const g = bungeMatrix(p1, P, p2);
+    const gt = transpose(r);
+    for (let k = 0; k < 9; k++) expect(g[k]).toBeCloseTo(gt[k], 10);
+    const group = rotationGroup('m-3m');
+    for (const s of group) expect(misorientation(r, mul(r, s), group, false)).toBeLessThan(1e-6);
+    // A 3° turn about the beam is a 3° misorientation.
+    expect((misorientation(r, orientationMatrix([0.2, 0.5, 0.84], 1.1 + (3 * Math.PI) / 180), group) * 180) / Math.PI).toBeCloseTo(3, 6);
+  });
+});
+
+describe('crystal ops: bad input', () => {
+  const run = (nodes: Record<string, unknown>, outputs: string[]) =>
+    runGraph({ graph: { snem: 1, name: 'bad', dataset: { path: path.join(data, 'frames.npy') }, nodes: { frames: { op: 'source.frames' }, geom: { op: 'calib.geometry', in: { frames: 'frames' } }, ...nodes }, outputs } as never, outDir: path.join(tmp, `bad-${Math.random()}`), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 1 });
+
+  it('an unknown phase names the node and param', async () => {
+    await expect(run({ phase: { op: 'crystal.phase', params: { lattice: 'fcx', a: 3.5, elements: ['Ni'] } } }, ['phase'])).rejects.toThrow(/node 'phase', param 'lattice': unknown phase lattice 'fcx'/);
+  });
+
+  it('a CIF that does not parse names the file and line', async () => {
+    const f = path.join(tmp, 'broken.cif');
+    fs.writeFileSync(f, 'data_x\n_cell_length_a 3.5\n_cell_length_b oops\n');
+    await expect(run({ phase: { op: 'crystal.phase', params: { file: f } } }, ['phase'])).rejects.toThrow(/node 'phase', param 'file': .*broken\.cif, line 3: _cell_length_b: expected a number/);
+  });
+
+  it('an absurdly small step states the template count and memory and is refused', async () => {
+    const nodes = { phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } }, templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 0.01 } } };
+    await expect(run(nodes, ['templates'])).rejects.toThrow(/node 'templates', param 'step': 0\.01° would need about 8,594,\d{3} templates \(≈ \d+ MB of spots.*limit is 250,000/);
+  });
+
+  it('a step ≤ 0 is refused before anything runs', async () => {
+    const nodes = { phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } }, templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 0 } } };
+    await expect(run(nodes, ['templates'])).rejects.toThrow(/templates.*step/);
+  });
+
+  it('a geometry without a Q calibration is refused naming the node', async () => {
+    const { crystalTemplates } = await import('../../nodes/crystal/templates-op.ts');
+    const phase = { scope: 'dataset', value: { fields: {}, meta: { phase: { name: 'Ni', cell: [3.524, 3.524, 3.524, 90, 90, 90], laue: 'm-3m', bIso: 0.45, atoms: [{ element: 'Ni', xyz: [0, 0, 0], occupancy: 1 }] } } } };
+    const geom = { scope: 'dataset', value: { fields: { center: { dtype: 'float64', shape: [2], data: Float64Array.of(71, 71) }, detectorShape: { dtype: 'float64', shape: [2], data: Float64Array.of(144, 144) } } } };
+    await expect(Promise.resolve().then(() => crystalTemplates.run!({ node: 'templates', params: { step: 1, thickness: 40, precessionDeg: 1, qMin: 1.5, qMax: 'auto', maxSpots: 60, minRelative: 0.01 }, inputs: { phase, geometry: geom } as never, scan: { ny: 1, nx: 1 }, dataset: null, log: () => {}, workers: 1 }))).rejects.toThrow(
+      /node 'templates', input 'geometry': .*qPerPixel/,
+    );
+  });
+});
