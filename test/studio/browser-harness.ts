@@ -75,15 +75,18 @@ export async function openBrowser(): Promise<BrowserSession> {
   };
 }
 
-/** Screenshot of the page (or one element) kept as an artefact; also the README's copy when asked. */
-export async function shot(target: Page | Locator, name: string): Promise<void> {
+/**
+ * Screenshot kept as an artefact (the whole page, or one element). With SNEM_UPDATE_DOCS=1 and a
+ * `doc` name, also the README's picture docs/studio/DOC.png: the element, or the page's viewport
+ * (smaller than the full page).
+ */
+export async function shot(target: Page | Locator, name: string, doc?: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${name}.png`);
-  const buf = 'goto' in target ? await target.screenshot({ fullPage: true }) : await target.screenshot();
-  fs.writeFileSync(file, buf);
-  if (process.env.SNEM_UPDATE_DOCS === '1') {
+  const isPage = 'goto' in target;
+  fs.writeFileSync(path.join(ARTIFACTS, `${name}.png`), isPage ? await target.screenshot({ fullPage: true }) : await target.screenshot());
+  if (doc && process.env.SNEM_UPDATE_DOCS === '1') {
     fs.mkdirSync(DOCS, { recursive: true });
-    fs.writeFileSync(path.join(DOCS, `${name}.png`), buf);
+    fs.writeFileSync(path.join(DOCS, `${doc}.png`), isPage ? await target.screenshot() : await target.screenshot());
   }
 }
 

@@ -57,7 +57,7 @@ describe('snem studio in the browser', () => {
     await page.locator('[data-testid="navigator-map-vbf.value"]').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 60_000 }).toBe(`${NY >> 1},${NX >> 1}`);
     await page.getByTestId('plot-gr').waitFor();
-    await shot(page, '01-open');
+    await shot(page, '01-open', 'studio-overview');
   });
 
   it('click a position: its pattern and G(r) change', async () => {
@@ -96,6 +96,26 @@ describe('snem studio in the browser', () => {
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(1.5);
   });
 
+  it('graph: select a node → its form; a bad value gets the validator message next to the field, nothing changes', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="graph"] [data-node="automask"]').click();
+    await expect.poll(() => page.getByTestId('node-form').getAttribute('data-node')).toBe('automask');
+    const field = page.locator('[data-testid="node-form"] input[data-param="alpha"]');
+    await expect.poll(() => field.inputValue()).toBe('1.5');
+    const version = (await api('/api/graph')).version;
+    await field.fill('-2');
+    const msg = page.locator('[data-testid="node-form"] [data-testid="field-error"]');
+    await expect.poll(() => msg.first().textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0, got -2/);
+    await field.press('Enter');
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0/);
+    expect((await api('/api/graph')).version).toBe(version);
+    expect((await api('/api/graph')).graph.nodes.automask.params.alpha).toBe(1.5);
+    await shot(page.locator('.col-form'), '03b-node-form');
+    await shot(page.locator('.col-graph'), '03b-graph', 'studio-graph');
+    await field.fill('1.5');
+    await field.press('Enter');
+  });
+
   it('drag an annulus: the virtual image changes while dragging, then it becomes a qoi.virtual node', async () => {
     const { page } = b;
     await page.locator('[data-tool="annulus"]').click();
@@ -113,7 +133,7 @@ describe('snem studio in the browser', () => {
     for (let dx = 86; dx <= 150; dx += 8) await page.mouse.move(cx + dx, cy);
     await pixelsChange(live, first);
     await page.mouse.up();
-    await shot(page, '04-annulus');
+    await shot(page, '04-annulus', 'studio-annulus');
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
   });
@@ -133,6 +153,7 @@ describe('snem studio in the browser', () => {
     await page.locator('[data-testid="maps"] [data-map="r1.position"]').click();
     await page.getByTestId('maps-focus').waitFor();
     await shot(page, '06-maps');
+    await shot(page.getByTestId('maps'), '06-maps-panel', 'studio-maps');
   }, 240_000);
 
   it('save; the saved graph run by the CLI gives byte-identical outputs', async () => {

@@ -148,15 +148,24 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
       void refreshPreview(cursor.iy, cursor.ix, g);
     }
   };
-  const commit = (v: unknown) => {
+  /** Validated first (a question, always 200): an invalid value stays in the field with the validator's message and is never sent as an edit. */
+  const commit = async (v: unknown) => {
     if (JSON.stringify(v) === JSON.stringify(current ?? null)) return;
+    const r = await api.validate(variantWith(v));
+    if (!r.ok) {
+      const mine = (r.problems ?? []).filter((p) => p.node === id);
+      const m = (mine.find((p) => p.field === name) ?? mine[0] ?? { error: r.error ?? 'invalid' }).error;
+      setMsg(m);
+      store.set({ notice: `${id}.${name} not changed: ${m}` });
+      return;
+    }
     void edit([{ op: 'set', node: id, param: name, value: v }], `${id}.${name} = ${JSON.stringify(v)}`);
   };
   const def = spec.default !== undefined ? toText(spec.default) : spec.auto ? 'auto' : spec.optional ? '(optional)' : '';
   let input;
   if (spec.type === 'enum' && spec.values) {
     input = (
-      <select disabled={readOnly} value={current === undefined ? '' : String(current)} data-param={name} onChange={(e) => commit((e.target as HTMLSelectElement).value || null)}>
+      <select disabled={readOnly} value={current === undefined ? '' : String(current)} data-param={name} onChange={(e) => void commit((e.target as HTMLSelectElement).value || null)}>
         <option value="">default ({def})</option>
         {spec.values.map((v) => (
           <option value={v}>{v}</option>
@@ -164,7 +173,7 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
       </select>
     );
   } else if (spec.type === 'boolean') {
-    input = <input type="checkbox" disabled={readOnly} data-param={name} checked={Boolean(current ?? spec.default)} onChange={(e) => commit((e.target as HTMLInputElement).checked)} />;
+    input = <input type="checkbox" disabled={readOnly} data-param={name} checked={Boolean(current ?? spec.default)} onChange={(e) => void commit((e.target as HTMLInputElement).checked)} />;
   } else {
     input = (
       <input
@@ -181,7 +190,7 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
         }}
         onChange={(e) => {
           try {
-            commit(parse((e.target as HTMLInputElement).value, spec));
+            void commit(parse((e.target as HTMLInputElement).value, spec));
           } catch (err) {
             setMsg((err as Error).message);
           }
