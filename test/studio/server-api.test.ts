@@ -122,12 +122,29 @@ describe('studio server API', () => {
     expect(m.header.shape).toEqual([NY, NX]);
     expect(m.bytes.length).toBe(NY * NX * 4);
     const params = studio.session.graph.nodes.vdfSum.params!;
-    const v = decodeFrame((await api.post('/api/virtual', params)).body);
+    const v = decodeFrame((await api.post('/api/virtual', { ...params, exact: true })).body);
     expect(v.header.shape).toEqual([NY, NX]);
     expect(v.bytes.equals(m.bytes)).toBe(true);
-    const other = decodeFrame((await api.post('/api/virtual', { ...params, inner: 1.5 })).body);
+    const other = decodeFrame((await api.post('/api/virtual', { ...params, inner: 1.5, exact: true })).body);
     expect(other.bytes.equals(m.bytes)).toBe(false);
     expect((await api.post('/api/virtual', { ...params, inner: 4, outer: 3 })).json()).toMatchObject({ field: 'outer' });
+
+    // The polar summary (built in the background after the first request): whole cells are exact,
+    // cut cells approximate; exact: true still gives the exact values.
+    await studio.virtual.summaryReady();
+    const fast = decodeFrame((await api.post('/api/virtual', params)).body);
+    expect(fast.header.exact).toBe(false);
+    const a = new Float32Array(fast.bytes.buffer.slice(fast.bytes.byteOffset, fast.bytes.byteOffset + fast.bytes.length));
+    const b = new Float32Array(m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + m.bytes.length));
+    const rel = Array.from(a, (x, i) => Math.abs(x - b[i]) / b[i]).sort((x, y) => x - y);
+    expect(rel[Math.floor(rel.length / 2)]).toBeLessThan(0.03);
+    expect(rel[0]).toBeGreaterThan(0); // approximate indeed (the comparison can fail)
+    const all = { shape: 'disc', radius: 500, unit: 'px', stat: 'sum' };
+    const wholeFast = decodeFrame((await api.post('/api/virtual', all)).body);
+    const wholeExact = decodeFrame((await api.post('/api/virtual', { ...all, exact: true })).body);
+    expect(wholeFast.header.exact).toBe(false);
+    expect(wholeExact.header.exact).toBe(true);
+    expect(wholeFast.bytes.equals(wholeExact.bytes)).toBe(true);
 
     const maps = (await api.get('/api/maps')).json() as { node: string; field: string }[];
     expect(maps).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'fit', field: 'c1' }), expect.objectContaining({ node: 'r1', field: 'position' })]));
