@@ -166,6 +166,7 @@ function afterGraphChange() {
 }
 
 export async function refreshPlan() {
+  if (store.get().readOnly) return;
   try {
     const p = await api.plan();
     store.set({ plan: p.entries });
@@ -299,7 +300,7 @@ async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<P
 /** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
 export async function loadGeometry() {
   const g = store.get().graph;
-  if (!g) return;
+  if (!g || store.get().readOnly) return;
   const out: Record<string, GeometryInfo> = {};
   let staticMask: Uint8Array | null = store.get().staticMask;
   for (const [id, n] of Object.entries(g.nodes)) {

@@ -10,11 +10,11 @@ import type { Graph, Preview } from '../lib/api.ts';
 import { fmt } from '../lib/colour.ts';
 import { chainCurves, type ChainCurves } from '../lib/preview-curves.ts';
 import { useSelect } from '../lib/store.ts';
+import { useWidth } from '../lib/use-width.ts';
 import { Plot, type Series } from '../components/Plot.tsx';
 import { PIN_COLOURS } from './Navigator.tsx';
 import { chainAt, edit, refreshPreview, report, startRun, store } from '../state.ts';
 
-const W = 440;
 const H = 170;
 
 export function ChainView() {
@@ -29,6 +29,7 @@ export function ChainView() {
   const [logI, setLogI] = useState(false);
   const [span, setSpan] = useState<{ on: 'iq' | 'G'; x0: number; x1: number } | null>(null);
   const [pinPreviews, setPinPreviews] = useState<Preview[]>([]);
+  const [box, W] = useWidth<HTMLElement>(440);
 
   const c = useMemo(() => (preview ? chainCurves(preview, ops, graph) : null), [preview, ops]);
 
@@ -66,7 +67,7 @@ export function ChainView() {
   };
 
   return (
-    <section class="panel" data-testid="chain" data-position={preview ? `${preview.iy},${preview.ix}` : ""} data-version={preview?.version ?? ""}>
+    <section ref={box} class="panel" data-testid="chain" data-position={preview ? `${preview.iy},${preview.ix}` : ""} data-version={preview?.version ?? ""}>
       <header>
         <h2>Chain</h2>
         <span class="sub">
