@@ -84,16 +84,16 @@ describe('snem studio in the browser', () => {
     const iq = page.getByTestId('plot-iq');
     const before = await iq.screenshot();
     const alpha = page.getByTestId('quick-automask-alpha');
-    await alpha.fill('1.5');
+    await alpha.fill('2.5');
     await alpha.press('Enter');
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(1.5);
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(2.5);
     await pixelsChange(iq, before);
     await shot(page.getByTestId('chain'), '03-alpha');
     // Undo puts the old value back (the edit is one undo step), redo re-applies it.
     await page.getByTestId('undo').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(3.5);
     await page.getByTestId('redo').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(1.5);
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(2.5);
   });
 
   it('graph: select a node → its form; a bad value gets the validator message next to the field, nothing changes', async () => {
@@ -101,7 +101,7 @@ describe('snem studio in the browser', () => {
     await page.locator('[data-testid="graph"] [data-node="automask"]').click();
     await expect.poll(() => page.getByTestId('node-form').getAttribute('data-node')).toBe('automask');
     const field = page.locator('[data-testid="node-form"] input[data-param="alpha"]');
-    await expect.poll(() => field.inputValue()).toBe('1.5');
+    await expect.poll(() => field.inputValue()).toBe('2.5');
     const version = (await api('/api/graph')).version;
     await field.fill('-2');
     const msg = page.locator('[data-testid="node-form"] [data-testid="field-error"]');
@@ -109,10 +109,10 @@ describe('snem studio in the browser', () => {
     await field.press('Enter');
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0/);
     expect((await api('/api/graph')).version).toBe(version);
-    expect((await api('/api/graph')).graph.nodes.automask.params.alpha).toBe(1.5);
+    expect((await api('/api/graph')).graph.nodes.automask.params.alpha).toBe(2.5);
     await shot(page.locator('.col-form'), '03b-node-form');
     await shot(page.locator('.col-graph'), '03b-graph', 'studio-graph');
-    await field.fill('1.5');
+    await field.fill('2.5');
     await field.press('Enter');
   });
 
@@ -156,20 +156,43 @@ describe('snem studio in the browser', () => {
     await shot(page.getByTestId('maps'), '06-maps-panel', 'studio-maps');
   }, 240_000);
 
+  it('a span dragged on G(r) becomes a qoi.peak map, run at once', async () => {
+    const { page } = b;
+    const over = page.locator('[data-testid="plot-gr"] .u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.25, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.29, y);
+    await page.mouse.move(box.x + box.width * 0.33, y);
+    await page.mouse.up();
+    await page.getByTestId('span-to-map').click();
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.peak1?.op, { timeout: 30_000 }).toBe('qoi.peak');
+    const range = (await api('/api/graph')).graph.nodes.peak1.params.range as number[];
+    expect(range[0]).toBeGreaterThan(1.5);
+    expect(range[1]).toBeLessThan(4.5);
+    await page.locator('[data-testid="navigator-map-peak1.position"]').waitFor({ timeout: 120_000 });
+    // The second run is finished when the server lists it.
+    await expect.poll(async () => ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length, { timeout: 120_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('no');
+  }, 180_000);
+
   it('save; the saved graph run by the CLI gives byte-identical outputs', async () => {
     const { page } = b;
     await page.getByTestId('save').click();
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/^saved/);
     const saved = JSON.parse(fs.readFileSync(graphFile, 'utf8'));
-    expect(saved.nodes.automask.params.alpha).toBe(1.5);
+    expect(saved.nodes.automask.params.alpha).toBe(2.5);
     expect(saved.nodes.vd1.op).toBe('qoi.virtual');
-    const runs = (await api('/api/runs')) as { runDir: string }[];
-    const studioRun = runs[runs.length - 1].runDir;
+    const runs = (await api('/api/runs')) as { runDir: string; time: string }[];
+    const studioRun = [...runs].sort((x, y) => x.time.localeCompare(y.time))[runs.length - 1].runDir;
     const cliRun = path.join(tmp, 'cli-run');
     await run(process.execPath, [path.join(REPO, 'cli', 'snem.js'), 'run', graphFile, '--out', cliRun, '--cache', path.join(tmp, 'cli-cache'), '--quiet', '--no-report'], { cwd: REPO });
     const npys = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith('.npy')).sort();
     expect(npys(cliRun)).toEqual(npys(studioRun));
     expect(npys(cliRun)).toContain('vd1.npy');
+    expect(npys(cliRun)).toContain('peak1.position.npy');
     for (const f of npys(cliRun)) expect(fs.readFileSync(path.join(cliRun, f)).equals(fs.readFileSync(path.join(studioRun, f))), f).toBe(true);
   }, 240_000);
 

@@ -41,7 +41,7 @@ export function Plot(p: PlotProps) {
       width: p.width,
       height: p.height,
       title: p.title,
-      legend: { show: true, live: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: Boolean(p.onSpan), y: false, setScale: false } },
       scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
       axes: [

@@ -5,7 +5,7 @@
  * with the server's validator (its message next to the field) and, for per-position nodes,
  * previews the chain; a change commits an undoable edit.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Graph, type OpSpec, type ParamSpec, type Problem } from '../lib/api.ts';
 import { useSelect } from '../lib/store.ts';
 import { edit, refreshPreview, store } from '../state.ts';
@@ -121,6 +121,8 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
   const current = graph.nodes[id].params?.[name];
   const [text, setText] = useState(toText(current));
   const [msg, setMsg] = useState('');
+  // Only the newest validation answer may set the message (answers can arrive out of order).
+  const seq = useRef(0);
   useEffect(() => {
     setText(toText(current));
     setMsg('');
@@ -132,6 +134,7 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
     return { ...graph, nodes: { ...graph.nodes, [id]: { ...graph.nodes[id], params } } };
   };
   const tryLive = async (t: string) => {
+    const my = ++seq.current;
     let v: unknown;
     try {
       v = parse(t, spec);
@@ -141,6 +144,7 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
     }
     const g = variantWith(v);
     const r = await api.validate(g);
+    if (my !== seq.current) return;
     const mine = (r.problems ?? []).filter((p) => p.node === id);
     setMsg(r.ok ? '' : (mine.find((p) => p.field === name) ?? mine[0] ?? { error: r.error ?? '' }).error);
     if (r.ok && op.scope === 'frame') {
@@ -150,8 +154,10 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
   };
   /** Validated first (a question, always 200): an invalid value stays in the field with the validator's message and is never sent as an edit. */
   const commit = async (v: unknown) => {
-    if (JSON.stringify(v) === JSON.stringify(current ?? null)) return;
+    const my = ++seq.current;
+    if (JSON.stringify(v) === JSON.stringify(current ?? null)) return setMsg('');
     const r = await api.validate(variantWith(v));
+    if (my !== seq.current) return;
     if (!r.ok) {
       const mine = (r.problems ?? []).filter((p) => p.node === id);
       const m = (mine.find((p) => p.field === name) ?? mine[0] ?? { error: r.error ?? 'invalid' }).error;

@@ -66,7 +66,10 @@ export function PatternView() {
 
   const geometryId = useMemo(() => (graph ? Object.keys(graph.nodes).find((k) => graph.nodes[k].op === 'calib.geometry') ?? null : null), [graph]);
   const geomBase: GeometryInfo | null = (preview?.extra?.geometry as GeometryInfo | undefined) ?? (geometryId ? geometries[geometryId] : null) ?? null;
-  const geom: GeometryInfo | null = geomBase && centreDraft ? { ...geomBase, center: centreDraft } : geomBase;
+  // Until the resolved geometry is known, draw about the detector centre in pixels (no Q rings).
+  const known = geomBase ?? { center: [(w - 1) / 2, (h - 1) / 2] as [number, number], ellipse: [1, 0] as [number, number], qPerPixel: Number.NaN };
+  const geom: GeometryInfo = centreDraft ? { ...known, center: centreDraft } : known;
+  const qKnown = Number.isFinite(geom.qPerPixel) && geom.qPerPixel > 0;
   const detectors = useMemo(() => (graph ? detectorsOf(graph) : []), [graph]);
   const automask = useMemo(() => {
     if (!preview || !graph) return null;
@@ -142,12 +145,12 @@ export function PatternView() {
         }
         g.restore();
       };
-      if (show.rings && geom.qPerPixel > 0) {
+      if (show.rings && qKnown) {
         const qMax = (Math.hypot(w, h) / 2) * geom.qPerPixel;
         const step = qMax > 16 ? 4 : qMax > 8 ? 2 : 1;
         for (let q = step; q < qMax; q += step) ring(q / geom.qPerPixel, 'rgba(180,200,255,0.55)', `${q} Å⁻¹`, [3, 4]);
       }
-      if (calibrant >= 0 && geom.qPerPixel > 0) {
+      if (calibrant >= 0 && qKnown) {
         calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) => ring(r.q / geom.qPerPixel, i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)', `${r.label} · ${fmt(r.q, 3)} Å⁻¹`));
       }
       if (show.detectors) {
@@ -193,7 +196,7 @@ export function PatternView() {
     return { c: (e.clientX - r.left) / view.s + view.x0, r: (e.clientY - r.top) / view.s + view.y0, sx: e.clientX - r.left, sy: e.clientY - r.top };
   };
   const polar = (c: number, r: number) => {
-    const [cx, cy] = geom?.center ?? [w / 2, h / 2];
+    const [cx, cy] = geom.center;
     return { rad: Math.hypot(c - cx, r - cy), ang: angleDeg(c - cx, r - cy) };
   };
 
@@ -217,7 +220,7 @@ export function PatternView() {
   };
 
   const hitDetector = (c: number, r: number): Drag | null => {
-    if (!geom || !show.detectors) return null;
+    if (!show.detectors) return null;
     const { rad, ang } = polar(c, r);
     const tol = 5 / view.s;
     for (const d of [...(draft ? [draft] : []), ...detectors]) {
@@ -247,8 +250,8 @@ export function PatternView() {
     }
     if (tool === 'disc' || tool === 'annulus' || tool === 'sector') {
       const { rad, ang } = polar(p.c, p.r);
-      const q = geom?.qPerPixel ?? 1;
-      const det: Detector = withRadiiPx({ node: null, shape: tool, unit: geom ? detUnit : 'px', stat: tool === 'disc' ? 'sum' : 'sum', startDeg: Math.round(ang), endDeg: Math.round(ang) + 30, geometry: geometryId ?? undefined }, rad, rad + 1, q);
+      const q = geom.qPerPixel;
+      const det: Detector = withRadiiPx({ node: null, shape: tool, unit: qKnown ? detUnit : 'px', stat: tool === 'disc' ? 'sum' : 'sum', startDeg: Math.round(ang), endDeg: Math.round(ang) + 30, geometry: geometryId ?? undefined }, rad, rad + 1, q);
       drag.current = { kind: 'draw', det, r0: rad, a0: ang };
       setDraft(det);
       return;
@@ -299,7 +302,7 @@ export function PatternView() {
     setHover({ c: p.c, r: p.r });
     const d = drag.current;
     if (!d) return;
-    const q = geom?.qPerPixel ?? 1;
+    const q = geom.qPerPixel;
     if (d.kind === 'pan') setView({ ...d.view, x0: d.view.x0 - (p.sx - d.sx) / view.s, y0: d.view.y0 - (p.sy - d.sy) / view.s });
     else if (d.kind === 'draw') {
       const { rad, ang } = polar(p.c, p.r);
@@ -400,7 +403,7 @@ export function PatternView() {
     if (c < 0 || r < 0 || c >= w || r >= h) return ' ';
     const v = pattern.data[r * w + c];
     const { rad } = polar(hover.c, hover.r);
-    return `col ${c}, row ${r} · ${fmt(v)} counts · r ${rad.toFixed(1)} px${geom ? ` · Q ${fmt(rad * geom.qPerPixel, 3)} Å⁻¹` : ''}`;
+    return `col ${c}, row ${r} · ${fmt(v)} counts · r ${rad.toFixed(1)} px${qKnown ? ` · Q ${fmt(rad * geom.qPerPixel, 3)} Å⁻¹` : ''}`;
   })();
 
   const title = roi ? `mean of ROI (${pattern?.head.count ?? '…'} positions)` : `pattern at y ${cursor.iy}, x ${cursor.ix}`;
