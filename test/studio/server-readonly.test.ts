@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../formats/npy.ts';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { ReadonlyRun } from '../../studio/server/readonly.ts';
 import { listen, type StudioServer } from '../../studio/server/server.ts';
 import { client, decodeFrame, raw } from './client.ts';
