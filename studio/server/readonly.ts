@@ -4,7 +4,7 @@
  * files (report.html, PNGs) are served from `/run/…` with real-path containment. Every endpoint
  * that would change something answers 403.
  */
-import { openSpec } from '../../engine/dataset.ts';
+import { openDatasetSpec as openSpec } from '../../app/wiring.ts';
 import { initHash } from '../../engine/hash.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 import type { Manifest, WrittenOutput } from '../../engine/run-types.ts';
