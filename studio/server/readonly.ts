@@ -4,12 +4,11 @@
  * files (report.html, PNGs) are served from `/run/…` with real-path containment. Every endpoint
  * that would change something answers 403.
  */
-import { openDatasetSpec as openSpec } from '../../app/wiring.ts';
+import { engineWiring } from '../../app/wiring.ts';
 import { initHash } from '../../engine/hash.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 import type { Manifest, WrittenOutput } from '../../engine/run-types.ts';
 import type { DatasetHandle } from '../../engine/types.ts';
-import { loadPluginOps } from '../../nodes/registry.ts';
 import { curveAt, loadOutput, readManifest, scanShapeOf, type LoadedOutput } from '../../report/run-data.ts';
 import { catalogue } from './catalogue.ts';
 import { EventHub } from './events.ts';
@@ -36,7 +35,7 @@ export class ReadonlyRun {
 
   static async open(runDir: string): Promise<ReadonlyRun> {
     await initHash();
-    await loadPluginOps();
+    const wiring = await engineWiring();
     const real = realDir(runDir);
     if (!real) throw new HttpError(404, `${runDir}: no such run directory`);
     const m = readManifest(real);
@@ -44,7 +43,7 @@ export class ReadonlyRun {
     if (m.dataset?.path && fs.existsSync(m.dataset.path)) {
       const { path: _p, ...options } = ((m.graph as unknown as GraphDoc).dataset ?? {}) as Record<string, unknown>;
       if (Array.isArray(options.scan)) options.scan = { ny: (options.scan as number[])[0], nx: (options.scan as number[])[1] };
-      ds = await openSpec({ path: m.dataset.path, options: options as never }).catch(() => null);
+      ds = await wiring.openDataset({ path: m.dataset.path, options: options as never }).catch(() => null);
     }
     return new ReadonlyRun(real, m, ds);
   }
