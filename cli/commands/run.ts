@@ -1,7 +1,6 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
 import { runGraph } from '../../app/run.ts';
-import { clusterBackend } from '../../cluster/coordinator.ts';
 import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
@@ -28,8 +27,9 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
+    // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await import('../../cluster/coordinator.ts')).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {

@@ -1,7 +1,6 @@
 /** `snem worker --cluster redis://HOST:PORT`: compute chunk jobs of cluster runs on this machine. */
 import os from 'node:os';
 import type { CommandModule } from 'yargs';
-import { startWorker } from '../../cluster/worker.ts';
 import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 
@@ -25,6 +24,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const concurrency = a.concurrency ?? os.availableParallelism();
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency: expected a positive integer, got ${a.concurrency}`);
     if (!(a.stalledAfter > 0)) throw new UserError(`--stalled-after: expected a positive number of seconds, got ${a.stalledAfter}`);
+    const { startWorker } = await import('../../cluster/worker.ts');
     const w = await startWorker({ url: a.cluster, storeDir: a.store ?? null, concurrency, stalledAfter: a.stalledAfter });
     process.stderr.write(`snem worker ${os.hostname()}:${process.pid}: ${concurrency} thread${concurrency === 1 ? '' : 's'}, waiting for chunks on ${a.cluster}${a.store ? `, blobs in ${a.store}` : ''}\n`);
     await new Promise<void>((resolve) => {

@@ -12,7 +12,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counts, freePort, npyFiles, sleep, snem, start, startWorker, stopAll, TestRedis, toyOps, type Proc } from './redis-harness.ts';
 
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+import { createRequire } from 'node:module';
+
+/** Debian's redis-server (.ci/run installs it) and the npm packages (a worktree not yet `npm install`ed lacks them). */
+const hasRedis =
+  spawnSync('redis-server', ['--version']).status === 0 &&
+  (() => {
+    try {
+      createRequire(import.meta.url).resolve('bullmq');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 let work: string;
 let reference: Record<string, Buffer>;
