@@ -39,12 +39,26 @@ export interface MapInfo {
  * op module) costs more than running them in this thread over the whole scan.
  */
 const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak']);
+/** Light runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
+const MAX_LIGHT_CHAIN = 16;
+
+function depth(l: Live): number {
+  let d = 0;
+  for (let r: Live | null = l; r?.previous; r = r.previous) d++;
+  return d;
+}
 
 interface Live {
   info: RunInfo;
   exec: Executor | null;
   graph: ResolvedGraph;
   states: Map<string, NodeState>;
+  /**
+   * A light run computes only the changed nodes (and reads their cached ancestors); every other
+   * node's result is the one `previous` had (same params, same inputs).
+   */
+  previous: Live | null;
+  recomputed: Set<string> | null;
 }
 
 export class RunManager {
@@ -71,10 +85,11 @@ export class RunManager {
     const info: RunInfo = { runId, runDir: null, time: new Date().toISOString(), graphHash: hashValue(doc as unknown as Json), status: 'running' };
     this.history.unshift(info);
     const abort = new AbortController();
-    const workers = opts.workers ?? (this.lightEdit(doc, resolved.graph) ? 1 : undefined);
+    const light = this.latest?.exec && depth(this.latest) < MAX_LIGHT_CHAIN ? this.lightEdit(doc, resolved.graph) : null;
+    const workers = opts.workers ?? (light ? 1 : undefined);
     const ev = this.s.events;
     const t0 = performance.now();
-    const live: Live = { info, exec: null, graph: resolved.graph, states: new Map() };
+    const live: Live = { info, exec: null, graph: resolved.graph, states: new Map(), previous: light ? this.latest : null, recomputed: light ? new Set(light) : null };
     ev.emit('run-start', { runId, nodes: resolved.graph.order });
     const done = (async () => {
       let computed: ComputedRun | null = null;
@@ -90,6 +105,7 @@ export class RunManager {
           {
             signal: abort.signal,
             workers,
+            ...(light ? { nodes: light.filter((id) => resolved.graph.nodes.has(id)) } : {}),
             onExecutor: (exec) => {
               live.exec = exec;
               this.latest = live;
@@ -122,14 +138,27 @@ export class RunManager {
     return info;
   }
 
-  /** Since the last run, only light per-position nodes (and dataset nodes) have to recompute. */
-  private lightEdit(doc: GraphDoc, graph: ResolvedGraph): boolean {
-    if (!this.lastDoc) return false;
+  /**
+   * Since the last run, only light per-position nodes (and dataset nodes) have to recompute: those
+   * nodes (null otherwise). A light run computes just them, in this thread.
+   */
+  private lightEdit(doc: GraphDoc, graph: ResolvedGraph): string[] | null {
+    if (!this.lastDoc) return null;
     const { recomputes } = diffGraphs(this.lastDoc, doc);
-    return recomputes.every((id) => {
+    const light = recomputes.every((id) => {
       const n = graph.nodes.get(id);
       return !n || n.op.scope === 'dataset' || LIGHT_OPS.has(n.op.name);
     });
+    return light ? recomputes : null;
+  }
+
+  /** The run whose executor holds `node`'s result: this one, or (for a node a light run left alone) an earlier one. */
+  private holder(l: Live | null, node: string): { exec: Executor; state: NodeState } | null {
+    for (let r = l; r; r = r.recomputed?.has(node) ? null : r.previous) {
+      const st = r.exec?.states.get(node);
+      if (st && r.exec) return { exec: r.exec, state: st };
+    }
+    return null;
   }
 
   cancel(): boolean {
@@ -147,9 +176,9 @@ export class RunManager {
     const l = this.latest;
     if (!l?.exec) throw new HttpError(409, `node '${node}' has no result yet: run the graph`, { node });
     if (!l.graph.nodes.has(node)) throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });
-    const state = l.exec.states.get(node);
-    if (!state) throw new HttpError(409, `node '${node}' has no result yet: ${this.running ? 'it is still computing' : 'run the graph'}`, { node });
-    return { exec: l.exec, state, graph: l.graph };
+    const h = this.holder(l, node);
+    if (!h) throw new HttpError(409, `node '${node}' has no result yet: ${this.running ? 'it is still computing' : 'run the graph'}`, { node });
+    return { exec: h.exec, state: h.state, graph: l.graph };
   }
 
   /** A per-position scalar field of a node as a [ny, nx] float32 map. */
@@ -207,12 +236,13 @@ export class RunManager {
     const { ny, nx } = this.s.session.resolved().scan;
     const out: MapInfo[] = [];
     for (const id of l.graph.order) {
-      const st = l.exec.states.get(id);
-      if (!st) continue;
+      const h = this.holder(l, id);
+      if (!h) continue;
+      const st = h.state;
       const n = l.graph.nodes.get(id)!;
       if (n.op.cached === false) continue;
       try {
-        const v = st.chunks ? await l.exec.chunkedInput(id, undefined).first() : await l.exec.nodeValue(id);
+        const v = st.chunks ? await h.exec.chunkedInput(id, undefined).first() : await h.exec.nodeValue(id);
         const units = (v.meta?.units ?? {}) as Record<string, string>;
         for (const [f, a] of Object.entries(v.fields)) {
           const isMap = st.chunks ? a.shape.length === 1 : a.data.length === ny * nx && (a.shape.length === 2 || a.shape.length === 1);

@@ -14,7 +14,8 @@ export function decodeFrame(buf: Buffer): ArrayFrame {
 
 export function raw(port: number, p: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...(opts.headers ?? {}) } }, (res) => {
+    // agent: false — a fresh connection per request (a kept-alive socket the server is closing resets)
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', agent: false, headers: { host: `127.0.0.1:${port}`, ...(opts.headers ?? {}) } }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (c) => parts.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));

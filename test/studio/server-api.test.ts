@@ -220,4 +220,24 @@ describe('studio server API', () => {
     // the preview has computed mask.static with the new file already (a prerequisite); the scan's I(Q) is not
     expect(plan.entries.find((e: { node: string }) => e.node === 'iq').status).toBe('will run');
   }, 60_000);
+
+  it('a one-QoI edit re-runs only that node; the other maps stay available', async () => {
+    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'static', param: 'maskFile', value: null }] });
+    await api.post('/api/run', {});
+    await studio.runs.settle();
+    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'r1r2', param: 'expr', value: 'fit.c1 + 2 * fit.c2' }] });
+    const from = events.length;
+    await api.post('/api/run', {});
+    await studio.runs.settle();
+    const nodes = events.slice(from).filter((e) => e.event === 'node').map((e) => e.data.node);
+    expect(nodes).toContain('r1r2');
+    expect(nodes).not.toContain('vbf');
+    const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+    const c1 = f32(decodeFrame((await api.get('/api/map?node=fit&field=c1')).body).bytes);
+    const c2 = f32(decodeFrame((await api.get('/api/map?node=fit&field=c2')).body).bytes);
+    const r = f32(decodeFrame((await api.get('/api/map?node=r1r2')).body).bytes);
+    for (let i = 0; i < r.length; i++) if (Number.isFinite(r[i])) expect(r[i]).toBeCloseTo(c1[i] + 2 * c2[i], 4);
+    expect((await api.get('/api/map?node=vbf')).status).toBe(200);
+    expect((await api.get('/api/maps')).json().length).toBeGreaterThan(10);
+  }, 120_000);
 });
