@@ -53,7 +53,7 @@ export function Navigator() {
         </button>
       </header>
       <div class="nav-maps">
-        {live && <NavMap label={`live ${live.detector.shape} (${live.frame.head.ms ?? '?'} ms)`} frame={live.frame} keyName="live" tool={tool} testid="navigator-live" />}
+        {live && <NavMap label={`live ${live.detector.shape} (${live.frame.head.exact ? 'exact' : 'summary'}, ${Math.round(Number(live.frame.head.ms ?? 0))} ms)`} frame={live.frame} keyName="live" tool={tool} testid="navigator-live" />}
         {keys.map((k, i) => (
           <div class="nav-slot">
             <div class="row">
