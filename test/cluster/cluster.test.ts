@@ -186,6 +186,33 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     expect(counts(wc).scale - base).toBeLessThanOrEqual(16 + 2);
   });
 
+  it('cache push / pull: a local cache pushed to the cluster serves a cluster run; pulled back, a local run computes nothing', async () => {
+    const r = await redis('transfer');
+    const env = { ...process.env, SNEM_OPS: toyOps, CI: 'true' };
+    const cache = (name: string) => path.join(work, name);
+    let res = spawnSync(process.execPath, [snem, 'cache', 'push', '--cluster', r.url, '--cache', cache('local-reference'), '--json'], { encoding: 'utf8', env });
+    expect(res.status, res.stderr).toBe(0);
+    const pushed = JSON.parse(res.stdout);
+    // src is an uncached source: scale and sum have 16 chunk actions each (8 × 8 in chunks of 4), mean one.
+    expect(pushed).toMatchObject({ action: 'push', actions: 33, copied: 33, missing: 0 });
+    // No worker anywhere: the run can only finish if everything is found in the shared store.
+    const cc = path.join(work, 'counts-transfer');
+    const run = await coordinator(runArgs(graph('transfer', 0), path.join(work, 'transfer'), ['--cluster', r.url]), cc, 30_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).cluster.chunkJobsQueued).toBe(0);
+    expect(npyFiles(path.join(work, 'transfer'))).toEqual(reference);
+    res = spawnSync(process.execPath, [snem, 'cache', 'pull', '--cluster', r.url, '--cache', cache('pulled'), '--json'], { encoding: 'utf8', env });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ action: 'pull', actions: 33, copied: 33, missing: 0 });
+    const local = spawnSync(process.execPath, [snem, 'run', graph('transfer', 0), '--out', path.join(work, 'pulled-run'), '--cache', cache('pulled'), '--no-report', '--quiet', '--workers', '1'], {
+      encoding: 'utf8',
+      env: { ...env, SNEM_TOY_COUNTS: path.join(work, 'counts-pulled') },
+    });
+    expect(local.status, local.stderr).toBe(0);
+    expect(counts(path.join(work, 'counts-pulled'))).toEqual({});
+    expect(npyFiles(path.join(work, 'pulled-run'))).toEqual(reference);
+  });
+
   it('workers with another op version refuse the job; after bounded retries the run fails naming node, chunk and reason', async () => {
     const r = await redis('version');
     await workers(r.url, 1, path.join(work, 'counts-version'), { SNEM_TOY_SCALE_VERSION: '2' });
