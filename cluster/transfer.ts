@@ -13,11 +13,14 @@ export interface TransferReport {
   present: number;
   missing: number;
   bytes: number;
+  /** Wall time of the copy (process start-up and connection excluded). */
+  seconds: number;
 }
 
 /** Local → shared. */
 export async function pushCache(local: CacheStore, shared: SharedStore, onStep?: (done: number) => void): Promise<TransferReport> {
-  const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0 };
+  const t0 = performance.now();
+  const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0, seconds: 0 };
   for (const { key, value } of local.actions.getRange()) {
     r.actions++;
     onStep?.(r.actions);
@@ -37,12 +40,14 @@ export async function pushCache(local: CacheStore, shared: SharedStore, onStep?:
     await shared.putAction(key, value);
     r.copied++;
   }
+  r.seconds = (performance.now() - t0) / 1000;
   return r;
 }
 
 /** Shared → local. */
 export async function pullCache(shared: SharedStore, local: CacheStore, onStep?: (done: number) => void): Promise<TransferReport> {
-  const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0 };
+  const t0 = performance.now();
+  const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0, seconds: 0 };
   const prefix = actionKey('');
   let cursor = '0';
   do {
@@ -68,5 +73,6 @@ export async function pullCache(shared: SharedStore, local: CacheStore, onStep?:
       r.bytes += bytes.length;
     }
   } while (cursor !== '0');
+  r.seconds = (performance.now() - t0) / 1000;
   return r;
 }
