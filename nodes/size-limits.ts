@@ -4,22 +4,12 @@
  * minutes later (or "Invalid typed array length" after `snem validate` said fine).
  */
 import { ParamError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/format-bytes.ts';
 
 /** Most points of an r grid (G(r), model partials): 10⁶ = 4 MB of float32 per position. */
 export const MAX_R_POINTS = 1_000_000;
 /** Q bins per pixel of the detector's diagonal (the longest radius any centre can have). */
 export const BINS_PER_PIXEL = 4;
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === 0 ? `${v} bytes` : `${v.toPrecision(3)} ${units[u]}`;
-}
 
 /** Points of the grid from, from + step, … ≤ to (what the op would allocate). */
 export function gridPoints(from: number, to: number, step: number): number {
