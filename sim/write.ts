@@ -261,6 +261,19 @@ export function addModelReferences(graph: Record<string, Json>, p: SimParams): s
 }
 
 /**
+ * On the tiny preset's 8 × 16 scan the Ni columns hold the largest ring sums, so "amorphous" at half
+ * the ring sum's range leaves no glass position for the NMF region (the graph failed: "only 0
+ * positions left after the mask"); a fifth of the range keeps the glass. Returns what it changed.
+ */
+function fitTinyScan(g: Record<string, Json>, p: SimParams): string | null {
+  const node = (g.nodes as GraphNodes | undefined)?.amorphous as { params?: Record<string, Json>; description?: Json } | undefined;
+  if (p.preset !== 'tiny' || !node?.params || node.params.mode !== 'fraction' || typeof node.params.above !== 'number') return null;
+  node.params.above = 0.2;
+  node.description = 'tiny preset: ring sum above a fifth of its range (at half, the Ni columns of an 8 × 16 scan leave no glass position)';
+  return 'amorphous.above 0.5 → 0.2 for the tiny scan';
+}
+
+/**
  * The graph written next to the frames: graphs/snem-bmg.json (or `graphFile`) with dataset.path →
  * frames.npy and the structure model's reference partials fed to decompose.assign; else a minimal one.
  */
@@ -273,7 +286,8 @@ export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note:
     // pair-fraction step gets the model's partials (a user would bring their own structure model's),
     // where snem-bmg.json falls back on built-in close-packed shells.
     const wired = addModelReferences(g, p);
-    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy${wired.length ? `; the model's reference partials → ${wired.join(', ')}.references` : ''})`;
+    const fitted = fitTinyScan(g, p);
+    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy${wired.length ? `; the model's reference partials → ${wired.join(', ')}.references` : ''}${fitted ? `; ${fitted}` : ''})`;
     return { graph: g, note };
   }
   return {
