@@ -181,6 +181,9 @@ export interface OpDef<P = any, S = any> {
   run?(ctx: DatasetContext<P>): Value | Promise<Value>;
 }
 
+/** The op catalogue a graph is resolved against: op name → definition. */
+export type Registry = Map<string, OpDef>;
+
 export function defineOp<P = any, S = any>(def: OpDef<P, S>): OpDef<P, S> {
   return def;
 }

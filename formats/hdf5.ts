@@ -82,7 +82,7 @@ export function checkHdf5Superblock(file: string): void {
 }
 
 /** h5wasm reports failures as plain strings or Errors; name the file and say what failed. */
-function h5Error(file: string, what: string, e: unknown): FileFormatError {
+export function h5Error(file: string, what: string, e: unknown): FileFormatError {
   if (e instanceof FileFormatError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   // The HDF5 error stack is long; its "minor" lines say what went wrong.
@@ -91,7 +91,7 @@ function h5Error(file: string, what: string, e: unknown): FileFormatError {
   return new FileFormatError(file, `${what}: ${short}`);
 }
 
-function dtypeOf(file: string, dsPath: string, meta: { type: number; size: number; signed: boolean }): DType {
+export function dtypeOf(file: string, dsPath: string, meta: { type: number; size: number; signed: boolean }): DType {
   const int = { 1: ['uint8', 'int8'], 2: ['uint16', 'int16'], 4: ['uint32', 'int32'] } as Record<number, [DType, DType]>;
   if (meta.type === 0 && int[meta.size]) return int[meta.size][meta.signed ? 1 : 0];
   if (meta.type === 1 && meta.size === 4) return 'float32';
@@ -99,7 +99,7 @@ function dtypeOf(file: string, dsPath: string, meta: { type: number; size: numbe
   throw new FileFormatError(file, `HDF5 dataset ${dsPath}: element type (class ${meta.type}, ${meta.size} bytes) is not supported (expected 8/16/32-bit integers or 32/64-bit floats)`);
 }
 
-function attr(obj: { attrs: Record<string, { json_value: unknown }> }, name: string): unknown {
+export function attr(obj: { attrs: Record<string, { json_value: unknown }> }, name: string): unknown {
   try {
     return obj.attrs[name]?.json_value;
   } catch {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readNpy } from '../formats/npy.ts';
 import type { Manifest, WrittenOutput } from '../engine/run-types.ts';
+import { elementalMapRows } from './elemental-map-score.ts';
 import { REGION } from './specimen.ts';
 
 export interface AgreementRow {
@@ -224,6 +225,7 @@ export function compareRun(runDir: string, simDir: string): AgreementRow[] {
     const s = signAgreement(loadMap(runDir, alpha), t.maps.alpha, 0.05, glass);
     rows.push({ name: 'α sign vs true α (glass, |α| > 0.05)', source: fmt(alpha), metric: 'agreement', value: s.fraction, target: '≥ 0.80', pass: s.fraction >= 0.8, note: `${s.n} positions` });
   }
+  rows.push(...elementalMapRows(runDir, simDir, m, t.maps.zr_fraction, glass));
   return rows;
 }
 

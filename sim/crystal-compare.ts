@@ -19,7 +19,7 @@ function quantile(v: number[], q: number): number {
 
 export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
   const m = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
-  const meta = JSON.parse(fs.readFileSync(path.join(simDir, 'meta.json'), 'utf8')) as { geometry: { qPerPixel: number; ellipse: [number, number] } };
+  const meta = JSON.parse(fs.readFileSync(path.join(simDir, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number] };
   const truth = (k: string) => readNpy(path.join(simDir, 'truth', `${k}.npy`)).data as Float32Array;
   const phaseT = truth('phase');
   const zoneT = truth('zone_axis');
@@ -66,8 +66,8 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
   const q = load('calib.fromCrystal', 'qPerPixel');
   const e = load('calib.fromCrystal', 'ellipse');
   if (q && e) {
-    const dq = Math.abs(q[0] / meta.geometry.qPerPixel - 1);
-    const de = Math.abs(e[0] / meta.geometry.ellipse[0] - 1);
+    const dq = Math.abs(q[0] / meta.qPerPixel - 1);
+    const de = Math.abs(e[0] / meta.ellipse[0] - 1);
     const s = out('calib.fromCrystal', 'qPerPixel')!.node;
     rows.push({ name: 'calib.fromCrystal qPerPixel relative error', source: `${s}.qPerPixel`, metric: '|q/q_true − 1|', value: dq, target: '≤ 0.003', pass: dq <= 0.003 });
     rows.push({ name: 'calib.fromCrystal ellipse ratio relative error', source: `${s}.ellipse`, metric: '|k/k_true − 1|', value: de, target: '≤ 0.005', pass: de <= 0.005 });

@@ -12,6 +12,7 @@ import { nd } from '../engine/ndarray.ts';
 import type { Json } from '../engine/types.ts';
 import { electronWavelengthA } from '../formats/wavelength.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
+import { addElementalMapNodes, writeElementalMaps } from './elemental-maps.ts';
 import { MEAN_COORDINATION, PAIR_SHAPES } from './partials.ts';
 import { partialsCsv, referencePartials, type ReferencePartials } from './references.ts';
 import type { SimParams } from './presets.ts';
@@ -20,7 +21,7 @@ import { ORIENTATION_TRUTH, orientationTruth } from './crystal-truth.ts';
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
 
 /** Bump when the rendered frames or truth change for the same params. */
-export const SIM_VERSION = 3;
+export const SIM_VERSION = 4; // 4: synthetic elemental (EELS) maps in truth/
 export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
 function canonical(v: unknown): string {
@@ -286,8 +287,9 @@ export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note:
     // pair-fraction step gets the model's partials (a user would bring their own structure model's),
     // where snem-bmg.json falls back on built-in close-packed shells.
     const wired = addModelReferences(g, p);
+    const eels = addElementalMapNodes(g, p, simScanStepNm(p));
     const fitted = fitTinyScan(g, p);
-    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy${wired.length ? `; the model's reference partials → ${wired.join(', ')}.references` : ''}${fitted ? `; ${fitted}` : ''})`;
+    const note = `copy of ${path.basename(file)} (dataset.path → frames.npy${wired.length ? `; the model's reference partials → ${wired.join(', ')}.references` : ''}${eels.length ? `; the synthetic EELS Zr map → ${eels.join(', ')}` : ''}${fitted ? `; ${fitted}` : ''})`;
     return { graph: g, note };
   }
   return {
@@ -303,6 +305,11 @@ export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note:
     },
     note: 'minimal graph (graphs/snem-bmg.json was not found)',
   };
+}
+
+/** Scan step (nm): the paper scan's step, coarser for narrower scans of the same specimen. */
+export function simScanStepNm(p: SimParams): number {
+  return (p.paperStepNm * 132) / p.nx;
 }
 
 export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> = {}): Record<string, Json> {
@@ -326,7 +333,7 @@ export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> =
     beamEnergyKeV: p.beamEnergyKeV,
     wavelength: lambda,
     cameraLengthPx: (2 * Math.PI) / (g.qPerPixel * lambda),
-    scanStepNm: (p.paperStepNm * 132) / p.nx,
+    scanStepNm: simScanStepNm(p),
     composition: p.composition,
     dose: p.dose,
     psfSigmaPx: p.psfSigma,
@@ -350,6 +357,7 @@ export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> =
       orientationNote: 'zone_axis [ny, nx, 3]: drawn zone axis, unit vector in the crystal frame (NaN: no crystal); inplane_deg: angle on the detector of the zone frame e1 = normalise(zone x [100]) (x [010] when zone is within 26 deg of [100]), from +col towards +row, degrees; phase: -1 glass, 0 Ni, 1 inclusion phase (FCC a = inclusionLatticeA)',
       curves: 'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
       grQRange: [TRUTH_R.qmin, TRUTH_R.qmax],
+      elementalMaps: 'truth/eels_{Zr,Ni,Cu,Al}.npy (at.%, own grid) and truth/eels.json (pixel size, true transform to the scan): sim/elemental-maps.ts',
     },
     referencePartials: {
       file: 'partials.csv',
@@ -401,6 +409,7 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   writeNpy(path.join(outDir, 'truth', 'sq.npy'), nd(curves.sq, [positions.length, curves.q.length]));
   writeNpy(path.join(outDir, 'truth', 'r.npy'), nd(Float32Array.from(curves.r), [curves.r.length]));
   writeNpy(path.join(outDir, 'truth', 'gr.npy'), nd(curves.gr, [positions.length, curves.r.length]));
+  writeElementalMaps(outDir, p, simScanStepNm(p));
 
   fs.writeFileSync(path.join(outDir, 'partials.csv'), partialsCsv(modelPartials(p)));
   const { graph, note } = simGraph(p, opts.graphFile);

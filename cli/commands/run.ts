@@ -1,6 +1,6 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 

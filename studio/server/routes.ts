@@ -1,6 +1,6 @@
 /** The API table (studio/API.md): path → method → handler. */
 import type http from 'node:http';
-import { planGraph } from '../../engine/plan.ts';
+import { planGraph } from '../../app/plan.ts';
 import { catalogue } from './catalogue.ts';
 import { HttpError, badRequestFrom } from './http-errors.ts';
 import { intParam, ndJson, readJsonBody, sendArray, sendJson, strParam } from './http-io.ts';

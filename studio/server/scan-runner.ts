@@ -14,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Executor, type NodeState } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
-import { DEFAULT_CHUNK_SIZE, runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
+import { RunAborted } from '../../engine/errors.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
 import type { Manifest } from '../../engine/run-types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
@@ -31,43 +33,18 @@ export class Cancelled extends Error {
   }
 }
 
-/** The engine's Progress, turned into events; throws at the next tick once cancelled. */
-class StreamingProgress extends Progress {
-  private passTotal = 0;
-  private passDone = 0;
-
-  constructor(
-    private readonly ev: RunEvents,
-    private readonly signal: AbortSignal,
-  ) {
-    super(true);
-  }
-
-  private check() {
-    if (this.signal.aborted) throw new Cancelled();
-  }
-
-  override startPass(label: string, total: number) {
-    this.check();
-    this.passTotal = total;
-    this.passDone = 0;
-    this.ev.pass(label, total);
-  }
-
-  override tick(n = 1) {
-    this.passDone += n;
-    this.ev.chunk(this.passDone, this.passTotal);
-    this.check();
-  }
-
-  override node(id: string, op: string, status: string, seconds: number, detail = '') {
-    this.ev.node(id, op, status, seconds, detail);
-    this.check();
-  }
-
-  override info(_msg: string) {
-    this.check();
-  }
+/** The engine's progress events, turned into the studio's run events. */
+function streamingProgress(ev: RunEvents): Progress {
+  let passTotal = 0;
+  let passDone = 0;
+  return new Progress(true, undefined, (e) => {
+    if (e.type === 'pass') {
+      passTotal = e.total - e.cached;
+      passDone = 0;
+      ev.pass(`computing ${e.nodes.join(', ')}`, passTotal);
+    } else if (e.type === 'chunk') ev.chunk(++passDone, passTotal);
+    else if (e.type === 'node') ev.node(e.node, e.op, e.status, e.seconds, e.chunks ? `${e.chunks.computed}/${e.chunks.total} chunks computed` : '');
+  });
 }
 
 /** A finished (or cancelled) computation: node states and the executor that can read their values. */
@@ -100,14 +77,19 @@ export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: R
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const exec = new Executor({
     env: { graph: all, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
-    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes },
+    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes, wiringModule: ctx.wiring.module },
     workers,
     chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    progress: new StreamingProgress(ev, opts.signal),
+    progress: streamingProgress(ev),
+    signal: opts.signal,
   });
   opts.onExecutor?.(exec);
-  const states = await exec.run();
-  return { exec, states, graph: all };
+  try {
+    const states = await exec.run();
+    return { exec, states, graph: all };
+  } catch (e) {
+    throw e instanceof RunAborted ? new Cancelled() : e;
+  }
 }
 
 /** Step 2: the run directory, as `snem run` writes it (everything is cached by now). */

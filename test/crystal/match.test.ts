@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { bungeEuler, bungeMatrix, misorientation, mul, orientationMatrix, rotationGroup, transpose } from '../../nodes/crystal/symmetry.ts';
 import { compareCrystal } from '../../sim/crystal-compare.ts';
@@ -41,7 +41,7 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
   beforeAll(async () => {
     // 6 × 48 positions of the demo specimen: Ni grains at both edges, glass and an inclusion between.
     await simulateToDir({ outDir: data, params: resolveSimParams('demo', { ny: 6 }), workers: 2 });
-    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy')) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
+    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy'), { orientation: { op: 'map.orientation', in: { match: 'match' } }, notNi: { op: 'map.threshold', in: { map: 'orientation.glass' }, params: { above: 0.5 } } }) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
   }, 240_000);
 
   it('writes match.zoneAxis, match.phase, match.reliability as the issue names them', () => {
@@ -60,6 +60,22 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
     expect(v('Ni phase map IoU')).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('map.orientation: IPF colours in [0, 1] on crystals, a glass mask that map.threshold accepts and that matches the truth', () => {
+    const ipf = readNpy(path.join(runDir, 'orientation.ipf.npy'));
+    expect(ipf.shape).toEqual([6, 48, 3]);
+    const phase = readNpy(path.join(runDir, 'match.phase.npy')).data as Float32Array;
+    const truth = readNpy(path.join(data, 'truth', 'phase.npy')).data as Float32Array;
+    const kept = readNpy(path.join(runDir, 'notNi.npy')).data as Uint8Array;
+    let agree = 0;
+    for (let i = 0; i < phase.length; i++) {
+      const rgb = [0, 1, 2].map((k) => ipf.data[3 * i + k]);
+      if (phase[i] >= 0) for (const v of rgb) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      else for (const v of rgb) expect(Number.isNaN(v)).toBe(true);
+      if (!!kept[i] === (truth[i] !== 0)) agree++;
+    }
+    expect(agree / phase.length).toBeGreaterThan(0.97);
+  });
+
   it('Euler angles describe the same orientation as zoneAxis + inplaneDeg', () => {
     const e = readNpy(path.join(runDir, 'match.euler.npy')).data as Float32Array;
     const z = readNpy(path.join(runDir, 'match.zoneAxis.npy')).data as Float32Array;
@@ -76,6 +92,26 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
     }
     expect(n).toBeGreaterThan(30);
   });
+});
+
+describe('calib.fromCrystal on simulated Ni patterns', () => {
+  it('recovers qPerPixel within 0.3 % and the ellipse ratio within 0.5 % from a 1.5 % wrong, round start; calib.geometry takes it', async () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const g = fragmentGraph(path.join(data, 'frames.npy'), {
+      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geom', templates: 'templates', match: 'match' } },
+      geom2: { op: 'calib.geometry', in: { frames: 'frames', calibration: 'calib' } },
+    });
+    (g.nodes.geom as { params?: unknown }).params = { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' };
+    const { runDir } = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-calib'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const q = (readNpy(path.join(runDir, 'geom2.qPerPixel.npy')).data as Float64Array)[0];
+    const e = readNpy(path.join(runDir, 'geom2.ellipse.npy')).data as Float64Array;
+    expect(Math.abs(q / meta.qPerPixel - 1)).toBeLessThan(0.003);
+    expect(Math.abs(e[0] / meta.ellipse[0] - 1)).toBeLessThan(0.005);
+    expect(Math.abs(e[1] - meta.ellipse[1])).toBeLessThan(5);
+    const spots = readNpy(path.join(runDir, 'calib.spots.npy'));
+    expect(spots.shape[1]).toBe(6);
+    expect(spots.shape[0]).toBeGreaterThan(100);
+  }, 240_000);
 });
 
 describe('orientation maths', () => {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { listen, type StudioServer } from '../../studio/server/server.ts';
 import { Studio } from '../../studio/server/studio.ts';
 import { client, decodeFrame } from './client.ts';

@@ -6,89 +6,38 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CacheStore, resolveCacheDir, type RunRecord } from '../cache/store.ts';
-import { loadPluginOps } from '../nodes/registry.ts';
+import type { RunRecord } from '../cache/store.ts';
+import { Executor, type NodeState } from '../engine/executor.ts';
+import { prepare as prepareWith, DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
+import { setupOf } from '../engine/pipeline-env.ts';
+import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
+import { Progress, type ProgressEvent } from '../engine/progress.ts';
+import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
+import type { Json } from '../engine/types.ts';
+import { ENGINE_VERSION } from '../engine/version.ts';
 import { renderRun } from '../report/index.ts';
 import { writeManifest } from '../report/run-data.ts';
-import { datasetHash, datasetSpec, openSpec, type DatasetSpec } from './dataset.ts';
-import { withoutDisplay } from './display-check.ts';
-import { applyFileHashes, paramFileHashes, type FileHashes } from './param-files.ts';
-import { UserError } from './errors.ts';
-import { readGraphFile, resolveGraph, type GraphDoc, type ResolvedGraph } from './graph.ts';
-import { hashValue, initHash } from './hash.ts';
-import { Executor } from './executor.ts';
-import { writeNodeOutputs } from './outputs.ts';
-import type { PipelineEnv } from './chunk-pipeline.ts';
-import type { PipelineSetup } from './pipeline-env.ts';
-import { Progress } from './progress.ts';
-import type { Manifest, ManifestNode, WrittenOutput } from './run-types.ts';
-import type { DatasetHandle, Json, ScanShape } from './types.ts';
-import { ENGINE_VERSION } from './version.ts';
+import { writeRunOutputs } from './outputs.ts';
+import { engineWiring } from './wiring.ts';
 
-export interface RunOptions {
-  graphFile?: string;
-  graph?: GraphDoc;
-  dataPath?: string;
+export { DEFAULT_CHUNK_SIZE, type Prepared };
+
+export interface RunOptions extends PrepareOptions {
+  /** Run directory (default runs/NAME-STAMP-HASH). */
   outDir?: string;
-  cacheDir?: string;
-  sets?: string[];
   workers?: number;
   quiet?: boolean;
-  chunkSize?: number;
-  /** Skip PNGs and report.html (benchmarks). */
+  /** Skip PNGs and report.html (benchmarks, the studio). */
   noReport?: boolean;
+  /** Progress per node and per chunk (see engine/progress.ts ProgressEvent). */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Abort: chunks in flight finish and stay cached; nothing more starts; run rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
-export const DEFAULT_CHUNK_SIZE = 256;
-
-export interface Prepared {
-  doc: GraphDoc;
-  graph: ResolvedGraph;
-  store: CacheStore;
-  dataset: DatasetHandle | null;
-  spec: DatasetSpec | null;
-  datasetHash: string | null;
-  scan: ScanShape;
-  graphHash: string;
-  cacheDir: string;
-  /** Content hashes of files named by params, already in graph's params (workers apply them too). */
-  fileHashes: FileHashes;
-}
-
-/** Everything before execution: read, open, hash, validate. Shared by run and plan. */
-export async function prepare(opts: RunOptions): Promise<Prepared> {
-  await initHash();
-  await loadPluginOps();
-  if (!opts.graph && !opts.graphFile) throw new UserError('no graph given');
-  const doc = opts.graph ?? readGraphFile(opts.graphFile!);
-  const cacheDir = resolveCacheDir(opts.cacheDir);
-  const spec = doc && typeof doc === 'object' && doc.dataset !== undefined || opts.dataPath ? datasetSpec(doc, opts.graphFile ?? null, opts.dataPath) : null;
-  const dataset = spec ? await openSpec(spec) : null;
-  let store: CacheStore | null = null;
-  try {
-    const graph = resolveGraph(doc, { file: opts.graphFile ?? null, sets: opts.sets, dataset });
-    store = new CacheStore(cacheDir);
-    // Hash the file the reader actually reads (a .hdr or .xml names the real data file).
-    const dsHash = dataset ? datasetHash(dataset.path, store) : null;
-    const fileHashes = paramFileHashes(graph, dataset?.path ?? null, store);
-    applyFileHashes(graph, fileHashes);
-    const scan = scanOf(graph, dataset);
-    // Display settings are presentation: they leave the graph hash (and every node key) unchanged.
-    const graphHash = hashValue(withoutDisplay(graph.doc) as unknown as Json);
-    return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir, fileHashes };
-  } catch (e) {
-    dataset?.close();
-    await store?.close();
-    throw e;
-  }
-}
-
-function scanOf(graph: ResolvedGraph, dataset: DatasetHandle | null): ScanShape {
-  for (const n of graph.nodes.values()) {
-    if (n.op.scanShape && graph.needed.has(n.id)) return n.op.scanShape(n.params as never, dataset);
-  }
-  if (dataset) return dataset.scan;
-  throw new UserError(`${graph.file ?? 'graph'}: no dataset: set "dataset": {"path": …} in the graph, pass --data, or use a source op that defines the scan (e.g. source.simulated)`);
+/** Read, open, hash and validate a graph with the app's wiring (ops, formats, display checks). */
+export async function prepare(opts: PrepareOptions): Promise<Prepared> {
+  return prepareWith(opts, await engineWiring());
 }
 
 function runId(name: string, graphHash: string): string {
@@ -104,44 +53,36 @@ export interface RunResult {
 }
 
 export async function runGraph(opts: RunOptions): Promise<RunResult> {
+  return runPrepared(await prepare(opts), opts);
+}
+
+/**
+ * Run a prepared graph. Closes its dataset and store when done unless `keep.open` (openGraph's
+ * run: the graph stays usable); `keep.states` receives every node's hashes.
+ */
+export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?: boolean; states?: (s: Map<string, NodeState>) => void } = {}): Promise<RunResult> {
   const t0 = performance.now();
-  const pre = await prepare(opts);
   const { graph, store, dataset } = pre;
-  const progress = new Progress(!!opts.quiet);
+  const progress = new Progress(!!opts.quiet, undefined, opts.onProgress);
   for (const w of graph.warnings) progress.info(`note: ${w}`);
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const chunkSize = opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const env: PipelineEnv = { graph, store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
-  const setup: PipelineSetup = {
-    cacheDir: pre.cacheDir,
-    graphDoc: pre.doc,
-    graphFile: opts.graphFile ?? null,
-    sets: opts.sets ?? [],
-    dataset: pre.spec,
-    datasetHash: pre.datasetHash,
-    scan: pre.scan,
-    fileHashes: pre.fileHashes,
-  };
+  const setup = setupOf(pre, opts);
   let storeOpen = true;
   const closeStore = async () => {
-    if (storeOpen) await store.close();
+    if (storeOpen && !keep.open) await store.close();
     storeOpen = false;
   };
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
   try {
-    const exec = new Executor({ env, setup, workers, chunkSize, progress });
+    const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal });
     const states = await exec.run();
+    keep.states?.(states);
 
     fs.mkdirSync(runDir, { recursive: true });
-    const outputs: WrittenOutput[] = [];
-    for (const node of graph.outputs) {
-      const n = graph.nodes.get(node)!;
-      const s = states.get(node)!;
-      const src = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
-      const streamed = s.chunks ? await exec.streamOutputs(runDir, src) : null;
-      outputs.push(...(streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, pre.scan)));
-    }
+    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec);
     exec.pipeline.releaseLarge();
     const nodes: Record<string, ManifestNode> = {};
     for (const [nid, s] of states) {
@@ -216,7 +157,7 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
     writeManifest(runDir, manifest);
     return { runDir, manifest };
   } finally {
-    dataset?.close();
+    if (!keep.open) dataset?.close();
     await closeStore();
   }
 }
