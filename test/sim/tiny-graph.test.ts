@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
