@@ -131,7 +131,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
           const n = graph.nodes.get(nid)!;
           return [
             nid,
-            { op: n.op.name, version: n.op.version, scope: n.op.scope, params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
+            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: n.op.scope, params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
           ];
         }),
       ),

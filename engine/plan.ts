@@ -10,7 +10,7 @@ import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
 import { fileParamOf } from './param-files.ts';
 import { DEFAULT_CHUNK_SIZE, type Prepared } from './prepare.ts';
-import type { Json } from './types.ts';
+import type { Json, OpDef } from './types.ts';
 import type { RunRecord } from '../cache/store.ts';
 
 export interface PlanEntry {
@@ -76,7 +76,7 @@ export async function probeGraph(pre: Prepared, opts: { chunkSize?: number } = {
         entries.push({ node: id, op: n.op.name, status: 'cached', why: 'every chunk is in the cache', chunks: { total: chunks.length, cached } });
       } else {
         willRun.add(id);
-        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op.name, n.op.version, n.params, runs, cached, chunks.length);
+        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op, n.params, runs, cached, chunks.length);
         entries.push({ node: id, op: n.op.name, status: 'will run', why, chunks: { total: chunks.length, cached } });
       }
     } else {
@@ -107,7 +107,7 @@ export async function probeGraph(pre: Prepared, opts: { chunkSize?: number } = {
         entries.push({ node: id, op: n.op.name, status: 'cached', why: 'in the cache' });
       } else {
         willRun.add(id);
-        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op.name, n.op.version, n.params, runs, 0, 1);
+        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op, n.params, runs, 0, 1);
         entries.push({ node: id, op: n.op.name, status: 'will run', why });
       }
     }
@@ -116,13 +116,15 @@ export async function probeGraph(pre: Prepared, opts: { chunkSize?: number } = {
 }
 
 /** Why a node with no cached result will run: compare with the newest run that had it. */
-function explain(id: string, op: string, version: number, params: Record<string, Json>, runs: RunRecord[], cached: number, total: number): string {
+function explain(id: string, opDef: OpDef, params: Record<string, Json>, runs: RunRecord[], cached: number, total: number): string {
+  const { name: op, version } = opDef;
   const partial = cached > 0 ? `${total - cached} of ${total} chunks not in the cache (an interrupted run resumes here)` : '';
   const prev = runs.find((r) => r.nodes[id]?.op === op);
   if (!prev) return partial || 'never computed with this cache';
   const old = prev.nodes[id];
   const reasons: string[] = [];
   if (old.version !== version) reasons.push(`op version ${old.version} → ${version}`);
+  else if (old.code && opDef.codeHash && !opDef.pinned && old.code !== opDef.codeHash) reasons.push(`the code of op ${op} (or of a module it imports) changed`);
   const keys = new Set([...Object.keys(old.params), ...Object.keys(params)]);
   for (const k of [...keys].sort()) {
     const a = JSON.stringify(old.params[k]);

@@ -7,6 +7,7 @@ import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
 import { infoCommand } from './info.ts';
 import { nodesCommand } from './nodes.ts';
+import { opsCommand } from './ops.ts';
 import { planCommand } from './plan.ts';
 import { provenanceCommand } from './provenance.ts';
 import { reportCommand } from './report.ts';
@@ -16,4 +17,4 @@ import { simulateCommand } from './simulate.ts';
 import { studioCommand } from './studio.ts';
 import { validateCommand } from './validate.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand];
