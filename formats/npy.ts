@@ -265,11 +265,15 @@ export function writeNpy(file: string, a: NDArray): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, npyHeaderBytes(a.dtype, a.shape));
-    fs.writeSync(fd, asBytes(a.data));
-  } finally {
+    for (const b of [npyHeaderBytes(a.dtype, a.shape), asBytes(a.data)]) {
+      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done, b.length - done);
+    }
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true }); // a full disk left it behind
+    throw e;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
 }
 
