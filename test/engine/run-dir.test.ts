@@ -52,7 +52,7 @@ describe('run directory', () => {
   it('full disk: writes leave no temp file or empty file, and the message names the path', () => {
     const dir = path.join(work, 'full');
     fs.mkdirSync(dir);
-    const write = vi.spyOn(fs, 'writeSync').mockImplementation((_fd, _b, _o, _l, _p) => {
+    const write = vi.spyOn(fs, 'writeSync').mockImplementation(() => {
       throw enospc(path.join(dir, 'a.npy.tmp'));
     });
     try {
