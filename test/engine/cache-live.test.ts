@@ -78,34 +78,40 @@ describe('cache gc and live runs', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('cache.lmdb.compact-'))).toEqual([]);
   });
 
-  it('through the CLI: gc started just after a run began waits for it, a second run into the same --out is refused; the run finishes with its results', async () => {
+  it('through the CLI: gc waits while a run is registered and then collects; a run into a held --out exits 1', async () => {
     const cache = path.join(work, 'c5');
-    const graph = path.join(work, 'slow.json');
-    const g = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'));
-    g.nodes.scale.params.slowMs = 4000; // 4 chunks, 16 s: the run stays busy while gc's CLI starts (seconds under load)
-    fs.writeFileSync(graph, JSON.stringify(g));
+    const out = path.join(work, 'run5');
     const env = { ...process.env, SNEM_OPS: path.join(root, 'test/fixtures/toy-ops.ts'), CI: 'true' };
     const spawnCli = (args: string[]) => {
       const child = spawn(process.execPath, [snem, ...args, '--cache', cache], { env });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      return { child, done: new Promise<{ code: number | null; out: string }>((resolve) => child.on('close', (code) => resolve({ code, out }))) };
+      const res = { out: '', code: null as number | null };
+      child.stdout.on('data', (d) => (res.out += d));
+      child.stderr.on('data', (d) => (res.out += d));
+      return { res, done: new Promise<typeof res>((resolve) => child.on('close', (code) => resolve(Object.assign(res, { code })))) };
     };
-    const run = spawnCli(['run', graph, '--out', path.join(work, 'run5'), '--quiet', '--workers', '1', '--no-report']);
-    // once the run has opened the cache (it registers before computing anything), gc
-    for (let i = 0; i < 600 && !fs.existsSync(path.join(cache, 'cache.lmdb')); i++) await new Promise((r) => setTimeout(r, 50));
-    const gc = spawnCli(['cache', 'gc', '--keep-last', '0']);
-    // and a second run into the same --out (they raced silently): refused while the first holds it
-    const second = spawnCli(['run', graph, '--out', path.join(work, 'run5'), '--quiet', '--workers', '1', '--no-report']);
-    const [r, c, s] = await Promise.all([run.done, gc.done, second.done]);
-    expect(r.code, r.out).toBe(0);
+    // this process plays the running `snem run`: registered, with a fresh result no run record names
+    const store = new CacheStore(cache);
+    const live = store.beginRun();
+    putSome(store, 'fresh');
+    // and holds a run directory (a live pid in the lock)
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, '.snem-run.lock'), JSON.stringify({ pid: process.pid, host: hostName, started: 'now' }));
+    const graph = path.join(work, 'toy.json');
+    fs.copyFileSync(path.join(root, 'test/fixtures/toy-graph.json'), graph);
+    const gc = spawnCli(['cache', 'gc', '--keep-last', '0', '--no-compact']);
+    const second = spawnCli(['run', graph, '--out', out, '--quiet', '--workers', '1', '--no-report']);
+    for (let i = 0; i < 1200 && !/waiting/.test(gc.res.out) && gc.res.code === null; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(gc.res.out).toMatch(new RegExp(`gc: waiting for 1 run using this cache \\(pid ${process.pid}\\) to finish`));
+    expect(store.getAction('fresh')).toBeDefined();
+    store.endRun(live);
+    const c = await gc.done;
     expect(c.code, c.out).toBe(0);
-    expect(c.out).toMatch(/gc: waiting for 1 run using this cache \(pid \d+\) to finish/);
+    expect(c.out).toMatch(/gc: kept 0 runs, removed 0 runs, 1 actions/);
+    const s = await second.done;
     expect(s.code, s.out).toBe(1);
-    expect(s.out).toMatch(/run5: another snem run \(pid \d+, started .*\) is writing into this directory/);
-    expect(fs.existsSync(path.join(work, 'run5', 'manifest.json'))).toBe(true);
-  }, 120_000);
+    expect(s.out).toMatch(new RegExp(`run5: another snem run \\(pid ${process.pid}, started now\\) is writing into this directory`));
+    await store.close();
+  }, 180_000);
 });
 
 describe('full disk', () => {
