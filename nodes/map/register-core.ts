@@ -22,6 +22,8 @@ export interface Frame {
   stepY: number;
   pixX: number;
   pixY: number;
+  /** A fixed linear part (a transform applied as given): s and θ of the pose are then unused. */
+  linear?: Linear;
 }
 
 export interface Pose {
@@ -35,6 +37,7 @@ export type Linear = [number, number, number, number];
 
 /** The linear part [a11, a12, a21, a22] of scan px → map px. */
 export function linearOf(pose: Pose, fr: Frame): Linear {
+  if (fr.linear) return fr.linear;
   const t = (pose.thetaDeg * Math.PI) / 180;
   const c = Math.cos(t), sn = Math.sin(t);
   return [(pose.s * c * fr.stepX) / fr.pixX, (-pose.s * sn * fr.stepY) / fr.pixX, (pose.s * sn * fr.stepX) / fr.pixY, (pose.s * c * fr.stepY) / fr.pixY];
