@@ -220,6 +220,10 @@ export function addElementalMapNodes(graph: Record<string, unknown>, p: SimParam
   nodes.eelsZrOnScan = { op: 'map.register', in: { map: 'eelsZr', transform: 'eelsAdfOnScan' } };
   nodes.eelsZrVsR1 = { op: 'map.correlate', in: { a: 'eelsZrOnScan.map', b: 'r1.position', mask: 'glass' }, params: { cuts: [{ row: Math.floor(p.ny / 2) }] } };
   const outputs = graph.outputs as string[];
-  for (const id of ['eelsAdfOnScan', 'eelsZrOnScan', 'eelsZrVsR1']) if (!outputs.includes(id)) outputs.push(id);
-  return ['adf', 'eelsAdf', 'eelsAdfOnScan', 'eelsZr', 'eelsZrOnScan', 'eelsZrVsR1'];
+  for (const id of ELEMENTAL_MAP_OUTPUTS) if (!outputs.includes(id)) outputs.push(id);
+  return [...ELEMENTAL_MAP_NODES];
 }
+
+/** The nodes addElementalMapNodes adds, and those of them it makes outputs. */
+export const ELEMENTAL_MAP_NODES = ['adf', 'eelsAdf', 'eelsAdfOnScan', 'eelsZr', 'eelsZrOnScan', 'eelsZrVsR1'] as const;
+export const ELEMENTAL_MAP_OUTPUTS = ['eelsAdfOnScan', 'eelsZrOnScan', 'eelsZrVsR1'] as const;

@@ -199,8 +199,9 @@ export function registerMap(reference: Image, sampler: MapSampler, start: Pose, 
   let valid = 0;
   for (let i = 0; i < reference.data.length; i++) if (Number.isFinite(reference.data[i])) valid++;
   const minCount = Math.max(3, Math.ceil(o.minOverlap * valid));
-  // Coarse level: the short side of the scan near 48 px keeps each transform small.
-  const f = Math.max(1, Math.floor(Math.min(reference.ny, reference.nx) / 48));
+  // Coarse level: the short side of the scan near 32 px keeps each transform small (the refinement
+  // at full resolution then needs the search only to land within a few pixels).
+  const f = Math.max(1, Math.floor(Math.min(reference.ny, reference.nx) / 32));
   const coarse = coarsen(reference, f);
   const coarseMin = Math.max(3, Math.ceil(minCount / (f * f)));
   const thetas = o.estimate.rotation ? range(start.thetaDeg - o.maxRotationDeg, start.thetaDeg + o.maxRotationDeg, o.rotationStepDeg) : [start.thetaDeg];
