@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGraph } from '../engine/run.ts';
+import { runGraph } from '../app/run.ts';
 import type { BenchRow } from './types.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

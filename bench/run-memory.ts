@@ -53,7 +53,7 @@ export async function bench(opts: { preset?: string } = {}): Promise<BenchRow[]>
 }
 
 async function child(graph: string, outDir: string, cacheDir: string) {
-  const { runGraph } = await import('../engine/run.ts');
+  const { runGraph } = await import('../app/run.ts');
   const t0 = performance.now();
   const res = await runGraph({ graphFile: graph, outDir, cacheDir, quiet: true });
   const result: ChildResult = {

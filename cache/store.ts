@@ -42,6 +42,8 @@ export interface RunRecord {
 export interface RunNodeRecord {
   op: string;
   version: number;
+  /** The op's code hash (engine/code-hash.ts; absent in runs recorded before it was kept). */
+  code?: string;
   scope: 'frame' | 'dataset';
   params: Record<string, Json>;
   key: string;

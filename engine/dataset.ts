@@ -6,34 +6,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileHasher, hex64 } from './hash.ts';
-import { openDatasetAsync, type OpenOptions } from '../formats/open.ts';
 import type { CacheStore } from '../cache/store.ts';
 import type { GraphDoc } from './graph.ts';
-import type { DatasetHandle } from './types.ts';
 
+/** Where the dataset is and how to open it (the reader's options, formats/open.ts `OpenOptions`). */
 export interface DatasetSpec {
   path: string;
-  options: OpenOptions;
+  options: Record<string, unknown>;
 }
 
 /** The dataset a run uses: --data wins over the graph's `dataset.path` (resolved next to the graph). */
 export function datasetSpec(doc: GraphDoc, graphFile: string | null, dataFlag?: string): DatasetSpec | null {
   const { path: p, ...rest } = doc.dataset ?? ({} as { path?: string });
-  const options = { ...(rest as Record<string, unknown>) } as OpenOptions & { scan?: unknown; kind?: string };
+  const options = { ...(rest as Record<string, unknown>) } as { scan?: unknown; kind?: string; profiles?: boolean };
   if (Array.isArray(options.scan)) {
     const [ny, nx] = options.scan as number[];
     options.scan = { ny, nx };
   }
-  if (options.kind === 'profiles') (options as { profiles?: boolean }).profiles = true;
+  if (options.kind === 'profiles') options.profiles = true;
   if (dataFlag) return { path: path.resolve(dataFlag), options };
   if (!p) return null;
   const base = graphFile ? path.dirname(path.resolve(graphFile)) : process.cwd();
   return { path: path.resolve(base, p), options };
-}
-
-/** Async because some readers (HDF5 via h5wasm) load their library asynchronously. */
-export function openSpec(spec: DatasetSpec): Promise<DatasetHandle> {
-  return openDatasetAsync(spec.path, spec.options);
 }
 
 /** Content hash of a file, memoised by identity in the cache's `files` table. */

@@ -35,3 +35,14 @@ export class FileFormatError extends UserError {
 export function isUserError(e: unknown): e is UserError {
   return e instanceof Error && (e instanceof UserError || (e as { userError?: boolean }).userError === true);
 }
+
+/**
+ * A run stopped through its AbortSignal. Chunks finished before the abort are cached, so running
+ * the same graph again resumes there. `name` is 'AbortError', as for fetch and other aborted work.
+ */
+export class RunAborted extends UserError {
+  constructor() {
+    super('run aborted: finished chunks are cached; run the same graph again to resume');
+    this.name = 'AbortError';
+  }
+}

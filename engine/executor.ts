@@ -8,16 +8,16 @@
  */
 import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import { ChunkPipeline, selectField, selectHash, type ChunkJob, type ChunkNodeResult, type Hashes, type PipelineEnv } from './chunk-pipeline.ts';
+import { RunAborted } from './errors.ts';
 import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
 import { FirstAxisGather } from './ndarray.ts';
-import { streamFrameOutputs, type OutputSource } from './outputs.ts';
 import { WorkerPool } from './pool.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
-import type { ResolvedNode } from './graph.ts';
+import type { ResolvedGraph, ResolvedNode } from './graph.ts';
 import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
-import type { NodeStatus, WrittenOutput } from './run-types.ts';
+import type { NodeStatus } from './run-types.ts';
 
 export interface NodeState {
   id: string;
@@ -48,6 +48,17 @@ export interface ExecuteOptions {
   workers: number;
   chunkSize: number;
   progress: Progress;
+  /** Stop starting chunks and nodes; finished chunks stay cached. */
+  signal?: AbortSignal;
+  /** Somewhere else to run chunk jobs (cluster/: BullMQ workers); default: worker threads here. */
+  runner?: ChunkRunner;
+}
+
+/** Runs the chunk jobs of a frame pass elsewhere than this process's worker threads. */
+export interface ChunkRunner {
+  run(job: ChunkJob, ctx: { setup: PipelineSetup; graph: ResolvedGraph }): Promise<Record<string, ChunkNodeResult>>;
+  /** Extra text for the progress bar (e.g. live workers). */
+  status?(): string;
 }
 
 export class Executor {
@@ -66,6 +77,14 @@ export class Executor {
     return this.o.env.graph;
   }
 
+  get env(): PipelineEnv {
+    return this.o.env;
+  }
+
+  private checkAborted() {
+    if (this.o.signal?.aborted) throw new RunAborted();
+  }
+
   async run(): Promise<Map<string, NodeState>> {
     const { graph } = this;
     const pending = graph.order.filter((id) => graph.needed.has(id));
@@ -78,6 +97,7 @@ export class Executor {
           if (n.op.scope !== 'frame') continue;
           if (Object.values(n.inputs).every((r) => this.states.has(r.node) || batch.includes(r.node))) batch.push(id);
         }
+        this.checkAborted();
         if (batch.length) await this.framePass(batch);
         this.pipeline.releaseLarge();
         // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
@@ -92,6 +112,7 @@ export class Executor {
           const n = graph.nodes.get(id)!;
           if (n.op.scope !== 'dataset') continue;
           if (Object.values(n.inputs).every((r) => this.states.has(r.node))) {
+            this.checkAborted();
             await this.datasetNode(n);
             progressed = true;
           }
@@ -130,23 +151,12 @@ export class Executor {
       if (!results[i]) misses.push(i);
     }
     if (misses.length) {
-      progress.startPass(`computing ${batch.join(', ')}`, misses.length);
-      const useWorkers = this.o.workers > 1 && misses.length > 1;
-      if (useWorkers) {
-        this.pool ??= new WorkerPool(this.o.setup, Math.min(this.o.workers, misses.length), this.o.env.log);
-        await Promise.all(
-          misses.map(async (i) => {
-            results[i] = await this.pool!.run(jobs[i]);
-            progress.tick();
-          }),
-        );
-      } else {
-        for (const i of misses) {
-          results[i] = await this.pipeline.runJob(jobs[i]);
-          progress.tick();
-        }
+      progress.startPass(batch, misses.length, this.chunks.length);
+      try {
+        await this.computeChunks(misses, jobs, results);
+      } finally {
+        progress.endPass();
       }
-      progress.endPass();
     }
     for (const id of batch) {
       const n = this.graph.nodes.get(id)!;
@@ -171,7 +181,67 @@ export class Executor {
       };
       hashes.key = state.key;
       this.states.set(id, state);
-      progress.node(id, n.op.name, state.status, state.seconds, `${computed}/${chunks.length} chunks computed`);
+      progress.node(id, n.op.name, state.status, state.seconds, { computed, total: chunks.length });
+    }
+  }
+
+  /**
+   * Compute the missed chunks, on the worker pool when there is more than one. On an abort or a
+   * failure nothing new starts, chunks already in a worker finish (and stay cached), then it throws.
+   */
+  private async computeChunks(misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+    const { progress, signal, runner } = this.o;
+    this.checkAborted();
+    if (runner) return this.runElsewhere(runner, misses, jobs, results);
+    if (!(this.o.workers > 1 && misses.length > 1)) {
+      for (const i of misses) {
+        this.checkAborted();
+        results[i] = await this.pipeline.runJob(jobs[i]);
+        progress.tick(i);
+      }
+      return;
+    }
+    const pool = (this.pool ??= new WorkerPool(this.o.setup, Math.min(this.o.workers, misses.length), this.o.env.log));
+    const stop = () => pool.dropQueued(new RunAborted());
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const settled = await Promise.allSettled(
+        misses.map(async (i) => {
+          try {
+            results[i] = await pool.run(jobs[i]);
+          } catch (e) {
+            pool.dropQueued(e as Error);
+            throw e;
+          }
+          progress.tick(i);
+        }),
+      );
+      this.checkAborted();
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** All missed chunks at once to the runner (its queue paces them); on an abort, waits for none. */
+  private async runElsewhere(runner: ChunkRunner, misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+    const { progress, signal } = this.o;
+    progress.status = runner.status ? () => runner.status!() : null;
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new RunAborted()), { once: true }));
+    aborted.catch(() => {});
+    try {
+      await Promise.race([
+        Promise.all(
+          misses.map(async (i) => {
+            results[i] = await runner.run(jobs[i], { setup: this.o.setup, graph: this.graph });
+            progress.tick(i);
+          }),
+        ),
+        aborted,
+      ]);
+    } finally {
+      progress.status = null;
     }
   }
 
@@ -220,7 +290,7 @@ export class Executor {
     const { env, progress } = this.o;
     const inputs = this.inputHashes(n);
     const key = nodeKey(n.op, n.params, inputs);
-    const hit = env.store.lookup(key);
+    const hit = await env.store.lookup(key);
     let status: NodeStatus;
     let seconds = 0;
     let hashes: Hashes;
@@ -228,9 +298,9 @@ export class Executor {
       hashes = { hash: hit.v, fields: hit.f, key };
       status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
     } else {
-      const leased = env.store.tryLease(key);
+      const leased = await env.store.tryLease(key);
       if (!leased && (await this.pipeline.waitFor(key))) {
-        const got = env.store.lookup(key)!;
+        const got = (await env.store.lookup(key))!;
         hashes = { hash: got.v, fields: got.f, key };
         status = 'cached';
       } else {
@@ -241,16 +311,16 @@ export class Executor {
             ctxInputs[port] =
               up.op.scope === 'frame'
                 ? this.chunkedInput(ref.node, ref.field)
-                : { scope: 'dataset', value: selectField(this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+                : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
-          progress.info(`  running  ${n.id} (${n.op.name}) …`);
+          progress.nodeStart(n.id, n.op.name);
           const t0 = performance.now();
           const value = await n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers });
           seconds = (performance.now() - t0) / 1000;
           const bytes = encodeValue(value);
           const hash = valueHashOf(bytes);
           const fields = fieldHashesOf(value);
-          env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+          await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
           hashes = { hash, fields, key };
           status = 'computed';
           // A big result (a smoothed curve stack) is usually read by the very next node: hand it
@@ -258,19 +328,13 @@ export class Executor {
           this.pipeline.releaseLarge();
           this.pipeline.keepLarge(hash, value, bytes);
         } finally {
-          env.store.releaseLease(key);
+          await env.store.releaseLease(key);
         }
       }
     }
     if (status !== 'computed') this.pipeline.releaseLarge();
     this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1 });
     progress.node(n.id, n.op.name, status, seconds);
-  }
-
-  /** Write a frame node's outputs chunk by chunk (null: its chunks do not stream; see streamFrameOutputs). */
-  streamOutputs(runDir: string, src: OutputSource): Promise<WrittenOutput[] | null> {
-    const input = this.chunkedInput(src.node, undefined);
-    return streamFrameOutputs(runDir, src, this.chunks, (i) => input.chunk(i), this.o.env.scan);
   }
 
   /** The whole value of a node: dataset nodes as stored, frame nodes with every field concatenated over chunks. */

@@ -9,15 +9,15 @@ import { createRequire } from 'node:module';
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
 import AjvModule from 'ajv';
-import { displayProblems } from './display-check.ts';
+import type { NodeDisplay } from './display-settings.ts';
 import { UserError } from './errors.ts';
 import { resolveParams } from './params.ts';
-import { getOp, registry, type Registry } from '../nodes/registry.ts';
-import type { DatasetHandle, Json, OpDef } from './types.ts';
-import type { NodeDisplay } from '../viz/display.ts';
+import type { DatasetHandle, Json, OpDef, Registry } from './types.ts';
 
 const require = createRequire(import.meta.url);
 const schema = require('../graphs/graph.schema.json');
+
+export type GraphNodeSpec = { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string; display?: NodeDisplay };
 
 export interface GraphDoc {
   snem: 1;
@@ -26,7 +26,7 @@ export interface GraphDoc {
   dataset?: { path: string; kind?: 'frames' | 'profiles'; scan?: [number, number]; [opt: string]: Json | undefined };
   chunkSize?: number;
   /** `display`: how the node's maps are drawn (presentation only, never part of a node key). */
-  nodes: Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string; display?: NodeDisplay }>;
+  nodes: Record<string, GraphNodeSpec>;
   outputs: string[];
 }
 
@@ -140,10 +140,22 @@ export function parseRef(ref: string, nodes: Record<string, unknown>): InputRef 
   return { node: ref };
 }
 
+/** "did you mean" for a misspelt name: ` (did you mean 'x'?)` or ''. */
+export type Hint = (name: string, options: Iterable<string>) => string;
+
+/**
+ * An extra per-node check a layer above the engine adds (display settings: viz/display-check.ts).
+ * `op` is undefined when the node's op is unknown (reported separately). Returns problems.
+ */
+export type NodeCheck = (id: string, spec: GraphNodeSpec, op: OpDef | undefined, hint: Hint) => string[];
+
 export interface ResolveOptions {
   file?: string | null;
   sets?: string[];
-  registry?: Registry;
+  /** The op catalogue (app/wiring.ts gives the built-in ops and plugins). */
+  registry: Registry;
+  /** Checks beyond ops, params and wiring, reported with every other problem. */
+  nodeChecks?: NodeCheck[];
   dataset?: DatasetHandle | null;
   /** The graph names a dataset that is not opened (validate without the file). */
   datasetDeclared?: boolean;
@@ -152,8 +164,8 @@ export interface ResolveOptions {
 }
 
 /** Validate and resolve a graph document; throws one UserError listing every problem. */
-export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): ResolvedGraph {
-  const reg = opts.registry ?? registry();
+export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGraph {
+  const reg = opts.registry;
   const label = opts.file ?? 'graph';
   const fail = (problems: string[]) => {
     const head = problems.length === 1 ? `${label}: ` : `${label}: ${problems.length} problems:\n  - `;
@@ -182,7 +194,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions = {}): Resolv
 
   for (const [id, spec] of Object.entries(doc.nodes)) {
     const op = reg.get(spec.op);
-    problems.push(...displayProblems(id, spec.display, op, hint));
+    for (const check of opts.nodeChecks ?? []) problems.push(...check(id, spec, op, hint));
     if (!op) {
       problems.push(`node '${id}', field 'op': unknown op '${spec.op}'${hint(spec.op, reg.keys())}`);
       continue;
@@ -281,11 +293,6 @@ function describeCycle(dag: DirectedGraph): string {
   return cycle ? (cycle as string[]).map((c) => `'${c}'`).join(' → ') : '(unknown)';
 }
 
-export function loadGraph(file: string, opts: Omit<ResolveOptions, 'file'> = {}): ResolvedGraph {
+export function loadGraph(file: string, opts: Omit<ResolveOptions, 'file'>): ResolvedGraph {
   return resolveGraph(readGraphFile(file), { ...opts, file });
-}
-
-/** The op catalogue entry for a node (throws a UserError naming it if unknown). */
-export function opOf(name: string): OpDef {
-  return getOp(name);
 }

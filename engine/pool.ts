@@ -90,6 +90,14 @@ export class WorkerPool {
     });
   }
 
+  /** Reject every job not yet handed to a worker (jobs in a worker run to the end). */
+  dropQueued(e: Error): void {
+    for (const { id } of this.queue.splice(0)) {
+      this.pending.get(id)?.reject(e);
+      this.pending.delete(id);
+    }
+  }
+
   async started(): Promise<void> {
     await Promise.all(this.ready);
   }

@@ -8,6 +8,8 @@
  * whole scan at once.
  */
 
+import { callerFile, moduleCodeHash } from './code-hash.ts';
+
 export type DType = 'uint8' | 'uint16' | 'uint32' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type TypedArray =
   | Uint8Array
@@ -155,8 +157,21 @@ export interface DatasetContext<P> extends OpContextBase<P> {
 export interface OpDef<P = any, S = any> {
   /** Dotted family.name, e.g. "mask.auto". An `inputs` key "*" accepts any port names (variadic ops such as qoi.expr). */
   name: string;
-  /** Bump when the op's meaning or output changes: invalidates every cached result of it. */
+  /**
+   * Bump when the op's meaning or output changes: invalidates every cached result of it. Keys also
+   * hold the op's code hash (engine/code-hash.ts), so a change without a bump cannot serve stale
+   * results; ops.lock.json records both, and its test asks for a bump or `snem ops relock`.
+   */
   version: number;
+  /**
+   * Keys leave the code hash out and rely on `version` alone (redun's pinned version): for an op
+   * whose code churns while its outputs do not, where the author bumps the version by hand.
+   */
+  pinned?: boolean;
+  /** The file that defines the op (set by defineOp). */
+  readonly sourceFile?: string;
+  /** Hash of the op's source, the local modules and .wasm it loads (computed on first use; set by defineOp). */
+  readonly codeHash?: string;
   scope: Scope;
   title: string;
   description: string;
@@ -181,6 +196,16 @@ export interface OpDef<P = any, S = any> {
   run?(ctx: DatasetContext<P>): Value | Promise<Value>;
 }
 
+/** The op catalogue a graph is resolved against: op name → definition. */
+export type Registry = Map<string, OpDef>;
+
+/** Declare an op. Records its source file so its code hash can join its keys. */
 export function defineOp<P = any, S = any>(def: OpDef<P, S>): OpDef<P, S> {
+  const file = callerFile();
+  if (file) {
+    let hash: string | undefined;
+    Object.defineProperty(def, 'sourceFile', { value: file, enumerable: false, configurable: true });
+    Object.defineProperty(def, 'codeHash', { get: () => (hash ??= moduleCodeHash(file)), enumerable: false, configurable: true });
+  }
   return def;
 }

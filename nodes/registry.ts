@@ -3,7 +3,7 @@
  * file plus one line there.
  */
 import { UserError } from '../engine/errors.ts';
-import type { OpDef } from '../engine/types.ts';
+import type { OpDef, Registry } from '../engine/types.ts';
 import { ops as calib } from './calib/index.ts';
 import { ops as crystal } from './crystal/index.ts';
 import { ops as decompose } from './decompose/index.ts';
@@ -20,7 +20,7 @@ import { ops as structure } from './structure/index.ts';
 
 const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model, ...crystal];
 
-export type Registry = Map<string, OpDef>;
+export type { Registry };
 
 export function buildRegistry(ops: OpDef[]): Registry {
   const reg: Registry = new Map();

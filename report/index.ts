@@ -13,6 +13,7 @@ import { encodePng } from '../viz/png.ts';
 import { dagSvg } from './dag.ts';
 import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, outputStyle, profileFigure, styledPanel, type Figure } from './figures.ts';
 import { reportHtml } from './html.ts';
+import { ipfFigure } from './ipf-figure.ts';
 import { representativePositions } from './positions.ts';
 import { nodeProvenance, pngTextFor, runProvenance, writeSidecar, type FileProvenance } from './provenance.ts';
 import { loadOutput, outputTitle, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
@@ -49,7 +50,8 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<Ren
   for (const o of loaded) {
     const what = `figure for ${o.out.file}`;
     let f: Figure | null = null;
-    if (o.out.kind === 'map' || o.out.kind === 'maps') f = await attempt(what, () => mapFigure(runDir, manifest, o));
+    if (o.out.op === 'map.orientation' && o.out.field === 'ipf') f = await attempt(what, () => ipfFigure(runDir, manifest, o));
+    else if (o.out.kind === 'map' || o.out.kind === 'maps') f = await attempt(what, () => mapFigure(runDir, manifest, o));
     else if (o.out.kind === 'curves') f = await attempt(what, () => curvesFigure(runDir, manifest, o, positions));
     else if (o.out.kind === 'array' && o.shape.length === 2 && o.axis && o.axis.length === o.shape[1]) f = await attempt(what, () => componentsFigure(runDir, manifest, o));
     else if (o.out.kind === 'array' && o.shape.length === 1 && o.axis && o.axis.length === o.shape[0]) f = await attempt(what, () => profileFigure(runDir, manifest, o));

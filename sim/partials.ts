@@ -6,8 +6,9 @@
  * 1. Reference: a dense hard-sphere liquid (Percus–Yevick, packing fraction η = 0.5, coordination
  *    ≈ Z̄), with its reduced PDF G(r) blurred by a Gaussian of width s_ab (static disorder; a product
  *    in Q space): S_ref,ab(Q) − 1 = (S_PY(Q d_ab) − 1) · exp(−Q² s_ab² / 2). The contact distance
- *    d_ab is solved for (shellProfile) so that the first peak of g_ab lands at r_ab (3.18 Zr–Zr,
- *    2.82 Zr–X, 2.52 X–X Å).
+ *    d_ab is solved for (shellProfile) so that the first peak of g_ab lands at r_ab (3.15 Zr–Zr,
+ *    2.70 Zr–X, 2.48 X–X Å; why, at PAIR_SHAPES). The X–X reference also holds close-packed,
+ *    Ni-like order (close-packed.ts).
  *    PY gives a positive S(Q) with a small compressibility limit, and further shells whose
  *    oscillation decays with distance (correlation length ≈ 3–4 Å here, shortened by the blur).
  *    Simplification: the reference is taken at its own density, so inside the core the FZ partial
@@ -26,6 +27,8 @@
  * P_random = P_max / 2, and α = P_ZrX / P_random − 1 fixes P_ZrX = (1 + α) min(c, 1 − c).
  */
 
+import { CLOSE_PACKED_RANGE, CLOSE_PACKED_SIGMA, CLOSE_PACKED_XX, closePackedShells, closePackedTransform } from './close-packed.ts';
+
 export type Pair = 'ZrZr' | 'ZrX' | 'XX';
 export const PAIR_LIST: readonly Pair[] = ['ZrZr', 'ZrX', 'XX'];
 
@@ -37,18 +40,33 @@ export interface PairShape {
 }
 
 /**
- * First-shell distances near 3.2 (Zr–Zr), 2.8–2.85 (Zr–X), 2.5 (X–X) Å.
- * Where the total G(r) peaks: at qmax 8.1 Å⁻¹ the termination width (FWHM ≈ 3.8/qmax ≈ 0.47 Å)
- * exceeds the Zr–X / Zr–Zr split (0.36 Å), so the shells merge into one peak near their centroid
- * weighted by Z̄ P_ab f_a f_b: at c = 0.65 (f_Zr/f_X ≈ 1.65 at 2.5 Å⁻¹) the Zr–Zr share is ≈ 60 %
- * and the peak sits at ≈ 3.0 Å, at c = 0.45 near 2.88 Å. A peak at 2.65–2.75 Å would need Zr–X
- * shells carrying ~3× the Zr–Zr weight, which a Zr-rich glass with electron form factors does not have.
+ * First-shell distances and widths, chosen so the glass shows what the reference study measured at
+ * Qmax 8.1 Å⁻¹ (its text and SCIENCE.md "Facts to check against"): a first-shell doublet, Zr–X / X–X
+ * near 2.7 Å and Zr–Zr near 3.2–3.25 Å, r₁max mostly 2.65–2.75 Å, moving down towards the X-rich
+ * (Ni) side.
+ * - Zr–X at 2.70 Å: the study's 2.7 Å. The metallic radii it quotes (Zr 1.60, Cu 1.28, Ni 1.24,
+ *   Al 1.43 Å) add up to 2.84–3.03 Å (2.90 for the X mix); Zr–X bonds in Zr-based glasses are
+ *   shorter than the radii sum (strongly negative heat of mixing; EXAFS / diffraction of Zr–Cu(–Al)
+ *   glasses put Zr–Cu at ≈ 2.7–2.8 Å). The sharpest shell (blur 0.08 Å): the strong, directional
+ *   Zr–X bond.
+ * - X–X at 2.48 Å: Ni–Ni 2.49 Å (2 × 1.24; FCC Ni a/√2), Cu–Cu 2.56 Å; the close-packed part of the
+ *   X–X pairs sits at 2.56 Å (close-packed.ts). Kept ≥ 0.2 Å below Zr–X: closer, the NMF cannot tell
+ *   the two partials apart on single patterns (X–X bond map r 0.76, α sign 0.58 at 2.55 / 2.64 Å).
+ * - Zr–Zr at 3.15 Å (2 × 1.60 = 3.20 Å): the broadest shell (blur 0.35 Å) — large, soft Zr atoms in
+ *   many polyhedron types spread Zr–Zr distances over ≈ 3.0–3.5 Å. Its hard-sphere shell is skewed
+ *   outward, so the study's second Gaussian lands beyond the peak (c₂ ≈ 3.3–3.4 Å).
+ * Why the widths matter: at qmax 8.1 the termination width (FWHM ≈ 3.8/qmax ≈ 0.47 Å) is close to
+ * the Zr–X / Zr–Zr split (0.45 Å). With equal widths the Zr–Zr shell, ≈ 60 % of the pair weight at
+ * c = 0.65 (Z̄ P_ab f_a f_b, f_Zr/f_X ≈ 1.65 at 2.5 Å⁻¹), would pull one merged peak to ≈ 3.0 Å (the
+ * former model: 3.03 Å centre, 2.88 Å X-rich, and the two-Gaussian fit hit a bound at a third of the
+ * glass). A broad Zr–Zr shell has a low peak, so G(r) peaks on the Zr–X / X–X side (2.72–2.82 Å,
+ * noiseless) with Zr–Zr a shoulder the study's fit resolves (test/sim/study-glass.test.ts).
  */
 export const PAIR_SHAPES: Record<Pair, PairShape> = {
   // Zr–Zr is the broadest shell (large, soft Zr–Zr contacts), Zr–X the sharpest.
-  ZrZr: { r1: 3.18, blur: 0.24 },
-  ZrX: { r1: 2.82, blur: 0.12 },
-  XX: { r1: 2.52, blur: 0.12 },
+  ZrZr: { r1: 3.15, blur: 0.35 },
+  ZrX: { r1: 2.7, blur: 0.08 },
+  XX: { r1: 2.48, blur: 0.1 },
 };
 
 /** Mean first-shell coordination number (both species; a deliberate simplification). */
@@ -167,7 +185,7 @@ const shellCache = new Map<string, ShellProfile>();
  */
 export function shellProfile(pair: Pair): ShellProfile {
   const { r1, blur } = PAIR_SHAPES[pair];
-  const key = `${r1}:${blur}`;
+  const key = `${pair}:${r1}:${blur}`;
   const hit = shellCache.get(key);
   if (hit) return hit;
   const nr = Math.ceil((2 * r1) / SHELL_DR);
@@ -202,17 +220,60 @@ export function shellProfile(pair: Pair): ShellProfile {
     area += p[j] * SHELL_DR;
   }
   for (let j = 0; j < nr; j++) p[j] /= area;
+  if (pair === 'XX') {
+    // X–X neighbours gained or lost sit, in the close-packed share, on the close-packed first shell,
+    // as the reference's own X–X pairs do (close-packed.ts)
+    const [first] = closePackedShells();
+    for (let j = 0; j < nr; j++) p[j] = (1 - CLOSE_PACKED_XX) * p[j] + CLOSE_PACKED_XX * gauss(j * SHELL_DR, first.r, CLOSE_PACKED_SIGMA);
+  }
   const out = { contact, dr: SHELL_DR, p };
   shellCache.set(key, out);
   return out;
 }
 
-/** S_ref,ab(Q) − 1 on a Q grid. */
+/**
+ * The reference's radial pair density r² g_ref,ab(r) over [r0, r1] as a unit-area density on a
+ * SHELL_DR grid, and the neighbours it holds there, 4πρ_PY ∫ r² g_ref dr (what close-packed order
+ * rearranges, close-packed.ts).
+ */
+export function referencePairDensity(pair: Pair, range: [number, number]): { r: Float64Array; p: Float64Array; count: number } {
+  const { blur } = PAIR_SHAPES[pair];
+  const { contact } = shellProfile(pair);
+  const j0 = Math.ceil(range[0] / SHELL_DR);
+  const j1 = Math.floor(range[1] / SHELL_DR);
+  const g = referenceG(contact, blur, SHELL_DR, j1 + 1);
+  const r = new Float64Array(j1 - j0 + 1);
+  const p = new Float64Array(r.length);
+  let area = 0;
+  for (let j = j0; j <= j1; j++) {
+    r[j - j0] = j * SHELL_DR;
+    p[j - j0] = (j * SHELL_DR) ** 2 * Math.max(0, g[j]);
+    area += p[j - j0] * SHELL_DR;
+  }
+  for (let j = 0; j < p.length; j++) p[j] /= area;
+  return { r, p, count: 4 * Math.PI * referenceDensity(contact) * area };
+}
+
+/** The X–X close-packed term added to S_ref,XX − 1: CLOSE_PACKED_XX of the reference's pairs in range, per shell neighbour. */
+function closePackedXX(q: ArrayLike<number>): Float64Array {
+  const removed = referencePairDensity('XX', CLOSE_PACKED_RANGE);
+  const perPair = closePackedShells().reduce((s, x) => s + x.n, 0);
+  const cp = closePackedTransform(q, removed);
+  const k = (CLOSE_PACKED_XX * removed.count) / perPair;
+  for (let i = 0; i < cp.length; i++) cp[i] *= k;
+  return cp;
+}
+
+/** S_ref,ab(Q) − 1 on a Q grid (X–X: with its close-packed order, close-packed.ts). */
 export function referenceTransform(pair: Pair, q: ArrayLike<number>): Float64Array {
   const { blur } = PAIR_SHAPES[pair];
   const { contact } = shellProfile(pair);
   const out = new Float64Array(q.length);
   for (let i = 0; i < q.length; i++) out[i] = (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
+  if (pair === 'XX') {
+    const cp = closePackedXX(q);
+    for (let i = 0; i < q.length; i++) out[i] += cp[i];
+  }
   return out;
 }
 

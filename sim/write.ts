@@ -21,7 +21,7 @@ import { ORIENTATION_TRUTH, orientationTruth } from './crystal-truth.ts';
 import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './truth.ts';
 
 /** Bump when the rendered frames or truth change for the same params. */
-export const SIM_VERSION = 4; // 4: synthetic elemental (EELS) maps in truth/
+export const SIM_VERSION = 5; // 4: synthetic elemental (EELS) maps in truth/; 5: the study's glass (partial shapes, close-packed X–X order)
 export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
 function canonical(v: unknown): string {

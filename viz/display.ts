@@ -7,19 +7,9 @@
 import { colorLimits, isColormapName, isDiverging, suggestColormap, type ColormapName } from './colormaps.ts';
 import type { MapStyle } from './map-panel.ts';
 
-/** As the graph gives them: limits [lo, hi] in the field's unit win over percentiles [plo, phi] (default [1, 99]). */
-export interface DisplaySettings extends Pick<MapStyle, 'limits' | 'percentiles'> {
-  colormap?: string;
-  /** Centre the colour scale on 0 (default: for diverging colormaps without explicit limits). */
-  symmetric?: boolean;
-  /** Title text of the figure. */
-  label?: string;
-}
+import type { DisplaySettings, NodeDisplay } from '../engine/display-settings.ts';
 
-/** The `display` object of a graph node: settings for every field, and per field on top. */
-export interface NodeDisplay extends DisplaySettings {
-  fields?: Record<string, DisplaySettings>;
-}
+export type { DisplaySettings, NodeDisplay };
 
 export const DEFAULT_PERCENTILES: [number, number] = [1, 99];
 

@@ -53,11 +53,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       const r = await simulateToDir({ outDir: a.data, params, workers: a.workers, log: a.quiet ? undefined : (m) => process.stderr.write(`${m}\n`) });
       say(`demo data: simulated ${r.patterns} patterns into ${a.data} in ${r.seconds.toFixed(1)} s`);
     }
-    let runGraph: typeof import('../../engine/run.ts').runGraph;
+    let runGraph: typeof import('../../app/run.ts').runGraph;
     try {
-      ({ runGraph } = await import('../../engine/run.ts'));
+      ({ runGraph } = await import('../../app/run.ts'));
     } catch (e) {
-      say(`the analysis engine (engine/run.ts) could not be loaded (${(e as Error).message}); the simulated data are in ${a.data}`);
+      say(`the analysis engine (app/run.ts) could not be loaded (${(e as Error).message}); the simulated data are in ${a.data}`);
       return;
     }
     // The simulator's graph made afresh from the repository's graphs/snem-bmg.json (so graph edits take

@@ -1,6 +1,6 @@
 /** `snem diff A B`: compare two graphs or two run directories. */
 import type { CommandModule } from 'yargs';
-import { diffGraphs, diffOutputs, graphOf } from '../../engine/diff.ts';
+import { diffGraphs, diffOutputs, graphOf } from '../../app/diff.ts';
 import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 

@@ -1,6 +1,6 @@
 /** `snem nodes [--json]`: the op catalogue. */
 import type { CommandModule } from 'yargs';
-import { loadPluginOps, registry } from '../../nodes/registry.ts';
+import { engineWiring } from '../../app/wiring.ts';
 import { handle } from '../handler.ts';
 
 export const nodesCommand: CommandModule<object, { json: boolean; op?: string }> = {
@@ -8,8 +8,7 @@ export const nodesCommand: CommandModule<object, { json: boolean; op?: string }>
   describe: 'list node ops: inputs, params (type, default, unit, meaning), outputs',
   builder: (y) => y.positional('op', { type: 'string', describe: 'show one op' }).option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: { json: boolean; op?: string }) => {
-    await loadPluginOps();
-    const ops = [...registry().values()].filter((o) => !a.op || o.name === a.op).sort((x, y) => x.name.localeCompare(y.name));
+    const ops = [...(await engineWiring()).registry.values()].filter((o) => !a.op || o.name === a.op).sort((x, y) => x.name.localeCompare(y.name));
     if (a.op && !ops.length) throw Object.assign(new Error(`unknown op '${a.op}'`), { userError: true });
     if (a.json) {
       const doc = ops.map((o) => ({

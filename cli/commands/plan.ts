@@ -1,6 +1,6 @@
 /** `snem plan GRAPH.json`: per node cached or will run, and why; computes nothing. */
 import type { CommandModule } from 'yargs';
-import { planGraph } from '../../engine/plan.ts';
+import { planGraph } from '../../app/plan.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { rerenderRun } from '../../report/rerender.ts';
+import { rerenderRun } from '../../app/rerender.ts';
 import { handle } from '../handler.ts';
 
 interface ReportArgs {

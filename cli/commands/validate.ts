@@ -1,9 +1,9 @@
 /** `snem validate GRAPH.json`: schema and semantic checks, no execution. */
 import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { datasetSpec, openSpec } from '../../engine/dataset.ts';
+import { engineWiring } from '../../app/wiring.ts';
+import { datasetSpec } from '../../engine/dataset.ts';
 import { readGraphFile, resolveGraph } from '../../engine/graph.ts';
-import { loadPluginOps } from '../../nodes/registry.ts';
 import { handle } from '../handler.ts';
 
 export const validateCommand: CommandModule<object, { graph: string; data?: string }> = {
@@ -13,15 +13,15 @@ export const validateCommand: CommandModule<object, { graph: string; data?: stri
     y.positional('graph', { type: 'string', demandOption: true }).option('data', { type: 'string', describe: 'dataset file to check the graph against' })
       .option('cache', { type: 'string', describe: 'accepted for symmetry with run/plan (validate reads no cache)' }) as never,
   handler: handle(async (a: { graph: string; data?: string }) => {
-    await loadPluginOps();
+    const wiring = await engineWiring();
     const doc = readGraphFile(a.graph);
     const spec = datasetSpec(doc, a.graph, a.data);
     // Without the data file the graph is still checked; only checks that need the file are skipped.
     const missing = spec !== null && !fs.existsSync(spec.path);
     if (missing) process.stdout.write(`note: dataset ${spec!.path} not found; checked the graph without it\n`);
-    const dataset = spec && !missing ? await openSpec(spec) : null;
+    const dataset = spec && !missing ? await wiring.openDataset(spec) : null;
     try {
-      const g = resolveGraph(doc, { file: a.graph, dataset, datasetDeclared: missing });
+      const g = resolveGraph(doc, { ...wiring, file: a.graph, dataset, datasetDeclared: missing });
       for (const w of g.warnings) process.stdout.write(`note: ${w}\n`);
       process.stdout.write(`${a.graph}: valid (${g.nodes.size} nodes, ${g.outputs.length} outputs)\n`);
     } finally {

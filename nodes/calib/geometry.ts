@@ -7,7 +7,7 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, Json, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, DatasetInput, Json, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { fitRingGeometry, type Image } from './ellipse-fit.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength, qPerPixelFromSpacing } from './electron-optics.ts';
@@ -140,6 +140,18 @@ async function patternFor(ctx: DatasetContext<GeometryParams>, frames: ChunkedIn
   return { data: img, h, w };
 }
 
+/** The dataset meta with a calibration input's center, qPerPixel and ellipse in place of its own. */
+function withCalibration(meta: Record<string, Json> | undefined, cal: DatasetInput | undefined, node: string): Record<string, Json> | undefined {
+  if (!cal) return meta;
+  const v = cal.scope === 'dataset' ? cal.value : null;
+  const f = v?.fields;
+  if (!f?.qPerPixel || !f.center || !f.ellipse) throw new UserError(`node '${node}', input 'calibration': expected a calib.fromCrystal result (fields center, qPerPixel, ellipse)`);
+  const num = (a: { data: ArrayLike<number> }, i: number) => Number(a.data[i]);
+  const { gPerPixel: _g, ...rest } = meta ?? {};
+  void _g;
+  return { ...rest, center: [num(f.center, 0), num(f.center, 1)], qPerPixel: num(f.qPerPixel, 0), ellipse: [num(f.ellipse, 0), num(f.ellipse, 1)] };
+}
+
 export const calibGeometry = defineOp<GeometryParams>({
   name: 'calib.geometry',
   version: 1,
@@ -150,6 +162,7 @@ export const calibGeometry = defineOp<GeometryParams>({
   inputs: {
     frames: { scope: 'frame', optional: true, description: 'patterns, to find the centre / ellipse ("auto") and the detector size' },
     shifts: { scope: 'any', optional: true, description: 'per-position descan map: fields dx, dy (px, [ny, nx]) added to the centre' },
+    calibration: { scope: 'dataset', optional: true, description: 'a refined calibration (calib.fromCrystal): its center, qPerPixel and ellipse replace the dataset meta\'s; params still override' },
   },
   params: {
     center: { type: 'number[]', length: 2, auto: true, optional: true, unit: 'px', description: '[col, row] of the beam centre, or "auto" (needs frames). Default: the dataset meta centre, else "auto".' },
@@ -184,7 +197,7 @@ export const calibGeometry = defineOp<GeometryParams>({
   },
   async run(ctx) {
     const { params: p, node } = ctx;
-    const meta = ctx.dataset?.meta;
+    const meta = withCalibration(ctx.dataset?.meta, ctx.inputs.calibration, node);
     const frames = (ctx.inputs.frames as ChunkedInput | undefined) ?? null;
     const [h, w] = await detectorShapeOf(ctx, frames);
 
@@ -239,7 +252,8 @@ export const calibGeometry = defineOp<GeometryParams>({
       throw new ParamError(node, 'center', `centre [${cx}, ${cy}] (col, row) is off the ${h} × ${w} detector`);
     }
 
-    const { q, source: qSource } = resolveQ(p, meta, node);
+    const { q, source: resolvedQSource } = resolveQ(p, meta, node);
+    let qSource = resolvedQSource;
     const keV = p.beamEnergyKeV ?? metaNumber(meta, 'beamEnergyKeV') ?? DEFAULT_KEV;
     const energySource = p.beamEnergyKeV != null ? 'param' : metaNumber(meta, 'beamEnergyKeV') ? 'dataset meta' : `assumed ${DEFAULT_KEV} keV`;
     const lambda = electronWavelength(keV);
@@ -263,6 +277,11 @@ export const calibGeometry = defineOp<GeometryParams>({
         if (a.data.length !== n) throw new UserError(`node '${node}', input 'shifts': field '${name}' has ${a.data.length} values, expected one per scan position (${n})`);
         fields[name] = f64([ctx.scan.ny, ctx.scan.nx], a.data as ArrayLike<number>);
       }
+    }
+    if (ctx.inputs.calibration) {
+      const from = (x: string) => x.replace('dataset meta', "input 'calibration'");
+      [centreSource, ellipseSource] = [from(centreSource), from(ellipseSource)];
+      qSource = from(qSource);
     }
     ctx.log(`centre [${cx.toFixed(2)}, ${cy.toFixed(2)}] (${centreSource}); Q/px ${q.toPrecision(5)} Å⁻¹ (${qSource}); ellipse ${ratio.toFixed(4)} @ ${angle.toFixed(1)}°; δQ(corner) ${dQ.toExponential(2)} Å⁻¹`);
     return {

@@ -52,7 +52,7 @@ async function fileOf(input: DatasetInput | undefined): Promise<string | null> {
 
 export const mapCorrelate = defineOp<CorrelateParams>({
   name: 'map.correlate',
-  version: 1,
+  version: 2, // 2: binsA/binsB fields instead of axes
   scope: 'dataset',
   title: 'Correlation of two maps',
   description:

@@ -47,7 +47,7 @@ async function scalarMap(input: DatasetInput, field: string | undefined, node: s
 
 export const mapRegister = defineOp<RegisterParams>({
   name: 'map.register',
-  version: 1,
+  version: 2, // 2: transform input, referenceSigma, coarse grid ~32 positions
   scope: 'dataset',
   title: 'Register an external map onto the scan grid',
   description:

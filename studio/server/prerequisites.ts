@@ -8,7 +8,7 @@
 import { selectField, type Hashes } from '../../engine/chunk-pipeline.ts';
 import { Executor } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
-import { DEFAULT_CHUNK_SIZE } from '../../engine/run.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { InputRef, ResolvedGraph } from '../../engine/graph.ts';
 import type { Value } from '../../engine/types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
@@ -79,7 +79,7 @@ export class PrerequisiteCache {
       const { ctx } = this;
       const exec = new Executor({
         env: { graph: sub, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
-        setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes },
+        setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes, wiringModule: ctx.wiring.module },
         workers: 1,
         chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
         progress: new Progress(true),

@@ -1,6 +1,6 @@
 /** `/api/preview`: the chain view's JSON (studio/API.md "Per-position preview"). */
 import type { GraphDoc } from '../../engine/graph.ts';
-import { DEFAULT_CHUNK_SIZE } from '../../engine/run.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import type { Resolved } from './engine-context.ts';
 import { ndJson } from './http-io.ts';

@@ -7,7 +7,7 @@
  * param edit downstream costs only the per-position work.
  */
 import { selectField } from '../../engine/chunk-pipeline.ts';
-import { DEFAULT_CHUNK_SIZE } from '../../engine/run.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { ResolvedGraph, ResolvedNode } from '../../engine/graph.ts';
 import type { ChunkInfo, Json, Value } from '../../engine/types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';

@@ -5,16 +5,22 @@
  *    every map can be shown) with a Progress that streams passes, chunks and finished nodes as
  *    events; a finished node's map can be fetched at once. Cancel stops at the next chunk
  *    boundary: chunks already finished are in the cache, and the next run takes them from there.
- * 2. `runGraph` — the function behind `snem run` — writes the run directory from the now fully
- *    cached graph (outputs, manifest; report.html on request), so the studio's run directory is
- *    the one `snem run` would write for the same graph.
+ * 2. `snem run` itself, in a child process, writes the run directory from the now fully cached
+ *    graph (outputs, manifest; report.html on request): the studio's run directory is the one
+ *    `snem run` writes for the same graph, and writing hundreds of MB of outputs does not hold up
+ *    this server's answers (the new maps are served while it writes).
  * (Thin adapter over today's engine functions; the engine's public run API can replace step 1.)
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readManifest } from '../../report/run-data.ts';
 import { Executor, type NodeState } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
-import { DEFAULT_CHUNK_SIZE, runGraph } from '../../engine/run.ts';
+import { RunAborted } from '../../engine/errors.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
 import type { Manifest } from '../../engine/run-types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
@@ -31,43 +37,18 @@ export class Cancelled extends Error {
   }
 }
 
-/** The engine's Progress, turned into events; throws at the next tick once cancelled. */
-class StreamingProgress extends Progress {
-  private passTotal = 0;
-  private passDone = 0;
-
-  constructor(
-    private readonly ev: RunEvents,
-    private readonly signal: AbortSignal,
-  ) {
-    super(true);
-  }
-
-  private check() {
-    if (this.signal.aborted) throw new Cancelled();
-  }
-
-  override startPass(label: string, total: number) {
-    this.check();
-    this.passTotal = total;
-    this.passDone = 0;
-    this.ev.pass(label, total);
-  }
-
-  override tick(n = 1) {
-    this.passDone += n;
-    this.ev.chunk(this.passDone, this.passTotal);
-    this.check();
-  }
-
-  override node(id: string, op: string, status: string, seconds: number, detail = '') {
-    this.ev.node(id, op, status, seconds, detail);
-    this.check();
-  }
-
-  override info(_msg: string) {
-    this.check();
-  }
+/** The engine's progress events, turned into the studio's run events. */
+function streamingProgress(ev: RunEvents): Progress {
+  let passTotal = 0;
+  let passDone = 0;
+  return new Progress(true, undefined, (e) => {
+    if (e.type === 'pass') {
+      passTotal = e.total - e.cached;
+      passDone = 0;
+      ev.pass(`computing ${e.nodes.join(', ')}`, passTotal);
+    } else if (e.type === 'chunk') ev.chunk(++passDone, passTotal);
+    else if (e.type === 'node') ev.node(e.node, e.op, e.status, e.seconds, e.chunks ? `${e.chunks.computed}/${e.chunks.total} chunks computed` : '');
+  });
 }
 
 /** A finished (or cancelled) computation: node states and the executor that can read their values. */
@@ -100,19 +81,42 @@ export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: R
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const exec = new Executor({
     env: { graph: all, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
-    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes },
+    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes, wiringModule: ctx.wiring.module },
     workers,
     chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    progress: new StreamingProgress(ev, opts.signal),
+    progress: streamingProgress(ev),
+    signal: opts.signal,
   });
   opts.onExecutor?.(exec);
-  const states = await exec.run();
-  return { exec, states, graph: all };
+  try {
+    const states = await exec.run();
+    return { exec, states, graph: all };
+  } catch (e) {
+    throw e instanceof RunAborted ? new Cancelled() : e;
+  }
 }
 
-/** Step 2: the run directory, as `snem run` writes it (everything is cached by now). */
+const SNEM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/snem.js');
+
+/**
+ * Step 2: the run directory, written by `snem run` (everything is cached by now). The graph goes
+ * beside it as `DIR.graph.json`, its dataset path absolute (relative paths were the session's).
+ */
 export async function writeRunDir(ctx: EngineContext, doc: GraphDoc, outDir: string, report: boolean): Promise<{ runDir: string; manifest: Manifest }> {
-  return runGraph({ graph: doc, graphFile: ctx.graphFile ?? undefined, cacheDir: ctx.cacheDir, outDir, quiet: true, noReport: !report, workers: 1 });
+  fs.mkdirSync(path.dirname(outDir), { recursive: true });
+  const graphFile = `${outDir}.graph.json`;
+  const copy = structuredClone(doc);
+  if (copy.dataset && ctx.dataset) copy.dataset = { ...copy.dataset, path: ctx.dataset.path };
+  fs.writeFileSync(graphFile, `${JSON.stringify(copy, null, 2)}\n`);
+  const args = [SNEM, 'run', graphFile, '--out', outDir, '--cache', ctx.cacheDir, '--quiet', '--workers', '1', ...(report ? [] : ['--no-report'])];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(err.trim().replace(/^snem: /, '') || `snem run exited with ${code}`), { userError: code === 1 }))));
+  });
+  return { runDir: outDir, manifest: readManifest(outDir) };
 }
 
 export function studioRunDir(base: string, name: string): string {

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { diffGraphs } from '../../engine/diff.ts';
+import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 import type { Json } from '../../engine/types.ts';

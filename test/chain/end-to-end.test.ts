@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nd } from '../../engine/ndarray.ts';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { readNpy, writeNpy } from '../../formats/npy.ts';
 import { addPoisson, amorphousProfile, renderRings } from './synth.ts';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { bungeEuler, bungeMatrix, misorientation, mul, orientationMatrix, rotationGroup, transpose } from '../../nodes/crystal/symmetry.ts';
 import { compareCrystal } from '../../sim/crystal-compare.ts';
@@ -41,7 +41,7 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
   beforeAll(async () => {
     // 6 × 48 positions of the demo specimen: Ni grains at both edges, glass and an inclusion between.
     await simulateToDir({ outDir: data, params: resolveSimParams('demo', { ny: 6 }), workers: 2 });
-    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy')) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
+    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy'), { orientation: { op: 'map.orientation', in: { match: 'match' } }, notNi: { op: 'map.threshold', in: { map: 'orientation.glass' }, params: { above: 0.5 } } }) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
   }, 240_000);
 
   it('writes match.zoneAxis, match.phase, match.reliability as the issue names them', () => {
@@ -60,6 +60,22 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
     expect(v('Ni phase map IoU')).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('map.orientation: IPF colours in [0, 1] on crystals, a glass mask that map.threshold accepts and that matches the truth', () => {
+    const ipf = readNpy(path.join(runDir, 'orientation.ipf.npy'));
+    expect(ipf.shape).toEqual([6, 48, 3]);
+    const phase = readNpy(path.join(runDir, 'match.phase.npy')).data as Float32Array;
+    const truth = readNpy(path.join(data, 'truth', 'phase.npy')).data as Float32Array;
+    const kept = readNpy(path.join(runDir, 'notNi.npy')).data as Uint8Array;
+    let agree = 0;
+    for (let i = 0; i < phase.length; i++) {
+      const rgb = [0, 1, 2].map((k) => ipf.data[3 * i + k]);
+      if (phase[i] >= 0) for (const v of rgb) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      else for (const v of rgb) expect(Number.isNaN(v)).toBe(true);
+      if (!!kept[i] === (truth[i] !== 0)) agree++;
+    }
+    expect(agree / phase.length).toBeGreaterThan(0.97);
+  });
+
   it('Euler angles describe the same orientation as zoneAxis + inplaneDeg', () => {
     const e = readNpy(path.join(runDir, 'match.euler.npy')).data as Float32Array;
     const z = readNpy(path.join(runDir, 'match.zoneAxis.npy')).data as Float32Array;
@@ -75,6 +91,66 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
       for (let k = 0; k < 9; k++) expect(id[k]).toBeCloseTo(k % 4 === 0 ? 1 : 0, 4);
     }
     expect(n).toBeGreaterThan(30);
+  });
+});
+
+describe('calib.fromCrystal on simulated Ni patterns', () => {
+  it('recovers qPerPixel within 0.3 % and the ellipse ratio within 0.5 % from a 1.5 % wrong, round start; calib.geometry takes it', async () => {
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const g = fragmentGraph(path.join(data, 'frames.npy'), {
+      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geom', templates: 'templates', match: 'match' } },
+      geom2: { op: 'calib.geometry', in: { frames: 'frames', calibration: 'calib' } },
+    });
+    (g.nodes.geom as { params?: unknown }).params = { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' };
+    const { runDir } = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-calib'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const q = (readNpy(path.join(runDir, 'geom2.qPerPixel.npy')).data as Float64Array)[0];
+    const e = readNpy(path.join(runDir, 'geom2.ellipse.npy')).data as Float64Array;
+    expect(Math.abs(q / meta.qPerPixel - 1)).toBeLessThan(0.003);
+    expect(Math.abs(e[0] / meta.ellipse[0] - 1)).toBeLessThan(0.005);
+    expect(Math.abs(e[1] - meta.ellipse[1])).toBeLessThan(5);
+    const spots = readNpy(path.join(runDir, 'calib.spots.npy'));
+    expect(spots.shape[1]).toBe(6);
+    expect(spots.shape[0]).toBeGreaterThan(100);
+  }, 240_000);
+});
+
+describe('correlation kernel', () => {
+  it('the WebAssembly SIMD scan picks the same template and angle as the plain JS scan, with the same scores', async () => {
+    const { builtinPhase } = await import('../../nodes/crystal/phase-model.ts');
+    const { reflectionTable, templateSpots } = await import('../../nodes/crystal/templates.ts');
+    const { sampleDirections } = await import('../../nodes/crystal/symmetry.ts');
+    const { Matcher } = await import('../../nodes/crystal/matcher.ts');
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const table = reflectionTable(builtinPhase('fcc', 3.524, null, ['Ni'], 0.45), 14);
+    const lib = { direction: [] as number[], start: [0], q: [] as number[], a: [] as number[], i: [] as number[] };
+    for (const z of sampleDirections('m-3m', 2)) {
+      const s = templateSpots(table, z, { wavelength: 0.02508, thicknessA: 400, precessionRad: Math.PI / 180, qMin: 1.5, qMax: 12, maxSpots: 60, minRelative: 0.01 });
+      lib.direction.push(...z);
+      lib.q.push(...s.q);
+      lib.a.push(...s.angle);
+      lib.i.push(...s.intensity);
+      lib.start.push(lib.q.length);
+    }
+    const T = lib.start.length - 1;
+    const tl = { direction: Float32Array.from(lib.direction), phase: new Int32Array(T), spotStart: Int32Array.from(lib.start), spotQ: Float32Array.from(lib.q), spotAngle: Float32Array.from(lib.a), spotIntensity: Float32Array.from(lib.i), laue: ['m-3m' as const] };
+    const geom = { cx: meta.center[0], cy: meta.center[1], axisRatio: meta.ellipse[0], angleDeg: meta.ellipse[1], h: 144, w: 144 };
+    // nTheta 180 (2° steps): half = 90 is not a multiple of 4, so the kernel's padded lanes are exercised too.
+    for (const nTheta of [360, 180]) {
+      const o = { qPerPixel: meta.qPerPixel, nTheta, power: 0.5, minSepDeg: 5 };
+      const a = new Matcher(tl, geom, { ...o, wasm: true });
+      const b = new Matcher(tl, geom, { ...o, wasm: false });
+      const frames = readNpy(path.join(data, 'frames.npy'));
+      const ra = { template: 0, inplane: 0, correlation: 0, reliability: 0 };
+      const rb = { ...ra };
+      for (let i = 0; i < 288; i += 7) {
+        a.match(frames.data as Uint8Array, i * 144 * 144, 0, ra);
+        b.match(frames.data as Uint8Array, i * 144 * 144, 0, rb);
+        expect(ra.template).toBe(rb.template);
+        expect(ra.inplane).toBeCloseTo(rb.inplane, 5);
+        expect(ra.correlation).toBeCloseTo(rb.correlation, 5);
+        expect(ra.reliability).toBeCloseTo(rb.reliability, 3);
+      }
+    }
   });
 });
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGraph, type GraphDoc } from '../../engine/graph.ts';
 import { buildRegistry, registerOps, registry } from '../../nodes/registry.ts';
-import { rerenderRun } from '../../report/rerender.ts';
+import { rerenderRun } from '../../app/rerender.ts';
+import { displayCheck } from '../../viz/display-check.ts';
 import { readPngText } from '../../viz/png.ts';
 import { ops as toyOps } from '../fixtures/toy-ops.ts';
 
@@ -68,7 +69,7 @@ describe('validation of display settings', () => {
   ];
   for (const [name, display, re] of cases) {
     it(name, () => {
-      expect(() => resolveGraph(graphWith(display), { registry: reg })).toThrow(re);
+      expect(() => resolveGraph(graphWith(display), { registry: reg, nodeChecks: [displayCheck] })).toThrow(re);
     });
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeChunks } from '../../engine/executor.ts';
 import { concatFirst, FirstAxisGather, nd } from '../../engine/ndarray.ts';
-import { streamFrameOutputs, writeNodeOutputs } from '../../engine/outputs.ts';
+import { streamFrameOutputs, writeNodeOutputs } from '../../app/outputs.ts';
 import type { ChunkInfo, Value } from '../../engine/types.ts';
 
 const scan = { ny: 5, nx: 7 };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../engine/errors.ts';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import { loadHdf5 } from '../../formats/hdf5.ts';
 import { readMapFile } from '../../formats/map-file.ts';
 import { readNpy, writeNpy } from '../../formats/npy.ts';

@@ -33,14 +33,17 @@ describe('pair fractions and chemical order', () => {
     expect(percusYevick(1e-4, eta)).toBeCloseTo((1 - eta) ** 4 / (1 + 2 * eta) ** 2, 5);
   });
 
-  it('partial g_ab(r) peak at the first-shell distances (3.18, 2.82, 2.52 Å) ', () => {
+  it('partial g_ab(r) peak at the first-shell distances (3.15, 2.70, 2.48 Å) ', () => {
     const r = Float64Array.from({ length: 250 }, (_, i) => 2 + i * 0.01);
     for (const pair of PAIR_LIST) {
       const g = partialG(pair, r, MEAN_COORDINATION, 0.0512);
       let best = 0;
       for (let i = 1; i < r.length; i++) if (g[i] > g[best]) best = i;
-      expect(Math.abs(r[best] - PAIR_SHAPES[pair].r1)).toBeLessThan(0.02);
-      expect(g[best]).toBeGreaterThan(1.8);
+      // X–X: part hard-sphere (2.48 Å), part close-packed (2.56 Å, sim/close-packed.ts): the peak lies between
+      if (pair === 'XX') expect(r[best]).toBeGreaterThan(2.47), expect(r[best]).toBeLessThan(2.57);
+      else expect(Math.abs(r[best] - PAIR_SHAPES[pair].r1)).toBeLessThan(0.02);
+      // Zr–Zr is the broad shell (blur 0.35 Å), so its peak is the lowest
+      expect(g[best]).toBeGreaterThan(pair === 'ZrZr' ? 1.5 : 1.8);
     }
   });
 
@@ -52,7 +55,8 @@ describe('pair fractions and chemical order', () => {
         const g = partialG(pair, r, f * MEAN_COORDINATION, 0.0512);
         let best = 0;
         for (let i = 1; i < r.length; i++) if (g[i] > g[best]) best = i;
-        expect(Math.abs(r[best] - PAIR_SHAPES[pair].r1)).toBeLessThan(0.02);
+        // X–X: its shell is part hard-sphere (2.48 Å), part close-packed (2.56 Å), so scaling it moves the peak a little
+        expect(Math.abs(r[best] - PAIR_SHAPES[pair].r1)).toBeLessThan(pair === 'XX' ? 0.1 : 0.03);
         heights.push(g[best] - 1);
       }
       // More neighbours, a higher first peak (the shell is scaled, not reshaped).
@@ -135,7 +139,7 @@ describe('ground truth of a scan', () => {
     expect(mid).toBeGreaterThan(0.62);
   });
 
-  it('model G(r): first peak 2.9–3.3 Å in the centre, lower in the X-rich glass', () => {
+  it('model G(r): first peak 2.75–2.85 Å in the centre, lower in the X-rich glass', () => {
     const positions = truthPositions(r);
     const curves = truthCurves(r, positions);
     const nr = curves.r.length;
@@ -150,8 +154,8 @@ describe('ground truth of a scan', () => {
     };
     const centre = positions.findIndex((p) => p.label.startsWith('glass, centre'));
     const xrich = positions.findIndex((p) => p.label.includes('X-rich'));
-    expect(firstPeak(centre)).toBeGreaterThan(2.9);
-    expect(firstPeak(centre)).toBeLessThan(3.3);
+    expect(firstPeak(centre)).toBeGreaterThan(2.75);
+    expect(firstPeak(centre)).toBeLessThan(2.85);
     expect(firstPeak(centre) - firstPeak(xrich)).toBeGreaterThan(0.05);
     expect(TRUTH_R.qmax).toBe(8.1);
   });

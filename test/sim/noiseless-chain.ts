@@ -27,7 +27,7 @@ export async function runNoiselessChain(p: SimParams, r: Renderer, iy: number, i
   const g = simGeometry(p);
   const file = path.join(o.dir, 'frame.npy');
   writeNpy(file, { dtype: 'float32', shape: [1, 1, p.size, p.size], data: Float32Array.from(r.renderExpected(iy, ix)) });
-  const { runGraph } = await import('../../engine/run.ts');
+  const { runGraph } = await import('../../app/run.ts');
   const nodes = {
     frames: { op: 'source.frames' },
     geometry: { op: 'calib.geometry', in: { frames: 'frames' }, params: { center: g.center, qPerPixel: g.qPerPixel, ellipse: g.ellipse, beamEnergyKeV: p.beamEnergyKeV } },

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheStore } from '../../cache/store.ts';
-import { runGraph } from '../../engine/run.ts';
+import { runGraph } from '../../app/run.ts';
 import type { NDArray, TypedArray, Value } from '../../engine/types.ts';
 import { Studio } from '../../studio/server/studio.ts';
 import { makeFixture, NX, type StudioFixture } from './fixture.ts';

@@ -9,9 +9,10 @@
  */
 import path from 'node:path';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
-import { sizeOf, toFloat32 } from './ndarray.ts';
-import type { ChunkInfo, DType, NDArray, ScanShape, Value } from './types.ts';
-import type { WrittenOutput } from './run-types.ts';
+import { sizeOf, toFloat32 } from '../engine/ndarray.ts';
+import type { Executor } from '../engine/executor.ts';
+import type { ChunkInfo, DType, NDArray, ScanShape, Value } from '../engine/types.ts';
+import type { WrittenOutput } from '../engine/run-types.ts';
 
 export interface OutputSource {
   node: string;
@@ -119,4 +120,19 @@ export async function streamFrameOutputs(runDir: string, src: OutputSource, chun
   }
   for (const w of writers) w.close();
   return plans.map((p) => describe(runDir, src, first, p));
+}
+
+/** Write every output node of a finished execution into the run directory (frame nodes streamed chunk by chunk). */
+export async function writeRunOutputs(runDir: string, exec: Executor): Promise<WrittenOutput[]> {
+  const { graph, scan } = exec.env;
+  const outputs: WrittenOutput[] = [];
+  for (const node of graph.outputs) {
+    const n = graph.nodes.get(node)!;
+    const s = exec.states.get(node)!;
+    const src: OutputSource = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
+    const input = s.chunks ? exec.chunkedInput(node, undefined) : null;
+    const streamed = input ? await streamFrameOutputs(runDir, src, exec.chunks, (i) => input.chunk(i), scan) : null;
+    outputs.push(...(streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, scan)));
+  }
+  return outputs;
 }

@@ -5,11 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from './errors.ts';
-import { readGraphFile, type GraphDoc } from './graph.ts';
+import { UserError } from '../engine/errors.ts';
+import { readGraphFile, type GraphDoc } from '../engine/graph.ts';
 import { readNpy, writeNpy } from '../formats/npy.ts';
-import { f32 } from './ndarray.ts';
-import type { Manifest } from './run-types.ts';
+import { f32 } from '../engine/ndarray.ts';
+import type { Manifest } from '../engine/run-types.ts';
 
 export interface GraphChange {
   node: string;

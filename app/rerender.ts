@@ -11,9 +11,9 @@ import { fileParamOf } from '../engine/param-files.ts';
 import { readGraphFile, resolveGraph, type GraphDoc } from '../engine/graph.ts';
 import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
-import { loadPluginOps } from '../nodes/registry.ts';
-import { renderRun } from './index.ts';
-import { readManifest, writeManifest } from './run-data.ts';
+import { engineWiring } from './wiring.ts';
+import { renderRun } from '../report/index.ts';
+import { readManifest, writeManifest } from '../report/run-data.ts';
 
 export interface RerenderOptions {
   /** Take the display settings from this graph (default: the run's own graph). */
@@ -43,8 +43,7 @@ function canonical(v: unknown): string {
 
 /** How graph G's results would differ from the run's (empty: only display settings may differ). */
 export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string, sets: string[] = []): Promise<string[]> {
-  await loadPluginOps();
-  const g = resolveGraph(doc, { file, sets, datasetDeclared: true, opChecks: false });
+  const g = resolveGraph(doc, { ...(await engineWiring()), file, sets, datasetDeclared: true, opChecks: false });
   const diffs: string[] = [];
   for (const [id, old] of Object.entries(m.nodes)) {
     const n = g.nodes.get(id);

@@ -1,0 +1,183 @@
+/**
+ * `snem run`: resolve the graph against its dataset, execute it through the cache, write the run
+ * directory (outputs, manifest.json, report) and record the run in the cache for plan, gc and
+ * provenance.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunRecord } from '../cache/store.ts';
+import { Executor, type ChunkRunner, type NodeState } from '../engine/executor.ts';
+import type { ResultStore } from '../engine/result-store.ts';
+import { prepare as prepareWith, DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
+import { setupOf, type PipelineSetup } from '../engine/pipeline-env.ts';
+import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
+import { Progress, type ProgressEvent } from '../engine/progress.ts';
+import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
+import type { Json } from '../engine/types.ts';
+import { ENGINE_VERSION } from '../engine/version.ts';
+import { renderRun } from '../report/index.ts';
+import { writeManifest } from '../report/run-data.ts';
+import { writeRunOutputs } from './outputs.ts';
+import { engineWiring } from './wiring.ts';
+
+export { DEFAULT_CHUNK_SIZE, type Prepared };
+
+export interface RunOptions extends PrepareOptions {
+  /** Run directory (default runs/NAME-STAMP-HASH). */
+  outDir?: string;
+  workers?: number;
+  quiet?: boolean;
+  /** Skip PNGs and report.html (benchmarks, the studio). */
+  noReport?: boolean;
+  /** Progress per node and per chunk (see engine/progress.ts ProgressEvent). */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Abort: chunks in flight finish and stay cached; nothing more starts; run rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Run elsewhere than this process (cluster/: a shared store and BullMQ workers). */
+  backend?: RunBackend;
+}
+
+/**
+ * Where results live and who computes chunks, when not this machine's LMDB cache and threads. The
+ * run record still goes to the local cache (plan, provenance and gc read it there).
+ */
+export interface RunBackend {
+  store: ResultStore;
+  runner: ChunkRunner;
+  /** How worker threads of this process open the store (see PipelineSetup.store). */
+  setupStore?: PipelineSetup['store'];
+  close(): Promise<void>;
+}
+
+/** Read, open, hash and validate a graph with the app's wiring (ops, formats, display checks). */
+export async function prepare(opts: PrepareOptions): Promise<Prepared> {
+  return prepareWith(opts, await engineWiring());
+}
+
+function runId(name: string, graphHash: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  return `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-${stamp}-${graphHash.slice(0, 6)}`;
+}
+
+export interface RunResult {
+  runDir: string;
+  manifest: Manifest;
+}
+
+export async function runGraph(opts: RunOptions): Promise<RunResult> {
+  return runPrepared(await prepare(opts), opts);
+}
+
+/**
+ * Run a prepared graph. Closes its dataset and store when done unless `keep.open` (openGraph's
+ * run: the graph stays usable); `keep.states` receives every node's hashes.
+ */
+export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?: boolean; states?: (s: Map<string, NodeState>) => void } = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const { graph, store, dataset } = pre;
+  const progress = new Progress(!!opts.quiet, undefined, opts.onProgress);
+  for (const w of graph.warnings) progress.info(`note: ${w}`);
+  const workers = Math.max(1, opts.workers ?? os.availableParallelism());
+  const chunkSize = opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const env: PipelineEnv = { graph, store: opts.backend?.store ?? store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
+  const setup = setupOf(pre, opts);
+  if (opts.backend?.setupStore) setup.store = opts.backend.setupStore;
+  let storeOpen = true;
+  const closeStore = async () => {
+    if (storeOpen && !keep.open) await store.close();
+    storeOpen = false;
+  };
+  const id = runId(graph.name, pre.graphHash);
+  const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
+  try {
+    const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal, runner: opts.backend?.runner });
+    const states = await exec.run();
+    keep.states?.(states);
+
+    fs.mkdirSync(runDir, { recursive: true });
+    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec);
+    exec.pipeline.releaseLarge();
+    const nodes: Record<string, ManifestNode> = {};
+    for (const [nid, s] of states) {
+      const n = graph.nodes.get(nid)!;
+      nodes[nid] = {
+        op: n.op.name,
+        opVersion: n.op.version,
+        scope: n.op.scope,
+        params: n.params,
+        key: s.key,
+        valueHash: s.hashes.hash,
+        status: s.status,
+        seconds: round(s.seconds),
+        inputs: s.inputs,
+        inputNodes: Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node])),
+        ...(s.chunks ? { chunks: { total: s.chunks.length, computed: s.computedChunks, cached: s.cachedChunks } } : {}),
+        ...(n.overrides.length ? { overrides: n.overrides } : {}),
+      };
+    }
+    const manifest: Manifest = {
+      run: id,
+      created: new Date().toISOString(),
+      graph: graph.doc as unknown as Json,
+      graphFile: opts.graphFile ? path.resolve(opts.graphFile) : null,
+      graphHash: pre.graphHash,
+      datasetHash: pre.datasetHash,
+      dataset: dataset
+        ? { path: dataset.path, format: dataset.format, scan: [dataset.scan.ny, dataset.scan.nx], frameShape: dataset.frameShape, dtype: dataset.dtype, meta: dataset.meta }
+        : null,
+      engineVersion: ENGINE_VERSION,
+      overrides: opts.sets ?? [],
+      workers,
+      chunkSize,
+      seconds: 0,
+      nodes,
+      outputs,
+    };
+    const record: RunRecord = {
+      id,
+      time: Date.now(),
+      graphName: graph.name,
+      graphHash: pre.graphHash,
+      outDir: runDir,
+      nodes: Object.fromEntries(
+        [...states].map(([nid, s]) => {
+          const n = graph.nodes.get(nid)!;
+          return [
+            nid,
+            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: n.op.scope, params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
+          ];
+        }),
+      ),
+      // Uncached sources have no action (their key is their derived hash).
+      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key])),
+    };
+    store.putRun(record);
+    // The report reads only the run directory. Closing the cache unmaps it: the blob pages read
+    // for the outputs (hundreds of MB at paper size) leave the process's resident set.
+    await closeStore();
+    manifest.seconds = round((performance.now() - t0) / 1000);
+    writeManifest(runDir, manifest);
+    if (!opts.noReport) {
+      try {
+        const drawn = await renderRun(runDir, manifest);
+        manifest.figures = drawn.figures;
+        manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
+      } catch (e) {
+        progress.info(`warning: the report could not be rendered: ${(e as Error).message}`);
+      }
+    }
+    manifest.seconds = round((performance.now() - t0) / 1000);
+    writeManifest(runDir, manifest);
+    return { runDir, manifest };
+  } finally {
+    if (!keep.open) dataset?.close();
+    await closeStore();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
