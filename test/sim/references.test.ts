@@ -166,7 +166,7 @@ describe("the simulator's graph.json", () => {
       expect(inRest).toEqual(original.nodes[id].in);
       expect(paramsRest).toEqual(originalRest);
     }
-    // every other node, and the outputs, untouched
+    // every other node, and the outputs, untouched — but for the synthetic EELS map's nodes (sim/elemental-maps.ts)
     for (const id of Object.keys(original.nodes)) if (!assign.includes(id)) expect(graph.nodes[id]).toEqual(original.nodes[id]);
     // besides the references node, the synthetic spectrum image's nodes (sim/elemental-maps.ts)
     expect(Object.keys(graph.nodes).length).toBe(Object.keys(original.nodes).length + 1 + ELEMENTAL_MAP_NODES.length);
