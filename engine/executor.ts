@@ -15,7 +15,7 @@ import { WorkerPool } from './pool.ts';
 import { Probe, type Probed } from './probe.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
-import type { ResolvedNode } from './graph.ts';
+import type { ResolvedGraph, ResolvedNode } from './graph.ts';
 import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
 import type { NodeStatus } from './run-types.ts';
 
@@ -59,6 +59,15 @@ export interface ExecuteOptions {
   progress: Progress;
   /** Stop starting chunks and nodes; finished chunks stay cached. */
   signal?: AbortSignal;
+  /** Somewhere else to run chunk jobs (cluster/: BullMQ workers); default: worker threads here. */
+  runner?: ChunkRunner;
+}
+
+/** Runs the chunk jobs of a frame pass elsewhere than this process's worker threads. */
+export interface ChunkRunner {
+  run(job: ChunkJob, ctx: { setup: PipelineSetup; graph: ResolvedGraph }): Promise<Record<string, ChunkNodeResult>>;
+  /** Extra text for the progress bar (e.g. live workers). */
+  status?(): string;
 }
 
 export class Executor {
@@ -213,8 +222,9 @@ export class Executor {
    * failure nothing new starts, chunks already in a worker finish (and stay cached), then it throws.
    */
   private async computeChunks(misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
-    const { progress, signal } = this.o;
+    const { progress, signal, runner } = this.o;
     this.checkAborted();
+    if (runner) return this.runElsewhere(runner, misses, jobs, results);
     if (!(this.o.workers > 1 && misses.length > 1)) {
       for (const i of misses) {
         this.checkAborted();
@@ -243,6 +253,27 @@ export class Executor {
       if (failed) throw (failed as PromiseRejectedResult).reason;
     } finally {
       signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** All missed chunks at once to the runner (its queue paces them); on an abort, waits for none. */
+  private async runElsewhere(runner: ChunkRunner, misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+    const { progress, signal } = this.o;
+    progress.status = runner.status ? () => runner.status!() : null;
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new RunAborted()), { once: true }));
+    aborted.catch(() => {});
+    try {
+      await Promise.race([
+        Promise.all(
+          misses.map(async (i) => {
+            results[i] = await runner.run(jobs[i], { setup: this.o.setup, graph: this.graph });
+            progress.tick(i);
+          }),
+        ),
+        aborted,
+      ]);
+    } finally {
+      progress.status = null;
     }
   }
 
@@ -291,7 +322,7 @@ export class Executor {
     const { env, progress } = this.o;
     const inputs = this.inputHashes(n);
     const key = nodeKey(n.op, n.params, inputs);
-    const hit = env.store.lookup(key);
+    const hit = await env.store.lookup(key);
     let status: NodeStatus;
     let seconds = 0;
     let hashes: Hashes;
@@ -299,9 +330,9 @@ export class Executor {
       hashes = { hash: hit.v, fields: hit.f, key };
       status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
     } else {
-      const leased = env.store.tryLease(key);
+      const leased = await env.store.tryLease(key);
       if (!leased && (await this.pipeline.waitFor(key))) {
-        const got = env.store.lookup(key)!;
+        const got = (await env.store.lookup(key))!;
         hashes = { hash: got.v, fields: got.f, key };
         status = 'cached';
       } else {
@@ -312,15 +343,15 @@ export class Executor {
             ctxInputs[port] =
               up.op.scope === 'frame'
                 ? this.chunkedInput(ref.node, ref.field)
-                : { scope: 'dataset', value: selectField(this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+                : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
           progress.nodeStart(n.id, n.op.name);
           const r = await this.pipeline.invokeOp(n, () => n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers }));
           seconds = r.seconds;
-          hashes = this.pipeline.storeResult(n, key, r.value, seconds, 'dataset');
+          hashes = await this.pipeline.storeResult(n, key, r.value, seconds, 'dataset');
           status = 'computed';
         } finally {
-          env.store.releaseLease(key);
+          await env.store.releaseLease(key);
         }
       }
     }

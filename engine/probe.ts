@@ -81,7 +81,7 @@ export class Probe {
       }
     }
     const key = nodeKey(n.op, n.params, inputs);
-    const a = this.pipeline.env.store.lookup(key);
+    const a = await this.pipeline.env.store.lookup(key);
     this.results.set(n.id, a ? { cached: true, hashes: { hash: a.v, fields: a.f, key } } : { cached: false });
   }
 }

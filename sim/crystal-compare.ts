@@ -66,11 +66,37 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
   const q = load('calib.fromCrystal', 'qPerPixel');
   const e = load('calib.fromCrystal', 'ellipse');
   if (q && e) {
-    const dq = Math.abs(q[0] / meta.qPerPixel - 1);
-    const de = Math.abs(e[0] / meta.ellipse[0] - 1);
+    const dq = 100 * Math.abs(q[0] / meta.qPerPixel - 1);
+    const de = 100 * Math.abs(e[0] / meta.ellipse[0] - 1);
     const s = out('calib.fromCrystal', 'qPerPixel')!.node;
-    rows.push({ name: 'calib.fromCrystal qPerPixel relative error', source: `${s}.qPerPixel`, metric: '|q/q_true − 1|', value: dq, target: '≤ 0.003', pass: dq <= 0.003 });
-    rows.push({ name: 'calib.fromCrystal ellipse ratio relative error', source: `${s}.ellipse`, metric: '|k/k_true − 1|', value: de, target: '≤ 0.005', pass: de <= 0.005 });
+    rows.push({ name: 'calib.fromCrystal qPerPixel error (%)', source: `${s}.qPerPixel`, metric: '|q/q_true − 1| (%)', value: dq, target: '≤ 0.3', pass: dq <= 0.3 });
+    rows.push({ name: 'calib.fromCrystal ellipse ratio error (%)', source: `${s}.ellipse`, metric: '|k/k_true − 1| (%)', value: de, target: '≤ 0.5', pass: de <= 0.5 });
   }
   return rows;
+}
+
+/**
+ * The graph the accuracy rows run on a simulated dataset: the issue's fragment as written (geometry
+ * from meta.json) for phase and orientation, and a second match from a deliberately wrong start —
+ * qPerPixel 1.5 % high, no ellipse — whose spots calib.fromCrystal refines back to the truth.
+ */
+export function crystalValidationGraph(framesPath: string, meta: { qPerPixel: number }): Record<string, unknown> {
+  const ni = { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } };
+  return {
+    snem: 1,
+    name: 'crystal-validation',
+    dataset: { path: framesPath },
+    nodes: {
+      frames: { op: 'source.frames' },
+      geom: { op: 'calib.geometry', in: { frames: 'frames' } },
+      phase: ni,
+      templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 1 } },
+      match: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geom', templates: 'templates' } },
+      geomOff: { op: 'calib.geometry', in: { frames: 'frames' }, params: { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' } },
+      templatesOff: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geomOff' }, params: { step: 1 } },
+      matchOff: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff' } },
+      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff', match: 'matchOff' } },
+    },
+    outputs: ['match', 'calib'],
+  };
 }

@@ -8,6 +8,7 @@ import { exportCommand } from './export.ts';
 import { infoCommand } from './info.ts';
 import { nodesCommand } from './nodes.ts';
 import { opsCommand } from './ops.ts';
+import { paperCommand } from './paper.ts';
 import { planCommand } from './plan.ts';
 import { provenanceCommand } from './provenance.ts';
 import { reportCommand } from './report.ts';
@@ -16,5 +17,6 @@ import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { studioCommand } from './studio.ts';
 import { validateCommand } from './validate.ts';
+import { workerCommand } from './worker.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, paperCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand, workerCommand];

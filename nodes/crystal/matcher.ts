@@ -8,7 +8,13 @@
  */
 import type { Mat3, Vec3 } from './symmetry.ts';
 import { directionAngle, misorientation, orientationMatrix, rotationGroup, type LaueClass } from './symmetry.ts';
+import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import { PolarTable } from './polar.ts';
+
+interface CorrelateKernel extends WebAssembly.Exports {
+  memory: WebAssembly.Memory;
+  scan(T: number, half4: number, F: number, start: number, off: number, wt: number, acc: number, best: number, bestPhi: number): void;
+}
 
 export interface TemplateLibrary {
   direction: Float32Array;
@@ -26,6 +32,8 @@ export interface MatchOptions {
   nTheta: number;
   /** Exponent on template intensities and on the background-removed pattern. */
   power: number;
+  /** Scan the templates with the WebAssembly SIMD kernel (correlate.wat) instead of plain JS. */
+  wasm?: boolean;
   minSepDeg: number;
 }
 
@@ -50,6 +58,8 @@ export class Matcher {
   private readonly acc: Float32Array;
   private readonly best: Float32Array;
   private readonly bestPhi: Int32Array;
+  /** The kernel and the byte addresses of its arrays, when scanning in WebAssembly. */
+  private readonly kernel: { k: CorrelateKernel; half4: number; F: number; start: number; off: number; wt: number; acc: number; best: number; bestPhi: number } | null = null;
   private readonly groups: Mat3[][];
   private readonly nearCache = new Map<number, Uint8Array>();
 
@@ -71,11 +81,8 @@ export class Matcher {
     const r0 = Math.max(1, Math.floor(qLo / o.qPerPixel) - 1);
     const nRings = Math.ceil(qHi / o.qPerPixel) + 2 - r0;
     this.polar = new PolarTable(geom, r0, nRings, o.nTheta);
-    this.folded = new Float32Array(nRings * o.nTheta);
     this.ring = new Float32Array(o.nTheta);
     this.acc = new Float32Array(this.half);
-    this.best = new Float32Array(T);
-    this.bestPhi = new Int32Array(T);
     this.groups = lib.laue.map(rotationGroup);
 
     // Fold each template: a spot and its Friedel mate land on the same (ring, angle mod π) cell.
@@ -107,6 +114,68 @@ export class Matcher {
     this.start = Int32Array.from(starts);
     this.off = Int32Array.from(offs);
     this.wt = Float32Array.from(wts);
+    const nF = nRings * o.nTheta;
+    if (o.wasm === false) {
+      this.folded = new Float32Array(nF);
+      this.best = new Float32Array(T);
+      this.bestPhi = new Int32Array(T);
+      return;
+    }
+    // One linear memory: F (+4 floats of padding: the last row's lanes may read past it), the
+    // folded templates, the accumulator and the per-template results, each 16-byte aligned.
+    const k = wasmInstance<CorrelateKernel>(new URL('./correlate.wasm', import.meta.url));
+    const half4 = Math.ceil(this.half / 4) * 4;
+    let at = 0;
+    const take = (bytes: number) => {
+      const a = at;
+      at += Math.ceil(bytes / 16) * 16;
+      return a;
+    };
+    const lay = { F: take(4 * (nF + 4)), start: take(4 * (T + 1)), off: take(4 * this.off.length), wt: take(4 * this.wt.length), acc: take(4 * half4), best: take(4 * T), bestPhi: take(4 * T) };
+    ensureMemory(k.memory, at);
+    const buf = k.memory.buffer;
+    new Int32Array(buf, lay.start, T + 1).set(this.start);
+    new Int32Array(buf, lay.off, this.off.length).set(this.off);
+    new Float32Array(buf, lay.wt, this.wt.length).set(this.wt);
+    this.folded = new Float32Array(buf, lay.F, nF + 4);
+    this.best = new Float32Array(buf, lay.best, T);
+    this.bestPhi = new Int32Array(buf, lay.bestPhi, T);
+    this.kernel = { k, half4, ...lay };
+  }
+
+  /** Best score and angle bin of every template on the current folded image. */
+  private scanAll(): number {
+    const { acc, best, bestPhi, half, nT } = this;
+    let top = 0;
+    const kn = this.kernel;
+    if (kn) {
+      kn.k.scan(nT, kn.half4, kn.F, kn.start, kn.off, kn.wt, kn.acc, kn.best, kn.bestPhi);
+      for (let t = 0; t < nT; t++) {
+        if (bestPhi[t] >= half) bestPhi[t] -= half;
+        if (best[t] > best[top]) top = t;
+      }
+      return top;
+    }
+    for (let t = 0; t < nT; t++) {
+      this.correlate(t, acc);
+      let m = -Infinity;
+      let at = 0;
+      for (let p = 0; p < half; p++) {
+        if (acc[p] > m) {
+          m = acc[p];
+          at = p;
+        }
+      }
+      best[t] = m;
+      bestPhi[t] = at;
+      if (m > best[top]) top = t;
+    }
+    return top;
+  }
+
+  /** The folded templates (for reference implementations such as bench/crystal_match_numpy.py). */
+  cells(): { start: Int32Array; off: Int32Array; wt: Float32Array } {
+    return { start: this.start, off: this.off, wt: this.wt };
   }
 
   /** Angle bin width (rad). */
@@ -133,7 +202,7 @@ export class Matcher {
 
   match(frame: ArrayLike<number>, offset: number, shift: number, out: MatchResult): MatchResult {
     const norm = this.polar.fold(frame, offset, shift, this.o.power, this.ring, this.folded);
-    const { acc, best, bestPhi, half, nT } = this;
+    const { acc, best, bestPhi, half } = this;
     if (!(norm > 0)) {
       out.template = -1;
       out.inplane = NaN;
@@ -141,21 +210,7 @@ export class Matcher {
       out.reliability = 0;
       return out;
     }
-    let top = 0;
-    for (let t = 0; t < nT; t++) {
-      this.correlate(t, acc);
-      let m = -Infinity;
-      let at = 0;
-      for (let p = 0; p < half; p++) {
-        if (acc[p] > m) {
-          m = acc[p];
-          at = p;
-        }
-      }
-      best[t] = m;
-      bestPhi[t] = at;
-      if (m > best[top]) top = t;
-    }
+    const top = this.scanAll();
     // The winner's curve again: sub-bin angle, and its other maxima (other in-plane solutions).
     this.correlate(top, acc);
     const at = bestPhi[top];

@@ -66,6 +66,11 @@ export class PolarTable {
     }
   }
 
+  /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py). */
+  table(): { idx: Int32Array; fx: Float32Array; fy: Float32Array; w: number } {
+    return { idx: this.idx, fx: this.fx, fy: this.fy, w: this.w };
+  }
+
   /**
    * Folded, background-removed polar image of the frame at `offset` of `frame` into `out`
    * [nRings × 2·half] (each row holds its 180° twice, so a rotation never wraps), half = nTheta/2.

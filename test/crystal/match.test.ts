@@ -114,6 +114,46 @@ describe('calib.fromCrystal on simulated Ni patterns', () => {
   }, 240_000);
 });
 
+describe('correlation kernel', () => {
+  it('the WebAssembly SIMD scan picks the same template and angle as the plain JS scan, with the same scores', async () => {
+    const { builtinPhase } = await import('../../nodes/crystal/phase-model.ts');
+    const { reflectionTable, templateSpots } = await import('../../nodes/crystal/templates.ts');
+    const { sampleDirections } = await import('../../nodes/crystal/symmetry.ts');
+    const { Matcher } = await import('../../nodes/crystal/matcher.ts');
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const table = reflectionTable(builtinPhase('fcc', 3.524, null, ['Ni'], 0.45), 14);
+    const lib = { direction: [] as number[], start: [0], q: [] as number[], a: [] as number[], i: [] as number[] };
+    for (const z of sampleDirections('m-3m', 2)) {
+      const s = templateSpots(table, z, { wavelength: 0.02508, thicknessA: 400, precessionRad: Math.PI / 180, qMin: 1.5, qMax: 12, maxSpots: 60, minRelative: 0.01 });
+      lib.direction.push(...z);
+      lib.q.push(...s.q);
+      lib.a.push(...s.angle);
+      lib.i.push(...s.intensity);
+      lib.start.push(lib.q.length);
+    }
+    const T = lib.start.length - 1;
+    const tl = { direction: Float32Array.from(lib.direction), phase: new Int32Array(T), spotStart: Int32Array.from(lib.start), spotQ: Float32Array.from(lib.q), spotAngle: Float32Array.from(lib.a), spotIntensity: Float32Array.from(lib.i), laue: ['m-3m' as const] };
+    const geom = { cx: meta.center[0], cy: meta.center[1], axisRatio: meta.ellipse[0], angleDeg: meta.ellipse[1], h: 144, w: 144 };
+    // nTheta 180 (2° steps): half = 90 is not a multiple of 4, so the kernel's padded lanes are exercised too.
+    for (const nTheta of [360, 180]) {
+      const o = { qPerPixel: meta.qPerPixel, nTheta, power: 0.5, minSepDeg: 5 };
+      const a = new Matcher(tl, geom, { ...o, wasm: true });
+      const b = new Matcher(tl, geom, { ...o, wasm: false });
+      const frames = readNpy(path.join(data, 'frames.npy'));
+      const ra = { template: 0, inplane: 0, correlation: 0, reliability: 0 };
+      const rb = { ...ra };
+      for (let i = 0; i < 288; i += 7) {
+        a.match(frames.data as Uint8Array, i * 144 * 144, 0, ra);
+        b.match(frames.data as Uint8Array, i * 144 * 144, 0, rb);
+        expect(ra.template).toBe(rb.template);
+        expect(ra.inplane).toBeCloseTo(rb.inplane, 5);
+        expect(ra.correlation).toBeCloseTo(rb.correlation, 5);
+        expect(ra.reliability).toBeCloseTo(rb.reliability, 3);
+      }
+    }
+  });
+});
+
 describe('orientation maths', () => {
   it('Bunge Euler round trip and symmetry-equivalent orientations have zero misorientation', () => {
     const r = orientationMatrix([0.2, 0.5, 0.84], 1.1);

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../nodes/registry.ts';
 import { compareRun, formatAgreement, type AgreementRow } from '../../sim/compare.ts';
+import { compareCrystal, crystalValidationGraph } from '../../sim/crystal-compare.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
 
 const graphFile = path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json');
 const graph = fs.existsSync(graphFile) ? (JSON.parse(fs.readFileSync(graphFile, 'utf8')) as { nodes: Record<string, { op: string }> }) : null;
 const missing = graph ? [...new Set(Object.values(graph.nodes).map((n) => n.op))].filter((op) => !registry().has(op)) : ['(graphs/snem-bmg.json)'];
-const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'engine', 'run.ts'));
+const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'app', 'run.ts'));
 
 /**
  * Targets the current chain misses on the simulated specimen (measured values in the README); none
@@ -27,7 +28,13 @@ const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dir
  * the NMF window) and the NMF range became 1.5–5 Å: seeds 1/2/7 0.890/0.952/0.868 (were
  * 0.60/0.62/0.66 with the built-in close-packed shells, whose α followed the true α with slope ≈ 0.2).
  */
-const KNOWN_GAPS = new Set<string>(['EELS Zr map registration (vs true transform)']);
+const KNOWN_GAPS = new Set<string>([
+  'EELS Zr map registration (vs true transform)',
+  // Sparse [122] Ni patterns (few spots inside the 1° precession cone's zero-order zone) have
+  // near-equal second solutions: reliability 1–5 on ≈ 1/4 of the Ni positions, under the glass's
+  // noise tail (README, crystal section). Measured and printed, not asserted.
+  'reliability: Ni above the glass 99th percentile',
+]);
 
 /** Seeds to validate (SNEM_SIM_SEEDS="1" for the demo's alone): the README's three by default, about 10 s each. */
 const SEEDS = (process.env.SNEM_SIM_SEEDS ?? '1,2,7')
@@ -46,6 +53,9 @@ for (const seed of SEEDS) describe.skipIf(!runnable)(`simulated specimen (seed $
     const { runGraph } = await import('../../app/run.ts');
     const { runDir } = await runGraph({ graphFile: path.join(data, 'graph.json'), outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
     rows = compareRun(runDir, data);
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number };
+    const crystal = await runGraph({ graph: crystalValidationGraph(path.join(data, 'frames.npy'), meta) as never, outDir: path.join(tmp, 'run-crystal'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    rows.push(...compareCrystal(crystal.runDir, data));
     process.stdout.write(`seed ${seed}\n${formatAgreement(rows)}\n`);
   }, 300_000);
 
@@ -81,6 +91,13 @@ for (const seed of SEEDS) describe.skipIf(!runnable)(`simulated specimen (seed $
   atMost('Gaussian c₁ vs noiseless c₁ (glass)', 0.025);
   atMost('Gaussian σ₁ vs noiseless σ₁ (glass)', 0.025);
   check('registered EELS Zr vs true Zr fraction (glass)', 0.9);
+  // Phase and orientation (issue 16): crystal.match on the same frames, calib.fromCrystal from a wrong start.
+  check('Ni beam direction within 2° (cubic symmetry)', 0.9);
+  check('Ni orientation within 2° (beam direction and in-plane angle)', 0.9);
+  check('Ni phase map IoU', 0.95);
+  check('reliability: Ni above the glass 99th percentile', 0.99);
+  atMost('calib.fromCrystal qPerPixel error (%)', 0.3);
+  atMost('calib.fromCrystal ellipse ratio error (%)', 0.5);
   it.skipIf(KNOWN_GAPS.has('EELS Zr map registration (vs true transform)'))('EELS Zr map registration error ≤ 0.5 scan px', () => {
     expect(row('EELS Zr map registration (vs true transform)').value).toBeLessThanOrEqual(0.5);
   });
