@@ -1,10 +1,6 @@
 /** `snem cache stats|gc|verify`: inspect and maintain the LMDB cache. */
 import type { CommandModule } from 'yargs';
-import { compactCache, gcCache } from '../../cache/gc.ts';
-import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
-import { verifyCache } from '../../cache/verify.ts';
 import { UserError } from '../../engine/errors.ts';
-import { initHash } from '../../engine/hash.ts';
 import { handle } from '../handler.ts';
 
 interface CacheArgs {
@@ -39,6 +35,10 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
       .option('compact', { type: 'boolean', default: true, describe: 'gc: rewrite the file by copy to give space back' })
       .option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: CacheArgs) => {
+    const { compactCache, gcCache } = await import('../../cache/gc.ts');
+    const { CacheStore, resolveCacheDir } = await import('../../cache/store.ts');
+    const { verifyCache } = await import('../../cache/verify.ts');
+    const { initHash } = await import('../../engine/hash.ts');
     await initHash();
     const dir = resolveCacheDir(a.cache);
     const store = new CacheStore(dir);
