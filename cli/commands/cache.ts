@@ -1,6 +1,6 @@
 /** `snem cache stats|gc|verify|push|pull`: inspect and maintain the LMDB cache; copy it to and from a cluster's shared store. */
 import type { CommandModule } from 'yargs';
-import { compactCache, gcCache } from '../../cache/gc.ts';
+import { compactCache, gcWhenIdle } from '../../cache/gc.ts';
 import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
 import { verifyCache } from '../../cache/verify.ts';
 import { UserError } from '../../engine/errors.ts';
@@ -17,6 +17,7 @@ interface CacheArgs {
   run?: string[];
   maxSize?: string;
   compact: boolean;
+  wait: number;
   json: boolean;
 }
 
@@ -40,6 +41,7 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
       .option('run', { type: 'string', array: true, describe: 'gc: keep what these run ids reached' })
       .option('max-size', { type: 'string', describe: 'gc: drop the oldest kept runs until the cache fits (e.g. 2GB)' })
       .option('compact', { type: 'boolean', default: true, describe: 'gc: rewrite the file by copy to give space back' })
+      .option('wait', { type: 'number', default: 600, describe: 'gc: seconds to wait for runs using the cache to finish (their new results belong to no run yet)' })
       .option('cluster', { type: 'string', describe: 'push/pull: Redis of the cluster, redis://HOST:PORT' })
       .option('store', { type: 'string', describe: 'push/pull: the cluster\'s blob directory (as given to its workers)' })
       .option('json', { type: 'boolean', default: false }) as never,
@@ -82,22 +84,24 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
         }
         if (r.corrupt.length) process.exitCode = 1;
       } else {
-        const rep = gcCache(store, {
+        const gcOpts = {
           keepLast: a.keepLast ?? (a.run?.length ? undefined : 5),
           keepRuns: a.run,
           maxSizeBytes: a.maxSize ? parseSize(a.maxSize) : undefined,
-        });
+        };
+        const rep = await gcWhenIdle(store, gcOpts, a.wait, (m) => process.stderr.write(`${m}\n`));
         let compact = null;
         if (a.compact) {
           compact = await compactCache(store);
           closed = true;
+          if (compact.skipped) process.stderr.write(`gc: ${compact.skipped}\n`);
         }
         if (a.json) process.stdout.write(`${JSON.stringify({ ...rep, compact }, null, 2)}\n`);
         else {
           process.stdout.write(
             `gc: kept ${rep.keptRuns.length} runs, removed ${rep.removedRuns} runs, ${rep.removedActions} actions, ${rep.removedBlobs} blobs (${mb(rep.freedBytes)}); ${mb(rep.blobBytes)} of results kept\n`,
           );
-          if (compact) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
+          if (compact && !compact.skipped) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
         }
       }
     } finally {
