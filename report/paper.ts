@@ -133,8 +133,22 @@ async function series(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
     xName = l.axis && l.axis.length === n ? (o.axisName ?? 'x') : 'sample';
     for (let j = 0; j < k; j++) lines.push({ label: k > 1 ? `${o.field} ${rows?.[j] ?? j + 1}` : o.field, values: l.data.subarray(j * n, (j + 1) * n) });
   }
+  // map.correlate: its cuts against their distance, and its r and ρ in the title
+  const field = (f: string) => m.outputs.find((o) => o.node === p.node && o.field === f);
+  const distance = field('cutDistance');
+  if (distance && outs.every((o) => o.field.startsWith('cut'))) {
+    const d = loadOutput(runDir, distance);
+    x = d.data.subarray(0, d.shape[d.shape.length - 1]);
+    xName = scanStepOf(m) ? 'distance (nm)' : 'distance (scan px)';
+  }
+  const stat = (f: string) => {
+    const o = field(f);
+    return o ? loadOutput(runDir, o).data[0] : Number.NaN;
+  };
+  const r = stat('pearson');
+  const rho = stat('spearman');
   const unit = outs[0].unit;
-  const title = `${p.node}: ${outs.map((o) => o.field).join(', ')}`;
+  const title = `${p.node}: ${outs.map((o) => o.field).join(', ')}${Number.isFinite(r) ? ` (over the mask: Pearson r ${r.toFixed(3)}, Spearman ρ ${rho.toFixed(3)})` : ''}`;
   const spec = profilePlotSpec(x!, lines, AXIS_TITLES[xName] ?? xName, unit ? `${outs.length === 1 ? outs[0].field : 'value'} (${unit})` : outs.length === 1 ? outs[0].field : 'value', title);
   return [{ title, src: dataUri('image/svg+xml', await renderSvg(spec)), node: p.node, caption: captionOfProvenance(m, p.node, outs.length === 1 ? outs[0].field : null) }];
 }
