@@ -1,6 +1,7 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
+import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
@@ -29,7 +30,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await import('../../cluster/coordinator.ts')).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {
@@ -48,7 +49,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       seconds: manifest.seconds,
       outputs: manifest.outputs.map((o) => o.file),
       report: a.report === false ? null : `${runDir}/report.html`,
-      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued } } : {}),
+      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued, chunkPassSeconds: Math.round(backend.runner.busySeconds * 1000) / 1000 } } : {}),
     };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
