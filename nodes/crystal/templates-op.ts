@@ -152,6 +152,8 @@ export const crystalTemplates = defineOp<TemplatesParams>({
         qMax,
         thicknessNm: p.thickness,
         precessionDeg: p.precessionDeg,
+        maxSpots: p.maxSpots,
+        minRelative: p.minRelative,
         bytes: q.length * SPOT_BYTES + T * 16,
       },
     };
