@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunRecord } from '../cache/store.ts';
-import { Executor, type NodeState } from '../engine/executor.ts';
+import { Executor, type ChunkRunner, type NodeState } from '../engine/executor.ts';
+import type { ResultStore } from '../engine/result-store.ts';
 import { prepare as prepareWith, DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
-import { setupOf } from '../engine/pipeline-env.ts';
+import { setupOf, type PipelineSetup } from '../engine/pipeline-env.ts';
 import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
 import { Progress, type ProgressEvent } from '../engine/progress.ts';
 import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
@@ -33,6 +34,20 @@ export interface RunOptions extends PrepareOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Abort: chunks in flight finish and stay cached; nothing more starts; run rejects with an AbortError. */
   signal?: AbortSignal;
+  /** Run elsewhere than this process (cluster/: a shared store and BullMQ workers). */
+  backend?: RunBackend;
+}
+
+/**
+ * Where results live and who computes chunks, when not this machine's LMDB cache and threads. The
+ * run record still goes to the local cache (plan, provenance and gc read it there).
+ */
+export interface RunBackend {
+  store: ResultStore;
+  runner: ChunkRunner;
+  /** How worker threads of this process open the store (see PipelineSetup.store). */
+  setupStore?: PipelineSetup['store'];
+  close(): Promise<void>;
 }
 
 /** Read, open, hash and validate a graph with the app's wiring (ops, formats, display checks). */
@@ -67,8 +82,9 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
   for (const w of graph.warnings) progress.info(`note: ${w}`);
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const chunkSize = opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const env: PipelineEnv = { graph, store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
+  const env: PipelineEnv = { graph, store: opts.backend?.store ?? store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
   const setup = setupOf(pre, opts);
+  if (opts.backend?.setupStore) setup.store = opts.backend.setupStore;
   let storeOpen = true;
   const closeStore = async () => {
     if (storeOpen && !keep.open) await store.close();
@@ -77,7 +93,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
   try {
-    const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal });
+    const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal, runner: opts.backend?.runner });
     const states = await exec.run();
     keep.states?.(states);
 

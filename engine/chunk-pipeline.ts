@@ -8,7 +8,7 @@
  * ops reading per-position inputs, small runs).
  */
 import { decodeValue, encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
-import type { CacheStore } from '../cache/store.ts';
+import type { ResultStore } from './result-store.ts';
 import { UserError } from './errors.ts';
 import { hashValue } from './hash.ts';
 import { dtypeOf } from './ndarray.ts';
@@ -42,7 +42,7 @@ export interface ChunkNodeResult extends Hashes {
 
 export interface PipelineEnv {
   graph: ResolvedGraph;
-  store: CacheStore;
+  store: ResultStore;
   dataset: DatasetHandle | null;
   datasetHash: string | null;
   scan: ScanShape;
@@ -115,10 +115,10 @@ export class ChunkPipeline {
    * large one (a smoothed curve stack: 150 MB at paper size) only until releaseLarge(), so that
    * per-chunk reads within a pass decode it once but the run does not keep every big result.
    */
-  datasetValue(id: string, h: Hashes): Value {
+  async datasetValue(id: string, h: Hashes): Promise<Value> {
     const v = this.datasetCache.get(h.hash) ?? (this.large?.hash === h.hash ? this.large.value : undefined);
     if (v) return v;
-    const bytes = this.env.store.getBlobBytes(h.hash);
+    const bytes = await this.env.store.getBlobBytes(h.hash);
     if (!bytes) throw new Error(`dataset-level result of node '${id}' (${h.hash}) is missing from the cache`);
     const got = decodeValue(bytes);
     if (bytes.length > LARGE_DATASET_VALUE) this.large = { hash: h.hash, value: got };
@@ -164,8 +164,8 @@ export class ChunkPipeline {
     const { store } = this.env;
     for (;;) {
       await new Promise((r) => setTimeout(r, this.leaseWaitMs));
-      if (store.lookup(key)) return true;
-      if (store.tryLease(key)) return false;
+      if (await store.lookup(key)) return true;
+      if (await store.tryLease(key)) return false;
     }
   }
 }
@@ -206,7 +206,7 @@ class ChunkRun {
 
   private async inputValue(ref: InputRef): Promise<Value> {
     const up = this.node(ref.node);
-    const v = up.op.scope === 'dataset' ? this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
+    const v = up.op.scope === 'dataset' ? await this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
     return selectField(v, ref);
   }
 
@@ -224,7 +224,7 @@ class ChunkRun {
     const inputs: Record<string, string> = {};
     for (const [port, ref] of Object.entries(n.inputs)) inputs[port] = await this.inputHash(ref);
     const key = chunkKey(n.op, n.params, inputs, this.job.chunk);
-    const hit = env.store.lookup(key);
+    const hit = await env.store.lookup(key);
     if (hit) {
       const h = { hash: hit.v, fields: hit.f, key };
       this.hashes.set(id, h);
@@ -246,7 +246,7 @@ class ChunkRun {
     const h = await this.hashOf(id);
     const have = this.values.get(id);
     if (have) return have;
-    const v = this.p.env.store.getValue(h.hash);
+    const v = await this.p.env.store.getValue(h.hash);
     if (v) {
       this.values.set(id, v);
       return v;
@@ -262,10 +262,10 @@ class ChunkRun {
   }
 
   /** The result another run stored under `key`, recorded as 'waited'; null if there is none (or it is corrupt). */
-  private storedBy(n: ResolvedNode, key: string): Value | null {
+  private async storedBy(n: ResolvedNode, key: string): Promise<Value | null> {
     const { store } = this.p.env;
-    const hit = store.lookup(key);
-    const v = hit ? store.getValue(hit.v) : null;
+    const hit = await store.lookup(key);
+    const v = hit ? await store.getValue(hit.v) : null;
     if (!hit || !v) return null;
     this.hashes.set(n.id, { hash: hit.v, fields: hit.f, key });
     this.values.set(n.id, v);
@@ -276,19 +276,19 @@ class ChunkRun {
   private async compute(n: ResolvedNode, key: string): Promise<Value> {
     const { env } = this.p;
     const cached = n.op.cached !== false;
-    if (cached && !env.store.tryLease(key)) {
+    if (cached && !(await env.store.tryLease(key))) {
       // Another run is computing this very chunk: wait for its result rather than duplicate it.
       if (await this.p.waitFor(key)) {
-        const v = this.storedBy(n, key);
+        const v = await this.storedBy(n, key);
         if (v) return v;
       }
     }
     // Holding the lease now. Another run may have stored this chunk after this run's probe found it
     // missing (and released its lease since): take that result instead of computing it again.
     if (cached) {
-      const v = this.storedBy(n, key);
+      const v = await this.storedBy(n, key);
       if (v) {
-        env.store.releaseLease(key);
+        await env.store.releaseLease(key);
         return v;
       }
     }
@@ -325,12 +325,12 @@ class ChunkRun {
       const bytes = encodeValue(value);
       const hash = valueHashOf(bytes);
       const fields = fieldHashesOf(value);
-      env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+      await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
       this.hashes.set(n.id, { hash, fields, key });
       this.statuses.set(n.id, { status: 'computed', seconds });
       return value;
     } finally {
-      if (cached) env.store.releaseLease(key);
+      if (cached) await env.store.releaseLease(key);
     }
   }
 }

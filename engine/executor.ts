@@ -15,7 +15,7 @@ import { FirstAxisGather } from './ndarray.ts';
 import { WorkerPool } from './pool.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
-import type { ResolvedNode } from './graph.ts';
+import type { ResolvedGraph, ResolvedNode } from './graph.ts';
 import type { ChunkInfo, ChunkedInput, DatasetInput, Value } from './types.ts';
 import type { NodeStatus } from './run-types.ts';
 
@@ -50,6 +50,15 @@ export interface ExecuteOptions {
   progress: Progress;
   /** Stop starting chunks and nodes; finished chunks stay cached. */
   signal?: AbortSignal;
+  /** Somewhere else to run chunk jobs (cluster/: BullMQ workers); default: worker threads here. */
+  runner?: ChunkRunner;
+}
+
+/** Runs the chunk jobs of a frame pass elsewhere than this process's worker threads. */
+export interface ChunkRunner {
+  run(job: ChunkJob, ctx: { setup: PipelineSetup; graph: ResolvedGraph }): Promise<Record<string, ChunkNodeResult>>;
+  /** Extra text for the progress bar (e.g. live workers). */
+  status?(): string;
 }
 
 export class Executor {
@@ -181,8 +190,9 @@ export class Executor {
    * failure nothing new starts, chunks already in a worker finish (and stay cached), then it throws.
    */
   private async computeChunks(misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
-    const { progress, signal } = this.o;
+    const { progress, signal, runner } = this.o;
     this.checkAborted();
+    if (runner) return this.runElsewhere(runner, misses, jobs, results);
     if (!(this.o.workers > 1 && misses.length > 1)) {
       for (const i of misses) {
         this.checkAborted();
@@ -211,6 +221,27 @@ export class Executor {
       if (failed) throw (failed as PromiseRejectedResult).reason;
     } finally {
       signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** All missed chunks at once to the runner (its queue paces them); on an abort, waits for none. */
+  private async runElsewhere(runner: ChunkRunner, misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+    const { progress, signal } = this.o;
+    progress.status = runner.status ? () => runner.status!() : null;
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new RunAborted()), { once: true }));
+    aborted.catch(() => {});
+    try {
+      await Promise.race([
+        Promise.all(
+          misses.map(async (i) => {
+            results[i] = await runner.run(jobs[i], { setup: this.o.setup, graph: this.graph });
+            progress.tick(i);
+          }),
+        ),
+        aborted,
+      ]);
+    } finally {
+      progress.status = null;
     }
   }
 
@@ -259,7 +290,7 @@ export class Executor {
     const { env, progress } = this.o;
     const inputs = this.inputHashes(n);
     const key = nodeKey(n.op, n.params, inputs);
-    const hit = env.store.lookup(key);
+    const hit = await env.store.lookup(key);
     let status: NodeStatus;
     let seconds = 0;
     let hashes: Hashes;
@@ -267,9 +298,9 @@ export class Executor {
       hashes = { hash: hit.v, fields: hit.f, key };
       status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
     } else {
-      const leased = env.store.tryLease(key);
+      const leased = await env.store.tryLease(key);
       if (!leased && (await this.pipeline.waitFor(key))) {
-        const got = env.store.lookup(key)!;
+        const got = (await env.store.lookup(key))!;
         hashes = { hash: got.v, fields: got.f, key };
         status = 'cached';
       } else {
@@ -280,7 +311,7 @@ export class Executor {
             ctxInputs[port] =
               up.op.scope === 'frame'
                 ? this.chunkedInput(ref.node, ref.field)
-                : { scope: 'dataset', value: selectField(this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+                : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
           progress.nodeStart(n.id, n.op.name);
           const t0 = performance.now();
@@ -289,7 +320,7 @@ export class Executor {
           const bytes = encodeValue(value);
           const hash = valueHashOf(bytes);
           const fields = fieldHashesOf(value);
-          env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+          await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
           hashes = { hash, fields, key };
           status = 'computed';
           // A big result (a smoothed curve stack) is usually read by the very next node: hand it
@@ -297,7 +328,7 @@ export class Executor {
           this.pipeline.releaseLarge();
           this.pipeline.keepLarge(hash, value, bytes);
         } finally {
-          env.store.releaseLease(key);
+          await env.store.releaseLease(key);
         }
       }
     }

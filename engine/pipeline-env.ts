@@ -10,7 +10,8 @@ import { applyFileHashes, type FileHashes } from './param-files.ts';
 import { initHash } from './hash.ts';
 import type { PipelineEnv } from './chunk-pipeline.ts';
 import type { Prepared } from './prepare.ts';
-import type { ScanShape } from './types.ts';
+import type { ResultStore } from './result-store.ts';
+import type { Json, ScanShape } from './types.ts';
 import { loadWiring } from './wiring.ts';
 
 export interface PipelineSetup {
@@ -25,6 +26,17 @@ export interface PipelineSetup {
   fileHashes: FileHashes;
   /** URL of the wiring module (ops, dataset readers) the worker loads. */
   wiringModule: string;
+  /**
+   * A store other than the LMDB cache at cacheDir: a module exporting `openStore(spec)` (the cluster's
+   * shared store), loaded by URL so that the engine does not depend on it.
+   */
+  store?: { module: string; spec: Json };
+}
+
+async function openResultStore(setup: PipelineSetup): Promise<ResultStore> {
+  if (!setup.store) return new CacheStore(setup.cacheDir);
+  const mod = (await import(setup.store.module)) as { openStore(spec: Json): Promise<ResultStore> };
+  return mod.openStore(setup.store.spec);
 }
 
 export function setupOf(pre: Prepared, opts: { graphFile?: string; sets?: string[] }): PipelineSetup {
@@ -47,5 +59,5 @@ export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): 
   const dataset = setup.dataset ? await wiring.openDataset(setup.dataset) : null;
   const graph = resolveGraph(setup.graphDoc, { file: setup.graphFile, sets: setup.sets, dataset, registry: wiring.registry, nodeChecks: wiring.nodeChecks });
   applyFileHashes(graph, setup.fileHashes);
-  return { graph, store: new CacheStore(setup.cacheDir), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
+  return { graph, store: await openResultStore(setup), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
 }

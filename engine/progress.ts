@@ -28,6 +28,8 @@ export class Progress {
   private t0 = 0;
   private lastDraw = 0;
   private readonly tty: boolean;
+  /** Extra text after the bar (a cluster run: live workers). */
+  status: (() => string) | null = null;
 
   constructor(
     private readonly quiet: boolean,
@@ -94,6 +96,6 @@ export class Progress {
     const width = 24;
     const fill = this.passTotal ? Math.round((width * this.passDone) / this.passTotal) : 0;
     const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
-    this.out.write(`\r\x1b[2K${this.label} ${bar} ${this.passDone}/${this.passTotal} chunks  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)} s`);
+    this.out.write(`\r\x1b[2K${this.label} ${bar} ${this.passDone}/${this.passTotal} chunks  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)} s${this.status ? `  ${this.status()}` : ''}`);
   }
 }

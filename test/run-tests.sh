@@ -2,6 +2,8 @@
 # npm test: vitest, then a plain "N passed, N failed" line so a run that executed nothing shows.
 set -u
 cd "$(dirname "$0")/.."
+# The studio page is bundled first: its browser tests load studio/web/dist.
+node --import tsx studio/web/build.ts || exit 1
 out=$(mktemp -d)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$out/results.json" "$@"
 code=$?

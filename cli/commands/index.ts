@@ -17,5 +17,6 @@ import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { studioCommand } from './studio.ts';
 import { validateCommand } from './validate.ts';
+import { workerCommand } from './worker.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, paperCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, paperCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand, workerCommand];

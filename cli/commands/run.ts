@@ -1,21 +1,43 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
 import { runGraph } from '../../app/run.ts';
+import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
-export const runCommand: CommandModule<object, RunArgs> = {
+interface ClusterArgs {
+  cluster?: string;
+  store?: string;
+  redisTimeout: number;
+}
+
+export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
   command: 'run <graph>',
   describe: 'run a graph; write maps, manifest and report into a run directory',
-  builder: (y) => runOptions(y) as never,
-  handler: handle(async (a: RunArgs) => {
+  builder: (y) =>
+    runOptions(y)
+      .option('cluster', { type: 'string', describe: 'run the chunks on `snem worker`s of this Redis: redis://HOST:PORT (results go to the shared store)' })
+      .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
+      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' }) as never,
+  handler: handle(async (a: RunArgs & ClusterArgs) => {
     const onSig = () => {
       process.stderr.write('\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n');
       process.exit(130);
     };
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
-    const { runDir, manifest } = await runGraph(toRunOptions(a));
+    if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
+    // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
+    const backend = a.cluster
+      ? await (await import('../../cluster/coordinator.ts')).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      : undefined;
+    let result;
+    try {
+      result = await runGraph({ ...toRunOptions(a), backend });
+    } finally {
+      await backend?.close();
+    }
+    const { runDir, manifest } = result;
     const nodes = Object.values(manifest.nodes);
     const summary = {
       run: manifest.run,
@@ -26,12 +48,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       seconds: manifest.seconds,
       outputs: manifest.outputs.map((o) => o.file),
       report: a.report === false ? null : `${runDir}/report.html`,
+      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued } } : {}),
     };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       process.stdout.write(
         `run ${summary.run}: ${summary.computed} computed, ${summary.cached} cached, ${summary.cutoff} early cutoff, ${summary.seconds.toFixed(2)} s\n` +
-          `results: ${runDir}\n`,
+          `results: ${runDir}\n` +
+          (backend ? `cluster ${a.cluster}: ${backend.runner.enqueued} chunk jobs queued\n` : ''),
       );
     }
   }),

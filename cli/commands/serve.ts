@@ -1,9 +1,10 @@
-/** `snem serve [RUN_DIR] [--port P]`: the local explorer (127.0.0.1 only) for a finished run. */
+/** `snem serve [RUN_DIR] [--port P]`: the studio's page on a finished run, read-only (127.0.0.1 only). */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
-import { startExplorer } from '../../report/serve.ts';
+import { ReadonlyRun } from '../../studio/server/readonly.ts';
+import { listen } from '../../studio/server/server.ts';
 import { handle } from '../handler.ts';
 
 interface ServeArgs {
@@ -13,7 +14,7 @@ interface ServeArgs {
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve [target]',
-  describe: "browse a run: its report, and any position's values and curves (http://127.0.0.1 only)",
+  describe: "browse a finished run in the studio's page, read-only: maps, patterns, curves, its report (http://127.0.0.1 only)",
   builder: (y) =>
     y
       .positional('target', { type: 'string', describe: 'run directory (default .), or a graph file to point at its run' })
@@ -25,8 +26,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       throw new UserError(`${target}: serve shows a finished run; run the graph first ('snem run ${target} --out DIR') and then 'snem serve DIR'`);
     }
     if (!fs.existsSync(path.join(runDir, 'manifest.json'))) throw new UserError(`${runDir}: not a run directory (no manifest.json)`);
-    const ex = await startExplorer(runDir, { port: a.port });
-    process.stdout.write(`snem explorer for ${path.resolve(runDir)} at ${ex.url}  (report: ${ex.url}report.html; Ctrl-C to stop)\n`);
+    const ex = await listen(await ReadonlyRun.open(runDir), { port: a.port });
+    process.stdout.write(`snem studio (read-only) for ${path.resolve(runDir)} at ${ex.url}  (report: ${ex.url}api/run-file?name=report.html; Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());

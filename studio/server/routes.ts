@@ -3,10 +3,11 @@ import type http from 'node:http';
 import { planGraph } from '../../app/plan.ts';
 import { catalogue } from './catalogue.ts';
 import { HttpError, badRequestFrom } from './http-errors.ts';
-import { intParam, ndJson, readJsonBody, sendArray, sendJson, strParam } from './http-io.ts';
+import { intParam, ndJson, readJsonBody, send, sendArray, sendJson, strParam } from './http-io.ts';
 import { checkPosition, meanPattern, patternAt, roiPositions } from './patterns.ts';
 import type { Studio } from './studio.ts';
 import { previewResponse } from './preview-route.ts';
+import { exportFile, mapDifference, saveMask } from './files-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
@@ -159,6 +160,34 @@ export function routes(s: Studio): Map<string, Route> {
   t.set('/api/versions', { GET: (_q, res) => sendJson(res, s.versions.list()) });
   t.set('/api/diff', {
     GET: (_q, res, url) => sendJson(res, s.versions.diff(strParam(url.searchParams, 'a')!, strParam(url.searchParams, 'b')!)),
+  });
+  t.set('/api/mask', {
+    POST: async (req, res) => {
+      const body = await readJsonBody(req);
+      const ds = s.ctx.dataset;
+      sendJson(res, saveMask(body, ds?.kind === 'frames' ? ds.frameShape : null, ds?.path ?? null));
+    },
+  });
+  const runDirOf = (id: string) => {
+    const r = s.runs.history.find((h) => h.runId === id);
+    if (!r?.runDir) throw new HttpError(404, `no finished run '${id}' (see /api/runs)`, { field: 'run' });
+    return r.runDir;
+  };
+  t.set('/api/export', {
+    GET: async (_q, res, url) => {
+      const q = url.searchParams;
+      const run = strParam(q, 'run', false);
+      const dir = run ? runDirOf(run) : (s.runs.history.find((h) => h.runDir)?.runDir ?? null);
+      const f = await exportFile(dir, s.ctx.cacheDir, strParam(q, 'node')!, strParam(q, 'field', false), strParam(q, 'format')!);
+      send(res, 200, f.type, f.body, { 'content-disposition': `attachment; filename="${f.name}"` });
+    },
+  });
+  t.set('/api/map/diff', {
+    GET: (_q, res, url) => {
+      const q = url.searchParams;
+      const d = mapDifference(runDirOf(strParam(q, 'a')!), runDirOf(strParam(q, 'b')!), strParam(q, 'node')!, strParam(q, 'field', false));
+      sendArray(res, d.header, d.array);
+    },
   });
   t.set('/api/events', {
     GET: (_q, res) => s.events.attach(res, { version: s.session.version, running: s.runs.running }),

@@ -4,6 +4,7 @@
  * the rest still computes).
  */
 import path from 'node:path';
+import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
@@ -12,7 +13,7 @@ import { HttpError, problemOf } from './http-errors.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
-import type { ResolvedGraph } from '../../engine/graph.ts';
+import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
 
 export interface RunInfo {
   runId: string;
@@ -32,6 +33,12 @@ export interface MapInfo {
   status: string;
 }
 
+/**
+ * Per-position ops cheap enough that starting worker threads (a second or more: each loads every
+ * op module) costs more than running them in this thread over the whole scan.
+ */
+const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak']);
+
 interface Live {
   info: RunInfo;
   exec: Executor | null;
@@ -45,6 +52,8 @@ export class RunManager {
   latest: Live | null = null;
   readonly history: RunInfo[] = [];
   private counter = 0;
+  /** The graph of the last run that finished computing. */
+  private lastDoc: GraphDoc | null = null;
 
   constructor(private readonly s: Studio) {}
 
@@ -61,6 +70,7 @@ export class RunManager {
     const info: RunInfo = { runId, runDir: null, time: new Date().toISOString(), graphHash: hashValue(doc as unknown as Json), status: 'running' };
     this.history.unshift(info);
     const abort = new AbortController();
+    const workers = opts.workers ?? (this.lightEdit(doc, resolved.graph) ? 1 : undefined);
     const ev = this.s.events;
     const t0 = performance.now();
     const live: Live = { info, exec: null, graph: resolved.graph, states: new Map() };
@@ -78,7 +88,7 @@ export class RunManager {
           },
           {
             signal: abort.signal,
-            workers: opts.workers,
+            workers,
             onExecutor: (exec) => {
               live.exec = exec;
               this.latest = live;
@@ -86,6 +96,7 @@ export class RunManager {
           },
         );
         live.states = computed.states;
+        this.lastDoc = doc;
         const base = this.s.graphFile ? path.dirname(this.s.graphFile) : path.dirname(this.s.ctx.dataset?.path ?? process.cwd());
         const out = await writeRunDir(this.s.ctx, doc, studioRunDir(base, resolved.graph.name), !!opts.report);
         info.runDir = out.runDir;
@@ -108,6 +119,16 @@ export class RunManager {
     })();
     this.current = { abort, done };
     return info;
+  }
+
+  /** Since the last run, only light per-position nodes (and dataset nodes) have to recompute. */
+  private lightEdit(doc: GraphDoc, graph: ResolvedGraph): boolean {
+    if (!this.lastDoc) return false;
+    const { recomputes } = diffGraphs(this.lastDoc, doc);
+    return recomputes.every((id) => {
+      const n = graph.nodes.get(id);
+      return !n || n.op.scope === 'dataset' || LIGHT_OPS.has(n.op.name);
+    });
   }
 
   cancel(): boolean {

@@ -5,16 +5,20 @@
  *    every map can be shown) with a Progress that streams passes, chunks and finished nodes as
  *    events; a finished node's map can be fetched at once. Cancel stops at the next chunk
  *    boundary: chunks already finished are in the cache, and the next run takes them from there.
- * 2. `runGraph` — the function behind `snem run` — writes the run directory from the now fully
- *    cached graph (outputs, manifest; report.html on request), so the studio's run directory is
- *    the one `snem run` would write for the same graph.
+ * 2. `snem run` itself, in a child process, writes the run directory from the now fully cached
+ *    graph (outputs, manifest; report.html on request): the studio's run directory is the one
+ *    `snem run` writes for the same graph, and writing hundreds of MB of outputs does not hold up
+ *    this server's answers (the new maps are served while it writes).
  * (Thin adapter over today's engine functions; the engine's public run API can replace step 1.)
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readManifest } from '../../report/run-data.ts';
 import { Executor, type NodeState } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
-import { runGraph } from '../../app/run.ts';
 import { RunAborted } from '../../engine/errors.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
@@ -92,9 +96,27 @@ export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: R
   }
 }
 
-/** Step 2: the run directory, as `snem run` writes it (everything is cached by now). */
+const SNEM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/snem.js');
+
+/**
+ * Step 2: the run directory, written by `snem run` (everything is cached by now). The graph goes
+ * beside it as `DIR.graph.json`, its dataset path absolute (relative paths were the session's).
+ */
 export async function writeRunDir(ctx: EngineContext, doc: GraphDoc, outDir: string, report: boolean): Promise<{ runDir: string; manifest: Manifest }> {
-  return runGraph({ graph: doc, graphFile: ctx.graphFile ?? undefined, cacheDir: ctx.cacheDir, outDir, quiet: true, noReport: !report, workers: 1 });
+  fs.mkdirSync(path.dirname(outDir), { recursive: true });
+  const graphFile = `${outDir}.graph.json`;
+  const copy = structuredClone(doc);
+  if (copy.dataset && ctx.dataset) copy.dataset = { ...copy.dataset, path: ctx.dataset.path };
+  fs.writeFileSync(graphFile, `${JSON.stringify(copy, null, 2)}\n`);
+  const args = [SNEM, 'run', graphFile, '--out', outDir, '--cache', ctx.cacheDir, '--quiet', '--workers', '1', ...(report ? [] : ['--no-report'])];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(err.trim().replace(/^snem: /, '') || `snem run exited with ${code}`), { userError: code === 1 }))));
+  });
+  return { runDir: outDir, manifest: readManifest(outDir) };
 }
 
 export function studioRunDir(base: string, name: string): string {

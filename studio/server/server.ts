@@ -11,9 +11,14 @@ import { checkRequest, newToken, type GuardConfig } from './guard.ts';
 import { HttpError } from './http-errors.ts';
 import { send, sendError } from './http-io.ts';
 import { containedFile, contentType, decodePath, distMissingPage, realDir, WEB_DIST } from './static-files.ts';
-import { routes, type Route } from './routes.ts';
-import type { Studio } from './studio.ts';
+import type { Route } from './routes.ts';
 import fs from 'node:fs';
+
+/** What the server serves: an edit session (studio.ts) or a finished run read-only (readonly.ts). */
+export interface StudioApp {
+  routes(): Map<string, Route>;
+  close(): Promise<void>;
+}
 
 export interface StudioServer {
   url: string;
@@ -31,11 +36,11 @@ export interface ListenOptions {
   host?: string;
 }
 
-export async function listen(studio: Studio, opts: ListenOptions = {}): Promise<StudioServer> {
+export async function listen(studio: StudioApp, opts: ListenOptions = {}): Promise<StudioServer> {
   const host = opts.host ?? '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   const guard: GuardConfig = { hosts: loopback ? ['127.0.0.1', 'localhost'] : [host], port: 0, token: loopback ? null : newToken() };
-  const table = routes(studio);
+  const table = studio.routes();
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     handle(req, res, table, guard).catch((e) => {

@@ -16,6 +16,7 @@ import { PreviewEngine } from './preview.ts';
 import { RunManager } from './runs.ts';
 import { VirtualDetector } from './virtual-detector.ts';
 import { Versions } from './versions.ts';
+import { routes, type Route } from './routes.ts';
 import { realDir } from './static-files.ts';
 
 export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
@@ -63,6 +64,10 @@ export class Studio {
   allowedDirs(): string[] {
     const dirs = [this.graphFile && path.dirname(this.graphFile), this.ctx.dataset && path.dirname(this.ctx.dataset.path)];
     return dirs.filter((d): d is string => !!d).map((d) => realDir(d)).filter((d): d is string => !!d);
+  }
+
+  routes(): Map<string, Route> {
+    return routes(this);
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,16 @@
  * (hundreds to a few thousand pixels), so a pass over the paper-size scan is bounded by reading
  * the frames (791 MB, from the page cache after the first pass). A newer request supersedes an
  * older one at the next chunk boundary: while dragging, only the latest shape is finished.
+ * Once the polar summary of the scan is built (polar-summary.ts, in the background after the first
+ * request), sum/mean detectors are answered from it in milliseconds (`exact: false` in the header);
+ * `exact: true` in the request forces the exact pass.
  */
 import { getOp } from '../../nodes/registry.ts';
 import { resolveParams } from '../../engine/params.ts';
 import { badRequestFrom, HttpError } from './http-errors.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import type { Studio } from './studio.ts';
+import { PolarSummary } from './polar-summary.ts';
 
 /** Positions per read: big enough for sequential reads, small enough to notice a newer request soon. */
 const CHUNK = 512;
@@ -18,6 +22,7 @@ const PARAMS = ['shape', 'radius', 'inner', 'outer', 'startDeg', 'endDeg', 'unit
 
 export class VirtualDetector {
   private generation = 0;
+  private summary: { key: string; s: PolarSummary } | null = null;
 
   constructor(private readonly s: Studio) {}
 
@@ -29,7 +34,7 @@ export class VirtualDetector {
     const op = getOp('qoi.virtual');
     const given: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) {
-      if (k === 'geometry') continue;
+      if (k === 'geometry' || k === 'exact') continue;
       if (!PARAMS.includes(k)) throw new HttpError(400, `virtual detector: unknown field '${k}' (${PARAMS.join(', ')}, geometry)`, { field: k });
       if (k === 'maskFile' || k === 'center') throw new HttpError(400, `virtual detector: '${k}' is not available live; add a qoi.virtual node instead`, { field: k });
       given[k] = v;
@@ -52,8 +57,21 @@ export class VirtualDetector {
       inputs.geometry = this.s.preview.prereqs.value(pre, { node: geomId });
     }
     const base = { node: 'virtual', params, scan: resolved.scan, dataset: ds, log: () => {} };
-    const state = await op.prepare!({ ...base, inputs });
+    const state = (await op.prepare!({ ...base, inputs })) as { indices(h: number, w: number): Int32Array; center: [number, number] | null; dx: unknown };
     const total = resolved.scan.ny * resolved.scan.nx;
+    const [h, w] = ds.frameShape;
+    const p = params as { stat: string; excludeSaturated: boolean };
+    const summarisable = (p.stat === 'sum' || p.stat === 'mean') && !p.excludeSaturated && !state.dx;
+    if (summarisable) {
+      const s = this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2], h, w, total);
+      if (body.exact !== true && s.ready) {
+        const idx = state.indices(h, w);
+        return {
+          array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: s.image(idx, p.stat as 'sum' | 'mean') },
+          header: { ms: Math.round(performance.now() - t0), pixels: idx.length, params, geometry: geomId ?? null, unit: 'counts', exact: false },
+        };
+      }
+    }
     const out = new Float32Array(total);
     let pixels = 0;
     for (let start = 0; start < total; start += CHUNK) {
@@ -68,7 +86,24 @@ export class VirtualDetector {
     }
     return {
       array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: out },
-      header: { ms: Math.round(performance.now() - t0), pixels, params, geometry: geomId ?? null, unit: 'counts' },
+      header: { ms: Math.round(performance.now() - t0), pixels, params, geometry: geomId ?? null, unit: 'counts', exact: true },
     };
+  }
+
+  /** The summary about this centre; its build starts (in the background) on first use. */
+  summaryFor(center: [number, number], h: number, w: number, positions: number): PolarSummary {
+    const ds = this.s.ctx.dataset!;
+    const key = JSON.stringify([this.s.ctx.datasetHash, center, h, w, positions]);
+    if (this.summary?.key !== key) {
+      const s = new PolarSummary(center, h, w, positions, ds.dtype);
+      this.summary = { key, s };
+      s.build(ds, () => this.summary?.key === key).catch((e) => process.stderr.write(`snem studio: polar summary failed: ${(e as Error).message}\n`));
+    }
+    return this.summary.s;
+  }
+
+  /** Resolves when the current summary is complete (tests, benchmark). */
+  async summaryReady(): Promise<void> {
+    while (this.summary && !this.summary.s.ready) await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -122,12 +122,29 @@ describe('studio server API', () => {
     expect(m.header.shape).toEqual([NY, NX]);
     expect(m.bytes.length).toBe(NY * NX * 4);
     const params = studio.session.graph.nodes.vdfSum.params!;
-    const v = decodeFrame((await api.post('/api/virtual', params)).body);
+    const v = decodeFrame((await api.post('/api/virtual', { ...params, exact: true })).body);
     expect(v.header.shape).toEqual([NY, NX]);
     expect(v.bytes.equals(m.bytes)).toBe(true);
-    const other = decodeFrame((await api.post('/api/virtual', { ...params, inner: 1.5 })).body);
+    const other = decodeFrame((await api.post('/api/virtual', { ...params, inner: 1.5, exact: true })).body);
     expect(other.bytes.equals(m.bytes)).toBe(false);
     expect((await api.post('/api/virtual', { ...params, inner: 4, outer: 3 })).json()).toMatchObject({ field: 'outer' });
+
+    // The polar summary (built in the background after the first request): whole cells are exact,
+    // cut cells approximate; exact: true still gives the exact values.
+    await studio.virtual.summaryReady();
+    const fast = decodeFrame((await api.post('/api/virtual', params)).body);
+    expect(fast.header.exact).toBe(false);
+    const a = new Float32Array(fast.bytes.buffer.slice(fast.bytes.byteOffset, fast.bytes.byteOffset + fast.bytes.length));
+    const b = new Float32Array(m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + m.bytes.length));
+    const rel = Array.from(a, (x, i) => Math.abs(x - b[i]) / b[i]).sort((x, y) => x - y);
+    expect(rel[Math.floor(rel.length / 2)]).toBeLessThan(0.03);
+    expect(rel[0]).toBeGreaterThan(0); // approximate indeed (the comparison can fail)
+    const all = { shape: 'disc', radius: 500, unit: 'px', stat: 'sum' };
+    const wholeFast = decodeFrame((await api.post('/api/virtual', all)).body);
+    const wholeExact = decodeFrame((await api.post('/api/virtual', { ...all, exact: true })).body);
+    expect(wholeFast.header.exact).toBe(false);
+    expect(wholeExact.header.exact).toBe(true);
+    expect(wholeFast.bytes.equals(wholeExact.bytes)).toBe(true);
 
     const maps = (await api.get('/api/maps')).json() as { node: string; field: string }[];
     expect(maps).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'fit', field: 'c1' }), expect.objectContaining({ node: 'r1', field: 'position' })]));
@@ -170,4 +187,37 @@ describe('studio server API', () => {
     await studio.runs.settle();
     expect(studio.runs.history[0].status).toBe('done');
   }, 120_000);
+
+  it('exports (float TIFF, CSV) and the difference map of two runs', async () => {
+    const tif = await api.get('/api/export?node=fit&field=c1&format=tiff');
+    expect(tif.status).toBe(200);
+    expect(tif.body.subarray(0, 4).toString('latin1')).toMatch(/^(II\*\0|MM\0\*|II\+\0)/);
+    expect(tif.body.toString('latin1')).toContain('snem');
+    const csv = await api.get('/api/export?node=r1&field=position&format=csv');
+    expect(csv.status).toBe(200);
+    expect((await api.get('/api/export?node=r1&format=gif')).status).toBe(400);
+    const done = studio.runs.history.filter((r) => r.status === 'done');
+    expect(done.length).toBeGreaterThanOrEqual(2);
+    const d = decodeFrame((await api.get(`/api/map/diff?a=${done[1].runId}&b=${done[0].runId}&node=automask&field=rejected`)).body);
+    expect(d.header.shape).toEqual([NY, NX]);
+    expect(d.header.maxAbs as number).toBeGreaterThan(0); // alpha 3 vs 2.7 rejects different pixels
+  }, 60_000);
+
+  it('a mask drawn on the pattern is saved for mask.static, which reads it by content', async () => {
+    const mask = new Uint8Array(144 * 144);
+    for (let r = 60; r < 80; r++) for (let c = 100; c < 130; c++) mask[r * 144 + c] = 1;
+    const body = { name: 'drawn', mask: { dtype: 'uint8', shape: [144, 144], b64: Buffer.from(mask).toString('base64') } };
+    const r = (await api.post('/api/mask', body)).json();
+    expect(r.excluded).toBe(600);
+    expect(fs.existsSync(r.path)).toBe(true);
+    expect((await api.post('/api/mask', { ...body, name: '../x' })).status).toBe(400);
+    expect((await api.post('/api/mask', { ...body, mask: { ...body.mask, shape: [10, 10] } })).status).toBe(400);
+    const before = (await api.get('/api/preview?iy=1&ix=1')).json().nodes.iq.fields.count.b64;
+    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'static', param: 'maskFile', value: r.file }] });
+    const after = (await api.get('/api/preview?iy=1&ix=1')).json().nodes.iq.fields.count.b64;
+    expect(after).not.toBe(before);
+    const plan = (await api.get('/api/plan')).json();
+    // the preview has computed mask.static with the new file already (a prerequisite); the scan's I(Q) is not
+    expect(plan.entries.find((e: { node: string }) => e.node === 'iq').status).toBe('will run');
+  }, 60_000);
 });

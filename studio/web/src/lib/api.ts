@@ -1,0 +1,220 @@
+/**
+ * The studio server's HTTP API as typed functions (studio/API.md): JSON for small things, the
+ * binary array frame for maps and patterns, NDArrayJson (base64) inside JSON answers.
+ */
+
+export interface NDArrayJson {
+  dtype: string;
+  shape: number[];
+  b64: string;
+}
+export type Graph = { snem: 1; name?: string; description?: string; dataset?: Record<string, unknown>; nodes: Record<string, NodeDef>; outputs: string[]; [k: string]: unknown };
+export interface NodeDef {
+  op: string;
+  in?: Record<string, string>;
+  params?: Record<string, unknown>;
+  description?: string;
+  display?: Record<string, unknown>;
+}
+export interface MapInfo {
+  node: string;
+  field: string;
+  op: string;
+  unit: string | null;
+  available: boolean;
+  status?: string;
+}
+export interface GraphState {
+  graph: Graph;
+  version: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  dirty: boolean;
+  warnings?: unknown[];
+}
+export interface Session extends GraphState {
+  mode: 'edit' | 'readonly';
+  graphFile: string | null;
+  runDir: string | null;
+  dataset: { path: string; format: string; scan: [number, number]; frameShape: [number, number]; dtype: string; meta: Record<string, unknown> } | null;
+  scan: [number, number];
+  frameShape: [number, number] | null;
+  running: boolean;
+  maps: MapInfo[];
+}
+export interface ParamSpec {
+  type: string;
+  default?: unknown;
+  optional?: boolean;
+  auto?: boolean;
+  unit?: string;
+  description?: string;
+  values?: string[];
+  min?: number;
+  max?: number;
+  exclusiveMin?: number;
+  length?: number;
+  file?: boolean;
+}
+export interface OpSpec {
+  name: string;
+  version: number;
+  scope: 'frame' | 'dataset';
+  title?: string;
+  description?: string;
+  inputs: Record<string, { scope?: string; optional?: boolean; description?: string }>;
+  params: Record<string, ParamSpec>;
+  outputs: Record<string, { unit?: string; description?: string }>;
+}
+export interface Problem {
+  error: string;
+  node?: string;
+  field?: string;
+}
+export interface PlanEntry {
+  node: string;
+  op: string;
+  status: 'cached' | 'will run';
+  why: string;
+  chunks?: { total: number; cached: number };
+}
+export interface PreviewNode {
+  op: string;
+  fields: Record<string, NDArrayJson>;
+  axes?: Record<string, NDArrayJson>;
+  meta?: Record<string, unknown>;
+}
+export interface Preview {
+  iy: number;
+  ix: number;
+  ms: number;
+  /** The session's graph version the preview was computed for (absent for an unsaved variant). */
+  version?: number;
+  nodes: Record<string, PreviewNode>;
+  /** Extra curves keyed by the node they belong to. */
+  extra?: {
+    iqUnmasked?: Record<string, { fields: Record<string, NDArrayJson>; axes: Record<string, NDArrayJson> }>;
+    fRaw?: Record<string, { q: NDArrayJson; rawF: NDArrayJson; F: NDArrayJson; polynomial: NDArrayJson }>;
+    fitCurves?: Record<string, { x: NDArrayJson; components: NDArrayJson[]; baseline?: NDArrayJson; model: NDArrayJson; data?: NDArrayJson; residual: NDArrayJson }>;
+    geometry?: GeometryInfo | Record<string, GeometryInfo>;
+    [k: string]: unknown;
+  };
+  errors?: Record<string, string>;
+}
+export interface GeometryInfo {
+  center: [number, number];
+  ellipse: [number, number];
+  qPerPixel: number;
+}
+export interface ArrayFrame {
+  head: Record<string, any> & { dtype: string; shape: number[] };
+  data: Float32Array;
+}
+export type Edit =
+  | { op: 'set'; node: string; param: string; value: unknown }
+  | { op: 'add'; node: string; def: NodeDef; output?: boolean }
+  | { op: 'delete'; node: string }
+  | { op: 'wire'; node: string; port: string; from: string }
+  | { op: 'unwire'; node: string; port: string }
+  | { op: 'display'; node: string; display: Record<string, unknown> | null }
+  | { op: 'outputs'; outputs: string[] }
+  | { op: 'rename'; node: string; to: string }
+  | { op: 'replace'; graph: Graph };
+
+/** An API answer with a 4xx/5xx status: the server's message plus node / field when it named them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error: string; node?: string; field?: string; problems?: Problem[] },
+  ) {
+    super(body.error);
+  }
+}
+
+const token = new URLSearchParams(location.search).get('token');
+const withToken = (url: string) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+
+async function request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  const res = await fetch(withToken(url), {
+    method,
+    signal,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let b: any;
+    try {
+      b = await res.json();
+    } catch {
+      b = { error: `${method} ${url}: HTTP ${res.status}` };
+    }
+    throw new ApiError(res.status, b);
+  }
+  return res;
+}
+
+export const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> => (await request('GET', url, undefined, signal)).json();
+export const postJson = async <T>(url: string, body: unknown = {}, signal?: AbortSignal): Promise<T> => (await request('POST', url, body, signal)).json();
+
+/** Decode `application/x-snem-array`: uint32 header length, JSON header, float32 data. */
+export function decodeArrayFrame(buf: ArrayBuffer): ArrayFrame {
+  const h = new DataView(buf).getUint32(0, true);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, h)));
+  return { head, data: new Float32Array(buf, 4 + h) };
+}
+
+async function arrayFrame(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<ArrayFrame> {
+  return decodeArrayFrame(await (await request(method, url, body, signal)).arrayBuffer());
+}
+
+/** Decode an NDArrayJson to its typed array (bit-exact). */
+export function ndarray(a: NDArrayJson): Float32Array | Float64Array | Uint8Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array {
+  const bin = atob(a.b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const C = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[a.dtype];
+  if (!C) throw new Error(`unsupported dtype ${a.dtype}`);
+  return new C(bytes.buffer);
+}
+
+const q = (o: Record<string, string | number | undefined>) =>
+  Object.entries(o)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join('&');
+
+export const api = {
+  session: () => getJson<Session>('/api/session'),
+  ops: () => getJson<OpSpec[]>('/api/ops'),
+  graph: () => getJson<GraphState>('/api/graph'),
+  edit: (edits: Edit[], label?: string) => postJson<GraphState>('/api/graph/edit', { edits, label }),
+  undo: () => postJson<GraphState>('/api/graph/undo'),
+  redo: () => postJson<GraphState>('/api/graph/redo'),
+  validate: (graph: Graph) => postJson<{ ok: boolean; error?: string; problems?: Problem[]; warnings?: unknown[] }>('/api/validate', { graph }),
+  plan: () => getJson<{ entries: PlanEntry[]; warnings: unknown[] }>('/api/plan'),
+  maps: () => getJson<MapInfo[]>('/api/maps'),
+  map: (node: string, field: string | undefined, signal?: AbortSignal) => arrayFrame('GET', `/api/map?${q({ node, field })}`, undefined, signal),
+  mapDiff: (a: string, b: string, node: string, field: string) => arrayFrame('GET', `/api/map/diff?${q({ a, b, node, field })}`),
+  pattern: (iy: number, ix: number, signal?: AbortSignal) => arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
+  patternMean: (roi: { rect: [number, number, number, number] } | { positions: number[] }, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
+  preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal) => postJson<Preview>('/api/preview', graph ? { iy, ix, graph } : { iy, ix }, signal),
+  curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) => getJson<{ node: string; field: string; unit: string | null; axisName: string | null; x: NDArrayJson; y: NDArrayJson }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
+  value: (node: string) => getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(`/api/value?${q({ node })}`),
+  virtual: (body: Record<string, unknown>, signal?: AbortSignal) => arrayFrame('POST', '/api/virtual', body, signal),
+  run: () => postJson<{ runId: string }>('/api/run'),
+  cancel: () => postJson<{}>('/api/run/cancel'),
+  save: (path?: string, overwrite?: boolean) => postJson<{ file: string; versionId: string }>('/api/save', path ? { path, overwrite } : {}),
+  versions: () => getJson<{ versionId: string; file: string; time: string; graphHash: string }[]>('/api/versions'),
+  diff: (a: string, b: string) => getJson<{ changes: { node: string; change: string; detail: string }[]; recomputes: string[] }>(`/api/diff?${q({ a, b })}`),
+  runs: () => getJson<{ runId: string; runDir: string; time: string; graphHash: string }[]>('/api/runs'),
+  saveMask: (name: string, shape: [number, number], mask: Uint8Array) => postJson<{ file: string }>('/api/mask', { name, shape, mask: toNd(mask, shape) }),
+  calibFit: (node: string, lock: string[], iy?: number, ix?: number) => postJson<{ center: [number, number]; ellipse: [number, number] }>('/api/calib/fit', { node, lock, iy, ix }),
+  exportUrl: (node: string, field: string | undefined, format: 'png' | 'tiff' | 'csv') => withToken(`/api/export?${q({ node, field, format })}`),
+  events: () => new EventSource(withToken('/api/events')),
+};
+
+function toNd(a: Uint8Array, shape: number[]): NDArrayJson {
+  let s = '';
+  for (let i = 0; i < a.length; i += 0x8000) s += String.fromCharCode(...a.subarray(i, i + 0x8000));
+  return { dtype: 'uint8', shape, b64: btoa(s) };
+}

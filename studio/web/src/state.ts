@@ -1,0 +1,395 @@
+/**
+ * The studio's state and the actions that change it. Every analysis change is a graph edit sent
+ * to the server (which keeps the undo history); display choices (colormap, log, limits while
+ * dragging) stay here and never go to the server until committed as a node's `display`.
+ */
+import { api, ApiError, ndarray, type ArrayFrame, type Edit, type GeometryInfo, type Graph, type GraphState, type MapInfo, type OpSpec, type PlanEntry, type Preview, type Problem, type Session } from './lib/api.ts';
+import type { Scale } from './lib/colour.ts';
+import type { Roi } from './lib/roi.ts';
+import { Store } from './lib/store.ts';
+import type { Detector } from './lib/detectors.ts';
+
+export interface Position {
+  iy: number;
+  ix: number;
+}
+export interface RunState {
+  running: boolean;
+  runId: string | null;
+  nodes: string[];
+  status: Record<string, string>;
+  seconds: Record<string, number>;
+  pass: string;
+  done: number;
+  total: number;
+  message: string;
+  error: Problem | null;
+}
+export interface StudioState {
+  session: Session | null;
+  ops: Record<string, OpSpec>;
+  graph: Graph | null;
+  version: number;
+  canUndo: boolean;
+  canRedo: boolean;
+  dirty: boolean;
+  readOnly: boolean;
+  problems: Problem[];
+  notice: string;
+  plan: PlanEntry[];
+  maps: MapInfo[];
+  /** Map arrays by `node.field`, with the run they came from. */
+  mapData: Record<string, ArrayFrame>;
+  /** Per-map scale chosen in the page (colormap, log, limits). */
+  scales: Record<string, Scale>;
+  navigator: string[];
+  cursor: Position;
+  roi: Roi | null;
+  pinned: Position[];
+  pattern: ArrayFrame | null;
+  preview: Preview | null;
+  previewError: string;
+  geometry: Record<string, GeometryInfo>;
+  staticMask: Uint8Array | null;
+  selectedNode: string | null;
+  run: RunState;
+  /** The virtual image of the detector being drawn (not yet a node). */
+  live: { detector: Detector; frame: ArrayFrame } | null;
+}
+
+export const store = new Store<StudioState>({
+  session: null,
+  ops: {},
+  graph: null,
+  version: 0,
+  canUndo: false,
+  canRedo: false,
+  dirty: false,
+  readOnly: false,
+  problems: [],
+  notice: '',
+  plan: [],
+  maps: [],
+  mapData: {},
+  scales: {},
+  navigator: [],
+  cursor: { iy: 0, ix: 0 },
+  roi: null,
+  pinned: [],
+  pattern: null,
+  preview: null,
+  previewError: '',
+  geometry: {},
+  staticMask: null,
+  selectedNode: null,
+  run: { running: false, runId: null, nodes: [], status: {}, seconds: {}, pass: '', done: 0, total: 0, message: '', error: null },
+  live: null,
+});
+
+/** A map is available when the server says so, or when it reports a run status for it. */
+const normaliseMaps = (maps: MapInfo[]): MapInfo[] => maps.map((m) => ({ ...m, available: m.available ?? Boolean(m.status) }));
+
+export const mapKey = (m: { node: string; field: string }) => `${m.node}.${m.field}`;
+export const scanShape = (): [number, number] => store.get().session?.scan ?? [1, 1];
+
+/** Errors the page shows in its status line (and tests read): never swallowed silently. */
+export function report(e: unknown, what: string) {
+  if (e instanceof DOMException && e.name === 'AbortError') return;
+  if (e instanceof ApiError && e.status === 409 && /supersed/i.test(e.message)) return;
+  const msg = e instanceof Error ? e.message : String(e);
+  store.set({ notice: `${what}: ${msg}`, problems: e instanceof ApiError ? (e.body.problems ?? [{ error: e.body.error, node: e.body.node, field: e.body.field }]) : [] });
+}
+
+export async function init() {
+  const [session, ops] = await Promise.all([api.session(), api.ops()]);
+  store.set({
+    session,
+    ops: Object.fromEntries(ops.map((o) => [o.name, o])),
+    readOnly: session.mode === 'readonly',
+    maps: normaliseMaps(session.maps),
+    cursor: { iy: Math.floor(session.scan[0] / 2), ix: Math.floor(session.scan[1] / 2) },
+  });
+  applyGraphState(session);
+  const first = defaultNavigator(session.maps) ?? virtualNodes()[0] ?? null;
+  if (first) store.set({ navigator: [first] });
+  listen();
+  await Promise.all([refreshPlan(), loadAvailableMaps(), loadGeometry(), select(store.get().cursor.iy, store.get().cursor.ix)]);
+}
+
+function defaultNavigator(maps: MapInfo[]): string | null {
+  const m = maps.find((x) => x.node === 'vbf') ?? maps.find((x) => x.op === 'qoi.virtual') ?? maps[0];
+  return m ? mapKey(m) : null;
+}
+
+function applyGraphState(s: GraphState) {
+  store.set({ graph: s.graph, version: s.version, canUndo: s.canUndo, canRedo: s.canRedo, dirty: s.dirty });
+}
+
+/** One undoable step: edits applied atomically by the server, which validates them first. */
+export async function edit(edits: Edit[], label: string): Promise<boolean> {
+  try {
+    applyGraphState(await api.edit(edits, label));
+    store.set({ problems: [], notice: label });
+    afterGraphChange();
+    return true;
+  } catch (e) {
+    report(e, label);
+    return false;
+  }
+}
+
+export async function undo() {
+  try {
+    applyGraphState(await api.undo());
+    store.set({ notice: 'undo', problems: [] });
+    afterGraphChange();
+  } catch (e) {
+    report(e, 'undo');
+  }
+}
+export async function redo() {
+  try {
+    applyGraphState(await api.redo());
+    store.set({ notice: 'redo', problems: [] });
+    afterGraphChange();
+  } catch (e) {
+    report(e, 'redo');
+  }
+}
+
+function afterGraphChange() {
+  void refreshPlan();
+  void api.maps().then((maps) => store.set({ maps: normaliseMaps(maps) }), (e) => report(e, 'maps'));
+  const { cursor } = store.get();
+  void refreshPreview(cursor.iy, cursor.ix);
+  void loadGeometry();
+}
+
+export async function refreshPlan() {
+  if (store.get().readOnly) return;
+  try {
+    const p = await api.plan();
+    store.set({ plan: p.entries });
+  } catch (e) {
+    report(e, 'plan');
+  }
+}
+
+export async function loadAvailableMaps() {
+  for (const key of store.get().navigator) await loadMap(key);
+}
+
+/** Keys (`node.value`) of the graph's qoi.virtual nodes: their maps can be had before any run. */
+export function virtualNodes(): string[] {
+  const g = store.get().graph;
+  if (!g) return [];
+  const ids = Object.keys(g.nodes).filter((k) => g.nodes[k].op === 'qoi.virtual' && ['disc', 'annulus', 'sector'].includes(String(g.nodes[k].params?.shape ?? 'disc')));
+  ids.sort((a, b) => (a === 'vbf' ? -1 : b === 'vbf' ? 1 : 0));
+  return ids.map((k) => `${k}.value`);
+}
+
+/** A qoi.virtual node's map from /api/virtual (the same op code, no run needed). */
+async function virtualMap(node: string): Promise<ArrayFrame> {
+  const n = store.get().graph!.nodes[node];
+  const f = await api.virtual({ ...(n.params ?? {}), ...(n.in?.geometry ? { geometry: n.in.geometry } : {}) });
+  return { head: { ...f.head, node, field: 'value', unit: f.head.unit ?? 'counts', display: n.display ?? {} }, data: f.data };
+}
+
+export async function loadMap(key: string, force = false): Promise<ArrayFrame | null> {
+  const have = store.get().mapData[key];
+  if (have && !force) return have;
+  const m = store.get().maps.find((x) => mapKey(x) === key);
+  const node = key.split('.')[0];
+  const isVirtual = store.get().graph?.nodes[node]?.op === 'qoi.virtual';
+  if ((!m || !m.available) && !isVirtual) return null;
+  try {
+    const f = m && m.available ? await api.map(m.node, m.field) : await virtualMap(node);
+    store.set((s) => ({ mapData: { ...s.mapData, [key]: f } }));
+    return f;
+  } catch (e) {
+    report(e, `map ${key}`);
+    return null;
+  }
+}
+
+let patternAbort: AbortController | null = null;
+let previewAbort: AbortController | null = null;
+
+/** Select a scan position: its pattern and its per-position chain. */
+export async function select(iy: number, ix: number) {
+  const [ny, nx] = scanShape();
+  iy = Math.max(0, Math.min(ny - 1, iy));
+  ix = Math.max(0, Math.min(nx - 1, ix));
+  store.set({ cursor: { iy, ix }, roi: null });
+  patternAbort?.abort();
+  patternAbort = new AbortController();
+  const sig = patternAbort.signal;
+  const pat = api.pattern(iy, ix, sig).then(
+    (f) => store.set({ pattern: f }),
+    (e) => report(e, 'pattern'),
+  );
+  await Promise.all([pat, refreshPreview(iy, ix)]);
+}
+
+/** The mean pattern over the ROI (the chain view keeps the cursor's position). */
+export async function selectRoi(roi: Roi, positions: number[]) {
+  store.set({ roi });
+  patternAbort?.abort();
+  patternAbort = new AbortController();
+  try {
+    const body = roi.kind === 'rect' ? { rect: [Math.floor(Math.min(roi.y0, roi.y1) + 0.5), Math.floor(Math.min(roi.x0, roi.x1) + 0.5), Math.floor(Math.max(roi.y0, roi.y1) + 0.5), Math.floor(Math.max(roi.x0, roi.x1) + 0.5)] as [number, number, number, number] } : { positions };
+    store.set({ pattern: await api.patternMean(body, patternAbort.signal) });
+  } catch (e) {
+    report(e, 'ROI mean');
+  }
+}
+
+/** Recompute the chain at a position, for the current graph or an unsaved variant of it. */
+export async function refreshPreview(iy: number, ix: number, variant?: Graph) {
+  previewAbort?.abort();
+  previewAbort = new AbortController();
+  try {
+    const p = store.get().readOnly ? await runCurves(iy, ix, previewAbort.signal) : await api.preview(iy, ix, variant, previewAbort.signal);
+    store.set({ preview: p, previewError: '' });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === 'AbortError') return;
+    store.set({ previewError: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** The chain at a position for the current graph: previewed, or the run's curves when read-only. */
+export const chainAt = (iy: number, ix: number): Promise<Preview> => (store.get().readOnly ? runCurves(iy, ix, new AbortController().signal) : api.preview(iy, ix));
+
+/**
+ * A read-only session (snem serve RUN_DIR) previews nothing: the chain view shows the run's stored
+ * curves of that position instead, in the preview's shape, and its map values as the QoIs.
+ */
+async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<Preview> {
+  const g = store.get().graph!;
+  const nodes: Preview['nodes'] = {};
+  const want: [string, string[]][] = [];
+  for (const [id, n] of Object.entries(g.nodes)) {
+    if (!g.outputs.includes(id)) continue;
+    if (n.op === 'integrate.azimuthal') want.push([id, ['I']]);
+    if (n.op === 'pdf.reduce') want.push([id, ['S', 'F', 'G']]);
+  }
+  for (const [id, fields] of want) {
+    const node: Preview['nodes'][string] = { op: g.nodes[id].op, fields: {}, axes: {} };
+    for (const f of fields) {
+      try {
+        const c = await api.curve(id, f, iy, ix, signal);
+        node.fields[f] = c.y;
+        node.axes![c.axisName ?? (f === 'G' ? 'r' : 'q')] = c.x;
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+      }
+    }
+    nodes[id] = node;
+  }
+  const { mapData, maps } = store.get();
+  for (const m of maps) {
+    const f = mapData[mapKey(m)];
+    if (!f) continue;
+    const v = f.data[iy * f.head.shape[1] + ix];
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = { dtype: 'float32', shape: [1], b64: btoa(String.fromCharCode(...b)) };
+  }
+  return { iy, ix, ms: 0, nodes };
+}
+
+/**
+ * GET /api/value (dataset-level results such as the resolved geometry) is not served yet
+ * (studio/REQUESTS.md item A); until it is, overlays are drawn about the detector centre in px.
+ */
+const SERVER_HAS_VALUES = false;
+
+/** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
+export async function loadGeometry() {
+  const g = store.get().graph;
+  if (!g || store.get().readOnly || !SERVER_HAS_VALUES) return;
+  const out: Record<string, GeometryInfo> = {};
+  let staticMask: Uint8Array | null = store.get().staticMask;
+  for (const [id, n] of Object.entries(g.nodes)) {
+    try {
+      if (n.op === 'calib.geometry') {
+        const v = await api.value(id);
+        out[id] = { center: v.meta.center, ellipse: v.meta.ellipse, qPerPixel: v.meta.qPerPixel };
+      } else if (n.op === 'mask.static' && !staticMask) {
+        const v = await api.value(id);
+        const f = Object.values(v.fields)[0];
+        if (f) staticMask = ndarray(f) as Uint8Array;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) report(e, `value of ${id}`);
+    }
+  }
+  store.set({ geometry: out, staticMask });
+}
+
+export async function startRun() {
+  try {
+    const r = await api.run();
+    store.set((s) => ({ run: { ...s.run, running: true, runId: r.runId, status: {}, seconds: {}, done: 0, total: 0, message: 'starting', error: null } }));
+  } catch (e) {
+    report(e, 'run');
+  }
+}
+export async function cancelRun() {
+  try {
+    await api.cancel();
+  } catch (e) {
+    report(e, 'cancel');
+  }
+}
+
+export async function save(path?: string) {
+  try {
+    const r = await api.save(path);
+    store.set({ notice: `saved ${r.file} (version ${r.versionId})`, dirty: false });
+  } catch (e) {
+    report(e, path ? `save as ${path}` : 'save');
+  }
+}
+
+/** Server-sent events: graph changes from other tabs, run progress, maps as their nodes finish. */
+function listen() {
+  const es = api.events();
+  const on = (name: string, f: (d: any) => void) => es.addEventListener(name, (ev) => f(JSON.parse((ev as MessageEvent).data)));
+  const setRun = (p: Partial<RunState>) => store.set((s) => ({ run: { ...s.run, ...p } }));
+  on('graph', (d: GraphState) => {
+    if (d.version !== store.get().version) {
+      applyGraphState(d);
+      afterGraphChange();
+    }
+  });
+  on('run-start', (d) => setRun({ running: true, runId: d.runId, nodes: d.nodes, status: Object.fromEntries(d.nodes.map((n: string) => [n, 'pending'])), seconds: {}, done: 0, total: 0, message: 'running', error: null }));
+  on('pass', (d) => setRun({ pass: d.label, done: 0, total: d.total }));
+  on('chunk', (d) => setRun({ done: d.done, total: d.total }));
+  on('node', (d) => {
+    const s = store.get().run;
+    setRun({ status: { ...s.status, [d.node]: d.status }, seconds: { ...s.seconds, [d.node]: d.seconds } });
+    void nodeFinished(d.node);
+  });
+  on('run-done', (d) => {
+    setRun({ running: false, message: `done in ${Number(d.seconds).toFixed(1)} s → ${d.runDir}` });
+    void refreshPlan();
+  });
+  on('run-error', (d) => setRun({ running: false, message: `failed: ${d.error}`, error: d }));
+  on('run-cancelled', () => {
+    setRun({ running: false, message: 'cancelled (finished chunks are kept)' });
+    void refreshPlan();
+  });
+}
+
+/** A node finished: its maps are fetchable now; refetch those on screen. */
+async function nodeFinished(node: string) {
+  const maps = normaliseMaps(await api.maps());
+  store.set({ maps });
+  const shown = new Set([...store.get().navigator, ...Object.keys(store.get().mapData)]);
+  for (const m of maps) if (m.node === node && m.available && (shown.has(mapKey(m)) || store.get().navigator.length === 0)) await loadMap(mapKey(m), true);
+  if (store.get().navigator.length === 0) {
+    const first = defaultNavigator(maps.filter((m) => m.available));
+    if (first) store.set({ navigator: [first] });
+  }
+  if (store.get().graph?.nodes[node]?.op === 'calib.geometry' || store.get().graph?.nodes[node]?.op === 'mask.static') void loadGeometry();
+}

@@ -1,0 +1,48 @@
+/** The run on the scan: a bar for the current pass's chunks, each node's status and time, cancel. */
+import { useSelect } from '../lib/store.ts';
+import { cancelRun, startRun, store } from '../state.ts';
+
+export function RunProgress() {
+  const run = useSelect(store, (s) => s.run);
+  const readOnly = useSelect(store, (s) => s.readOnly);
+  const plan = useSelect(store, (s) => s.plan);
+  const pct = run.total ? Math.round((100 * run.done) / run.total) : run.running ? 0 : run.runId ? 100 : 0;
+  const willRun = plan.filter((p) => p.status === 'will run').length;
+  const finished = Object.values(run.status).filter((s) => s !== 'pending').length;
+  return (
+    <section class="panel" data-testid="run-progress" data-running={run.running ? 'yes' : 'no'}>
+      <header>
+        <h2>Run</h2>
+        <span class="sub">{run.running ? `${finished}/${run.nodes.length} nodes` : run.message || `${willRun} node(s) will run`}</span>
+        <span class="spacer" />
+        {!readOnly && (
+          <>
+            <button class="primary" data-testid="run" disabled={run.running} onClick={() => void startRun()}>
+              ▶ Run on the scan
+            </button>
+            <button data-testid="cancel" disabled={!run.running} onClick={() => void cancelRun()}>
+              ■ Cancel
+            </button>
+          </>
+        )}
+      </header>
+      <div class="progress">
+        <div class="bar" style={{ width: `${pct}%` }} />
+        <span>
+          {run.pass ? `${run.pass}: ` : ''}
+          {run.done}/{run.total} chunks
+        </span>
+      </div>
+      {run.error && <div class="error">{run.error.error}</div>}
+      {run.nodes.length > 0 && (
+        <div class="node-status">
+          {run.nodes.map((n) => (
+            <span class={`chip st-${(run.status[n] ?? 'pending').replace(' ', '-')}`} title={`${n}: ${run.status[n] ?? 'pending'}${run.seconds[n] !== undefined ? ` · ${run.seconds[n].toFixed(2)} s` : ''}`} data-node={n} data-status={run.status[n] ?? 'pending'}>
+              {n}
+            </span>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
