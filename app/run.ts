@@ -19,6 +19,7 @@ import { ENGINE_VERSION } from '../engine/version.ts';
 import { renderRun } from '../report/index.ts';
 import { writeManifest } from '../report/run-data.ts';
 import { writeRunOutputs } from './outputs.ts';
+import { claimRunDir, diskError, retireManifest } from './run-dir.ts';
 import { engineWiring } from './wiring.ts';
 
 export { DEFAULT_CHUNK_SIZE, type Prepared };
@@ -92,12 +93,16 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
   };
   const id = runId(graph.name, pre.graphHash);
   const runDir = path.resolve(opts.outDir ?? path.join('runs', id));
+  // registered before anything is written, so `snem cache gc` waits for this run
+  const live = store.beginRun();
+  let releaseDir: (() => void) | null = null;
   try {
+    releaseDir = claimRunDir(runDir, (m) => progress.info(`note: ${m}`));
     const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal, runner: opts.backend?.runner });
     const states = await exec.run();
     keep.states?.(states);
 
-    fs.mkdirSync(runDir, { recursive: true });
+    retireManifest(runDir, (m) => progress.info(`note: ${m}`));
     const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec);
     exec.pipeline.releaseLarge();
     const nodes: Record<string, ManifestNode> = {};
@@ -155,6 +160,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
       actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key])),
     };
     store.putRun(record);
+    store.endRun(live);
     // The report reads only the run directory. Closing the cache unmaps it: the blob pages read
     // for the outputs (hundreds of MB at paper size) leave the process's resident set.
     await closeStore();
@@ -172,7 +178,11 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     manifest.seconds = round((performance.now() - t0) / 1000);
     writeManifest(runDir, manifest);
     return { runDir, manifest };
+  } catch (e) {
+    throw diskError(e, (e as NodeJS.ErrnoException).path ?? runDir) ?? e;
   } finally {
+    releaseDir?.();
+    if (storeOpen) store.endRun(live);
     if (!keep.open) dataset?.close();
     await closeStore();
   }

@@ -10,6 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decodeValue, valueHashOf } from './codec.ts';
+import { UserError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/format-bytes.ts';
 import type { Json, Value } from '../engine/types.ts';
 
 export interface ActionRecord {
@@ -72,6 +74,8 @@ export class CacheStore {
   readonly runs: Database<RunRecord, string>;
   readonly files: Database<{ hash: string; size: number; mtimeMs: number; ino: number }, string>;
   readonly leases: Database<Lease, string>;
+  /** Runs using this cache now (gc waits for them: their fresh results are in no run record yet). */
+  readonly live: Database<Lease, string>;
 
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -81,6 +85,28 @@ export class CacheStore {
     this.runs = this.env.openDB<RunRecord, string>({ name: 'runs', encoding: 'msgpack' });
     this.files = this.env.openDB({ name: 'files', encoding: 'msgpack' });
     this.leases = this.env.openDB<Lease, string>({ name: 'leases', encoding: 'msgpack' });
+    this.live = this.env.openDB<Lease, string>({ name: 'live', encoding: 'msgpack' });
+  }
+
+  /** Mark a run of this process as using the cache until endRun (before it writes anything). */
+  beginRun(): string {
+    const key = `${hostName}:${process.pid}:${Date.now()}:${++liveCounter}`;
+    this.live.putSync(key, { pid: process.pid, host: hostName, t: Date.now() });
+    return key;
+  }
+
+  endRun(key: string): void {
+    this.live.removeSync(key);
+  }
+
+  /** Runs using the cache now; records of processes that died (kill -9) are dropped. */
+  liveRuns(): Lease[] {
+    const out: Lease[] = [];
+    for (const { key, value } of this.live.getRange()) {
+      if (processAlive(value)) out.push(value);
+      else this.live.removeSync(key);
+    }
+    return out;
   }
 
   getAction(key: string): ActionRecord | undefined {
@@ -118,11 +144,15 @@ export class CacheStore {
 
   /** Blob + action in one transaction. */
   putResult(key: string, bytes: Uint8Array, rec: Omit<ActionRecord, 'n'>): void {
-    this.env.transactionSync(() => {
-      const existing = this.hasBlob(rec.v) ? this.blobs.getBinary(rec.v) : undefined;
-      if (!existing || existing.length !== bytes.length) this.blobs.putSync(rec.v, bytes as Buffer);
-      this.actions.putSync(key, { ...rec, n: bytes.length });
-    });
+    try {
+      this.env.transactionSync(() => {
+        const existing = this.hasBlob(rec.v) ? this.blobs.getBinary(rec.v) : undefined;
+        if (!existing || existing.length !== bytes.length) this.blobs.putSync(rec.v, bytes as Buffer);
+        this.actions.putSync(key, { ...rec, n: bytes.length });
+      });
+    } catch (e) {
+      throw noSpaceError(e, this.dir) ?? e;
+    }
   }
 
   removeBlob(hash: string): void {
@@ -130,7 +160,11 @@ export class CacheStore {
   }
 
   putRun(rec: RunRecord): void {
-    this.runs.putSync(rec.id, rec);
+    try {
+      this.runs.putSync(rec.id, rec);
+    } catch (e) {
+      throw noSpaceError(e, this.dir) ?? e;
+    }
   }
 
   /** Runs, newest first. */
@@ -178,7 +212,36 @@ export class CacheStore {
   }
 }
 
-const hostName = (() => {
+let liveCounter = 0;
+
+/** Free bytes for an unprivileged writer on the filesystem holding `dir` (NaN if unknown). */
+export function freeBytes(dir: string): number {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * A failed write to the cache, explained when the disk is full: LMDB reports a full disk as
+ * "Input/output error" (after printing mdb_page_spill lines), which named neither the cause nor the
+ * place. The UserError says so and names the directory; null for other failures.
+ */
+export function noSpaceError(e: unknown, dir: string): UserError | null {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const msg = String((e as Error | undefined)?.message ?? e);
+  const free = freeBytes(dir);
+  const nearlyFull = free < 64 * 2 ** 20;
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || /no space left|ENOSPC|quota/i.test(msg) || (nearlyFull && /input\/output error|EIO|mdb_/i.test(msg));
+  if (!full) return null;
+  return new UserError(
+    `${dir}: no space left on the device (${Number.isFinite(free) ? `${formatBytes(free)} free` : 'free space unknown'}) while writing to the cache; free some space or point --cache elsewhere, then run again (finished chunks are kept)`,
+  );
+}
+
+export const hostName = (() => {
   try {
     return fs.readFileSync('/etc/hostname', 'utf8').trim();
   } catch {
@@ -186,7 +249,7 @@ const hostName = (() => {
   }
 })();
 
-function processAlive(l: Lease): boolean {
+export function processAlive(l: { pid: number; host: string }): boolean {
   if (l.host !== hostName) return true;
   try {
     process.kill(l.pid, 0);

@@ -7,6 +7,12 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.ts';
 import { exitWithError } from './handler.ts';
 
+// `snem nodes | head -2`: the reader went away; stop quietly as other Unix tools do (was an EPIPE trace)
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 let cli = yargs(hideBin(process.argv))
   .scriptName('snem')
   .usage('snem <command> [options]\n\n4D-STEM → ePDF maps with a content-hashed, cached analysis graph.')

@@ -49,6 +49,13 @@ export class ClusterRunner implements ChunkRunner {
   private lostSince: number | null = null;
   /** Jobs this runner put in the queue (the rest were already there, or cached). */
   enqueued = 0;
+  /** Wall time with at least one chunk job outstanding (the part of the run the workers do). */
+  private busyMs = 0;
+  private busySince = 0;
+
+  get busySeconds(): number {
+    return (this.busyMs + (this.pending.size ? performance.now() - this.busySince : 0)) / 1000;
+  }
 
   private constructor(
     private readonly o: Required<Pick<ClusterOptions, 'url' | 'redisTimeout' | 'attempts'>> & ClusterOptions,
@@ -99,6 +106,7 @@ export class ClusterRunner implements ChunkRunner {
     const existing = this.pending.get(id);
     if (existing) return new Promise((resolve, reject) => this.pending.set(id, { data, resolve: (r) => (existing.resolve(r), resolve(r)), reject: (e) => (existing.reject(e), reject(e)) }));
     return new Promise<Results>((resolve, reject) => {
+      if (!this.pending.size) this.busySince = performance.now();
       this.pending.set(id, { data, resolve, reject });
       this.enqueue(id, data).catch((e) => this.fail(id, e as Error));
     });
@@ -151,6 +159,7 @@ export class ClusterRunner implements ChunkRunner {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
+    this.idleCheck();
     if (r.state === 'completed') return p.resolve(r.returnvalue);
     const { chunk, nodes } = p.data.job;
     p.reject(
@@ -160,9 +169,15 @@ export class ClusterRunner implements ChunkRunner {
     );
   }
 
+  private idleCheck() {
+    if (!this.pending.size) this.busyMs += performance.now() - this.busySince;
+  }
+
   private fail(id: string, e: Error) {
     const p = this.pending.get(id);
+    if (!p) return;
     this.pending.delete(id);
+    this.idleCheck();
     p?.reject(e);
   }
 

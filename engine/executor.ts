@@ -298,9 +298,12 @@ export class Executor {
       hashes = { hash: hit.v, fields: hit.f, key };
       status = this.upstreamComputed(n) ? 'cutoff' : 'cached';
     } else {
-      const leased = await env.store.tryLease(key);
-      if (!leased && (await this.pipeline.waitFor(key))) {
-        const got = (await env.store.lookup(key))!;
+      const waited = !(await env.store.tryLease(key)) && (await this.pipeline.waitFor(key));
+      // Holding the lease now, or the result is there: another process (a second coordinator) may
+      // have stored it between the lookup above and taking the lease; then it is not computed again.
+      const got = await env.store.lookup(key);
+      if (got) {
+        if (!waited) await env.store.releaseLease(key);
         hashes = { hash: got.v, fields: got.f, key };
         status = 'cached';
       } else {

@@ -134,7 +134,7 @@ function editDistance(a: string, b: string): number {
 }
 
 export function parseRef(ref: string, nodes: Record<string, unknown>): InputRef {
-  if (ref in nodes) return { node: ref };
+  if (Object.hasOwn(nodes, ref)) return { node: ref };
   const dot = ref.indexOf('.');
   if (dot > 0) return { node: ref.slice(0, dot), field: ref.slice(dot + 1) };
   return { node: ref };
@@ -172,6 +172,10 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     return new UserError(head + problems.join('\n  - '));
   };
   const problems = schemaProblems(input);
+  // ids every JavaScript object already has (__proto__, constructor, hasOwnProperty …) break lookups
+  for (const id of Object.keys(input.nodes)) {
+    if (id in Object.prototype) problems.push(`node '${id}': '${id}' is a reserved name (a property of every JavaScript object); choose another node id`);
+  }
   if (problems.length) throw fail(problems);
   const doc = structuredClone(input) as GraphDoc;
 
@@ -179,7 +183,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
   const overrides = new Map<string, string[]>();
   for (const s of opts.sets ?? []) {
     const { node, param, value } = parseSet(s);
-    const n = doc.nodes[node];
+    const n = Object.hasOwn(doc.nodes, node) ? doc.nodes[node] : undefined;
     if (!n) {
       problems.push(`--set ${s}: no node '${node}'${hint(node, Object.keys(doc.nodes))}`);
       continue;
@@ -210,12 +214,12 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     const inputs: Record<string, InputRef> = {};
     const variadic = '*' in op.inputs;
     for (const [port, ref] of Object.entries(spec.in ?? {})) {
-      if (!variadic && !(port in op.inputs)) {
+      if (!variadic && !Object.hasOwn(op.inputs, port)) {
         problems.push(`node '${id}', field 'in.${port}': op '${op.name}' has no input port '${port}' (ports: ${Object.keys(op.inputs).join(', ') || 'none'})`);
         continue;
       }
       const r = parseRef(ref, doc.nodes);
-      if (!(r.node in doc.nodes)) {
+      if (!Object.hasOwn(doc.nodes, r.node)) {
         problems.push(`node '${id}', field 'in.${port}': no node '${r.node}'${hint(r.node, Object.keys(doc.nodes))}`);
         continue;
       }
@@ -247,18 +251,20 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
   if (hasCycle(dag)) problems.push(`nodes ${describeCycle(dag)}: the graph has a cycle (a node depends on its own result)`);
 
   doc.outputs.forEach((o, i) => {
-    if (!(o in doc.nodes)) problems.push(`field 'outputs[${i}]': no node '${o}'${hint(o, Object.keys(doc.nodes))}`);
+    if (!Object.hasOwn(doc.nodes, o)) problems.push(`field 'outputs[${i}]': no node '${o}'${hint(o, Object.keys(doc.nodes))}`);
   });
   if (problems.length) throw fail(problems);
 
   const order = topologicalSort(dag);
+  // every ancestor of an output; an explicit stack, not recursion (a 2,000-node chain overflowed it)
   const needed = new Set<string>();
-  const visit = (id: string) => {
-    if (needed.has(id)) return;
+  const stack = [...doc.outputs];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
     needed.add(id);
-    dag.forEachInNeighbor(id, visit);
-  };
-  doc.outputs.forEach(visit);
+    dag.forEachInNeighbor(id, (up) => stack.push(up));
+  }
   const warnings = order.filter((id) => !needed.has(id)).map((id) => `node '${id}' feeds no output and will not be computed`);
   const shown = new Set(doc.outputs);
   for (const [id, spec] of Object.entries(doc.nodes)) if (spec.display && !shown.has(id)) warnings.push(`node '${id}' has display settings but is not in "outputs": no figure shows it`);

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/format-bytes.ts';
 import { asBytes, bytesPerElement, ctorOf, sizeOf } from '../engine/ndarray.ts';
 import type { DType, NDArray, TypedArray } from '../engine/types.ts';
 
@@ -81,13 +82,14 @@ export function parseNpyHeader(file: string, head: Buffer, fileSize: number): Np
   if (!dtype) {
     throw new FileFormatError(file, `unsupported .npy dtype '${descr}' (expected one of uint8/16/32, int8/16/32, float32/64)`);
   }
-  const shape = shapeText
+  const dims = shapeText
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => Number.parseInt(s, 10));
-  if (shape.some((n) => !Number.isFinite(n) || n < 0)) {
-    throw new FileFormatError(file, `malformed .npy shape (${shapeText})`);
+    .filter((s) => s.length > 0);
+  // whole non-negative integers only (Python 2 writes a trailing L): parseInt read "4.5" as 4 and "1e400" as 1
+  const shape = dims.map((s) => (/^[0-9]+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN));
+  if (shape.some((n) => !Number.isSafeInteger(n))) {
+    throw new FileFormatError(file, `malformed .npy shape (${shapeText}): expected whole numbers, e.g. (289, 132, 144, 144)`);
   }
   const dataOffset = start + headerLen;
   const dataBytes = sizeOf(shape) * bytesPerElement(dtype);
@@ -187,8 +189,14 @@ export class NpyReader {
   }
 }
 
+/** Most bytes readNpy loads at once (masks, axes, results): larger arrays are streamed by NpyReader. */
+export const MAX_WHOLE_NPY_BYTES = 2 ** 31;
+
 export function readNpy(file: string): NDArray {
   const h = readNpyHeader(file);
+  if (h.dataBytes > MAX_WHOLE_NPY_BYTES) {
+    throw new FileFormatError(file, `holds ${formatBytes(h.dataBytes)} (shape (${h.shape.join(', ')}) ${h.dtype}), more than the ${formatBytes(MAX_WHOLE_NPY_BYTES)} read whole here (a mask, an axis or a result is expected)`);
+  }
   if (h.shape.length === 0) {
     const r = new NpyReader(file);
     try {
@@ -257,11 +265,15 @@ export function writeNpy(file: string, a: NDArray): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, npyHeaderBytes(a.dtype, a.shape));
-    fs.writeSync(fd, asBytes(a.data));
-  } finally {
+    for (const b of [npyHeaderBytes(a.dtype, a.shape), asBytes(a.data)]) {
+      for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done, b.length - done);
+    }
+  } catch (e) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true }); // a full disk left it behind
+    throw e;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
 }
 

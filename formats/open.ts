@@ -19,6 +19,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/format-bytes.ts';
+import { bytesPerElement } from '../engine/ndarray.ts';
 import type { DatasetHandle, Json, ScanShape } from '../engine/types.ts';
 import { isBlo, openBlo } from './blo.ts';
 import { hdf5Ready, isHdf5, loadHdf5, openHdf5 } from './hdf5.ts';
@@ -228,16 +230,40 @@ export function detectFormat(file: string, opts: OpenOptions = {}): FormatModule
   return hit;
 }
 
+/** Largest frame read: 2²⁶ pixels (8192 × 8192; the largest 4D-STEM cameras have ~24 M). */
+export const MAX_FRAME_PIXELS = 2 ** 26;
+
+/**
+ * What every format's handle must satisfy before anything reads it: at least one scan position (an
+ * empty scan was an internal error deep in the run), and frames read a chunk at a time and
+ * converted to float64 for integration — a header declaring 1e5 × 1e5 pixels must be refused with
+ * the memory it would take, not read.
+ */
+function checkOpened(file: string, d: DatasetHandle): DatasetHandle {
+  if (d.scan.ny * d.scan.nx === 0) {
+    d.close();
+    throw new FileFormatError(file, `holds no scan positions (scan ${d.scan.ny} × ${d.scan.nx}; expected at least one ${d.kind === 'frames' ? 'pattern' : 'profile'})`);
+  }
+  if (d.kind !== 'frames') return d;
+  const px = d.frameShape.reduce((a, b) => a * b, 1);
+  if (px <= MAX_FRAME_PIXELS) return d;
+  d.close();
+  throw new FileFormatError(
+    file,
+    `frames of ${d.frameShape.join(' × ')} pixels would need ${formatBytes(px * bytesPerElement(d.dtype))} each as stored and ${formatBytes(px * 8)} as float64 while integrating (×256 per chunk); at most ${MAX_FRAME_PIXELS.toLocaleString('en')} pixels per frame (8192 × 8192)`,
+  );
+}
+
 /** Synchronous open; HDF5 files need `await loadHdf5()` first (or use openDatasetAsync). */
 export function openDataset(file: string, opts: OpenOptions = {}): DatasetHandle {
-  return detectFormat(file, opts).open(file, resolve(opts));
+  return checkOpened(file, detectFormat(file, opts).open(file, resolve(opts)));
 }
 
 /** Open any supported file, initialising HDF5 support first when the file needs it. */
 export async function openDatasetAsync(file: string, opts: OpenOptions = {}): Promise<DatasetHandle> {
   const format = detectFormat(file, opts);
   if (format === hdf5Format && !hdf5Ready()) await loadHdf5();
-  return format.open(file, resolve(opts));
+  return checkOpened(file, format.open(file, resolve(opts)));
 }
 
 export { loadHdf5 };

@@ -105,7 +105,7 @@ export function completeRecords(fileSize: number, firstOffset: number, stride: n
 export function truncatedMessage(what: string, expected: number, found: number, expectedBytes: number, fileBytes: number): string {
   return (
     `truncated ${what}: the header declares ${expected} frames (${expectedBytes} bytes) but the file holds ${found} complete ` +
-    `frames (${fileBytes} bytes); pass --allow-truncated (dataset option allowTruncated) to read it with the missing frames as NaN`
+    `frames (${fileBytes} bytes); set "allowTruncated": true in the graph's dataset (snem info: --allow-truncated) to read it with the missing frames as NaN`
   );
 }
 

@@ -4,22 +4,14 @@
  * minutes later (or "Invalid typed array length" after `snem validate` said fine).
  */
 import { ParamError } from '../engine/errors.ts';
+import { formatBytes } from '../engine/format-bytes.ts';
 
 /** Most points of an r grid (G(r), model partials): 10⁶ = 4 MB of float32 per position. */
 export const MAX_R_POINTS = 1_000_000;
 /** Q bins per pixel of the detector's diagonal (the longest radius any centre can have). */
 export const BINS_PER_PIXEL = 4;
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return u === 0 ? `${v} bytes` : `${v.toPrecision(3)} ${units[u]}`;
-}
+/** The bound never goes below this (the default 400 must fit a 64 × 64 detector). */
+export const MIN_MAX_BINS = 1024;
 
 /** Points of the grid from, from + step, … ≤ to (what the op would allocate). */
 export function gridPoints(from: number, to: number, step: number): number {
@@ -39,9 +31,9 @@ export function checkRGrid(node: string, rmin: number, rmax: number, rstep: numb
   );
 }
 
-/** Q bins for an h × w detector: at most BINS_PER_PIXEL per pixel of its diagonal. */
+/** Q bins for an h × w detector: at most BINS_PER_PIXEL per pixel of its diagonal, or MIN_MAX_BINS. */
 export function maxBins(h: number, w: number): number {
-  return BINS_PER_PIXEL * Math.ceil(Math.hypot(h, w));
+  return Math.max(MIN_MAX_BINS, BINS_PER_PIXEL * Math.ceil(Math.hypot(h, w)));
 }
 
 export function checkBins(node: string, bins: number, h: number, w: number, positions: number | null): void {
@@ -53,6 +45,6 @@ export function checkBins(node: string, bins: number, h: number, w: number, posi
   throw new ParamError(
     node,
     'bins',
-    `${bins} bins would need ${formatBytes(perPosition)} per position (I, sigma, count as float32)${total}; a ${h}×${w} detector has at most ${Math.ceil(Math.hypot(h, w))} px along any radius, so at most ${max} bins (${BINS_PER_PIXEL} per pixel)`,
+    `${bins} bins would need ${formatBytes(perPosition)} per position (I, sigma, count as float32)${total}; a ${h}×${w} detector has at most ${Math.ceil(Math.hypot(h, w))} px along any radius: at most ${max} bins (${BINS_PER_PIXEL} per pixel of that, never fewer than ${MIN_MAX_BINS})`,
   );
 }

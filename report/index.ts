@@ -87,7 +87,16 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<Ren
 
   const dag = (await attempt('graph drawing', () => dagSvg(manifest))) ?? '';
   const html = reportHtml({ manifest, dag, overview, figures, positions, files, problems });
-  fs.writeFileSync(path.join(runDir, REPORT_FILE), html);
+  // via a temp file: a full disk left a 0-byte report.html
+  const report = path.join(runDir, REPORT_FILE);
+  const tmp = `${report}.tmp-${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, html);
+    fs.renameSync(tmp, report);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
   writeSidecar(runDir, files);
   return { figures: [overview, ...figures].flatMap((f) => f?.display ?? []), problems };
 }

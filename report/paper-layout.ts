@@ -12,14 +12,21 @@ export type PanelKind =
   /** The node's two-Gaussian fit drawn over its curve at three representative positions. */
   | 'fit'
   /** Every field ([n] or [k, n] on one axis) of the node as series of one plot. */
-  | 'series';
+  | 'series'
+  /**
+   * Three characteristic points (min, median, max of the map `with`): each one's raw pattern, the
+   * pattern under the node's per-pattern mask (mask.auto), and I(Q) of the `field` curves node.
+   */
+  | 'points';
 
 export interface Panel {
   node: string;
   field?: string;
   kind?: PanelKind;
-  /** waterfall: the map the cut is marked on; fit: the curve node's output. */
+  /** waterfall: the map the cut is marked on; points: the map whose min / median / max pick the points. */
   with?: string;
+  /** points: the I(Q) output (node.field) drawn at the points. */
+  curves?: string;
   /** series: fields to plot (default all). */
   fields?: string[];
 }
@@ -99,6 +106,14 @@ export const PAPER_FIGURES: PaperFigure[] = [
     title: 'EELS elemental map beside the bond maps',
     shows: 'An EELS Zr map acquired on its own grid, registered onto the scan (map.register against the annulus sum) and correlated with r₁max over the glass (both along the middle row), beside the Zr–Zr bond map.',
     panels: [{ node: 'eelsZrOnScan', field: 'map' }, { node: 'bonds', field: 'ZrZr' }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutA'] }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutB'] }],
+  },
+  {
+    id: 'figS7',
+    label: 'Fig. S7',
+    graph: 'figS7-points.json',
+    title: 'Three characteristic points: pattern, automatic mask, I(Q)',
+    shows: "At the positions of the lowest, median and highest annulus max (on the simulated laminate: Ni grains at both ends, glass in the middle): the raw pattern (log counts), the same pattern with mask.auto's per-pattern mask (static mask, detector edge, ring outliers such as Bragg spots; gray = masked), and the azimuthally integrated I(Q) of the three.",
+    panels: [{ node: 'automask', field: 'mask', kind: 'points', with: 'vdfMax.value', curves: 'iq.I' }],
   },
   {
     id: 'figS10',

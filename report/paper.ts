@@ -15,6 +15,9 @@ import { componentsFigure, curvesFigure, fitFigures, mapFigure, profileFigure, t
 import type { Panel, PaperFigure } from './paper-layout.ts';
 import { representativePositions } from './positions.ts';
 import { curveAt, loadOutput, readManifest, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
+import { NpyReader } from '../formats/npy.ts';
+import { renderMapFigure } from '../viz/map-figure.ts';
+import { encodePng } from '../viz/png.ts';
 
 export interface PaperRun {
   figure: PaperFigure;
@@ -130,10 +133,72 @@ async function series(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
     xName = l.axis && l.axis.length === n ? (o.axisName ?? 'x') : 'sample';
     for (let j = 0; j < k; j++) lines.push({ label: k > 1 ? `${o.field} ${rows?.[j] ?? j + 1}` : o.field, values: l.data.subarray(j * n, (j + 1) * n) });
   }
+  // map.correlate: its cuts against their distance, and its r and ρ in the title
+  const field = (f: string) => m.outputs.find((o) => o.node === p.node && o.field === f);
+  const distance = field('cutDistance');
+  if (distance && outs.every((o) => o.field.startsWith('cut'))) {
+    const d = loadOutput(runDir, distance);
+    x = d.data.subarray(0, d.shape[d.shape.length - 1]);
+    xName = scanStepOf(m) ? 'distance (nm)' : 'distance (scan px)';
+  }
+  const stat = (f: string) => {
+    const o = field(f);
+    return o ? loadOutput(runDir, o).data[0] : Number.NaN;
+  };
+  const r = stat('pearson');
+  const rho = stat('spearman');
   const unit = outs[0].unit;
-  const title = `${p.node}: ${outs.map((o) => o.field).join(', ')}`;
+  const title = `${p.node}: ${outs.map((o) => o.field).join(', ')}${Number.isFinite(r) ? ` (over the mask: Pearson r ${r.toFixed(3)}, Spearman ρ ${rho.toFixed(3)})` : ''}`;
   const spec = profilePlotSpec(x!, lines, AXIS_TITLES[xName] ?? xName, unit ? `${outs.length === 1 ? outs[0].field : 'value'} (${unit})` : outs.length === 1 ? outs[0].field : 'value', title);
   return [{ title, src: dataUri('image/svg+xml', await renderSvg(spec)), node: p.node, caption: captionOfProvenance(m, p.node, outs.length === 1 ? outs[0].field : null) }];
+}
+
+/** One row of a [ny, nx, …] .npy at a position, as float64. */
+function rowAt(file: string, index: number): Float64Array {
+  const r = new NpyReader(file, 2);
+  try {
+    return Float64Array.from(r.readRows(index, 1).data as ArrayLike<number>);
+  } finally {
+    r.close();
+  }
+}
+
+/** A detector image (log counts; NaN = masked, drawn gray) as a PNG data URI. */
+function patternPng(values: Float64Array, h: number, w: number, title: string): string {
+  let hi = 0;
+  for (const v of values) if (Number.isFinite(v)) hi = Math.max(hi, v);
+  const f = renderMapFigure({ values, ny: h, nx: w, title, label: 'log(1 + counts)', colormap: 'viridis', limits: [0, hi || 1], centreOnZero: false });
+  return dataUri('image/png', encodePng(f.image));
+}
+
+async function points(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
+  if (!p.with || !p.curves) throw new Error("a 'points' panel needs `with` (the map picking the points) and `curves` (the I(Q) output)");
+  const [mapNode, mapField] = p.with.split('.');
+  const map = loadOutput(runDir, outputOf(m, mapNode, mapField));
+  const [ny, nx] = scanShapeOf(m) ?? [map.shape[0], map.shape[1]];
+  const picks = representativePositions(map, ny, nx);
+  const frames = m.dataset?.path;
+  if (!frames || !fs.existsSync(frames)) throw new Error(`the run's dataset ${frames ?? '(none)'} is not readable: the raw patterns come from it`);
+  const shape = m.dataset!.frameShape;
+  const [h, w] = shape.slice(-2);
+  const maskOut = outputOf(m, p.node, p.field);
+  const maskFile = path.join(runDir, maskOut.file);
+  const out: Drawn[] = [];
+  for (const pt of picks) {
+    const at = pt.iy * nx + pt.ix;
+    const raw = rowAt(frames, at);
+    const bits = rowAt(maskFile, at);
+    const log = raw.map((v) => Math.log1p(v));
+    const masked = log.map((v, i) => ((bits[i >> 3] >> (i & 7)) & 1 ? Number.NaN : v));
+    const where = `(${pt.iy}, ${pt.ix}), ${pt.label}`;
+    out.push({ title: `raw pattern at ${where}`, src: patternPng(log, h, w, `raw (${pt.iy}, ${pt.ix})`), node: 'frames', caption: captionOfProvenance(m, 'frames', null) });
+    out.push({ title: `masked pattern at ${where}`, src: patternPng(masked, h, w, `masked (${pt.iy}, ${pt.ix})`), node: p.node, caption: captionOfProvenance(m, p.node, p.field ?? null) });
+  }
+  const [cNode, cField] = p.curves.split('.');
+  const iq = loadOutput(runDir, outputOf(m, cNode, cField));
+  const f = await curvesFigure(runDir, m, iq, picks);
+  out.push(drawnOf(f, m));
+  return out;
 }
 
 async function fits(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
@@ -165,6 +230,8 @@ async function drawPanel(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]
       return series(runDir, m, p);
     case 'fit':
       return fits(runDir, m, p);
+    case 'points':
+      return points(runDir, m, p);
     default:
       return auto(runDir, m, p);
   }

@@ -29,8 +29,13 @@ export function readManifest(runDir: string): Manifest {
 /** Write manifest.json atomically (a reader never sees half a file). */
 export function writeManifest(runDir: string, m: Manifest): void {
   const tmp = path.join(runDir, `.manifest.json.${process.pid}`);
-  fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
-  fs.renameSync(tmp, path.join(runDir, 'manifest.json'));
+  try {
+    fs.writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
+    fs.renameSync(tmp, path.join(runDir, 'manifest.json'));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true }); // a full disk left it behind
+    throw e;
+  }
 }
 
 /**

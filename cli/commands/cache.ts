@@ -1,6 +1,6 @@
-/** `snem cache stats|gc|verify`: inspect and maintain the LMDB cache. */
+/** `snem cache stats|gc|verify|push|pull`: inspect and maintain the LMDB cache; copy it to and from a cluster's shared store. */
 import type { CommandModule } from 'yargs';
-import { compactCache, gcCache } from '../../cache/gc.ts';
+import { compactCache, gcWhenIdle } from '../../cache/gc.ts';
 import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
 import { verifyCache } from '../../cache/verify.ts';
 import { UserError } from '../../engine/errors.ts';
@@ -8,12 +8,15 @@ import { initHash } from '../../engine/hash.ts';
 import { handle } from '../handler.ts';
 
 interface CacheArgs {
-  action: 'stats' | 'gc' | 'verify';
+  action: 'stats' | 'gc' | 'verify' | 'push' | 'pull';
+  cluster?: string;
+  store?: string;
   cache?: string;
   keepLast?: number;
   run?: string[];
   maxSize?: string;
   compact: boolean;
+  wait: number;
   json: boolean;
 }
 
@@ -28,15 +31,18 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 export const cacheCommand: CommandModule<object, CacheArgs> = {
   command: 'cache <action>',
-  describe: 'cache maintenance: stats (size, entries), gc (keep what recent/named runs reach), verify (check every hash)',
+  describe: 'cache maintenance: stats (size, entries), gc (keep what recent/named runs reach), verify (check every hash), push / pull (copy results to / from a cluster\'s shared store: --cluster, --store)',
   builder: (y) =>
     y
-      .positional('action', { choices: ['stats', 'gc', 'verify'] as const, demandOption: true })
+      .positional('action', { choices: ['stats', 'gc', 'verify', 'push', 'pull'] as const, demandOption: true })
       .option('cache', { type: 'string', describe: 'cache directory (default .snem-cache or $SNEM_CACHE)' })
       .option('keep-last', { type: 'number', describe: 'gc: keep what the newest N runs reached (default 5)' })
       .option('run', { type: 'string', array: true, describe: 'gc: keep what these run ids reached' })
       .option('max-size', { type: 'string', describe: 'gc: drop the oldest kept runs until the cache fits (e.g. 2GB)' })
       .option('compact', { type: 'boolean', default: true, describe: 'gc: rewrite the file by copy to give space back' })
+      .option('wait', { type: 'number', default: 600, describe: 'gc: seconds to wait for runs using the cache to finish (their new results belong to no run yet)' })
+      .option('cluster', { type: 'string', describe: 'push/pull: Redis of the cluster, redis://HOST:PORT' })
+      .option('store', { type: 'string', describe: 'push/pull: the cluster\'s blob directory (as given to its workers)' })
       .option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: CacheArgs) => {
     await initHash();
@@ -44,7 +50,23 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
     const store = new CacheStore(dir);
     let closed = false;
     try {
-      if (a.action === 'stats') {
+      if (a.action === 'push' || a.action === 'pull') {
+        if (!a.cluster) throw new UserError(`cache ${a.action}: --cluster redis://HOST:PORT is required`);
+        // Loaded only here: BullMQ's client stays out of the other cache commands.
+        const { SharedStore } = await import('../../cluster/shared-store.ts');
+        const { pushCache, pullCache } = await import('../../cluster/transfer.ts');
+        const shared = await SharedStore.open({ url: a.cluster, storeDir: a.store ?? null });
+        try {
+          const rep = a.action === 'push' ? await pushCache(store, shared) : await pullCache(shared, store);
+          if (a.json) process.stdout.write(`${JSON.stringify({ action: a.action, cache: dir, cluster: shared.url, ...rep }, null, 2)}\n`);
+          else {
+            const dirn = a.action === 'push' ? `${dir} → ${shared.url}` : `${shared.url} → ${dir}`;
+            process.stdout.write(`${a.action} ${dirn}: ${rep.actions} results, ${rep.copied} copied (${mb(rep.bytes)}), ${rep.present} already there, ${rep.missing} with a missing or corrupt blob (skipped)\n`);
+          }
+        } finally {
+          await shared.close();
+        }
+      } else if (a.action === 'stats') {
         const s = store.stats();
         const runs = store.listRuns().slice(0, 10).map((r) => ({ id: r.id, time: new Date(r.time).toISOString(), out: r.outDir }));
         if (a.json) process.stdout.write(`${JSON.stringify({ dir, ...s, recentRuns: runs }, null, 2)}\n`);
@@ -61,22 +83,24 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
         }
         if (r.corrupt.length) process.exitCode = 1;
       } else {
-        const rep = gcCache(store, {
+        const gcOpts = {
           keepLast: a.keepLast ?? (a.run?.length ? undefined : 5),
           keepRuns: a.run,
           maxSizeBytes: a.maxSize ? parseSize(a.maxSize) : undefined,
-        });
+        };
+        const rep = await gcWhenIdle(store, gcOpts, a.wait, (m) => process.stderr.write(`${m}\n`));
         let compact = null;
         if (a.compact) {
           compact = await compactCache(store);
           closed = true;
+          if (compact.skipped) process.stderr.write(`gc: ${compact.skipped}\n`);
         }
         if (a.json) process.stdout.write(`${JSON.stringify({ ...rep, compact }, null, 2)}\n`);
         else {
           process.stdout.write(
             `gc: kept ${rep.keptRuns.length} runs, removed ${rep.removedRuns} runs, ${rep.removedActions} actions, ${rep.removedBlobs} blobs (${mb(rep.freedBytes)}); ${mb(rep.blobBytes)} of results kept\n`,
           );
-          if (compact) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
+          if (compact && !compact.skipped) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
         }
       }
     } finally {

@@ -48,7 +48,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       seconds: manifest.seconds,
       outputs: manifest.outputs.map((o) => o.file),
       report: a.report === false ? null : `${runDir}/report.html`,
-      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued } } : {}),
+      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued, chunkPassSeconds: Math.round(backend.runner.busySeconds * 1000) / 1000 } } : {}),
     };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {

@@ -15,7 +15,7 @@ import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, inscribedRadius, readGeometry, type Geometry } from '../calib/geometry-model.ts';
 import { packedBytes } from '../mask/bits.ts';
 import { staticMaskOf } from '../mask/static-input.ts';
-import { BINS_PER_PIXEL, checkBins } from '../size-limits.ts';
+import { BINS_PER_PIXEL, checkBins, MIN_MAX_BINS } from '../size-limits.ts';
 import type { Integrator } from './apply-table.ts';
 import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
 import { WasmIntegrator } from './wasm-integrator.ts';
@@ -73,7 +73,7 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     static: { scope: 'dataset', optional: true, description: 'dataset mask (mask.static, uint8 [h, w])' },
   },
   params: {
-    bins: { type: 'integer', min: 1, max: 1_000_000, default: 400, description: `number of Q bins (at most ${BINS_PER_PIXEL} per pixel of the detector's diagonal)` },
+    bins: { type: 'integer', min: 1, max: 1_000_000, default: 400, description: `number of Q bins (at most ${BINS_PER_PIXEL} per pixel of the detector's diagonal, or ${MIN_MAX_BINS})` },
     qMin: { type: 'number', min: 0, default: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lower edge of the first bin' },
     qMax: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper edge of the last bin; default: the largest complete ring on the detector' },
     split: { type: 'enum', values: ['none', 'bbox', 'full'], default: 'bbox', description: 'pixel splitting: none, bbox (radius range) or full (exact area)' },

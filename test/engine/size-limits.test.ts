@@ -30,13 +30,15 @@ function cli(args: string[]): Promise<{ code: number | null; err: string }> {
 }
 
 describe('size limits', () => {
-  it('integrate.azimuthal bins: at most 4 per pixel of the detector diagonal, refused with the memory it needs', () => {
-    expect(maxBins(144, 144)).toBe(4 * 204);
-    const ok = params(integrateAzimuthal, { bins: 816 });
+  it('integrate.azimuthal bins: at most 4 per pixel of the detector diagonal (or 1024), refused with the memory it needs', () => {
+    expect(maxBins(144, 144)).toBe(1024);
+    expect(maxBins(512, 512)).toBe(4 * 725);
+    expect(maxBins(64, 64)).toBe(1024); // the default 400 fits the tiny preset's detector
+    const ok = params(integrateAzimuthal, { bins: 1024 });
     expect(() => integrateAzimuthal.check!(ok, { node: 'iq', dataset: paper })).not.toThrow();
     const big = params(integrateAzimuthal, { bins: 100_000 });
     expect(() => integrateAzimuthal.check!(big, { node: 'iq', dataset: paper })).toThrow(
-      /node 'iq', param 'bins': 100000 bins would need 1\.20 MB per position \(I, sigma, count as float32\), 45\.8 GB for the 38,148 positions; a 144×144 detector has at most 204 px along any radius, so at most 816 bins/,
+      /node 'iq', param 'bins': 100000 bins would need 1\.20 MB per position \(I, sigma, count as float32\), 45\.8 GB for the 38,148 positions; a 144×144 detector has at most 204 px along any radius: at most 1024 bins \(4 per pixel of that, never fewer than 1024\)/,
     );
     // 1e9 is refused by the declared bound even without the data file
     expect(() => params(integrateAzimuthal, { bins: 1e9 })).toThrow(/param 'bins': expected an integer ≥ 1 and ≤ 1000000/);
@@ -74,7 +76,7 @@ describe('size limits', () => {
     }));
     const [v, r] = await Promise.all([cli(['validate', g]), cli(['run', g, '--chunk-size', '0', '--out', path.join(dir, 'out'), '--cache', path.join(dir, 'cache')])]);
     expect(v.code, v.err).toBe(1);
-    expect(v.err).toMatch(/node 'iq', param 'bins': 1000000 bins would need 12\.0 MB per position .* so at most 184 bins/);
+    expect(v.err).toMatch(/node 'iq', param 'bins': 1000000 bins would need 12\.0 MB per position .* at most 1024 bins/);
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/--chunk-size: expected an integer from 1 to 65536/);
     expect(fs.existsSync(path.join(dir, 'cache'))).toBe(false);

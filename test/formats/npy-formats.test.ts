@@ -96,6 +96,36 @@ describe('npy reader (hand-built files)', () => {
     expect(() => openDataset(f)).toThrow(/short\.npy: truncated \.npy file: header declares shape \(4, 8, 8\) uint16 = 512 data bytes, but only 100/);
   });
 
+  it('refuses shapes that are not whole numbers (4.5 was read as 4, 1e400 as 1) and an empty scan', () => {
+    const dir = tmpDir();
+    const cases: [string, (number | string)[], RegExp][] = [
+      ['half.npy', [4.5, 3, 8, 8], /half\.npy: malformed \.npy shape \(4\.5, 3, 8, 8\): expected whole numbers/],
+      ['huge.npy', ['1e400', 4, 8, 8], /huge\.npy: malformed \.npy shape \(1e400, 4, 8, 8\)/],
+      ['neg.npy', [-2, 3, 8, 8], /neg\.npy: malformed \.npy shape/],
+      ['empty-scan.npy', [0, 3, 8, 8], /empty-scan\.npy: holds no scan positions \(scan 0 × 3; expected at least one pattern\)/],
+    ];
+    for (const [name, shape, re] of cases) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, npyBytes('|u1', shape as number[], new Uint8Array(8 * 8 * 12)));
+      expect(() => openDataset(f)).toThrow(re);
+    }
+    const py2 = path.join(dir, 'py2.npy');
+    fs.writeFileSync(py2, npyBytes('|u1', ['2L', '3L', 4, 4] as never, new Uint8Array(96)));
+    expect(openDataset(py2).scan).toEqual({ ny: 2, nx: 3 });
+  });
+
+  it('refuses (sparse) files whose header matches a size no reader should load, stating the memory', () => {
+    const dir = tmpDir();
+    const frames = path.join(dir, 'wide.npy');
+    fs.writeFileSync(frames, npyBytes('|u1', [1, 1, 100_000, 100_000], new Uint8Array(0)));
+    fs.truncateSync(frames, fs.statSync(frames).size + 1e10); // sparse: the header's 10 GB, no disk used
+    expect(() => openDataset(frames)).toThrow(/wide\.npy: frames of 100000 × 100000 pixels would need 10\.0 GB each as stored and 80\.0 GB as float64 while integrating .* at most 67,108,864 pixels per frame/);
+    const whole = path.join(dir, 'mask.npy');
+    fs.writeFileSync(whole, npyBytes('|u1', [60_000, 60_000], new Uint8Array(0)));
+    fs.truncateSync(whole, fs.statSync(whole).size + 3.6e9);
+    expect(() => readNpy(whole)).toThrow(/mask\.npy: holds 3\.60 GB \(shape \(60000, 60000\) uint8\), more than the 2\.15 GB read whole here/);
+  });
+
   it('round-trips the streaming writer through openDataset', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'w.npy');

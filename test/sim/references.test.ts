@@ -165,10 +165,12 @@ describe("the simulator's graph.json", () => {
       expect(inRest).toEqual(original.nodes[id].in);
       expect(paramsRest).toEqual(originalRest);
     }
-    // every other node, and the outputs, untouched
+    // every other node, and the outputs, untouched — but for the synthetic EELS map's nodes (sim/elemental-maps.ts)
     for (const id of Object.keys(original.nodes)) if (!assign.includes(id)) expect(graph.nodes[id]).toEqual(original.nodes[id]);
-    expect(Object.keys(graph.nodes).length).toBe(Object.keys(original.nodes).length + 1);
-    expect(graph.outputs).toEqual(original.outputs);
+    const eels = Object.keys(graph.nodes).filter((id) => !(id in original.nodes) && id !== refId);
+    expect(eels.map((id) => graph.nodes[id].op).sort()).toEqual(['map.correlate', 'map.register', 'source.map']);
+    expect(Object.keys(graph.nodes).length).toBe(Object.keys(original.nodes).length + 1 + eels.length);
+    expect(graph.outputs.filter((o: string) => !eels.includes(o))).toEqual(original.outputs);
   });
 
   it("feeds references blurred by the qResolution of the pdf.reduce node upstream of decompose.assign (snem-bmg: bonds ← nmf ← gSmooth ← pdf)", () => {

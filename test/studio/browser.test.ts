@@ -133,6 +133,8 @@ describe('snem studio in the browser', () => {
     for (let dx = 86; dx <= 150; dx += 8) await page.mouse.move(cx + dx, cy);
     await pixelsChange(live, first);
     await page.mouse.up();
+    // On release the page asks for the exact image (what the qoi.virtual node will store).
+    await expect.poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 60_000 }).toMatch(/live annulus \(exact/);
     await shot(page, '04-annulus', 'studio-annulus');
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');

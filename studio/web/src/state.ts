@@ -195,9 +195,20 @@ async function virtualMap(node: string): Promise<ArrayFrame> {
   return { head: { ...f.head, node, field: 'value', unit: f.head.unit ?? 'counts', display: n.display ?? {} }, data: f.data };
 }
 
-export async function loadMap(key: string, force = false): Promise<ArrayFrame | null> {
+const pendingMaps = new Map<string, Promise<ArrayFrame | null>>();
+
+/** A map's array, fetched once: concurrent callers share the request (a second /api/virtual would supersede the first). */
+export function loadMap(key: string, force = false): Promise<ArrayFrame | null> {
   const have = store.get().mapData[key];
-  if (have && !force) return have;
+  if (have && !force) return Promise.resolve(have);
+  const pending = pendingMaps.get(key);
+  if (pending && !force) return pending;
+  const p = (pending ? pending.then(() => fetchMap(key)) : fetchMap(key)).finally(() => pendingMaps.get(key) === p && pendingMaps.delete(key));
+  pendingMaps.set(key, p);
+  return p;
+}
+
+async function fetchMap(key: string): Promise<ArrayFrame | null> {
   const m = store.get().maps.find((x) => mapKey(x) === key);
   const node = key.split('.')[0];
   const isVirtual = store.get().graph?.nodes[node]?.op === 'qoi.virtual';

@@ -4,7 +4,7 @@
  * Mouse: click picks a position; with the rect / lasso / line tool a drag draws. The parent owns
  * all state; this only draws and reports gestures in scan coordinates (x = column, y = row).
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { toImageData, type Scale } from '../lib/colour.ts';
 import type { Roi } from '../lib/roi.ts';
 
@@ -33,6 +33,13 @@ export function MapCanvas(p: MapCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const drag = useRef<{ start: [number, number]; points: [number, number][] } | null>(null);
   const height = Math.max(1, Math.round((p.width * p.ny * (p.aspect ?? 1)) / p.nx));
+  // Coloured once per array and scale; cursor moves only redraw the overlays.
+  const image = useMemo(() => {
+    if (!p.values || p.values.length !== p.ny * p.nx) return null;
+    const off = new OffscreenCanvas(p.nx, p.ny);
+    off.getContext('2d')!.putImageData(toImageData(p.values, p.nx, p.ny, p.scale), 0, 0);
+    return off;
+  }, [p.values, p.nx, p.ny, p.scale.colormap, p.scale.lo, p.scale.hi, p.scale.log]);
 
   const draw = (live?: { roi?: Roi; line?: [[number, number], [number, number]] }) => {
     const c = ref.current;
@@ -44,11 +51,9 @@ export function MapCanvas(p: MapCanvasProps) {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = '#15171c';
     g.fillRect(0, 0, p.width, height);
-    if (p.values && p.values.length === p.ny * p.nx) {
-      const off = new OffscreenCanvas(p.nx, p.ny);
-      off.getContext('2d')!.putImageData(toImageData(p.values, p.nx, p.ny, p.scale), 0, 0);
+    if (image) {
       g.imageSmoothingEnabled = false;
-      g.drawImage(off, 0, 0, p.width, height);
+      g.drawImage(image, 0, 0, p.width, height);
     }
     const sx = p.width / p.nx;
     const sy = height / p.ny;
@@ -88,7 +93,7 @@ export function MapCanvas(p: MapCanvasProps) {
     if (p.cursor) box(g, p.cursor.ix * sx, p.cursor.iy * sy, sx, sy, '#ff4fd8', 2);
   };
 
-  useEffect(() => draw(), [p.values, p.scale, p.width, height, p.cursor, p.pinned, p.roi, p.line]);
+  useEffect(() => draw(), [image, p.width, height, p.cursor, p.pinned, p.roi, p.line]);
 
   const toScan = (e: PointerEvent): [number, number] => {
     const r = ref.current!.getBoundingClientRect();

@@ -207,9 +207,8 @@ export const api = {
   versions: () => getJson<{ versionId: string; file: string; time: string; graphHash: string }[]>('/api/versions'),
   diff: (a: string, b: string) => getJson<{ changes: { node: string; change: string; detail: string }[]; recomputes: string[] }>(`/api/diff?${q({ a, b })}`),
   runs: () => getJson<{ runId: string; runDir: string; time: string; graphHash: string }[]>('/api/runs'),
-  saveMask: (name: string, shape: [number, number], mask: Uint8Array) => postJson<{ file: string }>('/api/mask', { name, shape, mask: toNd(mask, shape) }),
-  calibFit: (node: string, lock: string[], iy?: number, ix?: number) => postJson<{ center: [number, number]; ellipse: [number, number] }>('/api/calib/fit', { node, lock, iy, ix }),
-  exportUrl: (node: string, field: string | undefined, format: 'png' | 'tiff' | 'csv') => withToken(`/api/export?${q({ node, field, format })}`),
+  saveMask: (name: string, shape: [number, number], mask: Uint8Array) => postJson<{ file: string; path: string; excluded: number }>('/api/mask', { name, mask: toNd(mask, shape) }),
+  exportUrl: (node: string, field: string | undefined, format: 'tiff' | 'csv' | 'npy') => withToken(`/api/export?${q({ node, field, format })}`),
   events: () => new EventSource(withToken('/api/events')),
 };
 

@@ -7,7 +7,16 @@ import { colorLimits, isColormapName, suggestColormap, type ColormapName } from 
 import type { ArrayFrame } from './api.ts';
 import type { Scale } from './colour.ts';
 
+const memo = new WeakMap<ArrayFrame, Scale>();
+
+/** The default scale of a map, computed once per array (percentiles sort the values). */
 export function defaultScale(frame: ArrayFrame, node: string, field: string, op?: string): Scale {
+  let s = memo.get(frame);
+  if (!s) memo.set(frame, (s = computeScale(frame, node, field, op)));
+  return s;
+}
+
+function computeScale(frame: ArrayFrame, node: string, field: string, op?: string): Scale {
   const disp = (frame.head.display ?? {}) as Record<string, any>;
   const f = (disp.fields ?? {})[field] ?? {};
   const pick = (k: string) => (f[k] !== undefined ? f[k] : disp[k]);

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
-import { fmt, type Scale } from '../lib/colour.ts';
+import { fmt, toImageData, type Scale } from '../lib/colour.ts';
 import { defaultScale } from '../lib/map-scale.ts';
 import { lineProfile } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
@@ -95,9 +95,12 @@ export function MapsView() {
               <b>{focusKey}</b>
               <span class="muted">{info.unit ?? ''}</span>
               <span class="spacer" />
-              {(['png', 'tiff', 'csv'] as const).map((f) => (
-                <a class="button" href={api.exportUrl(info.node, info.field, f)} download data-testid={`export-${f}`}>
-                  {f === 'tiff' ? 'float TIFF' : f.toUpperCase()}
+              <button data-testid="export-png" title="the map as shown (colormap and limits), nearest-neighbour enlarged" onClick={() => downloadPng(frame.data, ny, nx, scale, `${focusKey}.png`)}>
+                PNG
+              </button>
+              {(['tiff', 'csv'] as const).map((f) => (
+                <a class="button" href={api.exportUrl(info.node, info.field, f)} download data-testid={`export-${f}`} title="the values of the latest run, with provenance (snem export)">
+                  {f === 'tiff' ? 'float TIFF' : 'CSV'}
                 </a>
               ))}
             </div>
@@ -229,4 +232,27 @@ function Compare() {
       )}
     </details>
   );
+}
+
+/** Save the map as shown: its colours, each position a k × k block (k so the image is ≥ 480 px wide). */
+function downloadPng(values: Float32Array, ny: number, nx: number, scale: Scale, name: string) {
+  const k = Math.max(1, Math.ceil(480 / nx));
+  const src = document.createElement('canvas');
+  src.width = nx;
+  src.height = ny;
+  src.getContext('2d')!.putImageData(toImageData(values, nx, ny, scale), 0, 0);
+  const out = document.createElement('canvas');
+  out.width = nx * k;
+  out.height = ny * k;
+  const g = out.getContext('2d')!;
+  g.imageSmoothingEnabled = false;
+  g.drawImage(src, 0, 0, nx * k, ny * k);
+  out.toBlob((blob) => {
+    if (!blob) return;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, 'image/png');
 }

@@ -14,6 +14,8 @@ import { Colourbar } from '../components/Colourbar.tsx';
 import { loadMap, mapKey, select, selectRoi, store, virtualNodes } from '../state.ts';
 
 const WIDTH = 300;
+/** Tall scans (e.g. 289 × 132) are drawn narrower so the navigator stays on screen. */
+const widthFor = (ny: number, nx: number) => Math.round(Math.min(WIDTH, (420 * nx) / ny));
 
 export function Navigator() {
   const maps = useSelect(store, (s) => s.maps);
@@ -53,7 +55,7 @@ export function Navigator() {
         </button>
       </header>
       <div class="nav-maps">
-        {live && <NavMap label={`live ${live.detector.shape} (${live.frame.head.ms ?? '?'} ms)`} frame={live.frame} keyName="live" tool={tool} testid="navigator-live" />}
+        {live && <NavMap label={`live ${live.detector.shape} (${live.frame.head.exact ? 'exact' : 'summary'}, ${Math.round(Number(live.frame.head.ms ?? 0))} ms)`} frame={live.frame} keyName="live" tool={tool} testid="navigator-live" />}
         {keys.map((k, i) => (
           <div class="nav-slot">
             <div class="row">
@@ -94,7 +96,7 @@ export function Navigator() {
 
 function NavMapByKey({ keyName, tool, ny, nx }: { keyName: string; tool: MapTool; ny: number; nx: number }) {
   const frame = useSelect(store, (s) => s.mapData[keyName]);
-  if (!frame) return <div class="placeholder" style={{ width: `${WIDTH}px`, height: `${(WIDTH * ny) / nx}px` }}>loading…</div>;
+  if (!frame) return <div class="placeholder" style={{ width: `${widthFor(ny, nx)}px`, height: `${(widthFor(ny, nx) * ny) / nx}px` }}>loading…</div>;
   return <NavMap label={keyName} frame={frame} keyName={keyName} tool={tool} testid={`navigator-map-${keyName}`} />;
 }
 
@@ -115,7 +117,7 @@ function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; d
         values={frame.data}
         ny={ny}
         nx={nx}
-        width={WIDTH}
+        width={widthFor(ny, nx)}
         scale={scale}
         cursor={cursor}
         roi={roi}
@@ -125,7 +127,7 @@ function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; d
         onPick={(iy, ix) => void select(iy, ix)}
         onRoi={(r) => void selectRoi(r, roiPositions(r, ny, nx).map(([iy, ix]) => iy * nx + ix))}
       />
-      <Colourbar scale={scale} unit={frame.head.unit} width={WIDTH} />
+      <Colourbar scale={scale} unit={frame.head.unit} width={widthFor(ny, nx)} />
       <div class="row small">
         <span class="mono" data-testid={`${testid}-value`}>
           {label} @ ({cursor.iy}, {cursor.ix}) = {fmt(value)} {frame.head.unit ?? ''}

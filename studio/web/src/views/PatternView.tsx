@@ -6,7 +6,7 @@
  * Q scale from a calibrant ring.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, ndarray, type GeometryInfo } from '../lib/api.ts';
+import { api, ndarray, type Edit, type GeometryInfo } from '../lib/api.ts';
 import { autoLimits, fmt, toImageData, type ColormapName, type Scale } from '../lib/colour.ts';
 import { CALIBRANTS, calibrantRings, qPerPixelFromRing } from '../lib/calibrants.ts';
 import { angleDeg, detectorParams, detectorsOf, radiiPx, virtualRequest, withRadiiPx, type Detector, type DetectorShape } from '../lib/detectors.ts';
@@ -59,7 +59,7 @@ export function PatternView() {
   const [detUnit, setDetUnit] = useState<'q' | 'px'>('q');
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<Drag | null>(null);
-  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null }>({ inFlight: false, next: null });
+  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null; exact: boolean }>({ inFlight: false, next: null, exact: false });
   const rectDraft = useRef<Drag | null>(null);
 
   useEffect(() => setView({ s: SIZE / w, x0: -0.5, y0: -0.5 }), [w, h]);
@@ -201,21 +201,24 @@ export function PatternView() {
   };
 
   /** Send the detector to /api/virtual; at most one request in flight, the newest waiting. */
-  const sendLive = (d: Detector) => {
+  const sendLive = (d: Detector, exact = false) => {
     const b = liveBusy.current;
     if (b.inFlight) {
       b.next = d;
+      b.exact = exact;
       return;
     }
     b.inFlight = true;
     api
-      .virtual(virtualRequest(d))
+      .virtual({ ...virtualRequest(d), ...(exact ? { exact: true } : {}) })
       .then((frame) => store.set({ live: { detector: d, frame } }), (e) => report(e, 'virtual image'))
       .finally(() => {
         b.inFlight = false;
         const n = b.next;
+        const ex = b.exact;
         b.next = null;
-        if (n) sendLive(n);
+        b.exact = false;
+        if (n) sendLive(n, ex);
       });
   };
 
@@ -333,6 +336,8 @@ export function PatternView() {
     const d = drag.current;
     drag.current = null;
     if (!d) return;
+    // While dragging the server may answer from its polar summary; on release ask for the exact image.
+    if ((d.kind === 'draw' || d.kind === 'resize') && draft) sendLive({ ...draft }, true);
     if (d.kind === 'resize' && draft?.node) {
       const node = draft.node;
       const p = detectorParams(draft);
@@ -523,14 +528,12 @@ export function PatternView() {
           )}
           {geometryId && (
             <button
-              title="fit centre and ellipse to the amorphous ring, centre locked"
-              onClick={async () => {
-                try {
-                  const r = await api.calibFit(geometryId, ['center'], cursor.iy, cursor.ix);
-                  await edit([{ op: 'set', node: geometryId, param: 'ellipse', value: r.ellipse.map((v) => Number(v.toFixed(4))) }], 'fit ellipse (centre locked)');
-                } catch (e) {
-                  report(e, 'fit ellipse');
-                }
+              title="calib.geometry fits the ellipse to the amorphous ring with the centre held where it is (an explicit centre locks it)"
+              onClick={() => {
+                const p = graph?.nodes[geometryId]?.params ?? {};
+                const edits: Edit[] = [{ op: 'set', node: geometryId, param: 'ellipse', value: 'auto' }];
+                if ((p.center === undefined || p.center === 'auto') && geomBase) edits.push({ op: 'set', node: geometryId, param: 'center', value: geomBase.center.map((v) => Number(v.toFixed(2))) });
+                void edit(edits, 'fit the ellipse (centre locked)');
               }}
             >
               fit ellipse (centre locked)
