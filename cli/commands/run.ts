@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { runGraph } from '../../app/run.ts';
 import { UserError } from '../../engine/errors.ts';
+import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
@@ -29,7 +30,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await import('../../cluster/coordinator.ts')).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {
