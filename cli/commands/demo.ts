@@ -8,9 +8,6 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { compareRun, formatAgreement } from '../../sim/compare.ts';
-import { resolveSimParams } from '../../sim/presets.ts';
-import { simGraph, simParamsHash, simulateToDir } from '../../sim/write.ts';
 import { handle } from '../handler.ts';
 
 interface DemoArgs {
@@ -44,6 +41,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'simulate again even if demo-data is current' })
       .option('quiet', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: DemoArgs) => {
+    const { compareRun, formatAgreement } = await import('../../sim/compare.ts');
+    const { simGraph, simParamsHash, simulateToDir } = await import('../../sim/write.ts');
+    const { resolveSimParams } = await import('../../sim/presets.ts');
     const t0 = performance.now();
     const say = (m: string) => process.stdout.write(`${m}\n`);
     const params = resolveSimParams('demo');

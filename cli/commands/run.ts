@@ -1,6 +1,5 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
-import { runGraph } from '../../app/run.ts';
 import { UserError } from '../../engine/errors.ts';
 import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
@@ -21,6 +20,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
       .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' }) as never,
   handler: handle(async (a: RunArgs & ClusterArgs) => {
+    const { runGraph } = await import('../../app/run.ts');
     const onSig = () => {
       process.stderr.write('\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n');
       process.exit(130);
