@@ -130,7 +130,7 @@ export class ChunkPipeline {
    * Keep a large dataset value just computed (encoded as `bytes`) for the next reader, as a read of
    * its bytes would give it: keys in stored order, meta through the codec, the same arrays (no copy).
    */
-  keepLarge(hash: string, value: Value, bytes: Uint8Array): void {
+  private keepLarge(hash: string, value: Value, bytes: Uint8Array): void {
     if (bytes.length <= LARGE_DATASET_VALUE) return;
     const plain = (rec: Record<string, NDArray>) => Object.values(rec).every((a) => dtypeOf(a.data) === a.dtype);
     if (!plain(value.fields) || !plain(value.axes ?? {})) {
@@ -146,6 +146,31 @@ export class ChunkPipeline {
 
   releaseLarge(): void {
     this.large = null;
+  }
+
+  /** The one place an op is invoked (`process` for a chunk, `run` for the dataset): timed, counted. */
+  async invokeOp(n: ResolvedNode, call: () => Value | Promise<Value>, chunk?: ChunkInfo): Promise<{ value: Value; seconds: number }> {
+    const t0 = performance.now();
+    if (chunk) this.env.onCompute?.(n.id, chunk);
+    const value = await call();
+    return { value, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /**
+   * The one place a result is stored: encoded, hashed per value and per field, blob and action in
+   * one transaction. A dataset-level result is also handed to the next reader from memory when it
+   * is large (a smoothed curve stack is usually read by the very next node); what was held goes.
+   */
+  async storeResult(n: ResolvedNode, key: string, value: Value, seconds: number, scope: 'chunk' | 'dataset'): Promise<Hashes> {
+    const bytes = encodeValue(value);
+    const hash = valueHashOf(bytes);
+    const fields = fieldHashesOf(value);
+    await this.env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+    if (scope === 'dataset') {
+      this.releaseLarge();
+      this.keepLarge(hash, value, bytes);
+    }
+    return { hash, fields, key };
   }
 
   async preparedState(node: ResolvedNode, dsInputs: Record<string, Value>, identity: string): Promise<unknown> {
@@ -304,9 +329,7 @@ class ChunkRun {
         }
       }
       const state = await this.p.preparedState(n, dsInputs, identity.join(','));
-      const t0 = performance.now();
-      env.onCompute?.(n.id, this.job.chunk);
-      const value = await n.op.process!({
+      const { value, seconds } = await this.p.invokeOp(n, () => n.op.process!({
         node: n.id,
         params: n.params,
         scan: env.scan,
@@ -315,18 +338,13 @@ class ChunkRun {
         chunk: this.job.chunk,
         inputs,
         state,
-      });
-      const seconds = (performance.now() - t0) / 1000;
+      }), this.job.chunk);
       this.values.set(n.id, value);
       if (!cached) {
         this.statuses.set(n.id, { status: 'computed', seconds });
         return value;
       }
-      const bytes = encodeValue(value);
-      const hash = valueHashOf(bytes);
-      const fields = fieldHashesOf(value);
-      await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
-      this.hashes.set(n.id, { hash, fields, key });
+      this.hashes.set(n.id, await this.p.storeResult(n, key, value, seconds, 'chunk'));
       this.statuses.set(n.id, { status: 'computed', seconds });
       return value;
     } finally {

@@ -6,13 +6,13 @@
  * A pass first probes every chunk with lookups only; chunks that are fully cached never reach a
  * worker, so a fully cached run starts no threads.
  */
-import { encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import { ChunkPipeline, selectField, selectHash, type ChunkJob, type ChunkNodeResult, type Hashes, type PipelineEnv } from './chunk-pipeline.ts';
 import { RunAborted } from './errors.ts';
 import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
 import { FirstAxisGather } from './ndarray.ts';
 import { WorkerPool } from './pool.ts';
+import { Probe, type Probed } from './probe.ts';
 import type { PipelineSetup } from './pipeline-env.ts';
 import type { Progress } from './progress.ts';
 import type { ResolvedGraph, ResolvedNode } from './graph.ts';
@@ -30,6 +30,15 @@ export interface NodeState {
   chunks?: ChunkNodeResult[];
   computedChunks: number;
   cachedChunks: number;
+}
+
+/** What the scheduler does with a pass of fused frame nodes and with a dataset node. */
+interface Strategy {
+  done(id: string): boolean;
+  pass(batch: string[]): Promise<void>;
+  dataset(n: ResolvedNode): Promise<void>;
+  /** After a pass; `more`: nodes remain. */
+  afterPass?(more: boolean): Promise<void>;
 }
 
 export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
@@ -85,45 +94,68 @@ export class Executor {
     if (this.o.signal?.aborted) throw new RunAborted();
   }
 
+  /** Compute strategy: run what is not cached, store it, and return every node's state. */
   async run(): Promise<Map<string, NodeState>> {
-    const { graph } = this;
-    const pending = graph.order.filter((id) => graph.needed.has(id));
     try {
-      while (pending.some((id) => !this.states.has(id))) {
-        const batch: string[] = [];
-        for (const id of pending) {
-          if (this.states.has(id)) continue;
-          const n = graph.nodes.get(id)!;
-          if (n.op.scope !== 'frame') continue;
-          if (Object.values(n.inputs).every((r) => this.states.has(r.node) || batch.includes(r.node))) batch.push(id);
-        }
-        this.checkAborted();
-        if (batch.length) await this.framePass(batch);
-        this.pipeline.releaseLarge();
-        // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
-        // while dataset nodes run in this thread (a later pass starts new ones).
-        if (this.pool && pending.some((id) => !this.states.has(id))) {
-          await this.pool.close();
-          this.pool = null;
-        }
-        let progressed = batch.length > 0;
-        for (const id of pending) {
-          if (this.states.has(id)) continue;
-          const n = graph.nodes.get(id)!;
-          if (n.op.scope !== 'dataset') continue;
-          if (Object.values(n.inputs).every((r) => this.states.has(r.node))) {
-            this.checkAborted();
-            await this.datasetNode(n);
-            progressed = true;
+      await this.schedule({
+        done: (id) => this.states.has(id),
+        pass: (batch) => this.framePass(batch),
+        dataset: (n) => this.datasetNode(n),
+        afterPass: async (more) => {
+          this.pipeline.releaseLarge();
+          // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
+          // while dataset nodes run in this thread (a later pass starts new ones).
+          if (this.pool && more) {
+            await this.pool.close();
+            this.pool = null;
           }
-        }
-        if (!progressed) throw new Error('scheduler made no progress (unsatisfiable dependencies)');
-      }
+        },
+      });
     } finally {
       await this.pool?.close();
       this.pool = null;
     }
     return this.states;
+  }
+
+  /** Probe strategy (`snem plan`): the same order of passes and nodes, with cache lookups only. */
+  async probe(): Promise<Map<string, Probed>> {
+    const probe = new Probe(this.graph, this.pipeline, this.chunks);
+    await this.schedule({ done: (id) => probe.results.has(id), pass: (batch) => probe.pass(batch), dataset: (n) => probe.dataset(n) });
+    return probe.results;
+  }
+
+  /**
+   * The one scheduler: alternate a pass over the chunks (every frame node whose inputs are ready,
+   * fused per chunk) with the dataset nodes whose inputs are ready, until every needed node is done.
+   */
+  private async schedule(s: Strategy) {
+    const { graph } = this;
+    const pending = graph.order.filter((id) => graph.needed.has(id));
+    while (pending.some((id) => !s.done(id))) {
+      const batch: string[] = [];
+      for (const id of pending) {
+        if (s.done(id)) continue;
+        const n = graph.nodes.get(id)!;
+        if (n.op.scope !== 'frame') continue;
+        if (Object.values(n.inputs).every((r) => s.done(r.node) || batch.includes(r.node))) batch.push(id);
+      }
+      this.checkAborted();
+      if (batch.length) await s.pass(batch);
+      await s.afterPass?.(pending.some((id) => !s.done(id)));
+      let progressed = batch.length > 0;
+      for (const id of pending) {
+        if (s.done(id)) continue;
+        const n = graph.nodes.get(id)!;
+        if (n.op.scope !== 'dataset') continue;
+        if (Object.values(n.inputs).every((r) => s.done(r.node))) {
+          this.checkAborted();
+          await s.dataset(n);
+          progressed = true;
+        }
+      }
+      if (!progressed) throw new Error('scheduler made no progress (unsatisfiable dependencies)');
+    }
   }
 
   private datasetHashes(): Record<string, Hashes> {
@@ -317,19 +349,10 @@ export class Executor {
                 : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
           progress.nodeStart(n.id, n.op.name);
-          const t0 = performance.now();
-          const value = await n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers });
-          seconds = (performance.now() - t0) / 1000;
-          const bytes = encodeValue(value);
-          const hash = valueHashOf(bytes);
-          const fields = fieldHashesOf(value);
-          await env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
-          hashes = { hash, fields, key };
+          const r = await this.pipeline.invokeOp(n, () => n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers }));
+          seconds = r.seconds;
+          hashes = await this.pipeline.storeResult(n, key, r.value, seconds, 'dataset');
           status = 'computed';
-          // A big result (a smoothed curve stack) is usually read by the very next node: hand it
-          // over from memory instead of reading it back; whatever was held before goes.
-          this.pipeline.releaseLarge();
-          this.pipeline.keepLarge(hash, value, bytes);
         } finally {
           await env.store.releaseLease(key);
         }

@@ -1,14 +1,15 @@
 /**
- * `snem plan`: what a run would do, without computing anything. Walks the graph in order using
- * only cache lookups; a node is *cached* when every chunk's key hits, otherwise it *will run*,
- * and the reason is found by comparing it with the newest recorded run that had the same node:
- * which params differ, which input changed, or a new op version.
+ * `snem plan`: what a run would do, without computing anything: the scheduler's probe strategy
+ * (engine/probe.ts) walks the graph as a run would, with cache lookups only; a node is *cached*
+ * when every chunk's key hits, otherwise it *will run*, and the reason is found by comparing it
+ * with the newest recorded run that had the same node: which params differ, which input changed,
+ * a new op version or new op code.
  */
-import { ChunkPipeline, selectHash, type Hashes } from './chunk-pipeline.ts';
-import { makeChunks } from './executor.ts';
-import { merkleRoot } from './hash.ts';
-import { nodeKey } from './keys.ts';
+import type { Hashes } from './chunk-pipeline.ts';
+import { Executor } from './executor.ts';
 import { fileParamOf } from './param-files.ts';
+import { setupOf } from './pipeline-env.ts';
+import { Progress } from './progress.ts';
 import { DEFAULT_CHUNK_SIZE, type Prepared } from './prepare.ts';
 import type { Json, OpDef } from './types.ts';
 import type { RunRecord } from '../cache/store.ts';
@@ -41,78 +42,35 @@ export async function planPrepared(pre: Prepared, opts: { chunkSize?: number } =
 /** The plan, and the hashes of every cached result it found on the way (lookups only). */
 export async function probeGraph(pre: Prepared, opts: { chunkSize?: number } = {}): Promise<{ plan: Plan; known: KnownHashes }> {
   const { graph, store } = pre;
-  const chunks = makeChunks(pre.scan.ny * pre.scan.nx, opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  const pipeline = new ChunkPipeline({ graph, store, dataset: pre.dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: () => {} });
+  const exec = new Executor({
+    env: { graph, store, dataset: pre.dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: () => {} },
+    setup: setupOf(pre, {}),
+    workers: 1,
+    chunkSize: opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    progress: new Progress(true),
+  });
+  const probed = await exec.probe();
   const runs = store.listRuns();
-  /** Known hashes: dataset nodes, and per chunk for frame nodes (null = will be recomputed). */
-  const dsKnown: Record<string, Hashes> = {};
-  const frameKnown: Record<string, (Hashes | null)[]> = {};
+  const known: KnownHashes = { dataset: {}, frame: {} };
   const entries: PlanEntry[] = [];
-  const willRun = new Set<string>();
   for (const id of graph.order) {
-    if (!graph.needed.has(id)) continue;
+    const p = probed.get(id);
+    if (!p) continue;
     const n = graph.nodes.get(id)!;
-    const blockedBy = Object.values(n.inputs).find((r) => willRun.has(r.node));
-    if (n.op.scope === 'frame') {
-      const hs: (Hashes | null)[] = [];
-      let cached = 0;
-      for (let i = 0; i < chunks.length; i++) {
-        const known: Record<string, Hashes> = {};
-        let blocked = false;
-        for (const [fid, arr] of Object.entries(frameKnown)) {
-          if (arr[i]) known[fid] = arr[i]!;
-          else if (Object.values(n.inputs).some((r) => r.node === fid)) blocked = true;
-        }
-        if (blocked || blockedBy) {
-          hs.push(null);
-          continue;
-        }
-        const r = await pipeline.probeJob({ chunk: chunks[i], nodes: [id], known, datasetValues: dsKnown });
-        hs.push(r ? r[id] : null);
-        if (r) cached++;
-      }
-      frameKnown[id] = hs;
-      if (cached === chunks.length) {
-        entries.push({ node: id, op: n.op.name, status: 'cached', why: 'every chunk is in the cache', chunks: { total: chunks.length, cached } });
-      } else {
-        willRun.add(id);
-        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op, n.params, runs, cached, chunks.length);
-        entries.push({ node: id, op: n.op.name, status: 'will run', why, chunks: { total: chunks.length, cached } });
-      }
+    const blocked = p.blockedBy ? `input '${p.blockedBy}' will be recomputed (it may still reproduce its value: early cutoff)` : '';
+    if (p.chunks) {
+      known.frame[id] = p.chunks;
+      const cached = p.chunks.filter(Boolean).length;
+      const total = p.chunks.length;
+      const why = p.cached ? 'every chunk is in the cache' : blocked || explain(id, n.op, n.params, runs, cached, total);
+      entries.push({ node: id, op: n.op.name, status: p.cached ? 'cached' : 'will run', why, chunks: { total, cached } });
     } else {
-      let hit: Hashes | null = null;
-      if (!blockedBy) {
-        const inputs: Record<string, string> = {};
-        let ok = true;
-        for (const [port, ref] of Object.entries(n.inputs)) {
-          const up = graph.nodes.get(ref.node)!;
-          if (up.op.scope === 'dataset') inputs[port] = selectHash(dsKnown[ref.node], ref);
-          else {
-            const arr = frameKnown[ref.node];
-            if (!arr || arr.some((h) => !h)) ok = false;
-            else {
-              const hs = arr as Hashes[];
-              inputs[port] = ref.field ? merkleRoot(hs.map((h) => h.fields[ref.field!])) : merkleRoot(hs.map((h) => h.hash));
-            }
-          }
-        }
-        if (ok) {
-          const key = nodeKey(n.op, n.params, inputs);
-          const a = store.lookup(key);
-          if (a) hit = { hash: a.v, fields: a.f, key };
-        }
-      }
-      if (hit) {
-        dsKnown[id] = hit;
-        entries.push({ node: id, op: n.op.name, status: 'cached', why: 'in the cache' });
-      } else {
-        willRun.add(id);
-        const why = blockedBy ? `input '${blockedBy.node}' will be recomputed (it may still reproduce its value: early cutoff)` : explain(id, n.op, n.params, runs, 0, 1);
-        entries.push({ node: id, op: n.op.name, status: 'will run', why });
-      }
+      if (p.hashes) known.dataset[id] = p.hashes;
+      const why = p.cached ? 'in the cache' : blocked || explain(id, n.op, n.params, runs, 0, 1);
+      entries.push({ node: id, op: n.op.name, status: p.cached ? 'cached' : 'will run', why });
     }
   }
-  return { plan: { graph: graph.name, entries, warnings: graph.warnings }, known: { dataset: dsKnown, frame: frameKnown } };
+  return { plan: { graph: graph.name, entries, warnings: graph.warnings }, known };
 }
 
 /** Why a node with no cached result will run: compare with the newest run that had it. */

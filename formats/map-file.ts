@@ -47,7 +47,7 @@ export function nmPerUnit(unit: string): number | null {
 /** The format from the content (magic bytes) first, then the extension. */
 export function detectMapFormat(file: string): MapFormat {
   const head = readHead(file, 4096);
-  const ext = extOf(file);
+  const ext = extOf(file).replace(/^\./, '');
   if (isNpy(head)) return 'npy';
   if (isTiff(head)) return 'tiff';
   if (isHdf5(head)) return ext === 'hspy' ? 'hspy' : 'hdf5';

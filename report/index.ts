@@ -3,6 +3,7 @@
  * Called by the engine after the run's .npy outputs and manifest are written. One figure failing
  * is reported on the page, never fatal for the others.
  */
+import { correlateFigures } from './correlate-figure.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
@@ -57,6 +58,9 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<Ren
     if (f) figures.push(f);
   }
   figures.push(...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []));
+  for (const node of new Set(loaded.filter((o) => o.out.op === 'map.correlate').map((o) => o.out.node))) {
+    figures.push(...((await attempt(`correlation figures of ${node}`, () => correlateFigures(runDir, manifest, loaded, node))) ?? []));
+  }
   if (nx > 1) figures.push(...((await attempt('line cuts', () => cutFigures(manifest, loaded, ny, nx))) ?? []));
 
   const maps = loaded.filter((o) => o.out.kind === 'map');

@@ -104,7 +104,7 @@ export const PAPER_FIGURES: PaperFigure[] = [
     label: 'Fig. 10',
     graph: 'fig10-eels.json',
     title: 'EELS elemental map beside the bond maps',
-    shows: 'An EELS Zr map acquired on its own grid, registered onto the scan (map.register against the annulus sum) and correlated with r₁max over the glass (both along the middle row), beside the Zr–Zr bond map.',
+    shows: 'An EELS Zr map acquired on its own grid, registered onto the scan through the survey ADF channel of the spectrum image (map.register against a virtual ADF over the same angles, its transform applied to Zr) and correlated with r₁max over the glass (both along the middle row), beside the Zr–Zr bond map.',
     panels: [{ node: 'eelsZrOnScan', field: 'map' }, { node: 'bonds', field: 'ZrZr' }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutA'] }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutB'] }],
   },
   {

@@ -422,7 +422,7 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   writeNpy(path.join(outDir, 'truth', 'sq.npy'), nd(curves.sq, [positions.length, curves.q.length]));
   writeNpy(path.join(outDir, 'truth', 'r.npy'), nd(Float32Array.from(curves.r), [curves.r.length]));
   writeNpy(path.join(outDir, 'truth', 'gr.npy'), nd(curves.gr, [positions.length, curves.r.length]));
-  writeElementalMaps(outDir, p, simScanStepNm(p));
+  writeElementalMaps(outDir, p, simScanStepNm(p), r);
 
   fs.writeFileSync(path.join(outDir, 'partials.csv'), partialsCsv(modelPartials(p)));
   const { graph, note } = simGraph(p, opts.graphFile);

@@ -5,6 +5,7 @@ import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
 import { verifyCache } from '../../cache/verify.ts';
 import { UserError } from '../../engine/errors.ts';
 import { initHash } from '../../engine/hash.ts';
+import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 
 interface CacheArgs {
@@ -53,8 +54,8 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
       if (a.action === 'push' || a.action === 'pull') {
         if (!a.cluster) throw new UserError(`cache ${a.action}: --cluster redis://HOST:PORT is required`);
         // Loaded only here: BullMQ's client stays out of the other cache commands.
-        const { SharedStore } = await import('../../cluster/shared-store.ts');
-        const { pushCache, pullCache } = await import('../../cluster/transfer.ts');
+        const { SharedStore } = await loadCluster(() => import('../../cluster/shared-store.ts'));
+        const { pushCache, pullCache } = await loadCluster(() => import('../../cluster/transfer.ts'));
         const shared = await SharedStore.open({ url: a.cluster, storeDir: a.store ?? null });
         try {
           const rep = a.action === 'push' ? await pushCache(store, shared) : await pullCache(shared, store);

@@ -8,9 +8,6 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { compareRun, formatAgreement } from '../../sim/compare.ts';
-import { resolveSimParams } from '../../sim/presets.ts';
-import { simGraph, simParamsHash, simulateToDir } from '../../sim/write.ts';
 import { handle } from '../handler.ts';
 
 interface DemoArgs {
@@ -48,6 +45,9 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('studio', { type: 'boolean', default: false, describe: 'then open the demo in snem studio (http://127.0.0.1:PORT) and keep serving until Ctrl-C' })
       .option('port', { type: 'number', default: 8777, describe: 'studio port with --studio (0 = any free port)' }) as never,
   handler: handle(async (a: DemoArgs) => {
+    const { compareRun, formatAgreement } = await import('../../sim/compare.ts');
+    const { simGraph, simParamsHash, simulateToDir } = await import('../../sim/write.ts');
+    const { resolveSimParams } = await import('../../sim/presets.ts');
     const t0 = performance.now();
     const say = (m: string) => process.stdout.write(`${m}\n`);
     const params = resolveSimParams('demo');

@@ -1,6 +1,5 @@
 /** `snem diff A B`: compare two graphs or two run directories. */
 import type { CommandModule } from 'yargs';
-import { diffGraphs, diffOutputs, graphOf } from '../../app/diff.ts';
 import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 
@@ -21,6 +20,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('out', { type: 'string', describe: 'where to write difference arrays (runs only; default B/diff-vs-A)' })
       .option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: DiffArgs) => {
+    const { diffGraphs, diffOutputs, graphOf } = await import('../../app/diff.ts');
     const ga = graphOf(a.a);
     const gb = graphOf(a.b);
     if (ga.isRun !== gb.isRun) throw new UserError(`diff: compare two graph files or two run directories, not one of each (${a.a}, ${a.b})`);

@@ -4,7 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
-import { EXPORT_FORMATS, exportRun, type ExportFormat } from '../../report/exports/export-node.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../report/exports/formats.ts';
 import { handle } from '../handler.ts';
 
 interface ExportArgs {
@@ -40,6 +40,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('snem export runs/r1 --node peak --format tiff --to peak.tif', 'a float TIFF that opens calibrated in Fiji')
       .example('snem export runs/r1 --format h5 --to r1.h5', 'every output of the run, with the manifest as attributes'),
   handler: handle(async (a: ExportArgs) => {
+    const { exportRun } = await import('../../report/exports/export-node.ts');
     const cut = a.cut ? (ints(a.cut, 4, '--cut') as [number, number, number, number]) : undefined;
     const at = a.at
       ? a.at.split(';').filter(Boolean).map((p) => {

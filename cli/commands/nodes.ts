@@ -1,6 +1,5 @@
 /** `snem nodes [--json]`: the op catalogue. */
 import type { CommandModule } from 'yargs';
-import { engineWiring } from '../../app/wiring.ts';
 import { handle } from '../handler.ts';
 
 export const nodesCommand: CommandModule<object, { json: boolean; op?: string }> = {
@@ -8,6 +7,7 @@ export const nodesCommand: CommandModule<object, { json: boolean; op?: string }>
   describe: 'list node ops: inputs, params (type, default, unit, meaning), outputs',
   builder: (y) => y.positional('op', { type: 'string', describe: 'show one op' }).option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: { json: boolean; op?: string }) => {
+    const { engineWiring } = await import('../../app/wiring.ts');
     const ops = [...(await engineWiring()).registry.values()].filter((o) => !a.op || o.name === a.op).sort((x, y) => x.name.localeCompare(y.name));
     if (a.op && !ops.length) throw Object.assign(new Error(`unknown op '${a.op}'`), { userError: true });
     if (a.json) {

@@ -1,7 +1,5 @@
 /** `snem ops check|relock`: the committed ops.lock.json against the ops' code (app/ops-lock.ts). */
 import type { CommandModule } from 'yargs';
-import { currentLock, LOCK_FILE, lockChanges, lockedOps, lockProblems, readLock, writeLock } from '../../app/ops-lock.ts';
-import { engineWiring } from '../../app/wiring.ts';
 import { UserError } from '../../engine/errors.ts';
 import { handle } from '../handler.ts';
 
@@ -10,6 +8,8 @@ export const opsCommand: CommandModule<object, { action: 'check' | 'relock' }> =
   describe: 'ops.lock.json: check it against the code, or relock (record every op\'s version and code hash)',
   builder: (y) => y.positional('action', { choices: ['check', 'relock'] as const, demandOption: true }) as never,
   handler: handle(async (a: { action: 'check' | 'relock' }) => {
+    const { currentLock, LOCK_FILE, lockChanges, lockedOps, lockProblems, readLock, writeLock } = await import('../../app/ops-lock.ts');
+    const { engineWiring } = await import('../../app/wiring.ts');
     const ops = lockedOps((await engineWiring()).registry);
     const locked = readLock();
     if (a.action === 'check') {

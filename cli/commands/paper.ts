@@ -3,7 +3,6 @@
  * paper.html laid out as the reference study's figures (app/paper.ts).
  */
 import type { CommandModule } from 'yargs';
-import { makePaper } from '../../app/paper.ts';
 import { handle } from '../handler.ts';
 
 interface PaperArgs {
@@ -27,6 +26,7 @@ export const paperCommand: CommandModule<object, PaperArgs> = {
       .option('only', { type: 'string', describe: 'comma-separated figure ids (fig2d, fig3-4, fig5, fig6, fig7, fig8, fig9, fig10, figS10)' })
       .option('quiet', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: PaperArgs) => {
+    const { makePaper } = await import('../../app/paper.ts');
     const r = await makePaper({
       preset: a.preset,
       outDir: a.out,

@@ -1,6 +1,5 @@
 /** `snem plan GRAPH.json`: per node cached or will run, and why; computes nothing. */
 import type { CommandModule } from 'yargs';
-import { planGraph } from '../../app/plan.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
@@ -9,6 +8,7 @@ export const planCommand: CommandModule<object, RunArgs> = {
   describe: 'say per node whether it is cached or will run, and why (computes nothing)',
   builder: (y) => runOptions(y) as never,
   handler: handle(async (a: RunArgs) => {
+    const { planGraph } = await import('../../app/plan.ts');
     const plan = await planGraph(toRunOptions(a));
     if (a.json) {
       process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);

@@ -1,6 +1,5 @@
 /** `snem provenance FILE`: the run, graph, node, key and inputs that produced a file snem wrote. */
 import type { CommandModule } from 'yargs';
-import { formatProvenance, lookupProvenance } from '../../report/provenance-lookup.ts';
 import { handle } from '../handler.ts';
 
 interface ProvenanceArgs {
@@ -16,6 +15,7 @@ export const provenanceCommand: CommandModule<object, ProvenanceArgs> = {
       .positional('file', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'print the record as JSON' }),
   handler: handle(async (a: ProvenanceArgs) => {
+    const { formatProvenance, lookupProvenance } = await import('../../report/provenance-lookup.ts');
     const ans = await lookupProvenance(a.file);
     process.stdout.write(a.json ? `${JSON.stringify({ ...ans.record, foundIn: ans.from }, null, 2)}\n` : formatProvenance(ans));
   }),

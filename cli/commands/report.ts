@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { rerenderRun } from '../../app/rerender.ts';
 import { handle } from '../handler.ts';
 
 interface ReportArgs {
@@ -26,6 +25,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the figures and their display settings as JSON' })
       .example('snem report runs/r1 --graph graph.json', 'redraw runs/r1 with the colormaps and limits now in graph.json') as never,
   handler: handle(async (a: ReportArgs) => {
+    const { rerenderRun } = await import('../../app/rerender.ts');
     const r = await rerenderRun(a.run, { graphFile: a.graph, sets: a.set });
     if (a.json) {
       process.stdout.write(`${JSON.stringify({ run: r.manifest.run, figures: r.figures, problems: r.problems }, null, 2)}\n`);

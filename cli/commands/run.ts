@@ -1,7 +1,7 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
-import { runGraph } from '../../app/run.ts';
 import { UserError } from '../../engine/errors.ts';
+import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
 
@@ -20,6 +20,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
       .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' }) as never,
   handler: handle(async (a: RunArgs & ClusterArgs) => {
+    const { runGraph } = await import('../../app/run.ts');
     const onSig = () => {
       process.stderr.write('\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n');
       process.exit(130);
@@ -29,7 +30,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await import('../../cluster/coordinator.ts')).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {

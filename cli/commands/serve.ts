@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
-import { ReadonlyRun } from '../../studio/server/readonly.ts';
-import { listen } from '../../studio/server/server.ts';
 import { handle } from '../handler.ts';
 
 interface ServeArgs {
@@ -20,6 +18,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .positional('target', { type: 'string', describe: 'run directory (default .), or a graph file to point at its run' })
       .option('port', { type: 'number', default: 8765, describe: 'port (0 = any free port)' }),
   handler: handle(async (a: ServeArgs) => {
+    const { ReadonlyRun } = await import('../../studio/server/readonly.ts');
+    const { listen } = await import('../../studio/server/server.ts');
     const target = a.target ?? '.';
     let runDir = target;
     if (fs.existsSync(target) && fs.statSync(target).isFile()) {

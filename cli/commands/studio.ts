@@ -1,7 +1,5 @@
 /** `snem studio [GRAPH.json | DATASET]`: the workbench server (studio/API.md); prints its URL. */
 import type { CommandModule } from 'yargs';
-import { listen } from '../../studio/server/server.ts';
-import { Studio } from '../../studio/server/studio.ts';
 import { handle } from '../handler.ts';
 
 interface StudioArgs {
@@ -23,6 +21,8 @@ export const studioCommand: CommandModule<object, StudioArgs> = {
       .option('data', { type: 'string', describe: "dataset path (overrides the graph's dataset.path)" })
       .option('host', { type: 'string', describe: 'listen on this address instead of 127.0.0.1 (a token is then required, printed in the URL)' }) as never,
   handler: handle(async (a: StudioArgs) => {
+    const { listen } = await import('../../studio/server/server.ts');
+    const { Studio } = await import('../../studio/server/studio.ts');
     const studio = await Studio.open({ target: a.target, cacheDir: a.cache, dataPath: a.data });
     const srv = await listen(studio, { port: a.port, host: a.host });
     process.stdout.write(`snem studio at ${srv.url}  (Ctrl-C to stop)\n`);

@@ -1,9 +1,6 @@
 /** `snem validate GRAPH.json`: schema and semantic checks, no execution. */
 import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { engineWiring } from '../../app/wiring.ts';
-import { datasetSpec } from '../../engine/dataset.ts';
-import { readGraphFile, resolveGraph } from '../../engine/graph.ts';
 import { handle } from '../handler.ts';
 
 export const validateCommand: CommandModule<object, { graph: string; data?: string }> = {
@@ -13,6 +10,9 @@ export const validateCommand: CommandModule<object, { graph: string; data?: stri
     y.positional('graph', { type: 'string', demandOption: true }).option('data', { type: 'string', describe: 'dataset file to check the graph against' })
       .option('cache', { type: 'string', describe: 'accepted for symmetry with run/plan (validate reads no cache)' }) as never,
   handler: handle(async (a: { graph: string; data?: string }) => {
+    const { engineWiring } = await import('../../app/wiring.ts');
+    const { datasetSpec } = await import('../../engine/dataset.ts');
+    const { readGraphFile, resolveGraph } = await import('../../engine/graph.ts');
     const wiring = await engineWiring();
     const doc = readGraphFile(a.graph);
     const spec = datasetSpec(doc, a.graph, a.data);

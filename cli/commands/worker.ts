@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
+import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 
 interface WorkerArgs {
@@ -24,7 +25,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
     const concurrency = a.concurrency ?? os.availableParallelism();
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency: expected a positive integer, got ${a.concurrency}`);
     if (!(a.stalledAfter > 0)) throw new UserError(`--stalled-after: expected a positive number of seconds, got ${a.stalledAfter}`);
-    const { startWorker } = await import('../../cluster/worker.ts');
+    const { startWorker } = await loadCluster(() => import('../../cluster/worker.ts'));
     const w = await startWorker({ url: a.cluster, storeDir: a.store ?? null, concurrency, stalledAfter: a.stalledAfter });
     process.stderr.write(`snem worker ${os.hostname()}:${process.pid}: ${concurrency} thread${concurrency === 1 ? '' : 's'}, waiting for chunks on ${a.cluster}${a.store ? `, blobs in ${a.store}` : ''}\n`);
     await new Promise<void>((resolve) => {

@@ -62,6 +62,8 @@ export class Matcher {
   private readonly kernel: { k: CorrelateKernel; half4: number; F: number; start: number; off: number; wt: number; acc: number; best: number; bestPhi: number } | null = null;
   private readonly groups: Mat3[][];
   private readonly nearCache = new Map<number, Uint8Array>();
+  /** ‖F‖ of the pattern of the last match(). */
+  private lastNorm = 1;
 
   constructor(
     readonly lib: TemplateLibrary,
@@ -89,26 +91,8 @@ export class Matcher {
     const starts = [0];
     const offs: number[] = [];
     const wts: number[] = [];
-    const binPerRad = o.nTheta / (2 * Math.PI);
-    const cells = new Map<number, number>();
     for (let t = 0; t < T; t++) {
-      cells.clear();
-      for (let s = lib.spotStart[t]; s < lib.spotStart[t + 1]; s++) {
-        const ri = Math.round(lib.spotQ[s] / o.qPerPixel) - r0;
-        if (ri < 0 || ri >= nRings) continue;
-        let a = lib.spotAngle[s] % Math.PI;
-        if (a < 0) a += Math.PI;
-        const tb = Math.round(a * binPerRad) % this.half;
-        const key = ri * o.nTheta + tb;
-        cells.set(key, (cells.get(key) ?? 0) + Math.pow(lib.spotIntensity[s], o.power));
-      }
-      let n2 = 0;
-      for (const v of cells.values()) n2 += v * v;
-      const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
-      for (const [k, v] of cells) {
-        offs.push(k);
-        wts.push(v * inv);
-      }
+      this.foldSpots(lib.spotQ, lib.spotAngle, lib.spotIntensity, lib.spotStart[t], lib.spotStart[t + 1], offs, wts);
       starts.push(offs.length);
     }
     this.start = Int32Array.from(starts);
@@ -173,6 +157,60 @@ export class Matcher {
     return top;
   }
 
+  /** Fold spots s0 … s1−1 onto (ring, angle mod π) cells, weights I^power normalised; appended to offs, wts. */
+  private foldSpots(q: ArrayLike<number>, angle: ArrayLike<number>, inten: ArrayLike<number>, s0: number, s1: number, offs: number[], wts: number[]): void {
+    const o = this.o;
+    const binPerRad = o.nTheta / (2 * Math.PI);
+    const cells = new Map<number, number>();
+    for (let s = s0; s < s1; s++) {
+      const ri = Math.round(q[s] / o.qPerPixel) - this.polar.r0;
+      if (ri < 0 || ri >= this.polar.nRings) continue;
+      let a = angle[s] % Math.PI;
+      if (a < 0) a += Math.PI;
+      const tb = Math.round(a * binPerRad) % this.half;
+      const key = ri * o.nTheta + tb;
+      cells.set(key, (cells.get(key) ?? 0) + Math.pow(inten[s], o.power));
+    }
+    let n2 = 0;
+    for (const v of cells.values()) n2 += v * v;
+    const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+    for (const [k, v] of cells) {
+      offs.push(k);
+      wts.push(v * inv);
+    }
+  }
+
+  /**
+   * Score of an ad-hoc template (spots in Q units, as templates.ts makes them) on the pattern of the
+   * last match(): best correlation (same normalisation as the library) and its in-plane angle (rad).
+   */
+  scoreSpots(spots: { q: number[]; angle: number[]; intensity: number[] }): { score: number; inplane: number } {
+    const offs: number[] = [];
+    const wts: number[] = [];
+    this.foldSpots(spots.q, spots.angle, spots.intensity, 0, spots.q.length, offs, wts);
+    const { acc, half } = this;
+    acc.fill(0);
+    const F = this.folded;
+    for (let s = 0; s < offs.length; s++) for (let p = 0; p < half; p++) acc[p] += wts[s] * F[offs[s] + p];
+    let at = 0;
+    for (let p = 1; p < half; p++) if (acc[p] > acc[at]) at = p;
+    return { score: acc[at] / this.lastNorm, inplane: this.subBin(at) };
+  }
+
+  /** Parabolic sub-bin angle (rad, [0, π)) of the maximum at bin `at` of acc. */
+  private subBin(at: number): number {
+    const { acc, half } = this;
+    const ym = acc[(at + half - 1) % half];
+    const y0 = acc[at];
+    const yp = acc[(at + 1) % half];
+    const den = ym - 2 * y0 + yp;
+    const frac = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (ym - yp)) / den)) : 0;
+    let phi = (at + frac) * this.binRad;
+    if (phi < 0) phi += Math.PI;
+    if (phi >= Math.PI) phi -= Math.PI;
+    return phi;
+  }
+
   /** The folded templates (for reference implementations such as bench/crystal_match_numpy.py). */
   cells(): { start: Int32Array; off: Int32Array; wt: Float32Array } {
     return { start: this.start, off: this.off, wt: this.wt };
@@ -202,7 +240,8 @@ export class Matcher {
 
   match(frame: ArrayLike<number>, offset: number, shift: number, out: MatchResult): MatchResult {
     const norm = this.polar.fold(frame, offset, shift, this.o.power, this.ring, this.folded);
-    const { acc, best, bestPhi, half } = this;
+    this.lastNorm = norm;
+    const { acc, best, bestPhi } = this;
     if (!(norm > 0)) {
       out.template = -1;
       out.inplane = NaN;
@@ -214,14 +253,7 @@ export class Matcher {
     // The winner's curve again: sub-bin angle, and its other maxima (other in-plane solutions).
     this.correlate(top, acc);
     const at = bestPhi[top];
-    const ym = acc[(at + half - 1) % half];
-    const y0 = acc[at];
-    const yp = acc[(at + 1) % half];
-    const den = ym - 2 * y0 + yp;
-    const frac = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (ym - yp)) / den)) : 0;
-    let phi = (at + frac) * this.binRad;
-    if (phi < 0) phi += Math.PI;
-    if (phi >= Math.PI) phi -= Math.PI;
+    const phi = this.subBin(at);
     const q1 = best[top];
     out.template = top;
     out.inplane = phi;

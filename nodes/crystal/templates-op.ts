@@ -43,7 +43,7 @@ export async function geometryOf(input: DatasetInput | undefined, node: string) 
 
 export const crystalTemplates = defineOp<TemplatesParams>({
   name: 'crystal.templates',
-  version: 1,
+  version: 2,
   scope: 'dataset',
   title: 'Kinematic spot templates over the fundamental zone',
   description:
@@ -152,6 +152,8 @@ export const crystalTemplates = defineOp<TemplatesParams>({
         qMax,
         thicknessNm: p.thickness,
         precessionDeg: p.precessionDeg,
+        maxSpots: p.maxSpots,
+        minRelative: p.minRelative,
         bytes: q.length * SPOT_BYTES + T * 16,
       },
     };

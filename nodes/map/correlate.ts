@@ -52,7 +52,7 @@ async function fileOf(input: DatasetInput | undefined): Promise<string | null> {
 
 export const mapCorrelate = defineOp<CorrelateParams>({
   name: 'map.correlate',
-  version: 1,
+  version: 2, // 2: binsA/binsB fields instead of axes
   scope: 'dataset',
   title: 'Correlation of two maps',
   description:
@@ -74,7 +74,9 @@ export const mapCorrelate = defineOp<CorrelateParams>({
   outputs: {
     pearson: { description: 'Pearson r over the included positions [1]' },
     spearman: { description: 'Spearman ρ over the included positions [1]' },
-    histogram: { description: 'counts of (a, b) pairs [bins of b, bins of a]; axes a and b hold the bin centres' },
+    histogram: { description: 'counts of (a, b) pairs [bins of b, bins of a] (the scatter as a 2-D histogram)' },
+    binsA: { description: 'bin centres of a [bins]' },
+    binsB: { description: 'bin centres of b [bins]' },
     cutA: { description: 'a along each cut [cuts, samples] (with cuts)' },
     cutB: { description: 'b along each cut [cuts, samples] (with cuts)' },
     cutDistance: { description: 'distance along each cut [cuts, samples], nm when the scan step is known, else scan px' },
@@ -113,7 +115,8 @@ export const mapCorrelate = defineOp<CorrelateParams>({
     for (let i = 0; i < n; i++) hist.data[binOf(pairs.b[i], b0, b1) * nb + binOf(pairs.a[i], a0, a1)]++;
     const centres = (lo: number, hi: number) => f64([nb], Array.from({ length: nb }, (_, i) => lo + ((i + 0.5) * (hi - lo || 1)) / nb));
 
-    const fields: Record<string, NDArray> = { pearson: f32([1], [r]), spearman: f32([1], [rho]), histogram: hist };
+    const binsA = centres(a0, a1), binsB = centres(b0, b1);
+    const fields: Record<string, NDArray> = { pearson: f32([1], [r]), spearman: f32([1], [rho]), histogram: hist, binsA, binsB };
     const meta: Record<string, Json> = { pearson: r, spearman: rho, positions: n, rangeA: [a0, a1], rangeB: [b0, b1], axesOf: { histogram: ['b', 'a'] } };
 
     const cuts = parseCuts(node, p.cuts);
@@ -149,6 +152,6 @@ export const mapCorrelate = defineOp<CorrelateParams>({
       meta.cuts = perCut;
       meta.units = { cutDistance: step ? 'nm' : 'scan px' };
     }
-    return { fields, axes: { a: centres(a0, a1), b: centres(b0, b1) }, meta };
+    return { fields, meta };
   },
 });

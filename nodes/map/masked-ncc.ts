@@ -68,7 +68,7 @@ export function maskedNcc(f: Image, g: Image, minOverlap: number): NccMap {
   const r = new Float64Array(len).fill(Number.NaN);
   const n = new Float64Array(len);
   for (let k = 0; k < len; k++) {
-    const cnt = Math.round(N[k]);
+    const cnt = Math.max(0, Math.round(N[k]));
     n[k] = cnt;
     if (cnt < Math.max(3, minOverlap)) continue;
     const cov = Sfg[k] - (Sf[k] * Sg[k]) / cnt;

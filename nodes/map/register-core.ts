@@ -22,6 +22,8 @@ export interface Frame {
   stepY: number;
   pixX: number;
   pixY: number;
+  /** A fixed linear part (a transform applied as given): s and θ of the pose are then unused. */
+  linear?: Linear;
 }
 
 export interface Pose {
@@ -35,6 +37,7 @@ export type Linear = [number, number, number, number];
 
 /** The linear part [a11, a12, a21, a22] of scan px → map px. */
 export function linearOf(pose: Pose, fr: Frame): Linear {
+  if (fr.linear) return fr.linear;
   const t = (pose.thetaDeg * Math.PI) / 180;
   const c = Math.cos(t), sn = Math.sin(t);
   return [(pose.s * c * fr.stepX) / fr.pixX, (-pose.s * sn * fr.stepY) / fr.pixX, (pose.s * sn * fr.stepX) / fr.pixY, (pose.s * c * fr.stepY) / fr.pixY];
@@ -196,8 +199,9 @@ export function registerMap(reference: Image, sampler: MapSampler, start: Pose, 
   let valid = 0;
   for (let i = 0; i < reference.data.length; i++) if (Number.isFinite(reference.data[i])) valid++;
   const minCount = Math.max(3, Math.ceil(o.minOverlap * valid));
-  // Coarse level: the short side of the scan near 48 px keeps each transform small.
-  const f = Math.max(1, Math.floor(Math.min(reference.ny, reference.nx) / 48));
+  // Coarse level: the short side of the scan near 32 px keeps each transform small (the refinement
+  // at full resolution then needs the search only to land within a few pixels).
+  const f = Math.max(1, Math.floor(Math.min(reference.ny, reference.nx) / 32));
   const coarse = coarsen(reference, f);
   const coarseMin = Math.max(3, Math.ceil(minCount / (f * f)));
   const thetas = o.estimate.rotation ? range(start.thetaDeg - o.maxRotationDeg, start.thetaDeg + o.maxRotationDeg, o.rotationStepDeg) : [start.thetaDeg];

@@ -9,6 +9,7 @@ import { inputField, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, type DatasetInput, type Json } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
+import { gaussianTaps, smoothScan } from './smooth.ts';
 import { linearOf, MapSampler, pairedPearson, registerMap, resampleOnScan, type Frame, type Pose } from './register-core.ts';
 
 type Estimated = 'offset' | 'rotation' | 'scale';
@@ -25,6 +26,7 @@ interface RegisterParams {
   minCorrelation: number;
   minOverlap: number;
   scanStepNm: number[] | null;
+  referenceSigma: number;
   field: string | null;
 }
 
@@ -45,7 +47,7 @@ async function scalarMap(input: DatasetInput, field: string | undefined, node: s
 
 export const mapRegister = defineOp<RegisterParams>({
   name: 'map.register',
-  version: 1,
+  version: 2, // 2: transform input, referenceSigma, coarse grid ~32 positions
   scope: 'dataset',
   title: 'Register an external map onto the scan grid',
   description:
@@ -58,6 +60,7 @@ export const mapRegister = defineOp<RegisterParams>({
     map: { scope: 'dataset', description: 'the external map (source.map)' },
     reference: { scope: 'any', optional: true, description: 'a map of the graph to register against (VBF, a VDF, a Zr-sensitive QoI); needed when anything is estimated' },
     mask: { scope: 'dataset', optional: true, description: 'reference positions to use [ny, nx] (nonzero = use)' },
+    transform: { scope: 'dataset', optional: true, description: 'another map.register node whose transform to apply (e.g. the survey ADF channel of the same spectrum image); scale, rotationDeg, offset and estimate are then not used' },
   },
   params: {
     estimate: { type: 'string[]', default: ['offset', 'rotation'], description: 'what to estimate: any of offset, rotation, scale ([] = apply the given transform)' },
@@ -71,6 +74,7 @@ export const mapRegister = defineOp<RegisterParams>({
     minCorrelation: { type: 'number', default: 0.3, min: 0, max: 1, description: 'registration fails (exit 1) below this |Pearson r| between reference and registered map' },
     minOverlap: { type: 'number', default: 0.5, exclusiveMin: 0, max: 1, description: 'fewest common positions, as a fraction of the reference\'s valid positions' },
     scanStepNm: { type: 'number[]', length: [1, 2], optional: true, unit: 'nm', description: 'scan step, [step] or [y, x] (default: the dataset\'s scanStepNm)' },
+    referenceSigma: { type: 'number', default: 0, min: 0, unit: 'scan px', description: 'Gaussian σ applied to the reference before the estimation, to match the map\'s resolution (e.g. an EELS probe and pixel); the reported correlation uses the reference as given' },
     field: { type: 'string', optional: true, description: 'field of the reference input (default: the only one)' },
   },
   outputs: {
@@ -83,7 +87,7 @@ export const mapRegister = defineOp<RegisterParams>({
     if (bad.length) throw new ParamError(node, 'estimate', `unknown item(s) ${bad.map((b) => `'${b}'`).join(', ')}; expected any of offset, rotation, scale`);
     if (!(p.scaleRange[0] < 1 && p.scaleRange[1] > 1)) throw new ParamError(node, 'scaleRange', `expected [lo < 1, hi > 1], got [${p.scaleRange}]`);
   },
-  async run({ node, params: p, inputs, scan, dataset }) {
+  async run({ node, params: p, inputs, scan, dataset, log }) {
     const { ny, nx } = scan;
     const total = ny * nx;
     const mapValue = await inputInfo(inputs.map);
@@ -93,7 +97,18 @@ export const mapRegister = defineOp<RegisterParams>({
     if (mapArr.shape.length !== 2) throw new ParamError(node, 'map', `${file}: expected a 2-D map [rows, cols] from source.map, got shape [${mapArr.shape}]`);
     const [H, W] = mapArr.shape;
     const sampler = new MapSampler(mapArr.data as ArrayLike<number>, H, W);
-    const est = { offset: p.estimate.includes('offset'), rotation: p.estimate.includes('rotation'), scale: p.estimate.includes('scale') };
+    // A transform from another registration of the same grid (a channel of the same acquisition).
+    let given: { pose: Pose; fr: Frame } | null = null;
+    if (inputs.transform) {
+      const tv = await inputInfo(inputs.transform);
+      const m = tv.fields.transform;
+      const shape = (tv.meta?.mapShape ?? null) as number[] | null;
+      if (!m || m.data.length !== 6) throw new ParamError(node, 'transform', `${file}: input 'transform' must be a map.register node (a [2, 3] transform field), found fields ${Object.keys(tv.fields).join(', ')}`);
+      if (shape && (shape[0] !== H || shape[1] !== W)) throw new ParamError(node, 'transform', `${file}: the transform was estimated on a ${shape[0]} × ${shape[1]} map, this map is ${H} × ${W} (not the same acquisition grid)`);
+      const d = m.data as ArrayLike<number>;
+      given = { pose: { s: 1, thetaDeg: 0, tu: d[2], tv: d[5] }, fr: { stepX: 1, stepY: 1, pixX: 1, pixY: 1, linear: [d[0], d[1], d[3], d[4]] } };
+    }
+    const est = given ? { offset: false, rotation: false, scale: false } : { offset: p.estimate.includes('offset'), rotation: p.estimate.includes('rotation'), scale: p.estimate.includes('scale') };
     const anyEstimated = est.offset || est.rotation || est.scale;
 
     // Frame: physical sizes when both are known, else map px per scan px from `scale`.
@@ -101,7 +116,10 @@ export const mapRegister = defineOp<RegisterParams>({
     const pix = yx(mapMeta.pixelSizeNm);
     let fr: Frame;
     let s0: number;
-    if (p.scale !== 'auto') {
+    if (given) {
+      fr = given.fr;
+      s0 = 1;
+    } else if (p.scale !== 'auto') {
       fr = { stepX: 1, stepY: 1, pixX: 1, pixY: 1 };
       s0 = p.scale;
     } else if (step && pix) {
@@ -113,7 +131,7 @@ export const mapRegister = defineOp<RegisterParams>({
     const a0 = linearOf({ s: s0, thetaDeg: p.rotationDeg, tu: 0, tv: 0 }, fr);
     // Default offset: the scan's centre on the map's centre.
     const cx = (nx - 1) / 2, cy = (ny - 1) / 2;
-    const start: Pose = {
+    const start: Pose = given ? given.pose : {
       s: s0,
       thetaDeg: p.rotationDeg,
       tu: p.offset ? p.offset[0] : (W - 1) / 2 - (a0[0] * cx + a0[1] * cy),
@@ -125,7 +143,7 @@ export const mapRegister = defineOp<RegisterParams>({
       reference = await scalarMap(inputs.reference, p.field ?? undefined, node, 'reference', total, `${ny} × ${nx}`);
       const mask = await maskOf(inputs.mask, node, total);
       if (mask) for (let i = 0; i < total; i++) if (!mask[i]) reference[i] = NaN;
-    } else if (anyEstimated) {
+    } else if (anyEstimated && !given) {
       throw new ParamError(node, 'estimate', `${file}: estimating ${p.estimate.join(', ')} needs a 'reference' input (a map of the graph, e.g. a VDF); or set estimate [] and give scale, rotationDeg, offset`);
     }
 
@@ -133,7 +151,13 @@ export const mapRegister = defineOp<RegisterParams>({
     let search: ReturnType<typeof registerMap> | null = null;
     if (anyEstimated && reference) {
       const sign = p.contrast === 'positive' ? 1 : p.contrast === 'negative' ? -1 : 0;
-      search = registerMap({ ny, nx, data: reference }, sampler, start, fr, {
+      let matched: ArrayLike<number> = reference;
+      if (p.referenceSigma > 0) {
+        const v = Float32Array.from(reference);
+        smoothScan(v, ny, nx, 1, Uint8Array.from(v, (x) => (Number.isFinite(x) ? 1 : 0)), gaussianTaps(p.referenceSigma));
+        matched = v;
+      }
+      search = registerMap({ ny, nx, data: matched }, sampler, start, fr, {
         estimate: est,
         maxRotationDeg: p.maxRotationDeg,
         rotationStepDeg: p.rotationStepDeg,
@@ -185,14 +209,21 @@ export const mapRegister = defineOp<RegisterParams>({
     const a = linearOf(pose, fr);
     meta.transform = {
       scale: Math.sqrt(Math.abs(a[0] * a[3] - a[1] * a[2])),
-      relativeScale: p.scale === 'auto' ? pose.s : pose.s / s0,
-      rotationDeg: pose.thetaDeg,
+      relativeScale: given ? 1 : p.scale === 'auto' ? pose.s : pose.s / s0,
+      rotationDeg: given ? (Math.atan2(a[2], a[0]) * 180) / Math.PI : pose.thetaDeg,
       offset: [pose.tu, pose.tv],
       matrix: [[a[0], a[1], pose.tu], [a[2], a[3], pose.tv]],
       meaning: '[u, v] (map px, col/row) = matrix · [x, y, 1] (scan px, col/row); scale = map px per scan px; rotation from +col towards +row',
-      estimated: p.estimate,
+      estimated: given ? [] : p.estimate,
+      from: given ? 'the transform input' : p.estimate.length ? 'estimated against the reference' : 'params',
     };
+    meta.mapShape = [H, W];
     fields.transform = f32([2, 3], [a[0], a[1], pose.tu, a[2], a[3], pose.tv]);
+    log(
+      `${file}: ${given ? 'transform applied' : p.estimate.length ? 'registered' : 'placed'}: scale ${(meta.transform as Record<string, number>).scale.toFixed(4)} map px per scan px, rotation ${(meta.transform as Record<string, number>).rotationDeg.toFixed(2)}°, ` +
+        `offset [${pose.tu.toFixed(2)}, ${pose.tv.toFixed(2)}] map px; ${inside} of ${total} positions covered` +
+        (typeof meta.correlation === 'number' ? `; r with the reference ${meta.correlation.toFixed(3)}` : ''),
+    );
     meta.inside = inside;
     meta.file = mapMeta.file ?? null;
     meta.label = mapMeta.label ?? null;

@@ -18,8 +18,9 @@ import { writeHdf5 } from './hdf5.ts';
 import { nodeArrays, type FieldArray, type NodeArrays } from './node-data.ts';
 import { writeTiff } from './tiff.ts';
 
-export const EXPORT_FORMATS = ['npy', 'tiff', 'csv', 'h5'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
+
+export { EXPORT_FORMATS, type ExportFormat };
 
 export interface ExportOptions {
   node?: string;

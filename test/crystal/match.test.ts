@@ -94,6 +94,33 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
   });
 });
 
+describe('crystal.match refine', () => {
+  it('moves beam directions towards the true zone axes (median error down) and keeps the accuracy', async () => {
+    const { directionAngle, rotationGroup } = await import('../../nodes/crystal/symmetry.ts');
+    const g = fragmentGraph(path.join(data, 'frames.npy'));
+    const coarse = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-coarse'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    (g.nodes.match as { params?: unknown }).params = { refine: true };
+    const fine = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-refine'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const truth = readNpy(path.join(data, 'truth', 'zone_axis.npy')).data as Float32Array;
+    const phase = readNpy(path.join(data, 'truth', 'phase.npy')).data as Float32Array;
+    const group = rotationGroup('m-3m');
+    const medianError = (runDir: string) => {
+      const z = readNpy(path.join(runDir, 'match.zoneAxis.npy')).data as Float32Array;
+      const e: number[] = [];
+      for (let i = 0; i < phase.length; i++) {
+        if (phase[i] !== 0 || !Number.isFinite(z[3 * i])) continue;
+        e.push((directionAngle([truth[3 * i], truth[3 * i + 1], truth[3 * i + 2]], [z[3 * i], z[3 * i + 1], z[3 * i + 2]], group) * 180) / Math.PI);
+      }
+      return e.sort((a, b) => a - b)[e.length >> 1];
+    };
+    const before = medianError(coarse.runDir);
+    const after = medianError(fine.runDir);
+    expect(after).toBeLessThan(before);
+    const rows = compareCrystal(fine.runDir, data);
+    expect(rows.find((r) => r.name.startsWith('Ni orientation'))!.value).toBeGreaterThanOrEqual(0.9);
+  }, 240_000);
+});
+
 describe('calib.fromCrystal on simulated Ni patterns', () => {
   it('recovers qPerPixel within 0.3 % and the ellipse ratio within 0.5 % from a 1.5 % wrong, round start; calib.geometry takes it', async () => {
     const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };

@@ -29,6 +29,9 @@ const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dir
  * 0.60/0.62/0.66 with the built-in close-packed shells, whose α followed the true α with slope ≈ 0.2).
  */
 const KNOWN_GAPS = new Set<string>([
+  // The spectrum image's registration (survey ADF against the scan's virtual ADF over 4.5–10 Å⁻¹):
+  // RMS 0.14 / 0.41 / 0.07 scan px on seeds 1 / 2 / 7 with the earlier glass model, 0.11 / 0.69 / 0.04
+  // after the study's glass model (README, accuracy table). Measured and printed, not asserted.
   'EELS Zr map registration (vs true transform)',
   // Sparse [122] Ni patterns (few spots inside the 1° precession cone's zero-order zone) have
   // near-equal second solutions: reliability 1–5 on ≈ 1/4 of the Ni positions, under the glass's
@@ -98,7 +101,7 @@ for (const seed of SEEDS) describe.skipIf(!runnable)(`simulated specimen (seed $
   check('reliability: Ni above the glass 99th percentile', 0.99);
   atMost('calib.fromCrystal qPerPixel error (%)', 0.3);
   atMost('calib.fromCrystal ellipse ratio error (%)', 0.5);
-  it.skipIf(KNOWN_GAPS.has('EELS Zr map registration (vs true transform)'))('EELS Zr map registration error ≤ 0.5 scan px', () => {
+  it.skipIf(KNOWN_GAPS.has('EELS Zr map registration (vs true transform)'))('EELS Zr map registration: RMS error ≤ 0.5 scan px', () => {
     expect(row('EELS Zr map registration (vs true transform)').value).toBeLessThanOrEqual(0.5);
   });
 });
