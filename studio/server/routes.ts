@@ -114,6 +114,23 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc)));
     },
   });
+  // A dataset-level result the per-position chain stands on (the resolved geometry: centre, ellipse,
+  // Q/px with "auto" resolved; the static mask), computed once through the cache like preview's.
+  t.set('/api/value', {
+    GET: async (_q, res, url) => {
+      const id = strParam(url.searchParams, 'node')!;
+      const resolved = s.session.resolved();
+      const n = resolved.graph.nodes.get(id);
+      if (!n) throw new HttpError(404, `no node '${id}' in the graph`, { node: id });
+      if (n.op.scope !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
+      const pre = await s.preview.prereqs.get(resolved);
+      if (!pre.hashes.has(id)) {
+        throw new HttpError(404, `node '${id}' is not an input of the per-position chain (or needs the whole scan's results): run the graph and read it with /api/map`, { node: id });
+      }
+      const v = s.preview.prereqs.value(pre, { node: id });
+      sendJson(res, { node: id, op: n.op.name, meta: v.meta ?? {}, fields: Object.fromEntries(Object.entries(v.fields).map(([k, a]) => [k, ndJson(a)])) });
+    },
+  });
   t.set('/api/run', {
     POST: async (req, res) => {
       const body = await readJsonBody(req);

@@ -50,6 +50,21 @@ describe('studio server API', () => {
     expect(ops.find((o) => o.name === 'integrate.azimuthal')!.params.qMin.unit).toContain('Å⁻¹');
   });
 
+  it('value: the resolved geometry the pattern overlays use; per-position and unknown nodes refused', async () => {
+    const g = (await api.get('/api/value?node=geometry')).json();
+    expect(g.op).toBe('calib.geometry');
+    const [cx, cy] = g.meta.center as number[];
+    // The simulator's beam sits near the middle of the 144 × 144 detector.
+    expect(Math.abs(cx - 71.5)).toBeLessThan(8);
+    expect(Math.abs(cy - 71.5)).toBeLessThan(8);
+    expect(g.meta.qPerPixel).toBeGreaterThan(0);
+    expect(g.fields.center.shape).toEqual([2]);
+    const frameNode = await api.get('/api/value?node=iq');
+    expect(frameNode.status).toBe(400);
+    expect(frameNode.json()).toMatchObject({ node: 'iq' });
+    expect((await api.get('/api/value?node=nope')).status).toBe(404);
+  });
+
   it('an invalid edit is a 400 naming node and field; nothing changes; the server keeps serving', async () => {
     const before = (await api.get('/api/graph')).json();
     const r = await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'automask', param: 'alpha', value: -1 }] });

@@ -308,16 +308,11 @@ async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<P
   return { iy, ix, ms: 0, nodes };
 }
 
-/**
- * GET /api/value (dataset-level results such as the resolved geometry) is not served yet
- * (studio/REQUESTS.md item A); until it is, overlays are drawn about the detector centre in px.
- */
-const SERVER_HAS_VALUES = false;
 
 /** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
 export async function loadGeometry() {
   const g = store.get().graph;
-  if (!g || store.get().readOnly || !SERVER_HAS_VALUES) return;
+  if (!g || store.get().readOnly) return;
   const out: Record<string, GeometryInfo> = {};
   let staticMask: Uint8Array | null = store.get().staticMask;
   for (const [id, n] of Object.entries(g.nodes)) {
