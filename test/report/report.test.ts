@@ -10,7 +10,6 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderRun } from '../../report/index.ts';
 import { lookupProvenance } from '../../report/provenance-lookup.ts';
-import { startExplorer } from '../../report/serve.ts';
 import { colorIndex, colorLimits, colormapLut } from '../../viz/colormaps.ts';
 import { decodePng, readPngText } from '../../viz/png.ts';
 import { makeRun, NQ, NX, NY, type FabricatedRun } from './fixture.ts';
@@ -98,42 +97,5 @@ describe('report.html in headless Chromium', () => {
     for (let p = 0; p < shot.width * shot.height; p += 7) colours.add((shot.data[4 * p] << 16) | (shot.data[4 * p + 1] << 8) | shot.data[4 * p + 2]);
     expect(colours.size).toBeGreaterThan(50);
     await page.close();
-  });
-});
-
-describe('snem serve explorer', () => {
-  it('serves the report and a position’s values and curves on 127.0.0.1; clicking the map shows them', async () => {
-    const ex = await startExplorer(run.dir, { port: 0 });
-    try {
-      expect(ex.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      const pos = await (await fetch(`${ex.url}api/position?iy=2&ix=5`)).json();
-      expect(pos.maps.peak.value).toBeCloseTo(run.arrays['peak.npy'].data[2 * NX + 5], 6);
-      const iq = pos.curves.find((c: { file: string }) => c.file === 'iq.npy');
-      expect(iq.y.length).toBe(NQ);
-      expect(iq.y[7]).toBeCloseTo(run.arrays['iq.npy'].data[(2 * NX + 5) * NQ + 7], 5);
-      expect((await fetch(`${ex.url}api/position?iy=99&ix=0`)).status).toBe(400);
-      expect((await fetch(`${ex.url}..%2Fmanifest.json`)).status).toBe(404);
-      expect((await fetch(`${ex.url}report.html`)).status).toBe(200);
-
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(ex.url);
-      const map = page.locator('#map');
-      await map.waitFor();
-      await page.waitForFunction(() => (document.getElementById('map') as HTMLImageElement).naturalWidth > 0);
-      const box = (await map.boundingBox())!;
-      // Click the centre of position (y 4, x 1).
-      await page.mouse.click(box.x + ((1 + 0.5) / NX) * box.width, box.y + ((4 + 0.5) / NY) * box.height);
-      await page.waitForFunction(() => document.querySelectorAll('#plots img').length >= 2);
-      await page.waitForFunction(() => [...document.querySelectorAll('#plots img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
-      expect(await page.locator('#where').textContent()).toBe('position y 4, x 1');
-      expect(await page.locator('#values').textContent()).toContain(String(Number(run.arrays['peak.npy'].data[4 * NX + 1].toPrecision(6))));
-      expect(errors).toEqual([]);
-      await page.close();
-    } finally {
-      await ex.close();
-    }
   });
 });

@@ -22,8 +22,8 @@ const missing = graph ? [...new Set(Object.values(graph.nodes).map((n) => n.op))
 const runnable = missing.length === 0 && fs.existsSync(path.join(import.meta.dirname, '..', '..', 'app', 'run.ts'));
 
 /**
- * Targets the current chain misses on the simulated specimen (measured values in the README); none
- * at present. The α sign row left this set when the simulator's graph began feeding the structure
+ * Targets the current chain misses on the simulated specimen (measured values in the README): the
+ * two below, each with its reason. The α sign row left this set when the simulator's graph began feeding the structure
  * model's reference partials to decompose.assign (sim/references.ts; linear baseline, unmixed over
  * the NMF window) and the NMF range became 1.5–5 Å: seeds 1/2/7 0.890/0.952/0.868 (were
  * 0.60/0.62/0.66 with the built-in close-packed shells, whose α followed the true α with slope ≈ 0.2).
