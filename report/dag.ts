@@ -5,6 +5,7 @@
 import type { Manifest } from '../engine/run-types.ts';
 import { escapeXml, FONT_FAMILY, textWidth } from '../viz/raster.ts';
 import { refNode } from './run-data.ts';
+import { layerDag } from '../viz/dag-layers.ts';
 
 export interface DagLayout {
   layers: string[][];
@@ -20,35 +21,7 @@ export function layoutDag(m: Manifest): DagLayout {
       if (m.nodes[from]) edges.push({ from, to: id, port });
     }
   }
-  const preds = new Map<string, string[]>(ids.map((id) => [id, []]));
-  for (const e of edges) preds.get(e.to)!.push(e.from);
-  const layerOf = new Map<string, number>();
-  const visiting = new Set<string>();
-  const depth = (id: string): number => {
-    const known = layerOf.get(id);
-    if (known !== undefined) return known;
-    if (visiting.has(id)) return 0; // a cycle cannot happen in a valid run; do not loop if it does
-    visiting.add(id);
-    const d = Math.max(-1, ...preds.get(id)!.map(depth)) + 1;
-    layerOf.set(id, d);
-    return d;
-  };
-  ids.forEach(depth);
-  const layers: string[][] = [];
-  for (const id of ids) (layers[layerOf.get(id)!] ??= []).push(id);
-  // Barycentre ordering: place each node near the mean position of its inputs in the row above.
-  for (let sweep = 0; sweep < 4; sweep++) {
-    for (let l = 1; l < layers.length; l++) {
-      const pos = new Map(layers[l - 1].map((id, i) => [id, i]));
-      const bary = (id: string) => {
-        const ps = preds.get(id)!.filter((p) => pos.has(p));
-        return ps.length ? ps.reduce((s, p) => s + pos.get(p)!, 0) / ps.length : layers[l].indexOf(id);
-      };
-      const b = new Map(layers[l].map((id) => [id, bary(id)]));
-      layers[l] = [...layers[l]].sort((a, c) => b.get(a)! - b.get(c)!);
-    }
-  }
-  return { layers: layers.filter(Boolean), edges };
+  return { layers: layerDag(ids, edges), edges };
 }
 
 const STATUS_FILL: Record<string, string> = { computed: '#dbeafe', cached: '#dcfce7', cutoff: '#fef3c7' };
