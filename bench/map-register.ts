@@ -5,6 +5,7 @@
  * far the result lands from the truth.
  */
 import { linearOf, MapSampler, registerMap, type Pose } from '../nodes/map/register-core.ts';
+import { registrationPair } from '../sim/registration-pair.ts';
 import type { BenchRow } from './types.ts';
 
 function scene(X: number, Y: number): number {
@@ -21,17 +22,9 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const fr = { stepX: step, stepY: step, pixX: 2.4, pixY: 2.4 };
   const truth: Pose = { s: 1, thetaDeg: 3.5, tu: 5, tv: -4 };
   let seed = 1;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const ref = new Float64Array(ny * nx);
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) ref[y * nx + x] = scene(x * step, y * step) + rnd();
-  const a = linearOf(truth, fr);
+  const lcg = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const { ref, map, a } = registrationPair(scene, { ny, nx, step, H, W, truth, frame: fr, noise: (amp) => 2 * amp * lcg(), refNoise: 0.5, mapNoise: 0.5 });
   const det = a[0] * a[3] - a[1] * a[2];
-  const map = new Float64Array(H * W);
-  for (let v = 0; v < H; v++)
-    for (let u = 0; u < W; u++) {
-      const du = u - truth.tu, dv = v - truth.tv;
-      map[v * W + u] = scene(((a[3] * du - a[1] * dv) / det) * step, ((-a[2] * du + a[0] * dv) / det) * step) + rnd();
-    }
   const cpu: number[] = [];
   let err = 0;
   let steps = 0;

@@ -15,6 +15,7 @@ import { readNpy, writeNpy } from '../../formats/npy.ts';
 import { writeTiff } from '../../formats/tiff.ts';
 import { maskedNcc, shiftOf } from '../../nodes/map/masked-ncc.ts';
 import { ranks, spearman } from '../../nodes/map/rank-stats.ts';
+import { registrationPair } from '../../sim/registration-pair.ts';
 import { linearOf, MapSampler, registerMap, type Frame, type Pose } from '../../nodes/map/register-core.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'snem-maps-'));
@@ -35,20 +36,9 @@ function noise(seed: number) {
   };
 }
 
-/** The scene on the scan grid (step nm) and as a map of H × W pixels through pose/frame. */
-function pair(ny: number, nx: number, step: number, H: number, W: number, truth: Pose, fr: Frame, seed = 1) {
-  const rnd = noise(seed);
-  const ref = new Float64Array(ny * nx);
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) ref[y * nx + x] = scene(x * step, y * step) + rnd(1.5);
-  const a = linearOf(truth, fr);
-  const det = a[0] * a[3] - a[1] * a[2];
-  const map = new Float64Array(H * W);
-  for (let v = 0; v < H; v++)
-    for (let u = 0; u < W; u++) {
-      const du = u - truth.tu, dv = v - truth.tv;
-      map[v * W + u] = 0.5 * scene(((a[3] * du - a[1] * dv) / det) * step, ((-a[2] * du + a[0] * dv) / det) * step) + 3 + rnd(2);
-    }
-  return { ref, map, a };
+/** The scene on the scan grid (step nm) and, at half contrast plus 3, as a map of H × W pixels through pose/frame. */
+function pair(ny: number, nx: number, step: number, H: number, W: number, truth: Pose, frame: Frame, seed = 1) {
+  return registrationPair(scene, { ny, nx, step, H, W, truth, frame, noise: noise(seed), refNoise: 1.5, mapNoise: 2, gain: 0.5, offset: 3 });
 }
 
 /** Largest distance (scan px) between where two transforms send the scan's positions. */
