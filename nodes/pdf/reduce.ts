@@ -43,6 +43,7 @@ import type { FormFactorTable } from './formfactors.ts';
 import { gaussianNodes } from './gaussian-nodes.ts';
 import { averageFormFactors } from './scattering.ts';
 import { SineTransform } from './sine-transform.ts';
+import { transformWindow } from './transform-window.ts';
 
 export interface ReduceOptions {
   composition: Composition;
@@ -223,15 +224,7 @@ export class ReductionPlan {
     this.work = new Float64Array(m);
     this.gaps = { finite: new Uint8Array(m), factor: undefined, rhs: new Float64Array(m), solveWork: new Float64Array(m) };
     this.fw = new Float64Array(this.nG);
-    this.window = new Float64Array(this.nG).fill(1);
-    if (opts.window === 'lorch') {
-      for (let i = 0; i < this.nG; i++) {
-        const x = (Math.PI * this.q[i]) / qmax;
-        this.window[i] = x === 0 ? 1 : Math.sin(x) / x;
-      }
-    }
-    const b = opts.damping ?? 0;
-    if (b > 0) for (let i = 0; i < this.nG; i++) this.window[i] *= Math.exp(-b * (this.q[i] / (2 * Math.PI)) ** 2);
+    this.window = transformWindow(this.q.subarray(0, this.nG), opts.window, qmax, opts.damping ?? 0);
     const nr = Math.floor((opts.rmax - opts.rmin) / opts.rstep + 1e-9) + 1;
     this.r = Float64Array.from({ length: nr }, (_, j) => opts.rmin + j * opts.rstep);
     this.transformer = new SineTransform(this.q[0], dq0, this.nG, opts.rmin, opts.rstep, nr);
