@@ -73,6 +73,7 @@ export class Studio {
   async close(): Promise<void> {
     this.runs.cancel();
     await this.runs.settle();
+    await this.virtual.close();
     this.events.close();
     await this.ctx.close();
   }

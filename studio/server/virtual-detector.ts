@@ -5,16 +5,16 @@
  * (hundreds to a few thousand pixels), so a pass over the paper-size scan is bounded by reading
  * the frames (791 MB, from the page cache after the first pass). A newer request supersedes an
  * older one at the next chunk boundary: while dragging, only the latest shape is finished.
- * Once the polar summary of the scan is built (polar-summary.ts, in the background after the first
- * request), sum/mean detectors are answered from it in milliseconds (`exact: false` in the header);
- * `exact: true` in the request forces the exact pass.
+ * Once the polar summary of the scan is there (polar-summary.ts: computed through the engine and
+ * cached after the first request, or read back from the cache), sum/mean detectors are answered
+ * from it in milliseconds (`exact: false` in the header); `exact: true` forces the exact pass.
  */
 import { getOp } from '../../nodes/registry.ts';
 import { resolveParams } from '../../engine/params.ts';
 import { badRequestFrom, HttpError } from './http-errors.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import type { Studio } from './studio.ts';
-import { PolarSummary } from './polar-summary.ts';
+import { loadPolarSummary, type PolarSummary, type SummaryBuild } from './polar-summary.ts';
 
 /** Positions per read: big enough for sequential reads, small enough to notice a newer request soon. */
 const CHUNK = 512;
@@ -22,7 +22,9 @@ const PARAMS = ['shape', 'radius', 'inner', 'outer', 'startDeg', 'endDeg', 'unit
 
 export class VirtualDetector {
   private generation = 0;
-  private summary: { key: string; s: PolarSummary } | null = null;
+  private summary: { key: string; s: PolarSummary | null; abort: AbortController; done: Promise<void>; error?: string } | null = null;
+  /** Every summary obtained by this session, in order: chunks computed vs read from the cache (tests, bench). */
+  readonly builds: SummaryBuild[] = [];
 
   constructor(private readonly s: Studio) {}
 
@@ -63,8 +65,8 @@ export class VirtualDetector {
     const p = params as { stat: string; excludeSaturated: boolean };
     const summarisable = (p.stat === 'sum' || p.stat === 'mean') && !p.excludeSaturated && !state.dx;
     if (summarisable) {
-      const s = this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2], h, w, total);
-      if (body.exact !== true && s.ready) {
+      const s = this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2]);
+      if (body.exact !== true && s) {
         const idx = state.indices(h, w);
         return {
           array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: s.image(idx, p.stat as 'sum' | 'mean') },
@@ -90,20 +92,39 @@ export class VirtualDetector {
     };
   }
 
-  /** The summary about this centre; its build starts (in the background) on first use. */
-  summaryFor(center: [number, number], h: number, w: number, positions: number): PolarSummary {
-    const ds = this.s.ctx.dataset!;
-    const key = JSON.stringify([this.s.ctx.datasetHash, center, h, w, positions]);
+  /**
+   * The summary about this centre if it is there; otherwise its computation (or read-back from the
+   * cache) starts in the background and this returns null (a centre change abandons an older one).
+   */
+  summaryFor(center: [number, number]): PolarSummary | null {
+    const key = JSON.stringify([this.s.ctx.datasetHash, center]);
     if (this.summary?.key !== key) {
-      const s = new PolarSummary(center, h, w, positions, ds.dtype);
-      this.summary = { key, s };
-      s.build(ds, () => this.summary?.key === key).catch((e) => process.stderr.write(`snem studio: polar summary failed: ${(e as Error).message}\n`));
+      this.summary?.abort.abort();
+      const abort = new AbortController();
+      const entry: NonNullable<VirtualDetector['summary']> = { key, s: null, abort, done: Promise.resolve() };
+      entry.done = loadPolarSummary(this.s.ctx, this.s.session.graph, center, abort.signal).then(
+        ({ summary, build }) => {
+          entry.s = summary;
+          this.builds.push(build);
+        },
+        (e) => {
+          entry.error = (e as Error).message;
+          if (!abort.signal.aborted) process.stderr.write(`snem studio: polar summary failed: ${entry.error}\n`);
+        },
+      );
+      this.summary = entry;
     }
     return this.summary.s;
   }
 
-  /** Resolves when the current summary is complete (tests, benchmark). */
+  /** Resolves when the current summary is there (or failed; tests, benchmark). */
   async summaryReady(): Promise<void> {
-    while (this.summary && !this.summary.s.ready) await new Promise((r) => setTimeout(r, 20));
+    for (let e = this.summary; e; e = this.summary === e ? null : this.summary) await e.done;
+  }
+
+  /** Stop a summary still computing (session close). */
+  async close(): Promise<void> {
+    this.summary?.abort.abort();
+    await this.summary?.done;
   }
 }
