@@ -7,6 +7,7 @@ import { intParam, ndJson, readJsonBody, send, sendArray, sendJson, strParam } f
 import { checkPosition, meanPattern, patternAt, roiPositions } from './patterns.ts';
 import type { Studio } from './studio.ts';
 import { previewResponse } from './preview-route.ts';
+import { curveMean } from './curve-mean.ts';
 import { exportFile, mapDifference, saveMask } from './files-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 
@@ -167,6 +168,7 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, { ...c, iy, ix, x: c.x ? ndJson(c.x) : null, y: ndJson(c.y) });
     },
   });
+  t.set('/api/curve/mean', { POST: async (req, res) => sendJson(res, await curveMean(s, await readJsonBody(req))) });
   t.set('/api/virtual', {
     POST: async (req, res) => {
       const v = await s.virtual.image(await readJsonBody(req));

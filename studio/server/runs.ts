@@ -45,7 +45,7 @@ export interface MapInfo {
  * Per-position ops cheap enough that starting worker threads (a second or more: each loads every
  * op module) costs more than running them in this thread over the whole scan.
  */
-const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak']);
+const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak', 'qoi.integral']);
 /** Light runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
 const MAX_LIGHT_CHAIN = 16;
 
@@ -208,7 +208,8 @@ export class RunManager {
     await this.current?.done;
   }
 
-  private liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
+  /** The executor and state holding `node`'s result in the latest run (also read by curve-mean.ts). */
+  liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
     const l = this.latest;
     if (!l?.exec) throw new HttpError(409, `node '${node}' has no result yet: run the graph`, { node });
     if (!l.graph.nodes.has(node)) throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });
