@@ -63,7 +63,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 export const fitGaussians = defineOp<GaussiansParams>({
   name: 'fit.gaussians',
   // 3: range ends on a float32 axis included (engine/curves.ts axisRange); 4: a float32 uniform axis read as its grid (axisSamples);
-  // 5: reference starts warm-started from the previous position of the chunk (fitCurves)
+  // 5: reference starts try the curve's own (auto) start first, the table when that ends on a bound (fitCurves)
   version: 5,
   scope: 'frame',
   title: 'Gaussian peaks + linear baseline (robust, bounded)',
@@ -107,16 +107,16 @@ export const fitGaussians = defineOp<GaussiansParams>({
 /**
  * Fit every row of y [count, n] on axis x; exported for tests and the benchmark.
  *
- * With reference starts, a position whose predecessor in the chunk converged (status 0) starts from
- * that neighbour's solution instead of the table: neighbouring curves are alike, so the solver needs
- * about a third of the steps (the table's 0.01 Å spikes take 60–70 on the paper scan). A warm fit
- * that does not converge cleanly (on a bound, maxEval, non-finite) is redone from the table, so
- * every position whose fit ends on a bound has exactly the reference-start result. The outcome
- * depends only on the chunk's curves, in order: deterministic for a given chunking (positions differ
- * from a table start only where the cost has several minima, ≈ 0.4 % of the paper scan's, mostly
- * to a lower cost). `warmStart: false`: the table at every position.
+ * Reference starts: the solver first starts from the curve itself (the "auto" peak-detection start,
+ * clamped to the reference bounds) and keeps that fit when it converges off the bounds (status 0);
+ * otherwise it is redone from the table, so every fit that ends on a bound, at maxEval or fails has
+ * exactly the table-start result. From the table's 0.01 Å spikes the solver needs 60–70 steps on the
+ * paper scan, from the data a handful. Each position depends on its own curve only (a one-position
+ * preview equals the map). Where the cost has several minima the two starts can end in different
+ * ones: 1–2.5 % of the paper scan's positions by more than 1e-3 Å, most of them to a lower cost.
+ * `dataStart: false`: the table alone (the pre-v5 behaviour).
  */
-export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: GaussiansParams, xName = 'r', { warmStart = true } = {}) {
+export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: GaussiansParams, xName = 'r', { dataStart = true } = {}) {
   const n = p.n;
   const np = paramCount(n);
   const [i0, i1] = axisRange(x, p.range[0], p.range[1]);
@@ -132,9 +132,6 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
   const solver = new BoundedLsq(np, mMax, arena);
   const model = new GaussiansModel(n, mMax, arena);
   const x0 = new Float64Array(np);
-  /** The last position's solution when it converged cleanly (a warm start for the next). */
-  const prev = new Float64Array(np);
-  let prevOk = false;
   const work = new Float64Array(mMax);
   const names = gaussianFieldNames(n);
   const out: Record<string, NDArray> = {};
@@ -160,10 +157,11 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
     model.m = m;
     model.prepare();
     if (m >= np) {
-      if (p.init === 'auto') autoStart(n, model.x, model.y, m, lower, upper, x0, work);
-      else x0.set(prevOk ? prev : table);
+      const fromData = p.init === 'auto' || (dataStart && !p.start); // explicit starts are used as given
+      if (fromData) autoStart(n, model.x, model.y, m, lower, upper, x0, work);
+      else x0.set(table);
       solver.solve(model, m, x0, lower, upper, opts);
-      if (p.init !== 'auto' && prevOk && solver.status !== LSQ_STATUS.ok) {
+      if (p.init !== 'auto' && fromData && solver.status !== LSQ_STATUS.ok) {
         x0.set(table);
         solver.solve(model, m, x0, lower, upper, opts);
       }
@@ -193,8 +191,6 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
     }
     iterations.data[c] = solver.iterations;
     status.data[c] = solver.status;
-    prevOk = warmStart && m >= np && solver.status === LSQ_STATUS.ok;
-    if (prevOk) prev.set(solver.x);
   }
   const units: Record<string, string> = {};
   for (let k = 1; k <= n; k++) {
