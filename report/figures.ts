@@ -102,7 +102,8 @@ async function plotDrawing(spec: VlSpec, asPng: boolean): Promise<{ svg: string;
   return { svg: d.svg!, png: d.png };
 }
 
-async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {
+/** A plot written as `file` (if any) with its provenance, and kept as SVG for the page. */
+export async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {
   const drawn = await plotDrawing(spec, !!file);
   let png: Buffer | undefined;
   if (file) {
