@@ -49,6 +49,7 @@ describe('dist/ and tsx', () => {
 
   it('is not used once a source file changes', async () => {
     if (!distIsFresh()) await buildDist();
+    expect(distIsFresh()).toBe(true);
     const file = path.join(root, 'engine/version.ts');
     const st = fs.statSync(file);
     try {
@@ -56,8 +57,9 @@ describe('dist/ and tsx', () => {
       expect(distIsFresh()).toBe(false);
     } finally {
       fs.utimesSync(file, st.atime, st.mtime);
+      // restoring an mtime through seconds may not give back the same sub-millisecond: rebuild if so
+      if (!distIsFresh()) await buildDist();
     }
-    expect(distIsFresh()).toBe(true);
     expect(fs.existsSync(path.join(DIST, 'cli/main.js'))).toBe(true);
-  });
+  }, 120_000);
 });
