@@ -378,6 +378,28 @@ describe('snem studio in the browser', () => {
     for (const f of npys(cliRun)) expect(fs.readFileSync(path.join(cliRun, f)).equals(fs.readFileSync(path.join(studioRun, f))), f).toBe(true);
   }, 240_000);
 
+  it('looks: at 1400 × 900 and 1920 × 1080 the three columns sit side by side, nothing overflows; the status line shows the position and its QoIs', async () => {
+    const { page } = b;
+    for (const [w, h] of [[1400, 900], [1920, 1080]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const boxes = await Promise.all(['navigator', 'pattern', 'chain'].map(async (id) => (await page.getByTestId(id).boundingBox())!));
+      // Side by side, left to right, inside the window, tops aligned.
+      expect(boxes[0].x + boxes[0].width).toBeLessThanOrEqual(boxes[1].x);
+      expect(boxes[1].x + boxes[1].width).toBeLessThanOrEqual(boxes[2].x);
+      expect(boxes[2].x + boxes[2].width).toBeLessThanOrEqual(w);
+      expect(Math.abs(boxes[0].y - boxes[2].y)).toBeLessThan(2);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(w);
+      const status = page.getByTestId('status-line');
+      expect((await status.boundingBox())!.y + 26).toBeLessThanOrEqual(h + 1);
+      await shot(page, `09-layout-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    const cur = await page.getByTestId('chain').getAttribute('data-position');
+    expect(await page.getByTestId('status-position').textContent()).toContain(`(${cur!.replace(',', ', ')})`);
+    await expect.poll(() => page.getByTestId('status-qoi').textContent(), { timeout: 30_000 }).toMatch(/r1\.position \d/);
+  });
+
   it('no console errors', () => {
     expect(b.errors).toEqual([]);
   });
