@@ -199,7 +199,7 @@ describe('snem studio in the browser', () => {
     await page.mouse.up();
     // On release the page asks for the exact image (what the qoi.virtual node will store).
     await expect.poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 60_000 }).toMatch(/live annulus \(exact/);
-    await shot(page, '04-annulus', 'studio-annulus');
+    await shot(page, '04-annulus', 'studio-annulus', 720);
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
   });
@@ -240,6 +240,12 @@ describe('snem studio in the browser', () => {
     const m = await (await fetch(new URL('/api/curve/mean', studio.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
     expect(m.positions).toBe(15);
     await shot(page.getByTestId('chain'), '06b-roi-mean', 'studio-roi');
+    // The chain on the ROI's mean pattern, then back on the cursor's.
+    await page.getByTestId('roi-chain').check();
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('roi');
+    expect(await page.locator('[data-testid="chain"] header').textContent()).toMatch(/mean pattern of 15 positions/);
+    await page.getByTestId('roi-chain').uncheck();
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).not.toBe('roi');
     await page.locator('[data-testid="navigator"] [data-tool="pick"]').click();
   });
 
