@@ -11,7 +11,7 @@ import path from 'node:path';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { sizeOf, toFloat32 } from '../engine/ndarray.ts';
 import type { Executor } from '../engine/executor.ts';
-import type { ChunkInfo, DType, NDArray, ScanShape, Value } from '../engine/types.ts';
+import { resultScope, type ChunkInfo, type DType, type NDArray, type ScanShape, type Value } from '../engine/types.ts';
 import type { WrittenOutput } from '../engine/run-types.ts';
 
 export interface OutputSource {
@@ -129,7 +129,7 @@ export async function writeRunOutputs(runDir: string, exec: Executor): Promise<W
   for (const node of graph.outputs) {
     const n = graph.nodes.get(node)!;
     const s = exec.states.get(node)!;
-    const src: OutputSource = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
+    const src: OutputSource = { node, op: n.op.name, scope: resultScope(n.op), key: s.key, valueHash: s.hashes.hash };
     const input = s.chunks ? exec.chunkedInput(node, undefined) : null;
     const streamed = input ? await streamFrameOutputs(runDir, src, exec.chunks, (i) => input.chunk(i), scan) : null;
     outputs.push(...(streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, scan)));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
-import type { Json, NDArray } from '../../engine/types.ts';
+import { resultScope, type Json, type NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
 import { mapStyle } from './map-style.ts';
@@ -147,7 +147,7 @@ export class RunManager {
     const { recomputes } = diffGraphs(this.lastDoc, doc);
     const light = recomputes.every((id) => {
       const n = graph.nodes.get(id);
-      return !n || n.op.scope === 'dataset' || LIGHT_OPS.has(n.op.name);
+      return !n || resultScope(n.op) === 'dataset' || LIGHT_OPS.has(n.op.name);
     });
     return light ? recomputes : null;
   }
