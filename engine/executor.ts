@@ -310,15 +310,27 @@ export class Executor {
     });
   }
 
-  /** A reduce node's partials folded in chunk order (fixed, so any worker count gives the same bits); null if none. */
+  /**
+   * A reduce node's partials merged in a fixed order — a balanced binary tree over the chunks in
+   * chunk order (a binary counter: at most log₂ n partials held), so any worker count gives the same
+   * bits, and a merge that concatenates (sampled patterns) costs n log n, not n², in copying; null
+   * if no chunk gave one.
+   */
   private async mergedPartial(n: ResolvedNode): Promise<Value | null> {
     const parts = this.partials.get(n.id) ?? [];
-    let acc: Value | null = null;
+    const merge = (a: Value, b: Value) => n.op.merge!(a, b, n.params);
+    const stack: { level: number; value: Value }[] = [];
     for (let i = 0; i < parts.length; i++) {
       if (!parts[i]) continue;
-      const v = await this.pipeline.chunkValue(n.id, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() });
-      acc = acc ? n.op.merge!(acc, v, n.params) : v;
+      let item = { level: 0, value: await this.pipeline.chunkValue(n.id, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() }) };
+      while (stack.at(-1)?.level === item.level) {
+        const earlier = stack.pop()!;
+        item = { level: item.level + 1, value: merge(earlier.value, item.value) };
+      }
+      stack.push(item);
     }
+    let acc = stack.pop()?.value ?? null;
+    while (stack.length) acc = merge(stack.pop()!.value, acc!);
     return acc;
   }
 

@@ -229,7 +229,10 @@ export interface OpDef<P = any, S = any> {
   run?(ctx: DatasetContext<P>): Value | Promise<Value>;
   /** Reduce scope: which inputs and params the partials depend on. */
   reduce?: ReduceSpec<P>;
-  /** Reduce scope: combine two partials (a from earlier chunks than b). Partials are folded in chunk order. Pure. */
+  /**
+   * Reduce scope: combine two partials (a from earlier chunks than b) into a new one, leaving both
+   * alone. The engine merges in a fixed binary tree over chunk order. Pure.
+   */
   merge?(a: Value, b: Value, params: P): Value;
   /** Reduce scope: the node's value from the merged partial and the dataset-level inputs. Pure. */
   finish?(ctx: FinishContext<P>): Value | Promise<Value>;

@@ -77,7 +77,7 @@ describe('reduce ops in the engine', () => {
     expect(nodeEvent(one.events, 'strict').chunks).toEqual({ computed: 0, total: 8 });
     expect(nodeEvent(one.events, 'strict').status).toBe('computed');
     // the stricter hot threshold masks at least what the default one does
-    const [m, s] = [one.read('static', 'mask').data, one.read('strict', 'mask').data];
+    const [m, s] = [Array.from(one.read('static', 'mask').data), Array.from(one.read('strict', 'mask').data)];
     expect(m.every((v, i) => !v || s[i])).toBe(true);
     expect(s.reduce((t, v) => t + v, 0)).toBeGreaterThan(m.reduce((t, v) => t + v, 0));
   }, 180_000);
@@ -115,7 +115,7 @@ describe('the dataset pattern from chunk partials', () => {
   const px = h * w;
   const rand = (i: number) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1;
 
-  function reduced(frames: NDArray, kind: 'mean' | 'median', chunkSize: number): Float64Array {
+  function reduced(frames: NDArray, kind: 'mean' | 'median', chunkSize: number): ArrayLike<number> {
     const spec = kind === 'mean' ? ({ kind: 'mean' } as const) : ({ kind: 'sampled', positions: medianPositions(n) } as const);
     let acc: Value | null = null;
     for (const c of makeChunks(n, chunkSize)) {
