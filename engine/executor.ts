@@ -117,8 +117,10 @@ export class Executor {
         afterPass: async (more) => {
           this.pipeline.releaseLarge();
           // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
-          // while dataset nodes run in this thread (a later pass starts new ones).
-          if (this.pool && more) {
+          // while dataset nodes run in this thread (a later pass starts new ones). After a pass of
+          // reductions and sources alone they hold little, and starting them again costs more
+          // (each loads every op module): they wait for the next pass.
+          if (this.pool && more && this.lastPassHeavy) {
             await this.pool.close();
             this.pool = null;
           }
@@ -187,8 +189,15 @@ export class Executor {
     return out;
   }
 
+  /** The last pass ran frame ops that build tables or hold results (not only reductions and uncached sources). */
+  private lastPassHeavy = true;
+
   private async framePass(batch: string[]) {
     const { progress } = this.o;
+    this.lastPassHeavy = batch.some((id) => {
+      const { op } = this.graph.nodes.get(id)!;
+      return op.scope === 'frame' && op.cached !== false;
+    });
     const datasetValues = this.datasetHashes();
     const results: (Record<string, ChunkNodeResult> | null)[] = new Array(this.chunks.length).fill(null);
     const wants = new Map(batch.map((id) => [id, this.chunksWanted(this.graph.nodes.get(id)!)]));
