@@ -10,12 +10,13 @@
  * cell's pixels the detector covers (the pixel list comes from `qoi.virtual` itself). Cells wholly
  * inside count exactly; a cell cut by the detector's edge is taken as evenly lit: an approximation
  * while dragging, the exact values come from the exact path and from the node once added.
- * Held position-major ([positions][cells], as the chunks are stored), uint16 for 8-bit detectors.
+ * Held cell-major ([cells][positions], the chunks transposed as they are read) so an image is a few
+ * contiguous multiply-adds per covered cell (twice as fast as position-major); uint16 for 8-bit detectors.
  */
 import { polarLayout, type PolarLayout } from '../../nodes/summary/polar-layout.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 import type { EngineContext } from './engine-context.ts';
-import { computeGraph } from './scan-runner.ts';
+import { allCached, computeGraph } from './scan-runner.ts';
 
 /** Angular sectors per 1 px ring (the layout version is the op's). */
 export const SUMMARY_SECTORS = 16;
@@ -37,17 +38,15 @@ export class PolarSummary {
     const { cells, cellOf, cellPixels } = this.layout;
     const covered = new Float64Array(cells);
     for (let k = 0; k < idx.length; k++) covered[cellOf[idx[k]]]++;
-    const used: number[] = [];
-    for (let c = 0; c < cells; c++) if (covered[c]) used.push(c);
-    const cell = Int32Array.from(used);
-    const weight = Float64Array.from(used, (c) => covered[c] / cellPixels[c]);
-    const scale = stat === 'mean' ? 1 / idx.length : 1;
-    const out = new Float32Array(positions);
-    for (let p = 0, base = 0; p < positions; p++, base += cells) {
-      let acc = 0;
-      for (let k = 0; k < cell.length; k++) acc += weight[k] * sums[base + cell[k]];
-      out[p] = acc * scale;
+    const acc = new Float64Array(positions);
+    for (let c = 0; c < cells; c++) {
+      if (!covered[c]) continue;
+      const wgt = covered[c] / cellPixels[c];
+      for (let p = 0, base = c * positions; p < positions; p++) acc[p] += wgt * sums[base + p];
     }
+    const out = new Float32Array(positions);
+    const scale = stat === 'mean' ? 1 / idx.length : 1;
+    for (let p = 0; p < positions; p++) out[p] = acc[p] * scale;
     return out;
   }
 }
@@ -77,13 +76,23 @@ export function summaryGraph(session: GraphDoc, center: [number, number]): Graph
 
 /**
  * Compute (or read back) the summary about `center` through the engine, then gather its chunks
- * into one array (one chunk decoded at a time). Throws Cancelled when `signal` aborts.
+ * into one array (one chunk decoded at a time). The cache is probed first (`onProbed`: all cached?);
+ * `onlyIfCached` returns null instead of computing. Throws Cancelled when `signal` aborts.
  */
-export async function loadPolarSummary(ctx: EngineContext, session: GraphDoc, center: [number, number], signal: AbortSignal): Promise<{ summary: PolarSummary; build: SummaryBuild }> {
+export async function loadPolarSummary(
+  ctx: EngineContext,
+  session: GraphDoc,
+  center: [number, number],
+  signal: AbortSignal,
+  opts: { onProbed?: (cached: boolean) => void; onlyIfCached?: boolean } = {},
+): Promise<{ summary: PolarSummary; build: SummaryBuild } | null> {
   const t0 = performance.now();
   const ds = ctx.dataset!;
   const [h, w] = ds.frameShape;
   const resolved = ctx.resolve(summaryGraph(session, center));
+  const cached = await allCached(ctx, resolved, ['polar']);
+  opts.onProbed?.(cached);
+  if (!cached && opts.onlyIfCached) return null;
   const noop = () => {};
   const run = await computeGraph(ctx, resolved, { pass: noop, chunk: noop, node: noop }, { signal, nodes: ['polar'] });
   const state = run.states.get('polar')!;
@@ -96,7 +105,11 @@ export async function loadPolarSummary(ctx: EngineContext, session: GraphDoc, ce
     const a = (await input.chunk(i)).fields.sums;
     if (a.shape[1] !== layout.cells) throw new Error(`polar summary: chunk ${i} has ${a.shape[1]} cells, expected ${layout.cells}`);
     sums ??= a.dtype === 'uint16' ? new Uint16Array(positions * layout.cells) : new Float32Array(positions * layout.cells);
-    sums.set(a.data as Uint16Array | Float32Array, input.chunks[i].start * layout.cells);
+    const { start, count } = input.chunks[i];
+    const src = a.data as Uint16Array | Float32Array;
+    for (let c = 0; c < layout.cells; c++) {
+      for (let k = 0, at = c * positions + start; k < count; k++) sums[at + k] = src[k * layout.cells + c];
+    }
     // Let requests in between chunks.
     await new Promise((r) => setImmediate(r));
   }

@@ -54,6 +54,9 @@ describe('polar summary in the cache', () => {
     let first: Float32Array;
     let center: [number, number];
     try {
+      // Nothing cached yet: the start-up prefetch computes nothing.
+      await a.virtual.prefetch();
+      expect(a.virtual.builds).toEqual([]);
       const v = await summaryImage(a, ring);
       expect(a.virtual.builds).toHaveLength(1);
       expect(a.virtual.builds[0]).toMatchObject({ computedChunks: CHUNKS, cachedChunks: 0 });
@@ -77,12 +80,16 @@ describe('polar summary in the cache', () => {
 
     const b = await Studio.open({ target: fx.graphFile, cacheDir: fx.cacheDir });
     try {
-      const v = await summaryImage(b, ring);
+      // Cached: the start-up prefetch reads it back, and the first drag is answered from it.
+      await b.virtual.prefetch();
       expect(b.virtual.builds).toEqual([expect.objectContaining({ center, computedChunks: 0, cachedChunks: CHUNKS })]);
+      const v = await b.virtual.image(ring);
+      expect(v.header.exact).toBe(false);
       expect(Array.from(v.array.data)).toEqual(Array.from(first));
 
       // A centre edit: a new summary, computed; the image about the new centre differs.
       b.session.edit([{ op: 'set', node: 'geometry', param: 'center', value: [center[0] + 3, center[1] - 2] }]);
+      expect((await b.virtual.image(ring)).header.exact).toBe(true); // while the new one computes
       const moved = await summaryImage(b, ring);
       expect(b.virtual.builds).toHaveLength(2);
       expect(b.virtual.builds[1]).toMatchObject({ center: [center[0] + 3, center[1] - 2], computedChunks: CHUNKS });
