@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OutputStore } from '../cache/output-store.ts';
 import type { RunRecord } from '../cache/store.ts';
 import { Executor, type ChunkRunner, type NodeState } from '../engine/executor.ts';
 import type { ResultStore } from '../engine/result-store.ts';
@@ -16,6 +17,7 @@ import { Progress, type ProgressEvent } from '../engine/progress.ts';
 import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
+import { FigureCache } from '../report/figure-cache.ts';
 import { renderRun } from '../report/index.ts';
 import { writeManifest } from '../report/run-data.ts';
 import { writeRunOutputs } from './outputs.ts';
@@ -103,7 +105,8 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     keep.states?.(states);
 
     retireManifest(runDir, (m) => progress.info(`note: ${m}`));
-    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec);
+    // unchanged outputs are links into the store beside the cache: an edit writes what it changed
+    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec, OutputStore.beside(pre.cacheDir));
     exec.pipeline.releaseLarge();
     const nodes: Record<string, ManifestNode> = {};
     for (const [nid, s] of states) {
@@ -168,7 +171,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
       try {
-        const drawn = await renderRun(runDir, manifest);
+        const drawn = await renderRun(runDir, manifest, { figureCache: FigureCache.beside(pre.cacheDir) });
         manifest.figures = drawn.figures;
         manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
       } catch (e) {
