@@ -10,7 +10,7 @@ import { OutputStore } from '../cache/output-store.ts';
 import type { RunRecord } from '../cache/store.ts';
 import { Executor, type ChunkRunner, type NodeState } from '../engine/executor.ts';
 import type { ResultStore } from '../engine/result-store.ts';
-import { prepare as prepareWith, DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
+import { DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
 import { setupOf, type PipelineSetup } from '../engine/pipeline-env.ts';
 import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
 import { Progress, type ProgressEvent } from '../engine/progress.ts';
@@ -18,13 +18,12 @@ import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.
 import { resultScope, type Json } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 import { FigureCache } from '../report/figure-cache.ts';
-import { renderRun } from '../report/index.ts';
 import { writeManifest } from '../report/run-data.ts';
 import { writeRunOutputs } from './outputs.ts';
 import { claimRunDir, diskError, retireManifest } from './run-dir.ts';
-import { engineWiring } from './wiring.ts';
+import { prepare } from './prepare.ts';
 
-export { DEFAULT_CHUNK_SIZE, type Prepared };
+export { DEFAULT_CHUNK_SIZE, prepare, type Prepared };
 
 export interface RunOptions extends PrepareOptions {
   /** Run directory (default runs/NAME-STAMP-HASH). */
@@ -53,10 +52,6 @@ export interface RunBackend {
   close(): Promise<void>;
 }
 
-/** Read, open, hash and validate a graph with the app's wiring (ops, formats, display checks). */
-export async function prepare(opts: PrepareOptions): Promise<Prepared> {
-  return prepareWith(opts, await engineWiring());
-}
 
 function runId(name: string, graphHash: string): string {
   const d = new Date();
@@ -172,6 +167,8 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
       try {
+        // loaded here: the drawing libraries stay out of --no-report runs (scripts, the studio)
+        const { renderRun } = await import('../report/index.ts');
         const drawn = await renderRun(runDir, manifest, { figureCache: FigureCache.beside(pre.cacheDir) });
         manifest.figures = drawn.figures;
         manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
