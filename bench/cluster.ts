@@ -165,7 +165,7 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
       reference ??= l.manifest;
       chunks = Object.values(l.manifest.nodes).find((n) => n.chunks)?.chunks?.total ?? 0;
       local.push({ wall: l.summary.seconds, compute: frameComputeSeconds(l.manifest) });
-      process.stderr.write(`bench cluster: repetition ${rep + 1}: local ${l.summary.seconds.toFixed(1)} s\n`);
+      process.stderr.write(`bench cluster: repetition ${rep + 1}: local: whole run ${l.summary.seconds.toFixed(1)} s, ${chunks} chunks, ops' compute ${local.at(-1)!.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
       for (const n of counts) {
         flush();
         const store = fresh('store');
@@ -181,7 +181,8 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
             compute: frameComputeSeconds(res.manifest),
             blobsMB: duBytes(store) / 2 ** 20,
           });
-          process.stderr.write(`bench cluster: repetition ${rep + 1}: ${n} worker(s) ${res.summary.seconds.toFixed(1)} s (chunk passes ${res.summary.cluster!.chunkPassSeconds.toFixed(1)} s)\n`);
+          const r = clusterRuns.get(n)!.at(-1)!;
+          process.stderr.write(`bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
         } finally {
           await stopWorkers(ws);
         }
