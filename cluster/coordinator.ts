@@ -19,6 +19,7 @@ import type { RunBackend } from '../app/run.ts';
 import { jobData, jobId, QUEUE, type ChunkJobData } from './jobs.ts';
 import { liveWorkers } from './heartbeat.ts';
 import { connect, parseRedisUrl } from './redis-url.ts';
+import { checkPersistence } from './redis-persistence.ts';
 import { SharedStore } from './shared-store.ts';
 
 type Results = Record<string, ChunkNodeResult>;
@@ -30,7 +31,11 @@ export interface ClusterOptions {
   redisTimeout?: number;
   /** Attempts per chunk before the run fails (default 3). */
   attempts?: number;
+  /** Refuse a Redis that would lose the action table on restart (default: warn). */
+  requirePersistence?: boolean;
   log?: (m: string) => void;
+  /** Warnings (shown even where `log` is quiet); default stderr. */
+  warn?: (m: string) => void;
 }
 
 interface Pending {
@@ -214,6 +219,7 @@ export async function clusterBackend(o: ClusterOptions): Promise<RunBackend & { 
   const store = await SharedStore.open({ url: o.url, storeDir: o.storeDir });
   let runner: ClusterRunner;
   try {
+    await checkPersistence(store.redis, { url: store.url, blobsInRedis: !store.blobDir, require: o.requirePersistence, warn: o.warn ?? ((m) => process.stderr.write(`${m}\n`)) });
     runner = await ClusterRunner.open(o);
   } catch (e) {
     await store.close();

@@ -9,6 +9,7 @@ interface ClusterArgs {
   cluster?: string;
   store?: string;
   redisTimeout: number;
+  requirePersistence?: boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
@@ -18,7 +19,8 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     runOptions(y)
       .option('cluster', { type: 'string', describe: 'run the chunks on `snem worker`s of this Redis: redis://HOST:PORT (results go to the shared store)' })
       .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
-      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' }) as never,
+      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' })
+      .option('require-persistence', { type: 'boolean', describe: 'with --cluster: refuse a Redis without appendonly yes (one that would lose the finished chunks on restart) instead of warning' }) as never,
   handler: handle(async (a: RunArgs & ClusterArgs) => {
     const { runGraph } = await import('../../app/run.ts');
     const onSig = () => {
@@ -30,7 +32,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, requirePersistence: a.requirePersistence, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`), warn: (m) => a.quiet || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {

@@ -54,8 +54,8 @@ function runArgs(g: string, out: string, extra: string[] = []): string[] {
   return ['run', g, '--out', out, '--cache', path.join(work, `local-${path.basename(out)}`), '--no-report', '--json', ...extra];
 }
 
-async function redis(name: string): Promise<TestRedis> {
-  const r = await TestRedis.start(path.join(work, `redis-${name}`));
+async function redis(name: string, args: string[] = []): Promise<TestRedis> {
+  const r = await TestRedis.start(path.join(work, `redis-${name}`), args);
   redises.push(r);
   return r;
 }
@@ -268,6 +268,31 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
     r = bad(runArgs(g(), path.join(work, 'bad-4'), ['--store', path.join(work, 'x')]));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--store needs --cluster');
+  });
+
+  it('a Redis that would lose the action table on restart: a warning, or a refusal with --require-persistence', async () => {
+    const r = await redis('volatile', ['--appendonly', 'no', '--save', '']);
+    const nothing = `Redis at ${r.url} keeps nothing on disk (appendonly no, save ""): a restart loses the action table (which chunks are done), the results themselves (no --store) and the queue`;
+    let res = bad(runArgs(g(), path.join(work, 'volatile-1'), ['--cluster', r.url, '--require-persistence']));
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stderr).toContain(`${nothing}, and every chunk is computed again; start Redis with --appendonly yes`);
+    expect(res.stderr).toContain('Refused (--require-persistence)');
+    // Without the flag a worker says so and starts.
+    const w = await startWorker(r.url, {});
+    live.push(w);
+    expect(w.stderr).toContain(`warning: ${nothing}`);
+    await stopAll([w]);
+    // Snapshots only: what came after the last one is lost.
+    r.cli('config', 'set', 'save', '900 1');
+    res = bad(['worker', '--cluster', r.url, '--require-persistence']);
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stderr).toContain(`Redis at ${r.url} only writes snapshots (appendonly no, save "900 1"): a restart loses what was written since the last one`);
+    // With the append-only file nothing is said.
+    r.cli('config', 'set', 'appendonly', 'yes');
+    const ok = await startWorker(r.url, {}, ['--require-persistence']);
+    live.push(ok);
+    expect(ok.stderr).not.toContain('warning');
+    await stopAll([ok]);
   });
 
   it('a Redis older than BullMQ supports is refused with its version', async () => {
