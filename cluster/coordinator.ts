@@ -12,6 +12,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChunkJob, ChunkNodeResult } from '../engine/chunk-pipeline.ts';
 import { UserError } from '../engine/errors.ts';
+import { failedNodeOf } from '../engine/node-failure.ts';
 import type { ChunkRunner } from '../engine/executor.ts';
 import type { ResolvedGraph } from '../engine/graph.ts';
 import type { PipelineSetup } from '../engine/pipeline-env.ts';
@@ -167,9 +168,15 @@ export class ClusterRunner implements ChunkRunner {
     this.idleCheck();
     if (r.state === 'completed') return p.resolve(r.returnvalue);
     const { chunk, nodes } = p.data.job;
+    const where = `chunk ${chunk.index} (positions ${chunk.start}–${chunk.start + chunk.count - 1})`;
+    const attempts = `after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+    // The worker's message names the op's own node when an op threw (engine failedInNode).
+    const failed = failedNodeOf(r.reason);
     p.reject(
       new UserError(
-        `cluster: chunk ${chunk.index} (positions ${chunk.start}–${chunk.start + chunk.count - 1}) of node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.reason}`,
+        failed && nodes.includes(failed.node)
+          ? `cluster: node '${failed.node}' (${failed.op}) failed on ${where} ${attempts} (one job with node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}): ${r.reason}`
+          : `cluster: ${where} of node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} failed ${attempts}: ${r.reason}`,
       ),
     );
   }

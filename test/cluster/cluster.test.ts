@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../formats/npy.ts';
 import { counts, freePort, npyFiles, sleep, snem, start, startWorker, stopAll, TestRedis, toyOps, type Proc } from './redis-harness.ts';
 
 import { createRequire } from 'node:module';
@@ -223,6 +224,46 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     expect(res.stderr).toContain('needs version 1');
     expect(counts(path.join(work, 'counts-version')).scale).toBeUndefined();
   });
+
+  it('an op that throws in a fused chunk: the run fails naming that node, the chunk and the worker\'s error', async () => {
+    const r = await redis('throws');
+    await workers(r.url, 1, path.join(work, 'counts-throws'), { SNEM_TOY_FAIL: 'scale:2' });
+    const res = await coordinator(runArgs(graph('throws', 0), path.join(work, 'throws'), ['--cluster', r.url]), path.join(work, 'counts-throws-c'));
+    expect(res.code, res.stderr).toBe(1);
+    // scale is fused with src and sum into one job; the message names scale, not the group.
+    expect(res.stderr).toContain(`cluster: node 'scale' (toy.scale) failed on chunk 2 (positions 8–11) after 3 attempts (one job with nodes src, scale, sum): worker ${os.hostname()}: node 'scale' (toy.scale): toy failure on chunk 2`);
+  }, 300_000);
+
+  it('a worker that cannot open the dataset fails the job naming its host and the path; the run fails with it, the cache intact', async () => {
+    const r = await redis('no-data');
+    // A graph with a dataset file: the coordinator hashes it, then it vanishes before a worker
+    // takes the jobs (as on a machine where the shared storage is not mounted at that path).
+    const data = path.join(work, 'no-data');
+    fs.mkdirSync(data);
+    const npy = path.join(data, 'frames.npy');
+    writeNpy(npy, { dtype: 'uint8', shape: [8, 8, 2, 2], data: new Uint8Array(256) });
+    const g = JSON.parse(fs.readFileSync(graph('no-data', 0), 'utf8'));
+    const gf = path.join(data, 'graph.json');
+    fs.writeFileSync(gf, JSON.stringify({ ...g, dataset: { path: 'frames.npy' } }));
+    const cache = path.join(work, 'local-no-data-cache');
+    const args = ['run', gf, '--out', path.join(work, 'no-data-out'), '--cache', cache, '--no-report', '--cluster', r.url];
+    const cc = path.join(work, 'counts-no-data-c');
+    const run = start(args, { SNEM_TOY_COUNTS: cc });
+    live.push(run);
+    await until(() => r.cli('keys', 'bull:snem-chunks:chunk-*').length > 0 || run.child.exitCode !== null, 90_000);
+    fs.renameSync(npy, `${npy}.away`);
+    await workers(r.url, 1, path.join(work, 'counts-no-data'));
+    const code = await run.exited;
+    expect(code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/cluster: chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/);
+    expect(run.stderr).toContain(`worker ${os.hostname()} cannot open the dataset ${npy} (ENOENT); every worker needs it at the same path (shared storage)`);
+    expect(counts(path.join(work, 'counts-no-data')).scale).toBeUndefined();
+    // Cache intact: with the file back the same command completes, byte-identical.
+    fs.renameSync(`${npy}.away`, npy);
+    const again = await coordinator(args.concat(['--quiet']), cc);
+    expect(again.code, again.stderr).toBe(0);
+    expect(npyFiles(path.join(work, 'no-data-out'))).toEqual(reference);
+  }, 300_000);
 });
 
 describe.skipIf(!hasRedis)('bad cluster input', () => {
