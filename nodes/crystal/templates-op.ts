@@ -43,7 +43,7 @@ export async function geometryOf(input: DatasetInput | undefined, node: string) 
 
 export const crystalTemplates = defineOp<TemplatesParams>({
   name: 'crystal.templates',
-  version: 2,
+  version: 3,
   scope: 'dataset',
   title: 'Kinematic spot templates over the fundamental zone',
   description:

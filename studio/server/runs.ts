@@ -1,16 +1,19 @@
 /**
  * The session's runs on the scan: at most one at a time, cancellable, each leaving a run directory;
  * the latest computed run answers map and curve requests (maps of nodes that finished appear while
- * the rest still computes).
+ * the rest still computes). After each run only the newest N studio run directories of the graph
+ * stay on disk, besides pinned ones and saved versions' (run-retention.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
-import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
 import { mapStyle } from './map-style.ts';
+import { runScope } from './run-scope.ts';
+import { graphIdentity, isPinned, pruneStudioRuns, setPinned } from './run-retention.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
@@ -24,6 +27,10 @@ export interface RunInfo {
   status: 'running' | 'done' | 'cancelled' | 'failed';
   seconds?: number;
   error?: string;
+  /** Kept whatever the number of later runs (POST /api/runs/pin). */
+  pinned?: boolean;
+  /** Its directory was removed (older than the last N studio runs, not pinned nor saved). */
+  removed?: boolean;
 }
 
 export interface MapInfo {
@@ -34,13 +41,8 @@ export interface MapInfo {
   status: string;
 }
 
-/**
- * Per-position ops cheap enough that starting worker threads (a second or more: each loads every
- * op module) costs more than running them in this thread over the whole scan.
- */
-const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak']);
-/** Light runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
-const MAX_LIGHT_CHAIN = 16;
+/** Partial runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
+const MAX_PARTIAL_CHAIN = 16;
 
 function depth(l: Live): number {
   let d = 0;
@@ -54,8 +56,8 @@ interface Live {
   graph: ResolvedGraph;
   states: Map<string, NodeState>;
   /**
-   * A light run computes only the changed nodes (and reads their cached ancestors); every other
-   * node's result is the one `previous` had (same params, same inputs).
+   * A partial run computes only the changed nodes and their dependants (reading their cached
+   * ancestors); every other node's result is the one `previous` had (same params, same inputs).
    */
   previous: Live | null;
   recomputed: Set<string> | null;
@@ -67,8 +69,8 @@ export class RunManager {
   latest: Live | null = null;
   readonly history: RunInfo[] = [];
   private counter = 0;
-  /** The graph of the last run that finished computing. */
-  private lastDoc: GraphDoc | null = null;
+  /** The resolved graph of the last run that finished computing. */
+  private lastGraph: ResolvedGraph | null = null;
 
   constructor(private readonly s: Studio) {}
 
@@ -85,12 +87,15 @@ export class RunManager {
     const info: RunInfo = { runId, runDir: null, time: new Date().toISOString(), graphHash: hashValue(doc as unknown as Json), status: 'running' };
     this.history.unshift(info);
     const abort = new AbortController();
-    const light = this.latest?.exec && depth(this.latest) < MAX_LIGHT_CHAIN ? this.lightEdit(doc, resolved.graph) : null;
-    const workers = opts.workers ?? (light ? 1 : undefined);
+    // After a finished run, compute only what the edits reach (run-scope.ts); otherwise every node.
+    const last = this.latest;
+    const scope = last?.exec && last.info.status === 'done' && this.lastGraph && depth(last) < MAX_PARTIAL_CHAIN ? runScope(this.lastGraph, resolved.graph) : null;
+    const light = scope?.nodes ?? null;
+    const workers = opts.workers ?? (scope?.inThread ? 1 : undefined);
     const ev = this.s.events;
     const t0 = performance.now();
     const live: Live = { info, exec: null, graph: resolved.graph, states: new Map(), previous: light ? this.latest : null, recomputed: light ? new Set(light) : null };
-    ev.emit('run-start', { runId, nodes: resolved.graph.order });
+    ev.emit('run-start', { runId, nodes: resolved.graph.order, computes: light ?? resolved.graph.order });
     const done = (async () => {
       let computed: ComputedRun | null = null;
       try {
@@ -105,7 +110,7 @@ export class RunManager {
           {
             signal: abort.signal,
             workers,
-            ...(light ? { nodes: light.filter((id) => resolved.graph.nodes.has(id)) } : {}),
+            ...(light ? { nodes: light } : {}),
             onExecutor: (exec) => {
               live.exec = exec;
               this.latest = live;
@@ -113,11 +118,12 @@ export class RunManager {
           },
         );
         live.states = computed.states;
-        this.lastDoc = doc;
+        this.lastGraph = resolved.graph;
         const base = this.s.graphFile ? path.dirname(this.s.graphFile) : path.dirname(this.s.ctx.dataset?.path ?? process.cwd());
         const out = await writeRunDir(this.s.ctx, doc, studioRunDir(base, resolved.graph.name), !!opts.report);
         info.runDir = out.runDir;
         info.status = 'done';
+        this.prune(path.dirname(out.runDir), resolved.graph.name);
         info.seconds = Math.round((performance.now() - t0) / 10) / 100;
         ev.emit('run-done', { runId, runDir: out.runDir, seconds: info.seconds });
       } catch (e) {
@@ -138,27 +144,41 @@ export class RunManager {
     return info;
   }
 
-  /**
-   * Since the last run, only light per-position nodes (and dataset nodes) have to recompute: those
-   * nodes (null otherwise). A light run computes just them, in this thread.
-   */
-  private lightEdit(doc: GraphDoc, graph: ResolvedGraph): string[] | null {
-    if (!this.lastDoc) return null;
-    const { recomputes } = diffGraphs(this.lastDoc, doc);
-    const light = recomputes.every((id) => {
-      const n = graph.nodes.get(id);
-      return !n || n.op.scope === 'dataset' || LIGHT_OPS.has(n.op.name);
-    });
-    return light ? recomputes : null;
-  }
-
-  /** The run whose executor holds `node`'s result: this one, or (for a node a light run left alone) an earlier one. */
+  /** The run whose executor holds `node`'s result: this one, or (for a node a partial run left alone) an earlier one. */
   private holder(l: Live | null, node: string): { exec: Executor; state: NodeState } | null {
     for (let r = l; r; r = r.recomputed?.has(node) ? null : r.previous) {
       const st = r.exec?.states.get(node);
       if (st && r.exec) return { exec: r.exec, state: st };
     }
     return null;
+  }
+
+  /** Keep the newest `keepRuns` studio run directories of this graph (plus pinned and saved versions' runs). */
+  private prune(runsDir: string, graphName: string) {
+    const saved = new Set(this.s.versions.list().map((v) => graphIdentity(this.s.versions.graph(v.versionId))));
+    const removed = new Set(pruneStudioRuns(runsDir, graphName, this.s.keepRuns, saved));
+    for (const r of this.history) if (r.runDir && removed.has(r.runDir)) r.removed = true;
+  }
+
+  /** The directory of a finished run that is still on disk (404 otherwise, saying why). */
+  runDir(runId: string): string {
+    const r = this.history.find((h) => h.runId === runId);
+    if (!r?.runDir) throw new HttpError(404, `no finished run '${runId}' (see /api/runs)`, { field: 'run' });
+    if (r.removed || !fs.existsSync(r.runDir)) {
+      r.removed = true;
+      throw new HttpError(404, `run '${runId}' was removed: the studio keeps the last ${this.s.keepRuns} runs' directories (snem studio --keep-runs N), pinned runs and saved versions' runs`, { field: 'run' });
+    }
+    return r.runDir;
+  }
+
+  /** Pin (or unpin) a finished run: a pinned run's directory is never removed, in this session or later ones. */
+  pin(runId: unknown, pinned: unknown = true): { runId: string; runDir: string; pinned: boolean } {
+    if (typeof runId !== 'string') throw new HttpError(400, "body: expected {runId: \"…\", pinned?: true|false}", { field: 'runId' });
+    if (typeof pinned !== 'boolean') throw new HttpError(400, `body: 'pinned' must be true or false, got ${JSON.stringify(pinned)}`, { field: 'pinned' });
+    const dir = this.runDir(runId);
+    setPinned(dir, pinned);
+    this.history.find((h) => h.runId === runId)!.pinned = pinned;
+    return { runId, runDir: dir, pinned: isPinned(dir) };
   }
 
   cancel(): boolean {
@@ -172,7 +192,8 @@ export class RunManager {
     await this.current?.done;
   }
 
-  private liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
+  /** The executor and state holding `node`'s result in the latest run (also read by curve-mean.ts). */
+  liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
     const l = this.latest;
     if (!l?.exec) throw new HttpError(409, `node '${node}' has no result yet: run the graph`, { node });
     if (!l.graph.nodes.has(node)) throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });
