@@ -24,7 +24,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'run the performance benchmarks; print a table and write JSON',
   builder: (y) =>
     y
-      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register, cluster, …)' })
+      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register, edit-loop, cluster)' })
       .option('preset', { type: 'string', default: 'paper', describe: 'data size preset for benchmarks that generate data' })
       .option('data', { type: 'string', describe: 'an existing simulated scan directory (frames.npy + graph.json), read-only, for benchmarks that accept one (cluster)' })
       .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }) as never,

@@ -10,6 +10,7 @@ import { previewResponse } from './preview-route.ts';
 import { curveMean } from './curve-mean.ts';
 import { exportFile, mapDifference, saveMask } from './files-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
+import { resultScope } from '../../engine/types.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 export type Route = Partial<Record<'GET' | 'POST', Handler>>;
@@ -112,7 +113,8 @@ export function routes(s: Studio): Map<string, Route> {
       if (!Number.isInteger(iy) || !Number.isInteger(ix) || (iy as number) < 0 || (ix as number) < 0) throw new HttpError(400, 'body: iy and ix must be non-negative integers', { field: Number.isInteger(iy) ? 'ix' : 'iy' });
       const sc = scan();
       checkPosition(iy as number, ix as number, sc.ny, sc.nx);
-      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc)));
+      const roi = body.roi === undefined ? undefined : roiPositions(body.roi, sc.ny, sc.nx);
+      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc), roi));
     },
   });
   // A dataset-level result the per-position chain stands on (the resolved geometry: centre, ellipse,
@@ -123,7 +125,7 @@ export function routes(s: Studio): Map<string, Route> {
       const resolved = s.session.resolved();
       const n = resolved.graph.nodes.get(id);
       if (!n) throw new HttpError(404, `no node '${id}' in the graph`, { node: id });
-      if (n.op.scope !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
+      if (resultScope(n.op) !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
       const pre = await s.preview.prereqs.get(resolved);
       if (!pre.hashes.has(id)) {
         throw new HttpError(404, `node '${id}' is not an input of the per-position chain (or needs the whole scan's results): run the graph and read it with /api/map`, { node: id });
