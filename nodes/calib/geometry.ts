@@ -5,27 +5,15 @@
  * dataset file carries (meta center, qPerPixel / gPerPixel, beamEnergyKeV, ellipse); params override.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
-import { inputField } from '../../engine/inputs.ts';
+import { inputField, fieldOf } from '../../engine/inputs.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, DatasetInput, Json, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, DatasetInput, Json, Value, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { fitRingGeometry, type Image } from './ellipse-fit.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength, qPerPixelFromSpacing } from './electron-optics.ts';
 import { cornerRadius, ellipseMetric } from './geometry-model.ts';
 
-export interface GeometryParams {
-  center: [number, number] | 'auto' | null;
-  qPerPixel: number | null;
-  gPerPixel: number | null;
-  dSpacing: number | null;
-  radiusPx: number | null;
-  beamEnergyKeV: number | null;
-  ellipse: Json;
-  ellipsePosition: [number, number] | null;
-  ringRange: [number, number] | null;
-  detectorShape: [number, number] | null;
-  pattern: 'median' | 'mean';
-}
+export type GeometryParams = OpParams<typeof calibGeometry>;
 
 /** At most this many positions (evenly spaced) form the median pattern. */
 const MEDIAN_POSITIONS = 512;
@@ -73,14 +61,14 @@ async function detectorShapeOf(ctx: DatasetContext<GeometryParams>, frames: Chun
   if (ctx.params.detectorShape) return ctx.params.detectorShape;
   if (ctx.dataset && ctx.dataset.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
   if (frames) {
-    const f = (await frames.first()).fields.frames ?? Object.values((await frames.first()).fields)[0];
+    const f = fieldOf(await frames.first(), 'frames');
     if (f && f.shape.length === 3) return [f.shape[1], f.shape[2]];
   }
   throw new ParamError(ctx.node, 'detectorShape', 'cannot tell the detector size: connect a frames input or give detectorShape [rows, cols]');
 }
 
 function framesField(v: Value, node: string) {
-  const f = v.fields.frames ?? (Object.keys(v.fields).length === 1 ? Object.values(v.fields)[0] : undefined);
+  const f = fieldOf(v, 'frames');
   if (!f || f.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
   return f;
 }
@@ -152,7 +140,7 @@ function withCalibration(meta: Record<string, Json> | undefined, cal: DatasetInp
   return { ...rest, center: [num(f.center, 0), num(f.center, 1)], qPerPixel: num(f.qPerPixel, 0), ellipse: [num(f.ellipse, 0), num(f.ellipse, 1)] };
 }
 
-export const calibGeometry = defineOp<GeometryParams>({
+export const calibGeometry = defineOp({
   name: 'calib.geometry',
   version: 1,
   scope: 'dataset',

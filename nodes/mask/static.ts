@@ -4,23 +4,16 @@
  * from a user mask image or from statistics over the dataset.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { fieldOf, requireFieldOf } from '../../engine/inputs.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, Json, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, Json, Value, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { readGeometry } from '../calib/geometry-model.ts';
 import { classifyDeadHot, PixelStatsAccumulator } from './pixel-stats.ts';
 
-export interface StaticMaskParams {
-  beamstopRadius: number;
-  edge: number;
-  saturation: number;
-  deadFraction: number;
-  hotFactor: number;
-  minCounts: number;
-  maskFile: string | null;
-}
+export type StaticMaskParams = OpParams<typeof maskStatic>;
 
 async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[number, number]> {
   const g = ctx.inputs.geometry;
@@ -32,13 +25,13 @@ async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[nu
   if (ctx.dataset?.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
   const f = ctx.inputs.frames as ChunkedInput | undefined;
   if (f) {
-    const a = Object.values((await f.first()).fields)[0];
+    const a = fieldOf(await f.first(), 'frames');
     if (a?.shape.length === 3) return [a.shape[1], a.shape[2]];
   }
   throw new UserError(`node '${ctx.node}': cannot tell the detector size; connect 'geometry' or 'frames'`);
 }
 
-export const maskStatic = defineOp<StaticMaskParams>({
+export const maskStatic = defineOp({
   name: 'mask.static',
   version: 1,
   scope: 'dataset',
@@ -90,7 +83,7 @@ export const maskStatic = defineOp<StaticMaskParams>({
       let acc: PixelStatsAccumulator | null = null;
       for (const c of frames.chunks) {
         const v = await frames.chunk(c.index);
-        const f = v.fields.frames ?? Object.values(v.fields)[0];
+        const f = requireFieldOf(v, 'frames', ctx.node, 'frames');
         acc ??= new PixelStatsAccumulator(h * w, dtypeMax(f.dtype));
         acc.add(f.data, f.shape[0]);
       }
