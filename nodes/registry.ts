@@ -17,8 +17,9 @@ import { ops as qoi } from './qoi/index.ts';
 import { ops as sim } from './sim/index.ts';
 import { ops as source } from './source/index.ts';
 import { ops as structure } from './structure/index.ts';
+import { ops as summary } from './summary/index.ts';
 
-const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model, ...crystal];
+const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model, ...crystal, ...summary];
 
 export type { Registry };
 

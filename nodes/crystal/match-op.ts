@@ -43,7 +43,7 @@ export function templateLibrary(v: Value, node: string): TemplateLibrary {
 
 export const crystalMatch = defineOp({
   name: 'crystal.match',
-  version: 1,
+  version: 2,
   scope: 'frame',
   title: 'Phase and orientation by template matching',
   description:

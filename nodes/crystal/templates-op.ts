@@ -35,7 +35,7 @@ export async function geometryOf(input: DatasetInput | undefined, node: string) 
 
 export const crystalTemplates = defineOp({
   name: 'crystal.templates',
-  version: 2,
+  version: 3,
   scope: 'dataset',
   title: 'Kinematic spot templates over the fundamental zone',
   description:

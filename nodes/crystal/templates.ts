@@ -8,8 +8,8 @@
  *   s = −(g·z) − λ|g|²/2.
  * Relrod: sinc²(π t s) replaced by the Gaussian of the same peak and area, σ_s = 1 / (t √(2π)).
  * Precession by α tilts the Ewald sphere: s(ψ) = s + α |g⊥| cos ψ; the template averages the relrod
- * over ψ (24 steps), so a spot within ≈ α|g⊥| of the sphere is seen, with weight ∝ 1/(α|g⊥|) —
- * the Lorentz-type factor of precession.
+ * over ψ (exactly, through the arcsine law of s + α|g⊥| cos ψ), so a spot within ≈ α|g⊥| of the
+ * sphere is seen, with weight ∝ 1/(α|g⊥|) — the Lorentz-type factor of precession.
  */
 import { reflections, type Phase } from './phase-model.ts';
 import { inPlaneBasis, type Vec3 } from './symmetry.ts';
@@ -35,8 +35,6 @@ export interface TemplateSpots {
   hkl: number[];
 }
 
-const PSI_STEPS = 24;
-
 /** Precomputed reflections of a phase (one list reused for every direction). */
 export interface ReflectionTable {
   g: Float64Array;
@@ -60,17 +58,44 @@ export function reflectionTable(phase: Phase, qMax: number): ReflectionTable {
   return t;
 }
 
-/** Precession weight of excitation error s for in-plane |g⊥|: the relrod averaged over the cone. */
+/** Gaussian steps per σ_s in the precession average (the relrod is smooth on this scale). */
+const STEPS_PER_SIGMA = 8;
+/** The relrod is taken as zero beyond this many σ_s. */
+const RELROD_REACH = 6;
+
+/**
+ * Precession weight of excitation error s for in-plane |g⊥|: the relrod exp(−x²/2σ²) averaged over
+ * the cone, x = s + r cos ψ with r = α|g⊥| and ψ uniform. x − s then follows the arcsine law
+ * (CDF ½ + asin(u/r)/π on (−r, r)), so the average is the Gaussian integrated against the arcsine
+ * mass between Gaussian nodes — exact to the node spacing whatever r/σ. A fixed ψ grid is not: once
+ * r·Δψ exceeds σ (a 40 nm crystal, 1°, |g| ≳ 0.3 Å⁻¹) it lands on or between the two crossings at
+ * random and a spot's weight jumps by orders of magnitude from one beam direction to the next.
+ * For |s| < r the result → σ√(2π)/(π√(r² − s²)): 1/|g| (Gjønnes' precession Lorentz factor) for
+ * s ≪ r, and zero-order spots vanish beyond |g| = 2α/λ, where the sphere's curvature λ|g|²/2
+ * exceeds the tilt α|g|.
+ */
 export function precessionExcitation(s: number, gPerp: number, sigmaS: number, alpha: number): number {
-  const inv = 1 / (2 * sigmaS * sigmaS);
-  if (alpha <= 0) return Math.exp(-s * s * inv);
-  let acc = 0;
   const r = alpha * gPerp;
-  for (let k = 0; k < PSI_STEPS; k++) {
-    const x = s + r * Math.cos(((k + 0.5) * 2 * Math.PI) / PSI_STEPS);
-    acc += Math.exp(-x * x * inv);
+  const h = sigmaS / STEPS_PER_SIGMA;
+  if (r < h) return Math.exp((-s * s) / (2 * sigmaS * sigmaS));
+  const cdf = (u: number) => (u <= -r ? 0 : u >= r ? 1 : 0.5 + Math.asin(u / r) / Math.PI);
+  // Only the part of the relrod inside the arcsine's support (−r − s, r − s) contributes.
+  const lo = Math.max(-RELROD_REACH * sigmaS, -r - s);
+  const hi = Math.min(RELROD_REACH * sigmaS, r - s);
+  if (!(hi > lo)) return 0;
+  const n = Math.max(1, Math.ceil((hi - lo) / h));
+  const dy = (hi - lo) / n;
+  const inv = 1 / (2 * sigmaS * sigmaS);
+  let acc = 0;
+  let prev = cdf(lo + s);
+  for (let k = 0; k < n; k++) {
+    const y1 = lo + (k + 1) * dy;
+    const next = cdf(y1 + s);
+    const ym = y1 - 0.5 * dy;
+    acc += Math.exp(-ym * ym * inv) * (next - prev);
+    prev = next;
   }
-  return acc / PSI_STEPS;
+  return acc;
 }
 
 /** The spots of one beam direction (unit vector, crystal frame). */

@@ -51,25 +51,35 @@ export function roiPositions(roi: unknown, ny: number, nx: number): Int32Array {
   throw new HttpError(400, 'roi: expected {rect: [y0, x0, y1, x1]} or {positions: [i, …]}', { field: 'roi' });
 }
 
+/**
+ * Sorted position indices in runs of nearby positions (each spanning fewer than `maxRun`), so a
+ * reader fetches one contiguous block per run: `f(i, end)` gets positions[i … end].
+ */
+export function forEachRun(positions: Int32Array, maxRun: number, f: (i: number, end: number) => void): void {
+  let i = 0;
+  while (i < positions.length) {
+    const start = positions[i];
+    let end = i;
+    while (end + 1 < positions.length && positions[end + 1] - start < maxRun) end++;
+    f(i, end);
+    i = end + 1;
+  }
+}
+
 /** Mean pattern over the positions (read a chunk of consecutive positions at a time). */
 export function meanPattern(ds: DatasetHandle | null, positions: Int32Array): NDArray {
   const d = needFrames(ds);
   const [h, w] = d.frameShape;
   const fsz = h * w;
   const acc = new Float64Array(fsz);
-  let i = 0;
-  while (i < positions.length) {
+  forEachRun(positions, READ_CHUNK, (i, end) => {
     const start = positions[i];
-    let end = i;
-    while (end + 1 < positions.length && positions[end + 1] - start < READ_CHUNK) end++;
-    const count = positions[end] - start + 1;
-    const a = d.read(start, count).data as ArrayLike<number>;
+    const a = d.read(start, positions[end] - start + 1).data as ArrayLike<number>;
     for (let k = i; k <= end; k++) {
       const off = (positions[k] - start) * fsz;
       for (let p = 0; p < fsz; p++) acc[p] += a[off + p];
     }
-    i = end + 1;
-  }
+  });
   const out = new Float32Array(fsz);
   for (let p = 0; p < fsz; p++) out[p] = acc[p] / positions.length;
   return { dtype: 'float32', shape: [h, w], data: out };

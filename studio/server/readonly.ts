@@ -10,7 +10,9 @@ import type { GraphDoc } from '../../engine/graph.ts';
 import type { Manifest, WrittenOutput } from '../../engine/run-types.ts';
 import type { DatasetHandle } from '../../engine/types.ts';
 import { curveAt, loadOutput, readManifest, scanShapeOf, type LoadedOutput } from '../../report/run-data.ts';
+import { NpyReader } from '../../formats/npy.ts';
 import { catalogue } from './catalogue.ts';
+import { statsOverPositions } from './curve-stats.ts';
 import { mapStyle } from './map-style.ts';
 import { EventHub } from './events.ts';
 import { HttpError } from './http-errors.ts';
@@ -108,6 +110,23 @@ export class ReadonlyRun {
         const l = this.output(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false), 'curves');
         const y = Float32Array.from(curveAt(l, iy, ix));
         sendJson(res, { node: l.out.node, field: l.out.field, unit: l.out.unit ?? null, axisName: l.out.axisName ?? null, iy, ix, x: l.axis ? ndJson({ dtype: 'float32', shape: [l.axis.length], data: Float32Array.from(l.axis) }) : null, y: ndJson({ dtype: 'float32', shape: [y.length], data: y }) });
+      },
+    });
+    t.set('/api/curve/mean', {
+      POST: async (req, res) => {
+        const body = await readJsonBody(req);
+        const positions = roiPositions(body.roi, ny, nx);
+        const l = this.output(String(body.node ?? ''), typeof body.field === 'string' ? body.field : null, 'curves');
+        const bins = l.shape[2];
+        const reader = l.data.length ? null : new NpyReader(l.path, 2);
+        try {
+          const st = statsOverPositions(positions, bins, (start, count) => (reader ? (reader.readRows(start, count).data as ArrayLike<number>) : l.data.subarray(start * bins, (start + count) * bins)));
+          const r = st.result();
+          const f32 = (d: Float32Array) => ndJson({ dtype: 'float32', shape: [d.length], data: d });
+          sendJson(res, { node: l.out.node, field: l.out.field, unit: l.out.unit ?? null, axisName: l.out.axisName ?? null, runId: m.run, positions: st.curves, failed: st.empty, x: l.axis ? f32(Float32Array.from(l.axis)) : null, mean: f32(r.mean), std: f32(r.std), min: f32(r.min), max: f32(r.max), count: ndJson({ dtype: 'int32', shape: [bins], data: st.count }) });
+        } finally {
+          reader?.close();
+        }
       },
     });
     t.set('/api/pattern', {

@@ -7,6 +7,7 @@ import { intParam, ndJson, readJsonBody, send, sendArray, sendJson, strParam } f
 import { checkPosition, meanPattern, patternAt, roiPositions } from './patterns.ts';
 import type { Studio } from './studio.ts';
 import { previewResponse } from './preview-route.ts';
+import { curveMean } from './curve-mean.ts';
 import { exportFile, mapDifference, saveMask } from './files-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
 
@@ -145,6 +146,12 @@ export function routes(s: Studio): Map<string, Route> {
     },
   });
   t.set('/api/runs', { GET: (_q, res) => sendJson(res, s.runs.history) });
+  t.set('/api/runs/pin', {
+    POST: async (req, res) => {
+      const body = await readJsonBody(req);
+      sendJson(res, s.runs.pin(body.runId, body.pinned ?? true));
+    },
+  });
   t.set('/api/maps', { GET: async (_q, res) => sendJson(res, await s.runs.maps()) });
   t.set('/api/map', {
     GET: async (_q, res, url) => {
@@ -161,6 +168,7 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, { ...c, iy, ix, x: c.x ? ndJson(c.x) : null, y: ndJson(c.y) });
     },
   });
+  t.set('/api/curve/mean', { POST: async (req, res) => sendJson(res, await curveMean(s, await readJsonBody(req))) });
   t.set('/api/virtual', {
     POST: async (req, res) => {
       const v = await s.virtual.image(await readJsonBody(req));
@@ -185,11 +193,7 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, saveMask(body, ds?.kind === 'frames' ? ds.frameShape : null, ds?.path ?? null));
     },
   });
-  const runDirOf = (id: string) => {
-    const r = s.runs.history.find((h) => h.runId === id);
-    if (!r?.runDir) throw new HttpError(404, `no finished run '${id}' (see /api/runs)`, { field: 'run' });
-    return r.runDir;
-  };
+  const runDirOf = (id: string) => s.runs.runDir(id);
   t.set('/api/export', {
     GET: async (_q, res, url) => {
       const q = url.searchParams;

@@ -1,8 +1,10 @@
 /**
  * The session's runs on the scan: at most one at a time, cancellable, each leaving a run directory;
  * the latest computed run answers map and curve requests (maps of nodes that finished appear while
- * the rest still computes).
+ * the rest still computes). After each run only the newest N studio run directories of the graph
+ * stay on disk, besides pinned ones and saved versions' (run-retention.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
@@ -11,6 +13,7 @@ import type { Json, NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
 import { mapStyle } from './map-style.ts';
+import { graphIdentity, isPinned, pruneStudioRuns, setPinned } from './run-retention.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
@@ -24,6 +27,10 @@ export interface RunInfo {
   status: 'running' | 'done' | 'cancelled' | 'failed';
   seconds?: number;
   error?: string;
+  /** Kept whatever the number of later runs (POST /api/runs/pin). */
+  pinned?: boolean;
+  /** Its directory was removed (older than the last N studio runs, not pinned nor saved). */
+  removed?: boolean;
 }
 
 export interface MapInfo {
@@ -38,7 +45,7 @@ export interface MapInfo {
  * Per-position ops cheap enough that starting worker threads (a second or more: each loads every
  * op module) costs more than running them in this thread over the whole scan.
  */
-const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak']);
+const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak', 'qoi.integral']);
 /** Light runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
 const MAX_LIGHT_CHAIN = 16;
 
@@ -118,6 +125,7 @@ export class RunManager {
         const out = await writeRunDir(this.s.ctx, doc, studioRunDir(base, resolved.graph.name), !!opts.report);
         info.runDir = out.runDir;
         info.status = 'done';
+        this.prune(path.dirname(out.runDir), resolved.graph.name);
         info.seconds = Math.round((performance.now() - t0) / 10) / 100;
         ev.emit('run-done', { runId, runDir: out.runDir, seconds: info.seconds });
       } catch (e) {
@@ -161,6 +169,34 @@ export class RunManager {
     return null;
   }
 
+  /** Keep the newest `keepRuns` studio run directories of this graph (plus pinned and saved versions' runs). */
+  private prune(runsDir: string, graphName: string) {
+    const saved = new Set(this.s.versions.list().map((v) => graphIdentity(this.s.versions.graph(v.versionId))));
+    const removed = new Set(pruneStudioRuns(runsDir, graphName, this.s.keepRuns, saved));
+    for (const r of this.history) if (r.runDir && removed.has(r.runDir)) r.removed = true;
+  }
+
+  /** The directory of a finished run that is still on disk (404 otherwise, saying why). */
+  runDir(runId: string): string {
+    const r = this.history.find((h) => h.runId === runId);
+    if (!r?.runDir) throw new HttpError(404, `no finished run '${runId}' (see /api/runs)`, { field: 'run' });
+    if (r.removed || !fs.existsSync(r.runDir)) {
+      r.removed = true;
+      throw new HttpError(404, `run '${runId}' was removed: the studio keeps the last ${this.s.keepRuns} runs' directories (snem studio --keep-runs N), pinned runs and saved versions' runs`, { field: 'run' });
+    }
+    return r.runDir;
+  }
+
+  /** Pin (or unpin) a finished run: a pinned run's directory is never removed, in this session or later ones. */
+  pin(runId: unknown, pinned: unknown = true): { runId: string; runDir: string; pinned: boolean } {
+    if (typeof runId !== 'string') throw new HttpError(400, "body: expected {runId: \"…\", pinned?: true|false}", { field: 'runId' });
+    if (typeof pinned !== 'boolean') throw new HttpError(400, `body: 'pinned' must be true or false, got ${JSON.stringify(pinned)}`, { field: 'pinned' });
+    const dir = this.runDir(runId);
+    setPinned(dir, pinned);
+    this.history.find((h) => h.runId === runId)!.pinned = pinned;
+    return { runId, runDir: dir, pinned: isPinned(dir) };
+  }
+
   cancel(): boolean {
     if (!this.current) return false;
     this.current.abort.abort();
@@ -172,7 +208,8 @@ export class RunManager {
     await this.current?.done;
   }
 
-  private liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
+  /** The executor and state holding `node`'s result in the latest run (also read by curve-mean.ts). */
+  liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
     const l = this.latest;
     if (!l?.exec) throw new HttpError(409, `node '${node}' has no result yet: run the graph`, { node });
     if (!l.graph.nodes.has(node)) throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });

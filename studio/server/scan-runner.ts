@@ -24,6 +24,7 @@ import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
 import type { Manifest } from '../../engine/run-types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
+import { studioRunPrefix } from './run-retention.ts';
 
 export interface RunEvents {
   pass(label: string, total: number): void;
@@ -67,8 +68,8 @@ export interface ComputeOptions {
   onExecutor?: (exec: Executor) => void;
 }
 
-/** Step 1: compute the graph's nodes into the cache, streaming progress. */
-export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: ComputeOptions): Promise<ComputedRun> {
+/** An executor over `nodes` (default: every node) and their ancestors, reporting to `ev`. */
+function executorFor(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: Omit<ComputeOptions, 'onExecutor'>): { exec: Executor; graph: ResolvedGraph } {
   const { graph } = resolved;
   const needed = new Set<string>();
   const visit = (id: string) => {
@@ -87,13 +88,27 @@ export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: R
     progress: streamingProgress(ev),
     signal: opts.signal,
   });
+  return { exec, graph: all };
+}
+
+/** Step 1: compute the graph's nodes into the cache, streaming progress. */
+export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: ComputeOptions): Promise<ComputedRun> {
+  const { exec, graph } = executorFor(ctx, resolved, ev, opts);
   opts.onExecutor?.(exec);
   try {
     const states = await exec.run();
-    return { exec, states, graph: all };
+    return { exec, states, graph };
   } catch (e) {
     throw e instanceof RunAborted ? new Cancelled() : e;
   }
+}
+
+/** Whether every chunk of `nodes` (and of their ancestors) is in the cache: lookups only, nothing computed. */
+export async function allCached(ctx: EngineContext, resolved: Resolved, nodes: string[]): Promise<boolean> {
+  const noop = () => {};
+  const { exec } = executorFor(ctx, resolved, { pass: noop, chunk: noop, node: noop }, { nodes, signal: new AbortController().signal });
+  const probed = await exec.probe();
+  return nodes.every((n) => probed.get(n)?.cached === true);
 }
 
 const SNEM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/snem.js');
@@ -123,5 +138,5 @@ export function studioRunDir(base: string, name: string): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
-  return path.join(base, 'runs', `${name.replace(/[^A-Za-z0-9_-]/g, '_')}-studio-${stamp}`);
+  return path.join(base, 'runs', `${studioRunPrefix(name)}${stamp}`);
 }

@@ -18,6 +18,7 @@ import { VirtualDetector } from './virtual-detector.ts';
 import { Versions } from './versions.ts';
 import { routes, type Route } from './routes.ts';
 import { realDir } from './static-files.ts';
+import { DEFAULT_KEEP_RUNS } from './run-retention.ts';
 
 export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
 
@@ -26,6 +27,8 @@ export interface OpenOptions {
   target?: string;
   cacheDir?: string;
   dataPath?: string;
+  /** Studio run directories kept per graph (default 5; pinned and saved versions' runs besides). */
+  keepRuns?: number;
 }
 
 export class Studio {
@@ -35,6 +38,8 @@ export class Studio {
   readonly runs: RunManager;
   readonly virtual: VirtualDetector;
   readonly versions: Versions;
+  /** Studio run directories kept per graph (run-retention.ts). */
+  keepRuns = DEFAULT_KEEP_RUNS;
 
   private constructor(
     readonly ctx: EngineContext,
@@ -53,7 +58,12 @@ export class Studio {
     const ctx = await EngineContext.open(doc, graphFile, { cacheDir: opts.cacheDir, dataPath: opts.dataPath });
     try {
       const session = new GraphSession(doc, ctx);
-      return new Studio(ctx, session, saveTo);
+      const studio = new Studio(ctx, session, saveTo);
+      if (opts.keepRuns !== undefined) {
+        if (!Number.isInteger(opts.keepRuns) || opts.keepRuns < 1) throw new UserError(`snem studio: --keep-runs must be a whole number ≥ 1, got ${opts.keepRuns}`);
+        studio.keepRuns = opts.keepRuns;
+      }
+      return studio;
     } catch (e) {
       await ctx.close();
       throw e;
@@ -73,6 +83,7 @@ export class Studio {
   async close(): Promise<void> {
     this.runs.cancel();
     await this.runs.settle();
+    await this.virtual.close();
     this.events.close();
     await this.ctx.close();
   }

@@ -5,16 +5,17 @@
  * (hundreds to a few thousand pixels), so a pass over the paper-size scan is bounded by reading
  * the frames (791 MB, from the page cache after the first pass). A newer request supersedes an
  * older one at the next chunk boundary: while dragging, only the latest shape is finished.
- * Once the polar summary of the scan is built (polar-summary.ts, in the background after the first
- * request), sum/mean detectors are answered from it in milliseconds (`exact: false` in the header);
- * `exact: true` in the request forces the exact pass.
+ * Once the polar summary of the scan is there (polar-summary.ts: computed through the engine and
+ * cached after the first request, or read back from the cache), sum/mean detectors are answered
+ * from it in milliseconds (`exact: false` in the header); `exact: true` forces the exact pass.
  */
 import { getOp } from '../../nodes/registry.ts';
 import { resolveParams } from '../../engine/params.ts';
 import { badRequestFrom, HttpError } from './http-errors.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import type { Studio } from './studio.ts';
-import { PolarSummary } from './polar-summary.ts';
+import type { Resolved } from './engine-context.ts';
+import { loadPolarSummary, type PolarSummary, type SummaryBuild } from './polar-summary.ts';
 
 /** Positions per read: big enough for sequential reads, small enough to notice a newer request soon. */
 const CHUNK = 512;
@@ -22,7 +23,9 @@ const PARAMS = ['shape', 'radius', 'inner', 'outer', 'startDeg', 'endDeg', 'unit
 
 export class VirtualDetector {
   private generation = 0;
-  private summary: { key: string; s: PolarSummary } | null = null;
+  private summary: SummaryEntry | null = null;
+  /** Every summary obtained by this session, in order: chunks computed vs read from the cache (tests, bench). */
+  readonly builds: SummaryBuild[] = [];
 
   constructor(private readonly s: Studio) {}
 
@@ -47,15 +50,7 @@ export class VirtualDetector {
       throw badRequestFrom(e);
     }
     const resolved = this.s.session.resolved();
-    const geomId = typeof body.geometry === 'string' ? body.geometry : [...resolved.graph.nodes.values()].find((n) => n.op.name === 'calib.geometry')?.id;
-    const inputs: Record<string, Value> = {};
-    if (geomId) {
-      const g = resolved.graph.nodes.get(geomId);
-      if (!g || g.op.name !== 'calib.geometry') throw new HttpError(400, `virtual detector: no calib.geometry node '${geomId}'`, { field: 'geometry' });
-      const pre = await this.s.preview.prereqs.get(resolved);
-      if (!pre.hashes.has(geomId)) throw new HttpError(409, `geometry node '${geomId}' feeds no per-position node, so it has not been computed: wire it or run the graph`, { node: geomId });
-      inputs.geometry = this.s.preview.prereqs.value(pre, { node: geomId });
-    }
+    const { geomId, inputs } = await this.geometryInput(resolved, body.geometry);
     const base = { node: 'virtual', params, scan: resolved.scan, dataset: ds, log: () => {} };
     const state = (await op.prepare!({ ...base, inputs })) as { indices(h: number, w: number): Int32Array; center: [number, number] | null; dx: unknown };
     const total = resolved.scan.ny * resolved.scan.nx;
@@ -63,8 +58,9 @@ export class VirtualDetector {
     const p = params as { stat: string; excludeSaturated: boolean };
     const summarisable = (p.stat === 'sum' || p.stat === 'mean') && !p.excludeSaturated && !state.dx;
     if (summarisable) {
-      const s = this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2], h, w, total);
-      if (body.exact !== true && s.ready) {
+      // Started (or read back) on any request, used unless the exact values are asked for.
+      const s = await this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2]);
+      if (s && body.exact !== true) {
         const idx = state.indices(h, w);
         return {
           array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: s.image(idx, p.stat as 'sum' | 'mean') },
@@ -90,20 +86,84 @@ export class VirtualDetector {
     };
   }
 
-  /** The summary about this centre; its build starts (in the background) on first use. */
-  summaryFor(center: [number, number], h: number, w: number, positions: number): PolarSummary {
-    const ds = this.s.ctx.dataset!;
-    const key = JSON.stringify([this.s.ctx.datasetHash, center, h, w, positions]);
-    if (this.summary?.key !== key) {
-      const s = new PolarSummary(center, h, w, positions, ds.dtype);
-      this.summary = { key, s };
-      s.build(ds, () => this.summary?.key === key).catch((e) => process.stderr.write(`snem studio: polar summary failed: ${(e as Error).message}\n`));
+  /** The geometry the detector is centred by (default: the graph's first calib.geometry), from the preview's prerequisites. */
+  private async geometryInput(resolved: Resolved, requested: unknown): Promise<{ geomId: string | undefined; inputs: Record<string, Value> }> {
+    const geomId = typeof requested === 'string' ? requested : [...resolved.graph.nodes.values()].find((n) => n.op.name === 'calib.geometry')?.id;
+    const inputs: Record<string, Value> = {};
+    if (geomId) {
+      const g = resolved.graph.nodes.get(geomId);
+      if (!g || g.op.name !== 'calib.geometry') throw new HttpError(400, `virtual detector: no calib.geometry node '${geomId}'`, { field: 'geometry' });
+      const pre = await this.s.preview.prereqs.get(resolved);
+      if (!pre.hashes.has(geomId)) throw new HttpError(409, `geometry node '${geomId}' feeds no per-position node, so it has not been computed: wire it or run the graph`, { node: geomId });
+      inputs.geometry = this.s.preview.prereqs.value(pre, { node: geomId });
     }
-    return this.summary.s;
+    return { geomId, inputs };
   }
 
-  /** Resolves when the current summary is complete (tests, benchmark). */
-  async summaryReady(): Promise<void> {
-    while (this.summary && !this.summary.s.ready) await new Promise((r) => setTimeout(r, 20));
+  /**
+   * The summary about this centre: there, or read back from the cache (awaited: a second or two),
+   * or null while it is being computed (started here in the background on first use; a centre
+   * change abandons an older one). `onlyIfCached`: start nothing that would compute.
+   */
+  async summaryFor(center: [number, number], onlyIfCached = false): Promise<PolarSummary | null> {
+    const key = JSON.stringify([this.s.ctx.datasetHash, center]);
+    if (this.summary?.key !== key) {
+      this.summary?.abort.abort();
+      const abort = new AbortController();
+      let probed!: (cached: boolean) => void;
+      const entry: SummaryEntry = { key, s: null, abort, done: Promise.resolve(), cached: new Promise((r) => (probed = r)) };
+      entry.done = loadPolarSummary(this.s.ctx, this.s.session.graph, center, abort.signal, { onProbed: probed, onlyIfCached }).then(
+        (r) => {
+          if (!r) return;
+          entry.s = r.summary;
+          this.builds.push(r.build);
+        },
+        (e) => {
+          probed(false);
+          entry.error = (e as Error).message;
+          if (!abort.signal.aborted) process.stderr.write(`snem studio: polar summary failed: ${entry.error}\n`);
+        },
+      );
+      this.summary = entry;
+      if (onlyIfCached) entry.done.then(() => this.summary === entry && !entry.s && (this.summary = null));
+    }
+    const e = this.summary;
+    if (!e.s && (await e.cached)) await e.done;
+    return e.s;
   }
+
+  /**
+   * At start-up: if the summary about the current centre is already in the cache, read it back now,
+   * so the first drag is answered from it (nothing is computed when it is not cached).
+   */
+  async prefetch(): Promise<void> {
+    const ds = this.s.ctx.dataset;
+    if (!ds || ds.kind !== 'frames') return;
+    const resolved = this.s.session.resolved();
+    const { inputs } = await this.geometryInput(resolved, undefined);
+    const c = inputs.geometry?.fields.center?.data;
+    const [h, w] = ds.frameShape;
+    await this.summaryFor(c && c.length >= 2 ? [c[0], c[1]] : [(w - 1) / 2, (h - 1) / 2], true);
+  }
+
+  /** Resolves when the current summary is there (or failed; tests, benchmark). */
+  async summaryReady(): Promise<void> {
+    for (let e = this.summary; e; e = this.summary === e ? null : this.summary) await e.done;
+  }
+
+  /** Stop a summary still computing (session close). */
+  async close(): Promise<void> {
+    this.summary?.abort.abort();
+    await this.summary?.done;
+  }
+}
+
+interface SummaryEntry {
+  key: string;
+  s: PolarSummary | null;
+  abort: AbortController;
+  done: Promise<void>;
+  /** Resolves once the cache has been probed: true when the summary is being read back, not computed. */
+  cached: Promise<boolean>;
+  error?: string;
 }

@@ -8,7 +8,7 @@ import { electronWavelength } from '../../nodes/calib/electron-optics.ts';
 import { parseCif } from '../../nodes/crystal/cif.ts';
 import { builtinPhase, reflections } from '../../nodes/crystal/phase-model.ts';
 import { fundamentalZoneArea, inFundamentalZone, directionAngle, rotationGroup, sampleDirections, type Vec3 } from '../../nodes/crystal/symmetry.ts';
-import { reflectionTable, templateSpots } from '../../nodes/crystal/templates.ts';
+import { precessionExcitation, reflectionTable, templateSpots } from '../../nodes/crystal/templates.ts';
 
 const A = 3.524;
 const ni = builtinPhase('fcc', A, null, ['Ni'], 0.45);
@@ -73,6 +73,40 @@ describe('crystal templates: Ni zone axes', () => {
     expect(has(2, 0, 0)).toBe(true);
     expect(has(1, 0, 0)).toBe(false);
     expect(has(1, 1, 0)).toBe(false);
+  });
+});
+
+describe('crystal templates: precession-integrated excitation', () => {
+  const sigma = 1 / (400 * Math.sqrt(2 * Math.PI));
+  const alpha = Math.PI / 180;
+  /** The cone average by brute force: 200,000 azimuths resolve a 40 nm relrod at any |g| here. */
+  const brute = (s: number, g: number) => {
+    let acc = 0;
+    const n = 200_000;
+    for (let k = 0; k < n; k++) {
+      const x = s + alpha * g * Math.cos(((k + 0.5) * 2 * Math.PI) / n);
+      acc += Math.exp(-(x * x) / (2 * sigma * sigma));
+    }
+    return acc / n;
+  };
+
+  it('matches the brute-force cone average within 1.5 % where a coarse azimuth grid aliases', () => {
+    // (s, |g⊥|): on the sphere, near the cone's edge, zero-order spots near the 2α/λ cut-off, tiny |g|.
+    for (const [s, g] of [[0, 0.5], [0.004, 0.3], [-0.02, 1.268], [-0.0215, 1.268], [0.0005, 0.05], [0, 1.2]]) {
+      expect(Math.abs(precessionExcitation(s, g, sigma, alpha) / brute(s, g) - 1)).toBeLessThan(0.015);
+    }
+    expect(precessionExcitation(0.03, 1, sigma, alpha)).toBe(0);
+  });
+
+  it('gives the precession Lorentz factor σ√(2π)/(π α |g|) on the sphere, and no zero-order spot beyond |g| = 2α/λ', () => {
+    for (const g of [0.4, 0.8]) expect(precessionExcitation(0, g, sigma, alpha) / ((sigma * Math.sqrt(2 * Math.PI)) / (Math.PI * alpha * g))).toBeCloseTo(1, 1.5);
+    const lambda = electronWavelength(200);
+    const zolz = (g: number) => precessionExcitation(-0.5 * lambda * g * g, g, sigma, alpha);
+    const gCut = (2 * alpha) / lambda;
+    expect(zolz(0.95 * gCut)).toBeGreaterThan(zolz(0.5 * gCut) / 2);
+    // The relrod (σ_s = 0.001 Å⁻¹ for 40 nm) only blurs the cut-off.
+    expect(zolz(1.15 * gCut)).toBeLessThan(0.01 * zolz(0.5 * gCut));
+    expect(zolz(1.25 * gCut)).toBe(0);
   });
 });
 

@@ -35,9 +35,12 @@ const KNOWN_GAPS = new Set<string>([
   // RMS 0.14 / 0.41 / 0.07 scan px on seeds 1 / 2 / 7 with the earlier glass model, 0.11 / 0.69 / 0.04
   // after the study's glass model (README, accuracy table). Measured and printed, not asserted.
   'EELS Zr map registration (vs true transform)',
-  // Sparse [122] Ni patterns (few spots inside the 1° precession cone's zero-order zone) have
-  // near-equal second solutions: reliability 1–5 on ≈ 1/4 of the Ni positions, under the glass's
-  // noise tail (README, crystal section). Measured and printed, not asserted.
+  // [122] Ni patterns are ambiguous at this camera length: [433] is [122] turned 24° about their
+  // common (02-2) row, and its next spots ({331}, 7.77 Å⁻¹, 71.1° from the row) fall 1 px inside
+  // [122]'s ({420}, 7.97 Å⁻¹, 71.6°) with spots ≈ 1 px wide. The second solution is a real one:
+  // reliability 1–5 on ≈ 1/4 of the Ni positions, under the glass's noise tail, with exact
+  // precession templates and with a simulator that cuts the zero-order zone at 2α/λ alike (README,
+  // crystal section). Measured and printed, not asserted.
   'reliability: Ni above the glass 99th percentile',
 ]);
 

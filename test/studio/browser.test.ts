@@ -16,6 +16,9 @@ import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
 import { buildStudioWeb } from '../../studio/web/build.ts';
 import { chainGraph } from './fixture.ts';
+import { readMapFile } from '../../formats/map-file.ts';
+import { ellipseRadius } from '../../studio/web/src/lib/ellipse-drag.ts';
+import type { Page } from 'playwright-core';
 import { openBrowser, pixelsChange, REPO, shot, startStudio, type BrowserSession, type StudioProcess } from './browser-harness.ts';
 
 const run = promisify(execFile);
@@ -26,6 +29,19 @@ let tmp: string;
 let graphFile: string;
 let studio: StudioProcess;
 let b: BrowserSession;
+
+/** Drag a span on a plot from fraction f0 to f1 of its width. */
+async function dragSpan(page: Page, testid: string, f0: number, f1: number) {
+  const over = page.locator(`[data-testid="${testid}"] .u-over`);
+  await over.scrollIntoViewIfNeeded();
+  const box = (await over.boundingBox())!;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(box.x + box.width * f0, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * ((f0 + f1) / 2), y);
+  await page.mouse.move(box.x + box.width * f1, y);
+  await page.mouse.up();
+}
 
 const api = async (p: string) => {
   const r = await fetch(new URL(p, studio.url));
@@ -76,7 +92,55 @@ describe('snem studio in the browser', () => {
     // Arrow keys move the cursor.
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('2,4');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('4,3');
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('3,3');
+    await expect.poll(() => page.getByTestId('status-position').textContent(), { timeout: 10_000 }).toMatch(/\(3, 3\)/);
     await shot(page, '02-position');
+  });
+
+  it('calibrant ring → Q scale: clicking Au 111 at a radius sets qPerPixel = 2π/d / r; dragging a ring sets the ellipse; both undo', async () => {
+    const { page } = b;
+    const canvas = page.getByTestId('pattern-canvas');
+    const box = (await canvas.boundingBox())!;
+    const s = box.width / 144; // 1:1 view: detector pixel centres at (c + 0.5)·s
+    const toPage = (c: number, r: number) => [box.x + (c + 0.5) * s, box.y + (r + 0.5) * s] as const;
+    const geo = (await api('/api/value?node=geometry')).meta as { center: [number, number]; ellipse: [number, number] };
+    const [cx, cy] = geo.center;
+    const before = (await api('/api/graph')).version;
+    await page.locator('[data-tool="calibrate"]').click();
+    await page.getByTestId('calibrant').selectOption({ label: 'Au (fcc, a 4.0782 Å)' });
+    await page.getByTestId('calibrant-ring').selectOption({ index: 0 });
+    await page.mouse.click(...toPage(cx + 60, cy));
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 }).toBeGreaterThan(0);
+    const d111 = 4.0782 / Math.sqrt(3);
+    const R = ellipseRadius(60, 0, geo.ellipse[0], geo.ellipse[1]);
+    const qpp = (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel as number;
+    expect(Math.abs(qpp - (2 * Math.PI) / d111 / R) / qpp).toBeLessThan(0.01);
+    expect(await page.getByTestId('notice').textContent()).toMatch(/Q scale from Au 111/);
+    await shot(page.getByTestId('pattern'), '02b-calibrant');
+    await page.getByTestId('undo').click();
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 }).toBeUndefined();
+    // Ellipse: grab the ring 40 px right of the centre, drag to 46 px along 30° (rows down).
+    await page.locator('[data-tool="ellipse"]').click();
+    await page.mouse.move(...toPage(cx + 40, cy));
+    await page.mouse.down();
+    const a = Math.PI / 6;
+    await page.mouse.move(...toPage(cx + 43 * Math.cos(a), cy + 43 * Math.sin(a)));
+    await page.mouse.move(...toPage(cx + 46 * Math.cos(a), cy + 46 * Math.sin(a)));
+    await page.mouse.up();
+    await expect.poll(async () => Array.isArray((await api('/api/graph')).graph.nodes.geometry.params.ellipse), { timeout: 30_000 }).toBe(true);
+    const [ratio, angle] = (await api('/api/graph')).graph.nodes.geometry.params.ellipse as [number, number];
+    const R40 = ellipseRadius(40, 0, geo.ellipse[0], geo.ellipse[1]);
+    expect(Math.abs(ratio - (R40 / 46) ** 2)).toBeLessThan(0.02);
+    expect(Math.abs(angle - 30)).toBeLessThan(2);
+    await page.getByTestId('undo').click();
+    await expect.poll(async () => (await api('/api/graph')).version, { timeout: 30_000 }).toBeGreaterThan(before + 1);
+    expect((await api('/api/graph')).graph.nodes.geometry.params.ellipse).toEqual(JSON.parse(fs.readFileSync(graphFile, 'utf8')).nodes.geometry.params?.ellipse);
+    await page.locator('[data-tool="pan"]').click();
   });
 
   it('change mask.auto alpha: I(Q) changes and the edit is in the graph', async () => {
@@ -110,8 +174,8 @@ describe('snem studio in the browser', () => {
     await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0/);
     expect((await api('/api/graph')).version).toBe(version);
     expect((await api('/api/graph')).graph.nodes.automask.params.alpha).toBe(2.5);
-    await shot(page.locator('.col-form'), '03b-node-form');
-    await shot(page.locator('.col-graph'), '03b-graph', 'studio-graph');
+    await shot(page.getByTestId('node-form'), '03b-node-form');
+    await shot(page.getByTestId('graph'), '03b-graph', 'studio-graph');
     await field.fill('2.5');
     await field.press('Enter');
   });
@@ -158,17 +222,51 @@ describe('snem studio in the browser', () => {
     await shot(page.getByTestId('maps'), '06-maps-panel', 'studio-maps');
   }, 240_000);
 
+  it('ROI → mean curves: a rectangle on the navigator gives mean I(Q), S(Q), F(Q), G(r) with a band and the count', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="navigator"] [data-tool="rect"]').click();
+    const nav = page.locator('[data-testid="navigator-map-vbf.value"]');
+    const box = (await nav.boundingBox())!;
+    const at = (ix: number, iy: number) => [box.x + (ix / NX) * box.width, box.y + (iy / NY) * box.height] as const;
+    // From the corner of position (1, 2) to that of (4, 7): rows 1–3 × columns 2–6 = 15 positions.
+    await page.mouse.move(...at(2.1, 1.1));
+    await page.mouse.down();
+    await page.mouse.move(...at(4, 2));
+    await page.mouse.move(...at(6.9, 3.9));
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('roi-count').textContent(), { timeout: 30_000 }).toMatch(/ROI: 15 positions/);
+    for (const id of ['plot-iq', 'plot-sq', 'plot-fq', 'plot-gr']) await expect.poll(() => page.locator(`[data-testid="${id}"] .u-legend`).textContent(), { timeout: 10_000 }).toContain('ROI mean (15)');
+    // The same mean as the server answers for that rectangle.
+    const m = await (await fetch(new URL('/api/curve/mean', studio.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
+    expect(m.positions).toBe(15);
+    await shot(page.getByTestId('chain'), '06b-roi-mean', 'studio-roi');
+    await page.locator('[data-testid="navigator"] [data-tool="pick"]').click();
+  });
+
+  it('mask editor: a rectangle saved → mask.static maskFile set → I(Q) changes', async () => {
+    const { page } = b;
+    const iq = page.getByTestId('plot-iq');
+    const before = await iq.screenshot();
+    const canvas = page.getByTestId('pattern-canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.locator('[data-tool="mask-rect"]').click();
+    // The right third of the detector, across the amorphous ring.
+    await page.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5);
+    await page.mouse.move(box.x + box.width * 0.97, box.y + box.height * 0.85);
+    await page.mouse.up();
+    await page.getByTestId('save-mask').click();
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.static.params?.maskFile, { timeout: 30_000 }).toBe('studio.mask.npy');
+    expect(fs.existsSync(path.join(tmp, 'data', 'studio.mask.npy'))).toBe(true);
+    await pixelsChange(iq, before);
+    await shot(page.getByTestId('pattern'), '06c-mask', 'studio-mask');
+    await page.locator('[data-tool="pan"]').click();
+  });
+
   it('a span dragged on G(r) becomes a qoi.peak map, run at once', async () => {
     const { page } = b;
-    const over = page.locator('[data-testid="plot-gr"] .u-over');
-    await over.scrollIntoViewIfNeeded();
-    const box = (await over.boundingBox())!;
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + box.width * 0.25, y);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.29, y);
-    await page.mouse.move(box.x + box.width * 0.33, y);
-    await page.mouse.up();
+    await dragSpan(page, 'plot-gr', 0.25, 0.33);
     await page.getByTestId('span-to-map').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.peak1?.op, { timeout: 30_000 }).toBe('qoi.peak');
     const range = (await api('/api/graph')).graph.nodes.peak1.params.range as number[];
@@ -179,6 +277,88 @@ describe('snem studio in the browser', () => {
     await expect.poll(async () => ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length, { timeout: 120_000 }).toBe(2);
     await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('no');
   }, 180_000);
+
+  it('a span on G(r) → integral map (qoi.integral): its value at a position is the area under that position’s G(r)', async () => {
+    const { page } = b;
+    await dragSpan(page, 'plot-gr', 0.22, 0.36);
+    await page.getByTestId('span-to-integral').click();
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.area1?.op, { timeout: 30_000 }).toBe('qoi.integral');
+    const [x0, x1] = (await api('/api/graph')).graph.nodes.area1.params.range as number[];
+    await page.locator('[data-testid="navigator-map-area1.integral"]').waitFor({ timeout: 120_000 });
+    await expect.poll(async () => ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length, { timeout: 120_000 }).toBe(3);
+    // Independent check at (4, 5): trapezoids on G(r) from /api/curve, window ends interpolated.
+    const c = await api('/api/curve?node=pdf&field=G&iy=4&ix=5');
+    const dec = (a: { b64: string }) => new Float32Array(new Uint8Array(Buffer.from(a.b64, 'base64')).buffer);
+    const [r, G] = [dec(c.x), dec(c.y)];
+    const at = (v: number) => {
+      let j = 0;
+      while (r[j + 1] < v) j++;
+      return G[j] + ((v - r[j]) / (r[j + 1] - r[j])) * (G[j + 1] - G[j]);
+    };
+    const knots = [x0, ...Array.from(r).filter((v) => v > x0 && v < x1), x1];
+    let area = 0;
+    for (let k = 1; k < knots.length; k++) area += ((knots[k] - knots[k - 1]) * (at(knots[k]) + at(knots[k - 1]))) / 2;
+    const m = await fetch(new URL('/api/map?node=area1&field=integral', studio.url)).then((x) => x.arrayBuffer());
+    const h = new DataView(m).getUint32(0, true);
+    const map = new Float32Array(m, 4 + h);
+    expect(Math.abs(map[4 * NX + 5] - area)).toBeLessThan(1e-4 * (1 + Math.abs(area)));
+    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('no');
+  }, 180_000);
+
+  it('two runs side by side: the difference map is non-zero where the mask changed the curves', async () => {
+    const { page } = b;
+    const runs = (await api('/api/runs')) as { runId: string; status: string }[];
+    // Newest first: run 1 (before the mask) and run 2 (with it, and peak1).
+    const [r2, r1] = [runs[runs.length - 2].runId, runs[runs.length - 1].runId];
+    await page.getByTestId('compare').locator('summary').click();
+    await page.getByTestId('compare-a').selectOption(r1);
+    await page.getByTestId('compare-b').selectOption(r2);
+    await page.getByTestId('compare-map').selectOption('r1.position');
+    await page.getByTestId('compare-go').click();
+    await expect.poll(async () => Number(await page.getByTestId('diff-stats').getAttribute('data-max-abs')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await shot(page.getByTestId('maps'), '07-diff');
+  });
+
+  it('histogram: dragging a colour limit saves it as the node’s display', async () => {
+    const { page } = b;
+    await page.locator('[data-testid="maps"] [data-map="r1.position"]').click();
+    const hist = page.locator('[data-testid="histogram"] canvas');
+    await hist.scrollIntoViewIfNeeded();
+    const box = (await hist.boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width - 2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, y);
+    await page.mouse.move(box.x + box.width * 0.7, y);
+    await page.mouse.up();
+    // qoi.peak has two fields: the limits go to display.fields.position.
+    await expect.poll(async () => (await api('/api/graph')).graph.nodes.r1.display?.fields?.position?.limits, { timeout: 30_000 }).toHaveLength(2);
+    const [lo, hi] = (await api('/api/graph')).graph.nodes.r1.display.fields.position.limits as number[];
+    expect(lo).toBeLessThan(hi);
+    expect(await page.getByTestId('notice').textContent()).toMatch(/r1 display limits/);
+    await shot(page.getByTestId('maps'), '08-histogram');
+  });
+
+  it('export: the float TIFF and the CSV downloaded hold the map’s values', async () => {
+    const { page } = b;
+    const m = await fetch(new URL('/api/map?node=r1&field=position', studio.url)).then((x) => x.arrayBuffer());
+    const map = new Float32Array(m, 4 + new DataView(m).getUint32(0, true));
+    for (const format of ['tiff', 'csv'] as const) {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
+      const file = path.join(tmp, `export-${format}${format === 'tiff' ? '.tif' : '.csv'}`);
+      await dl.saveAs(file);
+      if (format === 'tiff') {
+        const got = await readMapFile(file);
+        expect([got.ny, got.nx]).toEqual([NY, NX]);
+        expect(Array.from(got.data)).toEqual(Array.from(map));
+      } else {
+        // Tidy CSV: iy, ix, value — each value the shortest decimal of the same float32.
+        const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+        expect(rows.length).toBe(NY * NX);
+        for (const [iy, ix, v] of rows) expect(Math.fround(v)).toBe(map[iy * NX + ix]);
+      }
+    }
+  });
 
   it('save; the saved graph run by the CLI gives byte-identical outputs', async () => {
     const { page } = b;

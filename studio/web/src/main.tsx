@@ -1,4 +1,6 @@
-/** snem studio: the page. Lays out the views and wires global keys (arrows move the cursor, Ctrl+Z / Ctrl+Shift+Z). */
+/**
+ * snem studio: the page. Lays out the views (left: navigator, run, node form; middle: pattern and
+ * graph; right: the chain; maps below; a status line at the foot) and wires global keys (arrows move the cursor, Ctrl+Z / Ctrl+Shift+Z). */
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';
@@ -9,6 +11,7 @@ import { Navigator } from './views/Navigator.tsx';
 import { NodeForm } from './views/NodeForm.tsx';
 import { PatternView } from './views/PatternView.tsx';
 import { RunProgress } from './views/RunProgress.tsx';
+import { StatusLine } from './views/StatusLine.tsx';
 import { TopBar } from './views/TopBar.tsx';
 import { init, redo, report, select, store, undo } from './state.ts';
 
@@ -20,23 +23,20 @@ function App() {
         <div class="col col-left">
           <Navigator />
           <RunProgress />
+          <NodeForm />
         </div>
         <div class="col col-mid">
           <PatternView />
+          <GraphView />
         </div>
         <div class="col col-right">
           <ChainView />
-        </div>
-        <div class="col col-graph">
-          <GraphView />
-        </div>
-        <div class="col col-form">
-          <NodeForm />
         </div>
         <div class="col col-maps">
           <MapsView />
         </div>
       </div>
+      <StatusLine />
     </div>
   );
 }

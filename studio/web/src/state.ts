@@ -6,6 +6,7 @@
 import { api, ApiError, ndarray, type ArrayFrame, type Edit, type GeometryInfo, type Graph, type GraphState, type MapInfo, type OpSpec, type PlanEntry, type Preview, type Problem, type Session } from './lib/api.ts';
 import type { Scale } from './lib/colour.ts';
 import type { Roi } from './lib/roi.ts';
+import type { RoiBody } from './lib/api.ts';
 import { Store } from './lib/store.ts';
 import type { Detector } from './lib/detectors.ts';
 
@@ -45,6 +46,9 @@ export interface StudioState {
   navigator: string[];
   cursor: Position;
   roi: Roi | null;
+  /** The ROI's mean curves (with spread) from the latest run, or why there are none. */
+  roiCurves: RoiCurves | null;
+  roiError: string;
   pinned: Position[];
   pattern: ArrayFrame | null;
   preview: Preview | null;
@@ -55,6 +59,21 @@ export interface StudioState {
   run: RunState;
   /** The virtual image of the detector being drawn (not yet a node). */
   live: { detector: Detector; frame: ArrayFrame } | null;
+}
+
+/** One ROI curve: per-bin mean, σ (population), min, max over the ROI's positions. */
+export interface RoiCurve {
+  x: Float32Array;
+  mean: Float32Array;
+  std: Float32Array;
+  min: Float32Array;
+  max: Float32Array;
+}
+export interface RoiCurves {
+  positions: number;
+  failed: number;
+  runId: string | null;
+  curves: Partial<Record<'I' | 'S' | 'F' | 'G', RoiCurve>>;
 }
 
 export const store = new Store<StudioState>({
@@ -75,6 +94,8 @@ export const store = new Store<StudioState>({
   navigator: [],
   cursor: { iy: 0, ix: 0 },
   roi: null,
+  roiCurves: null,
+  roiError: '',
   pinned: [],
   pattern: null,
   preview: null,
@@ -231,7 +252,7 @@ export async function select(iy: number, ix: number) {
   const [ny, nx] = scanShape();
   iy = Math.max(0, Math.min(ny - 1, iy));
   ix = Math.max(0, Math.min(nx - 1, ix));
-  store.set({ cursor: { iy, ix }, roi: null });
+  store.set({ cursor: { iy, ix }, roi: null, roiCurves: null, roiError: '' });
   patternAbort?.abort();
   patternAbort = new AbortController();
   const sig = patternAbort.signal;
@@ -242,16 +263,51 @@ export async function select(iy: number, ix: number) {
   await Promise.all([pat, refreshPreview(iy, ix)]);
 }
 
-/** The mean pattern over the ROI (the chain view keeps the cursor's position). */
+/** The mean pattern over the ROI, and its mean curves from the latest run (the chain view keeps the cursor's position). */
 export async function selectRoi(roi: Roi, positions: number[]) {
-  store.set({ roi });
+  store.set({ roi, roiCurves: null, roiError: '' });
   patternAbort?.abort();
   patternAbort = new AbortController();
+  const body = roi.kind === 'rect' ? { rect: [Math.floor(Math.min(roi.y0, roi.y1) + 0.5), Math.floor(Math.min(roi.x0, roi.x1) + 0.5), Math.floor(Math.max(roi.y0, roi.y1) + 0.5), Math.floor(Math.max(roi.x0, roi.x1) + 0.5)] as [number, number, number, number] } : { positions };
+  roiBody = body;
+  const sig = patternAbort.signal;
+  const pat = api.patternMean(body, sig).then(
+    (f) => store.set({ pattern: f }),
+    (e) => report(e, 'ROI mean'),
+  );
+  await Promise.all([pat, loadRoiCurves(body, sig)]);
+}
+
+let roiBody: RoiBody | null = null;
+
+/** The nodes whose curves the chain view draws: the first I(Q) and PDF of the graph's outputs. */
+function chainNodes(): { iq: string | null; pdf: string | null } {
+  const g = store.get().graph;
+  if (!g) return { iq: null, pdf: null };
+  const pick = (op: string) => {
+    const ids = Object.keys(g.nodes).filter((k) => g.nodes[k].op === op);
+    return ids.find((k) => g.outputs.includes(k) && !/lorch/i.test(k)) ?? ids[0] ?? null;
+  };
+  return { iq: pick('integrate.azimuthal'), pdf: pick('pdf.reduce') };
+}
+
+/** The ROI's mean I(Q), S(Q), F(Q), G(r) with spread, from the latest run's stored results. */
+async function loadRoiCurves(roi: RoiBody, signal?: AbortSignal) {
+  const { iq, pdf } = chainNodes();
+  const want: [keyof RoiCurves['curves'], string, string][] = [];
+  if (iq) want.push(['I', iq, 'I']);
+  if (pdf) for (const f of ['S', 'F', 'G'] as const) want.push([f, pdf, f]);
   try {
-    const body = roi.kind === 'rect' ? { rect: [Math.floor(Math.min(roi.y0, roi.y1) + 0.5), Math.floor(Math.min(roi.x0, roi.x1) + 0.5), Math.floor(Math.max(roi.y0, roi.y1) + 0.5), Math.floor(Math.max(roi.x0, roi.x1) + 0.5)] as [number, number, number, number] } : { positions };
-    store.set({ pattern: await api.patternMean(body, patternAbort.signal) });
+    const got = await Promise.all(want.map(([, node, field]) => api.curveMean(node, field, roi, signal)));
+    if (signal?.aborted) return;
+    const curves: RoiCurves['curves'] = {};
+    got.forEach((m, i) => {
+      curves[want[i][0]] = { x: ndarray(m.x!) as Float32Array, mean: ndarray(m.mean) as Float32Array, std: ndarray(m.std) as Float32Array, min: ndarray(m.min) as Float32Array, max: ndarray(m.max) as Float32Array };
+    });
+    store.set({ roiCurves: { positions: got[0]?.positions ?? 0, failed: got[0]?.failed ?? 0, runId: got[0]?.runId ?? null, curves }, roiError: '' });
   } catch (e) {
-    report(e, 'ROI mean');
+    if (e instanceof DOMException && e.name === 'AbortError') return;
+    store.set({ roiCurves: null, roiError: e instanceof ApiError && e.status === 409 ? 'ROI mean curves come from a run on the scan: run the graph first' : e instanceof Error ? e.message : String(e) });
   }
 }
 
@@ -379,6 +435,7 @@ function listen() {
   on('run-done', (d) => {
     setRun({ running: false, message: `done in ${Number(d.seconds).toFixed(1)} s → ${d.runDir}` });
     void refreshPlan();
+    if (store.get().roi && roiBody) void loadRoiCurves(roiBody);
   });
   on('run-error', (d) => setRun({ running: false, message: `failed: ${d.error}`, error: d }));
   on('run-cancelled', () => {

@@ -109,8 +109,7 @@ export function MapCanvas(p: MapCanvasProps) {
     ref.current!.setPointerCapture(e.pointerId);
     drag.current = { start: pt, points: [pt] };
   };
-  const liveShape = (pt: [number, number]) => {
-    const d = drag.current!;
+  const liveShape = (d: { start: [number, number]; points: [number, number][] }, pt: [number, number]) => {
     if (tool === 'rect') return { roi: { kind: 'rect' as const, x0: d.start[0], y0: d.start[1], x1: pt[0], y1: pt[1] } };
     if (tool === 'lasso') return { roi: { kind: 'lasso' as const, points: d.points } };
     return { line: [d.start, pt] as [[number, number], [number, number]] };
@@ -119,14 +118,14 @@ export function MapCanvas(p: MapCanvasProps) {
     if (!drag.current) return;
     const pt = toScan(e);
     drag.current.points.push(pt);
-    draw(liveShape(pt));
+    draw(liveShape(drag.current, pt));
   };
   const onUp = (e: PointerEvent) => {
     const d = drag.current;
     if (!d) return;
     drag.current = null;
     const pt = toScan(e);
-    const shape = liveShape(pt);
+    const shape = liveShape(d, pt);
     if (shape.roi && (shape.roi.kind === 'lasso' ? d.points.length > 2 : Math.abs(pt[0] - d.start[0]) + Math.abs(pt[1] - d.start[1]) > 0.5)) p.onRoi?.(shape.roi);
     else if (shape.line && Math.hypot(pt[0] - d.start[0], pt[1] - d.start[1]) > 1) p.onLine?.(d.start, pt);
     else draw();

@@ -1,7 +1,7 @@
 /**
  * A line plot (uPlot: fast canvas plotting of thousands of points, dark-themed here) with axis
  * titles and units, a legend, and an optional drag-to-select span on x reported to the caller.
- * Series on other x grids are interpolated onto the first series' grid for display only.
+ * Bands fill between two series (a spread). Series on other x grids are interpolated onto the first series' grid for display only.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
@@ -25,6 +25,8 @@ export interface PlotProps {
   testid?: string;
   logY?: boolean;
   onSpan?: (x0: number, x1: number) => void;
+  /** Filled bands between two series (indices into `series`), e.g. an ROI's mean ± σ. */
+  bands?: { upper: number; lower: number; fill: string }[];
 }
 
 const AXIS = { stroke: '#aab2c5', grid: { stroke: 'rgba(255,255,255,0.07)', width: 1 }, ticks: { stroke: 'rgba(255,255,255,0.2)', width: 1 }, font: '11px "DejaVu Sans", sans-serif', labelFont: '12px "DejaVu Sans", sans-serif' };
@@ -34,7 +36,7 @@ export function Plot(p: PlotProps) {
   const plot = useRef<uPlot | null>(null);
   const spanCb = useRef(p.onSpan);
   spanCb.current = p.onSpan;
-  const sig = `${p.series.map((s) => s.label + s.colour).join('|')}|${p.width}|${p.height}|${p.logY}|${p.xLabel}|${p.yLabel}`;
+  const sig = `${p.series.map((s) => s.label + s.colour).join('|')}|${p.width}|${p.height}|${p.logY}|${p.xLabel}|${p.yLabel}|${(p.bands ?? []).map((b) => `${b.upper},${b.lower},${b.fill}`).join(';')}`;
 
   useEffect(() => {
     const opts: uPlot.Options = {
@@ -42,6 +44,7 @@ export function Plot(p: PlotProps) {
       height: p.height,
       title: p.title,
       legend: { show: true, live: false },
+      bands: (p.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
       cursor: { drag: { x: Boolean(p.onSpan), y: false, setScale: false } },
       scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
       axes: [

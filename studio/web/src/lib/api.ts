@@ -106,6 +106,23 @@ export interface GeometryInfo {
   ellipse: [number, number];
   qPerPixel: number;
 }
+/** A region of scan positions: rows y0 ≤ iy < y1, columns x0 ≤ ix < x1, or listed linear indices. */
+export type RoiBody = { rect: [number, number, number, number] } | { positions: number[] };
+export interface CurveMean {
+  node: string;
+  field: string;
+  unit: string | null;
+  axisName: string | null;
+  runId: string | null;
+  positions: number;
+  failed: number;
+  x: NDArrayJson | null;
+  mean: NDArrayJson;
+  std: NDArrayJson;
+  min: NDArrayJson;
+  max: NDArrayJson;
+  count: NDArrayJson;
+}
 export interface ArrayFrame {
   head: Record<string, any> & { dtype: string; shape: number[] };
   data: Float32Array;
@@ -196,7 +213,8 @@ export const api = {
   map: (node: string, field: string | undefined, signal?: AbortSignal) => arrayFrame('GET', `/api/map?${q({ node, field })}`, undefined, signal),
   mapDiff: (a: string, b: string, node: string, field: string) => arrayFrame('GET', `/api/map/diff?${q({ a, b, node, field })}`),
   pattern: (iy: number, ix: number, signal?: AbortSignal) => arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
-  patternMean: (roi: { rect: [number, number, number, number] } | { positions: number[] }, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
+  curveMean: (node: string, field: string, roi: RoiBody, signal?: AbortSignal) => postJson<CurveMean>('/api/curve/mean', { node, field, roi }, signal),
+  patternMean: (roi: RoiBody, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
   preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal) => postJson<Preview>('/api/preview', graph ? { iy, ix, graph } : { iy, ix }, signal),
   curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) => getJson<{ node: string; field: string; unit: string | null; axisName: string | null; x: NDArrayJson; y: NDArrayJson }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
   value: (node: string) => getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(`/api/value?${q({ node })}`),

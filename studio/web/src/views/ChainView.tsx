@@ -1,9 +1,10 @@
 /**
  * The per-pattern chain at the selected position, computed by the server with the engine's op
  * code: I(Q) with and without the mask, S(Q), F(Q) with the rpoly polynomial, G(r) with the fit's
- * components and residual, and the position's QoI values. Pinned positions overlay their curves.
+ * components and residual, and the position's QoI values. Pinned positions overlay their curves; an
+ * ROI on the navigator overlays its mean curves (from the latest run) with a ±1σ or min–max band.
  * Quick params (automask α, qmin, qmax, rpoly) preview live while typing and become an edit on
- * change. A span dragged on I(Q) or G(r) becomes a qoi.peak map, run at once.
+ * change. A span dragged on I(Q) or G(r) becomes a qoi.peak or qoi.integral map, run at once.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Graph, Preview } from '../lib/api.ts';
@@ -13,6 +14,7 @@ import { useSelect } from '../lib/store.ts';
 import { useWidth } from '../lib/use-width.ts';
 import { Plot, type Series } from '../components/Plot.tsx';
 import { PIN_COLOURS } from './Navigator.tsx';
+import { withRoi, type BandMode } from '../lib/roi-series.ts';
 import { chainAt, edit, refreshPreview, report, startRun, store } from '../state.ts';
 
 const H = 170;
@@ -30,6 +32,12 @@ export function ChainView() {
   const [span, setSpan] = useState<{ on: 'iq' | 'G'; x0: number; x1: number } | null>(null);
   const [pinPreviews, setPinPreviews] = useState<Preview[]>([]);
   const [box, W] = useWidth<HTMLElement>(440);
+  const roi = useSelect(store, (s) => s.roi);
+  const roiCurves = useSelect(store, (s) => s.roiCurves);
+  const roiError = useSelect(store, (s) => s.roiError);
+  const [band, setBand] = useState<BandMode>('sigma');
+  const roiLabel = roiCurves ? `ROI mean (${roiCurves.positions})` : 'ROI mean';
+  const plotWith = (series: Series[], key: 'I' | 'S' | 'F' | 'G') => withRoi(series, roiCurves?.curves[key], band, roiLabel);
 
   const c = useMemo(() => (preview ? chainCurves(preview, ops, graph) : null), [preview, ops]);
 
@@ -52,16 +60,20 @@ export function ChainView() {
       return v ? [{ label: `(${pinned[i].iy}, ${pinned[i].ix})`, ...v, colour: PIN_COLOURS[i % PIN_COLOURS.length], width: 1 }] : [];
     });
 
-  const addPeakMap = async () => {
+  /** The span as a new per-position map node (qoi.peak: position & height; qoi.integral: area & centroid), run at once. */
+  const addSpanMap = async (op: 'qoi.peak' | 'qoi.integral', baseline?: 'linear') => {
     if (!span || !graph || !c) return;
     const src = span.on === 'iq' ? `${c.iqNode}.I` : `${c.pdfNode}.G`;
+    const stem = op === 'qoi.peak' ? 'peak' : 'area';
     let i = 1;
-    while (graph.nodes[`peak${i}`]) i++;
-    const id = `peak${i}`;
+    while (graph.nodes[`${stem}${i}`]) i++;
+    const id = `${stem}${i}`;
     const range = [Number(span.x0.toFixed(3)), Number(span.x1.toFixed(3))];
-    if (await edit([{ op: 'add', node: id, def: { op: 'qoi.peak', in: { curve: src }, params: { range } }, output: true }], `add ${id}: peak of ${src} over [${range}]`)) {
+    const params = { range, ...(baseline ? { baseline } : {}) };
+    const first = op === 'qoi.peak' ? 'position' : 'integral';
+    if (await edit([{ op: 'add', node: id, def: { op, in: { curve: src }, params }, output: true }], `add ${id}: ${op === 'qoi.peak' ? 'peak' : 'integral'} of ${src} over [${range}]`)) {
       setSpan(null);
-      store.set((s) => ({ navigator: [`${id}.position`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 4) }));
+      store.set((s) => ({ navigator: [`${id}.${first}`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 4) }));
       await startRun();
     }
   };
@@ -98,10 +110,40 @@ export function ChainView() {
       {span && (
         <div class="drawer">
           span {fmt(span.x0)}–{fmt(span.x1)} {span.on === 'iq' ? 'Å⁻¹ on I(Q)' : 'Å on G(r)'}
-          <button data-testid="span-to-map" disabled={readOnly} onClick={addPeakMap}>
-            map peak position &amp; height (qoi.peak) and run
+          <span class="muted">→ map:</span>
+          <button data-testid="span-to-map" disabled={readOnly} title="qoi.peak: position and height of the maximum in the span" onClick={() => addSpanMap('qoi.peak')}>
+            peak position &amp; height
           </button>
+          <button data-testid="span-to-integral" disabled={readOnly} title="qoi.integral: area under the curve over the span and its centroid" onClick={() => addSpanMap('qoi.integral')}>
+            integral &amp; centroid
+          </button>
+          <button data-testid="span-to-integral-bg" disabled={readOnly} title="qoi.integral with baseline linear: the area above the chord through the span's ends" onClick={() => addSpanMap('qoi.integral', 'linear')}>
+            area above baseline
+          </button>
+          <span class="muted">(added and run at once)</span>
           <button onClick={() => setSpan(null)}>✕</button>
+        </div>
+      )}
+      {roi && (
+        <div class="roi-bar row small" data-testid="roi-curves" data-count={roiCurves?.positions ?? ''}>
+          <span class="roi-swatch" />
+          {roiCurves ? (
+            <span data-testid="roi-count">
+              ROI: {roiCurves.positions} positions{roiCurves.failed ? ` (${roiCurves.failed} failed)` : ''} · mean curves of run {roiCurves.runId ?? ''}
+            </span>
+          ) : roiError ? (
+            <span class="muted">{roiError}</span>
+          ) : (
+            <span class="muted">ROI mean curves: loading…</span>
+          )}
+          <span class="spacer" />
+          <label class="chk">
+            band
+            <select value={band} onChange={(e) => setBand((e.target as HTMLSelectElement).value as BandMode)}>
+              <option value="sigma">mean ± 1σ</option>
+              <option value="minmax">min – max</option>
+            </select>
+          </label>
         </div>
       )}
       {c?.iq && (
@@ -120,16 +162,19 @@ export function ChainView() {
             width={W}
             height={H}
             logY={logI}
-            series={[
-              { label: `masked ${here}`, ...c.iq, colour: '#ff5ec4' },
-              ...(c.iqUnmasked ? [{ label: 'no mask', ...c.iqUnmasked, colour: '#8a93a8', dash: [4, 3], width: 1 }] : []),
-              ...pinSeries((k) => k.iq),
-            ]}
+            {...plotWith(
+              [
+                { label: `masked ${here}`, ...c.iq, colour: '#ff5ec4' },
+                ...(c.iqUnmasked ? [{ label: 'no mask', ...c.iqUnmasked, colour: '#8a93a8', dash: [4, 3], width: 1 }] : []),
+                ...pinSeries((k) => k.iq),
+              ],
+              'I',
+            )}
             onSpan={(x0, x1) => setSpan({ on: 'iq', x0, x1 })}
           />
         </>
       )}
-      {c?.S && <Plot testid="plot-sq" title={`S(Q) · ${c.pdfNode}`} xLabel="Q (Å⁻¹)" yLabel="S(Q)" width={W} height={H - 20} series={[{ label: `S ${here}`, ...c.S, colour: '#74c0fc' }, ...pinSeries((k) => k.S)]} />}
+      {c?.S && <Plot testid="plot-sq" title={`S(Q) · ${c.pdfNode}`} xLabel="Q (Å⁻¹)" yLabel="S(Q)" width={W} height={H - 20} {...plotWith([{ label: `S ${here}`, ...c.S, colour: '#74c0fc' }, ...pinSeries((k) => k.S)], 'S')} />}
       {c?.F && (
         <Plot
           testid="plot-fq"
@@ -138,12 +183,15 @@ export function ChainView() {
           yLabel="F (Å⁻¹)"
           width={W}
           height={H - 20}
-          series={[
-            { label: 'F', ...c.F, colour: '#ffa94d' },
-            ...(c.QS1 ? [{ label: 'Q(S−1)', ...c.QS1, colour: '#8a93a8', width: 1 }] : []),
-            ...(c.P ? [{ label: 'rpoly P(Q)', ...c.P, colour: '#69db7c', dash: [5, 3] }] : []),
-            ...pinSeries((k) => k.F),
-          ]}
+          {...plotWith(
+            [
+              { label: 'F', ...c.F, colour: '#ffa94d' },
+              ...(c.QS1 ? [{ label: 'Q(S−1)', ...c.QS1, colour: '#8a93a8', width: 1 }] : []),
+              ...(c.P ? [{ label: 'rpoly P(Q)', ...c.P, colour: '#69db7c', dash: [5, 3] }] : []),
+              ...pinSeries((k) => k.F),
+            ],
+            'F',
+          )}
         />
       )}
       {c?.G && (
@@ -154,7 +202,7 @@ export function ChainView() {
           yLabel="G (Å⁻²)"
           width={W}
           height={H + 20}
-          series={[
+          {...plotWith([
             { label: `G ${here}`, ...c.G, colour: '#e9ecef' },
             ...(c.fit
               ? [
@@ -164,7 +212,7 @@ export function ChainView() {
                 ]
               : []),
             ...pinSeries((k) => k.G),
-          ]}
+          ], 'G')}
           onSpan={(x0, x1) => setSpan({ on: 'G', x0, x1 })}
         />
       )}

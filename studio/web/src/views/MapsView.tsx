@@ -185,28 +185,29 @@ function Compare() {
   const [err, setErr] = useState('');
   const refresh = () => api.runs().then(setRuns, (e) => setErr(String(e.message ?? e)));
   return (
-    <details class="compare" onToggle={(e) => (e.target as HTMLDetailsElement).open && refresh()}>
+    <details class="compare" data-testid="compare" onToggle={(e) => (e.target as HTMLDetailsElement).open && refresh()}>
       <summary>compare two runs (difference map)</summary>
       <div class="row small">
-        <select value={a} onChange={(e) => setA((e.target as HTMLSelectElement).value)}>
+        <select data-testid="compare-a" value={a} onChange={(e) => setA((e.target as HTMLSelectElement).value)}>
           <option value="">run a</option>
           {runs.map((r) => (
             <option value={r.runId}>{r.runId}</option>
           ))}
         </select>
-        <select value={b} onChange={(e) => setB((e.target as HTMLSelectElement).value)}>
+        <select data-testid="compare-b" value={b} onChange={(e) => setB((e.target as HTMLSelectElement).value)}>
           <option value="">run b</option>
           {runs.map((r) => (
             <option value={r.runId}>{r.runId}</option>
           ))}
         </select>
-        <select value={key} onChange={(e) => setKey((e.target as HTMLSelectElement).value)}>
+        <select data-testid="compare-map" value={key} onChange={(e) => setKey((e.target as HTMLSelectElement).value)}>
           <option value="">map</option>
           {maps.map((m) => (
             <option value={mapKey(m)}>{mapKey(m)}</option>
           ))}
         </select>
         <button
+          data-testid="compare-go"
           disabled={!a || !b || !key}
           onClick={async () => {
             const m = maps.find((x) => mapKey(x) === key)!;
@@ -224,7 +225,7 @@ function Compare() {
       {err && <div class="error">{err}</div>}
       {diff && (
         <div>
-          <span class="mono small">
+          <span class="mono small" data-testid="diff-stats" data-max-abs={diff.head.maxAbs}>
             max |Δ| {fmt(diff.head.maxAbs)} · RMS {fmt(diff.head.rms)} · Pearson r {fmt(diff.head.pearson)}
           </span>
           <MapCanvas values={diff.data} ny={diff.head.shape[0]} nx={diff.head.shape[1]} width={BIG} scale={{ colormap: 'RdBu_r', lo: -(diff.head.maxAbs || 1), hi: diff.head.maxAbs || 1, log: false }} />

@@ -50,7 +50,7 @@ export function Navigator() {
             {t === 'pick' ? 'pick' : t === 'rect' ? '▭ rect' : '◌ lasso'}
           </button>
         ))}
-        <button class="tool" title="clear ROI" onClick={() => store.set({ roi: null })}>
+        <button class="tool" title="clear ROI" onClick={() => store.set({ roi: null, roiCurves: null, roiError: '' })}>
           ✕
         </button>
       </header>

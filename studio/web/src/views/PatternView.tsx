@@ -11,11 +11,12 @@ import { autoLimits, fmt, toImageData, type ColormapName, type Scale } from '../
 import { CALIBRANTS, calibrantRings, qPerPixelFromRing } from '../lib/calibrants.ts';
 import { angleDeg, detectorParams, detectorsOf, radiiPx, virtualRequest, withRadiiPx, type Detector, type DetectorShape } from '../lib/detectors.ts';
 import { insidePolygon } from '../lib/roi.ts';
+import { ellipseFromDrag, ellipseRadius } from '../lib/ellipse-drag.ts';
 import { useSelect } from '../lib/store.ts';
 import { Colourbar } from '../components/Colourbar.tsx';
 import { edit, refreshPreview, report, store } from '../state.ts';
 
-type Tool = 'pan' | DetectorShape | 'centre' | 'mask-rect' | 'mask-polygon' | 'mask-brush' | 'calibrate';
+type Tool = 'pan' | DetectorShape | 'centre' | 'ellipse' | 'mask-rect' | 'mask-polygon' | 'mask-brush' | 'calibrate';
 interface View {
   s: number;
   x0: number;
@@ -26,6 +27,7 @@ type Drag =
   | { kind: 'draw'; det: Detector; r0: number; a0: number }
   | { kind: 'resize'; det: Detector; edge: 'inner' | 'outer' | 'start' | 'end' }
   | { kind: 'centre' }
+  | { kind: 'ellipse'; R: number; at: [number, number] }
   | { kind: 'mask-rect'; c0: number; r0: number; c1: number; r1: number }
   | { kind: 'mask-brush' };
 
@@ -49,6 +51,7 @@ export function PatternView() {
   const [view, setView] = useState<View>({ s: SIZE / w, x0: -0.5, y0: -0.5 });
   const [draft, setDraft] = useState<Detector | null>(null);
   const [centreDraft, setCentreDraft] = useState<[number, number] | null>(null);
+  const [ellipseDraft, setEllipseDraft] = useState<{ ellipse: [number, number]; R: number; at: [number, number] } | null>(null);
   const [maskDraft, setMaskDraft] = useState<Uint8Array | null>(null);
   const [polygon, setPolygon] = useState<[number, number][]>([]);
   const [brush, setBrush] = useState(3);
@@ -68,7 +71,7 @@ export function PatternView() {
   const geomBase: GeometryInfo | null = (preview?.extra?.geometry as GeometryInfo | undefined) ?? (geometryId ? geometries[geometryId] : null) ?? null;
   // Until the resolved geometry is known, draw about the detector centre in pixels (no Q rings).
   const known = geomBase ?? { center: [(w - 1) / 2, (h - 1) / 2] as [number, number], ellipse: [1, 0] as [number, number], qPerPixel: Number.NaN };
-  const geom: GeometryInfo = centreDraft ? { ...known, center: centreDraft } : known;
+  const geom: GeometryInfo = { ...known, ...(centreDraft ? { center: centreDraft } : {}), ...(ellipseDraft ? { ellipse: ellipseDraft.ellipse } : {}) };
   const qKnown = Number.isFinite(geom.qPerPixel) && geom.qPerPixel > 0;
   const detectors = useMemo(() => (graph ? detectorsOf(graph) : []), [graph]);
   const automask = useMemo(() => {
@@ -153,6 +156,15 @@ export function PatternView() {
       if (calibrant >= 0 && qKnown) {
         calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) => ring(r.q / geom.qPerPixel, i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)', `${r.label} · ${fmt(r.q, 3)} Å⁻¹`));
       }
+      if (ellipseDraft) {
+        ring(ellipseDraft.R, '#ffe066', `b/a ${ellipseDraft.ellipse[0].toFixed(3)} · ${ellipseDraft.ellipse[1].toFixed(1)}°`);
+        g.save();
+        g.fillStyle = '#ffe066';
+        g.beginPath();
+        g.arc(X(ellipseDraft.at[0]), Y(ellipseDraft.at[1]), 4, 0, 2 * Math.PI);
+        g.fill();
+        g.restore();
+      }
       if (show.detectors) {
         for (const d of [...detectors.filter((x) => !draft || x.node !== draft.node), ...(draft ? [draft] : [])]) drawDetector(g, d, cx, cy, geom.qPerPixel, X, Y, view.s, d === draft);
       }
@@ -198,6 +210,11 @@ export function PatternView() {
   const polar = (c: number, r: number) => {
     const [cx, cy] = geom.center;
     return { rad: Math.hypot(c - cx, r - cy), ang: angleDeg(c - cx, r - cy) };
+  };
+  /** Radius (px) with the ellipse corrected: what Q = r · qPerPixel is computed from, as in calib.geometry. */
+  const ringRadius = (c: number, r: number) => {
+    const [ratio, ang] = geom.ellipse ?? [1, 0];
+    return ellipseRadius(c - geom.center[0], r - geom.center[1], ratio, ang);
   };
 
   /** Send the detector to /api/virtual; at most one request in flight, the newest waiting. */
@@ -264,6 +281,15 @@ export function PatternView() {
       setCentreDraft([p.c, p.r]);
       return;
     }
+    if (tool === 'ellipse') {
+      const [cx, cy] = geom.center;
+      const [ratio, ang] = geom.ellipse ?? [1, 0];
+      const R = ellipseRadius(p.c - cx, p.r - cy, ratio, ang);
+      if (!(R > 2)) return;
+      drag.current = { kind: 'ellipse', R, at: [p.c, p.r] };
+      setEllipseDraft({ ellipse: [ratio, ang], R, at: [p.c, p.r] });
+      return;
+    }
     if (tool === 'mask-rect') {
       rectDraft.current = drag.current = { kind: 'mask-rect', c0: p.c, r0: p.r, c1: p.c, r1: p.r };
       return;
@@ -279,7 +305,7 @@ export function PatternView() {
     }
     if (tool === 'calibrate' && calibrant >= 0 && geometryId) {
       const ring = calibrantRings(CALIBRANTS[calibrant])[calRing];
-      const { rad } = polar(p.c, p.r);
+      const rad = ringRadius(p.c, p.r);
       const qpp = qPerPixelFromRing(ring.d, rad);
       void edit(
         [
@@ -325,6 +351,10 @@ export function PatternView() {
       setDraft(det);
       sendLive(det);
     } else if (d.kind === 'centre') setCentreDraft([p.c, p.r]);
+    else if (d.kind === 'ellipse') {
+      const [cx, cy] = geom.center;
+      if (Math.hypot(p.c - cx, p.r - cy) > 2) setEllipseDraft({ ellipse: ellipseFromDrag(p.c - cx, p.r - cy, d.R), R: d.R, at: [p.c, p.r] });
+    }
     else if (d.kind === 'mask-rect') {
       d.c1 = p.c;
       d.r1 = p.r;
@@ -345,6 +375,9 @@ export function PatternView() {
     } else if (d.kind === 'centre' && centreDraft && geometryId) {
       const c: [number, number] = [Number(centreDraft[0].toFixed(2)), Number(centreDraft[1].toFixed(2))];
       void edit([{ op: 'set', node: geometryId, param: 'center', value: c }], `centre → [${c}]`).then(() => setCentreDraft(null));
+    } else if (d.kind === 'ellipse' && ellipseDraft && geometryId) {
+      const e: [number, number] = [Number(ellipseDraft.ellipse[0].toFixed(4)), Number(ellipseDraft.ellipse[1].toFixed(2))];
+      void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: e }], `ellipse → b/a ${e[0]}, ${e[1]}°`).then(() => setEllipseDraft(null));
     } else if (d.kind === 'mask-rect') {
       const m = maskDraft ? maskDraft.slice() : new Uint8Array(w * h);
       for (let row = Math.max(0, Math.round(Math.min(d.r0, d.r1))); row <= Math.min(h - 1, Math.round(Math.max(d.r0, d.r1))); row++)
@@ -407,8 +440,8 @@ export function PatternView() {
     const r = Math.round(hover.r);
     if (c < 0 || r < 0 || c >= w || r >= h) return ' ';
     const v = pattern.data[r * w + c];
-    const { rad } = polar(hover.c, hover.r);
-    return `col ${c}, row ${r} · ${fmt(v)} counts · r ${rad.toFixed(1)} px${qKnown ? ` · Q ${fmt(rad * geom.qPerPixel, 3)} Å⁻¹` : ''}`;
+    const rad = ringRadius(hover.c, hover.r);
+    return `col ${c}, row ${r} · ${fmt(v)} counts · r ${rad.toFixed(1)} px${qKnown ? ` · Q ${fmt(rad * geom.qPerPixel, 3)} Å⁻¹ (Q = 2π/d)` : ''}`;
   })();
 
   const title = roi ? `mean of ROI (${pattern?.head.count ?? '…'} positions)` : `pattern at y ${cursor.iy}, x ${cursor.ix}`;
@@ -418,11 +451,27 @@ export function PatternView() {
     ['annulus', '◎', 'draw an annulus detector'],
     ['sector', '◔', 'draw a sector detector'],
     ['centre', '⊕', 'drag the beam centre'],
+    ['ellipse', '⬭', 'grab a ring and drag: the ellipse (b/a, angle) follows, the ring keeps its radius; sets calib.geometry ellipse'],
     ['mask-rect', '▭', 'mask: rectangle'],
     ['mask-polygon', '⬠', 'mask: polygon (click vertices, double-click closes)'],
     ['mask-brush', '✎', 'mask: brush'],
     ['calibrate', '⌾', 'click a calibrant ring to set the Q scale'],
   ];
+
+  const fitEllipseButton = geometryId && (
+    <button
+      data-testid="fit-ellipse"
+      title="calib.geometry fits the ellipse to the amorphous ring with the centre held where it is (an explicit centre locks it)"
+      onClick={() => {
+        const p = graph?.nodes[geometryId]?.params ?? {};
+        const edits: Edit[] = [{ op: 'set', node: geometryId, param: 'ellipse', value: 'auto' }];
+        if ((p.center === undefined || p.center === 'auto') && geomBase) edits.push({ op: 'set', node: geometryId, param: 'center', value: geomBase.center.map((v) => Number(v.toFixed(2))) });
+        void edit(edits, 'fit the ellipse (centre locked)');
+      }}
+    >
+      fit ellipse (centre locked)
+    </button>
+  );
 
   return (
     <section class="panel" data-testid="pattern" data-position={pattern && pattern.head.iy !== undefined ? `${pattern.head.iy},${pattern.head.ix}` : roi ? "roi" : ""}>
@@ -499,7 +548,7 @@ export function PatternView() {
           <button disabled={!maskDraft} onClick={() => setMaskDraft(null)}>
             clear
           </button>
-          <button disabled={!maskDraft || readOnly} onClick={saveMask}>
+          <button data-testid="save-mask" disabled={!maskDraft || readOnly} onClick={saveMask}>
             save mask → mask.static
           </button>
         </div>
@@ -507,7 +556,7 @@ export function PatternView() {
       {(tool === 'calibrate' || calibrant >= 0) && (
         <div class="drawer">
           calibrant
-          <select value={calibrant} onChange={(e) => setCalibrant(Number((e.target as HTMLSelectElement).value))}>
+          <select data-testid="calibrant" value={calibrant} onChange={(e) => setCalibrant(Number((e.target as HTMLSelectElement).value))}>
             <option value={-1}>none</option>
             {CALIBRANTS.map((c, i) => (
               <option value={i}>{c.name}</option>
@@ -516,7 +565,7 @@ export function PatternView() {
           {calibrant >= 0 && (
             <>
               ring
-              <select value={calRing} onChange={(e) => setCalRing(Number((e.target as HTMLSelectElement).value))}>
+              <select data-testid="calibrant-ring" value={calRing} onChange={(e) => setCalRing(Number((e.target as HTMLSelectElement).value))}>
                 {calibrantRings(CALIBRANTS[calibrant]).map((r, i) => (
                   <option value={i}>
                     {r.label} d {r.d.toFixed(4)} Å
@@ -526,19 +575,20 @@ export function PatternView() {
               <span class="muted">click that ring on the pattern</span>
             </>
           )}
-          {geometryId && (
-            <button
-              title="calib.geometry fits the ellipse to the amorphous ring with the centre held where it is (an explicit centre locks it)"
-              onClick={() => {
-                const p = graph?.nodes[geometryId]?.params ?? {};
-                const edits: Edit[] = [{ op: 'set', node: geometryId, param: 'ellipse', value: 'auto' }];
-                if ((p.center === undefined || p.center === 'auto') && geomBase) edits.push({ op: 'set', node: geometryId, param: 'center', value: geomBase.center.map((v) => Number(v.toFixed(2))) });
-                void edit(edits, 'fit the ellipse (centre locked)');
-              }}
-            >
-              fit ellipse (centre locked)
-            </button>
-          )}
+          {geometryId && fitEllipseButton}
+        </div>
+      )}
+      {tool === 'ellipse' && geometryId && (
+        <div class="drawer" data-testid="ellipse-drawer">
+          <span class="mono">
+            ellipse b/a {fmt(geom.ellipse?.[0] ?? 1, 4)} · {fmt(geom.ellipse?.[1] ?? 0, 3)}° · centre [{geom.center.map((v) => v.toFixed(2)).join(', ')}] px
+          </span>
+          <span class="muted">grab a ring, drag along its major axis</span>
+          <span class="spacer" />
+          {fitEllipseButton}
+          <button title="no elliptical distortion: ellipse none" onClick={() => void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: 'none' }], 'ellipse → none')}>
+            circular
+          </button>
         </div>
       )}
       <div class="legend">
