@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { diffGraphs } from '../../app/diff.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
 import { mapStyle } from './map-style.ts';
+import { runScope } from './run-scope.ts';
 import { graphIdentity, isPinned, pruneStudioRuns, setPinned } from './run-retention.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
@@ -41,13 +41,8 @@ export interface MapInfo {
   status: string;
 }
 
-/**
- * Per-position ops cheap enough that starting worker threads (a second or more: each loads every
- * op module) costs more than running them in this thread over the whole scan.
- */
-const LIGHT_OPS = new Set(['qoi.expr', 'qoi.peak', 'qoi.integral']);
-/** Light runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
-const MAX_LIGHT_CHAIN = 16;
+/** Partial runs in a row before a full one (each keeps the one before it for the nodes it left alone). */
+const MAX_PARTIAL_CHAIN = 16;
 
 function depth(l: Live): number {
   let d = 0;
@@ -61,8 +56,8 @@ interface Live {
   graph: ResolvedGraph;
   states: Map<string, NodeState>;
   /**
-   * A light run computes only the changed nodes (and reads their cached ancestors); every other
-   * node's result is the one `previous` had (same params, same inputs).
+   * A partial run computes only the changed nodes and their dependants (reading their cached
+   * ancestors); every other node's result is the one `previous` had (same params, same inputs).
    */
   previous: Live | null;
   recomputed: Set<string> | null;
@@ -74,8 +69,8 @@ export class RunManager {
   latest: Live | null = null;
   readonly history: RunInfo[] = [];
   private counter = 0;
-  /** The graph of the last run that finished computing. */
-  private lastDoc: GraphDoc | null = null;
+  /** The resolved graph of the last run that finished computing. */
+  private lastGraph: ResolvedGraph | null = null;
 
   constructor(private readonly s: Studio) {}
 
@@ -92,12 +87,15 @@ export class RunManager {
     const info: RunInfo = { runId, runDir: null, time: new Date().toISOString(), graphHash: hashValue(doc as unknown as Json), status: 'running' };
     this.history.unshift(info);
     const abort = new AbortController();
-    const light = this.latest?.exec && depth(this.latest) < MAX_LIGHT_CHAIN ? this.lightEdit(doc, resolved.graph) : null;
-    const workers = opts.workers ?? (light ? 1 : undefined);
+    // After a finished run, compute only what the edits reach (run-scope.ts); otherwise every node.
+    const last = this.latest;
+    const scope = last?.exec && last.info.status === 'done' && this.lastGraph && depth(last) < MAX_PARTIAL_CHAIN ? runScope(this.lastGraph, resolved.graph) : null;
+    const light = scope?.nodes ?? null;
+    const workers = opts.workers ?? (scope?.inThread ? 1 : undefined);
     const ev = this.s.events;
     const t0 = performance.now();
     const live: Live = { info, exec: null, graph: resolved.graph, states: new Map(), previous: light ? this.latest : null, recomputed: light ? new Set(light) : null };
-    ev.emit('run-start', { runId, nodes: resolved.graph.order });
+    ev.emit('run-start', { runId, nodes: resolved.graph.order, computes: light ?? resolved.graph.order });
     const done = (async () => {
       let computed: ComputedRun | null = null;
       try {
@@ -112,7 +110,7 @@ export class RunManager {
           {
             signal: abort.signal,
             workers,
-            ...(light ? { nodes: light.filter((id) => resolved.graph.nodes.has(id)) } : {}),
+            ...(light ? { nodes: light } : {}),
             onExecutor: (exec) => {
               live.exec = exec;
               this.latest = live;
@@ -120,7 +118,7 @@ export class RunManager {
           },
         );
         live.states = computed.states;
-        this.lastDoc = doc;
+        this.lastGraph = resolved.graph;
         const base = this.s.graphFile ? path.dirname(this.s.graphFile) : path.dirname(this.s.ctx.dataset?.path ?? process.cwd());
         const out = await writeRunDir(this.s.ctx, doc, studioRunDir(base, resolved.graph.name), !!opts.report);
         info.runDir = out.runDir;
@@ -146,21 +144,7 @@ export class RunManager {
     return info;
   }
 
-  /**
-   * Since the last run, only light per-position nodes (and dataset nodes) have to recompute: those
-   * nodes (null otherwise). A light run computes just them, in this thread.
-   */
-  private lightEdit(doc: GraphDoc, graph: ResolvedGraph): string[] | null {
-    if (!this.lastDoc) return null;
-    const { recomputes } = diffGraphs(this.lastDoc, doc);
-    const light = recomputes.every((id) => {
-      const n = graph.nodes.get(id);
-      return !n || n.op.scope === 'dataset' || LIGHT_OPS.has(n.op.name);
-    });
-    return light ? recomputes : null;
-  }
-
-  /** The run whose executor holds `node`'s result: this one, or (for a node a light run left alone) an earlier one. */
+  /** The run whose executor holds `node`'s result: this one, or (for a node a partial run left alone) an earlier one. */
   private holder(l: Live | null, node: string): { exec: Executor; state: NodeState } | null {
     for (let r = l; r; r = r.recomputed?.has(node) ? null : r.previous) {
       const st = r.exec?.states.get(node);

@@ -254,5 +254,25 @@ describe('studio server API', () => {
     for (let i = 0; i < r.length; i++) if (Number.isFinite(r[i])) expect(r[i]).toBeCloseTo(c1[i] + 2 * c2[i], 4);
     expect((await api.get('/api/map?node=vbf')).status).toBe(200);
     expect((await api.get('/api/maps')).json().length).toBeGreaterThan(10);
-  }, 120_000);
+
+    // A per-position node's param (the fit window): that node and its dependants only, on the new
+    // window (the map at a position equals the preview there, which runs the op on the new graph).
+    const range = studio.session.graph.nodes.fit.params!.range as number[];
+    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'fit', param: 'range', value: [range[0] + 0.15, range[1]] }] });
+    const at = events.length;
+    await api.post('/api/run', {});
+    await studio.runs.settle();
+    const start = events.slice(at).find((e) => e.event === 'run-start')!.data;
+    expect(start.computes).toEqual(['fit', 'r1r2']);
+    // Their ancestors are read from the cache; nothing else runs.
+    const ran = events.slice(at).filter((e) => e.event === 'node');
+    expect(ran.filter((e) => e.data.status === 'computed').map((e) => e.data.node)).toEqual(['fit', 'r1r2']);
+    expect(ran.map((e) => e.data.node)).not.toContain('vbf');
+    const c1New = f32(decodeFrame((await api.get('/api/map?node=fit&field=c1')).body).bytes);
+    expect(Array.from(c1New)).not.toEqual(Array.from(c1));
+    const p = (await api.get('/api/preview?iy=2&ix=3')).json();
+    const b = Buffer.from(p.nodes.fit.fields.c1.b64, 'base64');
+    expect(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + 4))[0]).toBe(c1New[2 * NX + 3]);
+    expect(f32(decodeFrame((await api.get('/api/map?node=r1&field=position')).body).bytes).length).toBe(NX * NY);
+  }, 180_000);
 });
