@@ -1,16 +1,18 @@
 /**
  * Per-bin statistics of many curves on one x grid (an ROI's I(Q), S(Q), F(Q), G(r)), accumulated
  * one curve at a time so a scan's curves stream through chunk by chunk: mean, population standard
- * deviation (Welford's update, stable when the spread is small next to the mean), min, max and the
- * number of finite values per bin. NaN samples (masked bins, failed positions) are skipped, so a
- * bin's statistics are over the positions that have a value there.
+ * deviation, min, max and the number of finite values per bin. Sums are of the values shifted by
+ * the bin's first value (the "shifted data" algorithm: no cancellation when the spread is small
+ * next to the mean, and no division per sample as in Welford's update). NaN samples (masked bins,
+ * failed positions) are skipped, so a bin's statistics are over the positions with a value there.
  */
 import { forEachRun } from './patterns.ts';
 
 export class CurveStats {
   readonly count: Int32Array;
-  private readonly m: Float64Array;
-  private readonly m2: Float64Array;
+  private readonly shift: Float64Array;
+  private readonly s1: Float64Array;
+  private readonly s2: Float64Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   /** Curves added (positions), and those without a single finite value (failed positions). */
@@ -19,24 +21,25 @@ export class CurveStats {
 
   constructor(readonly bins: number) {
     this.count = new Int32Array(bins);
-    this.m = new Float64Array(bins);
-    this.m2 = new Float64Array(bins);
+    this.shift = new Float64Array(bins);
+    this.s1 = new Float64Array(bins);
+    this.s2 = new Float64Array(bins);
     this.lo = new Float64Array(bins).fill(Infinity);
     this.hi = new Float64Array(bins).fill(-Infinity);
   }
 
   /** Add the curve data[offset … offset + bins). */
   add(data: ArrayLike<number>, offset: number): void {
-    const { count, m, m2, lo, hi } = this;
+    const { count, shift, s1, s2, lo, hi } = this;
     let finite = 0;
     for (let b = 0; b < this.bins; b++) {
       const v = data[offset + b];
       if (!Number.isFinite(v)) continue;
       finite++;
-      const n = ++count[b];
-      const d = v - m[b];
-      m[b] += d / n;
-      m2[b] += d * (v - m[b]);
+      if (count[b]++ === 0) shift[b] = v;
+      const d = v - shift[b];
+      s1[b] += d;
+      s2[b] += d * d;
       if (v < lo[b]) lo[b] = v;
       if (v > hi[b]) hi[b] = v;
     }
@@ -53,8 +56,9 @@ export class CurveStats {
     const max = new Float32Array(n);
     for (let b = 0; b < n; b++) {
       const c = this.count[b];
-      mean[b] = c ? this.m[b] : NaN;
-      std[b] = c ? Math.sqrt(this.m2[b] / c) : NaN;
+      const m1 = this.s1[b] / c;
+      mean[b] = c ? this.shift[b] + m1 : NaN;
+      std[b] = c ? Math.sqrt(Math.max(0, this.s2[b] / c - m1 * m1)) : NaN;
       min[b] = c ? this.lo[b] : NaN;
       max[b] = c ? this.hi[b] : NaN;
     }

@@ -5,6 +5,7 @@ import type { NDArray, Value } from '../../engine/types.ts';
 import type { Resolved } from './engine-context.ts';
 import { ndJson } from './http-io.ts';
 import { previewExtras } from './preview-extras.ts';
+import { meanPattern } from './patterns.ts';
 import type { Studio } from './studio.ts';
 
 function valueJson(v: Value, op?: string) {
@@ -12,11 +13,20 @@ function valueJson(v: Value, op?: string) {
   return { ...(op ? { op } : {}), fields: map(v.fields), axes: map(v.axes), meta: v.meta ?? {} };
 }
 
-export async function previewResponse(s: Studio, iy: number, ix: number, doc?: GraphDoc) {
+/**
+ * The chain at (iy, ix) — or, with `roi` (sorted position indices), on the ROI's mean pattern
+ * (float32) given to the frame source; position-dependent inputs still come from (iy, ix).
+ */
+export async function previewResponse(s: Studio, iy: number, ix: number, doc?: GraphDoc, roi?: Int32Array) {
   const t0 = performance.now();
   const resolved: Resolved = doc ? s.session.resolve(doc) : s.session.resolved();
   const index = iy * resolved.scan.nx + ix;
-  const pv = await s.preview.run(resolved, index);
+  let frames: Value | undefined;
+  if (roi) {
+    const m = meanPattern(s.ctx.dataset, roi);
+    frames = { fields: { frames: { dtype: 'float32', shape: [1, ...m.shape], data: m.data } } };
+  }
+  const pv = await s.preview.run(resolved, index, frames);
   const pre = await s.preview.prereqs.get(resolved);
   const chunkSize = resolved.graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const extras = await previewExtras(s.preview, resolved, pre, pv, { index: Math.floor(index / chunkSize), start: index, count: 1 });
@@ -30,6 +40,7 @@ export async function previewResponse(s: Studio, iy: number, ix: number, doc?: G
   return {
     iy,
     ix,
+    ...(roi ? { roi: { count: roi.length } } : {}),
     version: doc ? null : s.session.version,
     nodes,
     extra: {

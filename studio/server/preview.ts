@@ -30,8 +30,11 @@ export class PreviewEngine {
     this.prereqs = new PrerequisiteCache(ctx);
   }
 
-  /** Run every frame node for position `index` (iy·nx + ix). */
-  async run(resolved: Resolved, index: number): Promise<PositionValues> {
+  /**
+   * Run every frame node for position `index` (iy·nx + ix); with `frames`, the graph's frame source
+   * gives that pattern instead of the position's (an ROI's mean pattern through the chain).
+   */
+  async run(resolved: Resolved, index: number, frames?: Value): Promise<PositionValues> {
     const { graph } = resolved;
     const pre = await this.prereqs.get(resolved);
     const chunkSize = graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -44,6 +47,10 @@ export class PreviewEngine {
       const blocked = this.blockedBy(n, graph, pre, values, errors);
       if (blocked) {
         errors.set(id, blocked);
+        continue;
+      }
+      if (frames && n.op.name === 'source.frames') {
+        values.set(id, frames);
         continue;
       }
       try {

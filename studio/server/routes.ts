@@ -112,7 +112,8 @@ export function routes(s: Studio): Map<string, Route> {
       if (!Number.isInteger(iy) || !Number.isInteger(ix) || (iy as number) < 0 || (ix as number) < 0) throw new HttpError(400, 'body: iy and ix must be non-negative integers', { field: Number.isInteger(iy) ? 'ix' : 'iy' });
       const sc = scan();
       checkPosition(iy as number, ix as number, sc.ny, sc.nx);
-      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc)));
+      const roi = body.roi === undefined ? undefined : roiPositions(body.roi, sc.ny, sc.nx);
+      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc), roi));
     },
   });
   // A dataset-level result the per-position chain stands on (the resolved geometry: centre, ellipse,

@@ -78,15 +78,21 @@ export async function openBrowser(): Promise<BrowserSession> {
 /**
  * Screenshot kept as an artefact (the whole page, or one element). With SNEM_UPDATE_DOCS=1 and a
  * `doc` name, also the README's picture docs/studio/DOC.png: the element, or the page's viewport
- * (smaller than the full page).
+ * (smaller than the full page), or its top `docHeight` px.
  */
-export async function shot(target: Page | Locator, name: string, doc?: string): Promise<void> {
+export async function shot(target: Page | Locator, name: string, doc?: string, docHeight?: number): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const isPage = 'goto' in target;
-  fs.writeFileSync(path.join(ARTIFACTS, `${name}.png`), isPage ? await target.screenshot({ fullPage: true }) : await target.screenshot());
+  // The status line sticks to the window's foot: in a full-page picture it goes to the page's end,
+  // in a panel's picture it would cover the panel.
+  const flow = '.status-line { position: static !important; }';
+  const hide = '.status-line { display: none !important; }';
+  fs.writeFileSync(path.join(ARTIFACTS, `${name}.png`), isPage ? await target.screenshot({ fullPage: true, style: flow }) : await target.screenshot({ style: hide }));
   if (doc && process.env.SNEM_UPDATE_DOCS === '1') {
     fs.mkdirSync(DOCS, { recursive: true });
-    fs.writeFileSync(path.join(DOCS, `${doc}.png`), isPage ? await target.screenshot() : await target.screenshot());
+    // docHeight: only the top of the window (README pictures stay under ~400 KB).
+    const clip = isPage && docHeight ? { x: 0, y: 0, width: target.viewportSize()!.width, height: docHeight } : undefined;
+    fs.writeFileSync(path.join(DOCS, `${doc}.png`), isPage ? await target.screenshot({ clip }) : await target.screenshot({ style: hide }));
   }
 }
 

@@ -199,7 +199,7 @@ describe('snem studio in the browser', () => {
     await page.mouse.up();
     // On release the page asks for the exact image (what the qoi.virtual node will store).
     await expect.poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 60_000 }).toMatch(/live annulus \(exact/);
-    await shot(page, '04-annulus', 'studio-annulus');
+    await shot(page, '04-annulus', 'studio-annulus', 720);
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
   });
@@ -240,6 +240,12 @@ describe('snem studio in the browser', () => {
     const m = await (await fetch(new URL('/api/curve/mean', studio.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
     expect(m.positions).toBe(15);
     await shot(page.getByTestId('chain'), '06b-roi-mean', 'studio-roi');
+    // The chain on the ROI's mean pattern, then back on the cursor's.
+    await page.getByTestId('roi-chain').check();
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('roi');
+    expect(await page.locator('[data-testid="chain"] header').textContent()).toMatch(/mean pattern of 15 positions/);
+    await page.getByTestId('roi-chain').uncheck();
+    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).not.toBe('roi');
     await page.locator('[data-testid="navigator"] [data-tool="pick"]').click();
   });
 
@@ -377,6 +383,28 @@ describe('snem studio in the browser', () => {
     expect(npys(cliRun)).toContain('peak1.position.npy');
     for (const f of npys(cliRun)) expect(fs.readFileSync(path.join(cliRun, f)).equals(fs.readFileSync(path.join(studioRun, f))), f).toBe(true);
   }, 240_000);
+
+  it('looks: at 1400 × 900 and 1920 × 1080 the three columns sit side by side, nothing overflows; the status line shows the position and its QoIs', async () => {
+    const { page } = b;
+    for (const [w, h] of [[1400, 900], [1920, 1080]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const boxes = await Promise.all(['navigator', 'pattern', 'chain'].map(async (id) => (await page.getByTestId(id).boundingBox())!));
+      // Side by side, left to right, inside the window, tops aligned.
+      expect(boxes[0].x + boxes[0].width).toBeLessThanOrEqual(boxes[1].x);
+      expect(boxes[1].x + boxes[1].width).toBeLessThanOrEqual(boxes[2].x);
+      expect(boxes[2].x + boxes[2].width).toBeLessThanOrEqual(w);
+      expect(Math.abs(boxes[0].y - boxes[2].y)).toBeLessThan(2);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(w);
+      const status = page.getByTestId('status-line');
+      expect((await status.boundingBox())!.y + 26).toBeLessThanOrEqual(h + 1);
+      await shot(page, `09-layout-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    const cur = await page.getByTestId('chain').getAttribute('data-position');
+    expect(await page.getByTestId('status-position').textContent()).toContain(`(${cur!.replace(',', ', ')})`);
+    await expect.poll(() => page.getByTestId('status-qoi').textContent(), { timeout: 30_000 }).toMatch(/r1\.position \d/);
+  });
 
   it('no console errors', () => {
     expect(b.errors).toEqual([]);

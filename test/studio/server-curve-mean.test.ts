@@ -153,3 +153,25 @@ describe('POST /api/curve/mean', () => {
     }
   });
 });
+
+describe('POST /api/preview with roi: the chain on the ROI\'s mean pattern', () => {
+  it('a one-position ROI gives that position\'s chain; a larger one a different, finite I(Q) and G(r)', async () => {
+    const at = (await api.post('/api/preview', { iy: 2, ix: 3 })).json();
+    const one = (await api.post('/api/preview', { iy: 0, ix: 0, roi: { positions: [2 * NX + 3] } })).json();
+    expect(one.roi).toEqual({ count: 1 });
+    for (const [node, field] of [['iq', 'I'], ['pdf', 'G']]) {
+      const a = f32(at.nodes[node].fields[field]);
+      const b = f32(one.nodes[node].fields[field]);
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) expect(Math.abs(b[i] - a[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(a[i])));
+    }
+    const many = (await api.post('/api/preview', { iy: 2, ix: 3, roi: { rect: [0, 0, 4, 6] } })).json();
+    expect(many.roi).toEqual({ count: 24 });
+    const I = f32(many.nodes.iq.fields.I);
+    const a = f32(at.nodes.iq.fields.I);
+    expect(I.some((v, i) => Number.isFinite(v) && Math.abs(v - a[i]) > 1e-3 * (1 + Math.abs(a[i])))).toBe(true);
+    expect(f32(many.nodes.pdf.fields.G).every(Number.isFinite)).toBe(true);
+    expect((await api.post('/api/preview', { iy: 0, ix: 0, roi: { rect: [0, 0] } })).json().field).toBe('roi');
+  }, 120_000);
+});
+

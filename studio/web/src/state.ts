@@ -49,6 +49,8 @@ export interface StudioState {
   /** The ROI's mean curves (with spread) from the latest run, or why there are none. */
   roiCurves: RoiCurves | null;
   roiError: string;
+  /** Run the chain view on the ROI's mean pattern instead of the cursor's pattern. */
+  roiChain: boolean;
   pinned: Position[];
   pattern: ArrayFrame | null;
   preview: Preview | null;
@@ -96,6 +98,7 @@ export const store = new Store<StudioState>({
   roi: null,
   roiCurves: null,
   roiError: '',
+  roiChain: false,
   pinned: [],
   pattern: null,
   preview: null,
@@ -275,10 +278,24 @@ export async function selectRoi(roi: Roi, positions: number[]) {
     (f) => store.set({ pattern: f }),
     (e) => report(e, 'ROI mean'),
   );
-  await Promise.all([pat, loadRoiCurves(body, sig)]);
+  const { cursor, roiChain, readOnly } = store.get();
+  await Promise.all([pat, loadRoiCurves(body, sig), roiChain && !readOnly ? refreshPreview(cursor.iy, cursor.ix) : null]);
 }
 
 let roiBody: RoiBody | null = null;
+
+/** Drop the ROI: the pattern and chain views go back to the cursor's position. */
+export function clearRoi() {
+  const { cursor } = store.get();
+  void select(cursor.iy, cursor.ix);
+}
+
+/** Chain view on the ROI's mean pattern (or back on the cursor's pattern). */
+export function setRoiChain(on: boolean) {
+  store.set({ roiChain: on });
+  const { cursor } = store.get();
+  void refreshPreview(cursor.iy, cursor.ix);
+}
 
 /** The nodes whose curves the chain view draws: the first I(Q) and PDF of the graph's outputs. */
 function chainNodes(): { iq: string | null; pdf: string | null } {
@@ -316,7 +333,9 @@ export async function refreshPreview(iy: number, ix: number, variant?: Graph) {
   previewAbort?.abort();
   previewAbort = new AbortController();
   try {
-    const p = store.get().readOnly ? await runCurves(iy, ix, previewAbort.signal) : await api.preview(iy, ix, variant, previewAbort.signal);
+    const { readOnly, roi, roiChain } = store.get();
+    const onRoi = roi && roiChain && roiBody ? roiBody : undefined;
+    const p = readOnly ? await runCurves(iy, ix, previewAbort.signal) : await api.preview(iy, ix, variant, previewAbort.signal, onRoi);
     store.set({ preview: p, previewError: '' });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return;

@@ -88,6 +88,8 @@ export interface Preview {
   iy: number;
   ix: number;
   ms: number;
+  /** Set when the chain ran on an ROI's mean pattern (count = positions averaged). */
+  roi?: { count: number };
   /** The session's graph version the preview was computed for (absent for an unsaved variant). */
   version?: number;
   nodes: Record<string, PreviewNode>;
@@ -215,7 +217,7 @@ export const api = {
   pattern: (iy: number, ix: number, signal?: AbortSignal) => arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
   curveMean: (node: string, field: string, roi: RoiBody, signal?: AbortSignal) => postJson<CurveMean>('/api/curve/mean', { node, field, roi }, signal),
   patternMean: (roi: RoiBody, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
-  preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal) => postJson<Preview>('/api/preview', graph ? { iy, ix, graph } : { iy, ix }, signal),
+  preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal, roi?: RoiBody) => postJson<Preview>('/api/preview', { iy, ix, ...(graph ? { graph } : {}), ...(roi ? { roi } : {}) }, signal),
   curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) => getJson<{ node: string; field: string; unit: string | null; axisName: string | null; x: NDArrayJson; y: NDArrayJson }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
   value: (node: string) => getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(`/api/value?${q({ node })}`),
   virtual: (body: Record<string, unknown>, signal?: AbortSignal) => arrayFrame('POST', '/api/virtual', body, signal),

@@ -15,7 +15,7 @@ import { useWidth } from '../lib/use-width.ts';
 import { Plot, type Series } from '../components/Plot.tsx';
 import { PIN_COLOURS } from './Navigator.tsx';
 import { withRoi, type BandMode } from '../lib/roi-series.ts';
-import { chainAt, edit, refreshPreview, report, startRun, store } from '../state.ts';
+import { chainAt, edit, refreshPreview, report, setRoiChain, startRun, store } from '../state.ts';
 
 const H = 170;
 
@@ -35,6 +35,7 @@ export function ChainView() {
   const roi = useSelect(store, (s) => s.roi);
   const roiCurves = useSelect(store, (s) => s.roiCurves);
   const roiError = useSelect(store, (s) => s.roiError);
+  const roiChain = useSelect(store, (s) => s.roiChain);
   const [band, setBand] = useState<BandMode>('sigma');
   const roiLabel = roiCurves ? `ROI mean (${roiCurves.positions})` : 'ROI mean';
   const plotWith = (series: Series[], key: 'I' | 'S' | 'F' | 'G') => withRoi(series, roiCurves?.curves[key], band, roiLabel);
@@ -53,7 +54,7 @@ export function ChainView() {
   }, [pinned, version]);
   const pins = useMemo(() => pinPreviews.map((p) => chainCurves(p, ops, graph)), [pinPreviews]);
 
-  const here = `(${cursor.iy}, ${cursor.ix})`;
+  const here = preview?.roi ? `ROI mean pattern` : `(${cursor.iy}, ${cursor.ix})`;
   const pinSeries = (get: (k: ChainCurves) => { x: ArrayLike<number>; y: ArrayLike<number> } | undefined): Series[] =>
     pins.flatMap((k, i) => {
       const v = get(k);
@@ -79,11 +80,11 @@ export function ChainView() {
   };
 
   return (
-    <section ref={box} class="panel" data-testid="chain" data-position={preview ? `${preview.iy},${preview.ix}` : ""} data-version={preview?.version ?? ""}>
+    <section ref={box} class="panel" data-testid="chain" data-position={preview ? (preview.roi ? 'roi' : `${preview.iy},${preview.ix}`) : ""} data-version={preview?.version ?? ""}>
       <header>
         <h2>Chain</h2>
         <span class="sub">
-          position {here} {preview ? `· computed in ${fmt(preview.ms, 3)} ms` : ''}
+          {preview?.roi ? `mean pattern of ${preview.roi.count} positions` : `position ${here}`} {preview ? `· computed in ${fmt(preview.ms, 3)} ms` : ''}
         </span>
         <span class="spacer" />
         <button class="tool" title="pin this position: overlay its curves" disabled={pinned.some((p) => p.iy === cursor.iy && p.ix === cursor.ix)} onClick={() => store.set((s) => ({ pinned: [...s.pinned, cursor].slice(-6) }))}>
@@ -137,6 +138,12 @@ export function ChainView() {
             <span class="muted">ROI mean curves: loading…</span>
           )}
           <span class="spacer" />
+          {!readOnly && (
+            <label class="chk" title="run the chain view on the ROI's mean pattern (the curves of the averaged pattern, not the average of the curves)">
+              <input type="checkbox" data-testid="roi-chain" checked={roiChain} onChange={(e) => setRoiChain((e.target as HTMLInputElement).checked)} />
+              chain on mean pattern
+            </label>
+          )}
           <label class="chk">
             band
             <select value={band} onChange={(e) => setBand((e.target as HTMLSelectElement).value as BandMode)}>

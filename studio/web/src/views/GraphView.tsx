@@ -6,7 +6,11 @@
 import { useMemo, useState } from 'preact/hooks';
 import { layoutGraph } from '../lib/dag.ts';
 import { useSelect } from '../lib/store.ts';
+import { useWidth } from '../lib/use-width.ts';
 import { edit, store } from '../state.ts';
+
+/** Below this scale the node labels are too small to read: draw 1:1 and scroll instead. */
+const MIN_FIT_SCALE = 0.7;
 
 const COLOURS: Record<string, string> = { cached: '#1f5134', 'will run': '#6b4a12', running: '#1d4f8a', computed: '#1d4f8a', cutoff: '#4d4d1a', pending: '#3a3f4b', failed: '#7a1f2b' };
 
@@ -19,8 +23,12 @@ export function GraphView() {
   const readOnly = useSelect(store, (s) => s.readOnly);
   const [addOp, setAddOp] = useState('qoi.peak');
   const [addId, setAddId] = useState('');
+  /** Fit the whole DAG to the panel's width (scaled down), or draw it 1:1 and scroll; by default fit while labels stay readable. */
+  const [fitChoice, setFit] = useState<boolean | null>(null);
+  const [box, W] = useWidth<HTMLElement>(480);
   const drawing = useMemo(() => (graph ? layoutGraph(graph) : null), [graph]);
-  if (!graph || !drawing) return <section class="panel" data-testid="graph" />;
+  if (!graph || !drawing) return <section ref={box} class="panel" data-testid="graph" />;
+  const fit = fitChoice ?? W / drawing.width >= MIN_FIT_SCALE;
   const planOf = new Map(plan.map((p) => [p.node, p]));
   const statusOf = (id: string) => (run.running || run.runId ? (run.status[id] && run.status[id] !== 'pending' ? run.status[id] : planOf.get(id)?.status) : planOf.get(id)?.status) ?? 'pending';
   const willRun = plan.filter((p) => p.status === 'will run');
@@ -41,7 +49,7 @@ export function GraphView() {
   const del = () => selected && edit([{ op: 'delete', node: selected }], `delete ${selected}`).then((ok) => ok && store.set({ selectedNode: null }));
 
   return (
-    <section class="panel" data-testid="graph">
+    <section ref={box} class="panel" data-testid="graph">
       <header>
         <h2>Graph</h2>
         <span class="sub">
@@ -68,7 +76,7 @@ export function GraphView() {
         )}
       </header>
       <div class="dag-wrap">
-        <svg width={drawing.width} height={drawing.height} class="dag">
+        <svg class="dag" viewBox={`0 0 ${drawing.width} ${drawing.height}`} {...(fit ? { style: { width: '100%', maxWidth: `${drawing.width}px`, height: 'auto' } } : { width: drawing.width, height: drawing.height })}>
           <defs>
             <marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">
               <path d="M0,0 L10,5 L0,10 z" fill="#6c7488" />
@@ -110,6 +118,10 @@ export function GraphView() {
           </>
         ))}
         <span class="sw" style={{ background: '#9fb4ff' }} /> output
+        <span class="spacer" />
+        <button class="tool" data-testid="graph-fit" title={fit ? 'draw the graph 1:1 (scroll)' : 'fit the whole graph to the panel'} onClick={() => setFit(!fit)}>
+          {fit ? '1:1' : 'fit'}
+        </button>
       </div>
       <details class="plan" open={willRun.length > 0 && willRun.length < 12} data-testid="plan">
         <summary>

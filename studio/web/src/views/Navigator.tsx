@@ -11,7 +11,7 @@ import { roiPositions } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
 import { MapCanvas, type MapTool } from '../components/MapCanvas.tsx';
 import { Colourbar } from '../components/Colourbar.tsx';
-import { loadMap, mapKey, select, selectRoi, store, virtualNodes } from '../state.ts';
+import { clearRoi, loadMap, mapKey, select, selectRoi, store, virtualNodes } from '../state.ts';
 
 const WIDTH = 300;
 /** Tall scans (e.g. 289 × 132) are drawn narrower so the navigator stays on screen. */
@@ -50,7 +50,7 @@ export function Navigator() {
             {t === 'pick' ? 'pick' : t === 'rect' ? '▭ rect' : '◌ lasso'}
           </button>
         ))}
-        <button class="tool" title="clear ROI" onClick={() => store.set({ roi: null, roiCurves: null, roiError: '' })}>
+        <button class="tool" title="clear ROI" onClick={clearRoi}>
           ✕
         </button>
       </header>

@@ -9,6 +9,8 @@ import { chainCurves } from '../lib/preview-curves.ts';
 import { useSelect } from '../lib/store.ts';
 import { store } from '../state.ts';
 
+/** The quantities a person derived first (peaks, integrals, expressions), then fits; the rest after (unsigned −1 ranks last). */
+const PRIORITY = ['qoi.peak', 'qoi.integral', 'qoi.expr', 'qoi.sro', 'fit.gaussians'];
 /** How many QoI values fit on the line; the rest are in the chain view. */
 const SHOWN = 8;
 
@@ -22,7 +24,12 @@ export function StatusLine() {
   const roi = useSelect(store, (s) => s.roi);
   const run = useSelect(store, (s) => s.run);
   const scan = useSelect(store, (s) => s.session?.scan);
-  const values = useMemo(() => (preview ? chainCurves(preview, ops, graph).values.filter((v) => !/_err$|\.(iterations|chi2|status)$/.test(v.key)) : []), [preview, ops]);
+  const values = useMemo(() => {
+    if (!preview) return [];
+    const vs = chainCurves(preview, ops, graph).values.filter((v) => !/_err$|\.(iterations|chi2|status)$/.test(v.key));
+    const rank = (key: string) => PRIORITY.indexOf(graph?.nodes[key.split('.')[0]]?.op ?? '') >>> 0;
+    return vs.map((v, i) => ({ v, i })).sort((a, b) => rank(a.v.key) - rank(b.v.key) || a.i - b.i).map((x) => x.v);
+  }, [preview, ops]);
   const fresh = preview && preview.iy === cursor.iy && preview.ix === cursor.ix;
   return (
     <footer class="status-line" data-testid="status-line">
@@ -39,7 +46,7 @@ export function StatusLine() {
           values.slice(0, SHOWN).map((v) => (
             <span class="kv" title={`${v.key} ${v.unit}`}>
               <span class="k">{v.key}</span> {fmt(v.value)}
-              {v.unit ? <span class="u"> {v.unit}</span> : null}
+              {v.unit ? <span class="u"> {shortUnit(v.unit)}</span> : null}
             </span>
           ))
         )}
@@ -50,3 +57,6 @@ export function StatusLine() {
     </footer>
   );
 }
+
+/** A unit without its explanation: "counts (stat of pixel values)" → "counts". */
+const shortUnit = (u: string) => u.replace(/\s*\(.*\)\s*$/, '');
