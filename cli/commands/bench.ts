@@ -23,7 +23,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'run the performance benchmarks; print a table and write JSON',
   builder: (y) =>
     y
-      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register)' })
+      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register, edit-loop)' })
       .option('preset', { type: 'string', default: 'paper', describe: 'data size preset for benchmarks that generate data' })
       .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }) as never,
   handler: handle(async (a: BenchArgs) => {
