@@ -19,7 +19,7 @@ import { moduleCodeHash, sourceFileOf } from '../engine/code-hash.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { sizeOf, toFloat32 } from '../engine/ndarray.ts';
 import type { Executor } from '../engine/executor.ts';
-import type { ChunkInfo, DType, NDArray, ScanShape, Value } from '../engine/types.ts';
+import { resultScope, type ChunkInfo, type DType, type NDArray, type ScanShape, type Value } from '../engine/types.ts';
 import type { WrittenOutput } from '../engine/run-types.ts';
 
 export interface OutputSource {
@@ -201,7 +201,7 @@ export async function writeRunOutputs(runDir: string, exec: Executor, store: Out
   for (const node of graph.outputs) {
     const n = graph.nodes.get(node)!;
     const s = exec.states.get(node)!;
-    const src: OutputSource = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
+    const src: OutputSource = { node, op: n.op.name, scope: resultScope(n.op), key: s.key, valueHash: s.hashes.hash };
     const id = store ? outputStoreId(src.valueHash, scan) : '';
     const stored = store ? placeStored(store, id, runDir, src) : null;
     if (stored) {

@@ -15,7 +15,7 @@ import { setupOf, type PipelineSetup } from '../engine/pipeline-env.ts';
 import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
 import { Progress, type ProgressEvent } from '../engine/progress.ts';
 import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
-import type { Json } from '../engine/types.ts';
+import { resultScope, type Json } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
 import { FigureCache } from '../report/figure-cache.ts';
 import { writeManifest } from '../report/run-data.ts';
@@ -109,7 +109,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
       nodes[nid] = {
         op: n.op.name,
         opVersion: n.op.version,
-        scope: n.op.scope,
+        scope: resultScope(n.op),
         params: n.params,
         key: s.key,
         valueHash: s.hashes.hash,
@@ -150,12 +150,13 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
           const n = graph.nodes.get(nid)!;
           return [
             nid,
-            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: n.op.scope, params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
+            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: resultScope(n.op), params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
           ];
         }),
       ),
       // Uncached sources have no action (their key is their derived hash).
-      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key])),
+      // A reduce node's partials are kept with it: a second reduce over the same data reuses them.
+      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key, ...(s.partials ?? []).flatMap((p) => (p ? [p.key] : []))])),
     };
     store.putRun(record);
     store.endRun(live);

@@ -12,7 +12,7 @@ import AjvModule from 'ajv';
 import type { NodeDisplay } from './display-settings.ts';
 import { UserError } from './errors.ts';
 import { resolveParams } from './params.ts';
-import type { DatasetHandle, Json, OpDef, Registry } from './types.ts';
+import { resultScope, type DatasetHandle, type Json, type OpDef, type Registry } from './types.ts';
 
 const require = createRequire(import.meta.url);
 const schema = require('../graphs/graph.schema.json');
@@ -251,7 +251,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
       const up = nodes.get(ref.node);
       const want = (n.op.inputs[port] ?? n.op.inputs['*'])?.scope;
       if (!up || !want || want === 'any') continue;
-      if (want !== up.op.scope) {
+      if (want !== resultScope(up.op)) {
         problems.push(
           `node '${n.id}', field 'in.${port}': expects a ${want === 'frame' ? 'per-position (frame)' : 'dataset-level'} result, but '${ref.node}' (${up.op.name}) is ${up.op.scope === 'frame' ? 'per-position' : 'dataset-level'}`,
         );

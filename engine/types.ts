@@ -5,7 +5,10 @@
  * (position-independent arrays such as the Q axis of I(Q)) and small JSON `meta` (units, labels).
  * For a `frame`-scope op the engine hands `process` one chunk of scan positions at a time and every
  * field's leading dimension is the chunk's position count; for a `dataset`-scope op `run` sees the
- * whole scan at once.
+ * whole scan at once. A `reduce`-scope op is a dataset-level result computed from per-chunk partials
+ * (LiberTEM's process + merge): `process` turns one chunk into a partial during the frame pass, on
+ * the worker pool, cached under a chunk key; `merge` folds the partials in chunk order; `finish`
+ * turns the merged partial (with the dataset-level inputs) into the node's value.
  */
 
 import { callerFile, moduleCodeHash } from './code-hash.ts';
@@ -38,13 +41,22 @@ export interface Value {
   meta?: Record<string, Json>;
 }
 
+/** Scope of a result: one value per chunk of positions, or one for the whole scan. */
 export type Scope = 'frame' | 'dataset';
+
+/** How an op computes: per chunk (`frame`), all at once (`dataset`), or chunk partials merged (`reduce`). */
+export type OpScope = Scope | 'reduce';
+
+/** The scope of an op's result: a reduce op's value is dataset-level. */
+export function resultScope(op: { scope: OpScope }): Scope {
+  return op.scope === 'frame' ? 'frame' : 'dataset';
+}
 
 /** Declared type of a param. `auto: true` also accepts the string "auto". */
 export type ParamType = 'number' | 'integer' | 'string' | 'boolean' | 'enum' | 'number[]' | 'string[]' | 'json';
 
 export interface ParamSpec {
-  type: ParamType;
+  readonly type: ParamType;
   /** Filled in when the graph omits the param. `undefined` = required unless `optional`. */
   default?: Json;
   optional?: boolean;
@@ -67,6 +79,8 @@ export interface ParamSpec {
    * so editing the file recomputes the node. Relative paths: working directory, then beside the dataset.
    */
   file?: boolean;
+  /** `json` only: the type the op reads the value as (`typed<T>()`; compile time only, always undefined). */
+  jsonType?: unknown;
 }
 
 export interface InputSpec {
@@ -154,6 +168,24 @@ export interface DatasetContext<P> extends OpContextBase<P> {
   workers: number;
 }
 
+/** A reduce op's finish: the dataset context plus the merged partial (null when no chunk gave one). */
+export interface FinishContext<P> extends DatasetContext<P> {
+  partial: Value | null;
+}
+
+/** What a reduce op's partials depend on and which chunks they need. */
+export interface ReduceSpec<P> {
+  /** Frame-scope input ports whose chunks `process` reads (the others reach `finish` as usual). */
+  ports: string[];
+  /** Params a partial depends on (the partial's key holds only these): other params change only `finish`. */
+  params: string[];
+  /**
+   * The positions whose frames the partials need: 'all', or a list (chunks holding none of them
+   * are not read; an empty list: no partial at all, e.g. every value is given). Default 'all'.
+   */
+  positions?(params: P, ctx: { scan: ScanShape; dataset: DatasetHandle | null; connected: string[] }): 'all' | number[];
+}
+
 export interface OpDef<P = any, S = any> {
   /** Dotted family.name, e.g. "mask.auto". An `inputs` key "*" accepts any port names (variadic ops such as qoi.expr). */
   name: string;
@@ -172,7 +204,7 @@ export interface OpDef<P = any, S = any> {
   readonly sourceFile?: string;
   /** Hash of the op's source, the local modules and .wasm it loads (computed on first use; set by defineOp). */
   readonly codeHash?: string;
-  scope: Scope;
+  scope: OpScope;
   title: string;
   description: string;
   inputs: Record<string, InputSpec>;
@@ -190,17 +222,79 @@ export interface OpDef<P = any, S = any> {
   check?(params: P, ctx: { node: string; dataset: DatasetHandle | null; datasetDeclared?: boolean }): void;
   /** Frame scope: build per-geometry tables once; reused for every chunk with the same dataset inputs. */
   prepare?(ctx: PrepareContext<P>): S | Promise<S>;
-  /** Frame scope: one chunk of positions → one chunk value. Pure. */
+  /**
+   * Frame scope: one chunk of positions → one chunk value. Reduce scope: one chunk of the `reduce`
+   * ports → a partial (its inputs hold only those ports; no prepare state). Pure.
+   */
   process?(ctx: ChunkContext<P, S>): Value | Promise<Value>;
   /** Dataset scope: all positions at once. Pure. */
   run?(ctx: DatasetContext<P>): Value | Promise<Value>;
+  /** Reduce scope: which inputs and params the partials depend on. */
+  reduce?: ReduceSpec<P>;
+  /**
+   * Reduce scope: combine two partials (a from earlier chunks than b) into a new one, leaving both
+   * alone. The engine merges in a fixed binary tree over chunk order. Pure.
+   */
+  merge?(a: Value, b: Value, params: P): Value;
+  /** Reduce scope: the node's value from the merged partial and the dataset-level inputs. Pure. */
+  finish?(ctx: FinishContext<P>): Value | Promise<Value>;
 }
 
 /** The op catalogue a graph is resolved against: op name → definition. */
 export type Registry = Map<string, OpDef>;
 
-/** Declare an op. Records its source file so its code hash can join its keys. */
-export function defineOp<P = any, S = any>(def: OpDef<P, S>): OpDef<P, S> {
+/** The value one param spec resolves to (engine/params.ts): the declared type, with "auto" and null where allowed. */
+type ParamBase<S extends ParamSpec> = S['type'] extends 'number' | 'integer'
+  ? number
+  : S['type'] extends 'string'
+    ? string
+    : S['type'] extends 'boolean'
+      ? boolean
+      : S['type'] extends 'enum'
+        ? S extends { values: readonly (infer V)[] }
+          ? V
+          : string
+        : S['type'] extends 'number[]'
+          ? S extends { length: infer N extends number }
+            ? Tuple<N, number>
+            : number[]
+          : S['type'] extends 'string[]'
+            ? string[]
+            : S extends { jsonType: infer T }
+              ? Exclude<T, undefined>
+              : Json;
+/** [T, T, …] of length N (a `number[]` param with a fixed `length`); number[] for a non-literal N. */
+type Tuple<N extends number, T, R extends T[] = []> = number extends N ? T[] : R['length'] extends N ? R : Tuple<N, T, [...R, T]>;
+type WithAuto<S, T> = S extends { auto: true } ? T | 'auto' : T;
+/** A param with no default (or a null one) that may be omitted arrives as null. */
+type WithNull<S, T> = S extends { default: infer D } ? (null extends D ? T | null : T) : S extends { optional: true } ? T | null : T;
+export type ParamValue<S extends ParamSpec> = WithNull<S, WithAuto<S, ParamBase<S>>>;
+
+/** The params object an op's `process`/`run`/`check` receive, inferred from its param specs. */
+export type ParamsOf<PS extends Record<string, ParamSpec>> = { -readonly [K in keyof PS]: ParamValue<PS[K]> };
+
+/** The params type of a defined op (for helpers outside the definition). */
+export type OpParams<O> = O extends OpDef<infer P, any> ? P : never;
+
+/**
+ * A `json` param's resolved type, for the compiler only: `{ type: 'json', jsonType: typed<Record<string, number>>(), … }`.
+ * Params are checked as JSON; the op's `check` narrows further.
+ */
+export function typed<T>(): T | undefined {
+  return undefined;
+}
+
+/** Param specs declared apart from their op (when helpers need the params type): keeps literal types. */
+export function defineParams<const PS extends Record<string, ParamSpec>>(params: PS): PS {
+  return params;
+}
+
+/**
+ * Declare an op. The params type of `process`/`run`/`check`/`prepare` is inferred from `params`
+ * (no hand-written twin interface); the prepared state's type from what `prepare` returns. Records
+ * the op's source file so its code hash can join its keys.
+ */
+export function defineOp<const PS extends Record<string, ParamSpec>, S = any>(def: OpDef<ParamsOf<PS>, S> & { params: PS }): OpDef<ParamsOf<PS>, S> {
   const file = callerFile();
   if (file) {
     let hash: string | undefined;
