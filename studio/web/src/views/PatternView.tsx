@@ -129,6 +129,14 @@ export function PatternView() {
     g.fillRect(0, 0, SIZE, SIZE);
     g.imageSmoothingEnabled = false;
     if (image) g.drawImage(image, X(-0.5), Y(-0.5), w * view.s, h * view.s);
+    else {
+      // Empty state: say what is coming instead of a black square.
+      g.fillStyle = '#8a93a8';
+      g.font = '13px "DejaVu Sans", sans-serif';
+      g.textAlign = 'center';
+      g.fillText(roi ? 'averaging the ROI’s patterns…' : 'loading the pattern…', SIZE / 2, SIZE / 2);
+      g.textAlign = 'start';
+    }
     if (overlay) g.drawImage(overlay, X(-0.5), Y(-0.5), w * view.s, h * view.s);
     if (geom) {
       const [cx, cy] = geom.center;
