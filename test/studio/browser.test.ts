@@ -202,6 +202,8 @@ describe('snem studio in the browser', () => {
     await shot(page, '04-annulus', 'studio-annulus', 720);
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
+    // A node now: the live image leaves the navigator.
+    await expect.poll(() => page.getByTestId('navigator-live').count(), { timeout: 10_000 }).toBe(0);
   });
 
   it('run on the scan: progress, then maps', async () => {

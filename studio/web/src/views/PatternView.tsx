@@ -432,7 +432,11 @@ export function PatternView() {
     while (graph.nodes[`vd${i}`]) i++;
     const id = `vd${i}`;
     const ok = await edit([{ op: 'add', node: id, def: { op: 'qoi.virtual', in: { frames: framesId(graph), ...(geometryId ? { geometry: geometryId } : {}) }, params: detectorParams(draft) }, output: true }], `add ${draft.shape} detector ${id}`);
-    if (ok) setDraft(null);
+    if (ok) {
+      // The detector is a node now: its live image leaves the navigator (pick vd… there to see it).
+      setDraft(null);
+      store.set({ live: null });
+    }
   };
 
   const onWheel = (e: WheelEvent) => {
