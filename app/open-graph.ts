@@ -11,7 +11,7 @@ import type { GraphDoc, ResolvedGraph } from '../engine/graph.ts';
 import { concatFirst } from '../engine/ndarray.ts';
 import { probeGraph, type KnownHashes, type Plan } from '../engine/plan.ts';
 import { DEFAULT_CHUNK_SIZE, prepare, type Prepared } from '../engine/prepare.ts';
-import type { ChunkInfo, DatasetHandle, NDArray, Registry, ScanShape, Value } from '../engine/types.ts';
+import { resultScope, type ChunkInfo, type DatasetHandle, type NDArray, type Registry, type ScanShape, type Value } from '../engine/types.ts';
 import { runPrepared, type RunOptions, type RunResult } from './run.ts';
 import { engineWiring } from './wiring.ts';
 
@@ -134,7 +134,7 @@ class OpenedGraph implements SnemGraph {
     if (!this.known) await this.plan();
     const known = this.known!;
     const { store } = this.pre;
-    if (n.op.scope === 'dataset') {
+    if (resultScope(n.op) === 'dataset') {
       if (opts.chunk !== undefined) throw new UserError(`node '${node}' is dataset-level: it has no chunks`);
       const h = known.dataset[node];
       return h ? store.getValue(h.hash) : null;

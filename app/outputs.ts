@@ -6,12 +6,20 @@
  * Per-position (frame) outputs are streamed: each chunk's rows go to every field's file and the
  * chunk is dropped, so writing a [38148, 1001] G(r) holds one chunk, not the whole stack. The
  * bytes equal those of writing the concatenated value at once (writeNodeOutputs).
+ *
+ * A node whose value was written before (same value hash, scan shape and writer code) is not
+ * read or written again: its files are hard links into the output store beside the cache
+ * (cache/output-store.ts), so an edit's run directory costs only what changed.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OutputStore } from '../cache/output-store.ts';
+import { moduleCodeHash, sourceFileOf } from '../engine/code-hash.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { sizeOf, toFloat32 } from '../engine/ndarray.ts';
 import type { Executor } from '../engine/executor.ts';
-import type { ChunkInfo, DType, NDArray, ScanShape, Value } from '../engine/types.ts';
+import { resultScope, type ChunkInfo, type DType, type NDArray, type ScanShape, type Value } from '../engine/types.ts';
 import type { WrittenOutput } from '../engine/run-types.ts';
 
 export interface OutputSource {
@@ -122,17 +130,89 @@ export async function streamFrameOutputs(runDir: string, src: OutputSource, chun
   return plans.map((p) => describe(runDir, src, first, p));
 }
 
-/** Write every output node of a finished execution into the run directory (frame nodes streamed chunk by chunk). */
-export async function writeRunOutputs(runDir: string, exec: Executor): Promise<WrittenOutput[]> {
+/** How a node's written files are described in the output store (everything but its names). */
+interface StoredOutput {
+  field: string;
+  /** File named after the node alone (single-field value) or NODE.FIELD. */
+  single: boolean;
+  kind: WrittenOutput['kind'];
+  shape: number[];
+  unit?: string;
+  axisName?: string;
+  axis: boolean;
+}
+
+let writerHash: string | undefined;
+/** The code that turns a value into files: this module and what it imports (as sources, so dist and tsx agree). */
+function writerCode(): string {
+  return (writerHash ??= moduleCodeHash(sourceFileOf(fileURLToPath(import.meta.url))));
+}
+
+/** The store id of a node's files: what fixes their bytes. */
+export function outputStoreId(valueHash: string, scan: ScanShape): string {
+  return createHash('sha256').update(JSON.stringify(['snem-output', writerCode(), valueHash, scan.ny, scan.nx])).digest('hex').slice(0, 32);
+}
+
+/** Files of one node, in store order: each field's data, then its axis if it has one. */
+function filesOf(written: WrittenOutput[]): string[] {
+  return written.flatMap((w) => (w.axisFile ? [w.file, w.axisFile] : [w.file]));
+}
+
+/** The node's files linked from the store, described as a fresh write would; null if not stored. */
+function placeStored(store: OutputStore, id: string, runDir: string, src: OutputSource): WrittenOutput[] | null {
+  const hit = store.lookup<StoredOutput[]>(id);
+  if (!hit) return null;
+  const written = hit.meta.map((s) => {
+    const base = s.single ? src.node : `${src.node}.${s.field}`;
+    const w: WrittenOutput = { node: src.node, op: src.op, field: s.field, file: `${base}.npy`, kind: s.kind, shape: s.shape, key: src.key, valueHash: src.valueHash };
+    if (s.unit) w.unit = s.unit;
+    if (s.axis) {
+      w.axisFile = `${base}.axis.npy`;
+      w.axisName = s.axisName;
+    }
+    return w;
+  });
+  const files = filesOf(written);
+  if (files.length !== hit.files) return null;
+  files.forEach((f, i) => store.place(id, i, path.join(runDir, f)));
+  return written;
+}
+
+function storeWritten(store: OutputStore, id: string, runDir: string, src: OutputSource, written: WrittenOutput[]): void {
+  const meta: StoredOutput[] = written.map((w) => ({
+    field: w.field,
+    single: w.file === `${src.node}.npy`,
+    kind: w.kind,
+    shape: w.shape,
+    ...(w.unit ? { unit: w.unit } : {}),
+    ...(w.axisName ? { axisName: w.axisName } : {}),
+    axis: !!w.axisFile,
+  }));
+  store.record(id, filesOf(written).map((f) => path.join(runDir, f)), meta);
+}
+
+/**
+ * Write every output node of a finished execution into the run directory (frame nodes streamed
+ * chunk by chunk); with a store, unchanged outputs are linked from it and new ones added to it.
+ */
+export async function writeRunOutputs(runDir: string, exec: Executor, store: OutputStore | null = null): Promise<WrittenOutput[]> {
   const { graph, scan } = exec.env;
   const outputs: WrittenOutput[] = [];
   for (const node of graph.outputs) {
     const n = graph.nodes.get(node)!;
     const s = exec.states.get(node)!;
-    const src: OutputSource = { node, op: n.op.name, scope: n.op.scope, key: s.key, valueHash: s.hashes.hash };
+    const src: OutputSource = { node, op: n.op.name, scope: resultScope(n.op), key: s.key, valueHash: s.hashes.hash };
+    const id = store ? outputStoreId(src.valueHash, scan) : '';
+    const stored = store ? placeStored(store, id, runDir, src) : null;
+    if (stored) {
+      outputs.push(...stored);
+      continue;
+    }
     const input = s.chunks ? exec.chunkedInput(node, undefined) : null;
     const streamed = input ? await streamFrameOutputs(runDir, src, exec.chunks, (i) => input.chunk(i), scan) : null;
-    outputs.push(...(streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, scan)));
+    const written = streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, scan);
+    if (store) storeWritten(store, id, runDir, src, written);
+    outputs.push(...written);
   }
   return outputs;
 }

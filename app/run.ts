@@ -6,23 +6,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OutputStore } from '../cache/output-store.ts';
 import type { RunRecord } from '../cache/store.ts';
 import { Executor, type ChunkRunner, type NodeState } from '../engine/executor.ts';
 import type { ResultStore } from '../engine/result-store.ts';
-import { prepare as prepareWith, DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
+import { DEFAULT_CHUNK_SIZE, type Prepared, type PrepareOptions } from '../engine/prepare.ts';
 import { setupOf, type PipelineSetup } from '../engine/pipeline-env.ts';
 import type { PipelineEnv } from '../engine/chunk-pipeline.ts';
 import { Progress, type ProgressEvent } from '../engine/progress.ts';
 import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
-import type { Json } from '../engine/types.ts';
+import { resultScope, type Json } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
-import { renderRun } from '../report/index.ts';
+import { FigureCache } from '../report/figure-cache.ts';
 import { writeManifest } from '../report/run-data.ts';
 import { writeRunOutputs } from './outputs.ts';
 import { claimRunDir, diskError, retireManifest } from './run-dir.ts';
-import { engineWiring } from './wiring.ts';
+import { prepare } from './prepare.ts';
 
-export { DEFAULT_CHUNK_SIZE, type Prepared };
+export { DEFAULT_CHUNK_SIZE, prepare, type Prepared };
 
 export interface RunOptions extends PrepareOptions {
   /** Run directory (default runs/NAME-STAMP-HASH). */
@@ -51,10 +52,6 @@ export interface RunBackend {
   close(): Promise<void>;
 }
 
-/** Read, open, hash and validate a graph with the app's wiring (ops, formats, display checks). */
-export async function prepare(opts: PrepareOptions): Promise<Prepared> {
-  return prepareWith(opts, await engineWiring());
-}
 
 function runId(name: string, graphHash: string): string {
   const d = new Date();
@@ -103,7 +100,8 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     keep.states?.(states);
 
     retireManifest(runDir, (m) => progress.info(`note: ${m}`));
-    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec);
+    // unchanged outputs are links into the store beside the cache: an edit writes what it changed
+    const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec, OutputStore.beside(pre.cacheDir));
     exec.pipeline.releaseLarge();
     const nodes: Record<string, ManifestNode> = {};
     for (const [nid, s] of states) {
@@ -111,7 +109,7 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
       nodes[nid] = {
         op: n.op.name,
         opVersion: n.op.version,
-        scope: n.op.scope,
+        scope: resultScope(n.op),
         params: n.params,
         key: s.key,
         valueHash: s.hashes.hash,
@@ -152,12 +150,13 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
           const n = graph.nodes.get(nid)!;
           return [
             nid,
-            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: n.op.scope, params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
+            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: resultScope(n.op), params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
           ];
         }),
       ),
       // Uncached sources have no action (their key is their derived hash).
-      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key])),
+      // A reduce node's partials are kept with it: a second reduce over the same data reuses them.
+      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key, ...(s.partials ?? []).flatMap((p) => (p ? [p.key] : []))])),
     };
     store.putRun(record);
     store.endRun(live);
@@ -168,7 +167,9 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
       try {
-        const drawn = await renderRun(runDir, manifest);
+        // loaded here: the drawing libraries stay out of --no-report runs (scripts, the studio)
+        const { renderRun } = await import('../report/index.ts');
+        const drawn = await renderRun(runDir, manifest, { figureCache: FigureCache.beside(pre.cacheDir) });
         manifest.figures = drawn.figures;
         manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
       } catch (e) {

@@ -10,11 +10,12 @@
 import { decodeValue, encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import type { ResultStore } from './result-store.ts';
 import { UserError } from './errors.ts';
+import { failedInNode } from './node-failure.ts';
 import { hashValue } from './hash.ts';
 import { dtypeOf } from './ndarray.ts';
-import { chunkKey, sourceChunkHash } from './keys.ts';
+import { chunkKey, partialKey, sourceChunkHash } from './keys.ts';
 import type { InputRef, ResolvedGraph, ResolvedNode } from './graph.ts';
-import type { ChunkInfo, DatasetHandle, NDArray, ScanShape, Value } from './types.ts';
+import { resultScope, type ChunkInfo, type DatasetHandle, type NDArray, type ScanShape, type Value } from './types.ts';
 
 export interface Hashes {
   hash: string;
@@ -24,7 +25,7 @@ export interface Hashes {
 
 export interface ChunkJob {
   chunk: ChunkInfo;
-  /** Frame nodes to produce, in topological order. */
+  /** Frame nodes to produce (and reduce nodes whose partial to produce), in topological order. */
   nodes: string[];
   /** Frame nodes finished in earlier passes: their hashes for this chunk. */
   known: Record<string, Hashes>;
@@ -105,7 +106,7 @@ export class ChunkPipeline {
     return out;
   }
 
-  /** The value of a frame node for one chunk (from the cache, recomputed if missing or corrupt). */
+  /** The value of a frame node (or a reduce node's partial) for one chunk (from the cache, recomputed if missing or corrupt). */
   async chunkValue(node: string, job: Omit<ChunkJob, 'nodes'>): Promise<Value> {
     return new ChunkRun(this, { ...job, nodes: [] }).valueOf(node);
   }
@@ -221,7 +222,7 @@ class ChunkRun {
 
   private async inputHash(ref: InputRef): Promise<string> {
     const up = this.node(ref.node);
-    if (up.op.scope === 'dataset') {
+    if (resultScope(up.op) === 'dataset') {
       const h = this.job.datasetValues[ref.node];
       if (!h) throw new Error(`dataset node '${ref.node}' has not run yet`);
       return selectHash(h, ref);
@@ -231,7 +232,7 @@ class ChunkRun {
 
   private async inputValue(ref: InputRef): Promise<Value> {
     const up = this.node(ref.node);
-    const v = up.op.scope === 'dataset' ? await this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
+    const v = resultScope(up.op) === 'dataset' ? await this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
     return selectField(v, ref);
   }
 
@@ -246,9 +247,7 @@ class ChunkRun {
       this.hashes.set(id, h);
       return h;
     }
-    const inputs: Record<string, string> = {};
-    for (const [port, ref] of Object.entries(n.inputs)) inputs[port] = await this.inputHash(ref);
-    const key = chunkKey(n.op, n.params, inputs, this.job.chunk);
+    const key = await this.keyOf(n);
     const hit = await env.store.lookup(key);
     if (hit) {
       const h = { hash: hit.v, fields: hit.f, key };
@@ -258,6 +257,19 @@ class ChunkRun {
     if (this.lookupOnly) throw MISS;
     await this.compute(n, key);
     return this.hashes.get(id)!;
+  }
+
+  /** The ports a chunk of node n reads: all of them, or a reduce node's reduce ports. */
+  private chunkPorts(n: ResolvedNode): [string, InputRef][] {
+    const all = Object.entries(n.inputs);
+    return n.op.scope === 'reduce' ? all.filter(([port]) => n.op.reduce!.ports.includes(port)) : all;
+  }
+
+  /** This chunk's key of a frame node, or of a reduce node's partial. */
+  private async keyOf(n: ResolvedNode): Promise<string> {
+    const inputs: Record<string, string> = {};
+    for (const [port, ref] of this.chunkPorts(n)) inputs[port] = await this.inputHash(ref);
+    return n.op.scope === 'reduce' ? partialKey(n.op, n.params, inputs, this.job.chunk, this.p.env.scan) : chunkKey(n.op, n.params, inputs, this.job.chunk);
   }
 
   async valueOf(id: string): Promise<Value> {
@@ -277,13 +289,7 @@ class ChunkRun {
       return v;
     }
     // Missing or corrupt blob: recompute (its key is known, or recomputed from inputs).
-    let key = h.key;
-    if (!key) {
-      const inputs: Record<string, string> = {};
-      for (const [port, ref] of Object.entries(n.inputs)) inputs[port] = await this.inputHash(ref);
-      key = chunkKey(n.op, n.params, inputs, this.job.chunk);
-    }
-    return this.compute(n, key);
+    return this.compute(n, h.key || (await this.keyOf(n)));
   }
 
   /** The result another run stored under `key`, recorded as 'waited'; null if there is none (or it is corrupt). */
@@ -321,24 +327,28 @@ class ChunkRun {
       const inputs: Record<string, Value> = {};
       const dsInputs: Record<string, Value> = {};
       const identity: string[] = [];
-      for (const [port, ref] of Object.entries(n.inputs)) {
+      for (const [port, ref] of this.chunkPorts(n)) {
         inputs[port] = await this.inputValue(ref);
-        if (this.node(ref.node).op.scope === 'dataset') {
+        if (resultScope(this.node(ref.node).op) === 'dataset') {
           dsInputs[port] = inputs[port];
           identity.push(`${port}=${selectHash(this.job.datasetValues[ref.node], ref)}`);
         }
       }
-      const state = await this.p.preparedState(n, dsInputs, identity.join(','));
-      const { value, seconds } = await this.p.invokeOp(n, () => n.op.process!({
-        node: n.id,
-        params: n.params,
-        scan: env.scan,
-        dataset: env.dataset,
-        log: env.log,
-        chunk: this.job.chunk,
-        inputs,
-        state,
-      }), this.job.chunk);
+      const state = n.op.scope === 'reduce' ? undefined : await this.p.preparedState(n, dsInputs, identity.join(','));
+      const { value, seconds } = await this.p
+        .invokeOp(n, () => n.op.process!({
+          node: n.id,
+          params: n.params,
+          scan: env.scan,
+          dataset: env.dataset,
+          log: env.log,
+          chunk: this.job.chunk,
+          inputs,
+          state,
+        }), this.job.chunk)
+        .catch((e: unknown) => {
+          throw failedInNode(n.id, n.op.name, e);
+        });
       this.values.set(n.id, value);
       if (!cached) {
         this.statuses.set(n.id, { status: 'computed', seconds });

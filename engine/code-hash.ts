@@ -108,11 +108,25 @@ export function moduleCodeHash(entry: string): string {
   return sha(JSON.stringify(Object.entries(closureFiles(entry))));
 }
 
+/**
+ * The source a compiled module was built from: PACKAGE/dist/a/b.js → PACKAGE/a/b.ts (`npm install`
+ * compiles the sources into dist/, see cli/build-dist.mjs). Hashes are always taken over the
+ * sources, so a run from dist/ and one through tsx make the same keys. Other files map to themselves.
+ */
+export function sourceFileOf(file: string): string {
+  const root = packageRoot(file);
+  const rel = path.relative(root, file).split(path.sep);
+  if (rel[0] !== 'dist' || rel.length < 2) return file;
+  const src = path.join(root, ...rel.slice(1));
+  const ts = src.replace(/\.js$/, '.ts');
+  return ts !== src && fs.existsSync(ts) ? ts : src;
+}
+
 /** The source file of the caller of the function that calls this (from the stack; null if unknown). */
 export function callerFile(depth = 2): string | null {
   const stack = new Error().stack?.split('\n').slice(1) ?? [];
   const frame = stack[depth];
   const m = frame && /((?:file:\/\/)?\/[^():]+\.(?:ts|js|mjs)):\d+:\d+\)?\s*$/.exec(frame);
   if (!m) return null;
-  return m[1].startsWith('file://') ? fileURLToPath(m[1]) : m[1];
+  return sourceFileOf(m[1].startsWith('file://') ? fileURLToPath(m[1]) : m[1]);
 }

@@ -1,7 +1,8 @@
 /**
  * Executes a resolved graph: alternates *passes* over the chunks of scan positions (every
- * frame-scope node whose dataset-level inputs are ready, fused per chunk) with dataset-scope
- * nodes (run in the main thread, reading per-position inputs chunk by chunk).
+ * frame-scope node whose dataset-level inputs are ready, fused per chunk, and the partials of every
+ * reduce node whose reduce ports are ready) with dataset-scope nodes and reduce nodes' finish (run in
+ * the main thread, reading per-position inputs chunk by chunk; partials merged in chunk order).
  *
  * A pass first probes every chunk with lookups only; chunks that are fully cached never reach a
  * worker, so a fully cached run starts no threads.
@@ -30,15 +31,24 @@ export interface NodeState {
   chunks?: ChunkNodeResult[];
   computedChunks: number;
   cachedChunks: number;
+  /** Reduce scope: the chunks' partials (null: the chunk gives none). */
+  partials?: (ChunkNodeResult | null)[];
 }
 
 /** What the scheduler does with a pass of fused frame nodes and with a dataset node. */
 interface Strategy {
   done(id: string): boolean;
+  /** A reduce node's partials are known (computed, cached, or probed). */
+  reduced(id: string): boolean;
   pass(batch: string[]): Promise<void>;
   dataset(n: ResolvedNode): Promise<void>;
   /** After a pass; `more`: nodes remain. */
   afterPass?(more: boolean): Promise<void>;
+}
+
+/** The connected input ports of a reduce node that feed its partials. */
+export function reducePorts(n: ResolvedNode): string[] {
+  return n.op.scope === 'reduce' ? n.op.reduce!.ports.filter((p) => p in n.inputs) : [];
 }
 
 export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
@@ -72,6 +82,8 @@ export interface ChunkRunner {
 
 export class Executor {
   readonly states = new Map<string, NodeState>();
+  /** Reduce nodes: per chunk the partial's result (null: the chunk gives none). */
+  readonly partials = new Map<string, (ChunkNodeResult | null)[]>();
   readonly chunks: ChunkInfo[];
   readonly pipeline: ChunkPipeline;
   private pool: WorkerPool | null = null;
@@ -99,13 +111,16 @@ export class Executor {
     try {
       await this.schedule({
         done: (id) => this.states.has(id),
+        reduced: (id) => this.partials.has(id),
         pass: (batch) => this.framePass(batch),
         dataset: (n) => this.datasetNode(n),
         afterPass: async (more) => {
           this.pipeline.releaseLarge();
           // Chunk workers hold their own heaps and tables (~100 MB each at paper size): let them go
-          // while dataset nodes run in this thread (a later pass starts new ones).
-          if (this.pool && more) {
+          // while dataset nodes run in this thread (a later pass starts new ones). After a pass of
+          // reductions and sources alone they hold little, and starting them again costs more
+          // (each loads every op module): they wait for the next pass.
+          if (this.pool && more && this.lastPassHeavy) {
             await this.pool.close();
             this.pool = null;
           }
@@ -120,25 +135,28 @@ export class Executor {
 
   /** Probe strategy (`snem plan`): the same order of passes and nodes, with cache lookups only. */
   async probe(): Promise<Map<string, Probed>> {
-    const probe = new Probe(this.graph, this.pipeline, this.chunks);
-    await this.schedule({ done: (id) => probe.results.has(id), pass: (batch) => probe.pass(batch), dataset: (n) => probe.dataset(n) });
+    const probe = new Probe(this.graph, this.pipeline, this.chunks, (n) => this.chunksWanted(n));
+    await this.schedule({ done: (id) => probe.results.has(id), reduced: (id) => probe.partials.has(id), pass: (batch) => probe.pass(batch), dataset: (n) => probe.dataset(n) });
     return probe.results;
   }
 
   /**
    * The one scheduler: alternate a pass over the chunks (every frame node whose inputs are ready,
-   * fused per chunk) with the dataset nodes whose inputs are ready, until every needed node is done.
+   * fused per chunk, and the partials of every reduce node whose reduce ports are ready) with the
+   * dataset nodes and reduce finishes whose inputs are ready, until every needed node is done.
    */
   private async schedule(s: Strategy) {
     const { graph } = this;
     const pending = graph.order.filter((id) => graph.needed.has(id));
     while (pending.some((id) => !s.done(id))) {
       const batch: string[] = [];
+      // an input from this pass's batch is ready only if it is a frame node (a reduce node's value comes after the pass)
+      const ready = (r: { node: string }) => s.done(r.node) || (batch.includes(r.node) && graph.nodes.get(r.node)!.op.scope === 'frame');
       for (const id of pending) {
         if (s.done(id)) continue;
         const n = graph.nodes.get(id)!;
-        if (n.op.scope !== 'frame') continue;
-        if (Object.values(n.inputs).every((r) => s.done(r.node) || batch.includes(r.node))) batch.push(id);
+        if (n.op.scope === 'frame' && Object.values(n.inputs).every(ready)) batch.push(id);
+        if (n.op.scope === 'reduce' && !s.reduced(id) && reducePorts(n).length && reducePorts(n).every((p) => ready(n.inputs[p]))) batch.push(id);
       }
       this.checkAborted();
       if (batch.length) await s.pass(batch);
@@ -147,7 +165,7 @@ export class Executor {
       for (const id of pending) {
         if (s.done(id)) continue;
         const n = graph.nodes.get(id)!;
-        if (n.op.scope !== 'dataset') continue;
+        if (n.op.scope === 'frame' || (n.op.scope === 'reduce' && reducePorts(n).length && !s.reduced(id))) continue;
         if (Object.values(n.inputs).every((r) => s.done(r.node))) {
           this.checkAborted();
           await s.dataset(n);
@@ -171,11 +189,19 @@ export class Executor {
     return out;
   }
 
+  /** The last pass ran frame ops that build tables or hold results (not only reductions and uncached sources). */
+  private lastPassHeavy = true;
+
   private async framePass(batch: string[]) {
     const { progress } = this.o;
+    this.lastPassHeavy = batch.some((id) => {
+      const { op } = this.graph.nodes.get(id)!;
+      return op.scope === 'frame' && op.cached !== false;
+    });
     const datasetValues = this.datasetHashes();
     const results: (Record<string, ChunkNodeResult> | null)[] = new Array(this.chunks.length).fill(null);
-    const jobs: ChunkJob[] = this.chunks.map((chunk, i) => ({ chunk, nodes: batch, known: this.knownFor(i), datasetValues }));
+    const wants = new Map(batch.map((id) => [id, this.chunksWanted(this.graph.nodes.get(id)!)]));
+    const jobs: ChunkJob[] = this.chunks.map((chunk, i) => ({ chunk, nodes: batch.filter((id) => wants.get(id)![i]), known: this.knownFor(i), datasetValues }));
     // Lookups first: what is fully cached never reaches a worker.
     const misses: number[] = [];
     for (let i = 0; i < jobs.length; i++) {
@@ -192,6 +218,10 @@ export class Executor {
     }
     for (const id of batch) {
       const n = this.graph.nodes.get(id)!;
+      if (n.op.scope === 'reduce') {
+        this.partials.set(id, results.map((r) => r![id] ?? null));
+        continue;
+      }
       const chunks = results.map((r) => r![id]);
       const fieldNames = Object.keys(chunks[0].fields);
       const hashes: Hashes = {
@@ -277,6 +307,42 @@ export class Executor {
     }
   }
 
+  /** Per chunk: does node n's pass need it (every chunk for a frame node; a reduce node's chunks holding a position it samples). */
+  chunksWanted(n: ResolvedNode): boolean[] {
+    const positions = n.op.scope === 'reduce' ? (n.op.reduce!.positions?.(n.params, { scan: this.o.env.scan, dataset: this.o.env.dataset, connected: Object.keys(n.inputs) }) ?? 'all') : 'all';
+    if (positions === 'all') return this.chunks.map(() => true);
+    const sorted = [...positions].sort((a, b) => a - b);
+    let j = 0;
+    return this.chunks.map((c) => {
+      while (j < sorted.length && sorted[j] < c.start) j++;
+      return j < sorted.length && sorted[j] < c.start + c.count;
+    });
+  }
+
+  /**
+   * A reduce node's partials merged in a fixed order — a balanced binary tree over the chunks in
+   * chunk order (a binary counter: at most log₂ n partials held), so any worker count gives the same
+   * bits, and a merge that concatenates (sampled patterns) costs n log n, not n², in copying; null
+   * if no chunk gave one.
+   */
+  private async mergedPartial(n: ResolvedNode): Promise<Value | null> {
+    const parts = this.partials.get(n.id) ?? [];
+    const merge = (a: Value, b: Value) => n.op.merge!(a, b, n.params);
+    const stack: { level: number; value: Value }[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      if (!parts[i]) continue;
+      let item = { level: 0, value: await this.pipeline.chunkValue(n.id, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() }) };
+      while (stack.at(-1)?.level === item.level) {
+        const earlier = stack.pop()!;
+        item = { level: item.level + 1, value: merge(earlier.value, item.value) };
+      }
+      stack.push(item);
+    }
+    let acc = stack.pop()?.value ?? null;
+    while (stack.length) acc = merge(stack.pop()!.value, acc!);
+    return acc;
+  }
+
   private upstreamComputed(n: ResolvedNode): boolean {
     return Object.values(n.inputs).some((r) => {
       const s = this.states.get(r.node);
@@ -349,7 +415,9 @@ export class Executor {
                 : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
           }
           progress.nodeStart(n.id, n.op.name);
-          const r = await this.pipeline.invokeOp(n, () => n.op.run!({ node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers }));
+          const ctx = { node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers };
+          const partial = n.op.scope === 'reduce' ? await this.mergedPartial(n) : null;
+          const r = await this.pipeline.invokeOp(n, () => (n.op.scope === 'reduce' ? n.op.finish!({ ...ctx, partial }) : n.op.run!(ctx)));
           seconds = r.seconds;
           hashes = await this.pipeline.storeResult(n, key, r.value, seconds, 'dataset');
           status = 'computed';
@@ -359,8 +427,12 @@ export class Executor {
       }
     }
     if (status !== 'computed') this.pipeline.releaseLarge();
-    this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1 });
-    progress.node(n.id, n.op.name, status, seconds);
+    const partials = this.partials.get(n.id);
+    if (partials) seconds += partials.reduce((t, p) => t + (p?.seconds ?? 0), 0);
+    this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1, ...(partials ? { partials } : {}) });
+    // a reduce node reports its partials as its chunks
+    const withPartials = partials?.filter((p) => p !== null) ?? [];
+    progress.node(n.id, n.op.name, status, seconds, withPartials.length ? { computed: withPartials.filter((p) => p.status === 'computed').length, total: withPartials.length } : undefined);
   }
 
   /** The whole value of a node: dataset nodes as stored, frame nodes with every field concatenated over chunks. */

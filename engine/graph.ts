@@ -12,7 +12,7 @@ import AjvModule from 'ajv';
 import type { NodeDisplay } from './display-settings.ts';
 import { UserError } from './errors.ts';
 import { resolveParams } from './params.ts';
-import type { DatasetHandle, Json, OpDef, Registry } from './types.ts';
+import { resultScope, type DatasetHandle, type Json, type OpDef, type Registry } from './types.ts';
 
 const require = createRequire(import.meta.url);
 const schema = require('../graphs/graph.schema.json');
@@ -60,8 +60,18 @@ export interface ResolvedGraph {
 }
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-const validateSchema = ajv.compile(schema);
+type Validator = ReturnType<InstanceType<typeof Ajv>['compile']>;
+let validator: Validator | null = null;
+/**
+ * The graph schema's validator, compiled when first needed (not when a command that never checks
+ * a graph loads this module). The schema is ours and fixed, so it is not itself checked against
+ * JSON Schema's meta-schema each start — that doubled the compile time `snem plan` paid.
+ */
+function validateSchema(doc: unknown): Validator {
+  validator ??= new Ajv({ allErrors: true, allowUnionTypes: true, validateSchema: false }).compile(schema);
+  validator(doc);
+  return validator;
+}
 
 /** Parse `NODE.PARAM=VALUE` (VALUE as JSON, else as a plain string). */
 export function parseSet(s: string): { node: string; param: string; value: Json } {
@@ -92,8 +102,9 @@ export function readGraphFile(file: string): GraphDoc {
 }
 
 function schemaProblems(doc: unknown): string[] {
-  if (validateSchema(doc)) return [];
-  return (validateSchema.errors ?? []).map((e: { instancePath: string; keyword: string; message?: string; params: unknown }) => {
+  const checked = validateSchema(doc);
+  if (!checked.errors?.length) return [];
+  return (checked.errors ?? []).map((e: { instancePath: string; keyword: string; message?: string; params: unknown }) => {
     const where = e.instancePath ? e.instancePath.replace(/^\//, '').split('/') : [];
     let subject = 'graph';
     if (where[0] === 'nodes' && where[1]) subject = `node '${where[1]}', field '${where.slice(2).join('.') || (e.params as { missingProperty?: string }).missingProperty || '(node)'}'`;
@@ -240,7 +251,7 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
       const up = nodes.get(ref.node);
       const want = (n.op.inputs[port] ?? n.op.inputs['*'])?.scope;
       if (!up || !want || want === 'any') continue;
-      if (want !== up.op.scope) {
+      if (want !== resultScope(up.op)) {
         problems.push(
           `node '${n.id}', field 'in.${port}': expects a ${want === 'frame' ? 'per-position (frame)' : 'dataset-level'} result, but '${ref.node}' (${up.op.name}) is ${up.op.scope === 'frame' ? 'per-position' : 'dataset-level'}`,
         );

@@ -36,32 +36,49 @@ export function hashTyped(a: TypedArray): string {
 
 const enc = new TextEncoder();
 
-/** Streaming builder of a type-tagged preimage. */
+/**
+ * Builder of a type-tagged preimage, written into one growing buffer (keys are hashed per chunk
+ * and node: thousands per plan, so no allocation per part). Tags are ASCII, lengths and floats
+ * little-endian.
+ */
 class Preimage {
-  private parts: Uint8Array[] = [];
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
   private size = 0;
-  private scratch = new DataView(new ArrayBuffer(8));
 
+  private reserve(n: number) {
+    if (this.size + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.size + n));
+    next.set(this.buf.subarray(0, this.size));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
   tag(t: string) {
-    this.bytes(enc.encode(t));
+    this.reserve(t.length);
+    for (let i = 0; i < t.length; i++) this.buf[this.size++] = t.charCodeAt(i);
   }
   bytes(b: Uint8Array) {
-    this.parts.push(b);
+    this.reserve(b.length);
+    this.buf.set(b, this.size);
     this.size += b.length;
   }
   u32(n: number) {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n, true);
-    this.bytes(b);
+    this.reserve(4);
+    this.view.setUint32(this.size, n, true);
+    this.size += 4;
   }
   f64(x: number) {
-    this.scratch.setFloat64(0, x, true);
-    this.bytes(new Uint8Array(this.scratch.buffer.slice(0)));
+    this.reserve(8);
+    this.view.setFloat64(this.size, x, true);
+    this.size += 8;
   }
   str(s: string) {
-    const b = enc.encode(s);
-    this.u32(b.length);
-    this.bytes(b);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the length goes in front once it is known
+    this.reserve(4 + 3 * s.length);
+    const at = this.size;
+    const { written } = enc.encodeInto(s, this.buf.subarray(at + 4));
+    this.view.setUint32(at, written, true);
+    this.size = at + 4 + written;
   }
   value(v: unknown): void {
     if (v === null || v === undefined) return this.tag('n');
@@ -106,13 +123,7 @@ class Preimage {
     throw new Error(`cannot hash a ${typeof v}`);
   }
   digest(): string {
-    const all = new Uint8Array(this.size);
-    let off = 0;
-    for (const p of this.parts) {
-      all.set(p, off);
-      off += p.length;
-    }
-    return hashBytes(all);
+    return hashBytes(this.buf.subarray(0, this.size));
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { CACHE_SCHEMA } from './code-hash.ts';
 import { hashValue } from './hash.ts';
-import type { ChunkInfo, Json, OpDef } from './types.ts';
+import type { ChunkInfo, Json, OpDef, ScanShape } from './types.ts';
 
 /** What identifies an op's code in a key. */
 function opIdentity(op: OpDef): Json {
@@ -17,6 +17,16 @@ function opIdentity(op: OpDef): Json {
 /** Key of one chunk of a frame-scope node. The chunk range is part of it: ops may index by position. */
 export function chunkKey(op: OpDef, params: Record<string, Json>, inputs: Record<string, string>, chunk: ChunkInfo): string {
   return hashValue(['chunk', opIdentity(op), params, inputs, chunk.start, chunk.count]);
+}
+
+/**
+ * Key of one chunk's partial of a reduce node: only the params the partials depend on and the
+ * reduce ports' chunk hashes, so a second reduce node over the same data (or one whose other params
+ * changed) finds them. The scan shape joins it: which positions a partial samples may depend on it.
+ */
+export function partialKey(op: OpDef, params: Record<string, Json>, inputs: Record<string, string>, chunk: ChunkInfo, scan: ScanShape): string {
+  const own = Object.fromEntries((op.reduce?.params ?? []).map((p) => [p, params[p] ?? null]));
+  return hashValue(['partial', opIdentity(op), own, inputs, chunk.start, chunk.count, scan.ny, scan.nx]);
 }
 
 /** Value hash of an uncached source chunk: what it reads, not the bytes (re-reading is cheap; hashing 791 MB per run is not). */

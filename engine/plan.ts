@@ -20,6 +20,8 @@ export interface PlanEntry {
   status: 'cached' | 'will run';
   why: string;
   chunks?: { total: number; cached: number };
+  /** Reduce node: its per-chunk partials (chunks that give one), computed during a frame pass. */
+  partials?: { total: number; cached: number };
 }
 
 export interface Plan {
@@ -66,8 +68,10 @@ export async function probeGraph(pre: Prepared, opts: { chunkSize?: number } = {
       entries.push({ node: id, op: n.op.name, status: p.cached ? 'cached' : 'will run', why, chunks: { total, cached } });
     } else {
       if (p.hashes) known.dataset[id] = p.hashes;
-      const why = p.cached ? 'in the cache' : blocked || explain(id, n.op, n.params, runs, 0, 1);
-      entries.push({ node: id, op: n.op.name, status: p.cached ? 'cached' : 'will run', why });
+      let why = p.cached ? 'in the cache' : blocked || explain(id, n.op, n.params, runs, 0, 1);
+      const pt = p.partials;
+      if (pt && !p.cached) why += pt.cached === pt.total ? `; its ${pt.total} chunk partials are cached (only the merge and finish run)` : `; ${pt.total - pt.cached} of ${pt.total} chunk partials to compute in the frame pass`;
+      entries.push({ node: id, op: n.op.name, status: p.cached ? 'cached' : 'will run', why, ...(pt ? { partials: pt } : {}) });
     }
   }
   return { plan: { graph: graph.name, entries, warnings: graph.warnings }, known };

@@ -19,19 +19,24 @@ export interface Probed {
   chunks?: (Hashes | null)[];
   /** An input that is not cached: this node will run. */
   blockedBy?: string;
+  /** Reduce node: its partials, counted over the chunks that give one. */
+  partials?: { total: number; cached: number };
 }
 
 export class Probe {
   readonly results = new Map<string, Probed>();
+  /** Reduce nodes: per chunk the partial's hashes when cached, null when it will be computed (or the chunk gives none). */
+  readonly partials = new Map<string, { wanted: boolean[]; chunks: (Hashes | null)[] }>();
 
   constructor(
     private readonly graph: ResolvedGraph,
     private readonly pipeline: ChunkPipeline,
     private readonly chunks: ChunkInfo[],
+    private readonly chunksWanted: (n: ResolvedNode) => boolean[],
   ) {}
 
-  private blockedBy(n: ResolvedNode): string | undefined {
-    return Object.values(n.inputs).find((r) => !this.results.get(r.node)?.cached)?.node;
+  private blockedBy(n: ResolvedNode, ports?: string[]): string | undefined {
+    return Object.entries(n.inputs).find(([port, r]) => (!ports || ports.includes(port)) && !this.results.get(r.node)?.cached)?.[1].node;
   }
 
   private datasetValues(): Record<string, Hashes> {
@@ -44,10 +49,12 @@ export class Probe {
     const datasetValues = this.datasetValues();
     for (const id of batch) {
       const n = this.graph.nodes.get(id)!;
-      const blockedBy = this.blockedBy(n);
+      const reduce = n.op.scope === 'reduce';
+      const blockedBy = this.blockedBy(n, reduce ? n.op.reduce!.ports : undefined);
+      const wanted = this.chunksWanted(n);
       const hs: (Hashes | null)[] = [];
       for (let i = 0; i < this.chunks.length; i++) {
-        if (blockedBy) {
+        if (blockedBy || !wanted[i]) {
           hs.push(null);
           continue;
         }
@@ -61,14 +68,17 @@ export class Probe {
         const r = missing ? null : await this.pipeline.probeJob({ chunk: this.chunks[i], nodes: [id], known, datasetValues });
         hs.push(r ? r[id] : null);
       }
-      this.results.set(id, { cached: hs.every(Boolean), chunks: hs, ...(blockedBy ? { blockedBy } : {}) });
+      if (reduce) this.partials.set(id, { wanted, chunks: hs });
+      else this.results.set(id, { cached: hs.every(Boolean), chunks: hs, ...(blockedBy ? { blockedBy } : {}) });
     }
   }
 
   async dataset(n: ResolvedNode): Promise<void> {
     const blockedBy = this.blockedBy(n);
+    const got = this.partials.get(n.id);
+    const partials = got ? { total: got.wanted.filter(Boolean).length, cached: got.chunks.filter(Boolean).length } : undefined;
     if (blockedBy) {
-      this.results.set(n.id, { cached: false, blockedBy });
+      this.results.set(n.id, { cached: false, blockedBy, ...(partials ? { partials } : {}) });
       return;
     }
     const inputs: Record<string, string> = {};
@@ -82,6 +92,6 @@ export class Probe {
     }
     const key = nodeKey(n.op, n.params, inputs);
     const a = await this.pipeline.env.store.lookup(key);
-    this.results.set(n.id, a ? { cached: true, hashes: { hash: a.v, fields: a.f, key } } : { cached: false });
+    this.results.set(n.id, { ...(a ? { cached: true, hashes: { hash: a.v, fields: a.f, key } } : { cached: false }), ...(partials ? { partials } : {}) });
   }
 }

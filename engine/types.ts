@@ -5,7 +5,10 @@
  * (position-independent arrays such as the Q axis of I(Q)) and small JSON `meta` (units, labels).
  * For a `frame`-scope op the engine hands `process` one chunk of scan positions at a time and every
  * field's leading dimension is the chunk's position count; for a `dataset`-scope op `run` sees the
- * whole scan at once.
+ * whole scan at once. A `reduce`-scope op is a dataset-level result computed from per-chunk partials
+ * (LiberTEM's process + merge): `process` turns one chunk into a partial during the frame pass, on
+ * the worker pool, cached under a chunk key; `merge` folds the partials in chunk order; `finish`
+ * turns the merged partial (with the dataset-level inputs) into the node's value.
  */
 
 import { callerFile, moduleCodeHash } from './code-hash.ts';
@@ -38,7 +41,16 @@ export interface Value {
   meta?: Record<string, Json>;
 }
 
+/** Scope of a result: one value per chunk of positions, or one for the whole scan. */
 export type Scope = 'frame' | 'dataset';
+
+/** How an op computes: per chunk (`frame`), all at once (`dataset`), or chunk partials merged (`reduce`). */
+export type OpScope = Scope | 'reduce';
+
+/** The scope of an op's result: a reduce op's value is dataset-level. */
+export function resultScope(op: { scope: OpScope }): Scope {
+  return op.scope === 'frame' ? 'frame' : 'dataset';
+}
 
 /** Declared type of a param. `auto: true` also accepts the string "auto". */
 export type ParamType = 'number' | 'integer' | 'string' | 'boolean' | 'enum' | 'number[]' | 'string[]' | 'json';
@@ -154,6 +166,24 @@ export interface DatasetContext<P> extends OpContextBase<P> {
   workers: number;
 }
 
+/** A reduce op's finish: the dataset context plus the merged partial (null when no chunk gave one). */
+export interface FinishContext<P> extends DatasetContext<P> {
+  partial: Value | null;
+}
+
+/** What a reduce op's partials depend on and which chunks they need. */
+export interface ReduceSpec<P> {
+  /** Frame-scope input ports whose chunks `process` reads (the others reach `finish` as usual). */
+  ports: string[];
+  /** Params a partial depends on (the partial's key holds only these): other params change only `finish`. */
+  params: string[];
+  /**
+   * The positions whose frames the partials need: 'all', or a list (chunks holding none of them
+   * are not read; an empty list: no partial at all, e.g. every value is given). Default 'all'.
+   */
+  positions?(params: P, ctx: { scan: ScanShape; dataset: DatasetHandle | null; connected: string[] }): 'all' | number[];
+}
+
 export interface OpDef<P = any, S = any> {
   /** Dotted family.name, e.g. "mask.auto". An `inputs` key "*" accepts any port names (variadic ops such as qoi.expr). */
   name: string;
@@ -172,7 +202,7 @@ export interface OpDef<P = any, S = any> {
   readonly sourceFile?: string;
   /** Hash of the op's source, the local modules and .wasm it loads (computed on first use; set by defineOp). */
   readonly codeHash?: string;
-  scope: Scope;
+  scope: OpScope;
   title: string;
   description: string;
   inputs: Record<string, InputSpec>;
@@ -190,10 +220,22 @@ export interface OpDef<P = any, S = any> {
   check?(params: P, ctx: { node: string; dataset: DatasetHandle | null; datasetDeclared?: boolean }): void;
   /** Frame scope: build per-geometry tables once; reused for every chunk with the same dataset inputs. */
   prepare?(ctx: PrepareContext<P>): S | Promise<S>;
-  /** Frame scope: one chunk of positions → one chunk value. Pure. */
+  /**
+   * Frame scope: one chunk of positions → one chunk value. Reduce scope: one chunk of the `reduce`
+   * ports → a partial (its inputs hold only those ports; no prepare state). Pure.
+   */
   process?(ctx: ChunkContext<P, S>): Value | Promise<Value>;
   /** Dataset scope: all positions at once. Pure. */
   run?(ctx: DatasetContext<P>): Value | Promise<Value>;
+  /** Reduce scope: which inputs and params the partials depend on. */
+  reduce?: ReduceSpec<P>;
+  /**
+   * Reduce scope: combine two partials (a from earlier chunks than b) into a new one, leaving both
+   * alone. The engine merges in a fixed binary tree over chunk order. Pure.
+   */
+  merge?(a: Value, b: Value, params: P): Value;
+  /** Reduce scope: the node's value from the merged partial and the dataset-level inputs. Pure. */
+  finish?(ctx: FinishContext<P>): Value | Promise<Value>;
 }
 
 /** The op catalogue a graph is resolved against: op name → definition. */

@@ -29,9 +29,18 @@ export function buildRegistry(ops: OpDef[]): Registry {
     if (reg.has(op.name)) throw new Error(`op '${op.name}' is declared twice`);
     if (op.scope === 'frame' && !op.process) throw new Error(`frame op '${op.name}' has no process()`);
     if (op.scope === 'dataset' && !op.run) throw new Error(`dataset op '${op.name}' has no run()`);
+    if (op.scope === 'reduce') checkReduceOp(op);
     reg.set(op.name, op);
   }
   return reg;
+}
+
+function checkReduceOp(op: OpDef) {
+  if (!op.process || !op.merge || !op.finish || !op.reduce) throw new Error(`reduce op '${op.name}' needs process(), merge(), finish() and reduce`);
+  for (const port of op.reduce.ports) {
+    if (op.inputs[port]?.scope !== 'frame') throw new Error(`reduce op '${op.name}': reduce port '${port}' must be a frame-scope input`);
+  }
+  for (const p of op.reduce.params) if (!Object.hasOwn(op.params, p)) throw new Error(`reduce op '${op.name}': reduce param '${p}' is not a declared param`);
 }
 
 let defaultRegistry: Registry | null = null;

@@ -4,14 +4,10 @@
  * so maps in different units share one axis) with the correlation along the cut.
  */
 import type { Manifest } from '../engine/run-types.ts';
-import { renderSvg, type VlSpec } from '../viz/plots.ts';
-import { svgToPngBytes } from '../viz/raster.ts';
-import { addPngText } from '../viz/png.ts';
-import fs from 'node:fs';
-import path from 'node:path';
+import type { VlSpec } from '../viz/plots.ts';
 import type { Figure } from './figures.ts';
-import { captionOf } from './figures.ts';
-import { nodeProvenance, pngTextFor } from './provenance.ts';
+import { plotFigure } from './figures.ts';
+import { nodeProvenance } from './provenance.ts';
 import type { LoadedOutput } from './run-data.ts';
 
 /** Inputs a and b of a map.correlate node, as the graph names them. */
@@ -23,11 +19,7 @@ function inputNames(m: Manifest, node: string): [string, string] {
 const field = (loaded: LoadedOutput[], node: string, f: string) => loaded.find((o) => o.out.node === node && o.out.field === f) ?? null;
 
 async function figure(runDir: string, m: Manifest, o: LoadedOutput, spec: VlSpec, file: string, title: string, section: Figure['section']): Promise<Figure> {
-  const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out);
-  const svg = await renderSvg(spec);
-  const png = addPngText(svgToPngBytes(svg, 2), pngTextFor(prov));
-  fs.writeFileSync(path.join(runDir, file), png);
-  return { title, section, file, svg, png, caption: captionOf(prov), provenance: prov };
+  return plotFigure(runDir, spec, file, nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out), title, section);
 }
 
 export async function correlateFigures(runDir: string, m: Manifest, loaded: LoadedOutput[], node: string): Promise<Figure[]> {

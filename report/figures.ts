@@ -3,7 +3,6 @@
  * at representative positions, component plot), Gaussian-fit plots, and a line-cut profile. Each
  * PNG carries its provenance in text chunks; each figure also keeps its SVG / PNG for report.html.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Json } from '../engine/types.ts';
 import type { FigureDisplay, Manifest, WrittenOutput } from '../engine/run-types.ts';
@@ -14,6 +13,8 @@ import { renderMapFigure } from '../viz/map-figure.ts';
 import type { MapPanelSpec } from '../viz/map-panel.ts';
 import { AXIS_TITLES, componentsPlotSpec, curvePlotSpec, fitPlotSpec, profilePlotSpec, renderSvg, yTitleFor, type GaussianFitParams, type VlSpec } from '../viz/plots.ts';
 import { addPngText, encodePng } from '../viz/png.ts';
+import { writeFileAtomic } from '../engine/write-atomic.ts';
+import { drawCached, drawCachedAsync } from './figure-cache.ts';
 import { svgToPngBytes } from '../viz/raster.ts';
 import { positionName, type Position } from './positions.ts';
 import { nodeProvenance, pngTextFor, runProvenance, type FileProvenance } from './provenance.ts';
@@ -49,7 +50,7 @@ export function styledPanel(o: LoadedOutput, style: MapStyleChoice, values: Arra
 }
 
 function writePng(runDir: string, file: string, png: Buffer) {
-  fs.writeFileSync(path.join(runDir, file), png);
+  writeFileAtomic(path.join(runDir, file), png);
 }
 
 /** Map figure (kind map) or composite (kind maps, one panel per component), in the output's display style. */
@@ -59,42 +60,57 @@ export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
   const step = scanStepOf(m);
   const style = outputStyle(m, o.out);
   const title = style.label ?? outputTitle(o.out);
-  let image;
-  const display: FigureDisplay[] = [];
-  let figInfo: Record<string, Json>;
-  if (o.out.kind === 'map') {
-    const p = styledPanel(o, style, o.data, title, fieldLabel(o), file);
-    const f = renderMapFigure({ ...p.spec, step });
-    image = f.image;
-    display.push(p.display);
-    figInfo = { ...(p.display as unknown as Record<string, Json>), map: f.map };
-  } else {
-    const [ny, nx, k] = o.shape;
-    const panels: MapPanelSpec[] = [];
-    for (let j = 0; j < k; j++) {
-      const v = new Float64Array(ny * nx);
-      for (let q = 0; q < ny * nx; q++) v[q] = o.data[q * k + j];
-      const p = styledPanel(o, style, v, `${fieldLabel(o)} [${j + 1}]`, `${fieldLabel(o)} ${j + 1}`, file, j);
-      panels.push(p.spec);
+  const inputs = { kind: o.out.kind, shape: o.shape, values: o.data, style, title, label: fieldLabel(o), file, node: o.out.node, field: o.out.field, unit: o.out.unit, step };
+  const drawn = drawCached('map', inputs, () => {
+    let image;
+    const display: FigureDisplay[] = [];
+    let figInfo: Record<string, Json>;
+    if (o.out.kind === 'map') {
+      const p = styledPanel(o, style, o.data, title, fieldLabel(o), file);
+      const f = renderMapFigure({ ...p.spec, step });
+      image = f.image;
       display.push(p.display);
+      figInfo = { ...(p.display as unknown as Record<string, Json>), map: f.map };
+    } else {
+      const [ny, nx, k] = o.shape;
+      const panels: MapPanelSpec[] = [];
+      for (let j = 0; j < k; j++) {
+        const v = new Float64Array(ny * nx);
+        for (let q = 0; q < ny * nx; q++) v[q] = o.data[q * k + j];
+        const p = styledPanel(o, style, v, `${fieldLabel(o)} [${j + 1}]`, `${fieldLabel(o)} ${j + 1}`, file, j);
+        panels.push(p.spec);
+        display.push(p.display);
+      }
+      image = renderComposite({ panels, step, title, columns: Math.min(k, 4) });
+      figInfo = { components: k, colormap: style.colormap, limitsFrom: `${limitsSource(style)}${style.limits ? '' : ' per panel'}`, panels: display.map((d) => d.limits), display: style.settings as Record<string, Json> };
     }
-    image = renderComposite({ panels, step, title, columns: Math.min(k, 4) });
-    figInfo = { components: k, colormap: style.colormap, limitsFrom: `${limitsSource(style)}${style.limits ? '' : ' per panel'}`, panels: display.map((d) => d.limits), display: style.settings as Record<string, Json> };
-  }
+    return { png: encodePng(image), extra: { display: display as unknown as Json, figInfo } };
+  });
+  const { display, figInfo } = drawn.extra as unknown as { display: FigureDisplay[]; figInfo: Record<string, Json> };
   prov.figure = figInfo;
-  const png = encodePng(image, pngTextFor(prov));
+  const png = addPngText(drawn.png!, pngTextFor(prov));
   writePng(runDir, file, png);
   return { title, section: 'maps', file, png, caption: captionOf(prov), provenance: prov, display };
 }
 
-async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {
-  const svg = await renderSvg(spec);
+/** A Vega-Lite plot as SVG (for the page) and, when it is written as a file, PNG — drawn once per spec. */
+async function plotDrawing(spec: VlSpec, asPng: boolean): Promise<{ svg: string; png?: Buffer }> {
+  const d = await drawCachedAsync('plot', { spec, asPng }, async () => {
+    const svg = await renderSvg(spec);
+    return asPng ? { svg, png: svgToPngBytes(svg, 2) } : { svg };
+  });
+  return { svg: d.svg!, png: d.png };
+}
+
+/** A plot written as `file` (if any) with its provenance, and kept as SVG for the page. */
+export async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {
+  const drawn = await plotDrawing(spec, !!file);
   let png: Buffer | undefined;
   if (file) {
-    png = addPngText(svgToPngBytes(svg, 2), pngTextFor(prov));
+    png = addPngText(drawn.png!, pngTextFor(prov));
     writePng(runDir, file, png);
   }
-  return { title, section, file, svg, png, caption: captionOf(prov), provenance: prov };
+  return { title, section, file, svg: drawn.svg, png, caption: captionOf(prov), provenance: prov };
 }
 
 /** Per-position curves at the representative positions. */
@@ -182,7 +198,7 @@ export async function cutFigures(m: Manifest, loaded: LoadedOutput[], ny: number
     prov.figure = { cut: { from: [row, 0], to: [row, nx - 1] } };
     const title = `${outputTitle(o.out)} along row y = ${row}`;
     const spec = profilePlotSpec(cut.distance, [{ label: outputTitle(o.out), values: sampleMap(o.data, nx, cut) }], xTitle, o.out.unit ? `${fieldLabel(o)} (${o.out.unit})` : fieldLabel(o), title);
-    figs.push({ title, section: 'cuts', file: null, svg: await renderSvg(spec), caption: captionOf(prov), provenance: prov });
+    figs.push({ title, section: 'cuts', file: null, svg: (await plotDrawing(spec, false)).svg, caption: captionOf(prov), provenance: prov });
   }
   const curves = loaded.find((o) => o.out.kind === 'curves');
   if (curves) {
@@ -194,7 +210,7 @@ export async function cutFigures(m: Manifest, loaded: LoadedOutput[], ny: number
     prov.figure = { cut: { from: [row, 0], to: [row, nx - 1], every } };
     const title = `${outputTitle(curves.out)} along row y = ${row} (waterfall, every ${every} position${every > 1 ? 's' : ''})`;
     const spec = curvePlotSpec({ series, xTitle: AXIS_TITLES[curves.out.axisName ?? ''] ?? 'index', yTitle: yTitleFor(curves.out.field, curves.out.unit), title, waterfall: 'auto' });
-    figs.push({ title, section: 'cuts', file: null, svg: await renderSvg(spec), caption: captionOf(prov), provenance: prov });
+    figs.push({ title, section: 'cuts', file: null, svg: (await plotDrawing(spec, false)).svg, caption: captionOf(prov), provenance: prov });
   }
   return figs;
 }

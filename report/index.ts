@@ -4,12 +4,13 @@
  * is reported on the page, never fatal for the others.
  */
 import { correlateFigures } from './correlate-figure.ts';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
 import { renderComposite } from '../viz/composite.ts';
-import { encodePng } from '../viz/png.ts';
+import { addPngText, encodePng } from '../viz/png.ts';
+import { writeFileAtomic } from '../engine/write-atomic.ts';
+import { FigureCache, drawCached, withFigureCache } from './figure-cache.ts';
 import { dagSvg } from './dag.ts';
 import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, outputStyle, profileFigure, styledPanel, type Figure } from './figures.ts';
 import { reportHtml } from './html.ts';
@@ -27,7 +28,16 @@ export interface RenderResult {
   problems: string[];
 }
 
-export async function renderRun(runDir: string, manifest: Manifest): Promise<RenderResult> {
+export interface RenderOptions {
+  /** Draw through this cache: figures whose data and display are unchanged are not drawn again. */
+  figureCache?: FigureCache | null;
+}
+
+export function renderRun(runDir: string, manifest: Manifest, opts: RenderOptions = {}): Promise<RenderResult> {
+  return withFigureCache(opts.figureCache ?? null, () => renderAll(runDir, manifest));
+}
+
+async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResult> {
   const problems: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T> | T): Promise<T | null> => {
     try {
@@ -68,15 +78,23 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<Ren
   if (maps.length > 1) {
     overview = await attempt('composite of all maps', () => {
       const prov = runProvenance(manifest, OVERVIEW_FILE, 'figure');
-      const panels = maps.map((o) => {
+      const step = scanStepOf(manifest);
+      const columns = Math.min(4, maps.length);
+      const styled = maps.map((o) => {
         const style = outputStyle(manifest, o.out);
-        return styledPanel(o, style, o.data, style.label ?? outputTitle(o.out), o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field, OVERVIEW_FILE);
+        return { o, style, title: style.label ?? outputTitle(o.out), label: o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field };
       });
-      prov.figure = { maps: maps.map((o) => o.out.file), display: panels.map((p) => p.display as unknown as Json) };
-      const image = renderComposite({ panels: panels.map((p) => p.spec), step: scanStepOf(manifest), columns: Math.min(4, maps.length) });
-      const png = encodePng(image, pngTextFor(prov));
-      fs.writeFileSync(path.join(runDir, OVERVIEW_FILE), png);
-      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov, display: panels.map((p) => p.display) } satisfies Figure;
+      const inputs = { maps: styled.map((m) => ({ shape: m.o.shape, values: m.o.data, style: m.style, title: m.title, label: m.label, node: m.o.out.node, field: m.o.out.field, unit: m.o.out.unit })), step, columns };
+      const drawn = drawCached('overview', inputs, () => {
+        const panels = styled.map((m) => styledPanel(m.o, m.style, m.o.data, m.title, m.label, OVERVIEW_FILE));
+        const image = renderComposite({ panels: panels.map((p) => p.spec), step, columns });
+        return { png: encodePng(image), extra: panels.map((p) => p.display as unknown as Json) };
+      });
+      const display = drawn.extra as unknown as FigureDisplay[];
+      prov.figure = { maps: maps.map((o) => o.out.file), display: display as unknown as Json };
+      const png = addPngText(drawn.png!, pngTextFor(prov));
+      writeFileAtomic(path.join(runDir, OVERVIEW_FILE), png);
+      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov, display } satisfies Figure;
     });
   }
 
@@ -92,15 +110,7 @@ export async function renderRun(runDir: string, manifest: Manifest): Promise<Ren
   const dag = (await attempt('graph drawing', () => dagSvg(manifest))) ?? '';
   const html = reportHtml({ manifest, dag, overview, figures, positions, files, problems });
   // via a temp file: a full disk left a 0-byte report.html
-  const report = path.join(runDir, REPORT_FILE);
-  const tmp = `${report}.tmp-${process.pid}`;
-  try {
-    fs.writeFileSync(tmp, html);
-    fs.renameSync(tmp, report);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path.join(runDir, REPORT_FILE), html);
   writeSidecar(runDir, files);
   return { figures: [overview, ...figures].flatMap((f) => f?.display ?? []), problems };
 }

@@ -3,7 +3,6 @@
  * scan position, black = no crystal) beside its colour key, the cubic standard triangle
  * 001–011–111 in stereographic projection, coloured by the same rule (nodes/crystal/ipf.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../engine/run-types.ts';
 import { readNpy } from '../formats/npy.ts';
@@ -11,6 +10,7 @@ import { ipfColor } from '../nodes/crystal/ipf.ts';
 import { inFundamentalZone, type LaueClass } from '../nodes/crystal/symmetry.ts';
 import { addPngText, encodePng, pngDataUri, type RgbaImage } from '../viz/png.ts';
 import { svgToPngBytes } from '../viz/raster.ts';
+import { writeFileAtomic } from '../engine/write-atomic.ts';
 import type { Figure } from './figures.ts';
 import { captionOf } from './figures.ts';
 import { nodeProvenance, pngTextFor } from './provenance.ts';
@@ -95,6 +95,6 @@ ${labels.join('\n')}
   const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'figure', o.out);
   prov.figure = { kind: 'inverse pole figure map with colour key', laue, key: cubic ? 'red [001], green [011], blue [111]' : 'red c axis' };
   const out = addPngText(svgToPngBytes(svg, 1), pngTextFor(prov));
-  fs.writeFileSync(path.join(runDir, file), out);
+  writeFileAtomic(path.join(runDir, file), out);
   return { title: `${o.out.node}: orientation map (IPF colours) and key`, section: 'maps', file, png: out, caption: captionOf(prov), provenance: prov };
 }

@@ -13,6 +13,8 @@ export type PanelKind =
   | 'fit'
   /** Every field ([n] or [k, n] on one axis) of the node as series of one plot. */
   | 'series'
+  /** A map.correlate node's 2-D histogram of its two maps, on their value axes (its bin centres), r and ρ in the title. */
+  | 'scatter'
   /**
    * Three characteristic points (min, median, max of the map `with`): each one's raw pattern, the
    * pattern under the node's per-pattern mask (mask.auto), and I(Q) of the `field` curves node.
@@ -104,8 +106,8 @@ export const PAPER_FIGURES: PaperFigure[] = [
     label: 'Fig. 10',
     graph: 'fig10-eels.json',
     title: 'EELS elemental map beside the bond maps',
-    shows: 'An EELS Zr map acquired on its own grid, registered onto the scan through the survey ADF channel of the spectrum image (map.register against a virtual ADF over the same angles, its transform applied to Zr) and correlated with r₁max over the glass (both along the middle row), beside the Zr–Zr bond map.',
-    panels: [{ node: 'eelsZrOnScan', field: 'map' }, { node: 'bonds', field: 'ZrZr' }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutA'] }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutB'] }],
+    shows: 'An EELS Zr map acquired on its own grid, registered onto the scan through the survey ADF channel of the spectrum image (map.register against a virtual ADF over the same angles, its transform applied to Zr) and correlated with r₁max over the glass (the scatter as a 2-D histogram, and both along the middle row), beside the Zr–Zr bond map.',
+    panels: [{ node: 'eelsZrOnScan', field: 'map' }, { node: 'bonds', field: 'ZrZr' }, { node: 'eelsZrVsR1', kind: 'scatter' }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutA'] }, { node: 'eelsZrVsR1', kind: 'series', fields: ['cutB'] }],
   },
   {
     id: 'figS7',

@@ -11,6 +11,7 @@ import type { Manifest, WrittenOutput } from '../engine/run-types.ts';
 import { lineCut } from '../viz/linecut.ts';
 import { curvePlotSpec, profilePlotSpec, renderSvg, AXIS_TITLES, yTitleFor } from '../viz/plots.ts';
 import { escapeXml as esc } from '../viz/raster.ts';
+import { correlateFigures } from './correlate-figure.ts';
 import { componentsFigure, curvesFigure, fitFigures, mapFigure, profileFigure, type Figure } from './figures.ts';
 import type { Panel, PaperFigure } from './paper-layout.ts';
 import { representativePositions } from './positions.ts';
@@ -210,6 +211,14 @@ async function fits(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
   return figs.map((f) => drawnOf(f, m));
 }
 
+async function scatter(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
+  const fields = ['histogram', 'binsA', 'binsB', 'pearson', 'spearman'];
+  const loaded = m.outputs.filter((o) => o.node === p.node && fields.includes(o.field)).map((o) => loadOutput(runDir, o));
+  const fig = (await correlateFigures(runDir, m, loaded, p.node))[0];
+  if (!fig) throw new Error(`${p.node}: a 'scatter' panel needs a map.correlate node's histogram, binsA and binsB among the run's outputs`);
+  return [drawnOf(fig, m)];
+}
+
 async function auto(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
   const o: LoadedOutput = loadOutput(runDir, outputOf(m, p.node, p.field));
   const [ny, nx] = scanShapeOf(m) ?? [1, 1];
@@ -230,6 +239,8 @@ async function drawPanel(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]
       return series(runDir, m, p);
     case 'fit':
       return fits(runDir, m, p);
+    case 'scatter':
+      return scatter(runDir, m, p);
     case 'points':
       return points(runDir, m, p);
     default:

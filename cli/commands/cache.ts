@@ -1,10 +1,6 @@
 /** `snem cache stats|gc|verify|push|pull`: inspect and maintain the LMDB cache; copy it to and from a cluster's shared store. */
 import type { CommandModule } from 'yargs';
-import { compactCache, gcWhenIdle } from '../../cache/gc.ts';
-import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
-import { verifyCache } from '../../cache/verify.ts';
 import { UserError } from '../../engine/errors.ts';
-import { initHash } from '../../engine/hash.ts';
 import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 
@@ -46,6 +42,11 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
       .option('store', { type: 'string', describe: 'push/pull: the cluster\'s blob directory (as given to its workers)' })
       .option('json', { type: 'boolean', default: false }) as never,
   handler: handle(async (a: CacheArgs) => {
+    // loaded when the command runs: LMDB and the hashing WebAssembly stay out of every other command's start-up
+    const { compactCache, gcWhenIdle } = await import('../../cache/gc.ts');
+    const { CacheStore, resolveCacheDir } = await import('../../cache/store.ts');
+    const { verifyCache } = await import('../../cache/verify.ts');
+    const { initHash } = await import('../../engine/hash.ts');
     await initHash();
     const dir = resolveCacheDir(a.cache);
     const store = new CacheStore(dir);
@@ -90,17 +91,23 @@ export const cacheCommand: CommandModule<object, CacheArgs> = {
           maxSizeBytes: a.maxSize ? parseSize(a.maxSize) : undefined,
         };
         const rep = await gcWhenIdle(store, gcOpts, a.wait, (m) => process.stderr.write(`${m}\n`));
+        // Output files no run directory links to, and figures no kept run drew or reused.
+        const { OutputStore } = await import('../../cache/output-store.ts');
+        const { FigureCache, pruneFigures } = await import('../../report/figure-cache.ts');
+        const oldestKept = Math.min(Date.now(), ...store.listRuns().filter((r) => rep.keptRuns.includes(r.id)).map((r) => r.time));
+        const files = { outputs: OutputStore.beside(dir).prune(), figures: pruneFigures(FigureCache.beside(dir).dir, oldestKept) };
         let compact = null;
         if (a.compact) {
           compact = await compactCache(store);
           closed = true;
           if (compact.skipped) process.stderr.write(`gc: ${compact.skipped}\n`);
         }
-        if (a.json) process.stdout.write(`${JSON.stringify({ ...rep, compact }, null, 2)}\n`);
+        if (a.json) process.stdout.write(`${JSON.stringify({ ...rep, compact, files }, null, 2)}\n`);
         else {
           process.stdout.write(
             `gc: kept ${rep.keptRuns.length} runs, removed ${rep.removedRuns} runs, ${rep.removedActions} actions, ${rep.removedBlobs} blobs (${mb(rep.freedBytes)}); ${mb(rep.blobBytes)} of results kept\n`,
           );
+          process.stdout.write(`gc: removed ${files.outputs.entries} stored outputs no run directory uses (${mb(files.outputs.bytes)}), ${files.figures.entries} figures (${mb(files.figures.bytes)})\n`);
           if (compact && !compact.skipped) process.stdout.write(`compacted: ${mb(compact.before)} → ${mb(compact.after)}\n`);
         }
       }

@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
-import { bytesPerElement } from '../../engine/ndarray.ts';
 import type { Json } from '../../engine/types.ts';
-import { openDatasetAsync, type OpenOptions } from '../../formats/open.ts';
+import type { OpenOptions } from '../../formats/open.ts';
 import { handle } from '../handler.ts';
 
 interface InfoArgs {
@@ -34,6 +33,8 @@ export interface DatasetInfo {
 }
 
 export async function describeFile(file: string, opts: OpenOptions): Promise<DatasetInfo> {
+  const { openDatasetAsync } = await import('../../formats/open.ts');
+  const { bytesPerElement } = await import('../../engine/ndarray.ts');
   const h = await openDatasetAsync(file, opts);
   try {
     return {

@@ -26,7 +26,7 @@ export const nodesCommand: CommandModule<object, { json: boolean; op?: string }>
       return;
     }
     for (const o of ops) {
-      process.stdout.write(`\n${o.name}  v${o.version}  [${o.scope === 'frame' ? 'per position' : 'dataset'}]  ${o.title}\n  ${o.description}\n`);
+      process.stdout.write(`\n${o.name}  v${o.version}  [${o.scope === 'frame' ? 'per position' : o.scope === 'reduce' ? 'dataset, reduced over positions' : 'dataset'}]  ${o.title}\n  ${o.description}\n`);
       const ins = Object.entries(o.inputs);
       if (ins.length) {
         process.stdout.write('  inputs:\n');

@@ -2,7 +2,6 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
 import { parseScan, PRESETS, resolveSimParams, type SimOverrides } from '../../sim/presets.ts';
-import { defaultWorkers, simulateToDir } from '../../sim/write.ts';
 import { handle } from '../handler.ts';
 
 interface SimulateArgs {
@@ -57,11 +56,12 @@ export const simulateCommand: CommandModule<object, SimulateArgs> = {
       .option('dose', { type: 'number', describe: 'expected counts per pixel at the amorphous-ring maximum (default 90)' })
       .option('descan', { type: 'string', describe: 'per-position centre shift across the scan, "DCOL,DROW" px' })
       .option('specimen', { type: 'string', describe: 'JSON object of further simulator params (sim/presets.ts), e.g. \'{"zrInterface":0.5}\'' })
-      .option('workers', { type: 'number', describe: `worker threads (default ${defaultWorkers()})` })
+      .option('workers', { type: 'number', describe: 'worker threads (default: the number of cores, at most 8)' })
       .option('quiet', { type: 'boolean', default: false })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' }) as never,
   handler: handle(async (a: SimulateArgs) => {
     const params = simParamsFromArgs(a);
+    const { simulateToDir } = await import('../../sim/write.ts');
     const res = await simulateToDir({ outDir: a.out, params, workers: a.workers, log: a.quiet || a.json ? undefined : (m) => process.stderr.write(`${m}\n`) });
     const summary = { out: res.outDir, preset: params.preset, scan: [params.ny, params.nx], size: params.size, seed: params.seed, patterns: res.patterns, seconds: Number(res.seconds.toFixed(2)), patternsPerSecond: Math.round(res.patterns / res.frameSeconds), paramsHash: res.paramsHash };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -7,9 +7,10 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, DatasetInput, Json, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, DatasetInput, Json, ScanShape, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
-import { fitRingGeometry, type Image } from './ellipse-fit.ts';
+import { framesOf, medianPositions, mergePatternPartials, patternOf, patternPartial, type PatternSpec } from './dataset-pattern.ts';
+import { fitRingGeometry } from './ellipse-fit.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength, qPerPixelFromSpacing } from './electron-optics.ts';
 import { cornerRadius, ellipseMetric } from './geometry-model.ts';
 
@@ -26,9 +27,6 @@ export interface GeometryParams {
   detectorShape: [number, number] | null;
   pattern: 'median' | 'mean';
 }
-
-/** At most this many positions (evenly spaced) form the median pattern. */
-const MEDIAN_POSITIONS = 512;
 
 const DEFAULT_KEV = 200;
 
@@ -73,71 +71,42 @@ async function detectorShapeOf(ctx: DatasetContext<GeometryParams>, frames: Chun
   if (ctx.params.detectorShape) return ctx.params.detectorShape;
   if (ctx.dataset && ctx.dataset.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
   if (frames) {
-    const f = (await frames.first()).fields.frames ?? Object.values((await frames.first()).fields)[0];
+    const first = (await frames.first()).fields;
+    const f = first.frames ?? Object.values(first)[0];
     if (f && f.shape.length === 3) return [f.shape[1], f.shape[2]];
   }
   throw new ParamError(ctx.node, 'detectorShape', 'cannot tell the detector size: connect a frames input or give detectorShape [rows, cols]');
 }
 
-function framesField(v: Value, node: string) {
-  const f = v.fields.frames ?? (Object.keys(v.fields).length === 1 ? Object.values(v.fields)[0] : undefined);
-  if (!f || f.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
-  return f;
+/** The pattern the fit uses (see dataset-pattern.ts). */
+function patternSpec(p: GeometryParams, scan: ScanShape): PatternSpec {
+  if (p.ellipsePosition) {
+    const [iy, ix] = p.ellipsePosition;
+    const inside = iy >= 0 && iy < scan.ny && ix >= 0 && ix < scan.nx && Number.isInteger(iy) && Number.isInteger(ix);
+    return { kind: 'sampled', positions: inside ? [iy * scan.nx + ix] : [] };
+  }
+  return p.pattern === 'mean' ? { kind: 'mean' } : { kind: 'sampled', positions: medianPositions(scan.ny * scan.nx) };
 }
 
-/**
- * The pattern the centre/ellipse fit uses: one position's, or over the dataset the per-pixel median
- * (of up to 512 evenly spaced positions: crystalline or empty positions do not bend the ring) or mean.
- */
-async function patternFor(ctx: DatasetContext<GeometryParams>, frames: ChunkedInput, h: number, w: number): Promise<Image> {
-  const img = new Float64Array(h * w);
-  const pos = ctx.params.ellipsePosition;
-  if (pos) {
-    const [iy, ix] = pos;
-    if (!(iy >= 0 && iy < ctx.scan.ny && ix >= 0 && ix < ctx.scan.nx && Number.isInteger(iy) && Number.isInteger(ix))) {
-      throw new ParamError(ctx.node, 'ellipsePosition', `[iy, ix] = [${iy}, ${ix}] is outside the ${ctx.scan.ny} × ${ctx.scan.nx} scan`);
-    }
-    const p = iy * ctx.scan.nx + ix;
-    const c = frames.chunks.find((k) => p >= k.start && p < k.start + k.count)!;
-    const f = framesField(await frames.chunk(c.index), ctx.node);
-    const off = (p - c.start) * h * w;
-    for (let i = 0; i < h * w; i++) img[i] = f.data[off + i];
-    return { data: img, h, w };
+/** Centre and ellipse as given (params, then the dataset meta or calibration input), 'auto' where they are to be fitted. */
+function givenShape(p: GeometryParams, meta: Record<string, Json> | undefined, node: string) {
+  let centre: [number, number] | 'auto' | null = p.center;
+  let centreSource = 'param center';
+  if (centre == null) {
+    const mc = meta?.center;
+    if (Array.isArray(mc) && mc.length === 2 && mc.every((x) => typeof x === 'number')) {
+      centre = mc as [number, number];
+      centreSource = 'dataset meta center';
+    } else centre = 'auto';
   }
-  if (ctx.params.pattern === 'mean') {
-    let n = 0;
-    for (const c of frames.chunks) {
-      const f = framesField(await frames.chunk(c.index), ctx.node);
-      const d = f.data;
-      for (let k = 0, o = 0; k < f.shape[0]; k++) for (let i = 0; i < h * w; i++, o++) img[i] += d[o];
-      n += f.shape[0];
-    }
-    for (let i = 0; i < h * w; i++) img[i] /= n;
-    return { data: img, h, w };
+  let ellipse = parseEllipse(p.ellipse, node);
+  let ellipseSource = 'param ellipse';
+  if (ellipse == null) {
+    const me = meta?.ellipse != null ? parseEllipse(meta.ellipse, node, 'ellipse (dataset meta)') : null;
+    ellipse = me ?? 'none';
+    ellipseSource = me ? 'dataset meta ellipse' : 'none';
   }
-  const total = frames.chunks.reduce((t, c) => t + c.count, 0);
-  const k = Math.min(total, MEDIAN_POSITIONS);
-  const picked = new Set<number>();
-  for (let j = 0; j < k; j++) picked.add(Math.floor(((j + 0.5) * total) / k));
-  const stack = new Float64Array(k * h * w);
-  let got = 0;
-  for (const c of frames.chunks) {
-    let any = false;
-    for (let p = c.start; p < c.start + c.count && !any; p++) any = picked.has(p);
-    if (!any) continue;
-    const f = framesField(await frames.chunk(c.index), ctx.node);
-    for (let p = c.start; p < c.start + c.count; p++) {
-      if (!picked.has(p)) continue;
-      const off = (p - c.start) * h * w;
-      for (let i = 0; i < h * w; i++) stack[i * k + got] = f.data[off + i];
-      got++;
-    }
-  }
-  for (let i = 0; i < h * w; i++) {
-    const s = stack.subarray(i * k, i * k + got).sort();
-    img[i] = got & 1 ? s[got >> 1] : 0.5 * (s[(got >> 1) - 1] + s[got >> 1]);
-  }
-  return { data: img, h, w };
+  return { centre, centreSource, ellipse, ellipseSource };
 }
 
 /** The dataset meta with a calibration input's center, qPerPixel and ellipse in place of its own. */
@@ -154,8 +123,9 @@ function withCalibration(meta: Record<string, Json> | undefined, cal: DatasetInp
 
 export const calibGeometry = defineOp<GeometryParams>({
   name: 'calib.geometry',
-  version: 1,
-  scope: 'dataset',
+  // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
+  version: 2,
+  scope: 'reduce',
   title: 'Detector geometry: centre, ellipse, Q calibration',
   description:
     'Beam centre (given, or centre of mass of the direct beam refined by ring symmetry), elliptical distortion (fitted to the amorphous ring of the dataset\'s median (or mean) pattern or of one position; applied inside the integration geometry, no resampling), Q per pixel, relativistic wavelength, effective camera length and the small-angle error δQ at the detector corner. Ellipse convention: ring semi-axes a ≥ b, axisRatio = b/a, major axis at angleDeg from +column towards +row; corrected radius r² = ρu² + v²/ρ (area preserving).',
@@ -195,28 +165,35 @@ export const calibGeometry = defineOp<GeometryParams>({
     parseEllipse(p.ellipse, node);
     if (p.ringRange && !(p.ringRange[1] > p.ringRange[0])) throw new ParamError(node, 'ringRange', `expected [min, max] with max > min, got [${p.ringRange}]`);
   },
-  async run(ctx) {
+  // The fit's pattern is reduced from the frames in the first frame pass (chunk partials on the
+  // worker pool); only the params that choose it key the partials.
+  reduce: {
+    ports: ['frames'],
+    params: ['pattern', 'ellipsePosition'],
+    positions(p, { scan, dataset, connected }) {
+      // a calibration input always brings a centre and an ellipse (any stand-in values tell the same)
+      const meta = connected.includes('calibration') ? { ...dataset?.meta, center: [0, 0], ellipse: [1, 0] } : dataset?.meta;
+      let shape;
+      try {
+        shape = givenShape(p, meta, '');
+      } catch {
+        return []; // a malformed meta ellipse: finish names it
+      }
+      if (shape.centre !== 'auto' && shape.ellipse !== 'auto') return [];
+      const spec = patternSpec(p, scan);
+      return spec.kind === 'mean' ? 'all' : spec.positions;
+    },
+  },
+  process: (ctx) => patternPartial(patternSpec(ctx.params, ctx.scan), framesOf(ctx.inputs.frames, ctx.node), ctx.chunk),
+  merge: (a, b) => mergePatternPartials(a, b),
+  async finish(ctx) {
     const { params: p, node } = ctx;
     const meta = withCalibration(ctx.dataset?.meta, ctx.inputs.calibration, node);
     const frames = (ctx.inputs.frames as ChunkedInput | undefined) ?? null;
     const [h, w] = await detectorShapeOf(ctx, frames);
-
-    let centre: [number, number] | 'auto' | null = p.center;
-    let centreSource = 'param center';
-    if (centre == null) {
-      const mc = meta?.center;
-      if (Array.isArray(mc) && mc.length === 2 && mc.every((x) => typeof x === 'number')) {
-        centre = mc as [number, number];
-        centreSource = 'dataset meta center';
-      } else centre = 'auto';
-    }
-    let ellipse = parseEllipse(p.ellipse, node);
-    let ellipseSource = 'param ellipse';
-    if (ellipse == null) {
-      const me = meta?.ellipse != null ? parseEllipse(meta.ellipse, node, 'ellipse (dataset meta)') : null;
-      ellipse = me ?? 'none';
-      ellipseSource = me ? 'dataset meta ellipse' : 'none';
-    }
+    const given = givenShape(p, meta, node);
+    const { centre } = given;
+    let { centreSource, ellipse, ellipseSource } = given;
 
     let cx: number;
     let cy: number;
@@ -228,7 +205,13 @@ export const calibGeometry = defineOp<GeometryParams>({
       if (!frames) {
         throw new ParamError(node, centre === 'auto' ? 'center' : 'ellipse', '"auto" needs the frames input (connect "frames") or give the value explicitly');
       }
-      const img = await patternFor(ctx, frames, h, w);
+      const pos = p.ellipsePosition;
+      const spec = patternSpec(p, ctx.scan);
+      if (pos && spec.kind === 'sampled' && !spec.positions.length) {
+        throw new ParamError(node, 'ellipsePosition', `[iy, ix] = [${pos[0]}, ${pos[1]}] is outside the ${ctx.scan.ny} × ${ctx.scan.nx} scan`);
+      }
+      if (!ctx.partial) throw new Error(`node '${node}': no pattern was reduced from the frames for the fit`);
+      const img = patternOf(ctx.partial, h, w, node);
       const fit = fitRingGeometry(img, {
         centre: centre === 'auto' ? null : centre,
         shape: ellipse === 'auto' ? null : ellipse === 'none' ? 'circle' : ellipse,

@@ -1,46 +1,74 @@
 /**
- * Dataset statistics for the static mask: per-pixel mean and saturation counts over all frames, and
- * the dead / hot test of a pixel's mean against the median of its 5 × 5 neighbourhood.
+ * Dataset statistics for the static mask: per-pixel mean and saturation counts over all frames
+ * (chunk partials merged in chunk order), and the dead / hot test of a pixel's mean against the
+ * median of its 5 × 5 neighbourhood.
  */
+import { dtypeMax, f64 } from '../../engine/ndarray.ts';
+import type { NDArray, Value } from '../../engine/types.ts';
 
 export interface PixelStats {
   mean: Float64Array;
   saturatedFrames: Uint32Array;
   frames: number;
+  /** Saturation level (dtype max); Infinity for float data. */
+  saturation: number;
 }
 
-export class PixelStatsAccumulator {
-  private readonly sum: Float64Array;
-  private readonly sat: Uint32Array;
-  private n = 0;
-
-  constructor(
-    readonly pixels: number,
-    /** Saturation level (dtype max); Infinity for float data. */
-    readonly saturation: number,
-  ) {
-    this.sum = new Float64Array(pixels);
-    this.sat = new Uint32Array(pixels);
-  }
-
-  /** Add `count` frames stored back to back in `data`. */
-  add(data: ArrayLike<number>, count: number): void {
-    const { sum, sat, pixels, saturation } = this;
-    for (let k = 0, o = 0; k < count; k++) {
-      for (let p = 0; p < pixels; p++, o++) {
-        const v = data[o];
-        sum[p] += v;
-        if (v >= saturation) sat[p]++;
-      }
+/**
+ * The partial of one chunk of frames (mask.static is a reduce op): per-pixel sum and count of
+ * frames at the saturation level, the frame count and that level. Sums are float64: exact for
+ * integer counts (below 2⁵³), so the merged result does not depend on how the scan is chunked.
+ */
+export function pixelStatsPartial(frames: NDArray): Value {
+  const [count, h, w] = frames.shape;
+  const pixels = h * w;
+  const saturation = dtypeMax(frames.dtype);
+  const data = frames.data;
+  const sum = new Float64Array(pixels);
+  const sat = new Uint32Array(pixels);
+  for (let k = 0, o = 0; k < count; k++) {
+    for (let p = 0; p < pixels; p++, o++) {
+      const v = data[o];
+      sum[p] += v;
+      if (v >= saturation) sat[p]++;
     }
-    this.n += count;
   }
+  return statsValue(sum, sat, count, saturation, [h, w]);
+}
 
-  result(): PixelStats {
-    const mean = new Float64Array(this.pixels);
-    for (let p = 0; p < this.pixels; p++) mean[p] = this.n ? this.sum[p] / this.n : 0;
-    return { mean, saturatedFrames: this.sat, frames: this.n };
+function statsValue(sum: Float64Array, sat: Uint32Array, frames: number, saturation: number, shape: number[]): Value {
+  return {
+    fields: {
+      sum: { dtype: 'float64', shape, data: sum },
+      saturatedFrames: { dtype: 'uint32', shape, data: sat },
+      frames: f64([1], [frames]),
+      saturation: f64([1], [saturation]),
+    },
+  };
+}
+
+/** Two partials (a of earlier chunks) as one; new arrays, the inputs are left alone. */
+export function mergePixelStats(a: Value, b: Value): Value {
+  const [sa, sb] = [a.fields.sum, b.fields.sum];
+  if (sa.data.length !== sb.data.length) throw new Error(`pixel statistics of ${sa.shape} and ${sb.shape} pixels cannot be merged`);
+  const sum = new Float64Array(sa.data.length);
+  const sat = new Uint32Array(sa.data.length);
+  const [ta, tb] = [a.fields.saturatedFrames.data, b.fields.saturatedFrames.data];
+  for (let p = 0; p < sum.length; p++) {
+    sum[p] = sa.data[p] + sb.data[p];
+    sat[p] = ta[p] + tb[p];
   }
+  const frames = a.fields.frames.data[0] + b.fields.frames.data[0];
+  return statsValue(sum, sat, frames, Math.min(a.fields.saturation.data[0], b.fields.saturation.data[0]), sa.shape);
+}
+
+/** The dataset statistics from the merged partial: per-pixel mean over every frame. */
+export function pixelStatsOf(partial: Value): PixelStats {
+  const sum = partial.fields.sum.data;
+  const n = partial.fields.frames.data[0];
+  const mean = new Float64Array(sum.length);
+  for (let p = 0; p < sum.length; p++) mean[p] = n ? sum[p] / n : 0;
+  return { mean, saturatedFrames: partial.fields.saturatedFrames.data as Uint32Array, frames: n, saturation: partial.fields.saturation.data[0] };
 }
 
 /** Median of the 5 × 5 neighbourhood of each pixel, the pixel itself left out, ignoring `skip` pixels. */

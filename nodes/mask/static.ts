@@ -5,12 +5,11 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
-import { dtypeMax } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, Json, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, Json, NDArray, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { readGeometry } from '../calib/geometry-model.ts';
-import { classifyDeadHot, PixelStatsAccumulator } from './pixel-stats.ts';
+import { classifyDeadHot, mergePixelStats, pixelStatsOf, pixelStatsPartial } from './pixel-stats.ts';
 
 export interface StaticMaskParams {
   beamstopRadius: number;
@@ -20,6 +19,17 @@ export interface StaticMaskParams {
   hotFactor: number;
   minCounts: number;
   maskFile: string | null;
+}
+
+/** The dataset statistics are wanted (a frame pass reads every pattern for them). */
+function wantsStats(p: StaticMaskParams): boolean {
+  return p.saturation > 0 || p.deadFraction > 0 || p.hotFactor > 0;
+}
+
+function framesOf(v: Value, node: string): NDArray {
+  const f = v.fields.frames ?? Object.values(v.fields)[0];
+  if (!f || f.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols], got [${f?.shape ?? ''}]`);
+  return f;
 }
 
 async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[number, number]> {
@@ -40,8 +50,9 @@ async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[nu
 
 export const maskStatic = defineOp<StaticMaskParams>({
   name: 'mask.static',
-  version: 1,
-  scope: 'dataset',
+  // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
+  version: 2,
+  scope: 'reduce',
   title: 'Static detector mask (beam stop, saturated, dead, hot, user mask)',
   description:
     'One mask for the whole dataset (1 = excluded): a beam-stop disc about the geometry centre, a detector border, pixels at the dtype maximum in at least `saturation` of the frames, dead / hot pixels whose dataset mean is below deadFraction × or above hotFactor × the median of their 5 × 5 neighbourhood, and any non-zero pixel of a user .npy mask image.',
@@ -59,7 +70,12 @@ export const maskStatic = defineOp<StaticMaskParams>({
     maskFile: { type: 'string', file: true, optional: true, description: 'a .npy image [rows, cols]; non-zero = excluded (path absolute, relative to the working directory, or to the dataset file)' },
   },
   outputs: { mask: { description: 'uint8 [rows, cols], 1 = excluded pixel' } },
-  async run(ctx) {
+  // The pixel statistics depend on the frames alone: their chunk partials are shared by every
+  // mask.static over the same frames, whatever its thresholds, and are computed in the first pass.
+  reduce: { ports: ['frames'], params: [], positions: (p) => (wantsStats(p) ? 'all' : []) },
+  process: (ctx) => pixelStatsPartial(framesOf(ctx.inputs.frames, ctx.node)),
+  merge: (a, b) => mergePixelStats(a, b),
+  async finish(ctx) {
     const { params: p, node } = ctx;
     const [h, w] = await detectorShape(ctx);
     const mask = new Uint8Array(h * w);
@@ -85,26 +101,17 @@ export const maskStatic = defineOp<StaticMaskParams>({
       if (a.data.length !== h * w) throw new ParamError(node, 'maskFile', `${file} has shape [${a.shape}], expected [${h}, ${w}]`);
       for (let i = 0; i < h * w; i++) if (a.data[i]) mark('maskFile', i);
     }
-    const frames = ctx.inputs.frames as ChunkedInput | undefined;
-    if (frames && (p.saturation > 0 || p.deadFraction > 0 || p.hotFactor > 0)) {
-      let acc: PixelStatsAccumulator | null = null;
-      for (const c of frames.chunks) {
-        const v = await frames.chunk(c.index);
-        const f = v.fields.frames ?? Object.values(v.fields)[0];
-        acc ??= new PixelStatsAccumulator(h * w, dtypeMax(f.dtype));
-        acc.add(f.data, f.shape[0]);
+    if (ctx.partial && wantsStats(p)) {
+      const stats = pixelStatsOf(ctx.partial);
+      if (stats.mean.length !== h * w) throw new UserError(`node '${node}', input 'frames': patterns of ${stats.mean.length} pixels on a ${h} × ${w} detector`);
+      if (p.saturation > 0 && Number.isFinite(stats.saturation)) {
+        for (let i = 0; i < h * w; i++) if (stats.saturatedFrames[i] > 0 && stats.saturatedFrames[i] >= p.saturation * stats.frames) mark('saturated', i);
       }
-      if (acc) {
-        const stats = acc.result();
-        if (p.saturation > 0 && Number.isFinite(acc.saturation)) {
-          for (let i = 0; i < h * w; i++) if (stats.saturatedFrames[i] > 0 && stats.saturatedFrames[i] >= p.saturation * stats.frames) mark('saturated', i);
-        }
-        if (p.deadFraction > 0 || p.hotFactor > 0) {
-          const cls = classifyDeadHot(stats, h, w, mask.slice(), { deadFraction: p.deadFraction > 0 ? p.deadFraction : null, hotFactor: p.hotFactor > 0 ? p.hotFactor : null, minCounts: p.minCounts });
-          for (let i = 0; i < h * w; i++) if (cls[i]) mark(cls[i] === 1 ? 'dead' : 'hot', i);
-        }
-        counts.frames = stats.frames;
+      if (p.deadFraction > 0 || p.hotFactor > 0) {
+        const cls = classifyDeadHot(stats, h, w, mask.slice(), { deadFraction: p.deadFraction > 0 ? p.deadFraction : null, hotFactor: p.hotFactor > 0 ? p.hotFactor : null, minCounts: p.minCounts });
+        for (let i = 0; i < h * w; i++) if (cls[i]) mark(cls[i] === 1 ? 'dead' : 'hot', i);
       }
+      counts.frames = stats.frames;
     }
     ctx.log(`static mask: ${mask.reduce((s, v) => s + v, 0)} of ${h * w} pixels (${JSON.stringify(counts)})`);
     const out: Value = { fields: { mask: { dtype: 'uint8', shape: [h, w], data: mask } }, meta: { maskShape: [h, w], counts } };

@@ -10,7 +10,7 @@ import { Executor } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { InputRef, ResolvedGraph } from '../../engine/graph.ts';
-import type { Value } from '../../engine/types.ts';
+import { resultScope, type Value } from '../../engine/types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
 
 export interface Prerequisites {
@@ -48,7 +48,7 @@ export class PrerequisiteCache {
       if (n.op.scope !== 'frame') continue;
       for (const r of Object.values(n.inputs)) {
         const up = graph.nodes.get(r.node)!;
-        if (up.op.scope !== 'dataset' || seen.has(r.node)) continue;
+        if (resultScope(up.op) !== 'dataset' || seen.has(r.node)) continue;
         seen.add(r.node);
         if (ok.get(r.node)) prereqs.push(r.node);
         else unavailable.add(r.node);

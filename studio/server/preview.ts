@@ -9,7 +9,7 @@
 import { selectField } from '../../engine/chunk-pipeline.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { ResolvedGraph, ResolvedNode } from '../../engine/graph.ts';
-import type { ChunkInfo, Json, Value } from '../../engine/types.ts';
+import { resultScope, type ChunkInfo, type Json, type Value } from '../../engine/types.ts';
 import type { EngineContext, Resolved } from './engine-context.ts';
 import { PrerequisiteCache, type Prerequisites } from './prerequisites.ts';
 
@@ -65,7 +65,7 @@ export class PreviewEngine {
   private blockedBy(n: ResolvedNode, graph: ResolvedGraph, pre: Prerequisites, values: Map<string, Value>, errors: Map<string, string>): string | null {
     for (const [port, r] of Object.entries(n.inputs)) {
       const up = graph.nodes.get(r.node)!;
-      if (up.op.scope === 'dataset' && pre.unavailable.has(r.node)) return `input '${port}' comes from '${r.node}' (${up.op.name}), a dataset-level result of the whole scan: run the graph to see it`;
+      if (resultScope(up.op) === 'dataset' && pre.unavailable.has(r.node)) return `input '${port}' comes from '${r.node}' (${up.op.name}), a dataset-level result of the whole scan: run the graph to see it`;
       if (up.op.scope === 'frame' && !values.has(r.node)) return `input '${port}': node '${r.node}' has no value for this position${errors.has(r.node) ? ` (${errors.get(r.node)})` : ''}`;
     }
     return null;
@@ -83,7 +83,7 @@ export class PreviewEngine {
     for (const [port, r] of Object.entries(n.inputs)) {
       if (override.dropPorts?.includes(port)) continue;
       const up = resolved.graph.nodes.get(r.node)!;
-      if (up.op.scope === 'dataset') {
+      if (resultScope(up.op) === 'dataset') {
         inputs[port] = dsInputs[port] = this.prereqs.value(pre, r);
         identity.push(`${port}=${PrerequisiteCache.identity(pre, r)}`);
       } else inputs[port] = selectField(values.get(r.node)!, r);

@@ -10,6 +10,7 @@ import { previewResponse } from './preview-route.ts';
 import { curveMean } from './curve-mean.ts';
 import { exportFile, mapDifference, saveMask } from './files-route.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
+import { resultScope } from '../../engine/types.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void> | void;
 export type Route = Partial<Record<'GET' | 'POST', Handler>>;
@@ -124,7 +125,7 @@ export function routes(s: Studio): Map<string, Route> {
       const resolved = s.session.resolved();
       const n = resolved.graph.nodes.get(id);
       if (!n) throw new HttpError(404, `no node '${id}' in the graph`, { node: id });
-      if (n.op.scope !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
+      if (resultScope(n.op) !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
       const pre = await s.preview.prereqs.get(resolved);
       if (!pre.hashes.has(id)) {
         throw new HttpError(404, `node '${id}' is not an input of the per-position chain (or needs the whole scan's results): run the graph and read it with /api/map`, { node: id });

@@ -59,7 +59,7 @@ export interface ParamSpec {
 export interface OpSpec {
   name: string;
   version: number;
-  scope: 'frame' | 'dataset';
+  scope: 'frame' | 'dataset' | 'reduce';
   title?: string;
   description?: string;
   inputs: Record<string, { scope?: string; optional?: boolean; description?: string }>;

@@ -1,0 +1,1 @@
+export function buildDist(): Promise<{ files: number; seconds: number }>;
