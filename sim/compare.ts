@@ -244,10 +244,15 @@ function fitQoiRows(m: Manifest, runDir: string, simDir: string, t: Truth, glass
   rows.push({ name: 'Gaussian fit converged off-bound (glass)', source: `${sto.node}.status`, metric: 'fraction', value: ok / n, target: '≥ 0.9', pass: ok / n >= 0.9, note: `${n} positions` });
 
   const reduceOf = (node: string): ReduceSettings | null => {
-    const src = (m.nodes[node]?.inputNodes?.curve ?? '').split('.')[0];
+    let src = (m.nodes[node]?.inputNodes?.curve ?? '').split('.')[0];
+    // a pdf.transform (the Lorch copy) of a reduction's F: that reduction, with the transform's window and band
+    const t = m.nodes[src]?.op === 'pdf.transform' ? (m.nodes[src].params as Record<string, unknown>) : null;
+    if (t) src = (m.nodes[src].inputNodes?.F ?? '').split('.')[0];
     const p = m.nodes[src]?.params as Record<string, unknown> | undefined;
     if (!p || m.nodes[src].op !== 'pdf.reduce' || typeof p.composition !== 'string') return null;
-    return { composition: p.composition, qmin: Number(p.qmin), qmax: Number(p.qmax), qmaxinst: Number(p.qmaxinst), rpoly: Number(p.rpoly), window: p.window === 'lorch' ? 'lorch' : 'none', formFactors: p.formFactors === 'kirkland' ? 'kirkland' : 'lobato' };
+    const window = t ? t.window : p.window;
+    const qmax = t && typeof t.qmax === 'number' ? t.qmax : Number(p.qmax);
+    return { composition: p.composition, qmin: Number(p.qmin), qmax, qmaxinst: Number(p.qmaxinst), rpoly: Number(p.rpoly), window: window === 'lorch' ? 'lorch' : 'none', formFactors: p.formFactors === 'kirkland' ? 'kirkland' : 'lobato' };
   };
   const fitReduce = reduceOf(c1o.node);
   const peakReduce = r1h ? reduceOf(r1h.node) : null;

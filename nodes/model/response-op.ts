@@ -95,7 +95,7 @@ export const modelResponseOp = defineOp<ResponseParams>({
         out.pZrX.data[row] = P[1];
         out.pXX.data[row] = P[2];
       }
-    const fit = fitCurves(G, r, k * m, { n: 2, range: [p.fitRange[0], p.fitRange[1]], init: 'reference', start: null, lower: null, upper: null, loss: 'soft_l1', fScale: 0.005, maxEval: null, field: null }).fields;
+    const fit = fitCurves(G, r, k * m, { n: 2, range: [p.fitRange[0], p.fitRange[1]], init: 'reference', start: null, lower: null, upper: null, loss: 'soft_l1', fScale: 0.005, maxEval: null, field: null }, 'r', { dataStart: false }).fields; // the study's table starts on every curve, as documented
     for (let row = 0; row < k * m; row++) {
       out.c1.data[row] = fit.c1.data[row];
       out.c2.data[row] = fit.c2.data[row];

@@ -43,6 +43,7 @@ import type { FormFactorTable } from './formfactors.ts';
 import { gaussianNodes } from './gaussian-nodes.ts';
 import { averageFormFactors } from './scattering.ts';
 import { SineTransform } from './sine-transform.ts';
+import { transformWindow } from './transform-window.ts';
 
 export interface ReduceOptions {
   composition: Composition;
@@ -148,6 +149,8 @@ export class ReductionPlan {
   private readonly unpadded: Float64Array;
   /** Index into q of ePDFpy's pin point Q_C. */
   private readonly pinAt: number;
+  /** fitWithGaps' last factor (undefined: none yet; null: too few points or singular) and its finite-point pattern. */
+  private readonly gaps: { finite: Uint8Array; factor: QRFactor | null | undefined; rhs: Float64Array; solveWork: Float64Array };
   /** Points of the last curve reduce() treated as zero padding (for the op's log). */
   lastPadded = 0;
 
@@ -219,16 +222,9 @@ export class ReductionPlan {
     this.qr = deg > 0 ? qrFactor(this.design, m, deg) : null;
     this.coef = new Float64Array(deg);
     this.work = new Float64Array(m);
+    this.gaps = { finite: new Uint8Array(m), factor: undefined, rhs: new Float64Array(m), solveWork: new Float64Array(m) };
     this.fw = new Float64Array(this.nG);
-    this.window = new Float64Array(this.nG).fill(1);
-    if (opts.window === 'lorch') {
-      for (let i = 0; i < this.nG; i++) {
-        const x = (Math.PI * this.q[i]) / qmax;
-        this.window[i] = x === 0 ? 1 : Math.sin(x) / x;
-      }
-    }
-    const b = opts.damping ?? 0;
-    if (b > 0) for (let i = 0; i < this.nG; i++) this.window[i] *= Math.exp(-b * (this.q[i] / (2 * Math.PI)) ** 2);
+    this.window = transformWindow(this.q.subarray(0, this.nG), opts.window, qmax, opts.damping ?? 0);
     const nr = Math.floor((opts.rmax - opts.rmin) / opts.rstep + 1e-9) + 1;
     this.r = Float64Array.from({ length: nr }, (_, j) => opts.rmin + j * opts.rstep);
     this.transformer = new SineTransform(this.q[0], dq0, this.nG, opts.rmin, opts.rstep, nr);
@@ -286,7 +282,7 @@ export class ReductionPlan {
     const deg = this.coef.length;
     if (deg > 0) {
       let coef: Float64Array | null = null;
-      if (missing === 0) coef = qrSolve(this.qr!, work, this.coef);
+      if (missing === 0) coef = qrSolve(this.qr!, work, this.coef, this.gaps.solveWork);
       else coef = this.fitWithGaps(work);
       if (coef) {
         for (let i = 0; i < m; i++) {
@@ -367,18 +363,34 @@ export class ReductionPlan {
     }
   }
 
+  /**
+   * The polynomial fit over the finite points only. The factor depends on which points are missing,
+   * and in a scan that is the same set for every curve (bins behind the beam stop), so the last
+   * one is kept and reused while the set does not change: the same rows, the same factor.
+   */
   private fitWithGaps(work: Float64Array): Float64Array | null {
     const m = this.q.length;
     const deg = this.coef.length;
-    const rows: number[] = [];
-    const rhs: number[] = [];
+    const gaps = this.gaps;
+    let same = gaps.factor !== undefined;
+    let rows = 0;
     for (let i = 0; i < m; i++) {
-      if (!Number.isFinite(work[i])) continue;
-      for (let k = 0; k < deg; k++) rows.push(this.design[i * deg + k]);
-      rhs.push(work[i]);
+      const ok = Number.isFinite(work[i]) ? 1 : 0;
+      if (gaps.finite[i] !== ok) same = false;
+      gaps.finite[i] = ok;
+      if (ok) gaps.rhs[rows++] = work[i];
     }
-    if (rhs.length <= deg) return null;
-    const f = qrFactor(rows, rhs.length, deg);
-    return f.singular ? null : qrSolve(f, rhs, this.coef);
+    if (!same) {
+      if (rows <= deg) gaps.factor = null;
+      else {
+        const design = new Float64Array(rows * deg);
+        let r = 0;
+        for (let i = 0; i < m; i++) if (gaps.finite[i]) design.set(this.design.subarray(i * deg, (i + 1) * deg), deg * r++);
+        const f = qrFactor(design, rows, deg);
+        gaps.factor = f.singular ? null : f;
+      }
+    }
+    if (!gaps.factor) return null;
+    return qrSolve(gaps.factor, gaps.rhs, this.coef, gaps.solveWork);
   }
 }

@@ -169,3 +169,21 @@ describe("pdf.reduce: ePDFpy's damping, fixed N and N⟨f²⟩ + C", () => {
     expect(maxAbs(damped.G)).toBeLessThan(maxAbs(plain.G));
   });
 });
+
+describe('pdf.reduce: the polynomial fit over gaps reuses its factor only for the same gaps', () => {
+  it('a plan that reduced other gap patterns before gives what a fresh plan gives, bit for bit', () => {
+    const { q, I } = profile();
+    const withGaps = (lo: number, hi: number) => Float64Array.from(I, (v, i) => (i >= lo && i < hi ? NaN : v));
+    // the same beam-stop gap twice (the factor is reused), a different one, none, the first again
+    const curves = [withGaps(0, 60), withGaps(0, 60), withGaps(0, 90), I, withGaps(400, 430), withGaps(0, 60)];
+    const shared = new ReductionPlan(q, base);
+    for (const c of curves) {
+      const a = reduce(shared, c);
+      const b = reduce(new ReductionPlan(q, base), c);
+      expect(Array.from(a.F)).toEqual(Array.from(b.F));
+      expect(Array.from(a.G)).toEqual(Array.from(b.G));
+    }
+    // and the gaps matter: a different gap, a different polynomial
+    expect(maxDiff(reduce(shared, curves[0]).F.subarray(100), reduce(shared, curves[2]).F.subarray(100))).toBeGreaterThan(0);
+  });
+});

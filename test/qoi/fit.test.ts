@@ -70,6 +70,44 @@ describe('fit.gaussians', () => {
     expect(errRob).toBeLessThan(0.005);
   });
 
+  it('reference starts: from the curve first, the same optimum as the table in fewer steps; each position on its own', () => {
+    // a slowly varying scan: the first-shell centres drift from position to position
+    const count = 12;
+    const g = rng(5);
+    const y = f32([count, R.length]);
+    for (let c = 0; c < count; c++) {
+      const t = [1.88, 2.7 + 0.01 * c, 0.15, 1.0, 3.2 + 0.008 * c, 0.2, -1, 2];
+      for (let i = 0; i < R.length; i++) y.data[c * R.length + i] = model(2, t, R[i]) + 0.01 * g.normal();
+    }
+    const chunk = fitCurves(y, R, count, base);
+    const table = fitCurves(y, R, count, base, 'r', { dataStart: false });
+    let steps = 0;
+    let tableSteps = 0;
+    for (let c = 0; c < count; c++) {
+      expect(chunk.fields.status.data[c]).toBe(0);
+      for (const f of ['A1', 'c1', 'sigma1', 'A2', 'c2', 'sigma2', 'a', 'a0']) {
+        expect(Math.abs(chunk.fields[f].data[c] - table.fields[f].data[c])).toBeLessThan(2e-4 * Math.max(1, Math.abs(table.fields[f].data[c])));
+      }
+      steps += chunk.fields.iterations.data[c];
+      tableSteps += table.fields.iterations.data[c];
+      // one position alone (a studio preview) gives the chunk's numbers bit for bit
+      const alone = fitCurves(f32([1, R.length], y.data.slice(c * R.length, (c + 1) * R.length)), R, 1, base);
+      for (const f of Object.keys(alone.fields)) expect(alone.fields[f].data[0]).toBe(chunk.fields[f].data[c]);
+    }
+    expect(steps).toBeLessThan(0.5 * tableSteps);
+  });
+
+  it('a fit from the curve that ends on a bound is redone from the table', () => {
+    // the first peak sits below c1's lower bound (2.4 Å): the fit ends on the bound
+    const y = f32([1, R.length]);
+    const t1 = [1.88, 2.3, 0.15, 1.0, 3.25, 0.2, -1, 2];
+    for (let i = 0; i < R.length; i++) y.data[i] = model(2, t1, R[i]);
+    const v = fitCurves(y, R, 1, base);
+    const table = fitCurves(y, R, 1, base, 'r', { dataStart: false });
+    expect(v.fields.status.data[0]).toBe(LSQ_STATUS.atBound);
+    for (const f of Object.keys(table.fields)) expect(v.fields[f].data[0]).toBe(table.fields[f].data[0]);
+  });
+
   it('reports failures in the status map, never throws', () => {
     const y = curves(3, 0, 1);
     y.data.fill(NaN, 0, R.length); // position 0: all NaN → too few points
