@@ -1,7 +1,10 @@
 /**
  * The cluster on one machine: a simulated scan (paper preset: 289 × 132 patterns of 144², 791 MB;
  * 149 chunks of 256) through its reference graph, locally and with 1, 2 and 3 `snem worker`
- * processes (one thread each) over a private Redis on loopback, blobs in a --store directory.
+ * processes (one thread each) over a private Redis on loopback (started here, on a free port),
+ * blobs in a --store directory. Each configuration runs `--repeat` times (default 3) from an empty
+ * cache and store; medians are reported. `--data DIR` (or SNEM_BENCH_DATA) uses an existing scan
+ * read-only instead of simulating one.
  *
  * Figures: the wall time of the frame passes (the part the cluster distributes; dataset-level
  * nodes run in the coordinator either way), the queue's chunk jobs per second, the per-job
@@ -11,7 +14,8 @@
  * against the local run: the same value hash for every node. Everything runs through the CLI, as
  * on a real cluster (bench/ may not import cluster/: both are front ends).
  *
- *   node --import tsx bench/cluster.ts [--preset paper|demo] [--chunk-size N]
+ *   node --import tsx bench/cluster.ts [--data DIR | --preset paper|demo] [--repeat 3] [--workers 1,2,3] [--chunk-size N]
+ *   snem bench --only cluster [--data DIR]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -100,68 +104,136 @@ function runCli(args: string[]): { summary: RunSummary; manifest: Manifest } {
   return { summary, manifest: JSON.parse(fs.readFileSync(path.join(summary.runDir, 'manifest.json'), 'utf8')) as Manifest };
 }
 
-export async function bench(opts: { preset?: string; chunkSize?: number } = {}): Promise<BenchRow[]> {
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const range = (v: number[], d = 1) => `${Math.min(...v).toFixed(d)}–${Math.max(...v).toFixed(d)}`;
+
+export interface ClusterBenchOptions {
+  /** Simulator preset when no `data` is given (default paper). */
+  preset?: string;
+  /** A directory with a simulated scan (frames.npy + graph.json), used read-only instead of simulating one. */
+  data?: string;
+  chunkSize?: number;
+  /** Repetitions of every configuration (medians are reported; default 3). */
+  repeat?: number;
+  /** Worker-process counts (default 1, 2, 3). */
+  workers?: number[];
+}
+
+export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]> {
   if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('bench/cluster needs redis-server (apt-get install redis-server)');
-  const params = resolveSimParams(opts.preset ?? 'paper');
+  const data = opts.data ?? process.env.SNEM_BENCH_DATA;
+  const repeat = opts.repeat ?? 3;
+  const counts = opts.workers ?? [1, 2, 3];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-bench-cluster-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const flush = () => spawnSync('redis-cli', ['-p', String(port), 'flushall']);
   try {
-    await simulateToDir({ outDir: path.join(dir, 'data'), params, workers: Math.min(2, defaultWorkers()) });
+    let graphFile: string;
+    let size: string;
+    if (data) {
+      graphFile = path.join(path.resolve(data), 'graph.json');
+      if (!fs.existsSync(graphFile)) throw new Error(`bench/cluster: no graph.json in ${data}`);
+      size = path.resolve(data);
+    } else {
+      const params = resolveSimParams(opts.preset ?? 'paper');
+      await simulateToDir({ outDir: path.join(dir, 'data'), params, workers: Math.min(2, defaultWorkers()) });
+      graphFile = path.join(dir, 'data', 'graph.json');
+      size = `${params.ny} × ${params.nx} × ${params.size}²`;
+    }
     for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG'; i++) await sleep(100);
-    const graphFile = path.join(dir, 'data', 'graph.json');
     const chunkArgs = opts.chunkSize ? ['--chunk-size', String(opts.chunkSize)] : [];
-    // One local cache for every run: the dataset file is hashed once (cluster runs keep only their
-    // run record there; their results go to the shared store).
-    const cache = path.join(dir, 'cache');
+    // Every run starts from an empty cache and an empty Redis/store (each run is cold; each pays
+    // the ~1 s dataset hash). Configurations are interleaved within a repetition so that a change in
+    // the machine's load falls on all of them alike.
+    const local: { wall: number; compute: number }[] = [];
+    const clusterRuns = new Map<number, { pass: number; wall: number; jobs: number; compute: number; blobsMB: number }[]>(counts.map((n) => [n, []]));
+    let reference: Manifest | null = null;
+    let chunks = 0;
+    const fresh = (name: string) => {
+      const p = path.join(dir, name);
+      fs.rmSync(p, { recursive: true, force: true });
+      return p;
+    };
+    for (let rep = 0; rep < repeat; rep++) {
+      const l = runCli([graphFile, '--out', fresh('local'), '--cache', fresh('cache-local'), ...chunkArgs]);
+      if (reference) sameValues(reference, l.manifest);
+      reference ??= l.manifest;
+      chunks = Object.values(l.manifest.nodes).find((n) => n.chunks)?.chunks?.total ?? 0;
+      local.push({ wall: l.summary.seconds, compute: frameComputeSeconds(l.manifest) });
+      process.stderr.write(`bench cluster: repetition ${rep + 1}: local: whole run ${l.summary.seconds.toFixed(1)} s, ${chunks} chunks, ops' compute ${local.at(-1)!.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+      for (const n of counts) {
+        flush();
+        const store = fresh('store');
+        fs.mkdirSync(store);
+        const ws = await startWorkers(url, store, n);
+        try {
+          const res = runCli([graphFile, '--out', fresh('cluster'), '--cache', fresh('cache-cluster'), '--cluster', url, '--store', store, ...chunkArgs]);
+          sameValues(reference, res.manifest);
+          clusterRuns.get(n)!.push({
+            pass: res.summary.cluster!.chunkPassSeconds,
+            wall: res.summary.seconds,
+            jobs: res.summary.cluster!.chunkJobsQueued,
+            compute: frameComputeSeconds(res.manifest),
+            blobsMB: duBytes(store) / 2 ** 20,
+          });
+          const r = clusterRuns.get(n)!.at(-1)!;
+          process.stderr.write(`bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+        } finally {
+          await stopWorkers(ws);
+        }
+      }
+    }
 
-    const t0 = performance.now();
-    const local = runCli([graphFile, '--out', path.join(dir, 'local'), '--cache', cache, ...chunkArgs]);
-    const localWall = (performance.now() - t0) / 1000;
-    const chunks = Object.values(local.manifest.nodes).find((n) => n.chunks)?.chunks?.total ?? 0;
+    const load = os.loadavg()[0].toFixed(1);
+    const localWall = median(local.map((r) => r.wall));
     const rows: BenchRow[] = [
       {
         name: `cluster: local run, ${os.availableParallelism()} threads (reference)`,
-        value: local.summary.seconds,
+        value: localWall,
         unit: 's',
-        note: `${params.ny} × ${params.nx} × ${params.size}², ${chunks} chunks; frame ops' compute ${frameComputeSeconds(local.manifest).toFixed(1)} s CPU; process wall ${localWall.toFixed(1)} s`,
+        note: `${size}, ${chunks} chunks; median of ${repeat} (${range(local.map((r) => r.wall))} s); frame ops' compute ${median(local.map((r) => r.compute)).toFixed(1)} s CPU; load ${load}`,
       },
     ];
-
-    let overheadMs = NaN;
-    for (const n of [1, 2, 3]) {
-      spawnSync('redis-cli', ['-p', String(port), 'flushall']);
-      const store = path.join(dir, `store-${n}`);
-      fs.mkdirSync(store);
-      const ws = await startWorkers(url, store, n);
-      try {
-        const res = runCli([graphFile, '--out', path.join(dir, `cluster-${n}`), '--cache', cache, '--cluster', url, '--store', store, ...chunkArgs]);
-        sameValues(local.manifest, res.manifest);
-        const pass = res.summary.cluster!.chunkPassSeconds;
-        const jobs = res.summary.cluster!.chunkJobsQueued;
-        const compute = frameComputeSeconds(res.manifest);
-        if (n === 1) overheadMs = ((pass - compute) / jobs) * 1000;
-        rows.push({
-          name: `cluster: chunk passes, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread`,
-          value: pass,
-          unit: 's',
-          note: `${jobs} jobs, ${(jobs / pass).toFixed(2)} jobs/s; frame ops' compute ${compute.toFixed(1)} s CPU; ${(duBytes(store) / 2 ** 20).toFixed(0)} MB of blobs; whole run ${res.summary.seconds.toFixed(1)} s; value hashes = local`,
-        });
-      } finally {
-        await stopWorkers(ws);
-      }
+    for (const n of counts) {
+      const rs = clusterRuns.get(n)!;
+      const pass = median(rs.map((r) => r.pass));
+      const jobs = rs[0].jobs;
+      const wall = median(rs.map((r) => r.wall));
+      rows.push({
+        name: `cluster: chunk passes, ${n} worker process${n > 1 ? 'es' : ''} × 1 thread`,
+        value: pass,
+        unit: 's',
+        note: `median of ${repeat} (${range(rs.map((r) => r.pass))} s); ${jobs} jobs, ${(jobs / pass).toFixed(2)} chunk jobs/s; frame ops' compute ${median(rs.map((r) => r.compute)).toFixed(1)} s CPU; ${median(rs.map((r) => r.blobsMB)).toFixed(0)} MB of blobs; value hashes = local`,
+      });
+      rows.push({
+        name: `cluster: whole run, ${n} worker process${n > 1 ? 'es' : ''} (vs local ${localWall.toFixed(1)} s)`,
+        value: wall,
+        unit: 's',
+        note: `median of ${repeat} (${range(rs.map((r) => r.wall))} s); ${((wall / localWall - 1) * 100).toFixed(0)} % over the local run`,
+      });
     }
-    rows.push({ name: 'cluster: per-job overhead (1 worker: chunk-pass wall − ops\' compute, per job)', value: overheadMs, unit: 'ms' });
+    // Per-job overhead: with one worker thread the chunk passes are serial, so the wall time not
+    // spent in the ops is the queue round trip, thread start-up, blob writes and verified reads.
+    const one = clusterRuns.get(1);
+    if (one) {
+      const per = one.map((r) => ((r.pass - r.compute) / r.jobs) * 1000);
+      rows.push({ name: "cluster: per-job overhead (1 worker: chunk-pass wall − ops' compute, per job)", value: median(per), unit: 'ms', note: `median of ${repeat} (${range(per, 0)} ms)` });
+    }
 
-    // Store throughput through the CLI: push the local run's cache into a fresh --store, pull it back.
-    spawnSync('redis-cli', ['-p', String(port), 'flushall']);
-    const store = path.join(dir, 'store-io');
+    // Store throughput through the CLI: push a local run's cache into a fresh --store, pull it back.
+    flush();
+    const store = fresh('store-io');
+    const cache = path.join(dir, 'cache-local');
     const push = JSON.parse(cli(['cache', 'push', '--cluster', url, '--store', store, '--cache', cache, '--json'])) as { bytes: number; copied: number; seconds: number };
-    const pull = JSON.parse(cli(['cache', 'pull', '--cluster', url, '--store', store, '--cache', path.join(dir, 'pulled'), '--json'])) as { bytes: number; seconds: number };
+    const pull = JSON.parse(cli(['cache', 'pull', '--cluster', url, '--store', store, '--cache', fresh('pulled'), '--json'])) as { bytes: number; seconds: number };
     const mb = (b: number) => b / 2 ** 20;
     rows.push({ name: 'cluster: store write (cache push into --store DIR: temp + rename)', value: mb(push.bytes) / push.seconds, unit: 'MB/s', note: `${mb(push.bytes).toFixed(0)} MB, ${push.copied} results` });
-    rows.push({ name: 'cluster: store read (cache pull from --store DIR: hash-verified, into LMDB)', value: mb(pull.bytes) / pull.seconds, unit: 'MB/s', note: `${mb(pull.bytes).toFixed(0)} MB` });
+    rows.push({ name: 'cluster: store read (cache pull from --store DIR: hash-verified, into LMDB)', value: mb(pull.bytes) / pull.seconds, unit: 'MB/s', note: `${mb(pull.bytes).toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}` });
     return rows;
   } finally {
     redis.kill('SIGTERM');
@@ -172,7 +244,13 @@ export async function bench(opts: { preset?: string; chunkSize?: number } = {}):
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const args = process.argv.slice(2);
   const opt = (k: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : undefined);
-  const rows = await bench({ preset: opt('--preset'), chunkSize: opt('--chunk-size') ? Number(opt('--chunk-size')) : undefined });
+  const rows = await bench({
+    preset: opt('--preset'),
+    data: opt('--data'),
+    chunkSize: opt('--chunk-size') ? Number(opt('--chunk-size')) : undefined,
+    repeat: opt('--repeat') ? Number(opt('--repeat')) : undefined,
+    workers: opt('--workers')?.split(',').map(Number),
+  });
   for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(r.unit === 's' ? 2 : 1)} ${r.unit}${r.note ? ` — ${r.note}` : ''}`);
   console.log(`nproc ${os.availableParallelism()}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   process.exit(0);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decodeValue, valueHashOf } from './codec.ts';
+import { checkLmdbHeader } from './lmdb-header.ts';
 import { UserError } from '../engine/errors.ts';
 import { formatBytes } from '../engine/format-bytes.ts';
 import type { Json, Value } from '../engine/types.ts';
@@ -79,7 +80,13 @@ export class CacheStore {
 
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: path.join(dir, 'cache.lmdb'), compression: false, maxDbs: 12, mapSize: 2 ** 34, pageSize: 16384 });
+    const file = path.join(dir, 'cache.lmdb');
+    // lmdb-js segfaults on a damaged header instead of returning an error: look before opening.
+    const damaged = checkLmdbHeader(file);
+    if (damaged) {
+      throw new UserError(`cache ${file}: the LMDB header is damaged (${damaged}); snem does not open it. Move the cache directory aside (or delete it: results are then recomputed) and run again`);
+    }
+    this.env = open({ path: file, compression: false, maxDbs: 12, mapSize: 2 ** 34, pageSize: 16384 });
     this.actions = this.env.openDB<ActionRecord, string>({ name: 'actions', encoding: 'msgpack' });
     this.blobs = this.env.openDB<Buffer, string>({ name: 'blobs', encoding: 'binary' });
     this.runs = this.env.openDB<RunRecord, string>({ name: 'runs', encoding: 'msgpack' });

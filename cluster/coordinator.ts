@@ -12,6 +12,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChunkJob, ChunkNodeResult } from '../engine/chunk-pipeline.ts';
 import { UserError } from '../engine/errors.ts';
+import { failedNodeOf } from '../engine/node-failure.ts';
 import type { ChunkRunner } from '../engine/executor.ts';
 import type { ResolvedGraph } from '../engine/graph.ts';
 import type { PipelineSetup } from '../engine/pipeline-env.ts';
@@ -19,6 +20,7 @@ import type { RunBackend } from '../app/run.ts';
 import { jobData, jobId, QUEUE, type ChunkJobData } from './jobs.ts';
 import { liveWorkers } from './heartbeat.ts';
 import { connect, parseRedisUrl } from './redis-url.ts';
+import { checkPersistence } from './redis-persistence.ts';
 import { SharedStore } from './shared-store.ts';
 
 type Results = Record<string, ChunkNodeResult>;
@@ -30,7 +32,11 @@ export interface ClusterOptions {
   redisTimeout?: number;
   /** Attempts per chunk before the run fails (default 3). */
   attempts?: number;
+  /** Refuse a Redis that would lose the action table on restart (default: warn). */
+  requirePersistence?: boolean;
   log?: (m: string) => void;
+  /** Warnings (shown even where `log` is quiet); default stderr. */
+  warn?: (m: string) => void;
 }
 
 interface Pending {
@@ -162,9 +168,15 @@ export class ClusterRunner implements ChunkRunner {
     this.idleCheck();
     if (r.state === 'completed') return p.resolve(r.returnvalue);
     const { chunk, nodes } = p.data.job;
+    const where = `chunk ${chunk.index} (positions ${chunk.start}–${chunk.start + chunk.count - 1})`;
+    const attempts = `after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+    // The worker's message names the op's own node when an op threw (engine failedInNode).
+    const failed = failedNodeOf(r.reason);
     p.reject(
       new UserError(
-        `cluster: chunk ${chunk.index} (positions ${chunk.start}–${chunk.start + chunk.count - 1}) of node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} failed after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.reason}`,
+        failed && nodes.includes(failed.node)
+          ? `cluster: node '${failed.node}' (${failed.op}) failed on ${where} ${attempts} (one job with node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')}): ${r.reason}`
+          : `cluster: ${where} of node${nodes.length > 1 ? 's' : ''} ${nodes.join(', ')} failed ${attempts}: ${r.reason}`,
       ),
     );
   }
@@ -214,6 +226,7 @@ export async function clusterBackend(o: ClusterOptions): Promise<RunBackend & { 
   const store = await SharedStore.open({ url: o.url, storeDir: o.storeDir });
   let runner: ClusterRunner;
   try {
+    await checkPersistence(store.redis, { url: store.url, blobsInRedis: !store.blobDir, require: o.requirePersistence, warn: o.warn ?? ((m) => process.stderr.write(`${m}\n`)) });
     runner = await ClusterRunner.open(o);
   } catch (e) {
     await store.close();

@@ -15,6 +15,7 @@ import { engineWiring } from '../app/wiring.ts';
 import { setupId, versionProblem, QUEUE, type ChunkJobData } from './jobs.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { checkRedis, connect, parseRedisUrl } from './redis-url.ts';
+import { checkPersistence } from './redis-persistence.ts';
 import { SharedStore } from './shared-store.ts';
 
 export interface WorkerOptions {
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** Seconds after which a chunk of a silent (dead) worker goes to another one (default 30). */
   stalledAfter?: number;
+  /** Refuse a Redis that would lose the action table on restart (default: warn). */
+  requirePersistence?: boolean;
   log?: (m: string) => void;
 }
 
@@ -41,8 +44,12 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   // Opens (and checks) the store the way the threads will: a wrong --store fails here, once.
   const probe = await SharedStore.open({ url: o.url, storeDir: o.storeDir });
   const storeSpec = { module: new URL('./shared-store.ts', import.meta.url).href, spec: { url: target.url, storeDir: probe.blobDir?.dir ?? null } };
-  await probe.close();
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  try {
+    await checkPersistence(probe.redis, { url: target.url, blobsInRedis: !probe.blobDir, require: o.requirePersistence, warn: log });
+  } finally {
+    await probe.close();
+  }
   const host = os.hostname();
 
   /** One thread pool per graph set-up; a new set-up replaces pools with nothing running. */

@@ -10,6 +10,7 @@
 import { decodeValue, encodeValue, fieldHashesOf, valueHashOf } from '../cache/codec.ts';
 import type { ResultStore } from './result-store.ts';
 import { UserError } from './errors.ts';
+import { failedInNode } from './node-failure.ts';
 import { hashValue } from './hash.ts';
 import { dtypeOf } from './ndarray.ts';
 import { chunkKey, partialKey, sourceChunkHash } from './keys.ts';
@@ -334,16 +335,20 @@ class ChunkRun {
         }
       }
       const state = n.op.scope === 'reduce' ? undefined : await this.p.preparedState(n, dsInputs, identity.join(','));
-      const { value, seconds } = await this.p.invokeOp(n, () => n.op.process!({
-        node: n.id,
-        params: n.params,
-        scan: env.scan,
-        dataset: env.dataset,
-        log: env.log,
-        chunk: this.job.chunk,
-        inputs,
-        state,
-      }), this.job.chunk);
+      const { value, seconds } = await this.p
+        .invokeOp(n, () => n.op.process!({
+          node: n.id,
+          params: n.params,
+          scan: env.scan,
+          dataset: env.dataset,
+          log: env.log,
+          chunk: this.job.chunk,
+          inputs,
+          state,
+        }), this.job.chunk)
+        .catch((e: unknown) => {
+          throw failedInNode(n.id, n.op.name, e);
+        });
       this.values.set(n.id, value);
       if (!cached) {
         this.statuses.set(n.id, { status: 'computed', seconds });

@@ -16,6 +16,25 @@ export async function inputField(input: DatasetInput, field: string | undefined,
   return input.scope === 'dataset' ? input.value.fields[f] : input.gather(f);
 }
 
+/**
+ * The field an op reads from one input value: the port's conventional field (`frames`, `mask`), else
+ * the value's only field (an upstream with one field, or one selected as `node.field`). Undefined
+ * when neither, so the caller can say what it expected.
+ */
+export function fieldOf(v: Value, name: string): NDArray | undefined {
+  const own = v.fields[name];
+  if (own) return own;
+  const names = Object.keys(v.fields);
+  return names.length === 1 ? v.fields[names[0]] : undefined;
+}
+
+/** fieldOf, or a message naming node, port and the fields found. */
+export function requireFieldOf(v: Value, name: string, node: string, port: string): NDArray {
+  const f = fieldOf(v, name);
+  if (!f) throw new UserError(`node '${node}', input '${port}': expected field '${name}' (or a single field); found ${Object.keys(v.fields).join(', ') || 'none'}`);
+  return f;
+}
+
 /** Axes and meta of an input (first chunk for per-position inputs). */
 export async function inputInfo(input: DatasetInput): Promise<Value> {
   return input.scope === 'dataset' ? input.value : input.first();

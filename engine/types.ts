@@ -56,7 +56,7 @@ export function resultScope(op: { scope: OpScope }): Scope {
 export type ParamType = 'number' | 'integer' | 'string' | 'boolean' | 'enum' | 'number[]' | 'string[]' | 'json';
 
 export interface ParamSpec {
-  type: ParamType;
+  readonly type: ParamType;
   /** Filled in when the graph omits the param. `undefined` = required unless `optional`. */
   default?: Json;
   optional?: boolean;
@@ -79,6 +79,8 @@ export interface ParamSpec {
    * so editing the file recomputes the node. Relative paths: working directory, then beside the dataset.
    */
   file?: boolean;
+  /** `json` only: the type the op reads the value as (`typed<T>()`; compile time only, always undefined). */
+  jsonType?: unknown;
 }
 
 export interface InputSpec {
@@ -241,8 +243,58 @@ export interface OpDef<P = any, S = any> {
 /** The op catalogue a graph is resolved against: op name → definition. */
 export type Registry = Map<string, OpDef>;
 
-/** Declare an op. Records its source file so its code hash can join its keys. */
-export function defineOp<P = any, S = any>(def: OpDef<P, S>): OpDef<P, S> {
+/** The value one param spec resolves to (engine/params.ts): the declared type, with "auto" and null where allowed. */
+type ParamBase<S extends ParamSpec> = S['type'] extends 'number' | 'integer'
+  ? number
+  : S['type'] extends 'string'
+    ? string
+    : S['type'] extends 'boolean'
+      ? boolean
+      : S['type'] extends 'enum'
+        ? S extends { values: readonly (infer V)[] }
+          ? V
+          : string
+        : S['type'] extends 'number[]'
+          ? S extends { length: infer N extends number }
+            ? Tuple<N, number>
+            : number[]
+          : S['type'] extends 'string[]'
+            ? string[]
+            : S extends { jsonType: infer T }
+              ? Exclude<T, undefined>
+              : Json;
+/** [T, T, …] of length N (a `number[]` param with a fixed `length`); number[] for a non-literal N. */
+type Tuple<N extends number, T, R extends T[] = []> = number extends N ? T[] : R['length'] extends N ? R : Tuple<N, T, [...R, T]>;
+type WithAuto<S, T> = S extends { auto: true } ? T | 'auto' : T;
+/** A param with no default (or a null one) that may be omitted arrives as null. */
+type WithNull<S, T> = S extends { default: infer D } ? (null extends D ? T | null : T) : S extends { optional: true } ? T | null : T;
+export type ParamValue<S extends ParamSpec> = WithNull<S, WithAuto<S, ParamBase<S>>>;
+
+/** The params object an op's `process`/`run`/`check` receive, inferred from its param specs. */
+export type ParamsOf<PS extends Record<string, ParamSpec>> = { -readonly [K in keyof PS]: ParamValue<PS[K]> };
+
+/** The params type of a defined op (for helpers outside the definition). */
+export type OpParams<O> = O extends OpDef<infer P, any> ? P : never;
+
+/**
+ * A `json` param's resolved type, for the compiler only: `{ type: 'json', jsonType: typed<Record<string, number>>(), … }`.
+ * Params are checked as JSON; the op's `check` narrows further.
+ */
+export function typed<T>(): T | undefined {
+  return undefined;
+}
+
+/** Param specs declared apart from their op (when helpers need the params type): keeps literal types. */
+export function defineParams<const PS extends Record<string, ParamSpec>>(params: PS): PS {
+  return params;
+}
+
+/**
+ * Declare an op. The params type of `process`/`run`/`check`/`prepare` is inferred from `params`
+ * (no hand-written twin interface); the prepared state's type from what `prepare` returns. Records
+ * the op's source file so its code hash can join its keys.
+ */
+export function defineOp<const PS extends Record<string, ParamSpec>, S = any>(def: OpDef<ParamsOf<PS>, S> & { params: PS }): OpDef<ParamsOf<PS>, S> {
   const file = callerFile();
   if (file) {
     let hash: string | undefined;

@@ -15,6 +15,7 @@ const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 interface BenchArgs {
   only?: string[];
   preset: string;
+  data?: string;
   out: string;
 }
 
@@ -23,8 +24,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
   describe: 'run the performance benchmarks; print a table and write JSON',
   builder: (y) =>
     y
-      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register, edit-loop)' })
+      .option('only', { type: 'string', array: true, describe: 'benchmark modules to run (engine, chain, fit-nmf, structure, simulate, read-memory, run-memory, crystal, map-register, edit-loop, cluster)' })
       .option('preset', { type: 'string', default: 'paper', describe: 'data size preset for benchmarks that generate data' })
+      .option('data', { type: 'string', describe: 'an existing simulated scan directory (frames.npy + graph.json), read-only, for benchmarks that accept one (cluster)' })
       .option('out', { type: 'string', default: 'bench-results', describe: 'directory for the JSON results' }) as never,
   handler: handle(async (a: BenchArgs) => {
     const mods = fs
@@ -38,7 +40,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       if (typeof mod.bench !== 'function') continue;
       process.stderr.write(`bench ${m} …\n`);
       try {
-        for (const r of await mod.bench({ preset: a.preset })) {
+        for (const r of await mod.bench({ preset: a.preset, data: a.data })) {
           all.push({ module: m, ...r });
           process.stdout.write(`${r.name.padEnd(70)} ${r.value.toPrecision(4).padStart(10)} ${r.unit.padEnd(10)} ${r.target ?? ''}${r.note ? `  (${r.note})` : ''}\n`);
         }

@@ -1,6 +1,7 @@
 /** `snem run GRAPH.json`: execute through the cache and write the run directory. */
 import type { CommandModule } from 'yargs';
 import { UserError } from '../../engine/errors.ts';
+import type { ProgressEvent } from '../../engine/progress.ts';
 import { loadCluster } from '../cluster-modules.ts';
 import { handle } from '../handler.ts';
 import { runOptions, toRunOptions, type RunArgs } from '../options.ts';
@@ -9,6 +10,7 @@ interface ClusterArgs {
   cluster?: string;
   store?: string;
   redisTimeout: number;
+  requirePersistence?: boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
@@ -18,23 +20,37 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     runOptions(y)
       .option('cluster', { type: 'string', describe: 'run the chunks on `snem worker`s of this Redis: redis://HOST:PORT (results go to the shared store)' })
       .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
-      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' }) as never,
+      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' })
+      .option('require-persistence', { type: 'boolean', describe: 'with --cluster: refuse a Redis without appendonly yes (one that would lose the finished chunks on restart) instead of warning' }) as never,
   handler: handle(async (a: RunArgs & ClusterArgs) => {
     const { runGraph } = await import('../../app/run.ts');
     const onSig = () => {
       process.stderr.write('\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n');
       process.exit(130);
     };
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
+    // A dataset-level op runs on this thread and may compute for minutes without yielding, so this
+    // handler could not run before it returns. While one runs, the default disposition (the process
+    // ends at once) takes its place: what is finished stays cached (LMDB commits are atomic; a dead
+    // process's leases and live-run record are ignored), and the next run resumes.
+    let handled = false;
+    const handleSignals = (on: boolean) => {
+      if (on === handled) return;
+      handled = on;
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) on ? process.once(sig, onSig) : process.off(sig, onSig);
+    };
+    handleSignals(true);
+    const onProgress = (e: ProgressEvent) => {
+      if (e.type === 'node-start') handleSignals(false);
+      else if (e.type === 'node') handleSignals(true);
+    };
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, requirePersistence: a.requirePersistence, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`), warn: (m) => a.quiet || process.stderr.write(`${m}\n`) })
       : undefined;
     let result;
     try {
-      result = await runGraph({ ...toRunOptions(a), backend });
+      result = await runGraph({ ...toRunOptions(a), backend, onProgress });
     } finally {
       await backend?.close();
     }

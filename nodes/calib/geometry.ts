@@ -5,28 +5,16 @@
  * dataset file carries (meta center, qPerPixel / gPerPixel, beamEnergyKeV, ellipse); params override.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
-import { inputField } from '../../engine/inputs.ts';
+import { inputField, fieldOf } from '../../engine/inputs.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, DatasetContext, DatasetInput, Json, ScanShape, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, DatasetInput, Json, OpParams, ScanShape, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { framesOf, medianPositions, mergePatternPartials, patternOf, patternPartial, type PatternSpec } from './dataset-pattern.ts';
 import { fitRingGeometry } from './ellipse-fit.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength, qPerPixelFromSpacing } from './electron-optics.ts';
 import { cornerRadius, ellipseMetric } from './geometry-model.ts';
 
-export interface GeometryParams {
-  center: [number, number] | 'auto' | null;
-  qPerPixel: number | null;
-  gPerPixel: number | null;
-  dSpacing: number | null;
-  radiusPx: number | null;
-  beamEnergyKeV: number | null;
-  ellipse: Json;
-  ellipsePosition: [number, number] | null;
-  ringRange: [number, number] | null;
-  detectorShape: [number, number] | null;
-  pattern: 'median' | 'mean';
-}
+export type GeometryParams = OpParams<typeof calibGeometry>;
 
 const DEFAULT_KEV = 200;
 
@@ -71,8 +59,7 @@ async function detectorShapeOf(ctx: DatasetContext<GeometryParams>, frames: Chun
   if (ctx.params.detectorShape) return ctx.params.detectorShape;
   if (ctx.dataset && ctx.dataset.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
   if (frames) {
-    const first = (await frames.first()).fields;
-    const f = first.frames ?? Object.values(first)[0];
+    const f = fieldOf(await frames.first(), 'frames');
     if (f && f.shape.length === 3) return [f.shape[1], f.shape[2]];
   }
   throw new ParamError(ctx.node, 'detectorShape', 'cannot tell the detector size: connect a frames input or give detectorShape [rows, cols]');
@@ -121,7 +108,7 @@ function withCalibration(meta: Record<string, Json> | undefined, cal: DatasetInp
   return { ...rest, center: [num(f.center, 0), num(f.center, 1)], qPerPixel: num(f.qPerPixel, 0), ellipse: [num(f.ellipse, 0), num(f.ellipse, 1)] };
 }
 
-export const calibGeometry = defineOp<GeometryParams>({
+export const calibGeometry = defineOp({
   name: 'calib.geometry',
   // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
   version: 2,
@@ -184,9 +171,9 @@ export const calibGeometry = defineOp<GeometryParams>({
       return spec.kind === 'mean' ? 'all' : spec.positions;
     },
   },
-  process: (ctx) => patternPartial(patternSpec(ctx.params, ctx.scan), framesOf(ctx.inputs.frames, ctx.node), ctx.chunk),
+  process: (ctx): Value => patternPartial(patternSpec(ctx.params, ctx.scan), framesOf(ctx.inputs.frames, ctx.node), ctx.chunk),
   merge: (a, b) => mergePatternPartials(a, b),
-  async finish(ctx) {
+  async finish(ctx): Promise<Value> {
     const { params: p, node } = ctx;
     const meta = withCalibration(ctx.dataset?.meta, ctx.inputs.calibration, node);
     const frames = (ctx.inputs.frames as ChunkedInput | undefined) ?? null;

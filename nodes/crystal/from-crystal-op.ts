@@ -9,9 +9,9 @@
  * `calibration` input.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
-import { inputField } from '../../engine/inputs.ts';
+import { inputField, requireFieldOf } from '../../engine/inputs.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, Value } from '../../engine/types.ts';
+import type { ChunkedInput, Value, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength } from '../calib/electron-optics.ts';
 import { cornerRadius, ellipseMetric } from '../calib/geometry-model.ts';
@@ -19,15 +19,7 @@ import { templateLibrary } from './match-op.ts';
 import { fitSpots, type SpotObservation } from './spot-fit.ts';
 import { geometryOf } from './templates-op.ts';
 
-interface FromCrystalParams {
-  phase: number;
-  patterns: number;
-  minReliability: number;
-  windowPx: number;
-  minPeak: number;
-  maxResidualPx: number;
-  rounds: number;
-}
+type FromCrystalParams = OpParams<typeof calibFromCrystal>;
 
 interface Current {
   cx: number;
@@ -91,7 +83,7 @@ function centroid(img: ArrayLike<number>, off: number, h: number, w: number, col
   return [sc / sw, sr / sw];
 }
 
-export const calibFromCrystal = defineOp<FromCrystalParams>({
+export const calibFromCrystal = defineOp({
   name: 'calib.fromCrystal',
   version: 1,
   scope: 'dataset',
@@ -153,7 +145,7 @@ export const calibFromCrystal = defineOp<FromCrystalParams>({
     for (const c of frames.chunks) {
       if (!chosen.some((pos) => pos >= c.start && pos < c.start + c.count)) continue;
       const v = await frames.chunk(c.index);
-      const f = v.fields.frames ?? Object.values(v.fields)[0];
+      const f = requireFieldOf(v, 'frames', node, 'frames');
       for (let pos = c.start; pos < c.start + c.count; pos++) {
         const k = want.get(pos);
         if (k === undefined) continue;

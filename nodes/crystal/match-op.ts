@@ -5,8 +5,9 @@
  * (its correlation and reliability are still reported, for masks).
  */
 import { UserError } from '../../engine/errors.ts';
+import { fieldOf } from '../../engine/inputs.ts';
 import { f32, nd } from '../../engine/ndarray.ts';
-import { defineOp, type Value } from '../../engine/types.ts';
+import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
 import { readGeometry, shiftAt, type Geometry } from '../calib/geometry-model.ts';
 import { Matcher, type MatchResult, type TemplateLibrary } from './matcher.ts';
 import { phaseFromJson } from './phase-model.ts';
@@ -14,13 +15,7 @@ import { Refiner } from './refine.ts';
 import { bungeEuler, orientationMatrix, type Vec3 } from './symmetry.ts';
 import { reflectionTable } from './templates.ts';
 
-interface MatchParams {
-  minCorrelation: number;
-  angleStepDeg: number;
-  power: number;
-  reliabilityMinDeg: number;
-  refine: boolean;
-}
+type MatchParams = OpParams<typeof crystalMatch>;
 
 interface MatchState {
   matcher: Matcher;
@@ -46,7 +41,7 @@ export function templateLibrary(v: Value, node: string): TemplateLibrary {
   };
 }
 
-export const crystalMatch = defineOp<MatchParams, MatchState>({
+export const crystalMatch = defineOp({
   name: 'crystal.match',
   version: 2,
   scope: 'frame',
@@ -74,7 +69,7 @@ export const crystalMatch = defineOp<MatchParams, MatchState>({
     euler: { unit: '°', description: '[ny, nx, 3] Bunge Euler angles φ1, Φ, φ2 (ZXZ) of the crystal → (column, row, beam) orientation' },
     template: { description: 'index of the best template (−1 = none)' },
   },
-  prepare({ node, params: p, inputs }) {
+  prepare({ node, params: p, inputs }): MatchState {
     if (!inputs.templates) throw new UserError(`node '${node}', input 'templates': connect a crystal.templates node`);
     if (!inputs.geometry) throw new UserError(`node '${node}', input 'geometry': connect a calib.geometry node`);
     const geometry = readGeometry(inputs.geometry, node, 'geometry');
@@ -94,7 +89,7 @@ export const crystalMatch = defineOp<MatchParams, MatchState>({
     return { matcher, geometry, phaseNames, refiner };
   },
   process({ node, params: p, chunk, inputs, state }) {
-    const frames = inputs.frames.fields.frames ?? Object.values(inputs.frames.fields)[0];
+    const frames = fieldOf(inputs.frames, 'frames');
     if (!frames || frames.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
     const [n, h, w] = frames.shape;
     const g = state.geometry;

@@ -8,17 +8,13 @@
 import { UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f32, zeros } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { ipfColor } from './ipf.ts';
 import type { LaueClass, Vec3 } from './symmetry.ts';
 
-interface OrientationParams {
-  by: 'phase' | 'quality';
-  minQuality: number;
-  laue: string;
-}
+type OrientationParams = OpParams<typeof mapOrientation>;
 
-export const mapOrientation = defineOp<OrientationParams>({
+export const mapOrientation = defineOp({
   name: 'map.orientation',
   version: 1,
   scope: 'dataset',

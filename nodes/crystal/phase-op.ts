@@ -7,24 +7,15 @@ import fs from 'node:fs';
 import { ParamError } from '../../engine/errors.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { knownElement } from '../pdf/formfactors.ts';
 import { parseCif } from './cif.ts';
 import { BUILTIN_LATTICES, builtinPhase, phaseToJson, type BuiltinLattice, type Phase } from './phase-model.ts';
 import { LAUE_CLASSES, type LaueClass } from './symmetry.ts';
 
-interface PhaseParams {
-  lattice: string | null;
-  a: number | null;
-  c: number | null;
-  elements: string[] | null;
-  file: string | null;
-  name: string | null;
-  bIso: number;
-  laue: string | null;
-}
+type PhaseParams = OpParams<typeof crystalPhase>;
 
-export const crystalPhase = defineOp<PhaseParams>({
+export const crystalPhase = defineOp({
   name: 'crystal.phase',
   version: 1,
   scope: 'dataset',

@@ -6,7 +6,7 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, nd } from '../../engine/ndarray.ts';
-import type { DatasetInput, Json } from '../../engine/types.ts';
+import type { DatasetInput, Json, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { readGeometry } from '../calib/geometry-model.ts';
 import { electronWavelength } from '../calib/electron-optics.ts';
@@ -14,15 +14,7 @@ import { phaseFromJson, phaseToJson, type Phase } from './phase-model.ts';
 import { fundamentalZoneArea, sampleDirections } from './symmetry.ts';
 import { reflectionTable, templateSpots, type TemplateOptions } from './templates.ts';
 
-interface TemplatesParams {
-  step: number;
-  thickness: number;
-  precessionDeg: number;
-  qMin: number;
-  qMax: number | 'auto';
-  maxSpots: number;
-  minRelative: number;
-}
+type TemplatesParams = OpParams<typeof crystalTemplates>;
 
 /** Refuse template libraries above this many templates (≈ 0.06° for one cubic phase). */
 export const MAX_TEMPLATES = 250_000;
@@ -41,7 +33,7 @@ export async function geometryOf(input: DatasetInput | undefined, node: string) 
   return g;
 }
 
-export const crystalTemplates = defineOp<TemplatesParams>({
+export const crystalTemplates = defineOp({
   name: 'crystal.templates',
   version: 3,
   scope: 'dataset',

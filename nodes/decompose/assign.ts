@@ -10,7 +10,7 @@ import { axisRange } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Json } from '../../engine/types.ts';
+import { defineOp, typed, type Json, type OpParams } from '../../engine/types.ts';
 import { pearson } from '../map/pearson-core.ts';
 import { CompositionError, parseComposition } from '../pdf/composition.ts';
 import type { FormFactorTable } from '../pdf/formfactors.ts';
@@ -18,19 +18,7 @@ import { PairNameError, formFactorWeights } from './pair-weights.ts';
 import { DEFAULT_FIRST_SHELL, bandLimitedShellCurve, bestAssignment } from './references.ts';
 import { pairFractionsAt, referenceCoefficients } from './unmix.ts';
 
-interface AssignParams {
-  firstShell: Record<string, number>;
-  range: number[];
-  physical: number[] | 'auto';
-  mode: 'unmix' | 'scale';
-  composition: Json | null;
-  formFactors: FormFactorTable;
-  weightQ: number | 'auto';
-  qmin: number;
-  qmax: number;
-  baseline: 'constant' | 'linear';
-  referencesWeighted: boolean;
-}
+type AssignParams = OpParams<typeof decomposeAssign>;
 
 /** f_a f_b / ⟨f⟩² per reference name (pair types: ZrZr, ZrX, XX; X = the elements no name names), or 1 without a composition. */
 function weightsOf(p: AssignParams, names: string[], node: string, weighted: boolean): { w: number[]; meta: Json } {
@@ -53,7 +41,7 @@ function weightsOf(p: AssignParams, names: string[], node: string, weighted: boo
   return { w, meta: { ...Object.fromEntries(names.map((nm, j) => [nm, w[j]])), at: p.weightQ === 'auto' ? `mean over Q ∈ [${p.qmin}, ${p.qmax}] Å⁻¹` : `Q = ${p.weightQ} Å⁻¹` } };
 }
 
-export const decomposeAssign = defineOp<AssignParams>({
+export const decomposeAssign = defineOp({
   name: 'decompose.assign',
   version: 5, // 5: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'dataset',
@@ -65,7 +53,7 @@ export const decomposeAssign = defineOp<AssignParams>({
     references: { scope: 'dataset', optional: true, description: 'reference curves: one field [n] per name, with an axis' },
   },
   params: {
-    firstShell: { type: 'json', default: DEFAULT_FIRST_SHELL as unknown as Json, unit: 'Å', description: 'built-in references: name → first-neighbour distance' },
+    firstShell: { type: 'json', jsonType: typed<Record<string, number>>(), default: { ...DEFAULT_FIRST_SHELL }, unit: 'Å', description: 'built-in references: name → first-neighbour distance' },
     range: { type: 'number[]', length: 2, default: [2.0, 4.0], unit: 'Å', description: 'x range over which curves are correlated' },
     physical: { type: 'number[]', auto: true, default: 'auto', description: 'components to assign (0-based); "auto" = the nmf result\'s physical components' },
     mode: { type: 'enum', values: ['unmix', 'scale'], default: 'unmix', description: 'unmix: every component may hold some of every partial (NMF components are mixtures); scale: only the assigned component, in units of its reference' },

@@ -7,21 +7,12 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { halsNmf, RowPool } from './hals-pool.ts';
 import { nndsvda, nndsvdProbes } from './nndsvd.ts';
 import { maskOf, stackCurves } from './stack.ts';
 
-interface NmfParams {
-  components: number;
-  shift: number | 'auto';
-  maxIter: number;
-  tol: number;
-  seed: number;
-  range: number[] | null;
-  physical: number[] | 'auto';
-  field: string | null;
-}
+type NmfParams = OpParams<typeof decomposeNmf>;
 
 /** "auto" shift: lift the minimum to 10 % of the data range above zero ("well above the minimum"). */
 export function autoShift(min: number, max: number): number {
@@ -48,7 +39,7 @@ export function backgroundComponent(H: Float64Array, k: number, n: number): numb
   return best;
 }
 
-export const decomposeNmf = defineOp<NmfParams>({
+export const decomposeNmf = defineOp({
   name: 'decompose.nmf',
   version: 4, // 2: WASM row kernel (XHᵀ in float32 partial sums): results move by ~1e-7; 3: range ends on a float32 axis included; 4: scikit-learn's stopping rule
   scope: 'dataset',

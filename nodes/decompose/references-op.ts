@@ -11,15 +11,9 @@ import { resolveParamFile } from '../../engine/param-files.ts';
 import { parseCurveTable } from '../../formats/curve-table.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Json, type Value } from '../../engine/types.ts';
+import { defineOp, type Json, type Value, type OpParams } from '../../engine/types.ts';
 
-interface ReferencesParams {
-  rmin: number | null;
-  rstep: number | null;
-  curves: Record<string, number[]> | null;
-  file: string | null;
-  unit: string;
-}
+type ReferencesParams = OpParams<typeof decomposeReferences>;
 
 /** Exactly one source: inline curves on rmin + i·rstep, or a file. */
 function checkSource(p: ReferencesParams, node: string): void {
@@ -44,7 +38,7 @@ export function checkCurves(curves: Json, node: string): number {
   return n;
 }
 
-export const decomposeReferences = defineOp<ReferencesParams>({
+export const decomposeReferences = defineOp({
   name: 'decompose.references',
   version: 1,
   scope: 'dataset',

@@ -7,24 +7,13 @@
 import { axisRange, axisSamples, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type FieldSpec, type NDArray } from '../../engine/types.ts';
+import { defineOp, type FieldSpec, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
 import { GaussiansModel, autoStart, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
 import { FitArena } from './kernel.ts';
 import { LOSSES, type LossName } from './losses.ts';
 import { BoundedLsq, LSQ_STATUS } from './trust-region.ts';
 
-export interface GaussiansParams {
-  n: number;
-  range: [number, number];
-  init: 'reference' | 'auto';
-  start: number[] | null;
-  lower: number[] | null;
-  upper: number[] | null;
-  loss: LossName;
-  fScale: number;
-  maxEval: number | null;
-  field: string | null;
-}
+export type GaussiansParams = OpParams<typeof fitGaussians>;
 
 export const STATUS_CODES = {
   [LSQ_STATUS.ok]: 'converged',
@@ -60,7 +49,7 @@ function outputsDoc(): Record<string, FieldSpec> {
   return o;
 }
 
-export const fitGaussians = defineOp<GaussiansParams>({
+export const fitGaussians = defineOp({
   name: 'fit.gaussians',
   // 3: range ends on a float32 axis included (engine/curves.ts axisRange); 4: a float32 uniform axis read as its grid (axisSamples);
   // 5: reference starts try the curve's own (auto) start first, the table when that ends on a bound (fitCurves)
@@ -98,7 +87,7 @@ export const fitGaussians = defineOp<GaussiansParams>({
       if (i % 3 === 2 && i < 3 * p.n && !(lo[i] > 0)) throw new ParamError(node, 'lower', `width ${paramNames(p.n)[i]} needs a lower bound > 0, got ${lo[i]}`);
     }
   },
-  process({ node, params: p, chunk, inputs }) {
+  process({ node, params: p, chunk, inputs }): Value {
     const curve = curveOf(inputs.curve, node, { field: p.field, preferred: ['G'] });
     return fitCurves(curve.y, curve.x.data as ArrayLike<number>, chunk.count, p, curve.xName);
   },

@@ -8,8 +8,9 @@
  * smooth descan map costs a few dozen tables, not one per position.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { fieldOf } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import type { NDArray, Value } from '../../engine/types.ts';
+import type { NDArray, Value, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, inscribedRadius, readGeometry, type Geometry } from '../calib/geometry-model.ts';
@@ -20,13 +21,7 @@ import type { Integrator } from './apply-table.ts';
 import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
 import { WasmIntegrator } from './wasm-integrator.ts';
 
-export interface AzimuthalParams {
-  bins: number;
-  qMin: number;
-  qMax: number | null;
-  split: Split;
-  shiftQuantum: number;
-}
+export type AzimuthalParams = OpParams<typeof integrateAzimuthal>;
 
 interface AzimuthalState {
   geom: Geometry;
@@ -39,7 +34,7 @@ interface AzimuthalState {
 /** Byte-per-pixel or bit-packed per-frame masks → packed bits for position i (null = none). */
 function packedMaskOf(v: Value | undefined, node: string, count: number, pixels: number): { bits: Uint8Array; stride: number } | null {
   if (!v) return null;
-  const f = v.fields.mask ?? (Object.keys(v.fields).length === 1 ? Object.values(v.fields)[0] : undefined);
+  const f = fieldOf(v, 'mask');
   if (!f) throw new UserError(`node '${node}', input 'mask': expected a mask.auto result (field 'mask')`);
   const nb = packedBytes(pixels);
   if (f.shape[0] !== count) throw new UserError(`node '${node}', input 'mask': ${f.shape[0]} masks for ${count} positions`);
@@ -59,7 +54,7 @@ function packedMaskOf(v: Value | undefined, node: string, count: number, pixels:
   throw new UserError(`node '${node}', input 'mask': shape [${f.shape}] is neither bit-packed [${count}, ${nb}] nor [${count}, ${pixels}] pixels`);
 }
 
-export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
+export const integrateAzimuthal = defineOp({
   name: 'integrate.azimuthal',
   version: 2, // 2: non-finite pixels of float frames are masked (one +Inf spoiled every bin outward of it)
   scope: 'frame',
@@ -87,7 +82,7 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
   check(p, { node, dataset }) {
     if (dataset?.kind === 'frames' && dataset.frameShape.length === 2) checkBins(node, p.bins, dataset.frameShape[0], dataset.frameShape[1], dataset.scan.ny * dataset.scan.nx);
   },
-  prepare({ inputs, params, node, scan }) {
+  prepare({ inputs, params, node, scan }): AzimuthalState {
     const geom = readGeometry(inputs.geometry, node);
     checkBins(node, params.bins, geom.h, geom.w, scan.ny * scan.nx);
     const m = ellipseMetric(geom.axisRatio, geom.angleDeg);
@@ -112,7 +107,7 @@ export const integrateAzimuthal = defineOp<AzimuthalParams, AzimuthalState>({
     return { geom, spec, q, tables, qMax };
   },
   process({ inputs, state, chunk, node, params }) {
-    const f = inputs.frames.fields.frames ?? Object.values(inputs.frames.fields)[0];
+    const f = fieldOf(inputs.frames, 'frames');
     const { geom } = state;
     const pixels = geom.h * geom.w;
     if (!f || f.shape.length !== 3 || f.shape[1] !== geom.h || f.shape[2] !== geom.w) {

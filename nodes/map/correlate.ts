@@ -6,7 +6,7 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField, inputInfo } from '../../engine/inputs.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetInput, type Json, type NDArray } from '../../engine/types.ts';
+import { defineOp, type DatasetInput, type Json, type NDArray, type OpParams } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 import { bilinear, cutPoints } from './cut.ts';
 import { pearson } from './pearson-core.ts';
@@ -15,18 +15,11 @@ import { finitePairs, spearman } from './rank-stats.ts';
 interface Cut {
   row?: number;
   col?: number;
-  from?: number[];
-  to?: number[];
+  from?: [number, number];
+  to?: [number, number];
 }
 
-interface CorrelateParams {
-  fieldA: string | null;
-  fieldB: string | null;
-  bins: number;
-  cuts: Json;
-  cutSamples: number | null;
-  stepNm: number | null;
-}
+type CorrelateParams = OpParams<typeof mapCorrelate>;
 
 /** The cuts param: a list of {row} | {col} | {from: [x, y], to: [x, y]}. */
 function parseCuts(node: string, v: Json): Cut[] {
@@ -50,7 +43,7 @@ async function fileOf(input: DatasetInput | undefined): Promise<string | null> {
   return typeof m.path === 'string' ? m.path : typeof m.file === 'string' ? m.file : null;
 }
 
-export const mapCorrelate = defineOp<CorrelateParams>({
+export const mapCorrelate = defineOp({
   name: 'map.correlate',
   version: 2, // 2: binsA/binsB fields instead of axes
   scope: 'dataset',

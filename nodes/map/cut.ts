@@ -5,17 +5,9 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 
-interface CutParams {
-  row: number | null;
-  col: number | null;
-  from: number[] | null;
-  to: number[] | null;
-  samples: number | null;
-  stepNm: number | null;
-  field: string | null;
-}
+type CutParams = OpParams<typeof mapCut>;
 
 /** Bilinear value of map (ny×nx) at (x = column, y = row); NaN outside or when a neighbour is NaN. */
 export function bilinear(map: ArrayLike<number>, ny: number, nx: number, x: number, y: number): number {
@@ -51,7 +43,7 @@ export function cutPoints(p: CutParams, ny: number, nx: number): { xs: Float64Ar
   return { xs, ys };
 }
 
-export const mapCut = defineOp<CutParams>({
+export const mapCut = defineOp({
   name: 'map.cut',
   version: 1,
   scope: 'dataset',

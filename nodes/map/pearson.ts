@@ -4,18 +4,14 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { forEachPositionBlock } from '../../engine/inputs.ts';
 import { curveInput, finiteRow, maskOf } from '../decompose/stack.ts';
 import { pearson } from './pearson-core.ts';
 
-interface PearsonParams {
-  range: number[] | null;
-  at: number[] | null;
-  field: string | null;
-}
+type PearsonParams = OpParams<typeof mapPearson>;
 
-export const mapPearson = defineOp<PearsonParams>({
+export const mapPearson = defineOp({
   name: 'map.pearson',
   version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'dataset',

@@ -7,28 +7,14 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetInput, type Json } from '../../engine/types.ts';
+import { defineOp, type DatasetInput, type Json, type OpParams } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 import { gaussianTaps, smoothScan } from './smooth.ts';
 import { linearOf, MapSampler, pairedPearson, registerMap, resampleOnScan, type Frame, type Pose } from './register-core.ts';
 
 type Estimated = 'offset' | 'rotation' | 'scale';
 
-interface RegisterParams {
-  estimate: string[];
-  scale: number | 'auto';
-  rotationDeg: number;
-  offset: number[] | null;
-  maxRotationDeg: number;
-  rotationStepDeg: number;
-  scaleRange: number[];
-  contrast: 'positive' | 'negative' | 'either';
-  minCorrelation: number;
-  minOverlap: number;
-  scanStepNm: number[] | null;
-  referenceSigma: number;
-  field: string | null;
-}
+type RegisterParams = OpParams<typeof mapRegister>;
 
 const ESTIMABLE: Estimated[] = ['offset', 'rotation', 'scale'];
 
@@ -45,7 +31,7 @@ async function scalarMap(input: DatasetInput, field: string | undefined, node: s
   return Float64Array.from(v.data as ArrayLike<number>);
 }
 
-export const mapRegister = defineOp<RegisterParams>({
+export const mapRegister = defineOp({
   name: 'map.register',
   version: 2, // 2: transform input, referenceSigma, coarse grid ~32 positions
   scope: 'dataset',

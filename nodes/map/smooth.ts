@@ -16,13 +16,10 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { forEachPositionBlock, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Json, type NDArray } from '../../engine/types.ts';
+import { defineOp, type Json, type NDArray, type OpParams } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 
-interface SmoothParams {
-  sigma: number;
-  field: string | null;
-}
+type SmoothParams = OpParams<typeof mapSmooth>;
 
 /** Normalised Gaussian taps for offsets −h…h (h = ceil(3σ)); [1] for σ = 0. */
 export function gaussianTaps(sigma: number): Float64Array {
@@ -104,7 +101,7 @@ export function smoothScan(v: Float32Array, ny: number, nx: number, n: number, u
   }
 }
 
-export const mapSmooth = defineOp<SmoothParams>({
+export const mapSmooth = defineOp({
   name: 'map.smooth',
   version: 1,
   scope: 'dataset',

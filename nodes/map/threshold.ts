@@ -5,14 +5,9 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { zeros } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 
-interface ThresholdParams {
-  mode: 'value' | 'fraction';
-  above: number | null;
-  below: number | null;
-  field: string | null;
-}
+type ThresholdParams = OpParams<typeof mapThreshold>;
 
 export function thresholdMask(v: ArrayLike<number>, above: number | null, below: number | null, out: Uint8Array): number {
   let kept = 0;
@@ -25,7 +20,7 @@ export function thresholdMask(v: ArrayLike<number>, above: number | null, below:
   return kept;
 }
 
-export const mapThreshold = defineOp<ThresholdParams>({
+export const mapThreshold = defineOp({
   name: 'map.threshold',
   version: 1,
   scope: 'dataset',

@@ -4,8 +4,9 @@
  * mask per pattern; integration applies it as weights without rebuilding its geometry.
  */
 import { UserError } from '../../engine/errors.ts';
+import { fieldOf } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import type { DType, Value } from '../../engine/types.ts';
+import type { DType, Value, OpParams } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { ShiftBuckets } from '../calib/descan.ts';
 import { ellipseMetric, readGeometry, type Geometry } from '../calib/geometry-model.ts';
@@ -13,16 +14,7 @@ import { packedBytes, packMask } from './bits.ts';
 import { buildRingTable, RingOutlierMasker } from './ring-outliers.ts';
 import { staticMaskOf } from './static-input.ts';
 
-export interface AutoMaskParams {
-  strategy: 'mean' | 'median';
-  alpha: number;
-  edge: number;
-  lowerThresh: number;
-  upperThresh: number | string | null;
-  ringWidth: number;
-  minRingPixels: number;
-  shiftQuantum: number;
-}
+export type AutoMaskParams = OpParams<typeof maskAuto>;
 
 interface AutoMaskState {
   geom: Geometry;
@@ -36,12 +28,7 @@ interface AutoMaskState {
 
 const INTEGER_DTYPES: DType[] = ['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32'];
 
-function upperOf(v: number | string | null): number {
-  if (v == null || v === 'inf' || v === 'Infinity' || v === '+inf') return Infinity;
-  return Number(v);
-}
-
-export const maskAuto = defineOp<AutoMaskParams, AutoMaskState>({
+export const maskAuto = defineOp({
   name: 'mask.auto',
   version: 2, // 2: ±Inf pixels masked even with thresholds ±∞
   scope: 'frame',
@@ -67,7 +54,7 @@ export const maskAuto = defineOp<AutoMaskParams, AutoMaskState>({
     mask: { description: 'bit-packed masks [positions, ceil(h·w/8)]: bit (p & 7) of byte p >> 3 set = pixel p masked (meta.maskShape = [h, w])' },
     rejected: { unit: 'pixels', description: 'pixels rejected by the ring test per position (spot indicator)' },
   },
-  prepare({ inputs, node, params }) {
+  prepare({ inputs, node, params }): AutoMaskState {
     const geom = readGeometry(inputs.geometry, node);
     const h = geom.h;
     const w = geom.w;
@@ -79,7 +66,7 @@ export const maskAuto = defineOp<AutoMaskParams, AutoMaskState>({
     return { geom, h, w, excluded, baseBits: packMask(excluded), maskers: new Map() };
   },
   process({ inputs, state, params, chunk, node }) {
-    const f = inputs.frames.fields.frames ?? Object.values(inputs.frames.fields)[0];
+    const f = fieldOf(inputs.frames, 'frames');
     const { h, w, geom } = state;
     if (!f || f.shape.length !== 3 || f.shape[1] !== h || f.shape[2] !== w) {
       throw new UserError(`node '${node}', input 'frames': expected patterns [positions, ${h}, ${w}] matching the geometry, got [${f?.shape}]`);
@@ -93,7 +80,7 @@ export const maskAuto = defineOp<AutoMaskParams, AutoMaskState>({
         strategy: params.strategy,
         alpha: params.alpha,
         lowerThresh: params.lowerThresh,
-        upperThresh: upperOf(params.upperThresh),
+        upperThresh: params.upperThresh ?? Infinity, // engine/params.ts has turned "inf" into Infinity
         minRingPixels: params.minRingPixels,
         integerData,
       };

@@ -4,22 +4,15 @@
  * from a user mask image or from statistics over the dataset.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { fieldOf, requireFieldOf } from '../../engine/inputs.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
-import type { ChunkedInput, DatasetContext, Json, NDArray, Value } from '../../engine/types.ts';
+import type { ChunkedInput, DatasetContext, Json, NDArray, OpParams, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { readGeometry } from '../calib/geometry-model.ts';
 import { classifyDeadHot, mergePixelStats, pixelStatsOf, pixelStatsPartial } from './pixel-stats.ts';
 
-export interface StaticMaskParams {
-  beamstopRadius: number;
-  edge: number;
-  saturation: number;
-  deadFraction: number;
-  hotFactor: number;
-  minCounts: number;
-  maskFile: string | null;
-}
+export type StaticMaskParams = OpParams<typeof maskStatic>;
 
 /** The dataset statistics are wanted (a frame pass reads every pattern for them). */
 function wantsStats(p: StaticMaskParams): boolean {
@@ -42,13 +35,13 @@ async function detectorShape(ctx: DatasetContext<StaticMaskParams>): Promise<[nu
   if (ctx.dataset?.kind === 'frames' && ctx.dataset.frameShape.length === 2) return ctx.dataset.frameShape as [number, number];
   const f = ctx.inputs.frames as ChunkedInput | undefined;
   if (f) {
-    const a = Object.values((await f.first()).fields)[0];
+    const a = fieldOf(await f.first(), 'frames');
     if (a?.shape.length === 3) return [a.shape[1], a.shape[2]];
   }
   throw new UserError(`node '${ctx.node}': cannot tell the detector size; connect 'geometry' or 'frames'`);
 }
 
-export const maskStatic = defineOp<StaticMaskParams>({
+export const maskStatic = defineOp({
   name: 'mask.static',
   // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
   version: 2,
@@ -72,10 +65,10 @@ export const maskStatic = defineOp<StaticMaskParams>({
   outputs: { mask: { description: 'uint8 [rows, cols], 1 = excluded pixel' } },
   // The pixel statistics depend on the frames alone: their chunk partials are shared by every
   // mask.static over the same frames, whatever its thresholds, and are computed in the first pass.
-  reduce: { ports: ['frames'], params: [], positions: (p) => (wantsStats(p) ? 'all' : []) },
-  process: (ctx) => pixelStatsPartial(framesOf(ctx.inputs.frames, ctx.node)),
+  reduce: { ports: ['frames'], params: [], positions: (p): 'all' | number[] => (wantsStats(p) ? 'all' : []) },
+  process: (ctx): Value => pixelStatsPartial(framesOf(ctx.inputs.frames, ctx.node)),
   merge: (a, b) => mergePixelStats(a, b),
-  async finish(ctx) {
+  async finish(ctx): Promise<Value> {
     const { params: p, node } = ctx;
     const [h, w] = await detectorShape(ctx);
     const mask = new Uint8Array(h * w);

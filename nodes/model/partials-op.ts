@@ -8,23 +8,12 @@ import fs from 'node:fs';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
-import { defineOp, type Json, type Value } from '../../engine/types.ts';
+import { defineOp, type Json, type OpParams, type Value } from '../../engine/types.ts';
 import { sroAlpha, warrenCowleyAlpha } from '../qoi/sro-formulas.ts';
 import { pairHistogram, perpendicularWidths } from './pair-histogram.ts';
 import { TAPER_FRACTION, modelPartials, PartialsError, type PartialsOptions } from './partials.ts';
 import { parseStructure, StructureFileError, type AtomicStructure, type StructureFormat } from './structure-file.ts';
 import { checkRGrid } from '../size-limits.ts';
-
-interface ModelPartialsParams extends Pick<PartialsOptions, 'normalize' | 'shellCut' | 'qmin' | 'qmax' | 'window' | 'qResolution' | 'formFactors' | 'rmin' | 'rstep'> {
-  file: string;
-  format: StructureFormat;
-  cell: number[] | null;
-  typeMap: Json | null;
-  element: string;
-  pairs: string[] | null;
-  rcut: number | 'auto';
-  rmax: number;
-}
 
 /** Histogram bin (Å): the phase error Q·Δr/2 stays below 0.01 rad at Q = 8 Å⁻¹. */
 const BIN = 0.002;
@@ -32,11 +21,13 @@ const BIN = 0.002;
 const AUTO_MARGIN = 10;
 const AUTO_MIN = 20;
 
-function pairNames(p: ModelPartialsParams): string[] {
+type Params = OpParams<typeof modelPartialsOp>;
+
+function pairNames(p: Params): string[] {
   return p.pairs ?? [`${p.element}${p.element}`, `${p.element}X`, 'XX'];
 }
 
-function checkParams(p: ModelPartialsParams, node: string): void {
+function checkParams(p: Params, node: string): void {
   if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
   if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
   checkRGrid(node, p.rmin, p.rmax, p.rstep, 8, 'per partial (float64)');
@@ -49,7 +40,7 @@ function checkParams(p: ModelPartialsParams, node: string): void {
 }
 
 /** The neighbour range: auto within the minimum image; the output must end before the taper. */
-function rcutOf(p: ModelPartialsParams, s: AtomicStructure, node: string, file: string): number {
+function rcutOf(p: Params, s: AtomicStructure, node: string, file: string): number {
   const half = 0.5 * Math.min(...perpendicularWidths(s.cell));
   const need = p.rmax / (1 - TAPER_FRACTION);
   if (p.rcut === 'auto') {
@@ -67,7 +58,7 @@ function rcutOf(p: ModelPartialsParams, s: AtomicStructure, node: string, file: 
   return p.rcut;
 }
 
-export const modelPartialsOp = defineOp<ModelPartialsParams>({
+export const modelPartialsOp = defineOp({
   name: 'model.partials',
   version: 1,
   scope: 'dataset',

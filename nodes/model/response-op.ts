@@ -11,18 +11,11 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Value } from '../../engine/types.ts';
+import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
 import { fitCurves } from '../fit/gaussians.ts';
 import { argmaxIn, refineAt } from '../qoi/peak-find.ts';
 
-interface ResponseParams {
-  c: number[];
-  alpha: number[];
-  steps: number;
-  peakRange: number[];
-  fitRange: number[];
-  names: string[];
-}
+type ResponseParams = OpParams<typeof modelResponseOp>;
 
 /** Pair fractions of a quasi-binary glass with Zr fraction c and SCIENCE.md's α (clamped to [−1, 1]). */
 export function pairFractionsOf(c: number, alpha: number): [number, number, number] {
@@ -37,7 +30,7 @@ function check(p: ResponseParams, node: string): void {
   if (p.names.length !== 3) throw new ParamError(node, 'names', `expected the three pair names [Zr–Zr, Zr–X, X–X] as the references name them, got [${p.names}]`);
 }
 
-export const modelResponseOp = defineOp<ResponseParams>({
+export const modelResponseOp = defineOp({
   name: 'model.response',
   version: 1,
   scope: 'dataset',

@@ -6,7 +6,7 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { curveOf } from '../../engine/curves.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import type { Json } from '../../engine/types.ts';
+import type { Json, OpParams, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { CompositionError, parseComposition, type Composition } from './composition.ts';
 import type { FormFactorTable } from './formfactors.ts';
@@ -14,14 +14,7 @@ import { checkRGrid } from '../size-limits.ts';
 import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 
 /** The op's params: the reduction options, with the composition still as written in the graph. */
-export type ReduceParams = Omit<ReduceOptions, 'composition' | 'qResolution' | 'fixedN' | 'cAtQ' | 'damping' | 'normalisation'> & {
-  composition: Json;
-  qResolution: number;
-  damping: number;
-  normalisation: 'high-q' | 'epdfpy';
-  N: number | 'auto';
-  cAtQ: number | 'auto';
-};
+export type ReduceParams = OpParams<typeof pdfReduce>;
 
 interface ReduceState {
   composition: Composition;
@@ -45,7 +38,7 @@ function compositionOf(p: ReduceParams, node: string): Composition {
   }
 }
 
-export const pdfReduce = defineOp<ReduceParams, ReduceState>({
+export const pdfReduce = defineOp({
   name: 'pdf.reduce',
   // v2: meta also carries the transform band (qmin, qmax), which fit.structure reads.
   // v3: polynomial degree from the qmaxinst actually used; zero-padded ends left out; damping, N, normalisation.
@@ -100,10 +93,10 @@ export const pdfReduce = defineOp<ReduceParams, ReduceState>({
     if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
     checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
-  prepare({ params, node }) {
+  prepare({ params, node }): ReduceState {
     return { composition: compositionOf(params, node), plans: new Map(), paddingLogged: false };
   },
-  process({ inputs, state, params, chunk, node, log }) {
+  process({ inputs, state, params, chunk, node, log }): Value {
     const c = curveOf(inputs.iq, node, { preferred: ['I'] });
     if (c.xName === 'r') throw new UserError(`node '${node}', input 'iq': field '${c.field}' is a real-space curve (axis r); pdf.reduce needs I(Q)`);
     const toQ = c.xName === 'g' ? 2 * Math.PI : 1;

@@ -5,13 +5,10 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type NDArray, type Value } from '../../engine/types.ts';
+import { defineOp, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
 import { ExprError, compileExpr, parseExpr, references, type Ast, type Program } from './expr-parser.ts';
 
-interface ExprParams {
-  expr: string;
-  unit: string | null;
-}
+type ExprParams = OpParams<typeof qoiExpr>;
 
 function parseOrThrow(node: string, expr: string): Ast {
   try {
@@ -33,7 +30,7 @@ export function scalarField(a: NDArray, start: number, count: number, total: num
   return null;
 }
 
-export const qoiExpr = defineOp<ExprParams, { program: Program; ast: Ast }>({
+export const qoiExpr = defineOp({
   name: 'qoi.expr',
   version: 1,
   scope: 'frame',
@@ -49,7 +46,7 @@ export const qoiExpr = defineOp<ExprParams, { program: Program; ast: Ast }>({
   check(p, { node }) {
     parseOrThrow(node, p.expr);
   },
-  prepare({ node, params }) {
+  prepare({ node, params }): { program: Program; ast: Ast } {
     const ast = parseOrThrow(node, params.expr);
     return { ast, program: compileExpr(ast) };
   },

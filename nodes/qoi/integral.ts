@@ -10,12 +10,6 @@ import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { defineOp } from '../../engine/types.ts';
 
-interface IntegralParams {
-  range: [number, number];
-  baseline: 'none' | 'linear';
-  field: string | null;
-}
-
 /** Linear interpolation of samples y[base + i] on the ascending grid x at xv (xv within [x0, x_{n−1}]). */
 function valueAt(x: ArrayLike<number>, y: ArrayLike<number>, base: number, xv: number, j: number): number {
   const t = (xv - x[j]) / (x[j + 1] - x[j]);
@@ -54,7 +48,7 @@ export function integrateWindow(x: ArrayLike<number>, y: ArrayLike<number>, base
   return { area, moment };
 }
 
-export const qoiIntegral = defineOp<IntegralParams>({
+export const qoiIntegral = defineOp({
   name: 'qoi.integral',
   version: 1,
   scope: 'frame',

@@ -6,16 +6,12 @@
 import { axisRange, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { argmaxIn, firstLocalMax, refineAt } from './peak-find.ts';
 
-interface PeakParams {
-  range: [number, number];
-  mode: 'max' | 'firstRing';
-  field: string | null;
-}
+type PeakParams = OpParams<typeof qoiPeak>;
 
-export const qoiPeak = defineOp<PeakParams>({
+export const qoiPeak = defineOp({
   name: 'qoi.peak',
   version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'frame',

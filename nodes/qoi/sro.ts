@@ -5,16 +5,12 @@
 import { UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { sroAlpha, warrenCowleyAlpha } from './sro-formulas.ts';
 
-interface SroParams {
-  zrzr: string;
-  zrx: string;
-  xx: string;
-}
+type SroParams = OpParams<typeof qoiSro>;
 
-export const qoiSro = defineOp<SroParams>({
+export const qoiSro = defineOp({
   name: 'qoi.sro',
   version: 1,
   scope: 'dataset',

@@ -6,25 +6,14 @@
  * direct-beam core is saturated). The pixel list is built once per geometry.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
+import { requireFieldOf } from '../../engine/inputs.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax, f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Value } from '../../engine/types.ts';
+import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { frameStat, maskIndices, shapeIndices, type DetectorShape, type VirtualStat } from './detector-masks.ts';
 
-interface VirtualParams {
-  shape: 'disc' | 'annulus' | 'sector' | 'mask';
-  radius: number | null;
-  inner: number | null;
-  outer: number | null;
-  startDeg: number;
-  endDeg: number;
-  unit: 'px' | 'q';
-  stat: VirtualStat;
-  excludeSaturated: boolean;
-  center: number[] | null;
-  maskFile: string | null;
-}
+type VirtualParams = OpParams<typeof qoiVirtual>;
 
 interface VirtualState {
   /** Pixel list for an h×w detector (built on first use, then reused). */
@@ -34,7 +23,7 @@ interface VirtualState {
   center: [number, number] | null;
 }
 
-export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
+export const qoiVirtual = defineOp({
   name: 'qoi.virtual',
   version: 1,
   scope: 'frame',
@@ -68,7 +57,7 @@ export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
       if (!(p.inner < p.outer)) throw new ParamError(node, 'outer', `expected outer > inner, got inner ${p.inner}, outer ${p.outer}`);
     }
   },
-  prepare({ node, params: p, inputs, dataset }) {
+  prepare({ node, params: p, inputs, dataset }): VirtualState {
     const geom: Value | undefined = inputs.geometry;
     let center: [number, number] | null = p.center ? [p.center[0], p.center[1]] : null;
     let qPerPixel = NaN;
@@ -90,7 +79,7 @@ export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
     let maskShape: number[] | null = null;
     if (p.shape === 'mask') {
       if (inputs.mask) {
-        const f = Object.values(inputs.mask.fields)[0];
+        const f = requireFieldOf(inputs.mask, 'mask', node, 'mask');
         maskData = f.data;
         maskShape = f.shape.slice(-2);
       } else if (p.maskFile) {
@@ -130,8 +119,8 @@ export const qoiVirtual = defineOp<VirtualParams, VirtualState>({
       },
     };
   },
-  process({ params: p, chunk, inputs, state }) {
-    const frames = inputs.frames.fields.frames ?? Object.values(inputs.frames.fields)[0];
+  process({ node, params: p, chunk, inputs, state }) {
+    const frames = requireFieldOf(inputs.frames, 'frames', node, 'frames');
     const [, h, w] = frames.shape;
     const idx = state.indices(h, w);
     const saturation = p.excludeSaturated ? dtypeMax(frames.dtype) : Infinity;

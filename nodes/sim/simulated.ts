@@ -5,19 +5,12 @@
  * than storing.
  */
 import { ParamError } from '../../engine/errors.ts';
-import { defineOp, type Json } from '../../engine/types.ts';
+import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
 import { PRESETS, parseScan, resolveSimParams, type SimOverrides, type SimParams } from '../../sim/presets.ts';
 import { Renderer, simGeometry } from '../../sim/render.ts';
 import { simParamsHash } from '../../sim/write.ts';
 
-interface Params {
-  preset: string;
-  seed: number;
-  scan: string | null;
-  size: number | null;
-  dose: number | null;
-  specimen: Json;
-}
+type Params = OpParams<typeof sourceSimulated>;
 
 /** The full simulator params an op node stands for. */
 export function simParamsOf(p: Params, node = 'source.simulated'): SimParams {
@@ -37,7 +30,7 @@ export function simParamsOf(p: Params, node = 'source.simulated'): SimParams {
   }
 }
 
-export const sourceSimulated = defineOp<Params, Renderer>({
+export const sourceSimulated = defineOp({
   name: 'source.simulated',
   version: 1,
   scope: 'frame',
@@ -62,7 +55,7 @@ export const sourceSimulated = defineOp<Params, Renderer>({
   check(p, ctx) {
     simParamsOf(p, ctx.node);
   },
-  prepare({ params, node }) {
+  prepare({ params, node }): Renderer {
     return new Renderer(simParamsOf(params, node));
   },
   process({ state, chunk }) {

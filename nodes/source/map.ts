@@ -6,19 +6,12 @@
 import { FileFormatError, ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
-import { defineOp, type Json } from '../../engine/types.ts';
+import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
 import { readMapFile, type MapFormat } from '../../formats/map-file.ts';
 
-interface SourceMapParams {
-  file: string;
-  format: MapFormat | 'auto';
-  h5Path: string | null;
-  pixelSizeNm: number[] | null;
-  label: string | null;
-  unit: string;
-}
+type SourceMapParams = OpParams<typeof sourceMap>;
 
-export const sourceMap = defineOp<SourceMapParams>({
+export const sourceMap = defineOp({
   name: 'source.map',
   version: 1,
   scope: 'dataset',

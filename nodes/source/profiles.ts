@@ -6,11 +6,9 @@
  */
 import { UserError } from '../../engine/errors.ts';
 import { toFloat32 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetHandle, type NDArray } from '../../engine/types.ts';
+import { defineOp, type DatasetHandle, type NDArray, type OpParams } from '../../engine/types.ts';
 
-interface ProfilesParams {
-  xUnit: 'q' | 'g' | 'r';
-}
+type ProfilesParams = OpParams<typeof sourceProfiles>;
 
 interface ProfilesState {
   axis: NDArray<Float64Array>;
@@ -29,7 +27,7 @@ export function profileAxis(dataset: DatasetHandle, xUnit: ProfilesParams['xUnit
   return { dtype: 'float64', shape: [n], data: Float64Array.from(x as number[], (v) => v * scale) };
 }
 
-export const sourceProfiles = defineOp<ProfilesParams, ProfilesState>({
+export const sourceProfiles = defineOp({
   name: 'source.profiles',
   version: 1,
   scope: 'frame',
@@ -54,7 +52,7 @@ export const sourceProfiles = defineOp<ProfilesParams, ProfilesState>({
     }
     profileAxis(ctx.dataset, p.xUnit, ctx.node);
   },
-  prepare({ dataset, params, node }) {
+  prepare({ dataset, params, node }): ProfilesState {
     return { axis: profileAxis(dataset!, params.xUnit, node), axisName: params.xUnit === 'r' ? 'r' : 'q', field: params.xUnit === 'r' ? 'G' : 'I' };
   },
   process({ dataset, chunk, state }) {

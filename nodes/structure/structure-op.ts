@@ -9,7 +9,7 @@
 import { curveOf } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type FieldSpec, type Json, type NDArray, type Value } from '../../engine/types.ts';
+import { defineOp, type FieldSpec, type Json, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
 import { CompositionError, parseComposition } from '../pdf/composition.ts';
 import type { FormFactorTable } from '../pdf/formfactors.ts';
 import { STRUCTURE_FIELDS, STRUCTURE_STATUS, StructurePlan, structureOutputs, type StructureSettings } from './fit.ts';
@@ -18,19 +18,7 @@ import type { BandWindow } from './shell-table.ts';
 import { WeightsError, pairWeights } from './weights.ts';
 
 /** The op's params: the fit settings, with the band, weights and density still as written in the graph. */
-export type StructureParams = Omit<StructureSettings, 'qmin' | 'qmax' | 'window' | 'weights' | 'rho0' | 'maxEval'> & {
-  composition: Json | null;
-  zr: string;
-  formFactors: FormFactorTable | null;
-  weightQ: number | 'auto';
-  rho0: number | 'auto';
-  qmin: number | 'auto';
-  qmax: number | 'auto';
-  window: 'auto' | BandWindow;
-  curve: boolean;
-  maxEval: number | null;
-  field: string | null;
-};
+export type StructureParams = OpParams<typeof fitStructure>;
 
 /** pdf.reduce's defaults: the band assumed when neither the params nor the input's meta give one. */
 const REDUCE_QMIN = 0.1;
@@ -138,7 +126,7 @@ function outputsDoc(): Record<string, FieldSpec> {
   };
 }
 
-export const fitStructure = defineOp<StructureParams, StructureState>({
+export const fitStructure = defineOp({
   name: 'fit.structure',
   version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
   scope: 'frame',
@@ -180,7 +168,7 @@ export const fitStructure = defineOp<StructureParams, StructureState>({
     }
     if (p.qmin !== 'auto' && p.qmax !== 'auto' && !(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `qmin ${p.qmin} must be below qmax ${p.qmax} Å⁻¹`);
   },
-  prepare({ node, params: p, inputs, log }) {
+  prepare({ node, params: p, inputs, log }): StructureState {
     const state: StructureState = { plans: new Map(), datasetFit: null };
     const v = inputs.g;
     if (!v) return state; // per-position input: plans are built per r axis in process()

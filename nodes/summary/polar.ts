@@ -10,16 +10,11 @@ import { defineOp } from '../../engine/types.ts';
 import type { NDArray } from '../../engine/types.ts';
 import { fitsUint16, polarLayout, type PolarLayout } from './polar-layout.ts';
 
-interface PolarParams {
-  center: number[];
-  sectors: number;
-}
-
 interface PolarState {
   layout(h: number, w: number): PolarLayout;
 }
 
-export const summaryPolar = defineOp<PolarParams, PolarState>({
+export const summaryPolar = defineOp({
   name: 'summary.polar',
   version: 1,
   scope: 'frame',
@@ -32,7 +27,7 @@ export const summaryPolar = defineOp<PolarParams, PolarState>({
     sectors: { type: 'integer', default: 16, min: 1, max: 360, description: 'angular sectors per ring' },
   },
   outputs: { sums: { unit: 'counts', description: 'pixel sums per cell [positions, cells]' } },
-  prepare({ params: p }) {
+  prepare({ params: p }): PolarState {
     const layouts = new Map<string, PolarLayout>();
     return {
       layout(h, w) {

@@ -58,9 +58,11 @@ export class VirtualDetector {
     const p = params as { stat: string; excludeSaturated: boolean };
     const summarisable = (p.stat === 'sum' || p.stat === 'mean') && !p.excludeSaturated && !state.dx;
     if (summarisable) {
-      // Started (or read back) on any request, used unless the exact values are asked for.
-      const s = await this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2]);
-      if (s && body.exact !== true) {
+      // Started (or read back) on any request; used, after a read-back from the cache if one is
+      // going, unless the exact values are asked for (then nothing waits for it).
+      const pending = this.summaryFor(state.center ?? [(w - 1) / 2, (h - 1) / 2]);
+      const s = body.exact === true ? null : await pending;
+      if (s) {
         const idx = state.indices(h, w);
         return {
           array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: s.image(idx, p.stat as 'sum' | 'mean') },

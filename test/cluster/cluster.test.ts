@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../formats/npy.ts';
 import { counts, freePort, npyFiles, sleep, snem, start, startWorker, stopAll, TestRedis, toyOps, type Proc } from './redis-harness.ts';
 
 import { createRequire } from 'node:module';
@@ -54,8 +55,8 @@ function runArgs(g: string, out: string, extra: string[] = []): string[] {
   return ['run', g, '--out', out, '--cache', path.join(work, `local-${path.basename(out)}`), '--no-report', '--json', ...extra];
 }
 
-async function redis(name: string): Promise<TestRedis> {
-  const r = await TestRedis.start(path.join(work, `redis-${name}`));
+async function redis(name: string, args: string[] = []): Promise<TestRedis> {
+  const r = await TestRedis.start(path.join(work, `redis-${name}`), args);
   redises.push(r);
   return r;
 }
@@ -223,6 +224,46 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     expect(res.stderr).toContain('needs version 1');
     expect(counts(path.join(work, 'counts-version')).scale).toBeUndefined();
   });
+
+  it('an op that throws in a fused chunk: the run fails naming that node, the chunk and the worker\'s error', async () => {
+    const r = await redis('throws');
+    await workers(r.url, 1, path.join(work, 'counts-throws'), { SNEM_TOY_FAIL: 'scale:2' });
+    const res = await coordinator(runArgs(graph('throws', 0), path.join(work, 'throws'), ['--cluster', r.url]), path.join(work, 'counts-throws-c'));
+    expect(res.code, res.stderr).toBe(1);
+    // scale is fused with src and sum into one job; the message names scale, not the group.
+    expect(res.stderr).toContain(`cluster: node 'scale' (toy.scale) failed on chunk 2 (positions 8–11) after 3 attempts (one job with nodes src, scale, sum): worker ${os.hostname()}: node 'scale' (toy.scale): toy failure on chunk 2`);
+  }, 300_000);
+
+  it('a worker that cannot open the dataset fails the job naming its host and the path; the run fails with it, the cache intact', async () => {
+    const r = await redis('no-data');
+    // A graph with a dataset file: the coordinator hashes it, then it vanishes before a worker
+    // takes the jobs (as on a machine where the shared storage is not mounted at that path).
+    const data = path.join(work, 'no-data');
+    fs.mkdirSync(data);
+    const npy = path.join(data, 'frames.npy');
+    writeNpy(npy, { dtype: 'uint8', shape: [8, 8, 2, 2], data: new Uint8Array(256) });
+    const g = JSON.parse(fs.readFileSync(graph('no-data', 0), 'utf8'));
+    const gf = path.join(data, 'graph.json');
+    fs.writeFileSync(gf, JSON.stringify({ ...g, dataset: { path: 'frames.npy' } }));
+    const cache = path.join(work, 'local-no-data-cache');
+    const args = ['run', gf, '--out', path.join(work, 'no-data-out'), '--cache', cache, '--no-report', '--cluster', r.url];
+    const cc = path.join(work, 'counts-no-data-c');
+    const run = start(args, { SNEM_TOY_COUNTS: cc });
+    live.push(run);
+    await until(() => r.cli('keys', 'bull:snem-chunks:chunk-*').length > 0 || run.child.exitCode !== null, 90_000);
+    fs.renameSync(npy, `${npy}.away`);
+    await workers(r.url, 1, path.join(work, 'counts-no-data'));
+    const code = await run.exited;
+    expect(code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/cluster: chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/);
+    expect(run.stderr).toContain(`worker ${os.hostname()} cannot open the dataset ${npy} (ENOENT); every worker needs it at the same path (shared storage)`);
+    expect(counts(path.join(work, 'counts-no-data')).scale).toBeUndefined();
+    // Cache intact: with the file back the same command completes, byte-identical.
+    fs.renameSync(`${npy}.away`, npy);
+    const again = await coordinator(args.concat(['--quiet']), cc);
+    expect(again.code, again.stderr).toBe(0);
+    expect(npyFiles(path.join(work, 'no-data-out'))).toEqual(reference);
+  }, 300_000);
 });
 
 describe.skipIf(!hasRedis)('bad cluster input', () => {
@@ -268,6 +309,31 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
     r = bad(runArgs(g(), path.join(work, 'bad-4'), ['--store', path.join(work, 'x')]));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--store needs --cluster');
+  });
+
+  it('a Redis that would lose the action table on restart: a warning, or a refusal with --require-persistence', async () => {
+    const r = await redis('volatile', ['--appendonly', 'no', '--save', '']);
+    const nothing = `Redis at ${r.url} keeps nothing on disk (appendonly no, save ""): a restart loses the action table (which chunks are done), the results themselves (no --store) and the queue`;
+    let res = bad(runArgs(g(), path.join(work, 'volatile-1'), ['--cluster', r.url, '--require-persistence']));
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stderr).toContain(`${nothing}, and every chunk is computed again; start Redis with --appendonly yes`);
+    expect(res.stderr).toContain('Refused (--require-persistence)');
+    // Without the flag a worker says so and starts.
+    const w = await startWorker(r.url, {});
+    live.push(w);
+    expect(w.stderr).toContain(`warning: ${nothing}`);
+    await stopAll([w]);
+    // Snapshots only: what came after the last one is lost.
+    r.cli('config', 'set', 'save', '900 1');
+    res = bad(['worker', '--cluster', r.url, '--require-persistence']);
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stderr).toContain(`Redis at ${r.url} only writes snapshots (appendonly no, save "900 1"): a restart loses what was written since the last one`);
+    // With the append-only file nothing is said.
+    r.cli('config', 'set', 'appendonly', 'yes');
+    const ok = await startWorker(r.url, {}, ['--require-persistence']);
+    live.push(ok);
+    expect(ok.stderr).not.toContain('warning');
+    await stopAll([ok]);
   });
 
   it('a Redis older than BullMQ supports is refused with its version', async () => {

@@ -27,14 +27,16 @@ export class TestRedis {
   constructor(
     readonly dir: string,
     readonly port: number,
+    /** Extra redis-server options (later options override the defaults below). */
+    readonly args: string[] = [],
   ) {}
 
   get url() {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(dir: string): Promise<TestRedis> {
-    const r = new TestRedis(dir, await freePort());
+  static async start(dir: string, args: string[] = []): Promise<TestRedis> {
+    const r = new TestRedis(dir, await freePort(), args);
     await r.start();
     return r;
   }
@@ -42,7 +44,7 @@ export class TestRedis {
   /** Append-only file with fsync per write: a restart keeps everything (as a cluster's Redis should). */
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...this.args], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return;
       await sleep(100);
