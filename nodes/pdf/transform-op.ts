@@ -9,19 +9,12 @@
 import { axisSamples, curveOf } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import { checkRGrid } from '../size-limits.ts';
 import { SineTransform } from './sine-transform.ts';
 import { transformWindow } from './transform-window.ts';
 
-export interface TransformParams {
-  window: 'none' | 'lorch';
-  damping: number;
-  qmax: number | 'auto';
-  rmin: number;
-  rmax: number;
-  rstep: number;
-}
+export type TransformParams = OpParams<typeof pdfTransform>;
 
 interface TransformPlan {
   /** F's samples used: q[0 … nG) ≤ qmax. */
@@ -33,7 +26,7 @@ interface TransformPlan {
   qmax: number;
 }
 
-export const pdfTransform = defineOp<TransformParams, { plans: Map<string, TransformPlan> }>({
+export const pdfTransform = defineOp({
   name: 'pdf.transform',
   version: 1,
   scope: 'frame',
@@ -58,7 +51,7 @@ export const pdfTransform = defineOp<TransformParams, { plans: Map<string, Trans
     if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
     checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
-  prepare() {
+  prepare(): { plans: Map<string, TransformPlan> } {
     return { plans: new Map() };
   },
   process({ inputs, state, params, chunk, node }) {

@@ -43,10 +43,21 @@ async function dragSpan(page: Page, testid: string, f0: number, f1: number) {
   await page.mouse.up();
 }
 
-const api = async (p: string) => {
-  const r = await fetch(new URL(p, studio.url));
-  return r.json();
-};
+/**
+ * fetch against the studio, retried on a network error: a kept-alive socket the server closes as
+ * idle just as a request goes out resets (ECONNRESET) — seen under heavy load.
+ */
+async function get(p: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(new URL(p, studio.url), init);
+    } catch (e) {
+      if (attempt >= 2 || !(e instanceof TypeError)) throw e;
+    }
+  }
+}
+
+const api = async (p: string) => (await get(p)).json();
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-studio-web-'));
@@ -202,6 +213,8 @@ describe('snem studio in the browser', () => {
     await shot(page, '04-annulus', 'studio-annulus', 720);
     await page.getByTestId('add-detector').click();
     await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
+    // A node now: the live image leaves the navigator.
+    await expect.poll(() => page.getByTestId('navigator-live').count(), { timeout: 10_000 }).toBe(0);
   });
 
   it('run on the scan: progress, then maps', async () => {
@@ -237,7 +250,7 @@ describe('snem studio in the browser', () => {
     await expect.poll(() => page.getByTestId('roi-count').textContent(), { timeout: 30_000 }).toMatch(/ROI: 15 positions/);
     for (const id of ['plot-iq', 'plot-sq', 'plot-fq', 'plot-gr']) await expect.poll(() => page.locator(`[data-testid="${id}"] .u-legend`).textContent(), { timeout: 10_000 }).toContain('ROI mean (15)');
     // The same mean as the server answers for that rectangle.
-    const m = await (await fetch(new URL('/api/curve/mean', studio.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
+    const m = await (await get('/api/curve/mean', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
     expect(m.positions).toBe(15);
     await shot(page.getByTestId('chain'), '06b-roi-mean', 'studio-roi');
     // The chain on the ROI's mean pattern, then back on the cursor's.
@@ -304,7 +317,7 @@ describe('snem studio in the browser', () => {
     const knots = [x0, ...Array.from(r).filter((v) => v > x0 && v < x1), x1];
     let area = 0;
     for (let k = 1; k < knots.length; k++) area += ((knots[k] - knots[k - 1]) * (at(knots[k]) + at(knots[k - 1]))) / 2;
-    const m = await fetch(new URL('/api/map?node=area1&field=integral', studio.url)).then((x) => x.arrayBuffer());
+    const m = await get('/api/map?node=area1&field=integral').then((x) => x.arrayBuffer());
     const h = new DataView(m).getUint32(0, true);
     const map = new Float32Array(m, 4 + h);
     expect(Math.abs(map[4 * NX + 5] - area)).toBeLessThan(1e-4 * (1 + Math.abs(area)));
@@ -347,7 +360,7 @@ describe('snem studio in the browser', () => {
 
   it('export: the float TIFF and the CSV downloaded hold the map’s values', async () => {
     const { page } = b;
-    const m = await fetch(new URL('/api/map?node=r1&field=position', studio.url)).then((x) => x.arrayBuffer());
+    const m = await get('/api/map?node=r1&field=position').then((x) => x.arrayBuffer());
     const map = new Float32Array(m, 4 + new DataView(m).getUint32(0, true));
     for (const format of ['tiff', 'csv'] as const) {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);

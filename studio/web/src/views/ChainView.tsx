@@ -74,7 +74,8 @@ export function ChainView() {
     const first = op === 'qoi.peak' ? 'position' : 'integral';
     if (await edit([{ op: 'add', node: id, def: { op, in: { curve: src }, params }, output: true }], `add ${id}: ${op === 'qoi.peak' ? 'peak' : 'integral'} of ${src} over [${range}]`)) {
       setSpan(null);
-      store.set((s) => ({ navigator: [`${id}.${first}`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 4) }));
+      // The new map beside the one already first in the navigator (more would stretch the left column).
+      store.set((s) => ({ navigator: [`${id}.${first}`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 2) }));
       await startRun();
     }
   };

@@ -129,6 +129,14 @@ export function PatternView() {
     g.fillRect(0, 0, SIZE, SIZE);
     g.imageSmoothingEnabled = false;
     if (image) g.drawImage(image, X(-0.5), Y(-0.5), w * view.s, h * view.s);
+    else {
+      // Empty state: say what is coming instead of a black square.
+      g.fillStyle = '#8a93a8';
+      g.font = '13px "DejaVu Sans", sans-serif';
+      g.textAlign = 'center';
+      g.fillText(roi ? 'averaging the ROI’s patterns…' : 'loading the pattern…', SIZE / 2, SIZE / 2);
+      g.textAlign = 'start';
+    }
     if (overlay) g.drawImage(overlay, X(-0.5), Y(-0.5), w * view.s, h * view.s);
     if (geom) {
       const [cx, cy] = geom.center;
@@ -424,7 +432,11 @@ export function PatternView() {
     while (graph.nodes[`vd${i}`]) i++;
     const id = `vd${i}`;
     const ok = await edit([{ op: 'add', node: id, def: { op: 'qoi.virtual', in: { frames: framesId(graph), ...(geometryId ? { geometry: geometryId } : {}) }, params: detectorParams(draft) }, output: true }], `add ${draft.shape} detector ${id}`);
-    if (ok) setDraft(null);
+    if (ok) {
+      // The detector is a node now: its live image leaves the navigator (pick vd… there to see it).
+      setDraft(null);
+      store.set({ live: null });
+    }
   };
 
   const onWheel = (e: WheelEvent) => {
