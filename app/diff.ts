@@ -9,6 +9,7 @@ import { UserError } from '../engine/errors.ts';
 import { readGraphFile, type GraphDoc } from '../engine/graph.ts';
 import { readNpy, writeNpy } from '../formats/npy.ts';
 import { f32 } from '../engine/ndarray.ts';
+import { pearson } from '../nodes/map/pearson-core.ts';
 import type { Manifest } from '../engine/run-types.ts';
 
 export interface GraphChange {
@@ -105,11 +106,6 @@ export function diffOutputs(dirA: string, dirB: string, outDir?: string): Output
     let maxAbs = 0;
     let ss = 0;
     let n = 0;
-    let sx = 0;
-    let sy = 0;
-    let sxx = 0;
-    let syy = 0;
-    let sxy = 0;
     for (let i = 0; i < d.data.length; i++) {
       const a = Number(x.data[i]);
       const b = Number(y.data[i]);
@@ -119,15 +115,9 @@ export function diffOutputs(dirA: string, dirB: string, outDir?: string): Output
       maxAbs = Math.max(maxAbs, Math.abs(v));
       ss += v * v;
       n++;
-      sx += a;
-      sy += b;
-      sxx += a * a;
-      syy += b * b;
-      sxy += a * b;
     }
-    const cov = sxy - (sx * sy) / n;
-    const pearson = cov / Math.sqrt((sxx - (sx * sx) / n) * (syy - (sy * sy) / n));
-    const entry: OutputDiff = { file: ob.file, shape: ob.shape, maxAbs, rms: n ? Math.sqrt(ss / n) : NaN, pearson };
+    const r = pearson(x.data as ArrayLike<number>, y.data as ArrayLike<number>);
+    const entry: OutputDiff = { file: ob.file, shape: ob.shape, maxAbs, rms: n ? Math.sqrt(ss / n) : NaN, pearson: r };
     if (outDir && ob.kind !== 'array') {
       fs.mkdirSync(outDir, { recursive: true });
       entry.diffFile = path.join(outDir, ob.file.replace(/\.npy$/, '.diff.npy'));

@@ -11,6 +11,7 @@ import { fileParamOf } from '../engine/param-files.ts';
 import { readGraphFile, resolveGraph, type GraphDoc } from '../engine/graph.ts';
 import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
+import { canonicalJson } from '../engine/canonical-json.ts';
 import { engineWiring } from './wiring.ts';
 import { renderRun } from '../report/index.ts';
 import { readManifest, writeManifest } from '../report/run-data.ts';
@@ -26,19 +27,6 @@ export interface RerenderResult {
   manifest: Manifest;
   figures: FigureDisplay[];
   problems: string[];
-}
-
-/** JSON with object keys sorted, for comparing params however they were spelled. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
 }
 
 /** How graph G's results would differ from the run's (empty: only display settings may differ). */
@@ -60,18 +48,18 @@ export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string
       // The content hash of a file param is the engine's, made at run time from the file (not in G): the path is compared.
       if (fileParamOf(k) !== null) continue;
       // A param the op gained after the run, at its default, describes the same computation.
-      if (!(k in (old.params ?? {})) && canonical(n.params[k]) === canonical(n.op.params[k]?.default)) continue;
-      const a = k in (old.params ?? {}) ? canonical(old.params[k]) : '(not set)';
-      const b = canonical(n.params[k]);
+      if (!(k in (old.params ?? {})) && canonicalJson(n.params[k]) === canonicalJson(n.op.params[k]?.default)) continue;
+      const a = k in (old.params ?? {}) ? canonicalJson(old.params[k]) : '(not set)';
+      const b = canonicalJson(n.params[k]);
       if (a !== b) diffs.push(`node '${id}', param '${k}': ${a} in the run, ${b} in ${file}`);
     }
     const inputs = Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]));
-    if (canonical(inputs) !== canonical(old.inputNodes ?? {})) diffs.push(`node '${id}', field 'in': ${canonical(old.inputNodes)} in the run, ${canonical(inputs)} in ${file}`);
+    if (canonicalJson(inputs) !== canonicalJson(old.inputNodes ?? {})) diffs.push(`node '${id}', field 'in': ${canonicalJson(old.inputNodes)} in the run, ${canonicalJson(inputs)} in ${file}`);
   }
   for (const id of g.needed) if (!m.nodes[id]) diffs.push(`node '${id}' is not in the run`);
   const runOutputs = ((m.graph as { outputs?: string[] } | null)?.outputs ?? [...new Set(m.outputs.map((o) => o.node))]).slice().sort();
   const gOutputs = [...g.outputs].sort();
-  if (canonical(runOutputs) !== canonical(gOutputs)) diffs.push(`outputs ${JSON.stringify(runOutputs)} in the run, ${JSON.stringify(gOutputs)} in ${file}`);
+  if (canonicalJson(runOutputs) !== canonicalJson(gOutputs)) diffs.push(`outputs ${JSON.stringify(runOutputs)} in the run, ${JSON.stringify(gOutputs)} in ${file}`);
   return diffs;
 }
 

@@ -7,6 +7,7 @@ import { Packr } from 'msgpackr';
 import { hashBytes, hashValue } from '../engine/hash.ts';
 import { asBytes, viewBytes } from '../engine/ndarray.ts';
 import type { DType, Json, NDArray, Value } from '../engine/types.ts';
+import { sortKeys } from '../engine/canonical-json.ts';
 
 const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: true });
 
@@ -14,16 +15,6 @@ interface EncodedArray {
   d: DType;
   s: number[];
   b: Uint8Array;
-}
-
-function sortJson(v: Json): Json {
-  if (Array.isArray(v)) return v.map(sortJson);
-  if (v && typeof v === 'object') {
-    const out: Record<string, Json> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortJson(v[k]);
-    return out;
-  }
-  return v;
 }
 
 function encArrays(rec: Record<string, NDArray> | undefined): Record<string, EncodedArray> | undefined {
@@ -49,7 +40,7 @@ const LARGE_VALUE_BYTES = 16 << 20;
 export function encodeValue(v: Value): Uint8Array {
   const doc: Record<string, unknown> = { f: encArrays(v.fields) };
   if (v.axes && Object.keys(v.axes).length) doc.a = encArrays(v.axes);
-  if (v.meta && Object.keys(v.meta).length) doc.m = sortJson(v.meta as Json);
+  if (v.meta && Object.keys(v.meta).length) doc.m = sortKeys(v.meta as Json);
   const arrayBytes = [v.fields, v.axes ?? {}].reduce((s, rec) => s + Object.values(rec).reduce((t, a) => t + a.data.byteLength, 0), 0);
   if (arrayBytes <= LARGE_VALUE_BYTES) return packr.pack(doc);
   // msgpackr packs into one module-wide buffer that it grows by copying and keeps for the next

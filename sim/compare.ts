@@ -15,6 +15,7 @@ import { noiselessPlan, noiselessQois, type NoiselessQois, type ReduceSettings }
 import { Renderer } from './render.ts';
 import type { SimParams } from './presets.ts';
 import type { GaussiansParams } from '../nodes/fit/gaussians.ts';
+import { pearson } from '../nodes/map/pearson-core.ts';
 
 export interface AgreementRow {
   /** What is compared. */
@@ -26,34 +27,6 @@ export interface AgreementRow {
   target: string;
   pass: boolean | null;
   note?: string;
-}
-
-/** Pearson r of a and b over positions where mask is true and both are finite. */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, mask?: ArrayLike<boolean | number>): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if ((mask && !mask[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
-    n++;
-    sa += a[i];
-    sb += b[i];
-  }
-  if (n < 3) return Number.NaN;
-  const ma = sa / n;
-  const mb = sb / n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if ((mask && !mask[i]) || !Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
 }
 
 /** Otsu's threshold of the finite values (mask-selected): the split that maximises between-class variance. */

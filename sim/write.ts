@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { nd } from '../engine/ndarray.ts';
 import type { Json } from '../engine/types.ts';
+import { canonicalJson } from '../engine/canonical-json.ts';
 import { electronWavelengthA } from '../formats/wavelength.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { addElementalMapNodes, writeElementalMaps } from './elemental-maps.ts';
@@ -24,20 +25,9 @@ import { TRUTH_MAPS, TRUTH_R, truthCurves, truthMaps, truthPositions } from './t
 export const SIM_VERSION = 5; // 4: synthetic elemental (EELS) maps in truth/; 5: the study's glass (partial shapes, close-packed X–X order)
 export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** Hash of everything that determines the dataset (params + generator version). */
 export function simParamsHash(p: SimParams): string {
-  return crypto.createHash('sha256').update(canonical({ p, v: SIM_VERSION })).digest('hex').slice(0, 16);
+  return crypto.createHash('sha256').update(canonicalJson({ p, v: SIM_VERSION })).digest('hex').slice(0, 16);
 }
 
 export interface SimulateOptions {

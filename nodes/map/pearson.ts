@@ -75,7 +75,7 @@ export const mapPearson = defineOp({
     }
     const out = f32([scan.ny, scan.nx]);
     out.data.fill(NaN);
-    await rows((pos) => (out.data[pos] = pearson(row, ref, 0, 0, n)), (pos) => !mask || !!mask[pos]);
+    await rows((pos) => (out.data[pos] = pearson(row, ref, null, n)), (pos) => !mask || !!mask[pos]);
     return { fields: { r: out }, axes: { [xName]: f64([n], x.slice(i0, i1)) }, meta: { reference: label, referenceCurve: Array.from(ref) } };
   },
 });

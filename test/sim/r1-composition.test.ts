@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseComposition } from '../../nodes/pdf/composition.ts';
 import { ReductionPlan } from '../../nodes/pdf/reduce.ts';
 import { argmaxIn, refineAt } from '../../nodes/qoi/peak-find.ts';
-import { pearson } from '../../sim/compare.ts';
+import { pearson } from '../../nodes/map/pearson-core.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { Renderer } from '../../sim/render.ts';
 import { REGION } from '../../sim/specimen.ts';
