@@ -25,7 +25,16 @@ export async function runDataset(op: OpDef, given: Record<string, unknown>, inpu
       };
     } else ins[k] = { scope: 'dataset', value: v };
   }
-  return op.run!({ node, params: p, scan, dataset: null, log: () => {}, inputs: ins, workers: 1 });
+  const ctx = { node, params: p, scan, dataset: null, log: () => {}, inputs: ins, workers: 1 };
+  if (op.scope !== 'reduce') return op.run!(ctx);
+  // a reduce op as the engine runs it: its partial of the (one) chunk of its reduce ports, when it wants one, then finish
+  const ported = op.reduce!.ports.filter((k) => k in inputs && 'chunk' in inputs[k]);
+  const c = ported.length ? (inputs[ported[0]] as { chunk: ChunkInfo }).chunk : null;
+  const positions = op.reduce!.positions?.(p, { scan, dataset: null, connected: Object.keys(inputs) }) ?? 'all';
+  const wanted = c && (positions === 'all' || positions.some((q) => q >= c.start && q < c.start + c.count));
+  const chunkInputs = Object.fromEntries(ported.map((k) => [k, (inputs[k] as { frames: Value }).frames]));
+  const partial = wanted ? await op.process!({ node, params: p, scan, dataset: null, log: () => {}, chunk: c, inputs: chunkInputs, state: undefined }) : null;
+  return op.finish!({ ...ctx, partial });
 }
 
 /** prepare + process of a frame op on one chunk. */
