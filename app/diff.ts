@@ -31,7 +31,8 @@ export interface OutputDiff {
 export function diffGraphs(a: GraphDoc, b: GraphDoc): { changes: GraphChange[]; recomputes: string[] } {
   const changes: GraphChange[] = [];
   const changed = new Set<string>();
-  for (const id of Object.keys(a.nodes)) if (!(id in b.nodes)) changes.push({ node: id, change: 'removed', detail: a.nodes[id].op });
+  for (const id of Object.keys(a.nodes))
+    if (!(id in b.nodes)) changes.push({ node: id, change: 'removed', detail: a.nodes[id].op });
   for (const [id, nb] of Object.entries(b.nodes)) {
     const na = a.nodes[id];
     if (!na) {
@@ -47,18 +48,31 @@ export function diffGraphs(a: GraphDoc, b: GraphDoc): { changes: GraphChange[]; 
     const pb = nb.params ?? {};
     for (const k of [...new Set([...Object.keys(pa), ...Object.keys(pb)])].sort()) {
       if (JSON.stringify(pa[k]) !== JSON.stringify(pb[k])) {
-        changes.push({ node: id, change: 'params', detail: `${k}: ${JSON.stringify(pa[k])} → ${JSON.stringify(pb[k])}` });
+        changes.push({
+          node: id,
+          change: 'params',
+          detail: `${k}: ${JSON.stringify(pa[k])} → ${JSON.stringify(pb[k])}`,
+        });
         changed.add(id);
       }
     }
     if (JSON.stringify(sortObj(na.in ?? {})) !== JSON.stringify(sortObj(nb.in ?? {}))) {
-      changes.push({ node: id, change: 'inputs', detail: `${JSON.stringify(na.in ?? {})} → ${JSON.stringify(nb.in ?? {})}` });
+      changes.push({
+        node: id,
+        change: 'inputs',
+        detail: `${JSON.stringify(na.in ?? {})} → ${JSON.stringify(nb.in ?? {})}`,
+      });
       changed.add(id);
     }
   }
   if (JSON.stringify(a.dataset ?? null) !== JSON.stringify(b.dataset ?? null)) {
-    changes.push({ node: '(dataset)', change: 'inputs', detail: `${JSON.stringify(a.dataset ?? null)} → ${JSON.stringify(b.dataset ?? null)}` });
-    for (const [id, n] of Object.entries(b.nodes)) if (!n.in || Object.keys(n.in).length === 0) changed.add(id);
+    changes.push({
+      node: '(dataset)',
+      change: 'inputs',
+      detail: `${JSON.stringify(a.dataset ?? null)} → ${JSON.stringify(b.dataset ?? null)}`,
+    });
+    for (const [id, n] of Object.entries(b.nodes))
+      if (!n.in || Object.keys(n.in).length === 0) changed.add(id);
   }
   // Everything downstream of a changed node may recompute (early cutoff can still spare some).
   const downstream = new Set(changed);
@@ -93,13 +107,27 @@ export function diffOutputs(dirA: string, dirB: string, outDir?: string): Output
   const res: OutputDiff[] = [];
   for (const ob of mb.outputs) {
     if (!filesA.has(ob.file)) {
-      res.push({ file: ob.file, shape: ob.shape, maxAbs: NaN, rms: NaN, pearson: NaN, note: `only in ${dirB}` });
+      res.push({
+        file: ob.file,
+        shape: ob.shape,
+        maxAbs: NaN,
+        rms: NaN,
+        pearson: NaN,
+        note: `only in ${dirB}`,
+      });
       continue;
     }
     const x = readNpy(path.join(dirA, ob.file));
     const y = readNpy(path.join(dirB, ob.file));
     if (x.data.length !== y.data.length) {
-      res.push({ file: ob.file, shape: ob.shape, maxAbs: NaN, rms: NaN, pearson: NaN, note: `shapes differ: [${x.shape}] vs [${y.shape}]` });
+      res.push({
+        file: ob.file,
+        shape: ob.shape,
+        maxAbs: NaN,
+        rms: NaN,
+        pearson: NaN,
+        note: `shapes differ: [${x.shape}] vs [${y.shape}]`,
+      });
       continue;
     }
     const d = f32(y.shape);
@@ -117,7 +145,13 @@ export function diffOutputs(dirA: string, dirB: string, outDir?: string): Output
       n++;
     }
     const r = pearson(x.data as ArrayLike<number>, y.data as ArrayLike<number>);
-    const entry: OutputDiff = { file: ob.file, shape: ob.shape, maxAbs, rms: n ? Math.sqrt(ss / n) : NaN, pearson: r };
+    const entry: OutputDiff = {
+      file: ob.file,
+      shape: ob.shape,
+      maxAbs,
+      rms: n ? Math.sqrt(ss / n) : NaN,
+      pearson: r,
+    };
     if (outDir && ob.kind !== 'array') {
       fs.mkdirSync(outDir, { recursive: true });
       entry.diffFile = path.join(outDir, ob.file.replace(/\.npy$/, '.diff.npy'));
@@ -125,12 +159,22 @@ export function diffOutputs(dirA: string, dirB: string, outDir?: string): Output
     }
     res.push(entry);
   }
-  for (const oa of ma.outputs) if (!mb.outputs.some((o) => o.file === oa.file)) res.push({ file: oa.file, shape: oa.shape, maxAbs: NaN, rms: NaN, pearson: NaN, note: `only in ${dirA}` });
+  for (const oa of ma.outputs)
+    if (!mb.outputs.some((o) => o.file === oa.file))
+      res.push({
+        file: oa.file,
+        shape: oa.shape,
+        maxAbs: NaN,
+        rms: NaN,
+        pearson: NaN,
+        note: `only in ${dirA}`,
+      });
   return res;
 }
 
 /** A graph from a graph file or a run directory's manifest. */
 export function graphOf(p: string): { doc: GraphDoc; isRun: boolean } {
-  if (fs.existsSync(p) && fs.statSync(p).isDirectory()) return { doc: readManifest(p).graph as unknown as GraphDoc, isRun: true };
+  if (fs.existsSync(p) && fs.statSync(p).isDirectory())
+    return { doc: readManifest(p).graph as unknown as GraphDoc, isRun: true };
   return { doc: readGraphFile(p), isRun: false };
 }

@@ -2,7 +2,14 @@
  * snem as a library: `import { openGraph, plan, run } from 'snem'`. The CLI, the studio and the
  * cluster worker all drive the engine through this module (README, "Programmatic use").
  */
-export { openGraph, plan, run, type GraphRunOptions, type OpenGraphOptions, type SnemGraph } from './open-graph.ts';
+export {
+  openGraph,
+  plan,
+  run,
+  type GraphRunOptions,
+  type OpenGraphOptions,
+  type SnemGraph,
+} from './open-graph.ts';
 export { prepare, runGraph, runPrepared, type RunOptions, type RunResult } from './run.ts';
 export { planGraph } from './plan.ts';
 export { engineWiring } from './wiring.ts';

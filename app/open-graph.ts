@@ -11,7 +11,15 @@ import type { GraphDoc, ResolvedGraph } from '../engine/graph.ts';
 import { concatFirst } from '../engine/ndarray.ts';
 import { probeGraph, type KnownHashes, type Plan } from '../engine/plan.ts';
 import { DEFAULT_CHUNK_SIZE, prepare, type Prepared } from '../engine/prepare.ts';
-import { resultScope, type ChunkInfo, type DatasetHandle, type NDArray, type Registry, type ScanShape, type Value } from '../engine/types.ts';
+import {
+  resultScope,
+  type ChunkInfo,
+  type DatasetHandle,
+  type NDArray,
+  type Registry,
+  type ScanShape,
+  type Value,
+} from '../engine/types.ts';
 import { runPrepared, type RunOptions, type RunResult } from './run.ts';
 import { engineWiring } from './wiring.ts';
 
@@ -57,9 +65,19 @@ export interface SnemGraph {
 }
 
 /** Open a graph file or document for planning, running and reading results. */
-export async function openGraph(docOrFile: string | GraphDoc, opts: OpenGraphOptions = {}): Promise<SnemGraph> {
+export async function openGraph(
+  docOrFile: string | GraphDoc,
+  opts: OpenGraphOptions = {},
+): Promise<SnemGraph> {
   const file = typeof docOrFile === 'string' ? docOrFile : undefined;
-  const prepOpts = { graphFile: file, graph: typeof docOrFile === 'string' ? undefined : docOrFile, dataPath: opts.data, cacheDir: opts.cache, sets: opts.sets, chunkSize: opts.chunkSize };
+  const prepOpts = {
+    graphFile: file,
+    graph: typeof docOrFile === 'string' ? undefined : docOrFile,
+    dataPath: opts.data,
+    cacheDir: opts.cache,
+    sets: opts.sets,
+    chunkSize: opts.chunkSize,
+  };
   const pre = await prepare(prepOpts, await engineWiring());
   return new OpenedGraph(pre, prepOpts);
 }
@@ -75,7 +93,10 @@ export async function plan(docOrFile: string | GraphDoc, opts: OpenGraphOptions 
 }
 
 /** One-shot: open, run, close. */
-export async function run(docOrFile: string | GraphDoc, opts: OpenGraphOptions & GraphRunOptions = {}): Promise<RunResult> {
+export async function run(
+  docOrFile: string | GraphDoc,
+  opts: OpenGraphOptions & GraphRunOptions = {},
+): Promise<RunResult> {
   const g = await openGraph(docOrFile, opts);
   try {
     return await g.run(opts);
@@ -125,7 +146,11 @@ class OpenedGraph implements SnemGraph {
   async run(opts: GraphRunOptions = {}): Promise<RunResult> {
     this.known = null;
     const { out, ...rest } = opts;
-    return runPrepared(this.pre, { ...this.prepOpts, ...rest, outDir: out }, { open: true, states: (s) => (this.known = knownOf(s)) });
+    return runPrepared(
+      this.pre,
+      { ...this.prepOpts, ...rest, outDir: out },
+      { open: true, states: (s) => (this.known = knownOf(s)) },
+    );
   }
 
   async read(node: string, opts: { chunk?: number } = {}): Promise<Value | null> {
@@ -142,7 +167,8 @@ class OpenedGraph implements SnemGraph {
     const hs = known.frame[node];
     if (!hs) return null;
     if (opts.chunk !== undefined) {
-      if (!(opts.chunk >= 0 && opts.chunk < this.chunks.length)) throw new UserError(`node '${node}': no chunk ${opts.chunk} (chunks 0…${this.chunks.length - 1})`);
+      if (!(opts.chunk >= 0 && opts.chunk < this.chunks.length))
+        throw new UserError(`node '${node}': no chunk ${opts.chunk} (chunks 0…${this.chunks.length - 1})`);
       const h = hs[opts.chunk];
       return h ? store.getValue(h.hash) : null;
     }
@@ -172,7 +198,8 @@ class OpenedGraph implements SnemGraph {
 function knownOf(states: Map<string, NodeState>): KnownHashes {
   const known: KnownHashes = { dataset: {}, frame: {} };
   for (const [id, s] of states) {
-    if (s.chunks) known.frame[id] = s.chunks.map((c): Hashes => ({ hash: c.hash, fields: c.fields, key: c.key }));
+    if (s.chunks)
+      known.frame[id] = s.chunks.map((c): Hashes => ({ hash: c.hash, fields: c.fields, key: c.key }));
     else known.dataset[id] = s.hashes;
   }
   return known;

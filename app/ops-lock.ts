@@ -33,7 +33,9 @@ const relative = (file: string) => path.relative(PACKAGE_ROOT, file).split(path.
 
 /** The ops the lock covers: those defined under nodes/ of this package (not plugins, not test ops). */
 export function lockedOps(reg: Registry): OpDef[] {
-  return [...reg.values()].filter((op) => op.sourceFile && relative(op.sourceFile).startsWith('nodes/')).sort((a, b) => a.name.localeCompare(b.name));
+  return [...reg.values()]
+    .filter((op) => op.sourceFile && relative(op.sourceFile).startsWith('nodes/'))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The lock as the code is now. */
@@ -41,7 +43,12 @@ export function currentLock(ops: OpDef[]): OpsLock {
   const lock: OpsLock = { files: {}, ops: {} };
   for (const op of ops) {
     Object.assign(lock.files, closureFiles(op.sourceFile!));
-    lock.ops[op.name] = { version: op.version, codeHash: op.codeHash!, ...(op.pinned ? { pinned: true as const } : {}), source: relative(op.sourceFile!) };
+    lock.ops[op.name] = {
+      version: op.version,
+      codeHash: op.codeHash!,
+      ...(op.pinned ? { pinned: true as const } : {}),
+      source: relative(op.sourceFile!),
+    };
   }
   lock.files = Object.fromEntries(Object.entries(lock.files).sort(([a], [b]) => a.localeCompare(b)));
   return lock;
@@ -76,15 +83,29 @@ export function lockProblems(locked: OpsLock | null, ops: OpDef[]): string[] {
       continue;
     }
     if (was.version !== op.version) {
-      if (was.codeHash === op.codeHash) problems.push(`op '${op.name}': version ${was.version} → ${op.version} with unchanged code; run \`${RELOCK}\` and commit ops.lock.json`);
-      else problems.push(`op '${op.name}': version bumped ${was.version} → ${op.version}; run \`${RELOCK}\` to record its new code and commit ops.lock.json`);
+      if (was.codeHash === op.codeHash)
+        problems.push(
+          `op '${op.name}': version ${was.version} → ${op.version} with unchanged code; run \`${RELOCK}\` and commit ops.lock.json`,
+        );
+      else
+        problems.push(
+          `op '${op.name}': version bumped ${was.version} → ${op.version}; run \`${RELOCK}\` to record its new code and commit ops.lock.json`,
+        );
       continue;
     }
     if (was.codeHash === op.codeHash) continue;
     const files = closureFiles(op.sourceFile!);
-    const changed = Object.keys(files).filter((f) => locked.files[f] !== undefined && locked.files[f] !== files[f]);
+    const changed = Object.keys(files).filter(
+      (f) => locked.files[f] !== undefined && locked.files[f] !== files[f],
+    );
     const added = Object.keys(files).filter((f) => locked.files[f] === undefined);
-    const what = [changed.length ? `changed: ${changed.join(', ')}` : '', added.length ? `newly imported: ${added.join(', ')}` : ''].filter(Boolean).join('; ') || 'a module it imported is gone';
+    const what =
+      [
+        changed.length ? `changed: ${changed.join(', ')}` : '',
+        added.length ? `newly imported: ${added.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') || 'a module it imported is gone';
     changedCode.set(what, [...(changedCode.get(what) ?? []), op]);
   }
   for (const [what, group] of changedCode) {
@@ -92,12 +113,16 @@ export function lockProblems(locked: OpsLock | null, ops: OpDef[]): string[] {
     const one = group.length === 1;
     problems.push(
       `${one ? 'op' : `${group.length} ops:`} ${list}: ${one ? 'its' : 'their'} code changed without a version bump (${what}).\n` +
-        `    If ${one ? 'its' : 'an op\'s'} outputs change: bump \`version\` in ${one ? `${relative(group[0].sourceFile!)} (v${group[0].version} → v${group[0].version + 1})` : 'its source file'}, then run \`${RELOCK}\`.\n` +
+        `    If ${one ? 'its' : "an op's"} outputs change: bump \`version\` in ${one ? `${relative(group[0].sourceFile!)} (v${group[0].version} → v${group[0].version + 1})` : 'its source file'}, then run \`${RELOCK}\`.\n` +
         `    If they do not (a refactor; the bit-identity tests in \`npm test\` pass unchanged): run \`${RELOCK}\` only.\n` +
         `    Either way commit ops.lock.json (on a merge conflict in it, take either side and relock).`,
     );
   }
-  for (const name of Object.keys(locked.ops)) if (!names.has(name)) problems.push(`op '${name}' is in ops.lock.json but no longer exists: run \`${RELOCK}\` and commit ops.lock.json`);
+  for (const name of Object.keys(locked.ops))
+    if (!names.has(name))
+      problems.push(
+        `op '${name}' is in ops.lock.json but no longer exists: run \`${RELOCK}\` and commit ops.lock.json`,
+      );
   return problems;
 }
 
@@ -107,7 +132,10 @@ export function lockChanges(before: OpsLock | null, after: OpsLock): string[] {
   for (const [name, e] of Object.entries(after.ops)) {
     const was = before?.ops[name];
     if (!was) out.push(`+ ${name} v${e.version}`);
-    else if (was.version !== e.version || was.codeHash !== e.codeHash) out.push(`~ ${name} v${was.version} → v${e.version}${was.codeHash !== e.codeHash ? ' (code changed)' : ''}`);
+    else if (was.version !== e.version || was.codeHash !== e.codeHash)
+      out.push(
+        `~ ${name} v${was.version} → v${e.version}${was.codeHash !== e.codeHash ? ' (code changed)' : ''}`,
+      );
   }
   for (const name of Object.keys(before?.ops ?? {})) if (!after.ops[name]) out.push(`- ${name}`);
   return out;

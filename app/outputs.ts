@@ -14,12 +14,19 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OutputStore } from '../cache/output-store.ts';
+import type { OutputStore } from '../cache/output-store.ts';
 import { moduleCodeHash, sourceFileOf } from '../engine/code-hash.ts';
 import { NpyStreamWriter, writeNpy } from '../formats/npy.ts';
 import { sizeOf, toFloat32 } from '../engine/ndarray.ts';
 import type { Executor } from '../engine/executor.ts';
-import { resultScope, type ChunkInfo, type DType, type NDArray, type ScanShape, type Value } from '../engine/types.ts';
+import {
+  resultScope,
+  type ChunkInfo,
+  type DType,
+  type NDArray,
+  type ScanShape,
+  type Value,
+} from '../engine/types.ts';
 import type { WrittenOutput } from '../engine/run-types.ts';
 
 export interface OutputSource {
@@ -47,14 +54,27 @@ interface FieldPlan {
   dtype: DType;
 }
 
-function planField(src: OutputSource, value: Value, f: string, shape: number[], dtype: DType, scan: ScanShape): FieldPlan {
+function planField(
+  src: OutputSource,
+  value: Value,
+  f: string,
+  shape: number[],
+  dtype: DType,
+  scan: ScanShape,
+): FieldPlan {
   const names = Object.keys(value.fields);
   const packed = value.meta?.packed === 'bits';
   if (src.scope === 'frame' && shape[0] === scan.ny * scan.nx) shape = [scan.ny, scan.nx, ...shape.slice(1)];
   let kind = classify(shape, scan);
   if (src.scope === 'frame' && shape.length === 3) kind = 'curves';
   const keep = packed || (dtype !== 'float64' && dtype !== 'float32' && sizeOf(shape) > 1 << 24);
-  return { field: f, base: names.length === 1 ? src.node : `${src.node}.${f}`, shape, kind, dtype: keep ? dtype : 'float32' };
+  return {
+    field: f,
+    base: names.length === 1 ? src.node : `${src.node}.${f}`,
+    shape,
+    kind,
+    dtype: keep ? dtype : 'float32',
+  };
 }
 
 /** The manifest entry of a written field, and its axis file (from the value's axes and meta). */
@@ -62,9 +82,22 @@ function describe(runDir: string, src: OutputSource, value: Value, p: FieldPlan)
   const names = Object.keys(value.fields);
   const axisOf = (value.meta?.axisOf ?? {}) as Record<string, string>;
   const units = (value.meta?.units ?? {}) as Record<string, string>;
-  const w: WrittenOutput = { node: src.node, op: src.op, field: p.field, file: `${p.base}.npy`, kind: p.kind, shape: p.shape, key: src.key, valueHash: src.valueHash };
+  const w: WrittenOutput = {
+    node: src.node,
+    op: src.op,
+    field: p.field,
+    file: `${p.base}.npy`,
+    kind: p.kind,
+    shape: p.shape,
+    key: src.key,
+    valueHash: src.valueHash,
+  };
   if (units[p.field]) w.unit = units[p.field];
-  const axisName = axisOf[p.field] ?? (names.length === 1 && value.axes && Object.keys(value.axes).length === 1 ? Object.keys(value.axes)[0] : undefined);
+  const axisName =
+    axisOf[p.field] ??
+    (names.length === 1 && value.axes && Object.keys(value.axes).length === 1
+      ? Object.keys(value.axes)[0]
+      : undefined);
   const axis = axisName ? value.axes?.[axisName] : undefined;
   if (axis && axisName) {
     const axisFile = `${p.base}.axis.npy`;
@@ -80,7 +113,11 @@ function converted(a: NDArray, dtype: DType): NDArray {
 }
 
 /** A whole value (dataset-level nodes, or a frame node already concatenated over its chunks). */
-export function writeNodeOutputs(runDir: string, src: OutputSource & { value: Value }, scan: ScanShape): WrittenOutput[] {
+export function writeNodeOutputs(
+  runDir: string,
+  src: OutputSource & { value: Value },
+  scan: ScanShape,
+): WrittenOutput[] {
   const { value } = src;
   const written: WrittenOutput[] = [];
   for (const f of Object.keys(value.fields)) {
@@ -97,7 +134,13 @@ export function writeNodeOutputs(runDir: string, src: OutputSource & { value: Va
  * first axis and the first chunk's dtype and inner shape; otherwise (null) nothing is left behind
  * and the caller writes the concatenated value with writeNodeOutputs.
  */
-export async function streamFrameOutputs(runDir: string, src: OutputSource, chunks: ChunkInfo[], read: (i: number) => Promise<Value>, scan: ScanShape): Promise<WrittenOutput[] | null> {
+export async function streamFrameOutputs(
+  runDir: string,
+  src: OutputSource,
+  chunks: ChunkInfo[],
+  read: (i: number) => Promise<Value>,
+  scan: ScanShape,
+): Promise<WrittenOutput[] | null> {
   const positions = scan.ny * scan.nx;
   const first = await read(0);
   const names = Object.keys(first.fields);
@@ -106,21 +149,32 @@ export async function streamFrameOutputs(runDir: string, src: OutputSource, chun
     names.every((f) => {
       const a = v.fields[f];
       const a0 = first.fields[f];
-      return a && a.dtype === a0.dtype && a.shape[0] === c.count && a.shape.length === a0.shape.length && a.shape.every((s, d) => d === 0 || s === a0.shape[d]);
+      return (
+        a &&
+        a.dtype === a0.dtype &&
+        a.shape[0] === c.count &&
+        a.shape.length === a0.shape.length &&
+        a.shape.every((s, d) => d === 0 || s === a0.shape[d])
+      );
     });
   if (chunks.reduce((s, c) => s + c.count, 0) !== positions || !fits(first, chunks[0])) return null;
-  const plans = names.map((f) => planField(src, first, f, [positions, ...first.fields[f].shape.slice(1)], first.fields[f].dtype, scan));
+  const plans = names.map((f) =>
+    planField(src, first, f, [positions, ...first.fields[f].shape.slice(1)], first.fields[f].dtype, scan),
+  );
   const writers: NpyStreamWriter[] = [];
   try {
     // planField shaped each file [ny, nx, ...]: rows are addressed by position over the first two axes.
-    for (const p of plans) writers.push(new NpyStreamWriter(path.join(runDir, `${p.base}.npy`), p.dtype, p.shape, 2));
+    for (const p of plans)
+      writers.push(new NpyStreamWriter(path.join(runDir, `${p.base}.npy`), p.dtype, p.shape, 2));
     for (let i = 0; i < chunks.length; i++) {
       const v = i === 0 ? first : await read(i);
       if (!fits(v, chunks[i])) {
         for (const w of writers) w.abort();
         return null;
       }
-      plans.forEach((p, k) => writers[k].writeRows(chunks[i].start, converted(v.fields[p.field], p.dtype).data));
+      plans.forEach((p, k) =>
+        writers[k].writeRows(chunks[i].start, converted(v.fields[p.field], p.dtype).data),
+      );
     }
   } catch (e) {
     for (const w of writers) w.abort();
@@ -150,7 +204,10 @@ function writerCode(): string {
 
 /** The store id of a node's files: what fixes their bytes. */
 export function outputStoreId(valueHash: string, scan: ScanShape): string {
-  return createHash('sha256').update(JSON.stringify(['snem-output', writerCode(), valueHash, scan.ny, scan.nx])).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(JSON.stringify(['snem-output', writerCode(), valueHash, scan.ny, scan.nx]))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Files of one node, in store order: each field's data, then its axis if it has one. */
@@ -159,12 +216,26 @@ function filesOf(written: WrittenOutput[]): string[] {
 }
 
 /** The node's files linked from the store, described as a fresh write would; null if not stored. */
-function placeStored(store: OutputStore, id: string, runDir: string, src: OutputSource): WrittenOutput[] | null {
+function placeStored(
+  store: OutputStore,
+  id: string,
+  runDir: string,
+  src: OutputSource,
+): WrittenOutput[] | null {
   const hit = store.lookup<StoredOutput[]>(id);
   if (!hit) return null;
   const written = hit.meta.map((s) => {
     const base = s.single ? src.node : `${src.node}.${s.field}`;
-    const w: WrittenOutput = { node: src.node, op: src.op, field: s.field, file: `${base}.npy`, kind: s.kind, shape: s.shape, key: src.key, valueHash: src.valueHash };
+    const w: WrittenOutput = {
+      node: src.node,
+      op: src.op,
+      field: s.field,
+      file: `${base}.npy`,
+      kind: s.kind,
+      shape: s.shape,
+      key: src.key,
+      valueHash: src.valueHash,
+    };
     if (s.unit) w.unit = s.unit;
     if (s.axis) {
       w.axisFile = `${base}.axis.npy`;
@@ -178,7 +249,13 @@ function placeStored(store: OutputStore, id: string, runDir: string, src: Output
   return written;
 }
 
-function storeWritten(store: OutputStore, id: string, runDir: string, src: OutputSource, written: WrittenOutput[]): void {
+function storeWritten(
+  store: OutputStore,
+  id: string,
+  runDir: string,
+  src: OutputSource,
+  written: WrittenOutput[],
+): void {
   const meta: StoredOutput[] = written.map((w) => ({
     field: w.field,
     single: w.file === `${src.node}.npy`,
@@ -188,20 +265,34 @@ function storeWritten(store: OutputStore, id: string, runDir: string, src: Outpu
     ...(w.axisName ? { axisName: w.axisName } : {}),
     axis: !!w.axisFile,
   }));
-  store.record(id, filesOf(written).map((f) => path.join(runDir, f)), meta);
+  store.record(
+    id,
+    filesOf(written).map((f) => path.join(runDir, f)),
+    meta,
+  );
 }
 
 /**
  * Write every output node of a finished execution into the run directory (frame nodes streamed
  * chunk by chunk); with a store, unchanged outputs are linked from it and new ones added to it.
  */
-export async function writeRunOutputs(runDir: string, exec: Executor, store: OutputStore | null = null): Promise<WrittenOutput[]> {
+export async function writeRunOutputs(
+  runDir: string,
+  exec: Executor,
+  store: OutputStore | null = null,
+): Promise<WrittenOutput[]> {
   const { graph, scan } = exec.env;
   const outputs: WrittenOutput[] = [];
   for (const node of graph.outputs) {
     const n = graph.nodes.get(node)!;
     const s = exec.states.get(node)!;
-    const src: OutputSource = { node, op: n.op.name, scope: resultScope(n.op), key: s.key, valueHash: s.hashes.hash };
+    const src: OutputSource = {
+      node,
+      op: n.op.name,
+      scope: resultScope(n.op),
+      key: s.key,
+      valueHash: s.hashes.hash,
+    };
     const id = store ? outputStoreId(src.valueHash, scan) : '';
     const stored = store ? placeStored(store, id, runDir, src) : null;
     if (stored) {
@@ -209,7 +300,9 @@ export async function writeRunOutputs(runDir: string, exec: Executor, store: Out
       continue;
     }
     const input = s.chunks ? exec.chunkedInput(node, undefined) : null;
-    const streamed = input ? await streamFrameOutputs(runDir, src, exec.chunks, (i) => input.chunk(i), scan) : null;
+    const streamed = input
+      ? await streamFrameOutputs(runDir, src, exec.chunks, (i) => input.chunk(i), scan)
+      : null;
     const written = streamed ?? writeNodeOutputs(runDir, { ...src, value: await exec.nodeValue(node) }, scan);
     if (store) storeWritten(store, id, runDir, src, written);
     outputs.push(...written);

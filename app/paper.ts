@@ -52,7 +52,8 @@ function isCurrent(dir: string, hash: string): boolean {
 /** The figure's graph as the simulator's graph, its map.cut nodes on the middle row; written next to the data. */
 function paperGraphFile(fig: PaperFigure, p: SimParams, dataDir: string): string {
   const src = path.join(PAPER_GRAPHS_DIR, fig.graph);
-  if (!fs.existsSync(src)) throw new UserError(`paper: figure ${fig.label} needs ${src}, which does not exist`);
+  if (!fs.existsSync(src))
+    throw new UserError(`paper: figure ${fig.label} needs ${src}, which does not exist`);
   const { graph } = simGraph(p, src);
   const nodes = (graph as { nodes: Record<string, { op: string; params?: Record<string, Json> }> }).nodes;
   for (const n of Object.values(nodes)) {
@@ -79,7 +80,10 @@ export async function makePaper(o: PaperOptions): Promise<PaperResult> {
     log(`paper: simulated ${r.patterns} patterns (${o.preset} preset) in ${r.seconds.toFixed(1)} s`);
   }
   const figures = o.only ? PAPER_FIGURES.filter((f) => o.only!.includes(f.id)) : PAPER_FIGURES;
-  if (!figures.length) throw new UserError(`paper: no figure among --only ${o.only?.join(',')} (figures: ${PAPER_FIGURES.map((f) => f.id).join(', ')})`);
+  if (!figures.length)
+    throw new UserError(
+      `paper: no figure among --only ${o.only?.join(',')} (figures: ${PAPER_FIGURES.map((f) => f.id).join(', ')})`,
+    );
   const cacheDir = path.join(o.outDir, 'cache');
   const runs: PaperRun[] = [];
   for (const fig of figures) {
@@ -94,8 +98,23 @@ export async function makePaper(o: PaperOptions): Promise<PaperResult> {
   }
   const html = path.join(o.outDir, 'paper.html');
   const totalSeconds = (performance.now() - t0) / 1000;
-  const { panels, problems } = await writePaper(html, runs, { preset: o.preset, dataDir, scan: [params.ny, params.nx], patterns: params.ny * params.nx, simulateSeconds, totalSeconds });
+  const { panels, problems } = await writePaper(html, runs, {
+    preset: o.preset,
+    dataDir,
+    scan: [params.ny, params.nx],
+    patterns: params.ny * params.nx,
+    simulateSeconds,
+    totalSeconds,
+  });
   const seconds = (performance.now() - t0) / 1000;
-  log(`paper: ${html} (${panels} panels${problems.length ? `, ${problems.length} problems` : ''}) in ${seconds.toFixed(1)} s`);
-  return { html, panels, problems, seconds, runs: runs.map((r) => ({ figure: r.figure.id, runDir: r.runDir, seconds: r.seconds })) };
+  log(
+    `paper: ${html} (${panels} panels${problems.length ? `, ${problems.length} problems` : ''}) in ${seconds.toFixed(1)} s`,
+  );
+  return {
+    html,
+    panels,
+    problems,
+    seconds,
+    runs: runs.map((r) => ({ figure: r.figure.id, runDir: r.runDir, seconds: r.seconds })),
+  };
 }

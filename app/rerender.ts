@@ -30,8 +30,19 @@ export interface RerenderResult {
 }
 
 /** How graph G's results would differ from the run's (empty: only display settings may differ). */
-export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string, sets: string[] = []): Promise<string[]> {
-  const g = resolveGraph(doc, { ...(await engineWiring()), file, sets, datasetDeclared: true, opChecks: false });
+export async function resultDifferences(
+  m: Manifest,
+  doc: GraphDoc,
+  file: string,
+  sets: string[] = [],
+): Promise<string[]> {
+  const g = resolveGraph(doc, {
+    ...(await engineWiring()),
+    file,
+    sets,
+    datasetDeclared: true,
+    opChecks: false,
+  });
   const diffs: string[] = [];
   for (const [id, old] of Object.entries(m.nodes)) {
     const n = g.nodes.get(id);
@@ -48,18 +59,29 @@ export async function resultDifferences(m: Manifest, doc: GraphDoc, file: string
       // The content hash of a file param is the engine's, made at run time from the file (not in G): the path is compared.
       if (fileParamOf(k) !== null) continue;
       // A param the op gained after the run, at its default, describes the same computation.
-      if (!(k in (old.params ?? {})) && canonicalJson(n.params[k]) === canonicalJson(n.op.params[k]?.default)) continue;
+      if (!(k in (old.params ?? {})) && canonicalJson(n.params[k]) === canonicalJson(n.op.params[k]?.default))
+        continue;
       const a = k in (old.params ?? {}) ? canonicalJson(old.params[k]) : '(not set)';
       const b = canonicalJson(n.params[k]);
       if (a !== b) diffs.push(`node '${id}', param '${k}': ${a} in the run, ${b} in ${file}`);
     }
-    const inputs = Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]));
-    if (canonicalJson(inputs) !== canonicalJson(old.inputNodes ?? {})) diffs.push(`node '${id}', field 'in': ${canonicalJson(old.inputNodes)} in the run, ${canonicalJson(inputs)} in ${file}`);
+    const inputs = Object.fromEntries(
+      Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]),
+    );
+    if (canonicalJson(inputs) !== canonicalJson(old.inputNodes ?? {}))
+      diffs.push(
+        `node '${id}', field 'in': ${canonicalJson(old.inputNodes)} in the run, ${canonicalJson(inputs)} in ${file}`,
+      );
   }
   for (const id of g.needed) if (!m.nodes[id]) diffs.push(`node '${id}' is not in the run`);
-  const runOutputs = ((m.graph as { outputs?: string[] } | null)?.outputs ?? [...new Set(m.outputs.map((o) => o.node))]).slice().sort();
+  const runOutputs = (
+    (m.graph as { outputs?: string[] } | null)?.outputs ?? [...new Set(m.outputs.map((o) => o.node))]
+  )
+    .slice()
+    .sort();
   const gOutputs = [...g.outputs].sort();
-  if (canonicalJson(runOutputs) !== canonicalJson(gOutputs)) diffs.push(`outputs ${JSON.stringify(runOutputs)} in the run, ${JSON.stringify(gOutputs)} in ${file}`);
+  if (canonicalJson(runOutputs) !== canonicalJson(gOutputs))
+    diffs.push(`outputs ${JSON.stringify(runOutputs)} in the run, ${JSON.stringify(gOutputs)} in ${file}`);
   return diffs;
 }
 
@@ -77,7 +99,10 @@ function withDisplayOf(runGraph: GraphDoc, doc: GraphDoc): GraphDoc {
 export async function rerenderRun(runDir: string, opts: RerenderOptions = {}): Promise<RerenderResult> {
   const m = readManifest(runDir);
   for (const o of m.outputs) {
-    if (!fs.existsSync(`${runDir}/${o.file}`)) throw new UserError(`${runDir}: ${o.file} is missing; the figures are drawn from the run's .npy files (re-run the graph to rewrite them)`);
+    if (!fs.existsSync(`${runDir}/${o.file}`))
+      throw new UserError(
+        `${runDir}: ${o.file} is missing; the figures are drawn from the run's .npy files (re-run the graph to rewrite them)`,
+      );
   }
   const runGraph = (m.graph ?? { snem: 1, nodes: {}, outputs: [] }) as unknown as GraphDoc;
   if (opts.graphFile) {
@@ -91,7 +116,7 @@ export async function rerenderRun(runDir: string, opts: RerenderOptions = {}): P
     }
     m.graph = withDisplayOf(runGraph, doc) as unknown as Json;
   } else if (opts.sets?.length) {
-    throw new UserError('--set needs --graph (it makes the graph\'s params match the run\'s)');
+    throw new UserError("--set needs --graph (it makes the graph's params match the run's)");
   }
   const drawn = await renderRun(runDir, m);
   m.figures = drawn.figures;

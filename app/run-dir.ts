@@ -52,7 +52,9 @@ export function claimRunDir(runDir: string, log: (m: string) => void = () => {})
         /* unreadable: a writer that died mid-write */
       }
       if (other && other.pid !== process.pid && processAlive(other)) {
-        throw new UserError(`${runDir}: another snem run (pid ${other.pid}, started ${other.started}) is writing into this directory; wait for it to finish or choose another --out`);
+        throw new UserError(
+          `${runDir}: another snem run (pid ${other.pid}, started ${other.started}) is writing into this directory; wait for it to finish or choose another --out`,
+        );
       }
       fs.rmSync(lock, { force: true }); // stale: that run died
     }
@@ -64,7 +66,10 @@ export function claimRunDir(runDir: string, log: (m: string) => void = () => {})
     fs.rmSync(path.join(runDir, name), { force: true });
     removed++;
   }
-  if (removed) log(`removed ${removed} temp file${removed === 1 ? '' : 's'} left in ${runDir} by a run that did not finish`);
+  if (removed)
+    log(
+      `removed ${removed} temp file${removed === 1 ? '' : 's'} left in ${runDir} by a run that did not finish`,
+    );
   return () => fs.rmSync(lock, { force: true });
 }
 
@@ -80,6 +85,10 @@ export function retireManifest(runDir: string, log: (m: string) => void = () => 
 export function diskError(e: unknown, where: string): UserError | null {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
-  const free = freeBytes(fs.existsSync(where) && fs.statSync(where).isDirectory() ? where : path.dirname(where));
-  return new UserError(`${where}: no space left on the device (${Number.isFinite(free) ? `${formatBytes(free)} free` : 'free space unknown'}); free some space or choose another --out, then run again (finished chunks are cached)`);
+  const free = freeBytes(
+    fs.existsSync(where) && fs.statSync(where).isDirectory() ? where : path.dirname(where),
+  );
+  return new UserError(
+    `${where}: no space left on the device (${Number.isFinite(free) ? `${formatBytes(free)} free` : 'free space unknown'}); free some space or choose another --out, then run again (finished chunks are cached)`,
+  );
 }

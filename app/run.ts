@@ -52,7 +52,6 @@ export interface RunBackend {
   close(): Promise<void>;
 }
 
-
 function runId(name: string, graphHash: string): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
@@ -73,14 +72,25 @@ export async function runGraph(opts: RunOptions): Promise<RunResult> {
  * Run a prepared graph. Closes its dataset and store when done unless `keep.open` (openGraph's
  * run: the graph stays usable); `keep.states` receives every node's hashes.
  */
-export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?: boolean; states?: (s: Map<string, NodeState>) => void } = {}): Promise<RunResult> {
+export async function runPrepared(
+  pre: Prepared,
+  opts: RunOptions,
+  keep: { open?: boolean; states?: (s: Map<string, NodeState>) => void } = {},
+): Promise<RunResult> {
   const t0 = performance.now();
   const { graph, store, dataset } = pre;
   const progress = new Progress(!!opts.quiet, undefined, opts.onProgress);
   for (const w of graph.warnings) progress.info(`note: ${w}`);
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const chunkSize = opts.chunkSize ?? graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const env: PipelineEnv = { graph, store: opts.backend?.store ?? store, dataset, datasetHash: pre.datasetHash, scan: pre.scan, log: (m) => progress.info(m) };
+  const env: PipelineEnv = {
+    graph,
+    store: opts.backend?.store ?? store,
+    dataset,
+    datasetHash: pre.datasetHash,
+    scan: pre.scan,
+    log: (m) => progress.info(m),
+  };
   const setup = setupOf(pre, opts);
   if (opts.backend?.setupStore) setup.store = opts.backend.setupStore;
   let storeOpen = true;
@@ -95,7 +105,15 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
   let releaseDir: (() => void) | null = null;
   try {
     releaseDir = claimRunDir(runDir, (m) => progress.info(`note: ${m}`));
-    const exec = new Executor({ env, setup, workers, chunkSize, progress, signal: opts.signal, runner: opts.backend?.runner });
+    const exec = new Executor({
+      env,
+      setup,
+      workers,
+      chunkSize,
+      progress,
+      signal: opts.signal,
+      runner: opts.backend?.runner,
+    });
     const states = await exec.run();
     keep.states?.(states);
 
@@ -116,8 +134,12 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
         status: s.status,
         seconds: round(s.seconds),
         inputs: s.inputs,
-        inputNodes: Object.fromEntries(Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node])),
-        ...(s.chunks ? { chunks: { total: s.chunks.length, computed: s.computedChunks, cached: s.cachedChunks } } : {}),
+        inputNodes: Object.fromEntries(
+          Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]),
+        ),
+        ...(s.chunks
+          ? { chunks: { total: s.chunks.length, computed: s.computedChunks, cached: s.cachedChunks } }
+          : {}),
         ...(n.overrides.length ? { overrides: n.overrides } : {}),
       };
     }
@@ -129,7 +151,14 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
       graphHash: pre.graphHash,
       datasetHash: pre.datasetHash,
       dataset: dataset
-        ? { path: dataset.path, format: dataset.format, scan: [dataset.scan.ny, dataset.scan.nx], frameShape: dataset.frameShape, dtype: dataset.dtype, meta: dataset.meta }
+        ? {
+            path: dataset.path,
+            format: dataset.format,
+            scan: [dataset.scan.ny, dataset.scan.nx],
+            frameShape: dataset.frameShape,
+            dtype: dataset.dtype,
+            meta: dataset.meta,
+          }
         : null,
       engineVersion: ENGINE_VERSION,
       overrides: opts.sets ?? [],
@@ -150,13 +179,27 @@ export async function runPrepared(pre: Prepared, opts: RunOptions, keep: { open?
           const n = graph.nodes.get(nid)!;
           return [
             nid,
-            { op: n.op.name, version: n.op.version, ...(n.op.codeHash ? { code: n.op.codeHash } : {}), scope: resultScope(n.op), params: n.params, key: s.key, inputs: s.inputs, valueHash: s.hashes.hash, ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}) },
+            {
+              op: n.op.name,
+              version: n.op.version,
+              ...(n.op.codeHash ? { code: n.op.codeHash } : {}),
+              scope: resultScope(n.op),
+              params: n.params,
+              key: s.key,
+              inputs: s.inputs,
+              valueHash: s.hashes.hash,
+              ...(s.chunks ? { chunkHashes: s.chunks.map((c) => c.hash) } : {}),
+            },
           ];
         }),
       ),
       // Uncached sources have no action (their key is their derived hash).
       // A reduce node's partials are kept with it: a second reduce over the same data reuses them.
-      actionKeys: [...states.values()].flatMap((s) => (s.chunks ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key) : [s.key, ...(s.partials ?? []).flatMap((p) => (p ? [p.key] : []))])),
+      actionKeys: [...states.values()].flatMap((s) =>
+        s.chunks
+          ? s.chunks.filter((c) => c.key !== c.hash).map((c) => c.key)
+          : [s.key, ...(s.partials ?? []).flatMap((p) => (p ? [p.key] : []))],
+      ),
     };
     store.putRun(record);
     store.endRun(live);

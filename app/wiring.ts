@@ -17,5 +17,10 @@ export function openDatasetSpec(spec: DatasetSpec) {
 /** The wiring with every op registered now (built-in, plugins from SNEM_OPS, and registerOps()). */
 export async function engineWiring(): Promise<EngineWiring> {
   await loadPluginOps();
-  return { registry: registry(), openDataset: openDatasetSpec, nodeChecks: [displayCheck], module: new URL('./wiring.ts', import.meta.url).href };
+  return {
+    registry: registry(),
+    openDataset: openDatasetSpec,
+    nodeChecks: [displayCheck],
+    module: new URL('./wiring.ts', import.meta.url).href,
+  };
 }

@@ -39,7 +39,8 @@ export function makeFrames(count: number, cx: number, cy: number): Uint8Array {
       const dx = x - cx;
       const dy = y - cy;
       const r = Math.sqrt(m.xx * dx * dx + 2 * m.xy * dx * dy + m.yy * dy * dy);
-      clean[y * W + x] = 250 / (1 + Math.exp((r - 4) / 0.5)) + 30 * Math.exp(-r / 35) + 60 * Math.exp(-((r - 40) ** 2) / 18);
+      clean[y * W + x] =
+        250 / (1 + Math.exp((r - 4) / 0.5)) + 30 * Math.exp(-r / 35) + 60 * Math.exp(-((r - 40) ** 2) / 18);
     }
   }
   const rand = rng(1);
@@ -50,13 +51,20 @@ export function makeFrames(count: number, cx: number, cy: number): Uint8Array {
       const a = rand() * 2 * Math.PI;
       const sx = cx + 40 * Math.cos(a);
       const sy = cy + 40 * Math.sin(a);
-      for (let y = Math.floor(sy) - 2; y <= Math.floor(sy) + 2; y++) for (let x = Math.floor(sx) - 2; x <= Math.floor(sx) + 2; x++) frame[y * W + x] += 120;
+      for (let y = Math.floor(sy) - 2; y <= Math.floor(sy) + 2; y++)
+        for (let x = Math.floor(sx) - 2; x <= Math.floor(sx) + 2; x++) frame[y * W + x] += 120;
     }
     for (let p = 0; p < H * W; p++) {
       // Poisson by inversion (λ ≤ ~400 here; a normal approximation above 60 keeps it quick).
       const lam = frame[p];
       let k: number;
-      if (lam > 60) k = Math.round(lam + Math.sqrt(lam) * Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-300))) * Math.cos(2 * Math.PI * rand()));
+      if (lam > 60)
+        k = Math.round(
+          lam +
+            Math.sqrt(lam) *
+              Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-300))) *
+              Math.cos(2 * Math.PI * rand()),
+        );
       else {
         const L = Math.exp(-lam);
         let pr = 1;
@@ -76,7 +84,13 @@ async function prepared(op: OpDef, given: Record<string, unknown>, inputs: Recor
   const params = resolveParams(op.name, op, given);
   const base = { node: op.name, params, scan: { ny: 1, nx: CHUNK }, dataset: null, log: () => {} };
   const state = op.prepare ? await op.prepare({ ...base, inputs }) : undefined;
-  return (chunkInputs: Record<string, Value>) => op.process!({ ...base, chunk: { index: 0, start: 0, count: CHUNK }, inputs: { ...inputs, ...chunkInputs }, state }) as Value;
+  return (chunkInputs: Record<string, Value>) =>
+    op.process!({
+      ...base,
+      chunk: { index: 0, start: 0, count: CHUNK },
+      inputs: { ...inputs, ...chunkInputs },
+      state,
+    }) as Value;
 }
 
 function median(a: number[]): number {
@@ -108,7 +122,9 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const runs = opts.quick ? 5 : 21;
   const cx = 71.3;
   const cy = 72.4;
-  const frames: Value = { fields: { frames: { dtype: 'uint8', shape: [CHUNK, H, W], data: makeFrames(CHUNK, cx, cy) } } };
+  const frames: Value = {
+    fields: { frames: { dtype: 'uint8', shape: [CHUNK, H, W], data: makeFrames(CHUNK, cx, cy) } },
+  };
   const geometry: Value = {
     fields: {
       center: f64([2], [cx, cy]),
@@ -132,12 +148,28 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   for (const split of ['bbox', 'none', 'full'] as const) {
     integrators[split] = await prepared(integrateAzimuthal, { bins: 400, split }, { geometry });
     const t = time(() => integrators[split]({ frames, mask }), runs);
-    rows.push(row(`integrate.azimuthal (split ${split}${split === 'bbox' ? ', default' : ''}), per-frame mask`, t, split === 'bbox' ? '≤ 0.1' : undefined));
+    rows.push(
+      row(
+        `integrate.azimuthal (split ${split}${split === 'bbox' ? ', default' : ''}), per-frame mask`,
+        t,
+        split === 'bbox' ? '≤ 0.1' : undefined,
+      ),
+    );
   }
-  rows.push(row('mask.auto (mean strategy, α 3.5)', time(() => automask({ frames }), runs)));
+  rows.push(
+    row(
+      'mask.auto (mean strategy, α 3.5)',
+      time(() => automask({ frames }), runs),
+    ),
+  );
   const iq = integrators.bbox({ frames, mask });
   const reduce = await prepared(pdfReduce, { composition: 'Zr65Cu17.5Ni10Al7.5' }, {});
-  rows.push(row('pdf.reduce (qmax 8.1, G on 0–20 Å step 0.01)', time(() => reduce({ iq }), runs)));
+  rows.push(
+    row(
+      'pdf.reduce (qmax 8.1, G on 0–20 Å step 0.01)',
+      time(() => reduce({ iq }), runs),
+    ),
+  );
   const chain = () => {
     const m = automask({ frames });
     const i = integrators.bbox({ frames, mask: m });
@@ -149,6 +181,8 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   for (const r of await bench({ quick: process.argv.includes('--quick') })) {
-    console.log(`${r.name}: ${r.value.toFixed(4)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+    console.log(
+      `${r.name}: ${r.value.toFixed(4)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`,
+    );
   }
 }

@@ -52,7 +52,8 @@ function frameComputeSeconds(m: Manifest): number {
 
 function sameValues(a: Manifest, b: Manifest): void {
   for (const [id, n] of Object.entries(a.nodes)) {
-    if (b.nodes[id]?.valueHash !== n.valueHash) throw new Error(`cluster run differs from the local run at node '${id}'`);
+    if (b.nodes[id]?.valueHash !== n.valueHash)
+      throw new Error(`cluster run differs from the local run at node '${id}'`);
   }
 }
 
@@ -66,7 +67,11 @@ function duBytes(dir: string): number {
 }
 
 async function startWorkers(url: string, store: string, n: number): Promise<ChildProcess[]> {
-  const ws = Array.from({ length: n }, () => spawn(process.execPath, [snem, 'worker', '--cluster', url, '--store', store, '--concurrency', '1'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const ws = Array.from({ length: n }, () =>
+    spawn(process.execPath, [snem, 'worker', '--cluster', url, '--store', store, '--concurrency', '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   await Promise.all(
     ws.map(
       (w) =>
@@ -84,7 +89,14 @@ async function startWorkers(url: string, store: string, n: number): Promise<Chil
 }
 
 async function stopWorkers(ws: ChildProcess[]) {
-  await Promise.all(ws.map((w) => new Promise<void>((resolve) => (w.exitCode !== null ? resolve() : (w.once('exit', () => resolve()), w.kill('SIGTERM'))))));
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((resolve) =>
+          w.exitCode !== null ? resolve() : (w.once('exit', () => resolve()), w.kill('SIGTERM')),
+        ),
+    ),
+  );
 }
 
 interface RunSummary {
@@ -101,7 +113,10 @@ function cli(args: string[]): string {
 
 function runCli(args: string[]): { summary: RunSummary; manifest: Manifest } {
   const summary = JSON.parse(cli(['run', ...args, '--json', '--no-report'])) as RunSummary;
-  return { summary, manifest: JSON.parse(fs.readFileSync(path.join(summary.runDir, 'manifest.json'), 'utf8')) as Manifest };
+  return {
+    summary,
+    manifest: JSON.parse(fs.readFileSync(path.join(summary.runDir, 'manifest.json'), 'utf8')) as Manifest,
+  };
 }
 
 const median = (v: number[]) => {
@@ -123,14 +138,19 @@ export interface ClusterBenchOptions {
 }
 
 export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]> {
-  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('bench/cluster needs redis-server (apt-get install redis-server)');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    throw new Error('bench/cluster needs redis-server (apt-get install redis-server)');
   const data = opts.data ?? process.env.SNEM_BENCH_DATA;
   const repeat = opts.repeat ?? 3;
   const counts = opts.workers ?? [1, 2, 3];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-bench-cluster-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   const flush = () => spawnSync('redis-cli', ['-p', String(port), 'flushall']);
   try {
     let graphFile: string;
@@ -145,13 +165,22 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
       graphFile = path.join(dir, 'data', 'graph.json');
       size = `${params.ny} × ${params.nx} × ${params.size}²`;
     }
-    for (let i = 0; i < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG'; i++) await sleep(100);
+    for (
+      let i = 0;
+      i < 100 &&
+      spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG';
+      i++
+    )
+      await sleep(100);
     const chunkArgs = opts.chunkSize ? ['--chunk-size', String(opts.chunkSize)] : [];
     // Every run starts from an empty cache and an empty Redis/store (each run is cold; each pays
     // the ~1 s dataset hash). Configurations are interleaved within a repetition so that a change in
     // the machine's load falls on all of them alike.
     const local: { wall: number; compute: number }[] = [];
-    const clusterRuns = new Map<number, { pass: number; wall: number; jobs: number; compute: number; blobsMB: number }[]>(counts.map((n) => [n, []]));
+    const clusterRuns = new Map<
+      number,
+      { pass: number; wall: number; jobs: number; compute: number; blobsMB: number }[]
+    >(counts.map((n) => [n, []]));
     let reference: Manifest | null = null;
     let chunks = 0;
     const fresh = (name: string) => {
@@ -165,14 +194,27 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
       reference ??= l.manifest;
       chunks = Object.values(l.manifest.nodes).find((n) => n.chunks)?.chunks?.total ?? 0;
       local.push({ wall: l.summary.seconds, compute: frameComputeSeconds(l.manifest) });
-      process.stderr.write(`bench cluster: repetition ${rep + 1}: local: whole run ${l.summary.seconds.toFixed(1)} s, ${chunks} chunks, ops' compute ${local.at(-1)!.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+      process.stderr.write(
+        `bench cluster: repetition ${rep + 1}: local: whole run ${l.summary.seconds.toFixed(1)} s, ${chunks} chunks, ops' compute ${local.at(-1)!.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
+      );
       for (const n of counts) {
         flush();
         const store = fresh('store');
         fs.mkdirSync(store);
         const ws = await startWorkers(url, store, n);
         try {
-          const res = runCli([graphFile, '--out', fresh('cluster'), '--cache', fresh('cache-cluster'), '--cluster', url, '--store', store, ...chunkArgs]);
+          const res = runCli([
+            graphFile,
+            '--out',
+            fresh('cluster'),
+            '--cache',
+            fresh('cache-cluster'),
+            '--cluster',
+            url,
+            '--store',
+            store,
+            ...chunkArgs,
+          ]);
           sameValues(reference, res.manifest);
           clusterRuns.get(n)!.push({
             pass: res.summary.cluster!.chunkPassSeconds,
@@ -182,7 +224,9 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
             blobsMB: duBytes(store) / 2 ** 20,
           });
           const r = clusterRuns.get(n)!.at(-1)!;
-          process.stderr.write(`bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+          process.stderr.write(
+            `bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
+          );
         } finally {
           await stopWorkers(ws);
         }
@@ -222,18 +266,37 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
     const one = clusterRuns.get(1);
     if (one) {
       const per = one.map((r) => ((r.pass - r.compute) / r.jobs) * 1000);
-      rows.push({ name: "cluster: per-job overhead (1 worker: chunk-pass wall − ops' compute, per job)", value: median(per), unit: 'ms', note: `median of ${repeat} (${range(per, 0)} ms)` });
+      rows.push({
+        name: "cluster: per-job overhead (1 worker: chunk-pass wall − ops' compute, per job)",
+        value: median(per),
+        unit: 'ms',
+        note: `median of ${repeat} (${range(per, 0)} ms)`,
+      });
     }
 
     // Store throughput through the CLI: push a local run's cache into a fresh --store, pull it back.
     flush();
     const store = fresh('store-io');
     const cache = path.join(dir, 'cache-local');
-    const push = JSON.parse(cli(['cache', 'push', '--cluster', url, '--store', store, '--cache', cache, '--json'])) as { bytes: number; copied: number; seconds: number };
-    const pull = JSON.parse(cli(['cache', 'pull', '--cluster', url, '--store', store, '--cache', fresh('pulled'), '--json'])) as { bytes: number; seconds: number };
+    const push = JSON.parse(
+      cli(['cache', 'push', '--cluster', url, '--store', store, '--cache', cache, '--json']),
+    ) as { bytes: number; copied: number; seconds: number };
+    const pull = JSON.parse(
+      cli(['cache', 'pull', '--cluster', url, '--store', store, '--cache', fresh('pulled'), '--json']),
+    ) as { bytes: number; seconds: number };
     const mb = (b: number) => b / 2 ** 20;
-    rows.push({ name: 'cluster: store write (cache push into --store DIR: temp + rename)', value: mb(push.bytes) / push.seconds, unit: 'MB/s', note: `${mb(push.bytes).toFixed(0)} MB, ${push.copied} results` });
-    rows.push({ name: 'cluster: store read (cache pull from --store DIR: hash-verified, into LMDB)', value: mb(pull.bytes) / pull.seconds, unit: 'MB/s', note: `${mb(pull.bytes).toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}` });
+    rows.push({
+      name: 'cluster: store write (cache push into --store DIR: temp + rename)',
+      value: mb(push.bytes) / push.seconds,
+      unit: 'MB/s',
+      note: `${mb(push.bytes).toFixed(0)} MB, ${push.copied} results`,
+    });
+    rows.push({
+      name: 'cluster: store read (cache pull from --store DIR: hash-verified, into LMDB)',
+      value: mb(pull.bytes) / pull.seconds,
+      unit: 'MB/s',
+      note: `${mb(pull.bytes).toFixed(0)} MB; load ${os.loadavg()[0].toFixed(1)}`,
+    });
     return rows;
   } finally {
     redis.kill('SIGTERM');
@@ -251,7 +314,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     repeat: opt('--repeat') ? Number(opt('--repeat')) : undefined,
     workers: opt('--workers')?.split(',').map(Number),
   });
-  for (const r of rows) console.log(`${r.name}: ${r.value.toFixed(r.unit === 's' ? 2 : 1)} ${r.unit}${r.note ? ` — ${r.note}` : ''}`);
-  console.log(`nproc ${os.availableParallelism()}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  for (const r of rows)
+    console.log(
+      `${r.name}: ${r.value.toFixed(r.unit === 's' ? 2 : 1)} ${r.unit}${r.note ? ` — ${r.note}` : ''}`,
+    );
+  console.log(
+    `nproc ${os.availableParallelism()}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   process.exit(0);
 }

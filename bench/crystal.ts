@@ -43,8 +43,19 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   let lib!: ConstructorParameters<typeof Matcher>[0];
   const buildMs = cpuMs(() => {
     const ni = builtinPhase('fcc', 3.524, null, ['Ni'], 0.45);
-    const inscribed = Math.min(g.center[0], g.center[1], p.size - 1 - g.center[0], p.size - 1 - g.center[1]) * Math.sqrt(g.ellipse[0]) - 2;
-    const o = { wavelength: electronWavelength(200), thicknessA: 400, precessionRad: Math.PI / 180, qMin: 1.5, qMax: inscribed * g.qPerPixel, maxSpots: 60, minRelative: 0.01 };
+    const inscribed =
+      Math.min(g.center[0], g.center[1], p.size - 1 - g.center[0], p.size - 1 - g.center[1]) *
+        Math.sqrt(g.ellipse[0]) -
+      2;
+    const o = {
+      wavelength: electronWavelength(200),
+      thicknessA: 400,
+      precessionRad: Math.PI / 180,
+      qMin: 1.5,
+      qMax: inscribed * g.qPerPixel,
+      maxSpots: 60,
+      minRelative: 0.01,
+    };
     const table = reflectionTable(ni, o.qMax + 1);
     const dir: number[] = [];
     const start = [0];
@@ -60,9 +71,24 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
       start.push(q.length);
     }
     const T = start.length - 1;
-    lib = { direction: Float32Array.from(dir), phase: new Int32Array(T), spotStart: Int32Array.from(start), spotQ: Float32Array.from(q), spotAngle: Float32Array.from(a), spotIntensity: Float32Array.from(i), laue: ['m-3m'] };
+    lib = {
+      direction: Float32Array.from(dir),
+      phase: new Int32Array(T),
+      spotStart: Int32Array.from(start),
+      spotQ: Float32Array.from(q),
+      spotAngle: Float32Array.from(a),
+      spotIntensity: Float32Array.from(i),
+      laue: ['m-3m'],
+    };
   });
-  const geom = { cx: g.center[0], cy: g.center[1], axisRatio: g.ellipse[0], angleDeg: g.ellipse[1], h: p.size, w: p.size };
+  const geom = {
+    cx: g.center[0],
+    cy: g.center[1],
+    axisRatio: g.ellipse[0],
+    angleDeg: g.ellipse[1],
+    h: p.size,
+    w: p.size,
+  };
   const mo = { qPerPixel: g.qPerPixel, nTheta: 360, power: 0.5, minSepDeg: 5 };
   const T = lib.phase.length;
   const res: MatchResult = { template: 0, inplane: 0, correlation: 0, reliability: 0 };
@@ -86,9 +112,25 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const wasmMs = timeOf(wasm, ours);
   const jsMs = timeOf(new Matcher(lib, geom, { ...mo, wasm: false }));
   const rows: BenchRow[] = [
-    { name: `crystal.match, FCC Ni 1° grid (${T} templates), 144² patterns, WebAssembly SIMD scan (per pattern, 1 core, CPU)`, value: wasmMs, unit: 'ms', target: '≤ 2 ms', note: `median of ${runs} runs × ${n} patterns; paper scan ≈ ${((wasmMs * 38148) / 2000).toFixed(0)} s on 2 cores` },
-    { name: 'crystal.match, same, plain JS scan', value: jsMs, unit: 'ms', note: `${(jsMs / wasmMs).toFixed(1)}× the SIMD scan` },
-    { name: 'crystal.templates: Ni, 1° grid, kinematic spots with precession', value: buildMs, unit: 'ms', note: `${T} templates, ${lib.spotQ.length} spots, CPU` },
+    {
+      name: `crystal.match, FCC Ni 1° grid (${T} templates), 144² patterns, WebAssembly SIMD scan (per pattern, 1 core, CPU)`,
+      value: wasmMs,
+      unit: 'ms',
+      target: '≤ 2 ms',
+      note: `median of ${runs} runs × ${n} patterns; paper scan ≈ ${((wasmMs * 38148) / 2000).toFixed(0)} s on 2 cores`,
+    },
+    {
+      name: 'crystal.match, same, plain JS scan',
+      value: jsMs,
+      unit: 'ms',
+      note: `${(jsMs / wasmMs).toFixed(1)}× the SIMD scan`,
+    },
+    {
+      name: 'crystal.templates: Ni, 1° grid, kinematic spots with precession',
+      value: buildMs,
+      unit: 'ms',
+      note: `${T} templates, ${lib.spotQ.length} spots, CPU`,
+    },
   ];
 
   // The numpy reference on the same patterns and tables.
@@ -104,13 +146,30 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
     writeNpy(path.join(dir, 'start.npy'), nd(cells.start, [cells.start.length]));
     writeNpy(path.join(dir, 'off.npy'), nd(cells.off, [cells.off.length]));
     writeNpy(path.join(dir, 'wt.npy'), nd(cells.wt, [cells.wt.length]));
-    fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ nRings: wasm.polar.nRings, nTheta: 360, w: p.size, power: 0.5 }));
-    const py = spawnSync('python3', [script, dir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+    fs.writeFileSync(
+      path.join(dir, 'meta.json'),
+      JSON.stringify({ nRings: wasm.polar.nRings, nTheta: 360, w: p.size, power: 0.5 }),
+    );
+    const py = spawnSync('python3', [script, dir], {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+    });
     if (py.status === 0) {
       const out = JSON.parse(py.stdout) as { msPerPattern: number; numpy: string; bestTemplate: number[] };
       const same = out.bestTemplate.filter((t, k) => t === ours[k]).length / n;
-      rows.push({ name: 'the same matching in numpy (bench/crystal_match_numpy.py, per pattern, 1 core, CPU)', value: out.msPerPattern, unit: 'ms', note: `numpy ${out.numpy}; ${(out.msPerPattern / wasmMs).toFixed(1)}× snem's; best template identical on ${(100 * same).toFixed(1)} % of patterns` });
-    } else rows.push({ name: 'the same matching in numpy', value: Number.NaN, unit: 'ms', note: `not run: ${(py.stderr || String(py.error)).trim().split('\n').pop()}` });
+      rows.push({
+        name: 'the same matching in numpy (bench/crystal_match_numpy.py, per pattern, 1 core, CPU)',
+        value: out.msPerPattern,
+        unit: 'ms',
+        note: `numpy ${out.numpy}; ${(out.msPerPattern / wasmMs).toFixed(1)}× snem's; best template identical on ${(100 * same).toFixed(1)} % of patterns`,
+      });
+    } else
+      rows.push({
+        name: 'the same matching in numpy',
+        value: Number.NaN,
+        unit: 'ms',
+        note: `not run: ${(py.stderr || String(py.error)).trim().split('\n').pop()}`,
+      });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -118,5 +177,8 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  for (const row of await bench({ quick: process.argv.includes('--quick') })) console.log(`${row.name}: ${Number.isFinite(row.value) ? row.value.toFixed(3) : 'n/a'} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
+  for (const row of await bench({ quick: process.argv.includes('--quick') }))
+    console.log(
+      `${row.name}: ${Number.isFinite(row.value) ? row.value.toFixed(3) : 'n/a'} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
+    );
 }

@@ -38,7 +38,8 @@ function timed(args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
     ? spawnSync(TIME, ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', env, maxBuffer: 64 << 20 })
     : spawnSync(process.execPath, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   const rssKB = withTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
   return { seconds, rssMB: rssKB / 1024, stdout: r.stdout };
 }
@@ -66,7 +67,9 @@ export function diskUse(dirs: string[]): number {
 
 const load = () => os.loadavg()[0].toFixed(1);
 
-export async function bench(opts: { preset?: string; data?: string; runs?: number; coldRuns?: number } = {}): Promise<BenchRow[]> {
+export async function bench(
+  opts: { preset?: string; data?: string; runs?: number; coldRuns?: number } = {},
+): Promise<BenchRow[]> {
   const runs = Math.max(1, opts.runs ?? 3);
   const coldRuns = Math.max(1, opts.coldRuns ?? 3);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-bench-edit-'));
@@ -78,7 +81,17 @@ export async function bench(opts: { preset?: string; data?: string; runs?: numbe
     }
     const graph = path.join(dataDir, 'graph.json');
     const run = (cache: string, out: string, sets: string[] = []) => {
-      const t = timed([snem, 'run', graph, '--cache', cache, '--out', out, '--json', ...sets.flatMap((s) => ['--set', s])]);
+      const t = timed([
+        snem,
+        'run',
+        graph,
+        '--cache',
+        cache,
+        '--out',
+        out,
+        '--json',
+        ...sets.flatMap((s) => ['--set', s]),
+      ]);
       return { ...t, summary: JSON.parse(t.stdout) as { computed: number; cached: number; cutoff: number } };
     };
     const loads: string[] = [load()];
@@ -102,7 +115,9 @@ export async function bench(opts: { preset?: string; data?: string; runs?: numbe
     });
     loads.push(load());
     // a different range each time, so every edit recomputes (the first is the issue's)
-    const edits = Array.from({ length: runs }, (_, i) => run(cache, path.join(dir, `edit-${i}`), [`r1.range=[${(2.3 + 0.01 * i).toFixed(2)},3.3]`]));
+    const edits = Array.from({ length: runs }, (_, i) =>
+      run(cache, path.join(dir, `edit-${i}`), [`r1.range=[${(2.3 + 0.01 * i).toFixed(2)},3.3]`]),
+    );
     for (const e of edits) if (!e.summary.computed) throw new Error('an edit run recomputed nothing');
     const coldBytes = diskUse([coldDir]);
     const added = edits.map((_, i) => diskUse([coldDir, path.join(dir, `edit-${i}`)]) - coldBytes);
@@ -120,15 +135,61 @@ export async function bench(opts: { preset?: string; data?: string; runs?: numbe
     const note = `load ${loads.join(' → ')}, ${os.availableParallelism()} cores`;
     const mb = (b: number) => b / 2 ** 20;
     return [
-      { name: 'edit loop: cold run (empty cache)', value: coldS, unit: 's', note: `${coldRuns} runs, peak RSS ${median(cold.map((c) => c.rssMB)).toFixed(0)} MB; ${note}` },
-      { name: 'edit loop: fully cached re-run', value: median(cached.map((c) => c.seconds)), unit: 's', target: '≤ 3 % of cold', note: `${pct(median(cached.map((c) => c.seconds)))}, peak RSS ${median(cached.map((c) => c.rssMB)).toFixed(0)} MB` },
-      { name: 'edit loop: one-QoI edit (--set r1.range)', value: median(edits.map((c) => c.seconds)), unit: 's', target: '≤ 5 % of cold', note: `${pct(median(edits.map((c) => c.seconds)))}, peak RSS ${median(edits.map((c) => c.rssMB)).toFixed(0)} MB, ${edits[0].summary.computed} nodes computed` },
-      { name: 'edit loop: disk the edit run directory adds', value: mb(median(added)), unit: 'MB', target: '≤ 10 % of cold', note: `${((100 * median(added)) / coldBytes).toFixed(1)} % of the cold run directory's ${mb(coldBytes).toFixed(0)} MB` },
-      { name: 'edit loop: snem plan', value: median(plans.map((p) => p.seconds)), unit: 's', target: '≤ 0.5 s' },
+      {
+        name: 'edit loop: cold run (empty cache)',
+        value: coldS,
+        unit: 's',
+        note: `${coldRuns} runs, peak RSS ${median(cold.map((c) => c.rssMB)).toFixed(0)} MB; ${note}`,
+      },
+      {
+        name: 'edit loop: fully cached re-run',
+        value: median(cached.map((c) => c.seconds)),
+        unit: 's',
+        target: '≤ 3 % of cold',
+        note: `${pct(median(cached.map((c) => c.seconds)))}, peak RSS ${median(cached.map((c) => c.rssMB)).toFixed(0)} MB`,
+      },
+      {
+        name: 'edit loop: one-QoI edit (--set r1.range)',
+        value: median(edits.map((c) => c.seconds)),
+        unit: 's',
+        target: '≤ 5 % of cold',
+        note: `${pct(median(edits.map((c) => c.seconds)))}, peak RSS ${median(edits.map((c) => c.rssMB)).toFixed(0)} MB, ${edits[0].summary.computed} nodes computed`,
+      },
+      {
+        name: 'edit loop: disk the edit run directory adds',
+        value: mb(median(added)),
+        unit: 'MB',
+        target: '≤ 10 % of cold',
+        note: `${((100 * median(added)) / coldBytes).toFixed(1)} % of the cold run directory's ${mb(coldBytes).toFixed(0)} MB`,
+      },
+      {
+        name: 'edit loop: snem plan',
+        value: median(plans.map((p) => p.seconds)),
+        unit: 's',
+        target: '≤ 0.5 s',
+      },
       { name: 'start-up: node -e 0', value: bare, unit: 's' },
-      { name: 'start-up: snem --help', value: help, unit: 's', target: '≤ 5× node -e 0', note: `${(help / bare).toFixed(1)}×` },
-      { name: 'start-up: snem nodes', value: nodes, unit: 's', target: '≤ 5× node -e 0', note: `${(nodes / bare).toFixed(1)}×` },
-      { name: 'start-up: snem validate', value: validate, unit: 's', target: '≤ 5× node -e 0', note: `${(validate / bare).toFixed(1)}×` },
+      {
+        name: 'start-up: snem --help',
+        value: help,
+        unit: 's',
+        target: '≤ 5× node -e 0',
+        note: `${(help / bare).toFixed(1)}×`,
+      },
+      {
+        name: 'start-up: snem nodes',
+        value: nodes,
+        unit: 's',
+        target: '≤ 5× node -e 0',
+        note: `${(nodes / bare).toFixed(1)}×`,
+      },
+      {
+        name: 'start-up: snem validate',
+        value: validate,
+        unit: 's',
+        target: '≤ 5× node -e 0',
+        note: `${(validate / bare).toFixed(1)}×`,
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -141,7 +202,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
-  for (const r of await bench({ data: arg('--data'), preset: arg('--preset'), runs: num('--runs'), coldRuns: num('--cold-runs') })) {
-    console.log(`${r.name}: ${r.value.toFixed(3)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+  for (const r of await bench({
+    data: arg('--data'),
+    preset: arg('--preset'),
+    runs: num('--runs'),
+    coldRuns: num('--cold-runs'),
+  })) {
+    console.log(
+      `${r.name}: ${r.value.toFixed(3)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`,
+    );
   }
 }

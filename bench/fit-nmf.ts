@@ -19,7 +19,7 @@ function median(a: number[]): number {
 
 function lcg(seed: number) {
   let s = seed;
-  return () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
 }
 
 async function benchFit(runs: number): Promise<BenchRow[]> {
@@ -32,7 +32,18 @@ async function benchFit(runs: number): Promise<BenchRow[]> {
     const truth = [1.8 + 0.2 * u(), 2.72 + 0.04 * u(), 0.15, 0.9 + 0.2 * u(), 3.22 + 0.06 * u(), 0.2, -1, 2];
     for (let i = 0; i < n; i++) y.data[c * n + i] = model(2, truth, r[i]) + 0.02 * (u() - 0.5);
   }
-  const params = { n: 2, range: [2.1, 4.0] as [number, number], init: 'reference' as const, start: null, lower: null, upper: null, loss: 'soft_l1' as const, fScale: 0.005, maxEval: null, field: null };
+  const params = {
+    n: 2,
+    range: [2.1, 4.0] as [number, number],
+    init: 'reference' as const,
+    start: null,
+    lower: null,
+    upper: null,
+    loss: 'soft_l1' as const,
+    fScale: 0.005,
+    maxEval: null,
+    field: null,
+  };
   const rows: BenchRow[] = [];
   // reference starts as the op runs them (the curve's own start, the table when that ends on a bound), the table alone (before v5), auto
   const variants = [
@@ -55,7 +66,13 @@ async function benchFit(runs: number): Promise<BenchRow[]> {
       iters = (v.fields.iterations.data as Float32Array).reduce((a, b) => a + b, 0) / count;
     }
     // CPU time is the figure: this runs on one thread, and wall time counts other processes' turns
-    rows.push({ name: `fit.gaussians 2 Gaussians soft_l1, ${label} (per pattern, 1 core, CPU time)`, value: median(cpu), unit: 'ms', target: '≤ 0.5 ms', note: `median of ${runs} runs × ${count} patterns; wall ${median(times).toFixed(3)} ms; mean ${iters.toFixed(1)} accepted steps` });
+    rows.push({
+      name: `fit.gaussians 2 Gaussians soft_l1, ${label} (per pattern, 1 core, CPU time)`,
+      value: median(cpu),
+      unit: 'ms',
+      target: '≤ 0.5 ms',
+      note: `median of ${runs} runs × ${count} patterns; wall ${median(times).toFixed(3)} ms; mean ${iters.toFixed(1)} accepted steps`,
+    });
   }
   return rows;
 }
@@ -65,10 +82,13 @@ async function benchNmf(m: number, n: number, iters: number, runs: number): Prom
   const X = new Float32Array(new SharedArrayBuffer(m * n * 4));
   const u = lcg(11);
   const H = new Float64Array(k * n);
-  for (let t = 0; t < k; t++) for (let j = 0; j < n; j++) H[t * n + j] = t === 0 ? 1 : Math.exp(-((j - (n * t) / 4) ** 2) / (2 * (n / 20) ** 2));
+  for (let t = 0; t < k; t++)
+    for (let j = 0; j < n; j++)
+      H[t * n + j] = t === 0 ? 1 : Math.exp(-((j - (n * t) / 4) ** 2) / (2 * (n / 20) ** 2));
   for (let i = 0; i < m; i++) {
     const w = [0.5 + u(), u(), u(), u()];
-    for (let j = 0; j < n; j++) X[i * n + j] = w[0] * H[j] + w[1] * H[n + j] + w[2] * H[2 * n + j] + w[3] * H[3 * n + j] + 0.01 * u();
+    for (let j = 0; j < n; j++)
+      X[i * n + j] = w[0] * H[j] + w[1] * H[n + j] + w[2] * H[2 * n + j] + w[3] * H[3 * n + j] + 0.01 * u();
   }
   const threads = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
   const total: number[] = [];
@@ -94,7 +114,13 @@ async function benchNmf(m: number, n: number, iters: number, runs: number): Prom
     rel = res.errors[res.iterations - 1] / Math.sqrt(pool.sumSq);
   }
   return [
-    { name: `decompose.nmf ${m} × ${n}, k = 4, ${iters} iterations (${threads} threads, incl. NNDSVDa)`, value: median(total), unit: 's', target: '≤ ~16 s (scikit-learn cd, 2 cores)', note: `median of ${runs}; NNDSVDa start (incl. pool setup) ${median(init).toFixed(2)} s; ${median(perIter).toFixed(1)} ms/iteration; CPU time (all threads) ${median(cpu).toFixed(2)} s; relative error ‖X−WH‖/‖X‖ = ${rel.toExponential(6)}` },
+    {
+      name: `decompose.nmf ${m} × ${n}, k = 4, ${iters} iterations (${threads} threads, incl. NNDSVDa)`,
+      value: median(total),
+      unit: 's',
+      target: '≤ ~16 s (scikit-learn cd, 2 cores)',
+      note: `median of ${runs}; NNDSVDa start (incl. pool setup) ${median(init).toFixed(2)} s; ${median(perIter).toFixed(1)} ms/iteration; CPU time (all threads) ${median(cpu).toFixed(2)} s; relative error ‖X−WH‖/‖X‖ = ${rel.toExponential(6)}`,
+    },
   ];
 }
 
@@ -102,12 +128,16 @@ export async function bench(opts: { quick?: boolean; only?: 'fit' | 'nmf' } = {}
   const quick = !!opts.quick;
   const rows: BenchRow[] = [];
   if (opts.only !== 'nmf') rows.push(...(await benchFit(quick ? 1 : 5)));
-  if (opts.only !== 'fit') rows.push(...(await benchNmf(quick ? 5000 : 38148, 1000, quick ? 20 : 200, quick ? 1 : 3)));
+  if (opts.only !== 'fit')
+    rows.push(...(await benchNmf(quick ? 5000 : 38148, 1000, quick ? 20 : 200, quick ? 1 : 3)));
   return rows;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv.includes('--fit') ? 'fit' : process.argv.includes('--nmf') ? 'nmf' : undefined;
   const rows = await bench({ quick: process.argv.includes('--quick'), only });
-  for (const r of rows) console.log(`${r.name}: ${r.value.toPrecision(4)} ${r.unit}  (target ${r.target ?? '-'})  ${r.note ?? ''}`);
+  for (const r of rows)
+    console.log(
+      `${r.name}: ${r.value.toPrecision(4)} ${r.unit}  (target ${r.target ?? '-'})  ${r.note ?? ''}`,
+    );
 }

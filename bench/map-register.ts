@@ -9,35 +9,72 @@ import { registrationPair } from '../sim/registration-pair.ts';
 import type { BenchRow } from './types.ts';
 
 function scene(X: number, Y: number): number {
-  let v = (60 + 10 * Math.tanh((X - 200) / 50)) * 0.25 * (1 + Math.tanh((X - 50) / 8)) * (1 + Math.tanh((350 - X) / 8));
+  let v =
+    (60 + 10 * Math.tanh((X - 200) / 50)) *
+    0.25 *
+    (1 + Math.tanh((X - 50) / 8)) *
+    (1 + Math.tanh((350 - X) / 8));
   for (let k = 0; k < 30; k++) {
-    const bx = (k * 137) % 396, by = (k * 311) % 867, r = 10 + (k % 5) * 3;
+    const bx = (k * 137) % 396,
+      by = (k * 311) % 867,
+      r = 10 + (k % 5) * 3;
     v += 20 * Math.exp(-((X - bx) ** 2 + (Y - by) ** 2) / (2 * r * r));
   }
   return v;
 }
 
 export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
-  const ny = 289, nx = 132, step = 3, H = 325, W = 149;
+  const ny = 289,
+    nx = 132,
+    step = 3,
+    H = 325,
+    W = 149;
   const fr = { stepX: step, stepY: step, pixX: 2.4, pixY: 2.4 };
   const truth: Pose = { s: 1, thetaDeg: 3.5, tu: 5, tv: -4 };
   let seed = 1;
-  const lcg = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  const { ref, map, a } = registrationPair(scene, { ny, nx, step, H, W, truth, frame: fr, noise: (amp) => 2 * amp * lcg(), refNoise: 0.5, mapNoise: 0.5 });
+  const lcg = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5;
+  const { ref, map, a } = registrationPair(scene, {
+    ny,
+    nx,
+    step,
+    H,
+    W,
+    truth,
+    frame: fr,
+    noise: (amp) => 2 * amp * lcg(),
+    refNoise: 0.5,
+    mapNoise: 0.5,
+  });
   const det = a[0] * a[3] - a[1] * a[2];
   const cpu: number[] = [];
   let err = 0;
   let steps = 0;
   for (let k = 0; k < (opts.quick ? 1 : 3); k++) {
     const c0 = process.cpuUsage();
-    const res = registerMap({ ny, nx, data: ref }, new MapSampler(map, H, W), { s: 1, thetaDeg: 0, tu: 0, tv: 0 }, fr, {
-      estimate: { offset: true, rotation: true, scale: false }, maxRotationDeg: 10, rotationStepDeg: 1, scaleRange: [0.8, 1.25], sign: 1, minOverlap: 0.5,
-    });
+    const res = registerMap(
+      { ny, nx, data: ref },
+      new MapSampler(map, H, W),
+      { s: 1, thetaDeg: 0, tu: 0, tv: 0 },
+      fr,
+      {
+        estimate: { offset: true, rotation: true, scale: false },
+        maxRotationDeg: 10,
+        rotationStepDeg: 1,
+        scaleRange: [0.8, 1.25],
+        sign: 1,
+        minOverlap: 0.5,
+      },
+    );
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1e6);
     const e = linearOf(res.pose, fr);
     err = 0;
-    for (const [x, y] of [[0, 0], [nx - 1, 0], [0, ny - 1], [nx - 1, ny - 1]]) {
+    for (const [x, y] of [
+      [0, 0],
+      [nx - 1, 0],
+      [0, ny - 1],
+      [nx - 1, ny - 1],
+    ]) {
       const du = e[0] * x + e[1] * y + res.pose.tu - (a[0] * x + a[1] * y + truth.tu);
       const dv = e[2] * x + e[3] * y + res.pose.tv - (a[2] * x + a[3] * y + truth.tv);
       err = Math.max(err, Math.hypot(du, dv) / Math.sqrt(det));
@@ -46,7 +83,12 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   }
   cpu.sort((x, y) => x - y);
   return [
-    { name: 'map.register, 289 × 132 scan, 325 × 149 map, offset + rotation', value: cpu[cpu.length >> 1], unit: 's CPU', note: `median of ${cpu.length}; ${steps} refinement evaluations; worst corner ${err.toFixed(3)} scan px from the truth` },
+    {
+      name: 'map.register, 289 × 132 scan, 325 × 149 map, offset + rotation',
+      value: cpu[cpu.length >> 1],
+      unit: 's CPU',
+      note: `median of ${cpu.length}; ${steps} refinement evaluations; worst corner ${err.toFixed(3)} scan px from the truth`,
+    },
   ];
 }
 

@@ -75,7 +75,10 @@ function streamAll(file: string): { peakAbove: number; seconds: number; bytes: n
 
 function readInChild(file: string): ReturnType<typeof streamAll> {
   const self = fileURLToPath(import.meta.url);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--read', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--read', file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -89,12 +92,26 @@ export async function bench(opts: { scan?: string; size?: number } = {}): Promis
     const files = writeFiles(dir, ny, nx, size);
     const writeS = (performance.now() - t0) / 1000;
     const mb = (ny * nx * size * size) / 1e6;
-    rows.push({ name: `write npy + blo (${ny}×${nx}×${size}², ${mb.toFixed(0)} MB each)`, value: writeS, unit: 's' });
+    rows.push({
+      name: `write npy + blo (${ny}×${nx}×${size}², ${mb.toFixed(0)} MB each)`,
+      value: writeS,
+      unit: 's',
+    });
     for (const [fmt, file] of Object.entries(files)) {
       const r = readInChild(file);
-      if (r.bytes !== ny * nx * size * size) throw new Error(`${fmt}: read ${r.bytes} bytes, expected ${ny * nx * size * size}`);
-      rows.push({ name: `read ${fmt}: peak RSS above baseline (chunks of ${CHUNK})`, value: r.peakAbove / 1e6, unit: 'MB', target: '< 300 MB' });
-      rows.push({ name: `read ${fmt}: throughput (page cache warm)`, value: r.bytes / 1e6 / r.seconds, unit: 'MB/s' });
+      if (r.bytes !== ny * nx * size * size)
+        throw new Error(`${fmt}: read ${r.bytes} bytes, expected ${ny * nx * size * size}`);
+      rows.push({
+        name: `read ${fmt}: peak RSS above baseline (chunks of ${CHUNK})`,
+        value: r.peakAbove / 1e6,
+        unit: 'MB',
+        target: '< 300 MB',
+      });
+      rows.push({
+        name: `read ${fmt}: throughput (page cache warm)`,
+        value: r.bytes / 1e6 / r.seconds,
+        unit: 'MB/s',
+      });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -113,5 +130,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     process.exit(0);
   }
   const rows = await bench({ scan: arg('scan'), size: arg('size') ? Number(arg('size')) : undefined });
-  for (const r of rows) console.log(`${r.name.padEnd(62)} ${r.value.toFixed(2).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}`);
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(62)} ${r.value.toFixed(2).padStart(10)} ${r.unit}${r.target ? `  (target ${r.target})` : ''}`,
+    );
 }

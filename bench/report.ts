@@ -28,7 +28,9 @@ export async function bench(opts: { repeats?: number } = {}): Promise<BenchRow[]
   const ny = 200;
   const nx = 200;
   const values = new Float32Array(ny * nx).map((_, i) => Math.sin(i / 300) + Math.cos((i % nx) / 17));
-  const mapMs = await median(n, () => renderMapFigure({ values, ny, nx, title: 'r1 · position', label: 'r₁', unit: 'Å', step: { y: 3, x: 3 } }));
+  const mapMs = await median(n, () =>
+    renderMapFigure({ values, ny, nx, title: 'r1 · position', label: 'r₁', unit: 'Å', step: { y: 3, x: 3 } }),
+  );
   const x = Float64Array.from({ length: 800 }, (_, i) => i * 0.0125);
   const series = [0, 1, 2].map((k) => ({ label: `p${k}`, x, y: x.map((r) => Math.sin(r * 3 + k)) }));
   const spec = curvePlotSpec({ series, xTitle: 'r (Å)', yTitle: 'G(r)' });
@@ -42,7 +44,12 @@ export async function bench(opts: { repeats?: number } = {}): Promise<BenchRow[]
       { name: 'map figure 200×200 (PNG pixels + colour bar + scale bar)', value: mapMs, unit: 'ms' },
       { name: 'curve plot, 3 × 800 points → SVG (vega)', value: svgMs, unit: 'ms' },
       { name: 'curve plot → PNG ×2 (vega + resvg)', value: pngMs, unit: 'ms' },
-      { name: 'renderRun, fabricated run (15 outputs, 6×8 scan)', value: runMs, unit: 'ms', note: 'report tests fixture' },
+      {
+        name: 'renderRun, fabricated run (15 outputs, 6×8 scan)',
+        value: runMs,
+        unit: 'ms',
+        note: 'report tests fixture',
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -50,5 +57,6 @@ export async function bench(opts: { repeats?: number } = {}): Promise<BenchRow[]
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const r of await bench()) console.log(`${r.name.padEnd(62)} ${r.value.toFixed(1).padStart(8)} ${r.unit}`);
+  for (const r of await bench())
+    console.log(`${r.name.padEnd(62)} ${r.value.toFixed(1).padStart(8)} ${r.unit}`);
 }

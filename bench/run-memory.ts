@@ -27,7 +27,11 @@ interface ChildResult {
 
 /** One run in a fresh process (so the peak is this run's alone). */
 function runChild(graph: string, outDir: string, cacheDir: string): ChildResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', graph, outDir, cacheDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', graph, outDir, cacheDir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
 }
 
@@ -44,8 +48,20 @@ export async function bench(opts: { preset?: string } = {}): Promise<BenchRow[]>
     if (again.computed) throw new Error('the second run was not fully cached');
     const size = `${params.ny} × ${params.nx} × ${params.size}², ${os.availableParallelism()} workers`;
     return [
-      { name: `run memory: peak RSS, ${params.preset} preset from an empty cache`, value: first.maxRssMB, unit: 'MB', target: '< 1000 MB', note: `${size}; ${first.seconds.toFixed(1)} s wall` },
-      { name: `run memory: peak RSS, ${params.preset} preset fully cached`, value: again.maxRssMB, unit: 'MB', target: '< 1000 MB', note: `${again.seconds.toFixed(1)} s wall` },
+      {
+        name: `run memory: peak RSS, ${params.preset} preset from an empty cache`,
+        value: first.maxRssMB,
+        unit: 'MB',
+        target: '< 1000 MB',
+        note: `${size}; ${first.seconds.toFixed(1)} s wall`,
+      },
+      {
+        name: `run memory: peak RSS, ${params.preset} preset fully cached`,
+        value: again.maxRssMB,
+        unit: 'MB',
+        target: '< 1000 MB',
+        note: `${again.seconds.toFixed(1)} s wall`,
+      },
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -69,6 +85,9 @@ if (process.argv[1] && self === path.resolve(process.argv[1])) {
   if (args[0] === '--child') await child(args[1], args[2], args[3]);
   else {
     const preset = args[0] === '--preset' ? args[1] : undefined;
-    for (const r of await bench({ preset })) console.log(`${r.name}: ${r.value.toFixed(0)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+    for (const r of await bench({ preset }))
+      console.log(
+        `${r.name}: ${r.value.toFixed(0)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`,
+      );
   }
 }

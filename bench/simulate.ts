@@ -13,7 +13,9 @@ import { Renderer } from '../sim/render.ts';
 import { defaultWorkers, simulateToDir } from '../sim/write.ts';
 import type { BenchRow } from './types.ts';
 
-export async function bench(opts: { repeats?: number; workers?: number; preset?: string } = {}): Promise<BenchRow[]> {
+export async function bench(
+  opts: { repeats?: number; workers?: number; preset?: string } = {},
+): Promise<BenchRow[]> {
   const params = resolveSimParams(opts.preset ?? 'paper');
   const workers = opts.workers ?? Math.min(2, defaultWorkers());
   const rates: number[] = [];
@@ -50,7 +52,12 @@ export async function bench(opts: { repeats?: number; workers?: number; preset?:
       target: '≥ 2000',
       note: `median of ${rates.length} runs (${rates.map((x) => x.toFixed(0)).join(', ')}); worker start-up included`,
     },
-    { name: `simulate: ${params.preset} preset end to end (frames + truth + meta)`, value: median(totals), unit: 's', note: `${n} patterns, ${((n * params.size * params.size) / 1e6).toFixed(0)} MB` },
+    {
+      name: `simulate: ${params.preset} preset end to end (frames + truth + meta)`,
+      value: median(totals),
+      unit: 's',
+      note: `${n} patterns, ${((n * params.size * params.size) / 1e6).toFixed(0)} MB`,
+    },
     {
       name: 'simulate: CPU time per pattern, one thread (render + Poisson)',
       value: median(cpu),
@@ -61,5 +68,8 @@ export async function bench(opts: { repeats?: number; workers?: number; preset?:
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  for (const r of await bench()) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+  for (const r of await bench())
+    console.log(
+      `${r.name}: ${r.value.toFixed(1)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`,
+    );
 }

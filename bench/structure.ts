@@ -10,7 +10,19 @@ import { StructurePlan, structureOutputs, type StructureSettings } from '../node
 import { Rng } from '../sim/rng.ts';
 import type { BenchRow } from './types.ts';
 
-const SETTINGS: StructureSettings = { range: [1.8, 8], aStart: [3.68, 4.67, 4.17], aDelta: 0.4, u: 0.005, diameter: 9, qdamp: 0.4, qmin: 0.1, qmax: 8.1, window: 'none', weights: [0.72, 1.2, 0.93], rho0: null };
+const SETTINGS: StructureSettings = {
+  range: [1.8, 8],
+  aStart: [3.68, 4.67, 4.17],
+  aDelta: 0.4,
+  u: 0.005,
+  diameter: 9,
+  qdamp: 0.4,
+  qmin: 0.1,
+  qmax: 8.1,
+  window: 'none',
+  weights: [0.72, 1.2, 0.93],
+  rho0: null,
+};
 
 function cpuMs(f: () => void): number {
   const c0 = process.cpuUsage();
@@ -33,7 +45,14 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const curve = new Float64Array(m);
   for (let c = 0; c < count; c++) {
     // truths anywhere within aStart ± 0.25 Å and scales 0.05–0.6, so the fits walk (demo G(r) take ~11 steps)
-    const truth = [0.05 + 0.55 * u(), 3.43 + 0.5 * u(), 0.05 + 0.55 * u(), 4.42 + 0.5 * u(), 0.05 + 0.55 * u(), 3.92 + 0.5 * u()];
+    const truth = [
+      0.05 + 0.55 * u(),
+      3.43 + 0.5 * u(),
+      0.05 + 0.55 * u(),
+      4.42 + 0.5 * u(),
+      0.05 + 0.55 * u(),
+      3.92 + 0.5 * u(),
+    ];
     plan.model.curve(truth, curve);
     for (let i = 0; i < m; i++) y.data[c * n + plan.i0 + i] = curve[i] + 0.1 * (u() - 0.5);
   }
@@ -46,12 +65,26 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const iters = flat.iterations.reduce((a, b) => a + b, 0) / count;
   const perPos = [...times].sort((a, b) => a - b)[times.length >> 1];
   return [
-    { name: 'fit.structure 3 FCC phases, 6 params, 621 points (per position, 1 core, CPU)', value: perPos, unit: 'ms', target: '38,148 positions in minutes on 2 cores', note: `median of ${runs} runs × ${count} curves; mean ${iters.toFixed(1)} accepted steps; paper scan ≈ ${((perPos * 38148) / 2000).toFixed(0)} s on 2 cores` },
-    { name: 'fit.structure plan: band-limited shell table (once per worker)', value: planMs, unit: 'ms', note: `${plan.table.ncol} columns × ${m} points, CPU` },
+    {
+      name: 'fit.structure 3 FCC phases, 6 params, 621 points (per position, 1 core, CPU)',
+      value: perPos,
+      unit: 'ms',
+      target: '38,148 positions in minutes on 2 cores',
+      note: `median of ${runs} runs × ${count} curves; mean ${iters.toFixed(1)} accepted steps; paper scan ≈ ${((perPos * 38148) / 2000).toFixed(0)} s on 2 cores`,
+    },
+    {
+      name: 'fit.structure plan: band-limited shell table (once per worker)',
+      value: planMs,
+      unit: 'ms',
+      note: `${plan.table.ncol} columns × ${m} points, CPU`,
+    },
   ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await bench({ quick: process.argv.includes('--quick') });
-  for (const r of rows) console.log(`${r.name}: ${r.value.toPrecision(4)} ${r.unit}  (target ${r.target ?? '-'})  ${r.note ?? ''}`);
+  for (const r of rows)
+    console.log(
+      `${r.name}: ${r.value.toPrecision(4)} ${r.unit}  (target ${r.target ?? '-'})  ${r.note ?? ''}`,
+    );
 }

@@ -36,7 +36,16 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-export async function bench(opts: { preset?: string; edits?: number; drags?: number; qoiEdits?: number; exacts?: number; fitEdits?: number } = {}): Promise<BenchRow[]> {
+export async function bench(
+  opts: {
+    preset?: string;
+    edits?: number;
+    drags?: number;
+    qoiEdits?: number;
+    exacts?: number;
+    fitEdits?: number;
+  } = {},
+): Promise<BenchRow[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-bench-studio-'));
   let data = process.env.SNEM_STUDIO_DATA;
   if (!data) {
@@ -53,7 +62,12 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
   const studio = await Studio.open({ target: graphFile, cacheDir });
   const srv = await listen(studio, { port: 0 });
   const base = `http://127.0.0.1:${srv.port}`;
-  const post = (p: string, body: unknown) => fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) =>
+    fetch(base + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const rows: BenchRow[] = [];
   const note = `${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)} at start`;
   try {
@@ -76,11 +90,19 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
       t = performance.now();
       const r = await post('/api/graph/edit', { edits: [edits[k % edits.length](k)] });
       if (r.status !== 200) throw new Error(`edit refused: ${await r.text()}`);
-      const p = (await (await fetch(`${base}/api/preview?${at}`)).json()) as { nodes: Record<string, unknown> };
+      const p = (await (await fetch(`${base}/api/preview?${at}`)).json()) as {
+        nodes: Record<string, unknown>;
+      };
       if (!p.nodes.pdf) throw new Error('preview without pdf');
       times.push(performance.now() - t);
     }
-    rows.push({ name: `studio: param edit → chain-view curves (edit + preview, ${times.length} edits)`, value: pct(times, 50), unit: 'ms', target: 'p50 ≤ 150 ms', note: `p95 ${pct(times, 95).toFixed(0)} ms; first preview (prerequisites) ${(firstPreview / 1000).toFixed(1)} s; ${note}` });
+    rows.push({
+      name: `studio: param edit → chain-view curves (edit + preview, ${times.length} edits)`,
+      value: pct(times, 50),
+      unit: 'ms',
+      target: 'p50 ≤ 150 ms',
+      note: `p95 ${pct(times, 95).toFixed(0)} ms; first preview (prerequisites) ${(firstPreview / 1000).toFixed(1)} s; ${note}`,
+    });
 
     // Back to the graph as opened, so that a warm cache makes the full run below a cached one.
     await post('/api/graph/edit', { edits: [{ op: 'replace', graph: original }] });
@@ -91,7 +113,14 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
     const t2 = performance.now();
     for (let k = 0; k < (opts.exacts ?? 3); k++) {
       t = performance.now();
-      const exact = await post('/api/virtual', { shape: 'annulus', inner: 2.2 + k / 10, outer: 3.2, unit: 'q', stat: 'sum', exact: true });
+      const exact = await post('/api/virtual', {
+        shape: 'annulus',
+        inner: 2.2 + k / 10,
+        outer: 3.2,
+        unit: 'q',
+        stat: 'sum',
+        exact: true,
+      });
       if (exact.status !== 200) throw new Error(`exact virtual: ${await exact.text()}`);
       await exact.arrayBuffer();
       exacts.push(performance.now() - t);
@@ -101,15 +130,38 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
     const build = studio.virtual.builds.at(-1)!;
     const drags: number[] = [];
     for (let k = 0; k < (opts.drags ?? 30); k++) {
-      const body = k % 2 ? { shape: 'annulus', inner: 1.5 + k / 30, outer: 3 + k / 20, unit: 'q', stat: 'sum' } : { shape: 'sector', inner: 2 + k / 40, outer: 3.4, startDeg: 5 * k, endDeg: 5 * k + 80, unit: 'q', stat: 'mean' };
+      const body =
+        k % 2
+          ? { shape: 'annulus', inner: 1.5 + k / 30, outer: 3 + k / 20, unit: 'q', stat: 'sum' }
+          : {
+              shape: 'sector',
+              inner: 2 + k / 40,
+              outer: 3.4,
+              startDeg: 5 * k,
+              endDeg: 5 * k + 80,
+              unit: 'q',
+              stat: 'mean',
+            };
       t = performance.now();
       const r = await post('/api/virtual', body);
       const buf = Buffer.from(await r.arrayBuffer());
-      if (JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString()).exact !== false) throw new Error('not from the summary');
+      if (JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString()).exact !== false)
+        throw new Error('not from the summary');
       drags.push(performance.now() - t);
     }
-    rows.push({ name: `studio: virtual-detector drag → image, ${ny * nx} patterns (polar summary)`, value: pct(drags, 50), unit: 'ms', target: '≤ 1 s after mouse stop', note: `p95 ${pct(drags, 95).toFixed(0)} ms; summary ${build.computedChunks ? `computed (${build.computedChunks} chunks)` : `read back from the cache (${build.cachedChunks} chunks)`} in ${build.seconds.toFixed(1)} s (alongside the exact passes; ready ${summaryS.toFixed(1)} s after the first request)` });
-    rows.push({ name: `studio: virtual-detector exact qoi.virtual pass → image, ${ny * nx} patterns`, value: pct(exacts, 50) / 1000, unit: 's', note: `p95 ${(pct(exacts, 95) / 1000).toFixed(2)} s; ${exacts.length} passes ${exacts.map((x) => (x / 1000).toFixed(2)).join(' / ')} s` });
+    rows.push({
+      name: `studio: virtual-detector drag → image, ${ny * nx} patterns (polar summary)`,
+      value: pct(drags, 50),
+      unit: 'ms',
+      target: '≤ 1 s after mouse stop',
+      note: `p95 ${pct(drags, 95).toFixed(0)} ms; summary ${build.computedChunks ? `computed (${build.computedChunks} chunks)` : `read back from the cache (${build.cachedChunks} chunks)`} in ${build.seconds.toFixed(1)} s (alongside the exact passes; ready ${summaryS.toFixed(1)} s after the first request)`,
+    });
+    rows.push({
+      name: `studio: virtual-detector exact qoi.virtual pass → image, ${ny * nx} patterns`,
+      value: pct(exacts, 50) / 1000,
+      unit: 's',
+      note: `p95 ${(pct(exacts, 95) / 1000).toFixed(2)} s; ${exacts.length} passes ${exacts.map((x) => (x / 1000).toFixed(2)).join(' / ')} s`,
+    });
 
     // 3. one-QoI edit → new map
     const events: { event: string; data: Record<string, unknown>; t: number }[] = [];
@@ -135,7 +187,11 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
     const qoi: number[] = [];
     const qoiCpu: number[] = [];
     for (let k = 0; k < (opts.qoiEdits ?? 3); k++) {
-      await post('/api/graph/edit', { edits: [{ op: 'set', node: 'r1r2', param: 'expr', value: `fit.c1 + ${(k + 2 + salt).toFixed(6)} * fit.c2` }] });
+      await post('/api/graph/edit', {
+        edits: [
+          { op: 'set', node: 'r1r2', param: 'expr', value: `fit.c1 + ${(k + 2 + salt).toFixed(6)} * fit.c2` },
+        ],
+      });
       const from = events.length;
       t = performance.now();
       const cpu0 = process.cpuUsage();
@@ -148,14 +204,29 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
       qoiCpu.push(cpuSeconds(cpu0));
       await studio.runs.settle();
     }
-    rows.push({ name: 'studio: one-QoI edit (qoi.expr) → new map, warm server, upstream cached', value: pct(qoi, 50) / 1000, unit: 's', target: '≤ 1 s', note: `p95 ${(pct(qoi, 95) / 1000).toFixed(2)} s; runs ${qoi.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (CPU ${qoiCpu.map((x) => x.toFixed(2)).join(' / ')} s); first full run ${fullRunS.toFixed(0)} s; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)}` });
+    rows.push({
+      name: 'studio: one-QoI edit (qoi.expr) → new map, warm server, upstream cached',
+      value: pct(qoi, 50) / 1000,
+      unit: 's',
+      target: '≤ 1 s',
+      note: `p95 ${(pct(qoi, 95) / 1000).toFixed(2)} s; runs ${qoi.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (CPU ${qoiCpu.map((x) => x.toFixed(2)).join(' / ')} s); first full run ${fullRunS.toFixed(0)} s; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)}`,
+    });
 
     // 4. a per-position node's param (the fit window) → its new map
     const fitRange = original.nodes.fit?.params?.range as number[] | undefined;
     const fitTimes: number[] = [];
     const fitCpu: number[] = [];
     for (let k = 0; fitRange && k < (opts.fitEdits ?? 1); k++) {
-      await post('/api/graph/edit', { edits: [{ op: 'set', node: 'fit', param: 'range', value: [fitRange[0] + 0.02 * (k + 1) + salt, fitRange[1]] }] });
+      await post('/api/graph/edit', {
+        edits: [
+          {
+            op: 'set',
+            node: 'fit',
+            param: 'range',
+            value: [fitRange[0] + 0.02 * (k + 1) + salt, fitRange[1]],
+          },
+        ],
+      });
       const from = events.length;
       t = performance.now();
       const cpu0 = process.cpuUsage();
@@ -168,7 +239,13 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
       fitCpu.push(cpuSeconds(cpu0));
       await studio.runs.settle();
     }
-    if (fitTimes.length) rows.push({ name: 'studio: per-position node edit (fit.gaussians range) → new fit map, upstream cached, paper size', value: pct(fitTimes, 50) / 1000, unit: 's', note: `runs ${fitTimes.map((x) => (x / 1000).toFixed(1)).join(' / ')} s, CPU ${fitCpu.map((x) => x.toFixed(1)).join(' / ')} s over both cores (fit + r1r2 recomputed over the scan on both cores, G(r) read from the cache); load ${os.loadavg()[0].toFixed(1)}` });
+    if (fitTimes.length)
+      rows.push({
+        name: 'studio: per-position node edit (fit.gaussians range) → new fit map, upstream cached, paper size',
+        value: pct(fitTimes, 50) / 1000,
+        unit: 's',
+        note: `runs ${fitTimes.map((x) => (x / 1000).toFixed(1)).join(' / ')} s, CPU ${fitCpu.map((x) => x.toFixed(1)).join(' / ')} s over both cores (fit + r1r2 recomputed over the scan on both cores, G(r) read from the cache); load ${os.loadavg()[0].toFixed(1)}`,
+      });
     await srv.close();
 
     // 5. cold start with the polar summary cached: open → start-up read-back → first drag image
@@ -177,10 +254,21 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
     try {
       const opened = performance.now() - t;
       await second.virtual.prefetch();
-      const v = await second.virtual.image({ shape: 'annulus', inner: 2.0, outer: 3.0, unit: 'q', stat: 'sum' });
+      const v = await second.virtual.image({
+        shape: 'annulus',
+        inner: 2.0,
+        outer: 3.0,
+        unit: 'q',
+        stat: 'sum',
+      });
       if (v.header.exact !== false) throw new Error('cold start: first drag not from the summary');
       const b = second.virtual.builds[0];
-      rows.push({ name: 'studio: cold start → first drag image, polar summary cached (paper size)', value: (performance.now() - t) / 1000, unit: 's', note: `open ${(opened / 1000).toFixed(2)} s, summary read back in ${b.seconds.toFixed(1)} s (${b.computedChunks} chunks computed); load ${os.loadavg()[0].toFixed(1)}` });
+      rows.push({
+        name: 'studio: cold start → first drag image, polar summary cached (paper size)',
+        value: (performance.now() - t) / 1000,
+        unit: 's',
+        note: `open ${(opened / 1000).toFixed(2)} s, summary read back in ${b.seconds.toFixed(1)} s (${b.computedChunks} chunks computed); load ${os.loadavg()[0].toFixed(1)}`,
+      });
     } finally {
       await second.close();
     }
@@ -192,5 +280,8 @@ export async function bench(opts: { preset?: string; edits?: number; drags?: num
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  for (const r of await bench()) console.log(`${r.name}: ${r.value.toFixed(3)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`);
+  for (const r of await bench())
+    console.log(
+      `${r.name}: ${r.value.toFixed(3)} ${r.unit}${r.target ? ` (target ${r.target})` : ''}${r.note ? ` — ${r.note}` : ''}`,
+    );
 }

@@ -41,7 +41,10 @@ export function encodeValue(v: Value): Uint8Array {
   const doc: Record<string, unknown> = { f: encArrays(v.fields) };
   if (v.axes && Object.keys(v.axes).length) doc.a = encArrays(v.axes);
   if (v.meta && Object.keys(v.meta).length) doc.m = sortKeys(v.meta as Json);
-  const arrayBytes = [v.fields, v.axes ?? {}].reduce((s, rec) => s + Object.values(rec).reduce((t, a) => t + a.data.byteLength, 0), 0);
+  const arrayBytes = [v.fields, v.axes ?? {}].reduce(
+    (s, rec) => s + Object.values(rec).reduce((t, a) => t + a.data.byteLength, 0),
+    0,
+  );
   if (arrayBytes <= LARGE_VALUE_BYTES) return packr.pack(doc);
   // msgpackr packs into one module-wide buffer that it grows by copying and keeps for the next
   // pack (up to 1 GB): a 150 MB dataset-level result would cost ~2× its size while packing and
@@ -56,7 +59,11 @@ export function encodeValue(v: Value): Uint8Array {
 }
 
 export function decodeValue(bytes: Uint8Array): Value {
-  const doc = packr.unpack(bytes) as { f: Record<string, EncodedArray>; a?: Record<string, EncodedArray>; m?: Record<string, Json> };
+  const doc = packr.unpack(bytes) as {
+    f: Record<string, EncodedArray>;
+    a?: Record<string, EncodedArray>;
+    m?: Record<string, Json>;
+  };
   const v: Value = { fields: decArrays(doc.f) ?? {} };
   if (doc.a) v.axes = decArrays(doc.a);
   if (doc.m) v.meta = doc.m;
@@ -84,6 +91,7 @@ export function fieldHashesOf(v: Value): Record<string, string> {
 function axesDigest(axes: Record<string, NDArray> | undefined): Record<string, string> | null {
   if (!axes) return null;
   const out: Record<string, string> = {};
-  for (const [k, a] of Object.entries(axes)) out[k] = hashValue({ d: a.dtype, s: a.shape, b: hashBytes(asBytes(a.data)) });
+  for (const [k, a] of Object.entries(axes))
+    out[k] = hashValue({ d: a.dtype, s: a.shape, b: hashBytes(asBytes(a.data)) });
   return out;
 }

@@ -7,7 +7,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../engine/errors.ts';
-import { hostName, noSpaceError, processAlive, type CacheStore, type Lease, type RunRecord } from './store.ts';
+import {
+  hostName,
+  noSpaceError,
+  processAlive,
+  type CacheStore,
+  type Lease,
+  type RunRecord,
+} from './store.ts';
 
 export interface GcOptions {
   keepLast?: number;
@@ -27,7 +34,9 @@ export interface GcReport {
 /** gc found a run using the cache (its results are in no run record yet): wait and try again. */
 export class LiveRunsError extends Error {
   constructor(readonly runs: Lease[]) {
-    super(`${runs.length} run${runs.length === 1 ? '' : 's'} using this cache (pid ${runs.map((r) => r.pid).join(', ')})`);
+    super(
+      `${runs.length} run${runs.length === 1 ? '' : 's'} using this cache (pid ${runs.map((r) => r.pid).join(', ')})`,
+    );
   }
 }
 
@@ -41,7 +50,9 @@ export function gcCache(store: CacheStore, opts: GcOptions): GcReport {
   if (live.length) throw new LiveRunsError(live);
   const runs = store.listRuns();
   const named = new Set(opts.keepRuns ?? []);
-  let kept: RunRecord[] = runs.filter((r, i) => named.has(r.id) || (opts.keepLast !== undefined ? i < opts.keepLast : named.size === 0));
+  let kept: RunRecord[] = runs.filter(
+    (r, i) => named.has(r.id) || (opts.keepLast !== undefined ? i < opts.keepLast : named.size === 0),
+  );
   const sizes = new Map<string, number>();
   for (const { key, value } of store.blobs.getRange()) sizes.set(key, value.length);
 
@@ -93,11 +104,23 @@ export function gcCache(store: CacheStore, opts: GcOptions): GcReport {
     }
     for (const run of runs) if (!keptIds.has(run.id)) store.runs.removeSync(run.id);
   });
-  return { keptRuns: kept.map((k) => k.id), removedRuns: runs.length - kept.length, removedActions, removedBlobs, freedBytes, blobBytes: r.bytes };
+  return {
+    keptRuns: kept.map((k) => k.id),
+    removedRuns: runs.length - kept.length,
+    removedActions,
+    removedBlobs,
+    freedBytes,
+    blobBytes: r.bytes,
+  };
 }
 
 /** gcCache once no run is using the cache (polled), for at most `waitSeconds`; then a UserError. */
-export async function gcWhenIdle(store: CacheStore, opts: GcOptions, waitSeconds: number, say: (m: string) => void): Promise<GcReport> {
+export async function gcWhenIdle(
+  store: CacheStore,
+  opts: GcOptions,
+  waitSeconds: number,
+  say: (m: string) => void,
+): Promise<GcReport> {
   const until = Date.now() + waitSeconds * 1000;
   let told = false;
   for (;;) {
@@ -106,7 +129,9 @@ export async function gcWhenIdle(store: CacheStore, opts: GcOptions, waitSeconds
     } catch (e) {
       if (!(e instanceof LiveRunsError)) throw e;
       if (Date.now() >= until) {
-        throw new UserError(`cache ${store.dir}: ${e.message} after waiting ${waitSeconds} s; gc removes only what finished runs no longer reach, so it waits for them (--wait SECONDS)`);
+        throw new UserError(
+          `cache ${store.dir}: ${e.message} after waiting ${waitSeconds} s; gc removes only what finished runs no longer reach, so it waits for them (--wait SECONDS)`,
+        );
       }
       if (!told) say(`gc: waiting for ${e.message} to finish`);
       told = true;
@@ -132,7 +157,9 @@ export function removeCompactDebris(dir: string): string[] {
  * if anything fails (a full disk left it behind before), and not swapped in if a run started using
  * the cache meanwhile (it would keep writing into the replaced file).
  */
-export async function compactCache(store: CacheStore): Promise<{ before: number; after: number; skipped?: string }> {
+export async function compactCache(
+  store: CacheStore,
+): Promise<{ before: number; after: number; skipped?: string }> {
   const file = path.join(store.dir, 'cache.lmdb');
   const tmp = path.join(store.dir, `cache.lmdb.compact-${process.pid}`);
   removeCompactDebris(store.dir);

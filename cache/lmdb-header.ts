@@ -32,15 +32,20 @@ function metaProblem(b: Buffer, index: number): string | null {
   const flags = b.readUInt16LE(18);
   const magic = b.readUInt32LE(PAGE_HEADER);
   const version = b.readUInt32LE(PAGE_HEADER + 4);
-  if (magic !== LMDB_MAGIC) return `${where}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x${LMDB_MAGIC.toString(16)}`;
-  if (version !== LMDB_DATA_VERSION) return `${where}: data version ${version}, expected ${LMDB_DATA_VERSION}`;
-  if (!(flags & P_META) || pgno !== BigInt(index)) return `${where}: page header says page ${pgno} with flags 0x${flags.toString(16)}, expected page ${index} marked as meta`;
+  if (magic !== LMDB_MAGIC)
+    return `${where}: magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x${LMDB_MAGIC.toString(16)}`;
+  if (version !== LMDB_DATA_VERSION)
+    return `${where}: data version ${version}, expected ${LMDB_DATA_VERSION}`;
+  if (!(flags & P_META) || pgno !== BigInt(index))
+    return `${where}: page header says page ${pgno} with flags 0x${flags.toString(16)}, expected page ${index} marked as meta`;
   const mapSize = b.readBigUInt64LE(PAGE_HEADER + 16);
   const dbs = PAGE_HEADER + 24;
   const pageSize = b.readUInt32LE(dbs);
   const lastPage = b.readBigUInt64LE(dbs + 2 * DB_RECORD);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `${where}: page size ${pageSize}, expected a power of two from 512 to 65536`;
-  if (mapSize > MAX_MAP || lastPage * BigInt(pageSize) > (mapSize || MAX_MAP)) return `${where}: map size ${mapSize} B with last page ${lastPage} of ${pageSize} B is impossible`;
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+    return `${where}: page size ${pageSize}, expected a power of two from 512 to 65536`;
+  if (mapSize > MAX_MAP || lastPage * BigInt(pageSize) > (mapSize || MAX_MAP))
+    return `${where}: map size ${mapSize} B with last page ${lastPage} of ${pageSize} B is impossible`;
   for (const [name, at] of [
     ['free-page', dbs],
     ['main', dbs + DB_RECORD],

@@ -131,7 +131,10 @@ export class OutputStore {
       if (!fs.statSync(shardDir).isDirectory()) continue;
       for (const id of fs.readdirSync(shardDir)) {
         const dir = path.join(shardDir, id);
-        const stats = fs.readdirSync(dir).filter((f) => f.endsWith('.npy')).map((f) => fs.statSync(path.join(dir, f)));
+        const stats = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.npy'))
+          .map((f) => fs.statSync(path.join(dir, f)));
         if (stats.some((s) => s.nlink > 1)) continue;
         bytes += stats.reduce((s, st) => s + st.size, 0);
         fs.rmSync(dir, { recursive: true, force: true });

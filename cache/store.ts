@@ -84,7 +84,9 @@ export class CacheStore {
     // lmdb-js segfaults on a damaged header instead of returning an error: look before opening.
     const damaged = checkLmdbHeader(file);
     if (damaged) {
-      throw new UserError(`cache ${file}: the LMDB header is damaged (${damaged}); snem does not open it. Move the cache directory aside (or delete it: results are then recomputed) and run again`);
+      throw new UserError(
+        `cache ${file}: the LMDB header is damaged (${damaged}); snem does not open it. Move the cache directory aside (or delete it: results are then recomputed) and run again`,
+      );
     }
     this.env = open({ path: file, compression: false, maxDbs: 12, mapSize: 2 ** 34, pageSize: 16384 });
     this.actions = this.env.openDB<ActionRecord, string>({ name: 'actions', encoding: 'msgpack' });
@@ -241,7 +243,11 @@ export function noSpaceError(e: unknown, dir: string): UserError | null {
   const msg = String((e as Error | undefined)?.message ?? e);
   const free = freeBytes(dir);
   const nearlyFull = free < 64 * 2 ** 20;
-  const full = code === 'ENOSPC' || code === 'EDQUOT' || /no space left|ENOSPC|quota/i.test(msg) || (nearlyFull && /input\/output error|EIO|mdb_/i.test(msg));
+  const full =
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    /no space left|ENOSPC|quota/i.test(msg) ||
+    (nearlyFull && /input\/output error|EIO|mdb_/i.test(msg));
   if (!full) return null;
   return new UserError(
     `${dir}: no space left on the device (${Number.isFinite(free) ? `${formatBytes(free)} free` : 'free space unknown'}) while writing to the cache; free some space or point --cache elsewhere, then run again (finished chunks are kept)`,

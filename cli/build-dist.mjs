@@ -27,7 +27,12 @@ const PLACEHOLDER = '__snemDistUrl__';
 
 /** Compiled text with imports and import.meta.url adjusted (see the header). */
 function adjust(code, outFile) {
-  const source = path.join(ROOT, path.relative(DIST, outFile)).replace(/\.js$/, fs.existsSync(path.join(ROOT, path.relative(DIST, outFile)).replace(/\.js$/, '.ts')) ? '.ts' : '.js');
+  const source = path
+    .join(ROOT, path.relative(DIST, outFile))
+    .replace(
+      /\.js$/,
+      fs.existsSync(path.join(ROOT, path.relative(DIST, outFile)).replace(/\.js$/, '.ts')) ? '.ts' : '.js',
+    );
   let text = code.replace(CODE_URL, (_m, q, rel) => `new URL(${q}${rel}.js${q}, ${PLACEHOLDER})`);
   if (text.includes('import.meta.url')) {
     const rel = path.relative(path.dirname(outFile), source).split(path.sep).join('/');
@@ -56,7 +61,9 @@ await import('./worker.js');
 export async function buildDist() {
   const t0 = performance.now();
   const files = sourceFiles();
-  const entries = files.filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('worker-entry.js')).map((f) => path.join(ROOT, f));
+  const entries = files
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.endsWith('worker-entry.js'))
+    .map((f) => path.join(ROOT, f));
   const tmp = `${DIST}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const result = await esbuild.build({
@@ -76,7 +83,8 @@ export async function buildDist() {
     fs.mkdirSync(path.dirname(out.path), { recursive: true });
     fs.writeFileSync(out.path, adjust(out.text, final));
   }
-  for (const f of files.filter((f) => f.endsWith('worker-entry.js'))) fs.writeFileSync(path.join(tmp, f), WORKER_ENTRY);
+  for (const f of files.filter((f) => f.endsWith('worker-entry.js')))
+    fs.writeFileSync(path.join(tmp, f), WORKER_ENTRY);
   // plain-JavaScript modules (.mjs) are imported beside their importers: copied as they are
   for (const f of files.filter((f) => f.endsWith('.mjs'))) {
     fs.mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
@@ -99,5 +107,7 @@ export async function buildDist() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const r = await buildDist();
-  process.stdout.write(`snem: compiled ${r.files} modules of ${SOURCE_DIRS.join(', ')} into dist/ in ${r.seconds.toFixed(2)} s\n`);
+  process.stdout.write(
+    `snem: compiled ${r.files} modules of ${SOURCE_DIRS.join(', ')} into dist/ in ${r.seconds.toFixed(2)} s\n`,
+  );
 }

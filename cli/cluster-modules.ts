@@ -10,7 +10,9 @@ export async function loadCluster<T>(load: () => Promise<T>): Promise<T> {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_MODULE_NOT_FOUND' && /bullmq|ioredis/.test(err.message)) {
-      throw new UserError(`the cluster commands need the npm packages bullmq and ioredis, which are not installed here: run npm install (${err.message.split('\n')[0]})`);
+      throw new UserError(
+        `the cluster commands need the npm packages bullmq and ioredis, which are not installed here: run npm install (${err.message.split('\n')[0]})`,
+      );
     }
     throw e;
   }

@@ -11,7 +11,19 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = path.join(ROOT, 'dist');
 /** The run-time code: everything the CLI, its workers and the studio server load. */
-export const SOURCE_DIRS = ['app', 'cache', 'cli', 'cluster', 'engine', 'formats', 'nodes', 'report', 'sim', 'studio/server', 'viz'];
+export const SOURCE_DIRS = [
+  'app',
+  'cache',
+  'cli',
+  'cluster',
+  'engine',
+  'formats',
+  'nodes',
+  'report',
+  'sim',
+  'studio/server',
+  'viz',
+];
 const STAMP = 'stamp.json';
 /** The shims that choose between dist/ and tsx are not compiled. */
 const NOT_COMPILED = new Set(['cli/snem.js', 'cli/build-dist.mjs', 'cli/dist-fresh.mjs']);
@@ -24,7 +36,8 @@ export function sourceFiles() {
     if (!fs.existsSync(abs)) continue;
     for (const f of fs.readdirSync(abs, { recursive: true })) {
       const rel = path.join(dir, f).split(path.sep).join('/');
-      if (/\.(ts|js|mjs)$/.test(rel) && !rel.includes('node_modules/') && !NOT_COMPILED.has(rel)) out.push(rel);
+      if (/\.(ts|js|mjs)$/.test(rel) && !rel.includes('node_modules/') && !NOT_COMPILED.has(rel))
+        out.push(rel);
     }
   }
   return out.sort();
@@ -36,7 +49,10 @@ function signature(rel) {
 }
 
 export function writeStamp(dir, files) {
-  fs.writeFileSync(path.join(dir, STAMP), JSON.stringify({ files: Object.fromEntries(files.map((f) => [f, signature(f)])) }));
+  fs.writeFileSync(
+    path.join(dir, STAMP),
+    JSON.stringify({ files: Object.fromEntries(files.map((f) => [f, signature(f)])) }),
+  );
 }
 
 /** True when dist/ exists and was built from exactly the current source files. */

@@ -5,7 +5,10 @@
 // modules are TypeScript) the sources run through tsx's loader, as before. Both make the same keys.
 import { distIsFresh } from './dist-fresh.mjs';
 
-const needsLoader = process.env.SNEM_NO_DIST === '1' || /\.ts(,|\s|$)/.test(process.env.SNEM_OPS ?? '') || process.argv[2] === 'bench';
+const needsLoader =
+  process.env.SNEM_NO_DIST === '1' ||
+  /\.ts(,|\s|$)/.test(process.env.SNEM_OPS ?? '') ||
+  process.argv[2] === 'bench';
 if (!needsLoader && distIsFresh()) {
   await import('../dist/cli/main.js');
 } else {

@@ -21,7 +21,9 @@ export class BlobDir {
       fs.writeFileSync(probe, 'ok');
       fs.rmSync(probe);
     } catch (e) {
-      throw new UserError(`--store ${dir}: not a writable directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UserError(
+        `--store ${dir}: not a writable directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
   }
 
@@ -48,7 +50,11 @@ export class BlobDir {
     const dest = this.file(hash);
     if (fs.existsSync(dest) && fs.statSync(dest).size === bytes.length) return;
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    const tmp = path.join(this.dir, 'tmp', `${hash}.${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`);
+    const tmp = path.join(
+      this.dir,
+      'tmp',
+      `${hash}.${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`,
+    );
     fs.writeFileSync(tmp, bytes);
     fs.renameSync(tmp, dest);
   }

@@ -73,7 +73,11 @@ export class ClusterRunner implements ChunkRunner {
     events.on('completed', ({ jobId: id, returnvalue }) => {
       this.lastEvent = Date.now();
       const p = this.pending.get(id);
-      if (p) this.settle(id, { state: 'completed', returnvalue: (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as Results });
+      if (p)
+        this.settle(id, {
+          state: 'completed',
+          returnvalue: (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as Results,
+        });
     });
     events.on('failed', ({ jobId: id }) => {
       this.lastEvent = Date.now();
@@ -96,9 +100,18 @@ export class ClusterRunner implements ChunkRunner {
     queue.on('error', () => {});
     events.on('error', () => {});
     await events.waitUntilReady();
-    const r = new ClusterRunner({ redisTimeout: 30, attempts: 3, ...o, url: target.url }, conn, queue, events, eventsConn);
+    const r = new ClusterRunner(
+      { redisTimeout: 30, attempts: 3, ...o, url: target.url },
+      conn,
+      queue,
+      events,
+      eventsConn,
+    );
     r.liveWorkers = await liveWorkers(conn);
-    if (!r.liveWorkers) o.log?.(`no snem worker is connected to ${target.url} yet: chunks wait in the queue until one starts (snem worker --cluster ${target.url})`);
+    if (!r.liveWorkers)
+      o.log?.(
+        `no snem worker is connected to ${target.url} yet: chunks wait in the queue until one starts (snem worker --cluster ${target.url})`,
+      );
     return r;
   }
 
@@ -110,7 +123,14 @@ export class ClusterRunner implements ChunkRunner {
     const data = jobData(ctx.graph, ctx.setup, job);
     const id = jobId(data);
     const existing = this.pending.get(id);
-    if (existing) return new Promise((resolve, reject) => this.pending.set(id, { data, resolve: (r) => (existing.resolve(r), resolve(r)), reject: (e) => (existing.reject(e), reject(e)) }));
+    if (existing)
+      return new Promise((resolve, reject) =>
+        this.pending.set(id, {
+          data,
+          resolve: (r) => (existing.resolve(r), resolve(r)),
+          reject: (e) => (existing.reject(e), reject(e)),
+        }),
+      );
     return new Promise<Results>((resolve, reject) => {
       if (!this.pending.size) this.busySince = performance.now();
       this.pending.set(id, { data, resolve, reject });
@@ -154,14 +174,21 @@ export class ClusterRunner implements ChunkRunner {
       if (job) this.settle(id, { state, returnvalue: job.returnvalue as Results });
     } else if (state === 'failed') {
       const job = await this.queue.getJob(id);
-      this.settle(id, { state, reason: job?.failedReason ?? 'unknown error', attempts: job?.attemptsMade ?? 0 });
+      this.settle(id, {
+        state,
+        reason: job?.failedReason ?? 'unknown error',
+        attempts: job?.attemptsMade ?? 0,
+      });
     } else if (state === 'unknown') {
       // Gone (a Redis restarted without persistence lost the queue): queue it again.
       await this.enqueue(id, this.pending.get(id)!.data);
     }
   }
 
-  private settle(id: string, r: { state: 'completed'; returnvalue: Results } | { state: 'failed'; reason: string; attempts: number }) {
+  private settle(
+    id: string,
+    r: { state: 'completed'; returnvalue: Results } | { state: 'failed'; reason: string; attempts: number },
+  ) {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
@@ -226,7 +253,12 @@ export async function clusterBackend(o: ClusterOptions): Promise<RunBackend & { 
   const store = await SharedStore.open({ url: o.url, storeDir: o.storeDir });
   let runner: ClusterRunner;
   try {
-    await checkPersistence(store.redis, { url: store.url, blobsInRedis: !store.blobDir, require: o.requirePersistence, warn: o.warn ?? ((m) => process.stderr.write(`${m}\n`)) });
+    await checkPersistence(store.redis, {
+      url: store.url,
+      blobsInRedis: !store.blobDir,
+      require: o.requirePersistence,
+      warn: o.warn ?? ((m) => process.stderr.write(`${m}\n`)),
+    });
     runner = await ClusterRunner.open(o);
   } catch (e) {
     await store.close();
@@ -235,7 +267,10 @@ export async function clusterBackend(o: ClusterOptions): Promise<RunBackend & { 
   return {
     store,
     runner,
-    setupStore: { module: new URL('./shared-store.ts', import.meta.url).href, spec: { url: o.url, storeDir: store.blobDir?.dir ?? null } },
+    setupStore: {
+      module: new URL('./shared-store.ts', import.meta.url).href,
+      spec: { url: o.url, storeDir: store.blobDir?.dir ?? null },
+    },
     close: async () => {
       await runner.close();
       await store.close();

@@ -10,7 +10,8 @@ const HEARTBEAT_TTL_MS = 10_000;
 
 export function startHeartbeat(redis: Redis, info: { concurrency: number }): () => Promise<void> {
   const key = `${PREFIX}${os.hostname()}:${process.pid}`;
-  const beat = () => redis.set(key, JSON.stringify({ ...info, since: Date.now() }), 'PX', HEARTBEAT_TTL_MS).catch(() => {});
+  const beat = () =>
+    redis.set(key, JSON.stringify({ ...info, since: Date.now() }), 'PX', HEARTBEAT_TTL_MS).catch(() => {});
   void beat();
   const t = setInterval(beat, HEARTBEAT_TTL_MS / 3);
   t.unref();

@@ -32,7 +32,13 @@ export function jobData(graph: ResolvedGraph, setup: PipelineSetup, job: ChunkJo
   // The worker opens its own store; the coordinator's cache directory means nothing there.
   // Nor its wiring module's URL (where snem is installed there): the worker uses its own.
   const { store: _store, cacheDir: _dir, ...rest } = setup;
-  return { engine: ENGINE_VERSION, ops, setup: { ...rest, cacheDir: '' }, job, from: `${os.hostname()}:${process.pid}` };
+  return {
+    engine: ENGINE_VERSION,
+    ops,
+    setup: { ...rest, cacheDir: '' },
+    job,
+    from: `${os.hostname()}:${process.pid}`,
+  };
 }
 
 /**
@@ -47,7 +53,15 @@ export function jobId(d: ChunkJobData): string {
 
 /** Identity of the setup: jobs of one graph share a worker-thread pool. */
 export function setupId(s: PipelineSetup): string {
-  return hashValue([s.graphDoc, s.graphFile, s.sets, s.dataset, s.datasetHash, s.fileHashes, s.wiringModule] as never);
+  return hashValue([
+    s.graphDoc,
+    s.graphFile,
+    s.sets,
+    s.dataset,
+    s.datasetHash,
+    s.fileHashes,
+    s.wiringModule,
+  ] as never);
 }
 
 /** Why this worker must refuse the job (another snem version without the same op versions), or null. */

@@ -27,14 +27,19 @@ export async function redisPersistence(redis: Redis): Promise<Persistence> {
 export function persistenceProblem(url: string, p: Persistence, blobsInRedis: boolean): string | null {
   const what = `the action table (which chunks are done)${blobsInRedis ? ', the results themselves (no --store)' : ''} and the queue`;
   const fix = `start Redis with --appendonly yes (or: redis-cli -u ${url} config set appendonly yes)`;
-  if ('unknown' in p) return `cannot tell whether Redis at ${url} keeps its data across a restart (${p.unknown}); unless it runs with appendonly yes, a restart loses ${what}`;
+  if ('unknown' in p)
+    return `cannot tell whether Redis at ${url} keeps its data across a restart (${p.unknown}); unless it runs with appendonly yes, a restart loses ${what}`;
   if (p.appendonly) return null;
-  if (!p.save.trim()) return `Redis at ${url} keeps nothing on disk (appendonly no, save ""): a restart loses ${what}, and every chunk is computed again; ${fix}`;
+  if (!p.save.trim())
+    return `Redis at ${url} keeps nothing on disk (appendonly no, save ""): a restart loses ${what}, and every chunk is computed again; ${fix}`;
   return `Redis at ${url} only writes snapshots (appendonly no, save "${p.save}"): a restart loses what was written since the last one (${what}), and those chunks are computed again; ${fix}`;
 }
 
 /** Warn through `warn`, or throw when persistence is required. */
-export async function checkPersistence(redis: Redis, o: { url: string; blobsInRedis: boolean; require?: boolean; warn: (m: string) => void }): Promise<void> {
+export async function checkPersistence(
+  redis: Redis,
+  o: { url: string; blobsInRedis: boolean; require?: boolean; warn: (m: string) => void },
+): Promise<void> {
   const problem = persistenceProblem(o.url, await redisPersistence(redis), o.blobsInRedis);
   if (!problem) return;
   if (o.require) throw new UserError(`${problem}. Refused (--require-persistence)`);

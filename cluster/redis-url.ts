@@ -19,13 +19,19 @@ export function parseRedisUrl(url: string): RedisTarget {
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(`--cluster '${url}': not a URL; expected redis://HOST:PORT (e.g. redis://10.0.0.5:6379)`);
+    throw new UserError(
+      `--cluster '${url}': not a URL; expected redis://HOST:PORT (e.g. redis://10.0.0.5:6379)`,
+    );
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UserError(`--cluster '${url}': expected a redis:// or rediss:// URL, got ${u.protocol}//`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UserError(`--cluster '${url}': expected a redis:// or rediss:// URL, got ${u.protocol}//`);
   if (!u.hostname) throw new UserError(`--cluster '${url}': no host; expected redis://HOST:PORT`);
   const port = u.port ? Number(u.port) : 6379;
   const dbPath = u.pathname.replace(/^\//, '');
-  if (dbPath && !/^\d+$/.test(dbPath)) throw new UserError(`--cluster '${url}': the path must be a database number (redis://HOST:PORT/0), got '/${dbPath}'`);
+  if (dbPath && !/^\d+$/.test(dbPath))
+    throw new UserError(
+      `--cluster '${url}': the path must be a database number (redis://HOST:PORT/0), got '/${dbPath}'`,
+    );
   const options: RedisOptions = {
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port,
@@ -44,15 +50,26 @@ export function connect(t: RedisTarget, extra: RedisOptions = {}): Redis {
 
 /** Connect once with a deadline; check the server's version. Throws a UserError naming the URL. */
 export async function checkRedis(t: RedisTarget, timeoutMs = 4000): Promise<string> {
-  const r = new Redis({ ...t.options, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const r = new Redis({
+    ...t.options,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   r.on('error', () => {});
   try {
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref());
+    const deadline = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref(),
+    );
     await Promise.race([r.connect(), deadline]);
     const info = await Promise.race([r.info('server'), deadline]);
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? '0';
     if (versionBelow(version, MIN_REDIS_VERSION)) {
-      throw new UserError(`Redis at ${t.url} is version ${version}; BullMQ needs ${MIN_REDIS_VERSION} or newer`);
+      throw new UserError(
+        `Redis at ${t.url} is version ${version}; BullMQ needs ${MIN_REDIS_VERSION} or newer`,
+      );
     }
     return version;
   } catch (e) {

@@ -32,7 +32,8 @@ const BLOBS_WHERE = `${P}blobs`;
 const LEASE_TTL_MS = 120_000;
 const LEASE_REFRESH_MS = 30_000;
 
-const RELEASE_LUA = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RELEASE_LUA =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export class SharedStore implements ResultStore {
   private readonly me = `${os.hostname()}|${process.pid}`;
@@ -63,9 +64,14 @@ export class SharedStore implements ResultStore {
     await this.redis.set(BLOBS_WHERE, mine, 'NX');
     const theirs = await this.redis.get(BLOBS_WHERE);
     if (theirs !== mine) {
-      const where = (w: string | null) => (w?.startsWith('dir:') ? `in the directory ${w.slice(4)} (--store ${w.slice(4)})` : 'in Redis (no --store)');
+      const where = (w: string | null) =>
+        w?.startsWith('dir:')
+          ? `in the directory ${w.slice(4)} (--store ${w.slice(4)})`
+          : 'in Redis (no --store)';
       await this.redis.quit().catch(() => {});
-      throw new UserError(`the cluster at ${this.url} keeps its blobs ${where(theirs)}, but this process was started with them ${where(mine)}; use the same --store everywhere`);
+      throw new UserError(
+        `the cluster at ${this.url} keeps its blobs ${where(theirs)}, but this process was started with them ${where(mine)}; use the same --store everywhere`,
+      );
     }
   }
 
@@ -116,7 +122,8 @@ export class SharedStore implements ResultStore {
     if (!ok) {
       const cur = await this.redis.get(k);
       if (cur === this.me) ok = true;
-      else if (cur && deadOnThisHost(cur)) ok = (await this.redis.set(k, this.me, 'PX', LEASE_TTL_MS)) === 'OK';
+      else if (cur && deadOnThisHost(cur))
+        ok = (await this.redis.set(k, this.me, 'PX', LEASE_TTL_MS)) === 'OK';
       else if (cur === null) ok = (await this.redis.set(k, this.me, 'PX', LEASE_TTL_MS, 'NX')) === 'OK';
     }
     if (ok) this.hold(key);

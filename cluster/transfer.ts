@@ -18,7 +18,11 @@ export interface TransferReport {
 }
 
 /** Local → shared. */
-export async function pushCache(local: CacheStore, shared: SharedStore, onStep?: (done: number) => void): Promise<TransferReport> {
+export async function pushCache(
+  local: CacheStore,
+  shared: SharedStore,
+  onStep?: (done: number) => void,
+): Promise<TransferReport> {
   const t0 = performance.now();
   const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0, seconds: 0 };
   for (const { key, value } of local.actions.getRange()) {
@@ -45,7 +49,11 @@ export async function pushCache(local: CacheStore, shared: SharedStore, onStep?:
 }
 
 /** Shared → local. */
-export async function pullCache(shared: SharedStore, local: CacheStore, onStep?: (done: number) => void): Promise<TransferReport> {
+export async function pullCache(
+  shared: SharedStore,
+  local: CacheStore,
+  onStep?: (done: number) => void,
+): Promise<TransferReport> {
   const t0 = performance.now();
   const r: TransferReport = { actions: 0, copied: 0, present: 0, missing: 0, bytes: 0, seconds: 0 };
   const prefix = actionKey('');

@@ -43,10 +43,18 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await checkRedis(target);
   // Opens (and checks) the store the way the threads will: a wrong --store fails here, once.
   const probe = await SharedStore.open({ url: o.url, storeDir: o.storeDir });
-  const storeSpec = { module: new URL('./shared-store.ts', import.meta.url).href, spec: { url: target.url, storeDir: probe.blobDir?.dir ?? null } };
+  const storeSpec = {
+    module: new URL('./shared-store.ts', import.meta.url).href,
+    spec: { url: target.url, storeDir: probe.blobDir?.dir ?? null },
+  };
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   try {
-    await checkPersistence(probe.redis, { url: target.url, blobsInRedis: !probe.blobDir, require: o.requirePersistence, warn: log });
+    await checkPersistence(probe.redis, {
+      url: target.url,
+      blobsInRedis: !probe.blobDir,
+      require: o.requirePersistence,
+      warn: log,
+    });
   } finally {
     await probe.close();
   }
@@ -80,7 +88,9 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       try {
         fs.accessSync(ds, fs.constants.R_OK);
       } catch (e) {
-        throw new Error(`worker ${host} cannot open the dataset ${ds} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); every worker needs it at the same path (shared storage)`);
+        throw new Error(
+          `worker ${host} cannot open the dataset ${ds} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); every worker needs it at the same path (shared storage)`,
+        );
       }
     }
     const { id, entry } = poolFor({ ...d.setup, wiringModule: wiring.module });
@@ -121,7 +131,14 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     if (lastError) log('worker: connected again');
     lastError = '';
   });
-  worker.on('failed', (job, e) => job && log(`chunk ${job.data.job.chunk.index} of ${job.data.job.nodes.join(', ')} failed (attempt ${job.attemptsMade}): ${e.message}`));
+  worker.on(
+    'failed',
+    (job, e) =>
+      job &&
+      log(
+        `chunk ${job.data.job.chunk.index} of ${job.data.job.nodes.join(', ')} failed (attempt ${job.attemptsMade}): ${e.message}`,
+      ),
+  );
   await worker.waitUntilReady();
   return {
     get done() {

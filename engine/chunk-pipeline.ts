@@ -15,7 +15,14 @@ import { hashValue } from './hash.ts';
 import { dtypeOf } from './ndarray.ts';
 import { chunkKey, partialKey, sourceChunkHash } from './keys.ts';
 import type { InputRef, ResolvedGraph, ResolvedNode } from './graph.ts';
-import { resultScope, type ChunkInfo, type DatasetHandle, type NDArray, type ScanShape, type Value } from './types.ts';
+import {
+  resultScope,
+  type ChunkInfo,
+  type DatasetHandle,
+  type NDArray,
+  type ScanShape,
+  type Value,
+} from './types.ts';
 
 export interface Hashes {
   hash: string;
@@ -56,14 +63,20 @@ export interface PipelineEnv {
 export function selectField(v: Value, ref: InputRef): Value {
   if (!ref.field) return v;
   const f = v.fields[ref.field];
-  if (!f) throw new UserError(`input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(v.fields).join(', ')})`);
+  if (!f)
+    throw new UserError(
+      `input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(v.fields).join(', ')})`,
+    );
   return { fields: { [ref.field]: f }, axes: v.axes, meta: v.meta };
 }
 
 export function selectHash(h: Hashes, ref: InputRef): string {
   if (!ref.field) return h.hash;
   const fh = h.fields[ref.field];
-  if (!fh) throw new UserError(`input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(h.fields).join(', ')})`);
+  if (!fh)
+    throw new UserError(
+      `input '${ref.node}.${ref.field}': node '${ref.node}' has no field '${ref.field}' (fields: ${Object.keys(h.fields).join(', ')})`,
+    );
   return fh;
 }
 
@@ -133,15 +146,22 @@ export class ChunkPipeline {
    */
   private keepLarge(hash: string, value: Value, bytes: Uint8Array): void {
     if (bytes.length <= LARGE_DATASET_VALUE) return;
-    const plain = (rec: Record<string, NDArray>) => Object.values(rec).every((a) => dtypeOf(a.data) === a.dtype);
+    const plain = (rec: Record<string, NDArray>) =>
+      Object.values(rec).every((a) => dtypeOf(a.data) === a.dtype);
     if (!plain(value.fields) || !plain(value.axes ?? {})) {
       this.large = { hash, value: decodeValue(bytes) };
       return;
     }
-    const sorted = (rec: Record<string, NDArray>) => Object.fromEntries(Object.keys(rec).sort().map((k) => [k, { dtype: rec[k].dtype, shape: rec[k].shape, data: rec[k].data }]));
+    const sorted = (rec: Record<string, NDArray>) =>
+      Object.fromEntries(
+        Object.keys(rec)
+          .sort()
+          .map((k) => [k, { dtype: rec[k].dtype, shape: rec[k].shape, data: rec[k].data }]),
+      );
     const kept: Value = { fields: sorted(value.fields) };
     if (value.axes && Object.keys(value.axes).length) kept.axes = sorted(value.axes);
-    if (value.meta && Object.keys(value.meta).length) kept.meta = decodeValue(encodeValue({ fields: {}, meta: value.meta })).meta;
+    if (value.meta && Object.keys(value.meta).length)
+      kept.meta = decodeValue(encodeValue({ fields: {}, meta: value.meta })).meta;
     this.large = { hash, value: kept };
   }
 
@@ -150,7 +170,11 @@ export class ChunkPipeline {
   }
 
   /** The one place an op is invoked (`process` for a chunk, `run` for the dataset): timed, counted. */
-  async invokeOp(n: ResolvedNode, call: () => Value | Promise<Value>, chunk?: ChunkInfo): Promise<{ value: Value; seconds: number }> {
+  async invokeOp(
+    n: ResolvedNode,
+    call: () => Value | Promise<Value>,
+    chunk?: ChunkInfo,
+  ): Promise<{ value: Value; seconds: number }> {
     const t0 = performance.now();
     if (chunk) this.env.onCompute?.(n.id, chunk);
     const value = await call();
@@ -162,11 +186,24 @@ export class ChunkPipeline {
    * one transaction. A dataset-level result is also handed to the next reader from memory when it
    * is large (a smoothed curve stack is usually read by the very next node); what was held goes.
    */
-  async storeResult(n: ResolvedNode, key: string, value: Value, seconds: number, scope: 'chunk' | 'dataset'): Promise<Hashes> {
+  async storeResult(
+    n: ResolvedNode,
+    key: string,
+    value: Value,
+    seconds: number,
+    scope: 'chunk' | 'dataset',
+  ): Promise<Hashes> {
     const bytes = encodeValue(value);
     const hash = valueHashOf(bytes);
     const fields = fieldHashesOf(value);
-    await this.env.store.putResult(key, bytes, { v: hash, f: fields, op: n.op.name, node: n.id, s: seconds, t: Date.now() });
+    await this.env.store.putResult(key, bytes, {
+      v: hash,
+      f: fields,
+      op: n.op.name,
+      node: n.id,
+      s: seconds,
+      t: Date.now(),
+    });
     if (scope === 'dataset') {
       this.releaseLarge();
       this.keepLarge(hash, value, bytes);
@@ -174,12 +211,23 @@ export class ChunkPipeline {
     return { hash, fields, key };
   }
 
-  async preparedState(node: ResolvedNode, dsInputs: Record<string, Value>, identity: string): Promise<unknown> {
+  async preparedState(
+    node: ResolvedNode,
+    dsInputs: Record<string, Value>,
+    identity: string,
+  ): Promise<unknown> {
     if (!node.op.prepare) return undefined;
     const k = `${node.id}:${identity}`;
     if (!this.prepared.has(k)) {
       const { env } = this;
-      const state = await node.op.prepare({ node: node.id, params: node.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: dsInputs });
+      const state = await node.op.prepare({
+        node: node.id,
+        params: node.params,
+        scan: env.scan,
+        dataset: env.dataset,
+        log: env.log,
+        inputs: dsInputs,
+      });
       this.prepared.set(k, state);
     }
     return this.prepared.get(k);
@@ -232,7 +280,10 @@ class ChunkRun {
 
   private async inputValue(ref: InputRef): Promise<Value> {
     const up = this.node(ref.node);
-    const v = resultScope(up.op) === 'dataset' ? await this.p.datasetValue(ref.node, this.job.datasetValues[ref.node]) : await this.valueOf(ref.node);
+    const v =
+      resultScope(up.op) === 'dataset'
+        ? await this.p.datasetValue(ref.node, this.job.datasetValues[ref.node])
+        : await this.valueOf(ref.node);
     return selectField(v, ref);
   }
 
@@ -243,7 +294,11 @@ class ChunkRun {
     const { env } = this.p;
     if (n.op.cached === false) {
       const hash = sourceChunkHash(n.op, n.params, env.datasetHash, this.job.chunk);
-      const h = { hash, fields: Object.fromEntries(Object.keys(n.op.outputs).map((f) => [f, hashValue([hash, f])])), key: hash };
+      const h = {
+        hash,
+        fields: Object.fromEntries(Object.keys(n.op.outputs).map((f) => [f, hashValue([hash, f])])),
+        key: hash,
+      };
       this.hashes.set(id, h);
       return h;
     }
@@ -269,7 +324,9 @@ class ChunkRun {
   private async keyOf(n: ResolvedNode): Promise<string> {
     const inputs: Record<string, string> = {};
     for (const [port, ref] of this.chunkPorts(n)) inputs[port] = await this.inputHash(ref);
-    return n.op.scope === 'reduce' ? partialKey(n.op, n.params, inputs, this.job.chunk, this.p.env.scan) : chunkKey(n.op, n.params, inputs, this.job.chunk);
+    return n.op.scope === 'reduce'
+      ? partialKey(n.op, n.params, inputs, this.job.chunk, this.p.env.scan)
+      : chunkKey(n.op, n.params, inputs, this.job.chunk);
   }
 
   async valueOf(id: string): Promise<Value> {
@@ -334,18 +391,24 @@ class ChunkRun {
           identity.push(`${port}=${selectHash(this.job.datasetValues[ref.node], ref)}`);
         }
       }
-      const state = n.op.scope === 'reduce' ? undefined : await this.p.preparedState(n, dsInputs, identity.join(','));
+      const state =
+        n.op.scope === 'reduce' ? undefined : await this.p.preparedState(n, dsInputs, identity.join(','));
       const { value, seconds } = await this.p
-        .invokeOp(n, () => n.op.process!({
-          node: n.id,
-          params: n.params,
-          scan: env.scan,
-          dataset: env.dataset,
-          log: env.log,
-          chunk: this.job.chunk,
-          inputs,
-          state,
-        }), this.job.chunk)
+        .invokeOp(
+          n,
+          () =>
+            n.op.process!({
+              node: n.id,
+              params: n.params,
+              scan: env.scan,
+              dataset: env.dataset,
+              log: env.log,
+              chunk: this.job.chunk,
+              inputs,
+              state,
+            }),
+          this.job.chunk,
+        )
         .catch((e: unknown) => {
           throw failedInNode(n.id, n.op.name, e);
         });

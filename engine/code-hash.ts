@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 /** Bump when the layout of keys or stored values changes: every key changes with it. */
 export const CACHE_SCHEMA = 2;
 
-const IMPORT = /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
 const ASSET = /new\s+URL\(\s*['"]([^'"\n]+)['"]\s*,\s*import\.meta\.url\s*\)/g;
 
 function stripComments(text: string): string {
@@ -63,8 +64,12 @@ function fileInfo(file: string): FileInfo {
   if (/\.(ts|js|mjs)$/.test(file)) {
     const text = bytes.toString('utf8');
     const local = (s: string) => path.resolve(path.dirname(file), s);
-    info.modules = importSpecifiers(text, true).map(local).filter((f) => fs.existsSync(f));
-    info.assets = assetSpecifiers(text).map(local).filter((f) => fs.existsSync(f));
+    info.modules = importSpecifiers(text, true)
+      .map(local)
+      .filter((f) => fs.existsSync(f));
+    info.assets = assetSpecifiers(text)
+      .map(local)
+      .filter((f) => fs.existsSync(f));
   }
   files.set(file, info);
   return info;
@@ -100,7 +105,9 @@ export function moduleClosure(entry: string): string[] {
 /** Per file of a module's closure: package-relative path → content hash. */
 export function closureFiles(entry: string): Record<string, string> {
   const root = packageRoot(entry);
-  return Object.fromEntries(moduleClosure(entry).map((f) => [path.relative(root, f).split(path.sep).join('/'), fileHash(f)]));
+  return Object.fromEntries(
+    moduleClosure(entry).map((f) => [path.relative(root, f).split(path.sep).join('/'), fileHash(f)]),
+  );
 }
 
 /** The code hash of a module: its closure's relative paths and contents. */

@@ -20,7 +20,11 @@ export interface Curve {
  * The curve a consumer should use: the named field, else the only field, else the first of
  * `preferred` that exists. Errors name the node and what is available.
  */
-export function curveOf(v: Value, node: string, opts: { field?: string | null; preferred?: string[] } = {}): Curve {
+export function curveOf(
+  v: Value,
+  node: string,
+  opts: { field?: string | null; preferred?: string[] } = {},
+): Curve {
   const names = Object.keys(v.fields);
   let field = opts.field ?? undefined;
   if (!field) {
@@ -28,13 +32,16 @@ export function curveOf(v: Value, node: string, opts: { field?: string | null; p
     else field = (opts.preferred ?? ['G', 'F', 'S', 'I']).find((p) => names.includes(p));
   }
   if (!field || !(field in v.fields)) {
-    throw new UserError(`node '${node}': expected a curve input; found fields ${names.join(', ') || '(none)'}${opts.field ? ` but not '${opts.field}'` : ''}`);
+    throw new UserError(
+      `node '${node}': expected a curve input; found fields ${names.join(', ') || '(none)'}${opts.field ? ` but not '${opts.field}'` : ''}`,
+    );
   }
   const axisOf = (v.meta?.axisOf ?? {}) as Record<string, string>;
   const axes = v.axes ?? {};
   const xName = axisOf[field] ?? Object.keys(axes)[0];
   const x = xName ? axes[xName] : undefined;
-  if (!x) throw new UserError(`node '${node}': input field '${field}' has no x axis (expected axes.q or axes.r)`);
+  if (!x)
+    throw new UserError(`node '${node}': input field '${field}' has no x axis (expected axes.q or axes.r)`);
   return { field, y: v.fields[field], x, xName };
 }
 
@@ -54,7 +61,8 @@ export function axisSamples(x: ArrayLike<number>, i0: number, i1: number): Float
   for (let k = 0; k < m; k++) {
     const line = out[0] + k * h;
     // float32 keeps 24 bits: 4 units in its last place of the larger magnitude, and far below a step.
-    if (Math.abs(out[k] - line) > Math.min(2.4e-7 * Math.max(Math.abs(line), Math.abs(out[k])), 1e-3 * h)) return out;
+    if (Math.abs(out[k] - line) > Math.min(2.4e-7 * Math.max(Math.abs(line), Math.abs(out[k])), 1e-3 * h))
+      return out;
   }
   for (let k = 1; k < m - 1; k++) out[k] = out[0] + k * h;
   return out;

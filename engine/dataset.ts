@@ -18,7 +18,11 @@ export interface DatasetSpec {
 /** The dataset a run uses: --data wins over the graph's `dataset.path` (resolved next to the graph). */
 export function datasetSpec(doc: GraphDoc, graphFile: string | null, dataFlag?: string): DatasetSpec | null {
   const { path: p, ...rest } = doc.dataset ?? ({} as { path?: string });
-  const options = { ...(rest as Record<string, unknown>) } as { scan?: unknown; kind?: string; profiles?: boolean };
+  const options = { ...(rest as Record<string, unknown>) } as {
+    scan?: unknown;
+    kind?: string;
+    profiles?: boolean;
+  };
   if (Array.isArray(options.scan)) {
     const [ny, nx] = options.scan as number[];
     options.scan = { ny, nx };

@@ -19,7 +19,10 @@ export function fieldMatcher(op: OpDef): (field: string) => boolean {
       const family = /^([A-Za-z_]+)1…\1n$/.exec(part);
       if (family) patterns.push(new RegExp(`^${family[1]}\\d+$`));
       else if (/^<[^>]+>$/.test(part)) open = true;
-      else if (/^<[^>]+>(.+)$/.test(part)) patterns.push(new RegExp(`^.+${part.replace(/^<[^>]+>/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      else if (/^<[^>]+>(.+)$/.test(part))
+        patterns.push(
+          new RegExp(`^.+${part.replace(/^<[^>]+>/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+        );
       else exact.add(part);
     }
   }
@@ -28,7 +31,13 @@ export function fieldMatcher(op: OpDef): (field: string) => boolean {
 
 /** The graph without its display settings: what determines the results (graph hash, `snem report` comparisons). */
 export function withoutDisplay(doc: GraphDoc): GraphDoc {
-  if (!doc || typeof doc !== 'object' || !doc.nodes || !Object.values(doc.nodes).some((n) => n && typeof n === 'object' && 'display' in n)) return doc;
+  if (
+    !doc ||
+    typeof doc !== 'object' ||
+    !doc.nodes ||
+    !Object.values(doc.nodes).some((n) => n && typeof n === 'object' && 'display' in n)
+  )
+    return doc;
   const nodes: GraphDoc['nodes'] = {};
   for (const [id, n] of Object.entries(doc.nodes)) {
     const { display: _display, ...rest } = n as GraphDoc['nodes'][string] & { display?: Json };

@@ -7,7 +7,15 @@
  * A pass first probes every chunk with lookups only; chunks that are fully cached never reach a
  * worker, so a fully cached run starts no threads.
  */
-import { ChunkPipeline, selectField, selectHash, type ChunkJob, type ChunkNodeResult, type Hashes, type PipelineEnv } from './chunk-pipeline.ts';
+import {
+  ChunkPipeline,
+  selectField,
+  selectHash,
+  type ChunkJob,
+  type ChunkNodeResult,
+  type Hashes,
+  type PipelineEnv,
+} from './chunk-pipeline.ts';
 import { RunAborted } from './errors.ts';
 import { merkleRoot } from './hash.ts';
 import { nodeKey } from './keys.ts';
@@ -53,7 +61,8 @@ export function reducePorts(n: ResolvedNode): string[] {
 
 export function makeChunks(positions: number, chunkSize: number): ChunkInfo[] {
   // a non-positive step would loop forever (callers validate; this is the last line of defence)
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunk size must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new Error(`chunk size must be a positive integer, got ${chunkSize}`);
   const out: ChunkInfo[] = [];
   for (let start = 0, index = 0; start < positions; start += chunkSize, index++) {
     out.push({ index, start, count: Math.min(chunkSize, positions - start) });
@@ -75,7 +84,10 @@ export interface ExecuteOptions {
 
 /** Runs the chunk jobs of a frame pass elsewhere than this process's worker threads. */
 export interface ChunkRunner {
-  run(job: ChunkJob, ctx: { setup: PipelineSetup; graph: ResolvedGraph }): Promise<Record<string, ChunkNodeResult>>;
+  run(
+    job: ChunkJob,
+    ctx: { setup: PipelineSetup; graph: ResolvedGraph },
+  ): Promise<Record<string, ChunkNodeResult>>;
   /** Extra text for the progress bar (e.g. live workers). */
   status?(): string;
 }
@@ -136,7 +148,12 @@ export class Executor {
   /** Probe strategy (`snem plan`): the same order of passes and nodes, with cache lookups only. */
   async probe(): Promise<Map<string, Probed>> {
     const probe = new Probe(this.graph, this.pipeline, this.chunks, (n) => this.chunksWanted(n));
-    await this.schedule({ done: (id) => probe.results.has(id), reduced: (id) => probe.partials.has(id), pass: (batch) => probe.pass(batch), dataset: (n) => probe.dataset(n) });
+    await this.schedule({
+      done: (id) => probe.results.has(id),
+      reduced: (id) => probe.partials.has(id),
+      pass: (batch) => probe.pass(batch),
+      dataset: (n) => probe.dataset(n),
+    });
     return probe.results;
   }
 
@@ -151,12 +168,19 @@ export class Executor {
     while (pending.some((id) => !s.done(id))) {
       const batch: string[] = [];
       // an input from this pass's batch is ready only if it is a frame node (a reduce node's value comes after the pass)
-      const ready = (r: { node: string }) => s.done(r.node) || (batch.includes(r.node) && graph.nodes.get(r.node)!.op.scope === 'frame');
+      const ready = (r: { node: string }) =>
+        s.done(r.node) || (batch.includes(r.node) && graph.nodes.get(r.node)!.op.scope === 'frame');
       for (const id of pending) {
         if (s.done(id)) continue;
         const n = graph.nodes.get(id)!;
         if (n.op.scope === 'frame' && Object.values(n.inputs).every(ready)) batch.push(id);
-        if (n.op.scope === 'reduce' && !s.reduced(id) && reducePorts(n).length && reducePorts(n).every((p) => ready(n.inputs[p]))) batch.push(id);
+        if (
+          n.op.scope === 'reduce' &&
+          !s.reduced(id) &&
+          reducePorts(n).length &&
+          reducePorts(n).every((p) => ready(n.inputs[p]))
+        )
+          batch.push(id);
       }
       this.checkAborted();
       if (batch.length) await s.pass(batch);
@@ -165,7 +189,8 @@ export class Executor {
       for (const id of pending) {
         if (s.done(id)) continue;
         const n = graph.nodes.get(id)!;
-        if (n.op.scope === 'frame' || (n.op.scope === 'reduce' && reducePorts(n).length && !s.reduced(id))) continue;
+        if (n.op.scope === 'frame' || (n.op.scope === 'reduce' && reducePorts(n).length && !s.reduced(id)))
+          continue;
         if (Object.values(n.inputs).every((r) => s.done(r.node))) {
           this.checkAborted();
           await s.dataset(n);
@@ -201,7 +226,12 @@ export class Executor {
     const datasetValues = this.datasetHashes();
     const results: (Record<string, ChunkNodeResult> | null)[] = new Array(this.chunks.length).fill(null);
     const wants = new Map(batch.map((id) => [id, this.chunksWanted(this.graph.nodes.get(id)!)]));
-    const jobs: ChunkJob[] = this.chunks.map((chunk, i) => ({ chunk, nodes: batch.filter((id) => wants.get(id)![i]), known: this.knownFor(i), datasetValues }));
+    const jobs: ChunkJob[] = this.chunks.map((chunk, i) => ({
+      chunk,
+      nodes: batch.filter((id) => wants.get(id)![i]),
+      known: this.knownFor(i),
+      datasetValues,
+    }));
     // Lookups first: what is fully cached never reaches a worker.
     const misses: number[] = [];
     for (let i = 0; i < jobs.length; i++) {
@@ -219,7 +249,10 @@ export class Executor {
     for (const id of batch) {
       const n = this.graph.nodes.get(id)!;
       if (n.op.scope === 'reduce') {
-        this.partials.set(id, results.map((r) => r![id] ?? null));
+        this.partials.set(
+          id,
+          results.map((r) => r![id] ?? null),
+        );
         continue;
       }
       const chunks = results.map((r) => r![id]);
@@ -251,7 +284,11 @@ export class Executor {
    * Compute the missed chunks, on the worker pool when there is more than one. On an abort or a
    * failure nothing new starts, chunks already in a worker finish (and stay cached), then it throws.
    */
-  private async computeChunks(misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+  private async computeChunks(
+    misses: number[],
+    jobs: ChunkJob[],
+    results: (Record<string, ChunkNodeResult> | null)[],
+  ) {
     const { progress, signal, runner } = this.o;
     this.checkAborted();
     if (runner) return this.runElsewhere(runner, misses, jobs, results);
@@ -263,7 +300,11 @@ export class Executor {
       }
       return;
     }
-    const pool = (this.pool ??= new WorkerPool(this.o.setup, Math.min(this.o.workers, misses.length), this.o.env.log));
+    const pool = (this.pool ??= new WorkerPool(
+      this.o.setup,
+      Math.min(this.o.workers, misses.length),
+      this.o.env.log,
+    ));
     const stop = () => pool.dropQueued(new RunAborted());
     signal?.addEventListener('abort', stop, { once: true });
     try {
@@ -287,10 +328,17 @@ export class Executor {
   }
 
   /** All missed chunks at once to the runner (its queue paces them); on an abort, waits for none. */
-  private async runElsewhere(runner: ChunkRunner, misses: number[], jobs: ChunkJob[], results: (Record<string, ChunkNodeResult> | null)[]) {
+  private async runElsewhere(
+    runner: ChunkRunner,
+    misses: number[],
+    jobs: ChunkJob[],
+    results: (Record<string, ChunkNodeResult> | null)[],
+  ) {
     const { progress, signal } = this.o;
     progress.status = runner.status ? () => runner.status!() : null;
-    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new RunAborted()), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      signal?.addEventListener('abort', () => reject(new RunAborted()), { once: true }),
+    );
     aborted.catch(() => {});
     try {
       await Promise.race([
@@ -309,7 +357,14 @@ export class Executor {
 
   /** Per chunk: does node n's pass need it (every chunk for a frame node; a reduce node's chunks holding a position it samples). */
   chunksWanted(n: ResolvedNode): boolean[] {
-    const positions = n.op.scope === 'reduce' ? (n.op.reduce!.positions?.(n.params, { scan: this.o.env.scan, dataset: this.o.env.dataset, connected: Object.keys(n.inputs) }) ?? 'all') : 'all';
+    const positions =
+      n.op.scope === 'reduce'
+        ? (n.op.reduce!.positions?.(n.params, {
+            scan: this.o.env.scan,
+            dataset: this.o.env.dataset,
+            connected: Object.keys(n.inputs),
+          }) ?? 'all')
+        : 'all';
     if (positions === 'all') return this.chunks.map(() => true);
     const sorted = [...positions].sort((a, b) => a - b);
     let j = 0;
@@ -331,7 +386,14 @@ export class Executor {
     const stack: { level: number; value: Value }[] = [];
     for (let i = 0; i < parts.length; i++) {
       if (!parts[i]) continue;
-      let item = { level: 0, value: await this.pipeline.chunkValue(n.id, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() }) };
+      let item = {
+        level: 0,
+        value: await this.pipeline.chunkValue(n.id, {
+          chunk: this.chunks[i],
+          known: this.knownFor(i),
+          datasetValues: this.datasetHashes(),
+        }),
+      };
       while (stack.at(-1)?.level === item.level) {
         const earlier = stack.pop()!;
         item = { level: item.level + 1, value: merge(earlier.value, item.value) };
@@ -352,14 +414,19 @@ export class Executor {
 
   private inputHashes(n: ResolvedNode): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [port, ref] of Object.entries(n.inputs)) out[port] = selectHash(this.states.get(ref.node)!.hashes, ref);
+    for (const [port, ref] of Object.entries(n.inputs))
+      out[port] = selectHash(this.states.get(ref.node)!.hashes, ref);
     return out;
   }
 
   /** A frame node's per-position input, seen by a dataset op chunk by chunk. */
   chunkedInput(node: string, field: string | undefined): ChunkedInput {
     const chunk = async (i: number): Promise<Value> => {
-      const v = await this.pipeline.chunkValue(node, { chunk: this.chunks[i], known: this.knownFor(i), datasetValues: this.datasetHashes() });
+      const v = await this.pipeline.chunkValue(node, {
+        chunk: this.chunks[i],
+        known: this.knownFor(i),
+        datasetValues: this.datasetHashes(),
+      });
       return field ? selectField(v, { node, field }) : v;
     };
     return {
@@ -412,12 +479,28 @@ export class Executor {
             ctxInputs[port] =
               up.op.scope === 'frame'
                 ? this.chunkedInput(ref.node, ref.field)
-                : { scope: 'dataset', value: selectField(await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes), ref) };
+                : {
+                    scope: 'dataset',
+                    value: selectField(
+                      await this.pipeline.datasetValue(ref.node, this.states.get(ref.node)!.hashes),
+                      ref,
+                    ),
+                  };
           }
           progress.nodeStart(n.id, n.op.name);
-          const ctx = { node: n.id, params: n.params, scan: env.scan, dataset: env.dataset, log: env.log, inputs: ctxInputs, workers: this.o.workers };
+          const ctx = {
+            node: n.id,
+            params: n.params,
+            scan: env.scan,
+            dataset: env.dataset,
+            log: env.log,
+            inputs: ctxInputs,
+            workers: this.o.workers,
+          };
           const partial = n.op.scope === 'reduce' ? await this.mergedPartial(n) : null;
-          const r = await this.pipeline.invokeOp(n, () => (n.op.scope === 'reduce' ? n.op.finish!({ ...ctx, partial }) : n.op.run!(ctx)));
+          const r = await this.pipeline.invokeOp(n, () =>
+            n.op.scope === 'reduce' ? n.op.finish!({ ...ctx, partial }) : n.op.run!(ctx),
+          );
           seconds = r.seconds;
           hashes = await this.pipeline.storeResult(n, key, r.value, seconds, 'dataset');
           status = 'computed';
@@ -429,10 +512,28 @@ export class Executor {
     if (status !== 'computed') this.pipeline.releaseLarge();
     const partials = this.partials.get(n.id);
     if (partials) seconds += partials.reduce((t, p) => t + (p?.seconds ?? 0), 0);
-    this.states.set(n.id, { id: n.id, key, hashes, inputs, status, seconds, computedChunks: status === 'computed' ? 1 : 0, cachedChunks: status === 'computed' ? 0 : 1, ...(partials ? { partials } : {}) });
+    this.states.set(n.id, {
+      id: n.id,
+      key,
+      hashes,
+      inputs,
+      status,
+      seconds,
+      computedChunks: status === 'computed' ? 1 : 0,
+      cachedChunks: status === 'computed' ? 0 : 1,
+      ...(partials ? { partials } : {}),
+    });
     // a reduce node reports its partials as its chunks
     const withPartials = partials?.filter((p) => p !== null) ?? [];
-    progress.node(n.id, n.op.name, status, seconds, withPartials.length ? { computed: withPartials.filter((p) => p.status === 'computed').length, total: withPartials.length } : undefined);
+    progress.node(
+      n.id,
+      n.op.name,
+      status,
+      seconds,
+      withPartials.length
+        ? { computed: withPartials.filter((p) => p.status === 'computed').length, total: withPartials.length }
+        : undefined,
+    );
   }
 
   /** The whole value of a node: dataset nodes as stored, frame nodes with every field concatenated over chunks. */
@@ -445,7 +546,8 @@ export class Executor {
     const parts: Record<string, FirstAxisGather> = {};
     for (let i = 0; i < this.chunks.length; i++) {
       const v = i === 0 ? first : await input.chunk(i);
-      for (const [f, a] of Object.entries(v.fields)) (parts[f] ??= new FirstAxisGather(this.positions)).add(a, this.chunks[i].count);
+      for (const [f, a] of Object.entries(v.fields))
+        (parts[f] ??= new FirstAxisGather(this.positions)).add(a, this.chunks[i].count);
     }
     const fields = Object.fromEntries(Object.entries(parts).map(([f, p]) => [f, p.result()]));
     return { fields, axes: first.axes, meta: first.meta };

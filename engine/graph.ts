@@ -17,13 +17,24 @@ import { resultScope, type DatasetHandle, type Json, type OpDef, type Registry }
 const require = createRequire(import.meta.url);
 const schema = require('../graphs/graph.schema.json');
 
-export type GraphNodeSpec = { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string; display?: NodeDisplay };
+export type GraphNodeSpec = {
+  op: string;
+  in?: Record<string, string>;
+  params?: Record<string, Json>;
+  description?: string;
+  display?: NodeDisplay;
+};
 
 export interface GraphDoc {
   snem: 1;
   name?: string;
   description?: string;
-  dataset?: { path: string; kind?: 'frames' | 'profiles'; scan?: [number, number]; [opt: string]: Json | undefined };
+  dataset?: {
+    path: string;
+    kind?: 'frames' | 'profiles';
+    scan?: [number, number];
+    [opt: string]: Json | undefined;
+  };
   chunkSize?: number;
   /** `display`: how the node's maps are drawn (presentation only, never part of a node key). */
   nodes: Record<string, GraphNodeSpec>;
@@ -76,7 +87,10 @@ function validateSchema(doc: unknown): Validator {
 /** Parse `NODE.PARAM=VALUE` (VALUE as JSON, else as a plain string). */
 export function parseSet(s: string): { node: string; param: string; value: Json } {
   const m = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(s);
-  if (!m) throw new UserError(`--set '${s}': expected NODE.PARAM=VALUE (VALUE in JSON, e.g. mask.alpha=3 or geom.center='[71.5,70]')`);
+  if (!m)
+    throw new UserError(
+      `--set '${s}': expected NODE.PARAM=VALUE (VALUE in JSON, e.g. mask.alpha=3 or geom.center='[71.5,70]')`,
+    );
   let value: Json;
   try {
     value = JSON.parse(m[3]) as Json;
@@ -92,7 +106,9 @@ export function readGraphFile(file: string): GraphDoc {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such graph file' : code === 'EISDIR' ? 'is a directory, expected a graph JSON file' : (e as Error).message}`);
+    throw new UserError(
+      `${file}: ${code === 'ENOENT' ? 'no such graph file' : code === 'EISDIR' ? 'is a directory, expected a graph JSON file' : (e as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text) as GraphDoc;
@@ -104,17 +120,23 @@ export function readGraphFile(file: string): GraphDoc {
 function schemaProblems(doc: unknown): string[] {
   const checked = validateSchema(doc);
   if (!checked.errors?.length) return [];
-  return (checked.errors ?? []).map((e: { instancePath: string; keyword: string; message?: string; params: unknown }) => {
-    const where = e.instancePath ? e.instancePath.replace(/^\//, '').split('/') : [];
-    let subject = 'graph';
-    if (where[0] === 'nodes' && where[1]) subject = `node '${where[1]}', field '${where.slice(2).join('.') || (e.params as { missingProperty?: string }).missingProperty || '(node)'}'`;
-    else if (where.length) subject = `field '${where.join('.')}'`;
-    let msg = e.message ?? 'invalid';
-    if (e.keyword === 'additionalProperties') msg = `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
-    if (e.keyword === 'required' && where[0] !== 'nodes') msg = `missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
-    if (e.keyword === 'propertyNames') msg = `node ids must be letters, digits, '_' or '-' (no dots): ${msg}`;
-    return `${subject}: ${msg}`;
-  });
+  return (checked.errors ?? []).map(
+    (e: { instancePath: string; keyword: string; message?: string; params: unknown }) => {
+      const where = e.instancePath ? e.instancePath.replace(/^\//, '').split('/') : [];
+      let subject = 'graph';
+      if (where[0] === 'nodes' && where[1])
+        subject = `node '${where[1]}', field '${where.slice(2).join('.') || (e.params as { missingProperty?: string }).missingProperty || '(node)'}'`;
+      else if (where.length) subject = `field '${where.join('.')}'`;
+      let msg = e.message ?? 'invalid';
+      if (e.keyword === 'additionalProperties')
+        msg = `unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+      if (e.keyword === 'required' && where[0] !== 'nodes')
+        msg = `missing required field '${(e.params as { missingProperty: string }).missingProperty}'`;
+      if (e.keyword === 'propertyNames')
+        msg = `node ids must be letters, digits, '_' or '-' (no dots): ${msg}`;
+      return `${subject}: ${msg}`;
+    },
+  );
 }
 
 function closest(name: string, options: Iterable<string>): string | null {
@@ -185,7 +207,10 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
   const problems = schemaProblems(input);
   // ids every JavaScript object already has (__proto__, constructor, hasOwnProperty …) break lookups
   for (const id of Object.keys(input.nodes)) {
-    if (id in Object.prototype) problems.push(`node '${id}': '${id}' is a reserved name (a property of every JavaScript object); choose another node id`);
+    if (id in Object.prototype)
+      problems.push(
+        `node '${id}': '${id}' is a reserved name (a property of every JavaScript object); choose another node id`,
+      );
   }
   if (problems.length) throw fail(problems);
   const doc = structuredClone(input) as GraphDoc;
@@ -217,7 +242,12 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     let params: Record<string, Json> = {};
     try {
       params = resolveParams(id, op, spec.params ?? {});
-      if (opts.opChecks !== false) op.check?.(params as never, { node: id, dataset: opts.dataset ?? null, datasetDeclared: opts.datasetDeclared });
+      if (opts.opChecks !== false)
+        op.check?.(params as never, {
+          node: id,
+          dataset: opts.dataset ?? null,
+          datasetDeclared: opts.datasetDeclared,
+        });
     } catch (e) {
       if (e instanceof UserError) problems.push(e.message);
       else throw e;
@@ -226,12 +256,16 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     const variadic = '*' in op.inputs;
     for (const [port, ref] of Object.entries(spec.in ?? {})) {
       if (!variadic && !Object.hasOwn(op.inputs, port)) {
-        problems.push(`node '${id}', field 'in.${port}': op '${op.name}' has no input port '${port}' (ports: ${Object.keys(op.inputs).join(', ') || 'none'})`);
+        problems.push(
+          `node '${id}', field 'in.${port}': op '${op.name}' has no input port '${port}' (ports: ${Object.keys(op.inputs).join(', ') || 'none'})`,
+        );
         continue;
       }
       const r = parseRef(ref, doc.nodes);
       if (!Object.hasOwn(doc.nodes, r.node)) {
-        problems.push(`node '${id}', field 'in.${port}': no node '${r.node}'${hint(r.node, Object.keys(doc.nodes))}`);
+        problems.push(
+          `node '${id}', field 'in.${port}': no node '${r.node}'${hint(r.node, Object.keys(doc.nodes))}`,
+        );
         continue;
       }
       inputs[port] = r;
@@ -240,7 +274,9 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     }
     for (const [port, ps] of Object.entries(op.inputs)) {
       if (port === '*' || ps.optional || port in inputs) continue;
-      problems.push(`node '${id}', field 'in.${port}': missing input (op '${op.name}' needs ${ps.description})`);
+      problems.push(
+        `node '${id}', field 'in.${port}': missing input (op '${op.name}' needs ${ps.description})`,
+      );
     }
     nodes.set(id, { id, op, params, inputs, overrides: overrides.get(id) ?? [] });
   }
@@ -259,10 +295,12 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     }
   }
 
-  if (hasCycle(dag)) problems.push(`nodes ${describeCycle(dag)}: the graph has a cycle (a node depends on its own result)`);
+  if (hasCycle(dag))
+    problems.push(`nodes ${describeCycle(dag)}: the graph has a cycle (a node depends on its own result)`);
 
   doc.outputs.forEach((o, i) => {
-    if (!Object.hasOwn(doc.nodes, o)) problems.push(`field 'outputs[${i}]': no node '${o}'${hint(o, Object.keys(doc.nodes))}`);
+    if (!Object.hasOwn(doc.nodes, o))
+      problems.push(`field 'outputs[${i}]': no node '${o}'${hint(o, Object.keys(doc.nodes))}`);
   });
   if (problems.length) throw fail(problems);
 
@@ -276,10 +314,24 @@ export function resolveGraph(input: GraphDoc, opts: ResolveOptions): ResolvedGra
     needed.add(id);
     dag.forEachInNeighbor(id, (up) => stack.push(up));
   }
-  const warnings = order.filter((id) => !needed.has(id)).map((id) => `node '${id}' feeds no output and will not be computed`);
+  const warnings = order
+    .filter((id) => !needed.has(id))
+    .map((id) => `node '${id}' feeds no output and will not be computed`);
   const shown = new Set(doc.outputs);
-  for (const [id, spec] of Object.entries(doc.nodes)) if (spec.display && !shown.has(id)) warnings.push(`node '${id}' has display settings but is not in "outputs": no figure shows it`);
-  return { doc, file: opts.file ?? null, name: doc.name ?? (opts.file ? path.basename(opts.file, '.json') : 'graph'), nodes, dag, order, outputs: doc.outputs, needed, warnings };
+  for (const [id, spec] of Object.entries(doc.nodes))
+    if (spec.display && !shown.has(id))
+      warnings.push(`node '${id}' has display settings but is not in "outputs": no figure shows it`);
+  return {
+    doc,
+    file: opts.file ?? null,
+    name: doc.name ?? (opts.file ? path.basename(opts.file, '.json') : 'graph'),
+    nodes,
+    dag,
+    order,
+    outputs: doc.outputs,
+    needed,
+    warnings,
+  };
 }
 
 function hint(name: string, options: Iterable<string>): string {

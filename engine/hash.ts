@@ -98,7 +98,11 @@ class Preimage {
     }
     if (ArrayBuffer.isView(v)) {
       this.tag(`a:${(v as object).constructor.name}`);
-      const b = new Uint8Array((v as TypedArray).buffer, (v as TypedArray).byteOffset, (v as TypedArray).byteLength);
+      const b = new Uint8Array(
+        (v as TypedArray).buffer,
+        (v as TypedArray).byteOffset,
+        (v as TypedArray).byteLength,
+      );
       this.u32(b.length);
       return this.bytes(b);
     }

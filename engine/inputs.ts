@@ -6,12 +6,19 @@
 import { UserError } from './errors.ts';
 import type { DatasetInput, NDArray, Value } from './types.ts';
 
-export async function inputField(input: DatasetInput, field: string | undefined, node: string, port: string): Promise<NDArray> {
+export async function inputField(
+  input: DatasetInput,
+  field: string | undefined,
+  node: string,
+  port: string,
+): Promise<NDArray> {
   const first = input.scope === 'dataset' ? input.value : await input.first();
   const names = Object.keys(first.fields);
   const f = field ?? (names.length === 1 ? names[0] : undefined);
   if (!f || !names.includes(f)) {
-    throw new UserError(`node '${node}', input '${port}': expected field ${field ? `'${field}'` : '(a single field)'}; found ${names.join(', ') || 'none'}`);
+    throw new UserError(
+      `node '${node}', input '${port}': expected field ${field ? `'${field}'` : '(a single field)'}; found ${names.join(', ') || 'none'}`,
+    );
   }
   return input.scope === 'dataset' ? input.value.fields[f] : input.gather(f);
 }
@@ -31,7 +38,10 @@ export function fieldOf(v: Value, name: string): NDArray | undefined {
 /** fieldOf, or a message naming node, port and the fields found. */
 export function requireFieldOf(v: Value, name: string, node: string, port: string): NDArray {
   const f = fieldOf(v, name);
-  if (!f) throw new UserError(`node '${node}', input '${port}': expected field '${name}' (or a single field); found ${Object.keys(v.fields).join(', ') || 'none'}`);
+  if (!f)
+    throw new UserError(
+      `node '${node}', input '${port}': expected field '${name}' (or a single field); found ${Object.keys(v.fields).join(', ') || 'none'}`,
+    );
   return f;
 }
 
@@ -69,7 +79,8 @@ export async function forEachPositionBlock(
     const a = (await input.chunk(i)).fields[field];
     if (!a) throw new UserError(`input field '${field}' is missing from chunk ${i}`);
     const wi = width(a, c.count);
-    if (w >= 0 && wi !== w) throw new UserError(`input field '${field}': chunk ${i} has ${wi} samples per position, chunk 0 ${w}`);
+    if (w >= 0 && wi !== w)
+      throw new UserError(`input field '${field}': chunk ${i} has ${wi} samples per position, chunk 0 ${w}`);
     w = wi;
     fn(c.start, c.count, a.data as ArrayLike<number>);
   }

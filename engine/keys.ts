@@ -15,7 +15,12 @@ function opIdentity(op: OpDef): Json {
 }
 
 /** Key of one chunk of a frame-scope node. The chunk range is part of it: ops may index by position. */
-export function chunkKey(op: OpDef, params: Record<string, Json>, inputs: Record<string, string>, chunk: ChunkInfo): string {
+export function chunkKey(
+  op: OpDef,
+  params: Record<string, Json>,
+  inputs: Record<string, string>,
+  chunk: ChunkInfo,
+): string {
   return hashValue(['chunk', opIdentity(op), params, inputs, chunk.start, chunk.count]);
 }
 
@@ -24,17 +29,33 @@ export function chunkKey(op: OpDef, params: Record<string, Json>, inputs: Record
  * reduce ports' chunk hashes, so a second reduce node over the same data (or one whose other params
  * changed) finds them. The scan shape joins it: which positions a partial samples may depend on it.
  */
-export function partialKey(op: OpDef, params: Record<string, Json>, inputs: Record<string, string>, chunk: ChunkInfo, scan: ScanShape): string {
+export function partialKey(
+  op: OpDef,
+  params: Record<string, Json>,
+  inputs: Record<string, string>,
+  chunk: ChunkInfo,
+  scan: ScanShape,
+): string {
   const own = Object.fromEntries((op.reduce?.params ?? []).map((p) => [p, params[p] ?? null]));
   return hashValue(['partial', opIdentity(op), own, inputs, chunk.start, chunk.count, scan.ny, scan.nx]);
 }
 
 /** Value hash of an uncached source chunk: what it reads, not the bytes (re-reading is cheap; hashing 791 MB per run is not). */
-export function sourceChunkHash(op: OpDef, params: Record<string, Json>, datasetHash: string | null, chunk: ChunkInfo): string {
+export function sourceChunkHash(
+  op: OpDef,
+  params: Record<string, Json>,
+  datasetHash: string | null,
+  chunk: ChunkInfo,
+): string {
   return hashValue(['source', opIdentity(op), params, datasetHash, chunk.start, chunk.count]);
 }
 
 /** Key of a dataset-scope node, or the dataset-level summary key of a frame node. */
-export function nodeKey(op: OpDef, params: Record<string, Json>, inputs: Record<string, string>, extra: Json = null): string {
+export function nodeKey(
+  op: OpDef,
+  params: Record<string, Json>,
+  inputs: Record<string, string>,
+  extra: Json = null,
+): string {
   return hashValue(['node', opIdentity(op), params, inputs, extra]);
 }

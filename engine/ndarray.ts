@@ -68,8 +68,10 @@ export function f64(shape: number[], data?: ArrayLike<number>): NDArray<Float64A
 export function viewBytes(dtype: DType, bytes: Uint8Array): TypedArray {
   const C = ctorOf(dtype);
   const bpe = C.BYTES_PER_ELEMENT;
-  if (bytes.byteLength % bpe !== 0) throw new Error(`${bytes.byteLength} bytes is not a whole number of ${dtype}`);
-  if (bytes.byteOffset % bpe === 0) return new C(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / bpe);
+  if (bytes.byteLength % bpe !== 0)
+    throw new Error(`${bytes.byteLength} bytes is not a whole number of ${dtype}`);
+  if (bytes.byteOffset % bpe === 0)
+    return new C(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / bpe);
   const copy = new Uint8Array(bytes);
   return new C(copy.buffer, 0, bytes.byteLength / bpe);
 }
@@ -117,12 +119,18 @@ export class FirstAxisGather {
   constructor(private readonly total: number) {}
 
   add(a: NDArray, expectedRows: number): void {
-    if (this.parts.length === 0 && this.out === null && a.shape[0] === expectedRows) this.out = zeros(a.dtype, [this.total, ...a.shape.slice(1)]);
+    if (this.parts.length === 0 && this.out === null && a.shape[0] === expectedRows)
+      this.out = zeros(a.dtype, [this.total, ...a.shape.slice(1)]);
     const out = this.out;
     if (out && a.shape[0] === expectedRows && this.offset + a.data.length <= out.data.length) {
       out.data.set(a.data as never, this.offset);
     } else {
-      if (out) this.parts.push({ dtype: out.dtype, shape: [this.rows, ...out.shape.slice(1)], data: out.data.slice(0, this.offset) });
+      if (out)
+        this.parts.push({
+          dtype: out.dtype,
+          shape: [this.rows, ...out.shape.slice(1)],
+          data: out.data.slice(0, this.offset),
+        });
       this.out = null;
       this.parts.push(a);
     }
@@ -133,7 +141,11 @@ export class FirstAxisGather {
   result(): NDArray {
     if (this.out) {
       if (this.rows === this.total) return this.out;
-      return { dtype: this.out.dtype, shape: [this.rows, ...this.out.shape.slice(1)], data: this.out.data.slice(0, this.offset) };
+      return {
+        dtype: this.out.dtype,
+        shape: [this.rows, ...this.out.shape.slice(1)],
+        data: this.out.data.slice(0, this.offset),
+      };
     }
     return concatFirst(this.parts);
   }

@@ -22,7 +22,12 @@ export function paramFileCandidates(file: string, datasetPath: string | null): s
 }
 
 /** The file a param names, resolved as every op resolves it; a missing file is the param's error. */
-export function resolveParamFile(node: string, param: string, file: string, datasetPath: string | null): string {
+export function resolveParamFile(
+  node: string,
+  param: string,
+  file: string,
+  datasetPath: string | null,
+): string {
   const tries = paramFileCandidates(file, datasetPath);
   const hit = tries.find((t) => fs.existsSync(t) && fs.statSync(t).isFile());
   if (!hit) throw new ParamError(node, param, `no such file: ${file} (looked in ${tries.join(', ')})`);
@@ -44,7 +49,11 @@ export function fileParamOf(name: string): string | null {
 export type FileHashes = Record<string, Record<string, string>>;
 
 /** Content hashes of the files named by file params of the nodes the run needs (memoised in the cache). */
-export function paramFileHashes(graph: ResolvedGraph, datasetPath: string | null, store: CacheStore | null): FileHashes {
+export function paramFileHashes(
+  graph: ResolvedGraph,
+  datasetPath: string | null,
+  store: CacheStore | null,
+): FileHashes {
   const out: FileHashes = {};
   for (const n of graph.nodes.values()) {
     if (!graph.needed.has(n.id)) continue;
@@ -63,6 +72,7 @@ export function applyFileHashes(graph: ResolvedGraph, hashes: FileHashes): void 
   for (const [node, byParam] of Object.entries(hashes)) {
     const n = graph.nodes.get(node);
     if (!n) continue;
-    for (const [name, h] of Object.entries(byParam)) (n.params as Record<string, Json>)[contentParam(name)] = h;
+    for (const [name, h] of Object.entries(byParam))
+      (n.params as Record<string, Json>)[contentParam(name)] = h;
   }
 }

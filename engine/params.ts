@@ -47,7 +47,8 @@ function expected(spec: ParamSpec): string {
 
 function inRange(spec: ParamSpec, x: number): boolean {
   if (x === Infinity) return spec.max === undefined && (spec.type === 'number' || spec.unbounded === true);
-  if (x === -Infinity) return spec.min === undefined && spec.exclusiveMin === undefined && spec.unbounded === true;
+  if (x === -Infinity)
+    return spec.min === undefined && spec.exclusiveMin === undefined && spec.unbounded === true;
   if (spec.min !== undefined && x < spec.min) return false;
   if (spec.exclusiveMin !== undefined && x <= spec.exclusiveMin) return false;
   if (spec.max !== undefined && x > spec.max) return false;
@@ -87,7 +88,8 @@ export function checkParam(node: string, name: string, spec: ParamSpec, raw: unk
       const arr = raw.map(coerceInfinity);
       if (!arr.every((x) => typeof x === 'number' && !Number.isNaN(x))) throw fail();
       if (typeof spec.length === 'number' && arr.length !== spec.length) throw fail();
-      if (Array.isArray(spec.length) && (arr.length < spec.length[0] || arr.length > spec.length[1])) throw fail();
+      if (Array.isArray(spec.length) && (arr.length < spec.length[0] || arr.length > spec.length[1]))
+        throw fail();
       if (!(arr as number[]).every((x) => inRange(spec, x))) throw fail();
       return arr as Json;
     }
@@ -100,12 +102,20 @@ export function checkParam(node: string, name: string, spec: ParamSpec, raw: unk
 }
 
 /** Every declared param with defaults filled in; unknown params are an error. */
-export function resolveParams(node: string, op: OpDef, given: Record<string, unknown> = {}): Record<string, Json> {
+export function resolveParams(
+  node: string,
+  op: OpDef,
+  given: Record<string, unknown> = {},
+): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const key of Object.keys(given)) {
     if (!(key in op.params)) {
       const known = Object.keys(op.params);
-      throw new ParamError(node, key, `op '${op.name}' has no such param (it takes: ${known.length ? known.join(', ') : 'no params'})`);
+      throw new ParamError(
+        node,
+        key,
+        `op '${op.name}' has no such param (it takes: ${known.length ? known.join(', ') : 'no params'})`,
+      );
     }
   }
   for (const [name, spec] of Object.entries(op.params)) {

@@ -57,7 +57,20 @@ export async function buildEnv(setup: PipelineSetup, log: (m: string) => void): 
   await initHash();
   const wiring = await loadWiring(setup.wiringModule);
   const dataset = setup.dataset ? await wiring.openDataset(setup.dataset) : null;
-  const graph = resolveGraph(setup.graphDoc, { file: setup.graphFile, sets: setup.sets, dataset, registry: wiring.registry, nodeChecks: wiring.nodeChecks });
+  const graph = resolveGraph(setup.graphDoc, {
+    file: setup.graphFile,
+    sets: setup.sets,
+    dataset,
+    registry: wiring.registry,
+    nodeChecks: wiring.nodeChecks,
+  });
   applyFileHashes(graph, setup.fileHashes);
-  return { graph, store: await openResultStore(setup), dataset, datasetHash: setup.datasetHash, scan: setup.scan, log };
+  return {
+    graph,
+    store: await openResultStore(setup),
+    dataset,
+    datasetHash: setup.datasetHash,
+    scan: setup.scan,
+    log,
+  };
 }

@@ -55,7 +55,17 @@ export class WorkerPool {
     this.pending.clear();
   }
 
-  private settle(w: Worker, m: { type: string; id: number; results?: Record<string, ChunkNodeResult>; message?: string; stack?: string; user?: boolean }) {
+  private settle(
+    w: Worker,
+    m: {
+      type: string;
+      id: number;
+      results?: Record<string, ChunkNodeResult>;
+      message?: string;
+      stack?: string;
+      user?: boolean;
+    },
+  ) {
     const p = this.pending.get(m.id);
     this.pending.delete(m.id);
     this.busy.delete(w);

@@ -45,11 +45,20 @@ export async function prepare(opts: PrepareOptions, wiring: EngineWiring): Promi
   if (!opts.graph && !opts.graphFile) throw new UserError('no graph given');
   const doc = opts.graph ?? readGraphFile(opts.graphFile!);
   const cacheDir = resolveCacheDir(opts.cacheDir);
-  const spec = (doc && typeof doc === 'object' && doc.dataset !== undefined) || opts.dataPath ? datasetSpec(doc, opts.graphFile ?? null, opts.dataPath) : null;
+  const spec =
+    (doc && typeof doc === 'object' && doc.dataset !== undefined) || opts.dataPath
+      ? datasetSpec(doc, opts.graphFile ?? null, opts.dataPath)
+      : null;
   const dataset = spec ? await wiring.openDataset(spec) : null;
   let store: CacheStore | null = null;
   try {
-    const graph = resolveGraph(doc, { file: opts.graphFile ?? null, sets: opts.sets, dataset, registry: wiring.registry, nodeChecks: wiring.nodeChecks });
+    const graph = resolveGraph(doc, {
+      file: opts.graphFile ?? null,
+      sets: opts.sets,
+      dataset,
+      registry: wiring.registry,
+      nodeChecks: wiring.nodeChecks,
+    });
     store = new CacheStore(cacheDir);
     // Hash the file the reader actually reads (a .hdr or .xml names the real data file).
     const dsHash = dataset ? datasetHash(dataset.path, store) : null;
@@ -58,7 +67,19 @@ export async function prepare(opts: PrepareOptions, wiring: EngineWiring): Promi
     const scan = scanOf(graph, dataset);
     // Display settings are presentation: they leave the graph hash (and every node key) unchanged.
     const graphHash = hashValue(withoutDisplay(graph.doc) as unknown as Json);
-    return { doc, graph, store, dataset, spec, datasetHash: dsHash, scan, graphHash, cacheDir, fileHashes, wiring };
+    return {
+      doc,
+      graph,
+      store,
+      dataset,
+      spec,
+      datasetHash: dsHash,
+      scan,
+      graphHash,
+      cacheDir,
+      fileHashes,
+      wiring,
+    };
   } catch (e) {
     dataset?.close();
     await store?.close();
@@ -71,5 +92,7 @@ function scanOf(graph: ResolvedGraph, dataset: DatasetHandle | null): ScanShape 
     if (n.op.scanShape && graph.needed.has(n.id)) return n.op.scanShape(n.params as never, dataset);
   }
   if (dataset) return dataset.scan;
-  throw new UserError(`${graph.file ?? 'graph'}: no dataset: set "dataset": {"path": …} in the graph, pass --data, or use a source op that defines the scan (e.g. source.simulated)`);
+  throw new UserError(
+    `${graph.file ?? 'graph'}: no dataset: set "dataset": {"path": …} in the graph, pass --data, or use a source op that defines the scan (e.g. source.simulated)`,
+  );
 }

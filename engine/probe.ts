@@ -36,7 +36,9 @@ export class Probe {
   ) {}
 
   private blockedBy(n: ResolvedNode, ports?: string[]): string | undefined {
-    return Object.entries(n.inputs).find(([port, r]) => (!ports || ports.includes(port)) && !this.results.get(r.node)?.cached)?.[1].node;
+    return Object.entries(n.inputs).find(
+      ([port, r]) => (!ports || ports.includes(port)) && !this.results.get(r.node)?.cached,
+    )?.[1].node;
   }
 
   private datasetValues(): Record<string, Hashes> {
@@ -65,18 +67,23 @@ export class Probe {
           if (p.chunks[i]) known[fid] = p.chunks[i]!;
           else if (Object.values(n.inputs).some((r) => r.node === fid)) missing = true;
         }
-        const r = missing ? null : await this.pipeline.probeJob({ chunk: this.chunks[i], nodes: [id], known, datasetValues });
+        const r = missing
+          ? null
+          : await this.pipeline.probeJob({ chunk: this.chunks[i], nodes: [id], known, datasetValues });
         hs.push(r ? r[id] : null);
       }
       if (reduce) this.partials.set(id, { wanted, chunks: hs });
-      else this.results.set(id, { cached: hs.every(Boolean), chunks: hs, ...(blockedBy ? { blockedBy } : {}) });
+      else
+        this.results.set(id, { cached: hs.every(Boolean), chunks: hs, ...(blockedBy ? { blockedBy } : {}) });
     }
   }
 
   async dataset(n: ResolvedNode): Promise<void> {
     const blockedBy = this.blockedBy(n);
     const got = this.partials.get(n.id);
-    const partials = got ? { total: got.wanted.filter(Boolean).length, cached: got.chunks.filter(Boolean).length } : undefined;
+    const partials = got
+      ? { total: got.wanted.filter(Boolean).length, cached: got.chunks.filter(Boolean).length }
+      : undefined;
     if (blockedBy) {
       this.results.set(n.id, { cached: false, blockedBy, ...(partials ? { partials } : {}) });
       return;
@@ -87,11 +94,16 @@ export class Probe {
       if (up.hashes) inputs[port] = selectHash(up.hashes, ref);
       else {
         const hs = up.chunks as Hashes[];
-        inputs[port] = ref.field ? merkleRoot(hs.map((h) => h.fields[ref.field!])) : merkleRoot(hs.map((h) => h.hash));
+        inputs[port] = ref.field
+          ? merkleRoot(hs.map((h) => h.fields[ref.field!]))
+          : merkleRoot(hs.map((h) => h.hash));
       }
     }
     const key = nodeKey(n.op, n.params, inputs);
     const a = await this.pipeline.env.store.lookup(key);
-    this.results.set(n.id, { ...(a ? { cached: true, hashes: { hash: a.v, fields: a.f, key } } : { cached: false }), ...(partials ? { partials } : {}) });
+    this.results.set(n.id, {
+      ...(a ? { cached: true, hashes: { hash: a.v, fields: a.f, key } } : { cached: false }),
+      ...(partials ? { partials } : {}),
+    });
   }
 }

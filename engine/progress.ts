@@ -13,7 +13,14 @@ export type ProgressEvent =
   /** A dataset-level node starts computing (it reports no chunks). */
   | { type: 'node-start'; node: string; op: string }
   /** A node is finished: computed, cached, or cutoff (recomputed upstream, same inputs). */
-  | { type: 'node'; node: string; op: string; status: NodeStatus; seconds: number; chunks?: { computed: number; total: number } }
+  | {
+      type: 'node';
+      node: string;
+      op: string;
+      status: NodeStatus;
+      seconds: number;
+      chunks?: { computed: number; total: number };
+    }
   | { type: 'info'; message: string };
 
 export type ProgressListener = (event: ProgressEvent) => void;
@@ -70,7 +77,13 @@ export class Progress {
   }
 
   /** A finished node (non-TTY: one line each). */
-  node(id: string, op: string, status: NodeStatus, seconds: number, chunks?: { computed: number; total: number }) {
+  node(
+    id: string,
+    op: string,
+    status: NodeStatus,
+    seconds: number,
+    chunks?: { computed: number; total: number },
+  ) {
     this.listener?.({ type: 'node', node: id, op, status, seconds, ...(chunks ? { chunks } : {}) });
     if (this.quiet) return;
     if (this.tty) this.out.write('\r\x1b[2K');
@@ -96,6 +109,8 @@ export class Progress {
     const width = 24;
     const fill = this.passTotal ? Math.round((width * this.passDone) / this.passTotal) : 0;
     const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
-    this.out.write(`\r\x1b[2K${this.label} ${bar} ${this.passDone}/${this.passTotal} chunks  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)} s${this.status ? `  ${this.status()}` : ''}`);
+    this.out.write(
+      `\r\x1b[2K${this.label} ${bar} ${this.passDone}/${this.passTotal} chunks  ${rate.toFixed(1)}/s  ETA ${eta.toFixed(0)} s${this.status ? `  ${this.status()}` : ''}`,
+    );
   }
 }

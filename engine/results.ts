@@ -11,16 +11,26 @@ import { concatFirst } from './ndarray.ts';
 import type { Manifest } from './run-types.ts';
 import type { NDArray, Value } from './types.ts';
 
-export async function loadNodeValue(runDir: string, node: string, opts: { cacheDir?: string } = {}): Promise<Value> {
+export async function loadNodeValue(
+  runDir: string,
+  node: string,
+  opts: { cacheDir?: string } = {},
+): Promise<Value> {
   await initHash();
   const mf = path.join(runDir, 'manifest.json');
   if (!fs.existsSync(mf)) throw new UserError(`${runDir}: not a run directory (no manifest.json)`);
   const manifest = JSON.parse(fs.readFileSync(mf, 'utf8')) as Manifest;
-  if (!manifest.nodes[node]) throw new UserError(`${runDir}: run has no node '${node}' (nodes: ${Object.keys(manifest.nodes).join(', ')})`);
+  if (!manifest.nodes[node])
+    throw new UserError(
+      `${runDir}: run has no node '${node}' (nodes: ${Object.keys(manifest.nodes).join(', ')})`,
+    );
   const store = new CacheStore(resolveCacheDir(opts.cacheDir));
   try {
     const rec = store.runs.get(manifest.run)?.nodes[node];
-    const missing = () => new UserError(`node '${node}' of run ${manifest.run} is no longer in the cache ${store.dir} (garbage-collected?); re-run the graph to recompute it`);
+    const missing = () =>
+      new UserError(
+        `node '${node}' of run ${manifest.run} is no longer in the cache ${store.dir} (garbage-collected?); re-run the graph to recompute it`,
+      );
     if (!rec) throw missing();
     if (!rec.chunkHashes) {
       const v = store.getValue(rec.valueHash);
@@ -33,7 +43,10 @@ export async function loadNodeValue(runDir: string, node: string, opts: { cacheD
       if (!v) throw missing();
       parts.push(v);
     }
-    const [ny, nx] = manifest.dataset?.scan ?? [1, parts.reduce((s, p) => s + (Object.values(p.fields)[0]?.shape[0] ?? 0), 0)];
+    const [ny, nx] = manifest.dataset?.scan ?? [
+      1,
+      parts.reduce((s, p) => s + (Object.values(p.fields)[0]?.shape[0] ?? 0), 0),
+    ];
     const fields: Record<string, NDArray> = {};
     for (const f of Object.keys(parts[0].fields)) {
       const a = concatFirst(parts.map((p) => p.fields[f]));

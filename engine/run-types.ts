@@ -28,7 +28,14 @@ export interface Manifest {
   graphFile: string | null;
   graphHash: string;
   datasetHash: string | null;
-  dataset: { path: string; format: string; scan: [number, number]; frameShape: number[]; dtype: string; meta: Record<string, Json> } | null;
+  dataset: {
+    path: string;
+    format: string;
+    scan: [number, number];
+    frameShape: number[];
+    dtype: string;
+    meta: Record<string, Json>;
+  } | null;
   engineVersion: string;
   overrides: string[];
   workers: number;

@@ -53,7 +53,15 @@ export function resultScope(op: { scope: OpScope }): Scope {
 }
 
 /** Declared type of a param. `auto: true` also accepts the string "auto". */
-export type ParamType = 'number' | 'integer' | 'string' | 'boolean' | 'enum' | 'number[]' | 'string[]' | 'json';
+export type ParamType =
+  | 'number'
+  | 'integer'
+  | 'string'
+  | 'boolean'
+  | 'enum'
+  | 'number[]'
+  | 'string[]'
+  | 'json';
 
 export interface ParamSpec {
   readonly type: ParamType;
@@ -183,7 +191,10 @@ export interface ReduceSpec<P> {
    * The positions whose frames the partials need: 'all', or a list (chunks holding none of them
    * are not read; an empty list: no partial at all, e.g. every value is given). Default 'all'.
    */
-  positions?(params: P, ctx: { scan: ScanShape; dataset: DatasetHandle | null; connected: string[] }): 'all' | number[];
+  positions?(
+    params: P,
+    ctx: { scan: ScanShape; dataset: DatasetHandle | null; connected: string[] },
+  ): 'all' | number[];
 }
 
 export interface OpDef<P = any, S = any> {
@@ -264,10 +275,20 @@ type ParamBase<S extends ParamSpec> = S['type'] extends 'number' | 'integer'
               ? Exclude<T, undefined>
               : Json;
 /** [T, T, …] of length N (a `number[]` param with a fixed `length`); number[] for a non-literal N. */
-type Tuple<N extends number, T, R extends T[] = []> = number extends N ? T[] : R['length'] extends N ? R : Tuple<N, T, [...R, T]>;
+type Tuple<N extends number, T, R extends T[] = []> = number extends N
+  ? T[]
+  : R['length'] extends N
+    ? R
+    : Tuple<N, T, [...R, T]>;
 type WithAuto<S, T> = S extends { auto: true } ? T | 'auto' : T;
 /** A param with no default (or a null one) that may be omitted arrives as null. */
-type WithNull<S, T> = S extends { default: infer D } ? (null extends D ? T | null : T) : S extends { optional: true } ? T | null : T;
+type WithNull<S, T> = S extends { default: infer D }
+  ? null extends D
+    ? T | null
+    : T
+  : S extends { optional: true }
+    ? T | null
+    : T;
 export type ParamValue<S extends ParamSpec> = WithNull<S, WithAuto<S, ParamBase<S>>>;
 
 /** The params object an op's `process`/`run`/`check` receive, inferred from its param specs. */
@@ -294,12 +315,18 @@ export function defineParams<const PS extends Record<string, ParamSpec>>(params:
  * (no hand-written twin interface); the prepared state's type from what `prepare` returns. Records
  * the op's source file so its code hash can join its keys.
  */
-export function defineOp<const PS extends Record<string, ParamSpec>, S = any>(def: OpDef<ParamsOf<PS>, S> & { params: PS }): OpDef<ParamsOf<PS>, S> {
+export function defineOp<const PS extends Record<string, ParamSpec>, S = any>(
+  def: OpDef<ParamsOf<PS>, S> & { params: PS },
+): OpDef<ParamsOf<PS>, S> {
   const file = callerFile();
   if (file) {
     let hash: string | undefined;
     Object.defineProperty(def, 'sourceFile', { value: file, enumerable: false, configurable: true });
-    Object.defineProperty(def, 'codeHash', { get: () => (hash ??= moduleCodeHash(file)), enumerable: false, configurable: true });
+    Object.defineProperty(def, 'codeHash', {
+      get: () => (hash ??= moduleCodeHash(file)),
+      enumerable: false,
+      configurable: true,
+    });
   }
   return def;
 }

@@ -24,6 +24,7 @@ export interface EngineWiring {
 /** Build the wiring a worker needs from the module the main thread named. */
 export async function loadWiring(moduleUrl: string): Promise<EngineWiring> {
   const mod = (await import(moduleUrl)) as { engineWiring?: () => Promise<EngineWiring> };
-  if (typeof mod.engineWiring !== 'function') throw new Error(`wiring module ${moduleUrl} does not export engineWiring()`);
+  if (typeof mod.engineWiring !== 'function')
+    throw new Error(`wiring module ${moduleUrl} does not export engineWiring()`);
   return mod.engineWiring();
 }

@@ -19,7 +19,13 @@ port.on('message', async (m: { type: 'job'; id: number; job: ChunkJob } | { type
     port.postMessage({ type: 'done', id: m.id, results });
   } catch (e) {
     const err = e as Error;
-    port.postMessage({ type: 'error', id: m.id, message: err.message, stack: err.stack, user: isUserError(e) });
+    port.postMessage({
+      type: 'error',
+      id: m.id,
+      message: err.message,
+      stack: err.stack,
+      user: isUserError(e),
+    });
   }
 });
 port.postMessage({ type: 'ready' });

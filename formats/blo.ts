@@ -53,10 +53,16 @@ export function isBlo(head: Uint8Array): boolean {
 
 export function parseBloHeader(file: string, head: Buffer): BloHeader {
   if (!isBlo(head)) {
-    throw new FileFormatError(file, `not an ASTAR blockfile: expected magic "IMGBLO", found ${JSON.stringify(head.subarray(0, 6).toString('latin1'))}`);
+    throw new FileFormatError(
+      file,
+      `not an ASTAR blockfile: expected magic "IMGBLO", found ${JSON.stringify(head.subarray(0, 6).toString('latin1'))}`,
+    );
   }
   if (head.length < HEADER_BYTES) {
-    throw new FileFormatError(file, `truncated blockfile header: expected ${HEADER_BYTES} bytes, found ${head.length}`);
+    throw new FileFormatError(
+      file,
+      `truncated blockfile header: expected ${HEADER_BYTES} bytes, found ${head.length}`,
+    );
   }
   const f64s = (at: number, n: number) => Array.from({ length: n }, (_, i) => head.readDoubleLE(at + 8 * i));
   const h: BloHeader = {
@@ -81,7 +87,10 @@ export function parseBloHeader(file: string, head: Buffer): BloHeader {
     note: '',
   };
   if (h.dpSize === 0 || h.nx === 0 || h.ny === 0) {
-    throw new FileFormatError(file, `blockfile header declares an empty dataset (DP_SZ=${h.dpSize}, NX=${h.nx}, NY=${h.ny}); expected positive sizes`);
+    throw new FileFormatError(
+      file,
+      `blockfile header declares an empty dataset (DP_SZ=${h.dpSize}, NX=${h.nx}, NY=${h.ny}); expected positive sizes`,
+    );
   }
   if (h.dataOffset1 < HEADER_BYTES || h.dataOffset2 < h.dataOffset1 + h.nx * h.ny) {
     throw new FileFormatError(
@@ -173,17 +182,26 @@ export function openBlo(file: string, opts: { allowTruncated?: boolean } = {}): 
     const size = fs.fstatSync(fd).size;
     const head = readUpTo(fd, 4096, 0);
     const h = parseBloHeader(file, head);
-    if (head.length >= h.dataOffset1 && h.dataOffset1 > 4096) h.note = readUpTo(fd, h.dataOffset1 - HEADER_BYTES, HEADER_BYTES).toString('latin1').replace(/\0/g, '');
+    if (head.length >= h.dataOffset1 && h.dataOffset1 > 4096)
+      h.note = readUpTo(fd, h.dataOffset1 - HEADER_BYTES, HEADER_BYTES)
+        .toString('latin1')
+        .replace(/\0/g, '');
     const positions = h.nx * h.ny;
     const pixelBytes = h.dpSize * h.dpSize;
     const stride = RECORD_PREFIX + pixelBytes;
     if (size < h.dataOffset1 + positions) {
-      throw new FileFormatError(file, `truncated blockfile: expected the ${h.ny}×${h.nx} VBF image at bytes ${h.dataOffset1}…${h.dataOffset1 + positions}, but the file has ${size} bytes`);
+      throw new FileFormatError(
+        file,
+        `truncated blockfile: expected the ${h.ny}×${h.nx} VBF image at bytes ${h.dataOffset1}…${h.dataOffset1 + positions}, but the file has ${size} bytes`,
+      );
     }
     const available = Math.min(positions, completeRecords(size, h.dataOffset2, stride, 0, stride));
     const expectedBytes = h.dataOffset2 + positions * stride;
     if (available < positions && !opts.allowTruncated) {
-      throw new FileFormatError(file, truncatedMessage('blockfile', positions, available, expectedBytes, size));
+      throw new FileFormatError(
+        file,
+        truncatedMessage('blockfile', positions, available, expectedBytes, size),
+      );
     }
     const truncated = available < positions;
     const meta = bloMeta(h);
@@ -314,7 +332,8 @@ export class BloStreamWriter {
     const positions = opts.scan.ny * opts.scan.nx;
     this.stride = RECORD_PREFIX + opts.dpSize * opts.dpSize;
     this.vbf = opts.vbf ? Uint8Array.from(opts.vbf) : new Uint8Array(positions);
-    if (this.vbf.length !== positions) throw new RangeError(`vbf has ${this.vbf.length} values, expected ${positions}`);
+    if (this.vbf.length !== positions)
+      throw new RangeError(`vbf has ${this.vbf.length} values, expected ${positions}`);
     this.record = new Uint8Array(this.stride);
     this.tmp = `${file}.tmp-${process.pid}`;
     this.fd = fs.openSync(this.tmp, 'w');
@@ -327,7 +346,9 @@ export class BloStreamWriter {
     const px = this.stride - RECORD_PREFIX;
     const n = frames.length / px;
     if (!Number.isInteger(n) || start < 0 || start + n > this.vbf.length) {
-      throw new RangeError(`frames of ${frames.length} values at position ${start} do not fit ${this.vbf.length} frames of ${px} pixels`);
+      throw new RangeError(
+        `frames of ${frames.length} values at position ${start} do not fit ${this.vbf.length} frames of ${px} pixels`,
+      );
     }
     const rec = this.record;
     for (let k = 0; k < n; k++) {
@@ -370,10 +391,16 @@ export class BloStreamWriter {
 }
 
 /** Write frames [ny, nx, h, w] (or [n, h, w] with opts.scan) as a blockfile. */
-export function writeBlo(file: string, frames: NDArray, opts: Omit<BloWriteOptions, 'scan' | 'dpSize'> & { scan?: { ny: number; nx: number } }): void {
+export function writeBlo(
+  file: string,
+  frames: NDArray,
+  opts: Omit<BloWriteOptions, 'scan' | 'dpSize'> & { scan?: { ny: number; nx: number } },
+): void {
   const s = frames.shape;
   if (s.length < 3 || s[s.length - 1] !== s[s.length - 2]) {
-    throw new RangeError(`a blockfile holds square patterns: expected [ny, nx, n, n] or [positions, n, n], got [${s.join(', ')}]`);
+    throw new RangeError(
+      `a blockfile holds square patterns: expected [ny, nx, n, n] or [positions, n, n], got [${s.join(', ')}]`,
+    );
   }
   const scan = s.length === 4 ? { ny: s[0], nx: s[1] } : (opts.scan ?? { ny: 1, nx: s[0] });
   const w = new BloStreamWriter(file, { ...opts, scan, dpSize: s[s.length - 1] });

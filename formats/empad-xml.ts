@@ -25,7 +25,9 @@ export function parseEmpadXml(xmlFile: string, text: string): EmpadXml {
   if (!raw) throw new FileFormatError(xmlFile, 'EMPAD XML without <raw_file filename="…">');
   const scans: ScanShape[] = [];
   for (const mode of ['acquire', 'search']) {
-    const block = new RegExp(`<scan_parameters[^>]*mode\\s*=\\s*"${mode}"[^>]*>([\\s\\S]*?)</scan_parameters>`).exec(text)?.[1];
+    const block = new RegExp(
+      `<scan_parameters[^>]*mode\\s*=\\s*"${mode}"[^>]*>([\\s\\S]*?)</scan_parameters>`,
+    ).exec(text)?.[1];
     const nx = Number(/<scan_resolution_x>\s*(\d+)\s*</.exec(block ?? '')?.[1]);
     const ny = Number(/<scan_resolution_y>\s*(\d+)\s*</.exec(block ?? '')?.[1]);
     if (nx > 0 && ny > 0) scans.push({ ny, nx });
@@ -46,7 +48,10 @@ export function findEmpadXmlFor(rawFile: string): EmpadXml | null {
   const dir = path.dirname(rawFile);
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.xml')).slice(0, 50);
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => n.toLowerCase().endsWith('.xml'))
+      .slice(0, 50);
   } catch {
     return null;
   }

@@ -62,19 +62,34 @@ export function checkHdf5Superblock(file: string): void {
   try {
     const size = fs.fstatSync(fd).size;
     const head = readUpTo(fd, 2048 + 96, 0);
-    const at = [0, 512, 1024, 2048].find((o) => head.length >= o + 8 && HDF5_SIGNATURE.every((b, i) => head[o + i] === b));
-    if (at === undefined) throw new FileFormatError(file, 'not an HDF5 file: expected the signature \\x89HDF\\r\\n\\x1a\\n');
+    const at = [0, 512, 1024, 2048].find(
+      (o) => head.length >= o + 8 && HDF5_SIGNATURE.every((b, i) => head[o + i] === b),
+    );
+    if (at === undefined)
+      throw new FileFormatError(file, 'not an HDF5 file: expected the signature \\x89HDF\\r\\n\\x1a\\n');
     const version = head[at + 8];
     const sizeOfOffsets = version <= 1 ? head[at + 13] : head[at + 9];
-    if (![2, 4, 8].includes(sizeOfOffsets)) throw new FileFormatError(file, `corrupted HDF5 superblock: size of offsets ${sizeOfOffsets} (expected 2, 4 or 8)`);
+    if (![2, 4, 8].includes(sizeOfOffsets))
+      throw new FileFormatError(
+        file,
+        `corrupted HDF5 superblock: size of offsets ${sizeOfOffsets} (expected 2, 4 or 8)`,
+      );
     const baseAt = at + (version === 0 ? 24 : version === 1 ? 28 : 12);
     const eofAt = baseAt + 2 * sizeOfOffsets;
     if (head.length < eofAt + sizeOfOffsets) throw new FileFormatError(file, 'truncated HDF5 superblock');
-    const readAddr = (o: number) => (sizeOfOffsets === 8 ? Number(head.readBigUInt64LE(o)) : sizeOfOffsets === 4 ? head.readUInt32LE(o) : head.readUInt16LE(o));
+    const readAddr = (o: number) =>
+      sizeOfOffsets === 8
+        ? Number(head.readBigUInt64LE(o))
+        : sizeOfOffsets === 4
+          ? head.readUInt32LE(o)
+          : head.readUInt16LE(o);
     const base = readAddr(baseAt);
     const eof = readAddr(eofAt);
     if (base + eof > size) {
-      throw new FileFormatError(file, `truncated HDF5 file: the superblock declares ${base + eof} bytes, the file has ${size}`);
+      throw new FileFormatError(
+        file,
+        `truncated HDF5 file: the superblock declares ${base + eof} bytes, the file has ${size}`,
+      );
     }
   } finally {
     closeFd(fd);
@@ -87,16 +102,28 @@ export function h5Error(file: string, what: string, e: unknown): FileFormatError
   const msg = e instanceof Error ? e.message : String(e);
   // The HDF5 error stack is long; its "minor" lines say what went wrong.
   const minors = [...msg.matchAll(/minor:\s*([^\n]+)/g)].map((m) => m[1].trim());
-  const short = minors.length ? [...new Set(minors)].slice(0, 3).join('; ') : msg.replace(/\s+/g, ' ').slice(0, 200);
+  const short = minors.length
+    ? [...new Set(minors)].slice(0, 3).join('; ')
+    : msg.replace(/\s+/g, ' ').slice(0, 200);
   return new FileFormatError(file, `${what}: ${short}`);
 }
 
-export function dtypeOf(file: string, dsPath: string, meta: { type: number; size: number; signed: boolean }): DType {
-  const int = { 1: ['uint8', 'int8'], 2: ['uint16', 'int16'], 4: ['uint32', 'int32'] } as Record<number, [DType, DType]>;
+export function dtypeOf(
+  file: string,
+  dsPath: string,
+  meta: { type: number; size: number; signed: boolean },
+): DType {
+  const int = { 1: ['uint8', 'int8'], 2: ['uint16', 'int16'], 4: ['uint32', 'int32'] } as Record<
+    number,
+    [DType, DType]
+  >;
   if (meta.type === 0 && int[meta.size]) return int[meta.size][meta.signed ? 1 : 0];
   if (meta.type === 1 && meta.size === 4) return 'float32';
   if (meta.type === 1 && meta.size === 8) return 'float64';
-  throw new FileFormatError(file, `HDF5 dataset ${dsPath}: element type (class ${meta.type}, ${meta.size} bytes) is not supported (expected 8/16/32-bit integers or 32/64-bit floats)`);
+  throw new FileFormatError(
+    file,
+    `HDF5 dataset ${dsPath}: element type (class ${meta.type}, ${meta.size} bytes) is not supported (expected 8/16/32-bit integers or 32/64-bit floats)`,
+  );
 }
 
 export function attr(obj: { attrs: Record<string, { json_value: unknown }> }, name: string): unknown {
@@ -122,12 +149,22 @@ function survey(root: H5Group): { cubes: Found[]; arrays: Found[] } {
     const g = queue.shift()!;
     for (const key of g.keys()) {
       visited++;
-      const child = g.get(key) as unknown as { type?: number; shape?: number[] | null; keys?: () => string[]; path: string; attrs: Record<string, { json_value: unknown }> } | null;
+      const child = g.get(key) as unknown as {
+        type?: number;
+        shape?: number[] | null;
+        keys?: () => string[];
+        path: string;
+        attrs: Record<string, { json_value: unknown }>;
+      } | null;
       if (!child) continue;
       if (typeof child.keys === 'function') {
         const type = attr(child, 'emd_group_type');
         const cls = attr(child, 'python_class');
-        if ((type === 1 || type === '1') && child.keys().includes('data') && (cls === undefined || cls === 'DataCube')) {
+        if (
+          (type === 1 || type === '1') &&
+          child.keys().includes('data') &&
+          (cls === undefined || cls === 'DataCube')
+        ) {
           cubes.push({ path: `${child.path}/data`, emd: true });
         }
         queue.push(child as unknown as H5Group);
@@ -239,7 +276,9 @@ export interface Hdf5OpenOptions {
 
 export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandle {
   if (!h5) {
-    throw new Error('HDF5 support is not initialised: call `await loadHdf5()` (or use openDatasetAsync) before opening an HDF5 file');
+    throw new Error(
+      'HDF5 support is not initialised: call `await loadHdf5()` (or use openDatasetAsync) before opening an HDF5 file',
+    );
   }
   checkHdf5Superblock(file);
   let f: InstanceType<H5Module['File']>;
@@ -248,7 +287,8 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
   } catch (e) {
     throw h5Error(file, 'cannot open as HDF5', e);
   }
-  if (!(f.file_id > 0n)) throw new FileFormatError(file, 'cannot open as HDF5 (the library rejected the file)');
+  if (!(f.file_id > 0n))
+    throw new FileFormatError(file, 'cannot open as HDF5 (the library rejected the file)');
   try {
     let dsPath = opts.h5Path;
     let emd = false;
@@ -270,7 +310,10 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
     }
     const entity = f.get(dsPath) as H5Dataset | null;
     if (!entity || !('shape' in entity) || typeof (entity as H5Dataset).slice !== 'function') {
-      throw new FileFormatError(file, `HDF5 path ${dsPath}: expected a dataset, found ${entity ? 'a group' : 'nothing'}`);
+      throw new FileFormatError(
+        file,
+        `HDF5 path ${dsPath}: expected a dataset, found ${entity ? 'a group' : 'nothing'}`,
+      );
     }
     const ds = entity;
     const shape = ds.shape ?? [];
@@ -280,12 +323,22 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
     if (shape.length === 4) scan = { ny: shape[0], nx: shape[1] };
     else if (shape.length === 3) {
       scan = opts.scan ?? { ny: 1, nx: shape[0] };
-      if (scan.ny * scan.nx !== shape[0]) throw new FileFormatError(file, `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but ${dsPath} holds ${shape[0]} frames`);
+      if (scan.ny * scan.nx !== shape[0])
+        throw new FileFormatError(
+          file,
+          `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but ${dsPath} holds ${shape[0]} frames`,
+        );
     } else {
-      throw new FileFormatError(file, `HDF5 dataset ${dsPath}: expected a 3-D [n, h, w] or 4-D [ny, nx, h, w] array, found shape (${shape.join(', ')})`);
+      throw new FileFormatError(
+        file,
+        `HDF5 dataset ${dsPath}: expected a 3-D [n, h, w] or 4-D [ny, nx, h, w] array, found shape (${shape.join(', ')})`,
+      );
     }
     if (shape.length === 4 && opts.scan && (opts.scan.ny !== shape[0] || opts.scan.nx !== shape[1])) {
-      throw new FileFormatError(file, `scan ${opts.scan.ny}×${opts.scan.nx} given, but ${dsPath} is a ${shape[0]}×${shape[1]} scan`);
+      throw new FileFormatError(
+        file,
+        `scan ${opts.scan.ny}×${opts.scan.nx} given, but ${dsPath} is a ${shape[0]}×${shape[1]} scan`,
+      );
     }
     const frameShape = shape.slice(-2);
     const meta: Record<string, Json> = { h5Path: dsPath };
@@ -302,12 +355,18 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
       } catch (e) {
         throw h5Error(file, `reading ${dsPath} ${JSON.stringify(ranges)} failed`, e);
       }
-      if (!ArrayBuffer.isView(v)) throw new FileFormatError(file, `HDF5 dataset ${dsPath}: unexpected value type when reading ${JSON.stringify(ranges)}`);
+      if (!ArrayBuffer.isView(v))
+        throw new FileFormatError(
+          file,
+          `HDF5 dataset ${dsPath}: unexpected value type when reading ${JSON.stringify(ranges)}`,
+        );
       return v as TypedArray;
     };
     const read = (start: number, count: number): NDArray => {
-      if (start < 0 || count < 0 || start + count > scan.ny * scan.nx) throw new RangeError(`${file}: positions ${start}…${start + count - 1} outside the scan`);
-      if (shape.length === 3) return { dtype, shape: [count, ...frameShape], data: sliceRows([[start, start + count]]) };
+      if (start < 0 || count < 0 || start + count > scan.ny * scan.nx)
+        throw new RangeError(`${file}: positions ${start}…${start + count - 1} outside the scan`);
+      if (shape.length === 3)
+        return { dtype, shape: [count, ...frameShape], data: sliceRows([[start, start + count]]) };
       // 4-D: one hyperslab. Within one scan row it is exact; across rows it covers the whole rows
       // touched (at most 2·nx extra frames) so that each HDF5 chunk is decompressed once per call,
       // whatever the chunk cache size, then the wanted positions are cut out.
@@ -316,12 +375,26 @@ export function openHdf5(file: string, opts: Hdf5OpenOptions = {}): DatasetHandl
       if (count === 0) return { dtype, shape: [0, ...frameShape], data: new (ctorOf(dtype))(0) };
       if (iy0 === iy1) {
         const x0 = start - iy0 * scan.nx;
-        return { dtype, shape: [count, ...frameShape], data: sliceRows([[iy0, iy0 + 1], [x0, x0 + count]]) };
+        return {
+          dtype,
+          shape: [count, ...frameShape],
+          data: sliceRows([
+            [iy0, iy0 + 1],
+            [x0, x0 + count],
+          ]),
+        };
       }
-      const block = sliceRows([[iy0, iy1 + 1], [0, scan.nx]]);
+      const block = sliceRows([
+        [iy0, iy1 + 1],
+        [0, scan.nx],
+      ]);
       const frameElems = frameShape[0] * frameShape[1];
       const from = (start - iy0 * scan.nx) * frameElems;
-      return { dtype, shape: [count, ...frameShape], data: block.slice(from, from + count * frameElems) as TypedArray };
+      return {
+        dtype,
+        shape: [count, ...frameShape],
+        data: block.slice(from, from + count * frameElems) as TypedArray,
+      };
     };
     let open = true;
     return {

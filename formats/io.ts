@@ -12,7 +12,10 @@ export function readExact(fd: number, file: string, into: Uint8Array, pos: numbe
   while (got < into.length) {
     const n = fs.readSync(fd, into, got, into.length - got, pos + got);
     if (n === 0) {
-      throw new FileFormatError(file, `unexpected end of file: expected ${into.length} bytes at offset ${pos}, found ${got}`);
+      throw new FileFormatError(
+        file,
+        `unexpected end of file: expected ${into.length} bytes at offset ${pos}, found ${got}`,
+      );
     }
     got += n;
   }
@@ -58,7 +61,8 @@ export function openForRead(file: string): number {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FileFormatError(file, 'no such file');
-    if (code === 'EACCES' || code === 'EPERM') throw new FileFormatError(file, 'permission denied (expected a readable file)');
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new FileFormatError(file, 'permission denied (expected a readable file)');
     throw new FileFormatError(file, `cannot open: ${(e as Error).message}`);
   }
 }

@@ -40,7 +40,18 @@ export interface MapReadOptions {
 /** nm per unit of a length unit as files spell it, or null for units that are not lengths. */
 export function nmPerUnit(unit: string): number | null {
   const u = unit.trim().replace('μ', 'µ');
-  const table: Record<string, number> = { nm: 1, 'Å': 0.1, A: 0.1, angstrom: 0.1, pm: 1e-3, 'µm': 1e3, um: 1e3, micron: 1e3, mm: 1e6, m: 1e9 };
+  const table: Record<string, number> = {
+    nm: 1,
+    Å: 0.1,
+    A: 0.1,
+    angstrom: 0.1,
+    pm: 1e-3,
+    µm: 1e3,
+    um: 1e3,
+    micron: 1e3,
+    mm: 1e6,
+    m: 1e9,
+  };
   return table[u] ?? table[u.toLowerCase()] ?? null;
 }
 
@@ -52,7 +63,10 @@ export function detectMapFormat(file: string): MapFormat {
   if (isTiff(head)) return 'tiff';
   if (isHdf5(head)) return ext === 'hspy' ? 'hspy' : 'hdf5';
   if (ext === 'csv' || ext === 'txt' || ext === 'tsv') return 'csv';
-  throw new FileFormatError(file, `not a map file snem reads: expected NumPy .npy, TIFF, a CSV grid, HDF5 / EMD or HyperSpy .hspy (found neither their magic bytes nor a .csv extension)`);
+  throw new FileFormatError(
+    file,
+    `not a map file snem reads: expected NumPy .npy, TIFF, a CSV grid, HDF5 / EMD or HyperSpy .hspy (found neither their magic bytes nor a .csv extension)`,
+  );
 }
 
 /** Drop leading axes of length 1; the rest must be [ny, nx]. */
@@ -60,12 +74,17 @@ function as2d(file: string, shape: readonly number[], where: string): [number, n
   const s = [...shape];
   while (s.length > 2 && s[0] === 1) s.shift();
   if (s.length !== 2 || s[0] < 2 || s[1] < 2) {
-    throw new FileFormatError(file, `${where}expected a 2-D map [ny, nx] of at least 2 × 2 values, found shape (${shape.join(', ')})`);
+    throw new FileFormatError(
+      file,
+      `${where}expected a 2-D map [ny, nx] of at least 2 × 2 values, found shape (${shape.join(', ')})`,
+    );
   }
   return [s[0], s[1]];
 }
 
-function toFloat64(a: ArrayLike<number> | TypedArray | bigint[] | BigInt64Array | BigUint64Array): Float64Array {
+function toFloat64(
+  a: ArrayLike<number> | TypedArray | bigint[] | BigInt64Array | BigUint64Array,
+): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = Number((a as ArrayLike<number>)[i]);
   return out;
@@ -81,7 +100,8 @@ function readTiffMap(file: string): MapFile {
   const h = openTiff(file);
   try {
     const pages = h.scan.ny * h.scan.nx;
-    if (pages !== 1) throw new FileFormatError(file, `expected one 2-D image, found a stack of ${pages} pages`);
+    if (pages !== 1)
+      throw new FileFormatError(file, `expected one 2-D image, found a stack of ${pages} pages`);
     const [ny, nx] = as2d(file, h.frameShape, '');
     const meta: Record<string, Json> = {};
     if (typeof h.meta.imageDescription === 'string') meta.imageDescription = h.meta.imageDescription;
@@ -96,22 +116,43 @@ export function parseMapCsv(file: string, text: string): MapFile {
   const lines = tableLines(text);
   const rows = lines.map((l) => tableCells(l));
   const num = (c: string) => (/^[+-]?nan$/i.test(c) ? NaN : c === '' ? Number.NaN : Number(c));
-  if (rows.length && rows[0].every((c) => !/^[+-]?nan$/i.test(c) && !Number.isFinite(Number(c)))) rows.shift(); // a header line
+  if (rows.length && rows[0].every((c) => !/^[+-]?nan$/i.test(c) && !Number.isFinite(Number(c))))
+    rows.shift(); // a header line
   const nx = rows[0]?.length ?? 0;
-  if (rows.length < 2 || nx < 2) throw new FileFormatError(file, `expected a grid of at least 2 rows × 2 columns of numbers, found ${rows.length} row(s) of ${nx} cell(s)`);
+  if (rows.length < 2 || nx < 2)
+    throw new FileFormatError(
+      file,
+      `expected a grid of at least 2 rows × 2 columns of numbers, found ${rows.length} row(s) of ${nx} cell(s)`,
+    );
   const data = new Float64Array(rows.length * nx);
   rows.forEach((cells, i) => {
-    if (cells.length !== nx) throw new FileFormatError(file, `row ${i + 1}: expected ${nx} numbers like the first row, found ${cells.length}`);
+    if (cells.length !== nx)
+      throw new FileFormatError(
+        file,
+        `row ${i + 1}: expected ${nx} numbers like the first row, found ${cells.length}`,
+      );
     cells.forEach((c, j) => {
       const v = num(c);
-      if (Number.isNaN(v) && !/^[+-]?nan$/i.test(c)) throw new FileFormatError(file, `row ${i + 1}, column ${j + 1}: expected a number, found ${JSON.stringify(c.slice(0, 20))}`);
+      if (Number.isNaN(v) && !/^[+-]?nan$/i.test(c))
+        throw new FileFormatError(
+          file,
+          `row ${i + 1}, column ${j + 1}: expected a number, found ${JSON.stringify(c.slice(0, 20))}`,
+        );
       data[i * nx + j] = v;
     });
   });
   return { format: 'csv', ny: rows.length, nx, data, pixelSizeNm: null, meta: {} };
 }
 
-type H5Node = { path: string; shape?: number[] | null; keys?: () => string[]; attrs: Record<string, { json_value: unknown }>; value?: unknown; metadata?: unknown; type?: string };
+type H5Node = {
+  path: string;
+  shape?: number[] | null;
+  keys?: () => string[];
+  attrs: Record<string, { json_value: unknown }>;
+  value?: unknown;
+  metadata?: unknown;
+  type?: string;
+};
 
 /** Pixel size of one axis from an attribute-carrying node (HyperSpy axis group, EMD dim dataset). */
 function axisStepNm(scale: unknown, units: unknown): number | null {
@@ -120,7 +161,11 @@ function axisStepNm(scale: unknown, units: unknown): number | null {
   return k === null ? null : Math.abs(scale) * k;
 }
 
-async function readHdf5Map(file: string, format: 'hdf5' | 'hspy', h5Path: string | undefined): Promise<MapFile> {
+async function readHdf5Map(
+  file: string,
+  format: 'hdf5' | 'hspy',
+  h5Path: string | undefined,
+): Promise<MapFile> {
   const h5 = await loadHdf5();
   checkHdf5Superblock(file);
   let f: InstanceType<typeof h5.File>;
@@ -141,7 +186,12 @@ async function readHdf5Map(file: string, format: 'hdf5' | 'hspy', h5Path: string
     if (!dsPath) {
       // HyperSpy: /Experiments/<title>/data. Otherwise the file's only 2-D dataset.
       const exps = get('/Experiments');
-      const hs = exps?.keys ? exps.keys().map((k) => `/Experiments/${k}/data`).filter((p) => get(p)) : [];
+      const hs = exps?.keys
+        ? exps
+            .keys()
+            .map((k) => `/Experiments/${k}/data`)
+            .filter((p) => get(p))
+        : [];
       if (hs.length === 1) dsPath = hs[0];
       else {
         const found: string[] = [];
@@ -156,13 +206,22 @@ async function readHdf5Map(file: string, format: 'hdf5' | 'hspy', h5Path: string
           }
         }
         if (found.length !== 1) {
-          throw new FileFormatError(file, found.length ? `holds several 2-D datasets; choose one with the param h5Path: ${found.slice(0, 20).join(', ')}` : 'holds no 2-D dataset (expected a map [ny, nx])');
+          throw new FileFormatError(
+            file,
+            found.length
+              ? `holds several 2-D datasets; choose one with the param h5Path: ${found.slice(0, 20).join(', ')}`
+              : 'holds no 2-D dataset (expected a map [ny, nx])',
+          );
         }
         dsPath = found[0];
       }
     }
     const ds = get(dsPath);
-    if (!ds || typeof ds.keys === 'function' || !Array.isArray(ds.shape)) throw new FileFormatError(file, `HDF5 path ${dsPath}: expected a dataset, found ${ds ? 'a group' : 'nothing'}`);
+    if (!ds || typeof ds.keys === 'function' || !Array.isArray(ds.shape))
+      throw new FileFormatError(
+        file,
+        `HDF5 path ${dsPath}: expected a dataset, found ${ds ? 'a group' : 'nothing'}`,
+      );
     const [ny, nx] = as2d(file, ds.shape, `HDF5 dataset ${dsPath}: `);
     dtypeOf(file, dsPath, ds.metadata as never);
     const data = toFloat64(ds.value as ArrayLike<number>);
@@ -193,7 +252,14 @@ async function readHdf5Map(file: string, format: 'hdf5' | 'hspy', h5Path: string
       };
       step = kept.map(dimStep) as [number | null, number | null];
     }
-    return { format, ny, nx, data, pixelSizeNm: step[0] !== null && step[1] !== null ? [step[0], step[1]] : null, meta };
+    return {
+      format,
+      ny,
+      nx,
+      data,
+      pixelSizeNm: step[0] !== null && step[1] !== null ? [step[0], step[1]] : null,
+      meta,
+    };
   } catch (e) {
     throw h5Error(file, 'not a readable 2-D map', e);
   } finally {
@@ -217,6 +283,7 @@ export async function readMapFile(file: string, opts: MapReadOptions = {}): Prom
   else m = await readHdf5Map(file, format, opts.h5Path);
   let finite = 0;
   for (let i = 0; i < m.data.length; i++) if (Number.isFinite(m.data[i])) finite++;
-  if (finite < 3) throw new FileFormatError(file, `the map holds ${finite} finite value(s) (expected a map of numbers)`);
+  if (finite < 3)
+    throw new FileFormatError(file, `the map holds ${finite} finite value(s) (expected a map of numbers)`);
   return m;
 }

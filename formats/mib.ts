@@ -14,7 +14,14 @@ import fs from 'node:fs';
 import { FileFormatError } from '../engine/errors.ts';
 import type { DatasetHandle, DType, Json, ScanShape, TypedArray } from '../engine/types.ts';
 import { extOf, openForRead, readUpTo, sibling } from './io.ts';
-import { closeFd, completeRecords, type FrameDecoder, plainDecoder, stackHandle, truncatedMessage } from './stack.ts';
+import {
+  closeFd,
+  completeRecords,
+  type FrameDecoder,
+  plainDecoder,
+  stackHandle,
+  truncatedMessage,
+} from './stack.ts';
 
 export interface MibHeader {
   sequence: number;
@@ -46,14 +53,23 @@ export function isMerlinHdr(head: Uint8Array, file: string): boolean {
 
 export function parseMibHeader(file: string, head: Buffer): MibHeader {
   if (!isMib(head)) {
-    throw new FileFormatError(file, `not a Merlin .mib file: expected a frame header starting "MQ1,", found ${JSON.stringify(head.subarray(0, 8).toString('latin1'))}`);
+    throw new FileFormatError(
+      file,
+      `not a Merlin .mib file: expected a frame header starting "MQ1,", found ${JSON.stringify(head.subarray(0, 8).toString('latin1'))}`,
+    );
   }
   const headerBytes = Number.parseInt(head.toString('latin1', 0, 64).split(',')[2] ?? '', 10);
   if (!Number.isInteger(headerBytes) || headerBytes < 40 || headerBytes > 65536) {
-    throw new FileFormatError(file, `malformed Merlin frame header: expected the header length as field 3, found ${JSON.stringify(head.toString('latin1', 0, 32))}`);
+    throw new FileFormatError(
+      file,
+      `malformed Merlin frame header: expected the header length as field 3, found ${JSON.stringify(head.toString('latin1', 0, 32))}`,
+    );
   }
   if (head.length < headerBytes) {
-    throw new FileFormatError(file, `truncated Merlin frame header: expected ${headerBytes} bytes, found ${head.length}`);
+    throw new FileFormatError(
+      file,
+      `truncated Merlin frame header: expected ${headerBytes} bytes, found ${head.length}`,
+    );
   }
   const parts = head
     .toString('latin1', 0, headerBytes)
@@ -62,7 +78,11 @@ export function parseMibHeader(file: string, head: Buffer): MibHeader {
     .filter((p) => p.length > 0 && !p.includes('\0'));
   const int = (i: number, what: string) => {
     const v = Number.parseInt(parts[i] ?? '', 10);
-    if (!Number.isFinite(v)) throw new FileFormatError(file, `malformed Merlin frame header: expected ${what} in field ${i + 1}, found ${JSON.stringify(parts[i] ?? '')}`);
+    if (!Number.isFinite(v))
+      throw new FileFormatError(
+        file,
+        `malformed Merlin frame header: expected ${what} in field ${i + 1}, found ${JSON.stringify(parts[i] ?? '')}`,
+      );
     return v;
   };
   const chips = int(3, 'the chip count');
@@ -78,7 +98,11 @@ export function parseMibHeader(file: string, head: Buffer): MibHeader {
   let counterDepth: number;
   if (!raw) {
     const bits = { U08: 8, U16: 16, U32: 32 }[type];
-    if (!bits) throw new FileFormatError(file, `unsupported Merlin pixel type ${JSON.stringify(parts[6])} (expected U08, U16, U32 or R64)`);
+    if (!bits)
+      throw new FileFormatError(
+        file,
+        `unsupported Merlin pixel type ${JSON.stringify(parts[6])} (expected U08, U16, U32 or R64)`,
+      );
     dtype = bits === 8 ? 'uint8' : bits === 16 ? 'uint16' : 'uint32';
     frameShape = [height, width];
     pixelBytes = (width * height * bits) / 8;
@@ -87,7 +111,10 @@ export function parseMibHeader(file: string, head: Buffer): MibHeader {
     counterDepth = last;
     const bytesPerPx = { 1: 1 / 8, 6: 1, 12: 2, 24: 2 }[counterDepth];
     if (bytesPerPx === undefined) {
-      throw new FileFormatError(file, `raw Merlin file: expected the counter depth 1, 6, 12 or 24 as the last header field, found ${JSON.stringify(parts[parts.length - 1])}`);
+      throw new FileFormatError(
+        file,
+        `raw Merlin file: expected the counter depth 1, 6, 12 or 24 as the last header field, found ${JSON.stringify(parts[parts.length - 1])}`,
+      );
     }
     dtype = counterDepth <= 6 ? 'uint8' : counterDepth === 12 ? 'uint16' : 'uint32';
     pixelBytes = width * height * bytesPerPx;
@@ -95,13 +122,28 @@ export function parseMibHeader(file: string, head: Buffer): MibHeader {
       // 24-bit raw: the header width covers both 12-bit halves.
       frameShape = counterDepth === 24 ? [height, width / 2] : [height, width];
     } else if (chips === 4 && layout === '2x2') {
-      if (counterDepth === 24) throw new FileFormatError(file, 'raw 24-bit quad Merlin data is not supported (expected 1, 6 or 12-bit raw, or a U08/U16/U32 file)');
-      if (width !== 4 * height) throw new FileFormatError(file, `raw quad Merlin header: expected width = 4 × height (four chips side by side), found ${width}×${height}`);
+      if (counterDepth === 24)
+        throw new FileFormatError(
+          file,
+          'raw 24-bit quad Merlin data is not supported (expected 1, 6 or 12-bit raw, or a U08/U16/U32 file)',
+        );
+      if (width !== 4 * height)
+        throw new FileFormatError(
+          file,
+          `raw quad Merlin header: expected width = 4 × height (four chips side by side), found ${width}×${height}`,
+        );
       frameShape = [2 * height, 2 * height];
     } else {
-      throw new FileFormatError(file, `raw Merlin layout ${JSON.stringify(parts[7])} with ${chips} chips is not supported (expected a single chip or a 2x2 quad)`);
+      throw new FileFormatError(
+        file,
+        `raw Merlin layout ${JSON.stringify(parts[7])} with ${chips} chips is not supported (expected a single chip or a 2x2 quad)`,
+      );
     }
-    if (frameShape[1] % 64 !== 0 && counterDepth === 1) throw new FileFormatError(file, `raw 1-bit rows must be multiples of 64 pixels, found ${frameShape[1]}`);
+    if (frameShape[1] % 64 !== 0 && counterDepth === 1)
+      throw new FileFormatError(
+        file,
+        `raw 1-bit rows must be multiples of 64 pixels, found ${frameShape[1]}`,
+      );
   }
   return {
     sequence: int(1, 'the frame number'),
@@ -125,7 +167,15 @@ export function parseMibHeader(file: string, head: Buffer): MibHeader {
  * Decode `n` raw-ordered pixels of one chip row segment at `src[srcOff…]` into `out[outOff…]`,
  * reversed in x when `flip`.
  */
-function decodeRawSegment(depth: number, src: Uint8Array, srcOff: number, n: number, out: TypedArray, outOff: number, flip: boolean): void {
+function decodeRawSegment(
+  depth: number,
+  src: Uint8Array,
+  srcOff: number,
+  n: number,
+  out: TypedArray,
+  outOff: number,
+  flip: boolean,
+): void {
   const at = (p: number) => (flip ? outOff + n - 1 - p : outOff + p);
   if (depth === 1) {
     // Each 8 bytes are one big-endian 64-bit word; bit k (LSB = 0) is pixel k of the 64.
@@ -139,7 +189,8 @@ function decodeRawSegment(depth: number, src: Uint8Array, srcOff: number, n: num
   } else if (depth === 6) {
     for (let i = 0; i < n; i++) out[at((i & ~7) + 7 - (i & 7))] = src[srcOff + i];
   } else {
-    for (let i = 0; i < n; i++) out[at((i & ~3) + 3 - (i & 3))] = (src[srcOff + 2 * i] << 8) | src[srcOff + 2 * i + 1];
+    for (let i = 0; i < n; i++)
+      out[at((i & ~3) + 3 - (i & 3))] = (src[srcOff + 2 * i] << 8) | src[srcOff + 2 * i + 1];
   }
 }
 
@@ -198,7 +249,8 @@ function scanFromHdr(hdr: Record<string, string>): ScanShape | null {
   if (nx > 0 && ny > 0) return { ny, nx };
   const frames = Number.parseInt(hdr['Frames in Acquisition (Number)'] ?? '', 10);
   const perTrigger = Number.parseInt(hdr['Frames per Trigger (Number)'] ?? '', 10);
-  if (frames > 0 && perTrigger > 0 && frames % perTrigger === 0 && perTrigger < frames) return { ny: frames / perTrigger, nx: perTrigger };
+  if (frames > 0 && perTrigger > 0 && frames % perTrigger === 0 && perTrigger < frames)
+    return { ny: frames / perTrigger, nx: perTrigger };
   return null;
 }
 
@@ -213,7 +265,8 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
   if (extOf(file) === '.hdr') {
     hdrFile = file;
     mibFile = sibling(file, '.mib');
-    if (!fs.existsSync(mibFile)) throw new FileFormatError(file, `Merlin header without data: expected ${mibFile} next to it`);
+    if (!fs.existsSync(mibFile))
+      throw new FileFormatError(file, `Merlin header without data: expected ${mibFile} next to it`);
   }
   const hdr = hdrFile && fs.existsSync(hdrFile) ? readMerlinHdr(hdrFile) : null;
   const fd = openForRead(mibFile);
@@ -228,11 +281,15 @@ export function openMib(file: string, opts: MibOpenOptions = {}): DatasetHandle 
     if (available > positions || (available === positions && partial)) {
       throw new FileFormatError(
         mibFile,
-        `scan ${scan.ny}×${scan.nx} = ${positions} positions, but the file holds ${available} frames of ${stride} bytes` + (partial ? ` plus ${size - available * stride} extra bytes` : ''),
+        `scan ${scan.ny}×${scan.nx} = ${positions} positions, but the file holds ${available} frames of ${stride} bytes` +
+          (partial ? ` plus ${size - available * stride} extra bytes` : ''),
       );
     }
     if (available < positions && !opts.allowTruncated) {
-      throw new FileFormatError(mibFile, truncatedMessage('Merlin file', positions, available, positions * stride, size));
+      throw new FileFormatError(
+        mibFile,
+        truncatedMessage('Merlin file', positions, available, positions * stride, size),
+      );
     }
     const truncated = available < positions;
     const meta: Record<string, Json> = {

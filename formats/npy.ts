@@ -51,7 +51,10 @@ export function isNpy(head: Uint8Array): boolean {
 /** Parse the header from the first bytes of a file (at least the whole header must be present). */
 export function parseNpyHeader(file: string, head: Buffer, fileSize: number): NpyHeader {
   if (!isNpy(head)) {
-    throw new FileFormatError(file, `not a NumPy .npy file: expected magic bytes \\x93NUMPY, found ${JSON.stringify(head.subarray(0, 6).toString('latin1'))}`);
+    throw new FileFormatError(
+      file,
+      `not a NumPy .npy file: expected magic bytes \\x93NUMPY, found ${JSON.stringify(head.subarray(0, 6).toString('latin1'))}`,
+    );
   }
   const major = head[6];
   const minor = head[7];
@@ -64,23 +67,35 @@ export function parseNpyHeader(file: string, head: Buffer, fileSize: number): Np
     headerLen = head.readUInt32LE(8);
     start = 12;
   } else {
-    throw new FileFormatError(file, `unsupported .npy format version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`);
+    throw new FileFormatError(
+      file,
+      `unsupported .npy format version ${major}.${minor} (expected 1.0, 2.0 or 3.0)`,
+    );
   }
   if (start + headerLen > head.length) {
-    throw new FileFormatError(file, `.npy header claims ${headerLen} bytes but the file holds only ${Math.max(0, head.length - start)} after the preamble`);
+    throw new FileFormatError(
+      file,
+      `.npy header claims ${headerLen} bytes but the file holds only ${Math.max(0, head.length - start)} after the preamble`,
+    );
   }
   const text = head.subarray(start, start + headerLen).toString(major === 3 ? 'utf8' : 'latin1');
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new FileFormatError(file, `malformed .npy header (expected descr, fortran_order and shape): ${text.trim()}`);
+    throw new FileFormatError(
+      file,
+      `malformed .npy header (expected descr, fortran_order and shape): ${text.trim()}`,
+    );
   }
   const endian = descr[0];
   const code = descr.slice(1);
   const dtype = DESCR_TO_DTYPE[code];
   if (!dtype) {
-    throw new FileFormatError(file, `unsupported .npy dtype '${descr}' (expected one of uint8/16/32, int8/16/32, float32/64)`);
+    throw new FileFormatError(
+      file,
+      `unsupported .npy dtype '${descr}' (expected one of uint8/16/32, int8/16/32, float32/64)`,
+    );
   }
   const dims = shapeText
     .split(',')
@@ -89,7 +104,10 @@ export function parseNpyHeader(file: string, head: Buffer, fileSize: number): Np
   // whole non-negative integers only (Python 2 writes a trailing L): parseInt read "4.5" as 4 and "1e400" as 1
   const shape = dims.map((s) => (/^[0-9]+L?$/.test(s) ? Number(s.replace(/L$/, '')) : NaN));
   if (shape.some((n) => !Number.isSafeInteger(n))) {
-    throw new FileFormatError(file, `malformed .npy shape (${shapeText}): expected whole numbers, e.g. (289, 132, 144, 144)`);
+    throw new FileFormatError(
+      file,
+      `malformed .npy shape (${shapeText}): expected whole numbers, e.g. (289, 132, 144, 144)`,
+    );
   }
   const dataOffset = start + headerLen;
   const dataBytes = sizeOf(shape) * bytesPerElement(dtype);
@@ -163,7 +181,8 @@ export class NpyReader {
   /** Rows start … start+count−1 of the first axis, native-endian. */
   readRows(start: number, count: number): NDArray {
     const { dtype, dataOffset, littleEndian } = this.header;
-    if (start < 0 || start + count > this.rows) throw new Error(`rows ${start}+${count} outside 0..${this.rows}`);
+    if (start < 0 || start + count > this.rows)
+      throw new Error(`rows ${start}+${count} outside 0..${this.rows}`);
     const bpe = bytesPerElement(dtype);
     const C = ctorOf(dtype);
     const out = new C(count * this.rowElems) as TypedArray;
@@ -195,7 +214,10 @@ export const MAX_WHOLE_NPY_BYTES = 2 ** 31;
 export function readNpy(file: string): NDArray {
   const h = readNpyHeader(file);
   if (h.dataBytes > MAX_WHOLE_NPY_BYTES) {
-    throw new FileFormatError(file, `holds ${formatBytes(h.dataBytes)} (shape (${h.shape.join(', ')}) ${h.dtype}), more than the ${formatBytes(MAX_WHOLE_NPY_BYTES)} read whole here (a mask, an axis or a result is expected)`);
+    throw new FileFormatError(
+      file,
+      `holds ${formatBytes(h.dataBytes)} (shape (${h.shape.join(', ')}) ${h.dtype}), more than the ${formatBytes(MAX_WHOLE_NPY_BYTES)} read whole here (a mask, an axis or a result is expected)`,
+    );
   }
   if (h.shape.length === 0) {
     const r = new NpyReader(file);
@@ -307,7 +329,13 @@ export class NpyStreamWriter {
     const bytes = asBytes(data);
     let done = 0;
     while (done < bytes.length) {
-      done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.headerLen + start * this.rowBytes + done);
+      done += fs.writeSync(
+        this.fd,
+        bytes,
+        done,
+        bytes.length - done,
+        this.headerLen + start * this.rowBytes + done,
+      );
     }
   }
 

@@ -67,12 +67,19 @@ export function parseScan(s: OpenOptions['scan'], where = 'scan'): ScanShape | u
   let nx: number;
   if (typeof s === 'string') {
     const m = /^\s*(\d+)\s*[x×,]\s*(\d+)\s*$/i.exec(s);
-    if (!m) throw new FileFormatError(where, `expected a scan shape "NYxNX" (e.g. 289x132), found ${JSON.stringify(s)}`);
+    if (!m)
+      throw new FileFormatError(
+        where,
+        `expected a scan shape "NYxNX" (e.g. 289x132), found ${JSON.stringify(s)}`,
+      );
     [ny, nx] = [Number(m[1]), Number(m[2])];
   } else if (Array.isArray(s)) [ny, nx] = s;
   else ({ ny, nx } = s);
   if (!Number.isInteger(ny) || !Number.isInteger(nx) || ny < 1 || nx < 1) {
-    throw new FileFormatError(where, `expected a scan shape of two positive integers, found ${JSON.stringify(s)}`);
+    throw new FileFormatError(
+      where,
+      `expected a scan shape of two positive integers, found ${JSON.stringify(s)}`,
+    );
   }
   return { ny, nx };
 }
@@ -85,7 +92,8 @@ export function checkReadableFile(file: string): fs.Stats {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FileFormatError(file, 'no such file (expected a 4D-STEM data file)');
-    if (code === 'EACCES') throw new FileFormatError(file, 'permission denied (expected a readable data file)');
+    if (code === 'EACCES')
+      throw new FileFormatError(file, 'permission denied (expected a readable data file)');
     throw new FileFormatError(file, `cannot read: ${(e as Error).message}`);
   }
   if (st.isDirectory()) throw new FileFormatError(file, 'is a directory (expected a data file)');
@@ -116,22 +124,32 @@ export const npyFormat: FormatModule = {
   sniff: (head) => isNpy(head),
   open(file, opts) {
     const shape = readNpyHeader(file).shape;
-    if (wantsProfiles(opts) || (shape.length <= 3 && fs.existsSync(axisFileOf(file)))) return openProfiles(file, opts);
+    if (wantsProfiles(opts) || (shape.length <= 3 && fs.existsSync(axisFileOf(file))))
+      return openProfiles(file, opts);
     let scan: ScanShape;
     if (shape.length === 4) {
       scan = { ny: shape[0], nx: shape[1] };
       if (opts.scan && (opts.scan.ny !== scan.ny || opts.scan.nx !== scan.nx)) {
-        throw new FileFormatError(file, `scan ${opts.scan.ny}×${opts.scan.nx} given, but the file is a ${scan.ny}×${scan.nx} scan`);
+        throw new FileFormatError(
+          file,
+          `scan ${opts.scan.ny}×${opts.scan.nx} given, but the file is a ${scan.ny}×${scan.nx} scan`,
+        );
       }
     } else if (shape.length === 3) {
       scan = opts.scan ?? { ny: 1, nx: shape[0] };
       if (scan.ny * scan.nx !== shape[0]) {
-        throw new FileFormatError(file, `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the file holds ${shape[0]} frames`);
+        throw new FileFormatError(
+          file,
+          `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the file holds ${shape[0]} frames`,
+        );
       }
     } else if (shape.length === 2) {
       scan = { ny: 1, nx: 1 };
     } else {
-      throw new FileFormatError(file, `expected a 3-D [n, h, w] or 4-D [ny, nx, h, w] array of frames (or one 2-D image), found shape (${shape.join(', ')})`);
+      throw new FileFormatError(
+        file,
+        `expected a 3-D [n, h, w] or 4-D [ny, nx, h, w] array of frames (or one 2-D image), found shape (${shape.join(', ')})`,
+      );
     }
     const r = new NpyReader(file, Math.max(0, shape.length - 2));
     return {
@@ -143,7 +161,8 @@ export const npyFormat: FormatModule = {
       dtype: r.header.dtype,
       meta: readSidecarMeta(file),
       read: (start, count) => {
-        if (start < 0 || count < 0 || start + count > scan.ny * scan.nx) throw new RangeError(`${file}: positions ${start}…${start + count - 1} outside the scan`);
+        if (start < 0 || count < 0 || start + count > scan.ny * scan.nx)
+          throw new RangeError(`${file}: positions ${start}…${start + count - 1} outside the scan`);
         const rows = r.readRows(shape.length === 2 ? 0 : start, shape.length === 2 ? 1 : count);
         return shape.length === 2 ? { ...rows, shape: [1, ...shape] } : rows;
       },
@@ -198,18 +217,53 @@ export const rawFormat: FormatModule = {
       return openEmpad(xml.rawFile, opts, xml);
     }
     const xml = opts.scan ? null : findEmpadXmlFor(file);
-    return openEmpad(file, opts, xml, xml ? undefined : 'EMPAD (128×130 float32 frames, 2 metadata rows dropped), from the .raw extension and file size');
+    return openEmpad(
+      file,
+      opts,
+      xml,
+      xml
+        ? undefined
+        : 'EMPAD (128×130 float32 frames, 2 metadata rows dropped), from the .raw extension and file size',
+    );
   },
 };
 
-export const bloFormat: FormatModule = { name: 'blo', sniff: (head) => isBlo(head), open: (file, opts) => openBlo(file, opts) };
-export const mibFormat: FormatModule = { name: 'mib', sniff: (head, file) => isMib(head) || isMerlinHdr(head, file), open: (file, opts) => openMib(file, opts) };
-export const hdf5Format: FormatModule = { name: 'hdf5', sniff: (head) => isHdf5(head), open: (file, opts) => openHdf5(file, opts) };
-export const tiffFormat: FormatModule = { name: 'tiff', sniff: (head) => isTiff(head), open: (file, opts) => openTiff(file, opts) };
-export const csvFormat: FormatModule = { name: 'csv', sniff: (_head, file) => /\.(csv)$/i.test(file), open: (file, opts) => openProfiles(file, opts) };
+export const bloFormat: FormatModule = {
+  name: 'blo',
+  sniff: (head) => isBlo(head),
+  open: (file, opts) => openBlo(file, opts),
+};
+export const mibFormat: FormatModule = {
+  name: 'mib',
+  sniff: (head, file) => isMib(head) || isMerlinHdr(head, file),
+  open: (file, opts) => openMib(file, opts),
+};
+export const hdf5Format: FormatModule = {
+  name: 'hdf5',
+  sniff: (head) => isHdf5(head),
+  open: (file, opts) => openHdf5(file, opts),
+};
+export const tiffFormat: FormatModule = {
+  name: 'tiff',
+  sniff: (head) => isTiff(head),
+  open: (file, opts) => openTiff(file, opts),
+};
+export const csvFormat: FormatModule = {
+  name: 'csv',
+  sniff: (_head, file) => /\.(csv)$/i.test(file),
+  open: (file, opts) => openProfiles(file, opts),
+};
 
 /** Formats in detection order. Format modules register here. */
-export const FORMATS: FormatModule[] = [rawFormat, npyFormat, bloFormat, mibFormat, hdf5Format, tiffFormat, csvFormat];
+export const FORMATS: FormatModule[] = [
+  rawFormat,
+  npyFormat,
+  bloFormat,
+  mibFormat,
+  hdf5Format,
+  tiffFormat,
+  csvFormat,
+];
 
 function resolve(opts: OpenOptions): ResolvedOptions {
   return { ...opts, scan: parseScan(opts.scan) };
@@ -242,7 +296,10 @@ export const MAX_FRAME_PIXELS = 2 ** 26;
 function checkOpened(file: string, d: DatasetHandle): DatasetHandle {
   if (d.scan.ny * d.scan.nx === 0) {
     d.close();
-    throw new FileFormatError(file, `holds no scan positions (scan ${d.scan.ny} × ${d.scan.nx}; expected at least one ${d.kind === 'frames' ? 'pattern' : 'profile'})`);
+    throw new FileFormatError(
+      file,
+      `holds no scan positions (scan ${d.scan.ny} × ${d.scan.nx}; expected at least one ${d.kind === 'frames' ? 'pattern' : 'profile'})`,
+    );
   }
   if (d.kind !== 'frames') return d;
   const px = d.frameShape.reduce((a, b) => a * b, 1);

@@ -24,14 +24,16 @@ export interface CsvProfile {
 
 export function parseProfileCsv(file: string, text: string): CsvProfile {
   const lines = tableLines(text);
-  if (lines.length === 0) throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
+  if (lines.length === 0)
+    throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
   let header: string[] | null = null;
   const first = tableCells(lines[0]);
   if (first.some((c) => c === '' || !Number.isFinite(Number(c)))) {
     header = first;
     lines.shift();
   }
-  if (lines.length === 0) throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
+  if (lines.length === 0)
+    throw new FileFormatError(file, 'CSV profile holds no data rows (expected a header line and rows "x,I")');
   const x: number[] = [];
   const y: number[] = [];
   lines.forEach((l, i) => {
@@ -39,13 +41,20 @@ export function parseProfileCsv(file: string, text: string): CsvProfile {
     const a = Number(cells[0]);
     const b = Number(cells[1]);
     if (cells.length < 2 || cells[0] === '' || cells[1] === '' || !Number.isFinite(a) || Number.isNaN(b)) {
-      throw new FileFormatError(file, `CSV profile row ${i + (header ? 2 : 1)}: expected two numbers "x,I", found ${JSON.stringify(l.slice(0, 80))}`);
+      throw new FileFormatError(
+        file,
+        `CSV profile row ${i + (header ? 2 : 1)}: expected two numbers "x,I", found ${JSON.stringify(l.slice(0, 80))}`,
+      );
     }
     x.push(a);
     y.push(b);
   });
   for (let i = 1; i < x.length; i++) {
-    if (!(x[i] > x[i - 1])) throw new FileFormatError(file, `CSV profile: x must increase, but row ${i + 1} has x=${x[i]} after ${x[i - 1]}`);
+    if (!(x[i] > x[i - 1]))
+      throw new FileFormatError(
+        file,
+        `CSV profile: x must increase, but row ${i + 1} has x=${x[i]} after ${x[i - 1]}`,
+      );
   }
   return { header, x: Float64Array.from(x), y: Float32Array.from(y) };
 }
@@ -64,7 +73,8 @@ function openCsvProfile(file: string): DatasetHandle {
     dtype: 'float32',
     meta,
     read(start, count) {
-      if (start !== 0 || count !== 1) throw new RangeError(`${file}: a CSV profile has one position; asked for ${start}+${count}`);
+      if (start !== 0 || count !== 1)
+        throw new RangeError(`${file}: a CSV profile has one position; asked for ${start}+${count}`);
       return { dtype: 'float32', shape: [1, n], data: Float32Array.from(p.y) };
     },
     close() {},
@@ -73,20 +83,32 @@ function openCsvProfile(file: string): DatasetHandle {
 
 function openNpyProfiles(file: string, opts: { scan?: ScanShape }): DatasetHandle {
   const axisFile = axisFileOf(file);
-  if (!fs.existsSync(axisFile)) throw new FileFormatError(file, `profiles .npy needs its x axis in ${axisFile} (not found)`);
+  if (!fs.existsSync(axisFile))
+    throw new FileFormatError(file, `profiles .npy needs its x axis in ${axisFile} (not found)`);
   const axis = readNpy(axisFile);
   const shape = readNpyHeader(file).shape;
   const n = shape[shape.length - 1];
   if (axis.shape.length !== 1 || axis.shape[0] !== n) {
-    throw new FileFormatError(axisFile, `expected a 1-D axis of ${n} values (the last dimension of ${file}), found shape (${axis.shape.join(', ')})`);
+    throw new FileFormatError(
+      axisFile,
+      `expected a 1-D axis of ${n} values (the last dimension of ${file}), found shape (${axis.shape.join(', ')})`,
+    );
   }
   let scan: ScanShape;
   if (shape.length === 3) scan = { ny: shape[0], nx: shape[1] };
   else if (shape.length === 2) scan = opts.scan ?? { ny: 1, nx: shape[0] };
   else if (shape.length === 1) scan = { ny: 1, nx: 1 };
-  else throw new FileFormatError(file, `profiles .npy: expected [ny, nx, n], [positions, n] or [n], found shape (${shape.join(', ')})`);
+  else
+    throw new FileFormatError(
+      file,
+      `profiles .npy: expected [ny, nx, n], [positions, n] or [n], found shape (${shape.join(', ')})`,
+    );
   const positions = shape.length === 1 ? 1 : sizeOfLeading(shape);
-  if (scan.ny * scan.nx !== positions) throw new FileFormatError(file, `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the file holds ${positions} profiles`);
+  if (scan.ny * scan.nx !== positions)
+    throw new FileFormatError(
+      file,
+      `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the file holds ${positions} profiles`,
+    );
   const r = new NpyReader(file, Math.max(0, shape.length - 1));
   return {
     path: file,

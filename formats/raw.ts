@@ -26,7 +26,12 @@ export interface RawLayout {
   littleEndian?: boolean;
 }
 
-export const EMPAD_LAYOUT: RawLayout = { shape: [130, 128], dtype: 'float32', dropRows: 2, littleEndian: true };
+export const EMPAD_LAYOUT: RawLayout = {
+  shape: [130, 128],
+  dtype: 'float32',
+  dropRows: 2,
+  littleEndian: true,
+};
 
 const DTYPES: DType[] = ['uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32', 'float32', 'float64'];
 
@@ -36,7 +41,9 @@ export function checkRawLayout(file: string, r: RawLayout): void {
     r.shape.length === 2 &&
     r.shape.every((n) => Number.isInteger(n) && n > 0) &&
     DTYPES.includes(r.dtype) &&
-    [r.offset, r.frameHeaderBytes, r.frameFooterBytes, r.dropRows].every((v) => v === undefined || (Number.isInteger(v) && v >= 0));
+    [r.offset, r.frameHeaderBytes, r.frameFooterBytes, r.dropRows].every(
+      (v) => v === undefined || (Number.isInteger(v) && v >= 0),
+    );
   if (!ok || (r.dropRows ?? 0) >= r.shape[0]) {
     throw new FileFormatError(
       file,
@@ -45,7 +52,11 @@ export function checkRawLayout(file: string, r: RawLayout): void {
   }
 }
 
-export function openRaw(file: string, layout: RawLayout, opts: { scan?: ScanShape; allowTruncated?: boolean; assumed?: string } = {}): DatasetHandle {
+export function openRaw(
+  file: string,
+  layout: RawLayout,
+  opts: { scan?: ScanShape; allowTruncated?: boolean; assumed?: string } = {},
+): DatasetHandle {
   checkRawLayout(file, layout);
   const fd = openForRead(file);
   try {
@@ -62,16 +73,28 @@ export function openRaw(file: string, layout: RawLayout, opts: { scan?: ScanShap
     const positions = scan.ny * scan.nx;
     const layoutText = `${rows}×${cols} ${layout.dtype} frames with ${head}+${layout.frameFooterBytes ?? 0} header/footer bytes (${stride} bytes each) after ${offset} file-header bytes`;
     if (rest > 0 && (available >= positions || !opts.scan) && !opts.allowTruncated) {
-      throw new FileFormatError(file, `size ${size} bytes is not a whole number of ${layoutText}: ${available} frames and ${rest} bytes left over; check shape, dtype and offsets`);
+      throw new FileFormatError(
+        file,
+        `size ${size} bytes is not a whole number of ${layoutText}: ${available} frames and ${rest} bytes left over; check shape, dtype and offsets`,
+      );
     }
     if (available > positions) {
-      throw new FileFormatError(file, `scan ${scan.ny}×${scan.nx} = ${positions} positions, but the file holds ${available} ${layoutText}`);
+      throw new FileFormatError(
+        file,
+        `scan ${scan.ny}×${scan.nx} = ${positions} positions, but the file holds ${available} ${layoutText}`,
+      );
     }
     if (available === 0 && positions > 0 && !opts.allowTruncated) {
-      throw new FileFormatError(file, `raw layout ${JSON.stringify(layout)} needs at least ${offset + stride} bytes per frame; the file has ${size}`);
+      throw new FileFormatError(
+        file,
+        `raw layout ${JSON.stringify(layout)} needs at least ${offset + stride} bytes per frame; the file has ${size}`,
+      );
     }
     if (available < positions && !opts.allowTruncated) {
-      throw new FileFormatError(file, truncatedMessage('raw file', positions, available, offset + positions * stride, size));
+      throw new FileFormatError(
+        file,
+        truncatedMessage('raw file', positions, available, offset + positions * stride, size),
+      );
     }
     const truncated = available < positions;
     const meta: Record<string, Json> = { rawLayout: { ...layout } as unknown as Json };

@@ -43,7 +43,13 @@ export interface StackLayout {
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
 export function readStack(s: StackLayout, start: number, count: number): NDArray {
-  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > s.positions) {
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(count) ||
+    start < 0 ||
+    count < 0 ||
+    start + count > s.positions
+  ) {
     throw new RangeError(`${s.file}: positions ${start}…${start + count - 1} outside 0…${s.positions - 1}`);
   }
   let frameElems = 1;
@@ -59,7 +65,8 @@ export function readStack(s: StackLayout, start: number, count: number): NDArray
     const len = (n - 1) * s.stride + s.pixelOffset + s.pixelBytes;
     // Reused across calls: chunks are read one after another, and allocating (zero-filling)
     // megabytes per chunk costs more than the copy out of it.
-    if (!s.scratch || s.scratch.length < len) s.scratch = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
+    if (!s.scratch || s.scratch.length < len)
+      s.scratch = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
     const view = s.scratch.subarray(0, len);
     readExact(s.fd, s.file, view, s.firstOffset + (start + i) * s.stride);
     for (let j = 0; j < n; j++) {
@@ -75,7 +82,13 @@ export function readStack(s: StackLayout, start: number, count: number): NDArray
  * The common decoder: `rows`×`cols` values of `dtype` (either endianness), keeping the first
  * `keepRows` rows, converted to the output's dtype (a no-op copy when they match).
  */
-export function plainDecoder(dtype: DType, littleEndian: boolean, rows: number, cols: number, keepRows = rows): FrameDecoder {
+export function plainDecoder(
+  dtype: DType,
+  littleEndian: boolean,
+  rows: number,
+  cols: number,
+  keepRows = rows,
+): FrameDecoder {
   const bpe = bytesPerElement(dtype);
   const keepBytes = keepRows * cols * bpe;
   const C = ctorOf(dtype);
@@ -95,14 +108,26 @@ export function plainDecoder(dtype: DType, littleEndian: boolean, rows: number, 
 }
 
 /** Records available in `fileSize` bytes (a last partial record does not count). */
-export function completeRecords(fileSize: number, firstOffset: number, stride: number, pixelOffset: number, pixelBytes: number): number {
+export function completeRecords(
+  fileSize: number,
+  firstOffset: number,
+  stride: number,
+  pixelOffset: number,
+  pixelBytes: number,
+): number {
   const rest = fileSize - firstOffset;
   if (rest < pixelOffset + pixelBytes) return 0;
   return Math.floor((rest - pixelOffset - pixelBytes) / stride) + 1;
 }
 
 /** The message every format uses for a file shorter than its header says. */
-export function truncatedMessage(what: string, expected: number, found: number, expectedBytes: number, fileBytes: number): string {
+export function truncatedMessage(
+  what: string,
+  expected: number,
+  found: number,
+  expectedBytes: number,
+  fileBytes: number,
+): string {
   return (
     `truncated ${what}: the header declares ${expected} frames (${expectedBytes} bytes) but the file holds ${found} complete ` +
     `frames (${fileBytes} bytes); set "allowTruncated": true in the graph's dataset (snem info: --allow-truncated) to read it with the missing frames as NaN`
@@ -110,7 +135,13 @@ export function truncatedMessage(what: string, expected: number, found: number, 
 }
 
 /** The dataset handle of a frame stack: frames read through `readStack`, the file closed once. */
-export function stackHandle(stack: StackLayout, path: string, format: string, scan: ScanShape, meta: Record<string, Json>): DatasetHandle {
+export function stackHandle(
+  stack: StackLayout,
+  path: string,
+  format: string,
+  scan: ScanShape,
+  meta: Record<string, Json>,
+): DatasetHandle {
   return {
     path,
     format,

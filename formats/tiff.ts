@@ -21,7 +21,23 @@ export function isTiff(head: Uint8Array): boolean {
   return ii || mm;
 }
 
-const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8 };
+const TYPE_SIZE: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  16: 8,
+  17: 8,
+  18: 8,
+};
 
 interface Page {
   width: number;
@@ -56,7 +72,11 @@ class TiffParser {
     return Number(this.le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at));
   }
   private read(n: number, at: number, what: string): Buffer {
-    if (at + n > this.size) throw new FileFormatError(this.file, `TIFF ${what} at byte ${at} (+${n}) lies beyond the end of the file (${this.size} bytes)`);
+    if (at + n > this.size)
+      throw new FileFormatError(
+        this.file,
+        `TIFF ${what} at byte ${at} (+${n}) lies beyond the end of the file (${this.size} bytes)`,
+      );
     return readExact(this.fd, this.file, Buffer.alloc(n), at) as Buffer;
   }
 
@@ -72,7 +92,10 @@ class TiffParser {
     const bytes = count * size;
     const inline = this.big ? 8 : 4;
     const valueAt = at + (this.big ? 12 : 8);
-    const buf = bytes <= inline ? entry.subarray(valueAt, valueAt + bytes) : this.read(bytes, this.big ? this.u64(entry, valueAt) : this.u32(entry, valueAt), 'tag data');
+    const buf =
+      bytes <= inline
+        ? entry.subarray(valueAt, valueAt + bytes)
+        : this.read(bytes, this.big ? this.u64(entry, valueAt) : this.u32(entry, valueAt), 'tag data');
     if (type === 2) return buf.toString('latin1').replace(/\0+$/, '');
     const out: number[] = new Array(count);
     for (let i = 0; i < count; i++) {
@@ -106,30 +129,61 @@ class TiffParser {
     const num = (tag: number, dflt?: number) => {
       const v = tags.get(tag);
       if (v === undefined) {
-        if (dflt === undefined) throw new FileFormatError(this.file, `TIFF page ${index}: required tag ${tag} missing`);
+        if (dflt === undefined)
+          throw new FileFormatError(this.file, `TIFF page ${index}: required tag ${tag} missing`);
         return dflt;
       }
       return (v as number[])[0];
     };
     const compression = num(259, 1);
-    if (compression !== 1) throw new FileFormatError(this.file, `TIFF page ${index}: compression ${compression} is not supported (expected uncompressed, compression 1)`);
-    if (tags.has(322)) throw new FileFormatError(this.file, `TIFF page ${index}: tiled images are not supported (expected strips)`);
+    if (compression !== 1)
+      throw new FileFormatError(
+        this.file,
+        `TIFF page ${index}: compression ${compression} is not supported (expected uncompressed, compression 1)`,
+      );
+    if (tags.has(322))
+      throw new FileFormatError(
+        this.file,
+        `TIFF page ${index}: tiled images are not supported (expected strips)`,
+      );
     const spp = num(277, 1);
-    if (spp !== 1) throw new FileFormatError(this.file, `TIFF page ${index}: ${spp} samples per pixel (expected one, a greyscale detector image)`);
+    if (spp !== 1)
+      throw new FileFormatError(
+        this.file,
+        `TIFF page ${index}: ${spp} samples per pixel (expected one, a greyscale detector image)`,
+      );
     const bits = num(258, 1);
     const format = num(339, 1);
     const dtype = (
-      { 1: { 8: 'uint8', 16: 'uint16', 32: 'uint32' }, 2: { 8: 'int8', 16: 'int16', 32: 'int32' }, 3: { 32: 'float32', 64: 'float64' } } as Record<number, Record<number, DType>>
+      {
+        1: { 8: 'uint8', 16: 'uint16', 32: 'uint32' },
+        2: { 8: 'int8', 16: 'int16', 32: 'int32' },
+        3: { 32: 'float32', 64: 'float64' },
+      } as Record<number, Record<number, DType>>
     )[format]?.[bits];
-    if (!dtype) throw new FileFormatError(this.file, `TIFF page ${index}: ${bits}-bit sample format ${format} is not supported (expected 8/16/32-bit integers or 32/64-bit floats)`);
+    if (!dtype)
+      throw new FileFormatError(
+        this.file,
+        `TIFF page ${index}: ${bits}-bit sample format ${format} is not supported (expected 8/16/32-bit integers or 32/64-bit floats)`,
+      );
     const offsets = tags.get(273);
     const counts = tags.get(279);
     if (!Array.isArray(offsets) || !Array.isArray(counts) || offsets.length !== counts.length) {
-      throw new FileFormatError(this.file, `TIFF page ${index}: strip offsets/byte counts missing or inconsistent`);
+      throw new FileFormatError(
+        this.file,
+        `TIFF page ${index}: strip offsets/byte counts missing or inconsistent`,
+      );
     }
     const description = tags.get(270);
     return {
-      page: { width: num(256), height: num(257), dtype, offsets, counts, description: typeof description === 'string' ? description : undefined },
+      page: {
+        width: num(256),
+        height: num(257),
+        dtype,
+        offsets,
+        counts,
+        description: typeof description === 'string' ? description : undefined,
+      },
       next,
     };
   }
@@ -148,7 +202,11 @@ export interface TiffLayout {
 export function readTiffLayout(file: string, fd: number): TiffLayout {
   const size = fs.fstatSync(fd).size;
   const head = readUpTo(fd, 16, 0);
-  if (!isTiff(head)) throw new FileFormatError(file, `not a TIFF file: expected "II*\\0" or "MM\\0*", found ${JSON.stringify(head.subarray(0, 4).toString('latin1'))}`);
+  if (!isTiff(head))
+    throw new FileFormatError(
+      file,
+      `not a TIFF file: expected "II*\\0" or "MM\\0*", found ${JSON.stringify(head.subarray(0, 4).toString('latin1'))}`,
+    );
   const p = new TiffParser(fd, file, head, size);
   const offsets: number[] = [];
   const seen = new Set<number>();
@@ -159,27 +217,42 @@ export function readTiffLayout(file: string, fd: number): TiffLayout {
     const { page, next } = p.page(at, offsets.length);
     first ??= page;
     if (page.width !== first.width || page.height !== first.height || page.dtype !== first.dtype) {
-      throw new FileFormatError(file, `TIFF page ${offsets.length} is ${page.width}×${page.height} ${page.dtype}; expected every page like page 0, ${first.width}×${first.height} ${first.dtype}`);
+      throw new FileFormatError(
+        file,
+        `TIFF page ${offsets.length} is ${page.width}×${page.height} ${page.dtype}; expected every page like page 0, ${first.width}×${first.height} ${first.dtype}`,
+      );
     }
     const frameBytes = page.width * page.height * bytesPerElement(page.dtype);
     let end = page.offsets[0];
     for (let i = 0; i < page.offsets.length; i++) {
-      if (page.offsets[i] !== end) throw new FileFormatError(file, `TIFF page ${offsets.length}: strips are not contiguous (expected strip ${i} at byte ${end}, found ${page.offsets[i]})`);
+      if (page.offsets[i] !== end)
+        throw new FileFormatError(
+          file,
+          `TIFF page ${offsets.length}: strips are not contiguous (expected strip ${i} at byte ${end}, found ${page.offsets[i]})`,
+        );
       end += page.counts[i];
     }
     if (end - page.offsets[0] < frameBytes || page.offsets[0] + frameBytes > size) {
-      throw new FileFormatError(file, `truncated TIFF page ${offsets.length}: expected ${frameBytes} pixel bytes at byte ${page.offsets[0]}, the file has ${size} bytes`);
+      throw new FileFormatError(
+        file,
+        `truncated TIFF page ${offsets.length}: expected ${frameBytes} pixel bytes at byte ${page.offsets[0]}, the file has ${size} bytes`,
+      );
     }
     offsets.push(page.offsets[0]);
     at = next;
   }
   if (!first) throw new FileFormatError(file, 'TIFF file has no image pages');
   // ImageJ writes stacks beyond 4 GB as one IFD plus contiguous pages, announced as "images=N".
-  const ij = first.description && /^ImageJ=/.test(first.description) ? /images=(\d+)/.exec(first.description) : null;
+  const ij =
+    first.description && /^ImageJ=/.test(first.description) ? /images=(\d+)/.exec(first.description) : null;
   const frameBytes = first.width * first.height * bytesPerElement(first.dtype);
   if (ij && offsets.length === 1 && Number(ij[1]) > 1) {
     const n = Number(ij[1]);
-    if (offsets[0] + n * frameBytes > size) throw new FileFormatError(file, `truncated ImageJ TIFF stack: expected ${n} images of ${frameBytes} bytes from byte ${offsets[0]}, the file has ${size} bytes`);
+    if (offsets[0] + n * frameBytes > size)
+      throw new FileFormatError(
+        file,
+        `truncated ImageJ TIFF stack: expected ${n} images of ${frameBytes} bytes from byte ${offsets[0]}, the file has ${size} bytes`,
+      );
     for (let i = 1; i < n; i++) offsets.push(offsets[0] + i * frameBytes);
   }
   return {
@@ -198,16 +271,33 @@ export function openTiff(file: string, opts: { scan?: ScanShape } = {}): Dataset
     const t = readTiffLayout(file, fd);
     const n = t.pageOffsets.length;
     const scan = opts.scan ?? { ny: 1, nx: n };
-    if (scan.ny * scan.nx !== n) throw new FileFormatError(file, `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the TIFF holds ${n} pages`);
+    if (scan.ny * scan.nx !== n)
+      throw new FileFormatError(
+        file,
+        `scan ${scan.ny}×${scan.nx} = ${scan.ny * scan.nx} positions, but the TIFF holds ${n} pages`,
+      );
     const frameShape = [t.height, t.width];
     const frameBytes = t.width * t.height * bytesPerElement(t.dtype);
     const decode = plainDecoder(t.dtype, t.littleEndian, t.height, t.width);
     // Equally spaced pages (the usual stack) stream through the shared stack reader; otherwise page by page.
     let stride = n > 1 ? t.pageOffsets[1] - t.pageOffsets[0] : frameBytes;
-    for (let i = 2; i < n && stride > 0; i++) if (t.pageOffsets[i] - t.pageOffsets[i - 1] !== stride) stride = -1;
+    for (let i = 2; i < n && stride > 0; i++)
+      if (t.pageOffsets[i] - t.pageOffsets[i - 1] !== stride) stride = -1;
     const meta: Record<string, Json> = { pages: n };
     if (t.description && t.description.length < 4096) meta.imageDescription = t.description;
-    const stack = { file, fd, firstOffset: t.pageOffsets[0], stride, pixelOffset: 0, pixelBytes: frameBytes, positions: n, available: n, frameShape, outDtype: t.dtype, decode };
+    const stack = {
+      file,
+      fd,
+      firstOffset: t.pageOffsets[0],
+      stride,
+      pixelOffset: 0,
+      pixelBytes: frameBytes,
+      positions: n,
+      available: n,
+      frameShape,
+      outDtype: t.dtype,
+      decode,
+    };
     const readPages = (start: number, count: number): NDArray => {
       if (stride >= frameBytes) return readStack(stack, start, count);
       const C = ctorOf(t.dtype);
@@ -251,9 +341,14 @@ const SAMPLE: Record<DType, [number, number]> = {
  * Write [h, w] or [n, h, w] as a classic little-endian TIFF, one strip per page, pixel data first
  * and the IFDs after it (so pages are contiguous). Below 4 GB only.
  */
-export function writeTiff(file: string, a: NDArray, opts: { bigEndian?: boolean; description?: string } = {}): void {
+export function writeTiff(
+  file: string,
+  a: NDArray,
+  opts: { bigEndian?: boolean; description?: string } = {},
+): void {
   const [n, h, w] = a.shape.length === 2 ? [1, a.shape[0], a.shape[1]] : a.shape;
-  if (a.shape.length < 2 || a.shape.length > 3) throw new RangeError(`writeTiff: expected [h, w] or [n, h, w], got [${a.shape.join(', ')}]`);
+  if (a.shape.length < 2 || a.shape.length > 3)
+    throw new RangeError(`writeTiff: expected [h, w] or [n, h, w], got [${a.shape.join(', ')}]`);
   const bpe = bytesPerElement(a.dtype);
   const frameBytes = w * h * bpe;
   const le = !opts.bigEndian;
@@ -266,7 +361,8 @@ export function writeTiff(file: string, a: NDArray, opts: { bigEndian?: boolean;
   const dataStart = 8;
   const descAt = dataStart + data.length;
   const ifdStart = descAt + (desc?.length ?? 0) + ((desc?.length ?? 0) % 2);
-  if (ifdStart + n * ifdBytes > 0xffffffff) throw new RangeError('writeTiff: file would exceed 4 GB (classic TIFF)');
+  if (ifdStart + n * ifdBytes > 0xffffffff)
+    throw new RangeError('writeTiff: file would exceed 4 GB (classic TIFF)');
   const out = Buffer.alloc(ifdStart + n * ifdBytes);
   const u16 = (v: number, at: number) => (le ? out.writeUInt16LE(v, at) : out.writeUInt16BE(v, at));
   const u32 = (v: number, at: number) => (le ? out.writeUInt32LE(v, at) : out.writeUInt32BE(v, at));

@@ -19,7 +19,22 @@ import { ops as source } from './source/index.ts';
 import { ops as structure } from './structure/index.ts';
 import { ops as summary } from './summary/index.ts';
 
-const ALL: OpDef[] = [...source, ...sim, ...calib, ...mask, ...integrate, ...pdf, ...qoi, ...fit, ...map, ...decompose, ...structure, ...model, ...crystal, ...summary];
+const ALL: OpDef[] = [
+  ...source,
+  ...sim,
+  ...calib,
+  ...mask,
+  ...integrate,
+  ...pdf,
+  ...qoi,
+  ...fit,
+  ...map,
+  ...decompose,
+  ...structure,
+  ...model,
+  ...crystal,
+  ...summary,
+];
 
 export type { Registry };
 
@@ -36,11 +51,15 @@ export function buildRegistry(ops: OpDef[]): Registry {
 }
 
 function checkReduceOp(op: OpDef) {
-  if (!op.process || !op.merge || !op.finish || !op.reduce) throw new Error(`reduce op '${op.name}' needs process(), merge(), finish() and reduce`);
+  if (!op.process || !op.merge || !op.finish || !op.reduce)
+    throw new Error(`reduce op '${op.name}' needs process(), merge(), finish() and reduce`);
   for (const port of op.reduce.ports) {
-    if (op.inputs[port]?.scope !== 'frame') throw new Error(`reduce op '${op.name}': reduce port '${port}' must be a frame-scope input`);
+    if (op.inputs[port]?.scope !== 'frame')
+      throw new Error(`reduce op '${op.name}': reduce port '${port}' must be a frame-scope input`);
   }
-  for (const p of op.reduce.params) if (!Object.hasOwn(op.params, p)) throw new Error(`reduce op '${op.name}': reduce param '${p}' is not a declared param`);
+  for (const p of op.reduce.params)
+    if (!Object.hasOwn(op.params, p))
+      throw new Error(`reduce op '${op.name}': reduce param '${p}' is not a declared param`);
 }
 
 let defaultRegistry: Registry | null = null;
@@ -69,12 +88,16 @@ export function getOp(name: string, reg: Registry = registry()): OpDef {
  */
 export async function loadPluginOps(spec = process.env.SNEM_OPS ?? ''): Promise<void> {
   const { pathToFileURL } = await import('node:url');
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const url = entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
     if (loadedPlugins.has(url)) continue;
     loadedPlugins.add(url);
     const mod = (await import(url)) as { ops?: OpDef[] };
-    if (!Array.isArray(mod.ops)) throw new UserError(`op plugin ${entry}: expected it to export 'ops' (an array of op definitions)`);
+    if (!Array.isArray(mod.ops))
+      throw new UserError(`op plugin ${entry}: expected it to export 'ops' (an array of op definitions)`);
     registerOps(mod.ops);
   }
 }

@@ -19,7 +19,14 @@ export function gridPoints(from: number, to: number, step: number): number {
 }
 
 /** An r grid [rmin, rmax] in steps of rstep: at most MAX_R_POINTS points per curve. */
-export function checkRGrid(node: string, rmin: number, rmax: number, rstep: number, bytesPerPoint: number, what: string): void {
+export function checkRGrid(
+  node: string,
+  rmin: number,
+  rmax: number,
+  rstep: number,
+  bytesPerPoint: number,
+  what: string,
+): void {
   const n = gridPoints(rmin, rmax, rstep);
   if (n <= MAX_R_POINTS) return;
   // a step finer than 1e-4 Å is the likely slip; otherwise the range is
@@ -41,7 +48,9 @@ export function checkBins(node: string, bins: number, h: number, w: number, posi
   if (bins <= max) return;
   // I, sigma and count: three float32 per bin and position
   const perPosition = 12 * bins;
-  const total = positions ? `, ${formatBytes(perPosition * positions)} for the ${positions.toLocaleString('en')} positions` : '';
+  const total = positions
+    ? `, ${formatBytes(perPosition * positions)} for the ${positions.toLocaleString('en')} positions`
+    : '';
   throw new ParamError(
     node,
     'bins',

@@ -16,13 +16,34 @@ function inputNames(m: Manifest, node: string): [string, string] {
   return [ins.a ?? 'a', ins.b ?? 'b'];
 }
 
-const field = (loaded: LoadedOutput[], node: string, f: string) => loaded.find((o) => o.out.node === node && o.out.field === f) ?? null;
+const field = (loaded: LoadedOutput[], node: string, f: string) =>
+  loaded.find((o) => o.out.node === node && o.out.field === f) ?? null;
 
-async function figure(runDir: string, m: Manifest, o: LoadedOutput, spec: VlSpec, file: string, title: string, section: Figure['section']): Promise<Figure> {
-  return plotFigure(runDir, spec, file, nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out), title, section);
+async function figure(
+  runDir: string,
+  m: Manifest,
+  o: LoadedOutput,
+  spec: VlSpec,
+  file: string,
+  title: string,
+  section: Figure['section'],
+): Promise<Figure> {
+  return plotFigure(
+    runDir,
+    spec,
+    file,
+    nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out),
+    title,
+    section,
+  );
 }
 
-export async function correlateFigures(runDir: string, m: Manifest, loaded: LoadedOutput[], node: string): Promise<Figure[]> {
+export async function correlateFigures(
+  runDir: string,
+  m: Manifest,
+  loaded: LoadedOutput[],
+  node: string,
+): Promise<Figure[]> {
   const hist = field(loaded, node, 'histogram');
   const binsA = field(loaded, node, 'binsA');
   const binsB = field(loaded, node, 'binsB');
@@ -39,7 +60,14 @@ export async function correlateFigures(runDir: string, m: Manifest, loaded: Load
     for (let j = 0; j < n; j++)
       for (let i = 0; i < n; i++) {
         const c = hist.data[j * n + i];
-        if (c > 0) values.push({ a0: binsA.data[i] - wa / 2, a1: binsA.data[i] + wa / 2, b0: binsB.data[j] - wb / 2, b1: binsB.data[j] + wb / 2, count: c });
+        if (c > 0)
+          values.push({
+            a0: binsA.data[i] - wa / 2,
+            a1: binsA.data[i] + wa / 2,
+            b0: binsB.data[j] - wb / 2,
+            b1: binsB.data[j] + wb / 2,
+            count: c,
+          });
       }
     const title = `${node}: ${nb} against ${na} (${stats})`;
     const spec: VlSpec = {
@@ -54,7 +82,12 @@ export async function correlateFigures(runDir: string, m: Manifest, loaded: Load
         x2: { field: 'a1' },
         y: { field: 'b0', type: 'quantitative', title: nb, scale: { zero: false, nice: false } },
         y2: { field: 'b1' },
-        color: { field: 'count', type: 'quantitative', title: 'positions', scale: { type: 'log', scheme: 'viridis' } },
+        color: {
+          field: 'count',
+          type: 'quantitative',
+          title: 'positions',
+          scale: { type: 'log', scheme: 'viridis' },
+        },
       },
     };
     figs.push(await figure(runDir, m, hist, spec, `${node}.scatter.png`, title, 'maps'));
@@ -72,7 +105,8 @@ export async function correlateFigures(runDir: string, m: Manifest, loaded: Load
       return (x: number) => (x - mean) / sd;
     };
     for (let c = 0; c < k; c++) {
-      const za = z(ca.data, c * s), zb = z(cb.data, c * s);
+      const za = z(ca.data, c * s),
+        zb = z(cb.data, c * s);
       const values: Record<string, number | string>[] = [];
       for (let i = 0; i < s; i++) {
         const d = cd.data[c * s + i];
@@ -89,7 +123,11 @@ export async function correlateFigures(runDir: string, m: Manifest, loaded: Load
         data: { values },
         mark: { type: 'line', point: { size: 14 } },
         encoding: {
-          x: { field: 'd', type: 'quantitative', title: `distance along the cut (${cd.out.unit ?? 'scan px'})` },
+          x: {
+            field: 'd',
+            type: 'quantitative',
+            title: `distance along the cut (${cd.out.unit ?? 'scan px'})`,
+          },
           y: { field: 'z', type: 'quantitative', title: 'z-score' },
           color: { field: 'map', type: 'nominal', title: null },
         },

@@ -57,7 +57,9 @@ export function dagSvg(m: Manifest): string {
     const x2 = b.x + b.w / 2;
     const y2 = b.y;
     const my = (y1 + y2) / 2;
-    parts.push(`<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2 - 2}" fill="none" stroke="#888" stroke-width="1.3" marker-end="url(#arrow)"><title>${escapeXml(`${e.from} → ${e.to}.${e.port}`)}</title></path>`);
+    parts.push(
+      `<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2 - 2}" fill="none" stroke="#888" stroke-width="1.3" marker-end="url(#arrow)"><title>${escapeXml(`${e.from} → ${e.to}.${e.port}`)}</title></path>`,
+    );
   }
   for (const [id, p] of at) {
     const n = m.nodes[id];
@@ -76,9 +78,13 @@ export function dagSvg(m: Manifest): string {
   const ly = height - 14;
   let lx = 10;
   for (const [status, fill] of Object.entries(STATUS_FILL)) {
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" rx="2" fill="${fill}" stroke="#888"/><text x="${lx + 16}" y="${ly + 1}" font-size="10" fill="#333">${status}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${ly - 9}" width="12" height="12" rx="2" fill="${fill}" stroke="#888"/><text x="${lx + 16}" y="${ly + 1}" font-size="10" fill="#333">${status}</text>`,
+    );
     lx += 90;
   }
-  parts.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" rx="2" fill="#fff" stroke="#111" stroke-width="2"/><text x="${lx + 16}" y="${ly + 1}" font-size="10" fill="#333">output (written)</text>`);
+  parts.push(
+    `<rect x="${lx}" y="${ly - 9}" width="12" height="12" rx="2" fill="#fff" stroke="#111" stroke-width="2"/><text x="${lx + 16}" y="${ly + 1}" font-size="10" fill="#333">output (written)</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY.replace(/"/g, "'")}">${parts.join('')}</svg>`;
 }

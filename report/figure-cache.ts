@@ -47,7 +47,8 @@ function rendererCode(): string {
   const versions = DRAWING_LIBRARIES.map((name) => {
     try {
       let dir = path.dirname(require.resolve(name));
-      while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir)
+        dir = path.dirname(dir);
       return `${name}@${(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version}`;
     } catch {
       return `${name}@?`;
@@ -109,7 +110,11 @@ export class FigureCache {
     try {
       fs.mkdirSync(path.dirname(base), { recursive: true });
       if (d.png) writeFileAtomic(`${base}.png`, d.png);
-      const meta: EntryMeta = { png: !!d.png, ...(d.svg !== undefined ? { svg: d.svg } : {}), ...(d.extra !== undefined ? { extra: d.extra } : {}) };
+      const meta: EntryMeta = {
+        png: !!d.png,
+        ...(d.svg !== undefined ? { svg: d.svg } : {}),
+        ...(d.extra !== undefined ? { extra: d.extra } : {}),
+      };
       writeFileAtomic(`${base}.json`, JSON.stringify(meta)); // last: an entry is whole once its .json is there
     } catch {
       /* not cached */
@@ -151,7 +156,10 @@ export function withFigureCache<T>(cache: FigureCache | null, fn: () => Promise<
 }
 
 /** The active cache's entry for `inputs`: the stored drawing, or how to store the one drawn now; null without a cache. */
-function entryFor(what: string, inputs: unknown): { hit: Drawing } | { keep: (d: Drawing) => Drawing } | null {
+function entryFor(
+  what: string,
+  inputs: unknown,
+): { hit: Drawing } | { keep: (d: Drawing) => Drawing } | null {
   const cache = active.getStore();
   if (!cache) return null;
   const key = figureKey(what, inputs);
@@ -177,7 +185,11 @@ export function drawCached(what: string, inputs: unknown, draw: () => Drawing): 
 }
 
 /** drawCached for drawings made asynchronously (Vega). */
-export async function drawCachedAsync(what: string, inputs: unknown, draw: () => Promise<Drawing>): Promise<Drawing> {
+export async function drawCachedAsync(
+  what: string,
+  inputs: unknown,
+  draw: () => Promise<Drawing>,
+): Promise<Drawing> {
   const e = entryFor(what, inputs);
   if (!e) return draw();
   return 'hit' in e ? e.hit : e.keep(await draw());

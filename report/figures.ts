@@ -6,12 +6,30 @@
 import path from 'node:path';
 import type { Json } from '../engine/types.ts';
 import type { FigureDisplay, Manifest, WrittenOutput } from '../engine/run-types.ts';
-import { displayFor, limitsOf, limitsSource, mapStyleOf, styleRecord, type MapStyleChoice, type NodeDisplay } from '../viz/display.ts';
+import {
+  displayFor,
+  limitsOf,
+  limitsSource,
+  mapStyleOf,
+  styleRecord,
+  type MapStyleChoice,
+  type NodeDisplay,
+} from '../viz/display.ts';
 import { renderComposite } from '../viz/composite.ts';
 import { lineCut, sampleMap } from '../viz/linecut.ts';
 import { renderMapFigure } from '../viz/map-figure.ts';
 import type { MapPanelSpec } from '../viz/map-panel.ts';
-import { AXIS_TITLES, componentsPlotSpec, curvePlotSpec, fitPlotSpec, profilePlotSpec, renderSvg, yTitleFor, type GaussianFitParams, type VlSpec } from '../viz/plots.ts';
+import {
+  AXIS_TITLES,
+  componentsPlotSpec,
+  curvePlotSpec,
+  fitPlotSpec,
+  profilePlotSpec,
+  renderSvg,
+  yTitleFor,
+  type GaussianFitParams,
+  type VlSpec,
+} from '../viz/plots.ts';
 import { addPngText, encodePng } from '../viz/png.ts';
 import { writeFileAtomic } from '../engine/write-atomic.ts';
 import { drawCached, drawCachedAsync } from './figure-cache.ts';
@@ -37,15 +55,44 @@ const fieldLabel = (o: LoadedOutput) => (o.out.file === `${o.out.node}.npy` ? o.
 
 /** The graph's `display` settings for an output (the run's graph, as recorded in its manifest) resolved into a style. */
 export function outputStyle(m: Manifest, out: Pick<WrittenOutput, 'node' | 'field' | 'op'>): MapStyleChoice {
-  const nodes = ((m.graph as { nodes?: Record<string, { display?: NodeDisplay }> } | null)?.nodes ?? {}) as Record<string, { display?: NodeDisplay }>;
-  return mapStyleOf(displayFor(nodes[out.node]?.display, out.field), { node: out.node, field: out.field, op: out.op });
+  const nodes = ((m.graph as { nodes?: Record<string, { display?: NodeDisplay }> } | null)?.nodes ??
+    {}) as Record<string, { display?: NodeDisplay }>;
+  return mapStyleOf(displayFor(nodes[out.node]?.display, out.field), {
+    node: out.node,
+    field: out.field,
+    op: out.op,
+  });
 }
 
 /** One map panel of an output in its display style; the limits are fixed here, once, and recorded. */
-export function styledPanel(o: LoadedOutput, style: MapStyleChoice, values: ArrayLike<number>, title: string, label: string, figure: string, panel?: number): { spec: MapPanelSpec; display: FigureDisplay } {
+export function styledPanel(
+  o: LoadedOutput,
+  style: MapStyleChoice,
+  values: ArrayLike<number>,
+  title: string,
+  label: string,
+  figure: string,
+  panel?: number,
+): { spec: MapPanelSpec; display: FigureDisplay } {
   const limits = limitsOf(values, style);
-  const spec: MapPanelSpec = { values, ny: o.shape[0], nx: o.shape[1], title, label, unit: o.out.unit, colormap: style.colormap, limits, centreOnZero: false };
-  const display: FigureDisplay = { file: figure, node: o.out.node, field: o.out.field, ...(panel !== undefined ? { panel } : {}), ...styleRecord(style, limits) } as FigureDisplay;
+  const spec: MapPanelSpec = {
+    values,
+    ny: o.shape[0],
+    nx: o.shape[1],
+    title,
+    label,
+    unit: o.out.unit,
+    colormap: style.colormap,
+    limits,
+    centreOnZero: false,
+  };
+  const display: FigureDisplay = {
+    file: figure,
+    node: o.out.node,
+    field: o.out.field,
+    ...(panel !== undefined ? { panel } : {}),
+    ...styleRecord(style, limits),
+  } as FigureDisplay;
   return { spec, display };
 }
 
@@ -60,7 +107,19 @@ export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
   const step = scanStepOf(m);
   const style = outputStyle(m, o.out);
   const title = style.label ?? outputTitle(o.out);
-  const inputs = { kind: o.out.kind, shape: o.shape, values: o.data, style, title, label: fieldLabel(o), file, node: o.out.node, field: o.out.field, unit: o.out.unit, step };
+  const inputs = {
+    kind: o.out.kind,
+    shape: o.shape,
+    values: o.data,
+    style,
+    title,
+    label: fieldLabel(o),
+    file,
+    node: o.out.node,
+    field: o.out.field,
+    unit: o.out.unit,
+    step,
+  };
   const drawn = drawCached('map', inputs, () => {
     let image;
     const display: FigureDisplay[] = [];
@@ -77,16 +136,33 @@ export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
       for (let j = 0; j < k; j++) {
         const v = new Float64Array(ny * nx);
         for (let q = 0; q < ny * nx; q++) v[q] = o.data[q * k + j];
-        const p = styledPanel(o, style, v, `${fieldLabel(o)} [${j + 1}]`, `${fieldLabel(o)} ${j + 1}`, file, j);
+        const p = styledPanel(
+          o,
+          style,
+          v,
+          `${fieldLabel(o)} [${j + 1}]`,
+          `${fieldLabel(o)} ${j + 1}`,
+          file,
+          j,
+        );
         panels.push(p.spec);
         display.push(p.display);
       }
       image = renderComposite({ panels, step, title, columns: Math.min(k, 4) });
-      figInfo = { components: k, colormap: style.colormap, limitsFrom: `${limitsSource(style)}${style.limits ? '' : ' per panel'}`, panels: display.map((d) => d.limits), display: style.settings as Record<string, Json> };
+      figInfo = {
+        components: k,
+        colormap: style.colormap,
+        limitsFrom: `${limitsSource(style)}${style.limits ? '' : ' per panel'}`,
+        panels: display.map((d) => d.limits),
+        display: style.settings as Record<string, Json>,
+      };
     }
     return { png: encodePng(image), extra: { display: display as unknown as Json, figInfo } };
   });
-  const { display, figInfo } = drawn.extra as unknown as { display: FigureDisplay[]; figInfo: Record<string, Json> };
+  const { display, figInfo } = drawn.extra as unknown as {
+    display: FigureDisplay[];
+    figInfo: Record<string, Json>;
+  };
   prov.figure = figInfo;
   const png = addPngText(drawn.png!, pngTextFor(prov));
   writePng(runDir, file, png);
@@ -103,7 +179,14 @@ async function plotDrawing(spec: VlSpec, asPng: boolean): Promise<{ svg: string;
 }
 
 /** A plot written as `file` (if any) with its provenance, and kept as SVG for the page. */
-export async function plotFigure(runDir: string, spec: VlSpec, file: string | null, prov: FileProvenance, title: string, section: Figure['section']): Promise<Figure> {
+export async function plotFigure(
+  runDir: string,
+  spec: VlSpec,
+  file: string | null,
+  prov: FileProvenance,
+  title: string,
+  section: Figure['section'],
+): Promise<Figure> {
   const drawn = await plotDrawing(spec, !!file);
   let png: Buffer | undefined;
   if (file) {
@@ -114,14 +197,28 @@ export async function plotFigure(runDir: string, spec: VlSpec, file: string | nu
 }
 
 /** Per-position curves at the representative positions. */
-export async function curvesFigure(runDir: string, m: Manifest, o: LoadedOutput, positions: Position[]): Promise<Figure> {
+export async function curvesFigure(
+  runDir: string,
+  m: Manifest,
+  o: LoadedOutput,
+  positions: Position[],
+): Promise<Figure> {
   const file = `${outputBase(o.out)}.png`;
   const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out);
   prov.figure = { positions: positions.map((p) => ({ iy: p.iy, ix: p.ix, why: p.label })) };
   const n = o.shape[2];
   const x = o.axis ?? Float64Array.from({ length: n }, (_, i) => i);
-  const series = positions.map((p) => ({ label: `${positionName(p)} ${p.label}`, x, y: curveAt(o, p.iy, p.ix) }));
-  const spec = curvePlotSpec({ series, xTitle: AXIS_TITLES[o.out.axisName ?? ''] ?? o.out.axisName ?? 'index', yTitle: yTitleFor(o.out.field, o.out.unit), title: outputTitle(o.out) });
+  const series = positions.map((p) => ({
+    label: `${positionName(p)} ${p.label}`,
+    x,
+    y: curveAt(o, p.iy, p.ix),
+  }));
+  const spec = curvePlotSpec({
+    series,
+    xTitle: AXIS_TITLES[o.out.axisName ?? ''] ?? o.out.axisName ?? 'index',
+    yTitle: yTitleFor(o.out.field, o.out.unit),
+    title: outputTitle(o.out),
+  });
   return plotFigure(runDir, spec, file, prov, outputTitle(o.out), 'curves');
 }
 
@@ -140,16 +237,32 @@ export async function profileFigure(runDir: string, m: Manifest, o: LoadedOutput
   const file = `${outputBase(o.out)}.png`;
   const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'plot', o.out);
   const xName = o.out.axisName ?? 'index';
-  const xTitle = AXIS_TITLES[xName] ?? (xName === 'distance' ? `distance (${scanStepOf(m) ? 'nm' : 'positions'})` : xName);
+  const xTitle =
+    AXIS_TITLES[xName] ?? (xName === 'distance' ? `distance (${scanStepOf(m) ? 'nm' : 'positions'})` : xName);
   const yTitle = o.out.unit ? `${o.out.field} (${o.out.unit})` : o.out.field;
-  const spec = profilePlotSpec(o.axis!, [{ label: outputTitle(o.out), values: o.data }], xTitle, yTitle, outputTitle(o.out));
+  const spec = profilePlotSpec(
+    o.axis!,
+    [{ label: outputTitle(o.out), values: o.data }],
+    xTitle,
+    yTitle,
+    outputTitle(o.out),
+  );
   return plotFigure(runDir, spec, file, prov, outputTitle(o.out), 'cuts');
 }
 
 /** Gaussian fits drawn over the curve they were fitted to, at each representative position. */
-export async function fitFigures(runDir: string, m: Manifest, loaded: LoadedOutput[], positions: Position[]): Promise<Figure[]> {
+export async function fitFigures(
+  runDir: string,
+  m: Manifest,
+  loaded: LoadedOutput[],
+  positions: Position[],
+): Promise<Figure[]> {
   const figs: Figure[] = [];
-  const fitNodes = [...new Set(loaded.filter((o) => /^A\d+$/.test(o.out.field) && o.out.kind === 'map').map((o) => o.out.node))];
+  const fitNodes = [
+    ...new Set(
+      loaded.filter((o) => /^A\d+$/.test(o.out.field) && o.out.kind === 'map').map((o) => o.out.node),
+    ),
+  ];
   for (const node of fitNodes) {
     const field = (f: string) => loaded.find((o) => o.out.node === node && o.out.field === f);
     let n = 0;
@@ -160,7 +273,9 @@ export async function fitFigures(runDir: string, m: Manifest, loaded: LoadedOutp
     const inputRef = Object.values(m.nodes[node]?.inputNodes ?? {})[0];
     if (!inputRef) continue;
     const ref = refNode(inputRef, m);
-    const curve = loaded.find((o) => o.out.kind === 'curves' && o.out.node === ref.node && (!ref.field || o.out.field === ref.field));
+    const curve = loaded.find(
+      (o) => o.out.kind === 'curves' && o.out.node === ref.node && (!ref.field || o.out.field === ref.field),
+    );
     if (!curve || !curve.axis) continue;
     const range = (m.nodes[node]?.params?.range ?? null) as [number, number] | null;
     const nx = curve.shape[1];
@@ -176,9 +291,20 @@ export async function fitFigures(runDir: string, m: Manifest, loaded: LoadedOutp
       if (![...params.A, ...params.c, ...params.sigma, params.a, params.a0].every(Number.isFinite)) continue;
       const file = i === 0 ? `${node}.fit.png` : null;
       const prov = nodeProvenance(m, node, null, file ?? `report.html#fit-${node}-${p.iy}-${p.ix}`, 'plot');
-      prov.figure = { position: { iy: p.iy, ix: p.ix, why: p.label }, curve: `${curve.out.node}.${curve.out.field}`, fit: params as unknown as Json };
+      prov.figure = {
+        position: { iy: p.iy, ix: p.ix, why: p.label },
+        curve: `${curve.out.node}.${curve.out.field}`,
+        fit: params as unknown as Json,
+      };
       const title = `${node}: fit at ${positionName(p)}, ${p.label}`;
-      const spec = fitPlotSpec({ x: curve.axis, y: curveAt(curve, p.iy, p.ix), params, range: range ?? undefined, title, yTitle: yTitleFor(curve.out.field, curve.out.unit) });
+      const spec = fitPlotSpec({
+        x: curve.axis,
+        y: curveAt(curve, p.iy, p.ix),
+        params,
+        range: range ?? undefined,
+        title,
+        yTitle: yTitleFor(curve.out.field, curve.out.unit),
+      });
       figs.push(await plotFigure(runDir, spec, file, prov, title, 'fits'));
     }
   }
@@ -186,7 +312,12 @@ export async function fitFigures(runDir: string, m: Manifest, loaded: LoadedOutp
 }
 
 /** A horizontal line cut through the middle row: every map's profile, and the first curves as a waterfall. */
-export async function cutFigures(m: Manifest, loaded: LoadedOutput[], ny: number, nx: number): Promise<Figure[]> {
+export async function cutFigures(
+  m: Manifest,
+  loaded: LoadedOutput[],
+  ny: number,
+  nx: number,
+): Promise<Figure[]> {
   const figs: Figure[] = [];
   const step = scanStepOf(m);
   const row = Math.floor(ny / 2);
@@ -194,23 +325,64 @@ export async function cutFigures(m: Manifest, loaded: LoadedOutput[], ny: number
   const xTitle = cut.unit === 'nm' ? 'distance (nm)' : 'distance (positions)';
   const maps = loaded.filter((o) => o.out.kind === 'map').slice(0, 6);
   for (const o of maps.slice(0, 1)) {
-    const prov = nodeProvenance(m, o.out.node, o.out.field, `report.html#cut-${outputBase(o.out)}`, 'plot', o.out);
+    const prov = nodeProvenance(
+      m,
+      o.out.node,
+      o.out.field,
+      `report.html#cut-${outputBase(o.out)}`,
+      'plot',
+      o.out,
+    );
     prov.figure = { cut: { from: [row, 0], to: [row, nx - 1] } };
     const title = `${outputTitle(o.out)} along row y = ${row}`;
-    const spec = profilePlotSpec(cut.distance, [{ label: outputTitle(o.out), values: sampleMap(o.data, nx, cut) }], xTitle, o.out.unit ? `${fieldLabel(o)} (${o.out.unit})` : fieldLabel(o), title);
-    figs.push({ title, section: 'cuts', file: null, svg: (await plotDrawing(spec, false)).svg, caption: captionOf(prov), provenance: prov });
+    const spec = profilePlotSpec(
+      cut.distance,
+      [{ label: outputTitle(o.out), values: sampleMap(o.data, nx, cut) }],
+      xTitle,
+      o.out.unit ? `${fieldLabel(o)} (${o.out.unit})` : fieldLabel(o),
+      title,
+    );
+    figs.push({
+      title,
+      section: 'cuts',
+      file: null,
+      svg: (await plotDrawing(spec, false)).svg,
+      caption: captionOf(prov),
+      provenance: prov,
+    });
   }
   const curves = loaded.find((o) => o.out.kind === 'curves');
   if (curves) {
     const every = Math.max(1, Math.ceil(cut.ix.length / 12));
     const x = curves.axis ?? Float64Array.from({ length: curves.shape[2] }, (_, i) => i);
     const series = [];
-    for (let i = 0; i < cut.ix.length; i += every) series.push({ label: `x ${cut.ix[i]}`, x, y: curveAt(curves, cut.iy[i], cut.ix[i]) });
-    const prov = nodeProvenance(m, curves.out.node, curves.out.field, `report.html#waterfall-${outputBase(curves.out)}`, 'plot', curves.out);
+    for (let i = 0; i < cut.ix.length; i += every)
+      series.push({ label: `x ${cut.ix[i]}`, x, y: curveAt(curves, cut.iy[i], cut.ix[i]) });
+    const prov = nodeProvenance(
+      m,
+      curves.out.node,
+      curves.out.field,
+      `report.html#waterfall-${outputBase(curves.out)}`,
+      'plot',
+      curves.out,
+    );
     prov.figure = { cut: { from: [row, 0], to: [row, nx - 1], every } };
     const title = `${outputTitle(curves.out)} along row y = ${row} (waterfall, every ${every} position${every > 1 ? 's' : ''})`;
-    const spec = curvePlotSpec({ series, xTitle: AXIS_TITLES[curves.out.axisName ?? ''] ?? 'index', yTitle: yTitleFor(curves.out.field, curves.out.unit), title, waterfall: 'auto' });
-    figs.push({ title, section: 'cuts', file: null, svg: (await plotDrawing(spec, false)).svg, caption: captionOf(prov), provenance: prov });
+    const spec = curvePlotSpec({
+      series,
+      xTitle: AXIS_TITLES[curves.out.axisName ?? ''] ?? 'index',
+      yTitle: yTitleFor(curves.out.field, curves.out.unit),
+      title,
+      waterfall: 'auto',
+    });
+    figs.push({
+      title,
+      section: 'cuts',
+      file: null,
+      svg: (await plotDrawing(spec, false)).svg,
+      caption: captionOf(prov),
+      provenance: prov,
+    });
   }
   return figs;
 }

@@ -31,7 +31,8 @@ th{background:#f4f4f4}.computed{background:#dbeafe}.cached{background:#dcfce7}.c
 .dag{overflow-x:auto}.problem{color:#a00}
 @media print{nav{display:none}figure{break-inside:avoid}}`;
 
-const dataUri = (mime: string, bytes: Buffer | string) => `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
+const dataUri = (mime: string, bytes: Buffer | string) =>
+  `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
 
 function figureHtml(f: Figure): string {
   // Plots as vector SVG (crisp at any zoom); maps as their exact-pixel PNG.
@@ -44,7 +45,10 @@ function figureHtml(f: Figure): string {
     `node <code>${esc(p.node ?? '—')}</code>${p.field ? ` field <code>${esc(p.field)}</code>` : ''} · op <code>${esc(p.op ?? '—')}</code> · key <code>${esc(p.key ?? '—')}</code>` +
     `<details><summary>params and inputs</summary><code>${esc(JSON.stringify(p.params ?? {}))}</code><br>` +
     Object.entries(p.inputs)
-      .map(([port, i]) => `${esc(port)} ← <code>${esc(i.node)}</code> <code>${esc(i.valueHash.slice(0, 16))}</code>`)
+      .map(
+        ([port, i]) =>
+          `${esc(port)} ← <code>${esc(i.node)}</code> <code>${esc(i.valueHash.slice(0, 16))}</code>`,
+      )
       .join('<br>') +
     (p.figure ? `<br>figure: <code>${esc(JSON.stringify(p.figure))}</code>` : '') +
     `</details></figcaption></figure>`
@@ -73,14 +77,18 @@ export function reportHtml(r: ReportParts): string {
   const nodes = Object.entries(m.nodes);
   const computed = nodes.filter(([, n]) => n.status === 'computed').length;
   const section = (id: string, title: string, figs: Figure[], intro = '') =>
-    figs.length ? `<section id="${id}"><h2>${esc(title)}</h2>${intro}<div class="grid">${figs.map(figureHtml).join('')}</div></section>` : '';
+    figs.length
+      ? `<section id="${id}"><h2>${esc(title)}</h2>${intro}<div class="grid">${figs.map(figureHtml).join('')}</div></section>`
+      : '';
   const by = (s: Figure['section']) => r.figures.filter((f) => f.section === s);
   const nodeRows = nodes
     .map(
       ([id, n]) =>
         `<tr class="${esc(n.status)}"><td><b>${esc(id)}</b></td><td>${esc(n.op)} v${n.opVersion}</td><td>${esc(n.scope)}</td><td>${esc(n.status)}</td>` +
         `<td style="text-align:right">${n.seconds.toFixed(3)}</td><td>${n.chunks ? `${n.chunks.computed} computed / ${n.chunks.cached} cached of ${n.chunks.total}` : ''}</td>` +
-        `<td><code>${esc(n.key.slice(0, 16))}</code></td><td>${jsonCell(n.params)}</td><td>${Object.entries(n.inputNodes ?? {})
+        `<td><code>${esc(n.key.slice(0, 16))}</code></td><td>${jsonCell(n.params)}</td><td>${Object.entries(
+          n.inputNodes ?? {},
+        )
           .map(([p, ref]) => `${esc(p)} ← ${esc(ref)}`)
           .join('<br>')}</td></tr>`,
     )
@@ -98,7 +106,10 @@ export function reportHtml(r: ReportParts): string {
       ])
     : '<p class="muted">no dataset recorded</p>';
   const fileRows = r.files
-    .map((f) => `<tr><td><code>${esc(f.file)}</code></td><td>${esc(f.role)}</td><td>${esc(f.node ?? '')}${f.field ? `.${esc(f.field)}` : ''}</td><td><code>${esc((f.key ?? '').slice(0, 16))}</code></td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td><code>${esc(f.file)}</code></td><td>${esc(f.role)}</td><td>${esc(f.node ?? '')}${f.field ? `.${esc(f.field)}` : ''}</td><td><code>${esc((f.key ?? '').slice(0, 16))}</code></td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -10,13 +10,29 @@ import type { Json } from '../engine/types.ts';
 import { renderComposite } from '../viz/composite.ts';
 import { addPngText, encodePng } from '../viz/png.ts';
 import { writeFileAtomic } from '../engine/write-atomic.ts';
-import { FigureCache, drawCached, withFigureCache } from './figure-cache.ts';
+import { type FigureCache, drawCached, withFigureCache } from './figure-cache.ts';
 import { dagSvg } from './dag.ts';
-import { componentsFigure, curvesFigure, cutFigures, fitFigures, mapFigure, outputStyle, profileFigure, styledPanel, type Figure } from './figures.ts';
+import {
+  componentsFigure,
+  curvesFigure,
+  cutFigures,
+  fitFigures,
+  mapFigure,
+  outputStyle,
+  profileFigure,
+  styledPanel,
+  type Figure,
+} from './figures.ts';
 import { reportHtml } from './html.ts';
 import { ipfFigure } from './ipf-figure.ts';
 import { representativePositions } from './positions.ts';
-import { nodeProvenance, pngTextFor, runProvenance, writeSidecar, type FileProvenance } from './provenance.ts';
+import {
+  nodeProvenance,
+  pngTextFor,
+  runProvenance,
+  writeSidecar,
+  type FileProvenance,
+} from './provenance.ts';
 import { loadOutput, outputTitle, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
 
 export const REPORT_FILE = 'report.html';
@@ -33,7 +49,11 @@ export interface RenderOptions {
   figureCache?: FigureCache | null;
 }
 
-export function renderRun(runDir: string, manifest: Manifest, opts: RenderOptions = {}): Promise<RenderResult> {
+export function renderRun(
+  runDir: string,
+  manifest: Manifest,
+  opts: RenderOptions = {},
+): Promise<RenderResult> {
   return withFigureCache(opts.figureCache ?? null, () => renderAll(runDir, manifest));
 }
 
@@ -60,18 +80,30 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
   for (const o of loaded) {
     const what = `figure for ${o.out.file}`;
     let f: Figure | null = null;
-    if (o.out.op === 'map.orientation' && o.out.field === 'ipf') f = await attempt(what, () => ipfFigure(runDir, manifest, o));
-    else if (o.out.kind === 'map' || o.out.kind === 'maps') f = await attempt(what, () => mapFigure(runDir, manifest, o));
-    else if (o.out.kind === 'curves') f = await attempt(what, () => curvesFigure(runDir, manifest, o, positions));
-    else if (o.out.kind === 'array' && o.shape.length === 2 && o.axis && o.axis.length === o.shape[1]) f = await attempt(what, () => componentsFigure(runDir, manifest, o));
-    else if (o.out.kind === 'array' && o.shape.length === 1 && o.axis && o.axis.length === o.shape[0]) f = await attempt(what, () => profileFigure(runDir, manifest, o));
+    if (o.out.op === 'map.orientation' && o.out.field === 'ipf')
+      f = await attempt(what, () => ipfFigure(runDir, manifest, o));
+    else if (o.out.kind === 'map' || o.out.kind === 'maps')
+      f = await attempt(what, () => mapFigure(runDir, manifest, o));
+    else if (o.out.kind === 'curves')
+      f = await attempt(what, () => curvesFigure(runDir, manifest, o, positions));
+    else if (o.out.kind === 'array' && o.shape.length === 2 && o.axis && o.axis.length === o.shape[1])
+      f = await attempt(what, () => componentsFigure(runDir, manifest, o));
+    else if (o.out.kind === 'array' && o.shape.length === 1 && o.axis && o.axis.length === o.shape[0])
+      f = await attempt(what, () => profileFigure(runDir, manifest, o));
     if (f) figures.push(f);
   }
-  figures.push(...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []));
+  figures.push(
+    ...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []),
+  );
   for (const node of new Set(loaded.filter((o) => o.out.op === 'map.correlate').map((o) => o.out.node))) {
-    figures.push(...((await attempt(`correlation figures of ${node}`, () => correlateFigures(runDir, manifest, loaded, node))) ?? []));
+    figures.push(
+      ...((await attempt(`correlation figures of ${node}`, () =>
+        correlateFigures(runDir, manifest, loaded, node),
+      )) ?? []),
+    );
   }
-  if (nx > 1) figures.push(...((await attempt('line cuts', () => cutFigures(manifest, loaded, ny, nx))) ?? []));
+  if (nx > 1)
+    figures.push(...((await attempt('line cuts', () => cutFigures(manifest, loaded, ny, nx))) ?? []));
 
   const maps = loaded.filter((o) => o.out.kind === 'map');
   let overview: Figure | null = null;
@@ -82,11 +114,31 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
       const columns = Math.min(4, maps.length);
       const styled = maps.map((o) => {
         const style = outputStyle(manifest, o.out);
-        return { o, style, title: style.label ?? outputTitle(o.out), label: o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field };
+        return {
+          o,
+          style,
+          title: style.label ?? outputTitle(o.out),
+          label: o.out.file === `${o.out.node}.npy` ? o.out.node : o.out.field,
+        };
       });
-      const inputs = { maps: styled.map((m) => ({ shape: m.o.shape, values: m.o.data, style: m.style, title: m.title, label: m.label, node: m.o.out.node, field: m.o.out.field, unit: m.o.out.unit })), step, columns };
+      const inputs = {
+        maps: styled.map((m) => ({
+          shape: m.o.shape,
+          values: m.o.data,
+          style: m.style,
+          title: m.title,
+          label: m.label,
+          node: m.o.out.node,
+          field: m.o.out.field,
+          unit: m.o.out.unit,
+        })),
+        step,
+        columns,
+      };
       const drawn = drawCached('overview', inputs, () => {
-        const panels = styled.map((m) => styledPanel(m.o, m.style, m.o.data, m.title, m.label, OVERVIEW_FILE));
+        const panels = styled.map((m) =>
+          styledPanel(m.o, m.style, m.o.data, m.title, m.label, OVERVIEW_FILE),
+        );
         const image = renderComposite({ panels: panels.map((p) => p.spec), step, columns });
         return { png: encodePng(image), extra: panels.map((p) => p.display as unknown as Json) };
       });
@@ -94,7 +146,15 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
       prov.figure = { maps: maps.map((o) => o.out.file), display: display as unknown as Json };
       const png = addPngText(drawn.png!, pngTextFor(prov));
       writeFileAtomic(path.join(runDir, OVERVIEW_FILE), png);
-      return { title: 'All output maps (shared scale bar)', section: 'maps', file: OVERVIEW_FILE, png, caption: '', provenance: prov, display } satisfies Figure;
+      return {
+        title: 'All output maps (shared scale bar)',
+        section: 'maps',
+        file: OVERVIEW_FILE,
+        png,
+        caption: '',
+        provenance: prov,
+        display,
+      } satisfies Figure;
     });
   }
 

@@ -34,7 +34,10 @@ function mapImage(rgb: ArrayLike<number>, ny: number, nx: number, cell: number):
 }
 
 /** The cubic standard triangle in stereographic projection (x right, y up), `size` px wide. */
-function keyImage(size: number, laue: LaueClass): { img: RgbaImage; corner: (d: [number, number, number]) => [number, number] } {
+function keyImage(
+  size: number,
+  laue: LaueClass,
+): { img: RgbaImage; corner: (d: [number, number, number]) => [number, number] } {
   // Stereographic projection (dx, dy)/(1 + dz): [011] lands 0.414 along x, [111] at (0.366, 0.366).
   const scale = (size - 8) / 0.42;
   const h = Math.ceil(0.38 * scale) + 8;
@@ -75,11 +78,13 @@ export function ipfFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
   const W = nx * cell + (key ? key.img.width + 40 : 0) + 20;
   const H = Math.max(ny * cell, key ? key.img.height + 40 : 0) + 40;
   const labels = key
-    ? ([
-        ['001', [0, 0, 1]],
-        ['011', [0, Math.SQRT1_2, Math.SQRT1_2]],
-        ['111', [1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3)]],
-      ] as const).map(([t, d]) => {
+    ? (
+        [
+          ['001', [0, 0, 1]],
+          ['011', [0, Math.SQRT1_2, Math.SQRT1_2]],
+          ['111', [1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3)]],
+        ] as const
+      ).map(([t, d]) => {
         const [x, y] = key.corner(d as [number, number, number]);
         return `<text x="${(nx * cell + 30 + x).toFixed(1)}" y="${(40 + y + (t === '111' ? -6 : 14)).toFixed(1)}" font-size="11" font-family="sans-serif" text-anchor="middle">${t}</text>`;
       })
@@ -93,8 +98,19 @@ ${labels.join('\n')}
 </svg>`;
   const file = `${outputBase(o.out)}.png`;
   const prov = nodeProvenance(m, o.out.node, o.out.field, file, 'figure', o.out);
-  prov.figure = { kind: 'inverse pole figure map with colour key', laue, key: cubic ? 'red [001], green [011], blue [111]' : 'red c axis' };
+  prov.figure = {
+    kind: 'inverse pole figure map with colour key',
+    laue,
+    key: cubic ? 'red [001], green [011], blue [111]' : 'red c axis',
+  };
   const out = addPngText(svgToPngBytes(svg, 1), pngTextFor(prov));
   writeFileAtomic(path.join(runDir, file), out);
-  return { title: `${o.out.node}: orientation map (IPF colours) and key`, section: 'maps', file, png: out, caption: captionOf(prov), provenance: prov };
+  return {
+    title: `${o.out.node}: orientation map (IPF colours) and key`,
+    section: 'maps',
+    file,
+    png: out,
+    caption: captionOf(prov),
+    provenance: prov,
+  };
 }

@@ -12,7 +12,14 @@ import { lineCut } from '../viz/linecut.ts';
 import { curvePlotSpec, profilePlotSpec, renderSvg, AXIS_TITLES, yTitleFor } from '../viz/plots.ts';
 import { escapeXml as esc } from '../viz/raster.ts';
 import { correlateFigures } from './correlate-figure.ts';
-import { componentsFigure, curvesFigure, fitFigures, mapFigure, profileFigure, type Figure } from './figures.ts';
+import {
+  componentsFigure,
+  curvesFigure,
+  fitFigures,
+  mapFigure,
+  profileFigure,
+  type Figure,
+} from './figures.ts';
 import type { Panel, PaperFigure } from './paper-layout.ts';
 import { representativePositions } from './positions.ts';
 import { curveAt, loadOutput, readManifest, scanShapeOf, scanStepOf, type LoadedOutput } from './run-data.ts';
@@ -47,18 +54,24 @@ function captionOfProvenance(m: Manifest, node: string, field: string | null): s
   const n = m.nodes[node];
   if (!n) return `node <code>${esc(node)}</code>`;
   const params = JSON.stringify(n.params);
-  const inputs = Object.entries(n.inputNodes).map(([port, ref]) => `${esc(port)} ← <code>${esc(ref)}</code>`).join(', ');
+  const inputs = Object.entries(n.inputNodes)
+    .map(([port, ref]) => `${esc(port)} ← <code>${esc(ref)}</code>`)
+    .join(', ');
   return (
     `made by node <code>${esc(node)}</code>${field ? ` field <code>${esc(field)}</code>` : ''} · op <code>${esc(n.op)}</code> v${n.opVersion} · key <code>${esc(n.key.slice(0, 16))}</code>` +
     `<details><summary>params, inputs</summary><code>${esc(params.length > 600 ? `${params.slice(0, 600)}…` : params)}</code>${inputs ? `<br>${inputs}` : ''}</details>`
   );
 }
 
-const dataUri = (mime: string, bytes: Buffer | string) => `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
+const dataUri = (mime: string, bytes: Buffer | string) =>
+  `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;
 
 function outputOf(m: Manifest, node: string, field?: string): WrittenOutput {
   const o = m.outputs.find((x) => x.node === node && (!field || x.field === field));
-  if (!o) throw new Error(`the run wrote no output ${node}${field ? `.${field}` : ''} (it has: ${[...new Set(m.outputs.map((x) => x.node))].join(', ')})`);
+  if (!o)
+    throw new Error(
+      `the run wrote no output ${node}${field ? `.${field}` : ''} (it has: ${[...new Set(m.outputs.map((x) => x.node))].join(', ')})`,
+    );
   return o;
 }
 
@@ -68,7 +81,12 @@ function figureSrc(f: Figure): string {
 
 function drawnOf(f: Figure, m: Manifest): Drawn {
   const node = f.provenance.node ?? '';
-  return { title: f.title, src: figureSrc(f), node, caption: captionOfProvenance(m, node, f.provenance.field ?? null) };
+  return {
+    title: f.title,
+    src: figureSrc(f),
+    node,
+    caption: captionOfProvenance(m, node, f.provenance.field ?? null),
+  };
 }
 
 /** Width and height of a PNG from its IHDR chunk. */
@@ -80,11 +98,17 @@ function pngSize(png: Buffer): [number, number] {
 function markedMap(f: Figure, row: number, cols: number[], nx: number, ny: number): string {
   const png = f.png!;
   const [w, h] = pngSize(png);
-  const rect = (f.provenance.figure as { map?: { x: number; y: number; w: number; h: number } } | undefined)?.map;
+  const rect = (f.provenance.figure as { map?: { x: number; y: number; w: number; h: number } } | undefined)
+    ?.map;
   if (!rect) return dataUri('image/png', png);
   const X = (ix: number) => rect.x + ((ix + 0.5) / nx) * rect.w;
   const Y = rect.y + ((row + 0.5) / ny) * rect.h;
-  const dots = cols.map((ix) => `<circle cx="${X(ix).toFixed(1)}" cy="${Y.toFixed(1)}" r="2.6" fill="#fff" stroke="#000" stroke-width="0.8"/>`).join('');
+  const dots = cols
+    .map(
+      (ix) =>
+        `<circle cx="${X(ix).toFixed(1)}" cy="${Y.toFixed(1)}" r="2.6" fill="#fff" stroke="#000" stroke-width="0.8"/>`,
+    )
+    .join('');
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}">` +
     `<image width="${w}" height="${h}" xlink:href="${dataUri('image/png', png)}"/>` +
@@ -106,13 +130,31 @@ async function waterfall(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]
     series.push({ label: `x ${cut.ix[i]}`, x, y: curveAt(curves, cut.iy[i], cut.ix[i]) });
   }
   const title = `G(r) along row y = ${row}, every ${every} position${every > 1 ? 's' : ''} (waterfall, left → right)`;
-  const spec = curvePlotSpec({ series, xTitle: AXIS_TITLES[curves.out.axisName ?? ''] ?? 'r (Å)', yTitle: yTitleFor(curves.out.field, curves.out.unit), title, waterfall: 'auto' });
-  const out: Drawn[] = [{ title, src: dataUri('image/svg+xml', await renderSvg(spec)), node: p.node, caption: captionOfProvenance(m, p.node, p.field ?? null) }];
+  const spec = curvePlotSpec({
+    series,
+    xTitle: AXIS_TITLES[curves.out.axisName ?? ''] ?? 'r (Å)',
+    yTitle: yTitleFor(curves.out.field, curves.out.unit),
+    title,
+    waterfall: 'auto',
+  });
+  const out: Drawn[] = [
+    {
+      title,
+      src: dataUri('image/svg+xml', await renderSvg(spec)),
+      node: p.node,
+      caption: captionOfProvenance(m, p.node, p.field ?? null),
+    },
+  ];
   if (p.with) {
     const [node, field] = p.with.split('.');
     const mapOut = loadOutput(runDir, outputOf(m, node, field));
     const f = mapFigure(runDir, m, mapOut);
-    out.unshift({ title: `${f.title} — the cut (row ${row}) and its positions`, src: markedMap(f, row, cols, nx, ny), node, caption: captionOfProvenance(m, node, field ?? null) });
+    out.unshift({
+      title: `${f.title} — the cut (row ${row}) and its positions`,
+      src: markedMap(f, row, cols, nx, ny),
+      node,
+      caption: captionOfProvenance(m, node, field ?? null),
+    });
   }
   return out;
 }
@@ -132,7 +174,11 @@ async function series(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
     const k = l.shape.length === 2 ? l.shape[0] : 1;
     x = l.axis && l.axis.length === n ? l.axis : Float64Array.from({ length: n }, (_, i) => i);
     xName = l.axis && l.axis.length === n ? (o.axisName ?? 'x') : 'sample';
-    for (let j = 0; j < k; j++) lines.push({ label: k > 1 ? `${o.field} ${rows?.[j] ?? j + 1}` : o.field, values: l.data.subarray(j * n, (j + 1) * n) });
+    for (let j = 0; j < k; j++)
+      lines.push({
+        label: k > 1 ? `${o.field} ${rows?.[j] ?? j + 1}` : o.field,
+        values: l.data.subarray(j * n, (j + 1) * n),
+      });
   }
   // map.correlate: its cuts against their distance, and its r and ρ in the title
   const field = (f: string) => m.outputs.find((o) => o.node === p.node && o.field === f);
@@ -150,8 +196,25 @@ async function series(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
   const rho = stat('spearman');
   const unit = outs[0].unit;
   const title = `${p.node}: ${outs.map((o) => o.field).join(', ')}${Number.isFinite(r) ? ` (over the mask: Pearson r ${r.toFixed(3)}, Spearman ρ ${rho.toFixed(3)})` : ''}`;
-  const spec = profilePlotSpec(x!, lines, AXIS_TITLES[xName] ?? xName, unit ? `${outs.length === 1 ? outs[0].field : 'value'} (${unit})` : outs.length === 1 ? outs[0].field : 'value', title);
-  return [{ title, src: dataUri('image/svg+xml', await renderSvg(spec)), node: p.node, caption: captionOfProvenance(m, p.node, outs.length === 1 ? outs[0].field : null) }];
+  const spec = profilePlotSpec(
+    x!,
+    lines,
+    AXIS_TITLES[xName] ?? xName,
+    unit
+      ? `${outs.length === 1 ? outs[0].field : 'value'} (${unit})`
+      : outs.length === 1
+        ? outs[0].field
+        : 'value',
+    title,
+  );
+  return [
+    {
+      title,
+      src: dataUri('image/svg+xml', await renderSvg(spec)),
+      node: p.node,
+      caption: captionOfProvenance(m, p.node, outs.length === 1 ? outs[0].field : null),
+    },
+  ];
 }
 
 /** One row of a [ny, nx, …] .npy at a position, as float64. */
@@ -168,18 +231,31 @@ function rowAt(file: string, index: number): Float64Array {
 function patternPng(values: Float64Array, h: number, w: number, title: string): string {
   let hi = 0;
   for (const v of values) if (Number.isFinite(v)) hi = Math.max(hi, v);
-  const f = renderMapFigure({ values, ny: h, nx: w, title, label: 'log(1 + counts)', colormap: 'viridis', limits: [0, hi || 1], centreOnZero: false });
+  const f = renderMapFigure({
+    values,
+    ny: h,
+    nx: w,
+    title,
+    label: 'log(1 + counts)',
+    colormap: 'viridis',
+    limits: [0, hi || 1],
+    centreOnZero: false,
+  });
   return dataUri('image/png', encodePng(f.image));
 }
 
 async function points(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
-  if (!p.with || !p.curves) throw new Error("a 'points' panel needs `with` (the map picking the points) and `curves` (the I(Q) output)");
+  if (!p.with || !p.curves)
+    throw new Error(
+      "a 'points' panel needs `with` (the map picking the points) and `curves` (the I(Q) output)",
+    );
   const [mapNode, mapField] = p.with.split('.');
   const map = loadOutput(runDir, outputOf(m, mapNode, mapField));
   const [ny, nx] = scanShapeOf(m) ?? [map.shape[0], map.shape[1]];
   const picks = representativePositions(map, ny, nx);
   const frames = m.dataset?.path;
-  if (!frames || !fs.existsSync(frames)) throw new Error(`the run's dataset ${frames ?? '(none)'} is not readable: the raw patterns come from it`);
+  if (!frames || !fs.existsSync(frames))
+    throw new Error(`the run's dataset ${frames ?? '(none)'} is not readable: the raw patterns come from it`);
   const shape = m.dataset!.frameShape;
   const [h, w] = shape.slice(-2);
   const maskOut = outputOf(m, p.node, p.field);
@@ -192,8 +268,18 @@ async function points(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
     const log = raw.map((v) => Math.log1p(v));
     const masked = log.map((v, i) => ((bits[i >> 3] >> (i & 7)) & 1 ? Number.NaN : v));
     const where = `(${pt.iy}, ${pt.ix}), ${pt.label}`;
-    out.push({ title: `raw pattern at ${where}`, src: patternPng(log, h, w, `raw (${pt.iy}, ${pt.ix})`), node: 'frames', caption: captionOfProvenance(m, 'frames', null) });
-    out.push({ title: `masked pattern at ${where}`, src: patternPng(masked, h, w, `masked (${pt.iy}, ${pt.ix})`), node: p.node, caption: captionOfProvenance(m, p.node, p.field ?? null) });
+    out.push({
+      title: `raw pattern at ${where}`,
+      src: patternPng(log, h, w, `raw (${pt.iy}, ${pt.ix})`),
+      node: 'frames',
+      caption: captionOfProvenance(m, 'frames', null),
+    });
+    out.push({
+      title: `masked pattern at ${where}`,
+      src: patternPng(masked, h, w, `masked (${pt.iy}, ${pt.ix})`),
+      node: p.node,
+      caption: captionOfProvenance(m, p.node, p.field ?? null),
+    });
   }
   const [cNode, cField] = p.curves.split('.');
   const iq = loadOutput(runDir, outputOf(m, cNode, cField));
@@ -203,19 +289,27 @@ async function points(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
 }
 
 async function fits(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
-  const loaded = m.outputs.filter((o) => o.node === p.node || o.kind === 'curves').map((o) => loadOutput(runDir, o));
+  const loaded = m.outputs
+    .filter((o) => o.node === p.node || o.kind === 'curves')
+    .map((o) => loadOutput(runDir, o));
   const [ny, nx] = scanShapeOf(m) ?? [1, 1];
   const c1 = loaded.find((o) => o.out.node === p.node && o.out.field === 'c1') ?? null;
   const figs = await fitFigures(runDir, m, loaded, representativePositions(c1, ny, nx));
-  if (!figs.length) throw new Error(`no fit of ${p.node} could be drawn (its curve input must be among the run's outputs)`);
+  if (!figs.length)
+    throw new Error(`no fit of ${p.node} could be drawn (its curve input must be among the run's outputs)`);
   return figs.map((f) => drawnOf(f, m));
 }
 
 async function scatter(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
   const fields = ['histogram', 'binsA', 'binsB', 'pearson', 'spearman'];
-  const loaded = m.outputs.filter((o) => o.node === p.node && fields.includes(o.field)).map((o) => loadOutput(runDir, o));
+  const loaded = m.outputs
+    .filter((o) => o.node === p.node && fields.includes(o.field))
+    .map((o) => loadOutput(runDir, o));
   const fig = (await correlateFigures(runDir, m, loaded, p.node))[0];
-  if (!fig) throw new Error(`${p.node}: a 'scatter' panel needs a map.correlate node's histogram, binsA and binsB among the run's outputs`);
+  if (!fig)
+    throw new Error(
+      `${p.node}: a 'scatter' panel needs a map.correlate node's histogram, binsA and binsB among the run's outputs`,
+    );
   return [drawnOf(fig, m)];
 }
 
@@ -224,10 +318,16 @@ async function auto(runDir: string, m: Manifest, p: Panel): Promise<Drawn[]> {
   const [ny, nx] = scanShapeOf(m) ?? [1, 1];
   let f: Figure;
   if (o.out.kind === 'map' || o.out.kind === 'maps') f = mapFigure(runDir, m, o);
-  else if (o.out.kind === 'curves') f = await curvesFigure(runDir, m, o, representativePositions(null, ny, nx));
-  else if (o.shape.length === 2 && o.axis && o.axis.length === o.shape[1]) f = await componentsFigure(runDir, m, o);
-  else if (o.shape.length === 1 && o.axis && o.axis.length === o.shape[0]) f = await profileFigure(runDir, m, o);
-  else throw new Error(`${o.out.file}: shape (${o.shape.join(', ')}) without a matching axis; give the panel a kind`);
+  else if (o.out.kind === 'curves')
+    f = await curvesFigure(runDir, m, o, representativePositions(null, ny, nx));
+  else if (o.shape.length === 2 && o.axis && o.axis.length === o.shape[1])
+    f = await componentsFigure(runDir, m, o);
+  else if (o.shape.length === 1 && o.axis && o.axis.length === o.shape[0])
+    f = await profileFigure(runDir, m, o);
+  else
+    throw new Error(
+      `${o.out.file}: shape (${o.shape.join(', ')}) without a matching axis; give the panel a kind`,
+    );
   return [drawnOf(f, m)];
 }
 
@@ -259,7 +359,11 @@ table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;paddin
 @media print{nav{display:none}section{break-inside:avoid}}`;
 
 /** Draw every figure of the runs and write paper.html; returns the number of panels and the problems. */
-export async function writePaper(file: string, runs: PaperRun[], info: PaperInfo): Promise<{ panels: number; problems: string[] }> {
+export async function writePaper(
+  file: string,
+  runs: PaperRun[],
+  info: PaperInfo,
+): Promise<{ panels: number; problems: string[] }> {
   const problems: string[] = [];
   let panels = 0;
   const sections: string[] = [];
@@ -271,7 +375,9 @@ export async function writePaper(file: string, runs: PaperRun[], info: PaperInfo
       try {
         for (const d of await drawPanel(run.runDir, m, p)) {
           panels++;
-          drawn.push(`<figure data-node="${esc(d.node)}"><img src="${d.src}" alt="${esc(d.title)}"><figcaption><b>${esc(d.title)}</b><br>${d.caption}</figcaption></figure>`);
+          drawn.push(
+            `<figure data-node="${esc(d.node)}"><img src="${d.src}" alt="${esc(d.title)}"><figcaption><b>${esc(d.title)}</b><br>${d.caption}</figcaption></figure>`,
+          );
         }
       } catch (e) {
         const msg = `${fig.label}, panel ${p.node}${p.field ? `.${p.field}` : ''}: ${(e as Error).message}`;
@@ -288,7 +394,9 @@ export async function writePaper(file: string, runs: PaperRun[], info: PaperInfo
     );
   }
   const nav = runs.map((r) => `<a href="#${esc(r.figure.id)}">${esc(r.figure.label)}</a>`).join('');
-  const problemList = problems.length ? `<section><h2>Problems</h2>${problems.map((p) => `<p class="problem">${esc(p)}</p>`).join('')}</section>` : '';
+  const problemList = problems.length
+    ? `<section><h2>Problems</h2>${problems.map((p) => `<p class="problem">${esc(p)}</p>`).join('')}</section>`
+    : '';
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">` +
     `<title>snem — the study's figures (${esc(info.preset)} preset)</title><style>${STYLE}</style></head><body>` +

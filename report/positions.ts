@@ -18,9 +18,20 @@ export function representativePositions(map: LoadedOutput | null, ny: number, nx
   for (let p = 0; p < ny * nx; p++) if (Number.isFinite(map.data[p])) idx.push(p);
   if (idx.length === 0) return representativePositions(null, ny, nx);
   idx.sort((a, b) => map.data[a] - map.data[b]);
-  const name = map.out.field && map.out.file !== `${map.out.node}.npy` ? `${map.out.node}.${map.out.field}` : map.out.node;
-  const at = (p: number, what: string): Position => ({ iy: Math.floor(p / nx), ix: p % nx, label: `${what} of ${name}` });
-  return dedupe([at(idx[0], 'min'), at(idx[Math.floor((idx.length - 1) / 2)], 'median'), at(idx[idx.length - 1], 'max')]);
+  const name =
+    map.out.field && map.out.file !== `${map.out.node}.npy`
+      ? `${map.out.node}.${map.out.field}`
+      : map.out.node;
+  const at = (p: number, what: string): Position => ({
+    iy: Math.floor(p / nx),
+    ix: p % nx,
+    label: `${what} of ${name}`,
+  });
+  return dedupe([
+    at(idx[0], 'min'),
+    at(idx[Math.floor((idx.length - 1) / 2)], 'median'),
+    at(idx[idx.length - 1], 'max'),
+  ]);
 }
 
 function dedupe(ps: Position[]): Position[] {

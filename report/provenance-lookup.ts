@@ -34,7 +34,8 @@ export async function lookupProvenance(file: string): Promise<ProvenanceAnswer> 
   const name = path.basename(file);
   if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
     const t = readPngText(fs.readFileSync(file));
-    if (t['snem:provenance']) return { from: 'PNG text chunk snem:provenance', record: JSON.parse(t['snem:provenance']) };
+    if (t['snem:provenance'])
+      return { from: 'PNG text chunk snem:provenance', record: JSON.parse(t['snem:provenance']) };
   } else if (/^(II\*\0|MM\0\*)/.test(bytes.subarray(0, 4).toString('latin1'))) {
     const p = provenanceFromDescription(decodeTiff(fs.readFileSync(file)).description);
     if (p) return { from: 'TIFF ImageDescription', record: p as FileProvenance };
@@ -56,10 +57,17 @@ export async function lookupProvenance(file: string): Promise<ProvenanceAnswer> 
   if (fs.existsSync(mf)) {
     const m = readJson(mf) as Manifest;
     const o = m.outputs?.find((w) => w.file === name || w.axisFile === name);
-    if (o) return { from: mf, record: nodeProvenance(m, o.node, o.field, name, o.file === name ? 'data' : 'axis', o) };
-    if (name === 'manifest.json' || name === 'report.html') return { from: mf, record: runProvenance(m, name, name === 'report.html' ? 'report' : 'manifest') };
+    if (o)
+      return {
+        from: mf,
+        record: nodeProvenance(m, o.node, o.field, name, o.file === name ? 'data' : 'axis', o),
+      };
+    if (name === 'manifest.json' || name === 'report.html')
+      return { from: mf, record: runProvenance(m, name, name === 'report.html' ? 'report' : 'manifest') };
   }
-  throw new UserError(`${file}: no snem provenance found (no ${path.basename(side)} sidecar, no embedded record, and not listed in a run directory's provenance.json or manifest.json)`);
+  throw new UserError(
+    `${file}: no snem provenance found (no ${path.basename(side)} sidecar, no embedded record, and not listed in a run directory's provenance.json or manifest.json)`,
+  );
 }
 
 /** Human-readable lines. */
@@ -72,10 +80,22 @@ export function formatProvenance(a: ProvenanceAnswer): string {
     ['dataset', `${r.datasetPath ?? '—'}  hash ${r.datasetHash ?? '—'}`],
   ];
   if (r.node) {
-    lines.push(['node', `${r.node}${r.field ? `  field ${r.field}` : ''}  op ${r.op ?? '?'}${r.opVersion != null ? ` v${r.opVersion}` : ''}`]);
-    lines.push(['key', r.key ?? '—'], ['value hash', r.valueHash ?? '—'], ['params', JSON.stringify(r.params ?? {})]);
+    lines.push([
+      'node',
+      `${r.node}${r.field ? `  field ${r.field}` : ''}  op ${r.op ?? '?'}${r.opVersion != null ? ` v${r.opVersion}` : ''}`,
+    ]);
+    lines.push(
+      ['key', r.key ?? '—'],
+      ['value hash', r.valueHash ?? '—'],
+      ['params', JSON.stringify(r.params ?? {})],
+    );
     const inputs = Object.entries(r.inputs ?? {});
-    lines.push(['inputs', inputs.length ? inputs.map(([p, i]) => `${p} ← ${i.node} (${i.valueHash})`).join('\n' + ' '.repeat(12)) : '(none: a source)']);
+    lines.push([
+      'inputs',
+      inputs.length
+        ? inputs.map(([p, i]) => `${p} ← ${i.node} (${i.valueHash})`).join('\n' + ' '.repeat(12))
+        : '(none: a source)',
+    ]);
   }
   if (r.figure) lines.push(['figure', JSON.stringify(r.figure)]);
   lines.push(['found in', a.from]);

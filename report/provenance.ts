@@ -57,7 +57,14 @@ export function runProvenance(m: Manifest, file: string, role: string): FileProv
   };
 }
 
-export function nodeProvenance(m: Manifest, node: string, field: string | null, file: string, role: string, o?: WrittenOutput): FileProvenance {
+export function nodeProvenance(
+  m: Manifest,
+  node: string,
+  field: string | null,
+  file: string,
+  role: string,
+  o?: WrittenOutput,
+): FileProvenance {
   const p = runProvenance(m, file, role);
   const n = m.nodes[node];
   p.node = node;
@@ -68,7 +75,8 @@ export function nodeProvenance(m: Manifest, node: string, field: string | null, 
     p.key = o?.key ?? n.key;
     p.valueHash = o?.valueHash ?? n.valueHash;
     p.params = n.params;
-    for (const [port, hash] of Object.entries(n.inputs ?? {})) p.inputs[port] = { node: n.inputNodes?.[port] ?? '?', valueHash: hash };
+    for (const [port, hash] of Object.entries(n.inputs ?? {}))
+      p.inputs[port] = { node: n.inputNodes?.[port] ?? '?', valueHash: hash };
   }
   return p;
 }

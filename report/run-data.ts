@@ -18,7 +18,10 @@ export interface LoadedOutput {
 
 export function readManifest(runDir: string): Manifest {
   const file = path.join(runDir, 'manifest.json');
-  if (!fs.existsSync(file)) throw new UserError(`${runDir}: not a run directory (no manifest.json; produce one with 'snem run GRAPH.json --out DIR')`);
+  if (!fs.existsSync(file))
+    throw new UserError(
+      `${runDir}: not a run directory (no manifest.json; produce one with 'snem run GRAPH.json --out DIR')`,
+    );
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
   } catch (e) {
@@ -45,10 +48,14 @@ export function writeManifest(runDir: string, m: Manifest): void {
 export function loadOutput(runDir: string, out: WrittenOutput): LoadedOutput {
   const file = path.join(runDir, out.file);
   let axis: Float64Array | null = null;
-  if (out.axisFile && fs.existsSync(path.join(runDir, out.axisFile))) axis = Float64Array.from(readNpy(path.join(runDir, out.axisFile)).data as ArrayLike<number>);
+  if (out.axisFile && fs.existsSync(path.join(runDir, out.axisFile)))
+    axis = Float64Array.from(readNpy(path.join(runDir, out.axisFile)).data as ArrayLike<number>);
   if (out.kind === 'curves') {
     const h = readNpyHeader(file);
-    if (h.shape.length !== 3) throw new UserError(`${file}: expected per-position curves [ny, nx, n], found shape (${h.shape.join(', ')})`);
+    if (h.shape.length !== 3)
+      throw new UserError(
+        `${file}: expected per-position curves [ny, nx, n], found shape (${h.shape.join(', ')})`,
+      );
     return { out, shape: h.shape, data: new Float64Array(0), axis, path: file };
   }
   const a = readNpy(file);

@@ -45,7 +45,10 @@ export function closePackedShells(): { r: number; n: number }[] {
  * per neighbour of the partial's own normalisation); `removed` is the unit-area radial density
  * (uniform r grid) the shells' pairs are taken from.
  */
-export function closePackedTransform(q: ArrayLike<number>, removed: { r: Float64Array; p: Float64Array }): Float64Array {
+export function closePackedTransform(
+  q: ArrayLike<number>,
+  removed: { r: Float64Array; p: Float64Array },
+): Float64Array {
   const shells = closePackedShells();
   const total = shells.reduce((s, x) => s + x.n, 0);
   const { r: rr, p } = removed;

@@ -25,7 +25,9 @@ export function parseComposition(text: string): Composition {
     consumed += m[0].length;
   }
   if (consumed !== text.length || Object.keys(raw).length === 0) {
-    throw new UserError(`composition '${text}': expected element symbols with amounts, e.g. "Zr65Cu17.5Ni10Al7.5"`);
+    throw new UserError(
+      `composition '${text}': expected element symbols with amounts, e.g. "Zr65Cu17.5Ni10Al7.5"`,
+    );
   }
   const total = Object.values(raw).reduce((s, x) => s + x, 0);
   const fractions: Record<string, number> = {};
@@ -62,7 +64,10 @@ export interface QuasiBinaryFormFactors {
   f2X: Float64Array;
 }
 
-export function quasiBinaryFormFactors(q: ArrayLike<number>, mix: Record<string, number>): QuasiBinaryFormFactors {
+export function quasiBinaryFormFactors(
+  q: ArrayLike<number>,
+  mix: Record<string, number>,
+): QuasiBinaryFormFactors {
   const fZr = formFactorCurve('Zr', q);
   const fX = new Float64Array(q.length);
   const f2X = new Float64Array(q.length);
@@ -77,7 +82,20 @@ export function quasiBinaryFormFactors(q: ArrayLike<number>, mix: Record<string,
 }
 
 /** Atomic volumes (Å³, from the elements' metallic densities) for the number density of the glass. */
-const ATOMIC_VOLUME: Record<string, number> = { Zr: 23.3, Cu: 11.8, Ni: 10.9, Al: 16.6, Fe: 11.8, Co: 11.1, Ti: 17.6, Nb: 18.0, Pd: 14.7, Si: 20.0, B: 7.3, Mg: 23.2 };
+const ATOMIC_VOLUME: Record<string, number> = {
+  Zr: 23.3,
+  Cu: 11.8,
+  Ni: 10.9,
+  Al: 16.6,
+  Fe: 11.8,
+  Co: 11.1,
+  Ti: 17.6,
+  Nb: 18.0,
+  Pd: 14.7,
+  Si: 20.0,
+  B: 7.3,
+  Mg: 23.2,
+};
 
 /** Number density ρ₀ (atoms/Å³) of the glass at Zr fraction c, from a linear mix of atomic volumes. */
 export function numberDensity(c: number, mix: Record<string, number>): number {

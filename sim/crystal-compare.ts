@@ -8,7 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Manifest } from '../engine/run-types.ts';
 import { readNpy } from '../formats/npy.ts';
-import { directionAngle, misorientation, orientationMatrix, rotationGroup, type Vec3 } from '../nodes/crystal/symmetry.ts';
+import {
+  directionAngle,
+  misorientation,
+  orientationMatrix,
+  rotationGroup,
+  type Vec3,
+} from '../nodes/crystal/symmetry.ts';
 import type { AgreementRow } from './compare.ts';
 import { iou } from './compare.ts';
 
@@ -19,7 +25,10 @@ function quantile(v: number[], q: number): number {
 
 export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
   const m = JSON.parse(fs.readFileSync(path.join(runDir, 'manifest.json'), 'utf8')) as Manifest;
-  const meta = JSON.parse(fs.readFileSync(path.join(simDir, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number] };
+  const meta = JSON.parse(fs.readFileSync(path.join(simDir, 'meta.json'), 'utf8')) as {
+    qPerPixel: number;
+    ellipse: [number, number];
+  };
   const truth = (k: string) => readNpy(path.join(simDir, 'truth', `${k}.npy`)).data as Float32Array;
   const phaseT = truth('phase');
   const zoneT = truth('zone_axis');
@@ -47,21 +56,57 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
       const a: Vec3 = [zoneT[3 * i], zoneT[3 * i + 1], zoneT[3 * i + 2]];
       const b: Vec3 = [zone[3 * i], zone[3 * i + 1], zone[3 * i + 2]];
       if ((directionAngle(a, b, group) * 180) / Math.PI <= 2) okDir++;
-      const mis = misorientation(orientationMatrix(a, (rotT[i] * Math.PI) / 180), orientationMatrix(b, (inplane[i] * Math.PI) / 180), group);
+      const mis = misorientation(
+        orientationMatrix(a, (rotT[i] * Math.PI) / 180),
+        orientationMatrix(b, (inplane[i] * Math.PI) / 180),
+        group,
+      );
       if ((mis * 180) / Math.PI <= 2) okOri++;
     }
-    rows.push({ name: 'Ni beam direction within 2° (cubic symmetry)', source: `${src}.zoneAxis`, metric: 'fraction of Ni positions', value: okDir / n, target: '≥ 0.9', pass: okDir / n >= 0.9 });
-    rows.push({ name: 'Ni orientation within 2° (beam direction and in-plane angle)', source: `${src}.inplaneDeg`, metric: 'fraction of Ni positions, misorientation ≤ 2°', value: okOri / n, target: '≥ 0.9', pass: okOri / n >= 0.9 });
-    const v = iou(Uint8Array.from(phase, (x) => (x === 0 ? 1 : 0)), Uint8Array.from(phaseT, (x) => (x === 0 ? 1 : 0)));
-    rows.push({ name: 'Ni phase map IoU', source: `${src}.phase`, metric: 'IoU of phase 0 vs truth', value: v, target: '≥ 0.95', pass: v >= 0.95 });
+    rows.push({
+      name: 'Ni beam direction within 2° (cubic symmetry)',
+      source: `${src}.zoneAxis`,
+      metric: 'fraction of Ni positions',
+      value: okDir / n,
+      target: '≥ 0.9',
+      pass: okDir / n >= 0.9,
+    });
+    rows.push({
+      name: 'Ni orientation within 2° (beam direction and in-plane angle)',
+      source: `${src}.inplaneDeg`,
+      metric: 'fraction of Ni positions, misorientation ≤ 2°',
+      value: okOri / n,
+      target: '≥ 0.9',
+      pass: okOri / n >= 0.9,
+    });
+    const v = iou(
+      Uint8Array.from(phase, (x) => (x === 0 ? 1 : 0)),
+      Uint8Array.from(phaseT, (x) => (x === 0 ? 1 : 0)),
+    );
+    rows.push({
+      name: 'Ni phase map IoU',
+      source: `${src}.phase`,
+      metric: 'IoU of phase 0 vs truth',
+      value: v,
+      target: '≥ 0.95',
+      pass: v >= 0.95,
+    });
   }
   if (rel) {
     const glass: number[] = [];
     const ni: number[] = [];
-    for (let i = 0; i < phaseT.length; i++) (phaseT[i] === -1 ? glass : phaseT[i] === 0 ? ni : []).push(rel[i]);
+    for (let i = 0; i < phaseT.length; i++)
+      (phaseT[i] === -1 ? glass : phaseT[i] === 0 ? ni : []).push(rel[i]);
     const g99 = quantile(glass, 0.99);
     const frac = ni.filter((x) => x > g99).length / ni.length;
-    rows.push({ name: 'reliability: Ni above the glass 99th percentile', source: `${src}.reliability`, metric: `fraction of Ni positions with reliability > ${g99.toFixed(1)}`, value: frac, target: '≥ 0.99', pass: frac >= 0.99 });
+    rows.push({
+      name: 'reliability: Ni above the glass 99th percentile',
+      source: `${src}.reliability`,
+      metric: `fraction of Ni positions with reliability > ${g99.toFixed(1)}`,
+      value: frac,
+      target: '≥ 0.99',
+      pass: frac >= 0.99,
+    });
   }
   const q = load('calib.fromCrystal', 'qPerPixel');
   const e = load('calib.fromCrystal', 'ellipse');
@@ -69,8 +114,22 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
     const dq = 100 * Math.abs(q[0] / meta.qPerPixel - 1);
     const de = 100 * Math.abs(e[0] / meta.ellipse[0] - 1);
     const s = out('calib.fromCrystal', 'qPerPixel')!.node;
-    rows.push({ name: 'calib.fromCrystal qPerPixel error (%)', source: `${s}.qPerPixel`, metric: '|q/q_true − 1| (%)', value: dq, target: '≤ 0.3', pass: dq <= 0.3 });
-    rows.push({ name: 'calib.fromCrystal ellipse ratio error (%)', source: `${s}.ellipse`, metric: '|k/k_true − 1| (%)', value: de, target: '≤ 0.5', pass: de <= 0.5 });
+    rows.push({
+      name: 'calib.fromCrystal qPerPixel error (%)',
+      source: `${s}.qPerPixel`,
+      metric: '|q/q_true − 1| (%)',
+      value: dq,
+      target: '≤ 0.3',
+      pass: dq <= 0.3,
+    });
+    rows.push({
+      name: 'calib.fromCrystal ellipse ratio error (%)',
+      source: `${s}.ellipse`,
+      metric: '|k/k_true − 1| (%)',
+      value: de,
+      target: '≤ 0.5',
+      pass: de <= 0.5,
+    });
   }
   return rows;
 }
@@ -80,7 +139,10 @@ export function compareCrystal(runDir: string, simDir: string): AgreementRow[] {
  * from meta.json) for phase and orientation, and a second match from a deliberately wrong start —
  * qPerPixel 1.5 % high, no ellipse — whose spots calib.fromCrystal refines back to the truth.
  */
-export function crystalValidationGraph(framesPath: string, meta: { qPerPixel: number }): Record<string, unknown> {
+export function crystalValidationGraph(
+  framesPath: string,
+  meta: { qPerPixel: number },
+): Record<string, unknown> {
   const ni = { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } };
   return {
     snem: 1,
@@ -92,10 +154,24 @@ export function crystalValidationGraph(framesPath: string, meta: { qPerPixel: nu
       phase: ni,
       templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 1 } },
       match: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geom', templates: 'templates' } },
-      geomOff: { op: 'calib.geometry', in: { frames: 'frames' }, params: { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' } },
-      templatesOff: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geomOff' }, params: { step: 1 } },
-      matchOff: { op: 'crystal.match', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff' } },
-      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff', match: 'matchOff' } },
+      geomOff: {
+        op: 'calib.geometry',
+        in: { frames: 'frames' },
+        params: { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' },
+      },
+      templatesOff: {
+        op: 'crystal.templates',
+        in: { phase: 'phase', geometry: 'geomOff' },
+        params: { step: 1 },
+      },
+      matchOff: {
+        op: 'crystal.match',
+        in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff' },
+      },
+      calib: {
+        op: 'calib.fromCrystal',
+        in: { frames: 'frames', geometry: 'geomOff', templates: 'templatesOff', match: 'matchOff' },
+      },
     },
     outputs: ['match', 'calib'],
   };

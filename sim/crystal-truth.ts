@@ -14,7 +14,9 @@ import { REGION, type Grain } from './specimen.ts';
 
 export const ORIENTATION_TRUTH = ['zone_axis', 'inplane_deg', 'phase'] as const;
 
-export function orientationTruth(r: Renderer): Record<(typeof ORIENTATION_TRUTH)[number], NDArray<Float32Array>> {
+export function orientationTruth(
+  r: Renderer,
+): Record<(typeof ORIENTATION_TRUTH)[number], NDArray<Float32Array>> {
   const { ny, nx } = r.p;
   const out = { zone_axis: f32([ny, nx, 3]), inplane_deg: f32([ny, nx]), phase: f32([ny, nx]) };
   out.zone_axis.data.fill(NaN);

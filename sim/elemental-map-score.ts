@@ -21,10 +21,18 @@ interface EelsTruth {
  * the map covers (map px converted by the true magnification): its root mean square over those
  * positions (the target registration error) and its largest value (at a corner of the overlap).
  */
-export function registrationError(est: ArrayLike<number>, truth: EelsTruth['matrix'], ny: number, nx: number, covered: ArrayLike<number>): { rms: number; max: number } {
+export function registrationError(
+  est: ArrayLike<number>,
+  truth: EelsTruth['matrix'],
+  ny: number,
+  nx: number,
+  covered: ArrayLike<number>,
+): { rms: number; max: number } {
   const [[a, b, c], [d, e, f]] = truth;
   const mag = Math.sqrt(Math.abs(a * e - b * d));
-  let worst = 0, ss = 0, n = 0;
+  let worst = 0,
+    ss = 0,
+    n = 0;
   for (let y = 0; y < ny; y++)
     for (let x = 0; x < nx; x++) {
       if (!Number.isFinite(covered[y * nx + x])) continue;
@@ -38,7 +46,13 @@ export function registrationError(est: ArrayLike<number>, truth: EelsTruth['matr
   return { rms: n ? Math.sqrt(ss / n) : NaN, max: worst };
 }
 
-export function elementalMapRows(runDir: string, simDir: string, m: Manifest, zrTruth: ArrayLike<number>, glass: ArrayLike<number>): AgreementRow[] {
+export function elementalMapRows(
+  runDir: string,
+  simDir: string,
+  m: Manifest,
+  zrTruth: ArrayLike<number>,
+  glass: ArrayLike<number>,
+): AgreementRow[] {
   const infoFile = path.join(simDir, 'truth', 'eels.json');
   if (!fs.existsSync(infoFile)) return [];
   const truth = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as EelsTruth;
@@ -57,14 +71,51 @@ export function elementalMapRows(runDir: string, simDir: string, m: Manifest, zr
   const values = map.data as ArrayLike<number>;
   const rows: AgreementRow[] = [];
   if (tf) {
-    const err = registrationError(readNpy(path.join(runDir, tf.file)).data as ArrayLike<number>, truth.matrix, ny, nx, values);
-    rows.push({ name: 'EELS Zr map registration (vs true transform)', source: `${reg.node}.transform`, metric: 'RMS error (scan px)', value: err.rms, target: '≤ 0.5', pass: err.rms <= 0.5, note: `largest ${err.max.toFixed(2)} px` });
-    rows.push({ name: '(info) EELS Zr map registration, worst position', source: `${reg.node}.transform`, metric: 'max error (scan px)', value: err.max, target: '(info)', pass: null });
+    const err = registrationError(
+      readNpy(path.join(runDir, tf.file)).data as ArrayLike<number>,
+      truth.matrix,
+      ny,
+      nx,
+      values,
+    );
+    rows.push({
+      name: 'EELS Zr map registration (vs true transform)',
+      source: `${reg.node}.transform`,
+      metric: 'RMS error (scan px)',
+      value: err.rms,
+      target: '≤ 0.5',
+      pass: err.rms <= 0.5,
+      note: `largest ${err.max.toFixed(2)} px`,
+    });
+    rows.push({
+      name: '(info) EELS Zr map registration, worst position',
+      source: `${reg.node}.transform`,
+      metric: 'max error (scan px)',
+      value: err.max,
+      target: '(info)',
+      pass: null,
+    });
   }
   const g = finitePairs(values, zrTruth, glass);
   const r = g.a.length >= 3 ? pearson(g.a, g.b) : NaN;
-  rows.push({ name: 'registered EELS Zr vs true Zr fraction (glass)', source: `${reg.node}.map`, metric: 'Pearson r', value: r, target: '≥ 0.9', pass: r >= 0.9, note: `${g.a.length} positions` });
+  rows.push({
+    name: 'registered EELS Zr vs true Zr fraction (glass)',
+    source: `${reg.node}.map`,
+    metric: 'Pearson r',
+    value: r,
+    target: '≥ 0.9',
+    pass: r >= 0.9,
+    note: `${g.a.length} positions`,
+  });
   const all = finitePairs(values, zrTruth, null);
-  rows.push({ name: '(info) registered EELS Zr vs true Zr fraction (all covered)', source: `${reg.node}.map`, metric: 'Pearson r', value: pearson(all.a, all.b), target: '(info)', pass: null, note: `${all.a.length} positions` });
+  rows.push({
+    name: '(info) registered EELS Zr vs true Zr fraction (all covered)',
+    source: `${reg.node}.map`,
+    metric: 'Pearson r',
+    value: pearson(all.a, all.b),
+    target: '(info)',
+    pass: null,
+    note: `${all.a.length} positions`,
+  });
   return rows;
 }

@@ -122,22 +122,31 @@ export function elementalMaps(p: SimParams, scanStepNm: number, r: Renderer): El
   const nx = Math.round((p.nx * g.coverage[0]) / g.pixelRatio);
   const ny = Math.round((p.ny * g.coverage[1]) / g.pixelRatio);
   const th = (g.rotationDeg * Math.PI) / 180;
-  const c = Math.cos(th) / g.pixelRatio, s = Math.sin(th) / g.pixelRatio;
+  const c = Math.cos(th) / g.pixelRatio,
+    s = Math.sin(th) / g.pixelRatio;
   // Scan → map: [u, v] = (1/ratio)·R(θ)·([x, y] − centre) + map centre.
-  const cx = (p.nx - 1) / 2 + g.centreShift[0], cy = (p.ny - 1) / 2 + g.centreShift[1];
-  const tu = (nx - 1) / 2 - (c * cx - s * cy), tv = (ny - 1) / 2 - (s * cx + c * cy);
+  const cx = (p.nx - 1) / 2 + g.centreShift[0],
+    cy = (p.ny - 1) / 2 + g.centreShift[1];
+  const tu = (nx - 1) / 2 - (c * cx - s * cy),
+    tv = (ny - 1) / 2 - (s * cx + c * cy);
   const det = c * c + s * s;
   const st = newLocalState();
-  const sums = Object.fromEntries(MAP_CHANNELS.map((e) => [e, new Float64Array(ny * nx)])) as Record<Channel, Float64Array>;
+  const sums = Object.fromEntries(MAP_CHANNELS.map((e) => [e, new Float64Array(ny * nx)])) as Record<
+    Channel,
+    Float64Array
+  >;
   const m = g.subSamples;
   for (let v = 0; v < ny; v++)
     for (let u = 0; u < nx; u++) {
       for (let j = 0; j < m; j++)
         for (let i = 0; i < m; i++) {
-          const du = u + (i + 0.5) / m - 0.5 - tu, dv = v + (j + 0.5) / m - 0.5 - tv;
-          const x = (c * du + s * dv) / det, y = (-s * du + c * dv) / det;
+          const du = u + (i + 0.5) / m - 0.5 - tu,
+            dv = v + (j + 0.5) / m - 0.5 - tv;
+          const x = (c * du + s * dv) / det,
+            y = (-s * du + c * dv) / det;
           specimen.describe(y, x, st);
-          let zr = 0, ni = 0;
+          let zr = 0,
+            ni = 0;
           if (st.region === REGION.ni) ni = 1;
           else {
             zr = st.c;
@@ -153,7 +162,8 @@ export function elementalMaps(p: SimParams, scanStepNm: number, r: Renderer): El
           sums.Cu[k] += x1 * (mix.Cu ?? 0);
           sums.Al[k] += x1 * (mix.Al ?? 0);
         }
-      const du = u - tu, dv = v - tv;
+      const du = u - tu,
+        dv = v - tv;
       sums.ADF[v * nx + u] = adfAt((c * du + s * dv) / det, (-s * du + c * dv) / det) * m * m;
     }
   // ADF relative to its mean over the map, whatever the dose.
@@ -163,15 +173,35 @@ export function elementalMaps(p: SimParams, scanStepNm: number, r: Renderer): El
   const maps = {} as ElementalMaps['maps'];
   for (const e of MAP_CHANNELS) {
     const unit = e === 'ADF' ? 1 / adfMean : 100;
-    const b = blur(Float64Array.from(sums[e], (x) => (unit * x) / (m * m)), ny, nx, g.blurPx);
+    const b = blur(
+      Float64Array.from(sums[e], (x) => (unit * x) / (m * m)),
+      ny,
+      nx,
+      g.blurPx,
+    );
     const noise = e === 'ADF' ? g.adfNoise : g.noisePct;
     maps[e] = Float32Array.from(b, (x) => x + noise * gauss());
   }
-  return { ny, nx, pixelSizeNm: scanStepNm * g.pixelRatio, scanStepNm, matrix: [[c, -s, tu], [s, c, tv]], maps };
+  return {
+    ny,
+    nx,
+    pixelSizeNm: scanStepNm * g.pixelRatio,
+    scanStepNm,
+    matrix: [
+      [c, -s, tu],
+      [s, c, tv],
+    ],
+    maps,
+  };
 }
 
 /** truth/eels_<El>.npy per element and truth/eels.json (grid, pixel size, the true transform, how they were made). */
-export function writeElementalMaps(outDir: string, p: SimParams, scanStepNm: number, r: Renderer): ElementalMaps {
+export function writeElementalMaps(
+  outDir: string,
+  p: SimParams,
+  scanStepNm: number,
+  r: Renderer,
+): ElementalMaps {
   const em = elementalMaps(p, scanStepNm, r);
   const dir = path.join(outDir, 'truth');
   for (const e of MAP_CHANNELS) writeNpy(path.join(dir, `eels_${e}.npy`), f32([em.ny, em.nx], em.maps[e]));
@@ -201,35 +231,63 @@ export function writeElementalMaps(outDir: string, p: SimParams, scanStepNm: num
  * correlated with r₁max in the glass along the middle row (map.correlate). Only when the graph
  * has the upstream nodes it needs (snem-bmg's frames, geometry, r1, glass).
  */
-export function addElementalMapNodes(graph: Record<string, unknown>, p: SimParams, scanStepNm: number): string[] {
-  const nodes = graph.nodes as Record<string, { op: string; in?: Record<string, string>; params?: Record<string, unknown>; description?: string }>;
+export function addElementalMapNodes(
+  graph: Record<string, unknown>,
+  p: SimParams,
+  scanStepNm: number,
+): string[] {
+  const nodes = graph.nodes as Record<
+    string,
+    { op: string; in?: Record<string, string>; params?: Record<string, unknown>; description?: string }
+  >;
   if (!nodes?.frames || !nodes.geometry || !nodes.r1 || !nodes.glass || nodes.eelsZr) return [];
   const pixelSizeNm = [Number((scanStepNm * ELEMENTAL_MAP_GEOMETRY.pixelRatio).toPrecision(6))];
   nodes.eelsAdf = {
     op: 'source.map',
     params: { file: 'truth/eels_ADF.npy', pixelSizeNm, label: 'ADF (EELS survey)', unit: '' },
-    description: "The simulator's spectrum image, survey ADF channel (its own grid, rotated and shifted against the scan; truth/eels.json holds the true transform).",
+    description:
+      "The simulator's spectrum image, survey ADF channel (its own grid, rotated and shifted against the scan; truth/eels.json holds the true transform).",
   };
-  nodes.adf = { op: 'qoi.virtual', in: { frames: 'frames', geometry: 'geometry' }, params: { shape: 'annulus', inner: ADF_Q[0], outer: ADF_Q[1], unit: 'q', stat: 'sum' }, description: 'virtual ADF over the survey detector\'s annulus' };
+  nodes.adf = {
+    op: 'qoi.virtual',
+    in: { frames: 'frames', geometry: 'geometry' },
+    params: { shape: 'annulus', inner: ADF_Q[0], outer: ADF_Q[1], unit: 'q', stat: 'sum' },
+    description: "virtual ADF over the survey detector's annulus",
+  };
   // The spectrum image is blurred by its probe (blurPx map px) and averaged over its pixels; the
   // virtual ADF samples the scan at points. Blurring the reference alike (in scan px) keeps sharp
   // scan features — Ni/glass interfaces, inclusion rims — from pulling the optimum: RMS error on
   // seed 2 0.69 → 0.40 scan px.
   const g = ELEMENTAL_MAP_GEOMETRY;
   const referenceSigma = Number(Math.hypot(g.blurPx * g.pixelRatio, g.pixelRatio / Math.sqrt(12)).toFixed(2));
-  nodes.eelsAdfOnScan = { op: 'map.register', in: { map: 'eelsAdf', reference: 'adf' }, params: { estimate: ['offset', 'rotation'], contrast: 'positive', referenceSigma } };
+  nodes.eelsAdfOnScan = {
+    op: 'map.register',
+    in: { map: 'eelsAdf', reference: 'adf' },
+    params: { estimate: ['offset', 'rotation'], contrast: 'positive', referenceSigma },
+  };
   nodes.eelsZr = {
     op: 'source.map',
     params: { file: 'truth/eels_Zr.npy', pixelSizeNm, label: 'Zr (EELS)', unit: 'at.%' },
     description: "The simulator's spectrum image, Zr map (same grid as its ADF channel).",
   };
   nodes.eelsZrOnScan = { op: 'map.register', in: { map: 'eelsZr', transform: 'eelsAdfOnScan' } };
-  nodes.eelsZrVsR1 = { op: 'map.correlate', in: { a: 'eelsZrOnScan.map', b: 'r1.position', mask: 'glass' }, params: { cuts: [{ row: Math.floor(p.ny / 2) }] } };
+  nodes.eelsZrVsR1 = {
+    op: 'map.correlate',
+    in: { a: 'eelsZrOnScan.map', b: 'r1.position', mask: 'glass' },
+    params: { cuts: [{ row: Math.floor(p.ny / 2) }] },
+  };
   const outputs = graph.outputs as string[];
   for (const id of ELEMENTAL_MAP_OUTPUTS) if (!outputs.includes(id)) outputs.push(id);
   return [...ELEMENTAL_MAP_NODES];
 }
 
 /** The nodes addElementalMapNodes adds, and those of them it makes outputs. */
-export const ELEMENTAL_MAP_NODES = ['adf', 'eelsAdf', 'eelsAdfOnScan', 'eelsZr', 'eelsZrOnScan', 'eelsZrVsR1'] as const;
+export const ELEMENTAL_MAP_NODES = [
+  'adf',
+  'eelsAdf',
+  'eelsAdfOnScan',
+  'eelsZr',
+  'eelsZrOnScan',
+  'eelsZrVsR1',
+] as const;
 export const ELEMENTAL_MAP_OUTPUTS = ['eelsAdfOnScan', 'eelsZrOnScan', 'eelsZrVsR1'] as const;

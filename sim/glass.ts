@@ -20,7 +20,18 @@ const INELASTIC_PER_Z = 0.004;
 const INELASTIC_Q = 2.2;
 const Z_ZR = 40;
 
-export const GLASS_BASIS = ['selfZr', 'selfX', 'shellZrZr', 'shellZrX', 'shellXX', 'refZrZr', 'refZrX', 'refXX', 'inelZr', 'inelX'] as const;
+export const GLASS_BASIS = [
+  'selfZr',
+  'selfX',
+  'shellZrZr',
+  'shellZrX',
+  'shellXX',
+  'refZrZr',
+  'refZrX',
+  'refXX',
+  'inelZr',
+  'inelX',
+] as const;
 export const N_GLASS_BASIS = GLASS_BASIS.length;
 
 export interface GlassLocal {
@@ -48,7 +59,19 @@ export class GlassModel {
     this.fZr = fZr;
     this.fX = fX;
     this.f2X = f2X;
-    const Z: Record<string, number> = { Cu: 29, Ni: 28, Al: 13, Fe: 26, Co: 27, Ti: 22, Nb: 41, Pd: 46, Si: 14, B: 5, Mg: 12 };
+    const Z: Record<string, number> = {
+      Cu: 29,
+      Ni: 28,
+      Al: 13,
+      Fe: 26,
+      Co: 27,
+      Ti: 22,
+      Nb: 41,
+      Pd: 46,
+      Si: 14,
+      B: 5,
+      Mg: 12,
+    };
     this.zX = Object.entries(mix).reduce((s, [el, x]) => s + x * (Z[el] ?? 26), 0);
     const shZZ = shellTransform('ZrZr', q);
     const shZX = shellTransform('ZrX', q);
@@ -126,7 +149,12 @@ export class GlassModel {
 }
 
 /** out = Σ_m coef[m] · basis[m] (basis flattened basis-major, n samples each). */
-export function combine<T extends Float64Array | Float32Array>(basis: Float64Array, coef: ArrayLike<number>, n: number, out: T): T {
+export function combine<T extends Float64Array | Float32Array>(
+  basis: Float64Array,
+  coef: ArrayLike<number>,
+  n: number,
+  out: T,
+): T {
   out.fill(0);
   for (let m = 0; m < coef.length; m++) {
     const k = coef[m];
@@ -138,7 +166,13 @@ export function combine<T extends Float64Array | Float32Array>(basis: Float64Arr
 }
 
 /** G(r) = (2/π) ∫_{qmin}^{qmax} Q (S(Q) − 1) sin(Qr) dQ by the trapezoid rule on the model's Q grid. */
-export function sineTransform(q: Float64Array, s: Float64Array, r: Float64Array, qmin: number, qmax: number): Float64Array {
+export function sineTransform(
+  q: Float64Array,
+  s: Float64Array,
+  r: Float64Array,
+  qmin: number,
+  qmax: number,
+): Float64Array {
   const out = new Float64Array(r.length);
   for (let j = 0; j < r.length; j++) {
     let acc = 0;

@@ -69,7 +69,15 @@ export interface NoiselessQois {
 }
 
 /** The fit QoIs and the first maximum of one position's noiseless G(r). */
-export function noiselessQois(r: Renderer, fitPlan: ReductionPlan, fit: GaussiansParams, peakPlan: ReductionPlan, peakRange: [number, number], iy: number, ix: number): NoiselessQois {
+export function noiselessQois(
+  r: Renderer,
+  fitPlan: ReductionPlan,
+  fit: GaussiansParams,
+  peakPlan: ReductionPlan,
+  peakRange: [number, number],
+  iy: number,
+  ix: number,
+): NoiselessQois {
   const G = noiselessG(r, fitPlan, iy, ix);
   const y = f32([1, G.length]);
   y.data.set(G);
@@ -80,5 +88,12 @@ export function noiselessQois(r: Renderer, fitPlan: ReductionPlan, fit: Gaussian
   let i1 = rr.findIndex((x) => x > peakRange[1]);
   if (i1 < 0) i1 = rr.length;
   const [r1max, gr1max] = refineAt(rr, Gp, 0, rr.length, argmaxIn(Gp, 0, i0, i1));
-  return { c1: F.c1.data[0], sigma1: F.sigma1.data[0], c2: F.c2.data[0], status: F.status.data[0], r1max, gr1max };
+  return {
+    c1: F.c1.data[0],
+    sigma1: F.sigma1.data[0],
+    c2: F.c2.data[0],
+    status: F.status.data[0],
+    r1max,
+    gr1max,
+  };
 }

@@ -27,7 +27,13 @@
  * P_random = P_max / 2, and α = P_ZrX / P_random − 1 fixes P_ZrX = (1 + α) min(c, 1 − c).
  */
 
-import { CLOSE_PACKED_RANGE, CLOSE_PACKED_SIGMA, CLOSE_PACKED_XX, closePackedShells, closePackedTransform } from './close-packed.ts';
+import {
+  CLOSE_PACKED_RANGE,
+  CLOSE_PACKED_SIGMA,
+  CLOSE_PACKED_XX,
+  closePackedShells,
+  closePackedTransform,
+} from './close-packed.ts';
 
 export type Pair = 'ZrZr' | 'ZrX' | 'XX';
 export const PAIR_LIST: readonly Pair[] = ['ZrZr', 'ZrX', 'XX'];
@@ -101,7 +107,10 @@ export function alphaWarrenCowley(p: PairFractions): number {
 }
 
 /** First-shell coordination numbers N_ab (number of b atoms around an a atom). */
-export function coordination(c: number, p: PairFractions): { ZrZr: number; ZrX: number; XZr: number; XX: number } {
+export function coordination(
+  c: number,
+  p: PairFractions,
+): { ZrZr: number; ZrX: number; XZr: number; XX: number } {
   const z = MEAN_COORDINATION;
   return {
     ZrZr: c > 0 ? (z * p.ZrZr) / c : 0,
@@ -154,7 +163,8 @@ function referenceG(contact: number, blur: number, dr: number, nr: number): Floa
   const nq = Math.ceil(6.5 / blur / dq);
   const q = Float64Array.from({ length: nq }, (_, i) => (i + 0.5) * dq);
   const w = new Float64Array(nq);
-  for (let i = 0; i < nq; i++) w[i] = q[i] * (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
+  for (let i = 0; i < nq; i++)
+    w[i] = q[i] * (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
   const rho = referenceDensity(contact);
   const g = new Float64Array(nr);
   for (let j = 1; j < nr; j++) {
@@ -224,7 +234,9 @@ export function shellProfile(pair: Pair): ShellProfile {
     // X–X neighbours gained or lost sit, in the close-packed share, on the close-packed first shell,
     // as the reference's own X–X pairs do (close-packed.ts)
     const [first] = closePackedShells();
-    for (let j = 0; j < nr; j++) p[j] = (1 - CLOSE_PACKED_XX) * p[j] + CLOSE_PACKED_XX * gauss(j * SHELL_DR, first.r, CLOSE_PACKED_SIGMA);
+    for (let j = 0; j < nr; j++)
+      p[j] =
+        (1 - CLOSE_PACKED_XX) * p[j] + CLOSE_PACKED_XX * gauss(j * SHELL_DR, first.r, CLOSE_PACKED_SIGMA);
   }
   const out = { contact, dr: SHELL_DR, p };
   shellCache.set(key, out);
@@ -236,7 +248,10 @@ export function shellProfile(pair: Pair): ShellProfile {
  * SHELL_DR grid, and the neighbours it holds there, 4πρ_PY ∫ r² g_ref dr (what close-packed order
  * rearranges, close-packed.ts).
  */
-export function referencePairDensity(pair: Pair, range: [number, number]): { r: Float64Array; p: Float64Array; count: number } {
+export function referencePairDensity(
+  pair: Pair,
+  range: [number, number],
+): { r: Float64Array; p: Float64Array; count: number } {
   const { blur } = PAIR_SHAPES[pair];
   const { contact } = shellProfile(pair);
   const j0 = Math.ceil(range[0] / SHELL_DR);
@@ -269,7 +284,8 @@ export function referenceTransform(pair: Pair, q: ArrayLike<number>): Float64Arr
   const { blur } = PAIR_SHAPES[pair];
   const { contact } = shellProfile(pair);
   const out = new Float64Array(q.length);
-  for (let i = 0; i < q.length; i++) out[i] = (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
+  for (let i = 0; i < q.length; i++)
+    out[i] = (percusYevick(q[i] * contact) - 1) * Math.exp(-0.5 * (q[i] * blur) ** 2);
   if (pair === 'XX') {
     const cp = closePackedXX(q);
     for (let i = 0; i < q.length; i++) out[i] += cp[i];
@@ -309,7 +325,8 @@ export function partialG(pair: Pair, r: ArrayLike<number>, nab: number, rho0: nu
   const out = new Float64Array(r.length);
   for (let j = 0; j < r.length; j++) {
     let acc = 0;
-    for (let i = 0; i < nq; i++) acc += q[i] * (ref[i] + (nab - MEAN_COORDINATION) * sh[i]) * Math.sin(q[i] * r[j]);
+    for (let i = 0; i < nq; i++)
+      acc += q[i] * (ref[i] + (nab - MEAN_COORDINATION) * sh[i]) * Math.sin(q[i] * r[j]);
     out[j] = r[j] > 0 ? 1 + (acc * dq) / (2 * Math.PI * Math.PI * rho0 * r[j]) : 0;
   }
   return out;

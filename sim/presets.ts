@@ -89,7 +89,10 @@ export const PRESETS: Record<string, SimParams> = {
 
 export function presetParams(name: string): SimParams {
   const p = PRESETS[name];
-  if (!p) throw new UserError(`unknown simulator preset '${name}' (expected one of: ${Object.keys(PRESETS).join(', ')})`);
+  if (!p)
+    throw new UserError(
+      `unknown simulator preset '${name}' (expected one of: ${Object.keys(PRESETS).join(', ')})`,
+    );
   return structuredClone(p);
 }
 
@@ -111,14 +114,18 @@ export function validateSimParams(p: SimParams): void {
   const bad = (what: string) => {
     throw new UserError(`simulator: ${what}`);
   };
-  if (!Number.isInteger(p.ny) || !Number.isInteger(p.nx) || p.ny < 1 || p.nx < 4) bad(`scan must be at least 1×4 positions, got ${p.ny}×${p.nx}`);
-  if (!Number.isInteger(p.size) || p.size < 32 || p.size > 1024) bad(`detector size must be an integer 32–1024 px, got ${p.size}`);
+  if (!Number.isInteger(p.ny) || !Number.isInteger(p.nx) || p.ny < 1 || p.nx < 4)
+    bad(`scan must be at least 1×4 positions, got ${p.ny}×${p.nx}`);
+  if (!Number.isInteger(p.size) || p.size < 32 || p.size > 1024)
+    bad(`detector size must be an integer 32–1024 px, got ${p.size}`);
   if (!(p.dose > 0)) bad(`dose must be > 0 counts, got ${p.dose}`);
   if (!Number.isInteger(p.seed) || p.seed < 0) bad(`seed must be a non-negative integer, got ${p.seed}`);
-  if (!(p.ellipse[0] > 0.67 && p.ellipse[0] <= 1)) bad(`ellipse axis ratio b/a must be in (0.67, 1], got ${p.ellipse[0]}`);
+  if (!(p.ellipse[0] > 0.67 && p.ellipse[0] <= 1))
+    bad(`ellipse axis ratio b/a must be in (0.67, 1], got ${p.ellipse[0]}`);
   if (!(p.zrInterface > 0 && p.zrInterface < 1)) bad(`zrInterface must be in (0, 1), got ${p.zrInterface}`);
   if (!(p.niWidth >= 0 && p.niWidth < 0.45)) bad(`niWidth must be in [0, 0.45), got ${p.niWidth}`);
-  if (!(p.alphaAmplitude >= 0 && p.alphaAmplitude <= 0.5)) bad(`alphaAmplitude must be in [0, 0.5], got ${p.alphaAmplitude}`);
+  if (!(p.alphaAmplitude >= 0 && p.alphaAmplitude <= 0.5))
+    bad(`alphaAmplitude must be in [0, 0.5], got ${p.alphaAmplitude}`);
 }
 
 /** Parse "NYxNX" (e.g. "289x132"). */

@@ -92,6 +92,7 @@ export function referencePartials(o: ReferencePartialsOptions): ReferencePartial
 /** The partials as a CSV: header `r,ZrZr,ZrX,XX`, one row per r. */
 export function partialsCsv(p: ReferencePartials): string {
   const rows = [`r,${PAIR_LIST.join(',')}`];
-  for (let j = 0; j < p.r.length; j++) rows.push([p.r[j].toFixed(4), ...PAIR_LIST.map((k) => p.curves[k][j].toPrecision(6))].join(','));
+  for (let j = 0; j < p.r.length; j++)
+    rows.push([p.r[j].toFixed(4), ...PAIR_LIST.map((k) => p.curves[k][j].toPrecision(6))].join(','));
   return `${rows.join('\n')}\n`;
 }

@@ -29,14 +29,19 @@ export function registrationPair(scene: (Xnm: number, Ynm: number) => number, s:
   const gain = s.gain ?? 1;
   const offset = s.offset ?? 0;
   const ref = new Float64Array(ny * nx);
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) ref[y * nx + x] = scene(x * step, y * step) + noise(s.refNoise);
+  for (let y = 0; y < ny; y++)
+    for (let x = 0; x < nx; x++) ref[y * nx + x] = scene(x * step, y * step) + noise(s.refNoise);
   const a = linearOf(truth, s.frame);
   const det = a[0] * a[3] - a[1] * a[2];
   const map = new Float64Array(H * W);
   for (let v = 0; v < H; v++)
     for (let u = 0; u < W; u++) {
-      const du = u - truth.tu, dv = v - truth.tv;
-      map[v * W + u] = gain * scene(((a[3] * du - a[1] * dv) / det) * step, ((-a[2] * du + a[0] * dv) / det) * step) + offset + noise(s.mapNoise);
+      const du = u - truth.tu,
+        dv = v - truth.tv;
+      map[v * W + u] =
+        gain * scene(((a[3] * du - a[1] * dv) / det) * step, ((-a[2] * du + a[0] * dv) / det) * step) +
+        offset +
+        noise(s.mapNoise);
     }
   return { ref, map, a };
 }

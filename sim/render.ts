@@ -71,7 +71,8 @@ function gaussianBlur1d(src: Float64Array, n: number, sigmaSamples: number): Flo
   const half = Math.ceil(4 * sigmaSamples);
   const w = new Float64Array(2 * half + 1);
   let ws = 0;
-  for (let j = -half; j <= half; j++) ws += w[j + half] = Math.exp((-0.5 * j * j) / (sigmaSamples * sigmaSamples));
+  for (let j = -half; j <= half; j++)
+    ws += w[j + half] = Math.exp((-0.5 * j * j) / (sigmaSamples * sigmaSamples));
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let acc = 0;
@@ -141,7 +142,8 @@ export class Renderer {
     for (let i = 0; i < n; i++) {
       const qi = this.q[i];
       // Ni: thermal diffuse scattering f²(1 − DW) plus inelastic, in the same units as the glass.
-      raw[(N_GLASS_BASIS + 0) * n + i] = this.scale * fNi[i] * fNi[i] * (1 - debyeWaller(qi, B_NI) ** 2 + 0.08);
+      raw[(N_GLASS_BASIS + 0) * n + i] =
+        this.scale * fNi[i] * fNi[i] * (1 - debyeWaller(qi, B_NI) ** 2 + 0.08);
       raw[(N_GLASS_BASIS + 1) * n + i] = (this.scale * 0.004 * f0 * f0 * 28) / (1 + (qi / 2.2) ** 2);
       // Halo of the direct beam (small-angle inelastic and beam tails), in counts.
       raw[(N_GLASS_BASIS + 2) * n + i] = 2.5 * p.dose * Math.exp(-qi / 0.45);
@@ -165,9 +167,20 @@ export class Renderer {
     const qMax = this.geometry.maxRho() * g.qPerPixel + 1;
     const spotScale = 144 / p.size;
     this.spotSigma = Math.hypot(SPOT_BEAM_SIGMA / spotScale, p.psfSigma);
-    const niRef = spotIntensity(formFactorQ('Ni', (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE), (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE, B_NI);
+    const niRef = spotIntensity(
+      formFactorQ('Ni', (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE),
+      (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE,
+      B_NI,
+    );
     this.grainSpots = this.specimen.grains.map((gr, i) =>
-      this.spotList(gr, NI_LATTICE, qMax, (q) => spotIntensity(formFactorQ('Ni', q), q, B_NI) / niRef, NI_SPOT_PEAK * gr.strength, new Rng(p.seed, STREAM.grains, 1000 + i)),
+      this.spotList(
+        gr,
+        NI_LATTICE,
+        qMax,
+        (q) => spotIntensity(formFactorQ('Ni', q), q, B_NI) / niRef,
+        NI_SPOT_PEAK * gr.strength,
+        new Rng(p.seed, STREAM.grains, 1000 + i),
+      ),
     );
     const qIncl = (2 * Math.PI * Math.sqrt(3)) / INCLUSION_LATTICE;
     const fIncl = (q: number) => {
@@ -179,7 +192,14 @@ export class Renderer {
     };
     const inclRef = spotIntensity(fIncl(qIncl), qIncl, B_INCL);
     this.inclusionSpots = this.specimen.inclusions.map((inc, i) =>
-      this.spotList(inc, INCLUSION_LATTICE, Math.min(qMax, 9), (q) => spotIntensity(fIncl(q), q, B_INCL) / inclRef, INCLUSION_SPOT_PEAK * inc.strength * inc.crystalFraction, new Rng(p.seed, STREAM.inclusions, 1000 + i)),
+      this.spotList(
+        inc,
+        INCLUSION_LATTICE,
+        Math.min(qMax, 9),
+        (q) => spotIntensity(fIncl(q), q, B_INCL) / inclRef,
+        INCLUSION_SPOT_PEAK * inc.strength * inc.crystalFraction,
+        new Rng(p.seed, STREAM.inclusions, 1000 + i),
+      ),
     );
 
     // Direct beam: a disc with a soft (PSF-blurred) edge, radial profile on a fine grid.
@@ -203,7 +223,14 @@ export class Renderer {
     this.lam = new Float32Array(npx);
   }
 
-  private spotList(gr: Grain, a: number, qMax: number, rel: (q: number) => number, peak: number, rng: Rng): SpotList {
+  private spotList(
+    gr: Grain,
+    a: number,
+    qMax: number,
+    rel: (q: number) => number,
+    peak: number,
+    rng: Rng,
+  ): SpotList {
     const refl = zoneReflections(a, gr.zone, qMax);
     const cr = Math.cos(gr.rot);
     const sr = Math.sin(gr.rot);
@@ -308,8 +335,10 @@ export class Renderer {
     }
     const cx = this.geometry.cx + sc;
     const cy = this.geometry.cy + sr;
-    if (st.region === REGION.ni && st.grain >= 0) this.stamp(out, this.grainSpots[st.grain], st.thickness, cx, cy);
-    if (st.region === REGION.inclusion && st.inclusion >= 0) this.stamp(out, this.inclusionSpots[st.inclusion], st.thickness, cx, cy);
+    if (st.region === REGION.ni && st.grain >= 0)
+      this.stamp(out, this.grainSpots[st.grain], st.thickness, cx, cy);
+    if (st.region === REGION.inclusion && st.inclusion >= 0)
+      this.stamp(out, this.inclusionSpots[st.inclusion], st.thickness, cx, cy);
     // Direct beam, weaker where the specimen scatters more (Ni, thicker areas).
     const trans = (st.region === REGION.ni ? 0.55 : 0.8) / st.thickness;
     const reach = this.beamReach;
@@ -372,7 +401,11 @@ export class Renderer {
   }
 
   /** Positions start … start+count−1 (ix fastest) into one [count, size, size] uint8 buffer. */
-  renderRange(start: number, count: number, out = new Uint8Array(count * this.p.size * this.p.size)): Uint8Array {
+  renderRange(
+    start: number,
+    count: number,
+    out = new Uint8Array(count * this.p.size * this.p.size),
+  ): Uint8Array {
     const npx = this.p.size * this.p.size;
     for (let j = 0; j < count; j++) {
       const pos = start + j;
@@ -385,6 +418,22 @@ export class Renderer {
 function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }

@@ -113,7 +113,13 @@ export class Specimen {
         x,
         y,
         r,
-        zone: ([[0, 1, 1], [0, 0, 1], [1, 1, 2]] as Vec3[])[irng.int(3)],
+        zone: (
+          [
+            [0, 1, 1],
+            [0, 0, 1],
+            [1, 1, 2],
+          ] as Vec3[]
+        )[irng.int(3)],
         rot: irng.range(0, 2 * Math.PI),
         strength: irng.range(0.8, 1.2),
         c: this.cNominal + irng.range(-0.02, 0.06),
@@ -126,7 +132,10 @@ export class Specimen {
   interfaces(y: number): [number, number] {
     const { niWidth } = this.p;
     const w = 0.012;
-    return [niWidth + w * Math.sin((2 * Math.PI * y) / 0.55 + this.phase[0]), 1 - niWidth + w * Math.sin((2 * Math.PI * y) / 0.7 + this.phase[1])];
+    return [
+      niWidth + w * Math.sin((2 * Math.PI * y) / 0.55 + this.phase[0]),
+      1 - niWidth + w * Math.sin((2 * Math.PI * y) / 0.7 + this.phase[1]),
+    ];
   }
 
   /** Zr fraction of the glass at (x, y): X-rich at the interfaces, nominal in the middle. */
@@ -134,7 +143,10 @@ export class Specimen {
     const [xl, xr] = this.interfaces(y);
     const d = Math.max(0, Math.min(x - xl, xr - x));
     const t = Math.min(1, d / this.p.gradientWidth);
-    const wiggle = 0.006 * Math.sin((2 * Math.PI * y) / 0.4 + this.phase[2]) * Math.sin((2 * Math.PI * x) / 0.5 + this.phase[3]);
+    const wiggle =
+      0.006 *
+      Math.sin((2 * Math.PI * y) / 0.4 + this.phase[2]) *
+      Math.sin((2 * Math.PI * x) / 0.5 + this.phase[3]);
     return this.cNominal - (this.cNominal - this.p.zrInterface) * (1 - t) * (1 - t) + wiggle;
   }
 
@@ -150,7 +162,12 @@ export class Specimen {
   }
 
   thickness(x: number, y: number): number {
-    return 1 + 0.05 * Math.sin((2 * Math.PI * y) / 1.1 + this.phase[4]) * Math.cos((2 * Math.PI * x) / 0.9 + this.phase[5]);
+    return (
+      1 +
+      0.05 *
+        Math.sin((2 * Math.PI * y) / 1.1 + this.phase[4]) *
+        Math.cos((2 * Math.PI * x) / 0.9 + this.phase[5])
+    );
   }
 
   /** Fill `out` with the state of scan position (iy, ix). */

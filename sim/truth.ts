@@ -9,7 +9,17 @@ import { alphaOf, alphaWarrenCowley, pairFractions } from './partials.ts';
 import type { Renderer } from './render.ts';
 import { REGION } from './specimen.ts';
 
-export const TRUTH_MAPS = ['zr_fraction', 'p_zrzr', 'p_zrx', 'p_xx', 'alpha', 'alpha_wc', 'region', 'inclusion', 'thickness'] as const;
+export const TRUTH_MAPS = [
+  'zr_fraction',
+  'p_zrzr',
+  'p_zrx',
+  'p_xx',
+  'alpha',
+  'alpha_wc',
+  'region',
+  'inclusion',
+  'thickness',
+] as const;
 export type TruthMapName = (typeof TRUTH_MAPS)[number];
 
 /**
@@ -19,7 +29,10 @@ export type TruthMapName = (typeof TRUTH_MAPS)[number];
  */
 export function truthMaps(r: Renderer): Record<TruthMapName, NDArray<Float32Array>> {
   const { ny, nx } = r.p;
-  const maps = Object.fromEntries(TRUTH_MAPS.map((k) => [k, f32([ny, nx])])) as Record<TruthMapName, NDArray<Float32Array>>;
+  const maps = Object.fromEntries(TRUTH_MAPS.map((k) => [k, f32([ny, nx])])) as Record<
+    TruthMapName,
+    NDArray<Float32Array>
+  >;
   for (let iy = 0; iy < ny; iy++) {
     for (let ix = 0; ix < nx; ix++) {
       const i = iy * nx + ix;
@@ -29,11 +42,13 @@ export function truthMaps(r: Renderer): Record<TruthMapName, NDArray<Float32Arra
       maps.inclusion.data[i] = st.region === REGION.inclusion ? 1 : 0;
       if (st.region === REGION.ni) {
         maps.zr_fraction.data[i] = 0;
-        for (const k of ['p_zrzr', 'p_zrx', 'p_xx', 'alpha', 'alpha_wc'] as const) maps[k].data[i] = Number.NaN;
+        for (const k of ['p_zrzr', 'p_zrx', 'p_xx', 'alpha', 'alpha_wc'] as const)
+          maps[k].data[i] = Number.NaN;
         continue;
       }
       const p = pairFractions(st.c, st.alpha);
-      maps.zr_fraction.data[i] = st.region === REGION.inclusion ? r.specimen.inclusions[st.inclusion].c : st.c;
+      maps.zr_fraction.data[i] =
+        st.region === REGION.inclusion ? r.specimen.inclusions[st.inclusion].c : st.c;
       maps.p_zrzr.data[i] = p.ZrZr;
       maps.p_zrx.data[i] = p.ZrX;
       maps.p_xx.data[i] = p.XX;
@@ -57,10 +72,20 @@ export interface TruthPosition {
 export function truthPositions(r: Renderer): TruthPosition[] {
   const { ny, nx } = r.p;
   const picks: { label: string; score: (c: number, a: number, reg: number, ix: number) => number }[] = [
-    { label: 'glass, centre', score: (c, a, reg, ix) => (reg === REGION.glass ? -Math.abs(ix - nx / 2) - 10 * Math.abs(a) : -Infinity) },
-    { label: 'glass, X-rich (near interface)', score: (c, a, reg) => (reg === REGION.glass ? -c - Math.abs(a) : -Infinity) },
+    {
+      label: 'glass, centre',
+      score: (c, a, reg, ix) =>
+        reg === REGION.glass ? -Math.abs(ix - nx / 2) - 10 * Math.abs(a) : -Infinity,
+    },
+    {
+      label: 'glass, X-rich (near interface)',
+      score: (c, a, reg) => (reg === REGION.glass ? -c - Math.abs(a) : -Infinity),
+    },
     { label: 'glass, ordering patch (α > 0)', score: (_c, a, reg) => (reg === REGION.glass ? a : -Infinity) },
-    { label: 'glass, clustering patch (α < 0)', score: (_c, a, reg) => (reg === REGION.glass ? -a : -Infinity) },
+    {
+      label: 'glass, clustering patch (α < 0)',
+      score: (_c, a, reg) => (reg === REGION.glass ? -a : -Infinity),
+    },
     { label: 'inclusion', score: (_c, _a, reg) => (reg === REGION.inclusion ? 1 : -Infinity) },
     { label: 'Ni', score: (_c, _a, reg) => (reg === REGION.ni ? 1 : -Infinity) },
   ];
@@ -79,7 +104,14 @@ export function truthPositions(r: Renderer): TruthPosition[] {
       }
     if (!at) continue;
     const st = r.local(at[0], at[1]);
-    out.push({ iy: at[0], ix: at[1], label: pick.label, region: st.region, zrFraction: st.c, alpha: Number.isNaN(st.alpha) ? null : st.alpha });
+    out.push({
+      iy: at[0],
+      ix: at[1],
+      label: pick.label,
+      region: st.region,
+      zrFraction: st.c,
+      alpha: Number.isNaN(st.alpha) ? null : st.alpha,
+    });
   }
   return out;
 }

@@ -27,7 +27,11 @@ export const GENERATOR = { name: 'snem-sim', version: SIM_VERSION };
 
 /** Hash of everything that determines the dataset (params + generator version). */
 export function simParamsHash(p: SimParams): string {
-  return crypto.createHash('sha256').update(canonicalJson({ p, v: SIM_VERSION })).digest('hex').slice(0, 16);
+  return crypto
+    .createHash('sha256')
+    .update(canonicalJson({ p, v: SIM_VERSION }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface SimulateOptions {
@@ -67,7 +71,10 @@ export async function renderParallel(
     return;
   }
   const entry = new URL('./worker-entry.js', import.meta.url);
-  const pool = Array.from({ length: Math.min(workers, chunks.length) }, () => new Worker(entry, { workerData: { params } }));
+  const pool = Array.from(
+    { length: Math.min(workers, chunks.length) },
+    () => new Worker(entry, { workerData: { params } }),
+  );
   let next = 0;
   try {
     await Promise.all(
@@ -174,7 +181,10 @@ export function modelPartials(p: SimParams, qmin = 0.1, qmax = 8.1, qResolution 
   return got;
 }
 
-type GraphNodes = Record<string, { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }>;
+type GraphNodes = Record<
+  string,
+  { op: string; in?: Record<string, string>; params?: Record<string, Json>; description?: string }
+>;
 
 /** The node ids `id` reads, one step up (an input "pdf.G" names node pdf). */
 function inputsOf(nodes: GraphNodes, id: string): string[] {
@@ -203,7 +213,10 @@ export function upstreamQResolution(nodes: GraphNodes, id: string): number {
     }
     queue.push(...inputsOf(nodes, cur));
   }
-  if (found.size > 1) throw new Error(`node '${id}' reads pdf.reduce nodes of different qResolution (${[...found].map(([s, n]) => `${n}: ${s}`).join(', ')}); one set of reference partials cannot match both`);
+  if (found.size > 1)
+    throw new Error(
+      `node '${id}' reads pdf.reduce nodes of different qResolution (${[...found].map(([s, n]) => `${n}: ${s}`).join(', ')}); one set of reference partials cannot match both`,
+    );
   return found.size === 1 ? [...found.keys()][0] : 0;
 }
 
@@ -230,10 +243,19 @@ export function addModelReferences(graph: Record<string, Json>, p: SimParams): s
       for (let k = 2; nodes[refId]; k++) refId = `modelPartials${k}`;
       made.set(key, refId);
       const ref = modelPartials(p, qmin, qmax, sigma);
-      const blur = sigma > 0 ? `, blurred in Q by the Gaussian of sigma ${sigma.toFixed(4)} 1/A the G(r) upstream was reduced with (pdf.reduce qResolution: the data's G(r) keeps that damping, about exp(-sigma^2 r^2/2))` : '';
+      const blur =
+        sigma > 0
+          ? `, blurred in Q by the Gaussian of sigma ${sigma.toFixed(4)} 1/A the G(r) upstream was reduced with (pdf.reduce qResolution: the data's G(r) keeps that damping, about exp(-sigma^2 r^2/2))`
+          : '';
       nodes[refId] = {
         op: 'decompose.references',
-        params: { rmin: PARTIALS_AXIS.rmin, rstep: PARTIALS_AXIS.rstep, curves: Object.fromEntries(Object.entries(ref.curves).map(([k, c]) => [k, Array.from(c, (v) => Number(v.toPrecision(6)))])) },
+        params: {
+          rmin: PARTIALS_AXIS.rmin,
+          rstep: PARTIALS_AXIS.rstep,
+          curves: Object.fromEntries(
+            Object.entries(ref.curves).map(([k, c]) => [k, Array.from(c, (v) => Number(v.toPrecision(6)))]),
+          ),
+        },
         description: `The simulator's structure model: reference partial PDFs per pair type (partials.ts, each at the mean coordination), weighted by f_a f_b/<f>^2 at the nominal composition ${p.composition}${blur} and transformed over Q ${qmin}-${qmax} 1/A, i.e. per unit pair fraction as they enter G(r). What an MD or small-box model gives for the glass; no position's truth.`,
       };
     }
@@ -265,7 +287,8 @@ function fitTinyScan(g: Record<string, Json>, p: SimParams): string | null {
   const node = nodes?.amorphous;
   if (node?.params && node.params.mode === 'fraction' && typeof node.params.above === 'number') {
     node.params.above = 0.2;
-    node.description = 'tiny preset: ring sum above a fifth of its range (at half, the Ni columns of an 8 × 16 scan leave no glass position)';
+    node.description =
+      'tiny preset: ring sum above a fifth of its range (at half, the Ni columns of an 8 × 16 scan leave no glass position)';
     changed.push('amorphous.above 0.5 → 0.2');
   }
   const eels = ['eelsZr', 'eelsZrOnScan', 'eelsZrVsR1'].filter((id) => nodes && Object.hasOwn(nodes, id));
@@ -282,7 +305,8 @@ function fitTinyScan(g: Record<string, Json>, p: SimParams): string | null {
  * frames.npy and the structure model's reference partials fed to decompose.assign; else a minimal one.
  */
 export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note: string } {
-  const file = graphFile ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'graphs', 'snem-bmg.json');
+  const file =
+    graphFile ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'graphs', 'snem-bmg.json');
   if (fs.existsSync(file)) {
     const g = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, Json>;
     g.dataset = { ...((g.dataset as Record<string, Json>) ?? {}), path: 'frames.npy' };
@@ -302,7 +326,11 @@ export function simGraph(p: SimParams, graphFile?: string): { graph: Json; note:
       dataset: { path: 'frames.npy' },
       nodes: {
         frames: { op: 'source.frames' },
-        vbf: { op: 'qoi.virtual', in: { frames: 'frames' }, params: { shape: 'annulus', inner: 9, outer: 17, stat: 'max' } },
+        vbf: {
+          op: 'qoi.virtual',
+          in: { frames: 'frames' },
+          params: { shape: 'annulus', inner: 9, outer: 17, stat: 'max' },
+        },
       },
       outputs: ['vbf'],
     },
@@ -350,22 +378,38 @@ export function simMeta(p: SimParams, r: Renderer, extra: Record<string, Json> =
       niLatticeA: NI_LATTICE,
       inclusionLatticeA: INCLUSION_LATTICE,
       grains: r.specimen.grains.length,
-      inclusions: r.specimen.inclusions.map((i) => ({ x: i.x, y: i.y, r: i.r, zone: i.zone, zrFraction: i.c })) as unknown as Json,
-      deadPixels: Array.from((r as unknown as { dead: Int32Array }).dead, (i) => [Math.floor(i / p.size), i % p.size]),
-      hotPixels: Array.from((r as unknown as { hot: Int32Array }).hot, (i) => [Math.floor(i / p.size), i % p.size]),
+      inclusions: r.specimen.inclusions.map((i) => ({
+        x: i.x,
+        y: i.y,
+        r: i.r,
+        zone: i.zone,
+        zrFraction: i.c,
+      })) as unknown as Json,
+      deadPixels: Array.from((r as unknown as { dead: Int32Array }).dead, (i) => [
+        Math.floor(i / p.size),
+        i % p.size,
+      ]),
+      hotPixels: Array.from((r as unknown as { hot: Int32Array }).hot, (i) => [
+        Math.floor(i / p.size),
+        i % p.size,
+      ]),
     },
     truth: {
       maps: TRUTH_MAPS.map((k) => `truth/${k}.npy`),
       orientation: ORIENTATION_TRUTH.map((k) => `truth/${k}.npy`),
-      orientationNote: 'zone_axis [ny, nx, 3]: drawn zone axis, unit vector in the crystal frame (NaN: no crystal); inplane_deg: angle on the detector of the zone frame e1 = normalise(zone x [100]) (x [010] when zone is within 26 deg of [100]), from +col towards +row, degrees; phase: -1 glass, 0 Ni, 1 inclusion phase (FCC a = inclusionLatticeA)',
-      curves: 'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
+      orientationNote:
+        'zone_axis [ny, nx, 3]: drawn zone axis, unit vector in the crystal frame (NaN: no crystal); inplane_deg: angle on the detector of the zone frame e1 = normalise(zone x [100]) (x [010] when zone is within 26 deg of [100]), from +col towards +row, degrees; phase: -1 glass, 0 Ni, 1 inclusion phase (FCC a = inclusionLatticeA)',
+      curves:
+        'truth/iq_positions.json; truth/q.npy; truth/iq.npy [k, nq] noiseless counts/pixel (PSF included); truth/sq.npy [k, nq] Faber–Ziman S(Q); truth/r.npy; truth/gr.npy [k, nr] G(r) over Q 0.1–8.1',
       grQRange: [TRUTH_R.qmin, TRUTH_R.qmax],
-      elementalMaps: 'truth/eels_{Zr,Ni,Cu,Al}.npy (at.%, own grid) and truth/eels.json (pixel size, true transform to the scan): sim/elemental-maps.ts',
+      elementalMaps:
+        'truth/eels_{Zr,Ni,Cu,Al}.npy (at.%, own grid) and truth/eels.json (pixel size, true transform to the scan): sim/elemental-maps.ts',
     },
     referencePartials: {
       file: 'partials.csv',
       columns: ['r', 'ZrZr', 'ZrX', 'XX'],
-      meaning: "the structure model's partials (each pair at the mean coordination, no position's chemistry), weighted by f_a f_b/<f>^2 at the nominal composition and transformed over Q 0.1-8.1 1/A: G(r) per unit pair fraction; graph.json feeds them to decompose.assign",
+      meaning:
+        "the structure model's partials (each pair at the mean coordination, no position's chemistry), weighted by f_a f_b/<f>^2 at the nominal composition and transformed over Q 0.1-8.1 1/A: G(r) per unit pair fraction; graph.json feeds them to decompose.assign",
     },
     ...extra,
   };
@@ -379,7 +423,12 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   // A stale meta.json must not vouch for half-written frames.
   fs.rmSync(path.join(outDir, 'meta.json'), { force: true });
   const total = p.ny * p.nx;
-  const writer = new NpyStreamWriter(path.join(outDir, 'frames.npy'), 'uint8', [p.ny, p.nx, p.size, p.size], 2);
+  const writer = new NpyStreamWriter(
+    path.join(outDir, 'frames.npy'),
+    'uint8',
+    [p.ny, p.nx, p.size, p.size],
+    2,
+  );
   const workers = opts.workers ?? defaultWorkers();
   let done = 0;
   let lastLog = 0;
@@ -403,7 +452,8 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   const r = new Renderer(p);
   const maps = truthMaps(r);
   for (const [k, a] of Object.entries(maps)) writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
-  for (const [k, a] of Object.entries(orientationTruth(r))) writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
+  for (const [k, a] of Object.entries(orientationTruth(r)))
+    writeNpy(path.join(outDir, 'truth', `${k}.npy`), a);
   const positions = truthPositions(r);
   const curves = truthCurves(r, positions);
   fs.writeFileSync(path.join(outDir, 'truth', 'iq_positions.json'), JSON.stringify(positions, null, 1));
@@ -418,8 +468,14 @@ export async function simulateToDir(opts: SimulateOptions): Promise<SimulateResu
   const { graph, note } = simGraph(p, opts.graphFile);
   fs.writeFileSync(path.join(outDir, 'graph.json'), `${JSON.stringify(graph, null, 2)}\n`);
   const seconds = (performance.now() - t0) / 1000;
-  const meta = simMeta(p, r, { graphNote: note, seconds: Number(seconds.toFixed(2)), frameSeconds: Number(frameSeconds.toFixed(2)) });
+  const meta = simMeta(p, r, {
+    graphNote: note,
+    seconds: Number(seconds.toFixed(2)),
+    frameSeconds: Number(frameSeconds.toFixed(2)),
+  });
   fs.writeFileSync(path.join(outDir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  log(`simulate: ${total} patterns in ${frameSeconds.toFixed(1)} s (${(total / frameSeconds).toFixed(0)}/s), truth and meta in ${(seconds - frameSeconds).toFixed(1)} s`);
+  log(
+    `simulate: ${total} patterns in ${frameSeconds.toFixed(1)} s (${(total / frameSeconds).toFixed(0)}/s), truth and meta in ${(seconds - frameSeconds).toFixed(1)} s`,
+  );
   return { outDir, patterns: total, seconds, frameSeconds, paramsHash: simParamsHash(p) };
 }

@@ -25,7 +25,8 @@ function interpolateAnchors(anchors: Uint8Array): Uint8Array {
     const t = (i / 255) * (k - 1);
     const j = Math.min(k - 2, Math.floor(t));
     const f = t - j;
-    for (let c = 0; c < 3; c++) out[3 * i + c] = Math.round(anchors[3 * j + c] * (1 - f) + anchors[3 * (j + 1) + c] * f);
+    for (let c = 0; c < 3; c++)
+      out[3 * i + c] = Math.round(anchors[3 * j + c] * (1 - f) + anchors[3 * (j + 1) + c] * f);
   }
   return out;
 }

@@ -24,7 +24,8 @@ const GAP = 18;
 export function renderComposite(opts: CompositeOptions): RgbaImage {
   if (opts.panels.length === 0) throw new Error('composite needs at least one map');
   const { ny, nx } = opts.panels[0];
-  if (opts.panels.some((p) => p.ny !== ny || p.nx !== nx)) throw new Error('composite maps must share one scan shape');
+  if (opts.panels.some((p) => p.ny !== ny || p.nx !== nx))
+    throw new Error('composite maps must share one scan shape');
   const step = opts.step ?? null;
   const cell = cellSize(ny, nx, step, { upscale: opts.upscale, target: opts.target ?? 220 });
   const panels = opts.panels.map((p) => mapPanel(p, cell));
@@ -37,7 +38,10 @@ export function renderComposite(opts: CompositeOptions): RgbaImage {
   const height = 2 * MARGIN + titleH + rows * rowH + (rows - 1) * GAP + SCALE_BAR_HEIGHT;
   const svg: string[] = [];
   const blits: Blit[] = [];
-  if (opts.title) svg.push(`<text x="${MARGIN}" y="${MARGIN + 14}" font-size="15" font-weight="bold" fill="#111">${escapeXml(opts.title)}</text>`);
+  if (opts.title)
+    svg.push(
+      `<text x="${MARGIN}" y="${MARGIN + 14}" font-size="15" font-weight="bold" fill="#111">${escapeXml(opts.title)}</text>`,
+    );
   panels.forEach((p, i) => {
     const ox = MARGIN + (i % cols) * (colW + GAP);
     const oy = MARGIN + titleH + Math.floor(i / cols) * (rowH + GAP);
@@ -45,6 +49,13 @@ export function renderComposite(opts: CompositeOptions): RgbaImage {
     blits.push(...p.blits(ox, oy));
   });
   const bar = step ? scaleBarFor(nx, step, cell) : null;
-  svg.push(scaleBarSvg(bar, MARGIN, height - MARGIN - SCALE_BAR_HEIGHT + 10, bar ? 'scale bar applies to every panel' : undefined));
+  svg.push(
+    scaleBarSvg(
+      bar,
+      MARGIN,
+      height - MARGIN - SCALE_BAR_HEIGHT + 10,
+      bar ? 'scale bar applies to every panel' : undefined,
+    ),
+  );
   return renderFigure(width, height, svg.join(''), blits);
 }

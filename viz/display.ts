@@ -39,13 +39,21 @@ export interface MapStyleChoice {
 }
 
 /** Settings (already validated) + what the output is → the style; automatic choices fill the gaps. */
-export function mapStyleOf(settings: DisplaySettings, hint: { node?: string; field?: string; op?: string }): MapStyleChoice {
-  const colormap = settings.colormap && isColormapName(settings.colormap) ? settings.colormap : suggestColormap(hint);
-  const centreOnZero = settings.limits ? settings.symmetric === true : settings.symmetric ?? isDiverging(colormap);
+export function mapStyleOf(
+  settings: DisplaySettings,
+  hint: { node?: string; field?: string; op?: string },
+): MapStyleChoice {
+  const colormap =
+    settings.colormap && isColormapName(settings.colormap) ? settings.colormap : suggestColormap(hint);
+  const centreOnZero = settings.limits
+    ? settings.symmetric === true
+    : (settings.symmetric ?? isDiverging(colormap));
   return {
     colormap,
     ...(settings.limits ? { limits: [settings.limits[0], settings.limits[1]] as [number, number] } : {}),
-    percentiles: settings.percentiles ? [settings.percentiles[0], settings.percentiles[1]] : DEFAULT_PERCENTILES,
+    percentiles: settings.percentiles
+      ? [settings.percentiles[0], settings.percentiles[1]]
+      : DEFAULT_PERCENTILES,
     centreOnZero,
     ...(settings.label !== undefined ? { label: settings.label } : {}),
     settings,
@@ -64,7 +72,17 @@ export function limitsSource(s: MapStyleChoice): string {
 }
 
 /** What a figure's provenance and the manifest record about how a map was drawn. */
-export function styleRecord(s: MapStyleChoice, limits: [number, number]): { colormap: string; limits: [number, number]; limitsFrom: string; symmetric: boolean; label?: string; display: DisplaySettings } {
+export function styleRecord(
+  s: MapStyleChoice,
+  limits: [number, number],
+): {
+  colormap: string;
+  limits: [number, number];
+  limitsFrom: string;
+  symmetric: boolean;
+  label?: string;
+  display: DisplaySettings;
+} {
   return {
     colormap: s.colormap,
     limits,

@@ -3,7 +3,14 @@
  * pixels), a frame, and a colour bar with ticks and the quantity's name and unit. Panels are
  * placed by map-figure (one panel + scale bar) and composite (a grid with a shared scale bar).
  */
-import { applyColormap, colorLimits, colormapLut, isDiverging, type ColormapName, type NanStyle } from './colormaps.ts';
+import {
+  applyColormap,
+  colorLimits,
+  colormapLut,
+  isDiverging,
+  type ColormapName,
+  type NanStyle,
+} from './colormaps.ts';
 import type { RgbaImage } from './png.ts';
 import { escapeXml, textWidth, upscale } from './raster.ts';
 import { formatNumber, formatTick, niceStep, niceTicks } from './ticks.ts';
@@ -38,7 +45,11 @@ export interface ScanStep {
 /** Accept `scanStepNm` as a number, [y, x], or anything else (unknown → null). */
 export function parseScanStep(v: unknown): ScanStep | null {
   if (typeof v === 'number' && v > 0 && Number.isFinite(v)) return { y: v, x: v };
-  if (Array.isArray(v) && v.length === 2 && v.every((a) => typeof a === 'number' && a > 0 && Number.isFinite(a))) {
+  if (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    v.every((a) => typeof a === 'number' && a > 0 && Number.isFinite(a))
+  ) {
     return { y: v[0] as number, x: v[1] as number };
   }
   return null;
@@ -54,7 +65,12 @@ export interface CellSize {
  * px on its long side), and tall in proportion to the y/x step, so non-square steps keep the
  * specimen's true aspect.
  */
-export function cellSize(ny: number, nx: number, step: ScanStep | null, opts: { upscale?: number; target?: number } = {}): CellSize {
+export function cellSize(
+  ny: number,
+  nx: number,
+  step: ScanStep | null,
+  opts: { upscale?: number; target?: number } = {},
+): CellSize {
   const aspect = step ? step.y / step.x : 1;
   const target = opts.target ?? 360;
   const cellW = Math.max(1, Math.round(opts.upscale ?? Math.floor(target / Math.max(nx, ny * aspect))));
@@ -88,7 +104,11 @@ const BAR_W = 14;
 export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
   const colormap = spec.colormap ?? 'viridis';
   const centre = spec.centreOnZero ?? isDiverging(colormap);
-  const limits = colorLimits(spec.values, { limits: spec.limits, percentiles: spec.percentiles, centreOnZero: centre });
+  const limits = colorLimits(spec.values, {
+    limits: spec.limits,
+    percentiles: spec.percentiles,
+    centreOnZero: centre,
+  });
   const [lo, hi] = limits;
   // Finite values: any at all, and all one value (a constant map gets one tick, however its limits were widened).
   let first = NaN;
@@ -109,7 +129,8 @@ export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
   const titleH = spec.title ? TITLE_SIZE + 8 : 0;
   const barH = Math.max(mapH, 80);
   // A constant map (limits widened around one value, e.g. ±1e-6 about 0) gets a single tick at that value.
-  const constant = (anyFinite && allEqual && !spec.limits) || hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-5;
+  const constant =
+    (anyFinite && allEqual && !spec.limits) || hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-5;
   const tickCount = Math.max(2, Math.min(6, Math.floor(barH / 28)));
   const ticks = constant ? [anyFinite && allEqual ? first : (lo + hi) / 2] : niceTicks(lo, hi, tickCount);
   const step = constant ? 0 : niceStep(lo, hi, tickCount);
@@ -138,15 +159,25 @@ export function mapPanel(spec: MapPanelSpec, cell: CellSize): MapPanel {
     svg(ox, oy) {
       const parts: string[] = [];
       if (spec.title) {
-        parts.push(`<text x="${ox}" y="${oy + TITLE_SIZE}" font-size="${TITLE_SIZE}" font-weight="bold" fill="#222">${escapeXml(spec.title)}</text>`);
+        parts.push(
+          `<text x="${ox}" y="${oy + TITLE_SIZE}" font-size="${TITLE_SIZE}" font-weight="bold" fill="#222">${escapeXml(spec.title)}</text>`,
+        );
       }
-      parts.push(`<rect x="${ox - 0.5}" y="${oy + mapY - 0.5}" width="${mapW + 1}" height="${mapH + 1}" fill="none" stroke="#444" stroke-width="1"/>`);
+      parts.push(
+        `<rect x="${ox - 0.5}" y="${oy + mapY - 0.5}" width="${mapW + 1}" height="${mapH + 1}" fill="none" stroke="#444" stroke-width="1"/>`,
+      );
       const bx = ox + barX;
-      parts.push(`<rect x="${bx - 0.5}" y="${oy + mapY - 0.5}" width="${BAR_W + 1}" height="${barH + 1}" fill="none" stroke="#444" stroke-width="1"/>`);
+      parts.push(
+        `<rect x="${bx - 0.5}" y="${oy + mapY - 0.5}" width="${BAR_W + 1}" height="${barH + 1}" fill="none" stroke="#444" stroke-width="1"/>`,
+      );
       ticks.forEach((t, i) => {
         const y = oy + yOf(t);
-        parts.push(`<line x1="${bx + BAR_W}" x2="${bx + BAR_W + 4}" y1="${y}" y2="${y}" stroke="#444" stroke-width="1"/>`);
-        parts.push(`<text x="${bx + BAR_W + 6}" y="${y + TICK_SIZE * 0.36}" font-size="${TICK_SIZE}" fill="#222">${escapeXml(tickLabels[i])}</text>`);
+        parts.push(
+          `<line x1="${bx + BAR_W}" x2="${bx + BAR_W + 4}" y1="${y}" y2="${y}" stroke="#444" stroke-width="1"/>`,
+        );
+        parts.push(
+          `<text x="${bx + BAR_W + 6}" y="${y + TICK_SIZE * 0.36}" font-size="${TICK_SIZE}" fill="#222">${escapeXml(tickLabels[i])}</text>`,
+        );
       });
       if (labelText) {
         const cx = ox + labelX;

@@ -38,7 +38,14 @@ export const AXIS_TITLES: Record<string, string> = {
 
 /** Curve y titles by field name. */
 export function yTitleFor(field: string, unit?: string): string {
-  const base: Record<string, string> = { I: 'I(Q)', S: 'S(Q)', F: 'F(Q) (Å⁻¹)', G: 'G(r) (Å⁻²)', Iq: 'I(Q)', y: 'value' };
+  const base: Record<string, string> = {
+    I: 'I(Q)',
+    S: 'S(Q)',
+    F: 'F(Q) (Å⁻¹)',
+    G: 'G(r) (Å⁻²)',
+    Iq: 'I(Q)',
+    y: 'value',
+  };
   const t = base[field] ?? field;
   return unit && !t.includes('(') ? `${t} (${unit})` : t;
 }
@@ -98,10 +105,27 @@ export function curvePlotSpec(o: CurvePlotOptions): VlSpec {
     mark: { type: 'line', clip: true },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: { zero: false, nice: false } },
-      y: { field: 'y', type: 'quantitative', title: step ? `${o.yTitle} + offset` : o.yTitle, scale: { zero: false } },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: step ? `${o.yTitle} + offset` : o.yTitle,
+        scale: { zero: false },
+      },
       color: many
-        ? { field: 'order', type: 'quantitative', title: 'position #', scale: { scheme: 'viridis' }, legend: { orient: 'right' } }
-        : { field: 'series', type: 'nominal', title: null, sort: o.series.map((s) => s.label), legend: { orient: 'right' } },
+        ? {
+            field: 'order',
+            type: 'quantitative',
+            title: 'position #',
+            scale: { scheme: 'viridis' },
+            legend: { orient: 'right' },
+          }
+        : {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            sort: o.series.map((s) => s.label),
+            legend: { orient: 'right' },
+          },
       detail: { field: 'series' },
       order: { field: 'x', type: 'quantitative' },
     },
@@ -167,11 +191,22 @@ export function fitPlotSpec(o: FitPlotOptions): VlSpec {
     main.push({ x, y: Number.isFinite(y) ? y : null, series: 'data' });
     main.push({ x, y: Number.isFinite(fit) ? fit : null, series: 'fit' });
     main.push({ x, y: base, series: 'baseline' });
-    o.params.A.forEach((A, k) => main.push({ x, y: base + gaussian(x, A, o.params.c[k], o.params.sigma[k]), series: `Gaussian ${k + 1}` }));
+    o.params.A.forEach((A, k) =>
+      main.push({
+        x,
+        y: base + gaussian(x, A, o.params.c[k], o.params.sigma[k]),
+        series: `Gaussian ${k + 1}`,
+      }),
+    );
     resid.push({ x, y: Number.isFinite(y) && Number.isFinite(fit) ? y - fit : null });
   }
   const order = ['data', 'fit', ...o.params.A.map((_, k) => `Gaussian ${k + 1}`), 'baseline'];
-  const xEnc = { field: 'x', type: 'quantitative', title: o.xTitle ?? AXIS_TITLES.r, scale: { zero: false, nice: false } };
+  const xEnc = {
+    field: 'x',
+    type: 'quantitative',
+    title: o.xTitle ?? AXIS_TITLES.r,
+    scale: { zero: false, nice: false },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: CONFIG,
@@ -185,8 +220,23 @@ export function fitPlotSpec(o: FitPlotOptions): VlSpec {
         encoding: {
           x: { ...xEnc, title: null },
           y: { field: 'y', type: 'quantitative', title: o.yTitle ?? 'G(r) (Å⁻²)', scale: { zero: false } },
-          color: { field: 'series', type: 'nominal', sort: order, title: null, scale: { domain: order, range: order.map(fitColor) } },
-          strokeDash: { field: 'series', type: 'nominal', sort: order, title: null, scale: { domain: order, range: order.map((s) => (s === 'data' || s === 'fit' ? [1, 0] : [4, 3])) } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            sort: order,
+            title: null,
+            scale: { domain: order, range: order.map(fitColor) },
+          },
+          strokeDash: {
+            field: 'series',
+            type: 'nominal',
+            sort: order,
+            title: null,
+            scale: {
+              domain: order,
+              range: order.map((s) => (s === 'data' || s === 'fit' ? [1, 0] : [4, 3])),
+            },
+          },
           order: { field: 'x', type: 'quantitative' },
         },
       },
@@ -196,7 +246,10 @@ export function fitPlotSpec(o: FitPlotOptions): VlSpec {
         data: { values: resid },
         layer: [
           { mark: { type: 'rule', color: '#aaa' }, encoding: { y: { datum: 0 } } },
-          { mark: { type: 'line', color: '#555', clip: true }, encoding: { x: xEnc, y: { field: 'y', type: 'quantitative', title: 'residual' } } },
+          {
+            mark: { type: 'line', color: '#555', clip: true },
+            encoding: { x: xEnc, y: { field: 'y', type: 'quantitative', title: 'residual' } },
+          },
         ],
       },
     ],
@@ -204,7 +257,13 @@ export function fitPlotSpec(o: FitPlotOptions): VlSpec {
 }
 
 /** NMF components [k, n] over an axis. */
-export function componentsPlotSpec(components: ArrayLike<number>, k: number, axis: ArrayLike<number>, axisName: string, title?: string): VlSpec {
+export function componentsPlotSpec(
+  components: ArrayLike<number>,
+  k: number,
+  axis: ArrayLike<number>,
+  axisName: string,
+  title?: string,
+): VlSpec {
   const n = axis.length;
   const series: Series[] = [];
   for (let j = 0; j < k; j++) {
@@ -216,8 +275,19 @@ export function componentsPlotSpec(components: ArrayLike<number>, k: number, axi
 }
 
 /** Values of one or more maps along a line cut, against distance (nm, or positions). */
-export function profilePlotSpec(distance: ArrayLike<number>, profiles: { label: string; values: ArrayLike<number> }[], xTitle: string, yTitle: string, title?: string): VlSpec {
-  const spec = curvePlotSpec({ series: profiles.map((p) => ({ label: p.label, x: distance, y: p.values })), xTitle, yTitle, title });
+export function profilePlotSpec(
+  distance: ArrayLike<number>,
+  profiles: { label: string; values: ArrayLike<number> }[],
+  xTitle: string,
+  yTitle: string,
+  title?: string,
+): VlSpec {
+  const spec = curvePlotSpec({
+    series: profiles.map((p) => ({ label: p.label, x: distance, y: p.values })),
+    xTitle,
+    yTitle,
+    title,
+  });
   (spec as { mark: unknown }).mark = { type: 'line', point: { size: 14 }, clip: true };
   return spec;
 }

@@ -20,7 +20,8 @@ const CRC_TABLE = (() => {
 /** CRC-32 (ISO 3309 / PNG) of the given bytes. */
 export function crc32(...parts: Uint8Array[]): number {
   let c = 0xffffffff;
-  for (const bytes of parts) for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (const bytes of parts)
+    for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -36,7 +37,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
 /** An iTXt chunk: keyword (Latin-1, 1–79 bytes), no compression, empty language tags, UTF-8 text. */
 function itxtChunk(keyword: string, text: string): Buffer {
   if (!/^[\x20-\x7e]{1,79}$/.test(keyword)) throw new Error(`invalid PNG text keyword '${keyword}'`);
-  const data = Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]);
+  const data = Buffer.concat([
+    Buffer.from(keyword, 'latin1'),
+    Buffer.from([0, 0, 0, 0, 0]),
+    Buffer.from(text, 'utf8'),
+  ]);
   return chunk('iTXt', data);
 }
 
@@ -48,7 +53,8 @@ interface RawChunk {
 }
 
 function* chunks(png: Buffer): Generator<RawChunk> {
-  if (png.length < 8 || !png.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG file (bad signature)');
+  if (png.length < 8 || !png.subarray(0, 8).equals(SIGNATURE))
+    throw new Error('not a PNG file (bad signature)');
   let pos = 8;
   while (pos + 12 <= png.length) {
     const len = png.readUInt32BE(pos);
@@ -106,7 +112,11 @@ export function encodePng(img: RgbaImage, text: Record<string, string> = {}): Bu
 
 export function decodePng(png: Buffer): RgbaImage {
   const p = PNG.sync.read(png);
-  return { width: p.width, height: p.height, data: new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength) };
+  return {
+    width: p.width,
+    height: p.height,
+    data: new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength),
+  };
 }
 
 export function pngDataUri(png: Buffer): string {

@@ -27,7 +27,11 @@ function fonts(): ResvgRenderOptions['font'] {
     const family = files[0]?.includes('DejaVu') ? 'DejaVu' : 'Liberation';
     files.splice(0, files.length, ...files.filter((f) => f.includes(family)));
     fontOptions = files.length
-      ? { loadSystemFonts: false, fontFiles: files, defaultFontFamily: files[0].includes('DejaVu') ? 'DejaVu Sans' : 'Liberation Sans' }
+      ? {
+          loadSystemFonts: false,
+          fontFiles: files,
+          defaultFontFamily: files[0].includes('DejaVu') ? 'DejaVu Sans' : 'Liberation Sans',
+        }
       : { loadSystemFonts: true };
   }
   return fontOptions;
@@ -46,7 +50,11 @@ export function rasterizeSvg(svg: string, zoom = 1): RgbaImage {
 
 /** PNG bytes of an SVG via resvg (for plots, where no pixel is data). */
 export function svgToPngBytes(svg: string, zoom = 1): Buffer {
-  const r = new Resvg(svg, { font: fonts(), fitTo: zoom === 1 ? { mode: 'original' } : { mode: 'zoom', value: zoom }, logLevel: 'off' });
+  const r = new Resvg(svg, {
+    font: fonts(),
+    fitTo: zoom === 1 ? { mode: 'original' } : { mode: 'zoom', value: zoom },
+    logLevel: 'off',
+  });
   return Buffer.from(r.render().asPng());
 }
 
@@ -74,7 +82,7 @@ export function upscale(src: RgbaImage, cellW: number, cellH: number): RgbaImage
       const s = (y * src.width + x) * 4;
       for (let k = 0; k < cellW; k++) row.set(src.data.subarray(s, s + 4), (x * cellW + k) * 4);
     }
-    for (let k = 0; k < cellH; k++) data.set(row, ((y * cellH + k) * width) * 4);
+    for (let k = 0; k < cellH; k++) data.set(row, (y * cellH + k) * width * 4);
   }
   return { width, height, data };
 }
@@ -94,6 +102,7 @@ export function escapeXml(s: string): string {
 /** Rough width of a string in DejaVu Sans at a font size, for layout (no font metrics needed). */
 export function textWidth(s: string, fontSize: number): number {
   let w = 0;
-  for (const ch of s) w += /[il.,:;'|!]/.test(ch) ? 0.32 : /[mwMW]/.test(ch) ? 0.9 : /[A-Z]/.test(ch) ? 0.7 : 0.6;
+  for (const ch of s)
+    w += /[il.,:;'|!]/.test(ch) ? 0.32 : /[mwMW]/.test(ch) ? 0.9 : /[A-Z]/.test(ch) ? 0.7 : 0.6;
   return w * fontSize;
 }

@@ -19,4 +19,23 @@ import { studioCommand } from './studio.ts';
 import { validateCommand } from './validate.ts';
 import { workerCommand } from './worker.ts';
 
-export const commands: CommandModule<any, any>[] = [runCommand, planCommand, validateCommand, diffCommand, nodesCommand, opsCommand, cacheCommand, benchCommand, infoCommand, simulateCommand, demoCommand, paperCommand, exportCommand, provenanceCommand, reportCommand, serveCommand, studioCommand, workerCommand];
+export const commands: CommandModule<any, any>[] = [
+  runCommand,
+  planCommand,
+  validateCommand,
+  diffCommand,
+  nodesCommand,
+  opsCommand,
+  cacheCommand,
+  benchCommand,
+  infoCommand,
+  simulateCommand,
+  demoCommand,
+  paperCommand,
+  exportCommand,
+  provenanceCommand,
+  reportCommand,
+  serveCommand,
+  studioCommand,
+  workerCommand,
+];

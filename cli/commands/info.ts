@@ -81,13 +81,29 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
   describe: 'describe a data file: format, scan and frame shape, dtype, metadata (reads only its headers)',
   builder: (y) =>
     y
-      .positional('file', { type: 'string', describe: 'data file (npy, blo, mib/hdr, h5/emd, tif, raw, csv)', demandOption: true })
+      .positional('file', {
+        type: 'string',
+        describe: 'data file (npy, blo, mib/hdr, h5/emd, tif, raw, csv)',
+        demandOption: true,
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
       .option('scan', { type: 'string', describe: 'scan shape NYxNX for flat frame stacks (e.g. 289x132)' })
-      .option('allow-truncated', { type: 'boolean', default: false, describe: 'accept a file with fewer frames than declared (missing frames read as NaN)' })
+      .option('allow-truncated', {
+        type: 'boolean',
+        default: false,
+        describe: 'accept a file with fewer frames than declared (missing frames read as NaN)',
+      })
       .option('h5-path', { type: 'string', describe: 'dataset path inside an HDF5/EMD file' })
-      .option('raw', { type: 'string', describe: 'raw layout as JSON: {"shape":[rows,cols],"dtype":"float32","offset":0,"frameHeaderBytes":0,"frameFooterBytes":0,"dropRows":0,"littleEndian":true}' })
-      .option('profiles', { type: 'boolean', default: false, describe: 'open as 1-D profiles (npy + NAME.axis.npy)' }) as never,
+      .option('raw', {
+        type: 'string',
+        describe:
+          'raw layout as JSON: {"shape":[rows,cols],"dtype":"float32","offset":0,"frameHeaderBytes":0,"frameFooterBytes":0,"dropRows":0,"littleEndian":true}',
+      })
+      .option('profiles', {
+        type: 'boolean',
+        default: false,
+        describe: 'open as 1-D profiles (npy + NAME.axis.npy)',
+      }) as never,
   handler: handle(async (a: InfoArgs) => {
     const opts: OpenOptions = {};
     if (a.scan) opts.scan = a.scan;
@@ -98,7 +114,9 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       try {
         opts.raw = JSON.parse(a.raw);
       } catch (e) {
-        throw new UserError(`--raw: expected a JSON layout such as {"shape":[130,128],"dtype":"float32","dropRows":2}, found ${JSON.stringify(a.raw)} (${(e as Error).message})`);
+        throw new UserError(
+          `--raw: expected a JSON layout such as {"shape":[130,128],"dtype":"float32","dropRows":2}, found ${JSON.stringify(a.raw)} (${(e as Error).message})`,
+        );
       }
     }
     const info = await describeFile(a.file, opts);

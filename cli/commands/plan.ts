@@ -17,8 +17,13 @@ export const planCommand: CommandModule<object, RunArgs> = {
     for (const w of plan.warnings) process.stdout.write(`note: ${w}\n`);
     const width = Math.max(...plan.entries.map((e) => e.node.length), 4);
     for (const e of plan.entries) {
-      const chunks = e.chunks && e.status !== 'cached' && e.chunks.cached ? ` [${e.chunks.cached}/${e.chunks.total} chunks cached]` : '';
-      process.stdout.write(`${e.status.padEnd(9)} ${e.node.padEnd(width)}  ${e.op.padEnd(20)} ${e.status === 'cached' ? '' : e.why}${chunks}\n`);
+      const chunks =
+        e.chunks && e.status !== 'cached' && e.chunks.cached
+          ? ` [${e.chunks.cached}/${e.chunks.total} chunks cached]`
+          : '';
+      process.stdout.write(
+        `${e.status.padEnd(9)} ${e.node.padEnd(width)}  ${e.op.padEnd(20)} ${e.status === 'cached' ? '' : e.why}${chunks}\n`,
+      );
     }
     const n = plan.entries.filter((e) => e.status === 'will run').length;
     process.stdout.write(`${n} of ${plan.entries.length} nodes will run\n`);

@@ -17,6 +17,8 @@ export const provenanceCommand: CommandModule<object, ProvenanceArgs> = {
   handler: handle(async (a: ProvenanceArgs) => {
     const { formatProvenance, lookupProvenance } = await import('../../report/provenance-lookup.ts');
     const ans = await lookupProvenance(a.file);
-    process.stdout.write(a.json ? `${JSON.stringify({ ...ans.record, foundIn: ans.from }, null, 2)}\n` : formatProvenance(ans));
+    process.stdout.write(
+      a.json ? `${JSON.stringify({ ...ans.record, foundIn: ans.from }, null, 2)}\n` : formatProvenance(ans),
+    );
   }),
 };

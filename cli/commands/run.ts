@@ -18,14 +18,31 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
   describe: 'run a graph; write maps, manifest and report into a run directory',
   builder: (y) =>
     runOptions(y)
-      .option('cluster', { type: 'string', describe: 'run the chunks on `snem worker`s of this Redis: redis://HOST:PORT (results go to the shared store)' })
-      .option('store', { type: 'string', describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)' })
-      .option('redis-timeout', { type: 'number', default: 30, describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)' })
-      .option('require-persistence', { type: 'boolean', describe: 'with --cluster: refuse a Redis without appendonly yes (one that would lose the finished chunks on restart) instead of warning' }) as never,
+      .option('cluster', {
+        type: 'string',
+        describe:
+          'run the chunks on `snem worker`s of this Redis: redis://HOST:PORT (results go to the shared store)',
+      })
+      .option('store', {
+        type: 'string',
+        describe: 'with --cluster: blob directory on shared storage (default: blobs in Redis)',
+      })
+      .option('redis-timeout', {
+        type: 'number',
+        default: 30,
+        describe: 'with --cluster: seconds without Redis before the run stops (it resumes on the next run)',
+      })
+      .option('require-persistence', {
+        type: 'boolean',
+        describe:
+          'with --cluster: refuse a Redis without appendonly yes (one that would lose the finished chunks on restart) instead of warning',
+      }) as never,
   handler: handle(async (a: RunArgs & ClusterArgs) => {
     const { runGraph } = await import('../../app/run.ts');
     const onSig = () => {
-      process.stderr.write('\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n');
+      process.stderr.write(
+        '\nsnem: interrupted — finished chunks are cached; run the same command again to resume.\n',
+      );
       process.exit(130);
     };
     // A dataset-level op runs on this thread and may compute for minutes without yielding, so this
@@ -36,7 +53,8 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     const handleSignals = (on: boolean) => {
       if (on === handled) return;
       handled = on;
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) on ? process.once(sig, onSig) : process.off(sig, onSig);
+      for (const sig of ['SIGINT', 'SIGTERM'] as const)
+        on ? process.once(sig, onSig) : process.off(sig, onSig);
     };
     handleSignals(true);
     const onProgress = (e: ProgressEvent) => {
@@ -46,7 +64,14 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
     if (a.store && !a.cluster) throw new UserError('--store needs --cluster (the local cache is --cache)');
     // Loaded only for a cluster run: BullMQ and ioredis stay out of every other command's start-up.
     const backend = a.cluster
-      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({ url: a.cluster, storeDir: a.store ?? null, redisTimeout: a.redisTimeout, requirePersistence: a.requirePersistence, log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`), warn: (m) => a.quiet || process.stderr.write(`${m}\n`) })
+      ? await (await loadCluster(() => import('../../cluster/coordinator.ts'))).clusterBackend({
+          url: a.cluster,
+          storeDir: a.store ?? null,
+          redisTimeout: a.redisTimeout,
+          requirePersistence: a.requirePersistence,
+          log: (m) => a.quiet || a.json || process.stderr.write(`${m}\n`),
+          warn: (m) => a.quiet || process.stderr.write(`${m}\n`),
+        })
       : undefined;
     let result;
     try {
@@ -65,7 +90,15 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       seconds: manifest.seconds,
       outputs: manifest.outputs.map((o) => o.file),
       report: a.report === false ? null : `${runDir}/report.html`,
-      ...(backend ? { cluster: { url: a.cluster, chunkJobsQueued: backend.runner.enqueued, chunkPassSeconds: Math.round(backend.runner.busySeconds * 1000) / 1000 } } : {}),
+      ...(backend
+        ? {
+            cluster: {
+              url: a.cluster,
+              chunkJobsQueued: backend.runner.enqueued,
+              chunkPassSeconds: Math.round(backend.runner.busySeconds * 1000) / 1000,
+            },
+          }
+        : {}),
     };
     if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {

@@ -72,7 +72,13 @@ export function beamCentreOfMass(img: Image, fraction = 0.5): { cx: number; cy: 
 }
 
 /** Mean intensity in 1-px rings of corrected radius around (cx, cy). */
-export function radialProfile(img: Image, cx: number, cy: number, m: EllipseMetric, nBins: number): Float64Array {
+export function radialProfile(
+  img: Image,
+  cx: number,
+  cy: number,
+  m: EllipseMetric,
+  nBins: number,
+): Float64Array {
   const sum = new Float64Array(nBins);
   const cnt = new Float64Array(nBins);
   for (let y = 0; y < img.h; y++) {
@@ -92,7 +98,11 @@ export function radialProfile(img: Image, cx: number, cy: number, m: EllipseMetr
 }
 
 /** Radius (px) of the most prominent profile peak within [rLo, rHi], with its half-width at half prominence. */
-export function ringPeak(profile: Float64Array, rLo: number, rHi: number): { radius: number; halfWidth: number } | null {
+export function ringPeak(
+  profile: Float64Array,
+  rLo: number,
+  rHi: number,
+): { radius: number; halfWidth: number } | null {
   const lo = Math.max(1, Math.ceil(rLo));
   const hi = Math.min(profile.length - 2, Math.floor(rHi));
   // Light smoothing so single-bin noise does not make a local maximum.
@@ -131,7 +141,16 @@ export function ringPeak(profile: Float64Array, rLo: number, rHi: number): { rad
  * Taylor term of a·T(r − δ)) uses every bin of the ring, not just its top, so noise averages out.
  */
 const WINDOW = 3;
-export function ringPoints(img: Image, cx: number, cy: number, m: EllipseMetric, R: number, halfWidth: number, sectors: number, minRadius = 0): { x: Float64Array; y: Float64Array } {
+export function ringPoints(
+  img: Image,
+  cx: number,
+  cy: number,
+  m: EllipseMetric,
+  R: number,
+  halfWidth: number,
+  sectors: number,
+  minRadius = 0,
+): { x: Float64Array; y: Float64Array } {
   const binW = 0.25;
   // The window stays outside the direct beam, whose edge would dominate the template.
   const rLo = Math.max(minRadius, R - WINDOW * halfWidth);
@@ -207,7 +226,10 @@ export function ringPoints(img: Image, cx: number, cy: number, m: EllipseMetric,
 }
 
 /** Least-squares conic A x² + B xy + C y² + D x + E y = 1 (about the points' mean) → ellipse. */
-export function fitEllipse(xs: Float64Array, ys: Float64Array): { cx: number; cy: number; axisRatio: number; angleDeg: number } | null {
+export function fitEllipse(
+  xs: Float64Array,
+  ys: Float64Array,
+): { cx: number; cy: number; axisRatio: number; angleDeg: number } | null {
   const n = xs.length;
   if (n < 6) return null;
   let mx = 0;
@@ -242,7 +264,11 @@ export function fitEllipse(xs: Float64Array, ys: Float64Array): { cx: number; cy
 }
 
 /** x² A + 2xy Bh + y² C = 1 → axis ratio b/a and major-axis angle (degrees, (−90, 90]). */
-function quadraticFormShape(A: number, Bh: number, C: number): { axisRatio: number; angleDeg: number } | null {
+function quadraticFormShape(
+  A: number,
+  Bh: number,
+  C: number,
+): { axisRatio: number; angleDeg: number } | null {
   const tr = (A + C) / 2;
   const d = Math.sqrt(((A - C) / 2) ** 2 + Bh * Bh);
   const l1 = tr - d; // smaller eigenvalue → major axis
@@ -263,7 +289,11 @@ function quadraticFormShape(A: number, Bh: number, C: number): { axisRatio: numb
 }
 
 /** Circle through points in corrected space (Kåsa fit), returned in image coordinates. */
-export function fitCentreFixedShape(xs: Float64Array, ys: Float64Array, m: EllipseMetric): { cx: number; cy: number } | null {
+export function fitCentreFixedShape(
+  xs: Float64Array,
+  ys: Float64Array,
+  m: EllipseMetric,
+): { cx: number; cy: number } | null {
   const n = xs.length;
   if (n < 3) return null;
   const rows = new Float64Array(n * 3);
@@ -282,7 +312,12 @@ export function fitCentreFixedShape(xs: Float64Array, ys: Float64Array, m: Ellip
 }
 
 /** Ellipse shape about a fixed centre: A x² + B xy + C y² = 1. */
-export function fitShapeFixedCentre(xs: Float64Array, ys: Float64Array, cx: number, cy: number): { axisRatio: number; angleDeg: number } | null {
+export function fitShapeFixedCentre(
+  xs: Float64Array,
+  ys: Float64Array,
+  cx: number,
+  cy: number,
+): { axisRatio: number; angleDeg: number } | null {
   const n = xs.length;
   if (n < 3) return null;
   const rows = new Float64Array(n * 3);

@@ -49,7 +49,15 @@ export function ellipseMetric(axisRatio: number, angleDeg: number): EllipseMetri
   const t01 = sr * s;
   const t10 = -s / sr;
   const t11 = c / sr;
-  return { xx: t00 * t00 + t10 * t10, xy: t00 * t01 + t10 * t11, yy: t01 * t01 + t11 * t11, t00, t01, t10, t11 };
+  return {
+    xx: t00 * t00 + t10 * t10,
+    xy: t00 * t01 + t10 * t11,
+    yy: t01 * t01 + t11 * t11,
+    t00,
+    t01,
+    t10,
+    t11,
+  };
 }
 
 export function correctedRadius(m: EllipseMetric, dx: number, dy: number): number {
@@ -73,7 +81,14 @@ function segmentMinR2(m: EllipseMetric, x0: number, y0: number, x1: number, y1: 
  * Exact [min, max] of the corrected radius over the axis-aligned box [x0, x1] × [y0, y1] (offsets from
  * the centre): the max of a convex form is at a corner; the min is 0 inside, else on an edge.
  */
-export function radiusRangeOverBox(m: EllipseMetric, x0: number, x1: number, y0: number, y1: number, out: Float64Array): void {
+export function radiusRangeOverBox(
+  m: EllipseMetric,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  out: Float64Array,
+): void {
   const r2 = (x: number, y: number) => m.xx * x * x + 2 * m.xy * x * y + m.yy * y * y;
   const hi = Math.max(r2(x0, y0), r2(x1, y0), r2(x0, y1), r2(x1, y1));
   let lo: number;
@@ -97,7 +112,12 @@ export function inscribedRadius(m: EllipseMetric, cx: number, cy: number, h: num
   const y0 = -0.5 - cy;
   const y1 = h - 0.5 - cy;
   return Math.sqrt(
-    Math.min(segmentMinR2(m, x0, y0, x1, y0), segmentMinR2(m, x1, y0, x1, y1), segmentMinR2(m, x1, y1, x0, y1), segmentMinR2(m, x0, y1, x0, y0)),
+    Math.min(
+      segmentMinR2(m, x0, y0, x1, y0),
+      segmentMinR2(m, x1, y0, x1, y1),
+      segmentMinR2(m, x1, y1, x0, y1),
+      segmentMinR2(m, x0, y1, x0, y0),
+    ),
   );
 }
 
@@ -110,7 +130,10 @@ export function cornerRadius(m: EllipseMetric, cx: number, cy: number, h: number
 
 function scalar(v: Value, name: string, node: string, port: string, len: number): Float64Array {
   const f = v.fields[name];
-  if (!f || f.data.length < len) throw new UserError(`node '${node}', input '${port}': expected a calib.geometry result with field '${name}'`);
+  if (!f || f.data.length < len)
+    throw new UserError(
+      `node '${node}', input '${port}': expected a calib.geometry result with field '${name}'`,
+    );
   return Float64Array.from(f.data as ArrayLike<number>);
 }
 

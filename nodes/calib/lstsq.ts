@@ -52,7 +52,12 @@ export function qrFactor(design: ArrayLike<number>, m: number, n: number): QRFac
 }
 
 /** Coefficients x minimising |A x − b|₂ for a factorised A; `work` (length m) is scratch. */
-export function qrSolve(f: QRFactor, b: ArrayLike<number>, out: Float64Array = new Float64Array(f.n), work: Float64Array = new Float64Array(f.m)): Float64Array {
+export function qrSolve(
+  f: QRFactor,
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(f.n),
+  work: Float64Array = new Float64Array(f.m),
+): Float64Array {
   const { m, n, a, beta, diag } = f;
   for (let i = 0; i < m; i++) work[i] = b[i];
   for (let k = 0; k < n; k++) {
@@ -71,7 +76,12 @@ export function qrSolve(f: QRFactor, b: ArrayLike<number>, out: Float64Array = n
 }
 
 /** One-shot least squares: returns null when the columns are dependent. */
-export function lstsq(design: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number): Float64Array | null {
+export function lstsq(
+  design: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  n: number,
+): Float64Array | null {
   const f = qrFactor(design, m, n);
   if (f.singular) return null;
   return qrSolve(f, b);

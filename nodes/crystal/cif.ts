@@ -52,7 +52,8 @@ function cifNumber(t: Token, file: string, what: string): number {
 /** Parse "x+1/2, -y, z" into a function of (x, y, z). */
 function symop(t: Token, file: string): (p: Vec3) => Vec3 {
   const parts = t.text.replace(/\s+/g, '').toLowerCase().split(',');
-  if (parts.length !== 3) throw new CifError(file, t.line, `symmetry operation '${t.text}': expected three comma-separated terms`);
+  if (parts.length !== 3)
+    throw new CifError(file, t.line, `symmetry operation '${t.text}': expected three comma-separated terms`);
   const rows = parts.map((expr) => {
     const coef = [0, 0, 0, 0];
     const re = /([+-]?)(\d*\.?\d*(?:\/\d+)?)\*?([xyz]?)/g;
@@ -70,7 +71,8 @@ function symop(t: Token, file: string): (p: Vec3) => Vec3 {
       const axis = m[3] ? 'xyz'.indexOf(m[3]) : 3;
       coef[axis] += sign * num;
     }
-    if (pos !== expr.length) throw new CifError(file, t.line, `symmetry operation '${t.text}': cannot read '${expr}'`);
+    if (pos !== expr.length)
+      throw new CifError(file, t.line, `symmetry operation '${t.text}': cannot read '${expr}'`);
     return coef;
   });
   return (p) => rows.map((c) => c[0] * p[0] + c[1] * p[1] + c[2] * p[2] + c[3]) as Vec3;
@@ -118,21 +120,35 @@ export function parseCif(text: string, file: string, bIso: number): Phase {
       while (i < toks.length && toks[i].text.startsWith('_')) names.push(toks[i++].text.toLowerCase());
       if (!names.length) throw new CifError(file, t.line, 'loop_ without any _tag names');
       const vals: Token[] = [];
-      while (i < toks.length && !toks[i].text.startsWith('_') && !/^(loop_|data_)/i.test(toks[i].text)) vals.push(toks[i++]);
-      if (vals.length % names.length !== 0) throw new CifError(file, t.line, `loop_ with ${names.length} columns has ${vals.length} values (not a multiple)`);
+      while (i < toks.length && !toks[i].text.startsWith('_') && !/^(loop_|data_)/i.test(toks[i].text))
+        vals.push(toks[i++]);
+      if (vals.length % names.length !== 0)
+        throw new CifError(
+          file,
+          t.line,
+          `loop_ with ${names.length} columns has ${vals.length} values (not a multiple)`,
+        );
       const rows: Token[][] = [];
       for (let r = 0; r < vals.length; r += names.length) rows.push(vals.slice(r, r + names.length));
       loops.push({ names, rows, line: t.line });
     } else if (t.text.startsWith('_')) {
       const v = toks[i + 1];
-      if (!v || v.text.startsWith('_') || /^(loop_|data_)$/i.test(v.text)) throw new CifError(file, t.line, `tag ${t.text} has no value`);
+      if (!v || v.text.startsWith('_') || /^(loop_|data_)$/i.test(v.text))
+        throw new CifError(file, t.line, `tag ${t.text} has no value`);
       tags.set(low, v);
       i += 2;
     } else {
       throw new CifError(file, t.line, `unexpected '${t.text}' (expected a _tag, loop_ or data_ block)`);
     }
   }
-  const cellTags = ['_cell_length_a', '_cell_length_b', '_cell_length_c', '_cell_angle_alpha', '_cell_angle_beta', '_cell_angle_gamma'];
+  const cellTags = [
+    '_cell_length_a',
+    '_cell_length_b',
+    '_cell_length_c',
+    '_cell_angle_alpha',
+    '_cell_angle_beta',
+    '_cell_angle_gamma',
+  ];
   const cell = cellTags.map((k, j) => {
     const v = tags.get(k);
     if (!v) {
@@ -150,23 +166,50 @@ export function parseCif(text: string, file: string, bIso: number): Phase {
   const [cx, cy, cz] = ['_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z'].map(col);
   if (cy < 0 || cz < 0) throw new CifError(file, sites.line, 'atom_site loop lacks _atom_site_fract_y or _z');
   const cType = col('_atom_site_type_symbol') >= 0 ? col('_atom_site_type_symbol') : col('_atom_site_label');
-  if (cType < 0) throw new CifError(file, sites.line, 'atom_site loop has neither _atom_site_type_symbol nor _atom_site_label');
+  if (cType < 0)
+    throw new CifError(
+      file,
+      sites.line,
+      'atom_site loop has neither _atom_site_type_symbol nor _atom_site_label',
+    );
   const cOcc = col('_atom_site_occupancy');
 
-  const opLoop = loops.find((l) => l.names.includes('_symmetry_equiv_pos_as_xyz') || l.names.includes('_space_group_symop_operation_xyz'));
+  const opLoop = loops.find(
+    (l) =>
+      l.names.includes('_symmetry_equiv_pos_as_xyz') || l.names.includes('_space_group_symop_operation_xyz'),
+  );
   const ops = opLoop
-    ? opLoop.rows.map((r) => symop(r[Math.max(opLoop.names.indexOf('_symmetry_equiv_pos_as_xyz'), opLoop.names.indexOf('_space_group_symop_operation_xyz'))], file))
+    ? opLoop.rows.map((r) =>
+        symop(
+          r[
+            Math.max(
+              opLoop.names.indexOf('_symmetry_equiv_pos_as_xyz'),
+              opLoop.names.indexOf('_space_group_symop_operation_xyz'),
+            )
+          ],
+          file,
+        ),
+      )
     : [(p: Vec3) => p];
 
   const atoms: Atom[] = [];
   const wrap = (x: number) => x - Math.floor(x + 1e-9);
   for (const r of sites.rows) {
     const el = elementOf(r[cType], file);
-    const p: Vec3 = [cifNumber(r[cx], file, 'fract_x'), cifNumber(r[cy], file, 'fract_y'), cifNumber(r[cz], file, 'fract_z')];
-    const occ = cOcc >= 0 && r[cOcc].text !== '?' && r[cOcc].text !== '.' ? cifNumber(r[cOcc], file, 'occupancy') : 1;
+    const p: Vec3 = [
+      cifNumber(r[cx], file, 'fract_x'),
+      cifNumber(r[cy], file, 'fract_y'),
+      cifNumber(r[cz], file, 'fract_z'),
+    ];
+    const occ =
+      cOcc >= 0 && r[cOcc].text !== '?' && r[cOcc].text !== '.' ? cifNumber(r[cOcc], file, 'occupancy') : 1;
     for (const op of ops) {
       const q = op(p).map(wrap) as Vec3;
-      const dup = atoms.some((a) => a.element === el && [0, 1, 2].every((k) => Math.min(Math.abs(a.xyz[k] - q[k]), 1 - Math.abs(a.xyz[k] - q[k])) < 1e-4));
+      const dup = atoms.some(
+        (a) =>
+          a.element === el &&
+          [0, 1, 2].every((k) => Math.min(Math.abs(a.xyz[k] - q[k]), 1 - Math.abs(a.xyz[k] - q[k])) < 1e-4),
+      );
       if (!dup) atoms.push({ element: el, xyz: q, occupancy: occ });
     }
   }

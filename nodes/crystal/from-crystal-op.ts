@@ -41,7 +41,16 @@ function symmetricMap(qPerPixel: number, ratio: number, angleDeg: number): [numb
  * falls with Q: a flat background would pull the centroid towards the beam), or null when no spot
  * stands out.
  */
-function centroid(img: ArrayLike<number>, off: number, h: number, w: number, col: number, row: number, half: number, minPeak: number): [number, number] | null {
+function centroid(
+  img: ArrayLike<number>,
+  off: number,
+  h: number,
+  w: number,
+  col: number,
+  row: number,
+  half: number,
+  minPeak: number,
+): [number, number] | null {
   const c0 = Math.round(col);
   const r0 = Math.round(row);
   if (c0 - half - 1 < 0 || r0 - half - 1 < 0 || c0 + half + 1 >= w || r0 + half + 1 >= h) return null;
@@ -89,7 +98,7 @@ export const calibFromCrystal = defineOp({
   scope: 'dataset',
   title: 'Detector calibration from the spots of a known crystal',
   description:
-    'Refines qPerPixel (Å⁻¹, Q = 2π/d), beam centre and ellipse [axisRatio b/a, angleDeg] from the Bragg spots of the best-matched patterns (highest correlation × reliability of phase `phase`): spots measured as centroids near their predicted positions, then a least-squares fit d = S·R(φ_p)·q + c over all spots (one in-plane angle per pattern). Reports the residual of every spot and warns when the RMS exceeds maxResidualPx. Fields are calib.geometry\'s (center, qPerPixel, ellipse, wavelength, cameraLengthPx, cornerErrorQ, detectorShape) plus spots [n, 6] (position, h, k, l, residual px, used 0/1).',
+    "Refines qPerPixel (Å⁻¹, Q = 2π/d), beam centre and ellipse [axisRatio b/a, angleDeg] from the Bragg spots of the best-matched patterns (highest correlation × reliability of phase `phase`): spots measured as centroids near their predicted positions, then a least-squares fit d = S·R(φ_p)·q + c over all spots (one in-plane angle per pattern). Reports the residual of every spot and warns when the RMS exceeds maxResidualPx. Fields are calib.geometry's (center, qPerPixel, ellipse, wavelength, cameraLengthPx, cornerErrorQ, detectorShape) plus spots [n, 6] (position, h, k, l, residual px, used 0/1).",
   inputs: {
     frames: { scope: 'frame', description: 'patterns (source.frames)' },
     geometry: { scope: 'dataset', description: 'the starting calib.geometry (used by the match)' },
@@ -97,17 +106,62 @@ export const calibFromCrystal = defineOp({
     match: { scope: 'any', description: 'crystal.match' },
   },
   params: {
-    phase: { type: 'integer', min: 0, default: 0, description: 'index of the known phase among the templates\' phases' },
-    patterns: { type: 'integer', min: 1, max: 5000, default: 200, description: 'use the best-matched patterns, at most this many' },
-    minReliability: { type: 'number', min: 0, max: 100, default: 10, description: 'only patterns at least this reliable' },
-    windowPx: { type: 'integer', min: 1, max: 10, default: 3, unit: 'px', description: 'half-width of the box searched around each predicted spot' },
-    minPeak: { type: 'number', min: 0, default: 20, unit: 'counts', description: 'a spot must rise this far above its box\'s border' },
-    maxResidualPx: { type: 'number', exclusiveMin: 0, default: 0.5, unit: 'px', description: 'warn when the RMS spot residual exceeds this' },
-    rounds: { type: 'integer', min: 1, max: 5, default: 2, description: 'measure-and-fit rounds (spots re-measured on the refined geometry)' },
+    phase: {
+      type: 'integer',
+      min: 0,
+      default: 0,
+      description: "index of the known phase among the templates' phases",
+    },
+    patterns: {
+      type: 'integer',
+      min: 1,
+      max: 5000,
+      default: 200,
+      description: 'use the best-matched patterns, at most this many',
+    },
+    minReliability: {
+      type: 'number',
+      min: 0,
+      max: 100,
+      default: 10,
+      description: 'only patterns at least this reliable',
+    },
+    windowPx: {
+      type: 'integer',
+      min: 1,
+      max: 10,
+      default: 3,
+      unit: 'px',
+      description: 'half-width of the box searched around each predicted spot',
+    },
+    minPeak: {
+      type: 'number',
+      min: 0,
+      default: 20,
+      unit: 'counts',
+      description: "a spot must rise this far above its box's border",
+    },
+    maxResidualPx: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 0.5,
+      unit: 'px',
+      description: 'warn when the RMS spot residual exceeds this',
+    },
+    rounds: {
+      type: 'integer',
+      min: 1,
+      max: 5,
+      default: 2,
+      description: 'measure-and-fit rounds (spots re-measured on the refined geometry)',
+    },
   },
   outputs: {
     center: { unit: 'px', description: '[col, row] refined beam centre' },
-    qPerPixel: { unit: 'Å⁻¹ (Q = 2π/d)', description: '[1] refined Q per pixel (at the geometric-mean radius of the ellipse)' },
+    qPerPixel: {
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: '[1] refined Q per pixel (at the geometric-mean radius of the ellipse)',
+    },
     ellipse: { description: '[axisRatio b/a, angleDeg] refined distortion' },
     wavelength: { unit: 'Å', description: '[1] (from the input geometry)' },
     cameraLengthPx: { unit: 'px', description: '[1] L = 2π / (Q_pixel λ)' },
@@ -117,12 +171,18 @@ export const calibFromCrystal = defineOp({
   },
   async run({ node, params: p, inputs, scan, log }) {
     const g0 = await geometryOf(inputs.geometry, node);
-    if (!inputs.templates || inputs.templates.scope !== 'dataset') throw new UserError(`node '${node}', input 'templates': connect the crystal.templates node`);
+    if (!inputs.templates || inputs.templates.scope !== 'dataset')
+      throw new UserError(`node '${node}', input 'templates': connect the crystal.templates node`);
     if (!inputs.match) throw new UserError(`node '${node}', input 'match': connect the crystal.match node`);
     const tv: Value = inputs.templates.value;
     const lib = templateLibrary(tv, node);
     const hkl = tv.fields.spotHkl?.data as Int16Array | undefined;
-    if (p.phase >= lib.laue.length) throw new ParamError(node, 'phase', `the templates hold ${lib.laue.length} phase(s), no index ${p.phase}`);
+    if (p.phase >= lib.laue.length)
+      throw new ParamError(
+        node,
+        'phase',
+        `the templates hold ${lib.laue.length} phase(s), no index ${p.phase}`,
+      );
     const tpl = await inputField(inputs.match, 'template', node, 'match');
     const inplane = await inputField(inputs.match, 'inplaneDeg', node, 'match');
     const corr = await inputField(inputs.match, 'correlation', node, 'match');
@@ -135,7 +195,12 @@ export const calibFromCrystal = defineOp({
     }
     cand.sort((a, b) => corr.data[b] * rel.data[b] - corr.data[a] * rel.data[a]);
     const chosen = cand.slice(0, p.patterns).sort((a, b) => a - b);
-    if (chosen.length < 3) throw new ParamError(node, 'minReliability', `only ${chosen.length} pattern(s) of phase ${p.phase} with reliability ≥ ${p.minReliability}; need at least 3 (lower minReliability, or check the match)`);
+    if (chosen.length < 3)
+      throw new ParamError(
+        node,
+        'minReliability',
+        `only ${chosen.length} pattern(s) of phase ${p.phase} with reliability ≥ ${p.minReliability}; need at least 3 (lower minReliability, or check the match)`,
+      );
 
     // The chosen patterns' frames, read chunk by chunk.
     const frames = inputs.frames as ChunkedInput;
@@ -180,20 +245,31 @@ export const calibFromCrystal = defineOp({
           meta.push({ pos, s });
         }
       });
-      if (obs.length < 6) throw new ParamError(node, 'minPeak', `found only ${obs.length} spots in ${chosen.length} patterns; lower minPeak or widen windowPx`);
+      if (obs.length < 6)
+        throw new ParamError(
+          node,
+          'minPeak',
+          `found only ${obs.length} spots in ${chosen.length} patterns; lower minPeak or widen windowPx`,
+        );
       fit = fitSpots(obs, phi);
       // Drop outliers (a neighbour's spot, a hot pixel) and refit.
       const med = [...fit.residual].sort((a, b) => a - b)[Math.floor(fit.residual.length / 2)];
       used = Uint8Array.from(fit.residual, (r) => (r <= Math.max(3 * med, 0.3) ? 1 : 0));
       const kept = obs.filter((_, i) => used[i]);
       const refit = fitSpots(kept, fit.phi);
-      fit = { ...refit, residual: Float64Array.from(obs, (o) => {
-        const cp = Math.cos(refit.phi[o.pattern]);
-        const sp = Math.sin(refit.phi[o.pattern]);
-        const x = o.u * cp - o.v * sp;
-        const y = o.u * sp + o.v * cp;
-        return Math.hypot(refit.s[0] * x + refit.s[1] * y + refit.c[0] - o.dc, refit.s[1] * x + refit.s[2] * y + refit.c[1] - o.dr);
-      }) };
+      fit = {
+        ...refit,
+        residual: Float64Array.from(obs, (o) => {
+          const cp = Math.cos(refit.phi[o.pattern]);
+          const sp = Math.sin(refit.phi[o.pattern]);
+          const x = o.u * cp - o.v * sp;
+          const y = o.u * sp + o.v * cp;
+          return Math.hypot(
+            refit.s[0] * x + refit.s[1] * y + refit.c[0] - o.dc,
+            refit.s[1] * x + refit.s[2] * y + refit.c[1] - o.dr,
+          );
+        }),
+      };
       cur = { cx: cur.cx + fit.c[0], cy: cur.cy + fit.c[1], s: fit.s };
       phi = Float64Array.from(fit.phi);
     }
@@ -203,7 +279,17 @@ export const calibFromCrystal = defineOp({
     const spots = f32([obs.length, 6]);
     obs.forEach((_, i) => {
       const m = meta[i];
-      spots.data.set([m.pos, hkl ? hkl[3 * m.s] : NaN, hkl ? hkl[3 * m.s + 1] : NaN, hkl ? hkl[3 * m.s + 2] : NaN, f.residual[i], used[i]], 6 * i);
+      spots.data.set(
+        [
+          m.pos,
+          hkl ? hkl[3 * m.s] : NaN,
+          hkl ? hkl[3 * m.s + 1] : NaN,
+          hkl ? hkl[3 * m.s + 2] : NaN,
+          f.residual[i],
+          used[i],
+        ],
+        6 * i,
+      );
       if (used[i]) {
         ss += f.residual[i] ** 2;
         nUsed++;
@@ -212,10 +298,19 @@ export const calibFromCrystal = defineOp({
     const rms = Math.sqrt(ss / Math.max(1, nUsed));
     const lambda = Number.isFinite(g0.wavelength) ? g0.wavelength : electronWavelength(200);
     const L = cameraLengthPx(f.qPerPixel, lambda);
-    const dQ = cornerErrorQ(cornerRadius(ellipseMetric(f.axisRatio, f.angleDeg), cur.cx, cur.cy, h, w), f.qPerPixel, lambda);
-    const warning = rms > p.maxResidualPx ? `RMS spot residual ${rms.toFixed(2)} px exceeds maxResidualPx ${p.maxResidualPx}: check the phase, the match or the starting geometry` : null;
+    const dQ = cornerErrorQ(
+      cornerRadius(ellipseMetric(f.axisRatio, f.angleDeg), cur.cx, cur.cy, h, w),
+      f.qPerPixel,
+      lambda,
+    );
+    const warning =
+      rms > p.maxResidualPx
+        ? `RMS spot residual ${rms.toFixed(2)} px exceeds maxResidualPx ${p.maxResidualPx}: check the phase, the match or the starting geometry`
+        : null;
     if (warning) log(`warning: ${warning}`);
-    log(`${chosen.length} patterns, ${nUsed}/${obs.length} spots: Q/px ${f.qPerPixel.toPrecision(6)} Å⁻¹ (was ${g0.qPerPixel.toPrecision(6)}), ellipse ${f.axisRatio.toFixed(4)} @ ${f.angleDeg.toFixed(1)}°, centre [${cur.cx.toFixed(2)}, ${cur.cy.toFixed(2)}], RMS residual ${rms.toFixed(3)} px`);
+    log(
+      `${chosen.length} patterns, ${nUsed}/${obs.length} spots: Q/px ${f.qPerPixel.toPrecision(6)} Å⁻¹ (was ${g0.qPerPixel.toPrecision(6)}), ellipse ${f.axisRatio.toFixed(4)} @ ${f.angleDeg.toFixed(1)}°, centre [${cur.cx.toFixed(2)}, ${cur.cy.toFixed(2)}], RMS residual ${rms.toFixed(3)} px`,
+    );
     return {
       fields: {
         center: f64([2], [cur.cx, cur.cy]),

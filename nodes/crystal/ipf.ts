@@ -6,7 +6,11 @@
  */
 import type { LaueClass, Vec3 } from './symmetry.ts';
 
-const SECTOR: Partial<Record<LaueClass, number>> = { '6/mmm': Math.PI / 6, '4/mmm': Math.PI / 4, mmm: Math.PI / 2 };
+const SECTOR: Partial<Record<LaueClass, number>> = {
+  '6/mmm': Math.PI / 6,
+  '4/mmm': Math.PI / 4,
+  mmm: Math.PI / 2,
+};
 
 export function ipfColor(d: Vec3, laue: LaueClass, out: Float32Array | number[], o = 0): void {
   let r: number;

@@ -27,7 +27,10 @@ interface MatchState {
 export function templateLibrary(v: Value, node: string): TemplateLibrary {
   const f = v.fields;
   for (const k of ['direction', 'phase', 'spotStart', 'spotQ', 'spotAngle', 'spotIntensity']) {
-    if (!f[k]) throw new UserError(`node '${node}', input 'templates': expected a crystal.templates result (no field '${k}')`);
+    if (!f[k])
+      throw new UserError(
+        `node '${node}', input 'templates': expected a crystal.templates result (no field '${k}')`,
+      );
   }
   const phases = (v.meta?.phases as unknown[] | undefined) ?? [];
   return {
@@ -47,53 +50,128 @@ export const crystalMatch = defineOp({
   scope: 'frame',
   title: 'Phase and orientation by template matching',
   description:
-    'For each pattern: polar transform on the geometry (ellipse removed), ring-mean background removed, Friedel halves folded; every template correlated over all in-plane angles (step angleStepDeg), the best (phase, beam direction, in-plane angle) kept. correlation = Σ w·F / (‖w‖‖F‖); reliability = 100·(1 − Q₂/Q₁) (ASTAR), Q₂ the best solution more than reliabilityMinDeg away in orientation (crystal symmetry and the Friedel 180° turn factored out). inplaneDeg: angle of the beam direction\'s e1 = normalise(z × [100]) (× [010] near [100]) on the detector, from +column towards +row, modulo 180° (a kinematic pattern cannot tell φ from φ + 180°).',
+    "For each pattern: polar transform on the geometry (ellipse removed), ring-mean background removed, Friedel halves folded; every template correlated over all in-plane angles (step angleStepDeg), the best (phase, beam direction, in-plane angle) kept. correlation = Σ w·F / (‖w‖‖F‖); reliability = 100·(1 − Q₂/Q₁) (ASTAR), Q₂ the best solution more than reliabilityMinDeg away in orientation (crystal symmetry and the Friedel 180° turn factored out). inplaneDeg: angle of the beam direction's e1 = normalise(z × [100]) (× [010] near [100]) on the detector, from +column towards +row, modulo 180° (a kinematic pattern cannot tell φ from φ + 180°).",
   inputs: {
     frames: { scope: 'frame', description: 'patterns (source.frames)' },
-    geometry: { scope: 'dataset', description: 'calib.geometry (centre, ellipse, Q per pixel, descan dx/dy)' },
+    geometry: {
+      scope: 'dataset',
+      description: 'calib.geometry (centre, ellipse, Q per pixel, descan dx/dy)',
+    },
     templates: { scope: 'dataset', description: 'crystal.templates' },
   },
   params: {
-    minCorrelation: { type: 'number', min: 0, max: 1, default: 0.13, description: 'below this best correlation the position is "no crystal" (phase −1, NaN orientation)' },
-    angleStepDeg: { type: 'number', min: 0.25, max: 5, default: 1, unit: '°', description: 'in-plane angle step of the correlation (refined below it by a parabola)' },
-    power: { type: 'number', exclusiveMin: 0, max: 1, default: 0.5, description: 'exponent on template intensities and on the background-removed pattern (< 1 tempers saturated and dynamical spots)' },
-    reliabilityMinDeg: { type: 'number', min: 0, max: 60, default: 5, unit: '°', description: 'a second solution counts for the reliability only if it differs from the best by more than this' },
-    refine: { type: 'boolean', default: false, description: 'refine the beam direction of matched positions below the grid step (hill-climbing to step/8 with templates computed on the fly; costs ≈ 0.5 ms per crystalline pattern); correlation becomes the refined score' },
+    minCorrelation: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      default: 0.13,
+      description: 'below this best correlation the position is "no crystal" (phase −1, NaN orientation)',
+    },
+    angleStepDeg: {
+      type: 'number',
+      min: 0.25,
+      max: 5,
+      default: 1,
+      unit: '°',
+      description: 'in-plane angle step of the correlation (refined below it by a parabola)',
+    },
+    power: {
+      type: 'number',
+      exclusiveMin: 0,
+      max: 1,
+      default: 0.5,
+      description:
+        'exponent on template intensities and on the background-removed pattern (< 1 tempers saturated and dynamical spots)',
+    },
+    reliabilityMinDeg: {
+      type: 'number',
+      min: 0,
+      max: 60,
+      default: 5,
+      unit: '°',
+      description:
+        'a second solution counts for the reliability only if it differs from the best by more than this',
+    },
+    refine: {
+      type: 'boolean',
+      default: false,
+      description:
+        'refine the beam direction of matched positions below the grid step (hill-climbing to step/8 with templates computed on the fly; costs ≈ 0.5 ms per crystalline pattern); correlation becomes the refined score',
+    },
   },
   outputs: {
-    phase: { description: 'index of the phase (order of crystal.templates\' phase inputs), −1 = none' },
-    zoneAxis: { description: '[ny, nx, 3] beam direction in crystal coordinates (unit vector; [uvw]/|uvw| for cubic), in the fundamental zone' },
+    phase: { description: "index of the phase (order of crystal.templates' phase inputs), −1 = none" },
+    zoneAxis: {
+      description:
+        '[ny, nx, 3] beam direction in crystal coordinates (unit vector; [uvw]/|uvw| for cubic), in the fundamental zone',
+    },
     inplaneDeg: { unit: '°', description: 'in-plane angle [0, 180)' },
     correlation: { description: 'normalised correlation of the best template, 0–1' },
     reliability: { description: 'ASTAR reliability 100·(1 − Q₂/Q₁), 0–100' },
-    euler: { unit: '°', description: '[ny, nx, 3] Bunge Euler angles φ1, Φ, φ2 (ZXZ) of the crystal → (column, row, beam) orientation' },
+    euler: {
+      unit: '°',
+      description:
+        '[ny, nx, 3] Bunge Euler angles φ1, Φ, φ2 (ZXZ) of the crystal → (column, row, beam) orientation',
+    },
     template: { description: 'index of the best template (−1 = none)' },
   },
   prepare({ node, params: p, inputs }): MatchState {
-    if (!inputs.templates) throw new UserError(`node '${node}', input 'templates': connect a crystal.templates node`);
-    if (!inputs.geometry) throw new UserError(`node '${node}', input 'geometry': connect a calib.geometry node`);
+    if (!inputs.templates)
+      throw new UserError(`node '${node}', input 'templates': connect a crystal.templates node`);
+    if (!inputs.geometry)
+      throw new UserError(`node '${node}', input 'geometry': connect a calib.geometry node`);
     const geometry = readGeometry(inputs.geometry, node, 'geometry');
-    if (!(geometry.qPerPixel > 0)) throw new UserError(`node '${node}', input 'geometry': the geometry has no Q calibration (qPerPixel)`);
+    if (!(geometry.qPerPixel > 0))
+      throw new UserError(`node '${node}', input 'geometry': the geometry has no Q calibration (qPerPixel)`);
     const lib = templateLibrary(inputs.templates, node);
     const nTheta = 2 * Math.round(180 / p.angleStepDeg);
-    const matcher = new Matcher(lib, geometry, { qPerPixel: geometry.qPerPixel, nTheta, power: p.power, minSepDeg: p.reliabilityMinDeg });
+    const matcher = new Matcher(lib, geometry, {
+      qPerPixel: geometry.qPerPixel,
+      nTheta,
+      power: p.power,
+      minSepDeg: p.reliabilityMinDeg,
+    });
     const tm = (inputs.templates.meta ?? {}) as Record<string, number>;
-    const phaseNames = ((inputs.templates.meta?.phases as { name?: string }[] | undefined) ?? []).map((x) => String(x?.name));
+    const phaseNames = ((inputs.templates.meta?.phases as { name?: string }[] | undefined) ?? []).map((x) =>
+      String(x?.name),
+    );
     let refiner: Refiner | null = null;
     if (p.refine) {
-      const phases = ((inputs.templates.meta?.phases as unknown[] | undefined) ?? []).map((x, i) => phaseFromJson(x as never, `node '${node}', templates phase ${i}`));
-      const opts = { wavelength: tm.wavelength, thicknessA: tm.thicknessNm * 10, precessionRad: (tm.precessionDeg * Math.PI) / 180, qMin: tm.qMin, qMax: tm.qMax, maxSpots: tm.maxSpots ?? 60, minRelative: tm.minRelative ?? 0.01 };
-      if (![opts.wavelength, opts.thicknessA, opts.qMin, opts.qMax, tm.stepDeg].every(Number.isFinite)) throw new UserError(`node '${node}', param 'refine': the templates input lacks its build settings (wavelength, thickness, precession, Q range, step) in meta`);
-      refiner = new Refiner(phases.map((ph) => reflectionTable(ph, opts.qMax + 1)), lib.laue, opts, (tm.stepDeg * Math.PI) / 180);
+      const phases = ((inputs.templates.meta?.phases as unknown[] | undefined) ?? []).map((x, i) =>
+        phaseFromJson(x as never, `node '${node}', templates phase ${i}`),
+      );
+      const opts = {
+        wavelength: tm.wavelength,
+        thicknessA: tm.thicknessNm * 10,
+        precessionRad: (tm.precessionDeg * Math.PI) / 180,
+        qMin: tm.qMin,
+        qMax: tm.qMax,
+        maxSpots: tm.maxSpots ?? 60,
+        minRelative: tm.minRelative ?? 0.01,
+      };
+      if (![opts.wavelength, opts.thicknessA, opts.qMin, opts.qMax, tm.stepDeg].every(Number.isFinite))
+        throw new UserError(
+          `node '${node}', param 'refine': the templates input lacks its build settings (wavelength, thickness, precession, Q range, step) in meta`,
+        );
+      refiner = new Refiner(
+        phases.map((ph) => reflectionTable(ph, opts.qMax + 1)),
+        lib.laue,
+        opts,
+        (tm.stepDeg * Math.PI) / 180,
+      );
     }
     return { matcher, geometry, phaseNames, refiner };
   },
   process({ node, params: p, chunk, inputs, state }) {
     const frames = fieldOf(inputs.frames, 'frames');
-    if (!frames || frames.shape.length !== 3) throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
+    if (!frames || frames.shape.length !== 3)
+      throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
     const [n, h, w] = frames.shape;
     const g = state.geometry;
-    if (h !== g.h || w !== g.w) throw new UserError(`node '${node}': patterns are ${h}×${w} but the geometry was made for ${g.h}×${g.w}`);
+    if (h !== g.h || w !== g.w)
+      throw new UserError(
+        `node '${node}': patterns are ${h}×${w} but the geometry was made for ${g.h}×${g.w}`,
+      );
     const m = state.matcher;
     const lib = m.lib;
     const out = {
@@ -136,6 +214,13 @@ export const crystalMatch = defineOp({
       const e = bungeEuler(orientationMatrix(dir, inplane));
       for (let j = 0; j < 3; j++) out.euler.data[3 * k + j] = (e[j] * 180) / Math.PI;
     }
-    return { fields: out, meta: { phases: state.phaseNames, minCorrelation: p.minCorrelation, units: { inplaneDeg: '°', euler: '° (Bunge ZXZ)' } } };
+    return {
+      fields: out,
+      meta: {
+        phases: state.phaseNames,
+        minCorrelation: p.minCorrelation,
+        units: { inplaneDeg: '°', euler: '° (Bunge ZXZ)' },
+      },
+    };
   },
 });

@@ -7,13 +7,29 @@
  * from the best by more than `minSepDeg` (up to the crystal symmetry and the Friedel 180° turn).
  */
 import type { Mat3, Vec3 } from './symmetry.ts';
-import { directionAngle, misorientation, orientationMatrix, rotationGroup, type LaueClass } from './symmetry.ts';
+import {
+  directionAngle,
+  misorientation,
+  orientationMatrix,
+  rotationGroup,
+  type LaueClass,
+} from './symmetry.ts';
 import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import { PolarTable } from './polar.ts';
 
 interface CorrelateKernel extends WebAssembly.Exports {
   memory: WebAssembly.Memory;
-  scan(T: number, half4: number, F: number, start: number, off: number, wt: number, acc: number, best: number, bestPhi: number): void;
+  scan(
+    T: number,
+    half4: number,
+    F: number,
+    start: number,
+    off: number,
+    wt: number,
+    acc: number,
+    best: number,
+    bestPhi: number,
+  ): void;
 }
 
 export interface TemplateLibrary {
@@ -59,7 +75,17 @@ export class Matcher {
   private readonly best: Float32Array;
   private readonly bestPhi: Int32Array;
   /** The kernel and the byte addresses of its arrays, when scanning in WebAssembly. */
-  private readonly kernel: { k: CorrelateKernel; half4: number; F: number; start: number; off: number; wt: number; acc: number; best: number; bestPhi: number } | null = null;
+  private readonly kernel: {
+    k: CorrelateKernel;
+    half4: number;
+    F: number;
+    start: number;
+    off: number;
+    wt: number;
+    acc: number;
+    best: number;
+    bestPhi: number;
+  } | null = null;
   private readonly groups: Mat3[][];
   private readonly nearCache = new Map<number, Uint8Array>();
   /** ‖F‖ of the pattern of the last match(). */
@@ -92,7 +118,15 @@ export class Matcher {
     const offs: number[] = [];
     const wts: number[] = [];
     for (let t = 0; t < T; t++) {
-      this.foldSpots(lib.spotQ, lib.spotAngle, lib.spotIntensity, lib.spotStart[t], lib.spotStart[t + 1], offs, wts);
+      this.foldSpots(
+        lib.spotQ,
+        lib.spotAngle,
+        lib.spotIntensity,
+        lib.spotStart[t],
+        lib.spotStart[t + 1],
+        offs,
+        wts,
+      );
       starts.push(offs.length);
     }
     this.start = Int32Array.from(starts);
@@ -115,7 +149,15 @@ export class Matcher {
       at += Math.ceil(bytes / 16) * 16;
       return a;
     };
-    const lay = { F: take(4 * (nF + 4)), start: take(4 * (T + 1)), off: take(4 * this.off.length), wt: take(4 * this.wt.length), acc: take(4 * half4), best: take(4 * T), bestPhi: take(4 * T) };
+    const lay = {
+      F: take(4 * (nF + 4)),
+      start: take(4 * (T + 1)),
+      off: take(4 * this.off.length),
+      wt: take(4 * this.wt.length),
+      acc: take(4 * half4),
+      best: take(4 * T),
+      bestPhi: take(4 * T),
+    };
     ensureMemory(k.memory, at);
     const buf = k.memory.buffer;
     new Int32Array(buf, lay.start, T + 1).set(this.start);
@@ -158,7 +200,15 @@ export class Matcher {
   }
 
   /** Fold spots s0 … s1−1 onto (ring, angle mod π) cells, weights I^power normalised; appended to offs, wts. */
-  private foldSpots(q: ArrayLike<number>, angle: ArrayLike<number>, inten: ArrayLike<number>, s0: number, s1: number, offs: number[], wts: number[]): void {
+  private foldSpots(
+    q: ArrayLike<number>,
+    angle: ArrayLike<number>,
+    inten: ArrayLike<number>,
+    s0: number,
+    s1: number,
+    offs: number[],
+    wts: number[],
+  ): void {
     const o = this.o;
     const binPerRad = o.nTheta / (2 * Math.PI);
     const cells = new Map<number, number>();
@@ -184,7 +234,10 @@ export class Matcher {
    * Score of an ad-hoc template (spots in Q units, as templates.ts makes them) on the pattern of the
    * last match(): best correlation (same normalisation as the library) and its in-plane angle (rad).
    */
-  scoreSpots(spots: { q: number[]; angle: number[]; intensity: number[] }): { score: number; inplane: number } {
+  scoreSpots(spots: { q: number[]; angle: number[]; intensity: number[] }): {
+    score: number;
+    inplane: number;
+  } {
     const offs: number[] = [];
     const wts: number[] = [];
     this.foldSpots(spots.q, spots.angle, spots.intensity, 0, spots.q.length, offs, wts);
@@ -287,7 +340,9 @@ export class Matcher {
     const ph = this.lib.phase[top];
     const group = this.groups[ph];
     const rBest = this.orientationOf(top, phi);
-    const far = (t: number, p: number) => this.lib.phase[t] !== ph || misorientation(rBest, this.orientationOf(t, p * this.binRad), group) > minSep;
+    const far = (t: number, p: number) =>
+      this.lib.phase[t] !== ph ||
+      misorientation(rBest, this.orientationOf(t, p * this.binRad), group) > minSep;
     let q2 = 0;
     // Other maxima of the winner's own curve.
     for (let p = 0; p < half; p++) {

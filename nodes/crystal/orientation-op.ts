@@ -23,9 +23,23 @@ export const mapOrientation = defineOp({
     'From crystal.match: ipf [ny, nx, 3] inverse-pole-figure colours (RGB 0–1) of the beam direction (cubic: red [001], green [011], blue [111]; NaN where no crystal), quality = reliability × correlation [ny, nx], and masks crystalline / glass (uint8, 1 = selected) — by "phase" (crystal.match found a phase: correlation ≥ its minCorrelation) or by "quality" ≥ minQuality (ASTAR\'s index × reliability product).',
   inputs: { match: { scope: 'any', description: 'crystal.match' } },
   params: {
-    by: { type: 'enum', values: ['phase', 'quality'], default: 'phase', description: 'what makes a position crystalline: a matched phase, or quality ≥ minQuality' },
-    minQuality: { type: 'number', min: 0, default: 1, description: 'by "quality": threshold on reliability (0–100) × correlation (0–1)' },
-    laue: { type: 'string', default: 'm-3m', description: 'Laue class of the colour key (m-3m for cubic phases)' },
+    by: {
+      type: 'enum',
+      values: ['phase', 'quality'],
+      default: 'phase',
+      description: 'what makes a position crystalline: a matched phase, or quality ≥ minQuality',
+    },
+    minQuality: {
+      type: 'number',
+      min: 0,
+      default: 1,
+      description: 'by "quality": threshold on reliability (0–100) × correlation (0–1)',
+    },
+    laue: {
+      type: 'string',
+      default: 'm-3m',
+      description: 'Laue class of the colour key (m-3m for cubic phases)',
+    },
   },
   outputs: {
     ipf: { description: '[ny, nx, 3] IPF colour (RGB 0–1) of the beam direction' },
@@ -41,7 +55,10 @@ export const mapOrientation = defineOp({
     const corr = await inputField(m, 'correlation', node, 'match');
     const rel = await inputField(m, 'reliability', node, 'match');
     const n = scan.ny * scan.nx;
-    if (phase.data.length !== n || zone.data.length !== 3 * n) throw new UserError(`node '${node}', input 'match': expected ${n} positions, got shape [${phase.shape}]`);
+    if (phase.data.length !== n || zone.data.length !== 3 * n)
+      throw new UserError(
+        `node '${node}', input 'match': expected ${n} positions, got shape [${phase.shape}]`,
+      );
     const ipf = f32([scan.ny, scan.nx, 3]);
     const quality = f32([scan.ny, scan.nx]);
     const crystalline = zeros('uint8', [scan.ny, scan.nx]);
@@ -57,6 +74,16 @@ export const mapOrientation = defineOp({
       glass.data[i] = cryst ? 0 : 1;
       count += cryst ? 1 : 0;
     }
-    return { fields: { ipf, quality, crystalline, glass }, meta: { crystalline: count, glass: n - count, by: p.by, laue: p.laue, ipfKey: 'red [001], green [011], blue [111]', meaning: 'masks: 1 = selected' } };
+    return {
+      fields: { ipf, quality, crystalline, glass },
+      meta: {
+        crystalline: count,
+        glass: n - count,
+        by: p.by,
+        laue: p.laue,
+        ipfKey: 'red [001], green [011], blue [111]',
+        meaning: 'masks: 1 = selected',
+      },
+    };
   },
 });

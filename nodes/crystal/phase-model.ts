@@ -59,16 +59,29 @@ const BASIS: Record<BuiltinLattice, Vec3[]> = {
  * A built-in phase. `elements`: one symbol for all sites, or one per site of the basis
  * (e.g. diamond ["Ga", "As"] alternates over the two FCC sublattices: zinc blende).
  */
-export function builtinPhase(lattice: BuiltinLattice, a: number, c: number | null, elements: string[], bIso: number, name?: string): Phase {
+export function builtinPhase(
+  lattice: BuiltinLattice,
+  a: number,
+  c: number | null,
+  elements: string[],
+  bIso: number,
+  name?: string,
+): Phase {
   const basis = BASIS[lattice];
   const hex = lattice === 'hcp';
   const cc = hex ? (c ?? a * Math.sqrt(8 / 3)) : a;
   const atoms = basis.map((xyz, i) => {
-    const el = elements.length === 1 ? elements[0] : lattice === 'diamond' ? elements[i < 4 ? 0 : 1] : elements[i % elements.length];
+    const el =
+      elements.length === 1
+        ? elements[0]
+        : lattice === 'diamond'
+          ? elements[i < 4 ? 0 : 1]
+          : elements[i % elements.length];
     return { element: el, xyz, occupancy: 1 };
   });
   return {
-    name: name ?? `${elements.join('')} (${lattice}, a = ${a} Å${hex ? `, c = ${Number(cc.toFixed(4))} Å` : ''})`,
+    name:
+      name ?? `${elements.join('')} (${lattice}, a = ${a} Å${hex ? `, c = ${Number(cc.toFixed(4))} Å` : ''})`,
     cell: [a, a, cc, 90, 90, hex ? 120 : 90],
     atoms,
     laue: hex ? '6/mmm' : 'm-3m',
@@ -91,7 +104,11 @@ export function directBasis(cell: Phase['cell']): Float64Array {
 export function reciprocalBasis(cell: Phase['cell']): Float64Array {
   const d = directBasis(cell);
   const [a, b, c] = [d.subarray(0, 3), d.subarray(3, 6), d.subarray(6, 9)];
-  const cross = (u: ArrayLike<number>, v: ArrayLike<number>) => [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
+  const cross = (u: ArrayLike<number>, v: ArrayLike<number>) => [
+    u[1] * v[2] - u[2] * v[1],
+    u[2] * v[0] - u[0] * v[2],
+    u[0] * v[1] - u[1] * v[0],
+  ];
   const bc = cross(b, c);
   const vol = a[0] * bc[0] + a[1] * bc[1] + a[2] * bc[2];
   const ca = cross(c, a);
@@ -147,17 +164,28 @@ export function reflections(phase: Phase, gMax: number): Reflection[] {
 
 /** The JSON form a crystal.phase node carries in its meta. */
 export function phaseToJson(p: Phase): Json {
-  return { name: p.name, cell: p.cell, laue: p.laue, bIso: p.bIso, atoms: p.atoms.map((a) => ({ element: a.element, xyz: a.xyz, occupancy: a.occupancy })) };
+  return {
+    name: p.name,
+    cell: p.cell,
+    laue: p.laue,
+    bIso: p.bIso,
+    atoms: p.atoms.map((a) => ({ element: a.element, xyz: a.xyz, occupancy: a.occupancy })),
+  };
 }
 
 export function phaseFromJson(j: Json, where: string): Phase {
   const o = j as Record<string, Json>;
-  if (!o || typeof o !== 'object' || !Array.isArray(o.cell) || !Array.isArray(o.atoms)) throw new UserError(`${where}: expected a crystal.phase result`);
+  if (!o || typeof o !== 'object' || !Array.isArray(o.cell) || !Array.isArray(o.atoms))
+    throw new UserError(`${where}: expected a crystal.phase result`);
   return {
     name: String(o.name),
     cell: o.cell as Phase['cell'],
     laue: o.laue as LaueClass,
     bIso: Number(o.bIso),
-    atoms: (o.atoms as Record<string, Json>[]).map((a) => ({ element: String(a.element), xyz: a.xyz as Vec3, occupancy: Number(a.occupancy) })),
+    atoms: (o.atoms as Record<string, Json>[]).map((a) => ({
+      element: String(a.element),
+      xyz: a.xyz as Vec3,
+      occupancy: Number(a.occupancy),
+    })),
   };
 }

@@ -76,7 +76,14 @@ export class PolarTable {
    * [nRings × 2·half] (each row holds its 180° twice, so a rotation never wraps), half = nTheta/2.
    * `shift` moves every sample by whole pixels (descan). Returns the Euclidean norm of one copy.
    */
-  fold(frame: ArrayLike<number>, offset: number, shift: number, power: number, ring: Float32Array, out: Float32Array): number {
+  fold(
+    frame: ArrayLike<number>,
+    offset: number,
+    shift: number,
+    power: number,
+    ring: Float32Array,
+    out: Float32Array,
+  ): number {
     const { nTheta, nRings, idx, fx, fy, w } = this;
     const half = nTheta >> 1;
     let norm2 = 0;

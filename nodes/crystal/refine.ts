@@ -7,7 +7,17 @@
  * zone stays outside), the in-plane angle following the equivalent orientation.
  */
 import type { Matcher } from './matcher.ts';
-import { inFundamentalZone, inPlaneBasis, mul, orientationMatrix, rotationGroup, transpose, type LaueClass, type Mat3, type Vec3 } from './symmetry.ts';
+import {
+  inFundamentalZone,
+  inPlaneBasis,
+  mul,
+  orientationMatrix,
+  rotationGroup,
+  transpose,
+  type LaueClass,
+  type Mat3,
+  type Vec3,
+} from './symmetry.ts';
 import { templateSpots, type ReflectionTable, type TemplateOptions } from './templates.ts';
 
 export interface Refined {

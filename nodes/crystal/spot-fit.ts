@@ -33,12 +33,26 @@ export interface SpotFit {
 function solve3(m: number[], b: number[]): number[] {
   const [a, bb, c, d, e, f, g, h, i] = m;
   const det = a * (e * i - f * h) - bb * (d * i - f * g) + c * (d * h - e * g);
-  const inv = [e * i - f * h, c * h - bb * i, bb * f - c * e, f * g - d * i, a * i - c * g, c * d - a * f, d * h - e * g, bb * g - a * h, a * e - bb * d];
+  const inv = [
+    e * i - f * h,
+    c * h - bb * i,
+    bb * f - c * e,
+    f * g - d * i,
+    a * i - c * g,
+    c * d - a * f,
+    d * h - e * g,
+    bb * g - a * h,
+    a * e - bb * d,
+  ];
   return [0, 1, 2].map((r) => (inv[3 * r] * b[0] + inv[3 * r + 1] * b[1] + inv[3 * r + 2] * b[2]) / det);
 }
 
 /** Decompose a symmetric positive 2×2 [s00, s01, s11] into qPerPixel, axis ratio and major-axis angle. */
-export function ellipseOf(s: [number, number, number]): { qPerPixel: number; axisRatio: number; angleDeg: number } {
+export function ellipseOf(s: [number, number, number]): {
+  qPerPixel: number;
+  axisRatio: number;
+  angleDeg: number;
+} {
   const [a, b, d] = s;
   const mean = (a + d) / 2;
   const rad = Math.hypot((a - d) / 2, b);

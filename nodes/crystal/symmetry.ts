@@ -18,7 +18,8 @@ function mat(rows: number[][]): Mat3 {
 
 export function mul(a: Mat3, b: Mat3, out: Mat3 = new Float64Array(9)): Mat3 {
   for (let i = 0; i < 3; i++)
-    for (let j = 0; j < 3; j++) out[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+    for (let j = 0; j < 3; j++)
+      out[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
   return out;
 }
 
@@ -27,7 +28,11 @@ export function transpose(a: Mat3): Mat3 {
 }
 
 function det(a: Mat3): number {
-  return a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
+  return (
+    a[0] * (a[4] * a[8] - a[5] * a[7]) -
+    a[1] * (a[3] * a[8] - a[5] * a[6]) +
+    a[2] * (a[3] * a[7] - a[4] * a[6])
+  );
 }
 
 /** Rotation by `angle` (rad) about the unit axis u (right-handed). */
@@ -67,7 +72,9 @@ function cubicRotations(): Mat3[] {
 function dihedral(n: number, withTwofolds: boolean): Mat3[] {
   const out: Mat3[] = [];
   for (let k = 0; k < n; k++) out.push(axisAngle([0, 0, 1], (2 * Math.PI * k) / n));
-  if (withTwofolds) for (let k = 0; k < n; k++) out.push(axisAngle([Math.cos((Math.PI * k) / n), Math.sin((Math.PI * k) / n), 0], Math.PI));
+  if (withTwofolds)
+    for (let k = 0; k < n; k++)
+      out.push(axisAngle([Math.cos((Math.PI * k) / n), Math.sin((Math.PI * k) / n), 0], Math.PI));
   return out;
 }
 
@@ -89,7 +96,13 @@ export function rotationGroup(laue: LaueClass): Mat3[] {
     case 'mmm':
       return dihedral(2, true);
     default:
-      return [mat([[1, 0, 0], [0, 1, 0], [0, 0, 1]])];
+      return [
+        mat([
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ]),
+      ];
   }
 }
 
@@ -125,7 +138,14 @@ export function inFundamentalZone(laue: LaueClass, d: Vec3, tol = 0): boolean {
 /** Solid angle (sr) of the fundamental zone of beam directions. */
 export function fundamentalZoneArea(laue: LaueClass): number {
   const hemisphere = 2 * Math.PI;
-  const divide: Record<LaueClass, number> = { 'm-3m': 24, 'm-3': 12, '6/mmm': 12, '4/mmm': 8, 'mmm': 4, '-1': 1 };
+  const divide: Record<LaueClass, number> = {
+    'm-3m': 24,
+    'm-3': 12,
+    '6/mmm': 12,
+    '4/mmm': 8,
+    mmm: 4,
+    '-1': 1,
+  };
   return hemisphere / divide[laue];
 }
 
@@ -211,7 +231,11 @@ export function misorientation(a: Mat3, b: Mat3, group: Mat3[], friedel = true):
 export function directionAngle(a: Vec3, b: Vec3, group: Mat3[]): number {
   let best = -1;
   for (const s of group) {
-    const c = Math.abs(a[0] * (s[0] * b[0] + s[1] * b[1] + s[2] * b[2]) + a[1] * (s[3] * b[0] + s[4] * b[1] + s[5] * b[2]) + a[2] * (s[6] * b[0] + s[7] * b[1] + s[8] * b[2]));
+    const c = Math.abs(
+      a[0] * (s[0] * b[0] + s[1] * b[1] + s[2] * b[2]) +
+        a[1] * (s[3] * b[0] + s[4] * b[1] + s[5] * b[2]) +
+        a[2] * (s[6] * b[0] + s[7] * b[1] + s[8] * b[2]),
+    );
     if (c > best) best = c;
   }
   return Math.acos(Math.min(1, best));
@@ -240,7 +264,14 @@ export function bungeEuler(r: Mat3): [number, number, number] {
 
 /** The passive Bunge matrix g(φ1, Φ, φ2) (lab → crystal), for tests and round trips. */
 export function bungeMatrix(phi1: number, Phi: number, phi2: number): Mat3 {
-  const [c1, s1, c, s, c2, s2] = [Math.cos(phi1), Math.sin(phi1), Math.cos(Phi), Math.sin(Phi), Math.cos(phi2), Math.sin(phi2)];
+  const [c1, s1, c, s, c2, s2] = [
+    Math.cos(phi1),
+    Math.sin(phi1),
+    Math.cos(Phi),
+    Math.sin(Phi),
+    Math.cos(phi2),
+    Math.sin(phi2),
+  ];
   return mat([
     [c1 * c2 - s1 * s2 * c, s1 * c2 + c1 * s2 * c, s2 * s],
     [-c1 * s2 - s1 * c2 * c, -s1 * s2 + c1 * c2 * c, c2 * s],

@@ -28,7 +28,9 @@ export async function geometryOf(input: DatasetInput | undefined, node: string) 
   const v = input.scope === 'dataset' ? input.value : await input.first();
   const g = readGeometry(v, node, 'geometry');
   if (!(g.qPerPixel > 0 && Number.isFinite(g.qPerPixel))) {
-    throw new UserError(`node '${node}', input 'geometry': the geometry has no Q calibration (qPerPixel); give calib.geometry qPerPixel (Å⁻¹, Q = 2π/d) or gPerPixel`);
+    throw new UserError(
+      `node '${node}', input 'geometry': the geometry has no Q calibration (qPerPixel); give calib.geometry qPerPixel (Å⁻¹, Q = 2π/d) or gPerPixel`,
+    );
   }
   return g;
 }
@@ -39,7 +41,7 @@ export const crystalTemplates = defineOp({
   scope: 'dataset',
   title: 'Kinematic spot templates over the fundamental zone',
   description:
-    'Spot patterns of each phase for beam directions on a grid of `step` degrees over the phase\'s fundamental zone of beam directions (standard triangle 001–011–111 for cubic). Positions from the reciprocal lattice (in-plane |Q| in Å⁻¹, Q = 2π/d), intensities |F|² (Lobato form factors, Debye–Waller B of the phase) × excitation for a crystal `thickness` thick, integrated over a precession cone of `precessionDeg` (0 = none). Fields: direction [T, 3], phase [T], spotStart [T+1], spotQ, spotAngle (rad, in the direction\'s e1/e2 frame), spotIntensity (1 = strongest of its template), spotHkl [S, 3].',
+    "Spot patterns of each phase for beam directions on a grid of `step` degrees over the phase's fundamental zone of beam directions (standard triangle 001–011–111 for cubic). Positions from the reciprocal lattice (in-plane |Q| in Å⁻¹, Q = 2π/d), intensities |F|² (Lobato form factors, Debye–Waller B of the phase) × excitation for a crystal `thickness` thick, integrated over a precession cone of `precessionDeg` (0 = none). Fields: direction [T, 3], phase [T], spotStart [T+1], spotQ, spotAngle (rad, in the direction's e1/e2 frame), spotIntensity (1 = strongest of its template), spotHkl [S, 3].",
   inputs: {
     phase: { scope: 'dataset', description: 'crystal.phase' },
     phase2: { scope: 'dataset', optional: true, description: 'a second crystal.phase' },
@@ -48,46 +50,105 @@ export const crystalTemplates = defineOp({
     geometry: { scope: 'dataset', description: 'calib.geometry: wavelength, Q per pixel, detector size' },
   },
   params: {
-    step: { type: 'number', exclusiveMin: 0, default: 1, unit: '°', description: `grid step of beam directions; the library is refused above ${MAX_TEMPLATES} templates` },
-    thickness: { type: 'number', exclusiveMin: 0, default: 40, unit: 'nm', description: 'crystal thickness: width of the relrods (excitation error tolerance ∝ 1/thickness)' },
-    precessionDeg: { type: 'number', min: 0, max: 5, default: 1, unit: '°', description: 'precession semi-angle (0 = none): spots within ≈ angle·|g| of the Ewald sphere are excited' },
-    qMin: { type: 'number', min: 0, default: 1.5, unit: 'Å⁻¹ (Q = 2π/d)', description: 'ignore spots closer to the beam than this (the direct beam and its halo)' },
-    qMax: { type: 'number', exclusiveMin: 0, auto: true, default: 'auto', unit: 'Å⁻¹ (Q = 2π/d)', description: '"auto": the largest radius fully on the detector (inscribed circle, 2 px margin)' },
-    maxSpots: { type: 'integer', min: 2, max: 1000, default: 60, description: 'strongest spots kept per template (± pairs count twice)' },
-    minRelative: { type: 'number', min: 0, max: 1, default: 0.01, description: 'drop spots weaker than this fraction of their template\'s strongest' },
+    step: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 1,
+      unit: '°',
+      description: `grid step of beam directions; the library is refused above ${MAX_TEMPLATES} templates`,
+    },
+    thickness: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 40,
+      unit: 'nm',
+      description: 'crystal thickness: width of the relrods (excitation error tolerance ∝ 1/thickness)',
+    },
+    precessionDeg: {
+      type: 'number',
+      min: 0,
+      max: 5,
+      default: 1,
+      unit: '°',
+      description:
+        'precession semi-angle (0 = none): spots within ≈ angle·|g| of the Ewald sphere are excited',
+    },
+    qMin: {
+      type: 'number',
+      min: 0,
+      default: 1.5,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: 'ignore spots closer to the beam than this (the direct beam and its halo)',
+    },
+    qMax: {
+      type: 'number',
+      exclusiveMin: 0,
+      auto: true,
+      default: 'auto',
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: '"auto": the largest radius fully on the detector (inscribed circle, 2 px margin)',
+    },
+    maxSpots: {
+      type: 'integer',
+      min: 2,
+      max: 1000,
+      default: 60,
+      description: 'strongest spots kept per template (± pairs count twice)',
+    },
+    minRelative: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      default: 0.01,
+      description: "drop spots weaker than this fraction of their template's strongest",
+    },
   },
   outputs: {
-    direction: { description: '[T, 3] beam direction, unit vector in the crystal Cartesian frame ([uvw]/|uvw| for cubic)' },
+    direction: {
+      description:
+        '[T, 3] beam direction, unit vector in the crystal Cartesian frame ([uvw]/|uvw| for cubic)',
+    },
     phase: { description: '[T] index of the phase (order of the phase inputs)' },
     spotStart: { description: '[T + 1] first spot of each template' },
     spotQ: { unit: 'Å⁻¹ (Q = 2π/d)', description: '[S] in-plane |Q| of each spot' },
-    spotAngle: { unit: 'rad', description: '[S] angle of the spot in the template\'s (e1, e2) frame' },
+    spotAngle: { unit: 'rad', description: "[S] angle of the spot in the template's (e1, e2) frame" },
     spotIntensity: { description: '[S] relative intensity (1 = strongest spot of the template)' },
     spotHkl: { description: '[S, 3] Miller indices' },
   },
   check(p, { node }) {
-    if (p.qMax !== 'auto' && !(p.qMax > p.qMin)) throw new ParamError(node, 'qMax', `must exceed qMin (${p.qMin}), got ${p.qMax}`);
+    if (p.qMax !== 'auto' && !(p.qMax > p.qMin))
+      throw new ParamError(node, 'qMax', `must exceed qMin (${p.qMin}), got ${p.qMax}`);
   },
   async run({ node, params: p, inputs, log }) {
     const phases: Phase[] = [];
     for (const port of PHASE_PORTS) {
       const inp = inputs[port];
       if (!inp) continue;
-      if (inp.scope !== 'dataset' || !inp.value.meta?.phase) throw new UserError(`node '${node}', input '${port}': expected a crystal.phase node`);
+      if (inp.scope !== 'dataset' || !inp.value.meta?.phase)
+        throw new UserError(`node '${node}', input '${port}': expected a crystal.phase node`);
       phases.push(phaseFromJson(inp.value.meta.phase, `node '${node}', input '${port}'`));
     }
     const g = await geometryOf(inputs.geometry, node);
     const wavelength = Number.isFinite(g.wavelength) ? g.wavelength : electronWavelength(200);
     const inscribedPx = Math.min(g.cx, g.cy, g.w - 1 - g.cx, g.h - 1 - g.cy) * Math.sqrt(g.axisRatio) - 2;
     const qMax = p.qMax === 'auto' ? inscribedPx * g.qPerPixel : p.qMax;
-    if (!(qMax > p.qMin)) throw new ParamError(node, 'qMax', `the detector reaches only ${qMax.toFixed(2)} Å⁻¹, below qMin ${p.qMin}`);
+    if (!(qMax > p.qMin))
+      throw new ParamError(
+        node,
+        'qMax',
+        `the detector reaches only ${qMax.toFixed(2)} Å⁻¹, below qMin ${p.qMin}`,
+      );
 
     const stepRad = (p.step * Math.PI) / 180;
     const expected = phases.reduce((t, ph) => t + fundamentalZoneArea(ph.laue) / (stepRad * stepRad), 0);
     if (expected > MAX_TEMPLATES) {
       const mb = (expected * p.maxSpots * SPOT_BYTES) / 2 ** 20;
       const minStep = p.step * Math.sqrt(expected / MAX_TEMPLATES);
-      throw new ParamError(node, 'step', `${p.step}° would need about ${Math.round(expected).toLocaleString('en')} templates (≈ ${mb.toFixed(0)} MB of spots, and matching time in proportion); the limit is ${MAX_TEMPLATES.toLocaleString('en')}: use step ≥ ${minStep.toFixed(3)}°`);
+      throw new ParamError(
+        node,
+        'step',
+        `${p.step}° would need about ${Math.round(expected).toLocaleString('en')} templates (≈ ${mb.toFixed(0)} MB of spots, and matching time in proportion); the limit is ${MAX_TEMPLATES.toLocaleString('en')}: use step ≥ ${minStep.toFixed(3)}°`,
+      );
     }
     const opts: TemplateOptions = {
       wavelength,

@@ -48,7 +48,13 @@ export function reflectionTable(phase: Phase, qMax: number): ReflectionTable {
   // A reflection's in-plane part is at most |g|, and HOLZ spots far out are not excited: g ≤ gMax.
   const list = reflections(phase, qMax / (2 * Math.PI));
   const n = list.length;
-  const t: ReflectionTable = { g: new Float64Array(3 * n), gLen: new Float64Array(n), intensity: new Float64Array(n), hkl: new Int16Array(3 * n), n };
+  const t: ReflectionTable = {
+    g: new Float64Array(3 * n),
+    gLen: new Float64Array(n),
+    intensity: new Float64Array(n),
+    hkl: new Int16Array(3 * n),
+    n,
+  };
   list.forEach((r, i) => {
     t.g.set(r.g, 3 * i);
     t.gLen[i] = r.gLen;

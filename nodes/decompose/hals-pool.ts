@@ -11,8 +11,24 @@
 import { Worker } from 'node:worker_threads';
 import { wasmModule } from '../../engine/wasm.ts';
 import {
-  CTRL_DONE, CTRL_FAIL, CTRL_GEN, CTRL_STOP, F_ACC, F_CD, F_NO_PASS, F_W_IN, F_W_OUT, JOB_FLAGS, JOB_K,
-  RowBlock, roundUp4, sharedViews, tileCount, TILE_ROWS, type SharedState, type SharedViews,
+  CTRL_DONE,
+  CTRL_FAIL,
+  CTRL_GEN,
+  CTRL_STOP,
+  F_ACC,
+  F_CD,
+  F_NO_PASS,
+  F_W_IN,
+  F_W_OUT,
+  JOB_FLAGS,
+  JOB_K,
+  RowBlock,
+  roundUp4,
+  sharedViews,
+  tileCount,
+  TILE_ROWS,
+  type SharedState,
+  type SharedViews,
 } from './hals-kernel.mjs';
 import { gram, hUpdate, squaredError } from './hals.ts';
 
@@ -85,11 +101,14 @@ export class RowPool {
   static async open(X: Float32Array, m: number, n: number, kMax: number, threads: number): Promise<RowPool> {
     const tiles = tileCount(m);
     const nt = Math.max(1, Math.min(Math.floor(threads), tiles, Math.floor((m * n) / MIN_PER_THREAD) || 1));
-    const mk = (bytes: number) => (nt > 1 ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(Math.max(8, bytes)));
+    const mk = (bytes: number) =>
+      nt > 1 ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(Math.max(8, bytes));
     const kpMax = roundUp4(kMax);
     const n4 = roundUp4(n);
     const s: SharedState = {
-      m, n, kpMax,
+      m,
+      n,
+      kpMax,
       ctrl: mk(16),
       job: mk(8),
       X: X.buffer,
@@ -114,14 +133,19 @@ export class RowPool {
     const workers: Worker[] = [];
     const ctrl = new Int32Array(s.ctrl);
     for (let b = 1; b < nt; b++) {
-      workers.push(new Worker(new URL('./hals-worker.mjs', import.meta.url), { workerData: { s, module, t0: bound(b), t1: bound(b + 1) } }));
+      workers.push(
+        new Worker(new URL('./hals-worker.mjs', import.meta.url), {
+          workerData: { s, module, t0: bound(b), t1: bound(b + 1) },
+        }),
+      );
     }
     const own = new RowBlock(s, module, 0, bound(1));
     try {
       if (workers.length) {
         await Promise.race([
           new Promise<void>((resolve) => {
-            const poll = () => (Atomics.load(ctrl, CTRL_DONE) >= workers.length ? resolve() : setTimeout(poll, 2));
+            const poll = () =>
+              Atomics.load(ctrl, CTRL_DONE) >= workers.length ? resolve() : setTimeout(poll, 2);
             poll();
           }),
           ...workers.map((w) => new Promise<never>((_, reject) => w.once('error', reject))),
@@ -170,7 +194,8 @@ export class RowPool {
       for (;;) {
         const done = Atomics.load(ctrl, CTRL_DONE);
         if (done >= this.workers.length) break;
-        if (Atomics.wait(ctrl, CTRL_DONE, done, 120_000) === 'timed-out') throw new Error('NMF worker did not answer within 120 s');
+        if (Atomics.wait(ctrl, CTRL_DONE, done, 120_000) === 'timed-out')
+          throw new Error('NMF worker did not answer within 120 s');
       }
       if (Atomics.load(ctrl, CTRL_FAIL)) throw new Error('NMF worker failed');
     }
@@ -267,7 +292,13 @@ export function halsNmf(pool: RowPool, W0: Float64Array, H0: Float64Array, opts:
   if (errors.length) pool.run(F_NO_PASS | F_W_OUT, k);
   const W = new Float64Array(m * k);
   for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) W[i * k + t] = Ws[i * kp + t];
-  return { W, H, errors: Float64Array.from(errors), violations: Float64Array.from(violations), iterations: errors.length };
+  return {
+    W,
+    H,
+    errors: Float64Array.from(errors),
+    violations: Float64Array.from(violations),
+    iterations: errors.length,
+  };
 }
 
 export { TILE_ROWS };

@@ -67,7 +67,10 @@ export function wPass(
       const h1 = nt > 1 ? hRows[t0 + 1] : h0;
       const h2 = nt > 2 ? hRows[t0 + 2] : h0;
       const h3 = nt > 3 ? hRows[t0 + 3] : h0;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let j = 0; j < n; j++) {
         const x = X[x0 + j];
         s0 += x * h0[j];
@@ -154,7 +157,15 @@ export function hUpdate(H: Float64Array, k: number, n: number, WtX: Float64Array
 }
 
 /** ‖X − WH‖²_F from the cached products (see the module comment). */
-export function squaredError(x2: number, H: Float64Array, k: number, n: number, WtX: Float64Array, WtW: Float64Array, HHt: Float64Array): number {
+export function squaredError(
+  x2: number,
+  H: Float64Array,
+  k: number,
+  n: number,
+  WtX: Float64Array,
+  WtW: Float64Array,
+  HHt: Float64Array,
+): number {
   let cross = 0;
   for (let i = 0; i < k * n; i++) cross += WtX[i] * H[i];
   let quad = 0;
@@ -172,7 +183,15 @@ export function squaredNorm(X: Float32Array): number {
  * The whole HALS loop in plain float64 JS on one thread: the reference the WASM pool (hals-pool.ts)
  * is tested against. Same objective, update order and error bookkeeping.
  */
-export function halsReference(X: Float32Array, m: number, n: number, W0: Float64Array, H0: Float64Array, k: number, maxIter: number): { W: Float64Array; H: Float64Array; errors: Float64Array } {
+export function halsReference(
+  X: Float32Array,
+  m: number,
+  n: number,
+  W0: Float64Array,
+  H0: Float64Array,
+  k: number,
+  maxIter: number,
+): { W: Float64Array; H: Float64Array; errors: Float64Array } {
   const W = Float64Array.from(W0);
   const H = Float64Array.from(H0);
   const HHt = new Float64Array(k * k);

@@ -48,27 +48,71 @@ export const decomposeNmf = defineOp({
     'Stacks every unmasked position\'s curve over `range`, shifts it to positive values, and factorises X ≈ W·H (k components, ½‖X − WH‖² with W, H ≥ 0; HALS coordinate descent like scikit-learn\'s solver="cd", deterministic NNDSVDa start, both cores). Components are scaled to a maximum of 1; weights × components reconstructs the shifted curves.',
   inputs: {
     curves: { scope: 'any', description: 'per-position curves, normally G(r) (pdf.G)' },
-    mask: { scope: 'dataset', optional: true, description: 'positions to include [ny, nx] (nonzero = include), e.g. map.threshold' },
+    mask: {
+      scope: 'dataset',
+      optional: true,
+      description: 'positions to include [ny, nx] (nonzero = include), e.g. map.threshold',
+    },
   },
   params: {
     components: { type: 'integer', default: 4, min: 1, max: 32, description: 'number of components k' },
-    shift: { type: 'number', auto: true, default: 'auto', description: 'added to every curve before factorising; "auto" = −min + 10 % of the data range' },
-    maxIter: { type: 'integer', default: 200, min: 1, description: 'maximum HALS iterations (scikit-learn\'s max_iter)' },
-    tol: { type: 'number', default: 1e-4, min: 0, description: 'scikit-learn\'s tol for solver="cd": stop when an iteration\'s Σ|projected gradient| over W and H is at most tol × the first iteration\'s (0 = run maxIter unless the fit is exact)' },
+    shift: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      description: 'added to every curve before factorising; "auto" = −min + 10 % of the data range',
+    },
+    maxIter: {
+      type: 'integer',
+      default: 200,
+      min: 1,
+      description: "maximum HALS iterations (scikit-learn's max_iter)",
+    },
+    tol: {
+      type: 'number',
+      default: 1e-4,
+      min: 0,
+      description:
+        "scikit-learn's tol for solver=\"cd\": stop when an iteration's Σ|projected gradient| over W and H is at most tol × the first iteration's (0 = run maxIter unless the fit is exact)",
+    },
     seed: { type: 'integer', default: 0, description: 'seed of the randomized SVD behind the NNDSVDa start' },
-    range: { type: 'number[]', length: 2, optional: true, unit: 'curve x unit (Å for r)', description: 'x range of the curves to use (default: all)' },
-    physical: { type: 'number[]', auto: true, default: 'auto', description: 'indices (0-based) of the physical components normalised to 100 %; "auto" = all but the flattest (background) component' },
-    field: { type: 'string', optional: true, description: 'which field of the input (default G, else the only one)' },
+    range: {
+      type: 'number[]',
+      length: 2,
+      optional: true,
+      unit: 'curve x unit (Å for r)',
+      description: 'x range of the curves to use (default: all)',
+    },
+    physical: {
+      type: 'number[]',
+      auto: true,
+      default: 'auto',
+      description:
+        'indices (0-based) of the physical components normalised to 100 %; "auto" = all but the flattest (background) component',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input (default G, else the only one)',
+    },
   },
   outputs: {
     components: { description: 'components [k, n] (each scaled to max 1), axis of the input curve' },
     weights: { description: 'raw weights [ny, nx, k]; NaN where masked' },
-    fractions: { unit: '%', description: 'weights of the physical components normalised to 100 % [ny, nx, k]; NaN for masked positions and for the non-physical components' },
-    error: { description: 'reconstruction error ‖X − WH‖_F after each iteration (one value per iteration run)' },
+    fractions: {
+      unit: '%',
+      description:
+        'weights of the physical components normalised to 100 % [ny, nx, k]; NaN for masked positions and for the non-physical components',
+    },
+    error: {
+      description: 'reconstruction error ‖X − WH‖_F after each iteration (one value per iteration run)',
+    },
   },
   check(p, { node }) {
     if (Array.isArray(p.physical)) {
-      for (const t of p.physical) if (!Number.isInteger(t) || t < 0 || t >= p.components) throw new ParamError(node, 'physical', `component indices are 0 … ${p.components - 1}, got ${t}`);
+      for (const t of p.physical)
+        if (!Number.isInteger(t) || t < 0 || t >= p.components)
+          throw new ParamError(node, 'physical', `component indices are 0 … ${p.components - 1}, got ${t}`);
     }
   },
   async run({ node, params: p, inputs, scan, workers, log }) {
@@ -76,7 +120,10 @@ export const decomposeNmf = defineOp({
     const mask = await maskOf(inputs.mask, node, total);
     const st = await stackCurves(inputs.curves, node, { field: p.field, range: p.range, mask, total });
     const k = p.components;
-    if (st.rows < k) throw new UserError(`node '${node}': only ${st.rows} positions left after the mask (need at least ${k})`);
+    if (st.rows < k)
+      throw new UserError(
+        `node '${node}': only ${st.rows} positions left after the mask (need at least ${k})`,
+      );
     const { X, rows, n } = st;
     let mn = Infinity;
     let mx = -Infinity;
@@ -112,7 +159,10 @@ export const decomposeNmf = defineOp({
       }
     }
     const background = backgroundComponent(H, k, n);
-    const physical = p.physical === 'auto' ? Array.from({ length: k }, (_, t) => t).filter((t) => k === 1 || t !== background) : p.physical;
+    const physical =
+      p.physical === 'auto'
+        ? Array.from({ length: k }, (_, t) => t).filter((t) => k === 1 || t !== background)
+        : p.physical;
     const isPhys = new Uint8Array(k);
     for (const t of physical) isPhys[t] = 1;
     const weights = f32([scan.ny, scan.nx, k]);
@@ -126,7 +176,8 @@ export const decomposeNmf = defineOp({
         weights.data[pos * k + t] = W[r * k + t];
         if (isPhys[t]) sum += W[r * k + t];
       }
-      for (let t = 0; t < k; t++) if (isPhys[t]) fractions.data[pos * k + t] = sum > 0 ? (100 * W[r * k + t]) / sum : NaN;
+      for (let t = 0; t < k; t++)
+        if (isPhys[t]) fractions.data[pos * k + t] = sum > 0 ? (100 * W[r * k + t]) / sum : NaN;
     }
     const x2 = pool.sumSq;
     const finalErr = res.errors[res.iterations - 1];

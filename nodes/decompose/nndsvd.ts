@@ -110,7 +110,13 @@ export interface Svd {
  * `powerIters` passes Q ← orth(Q·XᵀX), then an exact small SVD in the found subspace from
  * Y = X·Qᵀ and YᵀY. Each pass reads X once (y = Xᵢ·Qᵀ, then Z += yᵀXᵢ per row).
  */
-export function randomizedSvd(pool: RowPool, k: number, seed: number, oversample = SVD_OVERSAMPLE, powerIters = svdPowerIters(k, pool.m, pool.n)): Svd {
+export function randomizedSvd(
+  pool: RowPool,
+  k: number,
+  seed: number,
+  oversample = SVD_OVERSAMPLE,
+  powerIters = svdPowerIters(k, pool.m, pool.n),
+): Svd {
   const { m, n } = pool;
   const l = Math.min(k + oversample, n, m, pool.kpMax);
   const rnd = normalStream(seed);
@@ -161,7 +167,10 @@ export function nndsvda(pool: RowPool, k: number, seed: number): { W: Float64Arr
   const H = new Float64Array(k * n);
   const mean = pool.sum / (m * n);
   for (let c = 0; c < kk; c++) {
-    let pu = 0, nu = 0, pv = 0, nv = 0;
+    let pu = 0,
+      nu = 0,
+      pv = 0,
+      nv = 0;
     for (let i = 0; i < m; i++) {
       const u = U[i * kk + c];
       if (u > 0) pu += u * u;
@@ -172,7 +181,10 @@ export function nndsvda(pool: RowPool, k: number, seed: number): { W: Float64Arr
       if (v > 0) pv += v * v;
       else nv += v * v;
     }
-    pu = Math.sqrt(pu); nu = Math.sqrt(nu); pv = Math.sqrt(pv); nv = Math.sqrt(nv);
+    pu = Math.sqrt(pu);
+    nu = Math.sqrt(nu);
+    pv = Math.sqrt(pv);
+    nv = Math.sqrt(nv);
     const usePos = c === 0 ? pu * pv >= nu * nv : pu * pv > nu * nv;
     const sigma = c === 0 ? 1 : usePos ? pu * pv : nu * nv;
     const nU = c === 0 ? 1 : usePos ? pu : nu;

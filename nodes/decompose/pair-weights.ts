@@ -20,14 +20,27 @@ export function pairSpecies(name: string): [string, string] {
 }
 
 /** f_a f_b/⟨f⟩² per pair name, at Q = `at` or averaged over [qmin, qmax] (201 trapezoid points). */
-export function formFactorWeights(names: string[], comp: Composition, table: FormFactorTable, at: number | null, qmin: number, qmax: number): number[] {
+export function formFactorWeights(
+  names: string[],
+  comp: Composition,
+  table: FormFactorTable,
+  at: number | null,
+  qmin: number,
+  qmax: number,
+): number[] {
   const pairs = names.map(pairSpecies);
   const named = new Set(pairs.flat().filter((s) => s !== 'X'));
-  for (const s of named) if (!comp.symbols.includes(s)) throw new PairNameError(`the composition (${comp.symbols.join(', ')}) has no ${s}`);
+  for (const s of named)
+    if (!comp.symbols.includes(s))
+      throw new PairNameError(`the composition (${comp.symbols.join(', ')}) has no ${s}`);
   const xShare = comp.symbols.reduce((t, s, k) => t + (named.has(s) ? 0 : comp.fractions[k]), 0);
-  if (pairs.some((p) => p.includes('X')) && !(xShare > 0)) throw new PairNameError(`pair names use X but every element of the composition is named`);
+  if (pairs.some((p) => p.includes('X')) && !(xShare > 0))
+    throw new PairNameError(`pair names use X but every element of the composition is named`);
   const nq = at === null ? 201 : 1;
-  const q = at === null ? Float64Array.from({ length: nq }, (_, i) => qmin + ((qmax - qmin) * i) / (nq - 1)) : Float64Array.of(at);
+  const q =
+    at === null
+      ? Float64Array.from({ length: nq }, (_, i) => qmin + ((qmax - qmin) * i) / (nq - 1))
+      : Float64Array.of(at);
   const f = new Map<string, Float64Array>();
   const mean = new Float64Array(nq);
   const fX = new Float64Array(nq);
@@ -44,7 +57,8 @@ export function formFactorWeights(names: string[], comp: Composition, table: For
     const fa = f.get(a)!;
     const fb = f.get(b)!;
     let s = 0;
-    for (let i = 0; i < nq; i++) s += ((nq > 1 && (i === 0 || i === nq - 1) ? 0.5 : 1) * fa[i] * fb[i]) / (mean[i] * mean[i]);
+    for (let i = 0; i < nq; i++)
+      s += ((nq > 1 && (i === 0 || i === nq - 1) ? 0.5 : 1) * fa[i] * fb[i]) / (mean[i] * mean[i]);
     return nq > 1 ? s / (nq - 1) : s;
   });
 }

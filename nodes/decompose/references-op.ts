@@ -17,20 +17,39 @@ type ReferencesParams = OpParams<typeof decomposeReferences>;
 
 /** Exactly one source: inline curves on rmin + i·rstep, or a file. */
 function checkSource(p: ReferencesParams, node: string): void {
-  if ((p.curves === null) === (p.file === null)) throw new ParamError(node, p.file === null ? 'curves' : 'file', 'give either inline `curves` (with rmin, rstep) or a `file`, not both and not neither');
+  if ((p.curves === null) === (p.file === null))
+    throw new ParamError(
+      node,
+      p.file === null ? 'curves' : 'file',
+      'give either inline `curves` (with rmin, rstep) or a `file`, not both and not neither',
+    );
   if (p.curves !== null) {
-    for (const k of ['rmin', 'rstep'] as const) if (p[k] === null) throw new ParamError(node, k, 'needed with inline curves (the axis is r = rmin + i·rstep)');
+    for (const k of ['rmin', 'rstep'] as const)
+      if (p[k] === null)
+        throw new ParamError(node, k, 'needed with inline curves (the axis is r = rmin + i·rstep)');
     checkCurves(p.curves as unknown as Json, node);
   }
 }
 
 /** Checks `curves`: an object of name → array of finite numbers, all of one length ≥ 2. */
 export function checkCurves(curves: Json, node: string): number {
-  const bad = (msg: string) => new ParamError(node, 'curves', `${msg}; expected an object of name → array of numbers, all of one length, e.g. {"ZrZr": […], "ZrX": […], "XX": […]}`);
-  if (typeof curves !== 'object' || curves === null || Array.isArray(curves) || Object.keys(curves).length === 0) throw bad('no curves');
+  const bad = (msg: string) =>
+    new ParamError(
+      node,
+      'curves',
+      `${msg}; expected an object of name → array of numbers, all of one length, e.g. {"ZrZr": […], "ZrX": […], "XX": […]}`,
+    );
+  if (
+    typeof curves !== 'object' ||
+    curves === null ||
+    Array.isArray(curves) ||
+    Object.keys(curves).length === 0
+  )
+    throw bad('no curves');
   let n = -1;
   for (const [name, c] of Object.entries(curves)) {
-    if (!Array.isArray(c) || !c.every((v) => typeof v === 'number' && Number.isFinite(v))) throw bad(`curve '${name}' is not an array of finite numbers`);
+    if (!Array.isArray(c) || !c.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      throw bad(`curve '${name}' is not an array of finite numbers`);
     if (n >= 0 && c.length !== n) throw bad(`curve '${name}' has ${c.length} samples, the others ${n}`);
     n = c.length;
   }
@@ -48,9 +67,25 @@ export const decomposeReferences = defineOp({
   inputs: {},
   params: {
     rmin: { type: 'number', optional: true, unit: 'Å', description: 'inline curves: r of the first sample' },
-    rstep: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å', description: 'inline curves: sample spacing' },
-    curves: { type: 'json', optional: true, description: 'inline: name → samples (all of one length), e.g. {"ZrZr": […], "ZrX": […], "XX": […]}' },
-    file: { type: 'string', file: true, optional: true, description: 'a table of curves: header "r,ZrZr,ZrX,XX" (any names), rows of numbers separated by commas, tabs or spaces, # comments; r in Å, increasing (e.g. the simulator\'s partials.csv)' },
+    rstep: {
+      type: 'number',
+      exclusiveMin: 0,
+      optional: true,
+      unit: 'Å',
+      description: 'inline curves: sample spacing',
+    },
+    curves: {
+      type: 'json',
+      optional: true,
+      description: 'inline: name → samples (all of one length), e.g. {"ZrZr": […], "ZrX": […], "XX": […]}',
+    },
+    file: {
+      type: 'string',
+      file: true,
+      optional: true,
+      description:
+        'a table of curves: header "r,ZrZr,ZrX,XX" (any names), rows of numbers separated by commas, tabs or spaces, # comments; r in Å, increasing (e.g. the simulator\'s partials.csv)',
+    },
     unit: { type: 'string', default: 'Å⁻²', description: 'unit of the curves (documentation)' },
   },
   outputs: {
@@ -74,15 +109,33 @@ export const decomposeReferences = defineOp({
       return {
         fields: Object.fromEntries(names.map((k) => [k, f32([t.x.length], t.curves[k])])),
         axes: { r: { dtype: 'float64' as const, shape: [t.x.length], data: t.x } },
-        meta: { axisOf: Object.fromEntries(names.map((k) => [k, 'r'])), units: { ...Object.fromEntries(names.map((k) => [k, p.unit])), r: 'Å' }, file: p.file, xColumn: t.xName },
+        meta: {
+          axisOf: Object.fromEntries(names.map((k) => [k, 'r'])),
+          units: { ...Object.fromEntries(names.map((k) => [k, p.unit])), r: 'Å' },
+          file: p.file,
+          xColumn: t.xName,
+        },
       };
     }
     const curves = p.curves!;
     const n = checkCurves(curves as unknown as Json, node);
     const rmin = p.rmin!;
     const rstep = p.rstep!;
-    const fields = Object.fromEntries(Object.entries(curves).map(([name, c]) => [name, f32([n], Float32Array.from(c))]));
-    const r = { dtype: 'float64' as const, shape: [n], data: Float64Array.from({ length: n }, (_, i) => rmin + i * rstep) };
-    return { fields, axes: { r }, meta: { axisOf: Object.fromEntries(Object.keys(fields).map((k) => [k, 'r'])), units: { ...Object.fromEntries(Object.keys(fields).map((k) => [k, p.unit])), r: 'Å' } } };
+    const fields = Object.fromEntries(
+      Object.entries(curves).map(([name, c]) => [name, f32([n], Float32Array.from(c))]),
+    );
+    const r = {
+      dtype: 'float64' as const,
+      shape: [n],
+      data: Float64Array.from({ length: n }, (_, i) => rmin + i * rstep),
+    };
+    return {
+      fields,
+      axes: { r },
+      meta: {
+        axisOf: Object.fromEntries(Object.keys(fields).map((k) => [k, 'r'])),
+        units: { ...Object.fromEntries(Object.keys(fields).map((k) => [k, p.unit])), r: 'Å' },
+      },
+    };
   },
 });

@@ -72,7 +72,14 @@ export function bestAssignment(score: number[][]): number[] {
  * the data's resolution: a narrow reference fitted to a broadened peak measures its height, not its area.
  * `g` is sampled on the uniform grid `rFine` (from near 0 to well past the last shell).
  */
-export function bandLimit(rFine: Float64Array, g: ArrayLike<number>, x: ArrayLike<number>, qmin: number, qmax: number, dq = 0.01): Float64Array {
+export function bandLimit(
+  rFine: Float64Array,
+  g: ArrayLike<number>,
+  x: ArrayLike<number>,
+  qmin: number,
+  qmax: number,
+  dq = 0.01,
+): Float64Array {
   const nq = Math.max(2, Math.round((qmax - qmin) / dq) + 1);
   const step = (qmax - qmin) / (nq - 1);
   const dr = rFine[1] - rFine[0];
@@ -87,13 +94,18 @@ export function bandLimit(rFine: Float64Array, g: ArrayLike<number>, x: ArrayLik
   for (let k = 0; k < x.length; k++) {
     let s = 0;
     for (let i = 0; i < nq; i++) s += F[i] * Math.sin((qmin + i * step) * x[k]);
-    out[k] = ((2 / Math.PI) * s * step);
+    out[k] = (2 / Math.PI) * s * step;
   }
   return out;
 }
 
 /** shellCurve(d) as it appears in a G(r) transformed over [qmin, qmax]. */
-export function bandLimitedShellCurve(d: number, x: ArrayLike<number>, qmin: number, qmax: number): Float64Array {
+export function bandLimitedShellCurve(
+  d: number,
+  x: ArrayLike<number>,
+  qmin: number,
+  qmax: number,
+): Float64Array {
   const dr = 0.005;
   const rFine = Float64Array.from({ length: Math.ceil((2 * d + 1.5) / dr) }, (_, j) => (j + 1) * dr);
   return bandLimit(rFine, shellCurve(d, rFine), x, qmin, qmax);

@@ -24,10 +24,17 @@ export interface CurveStack {
 }
 
 /** Mask [ny, nx] (nonzero = use) from an optional input; null when absent. */
-export async function maskOf(input: DatasetInput | undefined, node: string, total: number): Promise<ArrayLike<number> | null> {
+export async function maskOf(
+  input: DatasetInput | undefined,
+  node: string,
+  total: number,
+): Promise<ArrayLike<number> | null> {
   if (!input) return null;
   const f = await inputField(input, undefined, node, 'mask');
-  if (f.data.length !== total) throw new UserError(`node '${node}', input 'mask': expected ${total} values (one per scan position), got shape [${f.shape}]`);
+  if (f.data.length !== total)
+    throw new UserError(
+      `node '${node}', input 'mask': expected ${total} values (one per scan position), got shape [${f.shape}]`,
+    );
   return f.data;
 }
 
@@ -42,17 +49,30 @@ export async function curveInput(
   field: string | null,
   range: number[] | null,
   total: number,
-): Promise<{ field: string; x: Float64Array; xName: string; i0: number; i1: number; width: (a: NDArray, count: number) => number }> {
+): Promise<{
+  field: string;
+  x: Float64Array;
+  xName: string;
+  i0: number;
+  i1: number;
+  width: (a: NDArray, count: number) => number;
+}> {
   const info = await inputInfo(input);
   const c = curveOf(info, node, { field });
   const x = Float64Array.from(c.x.data as ArrayLike<number>);
   const width = (a: NDArray, count: number) => {
-    if (a.data.length !== count * x.length) throw new UserError(`node '${node}': input curves have shape [${a.shape}], expected ${count} positions × ${x.length} samples`);
+    if (a.data.length !== count * x.length)
+      throw new UserError(
+        `node '${node}': input curves have shape [${a.shape}], expected ${count} positions × ${x.length} samples`,
+      );
     return x.length;
   };
   if (input.scope === 'dataset') width(input.value.fields[c.field], total);
   const [i0, i1] = range ? axisRange(x, range[0], range[1]) : [0, x.length];
-  if (i1 - i0 < 2) throw new UserError(`node '${node}', param 'range': [${range}] keeps ${i1 - i0} samples of the ${c.xName} axis (${x[0]} … ${x[x.length - 1]})`);
+  if (i1 - i0 < 2)
+    throw new UserError(
+      `node '${node}', param 'range': [${range}] keeps ${i1 - i0} samples of the ${c.xName} axis (${x[0]} … ${x[x.length - 1]})`,
+    );
   return { field: c.field, x, xName: c.xName, i0, i1, width };
 }
 
@@ -71,7 +91,13 @@ export async function stackCurves(
   node: string,
   opts: { field: string | null; range: number[] | null; mask: ArrayLike<number> | null; total: number },
 ): Promise<CurveStack> {
-  const { field, x, xName, i0, i1, width } = await curveInput(input, node, opts.field, opts.range, opts.total);
+  const { field, x, xName, i0, i1, width } = await curveInput(
+    input,
+    node,
+    opts.field,
+    opts.range,
+    opts.total,
+  );
   const nAll = x.length;
   const n = i1 - i0;
   let cap = opts.total;
@@ -95,5 +121,14 @@ export async function stackCurves(
       keep[rows++] = p;
     }
   });
-  return { X: new Float32Array(buffer, 0, rows * n), rows, n, positions: keep.slice(0, rows), x: x.slice(i0, i1), xName, field, excluded: opts.total - rows };
+  return {
+    X: new Float32Array(buffer, 0, rows * n),
+    rows,
+    n,
+    positions: keep.slice(0, rows),
+    x: x.slice(i0, i1),
+    xName,
+    field,
+    excluded: opts.total - rows,
+  };
 }

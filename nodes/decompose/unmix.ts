@@ -25,7 +25,15 @@ import { Matrix, solve } from 'ml-matrix';
  * reference curves `refs` (each sampled on the same i0…i1 window) plus a constant and the
  * `nuisance` curves (e.g. a straight line; same window): [k][m], the reference coefficients only.
  */
-export function referenceCoefficients(comps: ArrayLike<number>, n: number, k: number, i0: number, i1: number, refs: ArrayLike<number>[], nuisance: ArrayLike<number>[] = []): number[][] {
+export function referenceCoefficients(
+  comps: ArrayLike<number>,
+  n: number,
+  k: number,
+  i0: number,
+  i1: number,
+  refs: ArrayLike<number>[],
+  nuisance: ArrayLike<number>[] = [],
+): number[][] {
   const m = refs.length;
   const len = i1 - i0;
   const A = new Matrix(len, m + 1 + nuisance.length);
@@ -48,7 +56,13 @@ export function referenceCoefficients(comps: ArrayLike<number>, n: number, k: nu
  * M [k][m], the pair weights f_a f_b/⟨f⟩² per reference and, for mode "scale", the component
  * assigned to each reference (−1 = none: that fraction is NaN). Writes `out` (length m).
  */
-export function pairFractionsAt(w: ArrayLike<number>, M: number[][], pairWeight: ArrayLike<number>, compOf: ArrayLike<number> | null, out: Float64Array): Float64Array {
+export function pairFractionsAt(
+  w: ArrayLike<number>,
+  M: number[][],
+  pairWeight: ArrayLike<number>,
+  compOf: ArrayLike<number> | null,
+  out: Float64Array,
+): Float64Array {
   const m = out.length;
   let sum = 0;
   for (let j = 0; j < m; j++) {

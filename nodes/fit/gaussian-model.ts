@@ -4,7 +4,7 @@
  * its analytic Jacobian, the reference starts and bounds (SCIENCE.md table) and a peak-detection
  * start ("auto"). Parameter order: [A₁, c₁, σ₁, …, A_N, c_N, σ_N, a, a₀].
  */
-import { FitArena } from './kernel.ts';
+import type { FitArena } from './kernel.ts';
 import type { LsqModel } from './trust-region.ts';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -126,14 +126,41 @@ export class GaussiansModel implements LsqModel {
     if (J && this.h > 0 && arena && arena.holds(r) && arena.holds(J) && arena.holds(x)) {
       const k = arena.kernel;
       const ob = 8 * 3 * n * m;
-      k.base(x.byteOffset, y.byteOffset, r.byteOffset, J.byteOffset + ob, J.byteOffset + ob + 8 * m, m, a, a0);
+      k.base(
+        x.byteOffset,
+        y.byteOffset,
+        r.byteOffset,
+        J.byteOffset + ob,
+        J.byteOffset + ob + 8 * m,
+        m,
+        a,
+        a0,
+      );
       for (let q = 0; q < n; q++) {
         const c = p[3 * q + 1];
         const s = p[3 * q + 2];
         this.seed(c, s);
         const is = 1 / s;
         const oA = J.byteOffset + 8 * 3 * q * m;
-        k.gauss(x.byteOffset, r.byteOffset, ex.byteOffset, oA, oA + 8 * m, oA + 16 * m, m, this.j, p[3 * q], c, is, is * is, INV_SQRT_2PI * is, this.g0, this.q0, this.qb, this.K);
+        k.gauss(
+          x.byteOffset,
+          r.byteOffset,
+          ex.byteOffset,
+          oA,
+          oA + 8 * m,
+          oA + 16 * m,
+          m,
+          this.j,
+          p[3 * q],
+          c,
+          is,
+          is * is,
+          INV_SQRT_2PI * is,
+          this.g0,
+          this.q0,
+          this.qb,
+          this.K,
+        );
       }
       return;
     }
@@ -224,7 +251,16 @@ export function referenceStartBounds(n: number, range: [number, number]): StartB
  * the half-maximum crossing, and that Gaussian subtracted before looking for the next one.
  * Writes into `out` (length 3N+2); `work` holds m numbers.
  */
-export function autoStart(n: number, x: Float64Array, y: Float64Array, m: number, lower: ArrayLike<number>, upper: ArrayLike<number>, out: Float64Array, work: Float64Array): void {
+export function autoStart(
+  n: number,
+  x: Float64Array,
+  y: Float64Array,
+  m: number,
+  lower: ArrayLike<number>,
+  upper: ArrayLike<number>,
+  out: Float64Array,
+  work: Float64Array,
+): void {
   const a = m > 1 ? (y[m - 1] - y[0]) / (x[m - 1] - x[0]) : 0;
   const a0 = y[0] - a * x[0];
   // a running median of 5 keeps a single-sample outlier from being taken for a peak
@@ -242,8 +278,16 @@ export function autoStart(n: number, x: Float64Array, y: Float64Array, m: number
     const h = Math.max(work[best], 1e-6);
     // half-width at half maximum, towards whichever side crosses first
     let hw = Infinity;
-    for (let i = best; i < m; i++) if (work[i] < h / 2) { hw = x[i] - x[best]; break; }
-    for (let i = best; i >= 0; i--) if (work[i] < h / 2) { hw = Math.min(hw, x[best] - x[i]); break; }
+    for (let i = best; i < m; i++)
+      if (work[i] < h / 2) {
+        hw = x[i] - x[best];
+        break;
+      }
+    for (let i = best; i >= 0; i--)
+      if (work[i] < h / 2) {
+        hw = Math.min(hw, x[best] - x[i]);
+        break;
+      }
     if (!Number.isFinite(hw) || hw <= 0) hw = 4 * dx;
     const clamp = (v: number, j: number) => Math.min(Math.max(v, lower[j]), upper[j]);
     const s = clamp(hw / 1.1774, 3 * k + 2);

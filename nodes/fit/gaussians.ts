@@ -40,11 +40,16 @@ function outputsDoc(): Record<string, FieldSpec> {
     'height1…heightn': { unit: 'curve unit', description: 'peak heights A/(√(2π)σ)' },
     a: { unit: 'curve unit / Å', description: 'baseline slope' },
     a0: { unit: 'curve unit', description: 'baseline offset' },
-    '<param>_err': { description: 'standard error of each parameter (scipy curve_fit convention, robust-scaled Jacobian)' },
+    '<param>_err': {
+      description: 'standard error of each parameter (scipy curve_fit convention, robust-scaled Jacobian)',
+    },
     rw: { description: 'Rw = √(Σ(y − fit)² / Σ y²) over the range' },
     chi2: { description: 'reduced χ² with unit weights: Σ(y − fit)² / (m − p)' },
     iterations: { description: 'accepted solver steps' },
-    status: { description: 'fit outcome code, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points' },
+    status: {
+      description:
+        'fit outcome code, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points',
+    },
   };
   return o;
 }
@@ -57,34 +62,96 @@ export const fitGaussians = defineOp({
   scope: 'frame',
   title: 'Gaussian peaks + linear baseline (robust, bounded)',
   description:
-    'Fits Σ Aᵢ/(√(2π)σᵢ)·exp(−(r−cᵢ)²/(2σᵢ²)) + a·r + a₀ to each position\'s curve over `range` with a bounded trust-region least-squares solver and a robust loss (scipy least_squares conventions). Default starts/bounds: the reference study\'s table.',
+    "Fits Σ Aᵢ/(√(2π)σᵢ)·exp(−(r−cᵢ)²/(2σᵢ²)) + a·r + a₀ to each position's curve over `range` with a bounded trust-region least-squares solver and a robust loss (scipy least_squares conventions). Default starts/bounds: the reference study's table.",
   inputs: { curve: { scope: 'frame', description: 'per-position curve, normally G(r) (pdf.G)' } },
   params: {
     n: { type: 'integer', default: 2, min: 1, max: 8, description: 'number of Gaussians' },
-    range: { type: 'number[]', length: 2, default: [2.1, 4.0], unit: 'Å (curve x unit)', description: 'fit window [x0, x1]' },
-    init: { type: 'enum', values: ['reference', 'auto'], default: 'reference', description: 'starts: the reference table (or `start`), or "auto" from peak detection in each centre window' },
-    start: { type: 'number[]', optional: true, description: 'starting values [A1, c1, σ1, …, a, a0] (3n+2 numbers); overrides the table' },
-    lower: { type: 'number[]', optional: true, unbounded: true, description: 'lower bounds, same order (use "-inf" for none)' },
-    upper: { type: 'number[]', optional: true, unbounded: true, description: 'upper bounds, same order (use "inf" for none)' },
-    loss: { type: 'enum', values: LOSSES, default: 'soft_l1', description: 'robust loss of (residual / fScale)², as scipy least_squares' },
-    fScale: { type: 'number', default: 0.005, exclusiveMin: 0, unit: 'curve unit', description: 'soft margin between inlier and outlier residuals' },
-    maxEval: { type: 'integer', optional: true, min: 1, description: 'maximum residual evaluations (default 100 × parameters, as scipy)' },
-    field: { type: 'string', optional: true, description: 'which field of the input to fit (default: G, else the only field)' },
+    range: {
+      type: 'number[]',
+      length: 2,
+      default: [2.1, 4.0],
+      unit: 'Å (curve x unit)',
+      description: 'fit window [x0, x1]',
+    },
+    init: {
+      type: 'enum',
+      values: ['reference', 'auto'],
+      default: 'reference',
+      description:
+        'starts: the reference table (or `start`), or "auto" from peak detection in each centre window',
+    },
+    start: {
+      type: 'number[]',
+      optional: true,
+      description: 'starting values [A1, c1, σ1, …, a, a0] (3n+2 numbers); overrides the table',
+    },
+    lower: {
+      type: 'number[]',
+      optional: true,
+      unbounded: true,
+      description: 'lower bounds, same order (use "-inf" for none)',
+    },
+    upper: {
+      type: 'number[]',
+      optional: true,
+      unbounded: true,
+      description: 'upper bounds, same order (use "inf" for none)',
+    },
+    loss: {
+      type: 'enum',
+      values: LOSSES,
+      default: 'soft_l1',
+      description: 'robust loss of (residual / fScale)², as scipy least_squares',
+    },
+    fScale: {
+      type: 'number',
+      default: 0.005,
+      exclusiveMin: 0,
+      unit: 'curve unit',
+      description: 'soft margin between inlier and outlier residuals',
+    },
+    maxEval: {
+      type: 'integer',
+      optional: true,
+      min: 1,
+      description: 'maximum residual evaluations (default 100 × parameters, as scipy)',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input to fit (default: G, else the only field)',
+    },
   },
   outputs: outputsDoc(),
   check(p, { node }) {
     const np = paramCount(p.n);
-    if (!(p.range[0] < p.range[1])) throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
+    if (!(p.range[0] < p.range[1]))
+      throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
     for (const key of ['start', 'lower', 'upper'] as const) {
       const v = p[key];
-      if (v && v.length !== np) throw new ParamError(node, key, `expected ${np} numbers (3 per Gaussian + a, a0 for n = ${p.n}), got ${v.length}`);
+      if (v && v.length !== np)
+        throw new ParamError(
+          node,
+          key,
+          `expected ${np} numbers (3 per Gaussian + a, a0 for n = ${p.n}), got ${v.length}`,
+        );
     }
     const sb = referenceStartBounds(p.n, p.range);
     const lo = p.lower ?? sb.lower;
     const hi = p.upper ?? sb.upper;
     for (let i = 0; i < np; i++) {
-      if (!(lo[i] <= hi[i])) throw new ParamError(node, p.lower ? 'lower' : 'upper', `bound ${paramNames(p.n)[i]}: lower ${lo[i]} > upper ${hi[i]}`);
-      if (i % 3 === 2 && i < 3 * p.n && !(lo[i] > 0)) throw new ParamError(node, 'lower', `width ${paramNames(p.n)[i]} needs a lower bound > 0, got ${lo[i]}`);
+      if (!(lo[i] <= hi[i]))
+        throw new ParamError(
+          node,
+          p.lower ? 'lower' : 'upper',
+          `bound ${paramNames(p.n)[i]}: lower ${lo[i]} > upper ${hi[i]}`,
+        );
+      if (i % 3 === 2 && i < 3 * p.n && !(lo[i] > 0))
+        throw new ParamError(
+          node,
+          'lower',
+          `width ${paramNames(p.n)[i]} needs a lower bound > 0, got ${lo[i]}`,
+        );
     }
   },
   process({ node, params: p, chunk, inputs }): Value {
@@ -105,7 +172,14 @@ export const fitGaussians = defineOp({
  * ones: 1–2.5 % of the paper scan's positions by more than 1e-3 Å, most of them to a lower cost.
  * `dataStart: false`: the table alone (the pre-v5 behaviour).
  */
-export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: GaussiansParams, xName = 'r', { dataStart = true } = {}) {
+export function fitCurves(
+  y: NDArray,
+  x: ArrayLike<number>,
+  count: number,
+  p: GaussiansParams,
+  xName = 'r',
+  { dataStart = true } = {},
+) {
   const n = p.n;
   const np = paramCount(n);
   const [i0, i1] = axisRange(x, p.range[0], p.range[1]);
@@ -162,7 +236,8 @@ export function fitCurves(y: NDArray, x: ArrayLike<number>, count: number, p: Ga
       pOut[k][c] = failed ? NaN : solver.x[k];
       eOut[k][c] = failed ? NaN : solver.stderr[k];
     }
-    for (let k = 0; k < n; k++) hOut[k][c] = failed ? NaN : solver.x[3 * k] / (Math.sqrt(2 * Math.PI) * solver.x[3 * k + 2]);
+    for (let k = 0; k < n; k++)
+      hOut[k][c] = failed ? NaN : solver.x[3 * k] / (Math.sqrt(2 * Math.PI) * solver.x[3 * k + 2]);
     if (failed) {
       rw.data[c] = NaN;
       chi2.data[c] = NaN;

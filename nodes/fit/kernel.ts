@@ -11,9 +11,37 @@ const KERNEL_URL = new URL('./normal.wasm', import.meta.url);
 /** Exports of normal.wasm; every pointer is a byte offset into `memory`. */
 export interface FitKernel extends WebAssembly.Exports {
   memory: WebAssembly.Memory;
-  normal(J: number, r: number, d1: number, w: number, wr: number, H: number, g: number, m: number, p: number): void;
+  normal(
+    J: number,
+    r: number,
+    d1: number,
+    w: number,
+    wr: number,
+    H: number,
+    g: number,
+    m: number,
+    p: number,
+  ): void;
   base(x: number, y: number, r: number, Ja: number, J1: number, m: number, a: number, a0: number): void;
-  gauss(x: number, r: number, ex: number, JA: number, Jc: number, Js: number, m: number, j: number, A: number, c: number, is: number, is2: number, hN: number, g: number, q: number, qb: number, K: number): void;
+  gauss(
+    x: number,
+    r: number,
+    ex: number,
+    JA: number,
+    Jc: number,
+    Js: number,
+    m: number,
+    j: number,
+    A: number,
+    c: number,
+    is: number,
+    is2: number,
+    hN: number,
+    g: number,
+    q: number,
+    qb: number,
+    K: number,
+  ): void;
   soft_l1(r: number, d1: number, w: number, m: number, inv: number, irls: number): number;
   axpy(y: number, x: number, m: number, d: number): void;
 }
@@ -31,7 +59,8 @@ export class FitArena {
   }
 
   take(len: number): Float64Array {
-    if (this.off + 8 * len > 8 * this.doubles) throw new Error(`FitArena: ${len} more numbers do not fit in ${this.doubles}`);
+    if (this.off + 8 * len > 8 * this.doubles)
+      throw new Error(`FitArena: ${len} more numbers do not fit in ${this.doubles}`);
     const v = new Float64Array(this.buffer, this.off, len);
     this.off += 8 * len;
     return v;

@@ -85,7 +85,8 @@ export function invertSymmetric(p: number, A: Float64Array, out: Float64Array, w
   const tiny = scale * 1e-15;
   for (let col = 0; col < p; col++) {
     let piv = col;
-    for (let r = col + 1; r < p; r++) if (Math.abs(work[r * w + col]) > Math.abs(work[piv * w + col])) piv = r;
+    for (let r = col + 1; r < p; r++)
+      if (Math.abs(work[r * w + col]) > Math.abs(work[piv * w + col])) piv = r;
     const pv = work[piv * w + col];
     if (!(Math.abs(pv) > tiny)) {
       out.fill(NaN);

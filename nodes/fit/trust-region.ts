@@ -145,14 +145,26 @@ export class BoundedLsq {
   /** g = Jᵀρ′r and H = JᵀWJ at the current point (r, J, d1, w filled; J column-major). */
   private normalEquations(m: number) {
     const { J, r, d1, w, wr, H, g } = this;
-    this.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, H.byteOffset, g.byteOffset, m, this.p);
+    this.kernel.normal(
+      J.byteOffset,
+      r.byteOffset,
+      d1.byteOffset,
+      w.byteOffset,
+      wr.byteOffset,
+      H.byteOffset,
+      g.byteOffset,
+      m,
+      this.p,
+    );
   }
 
   /** applyLoss on r (a view into the arena) into d1, w; soft_l1 by the kernel (same numbers). */
   private loss(r: Float64Array, m: number, opts: LsqOptions, irls: boolean): number {
     if (opts.loss === 'soft_l1') {
       const f2 = opts.fScale * opts.fScale;
-      return f2 * this.kernel.soft_l1(r.byteOffset, this.d1.byteOffset, this.w.byteOffset, m, 1 / f2, irls ? 1 : 0);
+      return (
+        f2 * this.kernel.soft_l1(r.byteOffset, this.d1.byteOffset, this.w.byteOffset, m, 1 / f2, irls ? 1 : 0)
+      );
     }
     return applyLoss(opts.loss, opts.fScale, r, m, this.d1, this.w, irls);
   }
@@ -184,7 +196,17 @@ export class BoundedLsq {
     const { p, d1, w, wr, gLin, HLin, rRefit, step, ones } = this;
     const na = p - s;
     // the additive columns are the trailing block of J: the same kernel gives their g and H
-    this.kernel.normal(J.byteOffset + 8 * s * m, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, HLin.byteOffset, gLin.byteOffset, m, na);
+    this.kernel.normal(
+      J.byteOffset + 8 * s * m,
+      r.byteOffset,
+      d1.byteOffset,
+      w.byteOffset,
+      wr.byteOffset,
+      HLin.byteOffset,
+      gLin.byteOffset,
+      m,
+      na,
+    );
     for (let a = 0; a < na; a++) gLin[a] = -gLin[a];
     if (!choleskySolveMasked(na, HLin, gLin, ones, this.L, step)) return c0;
     let moved = false;
@@ -216,7 +238,14 @@ export class BoundedLsq {
    * Minimise from x0 within [lower, upper] over m points. Results in this.x, this.cost, this.status,
    * this.stderr, this.nfev, this.iterations. Never throws on bad data: non-finite → status 3, NaNs.
    */
-  solve(model: LsqModel, m: number, x0: ArrayLike<number>, lower: ArrayLike<number>, upper: ArrayLike<number>, opts: LsqOptions): void {
+  solve(
+    model: LsqModel,
+    m: number,
+    x0: ArrayLike<number>,
+    lower: ArrayLike<number>,
+    upper: ArrayLike<number>,
+    opts: LsqOptions,
+  ): void {
     const { p, x, g, H, A, step, rhs, xTrial, free } = this;
     const maxEval = opts.maxEval ?? 100 * p;
     const ftol = opts.ftol ?? 1e-8;
@@ -309,7 +338,8 @@ export class BoundedLsq {
       // (a non-finite residual makes the cost NaN or ∞: no separate check)
       let trialCost = this.loss(rTrial, m, opts, irls);
       if (!(trialCost < Infinity)) trialCost = Infinity;
-      if (add >= 0 && irls && trialCost < Infinity) trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
+      if (add >= 0 && irls && trialCost < Infinity)
+        trialCost = this.refit(m, xTrial, rTrial, this.JTrial, trialCost, add, lower, upper, opts, irls);
       const actual = cost - trialCost;
       const ratio = pred > 0 ? actual / pred : -1;
       const small = sNorm < xtol * (xtol + xNorm);

@@ -22,11 +22,28 @@ export interface Integrator {
    * Integrate frame `frame[frameOffset …]`; `bits[bitsOffset …]` is its packed mask or null.
    * Writes `bins` values at `outOffset` of I, sigma, count.
    */
-  integrate(frame: FrameData, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void;
+  integrate(
+    frame: FrameData,
+    frameOffset: number,
+    bits: Uint8Array | null,
+    bitsOffset: number,
+    I: Float32Array,
+    sigma: Float32Array,
+    count: Float32Array,
+    outOffset: number,
+  ): void;
 }
 
 /** Frame values: any typed array (the kernel reads uint8 directly, converts the rest). */
-export type FrameData = Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type FrameData =
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
 
 /** 1 where a pixel takes part (not in the byte-per-pixel static mask, 1 = excluded). */
 export function staticKeepOf(staticMask: Uint8Array | null, pixels: number): Uint8Array {
@@ -36,7 +53,10 @@ export function staticKeepOf(staticMask: Uint8Array | null, pixels: number): Uin
 }
 
 /** Per bin: Σw over the statically kept pixels (Σu without a frame mask) and Σw²/Σw (mean weight). */
-export function binWeights(table: PixelTable, keep: Uint8Array): { fullW: Float64Array; weightRatio: Float64Array } {
+export function binWeights(
+  table: PixelTable,
+  keep: Uint8Array,
+): { fullW: Float64Array; weightRatio: Float64Array } {
   const fullW = new Float64Array(table.bins);
   const weightRatio = new Float64Array(table.bins);
   for (let b = 0; b < table.bins; b++) {
@@ -53,7 +73,16 @@ export function binWeights(table: PixelTable, keep: Uint8Array): { fullW: Float6
 }
 
 /** Bin b's outputs at index o from Σu, Σu·v, Σu·v² (the definition above). */
-export function finishBin(su: number, suv: number, suvv: number, weightRatio: number, I: Float32Array, sigma: Float32Array, count: Float32Array, o: number): void {
+export function finishBin(
+  su: number,
+  suv: number,
+  suvv: number,
+  weightRatio: number,
+  I: Float32Array,
+  sigma: Float32Array,
+  count: Float32Array,
+  o: number,
+): void {
   // Subtraction leaves rounding dust where everything is masked.
   const s0 = su > 1e-9 ? su : 0;
   count[o] = s0;
@@ -83,7 +112,16 @@ export class TableIntegrator implements Integrator {
     this.weightRatio = binWeights(table, this.keep).weightRatio;
   }
 
-  integrate(frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
+  integrate(
+    frame: ArrayLike<number>,
+    frameOffset: number,
+    bits: Uint8Array | null,
+    bitsOffset: number,
+    I: Float32Array,
+    sigma: Float32Array,
+    count: Float32Array,
+    outOffset: number,
+  ): void {
     const { table, keep } = this;
     for (let b = 0; b < table.bins; b++) {
       let su = 0;

@@ -32,13 +32,20 @@ interface AzimuthalState {
 }
 
 /** Byte-per-pixel or bit-packed per-frame masks → packed bits for position i (null = none). */
-function packedMaskOf(v: Value | undefined, node: string, count: number, pixels: number): { bits: Uint8Array; stride: number } | null {
+function packedMaskOf(
+  v: Value | undefined,
+  node: string,
+  count: number,
+  pixels: number,
+): { bits: Uint8Array; stride: number } | null {
   if (!v) return null;
   const f = fieldOf(v, 'mask');
   if (!f) throw new UserError(`node '${node}', input 'mask': expected a mask.auto result (field 'mask')`);
   const nb = packedBytes(pixels);
-  if (f.shape[0] !== count) throw new UserError(`node '${node}', input 'mask': ${f.shape[0]} masks for ${count} positions`);
-  if (f.data.length === count * nb && (v.meta?.packed === 'bits' || nb !== pixels)) return { bits: f.data as Uint8Array, stride: nb };
+  if (f.shape[0] !== count)
+    throw new UserError(`node '${node}', input 'mask': ${f.shape[0]} masks for ${count} positions`);
+  if (f.data.length === count * nb && (v.meta?.packed === 'bits' || nb !== pixels))
+    return { bits: f.data as Uint8Array, stride: nb };
   if (f.data.length === count * pixels) {
     // Byte-per-pixel masks: pack them so there is one apply path.
     const bits = new Uint8Array(count * nb);
@@ -51,7 +58,9 @@ function packedMaskOf(v: Value | undefined, node: string, count: number, pixels:
     }
     return { bits, stride: nb };
   }
-  throw new UserError(`node '${node}', input 'mask': shape [${f.shape}] is neither bit-packed [${count}, ${nb}] nor [${count}, ${pixels}] pixels`);
+  throw new UserError(
+    `node '${node}', input 'mask': shape [${f.shape}] is neither bit-packed [${count}, ${nb}] nor [${count}, ${pixels}] pixels`,
+  );
 }
 
 export const integrateAzimuthal = defineOp({
@@ -68,19 +77,59 @@ export const integrateAzimuthal = defineOp({
     static: { scope: 'dataset', optional: true, description: 'dataset mask (mask.static, uint8 [h, w])' },
   },
   params: {
-    bins: { type: 'integer', min: 1, max: 1_000_000, default: 400, description: `number of Q bins (at most ${BINS_PER_PIXEL} per pixel of the detector's diagonal, or ${MIN_MAX_BINS})` },
-    qMin: { type: 'number', min: 0, default: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lower edge of the first bin' },
-    qMax: { type: 'number', exclusiveMin: 0, optional: true, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper edge of the last bin; default: the largest complete ring on the detector' },
-    split: { type: 'enum', values: ['none', 'bbox', 'full'], default: 'bbox', description: 'pixel splitting: none, bbox (radius range) or full (exact area)' },
-    shiftQuantum: { type: 'number', min: 0, default: 0.125, unit: 'px', description: 'descan shifts are rounded to this step (0 = exact) so tables are shared between positions' },
+    bins: {
+      type: 'integer',
+      min: 1,
+      max: 1_000_000,
+      default: 400,
+      description: `number of Q bins (at most ${BINS_PER_PIXEL} per pixel of the detector's diagonal, or ${MIN_MAX_BINS})`,
+    },
+    qMin: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: 'lower edge of the first bin',
+    },
+    qMax: {
+      type: 'number',
+      exclusiveMin: 0,
+      optional: true,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: 'upper edge of the last bin; default: the largest complete ring on the detector',
+    },
+    split: {
+      type: 'enum',
+      values: ['none', 'bbox', 'full'],
+      default: 'bbox',
+      description: 'pixel splitting: none, bbox (radius range) or full (exact area)',
+    },
+    shiftQuantum: {
+      type: 'number',
+      min: 0,
+      default: 0.125,
+      unit: 'px',
+      description:
+        'descan shifts are rounded to this step (0 = exact) so tables are shared between positions',
+    },
   },
   outputs: {
-    I: { unit: 'counts / pixel', description: 'mean intensity per Q bin [positions, bins] (NaN where no unmasked pixel)' },
+    I: {
+      unit: 'counts / pixel',
+      description: 'mean intensity per Q bin [positions, bins] (NaN where no unmasked pixel)',
+    },
     sigma: { unit: 'counts / pixel', description: 'standard error of that mean [positions, bins]' },
     count: { unit: 'pixels', description: 'unmasked pixel area in the bin [positions, bins]' },
   },
   check(p, { node, dataset }) {
-    if (dataset?.kind === 'frames' && dataset.frameShape.length === 2) checkBins(node, p.bins, dataset.frameShape[0], dataset.frameShape[1], dataset.scan.ny * dataset.scan.nx);
+    if (dataset?.kind === 'frames' && dataset.frameShape.length === 2)
+      checkBins(
+        node,
+        p.bins,
+        dataset.frameShape[0],
+        dataset.frameShape[1],
+        dataset.scan.ny * dataset.scan.nx,
+      );
   },
   prepare({ inputs, params, node, scan }): AzimuthalState {
     const geom = readGeometry(inputs.geometry, node);
@@ -88,18 +137,31 @@ export const integrateAzimuthal = defineOp({
     const m = ellipseMetric(geom.axisRatio, geom.angleDeg);
     const qMax = params.qMax ?? inscribedRadius(m, geom.cx, geom.cy, geom.h, geom.w) * geom.qPerPixel;
     if (!(qMax > params.qMin)) {
-      throw new ParamError(node, params.qMax == null ? 'qMin' : 'qMax', `empty Q range: qMin ${params.qMin} ≥ qMax ${qMax.toPrecision(4)} Å⁻¹`);
+      throw new ParamError(
+        node,
+        params.qMax == null ? 'qMin' : 'qMax',
+        `empty Q range: qMin ${params.qMin} ≥ qMax ${qMax.toPrecision(4)} Å⁻¹`,
+      );
     }
-    const spec: BinSpec = { r0: params.qMin / geom.qPerPixel, dr: (qMax - params.qMin) / params.bins / geom.qPerPixel, bins: params.bins };
+    const spec: BinSpec = {
+      r0: params.qMin / geom.qPerPixel,
+      dr: (qMax - params.qMin) / params.bins / geom.qPerPixel,
+      bins: params.bins,
+    };
     const q = f32([params.bins]);
-    for (let b = 0; b < params.bins; b++) q.data[b] = params.qMin + ((b + 0.5) * (qMax - params.qMin)) / params.bins;
+    for (let b = 0; b < params.bins; b++)
+      q.data[b] = params.qMin + ((b + 0.5) * (qMax - params.qMin)) / params.bins;
     const st = staticMaskOf(inputs.static, node, geom.h, geom.w);
     const build = (sx: number, sy: number): Integrator => {
       const cx = geom.cx + sx;
       const cy = geom.cy + sy;
       // bbox: the prefix-sum form (O(1) per pixel, no table); none / full: a gather over the table.
-      if (params.split === 'bbox') return new WasmIntegrator({ bbox: { m, cx, cy, h: geom.h, w: geom.w, spec } }, st);
-      return new WasmIntegrator({ table: buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split) }, st);
+      if (params.split === 'bbox')
+        return new WasmIntegrator({ bbox: { m, cx, cy, h: geom.h, w: geom.w, spec } }, st);
+      return new WasmIntegrator(
+        { table: buildPixelTable(m, cx, cy, geom.h, geom.w, spec, params.split) },
+        st,
+      );
     };
     const tables = new ShiftBuckets(params.shiftQuantum, build);
     // Build the unshifted table now so the first chunk does not pay for it.
@@ -111,7 +173,9 @@ export const integrateAzimuthal = defineOp({
     const { geom } = state;
     const pixels = geom.h * geom.w;
     if (!f || f.shape.length !== 3 || f.shape[1] !== geom.h || f.shape[2] !== geom.w) {
-      throw new UserError(`node '${node}', input 'frames': expected patterns [positions, ${geom.h}, ${geom.w}] matching the geometry, got [${f?.shape}]`);
+      throw new UserError(
+        `node '${node}', input 'frames': expected patterns [positions, ${geom.h}, ${geom.w}] matching the geometry, got [${f?.shape}]`,
+      );
     }
     const n = chunk.count;
     const bins = params.bins;
@@ -121,7 +185,16 @@ export const integrateAzimuthal = defineOp({
     const count = f32([n, bins]);
     for (let i = 0; i < n; i++) {
       const t = state.tables.forPosition(geom, chunk.start + i);
-      t.integrate(f.data, i * pixels, mask ? mask.bits : null, mask ? i * mask.stride : 0, I.data, sigma.data, count.data, i * bins);
+      t.integrate(
+        f.data,
+        i * pixels,
+        mask ? mask.bits : null,
+        mask ? i * mask.stride : 0,
+        I.data,
+        sigma.data,
+        count.data,
+        i * bins,
+      );
     }
     return {
       fields: { I, sigma, count },

@@ -33,7 +33,15 @@ export interface BboxKinks {
   count: number;
 }
 
-export function bboxKinks(keep: Uint8Array, m: EllipseMetric, cx: number, cy: number, h: number, w: number, spec: BinSpec): BboxKinks {
+export function bboxKinks(
+  keep: Uint8Array,
+  m: EllipseMetric,
+  cx: number,
+  cy: number,
+  h: number,
+  w: number,
+  spec: BinSpec,
+): BboxKinks {
   const { bins } = spec;
   const spare = bins + 1;
   const lo = new Float64Array(h * w);

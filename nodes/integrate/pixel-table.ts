@@ -35,7 +35,15 @@ export interface BinSpec {
   bins: number;
 }
 
-export function buildPixelTable(m: EllipseMetric, cx: number, cy: number, h: number, w: number, spec: BinSpec, split: Split): PixelTable {
+export function buildPixelTable(
+  m: EllipseMetric,
+  cx: number,
+  cy: number,
+  h: number,
+  w: number,
+  spec: BinSpec,
+  split: Split,
+): PixelTable {
   const { r0, dr, bins } = spec;
   const rEnd = r0 + dr * bins;
   // Pixel-major entries first (growable typed buffers), then transposed to bin-major.
@@ -125,5 +133,14 @@ export function buildPixelTable(m: EllipseMetric, cx: number, cy: number, h: num
   const pixStart = new Int32Array(h * w + 1);
   for (let i = 0; i < n; i++) pixStart[pixOf[i] + 1]++;
   for (let p = 0; p < h * w; p++) pixStart[p + 1] += pixStart[p];
-  return { bins, pixels: h * w, binStart, binPix, binW, pixStart, pixBin: binOf.slice(0, n), pixW: Float32Array.from(wOf.subarray(0, n)) };
+  return {
+    bins,
+    pixels: h * w,
+    binStart,
+    binPix,
+    binW,
+    pixStart,
+    pixBin: binOf.slice(0, n),
+    pixW: Float32Array.from(wOf.subarray(0, n)),
+  };
 }

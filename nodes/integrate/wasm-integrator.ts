@@ -90,14 +90,24 @@ export class WasmIntegrator implements Integrator {
     };
     // Pixels whose mask bit matters: kept and reaching the Q range (a masked pixel outside needs no work).
     const part = new Uint8Array(pixels);
-    const fill = bbox ? layBbox(L, g, keep, bbox, part) : layTable(L, g, keep, (source as { table: PixelTable }).table, part);
+    const fill = bbox
+      ? layBbox(L, g, keep, bbox, part)
+      : layTable(L, g, keep, (source as { table: PixelTable }).table, part);
     fill.push([g.part, packMask(part), 'u8']);
     this.k = wasmInstance<Kernel>(new URL('./integrate.wasm', import.meta.url));
     ensureMemory(this.k.memory, L.size);
-    for (const [name, v] of Object.entries(g)) ((this.k as WebAssembly.Exports)[name] as WebAssembly.Global).value = v;
+    for (const [name, v] of Object.entries(g))
+      ((this.k as WebAssembly.Exports)[name] as WebAssembly.Global).value = v;
     const buf = this.k.memory.buffer;
     for (const [at, data, type] of fill) {
-      const View = type === 'f64' ? Float64Array : type === 'f32' ? Float32Array : type === 'i32' ? Int32Array : Uint8Array;
+      const View =
+        type === 'f64'
+          ? Float64Array
+          : type === 'f32'
+            ? Float32Array
+            : type === 'i32'
+              ? Int32Array
+              : Uint8Array;
       new View(buf, at, data.length).set(data);
     }
     this.run = bbox ? this.k.bbox : this.k.table;
@@ -110,7 +120,16 @@ export class WasmIntegrator implements Integrator {
     this.ownBits = new Uint8Array(this.maskBytes);
   }
 
-  integrate(frame: FrameData, frameOffset: number, bits: Uint8Array | null, bitsOffset: number, I: Float32Array, sigma: Float32Array, count: Float32Array, outOffset: number): void {
+  integrate(
+    frame: FrameData,
+    frameOffset: number,
+    bits: Uint8Array | null,
+    bitsOffset: number,
+    I: Float32Array,
+    sigma: Float32Array,
+    count: Float32Array,
+    outOffset: number,
+  ): void {
     const u8 = frame instanceof Uint8Array;
     const src = frame.subarray(frameOffset, frameOffset + this.pixels);
     if (u8) this.bytes.set(src, this.at.frame8);
@@ -150,7 +169,13 @@ export class WasmIntegrator implements Integrator {
 }
 
 /** bbox: row runs, kink coefficients and slot addresses (globals into `g`, data to copy returned). */
-function layBbox(L: Layout, g: Record<string, number>, keep: Uint8Array, bbox: BboxGeometry, part: Uint8Array): Fill[] {
+function layBbox(
+  L: Layout,
+  g: Record<string, number>,
+  keep: Uint8Array,
+  bbox: BboxGeometry,
+  part: Uint8Array,
+): Fill[] {
   const bins = g.bins;
   const kinks = bboxKinks(keep, bbox.m, bbox.cx, bbox.cy, bbox.h, bbox.w, bbox.spec);
   for (let p = 0; p < part.length; p++) part[p] = kinks.kinkOf[p] >= 0 ? 1 : 0;
@@ -184,7 +209,13 @@ function layBbox(L: Layout, g: Record<string, number>, keep: Uint8Array, bbox: B
 }
 
 /** none / full: the bin-major table for the gather, the pixel-major one for dropping masked pixels. */
-function layTable(L: Layout, g: Record<string, number>, keep: Uint8Array, table: PixelTable, part: Uint8Array): Fill[] {
+function layTable(
+  L: Layout,
+  g: Record<string, number>,
+  keep: Uint8Array,
+  table: PixelTable,
+  part: Uint8Array,
+): Fill[] {
   const { bins, pixels } = table;
   const { fullW, weightRatio } = binWeights(table, keep);
   for (let p = 0; p < pixels; p++) part[p] = keep[p] && table.pixStart[p + 1] > table.pixStart[p] ? 1 : 0;

@@ -48,16 +48,39 @@ export const mapCut = defineOp({
   version: 1,
   scope: 'dataset',
   title: 'Line profile through a map',
-  description: 'Profile along scan row `row`, column `col`, or the segment `from` [x, y] → `to` [x, y] (x = scan column, y = scan row), sampled bilinearly.',
+  description:
+    'Profile along scan row `row`, column `col`, or the segment `from` [x, y] → `to` [x, y] (x = scan column, y = scan row), sampled bilinearly.',
   inputs: { map: { scope: 'any', description: 'a scalar map' } },
   params: {
     row: { type: 'integer', optional: true, min: 0, description: 'scan row to follow' },
     col: { type: 'integer', optional: true, min: 0, description: 'scan column to follow' },
-    from: { type: 'number[]', length: 2, optional: true, unit: 'scan px [x, y]', description: 'segment start' },
+    from: {
+      type: 'number[]',
+      length: 2,
+      optional: true,
+      unit: 'scan px [x, y]',
+      description: 'segment start',
+    },
     to: { type: 'number[]', length: 2, optional: true, unit: 'scan px [x, y]', description: 'segment end' },
-    samples: { type: 'integer', optional: true, min: 2, max: 1_000_000, description: 'number of samples (default: one per scan step)' },
-    stepNm: { type: 'number', optional: true, exclusiveMin: 0, unit: 'nm', description: 'scan step (default: the dataset\'s scanStepNm)' },
-    field: { type: 'string', optional: true, description: 'which field of the input (default: the only one)' },
+    samples: {
+      type: 'integer',
+      optional: true,
+      min: 2,
+      max: 1_000_000,
+      description: 'number of samples (default: one per scan step)',
+    },
+    stepNm: {
+      type: 'number',
+      optional: true,
+      exclusiveMin: 0,
+      unit: 'nm',
+      description: "scan step (default: the dataset's scanStepNm)",
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input (default: the only one)',
+    },
   },
   outputs: {
     profile: { description: 'map values along the cut [n]' },
@@ -67,25 +90,38 @@ export const mapCut = defineOp({
   check(p, { node }) {
     const given = [p.row !== null, p.col !== null, p.from !== null || p.to !== null].filter(Boolean).length;
     if (given !== 1) throw new ParamError(node, 'row', 'give exactly one of `row`, `col`, or `from` + `to`');
-    if ((p.from === null) !== (p.to === null)) throw new ParamError(node, p.from ? 'to' : 'from', 'a segment needs both `from` and `to`');
+    if ((p.from === null) !== (p.to === null))
+      throw new ParamError(node, p.from ? 'to' : 'from', 'a segment needs both `from` and `to`');
   },
   async run({ node, params: p, inputs, scan, dataset }) {
     const v = await inputField(inputs.map, p.field ?? undefined, node, 'map');
     const { ny, nx } = scan;
-    if (v.data.length !== ny * nx) throw new ParamError(node, 'field', `expected a scalar map of ${ny * nx} positions, got shape [${v.shape}]`);
-    if (p.row !== null && p.row >= ny) throw new ParamError(node, 'row', `row ${p.row} is outside the ${ny}-row scan`);
-    if (p.col !== null && p.col >= nx) throw new ParamError(node, 'col', `column ${p.col} is outside the ${nx}-column scan`);
+    if (v.data.length !== ny * nx)
+      throw new ParamError(
+        node,
+        'field',
+        `expected a scalar map of ${ny * nx} positions, got shape [${v.shape}]`,
+      );
+    if (p.row !== null && p.row >= ny)
+      throw new ParamError(node, 'row', `row ${p.row} is outside the ${ny}-row scan`);
+    if (p.col !== null && p.col >= nx)
+      throw new ParamError(node, 'col', `column ${p.col} is outside the ${nx}-column scan`);
     const { xs, ys } = cutPoints(p, ny, nx);
     const n = xs.length;
     const profile = f32([n]);
     for (let i = 0; i < n; i++) profile.data[i] = bilinear(v.data, ny, nx, xs[i], ys[i]);
-    const step = p.stepNm ?? (typeof dataset?.meta?.scanStepNm === 'number' ? (dataset.meta.scanStepNm as number) : null);
+    const step =
+      p.stepNm ??
+      (typeof dataset?.meta?.scanStepNm === 'number' ? (dataset.meta.scanStepNm as number) : null);
     const dist = f64([n]);
     for (let i = 0; i < n; i++) dist.data[i] = Math.hypot(xs[i] - xs[0], ys[i] - ys[0]) * (step ?? 1);
     return {
       fields: { profile, x: f64([n], xs), y: f64([n], ys) },
       axes: { distance: dist },
-      meta: { axisOf: { profile: 'distance' }, units: { distance: step ? 'nm' : 'px', x: 'scan px', y: 'scan px' } },
+      meta: {
+        axisOf: { profile: 'distance' },
+        units: { distance: step ? 'nm' : 'px', x: 'scan px', y: 'scan px' },
+      },
     };
   },
 });

@@ -82,7 +82,10 @@ export class Fft2 {
         const nx = (w - x) % w;
         const k = 2 * (y * w + x);
         const m = 2 * (ny * w + nx);
-        const re = Z[k], im = Z[k + 1], cre = Z[m], cim = -Z[m + 1];
+        const re = Z[k],
+          im = Z[k + 1],
+          cre = Z[m],
+          cim = -Z[m + 1];
         if (which === 0) {
           out[k] = (re + cre) / 2;
           out[k + 1] = (im + cim) / 2;
@@ -101,7 +104,12 @@ export class Fft2 {
    * Both are real, so the real and imaginary parts of the inverse transform are the two maps, indexed
    * by shift d = (dy mod h, dx mod w).
    */
-  correlatePair(A1: Float64Array, B1: Float64Array, A2: Float64Array, B2: Float64Array): [Float64Array, Float64Array] {
+  correlatePair(
+    A1: Float64Array,
+    B1: Float64Array,
+    A2: Float64Array,
+    B2: Float64Array,
+  ): [Float64Array, Float64Array] {
     const n = this.h * this.w;
     const z = new Float64Array(2 * n);
     for (let k = 0; k < n; k++) {

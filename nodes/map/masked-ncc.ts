@@ -34,7 +34,8 @@ function split(img: Image): { v: Float64Array; v2: Float64Array; m: Float64Array
   const v2 = new Float64Array(len);
   const m = new Float64Array(len);
   // Centre on the mean first: the sums of squares then lose no precision in float64.
-  let s = 0, c = 0;
+  let s = 0,
+    c = 0;
   for (let i = 0; i < len; i++) if (Number.isFinite(img.data[i])) (s += img.data[i]), c++;
   const mean = c ? s / c : 0;
   for (let i = 0; i < len; i++) {
@@ -59,8 +60,12 @@ export function maskedNcc(f: Image, g: Image, minOverlap: number): NccMap {
   const Zfm = fft.packed(F.m, zero, f.ny, f.nx);
   const Zg = fft.packed(G.v, G.v2, g.ny, g.nx);
   const Zgm = fft.packed(G.m, zero, g.ny, g.nx);
-  const sF = fft.unpack(Zf, 0), sF2 = fft.unpack(Zf, 1), sMf = fft.unpack(Zfm, 0);
-  const sG = fft.unpack(Zg, 0), sG2 = fft.unpack(Zg, 1), sMg = fft.unpack(Zgm, 0);
+  const sF = fft.unpack(Zf, 0),
+    sF2 = fft.unpack(Zf, 1),
+    sMf = fft.unpack(Zfm, 0);
+  const sG = fft.unpack(Zg, 0),
+    sG2 = fft.unpack(Zg, 1),
+    sMg = fft.unpack(Zgm, 0);
   const [N, Sf] = fft.correlatePair(sMf, sMg, sF, sMg);
   const [Sff, Sg] = fft.correlatePair(sF2, sMg, sMf, sG);
   const [Sgg, Sfg] = fft.correlatePair(sMf, sG2, sF, sG);

@@ -11,7 +11,12 @@ export interface NelderMeadResult {
   converged: boolean;
 }
 
-export function nelderMead(fn: (x: number[]) => number, x0: number[], steps: number[], opts: { fTol?: number; xTol?: number; maxEval?: number } = {}): NelderMeadResult {
+export function nelderMead(
+  fn: (x: number[]) => number,
+  x0: number[],
+  steps: number[],
+  opts: { fTol?: number; xTol?: number; maxEval?: number } = {},
+): NelderMeadResult {
   const n = x0.length;
   const fTol = opts.fTol ?? 1e-7;
   const xTol = opts.xTol ?? 1e-4;
@@ -24,12 +29,18 @@ export function nelderMead(fn: (x: number[]) => number, x0: number[], steps: num
   };
   let simplex = [x0.slice(), ...steps.map((s, i) => x0.map((v, j) => (j === i ? v + s : v)))];
   let values = simplex.map(f);
-  const extent = () => Math.max(...simplex.slice(1).map((p) => Math.max(...p.map((v, j) => Math.abs(v - simplex[0][j]) / (Math.abs(steps[j]) || 1)))));
+  const extent = () =>
+    Math.max(
+      ...simplex
+        .slice(1)
+        .map((p) => Math.max(...p.map((v, j) => Math.abs(v - simplex[0][j]) / (Math.abs(steps[j]) || 1)))),
+    );
   while (evals < maxEval) {
     const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
     simplex = order.map(([, i]) => simplex[i]);
     values = order.map(([v]) => v);
-    if (Math.abs(values[n] - values[0]) <= fTol && extent() <= xTol) return { x: simplex[0], f: values[0], evaluations: evals, converged: true };
+    if (Math.abs(values[n] - values[0]) <= fTol && extent() <= xTol)
+      return { x: simplex[0], f: values[0], evaluations: evals, converged: true };
     const centroid = new Array(n).fill(0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) centroid[j] += simplex[i][j] / n;
     const along = (t: number) => centroid.map((c, j) => c + t * (simplex[n][j] - c));

@@ -7,7 +7,12 @@
  * constant over them. Two passes (the means, then centred sums): the one-pass Σab − ΣaΣb/n form
  * loses digits to cancellation for large, nearly equal maps.
  */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>, mask?: ArrayLike<boolean | number> | null, n = a.length): number {
+export function pearson(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  mask?: ArrayLike<boolean | number> | null,
+  n = a.length,
+): number {
   const use = (i: number) => (!mask || !!mask[i]) && Number.isFinite(a[i]) && Number.isFinite(b[i]);
   let count = 0;
   let sa = 0;

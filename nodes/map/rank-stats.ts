@@ -25,8 +25,17 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The pairs where both values are finite (and `keep`, if given, is nonzero). */
-export function finitePairs(a: ArrayLike<number>, b: ArrayLike<number>, keep: ArrayLike<number> | null): { a: Float64Array; b: Float64Array; index: Int32Array } {
+export function finitePairs(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  keep: ArrayLike<number> | null,
+): { a: Float64Array; b: Float64Array; index: Int32Array } {
   const idx: number[] = [];
-  for (let i = 0; i < a.length; i++) if ((!keep || keep[i]) && Number.isFinite(a[i]) && Number.isFinite(b[i])) idx.push(i);
-  return { a: Float64Array.from(idx, (i) => a[i]), b: Float64Array.from(idx, (i) => b[i]), index: Int32Array.from(idx) };
+  for (let i = 0; i < a.length; i++)
+    if ((!keep || keep[i]) && Number.isFinite(a[i]) && Number.isFinite(b[i])) idx.push(i);
+  return {
+    a: Float64Array.from(idx, (i) => a[i]),
+    b: Float64Array.from(idx, (i) => b[i]),
+    index: Int32Array.from(idx),
+  };
 }

@@ -39,8 +39,14 @@ export type Linear = [number, number, number, number];
 export function linearOf(pose: Pose, fr: Frame): Linear {
   if (fr.linear) return fr.linear;
   const t = (pose.thetaDeg * Math.PI) / 180;
-  const c = Math.cos(t), sn = Math.sin(t);
-  return [(pose.s * c * fr.stepX) / fr.pixX, (-pose.s * sn * fr.stepY) / fr.pixX, (pose.s * sn * fr.stepX) / fr.pixY, (pose.s * c * fr.stepY) / fr.pixY];
+  const c = Math.cos(t),
+    sn = Math.sin(t);
+  return [
+    (pose.s * c * fr.stepX) / fr.pixX,
+    (-pose.s * sn * fr.stepY) / fr.pixX,
+    (pose.s * sn * fr.stepX) / fr.pixY,
+    (pose.s * c * fr.stepY) / fr.pixY,
+  ];
 }
 
 /** Mean linear magnification (map px per scan px), for choosing how finely to sample. */
@@ -64,8 +70,16 @@ export class MapSampler {
     const uc = a[0] * x + a[1] * y + tu;
     const vc = a[2] * x + a[3] * y + tv;
     if (!(uc >= -0.5 && uc <= this.nx - 0.5 && vc >= -0.5 && vc <= this.ny - 0.5)) return NaN;
-    if (m <= 1) return bilinear(this.map, this.ny, this.nx, Math.min(Math.max(uc, 0), this.nx - 1), Math.min(Math.max(vc, 0), this.ny - 1));
-    let s = 0, c = 0;
+    if (m <= 1)
+      return bilinear(
+        this.map,
+        this.ny,
+        this.nx,
+        Math.min(Math.max(uc, 0), this.nx - 1),
+        Math.min(Math.max(vc, 0), this.ny - 1),
+      );
+    let s = 0,
+      c = 0;
     for (let j = 0; j < m; j++) {
       const dy = ((j + 0.5) / m - 0.5) * cell;
       for (let i = 0; i < m; i++) {
@@ -86,24 +100,38 @@ export function subSamples(a: Linear, cell: number): number {
 }
 
 /** The map sampled at every scan position (NaN outside it). */
-export function resampleOnScan(sampler: MapSampler, pose: Pose, fr: Frame, ny: number, nx: number): Float32Array {
+export function resampleOnScan(
+  sampler: MapSampler,
+  pose: Pose,
+  fr: Frame,
+  ny: number,
+  nx: number,
+): Float32Array {
   const a = linearOf(pose, fr);
   const m = subSamples(a, 1);
   const out = new Float32Array(ny * nx);
-  for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[y * nx + x] = sampler.at(a, pose.tu, pose.tv, x, y, 1, m);
+  for (let y = 0; y < ny; y++)
+    for (let x = 0; x < nx; x++) out[y * nx + x] = sampler.at(a, pose.tu, pose.tv, x, y, 1, m);
   return out;
 }
 
 /** Pearson r of a and b over the indices where both are finite, and how many there were. */
 export function pairedPearson(a: ArrayLike<number>, b: ArrayLike<number>): { r: number; n: number } {
-  let n = 0, sa = 0, sb = 0;
-  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) (n++, (sa += a[i]), (sb += b[i]));
+  let n = 0,
+    sa = 0,
+    sb = 0;
+  for (let i = 0; i < a.length; i++)
+    if (Number.isFinite(a[i]) && Number.isFinite(b[i])) n++, (sa += a[i]), (sb += b[i]);
   if (n < 3) return { r: NaN, n };
-  const ma = sa / n, mb = sb / n;
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = sa / n,
+    mb = sb / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
     if (!(Number.isFinite(a[i]) && Number.isFinite(b[i]))) continue;
-    const da = a[i] - ma, db = b[i] - mb;
+    const da = a[i] - ma,
+      db = b[i] - mb;
     sab += da * db;
     saa += da * da;
     sbb += db * db;
@@ -138,11 +166,13 @@ export interface SearchResult {
 /** Block average (finite values only) of an image by `f`. */
 function coarsen(img: Image, f: number): Image {
   if (f === 1) return img;
-  const ny = Math.floor(img.ny / f), nx = Math.floor(img.nx / f);
+  const ny = Math.floor(img.ny / f),
+    nx = Math.floor(img.nx / f);
   const data = new Float64Array(ny * nx);
   for (let j = 0; j < ny; j++)
     for (let i = 0; i < nx; i++) {
-      let s = 0, c = 0;
+      let s = 0,
+        c = 0;
       for (let b = 0; b < f; b++)
         for (let a = 0; a < f; a++) {
           const v = img.data[(j * f + b) * img.nx + i * f + a];
@@ -157,21 +187,46 @@ function coarsen(img: Image, f: number): Image {
  * Best translation for a fixed (s, θ): the map warped into scan coordinates on a grid of spacing
  * `f` scan px covering its whole footprint, cross-correlated with the coarse reference.
  */
-function bestShift(ref: Image, f: number, sampler: MapSampler, s: number, thetaDeg: number, fr: Frame, sign: 1 | -1 | 0, minCount: number): { pose: Pose; r: number } | null {
+function bestShift(
+  ref: Image,
+  f: number,
+  sampler: MapSampler,
+  s: number,
+  thetaDeg: number,
+  fr: Frame,
+  sign: 1 | -1 | 0,
+  minCount: number,
+): { pose: Pose; r: number } | null {
   const a = linearOf({ s, thetaDeg, tu: 0, tv: 0 }, fr);
   const det = a[0] * a[3] - a[1] * a[2];
   const inv = [a[3] / det, -a[1] / det, -a[2] / det, a[0] / det];
-  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
-  for (const [u, v] of [[-0.5, -0.5], [sampler.nx - 0.5, -0.5], [-0.5, sampler.ny - 0.5], [sampler.nx - 0.5, sampler.ny - 0.5]]) {
-    const x = inv[0] * u + inv[1] * v, y = inv[2] * u + inv[3] * v;
-    xmin = Math.min(xmin, x), xmax = Math.max(xmax, x), ymin = Math.min(ymin, y), ymax = Math.max(ymax, y);
+  let xmin = Infinity,
+    xmax = -Infinity,
+    ymin = Infinity,
+    ymax = -Infinity;
+  for (const [u, v] of [
+    [-0.5, -0.5],
+    [sampler.nx - 0.5, -0.5],
+    [-0.5, sampler.ny - 0.5],
+    [sampler.nx - 0.5, sampler.ny - 0.5],
+  ]) {
+    const x = inv[0] * u + inv[1] * v,
+      y = inv[2] * u + inv[3] * v;
+    (xmin = Math.min(xmin, x)),
+      (xmax = Math.max(xmax, x)),
+      (ymin = Math.min(ymin, y)),
+      (ymax = Math.max(ymax, y));
   }
-  const gx = Math.max(2, Math.ceil((xmax - xmin) / f)), gy = Math.max(2, Math.ceil((ymax - ymin) / f));
+  const gx = Math.max(2, Math.ceil((xmax - xmin) / f)),
+    gy = Math.max(2, Math.ceil((ymax - ymin) / f));
   const m = subSamples(a, f);
   const warped = new Float64Array(gx * gy);
-  for (let j = 0; j < gy; j++) for (let i = 0; i < gx; i++) warped[j * gx + i] = sampler.at(a, 0, 0, xmin + (i + 0.5) * f, ymin + (j + 0.5) * f, f, m);
+  for (let j = 0; j < gy; j++)
+    for (let i = 0; i < gx; i++)
+      warped[j * gx + i] = sampler.at(a, 0, 0, xmin + (i + 0.5) * f, ymin + (j + 0.5) * f, f, m);
   const ncc = maskedNcc(ref, { ny: gy, nx: gx, data: warped }, minCount);
-  let best = -1, bestV = -Infinity;
+  let best = -1,
+    bestV = -Infinity;
   for (let k = 0; k < ncc.r.length; k++) {
     const v = sign === 0 ? Math.abs(ncc.r[k]) : sign * ncc.r[k];
     if (v > bestV) (bestV = v), (best = k);
@@ -180,22 +235,33 @@ function bestShift(ref: Image, f: number, sampler: MapSampler, s: number, thetaD
   const [dy, dx] = shiftOf(best, ncc);
   // Sub-pixel peak: a parabola through the neighbours along each axis.
   const at = (ddy: number, ddx: number) => {
-    const y = (((dy + ddy) % ncc.h) + ncc.h) % ncc.h, x = (((dx + ddx) % ncc.w) + ncc.w) % ncc.w;
+    const y = (((dy + ddy) % ncc.h) + ncc.h) % ncc.h,
+      x = (((dx + ddx) % ncc.w) + ncc.w) % ncc.w;
     const v = ncc.r[y * ncc.w + x];
     return sign === 0 ? Math.abs(v) : sign * v;
   };
-  const vertex = (l: number, c: number, r: number) => (Number.isFinite(l) && Number.isFinite(r) && l + r - 2 * c < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / (l + r - 2 * c))) : 0);
+  const vertex = (l: number, c: number, r: number) =>
+    Number.isFinite(l) && Number.isFinite(r) && l + r - 2 * c < 0
+      ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / (l + r - 2 * c)))
+      : 0;
   const fy = dy + vertex(at(-1, 0), bestV, at(1, 0));
   const fx = dx + vertex(at(0, -1), bestV, at(0, 1));
   // Reference pixel i sits at scan x = (f − 1)/2 + f·i; warped pixel i + d at xmin + (i + d + ½)·f.
   const deltaX = xmin + (fx + 0.5) * f - (f - 1) / 2;
   const deltaY = ymin + (fy + 0.5) * f - (f - 1) / 2;
-  const tu = a[0] * deltaX + a[1] * deltaY, tv = a[2] * deltaX + a[3] * deltaY;
+  const tu = a[0] * deltaX + a[1] * deltaY,
+    tv = a[2] * deltaX + a[3] * deltaY;
   return { pose: { s, thetaDeg, tu, tv }, r: ncc.r[best] };
 }
 
 /** Register `sampler`'s map to the reference image (scan grid) starting from `start`. */
-export function registerMap(reference: Image, sampler: MapSampler, start: Pose, fr: Frame, o: SearchOptions): SearchResult {
+export function registerMap(
+  reference: Image,
+  sampler: MapSampler,
+  start: Pose,
+  fr: Frame,
+  o: SearchOptions,
+): SearchResult {
   let valid = 0;
   for (let i = 0; i < reference.data.length; i++) if (Number.isFinite(reference.data[i])) valid++;
   const minCount = Math.max(3, Math.ceil(o.minOverlap * valid));
@@ -204,14 +270,23 @@ export function registerMap(reference: Image, sampler: MapSampler, start: Pose, 
   const f = Math.max(1, Math.floor(Math.min(reference.ny, reference.nx) / 32));
   const coarse = coarsen(reference, f);
   const coarseMin = Math.max(3, Math.ceil(minCount / (f * f)));
-  const thetas = o.estimate.rotation ? range(start.thetaDeg - o.maxRotationDeg, start.thetaDeg + o.maxRotationDeg, o.rotationStepDeg) : [start.thetaDeg];
-  const scales = o.estimate.scale ? geomRange(start.s * o.scaleRange[0], start.s * o.scaleRange[1], 9) : [start.s];
+  const thetas = o.estimate.rotation
+    ? range(start.thetaDeg - o.maxRotationDeg, start.thetaDeg + o.maxRotationDeg, o.rotationStepDeg)
+    : [start.thetaDeg];
+  const scales = o.estimate.scale
+    ? geomRange(start.s * o.scaleRange[0], start.s * o.scaleRange[1], 9)
+    : [start.s];
   let candidates = 0;
   const score = (r: number) => (o.sign === 0 ? Math.abs(r) : o.sign * r);
   let best: { pose: Pose; r: number } | null = null;
   const consider = (s: number, th: number) => {
     candidates++;
-    const got = o.estimate.offset ? bestShift(coarse, f, sampler, s, th, fr, o.sign, coarseMin) : { pose: { ...start, s, thetaDeg: th }, r: poseR(reference, sampler, { ...start, s, thetaDeg: th }, fr, minCount).r };
+    const got = o.estimate.offset
+      ? bestShift(coarse, f, sampler, s, th, fr, o.sign, coarseMin)
+      : {
+          pose: { ...start, s, thetaDeg: th },
+          r: poseR(reference, sampler, { ...start, s, thetaDeg: th }, fr, minCount).r,
+        };
     if (got && Number.isFinite(got.r) && (!best || score(got.r) > score(best.r))) best = got;
   };
   // Rotation first at the start scale, then scale at the best rotation (each a 1-D search).
@@ -221,12 +296,22 @@ export function registerMap(reference: Image, sampler: MapSampler, start: Pose, 
     for (const s of scales) consider(s, th);
   }
   const coarseBest = best as { pose: Pose; r: number } | null;
-  if (!coarseBest) return { pose: start, r: NaN, overlap: 0, coarse: { factor: f, candidates, bestR: NaN }, evaluations: 0, converged: false, failure: 'no candidate transform gives enough overlap between the map and the reference' };
+  if (!coarseBest)
+    return {
+      pose: start,
+      r: NaN,
+      overlap: 0,
+      coarse: { factor: f, candidates, bestR: NaN },
+      evaluations: 0,
+      converged: false,
+      failure: 'no candidate transform gives enough overlap between the map and the reference',
+    };
   const sign = o.sign === 0 ? (coarseBest.r >= 0 ? 1 : -1) : o.sign;
 
   // Refinement of the estimated parameters on the full scan grid.
   const names = (['rotation', 'scale', 'offset'] as const).filter((k) => o.estimate[k]);
-  const pack = (p: Pose) => names.flatMap((k) => (k === 'rotation' ? [p.thetaDeg] : k === 'scale' ? [Math.log(p.s)] : [p.tu, p.tv]));
+  const pack = (p: Pose) =>
+    names.flatMap((k) => (k === 'rotation' ? [p.thetaDeg] : k === 'scale' ? [Math.log(p.s)] : [p.tu, p.tv]));
   const unpack = (x: number[]): Pose => {
     const p = { ...coarseBest.pose };
     let i = 0;
@@ -238,25 +323,67 @@ export function registerMap(reference: Image, sampler: MapSampler, start: Pose, 
     return p;
   };
   const mag = magnification(linearOf(coarseBest.pose, fr));
-  const steps = names.flatMap((k) => (k === 'rotation' ? [Math.max(0.25, o.rotationStepDeg / 2)] : k === 'scale' ? [0.01] : [0.5 * f * mag, 0.5 * f * mag]));
+  const steps = names.flatMap((k) =>
+    k === 'rotation'
+      ? [Math.max(0.25, o.rotationStepDeg / 2)]
+      : k === 'scale'
+        ? [0.01]
+        : [0.5 * f * mag, 0.5 * f * mag],
+  );
   const objective = (x: number[]) => {
     const { r, n } = poseR(reference, sampler, unpack(x), fr, minCount);
     return n >= minCount && Number.isFinite(r) ? -sign * r : 1;
   };
-  const nm = names.length ? nelderMead(objective, pack(coarseBest.pose), steps, { fTol: 1e-8, xTol: 1e-3, maxEval: 400 * names.length }) : { x: [], f: objective([]), evaluations: 1, converged: true };
+  const nm = names.length
+    ? nelderMead(objective, pack(coarseBest.pose), steps, {
+        fTol: 1e-8,
+        xTol: 1e-3,
+        maxEval: 400 * names.length,
+      })
+    : { x: [], f: objective([]), evaluations: 1, converged: true };
   // A restart from the optimum guards against a collapsed simplex.
-  const nm2 = names.length ? nelderMead(objective, nm.x, steps.map((s) => s / 4), { fTol: 1e-9, xTol: 1e-3, maxEval: 200 * names.length }) : nm;
+  const nm2 = names.length
+    ? nelderMead(
+        objective,
+        nm.x,
+        steps.map((s) => s / 4),
+        { fTol: 1e-9, xTol: 1e-3, maxEval: 200 * names.length },
+      )
+    : nm;
   const pose = unpack(nm2.x);
   const { r, n } = poseR(reference, sampler, pose, fr, minCount);
   let failure: string | null = null;
   if (n < minCount) failure = `the maps overlap at ${n} positions, fewer than minOverlap (${minCount})`;
-  else if (o.estimate.rotation && o.maxRotationDeg > 0 && Math.abs(pose.thetaDeg - start.thetaDeg) > o.maxRotationDeg - 0.05) failure = `the best rotation ${pose.thetaDeg.toFixed(2)}° lies on the edge of the search range ${start.thetaDeg} ± ${o.maxRotationDeg}°`;
-  else if (o.estimate.scale && (pose.s < start.s * o.scaleRange[0] * 1.001 || pose.s > start.s * o.scaleRange[1] * 0.999)) failure = `the best scale ${pose.s.toFixed(4)} lies on the edge of the search range [${o.scaleRange}] × ${start.s}`;
-  return { pose, r, overlap: n, coarse: { factor: f, candidates, bestR: coarseBest.r }, evaluations: nm.evaluations + nm2.evaluations, converged: nm.converged || nm2.converged, failure };
+  else if (
+    o.estimate.rotation &&
+    o.maxRotationDeg > 0 &&
+    Math.abs(pose.thetaDeg - start.thetaDeg) > o.maxRotationDeg - 0.05
+  )
+    failure = `the best rotation ${pose.thetaDeg.toFixed(2)}° lies on the edge of the search range ${start.thetaDeg} ± ${o.maxRotationDeg}°`;
+  else if (
+    o.estimate.scale &&
+    (pose.s < start.s * o.scaleRange[0] * 1.001 || pose.s > start.s * o.scaleRange[1] * 0.999)
+  )
+    failure = `the best scale ${pose.s.toFixed(4)} lies on the edge of the search range [${o.scaleRange}] × ${start.s}`;
+  return {
+    pose,
+    r,
+    overlap: n,
+    coarse: { factor: f, candidates, bestR: coarseBest.r },
+    evaluations: nm.evaluations + nm2.evaluations,
+    converged: nm.converged || nm2.converged,
+    failure,
+  };
 }
 
 /** Pearson r of the reference with the map at a pose, over the positions both cover. */
-export function poseR(reference: Image, sampler: MapSampler, pose: Pose, fr: Frame, _minCount = 3): { r: number; n: number } {
+export function poseR(
+  reference: Image,
+  sampler: MapSampler,
+  pose: Pose,
+  fr: Frame,
+  _minCount = 3,
+): { r: number; n: number } {
   const a = linearOf(pose, fr);
   const m = subSamples(a, 1);
   const { ny, nx } = reference;

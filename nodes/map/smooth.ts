@@ -34,7 +34,18 @@ export function gaussianTaps(sigma: number): Float64Array {
  * Pass 1 (along x) of scan row iy: for each position p, wx[p] = Σ_d taps·use and the row of `dst`
  * at offset dstRow + ix holds Σ_d taps·use·v (the numerator, not yet divided).
  */
-function rowPass(v: Float32Array, dst: Float32Array, dstRow: number, use: Uint8Array, wx: Float64Array, iy: number, nx: number, n: number, taps: Float64Array, acc: Float64Array): void {
+function rowPass(
+  v: Float32Array,
+  dst: Float32Array,
+  dstRow: number,
+  use: Uint8Array,
+  wx: Float64Array,
+  iy: number,
+  nx: number,
+  n: number,
+  taps: Float64Array,
+  acc: Float64Array,
+): void {
   const h = (taps.length - 1) >> 1;
   for (let ix = 0; ix < nx; ix++) {
     const p = iy * nx + ix;
@@ -57,7 +68,19 @@ function rowPass(v: Float32Array, dst: Float32Array, dstRow: number, use: Uint8A
  * Pass 2 (along y) for scan row iy: every position with use[p] set gets Σ_d taps·num / Σ_d taps·wx
  * over rows iy−h … iy+h of the pass-1 numerators, row r of which sits at `num` row (r mod R)·nx.
  */
-function columnPass(num: Float32Array, R: number, v: Float32Array, use: Uint8Array, wx: Float64Array, iy: number, ny: number, nx: number, n: number, taps: Float64Array, acc: Float64Array): void {
+function columnPass(
+  num: Float32Array,
+  R: number,
+  v: Float32Array,
+  use: Uint8Array,
+  wx: Float64Array,
+  iy: number,
+  ny: number,
+  nx: number,
+  n: number,
+  taps: Float64Array,
+  acc: Float64Array,
+): void {
   const h = (taps.length - 1) >> 1;
   for (let ix = 0; ix < nx; ix++) {
     const p = iy * nx + ix;
@@ -87,7 +110,14 @@ function columnPass(num: Float32Array, R: number, v: Float32Array, use: Uint8Arr
  * rows, not a second copy of the stack); row iy of v is overwritten only after every pass-1 row
  * reading it is done.
  */
-export function smoothScan(v: Float32Array, ny: number, nx: number, n: number, use: Uint8Array, taps: Float64Array): void {
+export function smoothScan(
+  v: Float32Array,
+  ny: number,
+  nx: number,
+  n: number,
+  use: Uint8Array,
+  taps: Float64Array,
+): void {
   if (taps.length === 1) return;
   const h = (taps.length - 1) >> 1;
   const R = Math.min(ny, 2 * h + 1);
@@ -96,7 +126,8 @@ export function smoothScan(v: Float32Array, ny: number, nx: number, n: number, u
   const acc = new Float64Array(n);
   let done = 0;
   for (let iy = 0; iy < ny; iy++) {
-    for (; done < ny && done <= iy + h; done++) rowPass(v, num, (done % R) * nx, use, wx, done, nx, n, taps, acc);
+    for (; done < ny && done <= iy + h; done++)
+      rowPass(v, num, (done % R) * nx, use, wx, done, nx, n, taps, acc);
     columnPass(num, R, v, use, wx, iy, ny, nx, n, taps, acc);
   }
 }
@@ -110,11 +141,25 @@ export const mapSmooth = defineOp({
     'Gaussian smoothing over the scan (σ in scan pixels) of a scalar map or of per-position curves (each sample alike): the weighted mean over neighbouring positions, as binning scan positions for ePDF does, without block artefacts. With `mask`, only in-mask positions are mixed (normalised convolution) and the others pass through unchanged; non-finite positions neither contribute nor change.',
   inputs: {
     input: { scope: 'any', description: 'a scalar map or per-position curves (e.g. pdf.G, r1.position)' },
-    mask: { scope: 'dataset', optional: true, description: 'positions that are mixed [ny, nx] (nonzero = in), e.g. the glass' },
+    mask: {
+      scope: 'dataset',
+      optional: true,
+      description: 'positions that are mixed [ny, nx] (nonzero = in), e.g. the glass',
+    },
   },
   params: {
-    sigma: { type: 'number', min: 0, default: 1, unit: 'scan px', description: 'Gaussian σ in scan positions (0 = unchanged); the kernel is cut at 3σ' },
-    field: { type: 'string', optional: true, description: 'which field (default: the only one, else G, F, S, I)' },
+    sigma: {
+      type: 'number',
+      min: 0,
+      default: 1,
+      unit: 'scan px',
+      description: 'Gaussian σ in scan positions (0 = unchanged); the kernel is cut at 3σ',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field (default: the only one, else G, F, S, I)',
+    },
   },
   outputs: {
     '<field>': { description: 'the smoothed field, same shape and axis as the input field' },
@@ -122,15 +167,27 @@ export const mapSmooth = defineOp({
   async run({ node, params: p, inputs, scan }) {
     const info = await inputInfo(inputs.input);
     const names = Object.keys(info.fields);
-    const field = p.field ?? (names.length === 1 ? names[0] : ['G', 'F', 'S', 'I'].find((f) => names.includes(f)));
-    if (!field || !names.includes(field)) throw new ParamError(node, 'field', `expected ${p.field ? `'${p.field}'` : 'a single field or one of G, F, S, I'}; the input has ${names.join(', ') || 'none'}`);
+    const field =
+      p.field ?? (names.length === 1 ? names[0] : ['G', 'F', 'S', 'I'].find((f) => names.includes(f)));
+    if (!field || !names.includes(field))
+      throw new ParamError(
+        node,
+        'field',
+        `expected ${p.field ? `'${p.field}'` : 'a single field or one of G, F, S, I'}; the input has ${names.join(', ') || 'none'}`,
+      );
     const total = scan.ny * scan.nx;
     // Per-position input: each chunk is copied into the output and dropped (never gathered whole).
     const width = (a: NDArray, count: number) => {
-      if (a.data.length % count !== 0) throw new UserError(`node '${node}', input 'input': field '${field}' has shape [${a.shape}], not ${count} positions × samples`);
+      if (a.data.length % count !== 0)
+        throw new UserError(
+          `node '${node}', input 'input': field '${field}' has shape [${a.shape}], not ${count} positions × samples`,
+        );
       return a.data.length / count;
     };
-    const n = width(info.fields[field], inputs.input.scope === 'dataset' ? total : inputs.input.chunks[0].count);
+    const n = width(
+      info.fields[field],
+      inputs.input.scope === 'dataset' ? total : inputs.input.chunks[0].count,
+    );
     const mask = await maskOf(inputs.mask, node, total);
     const out = f32(n === 1 ? [scan.ny, scan.nx] : [scan.ny, scan.nx, n]);
     const v = out.data as Float32Array;
@@ -153,11 +210,18 @@ export const mapSmooth = defineOp({
     const axisOf = (info.meta?.axisOf ?? {}) as Record<string, string>;
     const xName = axisOf[field] ?? (n > 1 ? Object.keys(info.axes ?? {})[0] : undefined);
     const axis = xName ? info.axes?.[xName] : undefined;
-    const meta: Record<string, Json> = { sigma: p.sigma, smoothed: used, positionsPerKernel: p.sigma > 0 ? Number((4 * Math.PI * p.sigma * p.sigma).toFixed(1)) : 1 };
+    const meta: Record<string, Json> = {
+      sigma: p.sigma,
+      smoothed: used,
+      positionsPerKernel: p.sigma > 0 ? Number((4 * Math.PI * p.sigma * p.sigma).toFixed(1)) : 1,
+    };
     const units = (info.meta?.units ?? {}) as Record<string, Json>;
     if (units[field] !== undefined) meta.units = { [field]: units[field] };
     if (axis && n > 1) {
-      if (axis.data.length !== n) throw new UserError(`node '${node}', input 'input': axis '${xName}' has ${axis.data.length} samples, the field ${n}`);
+      if (axis.data.length !== n)
+        throw new UserError(
+          `node '${node}', input 'input': axis '${xName}' has ${axis.data.length} samples, the field ${n}`,
+        );
       meta.axisOf = { [field]: xName! };
       return { fields: { [field]: out }, axes: { [xName!]: axis }, meta };
     }

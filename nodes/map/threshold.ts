@@ -9,7 +9,12 @@ import { defineOp, type OpParams } from '../../engine/types.ts';
 
 type ThresholdParams = OpParams<typeof mapThreshold>;
 
-export function thresholdMask(v: ArrayLike<number>, above: number | null, below: number | null, out: Uint8Array): number {
+export function thresholdMask(
+  v: ArrayLike<number>,
+  above: number | null,
+  below: number | null,
+  out: Uint8Array,
+): number {
   let kept = 0;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
@@ -25,22 +30,38 @@ export const mapThreshold = defineOp({
   version: 1,
   scope: 'dataset',
   title: 'Mask from a threshold on a map',
-  description: 'mask [ny, nx] uint8: 1 = kept (value > above and/or < below), 0 = excluded; NaN positions are excluded.',
+  description:
+    'mask [ny, nx] uint8: 1 = kept (value > above and/or < below), 0 = excluded; NaN positions are excluded.',
   inputs: { map: { scope: 'any', description: 'a scalar map (per-position scalar or [ny, nx])' } },
   params: {
-    mode: { type: 'enum', values: ['value', 'fraction'], default: 'value', description: 'thresholds in map units, or as fractions of the map\'s finite range (0 = min, 1 = max)' },
+    mode: {
+      type: 'enum',
+      values: ['value', 'fraction'],
+      default: 'value',
+      description: "thresholds in map units, or as fractions of the map's finite range (0 = min, 1 = max)",
+    },
     above: { type: 'number', optional: true, description: 'keep positions whose value is greater than this' },
     below: { type: 'number', optional: true, description: 'keep positions whose value is less than this' },
-    field: { type: 'string', optional: true, description: 'which field of the input (default: the only one)' },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input (default: the only one)',
+    },
   },
   outputs: { mask: { description: '1 = kept / selected, 0 = excluded [ny, nx]' } },
   check(p, { node }) {
-    if (p.above === null && p.below === null) throw new ParamError(node, 'above', 'give `above`, `below` or both');
+    if (p.above === null && p.below === null)
+      throw new ParamError(node, 'above', 'give `above`, `below` or both');
   },
   async run({ node, params: p, inputs, scan }) {
     const v = await inputField(inputs.map, p.field ?? undefined, node, 'map');
     const total = scan.ny * scan.nx;
-    if (v.data.length !== total) throw new ParamError(node, 'field', `expected a scalar map of ${total} positions, got shape [${v.shape}]`);
+    if (v.data.length !== total)
+      throw new ParamError(
+        node,
+        'field',
+        `expected a scalar map of ${total} positions, got shape [${v.shape}]`,
+      );
     let above = p.above;
     let below = p.below;
     if (p.mode === 'fraction') {
@@ -57,6 +78,9 @@ export const mapThreshold = defineOp({
     }
     const mask = zeros('uint8', [scan.ny, scan.nx]);
     const kept = thresholdMask(v.data, above, below, mask.data as Uint8Array);
-    return { fields: { mask }, meta: { kept, excluded: total - kept, above, below, meaning: '1 = kept, 0 = excluded' } };
+    return {
+      fields: { mask },
+      meta: { kept, excluded: total - kept, above, below, meaning: '1 = kept, 0 = excluded' },
+    };
   },
 });

@@ -41,18 +41,63 @@ export const maskAuto = defineOp({
     static: { scope: 'dataset', optional: true, description: 'mask.static (uint8 [h, w], 1 = excluded)' },
   },
   params: {
-    strategy: { type: 'enum', values: ['mean', 'median'], default: 'mean', description: 'mean: iterative worst-survivor rejection; median: one pass about the ring median' },
-    alpha: { type: 'number', exclusiveMin: 0, default: 3.5, description: 'rejection threshold in ring standard deviations' },
-    edge: { type: 'integer', min: 0, default: 3, unit: 'px', description: 'width of the detector border to mask' },
+    strategy: {
+      type: 'enum',
+      values: ['mean', 'median'],
+      default: 'mean',
+      description: 'mean: iterative worst-survivor rejection; median: one pass about the ring median',
+    },
+    alpha: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 3.5,
+      description: 'rejection threshold in ring standard deviations',
+    },
+    edge: {
+      type: 'integer',
+      min: 0,
+      default: 3,
+      unit: 'px',
+      description: 'width of the detector border to mask',
+    },
     lowerThresh: { type: 'number', default: 1, unit: 'counts', description: 'pixels below this are masked' },
-    upperThresh: { type: 'number', optional: true, unit: 'counts', description: 'pixels above this are masked; default ∞ (none); "inf" accepted' },
-    ringWidth: { type: 'number', exclusiveMin: 0, default: 1, unit: 'px', description: 'width of the rings of constant (corrected) radius' },
-    minRingPixels: { type: 'integer', min: 2, default: 10, description: 'rings with fewer unmasked pixels are not tested' },
-    shiftQuantum: { type: 'number', min: 0, default: 0.125, unit: 'px', description: 'descan shifts are rounded to this step (0 = exact) so ring tables are shared between positions' },
+    upperThresh: {
+      type: 'number',
+      optional: true,
+      unit: 'counts',
+      description: 'pixels above this are masked; default ∞ (none); "inf" accepted',
+    },
+    ringWidth: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 1,
+      unit: 'px',
+      description: 'width of the rings of constant (corrected) radius',
+    },
+    minRingPixels: {
+      type: 'integer',
+      min: 2,
+      default: 10,
+      description: 'rings with fewer unmasked pixels are not tested',
+    },
+    shiftQuantum: {
+      type: 'number',
+      min: 0,
+      default: 0.125,
+      unit: 'px',
+      description:
+        'descan shifts are rounded to this step (0 = exact) so ring tables are shared between positions',
+    },
   },
   outputs: {
-    mask: { description: 'bit-packed masks [positions, ceil(h·w/8)]: bit (p & 7) of byte p >> 3 set = pixel p masked (meta.maskShape = [h, w])' },
-    rejected: { unit: 'pixels', description: 'pixels rejected by the ring test per position (spot indicator)' },
+    mask: {
+      description:
+        'bit-packed masks [positions, ceil(h·w/8)]: bit (p & 7) of byte p >> 3 set = pixel p masked (meta.maskShape = [h, w])',
+    },
+    rejected: {
+      unit: 'pixels',
+      description: 'pixels rejected by the ring test per position (spot indicator)',
+    },
   },
   prepare({ inputs, node, params }): AutoMaskState {
     const geom = readGeometry(inputs.geometry, node);
@@ -62,14 +107,17 @@ export const maskAuto = defineOp({
     const st = staticMaskOf(inputs.static, node, h, w);
     if (st) excluded.set(st);
     const e = params.edge;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (x < e || y < e || x >= w - e || y >= h - e) excluded[y * w + x] = 1;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) if (x < e || y < e || x >= w - e || y >= h - e) excluded[y * w + x] = 1;
     return { geom, h, w, excluded, baseBits: packMask(excluded), maskers: new Map() };
   },
   process({ inputs, state, params, chunk, node }) {
     const f = fieldOf(inputs.frames, 'frames');
     const { h, w, geom } = state;
     if (!f || f.shape.length !== 3 || f.shape[1] !== h || f.shape[2] !== w) {
-      throw new UserError(`node '${node}', input 'frames': expected patterns [positions, ${h}, ${w}] matching the geometry, got [${f?.shape}]`);
+      throw new UserError(
+        `node '${node}', input 'frames': expected patterns [positions, ${h}, ${w}] matching the geometry, got [${f?.shape}]`,
+      );
     }
     const integerData = INTEGER_DTYPES.includes(f.dtype);
     const key = integerData ? 'int' : 'float';
@@ -84,7 +132,14 @@ export const maskAuto = defineOp({
         minRingPixels: params.minRingPixels,
         integerData,
       };
-      buckets = new ShiftBuckets(params.shiftQuantum, (sx, sy) => new RingOutlierMasker(buildRingTable(m, geom.cx + sx, geom.cy + sy, h, w, params.ringWidth, state.excluded), opts));
+      buckets = new ShiftBuckets(
+        params.shiftQuantum,
+        (sx, sy) =>
+          new RingOutlierMasker(
+            buildRingTable(m, geom.cx + sx, geom.cy + sy, h, w, params.ringWidth, state.excluded),
+            opts,
+          ),
+      );
       state.maskers.set(key, buckets);
     }
     const nb = packedBytes(h * w);
@@ -97,7 +152,12 @@ export const maskAuto = defineOp({
     }
     const out: Value = {
       fields: { mask: { dtype: 'uint8', shape: [chunk.count, nb], data: bits }, rejected },
-      meta: { packed: 'bits', maskShape: [h, w], bitOrder: 'bit (p & 7) of byte p >> 3, p = row·w + col', units: { rejected: 'pixels' } },
+      meta: {
+        packed: 'bits',
+        maskShape: [h, w],
+        bitOrder: 'bit (p & 7) of byte p >> 3, p = row·w + col',
+        units: { rejected: 'pixels' },
+      },
     };
     return out;
   },

@@ -16,13 +16,22 @@ export function getBit(bits: Uint8Array, offset: number, p: number): number {
 }
 
 /** Pack a byte-per-pixel mask (non-zero = masked). */
-export function packMask(mask: ArrayLike<number>, out = new Uint8Array(packedBytes(mask.length)), offset = 0): Uint8Array {
+export function packMask(
+  mask: ArrayLike<number>,
+  out = new Uint8Array(packedBytes(mask.length)),
+  offset = 0,
+): Uint8Array {
   for (let p = 0; p < mask.length; p++) if (mask[p]) out[offset + (p >> 3)] |= 1 << (p & 7);
   return out;
 }
 
 /** Unpack into a byte-per-pixel mask (1 = masked). */
-export function unpackMask(bits: Uint8Array, pixels: number, offset = 0, out = new Uint8Array(pixels)): Uint8Array {
+export function unpackMask(
+  bits: Uint8Array,
+  pixels: number,
+  offset = 0,
+  out = new Uint8Array(pixels),
+): Uint8Array {
   for (let p = 0; p < pixels; p++) out[p] = (bits[offset + (p >> 3)] >> (p & 7)) & 1;
   return out;
 }

@@ -36,7 +36,13 @@ export function pixelStatsPartial(frames: NDArray): Value {
   return statsValue(sum, sat, count, saturation, [h, w]);
 }
 
-function statsValue(sum: Float64Array, sat: Uint32Array, frames: number, saturation: number, shape: number[]): Value {
+function statsValue(
+  sum: Float64Array,
+  sat: Uint32Array,
+  frames: number,
+  saturation: number,
+  shape: number[],
+): Value {
   return {
     fields: {
       sum: { dtype: 'float64', shape, data: sum },
@@ -50,7 +56,8 @@ function statsValue(sum: Float64Array, sat: Uint32Array, frames: number, saturat
 /** Two partials (a of earlier chunks) as one; new arrays, the inputs are left alone. */
 export function mergePixelStats(a: Value, b: Value): Value {
   const [sa, sb] = [a.fields.sum, b.fields.sum];
-  if (sa.data.length !== sb.data.length) throw new Error(`pixel statistics of ${sa.shape} and ${sb.shape} pixels cannot be merged`);
+  if (sa.data.length !== sb.data.length)
+    throw new Error(`pixel statistics of ${sa.shape} and ${sb.shape} pixels cannot be merged`);
   const sum = new Float64Array(sa.data.length);
   const sat = new Uint32Array(sa.data.length);
   const [ta, tb] = [a.fields.saturatedFrames.data, b.fields.saturatedFrames.data];
@@ -59,7 +66,13 @@ export function mergePixelStats(a: Value, b: Value): Value {
     sat[p] = ta[p] + tb[p];
   }
   const frames = a.fields.frames.data[0] + b.fields.frames.data[0];
-  return statsValue(sum, sat, frames, Math.min(a.fields.saturation.data[0], b.fields.saturation.data[0]), sa.shape);
+  return statsValue(
+    sum,
+    sat,
+    frames,
+    Math.min(a.fields.saturation.data[0], b.fields.saturation.data[0]),
+    sa.shape,
+  );
 }
 
 /** The dataset statistics from the merged partial: per-pixel mean over every frame. */
@@ -68,11 +81,22 @@ export function pixelStatsOf(partial: Value): PixelStats {
   const n = partial.fields.frames.data[0];
   const mean = new Float64Array(sum.length);
   for (let p = 0; p < sum.length; p++) mean[p] = n ? sum[p] / n : 0;
-  return { mean, saturatedFrames: partial.fields.saturatedFrames.data as Uint32Array, frames: n, saturation: partial.fields.saturation.data[0] };
+  return {
+    mean,
+    saturatedFrames: partial.fields.saturatedFrames.data as Uint32Array,
+    frames: n,
+    saturation: partial.fields.saturation.data[0],
+  };
 }
 
 /** Median of the 5 × 5 neighbourhood of each pixel, the pixel itself left out, ignoring `skip` pixels. */
-export function neighbourhoodMedian(img: Float64Array, h: number, w: number, skip: Uint8Array | null, radius = 2): Float64Array {
+export function neighbourhoodMedian(
+  img: Float64Array,
+  h: number,
+  w: number,
+  skip: Uint8Array | null,
+  radius = 2,
+): Float64Array {
   const out = new Float64Array(h * w);
   const buf = new Float64Array((2 * radius + 1) ** 2);
   for (let y = 0; y < h; y++) {
@@ -105,7 +129,13 @@ export interface DeadHotOptions {
 }
 
 /** 1 = dead, 2 = hot, 0 = fine. */
-export function classifyDeadHot(stats: PixelStats, h: number, w: number, skip: Uint8Array | null, o: DeadHotOptions): Uint8Array {
+export function classifyDeadHot(
+  stats: PixelStats,
+  h: number,
+  w: number,
+  skip: Uint8Array | null,
+  o: DeadHotOptions,
+): Uint8Array {
   const med = neighbourhoodMedian(stats.mean, h, w, skip);
   const out = new Uint8Array(h * w);
   for (let p = 0; p < h * w; p++) {
@@ -114,7 +144,12 @@ export function classifyDeadHot(stats: PixelStats, h: number, w: number, skip: U
     const v = stats.mean[p];
     if (!(m > 0) || m * stats.frames < o.minCounts) {
       // Too dark around to call a pixel dead; a bright pixel in the dark can still be hot.
-      if (o.hotFactor != null && v * stats.frames >= o.minCounts && v > o.hotFactor * Math.max(m, 1 / Math.max(1, stats.frames))) out[p] = 2;
+      if (
+        o.hotFactor != null &&
+        v * stats.frames >= o.minCounts &&
+        v > o.hotFactor * Math.max(m, 1 / Math.max(1, stats.frames))
+      )
+        out[p] = 2;
       continue;
     }
     if (o.deadFraction != null && v < o.deadFraction * m) out[p] = 1;

@@ -29,7 +29,15 @@ export interface RingTable {
 }
 
 /** Rings of width `ringWidth` px (corrected radius) about (cx, cy); `excluded` pixels are left out. */
-export function buildRingTable(m: EllipseMetric, cx: number, cy: number, h: number, w: number, ringWidth: number, excluded: Uint8Array | null): RingTable {
+export function buildRingTable(
+  m: EllipseMetric,
+  cx: number,
+  cy: number,
+  h: number,
+  w: number,
+  ringWidth: number,
+  excluded: Uint8Array | null,
+): RingTable {
   const ringOf = new Int32Array(h * w);
   let rings = 0;
   for (let y = 0; y < h; y++) {
@@ -103,7 +111,12 @@ export class RingOutlierMasker {
    * Set the bits of threshold-masked and rejected pixels of the frame at `frame[frameOffset …]` into
    * `bits[bitsOffset …]` (already holding the static bits). Returns how many pixels the ring test rejected.
    */
-  readonly maskFrame: (frame: ArrayLike<number>, frameOffset: number, bits: Uint8Array, bitsOffset: number) => number;
+  readonly maskFrame: (
+    frame: ArrayLike<number>,
+    frameOffset: number,
+    bits: Uint8Array,
+    bitsOffset: number,
+  ) => number;
 
   /**
    * The per-frame pass as a closure over this masker's tables and scratch arrays: V8 then knows
@@ -213,7 +226,16 @@ export class RingOutlierMasker {
    * survivors (rings usually lose a handful of pixels); past SCAN_LIMIT it sorts once and continues
    * with two pointers. Both follow the same tie rules, so the result does not depend on the switch.
    */
-  private meanRing(n: number, S: number, S2: number, a2: number, iMin: number, iMax: number, bits: Uint8Array, off: number): number {
+  private meanRing(
+    n: number,
+    S: number,
+    S2: number,
+    a2: number,
+    iMin: number,
+    iMax: number,
+    bits: Uint8Array,
+    off: number,
+  ): number {
     const { vals, pix, dead } = this;
     dead.fill(0, 0, n);
     let cnt = n;
@@ -260,7 +282,15 @@ export class RingOutlierMasker {
   }
 
   /** Continue the loop on the survivors (dead[] marks the rejected) after one sort. */
-  private sortedLoop(n: number, S: number, S2: number, cnt: number, a2: number, bits: Uint8Array, off: number): number {
+  private sortedLoop(
+    n: number,
+    S: number,
+    S2: number,
+    cnt: number,
+    a2: number,
+    bits: Uint8Array,
+    off: number,
+  ): number {
     const { vals, pix, dead } = this;
     // Compact survivors, keeping ascending pixel order (the tie rule relies on it).
     let k = 0;

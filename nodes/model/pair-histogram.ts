@@ -28,7 +28,11 @@ export interface PairHistogram {
 export function perpendicularWidths(h: number[]): [number, number, number] {
   const v = Math.abs(cellVolume(h));
   const row = (i: number) => [h[3 * i], h[3 * i + 1], h[3 * i + 2]];
-  const cross = (u: number[], w: number[]) => [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+  const cross = (u: number[], w: number[]) => [
+    u[1] * w[2] - u[2] * w[1],
+    u[2] * w[0] - u[0] * w[2],
+    u[0] * w[1] - u[1] * w[0],
+  ];
   const norm = (u: number[]) => Math.hypot(u[0], u[1], u[2]);
   return [v / norm(cross(row(1), row(2))), v / norm(cross(row(2), row(0))), v / norm(cross(row(0), row(1)))];
 }
@@ -37,7 +41,17 @@ export function perpendicularWidths(h: number[]): [number, number, number] {
 function inverse3(h: number[]): number[] {
   const d = cellVolume(h);
   const [a, b, c, e, f, g, i, j, k] = h;
-  return [(f * k - g * j) / d, (c * j - b * k) / d, (b * g - c * f) / d, (g * i - e * k) / d, (a * k - c * i) / d, (c * e - a * g) / d, (e * j - f * i) / d, (b * i - a * j) / d, (a * f - b * e) / d];
+  return [
+    (f * k - g * j) / d,
+    (c * j - b * k) / d,
+    (b * g - c * f) / d,
+    (g * i - e * k) / d,
+    (a * k - c * i) / d,
+    (c * e - a * g) / d,
+    (e * j - f * i) / d,
+    (b * i - a * j) / d,
+    (a * f - b * e) / d,
+  ];
 }
 
 export function pairHistogram(s: AtomicStructure, rcut: number, dr: number): PairHistogram {
@@ -94,23 +108,33 @@ export function pairHistogram(s: AtomicStructure, rcut: number, dr: number): Pai
         for (let d0 = -reach[0]; d0 <= reach[0]; d0++)
           for (let d1 = -reach[1]; d1 <= reach[1]; d1++)
             for (let d2 = -reach[2]; d2 <= reach[2]; d2++) {
-              const e0 = c0 + d0, e1 = c1 + d1, e2 = c2 + d2;
-              const s0 = Math.floor(e0 / nc[0]), s1 = Math.floor(e1 / nc[1]), s2 = Math.floor(e2 / nc[2]);
+              const e0 = c0 + d0,
+                e1 = c1 + d1,
+                e2 = c2 + d2;
+              const s0 = Math.floor(e0 / nc[0]),
+                s1 = Math.floor(e1 / nc[1]),
+                s2 = Math.floor(e2 / nc[2]);
               const other = ((e0 - s0 * nc[0]) * nc[1] + (e1 - s1 * nc[1])) * nc[2] + (e2 - s2 * nc[2]);
               // each unordered (cell, image) pairing once: the other cell's index (then the shift) is not below
               const self = other === home && s0 === 0 && s1 === 0 && s2 === 0;
               if (other < home) continue;
-              if (other === home && !self && (s0 < 0 || (s0 === 0 && (s1 < 0 || (s1 === 0 && s2 < 0))))) continue;
+              if (other === home && !self && (s0 < 0 || (s0 === 0 && (s1 < 0 || (s1 === 0 && s2 < 0)))))
+                continue;
               const tx = s0 * h[0] + s1 * h[3] + s2 * h[6];
               const ty = s0 * h[1] + s1 * h[4] + s2 * h[7];
               const tz = s0 * h[2] + s1 * h[5] + s2 * h[8];
-              const b0 = start[other], b1 = start[other + 1];
+              const b0 = start[other],
+                b1 = start[other + 1];
               for (let i = start[home]; i < start[home + 1]; i++) {
-                const xi = px[i] - tx, yi = py[i] - ty, zi = pz[i] - tz;
+                const xi = px[i] - tx,
+                  yi = py[i] - ty,
+                  zi = pz[i] - tz;
                 const row = sp[i] * k;
                 const col = sp[i];
                 for (let j = self ? i + 1 : b0; j < b1; j++) {
-                  const dx = px[j] - xi, dy = py[j] - yi, dz = pz[j] - zi;
+                  const dx = px[j] - xi,
+                    dy = py[j] - yi,
+                    dz = pz[j] - zi;
                   const d2 = dx * dx + dy * dy + dz * dz;
                   if (d2 >= rc2 || d2 === 0) continue;
                   const bin = (Math.sqrt(d2) * inv) | 0;

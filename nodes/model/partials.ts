@@ -125,7 +125,11 @@ export function firstShellCut(h: PairHistogram): number {
     return s / w;
   });
   const rise = g.findIndex((v) => v > 1);
-  if (rise < 0) throw new PartialsError('shellCut', 'g(r) never exceeds 1 within rcut, so the model has no first coordination shell to find; give shellCut');
+  if (rise < 0)
+    throw new PartialsError(
+      'shellCut',
+      'g(r) never exceeds 1 within rcut, so the model has no first coordination shell to find; give shellCut',
+    );
   let peak = rise;
   const end = Math.min(nb, rise + Math.round(1.2 / d));
   for (let j = rise; j < end; j++) if (g[j] > g[peak]) peak = j;
@@ -139,11 +143,17 @@ export function firstShellCut(h: PairHistogram): number {
     j = k + 1;
     while (j + 1 < nb && g[j + 1] >= g[j]) j++;
   }
-  throw new PartialsError('shellCut', `g(r) has no minimum below 1 after its first peak (${((peak + 0.5) * d).toFixed(2)} Å) within rcut ${h.rcut} Å; give shellCut`);
+  throw new PartialsError(
+    'shellCut',
+    `g(r) has no minimum below 1 after its first peak (${((peak + 0.5) * d).toFixed(2)} Å) within rcut ${h.rcut} Å; give shellCut`,
+  );
 }
 
 /** Which name each unordered element pair belongs to (X = every element the names do not name). */
-function pairMembers(names: string[], elements: string[]): { of: Int32Array; members: Record<string, string[]> } {
+function pairMembers(
+  names: string[],
+  elements: string[],
+): { of: Int32Array; members: Record<string, string[]> } {
   const species = names.map((nm) => {
     try {
       return pairSpecies(nm);
@@ -152,7 +162,9 @@ function pairMembers(names: string[], elements: string[]): { of: Int32Array; mem
     }
   });
   const named = new Set(species.flat().filter((s) => s !== 'X'));
-  for (const s of named) if (!elements.includes(s)) throw new PartialsError('pairs', `the model holds no ${s} (its elements: ${elements.join(', ')})`);
+  for (const s of named)
+    if (!elements.includes(s))
+      throw new PartialsError('pairs', `the model holds no ${s} (its elements: ${elements.join(', ')})`);
   const label = (el: string) => (named.has(el) ? el : 'X');
   const k = elements.length;
   const of = new Int32Array(k * k).fill(-1);
@@ -161,11 +173,20 @@ function pairMembers(names: string[], elements: string[]): { of: Int32Array; mem
     for (let b = a; b < k; b++) {
       const [la, lb] = [label(elements[a]), label(elements[b])];
       const t = species.findIndex(([x, y]) => (x === la && y === lb) || (x === lb && y === la));
-      if (t < 0) throw new PartialsError('pairs', `no pair name covers ${elements[a]}–${elements[b]} pairs (${la}${lb}); names given: ${names.join(', ')}`);
+      if (t < 0)
+        throw new PartialsError(
+          'pairs',
+          `no pair name covers ${elements[a]}–${elements[b]} pairs (${la}${lb}); names given: ${names.join(', ')}`,
+        );
       of[a * k + b] = of[b * k + a] = t;
       members[names[t]].push(`${elements[a]}${elements[b]}`);
     }
-  for (const nm of names) if (members[nm].length === 0) throw new PartialsError('pairs', `'${nm}' matches no pair of the model's elements (${elements.join(', ')}${named.size === elements.length ? '; every element is named, so there is no X' : ''})`);
+  for (const nm of names)
+    if (members[nm].length === 0)
+      throw new PartialsError(
+        'pairs',
+        `'${nm}' matches no pair of the model's elements (${elements.join(', ')}${named.size === elements.length ? '; every element is named, so there is no X' : ''})`,
+      );
   return { of, members };
 }
 
@@ -173,7 +194,9 @@ function pairMembers(names: string[], elements: string[]): { of: Int32Array; mem
 function blurKernel(sigma: number, dq: number): Float64Array {
   if (!(sigma > 0)) return Float64Array.of(1);
   const half = Math.ceil((7 * sigma) / dq);
-  const w = Float64Array.from({ length: 2 * half + 1 }, (_, t) => Math.exp(-0.5 * (((t - half) * dq) / sigma) ** 2));
+  const w = Float64Array.from({ length: 2 * half + 1 }, (_, t) =>
+    Math.exp(-0.5 * (((t - half) * dq) / sigma) ** 2),
+  );
   const s = w.reduce((a, b) => a + b, 0);
   return w.map((v) => v / s);
 }
@@ -218,7 +241,10 @@ export function modelPartials(h: PairHistogram, elements: string[], o: PartialsO
   const D = o.normalize === 'pairFraction' ? P : C;
   o.names.forEach((nm, t) => {
     if (!(D[t] > 0)) {
-      throw new PartialsError('normalize', `the model has no ${nm} pairs within its first shell (r < ${shellCut.toFixed(2)} Å), so a ${nm} curve per unit pair fraction does not exist; use normalize "composition" (the Faber–Ziman partial per unit c_a c_b) or other pair names`);
+      throw new PartialsError(
+        'normalize',
+        `the model has no ${nm} pairs within its first shell (r < ${shellCut.toFixed(2)} Å), so a ${nm} curve per unit pair fraction does not exist; use normalize "composition" (the Faber–Ziman partial per unit c_a c_b) or other pair names`,
+      );
     }
   });
 
@@ -250,12 +276,15 @@ export function modelPartials(h: PairHistogram, elements: string[], o: PartialsO
       const mult = a === b ? 1 : 2;
       for (let j = 0; j < nbins; j++) {
         const r = (j + 0.5) * dr;
-        y[j] = (mult * h.counts[(a * k + b) * nbins + j] / (n * r * dr) - mult * 4 * Math.PI * r * rho * c[a] * c[b]) * taper[j];
+        y[j] =
+          ((mult * h.counts[(a * k + b) * nbins + j]) / (n * r * dr) -
+            mult * 4 * Math.PI * r * rho * c[a] * c[b]) *
+          taper[j];
       }
       forward.transform(y, 0, Fab, 0);
       const dst = Ft[of[a * k + b]];
       // SineTransform gives (2/π)∫…; the forward transform is ∫ G sin(Qr) dr
-      for (let i = 0; i < nx; i++) dst[i] += (Math.PI / 2) * Fab[i] * (f[a][i] * f[b][i]) / meanSq[i];
+      for (let i = 0; i < nx; i++) dst[i] += ((Math.PI / 2) * Fab[i] * (f[a][i] * f[b][i])) / meanSq[i];
     }
 
   // blur, window, trapezoid weights; Q → r over the band

@@ -15,7 +15,8 @@ export function parseComposition(spec: unknown): Composition {
   const amounts = new Map<string, number>();
   const add = (sym: string, x: number) => {
     if (!knownElement(sym)) throw new CompositionError(`unknown element '${sym}'`);
-    if (!(Number.isFinite(x) && x > 0)) throw new CompositionError(`amount of ${sym} must be a positive number, got ${x}`);
+    if (!(Number.isFinite(x) && x > 0))
+      throw new CompositionError(`amount of ${sym} must be a positive number, got ${x}`);
     amounts.set(sym, (amounts.get(sym) ?? 0) + x);
   };
   if (typeof spec === 'string') {
@@ -26,7 +27,10 @@ export function parseComposition(spec: unknown): Composition {
     while (pos < s.length) {
       re.lastIndex = pos;
       const m = re.exec(s);
-      if (!m) throw new CompositionError(`cannot read '${s}' at '${s.slice(pos)}' (expected an element symbol such as Zr, then an optional amount)`);
+      if (!m)
+        throw new CompositionError(
+          `cannot read '${s}' at '${s.slice(pos)}' (expected an element symbol such as Zr, then an optional amount)`,
+        );
       add(m[1], m[2] === undefined ? 1 : Number(m[2]));
       pos = re.lastIndex;
     }
@@ -34,7 +38,9 @@ export function parseComposition(spec: unknown): Composition {
     for (const [sym, x] of Object.entries(spec as Record<string, unknown>)) add(sym, Number(x));
     if (amounts.size === 0) throw new CompositionError('empty composition');
   } else {
-    throw new CompositionError(`expected a formula string ("Zr65Cu17.5Ni10Al7.5") or an object of amounts, got ${JSON.stringify(spec)}`);
+    throw new CompositionError(
+      `expected a formula string ("Zr65Cu17.5Ni10Al7.5") or an object of amounts, got ${JSON.stringify(spec)}`,
+    );
   }
   const symbols = [...amounts.keys()];
   const total = symbols.reduce((t, k) => t + amounts.get(k)!, 0);

@@ -67,7 +67,11 @@ export function formFactorQ(symbol: string, q: number, table: FormFactorTable = 
 }
 
 /** f_e on a whole Q grid (Å⁻¹), one Float64Array per call. */
-export function formFactorCurve(symbol: string, q: ArrayLike<number>, table: FormFactorTable = 'lobato'): Float64Array {
+export function formFactorCurve(
+  symbol: string,
+  q: ArrayLike<number>,
+  table: FormFactorTable = 'lobato',
+): Float64Array {
   const out = new Float64Array(q.length);
   for (let i = 0; i < q.length; i++) out[i] = formFactorQ(symbol, q[i], table);
   return out;

@@ -48,28 +48,87 @@ export const pdfReduce = defineOp({
   description:
     'PDFgetX3-style "ad hoc" reduction with electron form factors (Lobato or Kirkland): normalisation N so that I/N follows ⟨f²⟩ at high Q (or a fixed N, or ePDFpy\'s N⟨f²⟩ + C), S = (I/N − ⟨f²⟩ + ⟨f⟩²)/⟨f⟩², F = Q(S − 1) minus a polynomial P(Q), P(0) = 0, of degree round(rpoly·Q_top/π) fitted over [qmin, Q_top] (Q_top = qmaxinst clipped to the data); G(r) = (2/π)∫ F(Q) sin(Qr) dQ over [qmin, qmax] (chirp-z transform, exact to rounding), optional Lorch window and e^(−b s²) damping. Exact zeros at a curve\'s ends (zero padding) are left out like empty bins.',
   inputs: {
-    iq: { scope: 'any', description: 'I(Q) curves: integrate.azimuthal (field I) or source.profiles (axis q, or g = Q/2π)' },
+    iq: {
+      scope: 'any',
+      description: 'I(Q) curves: integrate.azimuthal (field I) or source.profiles (axis q, or g = Q/2π)',
+    },
   },
   params: {
-    composition: { type: 'json', description: 'formula ("Zr65Cu17.5Ni10Al7.5", "SiO2") or amounts {"Zr": 65, "Cu": 17.5, …}; normalised' },
-    formFactors: { type: 'enum', values: ['lobato', 'kirkland'], default: 'lobato', description: 'electron form-factor parametrisation' },
+    composition: {
+      type: 'json',
+      description: 'formula ("Zr65Cu17.5Ni10Al7.5", "SiO2") or amounts {"Zr": 65, "Cu": 17.5, …}; normalised',
+    },
+    formFactors: {
+      type: 'enum',
+      values: ['lobato', 'kirkland'],
+      default: 'lobato',
+      description: 'electron form-factor parametrisation',
+    },
     qmin: { type: 'number', min: 0, default: 0.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lowest Q used' },
-    qmax: { type: 'number', exclusiveMin: 0, default: 8.1, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the G(r) transform' },
-    qmaxinst: { type: 'number', exclusiveMin: 0, default: 12.0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the normalisation and polynomial fit (clipped to the data; meta.qmaxinstUsed)' },
-    rpoly: { type: 'number', exclusiveMin: 0, default: 1.2, unit: 'Å', description: 'the correction polynomial carries real-space content below ≈ rpoly only: degree round(rpoly·Q_top/π), Q_top = the qmaxinst actually used (the data\'s end if qmaxinst is beyond it)' },
+    qmax: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 8.1,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: 'upper end of the G(r) transform',
+    },
+    qmaxinst: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 12.0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        'upper end of the normalisation and polynomial fit (clipped to the data; meta.qmaxinstUsed)',
+    },
+    rpoly: {
+      type: 'number',
+      exclusiveMin: 0,
+      default: 1.2,
+      unit: 'Å',
+      description:
+        "the correction polynomial carries real-space content below ≈ rpoly only: degree round(rpoly·Q_top/π), Q_top = the qmaxinst actually used (the data's end if qmaxinst is beyond it)",
+    },
     rmin: { type: 'number', min: 0, default: 0, unit: 'Å', description: 'first r of G(r)' },
     rmax: { type: 'number', exclusiveMin: 0, default: 20, unit: 'Å', description: 'last r of G(r)' },
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
-    window: { type: 'enum', values: ['none', 'lorch'], default: 'none', description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)' },
-    damping: { type: 'number', min: 0, default: 0, unit: 'Å² (s = Q/2π)', description: 'ePDFpy/SUePDF damping: F(Q) is multiplied by e^(−b s²) before the transform (the F output is undamped); 0 = none' },
+    window: {
+      type: 'enum',
+      values: ['none', 'lorch'],
+      default: 'none',
+      description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)',
+    },
+    damping: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      unit: 'Å² (s = Q/2π)',
+      description:
+        'ePDFpy/SUePDF damping: F(Q) is multiplied by e^(−b s²) before the transform (the F output is undamped); 0 = none',
+    },
     normalisation: {
       type: 'enum',
       values: ['high-q', 'epdfpy'],
       default: 'high-q',
-      description: 'high-q: N = ΣI⟨f²⟩/Σ⟨f²⟩² over the upper half of [qmin, Q_top]; epdfpy: I ≈ N⟨f²⟩ + C by least squares over [qmin, Q_top], the line pinned through the data at cAtQ (ePDFpy\'s "fit at q"), and I − C is reduced',
+      description:
+        'high-q: N = ΣI⟨f²⟩/Σ⟨f²⟩² over the upper half of [qmin, Q_top]; epdfpy: I ≈ N⟨f²⟩ + C by least squares over [qmin, Q_top], the line pinned through the data at cAtQ (ePDFpy\'s "fit at q"), and I − C is reduced',
     },
-    N: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, description: 'a fixed normalisation N (with epdfpy, C is then pinned at cAtQ); "auto" = fitted per position' },
-    cAtQ: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'normalisation epdfpy: the Q where N⟨f²⟩ + C meets the data (last point at or below it); "auto" = Q_top' },
+    N: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      exclusiveMin: 0,
+      description:
+        'a fixed normalisation N (with epdfpy, C is then pinned at cAtQ); "auto" = fitted per position',
+    },
+    cAtQ: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      exclusiveMin: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        'normalisation epdfpy: the Q where N⟨f²⟩ + C meets the data (last point at or below it); "auto" = Q_top',
+    },
     qResolution: {
       type: 'number',
       min: 0,
@@ -81,16 +140,22 @@ export const pdfReduce = defineOp({
   },
   outputs: {
     S: { description: 'structure factor S(Q) [positions, nq] on axis q (points in [qmin, qmaxinst])' },
-    F: { unit: 'Å⁻¹', description: 'reduced structure function F(Q) = Q(S − 1), polynomial-corrected [positions, nq]' },
+    F: {
+      unit: 'Å⁻¹',
+      description: 'reduced structure function F(Q) = Q(S − 1), polynomial-corrected [positions, nq]',
+    },
     G: { unit: 'Å⁻²', description: 'reduced pair distribution function G(r) [positions, nr] on axis r' },
     N: { description: 'normalisation N per position (I/N ≈ ⟨f²⟩ at high Q)' },
   },
   check(p, { node }) {
     compositionOf(p, node);
     if (!(p.rpoly > 0)) throw new ParamError(node, 'rpoly', `must be > 0 Å, got ${p.rpoly}`);
-    if (!(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
-    if (p.qmax > p.qmaxinst) throw new ParamError(node, 'qmax', `qmax ${p.qmax} must not exceed qmaxinst ${p.qmaxinst} Å⁻¹`);
-    if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+    if (!(p.qmin < p.qmax))
+      throw new ParamError(node, 'qmin', `empty Q range: qmin ${p.qmin} ≥ qmax ${p.qmax} Å⁻¹`);
+    if (p.qmax > p.qmaxinst)
+      throw new ParamError(node, 'qmax', `qmax ${p.qmax} must not exceed qmaxinst ${p.qmaxinst} Å⁻¹`);
+    if (!(p.rmax > p.rmin))
+      throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
     checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
   prepare({ params, node }): ReduceState {
@@ -98,7 +163,10 @@ export const pdfReduce = defineOp({
   },
   process({ inputs, state, params, chunk, node, log }): Value {
     const c = curveOf(inputs.iq, node, { preferred: ['I'] });
-    if (c.xName === 'r') throw new UserError(`node '${node}', input 'iq': field '${c.field}' is a real-space curve (axis r); pdf.reduce needs I(Q)`);
+    if (c.xName === 'r')
+      throw new UserError(
+        `node '${node}', input 'iq': field '${c.field}' is a real-space curve (axis r); pdf.reduce needs I(Q)`,
+      );
     const toQ = c.xName === 'g' ? 2 * Math.PI : 1;
     const x = c.x.data;
     const n = x.length;
@@ -118,9 +186,12 @@ export const pdfReduce = defineOp({
       state.plans.set(key, plan);
     }
     const y = c.y;
-    const perPosition = y.shape.length >= 2 && y.shape[0] === chunk.count && y.data.length === chunk.count * n;
+    const perPosition =
+      y.shape.length >= 2 && y.shape[0] === chunk.count && y.data.length === chunk.count * n;
     if (!perPosition && y.data.length !== n) {
-      throw new UserError(`node '${node}', input 'iq': field '${c.field}' has shape [${y.shape}], expected [${chunk.count}, ${n}] or [${n}]`);
+      throw new UserError(
+        `node '${node}', input 'iq': field '${c.field}' has shape [${y.shape}], expected [${chunk.count}, ${n}] or [${n}]`,
+      );
     }
     const nq = plan.q.length;
     const nr = plan.r.length;
@@ -139,7 +210,9 @@ export const pdfReduce = defineOp({
     }
     if (padded && !state.paddingLogged) {
       state.paddingLogged = true;
-      log(`zero padding: ${padded} of ${chunk.count} curves (positions ${chunk.start}…) end in exact zeros (up to ${paddedMax} of ${n} points); left out of N, the polynomial and the transform`);
+      log(
+        `zero padding: ${padded} of ${chunk.count} curves (positions ${chunk.start}…) end in exact zeros (up to ${paddedMax} of ${n} points); left out of N, the polynomial and the transform`,
+      );
     }
     return {
       fields: { S, F, G, N },
@@ -147,7 +220,9 @@ export const pdfReduce = defineOp({
       meta: {
         axisOf: { S: 'q', F: 'q', G: 'r' },
         units: { S: '1', F: 'Å⁻¹', G: 'Å⁻²', q: 'Å⁻¹', r: 'Å' },
-        composition: Object.fromEntries(state.composition.symbols.map((s, k) => [s, state.composition.fractions[k]])),
+        composition: Object.fromEntries(
+          state.composition.symbols.map((s, k) => [s, state.composition.fractions[k]]),
+        ),
         formFactors: params.formFactors,
         polynomialDegree: plan.degree,
         qmaxinstUsed: plan.qmaxinstUsed,

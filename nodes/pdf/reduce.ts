@@ -83,11 +83,17 @@ export function paddedEnds(I: ArrayLike<number>, offset: number, n: number): { l
  * Gaussian (⟨f²⟩ is even in Q, so |Q − σx| is exact near Q = 0), and σ²(g'/g − 1/Q), (σ²/2) g''/g
  * of g = ⟨f⟩² by central differences of the analytic form factors (step 1e-3 Å⁻¹).
  */
-export function resolutionTerms(comp: Composition, q: Float64Array, table: FormFactorTable, sigma: number): { selfBlurred: Float64Array; slope: Float64Array; curve: Float64Array } {
+export function resolutionTerms(
+  comp: Composition,
+  q: Float64Array,
+  table: FormFactorTable,
+  sigma: number,
+): { selfBlurred: Float64Array; slope: Float64Array; curve: Float64Array } {
   const m = q.length;
   const { du, w, sum: wSum } = gaussianNodes(sigma);
   const at = new Float64Array(m * w.length);
-  for (let i = 0; i < m; i++) for (let k = 0; k < w.length; k++) at[i * w.length + k] = Math.abs(q[i] + du[k]);
+  for (let i = 0; i < m; i++)
+    for (let k = 0; k < w.length; k++) at[i * w.length + k] = Math.abs(q[i] + du[k]);
   const self = averageFormFactors(comp, at, table).sqMean;
   const selfBlurred = new Float64Array(m);
   for (let i = 0; i < m; i++) {
@@ -97,8 +103,16 @@ export function resolutionTerms(comp: Composition, q: Float64Array, table: FormF
   }
   const eps = 1e-3;
   const g = averageFormFactors(comp, q, table).meanSq;
-  const lo = averageFormFactors(comp, q.map((x) => x - eps), table).meanSq;
-  const hi = averageFormFactors(comp, q.map((x) => x + eps), table).meanSq;
+  const lo = averageFormFactors(
+    comp,
+    q.map((x) => x - eps),
+    table,
+  ).meanSq;
+  const hi = averageFormFactors(
+    comp,
+    q.map((x) => x + eps),
+    table,
+  ).meanSq;
   const slope = new Float64Array(m);
   const curve = new Float64Array(m);
   for (let i = 0; i < m; i++) {
@@ -150,7 +164,12 @@ export class ReductionPlan {
   /** Index into q of ePDFpy's pin point Q_C. */
   private readonly pinAt: number;
   /** fitWithGaps' last factor (undefined: none yet; null: too few points or singular) and its finite-point pattern. */
-  private readonly gaps: { finite: Uint8Array; factor: QRFactor | null | undefined; rhs: Float64Array; solveWork: Float64Array };
+  private readonly gaps: {
+    finite: Uint8Array;
+    factor: QRFactor | null | undefined;
+    rhs: Float64Array;
+    solveWork: Float64Array;
+  };
   /** Points of the last curve reduce() treated as zero padding (for the op's log). */
   lastPadded = 0;
 
@@ -162,7 +181,8 @@ export class ReductionPlan {
     this.inputQ = xq;
     const n = xq.length;
     if (n < 2) throw new ReduceRangeError('qmin', 'the input curve has fewer than 2 Q points');
-    for (let i = 1; i < n; i++) if (!(xq[i] > xq[i - 1])) throw new ReduceRangeError('qmin', 'the input Q axis is not increasing');
+    for (let i = 1; i < n; i++)
+      if (!(xq[i] > xq[i - 1])) throw new ReduceRangeError('qmin', 'the input Q axis is not increasing');
     const dq0 = (xq[n - 1] - xq[0]) / (n - 1);
     // Uniform input (integrate.azimuthal, float32 axis) is used as is; otherwise resampled linearly.
     let uniform = true;
@@ -170,7 +190,11 @@ export class ReductionPlan {
     this.uniformInput = uniform;
     const { qmin, qmax, qmaxinst } = opts;
     const dataMax = xq[n - 1];
-    if (qmax > dataMax + 0.5 * dq0) throw new ReduceRangeError('qmax', `qmax ${qmax} Å⁻¹ is above the data's Q range (up to ${dataMax.toPrecision(4)} Å⁻¹)`);
+    if (qmax > dataMax + 0.5 * dq0)
+      throw new ReduceRangeError(
+        'qmax',
+        `qmax ${qmax} Å⁻¹ is above the data's Q range (up to ${dataMax.toPrecision(4)} Å⁻¹)`,
+      );
     const qmaxinstUsed = Math.min(qmaxinst, dataMax + 0.5 * dq0);
     this.qmaxinstUsed = qmaxinstUsed;
     // Uniform grid q0 + kΔQ over the data, then the [qmin, qmaxinst] window of it.
@@ -181,7 +205,11 @@ export class ReductionPlan {
     while (i1 < n && grid[i1] <= qmaxinstUsed + 1e-6 * dq0) i1++;
     let g1 = i0;
     while (g1 < i1 && grid[g1] <= qmax + 1e-6 * dq0) g1++;
-    if (g1 - i0 < 2) throw new ReduceRangeError('qmin', `empty Q range: no data points between qmin ${qmin} and qmax ${qmax} Å⁻¹ (data ${xq[0].toPrecision(4)}–${dataMax.toPrecision(4)} Å⁻¹)`);
+    if (g1 - i0 < 2)
+      throw new ReduceRangeError(
+        'qmin',
+        `empty Q range: no data points between qmin ${qmin} and qmax ${qmax} Å⁻¹ (data ${xq[0].toPrecision(4)}–${dataMax.toPrecision(4)} Å⁻¹)`,
+      );
     this.i0 = i0;
     this.q = grid.slice(i0, i1);
     this.nG = g1 - i0;
@@ -222,7 +250,12 @@ export class ReductionPlan {
     this.qr = deg > 0 ? qrFactor(this.design, m, deg) : null;
     this.coef = new Float64Array(deg);
     this.work = new Float64Array(m);
-    this.gaps = { finite: new Uint8Array(m), factor: undefined, rhs: new Float64Array(m), solveWork: new Float64Array(m) };
+    this.gaps = {
+      finite: new Uint8Array(m),
+      factor: undefined,
+      rhs: new Float64Array(m),
+      solveWork: new Float64Array(m),
+    };
     this.fw = new Float64Array(this.nG);
     this.window = transformWindow(this.q.subarray(0, this.nG), opts.window, qmax, opts.damping ?? 0);
     const nr = Math.floor((opts.rmax - opts.rmin) / opts.rstep + 1e-9) + 1;
@@ -247,7 +280,15 @@ export class ReductionPlan {
   }
 
   /** Reduce one curve; writes S, F (length q.length) and G (length r.length); returns N. */
-  reduce(I: ArrayLike<number>, offset: number, S: Float32Array, F: Float32Array, G: Float32Array, sOff: number, gOff: number): number {
+  reduce(
+    I: ArrayLike<number>,
+    offset: number,
+    S: Float32Array,
+    F: Float32Array,
+    G: Float32Array,
+    sOff: number,
+    gOff: number,
+  ): number {
     const { q, meanSq, sqMean, work } = this;
     const m = q.length;
     const n = this.inputQ.length;
@@ -385,7 +426,8 @@ export class ReductionPlan {
       else {
         const design = new Float64Array(rows * deg);
         let r = 0;
-        for (let i = 0; i < m; i++) if (gaps.finite[i]) design.set(this.design.subarray(i * deg, (i + 1) * deg), deg * r++);
+        for (let i = 0; i < m; i++)
+          if (gaps.finite[i]) design.set(this.design.subarray(i * deg, (i + 1) * deg), deg * r++);
         const f = qrFactor(design, rows, deg);
         gaps.factor = f.singular ? null : f;
       }

@@ -9,7 +9,11 @@ export interface AverageFormFactors {
   sqMean: Float64Array;
 }
 
-export function averageFormFactors(comp: Composition, q: ArrayLike<number>, table: FormFactorTable): AverageFormFactors {
+export function averageFormFactors(
+  comp: Composition,
+  q: ArrayLike<number>,
+  table: FormFactorTable,
+): AverageFormFactors {
   const n = q.length;
   const mean = new Float64Array(n);
   const sqMean = new Float64Array(n);

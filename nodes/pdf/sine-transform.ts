@@ -90,7 +90,12 @@ export class SineTransform {
   }
 
   /** G on the r grid from F[fOffset … fOffset+m) into out[outOffset … outOffset+nr). */
-  transform(F: ArrayLike<number>, fOffset: number, out: Float32Array | Float64Array, outOffset: number): void {
+  transform(
+    F: ArrayLike<number>,
+    fOffset: number,
+    out: Float32Array | Float64Array,
+    outOffset: number,
+  ): void {
     const { m, a, c, y, Y, Z, z, L } = this;
     y.fill(0);
     for (let n = 0; n < m; n++) {
@@ -118,7 +123,12 @@ export class SineTransform {
 }
 
 /** The definition, O(m·nr): for tests and tiny grids. */
-export function directSineTransform(q: ArrayLike<number>, F: ArrayLike<number>, dq: number, r: ArrayLike<number>): Float64Array {
+export function directSineTransform(
+  q: ArrayLike<number>,
+  F: ArrayLike<number>,
+  dq: number,
+  r: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(r.length);
   for (let j = 0; j < r.length; j++) {
     let s = 0;

@@ -37,9 +37,28 @@ export const pdfTransform = defineOp({
     F: { scope: 'any', description: "pdf.reduce's output or its field F (axis q; meta qmax)" },
   },
   params: {
-    window: { type: 'enum', values: ['none', 'lorch'], default: 'lorch', description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)' },
-    damping: { type: 'number', min: 0, default: 0, unit: 'Å² (s = Q/2π)', description: 'F(Q) multiplied by e^(−b s²) before the transform; 0 = none' },
-    qmax: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: "upper end of the transform (and the Lorch window's); \"auto\" = the reduction's qmax (the input's meta.qmax)" },
+    window: {
+      type: 'enum',
+      values: ['none', 'lorch'],
+      default: 'lorch',
+      description: 'window on F(Q) before the transform: none, or Lorch sin(πQ/qmax)/(πQ/qmax)',
+    },
+    damping: {
+      type: 'number',
+      min: 0,
+      default: 0,
+      unit: 'Å² (s = Q/2π)',
+      description: 'F(Q) multiplied by e^(−b s²) before the transform; 0 = none',
+    },
+    qmax: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      exclusiveMin: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        "upper end of the transform (and the Lorch window's); \"auto\" = the reduction's qmax (the input's meta.qmax)",
+    },
     rmin: { type: 'number', min: 0, default: 0, unit: 'Å', description: 'first r of G(r)' },
     rmax: { type: 'number', exclusiveMin: 0, default: 20, unit: 'Å', description: 'last r of G(r)' },
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
@@ -48,7 +67,8 @@ export const pdfTransform = defineOp({
     G: { unit: 'Å⁻²', description: 'reduced pair distribution function G(r) [positions, nr] on axis r' },
   },
   check(p, { node }) {
-    if (!(p.rmax > p.rmin)) throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
+    if (!(p.rmax > p.rmin))
+      throw new ParamError(node, 'rmax', `rmax ${p.rmax} must be above rmin ${p.rmin} Å`);
     checkRGrid(node, p.rmin, p.rmax, p.rstep, 4, 'per position for G(r) (float32)');
   },
   prepare(): { plans: Map<string, TransformPlan> } {
@@ -56,10 +76,18 @@ export const pdfTransform = defineOp({
   },
   process({ inputs, state, params, chunk, node }) {
     const c = curveOf(inputs.F, node, { preferred: ['F'] });
-    if (c.xName !== 'q') throw new UserError(`node '${node}', input 'F': field '${c.field}' is on axis '${c.xName}'; pdf.transform needs F(Q) on axis q (pdf.reduce's F)`);
+    if (c.xName !== 'q')
+      throw new UserError(
+        `node '${node}', input 'F': field '${c.field}' is on axis '${c.xName}'; pdf.transform needs F(Q) on axis q (pdf.reduce's F)`,
+      );
     const meta = (inputs.F.meta ?? {}) as Record<string, unknown>;
     const qmax = params.qmax === 'auto' ? Number(meta.qmax) : params.qmax;
-    if (!(qmax > 0)) throw new ParamError(node, 'qmax', `"auto" needs the input's meta.qmax (pdf.reduce records it); give qmax in Å⁻¹`);
+    if (!(qmax > 0))
+      throw new ParamError(
+        node,
+        'qmax',
+        `"auto" needs the input's meta.qmax (pdf.reduce records it); give qmax in Å⁻¹`,
+      );
     const x = c.x.data;
     const n = x.length;
     const key = `${n}:${x[0]}:${x[n - 1]}:${qmax}`;
@@ -71,7 +99,9 @@ export const pdfTransform = defineOp({
     const y = c.y.data;
     const perPosition = c.y.shape.length >= 2 && c.y.shape[0] === chunk.count && y.length === chunk.count * n;
     if (!perPosition && y.length !== n) {
-      throw new UserError(`node '${node}', input 'F': field '${c.field}' has shape [${c.y.shape}], expected [${chunk.count}, ${n}] or [${n}]`);
+      throw new UserError(
+        `node '${node}', input 'F': field '${c.field}' has shape [${c.y.shape}], expected [${chunk.count}, ${n}] or [${n}]`,
+      );
     }
     const { nG, window, transform, r } = plan;
     const nr = r.length;
@@ -85,11 +115,23 @@ export const pdfTransform = defineOp({
       }
       transform.transform(fw, 0, G.data, i * nr);
     }
-    const passed = Object.fromEntries(['composition', 'formFactors', 'qmaxinstUsed', 'qResolution', 'normalisation'].filter((k) => k in meta).map((k) => [k, meta[k]])) as Record<string, any>;
+    const passed = Object.fromEntries(
+      ['composition', 'formFactors', 'qmaxinstUsed', 'qResolution', 'normalisation']
+        .filter((k) => k in meta)
+        .map((k) => [k, meta[k]]),
+    ) as Record<string, any>;
     return {
       fields: { G },
       axes: { r: f32([nr], r) },
-      meta: { ...passed, axisOf: { G: 'r' }, units: { G: 'Å⁻²', r: 'Å' }, window: params.window, damping: params.damping, qmin: plan.qmin, qmax: plan.qmax },
+      meta: {
+        ...passed,
+        axisOf: { G: 'r' },
+        units: { G: 'Å⁻²', r: 'Å' },
+        window: params.window,
+        damping: params.damping,
+        qmin: plan.qmin,
+        qmax: plan.qmax,
+      },
     };
   },
 });
@@ -101,7 +143,12 @@ function makePlan(q: Float64Array, qmax: number, p: TransformParams, node: strin
   const dq = (q[n - 1] - q[0]) / (n - 1);
   let nG = 0;
   while (nG < n && q[nG] <= qmax + 1e-6 * dq) nG++;
-  if (nG < 2) throw new ParamError(node, 'qmax', `qmax ${qmax} Å⁻¹ leaves fewer than 2 of F's Q points (from ${q[0].toPrecision(4)} Å⁻¹)`);
+  if (nG < 2)
+    throw new ParamError(
+      node,
+      'qmax',
+      `qmax ${qmax} Å⁻¹ leaves fewer than 2 of F's Q points (from ${q[0].toPrecision(4)} Å⁻¹)`,
+    );
   const window = transformWindow(q.subarray(0, nG), p.window, qmax, p.damping);
   const nr = Math.floor((p.rmax - p.rmin) / p.rstep + 1e-9) + 1;
   const r = Float64Array.from({ length: nr }, (_, j) => p.rmin + j * p.rstep);

@@ -3,7 +3,12 @@
  * give the same G(r): W(Q) = 1 or Lorch sin(πQ/qmax)/(πQ/qmax), times the damping e^(−b s²),
  * s = Q/2π (b = 0: none).
  */
-export function transformWindow(q: ArrayLike<number>, window: 'none' | 'lorch', qmax: number, damping: number): Float64Array {
+export function transformWindow(
+  q: ArrayLike<number>,
+  window: 'none' | 'lorch',
+  qmax: number,
+  damping: number,
+): Float64Array {
   const n = q.length;
   const w = new Float64Array(n).fill(1);
   if (window === 'lorch') {

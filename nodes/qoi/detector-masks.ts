@@ -41,7 +41,10 @@ export function shapeIndices(shape: DetectorShape, h: number, w: number, cx: num
           keep = r >= shape.inner && r <= shape.outer;
           break;
         case 'sector':
-          keep = r >= shape.inner && r <= shape.outer && inArc(pixelAngleDeg(dx, dy), shape.startDeg, shape.endDeg);
+          keep =
+            r >= shape.inner &&
+            r <= shape.outer &&
+            inArc(pixelAngleDeg(dx, dy), shape.startDeg, shape.endDeg);
           break;
       }
       if (keep) out.push(row * w + col);

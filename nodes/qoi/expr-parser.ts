@@ -51,7 +51,11 @@ const own = (o: object, key: string) => Object.hasOwn(o, key);
 export const MAX_EXPR_LENGTH = 4096;
 export const MAX_EXPR_DEPTH = 256;
 
-type Tok = { t: 'num'; v: number; col: number } | { t: 'name'; v: string; col: number } | { t: 'op'; v: string; col: number } | { t: 'end'; col: number };
+type Tok =
+  | { t: 'num'; v: number; col: number }
+  | { t: 'name'; v: string; col: number }
+  | { t: 'op'; v: string; col: number }
+  | { t: 'end'; col: number };
 
 function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
@@ -100,13 +104,19 @@ function tokenize(src: string): Tok[] {
 
 export function parseExpr(src: string): Ast {
   if (!src.trim()) throw new ExprError(1, 'empty expression', src);
-  if (src.length > MAX_EXPR_LENGTH) throw new ExprError(1, `expression longer than ${MAX_EXPR_LENGTH} characters (${src.length}); split it over several qoi.expr nodes`, `${src.slice(0, 60)}…`);
+  if (src.length > MAX_EXPR_LENGTH)
+    throw new ExprError(
+      1,
+      `expression longer than ${MAX_EXPR_LENGTH} characters (${src.length}); split it over several qoi.expr nodes`,
+      `${src.slice(0, 60)}…`,
+    );
   const toks = tokenize(src);
   let k = 0;
   let depth = 0;
   /** Enter one nesting level (parentheses, unary signs, powers, function arguments). */
   const deeper = (t: Tok) => {
-    if (++depth > MAX_EXPR_DEPTH) throw new ExprError(t.col, `nested deeper than ${MAX_EXPR_DEPTH} levels`, src);
+    if (++depth > MAX_EXPR_DEPTH)
+      throw new ExprError(t.col, `nested deeper than ${MAX_EXPR_DEPTH} levels`, src);
   };
   const peek = () => toks[k];
   const isOp = (v: string) => {
@@ -129,7 +139,8 @@ export function parseExpr(src: string): Ast {
       k++;
       const right = sum();
       const after = peek();
-      if (after.t === 'op' && ['<', '<=', '>', '>=', '==', '!='].includes(after.v)) fail(after, 'an operator other than a second comparison (use parentheses)');
+      if (after.t === 'op' && ['<', '<=', '>', '>=', '==', '!='].includes(after.v))
+        fail(after, 'an operator other than a second comparison (use parentheses)');
       return { kind: 'binary', op: t.v as BinaryOp, left, right, col: t.col };
     }
     return left;
@@ -194,7 +205,12 @@ export function parseExpr(src: string): Ast {
     if (t.t === 'name') {
       k++;
       if (isOp('(')) {
-        if (!own(FUNCS, t.v)) throw new ExprError(t.col, `unknown function '${t.v}' (known: ${Object.keys(FUNCS).join(', ')})`, src);
+        if (!own(FUNCS, t.v))
+          throw new ExprError(
+            t.col,
+            `unknown function '${t.v}' (known: ${Object.keys(FUNCS).join(', ')})`,
+            src,
+          );
         k++;
         deeper(t);
         const args = [compare()];
@@ -206,21 +222,25 @@ export function parseExpr(src: string): Ast {
         depth--;
         const [lo, hi] = FUNCS[t.v as FuncName];
         if (args.length < lo || args.length > hi) {
-          throw new ExprError(t.col, `${t.v}() takes ${lo === hi ? lo : `${lo} or more`} argument${lo === 1 && hi === 1 ? '' : 's'}, got ${args.length}`, src);
+          throw new ExprError(
+            t.col,
+            `${t.v}() takes ${lo === hi ? lo : `${lo} or more`} argument${lo === 1 && hi === 1 ? '' : 's'}, got ${args.length}`,
+            src,
+          );
         }
         return { kind: 'call', fn: t.v as FuncName, args, col: t.col };
       }
       if (isOp('.')) {
         k++;
         const f = peek();
-        if (f.t !== 'name') fail(f, 'a field name after \'.\'');
+        if (f.t !== 'name') fail(f, "a field name after '.'");
         k++;
         return { kind: 'ref', port: t.v, field: (f as { v: string }).v, col: t.col };
       }
       if (own(CONSTANTS, t.v)) return { kind: 'num', value: CONSTANTS[t.v], col: t.col };
       return { kind: 'ref', port: t.v, field: null, col: t.col };
     }
-    return fail(t, 'a number, a name, a function or \'(\'');
+    return fail(t, "a number, a name, a function or '('");
   }
 
   const ast = compare();
@@ -249,7 +269,10 @@ export function references(ast: Ast, out: Extract<Ast, { kind: 'ref' }>[] = []) 
 }
 
 /** A vector program: given a resolver for references, fills out[0..n). */
-export type Program = (resolve: (ref: Extract<Ast, { kind: 'ref' }>) => ArrayLike<number>, n: number) => Float64Array;
+export type Program = (
+  resolve: (ref: Extract<Ast, { kind: 'ref' }>) => ArrayLike<number>,
+  n: number,
+) => Float64Array;
 
 /**
  * Compile once to a tree of vectorised closures: each node fills one Float64Array for the whole

@@ -20,7 +20,14 @@ function valueAt(x: ArrayLike<number>, y: ArrayLike<number>, base: number, xv: n
  * ∫ y dx and ∫ x·y dx over [lo, hi] for one curve (samples y[base … base + n)), exact for a
  * piecewise-linear y; `linear` subtracts the chord through (lo, y(lo)) and (hi, y(hi)).
  */
-export function integrateWindow(x: ArrayLike<number>, y: ArrayLike<number>, base: number, lo: number, hi: number, baseline: 'none' | 'linear'): { area: number; moment: number } {
+export function integrateWindow(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  base: number,
+  lo: number,
+  hi: number,
+  baseline: 'none' | 'linear',
+): { area: number; moment: number } {
   const n = x.length;
   // First sample index j with x[j] ≥ lo … the segment containing each end.
   let j0 = 0;
@@ -57,16 +64,38 @@ export const qoiIntegral = defineOp({
     'Per position: the area under a curve (G(r), I(Q), F(Q), S(Q), a profile) over `range` by the trapezoidal rule with the window ends interpolated, and the centroid ∫x·y dx / ∫y dx. baseline "linear" subtracts the straight line through the curve at the window ends first (the peak above its local background).',
   inputs: { curve: { scope: 'frame', description: 'per-position curve (e.g. pdf.G, integrate.I)' } },
   params: {
-    range: { type: 'number[]', length: 2, default: [2.2, 3.0], unit: 'curve x unit (Å for r, Å⁻¹ for Q)', description: 'window [x0, x1] to integrate over (clipped to the curve)' },
-    baseline: { type: 'enum', values: ['none', 'linear'], default: 'none', description: 'subtract nothing, or the chord through the curve at x0 and x1' },
-    field: { type: 'string', optional: true, description: 'which field of the input (default: G, F, S, I, or the only one)' },
+    range: {
+      type: 'number[]',
+      length: 2,
+      default: [2.2, 3.0],
+      unit: 'curve x unit (Å for r, Å⁻¹ for Q)',
+      description: 'window [x0, x1] to integrate over (clipped to the curve)',
+    },
+    baseline: {
+      type: 'enum',
+      values: ['none', 'linear'],
+      default: 'none',
+      description: 'subtract nothing, or the chord through the curve at x0 and x1',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input (default: G, F, S, I, or the only one)',
+    },
   },
   outputs: {
-    integral: { unit: 'curve unit × curve x unit', description: '∫ y dx over the window (baseline subtracted)' },
-    centroid: { unit: 'curve x unit', description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)' },
+    integral: {
+      unit: 'curve unit × curve x unit',
+      description: '∫ y dx over the window (baseline subtracted)',
+    },
+    centroid: {
+      unit: 'curve x unit',
+      description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)',
+    },
   },
   check(p, { node }) {
-    if (!(p.range[0] < p.range[1])) throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
+    if (!(p.range[0] < p.range[1]))
+      throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
   },
   process({ node, params, chunk, inputs }) {
     const curve = curveOf(inputs.curve, node, { field: params.field });
@@ -75,7 +104,12 @@ export const qoiIntegral = defineOp({
     const y = curve.y.data as ArrayLike<number>;
     const lo = Math.max(params.range[0], x[0]);
     const hi = Math.min(params.range[1], x[n - 1]);
-    if (!(hi > lo)) throw new ParamError(node, 'range', `window [${params.range}] does not overlap the curve's x range [${x[0]}, ${x[n - 1]}]`);
+    if (!(hi > lo))
+      throw new ParamError(
+        node,
+        'range',
+        `window [${params.range}] does not overlap the curve's x range [${x[0]}, ${x[n - 1]}]`,
+      );
     const integral = f32([chunk.count]);
     const centroid = f32([chunk.count]);
     for (let c = 0; c < chunk.count; c++) {
@@ -88,7 +122,10 @@ export const qoiIntegral = defineOp({
     const yUnit = units[curve.field] ?? '';
     return {
       fields: { integral, centroid },
-      meta: { units: { integral: yUnit ? `${yUnit}·${xUnit}` : xUnit, centroid: xUnit }, source: curve.field },
+      meta: {
+        units: { integral: yUnit ? `${yUnit}·${xUnit}` : xUnit, centroid: xUnit },
+        source: curve.field,
+      },
     };
   },
 });

@@ -4,7 +4,14 @@
  */
 
 /** Vertex of the parabola through (x0,y0), (x1,y1), (x2,y2); falls back to (x1, y1) when flat/degenerate. */
-export function parabolicVertex(x0: number, y0: number, x1: number, y1: number, x2: number, y2: number): [number, number] {
+export function parabolicVertex(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+): [number, number] {
   const d0 = (x0 - x1) * (x0 - x2);
   const d1 = (x1 - x0) * (x1 - x2);
   const d2 = (x2 - x0) * (x2 - x1);
@@ -20,7 +27,13 @@ export function parabolicVertex(x0: number, y0: number, x1: number, y1: number, 
 }
 
 /** Refine sample k of (x, y[base…]) parabolically if both neighbours exist and are finite. */
-export function refineAt(x: ArrayLike<number>, y: ArrayLike<number>, base: number, n: number, k: number): [number, number] {
+export function refineAt(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  base: number,
+  n: number,
+  k: number,
+): [number, number] {
   const yk = y[base + k];
   if (k <= 0 || k >= n - 1) return [x[k], yk];
   const ym = y[base + k - 1];

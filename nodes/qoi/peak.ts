@@ -20,16 +20,32 @@ export const qoiPeak = defineOp({
     'Per position: the maximum of a curve (G(r), I(Q), F(Q), a profile) within `range`, refined by parabolic interpolation. mode "firstRing": the first local maximum scanning up from range[0] (the amorphous ring on the direct beam\'s tail in I(Q)).',
   inputs: { curve: { scope: 'frame', description: 'per-position curve (e.g. pdf.G, integrate.I)' } },
   params: {
-    range: { type: 'number[]', length: 2, default: [2.2, 3.0], unit: 'curve x unit (Å for r, Å⁻¹ for Q)', description: 'window [x0, x1] to search' },
-    mode: { type: 'enum', values: ['max', 'firstRing'], default: 'max', description: 'largest value in the window, or the first local maximum (ring on I(Q))' },
-    field: { type: 'string', optional: true, description: 'which field of the input (default: G, F, S, I, or the only one)' },
+    range: {
+      type: 'number[]',
+      length: 2,
+      default: [2.2, 3.0],
+      unit: 'curve x unit (Å for r, Å⁻¹ for Q)',
+      description: 'window [x0, x1] to search',
+    },
+    mode: {
+      type: 'enum',
+      values: ['max', 'firstRing'],
+      default: 'max',
+      description: 'largest value in the window, or the first local maximum (ring on I(Q))',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input (default: G, F, S, I, or the only one)',
+    },
   },
   outputs: {
     position: { unit: 'curve x unit', description: 'x of the maximum (sub-grid)' },
     height: { unit: 'curve unit', description: 'curve value at the maximum (parabola vertex)' },
   },
   check(p, { node }) {
-    if (!(p.range[0] < p.range[1])) throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
+    if (!(p.range[0] < p.range[1]))
+      throw new ParamError(node, 'range', `expected [x0, x1] with x0 < x1, got [${p.range}]`);
   },
   process({ node, params, chunk, inputs }) {
     const curve = curveOf(inputs.curve, node, { field: params.field });
@@ -54,7 +70,13 @@ export const qoiPeak = defineOp({
     const units = (inputs.curve.meta?.units ?? {}) as Record<string, string>;
     return {
       fields: { position, height },
-      meta: { units: { position: curve.xName === 'r' ? 'Å' : curve.xName === 'q' ? 'Å⁻¹' : curve.xName, height: units[curve.field] ?? '' }, source: curve.field },
+      meta: {
+        units: {
+          position: curve.xName === 'r' ? 'Å' : curve.xName === 'q' ? 'Å⁻¹' : curve.xName,
+          height: units[curve.field] ?? '',
+        },
+        source: curve.field,
+      },
     };
   },
 });

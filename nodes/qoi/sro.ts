@@ -16,8 +16,13 @@ export const qoiSro = defineOp({
   scope: 'dataset',
   title: 'Chemical short-range order α',
   description:
-    'From pair fractions P_ZrZr, P_ZrX, P_XX (normalised to sum 1): α = P_ZrX / P_random − 1 with P_random = P_max/2, P_max = P_ZrX + 2·min(P_XX, P_ZrZr) (the source\'s minus sign corrected); Warren–Cowley α_WC = 1 − P_ZrX/(2c(1−c)), c = P_ZrZr + P_ZrX/2.',
-  inputs: { pairs: { scope: 'any', description: 'pair-fraction maps with fields named by params zrzr, zrx, xx (decompose.assign)' } },
+    "From pair fractions P_ZrZr, P_ZrX, P_XX (normalised to sum 1): α = P_ZrX / P_random − 1 with P_random = P_max/2, P_max = P_ZrX + 2·min(P_XX, P_ZrZr) (the source's minus sign corrected); Warren–Cowley α_WC = 1 − P_ZrX/(2c(1−c)), c = P_ZrZr + P_ZrX/2.",
+  inputs: {
+    pairs: {
+      scope: 'any',
+      description: 'pair-fraction maps with fields named by params zrzr, zrx, xx (decompose.assign)',
+    },
+  },
   params: {
     zrzr: { type: 'string', default: 'ZrZr', description: 'field holding the Zr–Zr fraction' },
     zrx: { type: 'string', default: 'ZrX', description: 'field holding the Zr–X fraction' },
@@ -29,14 +34,23 @@ export const qoiSro = defineOp({
   },
   async run({ node, params: p, inputs, scan }) {
     const total = scan.ny * scan.nx;
-    const [a, b, c] = await Promise.all([p.zrzr, p.zrx, p.xx].map((f) => inputField(inputs.pairs, f, node, 'pairs')));
-    for (const f of [a, b, c]) if (f.data.length !== total) throw new UserError(`node '${node}', input 'pairs': expected maps of ${total} positions, got shape [${f.shape}]`);
+    const [a, b, c] = await Promise.all(
+      [p.zrzr, p.zrx, p.xx].map((f) => inputField(inputs.pairs, f, node, 'pairs')),
+    );
+    for (const f of [a, b, c])
+      if (f.data.length !== total)
+        throw new UserError(
+          `node '${node}', input 'pairs': expected maps of ${total} positions, got shape [${f.shape}]`,
+        );
     const alpha = f32([scan.ny, scan.nx]);
     const alphaWC = f32([scan.ny, scan.nx]);
     for (let i = 0; i < total; i++) {
       alpha.data[i] = sroAlpha(a.data[i], b.data[i], c.data[i]);
       alphaWC.data[i] = warrenCowleyAlpha(a.data[i], b.data[i], c.data[i]);
     }
-    return { fields: { alpha, alphaWC }, meta: { definition: 'alpha = P_ZrX / (P_max/2) - 1, P_max = P_ZrX + 2 min(P_XX, P_ZrZr)' } };
+    return {
+      fields: { alpha, alphaWC },
+      meta: { definition: 'alpha = P_ZrX / (P_max/2) - 1, P_max = P_ZrX + 2 min(P_XX, P_ZrZr)' },
+    };
   },
 });

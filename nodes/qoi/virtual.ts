@@ -11,7 +11,13 @@ import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax, f32 } from '../../engine/ndarray.ts';
 import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
-import { frameStat, maskIndices, shapeIndices, type DetectorShape, type VirtualStat } from './detector-masks.ts';
+import {
+  frameStat,
+  maskIndices,
+  shapeIndices,
+  type DetectorShape,
+  type VirtualStat,
+} from './detector-masks.ts';
 
 type VirtualParams = OpParams<typeof qoiVirtual>;
 
@@ -32,29 +38,97 @@ export const qoiVirtual = defineOp({
     'Sum, max, mean or std of the pattern pixels inside a disc, annulus, annular sector or user mask, per position. Pixel centres on integer coordinates; centre from the geometry input (else `center`, else the detector centre); per-position descan shifts dx, dy from the geometry are applied rounded to whole pixels. Sector angles: 0° = +col, counter-clockwise as displayed.',
   inputs: {
     frames: { scope: 'frame', description: 'raw patterns (source.frames)' },
-    geometry: { scope: 'dataset', optional: true, description: 'calib.geometry: center [col,row] px, qPerPixel, optional dx/dy [ny,nx]' },
-    mask: { scope: 'dataset', optional: true, description: 'shape "mask": a detector-sized mask image (nonzero = use); alternative to maskFile' },
+    geometry: {
+      scope: 'dataset',
+      optional: true,
+      description: 'calib.geometry: center [col,row] px, qPerPixel, optional dx/dy [ny,nx]',
+    },
+    mask: {
+      scope: 'dataset',
+      optional: true,
+      description: 'shape "mask": a detector-sized mask image (nonzero = use); alternative to maskFile',
+    },
   },
   params: {
-    shape: { type: 'enum', values: ['disc', 'annulus', 'sector', 'mask'], default: 'disc', description: 'virtual detector shape' },
-    radius: { type: 'number', optional: true, min: 0, unit: 'px, or Å⁻¹ with unit "q"', description: 'disc radius' },
-    inner: { type: 'number', optional: true, min: 0, unit: 'px, or Å⁻¹ with unit "q"', description: 'annulus/sector inner radius' },
-    outer: { type: 'number', optional: true, min: 0, unit: 'px, or Å⁻¹ with unit "q"', description: 'annulus/sector outer radius' },
-    startDeg: { type: 'number', default: 0, unit: '°', description: 'sector start angle (0° = +col, counter-clockwise)' },
+    shape: {
+      type: 'enum',
+      values: ['disc', 'annulus', 'sector', 'mask'],
+      default: 'disc',
+      description: 'virtual detector shape',
+    },
+    radius: {
+      type: 'number',
+      optional: true,
+      min: 0,
+      unit: 'px, or Å⁻¹ with unit "q"',
+      description: 'disc radius',
+    },
+    inner: {
+      type: 'number',
+      optional: true,
+      min: 0,
+      unit: 'px, or Å⁻¹ with unit "q"',
+      description: 'annulus/sector inner radius',
+    },
+    outer: {
+      type: 'number',
+      optional: true,
+      min: 0,
+      unit: 'px, or Å⁻¹ with unit "q"',
+      description: 'annulus/sector outer radius',
+    },
+    startDeg: {
+      type: 'number',
+      default: 0,
+      unit: '°',
+      description: 'sector start angle (0° = +col, counter-clockwise)',
+    },
     endDeg: { type: 'number', default: 90, unit: '°', description: 'sector end angle' },
-    unit: { type: 'enum', values: ['px', 'q'], default: 'px', description: 'radii in detector pixels, or in Q (Å⁻¹, Q = 2π/d; needs the geometry)' },
-    stat: { type: 'enum', values: ['sum', 'max', 'mean', 'std'], default: 'sum', description: 'statistic over the covered pixels' },
-    excludeSaturated: { type: 'boolean', default: false, description: 'leave out pixels at the dtype maximum (255 for uint8)' },
-    center: { type: 'number[]', optional: true, length: 2, unit: 'px [col, row]', description: 'centre when there is no geometry input' },
-    maskFile: { type: 'string', file: true, optional: true, description: 'shape "mask": .npy mask image [h, w] (nonzero = use); relative paths also tried beside the dataset' },
+    unit: {
+      type: 'enum',
+      values: ['px', 'q'],
+      default: 'px',
+      description: 'radii in detector pixels, or in Q (Å⁻¹, Q = 2π/d; needs the geometry)',
+    },
+    stat: {
+      type: 'enum',
+      values: ['sum', 'max', 'mean', 'std'],
+      default: 'sum',
+      description: 'statistic over the covered pixels',
+    },
+    excludeSaturated: {
+      type: 'boolean',
+      default: false,
+      description: 'leave out pixels at the dtype maximum (255 for uint8)',
+    },
+    center: {
+      type: 'number[]',
+      optional: true,
+      length: 2,
+      unit: 'px [col, row]',
+      description: 'centre when there is no geometry input',
+    },
+    maskFile: {
+      type: 'string',
+      file: true,
+      optional: true,
+      description:
+        'shape "mask": .npy mask image [h, w] (nonzero = use); relative paths also tried beside the dataset',
+    },
   },
-  outputs: { value: { unit: 'counts (stat of pixel values)', description: 'virtual detector value per position' } },
+  outputs: {
+    value: { unit: 'counts (stat of pixel values)', description: 'virtual detector value per position' },
+  },
   check(p, { node }) {
-    if (p.shape === 'disc' && p.radius === null) throw new ParamError(node, 'radius', 'shape "disc" needs a radius');
+    if (p.shape === 'disc' && p.radius === null)
+      throw new ParamError(node, 'radius', 'shape "disc" needs a radius');
     if (p.shape === 'annulus' || p.shape === 'sector') {
-      if (p.inner === null) throw new ParamError(node, 'inner', `shape "${p.shape}" needs inner and outer radii`);
-      if (p.outer === null) throw new ParamError(node, 'outer', `shape "${p.shape}" needs inner and outer radii`);
-      if (!(p.inner < p.outer)) throw new ParamError(node, 'outer', `expected outer > inner, got inner ${p.inner}, outer ${p.outer}`);
+      if (p.inner === null)
+        throw new ParamError(node, 'inner', `shape "${p.shape}" needs inner and outer radii`);
+      if (p.outer === null)
+        throw new ParamError(node, 'outer', `shape "${p.shape}" needs inner and outer radii`);
+      if (!(p.inner < p.outer))
+        throw new ParamError(node, 'outer', `expected outer > inner, got inner ${p.inner}, outer ${p.outer}`);
     }
   },
   prepare({ node, params: p, inputs, dataset }): VirtualState {
@@ -65,7 +139,8 @@ export const qoiVirtual = defineOp({
     let dy: ArrayLike<number> | null = null;
     if (geom) {
       const c = geom.fields.center;
-      if (!c || c.data.length < 2) throw new UserError(`node '${node}', input 'geometry': expected a field 'center' [col, row]`);
+      if (!c || c.data.length < 2)
+        throw new UserError(`node '${node}', input 'geometry': expected a field 'center' [col, row]`);
       center = [c.data[0], c.data[1]];
       if (geom.fields.qPerPixel) qPerPixel = geom.fields.qPerPixel.data[0];
       if (geom.fields.dx && geom.fields.dy) {
@@ -74,7 +149,8 @@ export const qoiVirtual = defineOp({
       }
     }
     const toPx = (v: number | null) => (p.unit === 'q' ? (v as number) / qPerPixel : (v as number));
-    if (p.unit === 'q' && !(qPerPixel > 0)) throw new ParamError(node, 'unit', 'unit "q" needs a geometry input with qPerPixel');
+    if (p.unit === 'q' && !(qPerPixel > 0))
+      throw new ParamError(node, 'unit', 'unit "q" needs a geometry input with qPerPixel');
     let maskData: ArrayLike<number> | null = null;
     let maskShape: number[] | null = null;
     if (p.shape === 'mask') {
@@ -96,7 +172,13 @@ export const qoiVirtual = defineOp({
         : p.shape === 'annulus'
           ? { kind: 'annulus', inner: toPx(p.inner), outer: toPx(p.outer) }
           : p.shape === 'sector'
-            ? { kind: 'sector', inner: toPx(p.inner), outer: toPx(p.outer), startDeg: p.startDeg, endDeg: p.endDeg }
+            ? {
+                kind: 'sector',
+                inner: toPx(p.inner),
+                outer: toPx(p.outer),
+                startDeg: p.startDeg,
+                endDeg: p.endDeg,
+              }
             : null;
     return {
       center,
@@ -110,7 +192,12 @@ export const qoiVirtual = defineOp({
             const [cx, cy] = center ?? [(w - 1) / 2, (h - 1) / 2];
             idx = shapeIndices(shape, h, w, cx, cy);
           } else {
-            if (maskShape![0] !== h || maskShape![1] !== w) throw new ParamError(node, 'maskFile', `mask is ${maskShape!.join('×')} but the patterns are ${h}×${w}`);
+            if (maskShape![0] !== h || maskShape![1] !== w)
+              throw new ParamError(
+                node,
+                'maskFile',
+                `mask is ${maskShape!.join('×')} but the patterns are ${h}×${w}`,
+              );
             idx = maskIndices(maskData!);
           }
           cache.set(key, idx);

@@ -6,7 +6,13 @@
  */
 import { ParamError } from '../../engine/errors.ts';
 import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
-import { PRESETS, parseScan, resolveSimParams, type SimOverrides, type SimParams } from '../../sim/presets.ts';
+import {
+  PRESETS,
+  parseScan,
+  resolveSimParams,
+  type SimOverrides,
+  type SimParams,
+} from '../../sim/presets.ts';
 import { Renderer, simGeometry } from '../../sim/render.ts';
 import { simParamsHash } from '../../sim/write.ts';
 
@@ -16,7 +22,12 @@ type Params = OpParams<typeof sourceSimulated>;
 export function simParamsOf(p: Params, node = 'source.simulated'): SimParams {
   const o: SimOverrides = {};
   if (p.specimen !== null && p.specimen !== undefined) {
-    if (typeof p.specimen !== 'object' || Array.isArray(p.specimen)) throw new ParamError(node, 'specimen', 'expected an object of simulator parameters, e.g. {"zrInterface": 0.5}');
+    if (typeof p.specimen !== 'object' || Array.isArray(p.specimen))
+      throw new ParamError(
+        node,
+        'specimen',
+        'expected an object of simulator parameters, e.g. {"zrInterface": 0.5}',
+      );
     Object.assign(o, p.specimen);
   }
   o.seed = p.seed;
@@ -36,15 +47,43 @@ export const sourceSimulated = defineOp({
   scope: 'frame',
   title: 'Simulated Ni / Zr–X glass / Ni patterns with known ground truth',
   description:
-    'Renders the simulator\'s specimen (sim/): FCC Ni grains at both edges, a quasi-binary Zr–X glass with a composition gradient and chemical-order patches, nanocrystalline inclusions; 8-bit patterns with Poisson noise. Identical to `snem simulate` for the same params.',
+    "Renders the simulator's specimen (sim/): FCC Ni grains at both edges, a quasi-binary Zr–X glass with a composition gradient and chemical-order patches, nanocrystalline inclusions; 8-bit patterns with Poisson noise. Identical to `snem simulate` for the same params.",
   inputs: {},
   params: {
-    preset: { type: 'enum', values: Object.keys(PRESETS), default: 'demo', description: 'named parameter set (demo: small scan; paper: 289 × 132)' },
-    seed: { type: 'integer', default: 1, min: 0, description: 'random seed (specimen, detector defects and counting noise)' },
+    preset: {
+      type: 'enum',
+      values: Object.keys(PRESETS),
+      default: 'demo',
+      description: 'named parameter set (demo: small scan; paper: 289 × 132)',
+    },
+    seed: {
+      type: 'integer',
+      default: 1,
+      min: 0,
+      description: 'random seed (specimen, detector defects and counting noise)',
+    },
     scan: { type: 'string', optional: true, description: 'scan shape "NYxNX" instead of the preset\'s' },
-    size: { type: 'integer', optional: true, min: 32, max: 1024, unit: 'px', description: 'detector side instead of 144' },
-    dose: { type: 'number', optional: true, exclusiveMin: 0, unit: 'counts', description: 'expected counts per pixel at the amorphous-ring maximum' },
-    specimen: { type: 'json', optional: true, description: 'further simulator parameters (see sim/presets.ts), e.g. {"zrInterface": 0.5, "descan": [2, 1]}' },
+    size: {
+      type: 'integer',
+      optional: true,
+      min: 32,
+      max: 1024,
+      unit: 'px',
+      description: 'detector side instead of 144',
+    },
+    dose: {
+      type: 'number',
+      optional: true,
+      exclusiveMin: 0,
+      unit: 'counts',
+      description: 'expected counts per pixel at the amorphous-ring maximum',
+    },
+    specimen: {
+      type: 'json',
+      optional: true,
+      description:
+        'further simulator parameters (see sim/presets.ts), e.g. {"zrInterface": 0.5, "descan": [2, 1]}',
+    },
   },
   outputs: { frames: { unit: 'counts', description: 'patterns [positions, rows, cols], uint8' } },
   cached: false,

@@ -12,15 +12,23 @@ export const sourceFrames = defineOp({
   scope: 'frame',
   title: 'Diffraction patterns from the dataset file',
   description:
-    'Streams the frames of the graph\'s dataset (npy, blo, mib, raw, HDF5/EMD, TIFF; detected from magic bytes) chunk by chunk, in the stored dtype.',
+    "Streams the frames of the graph's dataset (npy, blo, mib, raw, HDF5/EMD, TIFF; detected from magic bytes) chunk by chunk, in the stored dtype.",
   inputs: {},
   params: {},
-  outputs: { frames: { unit: 'counts', description: 'patterns [positions, rows, cols] in the stored dtype' } },
+  outputs: {
+    frames: { unit: 'counts', description: 'patterns [positions, rows, cols] in the stored dtype' },
+  },
   cached: false,
   check(_p, ctx) {
     if (!ctx.dataset && ctx.datasetDeclared) return;
-    if (!ctx.dataset) throw new UserError(`node '${ctx.node}': op 'source.frames' needs a dataset: set "dataset": {"path": …} in the graph or pass --data`);
-    if (ctx.dataset!.kind !== 'frames') throw new UserError(`node '${ctx.node}': ${ctx.dataset!.path} holds 1-D profiles; use op 'source.profiles' for it`);
+    if (!ctx.dataset)
+      throw new UserError(
+        `node '${ctx.node}': op 'source.frames' needs a dataset: set "dataset": {"path": …} in the graph or pass --data`,
+      );
+    if (ctx.dataset!.kind !== 'frames')
+      throw new UserError(
+        `node '${ctx.node}': ${ctx.dataset!.path} holds 1-D profiles; use op 'source.profiles' for it`,
+      );
   },
   process({ dataset, chunk }) {
     return { fields: { frames: dataset!.read(chunk.start, chunk.count) } };

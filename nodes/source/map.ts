@@ -18,20 +18,41 @@ export const sourceMap = defineOp({
   title: 'External 2-D map (EELS, EDX, HAADF …)',
   description:
     'Reads one 2-D map acquired separately from the scan: NumPy .npy, a float (or integer) TIFF image, a CSV grid (one line per row), ' +
-    'a dataset of an HDF5 / EMD file (h5Path, or the file\'s only 2-D dataset) or a HyperSpy .hspy signal. Its pixel size comes from ' +
-    'pixelSizeNm, else from the file (HyperSpy axes, EMD dim vectors). Output `map` [rows, cols] on the map\'s own grid; map.register puts it on the scan grid.',
+    "a dataset of an HDF5 / EMD file (h5Path, or the file's only 2-D dataset) or a HyperSpy .hspy signal. Its pixel size comes from " +
+    "pixelSizeNm, else from the file (HyperSpy axes, EMD dim vectors). Output `map` [rows, cols] on the map's own grid; map.register puts it on the scan grid.",
   inputs: {},
   params: {
-    file: { type: 'string', file: true, description: 'the map file (relative paths: working directory, then beside the dataset)' },
-    format: { type: 'enum', values: ['auto', 'npy', 'tiff', 'csv', 'hdf5', 'hspy'], default: 'auto', description: 'file format; auto = from the magic bytes, then the extension' },
-    h5Path: { type: 'string', optional: true, description: 'dataset path inside an HDF5 / EMD / hspy file (default: the HyperSpy signal, else the only 2-D dataset)' },
-    pixelSizeNm: { type: 'number[]', length: [1, 2], optional: true, unit: 'nm', description: 'pixel size of the map, [size] or [y, x] (default: from the file)' },
+    file: {
+      type: 'string',
+      file: true,
+      description: 'the map file (relative paths: working directory, then beside the dataset)',
+    },
+    format: {
+      type: 'enum',
+      values: ['auto', 'npy', 'tiff', 'csv', 'hdf5', 'hspy'],
+      default: 'auto',
+      description: 'file format; auto = from the magic bytes, then the extension',
+    },
+    h5Path: {
+      type: 'string',
+      optional: true,
+      description:
+        'dataset path inside an HDF5 / EMD / hspy file (default: the HyperSpy signal, else the only 2-D dataset)',
+    },
+    pixelSizeNm: {
+      type: 'number[]',
+      length: [1, 2],
+      optional: true,
+      unit: 'nm',
+      description: 'pixel size of the map, [size] or [y, x] (default: from the file)',
+    },
     label: { type: 'string', optional: true, description: 'what the map shows, e.g. "Zr (EELS)"' },
     unit: { type: 'string', default: '', description: 'unit of the map values, e.g. "at.%"' },
   },
   outputs: { map: { description: 'the map on its own grid [rows, cols], float32; NaN = no data' } },
   check(p, { node }) {
-    if (p.pixelSizeNm && !p.pixelSizeNm.every((v) => v > 0 && Number.isFinite(v))) throw new ParamError(node, 'pixelSizeNm', `expected positive sizes in nm, got [${p.pixelSizeNm}]`);
+    if (p.pixelSizeNm && !p.pixelSizeNm.every((v) => v > 0 && Number.isFinite(v)))
+      throw new ParamError(node, 'pixelSizeNm', `expected positive sizes in nm, got [${p.pixelSizeNm}]`);
   },
   async run({ node, params: p, dataset }) {
     const file = resolveParamFile(node, 'file', p.file, dataset?.path ?? null);
@@ -43,7 +64,9 @@ export const sourceMap = defineOp({
       if (e instanceof UserError) throw new ParamError(node, 'file', `${file}: ${e.message}`);
       throw e;
     }
-    const given = p.pixelSizeNm ? ([p.pixelSizeNm[0], p.pixelSizeNm[p.pixelSizeNm.length - 1]] as [number, number]) : null;
+    const given = p.pixelSizeNm
+      ? ([p.pixelSizeNm[0], p.pixelSizeNm[p.pixelSizeNm.length - 1]] as [number, number])
+      : null;
     const pixel = given ?? m.pixelSizeNm;
     const meta: Record<string, Json> = {
       file: p.file,
@@ -51,7 +74,11 @@ export const sourceMap = defineOp({
       format: m.format,
       shape: [m.ny, m.nx],
       pixelSizeNm: pixel,
-      pixelSizeFrom: given ? 'param pixelSizeNm' : pixel ? 'the file' : 'unknown (map.register then needs its scale or estimates it)',
+      pixelSizeFrom: given
+        ? 'param pixelSizeNm'
+        : pixel
+          ? 'the file'
+          : 'unknown (map.register then needs its scale or estimates it)',
       label: p.label ?? m.meta.title ?? m.meta.quantity ?? p.file,
       units: { map: p.unit },
       fileMeta: m.meta,

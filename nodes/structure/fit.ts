@@ -32,11 +32,24 @@ export interface StructureSettings {
 }
 
 /** Status codes: the solver's (as fit.gaussians reports them), plus one of the model's. */
-export const STRUCTURE_STATUS = { ...STATUS_CODES, 5: 'every scale fitted to 0: no pair fractions (NaN fractions and α)' } as const;
+export const STRUCTURE_STATUS = {
+  ...STATUS_CODES,
+  5: 'every scale fitted to 0: no pair fractions (NaN fractions and α)',
+} as const;
 
 /** Per-position output fields, in a fixed order. */
 export const PARAM_FIELDS = PHASES.flatMap((p) => [`scale${p}`, `a${p}`]);
-export const STRUCTURE_FIELDS = [...PARAM_FIELDS, ...PARAM_FIELDS.map((s) => `${s}_err`), ...PHASES, 'alpha', 'alphaWC', 'rw', 'chi2', 'iterations', 'status'];
+export const STRUCTURE_FIELDS = [
+  ...PARAM_FIELDS,
+  ...PARAM_FIELDS.map((s) => `${s}_err`),
+  ...PHASES,
+  'alpha',
+  'alphaWC',
+  'rw',
+  'chi2',
+  'iterations',
+  'status',
+];
 
 export class StructurePlan {
   readonly table: ShellTable;
@@ -66,7 +79,16 @@ export class StructurePlan {
       this.upper[2 * k + 1] = s.aStart[k] + s.aDelta;
     }
     const aMin = Math.min(...this.lower.filter((_, i) => i % 2 === 1));
-    this.table = new ShellTable({ r: this.r, qmin: s.qmin, qmax: s.qmax, window: s.window, qdamp: s.qdamp, diameter: s.diameter, u: s.u, sMin: aMin / Math.SQRT2 });
+    this.table = new ShellTable({
+      r: this.r,
+      qmin: s.qmin,
+      qmax: s.qmax,
+      window: s.window,
+      qdamp: s.qdamp,
+      diameter: s.diameter,
+      u: s.u,
+      sMin: aMin / Math.SQRT2,
+    });
     const shells = fccShells((this.table.sMax + 0.5) / aMin);
     this.model = new StructureModel(this.table, shells, s.weights, s.rho0);
     this.solver = new BoundedLsq(N_PARAMS, Math.max(this.r.length, N_PARAMS));
@@ -76,7 +98,13 @@ export class StructurePlan {
    * Fit rows of y ([count, nAxis], row c at offset c·nAxis); writes the STRUCTURE_FIELDS arrays at
    * index c and, if `curve` is given, the fitted curve [count, m].
    */
-  fitRows(yd: ArrayLike<number>, nAxis: number, count: number, out: Record<string, Float32Array>, curve: Float32Array | null): void {
+  fitRows(
+    yd: ArrayLike<number>,
+    nAxis: number,
+    count: number,
+    out: Record<string, Float32Array>,
+    curve: Float32Array | null,
+  ): void {
     const { model, solver, i0, i1, lower, upper, x0, settings } = this;
     const m = i1 - i0;
     const pOut = PARAM_FIELDS.map((f) => out[f]);

@@ -202,9 +202,12 @@ function solveSubset(A: Float64Array, v: Float64Array, set: number, out: number[
   // Gaussian elimination with partial pivoting (n ≤ 3)
   for (let c = 0; c < n; c++) {
     let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * (n + 1) + c]) > Math.abs(M[piv * (n + 1) + c])) piv = r;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs(M[r * (n + 1) + c]) > Math.abs(M[piv * (n + 1) + c])) piv = r;
     if (!(Math.abs(M[piv * (n + 1) + c]) > 1e-300)) return false;
-    if (piv !== c) for (let k = 0; k <= n; k++) [M[c * (n + 1) + k], M[piv * (n + 1) + k]] = [M[piv * (n + 1) + k], M[c * (n + 1) + k]];
+    if (piv !== c)
+      for (let k = 0; k <= n; k++)
+        [M[c * (n + 1) + k], M[piv * (n + 1) + k]] = [M[piv * (n + 1) + k], M[c * (n + 1) + k]];
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
       const f = M[r * (n + 1) + c] / M[c * (n + 1) + c];

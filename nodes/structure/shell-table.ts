@@ -125,7 +125,8 @@ export class ShellTable {
     const m = (this.m = r.length);
     const sigma = (this.sigma = Math.sqrt(2 * u));
     const rEnd = envelopeEnd(diameter, qdamp);
-    if (!Number.isFinite(rEnd)) throw new Error('shell table: needs a finite envelope (diameter > 0 or qdamp > 0)');
+    if (!Number.isFinite(rEnd))
+      throw new Error('shell table: needs a finite envelope (diameter > 0 or qdamp > 0)');
     const reach = 6 * sigma;
     this.s0 = Math.max(S_STEP, Math.floor((spec.sMin - reach) / S_STEP) * S_STEP);
     this.sMax = rEnd + reach;

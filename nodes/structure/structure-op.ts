@@ -9,10 +9,23 @@
 import { curveOf } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type FieldSpec, type Json, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
+import {
+  defineOp,
+  type FieldSpec,
+  type Json,
+  type NDArray,
+  type Value,
+  type OpParams,
+} from '../../engine/types.ts';
 import { CompositionError, parseComposition } from '../pdf/composition.ts';
 import type { FormFactorTable } from '../pdf/formfactors.ts';
-import { STRUCTURE_FIELDS, STRUCTURE_STATUS, StructurePlan, structureOutputs, type StructureSettings } from './fit.ts';
+import {
+  STRUCTURE_FIELDS,
+  STRUCTURE_STATUS,
+  StructurePlan,
+  structureOutputs,
+  type StructureSettings,
+} from './fit.ts';
 import { PHASES } from './model.ts';
 import type { BandWindow } from './shell-table.ts';
 import { WeightsError, pairWeights } from './weights.ts';
@@ -35,7 +48,12 @@ interface Resolved {
 interface StructureState {
   plans: Map<string, StructurePlan>;
   /** Set when the input is one dataset-level curve: its fit, broadcast to every position. */
-  datasetFit: { fields: Record<string, number>; curve: Float32Array | null; plan: StructurePlan; meta: Record<string, Json> } | null;
+  datasetFit: {
+    fields: Record<string, number>;
+    curve: Float32Array | null;
+    plan: StructurePlan;
+    meta: Record<string, Json>;
+  } | null;
 }
 
 function compositionOf(spec: Json, node: string) {
@@ -51,19 +69,27 @@ function compositionOf(spec: Json, node: string) {
 function resolve(p: StructureParams, v: Value, node: string): Resolved {
   const meta = (v.meta ?? {}) as Record<string, Json>;
   const compSpec = p.composition ?? meta.composition ?? null;
-  if (compSpec === null) throw new ParamError(node, 'composition', 'not given, and the input carries no composition in its meta (pdf.reduce writes one): give e.g. "Zr65Cu17.5Ni10Al7.5"');
+  if (compSpec === null)
+    throw new ParamError(
+      node,
+      'composition',
+      'not given, and the input carries no composition in its meta (pdf.reduce writes one): give e.g. "Zr65Cu17.5Ni10Al7.5"',
+    );
   const comp = compositionOf(compSpec, node);
-  const table = (p.formFactors ?? (meta.formFactors === 'kirkland' ? 'kirkland' : 'lobato')) as FormFactorTable;
+  const table = (p.formFactors ??
+    (meta.formFactors === 'kirkland' ? 'kirkland' : 'lobato')) as FormFactorTable;
   const metaNum = (k: string) => (typeof meta[k] === 'number' ? (meta[k] as number) : null);
   const qmin = p.qmin === 'auto' ? (metaNum('qmin') ?? REDUCE_QMIN) : p.qmin;
   const qmax = p.qmax === 'auto' ? (metaNum('qmax') ?? REDUCE_QMAX) : p.qmax;
-  if (!(qmin < qmax)) throw new ParamError(node, 'qmax', `the band [qmin, qmax] = [${qmin}, ${qmax}] Å⁻¹ is empty`);
+  if (!(qmin < qmax))
+    throw new ParamError(node, 'qmax', `the band [qmin, qmax] = [${qmin}, ${qmax}] Å⁻¹ is empty`);
   const window = p.window === 'auto' ? (meta.window === 'lorch' ? 'lorch' : 'none') : p.window;
   let weights;
   try {
     weights = pairWeights(comp, p.zr, table, p.weightQ === 'auto' ? null : p.weightQ, qmin, qmax);
   } catch (e) {
-    if (e instanceof WeightsError) throw new ParamError(node, p.composition !== null ? 'composition' : 'zr', e.message);
+    if (e instanceof WeightsError)
+      throw new ParamError(node, p.composition !== null ? 'composition' : 'zr', e.message);
     throw e;
   }
   const settings: StructureSettings = {
@@ -91,13 +117,35 @@ function resolve(p: StructureParams, v: Value, node: string): Resolved {
     fitRange: p.range,
     statusCodes: STRUCTURE_STATUS as unknown as Record<string, string>,
     axisOf: { fit: 'r' },
-    units: { aXX: 'Å', aZrZr: 'Å', aZrX: 'Å', aXX_err: 'Å', aZrZr_err: 'Å', aZrX_err: 'Å', fit: 'Å⁻²', r: 'Å' },
+    units: {
+      aXX: 'Å',
+      aZrZr: 'Å',
+      aZrX: 'Å',
+      aXX_err: 'Å',
+      aZrZr_err: 'Å',
+      aZrX_err: 'Å',
+      fit: 'Å⁻²',
+      r: 'Å',
+    },
   };
-  const note = p.qmax === 'auto' && metaNum('qmax') === null ? `${node}: the input does not say its transform band; assuming pdf.reduce's default Q ∈ [${qmin}, ${qmax}] Å⁻¹ (set qmin / qmax if the data used another)` : null;
-  return { key: JSON.stringify(settings, (_, x) => (x instanceof Float64Array ? Array.from(x) : x)), settings, meta: outMeta, note };
+  const note =
+    p.qmax === 'auto' && metaNum('qmax') === null
+      ? `${node}: the input does not say its transform band; assuming pdf.reduce's default Q ∈ [${qmin}, ${qmax}] Å⁻¹ (set qmin / qmax if the data used another)`
+      : null;
+  return {
+    key: JSON.stringify(settings, (_, x) => (x instanceof Float64Array ? Array.from(x) : x)),
+    settings,
+    meta: outMeta,
+    note,
+  };
 }
 
-function planFor(state: StructureState, res: Resolved, x: ArrayLike<number>, log: (m: string) => void): StructurePlan {
+function planFor(
+  state: StructureState,
+  res: Resolved,
+  x: ArrayLike<number>,
+  log: (m: string) => void,
+): StructurePlan {
   let sum = 0;
   for (let i = 0; i < x.length; i++) sum += x[i] * (i + 1);
   const key = `${res.key}|${x.length}:${x[0]}:${x[x.length - 1]}:${sum}`;
@@ -112,17 +160,27 @@ function planFor(state: StructureState, res: Resolved, x: ArrayLike<number>, log
 
 function outputsDoc(): Record<string, FieldSpec> {
   return {
-    'scaleXX, scaleZrZr, scaleZrX': { description: 'phase scale factors (the model is Σ scale·(f_i f_j/⟨f⟩²)·G_FCC)' },
+    'scaleXX, scaleZrZr, scaleZrX': {
+      description: 'phase scale factors (the model is Σ scale·(f_i f_j/⟨f⟩²)·G_FCC)',
+    },
     'aXX, aZrZr, aZrX': { unit: 'Å', description: 'FCC lattice parameters; nearest neighbours at a/√2' },
     '<param>_err': { description: 'standard errors (curve_fit convention: √diag((JᵀJ)⁻¹·2cost/(m − 6)))' },
-    'XX, ZrZr, ZrX': { description: 'pair fractions = normalised scales (sum 1); field names as qoi.sro reads them' },
+    'XX, ZrZr, ZrX': {
+      description: 'pair fractions = normalised scales (sum 1); field names as qoi.sro reads them',
+    },
     alpha: { description: 'chemical short-range order α = P_ZrX/P_random − 1 (qoi.sro)' },
     alphaWC: { description: 'Warren–Cowley α from the same fractions' },
     rw: { description: 'Rw = √(Σ(G − fit)² / Σ G²) over the fit range' },
     chi2: { description: 'Σ(G − fit)² / (m − 6)' },
     iterations: { description: 'accepted solver steps' },
-    status: { description: 'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0' },
-    fit: { unit: 'Å⁻²', description: 'fitted G(r) on the fit range [positions, m] (axis r), when param curve is true' },
+    status: {
+      description:
+        'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0',
+    },
+    fit: {
+      unit: 'Å⁻²',
+      description: 'fitted G(r) on the fit range [positions, m] (axis r), when param curve is true',
+    },
   };
 }
 
@@ -133,49 +191,174 @@ export const fitStructure = defineOp({
   title: 'Small-box structure fit (quasi-binary FCC phases, PDFgui-style)',
   description:
     'Fits G(r) with three FCC "phases" X–X, Zr–Zr, Zr–X, each counting only its own pair type weighted by f_i f_j/⟨f⟩² (quasi-binary Zr / X, electron form factors): per phase a scale and lattice parameter; Gaussian shells of σ² = 2U, (1/r)Σ − 4πρr, spherical envelope and Qdamp, and the data\'s own band limit [qmin, qmax] (termination ripples). Normalised scales are pair fractions → α (qoi.sro). Bounded trust-region least squares (nodes/fit) with an analytic Jacobian; starts from the non-negative linear least-squares scales at aStart.',
-  inputs: { g: { scope: 'any', description: 'G(r): pdf.reduce (field G) or source.profiles with axis r; per position, or one dataset-level curve' } },
+  inputs: {
+    g: {
+      scope: 'any',
+      description:
+        'G(r): pdf.reduce (field G) or source.profiles with axis r; per position, or one dataset-level curve',
+    },
+  },
   params: {
-    composition: { type: 'json', optional: true, description: 'formula or amounts as in pdf.reduce; default: the composition in the input\'s meta (pdf.reduce writes it)' },
-    zr: { type: 'string', default: 'Zr', description: 'the element playing "Zr" in the quasi-binary; every other element is "X" (form factors averaged by composition)' },
-    formFactors: { type: 'enum', values: ['lobato', 'kirkland'], optional: true, description: 'electron form factors for the weights; default: the input\'s (pdf.reduce meta), else lobato' },
-    weightQ: { type: 'number', auto: true, default: 'auto', min: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'Q at which f_i f_j/⟨f⟩² is taken; "auto" = averaged over [qmin, qmax]' },
-    rho0: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, unit: 'Å⁻³', description: 'number density of the −4πρr baseline; "auto" = each phase\'s own 4/a³ (PDFgui: from the unit cell, so the normalised scales are pair fractions); a number (e.g. 0.051 for Zr65Cu17.5Ni10Al7.5) fixes it for every phase' },
+    composition: {
+      type: 'json',
+      optional: true,
+      description:
+        "formula or amounts as in pdf.reduce; default: the composition in the input's meta (pdf.reduce writes it)",
+    },
+    zr: {
+      type: 'string',
+      default: 'Zr',
+      description:
+        'the element playing "Zr" in the quasi-binary; every other element is "X" (form factors averaged by composition)',
+    },
+    formFactors: {
+      type: 'enum',
+      values: ['lobato', 'kirkland'],
+      optional: true,
+      description:
+        "electron form factors for the weights; default: the input's (pdf.reduce meta), else lobato",
+    },
+    weightQ: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      min: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description: 'Q at which f_i f_j/⟨f⟩² is taken; "auto" = averaged over [qmin, qmax]',
+    },
+    rho0: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      exclusiveMin: 0,
+      unit: 'Å⁻³',
+      description:
+        'number density of the −4πρr baseline; "auto" = each phase\'s own 4/a³ (PDFgui: from the unit cell, so the normalised scales are pair fractions); a number (e.g. 0.051 for Zr65Cu17.5Ni10Al7.5) fixes it for every phase',
+    },
     range: { type: 'number[]', length: 2, default: [1.8, 8.0], unit: 'Å', description: 'fit range [r0, r1]' },
-    aStart: { type: 'number[]', length: 3, default: [3.68, 4.67, 4.17], exclusiveMin: 0, unit: 'Å', description: 'starting lattice parameters [X–X, Zr–Zr, Zr–X] = (nearest-neighbour distance + 0.1)·√2' },
-    aDelta: { type: 'number', default: 0.4, exclusiveMin: 0, unit: 'Å', description: 'each lattice parameter is bounded to aStart ± aDelta (keeps the phases from trading places)' },
-    u: { type: 'number', default: 0.005, exclusiveMin: 0, unit: 'Å²', description: 'isotropic ADP of every atom (fixed); peak σ² = 2U' },
-    diameter: { type: 'number', default: 9, min: 0, unit: 'Å', description: 'spherical-particle envelope diameter; 0 = none' },
-    qdamp: { type: 'number', default: 0.4, min: 0, unit: 'Å⁻¹', description: 'Q-resolution damping exp(−(Qdamp·r)²/2); 0 = none' },
-    qmin: { type: 'number', auto: true, default: 'auto', min: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'lower end of the data\'s transform band; "auto" = from the input meta, else pdf.reduce\'s default 0.1' },
-    qmax: { type: 'number', auto: true, default: 'auto', exclusiveMin: 0, unit: 'Å⁻¹ (Q = 2π/d)', description: 'upper end of the band (termination ripples); "auto" = from the input meta, else pdf.reduce\'s default 8.1' },
-    window: { type: 'enum', values: ['auto', 'none', 'lorch'], default: 'auto', description: 'the window the data\'s transform used; "auto" = the input\'s (pdf.reduce meta), else none' },
-    curve: { type: 'boolean', default: true, description: 'also output the fitted curve per position (field fit)' },
-    maxEval: { type: 'integer', optional: true, min: 1, description: 'maximum model evaluations per fit (default 600)' },
-    field: { type: 'string', optional: true, description: 'which field of the input to fit (default: G, else the only field)' },
+    aStart: {
+      type: 'number[]',
+      length: 3,
+      default: [3.68, 4.67, 4.17],
+      exclusiveMin: 0,
+      unit: 'Å',
+      description: 'starting lattice parameters [X–X, Zr–Zr, Zr–X] = (nearest-neighbour distance + 0.1)·√2',
+    },
+    aDelta: {
+      type: 'number',
+      default: 0.4,
+      exclusiveMin: 0,
+      unit: 'Å',
+      description:
+        'each lattice parameter is bounded to aStart ± aDelta (keeps the phases from trading places)',
+    },
+    u: {
+      type: 'number',
+      default: 0.005,
+      exclusiveMin: 0,
+      unit: 'Å²',
+      description: 'isotropic ADP of every atom (fixed); peak σ² = 2U',
+    },
+    diameter: {
+      type: 'number',
+      default: 9,
+      min: 0,
+      unit: 'Å',
+      description: 'spherical-particle envelope diameter; 0 = none',
+    },
+    qdamp: {
+      type: 'number',
+      default: 0.4,
+      min: 0,
+      unit: 'Å⁻¹',
+      description: 'Q-resolution damping exp(−(Qdamp·r)²/2); 0 = none',
+    },
+    qmin: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      min: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        'lower end of the data\'s transform band; "auto" = from the input meta, else pdf.reduce\'s default 0.1',
+    },
+    qmax: {
+      type: 'number',
+      auto: true,
+      default: 'auto',
+      exclusiveMin: 0,
+      unit: 'Å⁻¹ (Q = 2π/d)',
+      description:
+        'upper end of the band (termination ripples); "auto" = from the input meta, else pdf.reduce\'s default 8.1',
+    },
+    window: {
+      type: 'enum',
+      values: ['auto', 'none', 'lorch'],
+      default: 'auto',
+      description:
+        'the window the data\'s transform used; "auto" = the input\'s (pdf.reduce meta), else none',
+    },
+    curve: {
+      type: 'boolean',
+      default: true,
+      description: 'also output the fitted curve per position (field fit)',
+    },
+    maxEval: {
+      type: 'integer',
+      optional: true,
+      min: 1,
+      description: 'maximum model evaluations per fit (default 600)',
+    },
+    field: {
+      type: 'string',
+      optional: true,
+      description: 'which field of the input to fit (default: G, else the only field)',
+    },
   },
   outputs: outputsDoc(),
   check(p, { node }) {
-    if (!(p.range[0] < p.range[1])) throw new ParamError(node, 'range', `expected [r0, r1] with r0 < r1, got [${p.range}]`);
-    if (!(p.range[0] > 0)) throw new ParamError(node, 'range', `r0 must be > 0 Å (G(r) carries 1/r), got ${p.range[0]}`);
+    if (!(p.range[0] < p.range[1]))
+      throw new ParamError(node, 'range', `expected [r0, r1] with r0 < r1, got [${p.range}]`);
+    if (!(p.range[0] > 0))
+      throw new ParamError(node, 'range', `r0 must be > 0 Å (G(r) carries 1/r), got ${p.range[0]}`);
     for (let k = 0; k < 3; k++) {
-      if (!((p.aStart[k] - p.aDelta) / Math.SQRT2 >= 1)) throw new ParamError(node, 'aDelta', `aStart ${p.aStart[k]} − aDelta ${p.aDelta} puts the ${PHASES[k]} nearest neighbours below 1 Å`);
+      if (!((p.aStart[k] - p.aDelta) / Math.SQRT2 >= 1))
+        throw new ParamError(
+          node,
+          'aDelta',
+          `aStart ${p.aStart[k]} − aDelta ${p.aDelta} puts the ${PHASES[k]} nearest neighbours below 1 Å`,
+        );
     }
-    if (!(p.diameter > 0 || p.qdamp > 0)) throw new ParamError(node, 'diameter', 'a diameter > 0 or a qdamp > 0 is needed (an infinite crystal has no finite model range)');
+    if (!(p.diameter > 0 || p.qdamp > 0))
+      throw new ParamError(
+        node,
+        'diameter',
+        'a diameter > 0 or a qdamp > 0 is needed (an infinite crystal has no finite model range)',
+      );
     if (p.composition !== null) {
       const comp = compositionOf(p.composition, node);
-      if (!comp.symbols.includes(p.zr)) throw new ParamError(node, 'zr', `'${p.zr}' is not in the composition (${comp.symbols.join(', ')})`);
-      if (comp.symbols.length < 2) throw new ParamError(node, 'composition', `needs at least one element besides ${p.zr}`);
+      if (!comp.symbols.includes(p.zr))
+        throw new ParamError(node, 'zr', `'${p.zr}' is not in the composition (${comp.symbols.join(', ')})`);
+      if (comp.symbols.length < 2)
+        throw new ParamError(node, 'composition', `needs at least one element besides ${p.zr}`);
     }
-    if (p.qmin !== 'auto' && p.qmax !== 'auto' && !(p.qmin < p.qmax)) throw new ParamError(node, 'qmin', `qmin ${p.qmin} must be below qmax ${p.qmax} Å⁻¹`);
+    if (p.qmin !== 'auto' && p.qmax !== 'auto' && !(p.qmin < p.qmax))
+      throw new ParamError(node, 'qmin', `qmin ${p.qmin} must be below qmax ${p.qmax} Å⁻¹`);
   },
   prepare({ node, params: p, inputs, log }): StructureState {
     const state: StructureState = { plans: new Map(), datasetFit: null };
     const v = inputs.g;
     if (!v) return state; // per-position input: plans are built per r axis in process()
     const c = curveOf(v, node, { field: p.field, preferred: ['G'] });
-    if (c.xName !== 'r') throw new UserError(`node '${node}', input 'g': field '${c.field}' is on axis '${c.xName}'; fit.structure needs G(r) (axis r in Å)`);
+    if (c.xName !== 'r')
+      throw new UserError(
+        `node '${node}', input 'g': field '${c.field}' is on axis '${c.xName}'; fit.structure needs G(r) (axis r in Å)`,
+      );
     const n = c.x.data.length;
-    if (c.y.data.length !== n) throw new UserError(`node '${node}', input 'g': a dataset-level input must be one curve of ${n} points, got shape [${c.y.shape}] (per-position curves come from a per-position node)`);
+    if (c.y.data.length !== n)
+      throw new UserError(
+        `node '${node}', input 'g': a dataset-level input must be one curve of ${n} points, got shape [${c.y.shape}] (per-position curves come from a per-position node)`,
+      );
     const res = resolve(p, v, node);
     const plan = planFor(state, res, c.x.data, log);
     const out = structureOutputs(1);
@@ -183,7 +366,9 @@ export const fitStructure = defineOp({
     const curve = p.curve ? new Float32Array(plan.r.length) : null;
     plan.fitRows(c.y.data, n, 1, flat, curve);
     const fields = Object.fromEntries(STRUCTURE_FIELDS.map((f) => [f, flat[f][0]]));
-    const summary = Object.fromEntries(Object.entries(fields).map(([k, x]) => [k, Number.isFinite(x) ? x : null]));
+    const summary = Object.fromEntries(
+      Object.entries(fields).map(([k, x]) => [k, Number.isFinite(x) ? x : null]),
+    );
     state.datasetFit = { fields, curve, plan, meta: { ...res.meta, datasetFit: summary } };
     return state;
   },
@@ -202,9 +387,15 @@ export const fitStructure = defineOp({
     }
     const v = inputs.g;
     const c = curveOf(v, node, { field: p.field, preferred: ['G'] });
-    if (c.xName !== 'r') throw new UserError(`node '${node}', input 'g': field '${c.field}' is on axis '${c.xName}'; fit.structure needs G(r) (axis r in Å)`);
+    if (c.xName !== 'r')
+      throw new UserError(
+        `node '${node}', input 'g': field '${c.field}' is on axis '${c.xName}'; fit.structure needs G(r) (axis r in Å)`,
+      );
     const n = c.x.data.length;
-    if (c.y.data.length !== count * n) throw new UserError(`node '${node}', input 'g': field '${c.field}' has shape [${c.y.shape}], expected [${count}, ${n}]`);
+    if (c.y.data.length !== count * n)
+      throw new UserError(
+        `node '${node}', input 'g': field '${c.field}' has shape [${c.y.shape}], expected [${count}, ${n}]`,
+      );
     const res = resolve(p, v, node);
     const plan = planFor(state, res, c.x.data, log);
     const out = structureOutputs(count);

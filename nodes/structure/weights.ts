@@ -37,7 +37,14 @@ function ratiosAt(comp: Composition, zr: string, q: number, table: FormFactorTab
 }
 
 /** Weights at Q = `at` (Å⁻¹), or averaged over [qmin, qmax] when `at` is null. */
-export function pairWeights(comp: Composition, zr: string, table: FormFactorTable, at: number | null, qmin: number, qmax: number): PairWeights {
+export function pairWeights(
+  comp: Composition,
+  zr: string,
+  table: FormFactorTable,
+  at: number | null,
+  qmin: number,
+  qmax: number,
+): PairWeights {
   const k = comp.symbols.indexOf(zr);
   if (k < 0) throw new WeightsError(`the composition (${comp.symbols.join(', ')}) has no ${zr}`);
   const cZr = comp.fractions[k];

@@ -20,7 +20,12 @@ export interface PolarLayout {
 
 export function polarLayout(center: [number, number], h: number, w: number, sectors: number): PolarLayout {
   const [cx, cy] = center;
-  const far = Math.max(Math.hypot(cx, cy), Math.hypot(w - 1 - cx, cy), Math.hypot(cx, h - 1 - cy), Math.hypot(w - 1 - cx, h - 1 - cy));
+  const far = Math.max(
+    Math.hypot(cx, cy),
+    Math.hypot(w - 1 - cx, cy),
+    Math.hypot(cx, h - 1 - cy),
+    Math.hypot(w - 1 - cx, h - 1 - cy),
+  );
   const rings = Math.ceil(far) + 1;
   const cells = rings * sectors;
   const cellOf = new Int32Array(h * w);

@@ -23,7 +23,12 @@ export const summaryPolar = defineOp({
     'Per position, the sums of the raw pattern pixels over cells of 1 px in radius × 360/sectors degrees about `center` (cell = ring · sectors + sector, ring = floor(r px), angle 0° = +col counter-clockwise as displayed). uint16 for 8-bit detectors, float32 otherwise. The studio builds its live virtual-detector images from it; missing (NaN) pixels add nothing.',
   inputs: { frames: { scope: 'frame', description: 'raw patterns (source.frames)' } },
   params: {
-    center: { type: 'number[]', length: 2, unit: 'px [col, row]', description: 'centre of the rings (the resolved geometry centre)' },
+    center: {
+      type: 'number[]',
+      length: 2,
+      unit: 'px [col, row]',
+      description: 'centre of the rings (the resolved geometry centre)',
+    },
     sectors: { type: 'integer', default: 16, min: 1, max: 360, description: 'angular sectors per ring' },
   },
   outputs: { sums: { unit: 'counts', description: 'pixel sums per cell [positions, cells]' } },
@@ -58,6 +63,15 @@ export const summaryPolar = defineOp({
       out.set(local, c * cells);
     }
     const sums: NDArray = { dtype: small ? 'uint16' : 'float32', shape: [chunk.count, cells], data: out };
-    return { fields: { sums }, meta: { units: { sums: 'counts' }, center: layout.center, sectors: layout.sectors, rings: layout.rings, frameShape: [h, w] } };
+    return {
+      fields: { sums },
+      meta: {
+        units: { sums: 'counts' },
+        center: layout.center,
+        sectors: layout.sectors,
+        rings: layout.rings,
+        frameShape: [h, w],
+      },
+    };
   },
 });

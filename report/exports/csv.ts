@@ -16,7 +16,8 @@ export function f32(v: number): string {
   return String(v);
 }
 
-const header = (cols: string[]) => `${cols.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\n`;
+const header = (cols: string[]) =>
+  `${cols.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\n`;
 
 export function mapCsv(data: ArrayLike<number>, ny: number, nx: number, name: string): string {
   const out = [header(['iy', 'ix', name])];
@@ -35,9 +36,16 @@ export function mapsCsv(data: ArrayLike<number>, ny: number, nx: number, k: numb
 }
 
 /** Curves [ny, nx, n] at the given positions (default all): axis column, then `y{iy}_x{ix}` columns. */
-export function curvesCsv(data: ArrayLike<number>, shape: number[], axis: ArrayLike<number> | null, axisName: string, positions?: { iy: number; ix: number }[]): string {
+export function curvesCsv(
+  data: ArrayLike<number>,
+  shape: number[],
+  axis: ArrayLike<number> | null,
+  axisName: string,
+  positions?: { iy: number; ix: number }[],
+): string {
   const [ny, nx, n] = shape;
-  const pos = positions ?? Array.from({ length: ny * nx }, (_, p) => ({ iy: Math.floor(p / nx), ix: p % nx }));
+  const pos =
+    positions ?? Array.from({ length: ny * nx }, (_, p) => ({ iy: Math.floor(p / nx), ix: p % nx }));
   const out = [header([axisName, ...pos.map((p) => `y${p.iy}_x${p.ix}`)])];
   for (let i = 0; i < n; i++) {
     const row = [axis ? f32(axis[i]) : String(i)];
@@ -48,7 +56,14 @@ export function curvesCsv(data: ArrayLike<number>, shape: number[], axis: ArrayL
 }
 
 /** [k, n] rows over an axis: axis column, then one column per row. */
-export function componentsCsv(data: ArrayLike<number>, k: number, n: number, axis: ArrayLike<number> | null, axisName: string, name: string): string {
+export function componentsCsv(
+  data: ArrayLike<number>,
+  k: number,
+  n: number,
+  axis: ArrayLike<number> | null,
+  axisName: string,
+  name: string,
+): string {
   const out = [header([axisName, ...Array.from({ length: k }, (_, j) => `${name}${j + 1}`)])];
   for (let i = 0; i < n; i++) {
     const row = [axis ? f32(axis[i]) : String(i)];
@@ -74,6 +89,7 @@ export function arrayCsv(data: ArrayLike<number>, shape: number[], name: string)
 /** A map along a line cut. */
 export function cutCsv(values: ArrayLike<number>, cut: LineCut, name: string): string {
   const out = [header(['i', 'iy', 'ix', `distance_${cut.unit}`, name])];
-  for (let i = 0; i < cut.iy.length; i++) out.push(`${i},${cut.iy[i]},${cut.ix[i]},${f32(cut.distance[i])},${f32(values[i])}\n`);
+  for (let i = 0; i < cut.iy.length; i++)
+    out.push(`${i},${cut.iy[i]},${cut.ix[i]},${f32(cut.distance[i])},${f32(values[i])}\n`);
   return out.join('');
 }

@@ -44,20 +44,29 @@ const EXT: Record<ExportFormat, string> = { npy: '.npy', tiff: '.tif', csv: '.cs
 export async function exportRun(runDir: string, o: ExportOptions): Promise<ExportResult> {
   const m = readManifest(runDir);
   const format = o.format ?? 'npy';
-  if (!EXPORT_FORMATS.includes(format)) throw new UserError(`--format ${format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
+  if (!EXPORT_FORMATS.includes(format))
+    throw new UserError(`--format ${format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
   const to = o.to ?? '.';
   if (format === 'h5') {
     const nodes = o.node ? [o.node] : [...new Set(m.outputs.map((w) => w.node))];
     if (!nodes.length) throw new UserError(`${runDir}: the run wrote no outputs; name one with --node NAME`);
-    for (const n of nodes) if (!m.nodes[n]) throw new UserError(`${runDir}: run has no node '${n}' (nodes: ${Object.keys(m.nodes).join(', ')})`);
+    for (const n of nodes)
+      if (!m.nodes[n])
+        throw new UserError(`${runDir}: run has no node '${n}' (nodes: ${Object.keys(m.nodes).join(', ')})`);
     const file = isFileTarget(to, '.h5') ? to : path.join(to, `${o.node ?? `run-${m.run}`}.h5`);
     ensureDir(path.dirname(file));
     const sources = await writeHdf5(file, m, nodes, (n) => nodeArrays(runDir, m, n, o));
     return { files: [file], source: sources.includes('cache') ? 'cache' : 'run directory' };
   }
-  if (!o.node) throw new UserError(`name the node to export with --node NAME (nodes: ${Object.keys(m.nodes).join(', ')})`);
+  if (!o.node)
+    throw new UserError(
+      `name the node to export with --node NAME (nodes: ${Object.keys(m.nodes).join(', ')})`,
+    );
   const arrays = await nodeArrays(runDir, m, o.node, o);
-  const planned = arrays.fields.map((f) => ({ f, name: `${o.cut ? `${f.base}.cut` : f.base}${EXT[format]}` }));
+  const planned = arrays.fields.map((f) => ({
+    f,
+    name: `${o.cut ? `${f.base}.cut` : f.base}${EXT[format]}`,
+  }));
   const single = planned.length === 1 && isFileTarget(to, EXT[format]);
   const target = (name: string) => (single ? to : path.join(to, name));
   ensureDir(single ? path.dirname(to) : to);
@@ -77,13 +86,20 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
       }
     } else if (format === 'tiff') {
       if (f.kind !== 'map' && f.kind !== 'maps') {
-        skipped.push(`${f.base} (${f.kind} ${f.shape.join('×')}: TIFF holds maps only; use --format csv or npy)`);
+        skipped.push(
+          `${f.base} (${f.kind} ${f.shape.join('×')}: TIFF holds maps only; use --format csv or npy)`,
+        );
         continue;
       }
       // ImageJ's display range: the limits the run's figures use (display settings, else percentiles).
       const style = outputStyle(m, { node: o.node, field: f.field, op: m.nodes[o.node]?.op ?? '' });
       const displayRange = limitsOf(f.data, style);
-      prov.figure = { ...prov.figure, displayRange, colormap: style.colormap, limitsFrom: limitsSource(style) };
+      prov.figure = {
+        ...prov.figure,
+        displayRange,
+        colormap: style.colormap,
+        limitsFrom: limitsSource(style),
+      };
       writeTiff(file, tiffPages(f), { stepNm: scanStepOf(m), provenance: prov, displayRange });
       files.push(file);
     } else {
@@ -91,7 +107,8 @@ export async function exportRun(runDir: string, o: ExportOptions): Promise<Expor
       files.push(file, writeFileSidecar(file, prov));
     }
   }
-  if (!files.length) throw new UserError(`node '${o.node}': nothing to export as ${format}: ${skipped.join('; ')}`);
+  if (!files.length)
+    throw new UserError(`node '${o.node}': nothing to export as ${format}: ${skipped.join('; ')}`);
   return { files, source: arrays.source };
 }
 
@@ -119,15 +136,26 @@ export function tiffPages(f: FieldArray) {
 function csvOf(f: FieldArray, m: Manifest, o: ExportOptions): string {
   const name = f.unit ? `${f.base} (${f.unit})` : f.base;
   if (o.cut) {
-    if (f.kind !== 'map' && f.kind !== 'curves') throw new UserError(`--cut needs a map or per-position curves; ${f.base} is ${f.kind} ${f.shape.join('×')}`);
+    if (f.kind !== 'map' && f.kind !== 'curves')
+      throw new UserError(
+        `--cut needs a map or per-position curves; ${f.base} is ${f.kind} ${f.shape.join('×')}`,
+      );
     const [ny, nx] = f.shape;
     const [y0, x0, y1, x1] = o.cut;
     if ([y0, y1].some((v) => v < 0 || v >= ny) || [x0, x1].some((v) => v < 0 || v >= nx)) {
-      throw new UserError(`--cut ${o.cut.join(',')}: positions must lie inside the ${ny}×${nx} scan (y0,x0,y1,x1)`);
+      throw new UserError(
+        `--cut ${o.cut.join(',')}: positions must lie inside the ${ny}×${nx} scan (y0,x0,y1,x1)`,
+      );
     }
     const cut = lineCut([y0, x0], [y1, x1], scanStepOf(m));
     if (f.kind === 'map') return cutCsv(sampleMap(f.data, nx, cut), cut, name);
-    return curvesCsv(f.data, f.shape, f.axis ?? null, f.axisName ?? 'index', Array.from(cut.iy, (iy, i) => ({ iy, ix: cut.ix[i] })));
+    return curvesCsv(
+      f.data,
+      f.shape,
+      f.axis ?? null,
+      f.axisName ?? 'index',
+      Array.from(cut.iy, (iy, i) => ({ iy, ix: cut.ix[i] })),
+    );
   }
   switch (f.kind) {
     case 'map':
@@ -137,7 +165,8 @@ function csvOf(f: FieldArray, m: Manifest, o: ExportOptions): string {
     case 'curves':
       return curvesCsv(f.data, f.shape, f.axis ?? null, f.axisName ?? 'index', o.at);
     default:
-      if (f.shape.length === 2 && f.axis?.length === f.shape[1]) return componentsCsv(f.data, f.shape[0], f.shape[1], f.axis, f.axisName ?? 'index', f.field);
+      if (f.shape.length === 2 && f.axis?.length === f.shape[1])
+        return componentsCsv(f.data, f.shape[0], f.shape[1], f.axis, f.axisName ?? 'index', f.field);
       return arrayCsv(f.data, f.shape, name);
   }
 }

@@ -8,7 +8,12 @@ import { loadHdf5 } from '../../formats/hdf5.ts';
 import type { NodeArrays } from './node-data.ts';
 
 /** `load` is called one node at a time, so only one node's arrays are in memory at once. */
-export async function writeHdf5(file: string, m: Manifest, nodeIds: string[], load: (node: string) => Promise<NodeArrays>): Promise<NodeArrays['source'][]> {
+export async function writeHdf5(
+  file: string,
+  m: Manifest,
+  nodeIds: string[],
+  load: (node: string) => Promise<NodeArrays>,
+): Promise<NodeArrays['source'][]> {
   const sources: NodeArrays['source'][] = [];
   const h5 = await loadHdf5();
   const f = new h5.File(file, 'w');
@@ -17,7 +22,8 @@ export async function writeHdf5(file: string, m: Manifest, nodeIds: string[], lo
     f.create_attribute('snem_graph_hash', m.graphHash);
     f.create_attribute('snem_dataset_hash', m.datasetHash ?? '');
     f.create_attribute('snem_manifest', JSON.stringify(m));
-    if (m.dataset?.meta?.scanStepNm !== undefined) f.create_attribute('scan_step_nm', JSON.stringify(m.dataset.meta.scanStepNm));
+    if (m.dataset?.meta?.scanStepNm !== undefined)
+      f.create_attribute('scan_step_nm', JSON.stringify(m.dataset.meta.scanStepNm));
     for (const id of nodeIds) {
       const n = await load(id);
       sources.push(n.source);

@@ -30,16 +30,30 @@ export interface NodeArrays {
   provenance: FileProvenance;
 }
 
-const asF32 = (a: NDArray): Float32Array => (a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>));
+const asF32 = (a: NDArray): Float32Array =>
+  a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
 
-export async function nodeArrays(runDir: string, m: Manifest, node: string, opts: { cacheDir?: string } = {}): Promise<NodeArrays> {
-  if (!m.nodes[node]) throw new UserError(`${runDir}: run has no node '${node}' (nodes: ${Object.keys(m.nodes).join(', ')})`);
+export async function nodeArrays(
+  runDir: string,
+  m: Manifest,
+  node: string,
+  opts: { cacheDir?: string } = {},
+): Promise<NodeArrays> {
+  if (!m.nodes[node])
+    throw new UserError(`${runDir}: run has no node '${node}' (nodes: ${Object.keys(m.nodes).join(', ')})`);
   const provenance = nodeProvenance(m, node, null, '', 'export');
   const written = m.outputs.filter((o) => o.node === node);
   if (written.length && written.every((o) => fs.existsSync(path.join(runDir, o.file)))) {
     const fields = written.map((o): FieldArray => {
       const a = readNpy(path.join(runDir, o.file));
-      const f: FieldArray = { field: o.field, base: o.file.replace(/\.npy$/, ''), kind: o.kind, shape: a.shape, data: asF32(a), unit: o.unit };
+      const f: FieldArray = {
+        field: o.field,
+        base: o.file.replace(/\.npy$/, ''),
+        kind: o.kind,
+        shape: a.shape,
+        data: asF32(a),
+        unit: o.unit,
+      };
       if (o.axisFile && fs.existsSync(path.join(runDir, o.axisFile))) {
         f.axis = asF32(readNpy(path.join(runDir, o.axisFile)));
         f.axisName = o.axisName;
@@ -56,9 +70,13 @@ async function loadFromCache(runDir: string, node: string, cacheDir?: string): P
   // engine/results.ts is the engine's; resolved at run time so this module does not depend on its presence.
   const url = new URL('../../engine/results.ts', import.meta.url);
   if (!fs.existsSync(url)) {
-    throw new UserError(`node '${node}' was not written into ${runDir} and this build cannot read results from the cache; add it to the graph's "outputs" and run again`);
+    throw new UserError(
+      `node '${node}' was not written into ${runDir} and this build cannot read results from the cache; add it to the graph's "outputs" and run again`,
+    );
   }
-  const mod = (await import(url.href)) as { loadNodeValue(runDir: string, node: string, o: { cacheDir?: string }): Promise<Value> };
+  const mod = (await import(url.href)) as {
+    loadNodeValue(runDir: string, node: string, o: { cacheDir?: string }): Promise<Value>;
+  };
   return mod.loadNodeValue(runDir, node, { cacheDir });
 }
 
@@ -71,10 +89,22 @@ export function fieldsOfValue(node: string, value: Value, m: Manifest): FieldArr
   return names.map((f) => {
     const a = value.fields[f];
     let shape = a.shape;
-    if (shape[0] === ny * nx && ny * nx > 0 && (shape.length === 1 || shape.length === 2)) shape = [ny, nx, ...shape.slice(1)];
+    if (shape[0] === ny * nx && ny * nx > 0 && (shape.length === 1 || shape.length === 2))
+      shape = [ny, nx, ...shape.slice(1)];
     const perPos = shape[0] === ny && shape[1] === nx;
-    const kind: WrittenOutput['kind'] = perPos && shape.length === 2 ? 'map' : perPos && shape.length === 3 ? (m.nodes[node]?.scope === 'frame' ? 'curves' : 'maps') : 'array';
-    const axisName = axisOf[f] ?? (names.length === 1 && value.axes && Object.keys(value.axes).length === 1 ? Object.keys(value.axes)[0] : undefined);
+    const kind: WrittenOutput['kind'] =
+      perPos && shape.length === 2
+        ? 'map'
+        : perPos && shape.length === 3
+          ? m.nodes[node]?.scope === 'frame'
+            ? 'curves'
+            : 'maps'
+          : 'array';
+    const axisName =
+      axisOf[f] ??
+      (names.length === 1 && value.axes && Object.keys(value.axes).length === 1
+        ? Object.keys(value.axes)[0]
+        : undefined);
     const axis = axisName ? value.axes?.[axisName] : undefined;
     return {
       field: f,

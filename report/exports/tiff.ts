@@ -26,14 +26,18 @@ const T = { SHORT: 3, LONG: 4, ASCII: 2, RATIONAL: 5 } as const;
 
 /** JSON with every non-ASCII character escaped (TIFF ASCII fields are 7-bit). */
 function asciiJson(v: unknown): string {
-  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(v).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function imageDescription(pages: number, opts: TiffOptions): string {
   const lines = ['ImageJ=1.11a'];
   if (pages > 1) lines.push(`images=${pages}`, `slices=${pages}`);
   if (opts.stepNm) lines.push('unit=nm');
-  if (opts.displayRange && opts.displayRange.every(Number.isFinite)) lines.push(`min=${opts.displayRange[0]}`, `max=${opts.displayRange[1]}`);
+  if (opts.displayRange && opts.displayRange.every(Number.isFinite))
+    lines.push(`min=${opts.displayRange[0]}`, `max=${opts.displayRange[1]}`);
   if (opts.provenance !== undefined) lines.push(`snem=${asciiJson(opts.provenance)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -56,7 +60,8 @@ export function encodeTiff(pages: TiffPage[], opts: TiffOptions = {}): Buffer {
   pos += 16;
   const dataAt: number[] = [];
   for (const p of pages) {
-    if (p.data.length !== p.width * p.height) throw new Error(`TIFF page ${p.width}×${p.height} has ${p.data.length} values`);
+    if (p.data.length !== p.width * p.height)
+      throw new Error(`TIFF page ${p.width}×${p.height} has ${p.data.length} values`);
     dataAt.push(pos);
     pos += p.data.length * 4;
   }
@@ -118,7 +123,20 @@ export interface DecodedTiff {
   description: string | null;
 }
 
-const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+const TYPE_SIZE: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+};
 
 /** Read a TIFF of uncompressed single-sample pages (float32, or 8/16/32-bit integers), either byte order. */
 export function decodeTiff(buf: Buffer): DecodedTiff {
@@ -149,7 +167,8 @@ export function decodeTiff(buf: Buffer): DecodedTiff {
         continue;
       }
       const vals: number[] = [];
-      for (let k = 0; k < Math.min(count, 1 << 16); k++) vals.push(type === 3 ? u16(at + 2 * k) : u32(at + 4 * k));
+      for (let k = 0; k < Math.min(count, 1 << 16); k++)
+        vals.push(type === 3 ? u16(at + 2 * k) : u32(at + 4 * k));
       tags.set(id, vals);
     }
     const width = tags.get(256)![0];

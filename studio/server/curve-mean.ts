@@ -12,12 +12,15 @@ import type { Studio } from './studio.ts';
 
 export async function curveMean(s: Studio, body: Record<string, unknown>) {
   const node = body.node;
-  if (typeof node !== 'string' || !node) throw new HttpError(400, 'body: node must be a node id (string)', { field: 'node' });
-  if (body.field !== undefined && typeof body.field !== 'string') throw new HttpError(400, 'body: field must be a string', { field: 'field' });
+  if (typeof node !== 'string' || !node)
+    throw new HttpError(400, 'body: node must be a node id (string)', { field: 'node' });
+  if (body.field !== undefined && typeof body.field !== 'string')
+    throw new HttpError(400, 'body: field must be a string', { field: 'field' });
   const { ny, nx } = s.session.resolved().scan;
   const positions = roiPositions(body.roi, ny, nx);
   const { exec, state } = s.runs.liveState(node);
-  if (!state.chunks) throw new HttpError(400, `node '${node}' is dataset-level: it has no curve per position`, { node });
+  if (!state.chunks)
+    throw new HttpError(400, `node '${node}' is dataset-level: it has no curve per position`, { node });
   const input = exec.chunkedInput(node, undefined);
   const chunks = input.chunks;
   let stats: CurveStats | null = null;
@@ -31,8 +34,16 @@ export async function curveMean(s: Studio, body: Record<string, unknown>) {
     if (!head) {
       const names = Object.keys(v.fields);
       const field = (body.field as string | undefined) ?? (names.length === 1 ? names[0] : null);
-      if (!field) throw new HttpError(400, `node '${node}' has several fields (${names.join(', ')}): give field`, { node, field: 'field' });
-      if (!names.includes(field)) throw new HttpError(404, `node '${node}' has no field '${field}' (fields: ${names.join(', ')})`, { node, field });
+      if (!field)
+        throw new HttpError(400, `node '${node}' has several fields (${names.join(', ')}): give field`, {
+          node,
+          field: 'field',
+        });
+      if (!names.includes(field))
+        throw new HttpError(404, `node '${node}' has no field '${field}' (fields: ${names.join(', ')})`, {
+          node,
+          field,
+        });
       const axisOf = (v.meta?.axisOf ?? {}) as Record<string, string>;
       const axisName = axisOf[field] ?? (v.axes ? (Object.keys(v.axes)[0] ?? null) : null);
       const units = (v.meta?.units ?? {}) as Record<string, string>;
@@ -40,10 +51,16 @@ export async function curveMean(s: Studio, body: Record<string, unknown>) {
     }
     const a = v.fields[head.field];
     const bins = a.shape.slice(1).reduce((x, y) => x * y, 1);
-    if (bins < 2) throw new HttpError(400, `node '${node}', field '${head.field}' is a scalar per position (a map): use /api/map`, { node, field: head.field });
+    if (bins < 2)
+      throw new HttpError(
+        400,
+        `node '${node}', field '${head.field}' is a scalar per position (a map): use /api/map`,
+        { node, field: head.field },
+      );
     stats ??= new CurveStats(bins);
     const data = a.data as ArrayLike<number>;
-    for (; i < positions.length && positions[i] < c.start + c.count; i++) stats.add(data, (positions[i] - c.start) * bins);
+    for (; i < positions.length && positions[i] < c.start + c.count; i++)
+      stats.add(data, (positions[i] - c.start) * bins);
   }
   const r = stats!.result();
   const f = (d: Float32Array): NDArray => ({ dtype: 'float32', shape: [d.length], data: d });

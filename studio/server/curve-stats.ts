@@ -70,7 +70,12 @@ export class CurveStats {
  * Statistics over sorted position indices of curves read in runs of nearby positions:
  * `read(start, count)` returns those positions' curves back to back (bins values each).
  */
-export function statsOverPositions(positions: Int32Array, bins: number, read: (start: number, count: number) => ArrayLike<number>, maxRun = 256): CurveStats {
+export function statsOverPositions(
+  positions: Int32Array,
+  bins: number,
+  read: (start: number, count: number) => ArrayLike<number>,
+  maxRun = 256,
+): CurveStats {
   const st = new CurveStats(bins);
   forEachRun(positions, maxRun, (i, end) => {
     const start = positions[i];

@@ -32,16 +32,29 @@ export class EngineContext {
     readonly wiring: EngineWiring,
   ) {}
 
-  static async open(doc: GraphDoc, graphFile: string | null, opts: { cacheDir?: string; dataPath?: string }): Promise<EngineContext> {
+  static async open(
+    doc: GraphDoc,
+    graphFile: string | null,
+    opts: { cacheDir?: string; dataPath?: string },
+  ): Promise<EngineContext> {
     await initHash();
     const wiring = await engineWiring();
     const cacheDir = resolveCacheDir(opts.cacheDir);
-    const spec = doc.dataset !== undefined || opts.dataPath ? datasetSpec(doc, graphFile, opts.dataPath) : null;
+    const spec =
+      doc.dataset !== undefined || opts.dataPath ? datasetSpec(doc, graphFile, opts.dataPath) : null;
     const dataset = spec ? await wiring.openDataset(spec) : null;
     const store = new CacheStore(cacheDir);
     try {
       const dsHash = dataset ? datasetHash(dataset.path, store) : null;
-      return new EngineContext(cacheDir, store, spec, dataset, dsHash, graphFile ? path.resolve(graphFile) : null, wiring);
+      return new EngineContext(
+        cacheDir,
+        store,
+        spec,
+        dataset,
+        dsHash,
+        graphFile ? path.resolve(graphFile) : null,
+        wiring,
+      );
     } catch (e) {
       dataset?.close();
       await store.close();
@@ -58,7 +71,8 @@ export class EngineContext {
   }
 
   scanOf(graph: ResolvedGraph): ScanShape {
-    for (const n of graph.nodes.values()) if (n.op.scanShape) return n.op.scanShape(n.params as never, this.dataset);
+    for (const n of graph.nodes.values())
+      if (n.op.scanShape) return n.op.scanShape(n.params as never, this.dataset);
     return this.dataset?.scan ?? { ny: 1, nx: 1 };
   }
 

@@ -14,7 +14,12 @@ export class EventHub {
   }
 
   attach(res: http.ServerResponse, hello: unknown): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
     res.write(`event: hello\ndata: ${JSON.stringify(hello)}\n\n`);
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));

@@ -25,20 +25,26 @@ const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const RESERVED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 function str(v: unknown, what: string, field?: string): string {
-  if (typeof v !== 'string' || v === '') throw new HttpError(400, `edit: '${what}' must be a non-empty string`, field ? { field } : {});
+  if (typeof v !== 'string' || v === '')
+    throw new HttpError(400, `edit: '${what}' must be a non-empty string`, field ? { field } : {});
   return v;
 }
 
 function nodeOf(doc: GraphDoc, id: unknown): NodeDef {
   const n = str(id, 'node');
-  if (!Object.prototype.hasOwnProperty.call(doc.nodes, n)) throw new HttpError(404, `edit: no node '${n}'`, { node: n });
+  if (!Object.hasOwn(doc.nodes, n)) throw new HttpError(404, `edit: no node '${n}'`, { node: n });
   return doc.nodes[n];
 }
 
 function checkNewId(doc: GraphDoc, id: unknown): string {
   const n = str(id, 'node');
-  if (!ID.test(n) || RESERVED.has(n)) throw new HttpError(400, `node '${n}': ids are letters, digits, '_' or '-', starting with a letter or '_', and not a reserved name`, { node: n });
-  if (Object.prototype.hasOwnProperty.call(doc.nodes, n)) throw new HttpError(400, `node '${n}' already exists`, { node: n });
+  if (!ID.test(n) || RESERVED.has(n))
+    throw new HttpError(
+      400,
+      `node '${n}': ids are letters, digits, '_' or '-', starting with a letter or '_', and not a reserved name`,
+      { node: n },
+    );
+  if (Object.hasOwn(doc.nodes, n)) throw new HttpError(400, `node '${n}' already exists`, { node: n });
   return n;
 }
 
@@ -49,7 +55,11 @@ export function applyEdit(doc: GraphDoc, e: Edit): void {
     case 'set': {
       const n = nodeOf(doc, e.node);
       const param = str(e.param, 'param');
-      if (RESERVED.has(param)) throw new HttpError(400, `node '${e.node}', param '${param}': not a param name`, { node: e.node, field: param });
+      if (RESERVED.has(param))
+        throw new HttpError(400, `node '${e.node}', param '${param}': not a param name`, {
+          node: e.node,
+          field: param,
+        });
       const params = { ...(n.params ?? {}) };
       if (e.value === null || e.value === undefined) delete params[param];
       else params[param] = e.value;
@@ -58,7 +68,8 @@ export function applyEdit(doc: GraphDoc, e: Edit): void {
     }
     case 'add': {
       const id = checkNewId(doc, e.node);
-      if (!e.def || typeof e.def !== 'object' || typeof e.def.op !== 'string') throw new HttpError(400, `node '${id}': 'def' must be {op, in?, params?}`, { node: id, field: 'op' });
+      if (!e.def || typeof e.def !== 'object' || typeof e.def.op !== 'string')
+        throw new HttpError(400, `node '${id}': 'def' must be {op, in?, params?}`, { node: id, field: 'op' });
       doc.nodes[id] = structuredClone(e.def);
       if (e.output && !doc.outputs.includes(id)) doc.outputs.push(id);
       return;
@@ -79,7 +90,11 @@ export function applyEdit(doc: GraphDoc, e: Edit): void {
     case 'unwire': {
       const n = nodeOf(doc, e.node);
       const port = str(e.port, 'port');
-      if (!n.in || !(port in n.in)) throw new HttpError(400, `node '${e.node}', input '${port}': not connected`, { node: e.node, field: port });
+      if (!n.in || !(port in n.in))
+        throw new HttpError(400, `node '${e.node}', input '${port}': not connected`, {
+          node: e.node,
+          field: port,
+        });
       const ins = { ...n.in };
       delete ins[port];
       n.in = ins;
@@ -92,7 +107,8 @@ export function applyEdit(doc: GraphDoc, e: Edit): void {
       return;
     }
     case 'outputs': {
-      if (!Array.isArray(e.outputs) || !e.outputs.every((o) => typeof o === 'string')) throw new HttpError(400, "edit 'outputs': expected a list of node ids", { field: 'outputs' });
+      if (!Array.isArray(e.outputs) || !e.outputs.every((o) => typeof o === 'string'))
+        throw new HttpError(400, "edit 'outputs': expected a list of node ids", { field: 'outputs' });
       doc.outputs = [...e.outputs];
       return;
     }
@@ -112,14 +128,18 @@ export function applyEdit(doc: GraphDoc, e: Edit): void {
       return;
     }
     case 'replace': {
-      if (!e.graph || typeof e.graph !== 'object') throw new HttpError(400, "edit 'replace': expected {graph: {…}}");
+      if (!e.graph || typeof e.graph !== 'object')
+        throw new HttpError(400, "edit 'replace': expected {graph: {…}}");
       const g = structuredClone(e.graph);
       for (const k of Object.keys(doc)) delete (doc as unknown as Record<string, unknown>)[k];
       Object.assign(doc, g);
       return;
     }
     default:
-      throw new HttpError(400, `edit: unknown op '${String((e as { op?: unknown }).op)}' (set, add, delete, wire, unwire, display, outputs, rename, replace)`);
+      throw new HttpError(
+        400,
+        `edit: unknown op '${String((e as { op?: unknown }).op)}' (set, add, delete, wire, unwire, display, outputs, rename, replace)`,
+      );
   }
 }
 
@@ -128,8 +148,8 @@ export function danglingUsers(doc: GraphDoc): { node: string; port: string; ref:
   const out: { node: string; port: string; ref: string }[] = [];
   for (const [id, def] of Object.entries(doc.nodes)) {
     for (const [port, ref] of Object.entries(def.in ?? {})) {
-      const target = Object.prototype.hasOwnProperty.call(doc.nodes, ref) ? ref : ref.split('.')[0];
-      if (!Object.prototype.hasOwnProperty.call(doc.nodes, target)) out.push({ node: id, port, ref });
+      const target = Object.hasOwn(doc.nodes, ref) ? ref : ref.split('.')[0];
+      if (!Object.hasOwn(doc.nodes, target)) out.push({ node: id, port, ref });
     }
   }
   return out;

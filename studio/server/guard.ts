@@ -21,8 +21,14 @@ export function newToken(): string {
 
 export function checkRequest(req: http.IncomingMessage, url: URL, g: GuardConfig): void {
   const host = (req.headers.host ?? '').toLowerCase();
-  const okHosts = g.hosts.map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${g.port}`.toLowerCase());
-  if (!okHosts.includes(host)) throw new HttpError(403, `refused: Host '${host || '(none)'}' is not this server (${okHosts.join(' or ')})`);
+  const okHosts = g.hosts.map((h) =>
+    `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${g.port}`.toLowerCase(),
+  );
+  if (!okHosts.includes(host))
+    throw new HttpError(
+      403,
+      `refused: Host '${host || '(none)'}' is not this server (${okHosts.join(' or ')})`,
+    );
   const origin = req.headers.origin;
   if (origin !== undefined && !okHosts.some((h) => origin.toLowerCase() === `http://${h}`)) {
     throw new HttpError(403, `refused: requests from another origin ('${origin}') are not accepted`);
@@ -31,6 +37,7 @@ export function checkRequest(req: http.IncomingMessage, url: URL, g: GuardConfig
     const given = (req.headers['x-snem-token'] as string | undefined) ?? url.searchParams.get('token') ?? '';
     const a = Buffer.from(given);
     const b = Buffer.from(g.token);
-    if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new HttpError(403, 'refused: missing or wrong token (use the URL snem studio printed)');
+    if (a.length !== b.length || !crypto.timingSafeEqual(a, b))
+      throw new HttpError(403, 'refused: missing or wrong token (use the URL snem studio printed)');
   }
 }

@@ -11,8 +11,14 @@ const MAX_BODY = 64 << 20;
 /** A required non-negative decimal integer query param (`0x1`, `1e2`, `1.0`, '' → 400). */
 export function intParam(q: URLSearchParams, name: string): number {
   const s = q.get(name);
-  if (s === null) throw new HttpError(400, `missing query parameter '${name}' (a non-negative integer)`, { field: name });
-  if (!/^[0-9]{1,9}$/.test(s)) throw new HttpError(400, `query parameter '${name}': expected a non-negative decimal integer, got '${s}'`, { field: name });
+  if (s === null)
+    throw new HttpError(400, `missing query parameter '${name}' (a non-negative integer)`, { field: name });
+  if (!/^[0-9]{1,9}$/.test(s))
+    throw new HttpError(
+      400,
+      `query parameter '${name}': expected a non-negative decimal integer, got '${s}'`,
+      { field: name },
+    );
   return Number(s);
 }
 
@@ -27,7 +33,11 @@ export function strParam(q: URLSearchParams, name: string, required = true): str
 
 export async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `POST bodies must be JSON sent with Content-Type: application/json (got '${type || 'none'}')`);
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      `POST bodies must be JSON sent with Content-Type: application/json (got '${type || 'none'}')`,
+    );
   const parts: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -43,7 +53,8 @@ export async function readJsonBody(req: http.IncomingMessage): Promise<Record<st
   } catch (e) {
     throw new HttpError(400, `request body is not valid JSON (${(e as Error).message})`);
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'request body must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new HttpError(400, 'request body must be a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -54,14 +65,25 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-export function send(res: http.ServerResponse, status: number, type: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS, ...headers });
   res.end(body);
 }
 
 /** JSON with Infinity as "inf" (as `snem nodes --json`). */
 export function sendJson(res: http.ServerResponse, v: unknown, status = 200) {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(v, (_k, x) => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x)));
+  send(
+    res,
+    status,
+    'application/json; charset=utf-8',
+    JSON.stringify(v, (_k, x) => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : x)),
+  );
 }
 
 export function sendError(res: http.ServerResponse, e: HttpError) {
@@ -70,13 +92,23 @@ export function sendError(res: http.ServerResponse, e: HttpError) {
   if (e.extra.field) body.field = e.extra.field;
   if (e.extra.problems) body.problems = e.extra.problems;
   if (res.headersSent) return res.end();
-  send(res, e.status, 'application/json; charset=utf-8', JSON.stringify(body), e.extra.allow ? { allow: e.extra.allow } : {});
+  send(
+    res,
+    e.status,
+    'application/json; charset=utf-8',
+    JSON.stringify(body),
+    e.extra.allow ? { allow: e.extra.allow } : {},
+  );
 }
 
 /** Typed array (any dtype) → `{dtype, shape, b64}` with its exact little-endian bytes. */
 export function ndJson(a: NDArray): { dtype: string; shape: number[]; b64: string } {
   const d = a.data as TypedArray;
-  return { dtype: a.dtype, shape: a.shape, b64: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64') };
+  return {
+    dtype: a.dtype,
+    shape: a.shape,
+    b64: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'),
+  };
 }
 
 /** The binary array frame: uint32 LE header length, JSON header padded to 8 bytes, raw data. */

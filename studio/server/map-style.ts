@@ -7,7 +7,11 @@
 import type { NodeDisplay } from '../../viz/display.ts';
 import { displayFor, limitsOf, mapStyleOf, styleRecord } from '../../viz/display.ts';
 
-export function mapStyle(display: NodeDisplay | null | undefined, hint: { node: string; field: string; op: string }, values: ArrayLike<number>) {
+export function mapStyle(
+  display: NodeDisplay | null | undefined,
+  hint: { node: string; field: string; op: string },
+  values: ArrayLike<number>,
+) {
   const style = mapStyleOf(displayFor(display, hint.field), hint);
   return styleRecord(style, limitsOf(values, style));
 }

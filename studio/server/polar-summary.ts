@@ -94,7 +94,12 @@ export async function loadPolarSummary(
   opts.onProbed?.(cached);
   if (!cached && opts.onlyIfCached) return null;
   const noop = () => {};
-  const run = await computeGraph(ctx, resolved, { pass: noop, chunk: noop, node: noop }, { signal, nodes: ['polar'] });
+  const run = await computeGraph(
+    ctx,
+    resolved,
+    { pass: noop, chunk: noop, node: noop },
+    { signal, nodes: ['polar'] },
+  );
   const state = run.states.get('polar')!;
   const layout = polarLayout(center, h, w, SUMMARY_SECTORS);
   const positions = resolved.scan.ny * resolved.scan.nx;
@@ -103,8 +108,12 @@ export async function loadPolarSummary(
   for (let i = 0; i < input.chunks.length; i++) {
     if (signal.aborted) throw new Error('polar summary superseded');
     const a = (await input.chunk(i)).fields.sums;
-    if (a.shape[1] !== layout.cells) throw new Error(`polar summary: chunk ${i} has ${a.shape[1]} cells, expected ${layout.cells}`);
-    sums ??= a.dtype === 'uint16' ? new Uint16Array(positions * layout.cells) : new Float32Array(positions * layout.cells);
+    if (a.shape[1] !== layout.cells)
+      throw new Error(`polar summary: chunk ${i} has ${a.shape[1]} cells, expected ${layout.cells}`);
+    sums ??=
+      a.dtype === 'uint16'
+        ? new Uint16Array(positions * layout.cells)
+        : new Float32Array(positions * layout.cells);
     const { start, count } = input.chunks[i];
     const src = a.data as Uint16Array | Float32Array;
     for (let c = 0; c < layout.cells; c++) {
@@ -115,6 +124,11 @@ export async function loadPolarSummary(
   }
   return {
     summary: new PolarSummary(layout, positions, sums!),
-    build: { center, computedChunks: state.computedChunks, cachedChunks: state.cachedChunks, seconds: (performance.now() - t0) / 1000 },
+    build: {
+      center,
+      computedChunks: state.computedChunks,
+      cachedChunks: state.cachedChunks,
+      seconds: (performance.now() - t0) / 1000,
+    },
   };
 }

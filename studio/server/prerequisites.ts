@@ -41,7 +41,10 @@ export class PrerequisiteCache {
         ok.set(id, n.op.cached === false && Object.keys(n.inputs).length === 0);
         continue;
       }
-      ok.set(id, Object.values(n.inputs).every((r) => ok.get(r.node)));
+      ok.set(
+        id,
+        Object.values(n.inputs).every((r) => ok.get(r.node)),
+      );
     }
     const seen = new Set<string>();
     for (const n of graph.nodes.values()) {
@@ -67,10 +70,13 @@ export class PrerequisiteCache {
       graph.dag.forEachInNeighbor(id, visit);
     };
     prereqs.forEach(visit);
-    const sig = JSON.stringify([this.ctx.datasetHash, [...needed].sort().map((id) => {
-      const n = graph.nodes.get(id)!;
-      return [id, n.op.name, n.op.version, n.params, n.inputs];
-    })]);
+    const sig = JSON.stringify([
+      this.ctx.datasetHash,
+      [...needed].sort().map((id) => {
+        const n = graph.nodes.get(id)!;
+        return [id, n.op.name, n.op.version, n.params, n.inputs];
+      }),
+    ]);
     const hit = this.memo.get(sig);
     if (hit) return hit;
     const hashes = new Map<string, Hashes>();
@@ -78,8 +84,25 @@ export class PrerequisiteCache {
       const sub: ResolvedGraph = { ...graph, outputs: prereqs, needed };
       const { ctx } = this;
       const exec = new Executor({
-        env: { graph: sub, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
-        setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes, wiringModule: ctx.wiring.module },
+        env: {
+          graph: sub,
+          store: ctx.store,
+          dataset: ctx.dataset,
+          datasetHash: ctx.datasetHash,
+          scan: resolved.scan,
+          log: () => {},
+        },
+        setup: {
+          cacheDir: ctx.cacheDir,
+          graphDoc: graph.doc,
+          graphFile: ctx.graphFile,
+          sets: [],
+          dataset: ctx.spec,
+          datasetHash: ctx.datasetHash,
+          scan: resolved.scan,
+          fileHashes: resolved.fileHashes,
+          wiringModule: ctx.wiring.module,
+        },
         workers: 1,
         chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
         progress: new Progress(true),
@@ -100,7 +123,8 @@ export class PrerequisiteCache {
     let v = this.values.get(h.hash);
     if (!v) {
       const got = this.ctx.store.getValue(h.hash);
-      if (!got) throw new Error(`dataset-level result of node '${ref.node}' (${h.hash}) is missing from the cache`);
+      if (!got)
+        throw new Error(`dataset-level result of node '${ref.node}' (${h.hash}) is missing from the cache`);
       v = got;
       if (this.values.size >= VALUE_LIMIT) this.values.delete(this.values.keys().next().value!);
       this.values.set(h.hash, v);

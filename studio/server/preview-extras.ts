@@ -18,25 +18,47 @@ const NO_POLYNOMIAL = 1e-9;
 export interface Extras {
   iqUnmasked: Record<string, Value>;
   fRaw: Record<string, { q: NDArray; rawF: NDArray; F: NDArray; polynomial: NDArray }>;
-  fitCurves: Record<string, { x: NDArray; components: NDArray[]; baseline: NDArray; model: NDArray; data: NDArray; residual: NDArray }>;
+  fitCurves: Record<
+    string,
+    { x: NDArray; components: NDArray[]; baseline: NDArray; model: NDArray; data: NDArray; residual: NDArray }
+  >;
 }
 
-export async function previewExtras(engine: PreviewEngine, resolved: Resolved, pre: Prerequisites, pv: PositionValues, chunk: ChunkInfo): Promise<Extras> {
+export async function previewExtras(
+  engine: PreviewEngine,
+  resolved: Resolved,
+  pre: Prerequisites,
+  pv: PositionValues,
+  chunk: ChunkInfo,
+): Promise<Extras> {
   const out: Extras = { iqUnmasked: {}, fRaw: {}, fitCurves: {} };
   for (const [id, v] of pv.values) {
     const n = resolved.graph.nodes.get(id)!;
     try {
       if (n.op.name === 'integrate.azimuthal' && n.inputs.mask) {
-        out.iqUnmasked[id] = await engine.process(n, pre, pv.values, chunk, resolved, { dropPorts: ['mask'] });
+        out.iqUnmasked[id] = await engine.process(n, pre, pv.values, chunk, resolved, {
+          dropPorts: ['mask'],
+        });
       } else if (n.op.name === 'pdf.reduce') {
-        const raw = await engine.process(n, pre, pv.values, chunk, resolved, { params: { rpoly: NO_POLYNOMIAL } });
+        const raw = await engine.process(n, pre, pv.values, chunk, resolved, {
+          params: { rpoly: NO_POLYNOMIAL },
+        });
         const F = v.fields.F.data;
         const rawF = raw.fields.F.data;
         const poly = new Float32Array(F.length);
         for (let i = 0; i < F.length; i++) poly[i] = rawF[i] - F[i];
-        out.fRaw[id] = { q: v.axes!.q, rawF: raw.fields.F, F: v.fields.F, polynomial: { dtype: 'float32', shape: [F.length], data: poly } };
+        out.fRaw[id] = {
+          q: v.axes!.q,
+          rawF: raw.fields.F,
+          F: v.fields.F,
+          polynomial: { dtype: 'float32', shape: [F.length], data: poly },
+        };
       } else if (n.op.name === 'fit.gaussians') {
-        const c = fitDrawing(n.params as { n: number; range: [number, number]; field: string | null }, v, inputValue(resolved, pv, id));
+        const c = fitDrawing(
+          n.params as { n: number; range: [number, number]; field: string | null },
+          v,
+          inputValue(resolved, pv, id),
+        );
         if (c) out.fitCurves[id] = c;
       }
     } catch {
@@ -56,7 +78,11 @@ function inputValue(resolved: Resolved, pv: PositionValues, id: string): Value |
 
 const f64 = (n: number): NDArray => ({ dtype: 'float64', shape: [n], data: new Float64Array(n) });
 
-function fitDrawing(p: { n: number; range: [number, number]; field: string | null }, fit: Value, input: Value | null) {
+function fitDrawing(
+  p: { n: number; range: [number, number]; field: string | null },
+  fit: Value,
+  input: Value | null,
+) {
   if (!input) return null;
   const curve = curveOf(input, 'fit', { field: p.field, preferred: ['G'] });
   const x = curve.x.data as ArrayLike<number>;
@@ -87,5 +113,12 @@ function fitDrawing(p: { n: number; range: [number, number]; field: string | nul
     data.data[i] = curve.y.data[i0 + i];
     residual.data[i] = data.data[i] - sum;
   }
-  return { x: { dtype: 'float64' as const, shape: [m], data: xs }, components, baseline, model, data, residual };
+  return {
+    x: { dtype: 'float64' as const, shape: [m], data: xs },
+    components,
+    baseline,
+    model,
+    data,
+    residual,
+  };
 }

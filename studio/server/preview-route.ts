@@ -9,7 +9,8 @@ import { meanPattern } from './patterns.ts';
 import type { Studio } from './studio.ts';
 
 function valueJson(v: Value, op?: string) {
-  const map = (rec: Record<string, NDArray> | undefined) => Object.fromEntries(Object.entries(rec ?? {}).map(([k, a]) => [k, ndJson(a)]));
+  const map = (rec: Record<string, NDArray> | undefined) =>
+    Object.fromEntries(Object.entries(rec ?? {}).map(([k, a]) => [k, ndJson(a)]));
   return { ...(op ? { op } : {}), fields: map(v.fields), axes: map(v.axes), meta: v.meta ?? {} };
 }
 
@@ -29,7 +30,11 @@ export async function previewResponse(s: Studio, iy: number, ix: number, doc?: G
   const pv = await s.preview.run(resolved, index, frames);
   const pre = await s.preview.prereqs.get(resolved);
   const chunkSize = resolved.graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const extras = await previewExtras(s.preview, resolved, pre, pv, { index: Math.floor(index / chunkSize), start: index, count: 1 });
+  const extras = await previewExtras(s.preview, resolved, pre, pv, {
+    index: Math.floor(index / chunkSize),
+    start: index,
+    count: 1,
+  });
   const nodes: Record<string, unknown> = {};
   for (const [id, v] of pv.values) {
     const n = resolved.graph.nodes.get(id)!;
@@ -45,8 +50,25 @@ export async function previewResponse(s: Studio, iy: number, ix: number, doc?: G
     nodes,
     extra: {
       iqUnmasked: Object.fromEntries(Object.entries(extras.iqUnmasked).map(([id, v]) => [id, valueJson(v)])),
-      fRaw: Object.fromEntries(Object.entries(extras.fRaw).map(([id, f]) => [id, { q: a(f.q), rawF: a(f.rawF), F: a(f.F), polynomial: a(f.polynomial) }])),
-      fitCurves: Object.fromEntries(Object.entries(extras.fitCurves).map(([id, f]) => [id, { x: a(f.x), components: f.components.map(a), baseline: a(f.baseline), model: a(f.model), data: a(f.data), residual: a(f.residual) }])),
+      fRaw: Object.fromEntries(
+        Object.entries(extras.fRaw).map(([id, f]) => [
+          id,
+          { q: a(f.q), rawF: a(f.rawF), F: a(f.F), polynomial: a(f.polynomial) },
+        ]),
+      ),
+      fitCurves: Object.fromEntries(
+        Object.entries(extras.fitCurves).map(([id, f]) => [
+          id,
+          {
+            x: a(f.x),
+            components: f.components.map(a),
+            baseline: a(f.baseline),
+            model: a(f.model),
+            data: a(f.data),
+            residual: a(f.residual),
+          },
+        ]),
+      ),
     },
     errors: Object.fromEntries(pv.errors),
     ms: Math.round((performance.now() - t0) * 100) / 100,

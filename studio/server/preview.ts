@@ -62,11 +62,19 @@ export class PreviewEngine {
     return { values, errors };
   }
 
-  private blockedBy(n: ResolvedNode, graph: ResolvedGraph, pre: Prerequisites, values: Map<string, Value>, errors: Map<string, string>): string | null {
+  private blockedBy(
+    n: ResolvedNode,
+    graph: ResolvedGraph,
+    pre: Prerequisites,
+    values: Map<string, Value>,
+    errors: Map<string, string>,
+  ): string | null {
     for (const [port, r] of Object.entries(n.inputs)) {
       const up = graph.nodes.get(r.node)!;
-      if (resultScope(up.op) === 'dataset' && pre.unavailable.has(r.node)) return `input '${port}' comes from '${r.node}' (${up.op.name}), a dataset-level result of the whole scan: run the graph to see it`;
-      if (up.op.scope === 'frame' && !values.has(r.node)) return `input '${port}': node '${r.node}' has no value for this position${errors.has(r.node) ? ` (${errors.get(r.node)})` : ''}`;
+      if (resultScope(up.op) === 'dataset' && pre.unavailable.has(r.node))
+        return `input '${port}' comes from '${r.node}' (${up.op.name}), a dataset-level result of the whole scan: run the graph to see it`;
+      if (up.op.scope === 'frame' && !values.has(r.node))
+        return `input '${port}': node '${r.node}' has no value for this position${errors.has(r.node) ? ` (${errors.get(r.node)})` : ''}`;
     }
     return null;
   }
@@ -75,7 +83,14 @@ export class PreviewEngine {
    * One node on the one-position chunk; `override` replaces params or drops input ports (the
    * unmasked I(Q), the F(Q) before its polynomial correction).
    */
-  async process(n: ResolvedNode, pre: Prerequisites, values: Map<string, Value>, chunk: ChunkInfo, resolved: Resolved, override: { params?: Record<string, Json>; dropPorts?: string[] } = {}): Promise<Value> {
+  async process(
+    n: ResolvedNode,
+    pre: Prerequisites,
+    values: Map<string, Value>,
+    chunk: ChunkInfo,
+    resolved: Resolved,
+    override: { params?: Record<string, Json>; dropPorts?: string[] } = {},
+  ): Promise<Value> {
     const params = override.params ? { ...n.params, ...override.params } : n.params;
     const inputs: Record<string, Value> = {};
     const dsInputs: Record<string, Value> = {};

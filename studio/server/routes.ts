@@ -31,7 +31,16 @@ export function routes(s: Studio): Map<string, Route> {
       sendJson(res, {
         mode: s.mode,
         graphFile: s.graphFile,
-        dataset: ds ? { path: ds.path, format: ds.format, scan: [ds.scan.ny, ds.scan.nx], frameShape: ds.frameShape, dtype: ds.dtype, meta: ds.meta } : null,
+        dataset: ds
+          ? {
+              path: ds.path,
+              format: ds.format,
+              scan: [ds.scan.ny, ds.scan.nx],
+              frameShape: ds.frameShape,
+              dtype: ds.dtype,
+              meta: ds.meta,
+            }
+          : null,
         scan: [sc.ny, sc.nx],
         frameShape: ds?.kind === 'frames' ? ds.frameShape : null,
         ...s.session.state(),
@@ -72,13 +81,21 @@ export function routes(s: Studio): Map<string, Route> {
         sendJson(res, { ok: true, warnings: r.graph.warnings });
       } catch (e) {
         const err = badRequestFrom(e);
-        sendJson(res, { ok: false, error: err.message, problems: err.extra.problems ?? [{ error: err.message }] });
+        sendJson(res, {
+          ok: false,
+          error: err.message,
+          problems: err.extra.problems ?? [{ error: err.message }],
+        });
       }
     },
   });
   t.set('/api/plan', {
     GET: async (_q, res) => {
-      const r = await planGraph({ graph: s.session.graph, graphFile: s.ctx.graphFile ?? undefined, cacheDir: s.ctx.cacheDir });
+      const r = await planGraph({
+        graph: s.session.graph,
+        graphFile: s.ctx.graphFile ?? undefined,
+        cacheDir: s.ctx.cacheDir,
+      });
       sendJson(res, { entries: r.entries, warnings: r.warnings });
     },
   });
@@ -110,11 +127,23 @@ export function routes(s: Studio): Map<string, Route> {
     POST: async (req, res) => {
       const body = await readJsonBody(req);
       const { iy, ix } = body as { iy: unknown; ix: unknown };
-      if (!Number.isInteger(iy) || !Number.isInteger(ix) || (iy as number) < 0 || (ix as number) < 0) throw new HttpError(400, 'body: iy and ix must be non-negative integers', { field: Number.isInteger(iy) ? 'ix' : 'iy' });
+      if (!Number.isInteger(iy) || !Number.isInteger(ix) || (iy as number) < 0 || (ix as number) < 0)
+        throw new HttpError(400, 'body: iy and ix must be non-negative integers', {
+          field: Number.isInteger(iy) ? 'ix' : 'iy',
+        });
       const sc = scan();
       checkPosition(iy as number, ix as number, sc.ny, sc.nx);
       const roi = body.roi === undefined ? undefined : roiPositions(body.roi, sc.ny, sc.nx);
-      sendJson(res, await previewResponse(s, iy as number, ix as number, body.graph === undefined ? undefined : (body.graph as GraphDoc), roi));
+      sendJson(
+        res,
+        await previewResponse(
+          s,
+          iy as number,
+          ix as number,
+          body.graph === undefined ? undefined : (body.graph as GraphDoc),
+          roi,
+        ),
+      );
     },
   });
   // A dataset-level result the per-position chain stands on (the resolved geometry: centre, ellipse,
@@ -125,13 +154,27 @@ export function routes(s: Studio): Map<string, Route> {
       const resolved = s.session.resolved();
       const n = resolved.graph.nodes.get(id);
       if (!n) throw new HttpError(404, `no node '${id}' in the graph`, { node: id });
-      if (resultScope(n.op) !== 'dataset') throw new HttpError(400, `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`, { node: id });
+      if (resultScope(n.op) !== 'dataset')
+        throw new HttpError(
+          400,
+          `node '${id}' (${n.op.name}) has a value per position: read it with /api/preview or /api/map`,
+          { node: id },
+        );
       const pre = await s.preview.prereqs.get(resolved);
       if (!pre.hashes.has(id)) {
-        throw new HttpError(404, `node '${id}' is not an input of the per-position chain (or needs the whole scan's results): run the graph and read it with /api/map`, { node: id });
+        throw new HttpError(
+          404,
+          `node '${id}' is not an input of the per-position chain (or needs the whole scan's results): run the graph and read it with /api/map`,
+          { node: id },
+        );
       }
       const v = s.preview.prereqs.value(pre, { node: id });
-      sendJson(res, { node: id, op: n.op.name, meta: v.meta ?? {}, fields: Object.fromEntries(Object.entries(v.fields).map(([k, a]) => [k, ndJson(a)])) });
+      sendJson(res, {
+        node: id,
+        op: n.op.name,
+        meta: v.meta ?? {},
+        fields: Object.fromEntries(Object.entries(v.fields).map(([k, a]) => [k, ndJson(a)])),
+      });
     },
   });
   t.set('/api/run', {
@@ -157,7 +200,10 @@ export function routes(s: Studio): Map<string, Route> {
   t.set('/api/maps', { GET: async (_q, res) => sendJson(res, await s.runs.maps()) });
   t.set('/api/map', {
     GET: async (_q, res, url) => {
-      const m = await s.runs.map(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false));
+      const m = await s.runs.map(
+        strParam(url.searchParams, 'node')!,
+        strParam(url.searchParams, 'field', false),
+      );
       sendArray(res, m.header, m.array);
     },
   });
@@ -166,11 +212,17 @@ export function routes(s: Studio): Map<string, Route> {
       const iy = intParam(url.searchParams, 'iy');
       const ix = intParam(url.searchParams, 'ix');
       const sc = scan();
-      const c = await s.runs.curve(strParam(url.searchParams, 'node')!, strParam(url.searchParams, 'field', false), checkPosition(iy, ix, sc.ny, sc.nx));
+      const c = await s.runs.curve(
+        strParam(url.searchParams, 'node')!,
+        strParam(url.searchParams, 'field', false),
+        checkPosition(iy, ix, sc.ny, sc.nx),
+      );
       sendJson(res, { ...c, iy, ix, x: c.x ? ndJson(c.x) : null, y: ndJson(c.y) });
     },
   });
-  t.set('/api/curve/mean', { POST: async (req, res) => sendJson(res, await curveMean(s, await readJsonBody(req))) });
+  t.set('/api/curve/mean', {
+    POST: async (req, res) => sendJson(res, await curveMean(s, await readJsonBody(req))),
+  });
   t.set('/api/virtual', {
     POST: async (req, res) => {
       const v = await s.virtual.image(await readJsonBody(req));
@@ -186,7 +238,8 @@ export function routes(s: Studio): Map<string, Route> {
   });
   t.set('/api/versions', { GET: (_q, res) => sendJson(res, s.versions.list()) });
   t.set('/api/diff', {
-    GET: (_q, res, url) => sendJson(res, s.versions.diff(strParam(url.searchParams, 'a')!, strParam(url.searchParams, 'b')!)),
+    GET: (_q, res, url) =>
+      sendJson(res, s.versions.diff(strParam(url.searchParams, 'a')!, strParam(url.searchParams, 'b')!)),
   });
   t.set('/api/mask', {
     POST: async (req, res) => {
@@ -201,14 +254,25 @@ export function routes(s: Studio): Map<string, Route> {
       const q = url.searchParams;
       const run = strParam(q, 'run', false);
       const dir = run ? runDirOf(run) : (s.runs.history.find((h) => h.runDir)?.runDir ?? null);
-      const f = await exportFile(dir, s.ctx.cacheDir, strParam(q, 'node')!, strParam(q, 'field', false), strParam(q, 'format')!);
+      const f = await exportFile(
+        dir,
+        s.ctx.cacheDir,
+        strParam(q, 'node')!,
+        strParam(q, 'field', false),
+        strParam(q, 'format')!,
+      );
       send(res, 200, f.type, f.body, { 'content-disposition': `attachment; filename="${f.name}"` });
     },
   });
   t.set('/api/map/diff', {
     GET: (_q, res, url) => {
       const q = url.searchParams;
-      const d = mapDifference(runDirOf(strParam(q, 'a')!), runDirOf(strParam(q, 'b')!), strParam(q, 'node')!, strParam(q, 'field', false));
+      const d = mapDifference(
+        runDirOf(strParam(q, 'a')!),
+        runDirOf(strParam(q, 'b')!),
+        strParam(q, 'node')!,
+        strParam(q, 'field', false),
+      );
       sendArray(res, d.header, d.array);
     },
   });

@@ -50,7 +50,12 @@ function runGraph(runDir: string): GraphDoc | null {
  * Remove this graph's studio run directories beyond the newest `keep`, sparing pinned runs and
  * runs of a saved version (`saved`: graphIdentity of every saved version). Returns those removed.
  */
-export function pruneStudioRuns(runsDir: string, graphName: string, keep: number, saved: Set<string>): string[] {
+export function pruneStudioRuns(
+  runsDir: string,
+  graphName: string,
+  keep: number,
+  saved: Set<string>,
+): string[] {
   if (!fs.existsSync(runsDir)) return [];
   const prefix = studioRunPrefix(graphName);
   const stamp = /^\d{8}-\d{6}-\d{3}$/;

@@ -29,7 +29,8 @@ export function runScope(prev: ResolvedGraph, next: ResolvedGraph): RunScope {
   for (const id of next.order) {
     const n = next.nodes.get(id)!;
     const p = prev.nodes.get(id);
-    if (!p || definition(p) !== definition(n) || Object.values(n.inputs).some((r) => changed.has(r.node))) changed.add(id);
+    if (!p || definition(p) !== definition(n) || Object.values(n.inputs).some((r) => changed.has(r.node)))
+      changed.add(id);
   }
   const nodes = next.order.filter((id) => changed.has(id));
   const inThread = nodes.every((id) => {

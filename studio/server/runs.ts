@@ -84,17 +84,33 @@ export class RunManager {
     const resolved = this.s.session.resolved();
     const doc = structuredClone(this.s.session.graph);
     const runId = `run-${++this.counter}-${Date.now().toString(36)}`;
-    const info: RunInfo = { runId, runDir: null, time: new Date().toISOString(), graphHash: hashValue(doc as unknown as Json), status: 'running' };
+    const info: RunInfo = {
+      runId,
+      runDir: null,
+      time: new Date().toISOString(),
+      graphHash: hashValue(doc as unknown as Json),
+      status: 'running',
+    };
     this.history.unshift(info);
     const abort = new AbortController();
     // After a finished run, compute only what the edits reach (run-scope.ts); otherwise every node.
     const last = this.latest;
-    const scope = last?.exec && last.info.status === 'done' && this.lastGraph && depth(last) < MAX_PARTIAL_CHAIN ? runScope(this.lastGraph, resolved.graph) : null;
+    const scope =
+      last?.exec && last.info.status === 'done' && this.lastGraph && depth(last) < MAX_PARTIAL_CHAIN
+        ? runScope(this.lastGraph, resolved.graph)
+        : null;
     const light = scope?.nodes ?? null;
     const workers = opts.workers ?? (scope?.inThread ? 1 : undefined);
     const ev = this.s.events;
     const t0 = performance.now();
-    const live: Live = { info, exec: null, graph: resolved.graph, states: new Map(), previous: light ? this.latest : null, recomputed: light ? new Set(light) : null };
+    const live: Live = {
+      info,
+      exec: null,
+      graph: resolved.graph,
+      states: new Map(),
+      previous: light ? this.latest : null,
+      recomputed: light ? new Set(light) : null,
+    };
     ev.emit('run-start', { runId, nodes: resolved.graph.order, computes: light ?? resolved.graph.order });
     const done = (async () => {
       let computed: ComputedRun | null = null;
@@ -105,7 +121,15 @@ export class RunManager {
           {
             pass: (label, total) => ev.emit('pass', { runId, label, total }),
             chunk: (d, total) => ev.emit('chunk', { runId, done: d, total }),
-            node: (node, op, status, seconds, detail) => ev.emit('node', { runId, node, op, status, seconds: Math.round(seconds * 1000) / 1000, detail }),
+            node: (node, op, status, seconds, detail) =>
+              ev.emit('node', {
+                runId,
+                node,
+                op,
+                status,
+                seconds: Math.round(seconds * 1000) / 1000,
+                detail,
+              }),
           },
           {
             signal: abort.signal,
@@ -119,8 +143,15 @@ export class RunManager {
         );
         live.states = computed.states;
         this.lastGraph = resolved.graph;
-        const base = this.s.graphFile ? path.dirname(this.s.graphFile) : path.dirname(this.s.ctx.dataset?.path ?? process.cwd());
-        const out = await writeRunDir(this.s.ctx, doc, studioRunDir(base, resolved.graph.name), !!opts.report);
+        const base = this.s.graphFile
+          ? path.dirname(this.s.graphFile)
+          : path.dirname(this.s.ctx.dataset?.path ?? process.cwd());
+        const out = await writeRunDir(
+          this.s.ctx,
+          doc,
+          studioRunDir(base, resolved.graph.name),
+          !!opts.report,
+        );
         info.runDir = out.runDir;
         info.status = 'done';
         this.prune(path.dirname(out.runDir), resolved.graph.name);
@@ -155,7 +186,9 @@ export class RunManager {
 
   /** Keep the newest `keepRuns` studio run directories of this graph (plus pinned and saved versions' runs). */
   private prune(runsDir: string, graphName: string) {
-    const saved = new Set(this.s.versions.list().map((v) => graphIdentity(this.s.versions.graph(v.versionId))));
+    const saved = new Set(
+      this.s.versions.list().map((v) => graphIdentity(this.s.versions.graph(v.versionId))),
+    );
     const removed = new Set(pruneStudioRuns(runsDir, graphName, this.s.keepRuns, saved));
     for (const r of this.history) if (r.runDir && removed.has(r.runDir)) r.removed = true;
   }
@@ -166,15 +199,23 @@ export class RunManager {
     if (!r?.runDir) throw new HttpError(404, `no finished run '${runId}' (see /api/runs)`, { field: 'run' });
     if (r.removed || !fs.existsSync(r.runDir)) {
       r.removed = true;
-      throw new HttpError(404, `run '${runId}' was removed: the studio keeps the last ${this.s.keepRuns} runs' directories (snem studio --keep-runs N), pinned runs and saved versions' runs`, { field: 'run' });
+      throw new HttpError(
+        404,
+        `run '${runId}' was removed: the studio keeps the last ${this.s.keepRuns} runs' directories (snem studio --keep-runs N), pinned runs and saved versions' runs`,
+        { field: 'run' },
+      );
     }
     return r.runDir;
   }
 
   /** Pin (or unpin) a finished run: a pinned run's directory is never removed, in this session or later ones. */
   pin(runId: unknown, pinned: unknown = true): { runId: string; runDir: string; pinned: boolean } {
-    if (typeof runId !== 'string') throw new HttpError(400, "body: expected {runId: \"…\", pinned?: true|false}", { field: 'runId' });
-    if (typeof pinned !== 'boolean') throw new HttpError(400, `body: 'pinned' must be true or false, got ${JSON.stringify(pinned)}`, { field: 'pinned' });
+    if (typeof runId !== 'string')
+      throw new HttpError(400, 'body: expected {runId: "…", pinned?: true|false}', { field: 'runId' });
+    if (typeof pinned !== 'boolean')
+      throw new HttpError(400, `body: 'pinned' must be true or false, got ${JSON.stringify(pinned)}`, {
+        field: 'pinned',
+      });
     const dir = this.runDir(runId);
     setPinned(dir, pinned);
     this.history.find((h) => h.runId === runId)!.pinned = pinned;
@@ -196,14 +237,23 @@ export class RunManager {
   liveState(node: string): { exec: Executor; state: NodeState; graph: ResolvedGraph } {
     const l = this.latest;
     if (!l?.exec) throw new HttpError(409, `node '${node}' has no result yet: run the graph`, { node });
-    if (!l.graph.nodes.has(node)) throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });
+    if (!l.graph.nodes.has(node))
+      throw new HttpError(404, `no node '${node}' in the graph that ran`, { node });
     const h = this.holder(l, node);
-    if (!h) throw new HttpError(409, `node '${node}' has no result yet: ${this.running ? 'it is still computing' : 'run the graph'}`, { node });
+    if (!h)
+      throw new HttpError(
+        409,
+        `node '${node}' has no result yet: ${this.running ? 'it is still computing' : 'run the graph'}`,
+        { node },
+      );
     return { exec: h.exec, state: h.state, graph: l.graph };
   }
 
   /** A per-position scalar field of a node as a [ny, nx] float32 map. */
-  async map(node: string, field: string | null): Promise<{ array: NDArray; header: Record<string, unknown> }> {
+  async map(
+    node: string,
+    field: string | null,
+  ): Promise<{ array: NDArray; header: Record<string, unknown> }> {
     const { exec, state, graph } = this.liveState(node);
     const n = graph.nodes.get(node)!;
     const { ny, nx } = this.s.session.resolved().scan;
@@ -216,27 +266,47 @@ export class RunManager {
       f = fieldOf(node, field, Object.keys(first.fields));
       units = (first.meta?.units ?? {}) as Record<string, string>;
       const per = first.fields[f].shape.slice(1).reduce((x, y) => x * y, 1);
-      if (per !== 1) throw new HttpError(400, `node '${node}', field '${f}': not a map (per-position shape [${first.fields[f].shape.slice(1)}]); use /api/curve`, { node, field: f });
+      if (per !== 1)
+        throw new HttpError(
+          400,
+          `node '${node}', field '${f}': not a map (per-position shape [${first.fields[f].shape.slice(1)}]); use /api/curve`,
+          { node, field: f },
+        );
       a = await input.gather(f);
     } else {
       const v = await exec.nodeValue(node);
       f = fieldOf(node, field, Object.keys(v.fields));
       units = (v.meta?.units ?? {}) as Record<string, string>;
       a = v.fields[f];
-      if (a.data.length !== ny * nx) throw new HttpError(400, `node '${node}', field '${f}': not a map (shape [${a.shape}], the scan is ${ny} × ${nx})`, { node, field: f });
+      if (a.data.length !== ny * nx)
+        throw new HttpError(
+          400,
+          `node '${node}', field '${f}': not a map (shape [${a.shape}], the scan is ${ny} × ${nx})`,
+          { node, field: f },
+        );
     }
     const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
     const display = graph.doc.nodes[node]?.display ?? null;
     return {
       array: { dtype: 'float32', shape: [ny, nx], data },
-      header: { node, field: f, op: n.op.name, unit: units[f] ?? n.op.outputs[f]?.unit ?? null, runId: this.latest!.info.runId, status: state.status, display, style: mapStyle(display, { node, field: f, op: n.op.name }, data) },
+      header: {
+        node,
+        field: f,
+        op: n.op.name,
+        unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+        runId: this.latest!.info.runId,
+        status: state.status,
+        display,
+        style: mapStyle(display, { node, field: f, op: n.op.name }, data),
+      },
     };
   }
 
   /** One position's curve of a per-position curve field. */
   async curve(node: string, field: string | null, index: number) {
     const { exec, state } = this.liveState(node);
-    if (!state.chunks) throw new HttpError(400, `node '${node}' is dataset-level: its curves are not per position`, { node });
+    if (!state.chunks)
+      throw new HttpError(400, `node '${node}' is dataset-level: its curves are not per position`, { node });
     const chunks = exec.chunks;
     const ci = chunks.findIndex((c) => index >= c.start && index < c.start + c.count);
     const v = await exec.chunkedInput(node, undefined).chunk(ci);
@@ -247,7 +317,14 @@ export class RunManager {
     const axisOf = (v.meta?.axisOf ?? {}) as Record<string, string>;
     const axisName = axisOf[f] ?? (v.axes ? Object.keys(v.axes)[0] : undefined) ?? null;
     const units = (v.meta?.units ?? {}) as Record<string, string>;
-    return { node, field: f, unit: units[f] ?? null, axisName, x: axisName && v.axes ? v.axes[axisName] : null, y: { dtype: a.dtype, shape: [n], data: a.data.slice(off, off + n) } as NDArray };
+    return {
+      node,
+      field: f,
+      unit: units[f] ?? null,
+      axisName,
+      x: axisName && v.axes ? v.axes[axisName] : null,
+      y: { dtype: a.dtype, shape: [n], data: a.data.slice(off, off + n) } as NDArray,
+    };
   }
 
   /** Every per-position scalar field of the latest run's finished nodes. */
@@ -266,8 +343,17 @@ export class RunManager {
         const v = st.chunks ? await h.exec.chunkedInput(id, undefined).first() : await h.exec.nodeValue(id);
         const units = (v.meta?.units ?? {}) as Record<string, string>;
         for (const [f, a] of Object.entries(v.fields)) {
-          const isMap = st.chunks ? a.shape.length === 1 : a.data.length === ny * nx && (a.shape.length === 2 || a.shape.length === 1);
-          if (isMap) out.push({ node: id, field: f, op: n.op.name, unit: units[f] ?? n.op.outputs[f]?.unit ?? null, status: st.status });
+          const isMap = st.chunks
+            ? a.shape.length === 1
+            : a.data.length === ny * nx && (a.shape.length === 2 || a.shape.length === 1);
+          if (isMap)
+            out.push({
+              node: id,
+              field: f,
+              op: n.op.name,
+              unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+              status: st.status,
+            });
         }
       } catch {
         // a node whose value cannot be read (garbage-collected) lists no maps
@@ -279,9 +365,16 @@ export class RunManager {
 
 function fieldOf(node: string, field: string | null, names: string[]): string {
   if (field) {
-    if (!names.includes(field)) throw new HttpError(404, `node '${node}' has no field '${field}' (fields: ${names.join(', ')})`, { node, field });
+    if (!names.includes(field))
+      throw new HttpError(404, `node '${node}' has no field '${field}' (fields: ${names.join(', ')})`, {
+        node,
+        field,
+      });
     return field;
   }
   if (names.length === 1) return names[0];
-  throw new HttpError(400, `node '${node}' has several fields (${names.join(', ')}): give field=`, { node, field: 'field' });
+  throw new HttpError(400, `node '${node}' has several fields (${names.join(', ')}): give field=`, {
+    node,
+    field: 'field',
+  });
 }

@@ -48,7 +48,14 @@ function streamingProgress(ev: RunEvents): Progress {
       passDone = 0;
       ev.pass(`computing ${e.nodes.join(', ')}`, passTotal);
     } else if (e.type === 'chunk') ev.chunk(++passDone, passTotal);
-    else if (e.type === 'node') ev.node(e.node, e.op, e.status, e.seconds, e.chunks ? `${e.chunks.computed}/${e.chunks.total} chunks computed` : '');
+    else if (e.type === 'node')
+      ev.node(
+        e.node,
+        e.op,
+        e.status,
+        e.seconds,
+        e.chunks ? `${e.chunks.computed}/${e.chunks.total} chunks computed` : '',
+      );
   });
 }
 
@@ -69,7 +76,12 @@ export interface ComputeOptions {
 }
 
 /** An executor over `nodes` (default: every node) and their ancestors, reporting to `ev`. */
-function executorFor(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: Omit<ComputeOptions, 'onExecutor'>): { exec: Executor; graph: ResolvedGraph } {
+function executorFor(
+  ctx: EngineContext,
+  resolved: Resolved,
+  ev: RunEvents,
+  opts: Omit<ComputeOptions, 'onExecutor'>,
+): { exec: Executor; graph: ResolvedGraph } {
   const { graph } = resolved;
   const needed = new Set<string>();
   const visit = (id: string) => {
@@ -81,8 +93,25 @@ function executorFor(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts
   const all: ResolvedGraph = { ...graph, needed, outputs: [...needed] };
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
   const exec = new Executor({
-    env: { graph: all, store: ctx.store, dataset: ctx.dataset, datasetHash: ctx.datasetHash, scan: resolved.scan, log: () => {} },
-    setup: { cacheDir: ctx.cacheDir, graphDoc: graph.doc, graphFile: ctx.graphFile, sets: [], dataset: ctx.spec, datasetHash: ctx.datasetHash, scan: resolved.scan, fileHashes: resolved.fileHashes, wiringModule: ctx.wiring.module },
+    env: {
+      graph: all,
+      store: ctx.store,
+      dataset: ctx.dataset,
+      datasetHash: ctx.datasetHash,
+      scan: resolved.scan,
+      log: () => {},
+    },
+    setup: {
+      cacheDir: ctx.cacheDir,
+      graphDoc: graph.doc,
+      graphFile: ctx.graphFile,
+      sets: [],
+      dataset: ctx.spec,
+      datasetHash: ctx.datasetHash,
+      scan: resolved.scan,
+      fileHashes: resolved.fileHashes,
+      wiringModule: ctx.wiring.module,
+    },
     workers,
     chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
     progress: streamingProgress(ev),
@@ -92,7 +121,12 @@ function executorFor(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts
 }
 
 /** Step 1: compute the graph's nodes into the cache, streaming progress. */
-export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: RunEvents, opts: ComputeOptions): Promise<ComputedRun> {
+export async function computeGraph(
+  ctx: EngineContext,
+  resolved: Resolved,
+  ev: RunEvents,
+  opts: ComputeOptions,
+): Promise<ComputedRun> {
   const { exec, graph } = executorFor(ctx, resolved, ev, opts);
   opts.onExecutor?.(exec);
   try {
@@ -106,7 +140,12 @@ export async function computeGraph(ctx: EngineContext, resolved: Resolved, ev: R
 /** Whether every chunk of `nodes` (and of their ancestors) is in the cache: lookups only, nothing computed. */
 export async function allCached(ctx: EngineContext, resolved: Resolved, nodes: string[]): Promise<boolean> {
   const noop = () => {};
-  const { exec } = executorFor(ctx, resolved, { pass: noop, chunk: noop, node: noop }, { nodes, signal: new AbortController().signal });
+  const { exec } = executorFor(
+    ctx,
+    resolved,
+    { pass: noop, chunk: noop, node: noop },
+    { nodes, signal: new AbortController().signal },
+  );
   const probed = await exec.probe();
   return nodes.every((n) => probed.get(n)?.cached === true);
 }
@@ -117,19 +156,44 @@ const SNEM = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../c
  * Step 2: the run directory, written by `snem run` (everything is cached by now). The graph goes
  * beside it as `DIR.graph.json`, its dataset path absolute (relative paths were the session's).
  */
-export async function writeRunDir(ctx: EngineContext, doc: GraphDoc, outDir: string, report: boolean): Promise<{ runDir: string; manifest: Manifest }> {
+export async function writeRunDir(
+  ctx: EngineContext,
+  doc: GraphDoc,
+  outDir: string,
+  report: boolean,
+): Promise<{ runDir: string; manifest: Manifest }> {
   fs.mkdirSync(path.dirname(outDir), { recursive: true });
   const graphFile = `${outDir}.graph.json`;
   const copy = structuredClone(doc);
   if (copy.dataset && ctx.dataset) copy.dataset = { ...copy.dataset, path: ctx.dataset.path };
   fs.writeFileSync(graphFile, `${JSON.stringify(copy, null, 2)}\n`);
-  const args = [SNEM, 'run', graphFile, '--out', outDir, '--cache', ctx.cacheDir, '--quiet', '--workers', '1', ...(report ? [] : ['--no-report'])];
+  const args = [
+    SNEM,
+    'run',
+    graphFile,
+    '--out',
+    outDir,
+    '--cache',
+    ctx.cacheDir,
+    '--quiet',
+    '--workers',
+    '1',
+    ...(report ? [] : ['--no-report']),
+  ];
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(err.trim().replace(/^snem: /, '') || `snem run exited with ${code}`), { userError: code === 1 }))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(
+            Object.assign(new Error(err.trim().replace(/^snem: /, '') || `snem run exited with ${code}`), {
+              userError: code === 1,
+            }),
+          ),
+    );
   });
   return { runDir: outDir, manifest: readManifest(outDir) };
 }

@@ -10,7 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { checkRequest, newToken, type GuardConfig } from './guard.ts';
 import { HttpError } from './http-errors.ts';
 import { send, sendError } from './http-io.ts';
-import { containedFile, contentType, decodePath, distMissingPage, realDir, WEB_DIST } from './static-files.ts';
+import {
+  containedFile,
+  contentType,
+  decodePath,
+  distMissingPage,
+  realDir,
+  WEB_DIST,
+} from './static-files.ts';
 import type { Route } from './routes.ts';
 import fs from 'node:fs';
 
@@ -39,12 +46,19 @@ export interface ListenOptions {
 export async function listen(studio: StudioApp, opts: ListenOptions = {}): Promise<StudioServer> {
   const host = opts.host ?? '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  const guard: GuardConfig = { hosts: loopback ? ['127.0.0.1', 'localhost'] : [host], port: 0, token: loopback ? null : newToken() };
+  const guard: GuardConfig = {
+    hosts: loopback ? ['127.0.0.1', 'localhost'] : [host],
+    port: 0,
+    token: loopback ? null : newToken(),
+  };
   const table = studio.routes();
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     handle(req, res, table, guard).catch((e) => {
-      const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+      const err =
+        e instanceof HttpError
+          ? e
+          : new HttpError(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
       if (!(e instanceof HttpError)) process.stderr.write(`snem studio: ${(e as Error)?.stack ?? e}\n`);
       sendError(res, err);
     });
@@ -82,7 +96,12 @@ export async function listen(studio: StudioApp, opts: ListenOptions = {}): Promi
   };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, table: Map<string, Route>, guard: GuardConfig) {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  table: Map<string, Route>,
+  guard: GuardConfig,
+) {
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://localhost');
@@ -96,11 +115,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, table
     if (!route) throw new HttpError(404, `no such API endpoint: ${url.pathname}`);
     const allowed = Object.keys(route);
     const fn = route[method as keyof Route];
-    if (!fn) throw new HttpError(405, `${url.pathname} accepts ${allowed.join(', ')}, not ${method}`, { allow: allowed.join(', ') });
+    if (!fn)
+      throw new HttpError(405, `${url.pathname} accepts ${allowed.join(', ')}, not ${method}`, {
+        allow: allowed.join(', '),
+      });
     await fn(req, res, url);
     return;
   }
-  if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `static files accept GET, not ${method}`, { allow: 'GET, HEAD' });
+  if (method !== 'GET' && method !== 'HEAD')
+    throw new HttpError(405, `static files accept GET, not ${method}`, { allow: 'GET, HEAD' });
   serveStatic(res, url, method === 'HEAD');
 }
 
@@ -108,7 +131,8 @@ function serveStatic(res: http.ServerResponse, url: URL, headOnly: boolean) {
   const rel = decodePath(url.pathname);
   const dist = realDir(WEB_DIST);
   if (!dist || !fs.existsSync(path.join(dist, 'index.html'))) {
-    if (rel === '/' || rel === '/index.html') return send(res, 503, 'text/html; charset=utf-8', distMissingPage());
+    if (rel === '/' || rel === '/index.html')
+      return send(res, 503, 'text/html; charset=utf-8', distMissingPage());
     throw new HttpError(404, 'not found (the studio page is not built)');
   }
   const file = containedFile(dist, rel === '/' ? 'index.html' : rel, [dist]);

@@ -40,7 +40,8 @@ export class GraphSession {
 
   /** The current graph resolved against the dataset (memoised per version). */
   resolved(): Resolved {
-    if (this.resolvedMemo?.version !== this.version) this.resolvedMemo = { version: this.version, value: this.ctx.resolve(this.doc) };
+    if (this.resolvedMemo?.version !== this.version)
+      this.resolvedMemo = { version: this.version, value: this.ctx.resolve(this.doc) };
     return this.resolvedMemo.value;
   }
 
@@ -55,13 +56,20 @@ export class GraphSession {
 
   /** Apply a batch of edits atomically: all of them and a valid graph, or nothing. */
   edit(edits: unknown, label = 'edit'): GraphState {
-    if (!Array.isArray(edits) || edits.length === 0) throw new HttpError(400, "body: expected {edits: [{op, …}, …]} with at least one edit", { field: 'edits' });
+    if (!Array.isArray(edits) || edits.length === 0)
+      throw new HttpError(400, 'body: expected {edits: [{op, …}, …]} with at least one edit', {
+        field: 'edits',
+      });
     const next = structuredClone(this.doc);
     for (const e of edits as Edit[]) applyEdit(next, e);
     const dangling = danglingUsers(next);
     if (dangling.length) {
       const d = dangling[0];
-      throw new HttpError(400, `node '${d.node}', input '${d.port}': uses '${d.ref}', which this edit removes (delete or rewire '${d.node}' in the same edit)`, { node: d.node, field: d.port });
+      throw new HttpError(
+        400,
+        `node '${d.node}', input '${d.port}': uses '${d.ref}', which this edit removes (delete or rewire '${d.node}' in the same edit)`,
+        { node: d.node, field: d.port },
+      );
     }
     const resolved = this.resolve(next);
     this.undoStack.push({ doc: this.doc, label });

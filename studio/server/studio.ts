@@ -20,7 +20,10 @@ import { routes, type Route } from './routes.ts';
 import { realDir } from './static-files.ts';
 import { DEFAULT_KEEP_RUNS } from './run-retention.ts';
 
-export const DEFAULT_GRAPH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../graphs/snem-bmg.json');
+export const DEFAULT_GRAPH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../graphs/snem-bmg.json',
+);
 
 export interface OpenOptions {
   /** GRAPH.json or a dataset file (then graphs/snem-bmg.json is pointed at it). */
@@ -55,12 +58,16 @@ export class Studio {
 
   static async open(opts: OpenOptions): Promise<Studio> {
     const { doc, graphFile, saveTo } = startingGraph(opts);
-    const ctx = await EngineContext.open(doc, graphFile, { cacheDir: opts.cacheDir, dataPath: opts.dataPath });
+    const ctx = await EngineContext.open(doc, graphFile, {
+      cacheDir: opts.cacheDir,
+      dataPath: opts.dataPath,
+    });
     try {
       const session = new GraphSession(doc, ctx);
       const studio = new Studio(ctx, session, saveTo);
       if (opts.keepRuns !== undefined) {
-        if (!Number.isInteger(opts.keepRuns) || opts.keepRuns < 1) throw new UserError(`snem studio: --keep-runs must be a whole number ≥ 1, got ${opts.keepRuns}`);
+        if (!Number.isInteger(opts.keepRuns) || opts.keepRuns < 1)
+          throw new UserError(`snem studio: --keep-runs must be a whole number ≥ 1, got ${opts.keepRuns}`);
         studio.keepRuns = opts.keepRuns;
       }
       return studio;
@@ -72,8 +79,14 @@ export class Studio {
 
   /** Real directories whose files the studio may read or write: the graph's, the dataset's. */
   allowedDirs(): string[] {
-    const dirs = [this.graphFile && path.dirname(this.graphFile), this.ctx.dataset && path.dirname(this.ctx.dataset.path)];
-    return dirs.filter((d): d is string => !!d).map((d) => realDir(d)).filter((d): d is string => !!d);
+    const dirs = [
+      this.graphFile && path.dirname(this.graphFile),
+      this.ctx.dataset && path.dirname(this.ctx.dataset.path),
+    ];
+    return dirs
+      .filter((d): d is string => !!d)
+      .map((d) => realDir(d))
+      .filter((d): d is string => !!d);
   }
 
   routes(): Map<string, Route> {
@@ -90,7 +103,11 @@ export class Studio {
 }
 
 /** The graph to start from and the file Save writes. */
-function startingGraph(opts: OpenOptions): { doc: GraphDoc; graphFile: string | null; saveTo: string | null } {
+function startingGraph(opts: OpenOptions): {
+  doc: GraphDoc;
+  graphFile: string | null;
+  saveTo: string | null;
+} {
   const t = opts.target;
   if (t && fs.existsSync(t) && fs.statSync(t).isFile() && t.toLowerCase().endsWith('.json')) {
     const file = path.resolve(t);
@@ -98,7 +115,10 @@ function startingGraph(opts: OpenOptions): { doc: GraphDoc; graphFile: string | 
   }
   if (t && !fs.existsSync(t)) throw new UserError(`${t}: no such graph or dataset file`);
   const dataPath = t ? path.resolve(t) : opts.dataPath ? path.resolve(opts.dataPath) : null;
-  if (!dataPath) throw new UserError('snem studio: give a graph file (GRAPH.json) or a dataset (e.g. demo-data/frames.npy)');
+  if (!dataPath)
+    throw new UserError(
+      'snem studio: give a graph file (GRAPH.json) or a dataset (e.g. demo-data/frames.npy)',
+    );
   const doc = readGraphFile(DEFAULT_GRAPH);
   doc.dataset = { path: dataPath };
   // Save writes beside the dataset: DIR/snem-bmg.studio.json.

@@ -25,7 +25,8 @@ export interface VersionInfo {
 /** Write `text` to `file` atomically (temp file + rename), refusing symlinks at the target. */
 function writeAtomic(file: string, text: string) {
   try {
-    if (fs.lstatSync(file).isSymbolicLink()) throw new HttpError(403, `${file} is a symbolic link: not written`);
+    if (fs.lstatSync(file).isSymbolicLink())
+      throw new HttpError(403, `${file} is a symbolic link: not written`);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
@@ -39,28 +40,48 @@ export class Versions {
 
   /** Where a graph may be saved: a .json file directly inside an allowed directory. */
   target(p: string): string {
-    if (typeof p !== 'string' || !p.toLowerCase().endsWith('.json') || p.includes('\0')) throw new HttpError(400, `save: 'path' must name a .json file, got ${JSON.stringify(p)}`, { field: 'path' });
+    if (typeof p !== 'string' || !p.toLowerCase().endsWith('.json') || p.includes('\0'))
+      throw new HttpError(400, `save: 'path' must name a .json file, got ${JSON.stringify(p)}`, {
+        field: 'path',
+      });
     const base = this.s.graphFile ? path.dirname(this.s.graphFile) : process.cwd();
     const abs = path.resolve(base, p);
     const dir = realDir(path.dirname(abs));
     const allowed = this.s.allowedDirs();
-    if (!dir || !allowed.some((d) => inside(d, dir))) throw new HttpError(403, `save: ${abs} is outside the graph's and the dataset's directories (${allowed.join(', ')})`, { field: 'path' });
+    if (!dir || !allowed.some((d) => inside(d, dir)))
+      throw new HttpError(
+        403,
+        `save: ${abs} is outside the graph's and the dataset's directories (${allowed.join(', ')})`,
+        { field: 'path' },
+      );
     return path.join(dir, path.basename(abs));
   }
 
   /** The graph as written to `file`: dataset path relative to the file's directory. */
   docFor(file: string): GraphDoc {
     const doc = structuredClone(this.s.session.graph);
-    const ds = this.s.ctx.dataset?.path ?? (doc.dataset?.path ? path.resolve(this.s.ctx.graphFile ? path.dirname(this.s.ctx.graphFile) : process.cwd(), doc.dataset.path) : null);
-    if (doc.dataset && ds) doc.dataset = { ...doc.dataset, path: path.relative(path.dirname(file), ds) || path.basename(ds) };
+    const ds =
+      this.s.ctx.dataset?.path ??
+      (doc.dataset?.path
+        ? path.resolve(
+            this.s.ctx.graphFile ? path.dirname(this.s.ctx.graphFile) : process.cwd(),
+            doc.dataset.path,
+          )
+        : null);
+    if (doc.dataset && ds)
+      doc.dataset = { ...doc.dataset, path: path.relative(path.dirname(file), ds) || path.basename(ds) };
     return doc;
   }
 
   save(body: Record<string, unknown>): VersionInfo {
     const saveAs = body.path !== undefined;
-    if (!saveAs && !this.s.graphFile) throw new HttpError(409, 'this session has no graph file yet: use Save as with a path');
+    if (!saveAs && !this.s.graphFile)
+      throw new HttpError(409, 'this session has no graph file yet: use Save as with a path');
     const file = saveAs ? this.target(body.path as string) : this.target(this.s.graphFile!);
-    if (saveAs && fs.existsSync(file) && body.overwrite !== true) throw new HttpError(409, `${file} exists: choose another name or pass overwrite: true`, { field: 'path' });
+    if (saveAs && fs.existsSync(file) && body.overwrite !== true)
+      throw new HttpError(409, `${file} exists: choose another name or pass overwrite: true`, {
+        field: 'path',
+      });
     const doc = this.docFor(file);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     writeAtomic(file, text);
@@ -95,7 +116,12 @@ export class Versions {
       .map((f) => {
         const p = path.join(dir, f);
         const doc = JSON.parse(fs.readFileSync(p, 'utf8')) as Json;
-        return { versionId: `${name}@${Number(f.slice(0, -5))}`, file: this.s.graphFile!, time: fs.statSync(p).mtime.toISOString(), graphHash: hashValue(doc) };
+        return {
+          versionId: `${name}@${Number(f.slice(0, -5))}`,
+          file: this.s.graphFile!,
+          time: fs.statSync(p).mtime.toISOString(),
+          graphHash: hashValue(doc),
+        };
       });
   }
 
@@ -103,7 +129,8 @@ export class Versions {
   graph(id: string): GraphDoc {
     if (id === 'current') return this.s.session.graph;
     const m = /^(.+)@(\d+)$/.exec(id);
-    if (!m || !this.s.graphFile || m[1] !== path.basename(this.s.graphFile, '.json')) throw new HttpError(404, `no version '${id}' (see /api/versions)`, { field: 'version' });
+    if (!m || !this.s.graphFile || m[1] !== path.basename(this.s.graphFile, '.json'))
+      throw new HttpError(404, `no version '${id}' (see /api/versions)`, { field: 'version' });
     const p = path.join(this.dir(this.s.graphFile), `${m[2].padStart(4, '0')}.json`);
     if (!fs.existsSync(p)) throw new HttpError(404, `no version '${id}'`, { field: 'version' });
     return JSON.parse(fs.readFileSync(p, 'utf8')) as GraphDoc;

@@ -19,7 +19,19 @@ import { loadPolarSummary, type PolarSummary, type SummaryBuild } from './polar-
 
 /** Positions per read: big enough for sequential reads, small enough to notice a newer request soon. */
 const CHUNK = 512;
-const PARAMS = ['shape', 'radius', 'inner', 'outer', 'startDeg', 'endDeg', 'unit', 'stat', 'excludeSaturated', 'center', 'maskFile'];
+const PARAMS = [
+  'shape',
+  'radius',
+  'inner',
+  'outer',
+  'startDeg',
+  'endDeg',
+  'unit',
+  'stat',
+  'excludeSaturated',
+  'center',
+  'maskFile',
+];
 
 export class VirtualDetector {
   private generation = 0;
@@ -38,8 +50,16 @@ export class VirtualDetector {
     const given: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) {
       if (k === 'geometry' || k === 'exact') continue;
-      if (!PARAMS.includes(k)) throw new HttpError(400, `virtual detector: unknown field '${k}' (${PARAMS.join(', ')}, geometry)`, { field: k });
-      if (k === 'maskFile' || k === 'center') throw new HttpError(400, `virtual detector: '${k}' is not available live; add a qoi.virtual node instead`, { field: k });
+      if (!PARAMS.includes(k))
+        throw new HttpError(400, `virtual detector: unknown field '${k}' (${PARAMS.join(', ')}, geometry)`, {
+          field: k,
+        });
+      if (k === 'maskFile' || k === 'center')
+        throw new HttpError(
+          400,
+          `virtual detector: '${k}' is not available live; add a qoi.virtual node instead`,
+          { field: k },
+        );
       given[k] = v;
     }
     let params;
@@ -52,7 +72,11 @@ export class VirtualDetector {
     const resolved = this.s.session.resolved();
     const { geomId, inputs } = await this.geometryInput(resolved, body.geometry);
     const base = { node: 'virtual', params, scan: resolved.scan, dataset: ds, log: () => {} };
-    const state = (await op.prepare!({ ...base, inputs })) as { indices(h: number, w: number): Int32Array; center: [number, number] | null; dx: unknown };
+    const state = (await op.prepare!({ ...base, inputs })) as {
+      indices(h: number, w: number): Int32Array;
+      center: [number, number] | null;
+      dx: unknown;
+    };
     const total = resolved.scan.ny * resolved.scan.nx;
     const [h, w] = ds.frameShape;
     const p = params as { stat: string; excludeSaturated: boolean };
@@ -65,8 +89,19 @@ export class VirtualDetector {
       if (s) {
         const idx = state.indices(h, w);
         return {
-          array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: s.image(idx, p.stat as 'sum' | 'mean') },
-          header: { ms: Math.round(performance.now() - t0), pixels: idx.length, params, geometry: geomId ?? null, unit: 'counts', exact: false },
+          array: {
+            dtype: 'float32',
+            shape: [resolved.scan.ny, resolved.scan.nx],
+            data: s.image(idx, p.stat as 'sum' | 'mean'),
+          },
+          header: {
+            ms: Math.round(performance.now() - t0),
+            pixels: idx.length,
+            params,
+            geometry: geomId ?? null,
+            unit: 'counts',
+            exact: false,
+          },
         };
       }
     }
@@ -76,7 +111,12 @@ export class VirtualDetector {
       if (gen !== this.generation) throw new HttpError(409, 'superseded by a newer virtual-detector request');
       const count = Math.min(CHUNK, total - start);
       const frames = ds.read(start, count);
-      const v = (await op.process!({ ...base, chunk: { index: -1, start, count }, inputs: { ...inputs, frames: { fields: { frames } } }, state })) as Value;
+      const v = (await op.process!({
+        ...base,
+        chunk: { index: -1, start, count },
+        inputs: { ...inputs, frames: { fields: { frames } } },
+        state,
+      })) as Value;
       out.set(v.fields.value.data as Float32Array, start);
       pixels = (v.meta?.pixels as number) ?? pixels;
       // Let a newer request in between chunks.
@@ -84,19 +124,40 @@ export class VirtualDetector {
     }
     return {
       array: { dtype: 'float32', shape: [resolved.scan.ny, resolved.scan.nx], data: out },
-      header: { ms: Math.round(performance.now() - t0), pixels, params, geometry: geomId ?? null, unit: 'counts', exact: true },
+      header: {
+        ms: Math.round(performance.now() - t0),
+        pixels,
+        params,
+        geometry: geomId ?? null,
+        unit: 'counts',
+        exact: true,
+      },
     };
   }
 
   /** The geometry the detector is centred by (default: the graph's first calib.geometry), from the preview's prerequisites. */
-  private async geometryInput(resolved: Resolved, requested: unknown): Promise<{ geomId: string | undefined; inputs: Record<string, Value> }> {
-    const geomId = typeof requested === 'string' ? requested : [...resolved.graph.nodes.values()].find((n) => n.op.name === 'calib.geometry')?.id;
+  private async geometryInput(
+    resolved: Resolved,
+    requested: unknown,
+  ): Promise<{ geomId: string | undefined; inputs: Record<string, Value> }> {
+    const geomId =
+      typeof requested === 'string'
+        ? requested
+        : [...resolved.graph.nodes.values()].find((n) => n.op.name === 'calib.geometry')?.id;
     const inputs: Record<string, Value> = {};
     if (geomId) {
       const g = resolved.graph.nodes.get(geomId);
-      if (!g || g.op.name !== 'calib.geometry') throw new HttpError(400, `virtual detector: no calib.geometry node '${geomId}'`, { field: 'geometry' });
+      if (!g || g.op.name !== 'calib.geometry')
+        throw new HttpError(400, `virtual detector: no calib.geometry node '${geomId}'`, {
+          field: 'geometry',
+        });
       const pre = await this.s.preview.prereqs.get(resolved);
-      if (!pre.hashes.has(geomId)) throw new HttpError(409, `geometry node '${geomId}' feeds no per-position node, so it has not been computed: wire it or run the graph`, { node: geomId });
+      if (!pre.hashes.has(geomId))
+        throw new HttpError(
+          409,
+          `geometry node '${geomId}' feeds no per-position node, so it has not been computed: wire it or run the graph`,
+          { node: geomId },
+        );
       inputs.geometry = this.s.preview.prereqs.value(pre, { node: geomId });
     }
     return { geomId, inputs };
@@ -113,8 +174,17 @@ export class VirtualDetector {
       this.summary?.abort.abort();
       const abort = new AbortController();
       let probed!: (cached: boolean) => void;
-      const entry: SummaryEntry = { key, s: null, abort, done: Promise.resolve(), cached: new Promise((r) => (probed = r)) };
-      entry.done = loadPolarSummary(this.s.ctx, this.s.session.graph, center, abort.signal, { onProbed: probed, onlyIfCached }).then(
+      const entry: SummaryEntry = {
+        key,
+        s: null,
+        abort,
+        done: Promise.resolve(),
+        cached: new Promise((r) => (probed = r)),
+      };
+      entry.done = loadPolarSummary(this.s.ctx, this.s.session.graph, center, abort.signal, {
+        onProbed: probed,
+        onlyIfCached,
+      }).then(
         (r) => {
           if (!r) return;
           entry.s = r.summary;
@@ -123,7 +193,8 @@ export class VirtualDetector {
         (e) => {
           probed(false);
           entry.error = (e as Error).message;
-          if (!abort.signal.aborted) process.stderr.write(`snem studio: polar summary failed: ${entry.error}\n`);
+          if (!abort.signal.aborted)
+            process.stderr.write(`snem studio: polar summary failed: ${entry.error}\n`);
         },
       );
       this.summary = entry;

@@ -10,7 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { openGraph, plan, RunAborted, type GraphDoc, type ProgressEvent } from 'snem';
 
 const root = path.resolve(__dirname, '../..');
-const toyGraph: GraphDoc = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'));
+const toyGraph: GraphDoc = JSON.parse(
+  fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'),
+);
 
 let work: string;
 beforeAll(() => {
@@ -29,17 +31,40 @@ describe('openGraph', () => {
       expect(g.registry.has('toy.sum')).toBe(true);
       const before = await g.plan();
       // An uncached source (re-read, not stored) plans as cached.
-      expect(before.entries.map((e) => `${e.node}:${e.status}`)).toEqual(['src:cached', 'scale:will run', 'sum:will run', 'mean:will run']);
+      expect(before.entries.map((e) => `${e.node}:${e.status}`)).toEqual([
+        'src:cached',
+        'scale:will run',
+        'sum:will run',
+        'mean:will run',
+      ]);
       expect(await g.read('sum')).toBeNull();
 
       const events: ProgressEvent[] = [];
-      const { runDir, manifest } = await g.run({ out: path.join(work, 'run-a'), workers: 1, quiet: true, noReport: true, onProgress: (e) => events.push(e) });
+      const { runDir, manifest } = await g.run({
+        out: path.join(work, 'run-a'),
+        workers: 1,
+        quiet: true,
+        noReport: true,
+        onProgress: (e) => events.push(e),
+      });
       expect(fs.existsSync(path.join(runDir, 'sum.npy'))).toBe(true);
       expect(manifest.nodes.sum.status).toBe('computed');
-      expect(events.find((e) => e.type === 'pass')).toEqual({ type: 'pass', nodes: ['src', 'scale', 'sum'], total: 4, cached: 0 });
+      expect(events.find((e) => e.type === 'pass')).toEqual({
+        type: 'pass',
+        nodes: ['src', 'scale', 'sum'],
+        total: 4,
+        cached: 0,
+      });
       const chunks = events.filter((e) => e.type === 'chunk');
-      expect(chunks.map((e) => e.type === 'chunk' && [e.chunk, e.done, e.total])).toEqual([[0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 4, 4]]);
-      expect(events.filter((e) => e.type === 'node').map((e) => e.type === 'node' && `${e.node}:${e.status}`)).toEqual(['src:cached', 'scale:computed', 'sum:computed', 'mean:computed']);
+      expect(chunks.map((e) => e.type === 'chunk' && [e.chunk, e.done, e.total])).toEqual([
+        [0, 1, 4],
+        [1, 2, 4],
+        [2, 3, 4],
+        [3, 4, 4],
+      ]);
+      expect(
+        events.filter((e) => e.type === 'node').map((e) => e.type === 'node' && `${e.node}:${e.status}`),
+      ).toEqual(['src:cached', 'scale:computed', 'sum:computed', 'mean:computed']);
       expect(events.some((e) => e.type === 'node-start' && e.node === 'mean')).toBe(true);
 
       // sum over j of 2·p·(j+1) = 20·p at position p.
@@ -67,7 +92,14 @@ describe('openGraph', () => {
     const g = await openGraph(doc, { cache });
     const controller = new AbortController();
     try {
-      const run = g.run({ out: path.join(work, 'run-b'), workers: 2, quiet: true, noReport: true, signal: controller.signal, onProgress: (e) => e.type === 'chunk' && controller.abort() });
+      const run = g.run({
+        out: path.join(work, 'run-b'),
+        workers: 2,
+        quiet: true,
+        noReport: true,
+        signal: controller.signal,
+        onProgress: (e) => e.type === 'chunk' && controller.abort(),
+      });
       await expect(run).rejects.toBeInstanceOf(RunAborted);
       await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     } finally {
@@ -84,9 +116,22 @@ describe('openGraph', () => {
     const again = await openGraph(doc, { cache });
     try {
       const events: ProgressEvent[] = [];
-      await again.run({ out: path.join(work, 'run-c'), workers: 1, quiet: true, noReport: true, onProgress: (e) => events.push(e) });
-      expect(events.find((e) => e.type === 'pass')).toEqual({ type: 'pass', nodes: ['src', 'scale', 'sum'], total: 8, cached: scale.chunks!.cached });
-      expect(Array.from((await again.read('sum'))!.fields.s.data)).toEqual(Array.from({ length: 64 }, (_, i) => 20 * i));
+      await again.run({
+        out: path.join(work, 'run-c'),
+        workers: 1,
+        quiet: true,
+        noReport: true,
+        onProgress: (e) => events.push(e),
+      });
+      expect(events.find((e) => e.type === 'pass')).toEqual({
+        type: 'pass',
+        nodes: ['src', 'scale', 'sum'],
+        total: 8,
+        cached: scale.chunks!.cached,
+      });
+      expect(Array.from((await again.read('sum'))!.fields.s.data)).toEqual(
+        Array.from({ length: 64 }, (_, i) => 20 * i),
+      );
     } finally {
       await again.close();
     }

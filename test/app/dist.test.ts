@@ -33,18 +33,42 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 describe('dist/ and tsx', () => {
   it('make the same keys: a run through tsx finds every result a run from dist/ computed', () => {
     expect(distIsFresh()).toBe(true);
-    const first = JSON.parse(cli(['run', 'data/graph.json', '--cache', 'c', '--out', 'r1', '--no-report', '--json', '--workers', '2'], 'dist'));
+    const first = JSON.parse(
+      cli(
+        ['run', 'data/graph.json', '--cache', 'c', '--out', 'r1', '--no-report', '--json', '--workers', '2'],
+        'dist',
+      ),
+    );
     expect(first.computed).toBeGreaterThan(10);
-    const second = JSON.parse(cli(['run', 'data/graph.json', '--cache', 'c', '--out', 'r2', '--no-report', '--json', '--workers', '2'], 'tsx'));
+    const second = JSON.parse(
+      cli(
+        ['run', 'data/graph.json', '--cache', 'c', '--out', 'r2', '--no-report', '--json', '--workers', '2'],
+        'tsx',
+      ),
+    );
     expect(second.computed).toBe(0);
-    const keys = (dir: string) => Object.fromEntries(Object.entries(JSON.parse(fs.readFileSync(path.join(work, dir, 'manifest.json'), 'utf8')).nodes as Record<string, { key: string }>).map(([n, v]) => [n, v.key]));
+    const keys = (dir: string) =>
+      Object.fromEntries(
+        Object.entries(
+          JSON.parse(fs.readFileSync(path.join(work, dir, 'manifest.json'), 'utf8')).nodes as Record<
+            string,
+            { key: string }
+          >,
+        ).map(([n, v]) => [n, v.key]),
+      );
     expect(keys('r2')).toEqual(keys('r1'));
   }, 300_000);
 
   it('maps compiled modules back to their sources for code hashes', () => {
-    expect(sourceFileOf(path.join(root, 'dist/nodes/fit/gaussians.js'))).toBe(path.join(root, 'nodes/fit/gaussians.ts'));
-    expect(sourceFileOf(path.join(root, 'dist/engine/worker-entry.js'))).toBe(path.join(root, 'engine/worker-entry.js'));
-    expect(sourceFileOf(path.join(root, 'nodes/fit/gaussians.ts'))).toBe(path.join(root, 'nodes/fit/gaussians.ts'));
+    expect(sourceFileOf(path.join(root, 'dist/nodes/fit/gaussians.js'))).toBe(
+      path.join(root, 'nodes/fit/gaussians.ts'),
+    );
+    expect(sourceFileOf(path.join(root, 'dist/engine/worker-entry.js'))).toBe(
+      path.join(root, 'engine/worker-entry.js'),
+    );
+    expect(sourceFileOf(path.join(root, 'nodes/fit/gaussians.ts'))).toBe(
+      path.join(root, 'nodes/fit/gaussians.ts'),
+    );
   });
 
   it('is not used once a source file changes', async () => {

@@ -39,10 +39,16 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-const npyFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.npy')).sort();
-const snapshot = (dir: string) => Object.fromEntries(npyFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+const npyFiles = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.npy'))
+    .sort();
+const snapshot = (dir: string) =>
+  Object.fromEntries(npyFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 const ino = (dir: string, f: string) => fs.statSync(path.join(dir, f)).ino;
-const runTo = (cache: string, out: string, sets: string[] = []) => run(structuredClone(graph), { cache, out, sets, workers: 1, quiet: true, noReport: true });
+const runTo = (cache: string, out: string, sets: string[] = []) =>
+  run(structuredClone(graph), { cache, out, sets, workers: 1, quiet: true, noReport: true });
 
 describe('run directories share unchanged outputs', () => {
   it('links unchanged outputs, writes changed ones, and never alters an earlier run', async () => {
@@ -51,7 +57,14 @@ describe('run directories share unchanged outputs', () => {
     const b = path.join(work, 'b');
     await runTo(cache, a);
     const before = snapshot(a);
-    expect(Object.keys(before)).toEqual(['scale.axis.npy', 'scale.npy', 'scale2.axis.npy', 'scale2.npy', 'sum.npy', 'sum2.npy']);
+    expect(Object.keys(before)).toEqual([
+      'scale.axis.npy',
+      'scale.npy',
+      'scale2.axis.npy',
+      'scale2.npy',
+      'sum.npy',
+      'sum2.npy',
+    ]);
 
     await runTo(cache, b, ['scale2.gain=5']);
     for (const f of ['scale.npy', 'scale.axis.npy', 'sum.npy']) expect(ino(b, f), f).toBe(ino(a, f));
@@ -74,7 +87,12 @@ describe('run directories share unchanged outputs', () => {
     // the manifest describes linked outputs as written ones
     const m = readManifest(b);
     expect(m.outputs.map((o) => o.file)).toEqual(['sum.npy', 'scale.npy', 'sum2.npy', 'scale2.npy']);
-    expect(m.outputs.find((o) => o.node === 'scale')).toMatchObject({ axisFile: 'scale.axis.npy', axisName: 'q', kind: 'curves', shape: [8, 8, 4] });
+    expect(m.outputs.find((o) => o.node === 'scale')).toMatchObject({
+      axisFile: 'scale.axis.npy',
+      axisName: 'q',
+      kind: 'curves',
+      shape: [8, 8, 4],
+    });
   });
 
   it('copies where hard links cannot be made (another filesystem)', async () => {
@@ -92,7 +110,9 @@ describe('run directories share unchanged outputs', () => {
       expect(ino(b, f)).not.toBe(ino(a, f));
       expect(bytes[f].equals(fs.readFileSync(path.join(a, f))), f).toBe(true);
     }
-    expect(fs.readFileSync(path.join(b, 'sum2.npy')).equals(fs.readFileSync(path.join(a, 'sum2.npy')))).toBe(false);
+    expect(fs.readFileSync(path.join(b, 'sum2.npy')).equals(fs.readFileSync(path.join(a, 'sum2.npy')))).toBe(
+      false,
+    );
   });
 
   it('a store entry with a missing or truncated file is rewritten, not linked', async () => {
@@ -102,12 +122,15 @@ describe('run directories share unchanged outputs', () => {
     await runTo(cache, a);
     const store = OutputStore.beside(cache);
     // truncate every stored file of one entry (through a fresh inode: a's files keep their bytes)
-    const entries = fs.readdirSync(store.dir).flatMap((s) => fs.readdirSync(path.join(store.dir, s)).map((id) => path.join(store.dir, s, id)));
+    const entries = fs
+      .readdirSync(store.dir)
+      .flatMap((s) => fs.readdirSync(path.join(store.dir, s)).map((id) => path.join(store.dir, s, id)));
     expect(entries.length).toBe(4);
-    for (const e of entries) for (const f of fs.readdirSync(e).filter((f) => f.endsWith('.npy'))) {
-      fs.rmSync(path.join(e, f));
-      fs.writeFileSync(path.join(e, f), 'x');
-    }
+    for (const e of entries)
+      for (const f of fs.readdirSync(e).filter((f) => f.endsWith('.npy'))) {
+        fs.rmSync(path.join(e, f));
+        fs.writeFileSync(path.join(e, f), 'x');
+      }
     await runTo(cache, b);
     expect(snapshot(b)).toEqual(snapshot(a));
     expect(ino(b, 'sum.npy')).not.toBe(ino(a, 'sum.npy'));
@@ -134,7 +157,13 @@ describe('figure cache', () => {
     await runTo(cache, dir);
     const m = readManifest(dir);
     const plain = await renderRun(dir, m);
-    const pngs = () => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.png')).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    const pngs = () =>
+      Object.fromEntries(
+        fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.png'))
+          .map((f) => [f, fs.readFileSync(path.join(dir, f))]),
+      );
     const uncached = pngs();
 
     const figs = new FigureCache(path.join(work, 'figures'));
@@ -152,7 +181,9 @@ describe('figure cache', () => {
 
     // one map's colormap changes: that map and the all-maps overview are drawn, nothing else
     const edited = structuredClone(m);
-    (edited.graph as { nodes: Record<string, { display?: object }> }).nodes.sum.display = { colormap: 'magma' };
+    (edited.graph as { nodes: Record<string, { display?: object }> }).nodes.sum.display = {
+      colormap: 'magma',
+    };
     const third = new FigureCache(figs.dir);
     const r = await renderRun(dir, edited, { figureCache: third });
     expect([third.hits, third.misses]).toEqual([drawn - 2, 2]);

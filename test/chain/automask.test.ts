@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ellipseMetric } from '../../nodes/calib/geometry-model.ts';
 import { getBit, packedBytes } from '../../nodes/mask/bits.ts';
-import { buildRingTable, RingOutlierMasker, type OutlierOptions, type RingTable } from '../../nodes/mask/ring-outliers.ts';
+import {
+  buildRingTable,
+  RingOutlierMasker,
+  type OutlierOptions,
+  type RingTable,
+} from '../../nodes/mask/ring-outliers.ts';
 import { amorphousProfile, poisson, renderRings, rng } from './synth.ts';
 
 /**
@@ -50,10 +55,22 @@ function bruteForceMean(values: number[], pixels: number[], alpha: number): Set<
 }
 
 function singleRingTable(n: number): RingTable {
-  return { rings: 1, ringStart: Int32Array.of(0, n), ringPix: Int32Array.from({ length: n }, (_, i) => i), maxRing: n };
+  return {
+    rings: 1,
+    ringStart: Int32Array.of(0, n),
+    ringPix: Int32Array.from({ length: n }, (_, i) => i),
+    maxRing: n,
+  };
 }
 
-const OPTS: OutlierOptions = { strategy: 'mean', alpha: 3.5, lowerThresh: -Infinity, upperThresh: Infinity, minRingPixels: 2, integerData: true };
+const OPTS: OutlierOptions = {
+  strategy: 'mean',
+  alpha: 3.5,
+  lowerThresh: -Infinity,
+  upperThresh: Infinity,
+  minRingPixels: 2,
+  integerData: true,
+};
 
 describe('mask.auto: mean strategy equals the brute-force definition exactly', () => {
   it('on 3000 small random integer rings with outliers and many ties', () => {
@@ -66,12 +83,20 @@ describe('mask.auto: mean strategy equals the brute-force definition exactly', (
       const vals = Array.from({ length: n }, () => base + Math.floor(rand() * spread));
       // Outliers on both sides, sometimes several equal ones (ties).
       const k = Math.floor(rand() * 6);
-      for (let j = 0; j < k; j++) vals[Math.floor(rand() * n)] = rand() < 0.7 ? base + spread * (3 + Math.floor(rand() * 20)) : Math.max(0, base - spread * Math.floor(rand() * 8));
+      for (let j = 0; j < k; j++)
+        vals[Math.floor(rand() * n)] =
+          rand() < 0.7
+            ? base + spread * (3 + Math.floor(rand() * 20))
+            : Math.max(0, base - spread * Math.floor(rand() * 8));
       const alpha = [1, 1.5, 2, 2.5, 3.5][trial % 5];
       const masker = new RingOutlierMasker(singleRingTable(n), { ...OPTS, alpha });
       const bits = new Uint8Array(packedBytes(n));
       const got = masker.maskFrame(Uint16Array.from(vals), 0, bits, 0);
-      const want = bruteForceMean(vals, vals.map((_, i) => i), alpha);
+      const want = bruteForceMean(
+        vals,
+        vals.map((_, i) => i),
+        alpha,
+      );
       const gotSet = new Set<number>();
       for (let p = 0; p < n; p++) if (getBit(bits, 0, p)) gotSet.add(p);
       expect([...gotSet].sort((a, b) => a - b)).toEqual([...want].sort((a, b) => a - b));
@@ -91,7 +116,11 @@ describe('mask.auto: mean strategy equals the brute-force definition exactly', (
       const masker = new RingOutlierMasker(singleRingTable(n), { ...OPTS, alpha: 2, integerData: false });
       const bits = new Uint8Array(packedBytes(n));
       masker.maskFrame(Float64Array.from(vals), 0, bits, 0);
-      const want = bruteForceMean(vals, vals.map((_, i) => i), 2);
+      const want = bruteForceMean(
+        vals,
+        vals.map((_, i) => i),
+        2,
+      );
       for (let p = 0; p < n; p++) expect(getBit(bits, 0, p)).toBe(want.has(p) ? 1 : 0);
     }
   });
@@ -108,7 +137,12 @@ describe('mask.auto: median strategy', () => {
       for (let j = 0; j < 3; j++) vals[Math.floor(rand() * n)] = spread * (2 + Math.floor(rand() * 5));
       const masks = [true, false].map((integerData) => {
         const bits = new Uint8Array(packedBytes(n));
-        new RingOutlierMasker(singleRingTable(n), { ...OPTS, strategy: 'median', alpha: 1.5, integerData }).maskFrame(Float64Array.from(vals), 0, bits, 0);
+        new RingOutlierMasker(singleRingTable(n), {
+          ...OPTS,
+          strategy: 'median',
+          alpha: 1.5,
+          integerData,
+        }).maskFrame(Float64Array.from(vals), 0, bits, 0);
         return Array.from(bits);
       });
       expect(masks[0]).toEqual(masks[1]);
@@ -121,7 +155,16 @@ describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
   const w = 144;
   const cx = 71.4;
   const cy = 72.6;
-  const clean = renderRings({ h, w, cx, cy, axisRatio: 1, angleDeg: 0, profile: amorphousProfile({ beam: 250, bg: 40, ring: 60, ringR: 40, ringSigma: 4 }), supersample: 2 });
+  const clean = renderRings({
+    h,
+    w,
+    cx,
+    cy,
+    axisRatio: 1,
+    angleDeg: 0,
+    profile: amorphousProfile({ beam: 250, bg: 40, ring: 60, ringR: 40, ringSigma: 4 }),
+    supersample: 2,
+  });
   const rand = rng(2024);
   const spotMask = new Uint8Array(h * w);
   const nearSpot = new Uint8Array(h * w);
@@ -153,7 +196,10 @@ describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
 
   // The median strategy is one pass with σ of the whole ring (spots included, per SCIENCE.md), so
   // it is the weaker detector: it must still catch most spot pixels without false positives.
-  for (const [strategy, minHit] of [['mean', 0.95], ['median', 0.6]] as const) {
+  for (const [strategy, minHit] of [
+    ['mean', 0.95],
+    ['median', 0.6],
+  ] as const) {
     it(`${strategy}: ≥ ${minHit * 100} % of spot pixels masked, < 1 % of spot-free ring pixels`, () => {
       const masker = new RingOutlierMasker(table, { ...OPTS, strategy, lowerThresh: 1, minRingPixels: 10 });
       const bits = new Uint8Array(packedBytes(h * w));
@@ -179,7 +225,12 @@ describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
   }
 
   it('thresholds mask pixels before the statistics', () => {
-    const masker = new RingOutlierMasker(table, { ...OPTS, lowerThresh: 1, upperThresh: 100, minRingPixels: 10 });
+    const masker = new RingOutlierMasker(table, {
+      ...OPTS,
+      lowerThresh: 1,
+      upperThresh: 100,
+      minRingPixels: 10,
+    });
     const bits = new Uint8Array(packedBytes(h * w));
     masker.maskFrame(frame, 0, bits, 0);
     for (let p = 0; p < h * w; p++) if (frame[p] > 100 || frame[p] < 1) expect(getBit(bits, 0, p)).toBe(1);
@@ -187,19 +238,22 @@ describe('mask.auto: Bragg spots on a Poisson amorphous ring', () => {
 });
 
 describe('mask.auto: non-finite pixels', () => {
-  it.each(['mean', 'median'] as const)('+Inf, −Inf and NaN are masked before the statistics, even with thresholds ±∞ (%s)', (strategy) => {
-    const n = 40;
-    const clean = Array.from({ length: n }, (_, i) => 10 + (i % 5));
-    const vals = Float64Array.from(clean);
-    vals[3] = Infinity;
-    vals[11] = -Infinity;
-    vals[27] = NaN;
-    const masker = new RingOutlierMasker(singleRingTable(n), { ...OPTS, strategy, integerData: false });
-    const bits = new Uint8Array(packedBytes(n));
-    masker.maskFrame(vals, 0, bits, 0);
-    const masked = Array.from({ length: n }, (_, p) => getBit(bits, 0, p));
-    expect([3, 11, 27].map((p) => masked[p])).toEqual([1, 1, 1]);
-    // the rest is judged on its own values: the clean ring (10 … 14) keeps every pixel
-    expect(masked.filter((b, p) => b && ![3, 11, 27].includes(p))).toEqual([]);
-  });
+  it.each(['mean', 'median'] as const)(
+    '+Inf, −Inf and NaN are masked before the statistics, even with thresholds ±∞ (%s)',
+    (strategy) => {
+      const n = 40;
+      const clean = Array.from({ length: n }, (_, i) => 10 + (i % 5));
+      const vals = Float64Array.from(clean);
+      vals[3] = Infinity;
+      vals[11] = -Infinity;
+      vals[27] = NaN;
+      const masker = new RingOutlierMasker(singleRingTable(n), { ...OPTS, strategy, integerData: false });
+      const bits = new Uint8Array(packedBytes(n));
+      masker.maskFrame(vals, 0, bits, 0);
+      const masked = Array.from({ length: n }, (_, p) => getBit(bits, 0, p));
+      expect([3, 11, 27].map((p) => masked[p])).toEqual([1, 1, 1]);
+      // the rest is judged on its own values: the clean ring (10 … 14) keeps every pixel
+      expect(masked.filter((b, p) => b && ![3, 11, 27].includes(p))).toEqual([]);
+    },
+  );
 });

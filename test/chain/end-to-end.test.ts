@@ -14,9 +14,22 @@ describe('chain end to end (engine/run.ts)', () => {
     try {
       const h = 96;
       const w = 96;
-      const clean = renderRings({ h, w, cx: 47.3, cy: 48.6, axisRatio: 1, angleDeg: 0, profile: amorphousProfile({ beam: 250, bg: 60, ring: 120, ringR: 26, ringSigma: 3 }), supersample: 2 });
+      const clean = renderRings({
+        h,
+        w,
+        cx: 47.3,
+        cy: 48.6,
+        axisRatio: 1,
+        angleDeg: 0,
+        profile: amorphousProfile({ beam: 250, bg: 60, ring: 120, ringR: 26, ringSigma: 3 }),
+        supersample: 2,
+      });
       const frames = new Uint8Array(6 * h * w);
-      for (let i = 0; i < 6; i++) frames.set(Uint8Array.from(addPoisson(clean, i + 1), (v) => Math.min(255, v)), i * h * w);
+      for (let i = 0; i < 6; i++)
+        frames.set(
+          Uint8Array.from(addPoisson(clean, i + 1), (v) => Math.min(255, v)),
+          i * h * w,
+        );
       writeNpy(path.join(dir, 'frames.npy'), nd(frames, [2, 3, h, w]));
       const graph = {
         snem: 1,
@@ -25,16 +38,39 @@ describe('chain end to end (engine/run.ts)', () => {
         dataset: { path: path.join(dir, 'frames.npy') },
         nodes: {
           frames: { op: 'source.frames' },
-          geom: { op: 'calib.geometry', in: { frames: 'frames' }, params: { center: 'auto', qPerPixel: 0.2 } },
-          static: { op: 'mask.static', in: { frames: 'frames', geometry: 'geom' }, params: { beamstopRadius: 6 } },
+          geom: {
+            op: 'calib.geometry',
+            in: { frames: 'frames' },
+            params: { center: 'auto', qPerPixel: 0.2 },
+          },
+          static: {
+            op: 'mask.static',
+            in: { frames: 'frames', geometry: 'geom' },
+            params: { beamstopRadius: 6 },
+          },
           mask: { op: 'mask.auto', in: { frames: 'frames', geometry: 'geom', static: 'static' } },
-          iq: { op: 'integrate.azimuthal', in: { frames: 'frames', geometry: 'geom', mask: 'mask', static: 'static' }, params: { bins: 200 } },
-          pdf: { op: 'pdf.reduce', in: { iq: 'iq' }, params: { composition: 'Zr65Cu17.5Ni10Al7.5', qmin: 1.5, qmax: 8.1, qmaxinst: 9, rmax: 10 } },
+          iq: {
+            op: 'integrate.azimuthal',
+            in: { frames: 'frames', geometry: 'geom', mask: 'mask', static: 'static' },
+            params: { bins: 200 },
+          },
+          pdf: {
+            op: 'pdf.reduce',
+            in: { iq: 'iq' },
+            params: { composition: 'Zr65Cu17.5Ni10Al7.5', qmin: 1.5, qmax: 8.1, qmaxinst: 9, rmax: 10 },
+          },
         },
         outputs: ['geom', 'iq', 'pdf'],
       };
       const cacheDir = path.join(dir, 'cache');
-      const first = await runGraph({ graph: graph as never, cacheDir, outDir: path.join(dir, 'run1'), quiet: true, noReport: true, workers: 1 });
+      const first = await runGraph({
+        graph: graph as never,
+        cacheDir,
+        outDir: path.join(dir, 'run1'),
+        quiet: true,
+        noReport: true,
+        workers: 1,
+      });
       expect(first.manifest.nodes.pdf.status).toBe('computed');
       const files = fs.readdirSync(path.join(dir, 'run1'));
       const gFile = files.find((f) => f.startsWith('pdf.G') && f.endsWith('.npy') && !f.includes('axis'))!;
@@ -49,7 +85,14 @@ describe('chain end to end (engine/run.ts)', () => {
       const c = readNpy(path.join(dir, 'run1', files.find((f) => f.startsWith('geom.center'))!));
       expect(Math.abs(Number(c.data[0]) - 47.3)).toBeLessThan(0.1);
       expect(Math.abs(Number(c.data[1]) - 48.6)).toBeLessThan(0.1);
-      const second = await runGraph({ graph: graph as never, cacheDir, outDir: path.join(dir, 'run2'), quiet: true, noReport: true, workers: 1 });
+      const second = await runGraph({
+        graph: graph as never,
+        cacheDir,
+        outDir: path.join(dir, 'run2'),
+        quiet: true,
+        noReport: true,
+        workers: 1,
+      });
       expect(Object.values(second.manifest.nodes).every((n) => n.status !== 'computed')).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

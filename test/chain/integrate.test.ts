@@ -16,9 +16,23 @@ const h = 144;
 const w = 144;
 
 /** The op's kernel on one image. */
-function integrateImage(img: Float64Array, cx: number, cy: number, ratio: number, angle: number, spec: BinSpec, split: 'none' | 'bbox' | 'full', mask: Uint8Array | null = null) {
+function integrateImage(
+  img: Float64Array,
+  cx: number,
+  cy: number,
+  ratio: number,
+  angle: number,
+  spec: BinSpec,
+  split: 'none' | 'bbox' | 'full',
+  mask: Uint8Array | null = null,
+) {
   const m = ellipseMetric(ratio, angle);
-  const t = new WasmIntegrator(split === 'bbox' ? { bbox: { m, cx, cy, h, w, spec } } : { table: buildPixelTable(m, cx, cy, h, w, spec, split) }, null);
+  const t = new WasmIntegrator(
+    split === 'bbox'
+      ? { bbox: { m, cx, cy, h, w, spec } }
+      : { table: buildPixelTable(m, cx, cy, h, w, spec, split) },
+    null,
+  );
   const I = new Float32Array(spec.bins);
   const s = new Float32Array(spec.bins);
   const c = new Float32Array(spec.bins);
@@ -43,7 +57,11 @@ describe('disc overlap', () => {
 });
 
 // A smooth amorphous-like profile: a decaying background and two broad rings.
-const profileF = (r: number) => 20 + 100 * Math.exp(-r / 20) + 50 * Math.exp(-((r - 38) ** 2) / (2 * 8 * 8)) + 20 * Math.exp(-((r - 62) ** 2) / (2 * 7 * 7));
+const profileF = (r: number) =>
+  20 +
+  100 * Math.exp(-r / 20) +
+  50 * Math.exp(-((r - 38) ** 2) / (2 * 8 * 8)) +
+  20 * Math.exp(-((r - 62) ** 2) / (2 * 7 * 7));
 
 describe('integration kernel (WASM) against the plain table gather', () => {
   // Random uint8 frames (several in one buffer, read at offsets) and a float64 one; per-frame masks
@@ -54,8 +72,20 @@ describe('integration kernel (WASM) against the plain table gather', () => {
   const rand = rng(7);
   const nFrames = 4;
   const u8 = new Uint8Array(nFrames * h * w);
-  const ring = renderRings({ h, w, cx, cy, axisRatio: 0.975, angleDeg: 33, profile: (r) => 30 + 80 * Math.exp(-r / 20), supersample: 2 });
-  for (let i = 0; i < nFrames; i++) for (let p = 0; p < h * w; p++) u8[i * h * w + p] = i === 0 ? Math.floor(rand() * 256) : Math.min(255, Math.round(ring[p] * (0.5 + rand())));
+  const ring = renderRings({
+    h,
+    w,
+    cx,
+    cy,
+    axisRatio: 0.975,
+    angleDeg: 33,
+    profile: (r) => 30 + 80 * Math.exp(-r / 20),
+    supersample: 2,
+  });
+  for (let i = 0; i < nFrames; i++)
+    for (let p = 0; p < h * w; p++)
+      u8[i * h * w + p] =
+        i === 0 ? Math.floor(rand() * 256) : Math.min(255, Math.round(ring[p] * (0.5 + rand())));
   const f64 = Float64Array.from(ring, (v) => v * (0.5 + rand()));
   const stat = new Uint8Array(h * w);
   for (let p = 0; p < h * w; p += 97) stat[p] = 1;
@@ -65,21 +95,36 @@ describe('integration kernel (WASM) against the plain table gather', () => {
     if (rand() < 0.05) bits[nb + (p >> 3)] |= 1 << (p & 7);
     const y = Math.floor(p / w);
     const x = p % w;
-    if (rand() < 0.3 || (x > 80 && y > 60 && y < 100) || (x - cx) ** 2 + (y - cy) ** 2 < 256) bits[2 * nb + (p >> 3)] |= 1 << (p & 7);
+    if (rand() < 0.3 || (x > 80 && y > 60 && y < 100) || (x - cx) ** 2 + (y - cy) ** 2 < 256)
+      bits[2 * nb + (p >> 3)] |= 1 << (p & 7);
     if (p % 13 === 3) bits[3 * nb + (p >> 3)] |= 1 << (p & 7);
   }
-  const out = (bins: number) => ({ I: new Float32Array(2 * bins), s: new Float32Array(2 * bins), c: new Float32Array(2 * bins) });
+  const out = (bins: number) => ({
+    I: new Float32Array(2 * bins),
+    s: new Float32Array(2 * bins),
+    c: new Float32Array(2 * bins),
+  });
 
   for (const split of ['none', 'bbox', 'full'] as const) {
     it(`${split}: same I, sigma, count on random frames and masks`, () => {
-      for (const spec of [{ r0: 0, dr: 70 / 400, bins: 400 }, { r0: 12.3, dr: 0.37, bins: 150 }]) {
+      for (const spec of [
+        { r0: 0, dr: 70 / 400, bins: 400 },
+        { r0: 12.3, dr: 0.37, bins: 150 },
+      ]) {
         const table = buildPixelTable(m, cx, cy, h, w, spec, split);
         const ref = new TableIntegrator(table, stat);
-        const kern = new WasmIntegrator(split === 'bbox' ? { bbox: { m, cx, cy, h, w, spec } } : { table }, stat);
+        const kern = new WasmIntegrator(
+          split === 'bbox' ? { bbox: { m, cx, cy, h, w, spec } } : { table },
+          stat,
+        );
         // bbox: the kernel uses exact f64 weights, the table float32 ones.
         const tol = split === 'bbox' ? { I: 1e-6, s: 1e-4, c: 1e-5 } : { I: 1e-6, s: 2e-5, c: 1e-6 };
-        const cases: [Uint8Array | Float64Array, number, Uint8Array | null][] = [[f64, 0, null], [f64, 0, bits.subarray(nb)]];
-        for (let i = 0; i < nFrames; i++) cases.push([u8, i * h * w, i === 0 ? null : bits], [u8, i * h * w, bits]);
+        const cases: [Uint8Array | Float64Array, number, Uint8Array | null][] = [
+          [f64, 0, null],
+          [f64, 0, bits.subarray(nb)],
+        ];
+        for (let i = 0; i < nFrames; i++)
+          cases.push([u8, i * h * w, i === 0 ? null : bits], [u8, i * h * w, bits]);
         let compared = 0;
         let nan = 0;
         const first = out(spec.bins);
@@ -107,8 +152,12 @@ describe('integration kernel (WASM) against the plain table gather', () => {
         // Accumulators are cleared between frames: the first case again gives the same numbers.
         const again = out(spec.bins);
         kern.integrate(cases[0][0], cases[0][1], cases[0][2], 0, again.I, again.s, again.c, 0);
-        expect(Array.from(again.I.subarray(0, spec.bins))).toEqual(Array.from(first.I.subarray(0, spec.bins)));
-        expect(Array.from(again.s.subarray(0, spec.bins))).toEqual(Array.from(first.s.subarray(0, spec.bins)));
+        expect(Array.from(again.I.subarray(0, spec.bins))).toEqual(
+          Array.from(first.I.subarray(0, spec.bins)),
+        );
+        expect(Array.from(again.s.subarray(0, spec.bins))).toEqual(
+          Array.from(first.s.subarray(0, spec.bins)),
+        );
       }
     });
   }
@@ -127,8 +176,29 @@ describe('integrate: analytic radial profile', () => {
   // Centres on a pixel centre and on a pixel corner are the worst case (lattice aliasing).
   const cases = [
     { cx, cy, ratio, angle, im: img },
-    { cx: 71, cy: 71, ratio: 1, angle: 0, im: renderRings({ h, w, cx: 71, cy: 71, axisRatio: 1, angleDeg: 0, profile: f, supersample: 12 }) },
-    { cx: 71.5, cy: 70.5, ratio: 0.98, angle: -40, im: renderRings({ h, w, cx: 71.5, cy: 70.5, axisRatio: 0.98, angleDeg: -40, profile: f, supersample: 12 }) },
+    {
+      cx: 71,
+      cy: 71,
+      ratio: 1,
+      angle: 0,
+      im: renderRings({ h, w, cx: 71, cy: 71, axisRatio: 1, angleDeg: 0, profile: f, supersample: 12 }),
+    },
+    {
+      cx: 71.5,
+      cy: 70.5,
+      ratio: 0.98,
+      angle: -40,
+      im: renderRings({
+        h,
+        w,
+        cx: 71.5,
+        cy: 70.5,
+        axisRatio: 0.98,
+        angleDeg: -40,
+        profile: f,
+        supersample: 12,
+      }),
+    },
   ];
   for (const split of ['bbox', 'full'] as const) {
     it(`${split}: within 0.5 % of the profile in every bin with ≥ 20 pixels`, () => {
@@ -156,7 +226,7 @@ describe('integrate: analytic radial profile', () => {
     });
   }
 
-  it('full splitting distributes each pixel\'s whole area; bin counts match annulus areas', () => {
+  it("full splitting distributes each pixel's whole area; bin counts match annulus areas", () => {
     const { c } = integrateImage(img, cx, cy, ratio, angle, spec, 'full');
     // Bins entirely on the detector: area of the annulus π(r1² − r0²) in corrected space (det = 1).
     for (const b of [50, 150, 300, 399]) {
@@ -197,14 +267,33 @@ describe('integrate.azimuthal op: Q axis in both pixel-size units', () => {
   const qPerPixel = 2 * Math.PI * gPerPixel;
   const dSpacing = 2.0;
   const rRing = (2 * Math.PI) / dSpacing / qPerPixel;
-  const img = renderRings({ h, w, cx: 71.5, cy: 70.5, axisRatio: 1, angleDeg: 0, profile: (r) => 5 + 200 * Math.exp(-((r - rRing) ** 2) / (2 * 0.8 ** 2)), supersample: 6 });
+  const img = renderRings({
+    h,
+    w,
+    cx: 71.5,
+    cy: 70.5,
+    axisRatio: 1,
+    angleDeg: 0,
+    profile: (r) => 5 + 200 * Math.exp(-((r - rRing) ** 2) / (2 * 0.8 ** 2)),
+    supersample: 6,
+  });
   const frames: Value = { fields: { frames: { dtype: 'float64', shape: [1, h, w], data: img } } };
 
   for (const calib of [{ qPerPixel }, { gPerPixel }, { dSpacing, radiusPx: rRing }]) {
     it(`${Object.keys(calib).join(' + ')}: ring at Q = 2π/d`, async () => {
-      const geom = await runDataset(calibGeometry, { center: [71.5, 70.5], beamEnergyKeV: 200, detectorShape: [h, w], ...calib }, {});
+      const geom = await runDataset(
+        calibGeometry,
+        { center: [71.5, 70.5], beamEnergyKeV: 200, detectorShape: [h, w], ...calib },
+        {},
+      );
       expect(geom.fields.qPerPixel.data[0]).toBeCloseTo(qPerPixel, 12);
-      const out = await runFrame(integrateAzimuthal, { bins: 400, qMin: 0, qMax: 8 }, { geometry: geom }, { frames }, 1);
+      const out = await runFrame(
+        integrateAzimuthal,
+        { bins: 400, qMin: 0, qMax: 8 },
+        { geometry: geom },
+        { frames },
+        1,
+      );
       const q = out.axes!.q.data;
       const I = out.fields.I.data;
       let best = 0;
@@ -219,7 +308,11 @@ describe('integrate.azimuthal op: Q axis in both pixel-size units', () => {
   }
 
   it('reports wavelength, camera length and the corner error', async () => {
-    const geom = await runDataset(calibGeometry, { center: [71.5, 70.5], qPerPixel, beamEnergyKeV: 200, detectorShape: [h, w] }, {});
+    const geom = await runDataset(
+      calibGeometry,
+      { center: [71.5, 70.5], qPerPixel, beamEnergyKeV: 200, detectorShape: [h, w] },
+      {},
+    );
     const lambda = geom.fields.wavelength.data[0];
     expect(lambda).toBeCloseTo(0.02508, 5);
     const L = geom.fields.cameraLengthPx.data[0];
@@ -227,14 +320,40 @@ describe('integrate.azimuthal op: Q axis in both pixel-size units', () => {
     // Farthest detector corner from (71.5, 70.5): 72 px along columns, 73 px along rows.
     const rCorner = Math.hypot(72, 73);
     const theta = (rCorner * qPerPixel * lambda) / (4 * Math.PI);
-    expect(geom.fields.cornerErrorQ.data[0]).toBeCloseTo((4 * Math.PI * (Math.sin(theta) - theta)) / lambda, 12);
+    expect(geom.fields.cornerErrorQ.data[0]).toBeCloseTo(
+      (4 * Math.PI * (Math.sin(theta) - theta)) / lambda,
+      12,
+    );
     expect(geom.fields.cornerErrorQ.data[0]).toBeLessThan(0);
   });
 
   it('rejects a centre off the detector and an empty Q range, naming node and param', async () => {
-    await expect(runDataset(calibGeometry, { center: [200, 10], qPerPixel, detectorShape: [h, w] }, {}, undefined, 'geom')).rejects.toThrow(/node 'geom', param 'center'/);
-    const geom = await runDataset(calibGeometry, { center: [71.5, 70.5], qPerPixel, detectorShape: [h, w] }, {});
-    await expect(runFrame(integrateAzimuthal, { qMin: 5, qMax: 4 }, { geometry: geom }, { frames }, 1, 0, undefined, 'iq')).rejects.toThrow(/node 'iq', param 'qMax'.*empty Q range/);
+    await expect(
+      runDataset(
+        calibGeometry,
+        { center: [200, 10], qPerPixel, detectorShape: [h, w] },
+        {},
+        undefined,
+        'geom',
+      ),
+    ).rejects.toThrow(/node 'geom', param 'center'/);
+    const geom = await runDataset(
+      calibGeometry,
+      { center: [71.5, 70.5], qPerPixel, detectorShape: [h, w] },
+      {},
+    );
+    await expect(
+      runFrame(
+        integrateAzimuthal,
+        { qMin: 5, qMax: 4 },
+        { geometry: geom },
+        { frames },
+        1,
+        0,
+        undefined,
+        'iq',
+      ),
+    ).rejects.toThrow(/node 'iq', param 'qMax'.*empty Q range/);
   });
 });
 
@@ -248,9 +367,22 @@ describe('integrate.azimuthal op: descan', () => {
     data.set(b, h * w);
     const frames: Value = { fields: { frames: { dtype: 'float64', shape: [2, h, w], data } } };
     const shifts: Value = { fields: { dx: f64([1, 2], [0, 2.5]), dy: f64([1, 2], [0, -1.75]) } };
-    const geom = await runDataset(calibGeometry, { center: [71, 71], qPerPixel: 0.1, detectorShape: [h, w] }, { shifts }, { ny: 1, nx: 2 });
+    const geom = await runDataset(
+      calibGeometry,
+      { center: [71, 71], qPerPixel: 0.1, detectorShape: [h, w] },
+      { shifts },
+      { ny: 1, nx: 2 },
+    );
     expect(Array.from(geom.fields.dx.data)).toEqual([0, 2.5]);
-    const out = await runFrame(integrateAzimuthal, { bins: 200, qMax: 6 }, { geometry: geom }, { frames }, 2, 0, { ny: 1, nx: 2 });
+    const out = await runFrame(
+      integrateAzimuthal,
+      { bins: 200, qMax: 6 },
+      { geometry: geom },
+      { frames },
+      2,
+      0,
+      { ny: 1, nx: 2 },
+    );
     const I = out.fields.I.data;
     const q = out.axes!.q.data;
     let checked = 0;
@@ -267,27 +399,45 @@ describe('integrate.azimuthal op: descan', () => {
 });
 
 describe('non-finite pixels (issue #17: one +Inf made 178 of 400 bins NaN with bbox splitting)', () => {
-  it.each(['bbox', 'full', 'none'] as const)('+Inf, −Inf and NaN pixels of a float frame are left out like masked ones (%s)', (split) => {
-    const cx = 70.4;
-    const cy = 73.2;
-    const img = renderRings({ h, w, cx, cy, axisRatio: 0.98, angleDeg: 20, profile: profileF, supersample: 2 });
-    const spec: BinSpec = { r0: 0, dr: 70 / 400, bins: 400 };
-    const bad = [[80, 90, Infinity], [60, 40, -Infinity], [100, 100, NaN]] as const;
-    const poisoned = Float64Array.from(img);
-    const mask = new Uint8Array(h * w);
-    for (const [y, x, v] of bad) {
-      poisoned[y * w + x] = v;
-      mask[y * w + x] = 1;
-    }
-    const got = integrateImage(poisoned, cx, cy, 0.98, 20, spec, split);
-    const want = integrateImage(img, cx, cy, 0.98, 20, spec, split, mask);
-    expect(Array.from(got.I)).toEqual(Array.from(want.I));
-    expect(Array.from(got.c)).toEqual(Array.from(want.c));
-    // with a mask of its own as well: both apply
-    const other = new Uint8Array(h * w);
-    other[70 * w + 70] = 1;
-    const both = Uint8Array.from(mask, (v, p) => v | other[p]);
-    expect(Array.from(integrateImage(poisoned, cx, cy, 0.98, 20, spec, split, other).I)).toEqual(Array.from(integrateImage(img, cx, cy, 0.98, 20, spec, split, both).I));
-    expect(got.I.filter((v) => Number.isNaN(v)).length).toBe(want.I.filter((v) => Number.isNaN(v)).length);
-  });
+  it.each(['bbox', 'full', 'none'] as const)(
+    '+Inf, −Inf and NaN pixels of a float frame are left out like masked ones (%s)',
+    (split) => {
+      const cx = 70.4;
+      const cy = 73.2;
+      const img = renderRings({
+        h,
+        w,
+        cx,
+        cy,
+        axisRatio: 0.98,
+        angleDeg: 20,
+        profile: profileF,
+        supersample: 2,
+      });
+      const spec: BinSpec = { r0: 0, dr: 70 / 400, bins: 400 };
+      const bad = [
+        [80, 90, Infinity],
+        [60, 40, -Infinity],
+        [100, 100, NaN],
+      ] as const;
+      const poisoned = Float64Array.from(img);
+      const mask = new Uint8Array(h * w);
+      for (const [y, x, v] of bad) {
+        poisoned[y * w + x] = v;
+        mask[y * w + x] = 1;
+      }
+      const got = integrateImage(poisoned, cx, cy, 0.98, 20, spec, split);
+      const want = integrateImage(img, cx, cy, 0.98, 20, spec, split, mask);
+      expect(Array.from(got.I)).toEqual(Array.from(want.I));
+      expect(Array.from(got.c)).toEqual(Array.from(want.c));
+      // with a mask of its own as well: both apply
+      const other = new Uint8Array(h * w);
+      other[70 * w + 70] = 1;
+      const both = Uint8Array.from(mask, (v, p) => v | other[p]);
+      expect(Array.from(integrateImage(poisoned, cx, cy, 0.98, 20, spec, split, other).I)).toEqual(
+        Array.from(integrateImage(img, cx, cy, 0.98, 20, spec, split, both).I),
+      );
+      expect(got.I.filter((v) => Number.isNaN(v)).length).toBe(want.I.filter((v) => Number.isNaN(v)).length);
+    },
+  );
 });

@@ -11,7 +11,18 @@ import { averageFormFactors } from '../../nodes/pdf/scattering.ts';
 import { params } from './harness.ts';
 
 const composition = parseComposition('SiO2');
-const base: ReduceOptions = { composition, formFactors: 'lobato', qmin: 1, qmax: 20, qmaxinst: 26.6, rpoly: 1.2, rmin: 0.5, rmax: 8, rstep: 0.01, window: 'none' };
+const base: ReduceOptions = {
+  composition,
+  formFactors: 'lobato',
+  qmin: 1,
+  qmax: 20,
+  qmaxinst: 26.6,
+  rpoly: 1.2,
+  rmin: 0.5,
+  rmax: 8,
+  rstep: 0.01,
+  window: 'none',
+};
 
 /** A SiO₂-like profile to 26.6 Å⁻¹: I = N₀(⟨f²⟩ + ⟨f⟩² h) + C₀ with h from Si–O and O–O shells, plus a slow background. */
 function profile(dq = 0.02, qEnd = 26.6, N0 = 3.0, C0 = 0.4, background = true) {
@@ -20,8 +31,13 @@ function profile(dq = 0.02, qEnd = 26.6, N0 = 3.0, C0 = 0.4, background = true) 
   const I = new Float64Array(q.length);
   for (let i = 0; i < q.length; i++) {
     const Q = q[i];
-    const h = Q > 0 ? (1.3 * Math.sin(1.61 * Q)) / (1.61 * Q) * Math.exp(-0.5 * (0.05 * Q) ** 2) + (2.2 * Math.sin(2.63 * Q)) / (2.63 * Q) * Math.exp(-0.5 * (0.09 * Q) ** 2) : 0;
-    I[i] = N0 * (sqMean[i] + meanSq[i] * h) + C0 + (background ? 0.02 * N0 * sqMean[0] * Math.exp(-Q / 6) : 0);
+    const h =
+      Q > 0
+        ? ((1.3 * Math.sin(1.61 * Q)) / (1.61 * Q)) * Math.exp(-0.5 * (0.05 * Q) ** 2) +
+          ((2.2 * Math.sin(2.63 * Q)) / (2.63 * Q)) * Math.exp(-0.5 * (0.09 * Q) ** 2)
+        : 0;
+    I[i] =
+      N0 * (sqMean[i] + meanSq[i] * h) + C0 + (background ? 0.02 * N0 * sqMean[0] * Math.exp(-Q / 6) : 0);
   }
   return { q, I };
 }
@@ -35,7 +51,8 @@ function reduce(plan: ReductionPlan, I: ArrayLike<number>) {
 }
 
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => Math.max(s, Math.abs(x)), 0);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => Math.max(s, Math.abs(x - b[i])), 0);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((s, x, i) => Math.max(s, Math.abs(x - b[i])), 0);
 
 describe('pdf.reduce: polynomial degree from the Q actually used', () => {
   it('qmaxinst 40 or 60 on data ending at 26.6 Å⁻¹ gives the G(r) of qmaxinst 26.6', () => {
@@ -87,13 +104,30 @@ describe('pdf.reduce: zero padding is not data', () => {
     const data = new Float32Array(rows * q.length);
     for (let p = 0; p < rows; p++) data.set(I, p * q.length);
     for (let i = 0; i < 40; i++) data[q.length + i] = 0;
-    const iq: Value = { fields: { I: { dtype: 'float32', shape: [rows, q.length], data } }, axes: { q: { dtype: 'float32', shape: [q.length], data: Float32Array.from(q) } }, meta: { axisOf: { I: 'q' } } };
+    const iq: Value = {
+      fields: { I: { dtype: 'float32', shape: [rows, q.length], data } },
+      axes: { q: { dtype: 'float32', shape: [q.length], data: Float32Array.from(q) } },
+      meta: { axisOf: { I: 'q' } },
+    };
     const p = params(pdfReduce, { composition: 'SiO2', qmin: 0.5, qmax: 20, qmaxinst: 26.6 });
     const lines: string[] = [];
-    const ctx = { node: 'pdf', params: p, scan: { ny: 1, nx: rows }, dataset: null, log: (m: string) => lines.push(m) };
+    const ctx = {
+      node: 'pdf',
+      params: p,
+      scan: { ny: 1, nx: rows },
+      dataset: null,
+      log: (m: string) => lines.push(m),
+    };
     const state = await pdfReduce.prepare!({ ...ctx, inputs: {} });
-    const out = await pdfReduce.process!({ ...ctx, chunk: { index: 0, start: 0, count: rows }, inputs: { iq }, state } as never);
-    expect(lines.join('\n')).toMatch(/zero padding: 1 of 3 curves .*\(up to 40 of \d+ points\); left out of N, the polynomial and the transform/);
+    const out = await pdfReduce.process!({
+      ...ctx,
+      chunk: { index: 0, start: 0, count: rows },
+      inputs: { iq },
+      state,
+    } as never);
+    expect(lines.join('\n')).toMatch(
+      /zero padding: 1 of 3 curves .*\(up to 40 of \d+ points\); left out of N, the polynomial and the transform/,
+    );
     expect(Number.isFinite(out.fields.N.data[1])).toBe(true);
   });
 });
@@ -103,7 +137,14 @@ describe('pdf.reduce: zero padding is not data', () => {
  * its own: s = Q/2π; N from the least squares of I − I_fit against ⟨f²⟩ − ⟨f²⟩_fit over the range;
  * C = I_fit − N⟨f²⟩_fit; φ(s) = s (I − N⟨f²⟩ − C) / (N⟨f⟩²); G(r) = 8π Σ φ e^{−b s²} sin(Qr) Δs.
  */
-function epdfpy(q: Float64Array, I: Float64Array, damping: number, r: ArrayLike<number>, fitAtQ: number | null, fixedN: number | null) {
+function epdfpy(
+  q: Float64Array,
+  I: Float64Array,
+  damping: number,
+  r: ArrayLike<number>,
+  fitAtQ: number | null,
+  fixedN: number | null,
+) {
   const { meanSq: fq2, sqMean: gq } = averageFormFactors(composition, q, 'lobato');
   const dq = q[1] - q[0];
   let pos = q.length - 1;
@@ -125,7 +166,8 @@ function epdfpy(q: Float64Array, I: Float64Array, damping: number, r: ArrayLike<
   const phi = Float64Array.from(q, (Q, i) => ((I[i] - N * gq[i] - C) * (Q / (2 * Math.PI))) / (N * fq2[i]));
   const G = Float64Array.from(r, (rr) => {
     let sum = 0;
-    for (let i = 0; i < q.length; i++) sum += phi[i] * Math.exp(-damping * (q[i] / (2 * Math.PI)) ** 2) * Math.sin(q[i] * rr);
+    for (let i = 0; i < q.length; i++)
+      sum += phi[i] * Math.exp(-damping * (q[i] / (2 * Math.PI)) ** 2) * Math.sin(q[i] * rr);
     return 8 * Math.PI * sum * ds;
   });
   return { N, C, phi, G };
@@ -137,7 +179,14 @@ describe("pdf.reduce: ePDFpy's damping, fixed N and N⟨f²⟩ + C", () => {
   const from = 50;
   const q = qAll.slice(from);
   const I = IAll.slice(from);
-  const opts: ReduceOptions = { ...base, qmin: 1, qmax: 20, qmaxinst: 20, rpoly: 0.01, normalisation: 'epdfpy' };
+  const opts: ReduceOptions = {
+    ...base,
+    qmin: 1,
+    qmax: 20,
+    qmaxinst: 20,
+    rpoly: 0.01,
+    normalisation: 'epdfpy',
+  };
   const cases: [string, Partial<ReduceOptions>, number | null, number | null][] = [
     ['fitted N, C pinned at the top, damping 0.3', { damping: 0.3 }, null, null],
     ['fitted N, C pinned at 15 Å⁻¹, no damping', { cAtQ: 15 }, 15, null],
@@ -156,7 +205,7 @@ describe("pdf.reduce: ePDFpy's damping, fixed N and N⟨f²⟩ + C", () => {
     expect(maxDiff(out.G, ref.G)).toBeLessThan(1e-5 * maxAbs(ref.G));
   });
 
-  it('defaults are the high-Q normalisation without damping (today\'s behaviour)', () => {
+  it("defaults are the high-Q normalisation without damping (today's behaviour)", () => {
     const p = params(pdfReduce, { composition: 'SiO2' });
     expect(p.normalisation).toBe('high-q');
     expect(p.damping).toBe(0);
@@ -173,9 +222,17 @@ describe("pdf.reduce: ePDFpy's damping, fixed N and N⟨f²⟩ + C", () => {
 describe('pdf.reduce: the polynomial fit over gaps reuses its factor only for the same gaps', () => {
   it('a plan that reduced other gap patterns before gives what a fresh plan gives, bit for bit', () => {
     const { q, I } = profile();
-    const withGaps = (lo: number, hi: number) => Float64Array.from(I, (v, i) => (i >= lo && i < hi ? NaN : v));
+    const withGaps = (lo: number, hi: number) =>
+      Float64Array.from(I, (v, i) => (i >= lo && i < hi ? NaN : v));
     // the same beam-stop gap twice (the factor is reused), a different one, none, the first again
-    const curves = [withGaps(0, 60), withGaps(0, 60), withGaps(0, 90), I, withGaps(400, 430), withGaps(0, 60)];
+    const curves = [
+      withGaps(0, 60),
+      withGaps(0, 60),
+      withGaps(0, 90),
+      I,
+      withGaps(400, 430),
+      withGaps(0, 60),
+    ];
     const shared = new ReductionPlan(q, base);
     for (const c of curves) {
       const a = reduce(shared, c);
@@ -184,6 +241,8 @@ describe('pdf.reduce: the polynomial fit over gaps reuses its factor only for th
       expect(Array.from(a.G)).toEqual(Array.from(b.G));
     }
     // and the gaps matter: a different gap, a different polynomial
-    expect(maxDiff(reduce(shared, curves[0]).F.subarray(100), reduce(shared, curves[2]).F.subarray(100))).toBeGreaterThan(0);
+    expect(
+      maxDiff(reduce(shared, curves[0]).F.subarray(100), reduce(shared, curves[2]).F.subarray(100)),
+    ).toBeGreaterThan(0);
   });
 });

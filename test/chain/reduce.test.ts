@@ -32,7 +32,12 @@ describe('composition', () => {
 
 describe('electron form factors at spot values', () => {
   const spots = [0, 0.7, 2.5, 6.0, 11.3];
-  for (const [el, z] of [['Zr', 40], ['Cu', 29], ['O', 8], ['Al', 13]] as const) {
+  for (const [el, z] of [
+    ['Zr', 40],
+    ['Cu', 29],
+    ['O', 8],
+    ['Al', 13],
+  ] as const) {
     it(`${el}: Lobato and Kirkland formulas in g = Q/2π`, () => {
       for (const Q of spots) {
         const g = Q / (2 * Math.PI);
@@ -67,7 +72,8 @@ const PEAKS: [number, number, number][] = [
   [5.4, 0.8, 0.28],
   [7.5, 0.6, 0.35],
 ];
-const trueF = (Q: number) => PEAKS.reduce((s, [r, A, sg]) => s + A * Math.exp(-(sg * sg * Q * Q) / 2) * Math.sin(Q * r), 0);
+const trueF = (Q: number) =>
+  PEAKS.reduce((s, [r, A, sg]) => s + A * Math.exp(-(sg * sg * Q * Q) / 2) * Math.sin(Q * r), 0);
 
 const Ntrue = 1000;
 /**
@@ -79,7 +85,10 @@ function forwardI(comp: ReturnType<typeof parseComposition>, qs: Float64Array): 
   const f0 = averageFormFactors(comp, [0.018], 'lobato').sqMean[0];
   return qs.map((x, i) => {
     const Q = Math.max(Math.abs(x), 1e-9);
-    return Ntrue * (ff.sqMean[i] + (ff.meanSq[i] * trueF(Q)) / Q) + Ntrue * (0.2 * ff.sqMean[i] * (1 + 0.02 * Q) + 0.3 * f0 * Math.exp(-Q / 1.5));
+    return (
+      Ntrue * (ff.sqMean[i] + (ff.meanSq[i] * trueF(Q)) / Q) +
+      Ntrue * (0.2 * ff.sqMean[i] * (1 + 0.02 * Q) + 0.3 * f0 * Math.exp(-Q / 1.5))
+    );
   });
 }
 
@@ -89,7 +98,12 @@ function gaussianBlur(y: (qs: Float64Array) => Float64Array, q: Float64Array, si
   const st = 8 / nx;
   const w = Float64Array.from({ length: 2 * nx + 1 }, (_, k) => Math.exp(-0.5 * ((k - nx) * st) ** 2));
   const wSum = w.reduce((a, b) => a + b, 0);
-  const v = y(Float64Array.from({ length: q.length * w.length }, (_, j) => q[Math.floor(j / w.length)] + ((j % w.length) - nx) * st * sigma));
+  const v = y(
+    Float64Array.from(
+      { length: q.length * w.length },
+      (_, j) => q[Math.floor(j / w.length)] + ((j % w.length) - nx) * st * sigma,
+    ),
+  );
   return q.map((_, i) => {
     let acc = 0;
     for (let k = 0; k < w.length; k++) acc += w[k] * v[i * w.length + k];
@@ -112,7 +126,18 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
   // The integration's Q grid: 400 bin centres to 14.4 Å⁻¹.
   const q = Float64Array.from({ length: 400 }, (_, b) => (b + 0.5) * 0.036);
   const I = forwardI(comp, q);
-  const opts = (rpoly: number): ReduceOptions => ({ composition: comp, formFactors: 'lobato', qmin: 0.1, qmax: 8.1, qmaxinst: 12, rpoly, rmin: 0, rmax: 12, rstep: 0.01, window: 'none' });
+  const opts = (rpoly: number): ReduceOptions => ({
+    composition: comp,
+    formFactors: 'lobato',
+    qmin: 0.1,
+    qmax: 8.1,
+    qmaxinst: 12,
+    rpoly,
+    rmin: 0,
+    rmax: 12,
+    rstep: 0.01,
+    window: 'none',
+  });
 
   function reduce(rpoly: number) {
     const plan = new ReductionPlan(q, opts(rpoly));
@@ -145,7 +170,17 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
       }
       if (plan.r[j] >= 0.5 && plan.r[j] <= 2) lowR = Math.max(lowR, Math.abs(d));
     }
-    return { plan, S, F, G, N, ref, scale, rms: Math.sqrt(se / n) / (scale * peak), lowR: lowR / (scale * peak) };
+    return {
+      plan,
+      S,
+      F,
+      G,
+      N,
+      ref,
+      scale,
+      rms: Math.sqrt(se / n) / (scale * peak),
+      lowR: lowR / (scale * peak),
+    };
   }
 
   it('peak positions within 0.01 Å of the true-F transform; background gone', () => {
@@ -167,7 +202,8 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
     expect(raw.lowR).toBeGreaterThan(3 * out.lowR);
     expect(raw.rms).toBeGreaterThan(out.rms);
     // S, F consistent: F = Q(S − 1).
-    for (let i = 0; i < out.plan.q.length; i += 37) expect(out.F[i]).toBeCloseTo(out.plan.q[i] * (out.S[i] - 1), 4);
+    for (let i = 0; i < out.plan.q.length; i += 37)
+      expect(out.F[i]).toBeCloseTo(out.plan.q[i] * (out.S[i] - 1), 4);
     expect(out.N).toBeGreaterThan(Ntrue);
   });
 
@@ -205,7 +241,9 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
 
   it('the op reads integrate.azimuthal output and rejects bad params naming node and param', async () => {
     const iq: Value = {
-      fields: { I: { dtype: 'float32', shape: [2, 400], data: Float32Array.from([...I, ...I.map((v) => 2 * v)]) } },
+      fields: {
+        I: { dtype: 'float32', shape: [2, 400], data: Float32Array.from([...I, ...I.map((v) => 2 * v)]) },
+      },
       axes: { q: { dtype: 'float32', shape: [400], data: Float32Array.from(q) } },
       meta: { axisOf: { I: 'q' } },
     };
@@ -217,23 +255,57 @@ describe('reduction recovers G(r) from a forward-computed I(Q)', () => {
     expect([out.meta!.qmin, out.meta!.qmax, out.meta!.window]).toEqual([0.1, 8.1, 'none']);
     // A pure scale of I changes N only.
     expect(out.fields.N.data[1] / out.fields.N.data[0]).toBeCloseTo(2, 4);
-    for (let j = 0; j < 1201; j += 50) expect(out.fields.G.data[1201 + j]).toBeCloseTo(out.fields.G.data[j], 3);
+    for (let j = 0; j < 1201; j += 50)
+      expect(out.fields.G.data[1201 + j]).toBeCloseTo(out.fields.G.data[j], 3);
     // A g-axis profile (source.profiles with xUnit g) gives the same result.
-    const ig: Value = { fields: { I: iq.fields.I }, axes: { g: { dtype: 'float64', shape: [400], data: q.map((x) => x / (2 * Math.PI)) } }, meta: { axisOf: { I: 'g' } } };
+    const ig: Value = {
+      fields: { I: iq.fields.I },
+      axes: { g: { dtype: 'float64', shape: [400], data: q.map((x) => x / (2 * Math.PI)) } },
+      meta: { axisOf: { I: 'g' } },
+    };
     const outG = await runFrame(pdfReduce, given, {}, { iq: ig }, 2);
     for (let j = 0; j < 1201; j += 50) expect(outG.fields.G.data[j]).toBeCloseTo(out.fields.G.data[j], 3);
 
-    expect(() => params(pdfReduce, { composition: 'Zr65Qq35' }, 'pdf')).toThrow(/node 'pdf', param 'composition'.*unknown element 'Qq'/);
-    expect(() => params(pdfReduce, { composition: 'SiO2', rpoly: 0 }, 'pdf')).toThrow(/node 'pdf', param 'rpoly'/);
-    expect(() => params(pdfReduce, { composition: 'SiO2', qmin: 9, qmax: 8.1 }, 'pdf')).toThrow(/node 'pdf', param 'qmin'.*empty Q range/);
-    await expect(runFrame(pdfReduce, { composition: 'SiO2', qmax: 15, qmaxinst: 16 }, {}, { iq }, 2, 0, undefined, 'pdf')).rejects.toThrow(/node 'pdf', param 'qmax'.*above the data's Q range/);
+    expect(() => params(pdfReduce, { composition: 'Zr65Qq35' }, 'pdf')).toThrow(
+      /node 'pdf', param 'composition'.*unknown element 'Qq'/,
+    );
+    expect(() => params(pdfReduce, { composition: 'SiO2', rpoly: 0 }, 'pdf')).toThrow(
+      /node 'pdf', param 'rpoly'/,
+    );
+    expect(() => params(pdfReduce, { composition: 'SiO2', qmin: 9, qmax: 8.1 }, 'pdf')).toThrow(
+      /node 'pdf', param 'qmin'.*empty Q range/,
+    );
+    await expect(
+      runFrame(
+        pdfReduce,
+        { composition: 'SiO2', qmax: 15, qmaxinst: 16 },
+        {},
+        { iq },
+        2,
+        0,
+        undefined,
+        'pdf',
+      ),
+    ).rejects.toThrow(/node 'pdf', param 'qmax'.*above the data's Q range/);
   });
 });
 
 describe('qResolution: the instrument-resolution correction', () => {
   const comp = parseComposition('Zr65Cu17.5Ni10Al7.5');
   const q = Float64Array.from({ length: 400 }, (_, b) => (b + 0.5) * 0.036);
-  const opts = (qResolution: number): ReduceOptions => ({ composition: comp, formFactors: 'lobato', qmin: 0.1, qmax: 8.1, qmaxinst: 12, rpoly: 1.2, rmin: 0, rmax: 12, rstep: 0.01, window: 'none', qResolution });
+  const opts = (qResolution: number): ReduceOptions => ({
+    composition: comp,
+    formFactors: 'lobato',
+    qmin: 0.1,
+    qmax: 8.1,
+    qmaxinst: 12,
+    rpoly: 1.2,
+    rmin: 0,
+    rmax: 12,
+    rstep: 0.01,
+    window: 'none',
+    qResolution,
+  });
   const R0 = [2.72, 4.6, 5.4, 7.5];
 
   function reduceG(I: Float64Array, qResolution: number) {
@@ -245,7 +317,12 @@ describe('qResolution: the instrument-resolution correction', () => {
 
   /** Peak positions of G minus those of the same truncated transform of `f` on q (the true F, or it blurred). */
   function errors(plan: ReductionPlan, G: ArrayLike<number>, f: ArrayLike<number>): number[] {
-    const ref = directSineTransform(plan.q.slice(0, plan.nG), Float64Array.from({ length: plan.nG }, (_, i) => f[plan.i0 + i]), 0.036, plan.r);
+    const ref = directSineTransform(
+      plan.q.slice(0, plan.nG),
+      Float64Array.from({ length: plan.nG }, (_, i) => f[plan.i0 + i]),
+      0.036,
+      plan.r,
+    );
     return R0.map((r0) => peakNear(plan.r, G, r0) - peakNear(plan.r, ref, r0));
   }
 
@@ -285,7 +362,9 @@ describe('qResolution: the instrument-resolution correction', () => {
     for (const b of [100, 101, 102, 250]) gappy[b] = NaN;
     const withGaps = reduceG(gappy, 0.12);
     expect(withGaps.G.every(Number.isFinite)).toBe(true);
-    expect(Math.abs(peakNear(withGaps.plan.r, withGaps.G, 2.72) - peakNear(full.plan.r, full.G, 2.72))).toBeLessThan(0.01);
+    expect(
+      Math.abs(peakNear(withGaps.plan.r, withGaps.G, 2.72) - peakNear(full.plan.r, full.G, 2.72)),
+    ).toBeLessThan(0.01);
   });
 
   it('the op takes qResolution (Å⁻¹, ≥ 0) and reports it in meta', async () => {
@@ -295,12 +374,28 @@ describe('qResolution: the instrument-resolution correction', () => {
       axes: { q: { dtype: 'float32', shape: [400], data: Float32Array.from(q) } },
       meta: { axisOf: { I: 'q' } },
     };
-    const out = await runFrame(pdfReduce, { composition: 'Zr65Cu17.5Ni10Al7.5', rmax: 12, qResolution: 0.12 }, {}, { iq }, 1);
+    const out = await runFrame(
+      pdfReduce,
+      { composition: 'Zr65Cu17.5Ni10Al7.5', rmax: 12, qResolution: 0.12 },
+      {},
+      { iq },
+      1,
+    );
     expect(out.meta!.qResolution).toBe(0.12);
     const plan = new ReductionPlan(Float32Array.from(q), opts(0.12));
     const G = new Float32Array(plan.r.length);
-    plan.reduce(Float32Array.from(I), 0, new Float32Array(plan.q.length), new Float32Array(plan.q.length), G, 0, 0);
+    plan.reduce(
+      Float32Array.from(I),
+      0,
+      new Float32Array(plan.q.length),
+      new Float32Array(plan.q.length),
+      G,
+      0,
+      0,
+    );
     for (let j = 0; j < G.length; j += 50) expect(out.fields.G.data[j]).toBeCloseTo(G[j], 4);
-    expect(() => params(pdfReduce, { composition: 'SiO2', qResolution: -0.1 }, 'pdf')).toThrow(/node 'pdf', param 'qResolution'/);
+    expect(() => params(pdfReduce, { composition: 'SiO2', qResolution: -0.1 }, 'pdf')).toThrow(
+      /node 'pdf', param 'qResolution'/,
+    );
   });
 });

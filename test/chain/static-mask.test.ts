@@ -13,9 +13,22 @@ describe('mask.static', () => {
   const h = 64;
   const w = 64;
   const n = 8;
-  const clean = renderRings({ h, w, cx: 31.5, cy: 32.5, axisRatio: 1, angleDeg: 0, profile: amorphousProfile({ beam: 400, bg: 40, ring: 50, ringR: 20 }), supersample: 2 });
+  const clean = renderRings({
+    h,
+    w,
+    cx: 31.5,
+    cy: 32.5,
+    axisRatio: 1,
+    angleDeg: 0,
+    profile: amorphousProfile({ beam: 400, bg: 40, ring: 50, ringR: 20 }),
+    supersample: 2,
+  });
   const data = new Uint8Array(n * h * w);
-  for (let i = 0; i < n; i++) data.set(Uint8Array.from(addPoisson(clean, i + 3), (v) => Math.min(255, v)), i * h * w);
+  for (let i = 0; i < n; i++)
+    data.set(
+      Uint8Array.from(addPoisson(clean, i + 3), (v) => Math.min(255, v)),
+      i * h * w,
+    );
   const dead = 40 * w + 10;
   const hot = 12 * w + 50;
   const flaky = 5 * w + 5; // saturated in 1 of 8 frames only
@@ -25,7 +38,9 @@ describe('mask.static', () => {
   }
   data[2 * h * w + flaky] = 255;
   const frames: Value = { fields: { frames: { dtype: 'uint8', shape: [n, h, w], data } } };
-  const geometry: Value = { fields: { center: f64([2], [31.5, 32.5]), qPerPixel: f64([1], [0.2]), detectorShape: f64([2], [h, w]) } };
+  const geometry: Value = {
+    fields: { center: f64([2], [31.5, 32.5]), qPerPixel: f64([1], [0.2]), detectorShape: f64([2], [h, w]) },
+  };
   const chunk = { index: 0, start: 0, count: n };
 
   it('masks the beam-stop disc, the saturated beam core, dead and hot pixels, and a user mask file', async () => {
@@ -34,7 +49,11 @@ describe('mask.static', () => {
     user[60 * w + 60] = 1;
     writeNpy(path.join(dir, 'user.npy'), nd(user, [h, w]));
     try {
-      const out = await runDataset(maskStatic, { beamstopRadius: 3, maskFile: path.join(dir, 'user.npy') }, { frames: { frames, chunk }, geometry });
+      const out = await runDataset(
+        maskStatic,
+        { beamstopRadius: 3, maskFile: path.join(dir, 'user.npy') },
+        { frames: { frames, chunk }, geometry },
+      );
       const m = out.fields.mask.data;
       expect(out.fields.mask.shape).toEqual([h, w]);
       // Beam stop: within 3 px of (31.5, 32.5).
@@ -68,6 +87,8 @@ describe('mask.static', () => {
   });
 
   it('names the node and param for a missing mask file', async () => {
-    await expect(runDataset(maskStatic, { maskFile: '/nonexistent/m.npy' }, { geometry }, undefined, 'st')).rejects.toThrow(/node 'st', param 'maskFile'/);
+    await expect(
+      runDataset(maskStatic, { maskFile: '/nonexistent/m.npy' }, { geometry }, undefined, 'st'),
+    ).rejects.toThrow(/node 'st', param 'maskFile'/);
   });
 });

@@ -65,10 +65,21 @@ export function renderRings(s: RingScene): Float64Array {
 }
 
 /** An amorphous pattern: direct beam, a smooth background and a broad ring at `ringR`. */
-export function amorphousProfile(opts: { beam?: number; beamR?: number; bg?: number; ring?: number; ringR?: number; ringSigma?: number } = {}) {
+export function amorphousProfile(
+  opts: {
+    beam?: number;
+    beamR?: number;
+    bg?: number;
+    ring?: number;
+    ringR?: number;
+    ringSigma?: number;
+  } = {},
+) {
   const { beam = 200, beamR = 4, bg = 30, ring = 60, ringR = 40, ringSigma = 3 } = opts;
   return (r: number) =>
-    beam / (1 + Math.exp((r - beamR) / 0.5)) + bg * Math.exp(-r / 35) + ring * Math.exp(-((r - ringR) ** 2) / (2 * ringSigma * ringSigma));
+    beam / (1 + Math.exp((r - beamR) / 0.5)) +
+    bg * Math.exp(-r / 35) +
+    ring * Math.exp(-((r - ringR) ** 2) / (2 * ringSigma * ringSigma));
 }
 
 export function addPoisson(img: Float64Array, seed: number): Float64Array {

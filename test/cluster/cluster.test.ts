@@ -11,7 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../formats/npy.ts';
-import { counts, freePort, npyFiles, sleep, snem, start, startWorker, stopAll, TestRedis, toyOps, type Proc } from './redis-harness.ts';
+import {
+  counts,
+  freePort,
+  npyFiles,
+  sleep,
+  snem,
+  start,
+  startWorker,
+  stopAll,
+  TestRedis,
+  toyOps,
+  type Proc,
+} from './redis-harness.ts';
 
 import { createRequire } from 'node:module';
 
@@ -52,7 +64,17 @@ function graph(name: string, slowMs: number): string {
 }
 
 function runArgs(g: string, out: string, extra: string[] = []): string[] {
-  return ['run', g, '--out', out, '--cache', path.join(work, `local-${path.basename(out)}`), '--no-report', '--json', ...extra];
+  return [
+    'run',
+    g,
+    '--out',
+    out,
+    '--cache',
+    path.join(work, `local-${path.basename(out)}`),
+    '--no-report',
+    '--json',
+    ...extra,
+  ];
 }
 
 async function redis(name: string, args: string[] = []): Promise<TestRedis> {
@@ -61,13 +83,25 @@ async function redis(name: string, args: string[] = []): Promise<TestRedis> {
   return r;
 }
 
-async function workers(url: string, n: number, countsFile: string, env: Record<string, string> = {}, extra: string[] = []): Promise<Proc[]> {
-  const ws = await Promise.all(Array.from({ length: n }, () => startWorker(url, { SNEM_TOY_COUNTS: countsFile, ...env }, extra)));
+async function workers(
+  url: string,
+  n: number,
+  countsFile: string,
+  env: Record<string, string> = {},
+  extra: string[] = [],
+): Promise<Proc[]> {
+  const ws = await Promise.all(
+    Array.from({ length: n }, () => startWorker(url, { SNEM_TOY_COUNTS: countsFile, ...env }, extra)),
+  );
   live.push(...ws);
   return ws;
 }
 
-async function coordinator(args: string[], countsFile: string, timeoutMs = 90_000): Promise<Proc & { code: number | null }> {
+async function coordinator(
+  args: string[],
+  countsFile: string,
+  timeoutMs = 90_000,
+): Promise<Proc & { code: number | null }> {
   const p = start(args, { SNEM_TOY_COUNTS: countsFile });
   live.push(p);
   const t = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
@@ -87,7 +121,10 @@ async function until(cond: () => boolean, ms = 30_000) {
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-cluster-'));
   const out = path.join(work, 'reference');
-  const r = spawnSync(process.execPath, [snem, ...runArgs(graph('ref', 0), out, ['--workers', '1'])], { encoding: 'utf8', env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' } });
+  const r = spawnSync(process.execPath, [snem, ...runArgs(graph('ref', 0), out, ['--workers', '1'])], {
+    encoding: 'utf8',
+    env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' },
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   reference = npyFiles(out);
 });
@@ -116,7 +153,9 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     expect(npyFiles(path.join(work, 'basic-1'))).toEqual(reference);
     expect(npyFiles(path.join(work, 'basic-1b'))).toEqual(reference);
     // (Both may ask BullMQ to add a job at the same moment; it keeps one per id.)
-    expect(JSON.parse(first.stdout).cluster.chunkJobsQueued + JSON.parse(second.stdout).cluster.chunkJobsQueued).toBeGreaterThanOrEqual(16);
+    expect(
+      JSON.parse(first.stdout).cluster.chunkJobsQueued + JSON.parse(second.stdout).cluster.chunkJobsQueued,
+    ).toBeGreaterThanOrEqual(16);
     // Frame nodes ran on the workers, each chunk once; the dataset-level mean in one coordinator.
     expect(counts(wc)).toEqual({ src: 16, scale: 16, sum: 16 });
     expect(counts(cc)).toEqual({ mean: 1 });
@@ -127,7 +166,11 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
 
     // With every worker gone, a cached graph still completes: nothing is queued, nothing computed.
     await stopAll(ws);
-    const again = await coordinator(runArgs(g, path.join(work, 'basic-2'), ['--cluster', r.url, '--store', store]), cc, 30_000);
+    const again = await coordinator(
+      runArgs(g, path.join(work, 'basic-2'), ['--cluster', r.url, '--store', store]),
+      cc,
+      30_000,
+    );
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).cluster.chunkJobsQueued).toBe(0);
     expect(counts(wc)).toEqual({ src: 16, scale: 16, sum: 16 });
@@ -140,7 +183,10 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     const wc = path.join(work, 'counts-kill');
     const [victim] = await workers(r.url, 2, wc);
     const out = path.join(work, 'kill');
-    const run = coordinator(runArgs(graph('kill', 300), out, ['--cluster', r.url]), path.join(work, 'counts-kill-coord'));
+    const run = coordinator(
+      runArgs(graph('kill', 300), out, ['--cluster', r.url]),
+      path.join(work, 'counts-kill-coord'),
+    );
     await until(() => (counts(wc).scale ?? 0) >= 3);
     victim.child.kill('SIGKILL');
     const res = await run;
@@ -154,7 +200,10 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     const wc = path.join(work, 'counts-restart');
     await workers(r.url, 2, wc);
     const out = path.join(work, 'restart');
-    const run = coordinator(runArgs(graph('restart', 300), out, ['--cluster', r.url]), path.join(work, 'counts-restart-coord'));
+    const run = coordinator(
+      runArgs(graph('restart', 300), out, ['--cluster', r.url]),
+      path.join(work, 'counts-restart-coord'),
+    );
     await until(() => (counts(wc).scale ?? 0) >= 3);
     await r.stop();
     await sleep(1000);
@@ -168,7 +217,10 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     // Gone for longer than --redis-timeout: the coordinator stops with a message; the workers wait.
     const base = counts(wc).scale;
     const g2 = graph('restart-2', 301); // another key (slowMs), the same values
-    const stopped = coordinator(runArgs(g2, path.join(work, 'restart-2a'), ['--cluster', r.url, '--redis-timeout', '2']), path.join(work, 'counts-restart-2c'));
+    const stopped = coordinator(
+      runArgs(g2, path.join(work, 'restart-2a'), ['--cluster', r.url, '--redis-timeout', '2']),
+      path.join(work, 'counts-restart-2c'),
+    );
     await until(() => counts(wc).scale - base >= 3);
     await r.stop();
     const gone = await stopped;
@@ -177,7 +229,10 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     expect(gone.stderr).toContain('run the same command again');
     const doneBefore = counts(wc).scale - base;
     await r.start();
-    const resumed = await coordinator(runArgs(g2, path.join(work, 'restart-2b'), ['--cluster', r.url]), path.join(work, 'counts-restart-2c'));
+    const resumed = await coordinator(
+      runArgs(g2, path.join(work, 'restart-2b'), ['--cluster', r.url]),
+      path.join(work, 'counts-restart-2c'),
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(npyFiles(path.join(work, 'restart-2b'))).toEqual(reference);
     // Resumed: the finished chunks are not queued again (at most the ones in hand are redone).
@@ -191,24 +246,52 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     const r = await redis('transfer');
     const env = { ...process.env, SNEM_OPS: toyOps, CI: 'true' };
     const cache = (name: string) => path.join(work, name);
-    let res = spawnSync(process.execPath, [snem, 'cache', 'push', '--cluster', r.url, '--cache', cache('local-reference'), '--json'], { encoding: 'utf8', env });
+    let res = spawnSync(
+      process.execPath,
+      [snem, 'cache', 'push', '--cluster', r.url, '--cache', cache('local-reference'), '--json'],
+      { encoding: 'utf8', env },
+    );
     expect(res.status, res.stderr).toBe(0);
     const pushed = JSON.parse(res.stdout);
     // src is an uncached source: scale and sum have 16 chunk actions each (8 × 8 in chunks of 4), mean one.
     expect(pushed).toMatchObject({ action: 'push', actions: 33, copied: 33, missing: 0 });
     // No worker anywhere: the run can only finish if everything is found in the shared store.
     const cc = path.join(work, 'counts-transfer');
-    const run = await coordinator(runArgs(graph('transfer', 0), path.join(work, 'transfer'), ['--cluster', r.url]), cc, 30_000);
+    const run = await coordinator(
+      runArgs(graph('transfer', 0), path.join(work, 'transfer'), ['--cluster', r.url]),
+      cc,
+      30_000,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).cluster.chunkJobsQueued).toBe(0);
     expect(npyFiles(path.join(work, 'transfer'))).toEqual(reference);
-    res = spawnSync(process.execPath, [snem, 'cache', 'pull', '--cluster', r.url, '--cache', cache('pulled'), '--json'], { encoding: 'utf8', env });
+    res = spawnSync(
+      process.execPath,
+      [snem, 'cache', 'pull', '--cluster', r.url, '--cache', cache('pulled'), '--json'],
+      { encoding: 'utf8', env },
+    );
     expect(res.status, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ action: 'pull', actions: 33, copied: 33, missing: 0 });
-    const local = spawnSync(process.execPath, [snem, 'run', graph('transfer', 0), '--out', path.join(work, 'pulled-run'), '--cache', cache('pulled'), '--no-report', '--quiet', '--workers', '1'], {
-      encoding: 'utf8',
-      env: { ...env, SNEM_TOY_COUNTS: path.join(work, 'counts-pulled') },
-    });
+    const local = spawnSync(
+      process.execPath,
+      [
+        snem,
+        'run',
+        graph('transfer', 0),
+        '--out',
+        path.join(work, 'pulled-run'),
+        '--cache',
+        cache('pulled'),
+        '--no-report',
+        '--quiet',
+        '--workers',
+        '1',
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...env, SNEM_TOY_COUNTS: path.join(work, 'counts-pulled') },
+      },
+    );
     expect(local.status, local.stderr).toBe(0);
     expect(counts(path.join(work, 'counts-pulled'))).toEqual({});
     expect(npyFiles(path.join(work, 'pulled-run'))).toEqual(reference);
@@ -217,21 +300,31 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
   it('workers with another op version refuse the job; after bounded retries the run fails naming node, chunk and reason', async () => {
     const r = await redis('version');
     await workers(r.url, 1, path.join(work, 'counts-version'), { SNEM_TOY_SCALE_VERSION: '2' });
-    const res = await coordinator(runArgs(graph('version', 0), path.join(work, 'version'), ['--cluster', r.url]), path.join(work, 'counts-version-c'));
+    const res = await coordinator(
+      runArgs(graph('version', 0), path.join(work, 'version'), ['--cluster', r.url]),
+      path.join(work, 'counts-version-c'),
+    );
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/);
+    expect(res.stderr).toMatch(
+      /chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/,
+    );
     expect(res.stderr).toContain("has op 'toy.scale' version 2, the job (node 'scale'");
     expect(res.stderr).toContain('needs version 1');
     expect(counts(path.join(work, 'counts-version')).scale).toBeUndefined();
   });
 
-  it('an op that throws in a fused chunk: the run fails naming that node, the chunk and the worker\'s error', async () => {
+  it("an op that throws in a fused chunk: the run fails naming that node, the chunk and the worker's error", async () => {
     const r = await redis('throws');
     await workers(r.url, 1, path.join(work, 'counts-throws'), { SNEM_TOY_FAIL: 'scale:2' });
-    const res = await coordinator(runArgs(graph('throws', 0), path.join(work, 'throws'), ['--cluster', r.url]), path.join(work, 'counts-throws-c'));
+    const res = await coordinator(
+      runArgs(graph('throws', 0), path.join(work, 'throws'), ['--cluster', r.url]),
+      path.join(work, 'counts-throws-c'),
+    );
     expect(res.code, res.stderr).toBe(1);
     // scale is fused with src and sum into one job; the message names scale, not the group.
-    expect(res.stderr).toContain(`cluster: node 'scale' (toy.scale) failed on chunk 2 (positions 8–11) after 3 attempts (one job with nodes src, scale, sum): worker ${os.hostname()}: node 'scale' (toy.scale): toy failure on chunk 2`);
+    expect(res.stderr).toContain(
+      `cluster: node 'scale' (toy.scale) failed on chunk 2 (positions 8–11) after 3 attempts (one job with nodes src, scale, sum): worker ${os.hostname()}: node 'scale' (toy.scale): toy failure on chunk 2`,
+    );
   }, 300_000);
 
   it('a worker that cannot open the dataset fails the job naming its host and the path; the run fails with it, the cache intact', async () => {
@@ -246,17 +339,34 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
     const gf = path.join(data, 'graph.json');
     fs.writeFileSync(gf, JSON.stringify({ ...g, dataset: { path: 'frames.npy' } }));
     const cache = path.join(work, 'local-no-data-cache');
-    const args = ['run', gf, '--out', path.join(work, 'no-data-out'), '--cache', cache, '--no-report', '--cluster', r.url];
+    const args = [
+      'run',
+      gf,
+      '--out',
+      path.join(work, 'no-data-out'),
+      '--cache',
+      cache,
+      '--no-report',
+      '--cluster',
+      r.url,
+    ];
     const cc = path.join(work, 'counts-no-data-c');
     const run = start(args, { SNEM_TOY_COUNTS: cc });
     live.push(run);
-    await until(() => r.cli('keys', 'bull:snem-chunks:chunk-*').length > 0 || run.child.exitCode !== null, 90_000);
+    await until(
+      () => r.cli('keys', 'bull:snem-chunks:chunk-*').length > 0 || run.child.exitCode !== null,
+      90_000,
+    );
     fs.renameSync(npy, `${npy}.away`);
     await workers(r.url, 1, path.join(work, 'counts-no-data'));
     const code = await run.exited;
     expect(code, run.stderr).toBe(1);
-    expect(run.stderr).toMatch(/cluster: chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/);
-    expect(run.stderr).toContain(`worker ${os.hostname()} cannot open the dataset ${npy} (ENOENT); every worker needs it at the same path (shared storage)`);
+    expect(run.stderr).toMatch(
+      /cluster: chunk \d+ \(positions \d+–\d+\) of nodes src, scale, sum failed after 3 attempts/,
+    );
+    expect(run.stderr).toContain(
+      `worker ${os.hostname()} cannot open the dataset ${npy} (ENOENT); every worker needs it at the same path (shared storage)`,
+    );
     expect(counts(path.join(work, 'counts-no-data')).scale).toBeUndefined();
     // Cache intact: with the file back the same command completes, byte-identical.
     fs.renameSync(`${npy}.away`, npy);
@@ -268,7 +378,12 @@ describe.skipIf(!hasRedis)('snem run --cluster', () => {
 
 describe.skipIf(!hasRedis)('bad cluster input', () => {
   const g = () => graph('bad', 0);
-  const bad = (args: string[]) => spawnSync(process.execPath, [snem, ...args], { encoding: 'utf8', env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' }, timeout: 30_000 });
+  const bad = (args: string[]) =>
+    spawnSync(process.execPath, [snem, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' },
+      timeout: 30_000,
+    });
 
   it('an unreachable Redis: exit 1 within 5 s naming the URL (run and worker)', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
@@ -279,7 +394,10 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
       return Date.now() - t0;
     };
     const cases = [
-      { args: runArgs(g(), path.join(work, 'bad-1'), ['--cluster', url]), baseline: runArgs(g(), path.join(work, 'bad-1'), ['--cluster', 'x://']) },
+      {
+        args: runArgs(g(), path.join(work, 'bad-1'), ['--cluster', url]),
+        baseline: runArgs(g(), path.join(work, 'bad-1'), ['--cluster', 'x://']),
+      },
       { args: ['worker', '--cluster', url], baseline: ['worker', '--cluster', 'x://'] },
     ];
     for (const c of cases) {
@@ -316,7 +434,9 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
     const nothing = `Redis at ${r.url} keeps nothing on disk (appendonly no, save ""): a restart loses the action table (which chunks are done), the results themselves (no --store) and the queue`;
     let res = bad(runArgs(g(), path.join(work, 'volatile-1'), ['--cluster', r.url, '--require-persistence']));
     expect(res.status, res.stderr).toBe(1);
-    expect(res.stderr).toContain(`${nothing}, and every chunk is computed again; start Redis with --appendonly yes`);
+    expect(res.stderr).toContain(
+      `${nothing}, and every chunk is computed again; start Redis with --appendonly yes`,
+    );
     expect(res.stderr).toContain('Refused (--require-persistence)');
     // Without the flag a worker says so and starts.
     const w = await startWorker(r.url, {});
@@ -327,7 +447,9 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
     r.cli('config', 'set', 'save', '900 1');
     res = bad(['worker', '--cluster', r.url, '--require-persistence']);
     expect(res.status, res.stderr).toBe(1);
-    expect(res.stderr).toContain(`Redis at ${r.url} only writes snapshots (appendonly no, save "900 1"): a restart loses what was written since the last one`);
+    expect(res.stderr).toContain(
+      `Redis at ${r.url} only writes snapshots (appendonly no, save "900 1"): a restart loses what was written since the last one`,
+    );
     // With the append-only file nothing is said.
     r.cli('config', 'set', 'appendonly', 'yes');
     const ok = await startWorker(r.url, {}, ['--require-persistence']);
@@ -342,7 +464,8 @@ describe.skipIf(!hasRedis)('bad cluster input', () => {
     const server = net.createServer((s) =>
       s.on('data', (d) => {
         // One reply per command (ioredis pipelines several into one packet).
-        for (const _ of d.toString('latin1').matchAll(/(?:^|\r\n)\*\d+\r\n/g)) s.write(`$${info.length}\r\n${info}\r\n`);
+        for (const _ of d.toString('latin1').matchAll(/(?:^|\r\n)\*\d+\r\n/g))
+          s.write(`$${info.length}\r\n${info}\r\n`);
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

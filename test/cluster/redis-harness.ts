@@ -44,9 +44,31 @@ export class TestRedis {
   /** Append-only file with fsync per write: a restart keeps everything (as a cluster's Redis should). */
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', ...this.args], { stdio: 'ignore' });
+    this.proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        ...this.args,
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
-      if (spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return;
+      if (
+        spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
+        'PONG'
+      )
+        return;
       await sleep(100);
     }
     throw new Error(`redis-server did not start on port ${this.port}`);
@@ -77,7 +99,10 @@ export interface Proc {
 }
 
 export function start(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [snem, ...args], { env: { ...process.env, SNEM_OPS: toyOps, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [snem, ...args], {
+    env: { ...process.env, SNEM_OPS: toyOps, CI: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const p: Proc = { child, stdout: '', stderr: '', exited: null as never };
   child.stdout!.on('data', (d) => (p.stdout += d));
   child.stderr!.on('data', (d) => (p.stderr += d));
@@ -86,7 +111,11 @@ export function start(args: string[], env: Record<string, string>): Proc {
 }
 
 /** A worker, once it says it is waiting for chunks. */
-export async function startWorker(url: string, env: Record<string, string>, extra: string[] = []): Promise<Proc> {
+export async function startWorker(
+  url: string,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<Proc> {
   const w = start(['worker', '--cluster', url, '--concurrency', '1', '--stalled-after', '3', ...extra], env);
   for (let i = 0; i < 600 && !w.stderr.includes('waiting for chunks'); i++) {
     if (w.child.exitCode !== null) throw new Error(`worker exited: ${w.stderr}`);
@@ -111,7 +140,8 @@ export async function stopAll(ps: Proc[]): Promise<void> {
 /** Lines of the toy ops' invocation log, counted per node. */
 export function counts(file: string): Record<string, number> {
   const out: Record<string, number> = {};
-  if (fs.existsSync(file)) for (const l of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) out[l] = (out[l] ?? 0) + 1;
+  if (fs.existsSync(file))
+    for (const l of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) out[l] = (out[l] ?? 0) + 1;
   return out;
 }
 

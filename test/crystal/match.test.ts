@@ -9,7 +9,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGraph } from '../../app/run.ts';
 import { readNpy } from '../../formats/npy.ts';
-import { bungeEuler, bungeMatrix, misorientation, mul, orientationMatrix, rotationGroup, transpose } from '../../nodes/crystal/symmetry.ts';
+import {
+  bungeEuler,
+  bungeMatrix,
+  misorientation,
+  mul,
+  orientationMatrix,
+  rotationGroup,
+  transpose,
+} from '../../nodes/crystal/symmetry.ts';
 import { compareCrystal } from '../../sim/crystal-compare.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
@@ -41,7 +49,17 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
   beforeAll(async () => {
     // 6 × 48 positions of the demo specimen: Ni grains at both edges, glass and an inclusion between.
     await simulateToDir({ outDir: data, params: resolveSimParams('demo', { ny: 6 }), workers: 2 });
-    ({ runDir } = await runGraph({ graph: fragmentGraph(path.join(data, 'frames.npy'), { orientation: { op: 'map.orientation', in: { match: 'match' } }, notNi: { op: 'map.threshold', in: { map: 'orientation.glass' }, params: { above: 0.5 } } }) as never, outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 }));
+    ({ runDir } = await runGraph({
+      graph: fragmentGraph(path.join(data, 'frames.npy'), {
+        orientation: { op: 'map.orientation', in: { match: 'match' } },
+        notNi: { op: 'map.threshold', in: { map: 'orientation.glass' }, params: { above: 0.5 } },
+      }) as never,
+      outDir: path.join(tmp, 'run'),
+      cacheDir: path.join(tmp, 'cache'),
+      quiet: true,
+      noReport: true,
+      workers: 2,
+    }));
   }, 240_000);
 
   it('writes match.zoneAxis, match.phase, match.reliability as the issue names them', () => {
@@ -69,7 +87,8 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
     let agree = 0;
     for (let i = 0; i < phase.length; i++) {
       const rgb = [0, 1, 2].map((k) => ipf.data[3 * i + k]);
-      if (phase[i] >= 0) for (const v of rgb) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
+      if (phase[i] >= 0)
+        for (const v of rgb) expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(1);
       else for (const v of rgb) expect(Number.isNaN(v)).toBe(true);
       if (!!kept[i] === (truth[i] !== 0)) agree++;
     }
@@ -85,7 +104,9 @@ describe('crystal.match on simulated Ni / glass patterns', () => {
       if (!Number.isFinite(a[i])) continue;
       n++;
       const r = orientationMatrix([z[3 * i], z[3 * i + 1], z[3 * i + 2]], (a[i] * Math.PI) / 180);
-      const g = bungeMatrix(...([0, 1, 2].map((k) => (e[3 * i + k] * Math.PI) / 180) as [number, number, number]));
+      const g = bungeMatrix(
+        ...([0, 1, 2].map((k) => (e[3 * i + k] * Math.PI) / 180) as [number, number, number]),
+      );
       // g = Rᵀ: g·R = identity (within float32 rounding of the stored angles).
       const id = mul(g, r);
       for (let k = 0; k < 9; k++) expect(id[k]).toBeCloseTo(k % 4 === 0 ? 1 : 0, 4);
@@ -98,9 +119,23 @@ describe('crystal.match refine', () => {
   it('moves beam directions towards the true zone axes (median error down) and keeps the accuracy', async () => {
     const { directionAngle, rotationGroup } = await import('../../nodes/crystal/symmetry.ts');
     const g = fragmentGraph(path.join(data, 'frames.npy'));
-    const coarse = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-coarse'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const coarse = await runGraph({
+      graph: g as never,
+      outDir: path.join(tmp, 'run-coarse'),
+      cacheDir: path.join(tmp, 'cache'),
+      quiet: true,
+      noReport: true,
+      workers: 2,
+    });
     (g.nodes.match as { params?: unknown }).params = { refine: true };
-    const fine = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-refine'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const fine = await runGraph({
+      graph: g as never,
+      outDir: path.join(tmp, 'run-refine'),
+      cacheDir: path.join(tmp, 'cache'),
+      quiet: true,
+      noReport: true,
+      workers: 2,
+    });
     const truth = readNpy(path.join(data, 'truth', 'zone_axis.npy')).data as Float32Array;
     const phase = readNpy(path.join(data, 'truth', 'phase.npy')).data as Float32Array;
     const group = rotationGroup('m-3m');
@@ -109,7 +144,15 @@ describe('crystal.match refine', () => {
       const e: number[] = [];
       for (let i = 0; i < phase.length; i++) {
         if (phase[i] !== 0 || !Number.isFinite(z[3 * i])) continue;
-        e.push((directionAngle([truth[3 * i], truth[3 * i + 1], truth[3 * i + 2]], [z[3 * i], z[3 * i + 1], z[3 * i + 2]], group) * 180) / Math.PI);
+        e.push(
+          (directionAngle(
+            [truth[3 * i], truth[3 * i + 1], truth[3 * i + 2]],
+            [z[3 * i], z[3 * i + 1], z[3 * i + 2]],
+            group,
+          ) *
+            180) /
+            Math.PI,
+        );
       }
       return e.sort((a, b) => a - b)[e.length >> 1];
     };
@@ -123,13 +166,27 @@ describe('crystal.match refine', () => {
 
 describe('calib.fromCrystal on simulated Ni patterns', () => {
   it('recovers qPerPixel within 0.3 % and the ellipse ratio within 0.5 % from a 1.5 % wrong, round start; calib.geometry takes it', async () => {
-    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as {
+      qPerPixel: number;
+      ellipse: [number, number];
+      center: [number, number];
+    };
     const g = fragmentGraph(path.join(data, 'frames.npy'), {
-      calib: { op: 'calib.fromCrystal', in: { frames: 'frames', geometry: 'geom', templates: 'templates', match: 'match' } },
+      calib: {
+        op: 'calib.fromCrystal',
+        in: { frames: 'frames', geometry: 'geom', templates: 'templates', match: 'match' },
+      },
       geom2: { op: 'calib.geometry', in: { frames: 'frames', calibration: 'calib' } },
     });
     (g.nodes.geom as { params?: unknown }).params = { qPerPixel: meta.qPerPixel * 1.015, ellipse: 'none' };
-    const { runDir } = await runGraph({ graph: g as never, outDir: path.join(tmp, 'run-calib'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
+    const { runDir } = await runGraph({
+      graph: g as never,
+      outDir: path.join(tmp, 'run-calib'),
+      cacheDir: path.join(tmp, 'cache'),
+      quiet: true,
+      noReport: true,
+      workers: 2,
+    });
     const q = (readNpy(path.join(runDir, 'geom2.qPerPixel.npy')).data as Float64Array)[0];
     const e = readNpy(path.join(runDir, 'geom2.ellipse.npy')).data as Float64Array;
     expect(Math.abs(q / meta.qPerPixel - 1)).toBeLessThan(0.003);
@@ -147,11 +204,29 @@ describe('correlation kernel', () => {
     const { reflectionTable, templateSpots } = await import('../../nodes/crystal/templates.ts');
     const { sampleDirections } = await import('../../nodes/crystal/symmetry.ts');
     const { Matcher } = await import('../../nodes/crystal/matcher.ts');
-    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number; ellipse: [number, number]; center: [number, number] };
+    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as {
+      qPerPixel: number;
+      ellipse: [number, number];
+      center: [number, number];
+    };
     const table = reflectionTable(builtinPhase('fcc', 3.524, null, ['Ni'], 0.45), 14);
-    const lib = { direction: [] as number[], start: [0], q: [] as number[], a: [] as number[], i: [] as number[] };
+    const lib = {
+      direction: [] as number[],
+      start: [0],
+      q: [] as number[],
+      a: [] as number[],
+      i: [] as number[],
+    };
     for (const z of sampleDirections('m-3m', 2)) {
-      const s = templateSpots(table, z, { wavelength: 0.02508, thicknessA: 400, precessionRad: Math.PI / 180, qMin: 1.5, qMax: 12, maxSpots: 60, minRelative: 0.01 });
+      const s = templateSpots(table, z, {
+        wavelength: 0.02508,
+        thicknessA: 400,
+        precessionRad: Math.PI / 180,
+        qMin: 1.5,
+        qMax: 12,
+        maxSpots: 60,
+        minRelative: 0.01,
+      });
       lib.direction.push(...z);
       lib.q.push(...s.q);
       lib.a.push(...s.angle);
@@ -159,8 +234,23 @@ describe('correlation kernel', () => {
       lib.start.push(lib.q.length);
     }
     const T = lib.start.length - 1;
-    const tl = { direction: Float32Array.from(lib.direction), phase: new Int32Array(T), spotStart: Int32Array.from(lib.start), spotQ: Float32Array.from(lib.q), spotAngle: Float32Array.from(lib.a), spotIntensity: Float32Array.from(lib.i), laue: ['m-3m' as const] };
-    const geom = { cx: meta.center[0], cy: meta.center[1], axisRatio: meta.ellipse[0], angleDeg: meta.ellipse[1], h: 144, w: 144 };
+    const tl = {
+      direction: Float32Array.from(lib.direction),
+      phase: new Int32Array(T),
+      spotStart: Int32Array.from(lib.start),
+      spotQ: Float32Array.from(lib.q),
+      spotAngle: Float32Array.from(lib.a),
+      spotIntensity: Float32Array.from(lib.i),
+      laue: ['m-3m' as const],
+    };
+    const geom = {
+      cx: meta.center[0],
+      cy: meta.center[1],
+      axisRatio: meta.ellipse[0],
+      angleDeg: meta.ellipse[1],
+      h: 144,
+      w: 144,
+    };
     // nTheta 180 (2° steps): half = 90 is not a multiple of 4, so the kernel's padded lanes are exercised too.
     for (const nTheta of [360, 180]) {
       const o = { qPerPixel: meta.qPerPixel, nTheta, power: 0.5, minSepDeg: 5 };
@@ -191,40 +281,118 @@ describe('orientation maths', () => {
     const group = rotationGroup('m-3m');
     for (const s of group) expect(misorientation(r, mul(r, s), group, false)).toBeLessThan(1e-6);
     // A 3° turn about the beam is a 3° misorientation.
-    expect((misorientation(r, orientationMatrix([0.2, 0.5, 0.84], 1.1 + (3 * Math.PI) / 180), group) * 180) / Math.PI).toBeCloseTo(3, 6);
+    expect(
+      (misorientation(r, orientationMatrix([0.2, 0.5, 0.84], 1.1 + (3 * Math.PI) / 180), group) * 180) /
+        Math.PI,
+    ).toBeCloseTo(3, 6);
   });
 });
 
 describe('crystal ops: bad input', () => {
   const run = (nodes: Record<string, unknown>, outputs: string[]) =>
-    runGraph({ graph: { snem: 1, name: 'bad', dataset: { path: path.join(data, 'frames.npy') }, nodes: { frames: { op: 'source.frames' }, geom: { op: 'calib.geometry', in: { frames: 'frames' } }, ...nodes }, outputs } as never, outDir: path.join(tmp, `bad-${Math.random()}`), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 1 });
+    runGraph({
+      graph: {
+        snem: 1,
+        name: 'bad',
+        dataset: { path: path.join(data, 'frames.npy') },
+        nodes: {
+          frames: { op: 'source.frames' },
+          geom: { op: 'calib.geometry', in: { frames: 'frames' } },
+          ...nodes,
+        },
+        outputs,
+      } as never,
+      outDir: path.join(tmp, `bad-${Math.random()}`),
+      cacheDir: path.join(tmp, 'cache'),
+      quiet: true,
+      noReport: true,
+      workers: 1,
+    });
 
   it('an unknown phase names the node and param', async () => {
-    await expect(run({ phase: { op: 'crystal.phase', params: { lattice: 'fcx', a: 3.5, elements: ['Ni'] } } }, ['phase'])).rejects.toThrow(/node 'phase', param 'lattice': unknown phase lattice 'fcx'/);
+    await expect(
+      run({ phase: { op: 'crystal.phase', params: { lattice: 'fcx', a: 3.5, elements: ['Ni'] } } }, [
+        'phase',
+      ]),
+    ).rejects.toThrow(/node 'phase', param 'lattice': unknown phase lattice 'fcx'/);
   });
 
   it('a CIF that does not parse names the file and line', async () => {
     const f = path.join(tmp, 'broken.cif');
     fs.writeFileSync(f, 'data_x\n_cell_length_a 3.5\n_cell_length_b oops\n');
-    await expect(run({ phase: { op: 'crystal.phase', params: { file: f } } }, ['phase'])).rejects.toThrow(/node 'phase', param 'file': .*broken\.cif, line 3: _cell_length_b: expected a number/);
+    await expect(run({ phase: { op: 'crystal.phase', params: { file: f } } }, ['phase'])).rejects.toThrow(
+      /node 'phase', param 'file': .*broken\.cif, line 3: _cell_length_b: expected a number/,
+    );
   });
 
   it('an absurdly small step states the template count and memory and is refused', async () => {
-    const nodes = { phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } }, templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 0.01 } } };
-    await expect(run(nodes, ['templates'])).rejects.toThrow(/node 'templates', param 'step': 0\.01° would need about 8,594,\d{3} templates \(≈ \d+ MB of spots.*limit is 250,000/);
+    const nodes = {
+      phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } },
+      templates: {
+        op: 'crystal.templates',
+        in: { phase: 'phase', geometry: 'geom' },
+        params: { step: 0.01 },
+      },
+    };
+    await expect(run(nodes, ['templates'])).rejects.toThrow(
+      /node 'templates', param 'step': 0\.01° would need about 8,594,\d{3} templates \(≈ \d+ MB of spots.*limit is 250,000/,
+    );
   });
 
   it('a step ≤ 0 is refused before anything runs', async () => {
-    const nodes = { phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } }, templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 0 } } };
+    const nodes = {
+      phase: { op: 'crystal.phase', params: { lattice: 'fcc', a: 3.524, elements: ['Ni'] } },
+      templates: { op: 'crystal.templates', in: { phase: 'phase', geometry: 'geom' }, params: { step: 0 } },
+    };
     await expect(run(nodes, ['templates'])).rejects.toThrow(/templates.*step/);
   });
 
   it('a geometry without a Q calibration is refused naming the node', async () => {
     const { crystalTemplates } = await import('../../nodes/crystal/templates-op.ts');
-    const phase = { scope: 'dataset', value: { fields: {}, meta: { phase: { name: 'Ni', cell: [3.524, 3.524, 3.524, 90, 90, 90], laue: 'm-3m', bIso: 0.45, atoms: [{ element: 'Ni', xyz: [0, 0, 0], occupancy: 1 }] } } } };
-    const geom = { scope: 'dataset', value: { fields: { center: { dtype: 'float64', shape: [2], data: Float64Array.of(71, 71) }, detectorShape: { dtype: 'float64', shape: [2], data: Float64Array.of(144, 144) } } } };
-    await expect(Promise.resolve().then(() => crystalTemplates.run!({ node: 'templates', params: { step: 1, thickness: 40, precessionDeg: 1, qMin: 1.5, qMax: 'auto', maxSpots: 60, minRelative: 0.01 }, inputs: { phase, geometry: geom } as never, scan: { ny: 1, nx: 1 }, dataset: null, log: () => {}, workers: 1 }))).rejects.toThrow(
-      /node 'templates', input 'geometry': .*qPerPixel/,
-    );
+    const phase = {
+      scope: 'dataset',
+      value: {
+        fields: {},
+        meta: {
+          phase: {
+            name: 'Ni',
+            cell: [3.524, 3.524, 3.524, 90, 90, 90],
+            laue: 'm-3m',
+            bIso: 0.45,
+            atoms: [{ element: 'Ni', xyz: [0, 0, 0], occupancy: 1 }],
+          },
+        },
+      },
+    };
+    const geom = {
+      scope: 'dataset',
+      value: {
+        fields: {
+          center: { dtype: 'float64', shape: [2], data: Float64Array.of(71, 71) },
+          detectorShape: { dtype: 'float64', shape: [2], data: Float64Array.of(144, 144) },
+        },
+      },
+    };
+    await expect(
+      Promise.resolve().then(() =>
+        crystalTemplates.run!({
+          node: 'templates',
+          params: {
+            step: 1,
+            thickness: 40,
+            precessionDeg: 1,
+            qMin: 1.5,
+            qMax: 'auto',
+            maxSpots: 60,
+            minRelative: 0.01,
+          },
+          inputs: { phase, geometry: geom } as never,
+          scan: { ny: 1, nx: 1 },
+          dataset: null,
+          log: () => {},
+          workers: 1,
+        }),
+      ),
+    ).rejects.toThrow(/node 'templates', input 'geometry': .*qPerPixel/);
   });
 });

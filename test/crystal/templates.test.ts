@@ -7,12 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { electronWavelength } from '../../nodes/calib/electron-optics.ts';
 import { parseCif } from '../../nodes/crystal/cif.ts';
 import { builtinPhase, reflections } from '../../nodes/crystal/phase-model.ts';
-import { fundamentalZoneArea, inFundamentalZone, directionAngle, rotationGroup, sampleDirections, type Vec3 } from '../../nodes/crystal/symmetry.ts';
+import {
+  fundamentalZoneArea,
+  inFundamentalZone,
+  directionAngle,
+  rotationGroup,
+  sampleDirections,
+  type Vec3,
+} from '../../nodes/crystal/symmetry.ts';
 import { precessionExcitation, reflectionTable, templateSpots } from '../../nodes/crystal/templates.ts';
 
 const A = 3.524;
 const ni = builtinPhase('fcc', A, null, ['Ni'], 0.45);
-const opts = { wavelength: electronWavelength(200), thicknessA: 400, precessionRad: Math.PI / 180, qMin: 1.5, qMax: 8, maxSpots: 200, minRelative: 0.001 };
+const opts = {
+  wavelength: electronWavelength(200),
+  thicknessA: 400,
+  precessionRad: Math.PI / 180,
+  qMin: 1.5,
+  qMax: 8,
+  maxSpots: 200,
+  minRelative: 0.001,
+};
 const qOf = (h: number, k: number, l: number) => (2 * Math.PI * Math.hypot(h, k, l)) / A;
 
 function spotsOf(z: Vec3) {
@@ -36,7 +51,10 @@ describe('crystal templates: Ni zone axes', () => {
     expect(qOf(2, 0, 0)).toBeCloseTo(3.566, 3);
     // No {111} (not perpendicular to [001]) and nothing inside {200}.
     expect(Math.min(...s.q)).toBeCloseTo(qOf(2, 0, 0), 6);
-    const a200 = s.angle.filter((_, i) => Math.abs(s.q[i] - qOf(2, 0, 0)) < 1e-6).map((a) => ((a * 180) / Math.PI + 360) % 360).sort((x, y) => x - y);
+    const a200 = s.angle
+      .filter((_, i) => Math.abs(s.q[i] - qOf(2, 0, 0)) < 1e-6)
+      .map((a) => ((a * 180) / Math.PI + 360) % 360)
+      .sort((x, y) => x - y);
     for (let i = 1; i < 4; i++) expect(a200[i] - a200[i - 1]).toBeCloseTo(90, 6);
     for (let i = 0; i < s.q.length; i++) expect(s.hkl[3 * i + 2]).toBe(0);
   });
@@ -50,8 +68,14 @@ describe('crystal templates: Ni zone axes', () => {
     expect(qOf(1, 1, 1)).toBeCloseTo(3.088, 3);
     const i111 = s.q.map((q, i) => (Math.abs(q - qOf(1, 1, 1)) < 1e-6 ? i : -1)).filter((i) => i >= 0);
     const angles = i111.map((i) => s.angle[i]);
-    const sep = Math.min(...angles.slice(1).map((a) => Math.abs(((((a - angles[0]) * 180) / Math.PI + 540) % 360) - 180)));
-    expect([70.53, 109.47, 180].some((x) => Math.abs(Math.abs(sep) - x) < 0.01 || Math.abs(180 - Math.abs(sep) - x) < 0.01)).toBe(true);
+    const sep = Math.min(
+      ...angles.slice(1).map((a) => Math.abs(((((a - angles[0]) * 180) / Math.PI + 540) % 360) - 180)),
+    );
+    expect(
+      [70.53, 109.47, 180].some(
+        (x) => Math.abs(Math.abs(sep) - x) < 0.01 || Math.abs(180 - Math.abs(sep) - x) < 0.01,
+      ),
+    ).toBe(true);
     for (let i = 0; i < s.q.length; i++) expect(s.hkl[3 * i + 1] + s.hkl[3 * i + 2]).toBe(0);
   });
 
@@ -60,7 +84,10 @@ describe('crystal templates: Ni zone axes', () => {
     const sh = shells(s.q);
     expect(Math.min(...s.q)).toBeCloseTo(qOf(2, 2, 0), 6);
     expect(sh.get(Math.round(qOf(2, 2, 0) * 1000) / 1000)).toBe(6);
-    const a = s.angle.filter((_, i) => Math.abs(s.q[i] - qOf(2, 2, 0)) < 1e-6).map((x) => ((x * 180) / Math.PI + 360) % 360).sort((x, y) => x - y);
+    const a = s.angle
+      .filter((_, i) => Math.abs(s.q[i] - qOf(2, 2, 0)) < 1e-6)
+      .map((x) => ((x * 180) / Math.PI + 360) % 360)
+      .sort((x, y) => x - y);
     for (let i = 1; i < 6; i++) expect(a[i] - a[i - 1]).toBeCloseTo(60, 6);
     expect(Math.max(...s.q)).toBeLessThan(8);
     for (let i = 0; i < s.q.length; i++) expect(s.hkl[3 * i] + s.hkl[3 * i + 1] + s.hkl[3 * i + 2]).toBe(0);
@@ -68,7 +95,8 @@ describe('crystal templates: Ni zone axes', () => {
 
   it('FCC extinctions and |F|² = 16 f²: (100) and (110) absent, (111) present', () => {
     const r = reflections(ni, 1);
-    const has = (h: number, k: number, l: number) => r.some((x) => x.hkl[0] === h && x.hkl[1] === k && x.hkl[2] === l);
+    const has = (h: number, k: number, l: number) =>
+      r.some((x) => x.hkl[0] === h && x.hkl[1] === k && x.hkl[2] === l);
     expect(has(1, 1, 1)).toBe(true);
     expect(has(2, 0, 0)).toBe(true);
     expect(has(1, 0, 0)).toBe(false);
@@ -92,14 +120,24 @@ describe('crystal templates: precession-integrated excitation', () => {
 
   it('matches the brute-force cone average within 1.5 % where a coarse azimuth grid aliases', () => {
     // (s, |g⊥|): on the sphere, near the cone's edge, zero-order spots near the 2α/λ cut-off, tiny |g|.
-    for (const [s, g] of [[0, 0.5], [0.004, 0.3], [-0.02, 1.268], [-0.0215, 1.268], [0.0005, 0.05], [0, 1.2]]) {
+    for (const [s, g] of [
+      [0, 0.5],
+      [0.004, 0.3],
+      [-0.02, 1.268],
+      [-0.0215, 1.268],
+      [0.0005, 0.05],
+      [0, 1.2],
+    ]) {
       expect(Math.abs(precessionExcitation(s, g, sigma, alpha) / brute(s, g) - 1)).toBeLessThan(0.015);
     }
     expect(precessionExcitation(0.03, 1, sigma, alpha)).toBe(0);
   });
 
   it('gives the precession Lorentz factor σ√(2π)/(π α |g|) on the sphere, and no zero-order spot beyond |g| = 2α/λ', () => {
-    for (const g of [0.4, 0.8]) expect(precessionExcitation(0, g, sigma, alpha) / ((sigma * Math.sqrt(2 * Math.PI)) / (Math.PI * alpha * g))).toBeCloseTo(1, 1.5);
+    for (const g of [0.4, 0.8])
+      expect(
+        precessionExcitation(0, g, sigma, alpha) / ((sigma * Math.sqrt(2 * Math.PI)) / (Math.PI * alpha * g)),
+      ).toBeCloseTo(1, 1.5);
     const lambda = electronWavelength(200);
     const zolz = (g: number) => precessionExcitation(-0.5 * lambda * g * g, g, sigma, alpha);
     const gCut = (2 * alpha) / lambda;
@@ -136,7 +174,9 @@ describe('crystal templates: fundamental zone sampling', () => {
   });
 
   it('rotation groups have the orders of 432, 23, 622, 422, 222, 1', () => {
-    expect(['m-3m', 'm-3', '6/mmm', '4/mmm', 'mmm', '-1'].map((l) => rotationGroup(l as never).length)).toEqual([24, 12, 12, 8, 4, 1]);
+    expect(
+      ['m-3m', 'm-3', '6/mmm', '4/mmm', 'mmm', '-1'].map((l) => rotationGroup(l as never).length),
+    ).toEqual([24, 12, 12, 8, 4, 1]);
   });
 });
 
@@ -174,7 +214,9 @@ Ni1 Ni 0 0 0
   });
   it('names the line of a bad value', () => {
     const bad = cif.replace('_cell_length_b 3.524', '_cell_length_b abc');
-    expect(() => parseCif(bad, 'bad.cif', 0.45)).toThrow(/bad\.cif, line 3: _cell_length_b: expected a number, got 'abc'/);
+    expect(() => parseCif(bad, 'bad.cif', 0.45)).toThrow(
+      /bad\.cif, line 3: _cell_length_b: expected a number, got 'abc'/,
+    );
     const badOp = cif.replace("'x, y+1/2, z+1/2'", "'x, q, z'");
     expect(() => parseCif(badOp, 'bad.cif', 0.45)).toThrow(/line 12: symmetry operation/);
   });

@@ -17,7 +17,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-header-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const env = { ...process.env, SNEM_OPS: toyOps, CI: 'true' };
-const cli = (args: string[]) => spawnSync(process.execPath, [snem, ...args], { encoding: 'utf8', env, timeout: 60_000 });
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [snem, ...args], { encoding: 'utf8', env, timeout: 60_000 });
 
 let graphFile: string;
 let healthy: Buffer;
@@ -30,11 +31,26 @@ beforeAll(() => {
       snem: 1,
       name: 'toy',
       chunkSize: 16,
-      nodes: { src: { op: 'toy.source', params: { ny: 8, nx: 8 } }, scale: { op: 'toy.scale', in: { in: 'src' } }, sum: { op: 'toy.sum', in: { in: 'scale' } } },
+      nodes: {
+        src: { op: 'toy.source', params: { ny: 8, nx: 8 } },
+        scale: { op: 'toy.scale', in: { in: 'src' } },
+        sum: { op: 'toy.sum', in: { in: 'scale' } },
+      },
       outputs: ['sum'],
     }),
   );
-  const r = cli(['run', graphFile, '--cache', path.join(work, 'healthy'), '--out', path.join(work, 'run-0'), '--no-report', '--quiet', '--workers', '1']);
+  const r = cli([
+    'run',
+    graphFile,
+    '--cache',
+    path.join(work, 'healthy'),
+    '--out',
+    path.join(work, 'run-0'),
+    '--no-report',
+    '--quiet',
+    '--workers',
+    '1',
+  ]);
   if (r.status !== 0) throw new Error(r.stderr);
   healthy = fs.readFileSync(path.join(work, 'healthy', 'cache.lmdb'));
 });
@@ -60,12 +76,37 @@ describe('a damaged LMDB header', () => {
     expect(lmdbHeaderProblem(path.join(work, 'no-such', 'cache.lmdb'))).toBeNull();
   });
 
-  const cases: { name: string; at: () => number; bytes: Buffer; says: RegExp; cli: ('verify' | 'run')[] }[] = [
-    { name: 'zeroed first page', at: () => 0, bytes: Buffer.alloc(4096), says: /meta page 0: magic 0x00000000, expected 0xbeefc0de/, cli: ['verify', 'run'] },
-    { name: 'version overwritten', at: () => 28, bytes: Buffer.from([7, 0, 0, 0]), says: /meta page 0: data version 7, expected 2/, cli: [] },
-    { name: 'garbage after the magic', at: () => 32, bytes: Buffer.alloc(136, 0xa7), says: /meta page 0: page size 2812782503, expected a power of two/, cli: [] },
-    { name: 'main root of meta page 1', at: () => pageSize() + 24 + 24 + 48 + 40, bytes: Buffer.alloc(8, 0x5c), says: /meta page 1: the main tree's root page \d+ \(depth 1\) lies outside/, cli: ['verify'] },
-  ];
+  const cases: { name: string; at: () => number; bytes: Buffer; says: RegExp; cli: ('verify' | 'run')[] }[] =
+    [
+      {
+        name: 'zeroed first page',
+        at: () => 0,
+        bytes: Buffer.alloc(4096),
+        says: /meta page 0: magic 0x00000000, expected 0xbeefc0de/,
+        cli: ['verify', 'run'],
+      },
+      {
+        name: 'version overwritten',
+        at: () => 28,
+        bytes: Buffer.from([7, 0, 0, 0]),
+        says: /meta page 0: data version 7, expected 2/,
+        cli: [],
+      },
+      {
+        name: 'garbage after the magic',
+        at: () => 32,
+        bytes: Buffer.alloc(136, 0xa7),
+        says: /meta page 0: page size 2812782503, expected a power of two/,
+        cli: [],
+      },
+      {
+        name: 'main root of meta page 1',
+        at: () => pageSize() + 24 + 24 + 48 + 40,
+        bytes: Buffer.alloc(8, 0x5c),
+        says: /meta page 1: the main tree's root page \d+ \(depth 1\) lies outside/,
+        cli: ['verify'],
+      },
+    ];
   for (const c of cases) {
     it(`${c.name}: found before opening${c.cli.length ? `; ${c.cli.join(' and ')} exit 1 naming the file (LMDB segfaulted), the file untouched` : ''}`, () => {
       const dir = damaged(c.name.replace(/\W+/g, '-'), c.at(), c.bytes);
@@ -73,7 +114,21 @@ describe('a damaged LMDB header', () => {
       expect(lmdbHeaderProblem(file)).toMatch(c.says);
       const before = fs.readFileSync(file);
       for (const cmd of c.cli) {
-        const args = cmd === 'verify' ? ['cache', 'verify', '--cache', dir] : ['run', graphFile, '--cache', dir, '--out', path.join(work, `run-${path.basename(dir)}`), '--no-report', '--quiet', '--workers', '1'];
+        const args =
+          cmd === 'verify'
+            ? ['cache', 'verify', '--cache', dir]
+            : [
+                'run',
+                graphFile,
+                '--cache',
+                dir,
+                '--out',
+                path.join(work, `run-${path.basename(dir)}`),
+                '--no-report',
+                '--quiet',
+                '--workers',
+                '1',
+              ];
         const r = cli(args);
         expect(r.signal, `snem ${cmd} was killed by ${r.signal}`).toBeNull();
         expect(r.status, r.stderr).toBe(1);

@@ -18,11 +18,20 @@ const snem = path.join(root, 'cli/snem.js');
 
 /** The pid of a process that has exited (for stale records). */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout as unknown as number;
 }
 
 function putSome(store: CacheStore, key: string) {
-  store.putResult(key, new Uint8Array([1, 2, 3]), { v: `blob-${key}`, f: {}, op: 'toy', node: 'n', s: 0, t: Date.now() } as never);
+  store.putResult(key, new Uint8Array([1, 2, 3]), {
+    v: `blob-${key}`,
+    f: {},
+    op: 'toy',
+    node: 'n',
+    s: 0,
+    t: Date.now(),
+  } as never);
 }
 
 describe('cache gc and live runs', () => {
@@ -52,7 +61,9 @@ describe('cache gc and live runs', () => {
     expect(said).toEqual([`gc: waiting for 1 run using this cache (pid ${process.pid}) to finish`]);
     expect(rep.removedActions).toBe(1);
     const again = store.beginRun();
-    await expect(gcWhenIdle(store, { keepLast: 5 }, 0.3, () => {})).rejects.toThrow(/1 run using this cache \(pid \d+\) after waiting 0\.3 s; gc removes only what finished runs no longer reach, so it waits for them \(--wait SECONDS\)/);
+    await expect(gcWhenIdle(store, { keepLast: 5 }, 0.3, () => {})).rejects.toThrow(
+      /1 run using this cache \(pid \d+\) after waiting 0\.3 s; gc removes only what finished runs no longer reach, so it waits for them \(--wait SECONDS\)/,
+    );
     store.endRun(again);
     await store.close();
   });
@@ -87,7 +98,12 @@ describe('cache gc and live runs', () => {
       const res = { out: '', code: null as number | null };
       child.stdout.on('data', (d) => (res.out += d));
       child.stderr.on('data', (d) => (res.out += d));
-      return { res, done: new Promise<typeof res>((resolve) => child.on('close', (code) => resolve(Object.assign(res, { code })))) };
+      return {
+        res,
+        done: new Promise<typeof res>((resolve) =>
+          child.on('close', (code) => resolve(Object.assign(res, { code }))),
+        ),
+      };
     };
     // this process plays the running `snem run`: registered, with a fresh result no run record names
     const store = new CacheStore(cache);
@@ -95,13 +111,19 @@ describe('cache gc and live runs', () => {
     putSome(store, 'fresh');
     // and holds a run directory (a live pid in the lock)
     fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, '.snem-run.lock'), JSON.stringify({ pid: process.pid, host: hostName, started: 'now' }));
+    fs.writeFileSync(
+      path.join(out, '.snem-run.lock'),
+      JSON.stringify({ pid: process.pid, host: hostName, started: 'now' }),
+    );
     const graph = path.join(work, 'toy.json');
     fs.copyFileSync(path.join(root, 'test/fixtures/toy-graph.json'), graph);
     const gc = spawnCli(['cache', 'gc', '--keep-last', '0', '--no-compact']);
     const second = spawnCli(['run', graph, '--out', out, '--quiet', '--workers', '1', '--no-report']);
-    for (let i = 0; i < 1200 && !/waiting/.test(gc.res.out) && gc.res.code === null; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(gc.res.out).toMatch(new RegExp(`gc: waiting for 1 run using this cache \\(pid ${process.pid}\\) to finish`));
+    for (let i = 0; i < 1200 && !/waiting/.test(gc.res.out) && gc.res.code === null; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(gc.res.out).toMatch(
+      new RegExp(`gc: waiting for 1 run using this cache \\(pid ${process.pid}\\) to finish`),
+    );
     expect(store.getAction('fresh')).toBeDefined();
     store.endRun(live);
     const c = await gc.done;
@@ -109,7 +131,11 @@ describe('cache gc and live runs', () => {
     expect(c.out).toMatch(/gc: kept 0 runs, removed 0 runs, 1 actions/);
     const s = await second.done;
     expect(s.code, s.out).toBe(1);
-    expect(s.out).toMatch(new RegExp(`run5: another snem run \\(pid ${process.pid}, started now\\) is writing into this directory`));
+    expect(s.out).toMatch(
+      new RegExp(
+        `run5: another snem run \\(pid ${process.pid}, started now\\) is writing into this directory`,
+      ),
+    );
     await store.close();
   }, 180_000);
 });
@@ -117,12 +143,16 @@ describe('cache gc and live runs', () => {
 describe('full disk', () => {
   it('a cache write failing for lack of space names the directory and the free space', () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    expect(noSpaceError(enospc, '/data/cache')?.message).toMatch(/^\/data\/cache: no space left on the device \(.* free|free space unknown\).* while writing to the cache; free some space or point --cache elsewhere/);
+    expect(noSpaceError(enospc, '/data/cache')?.message).toMatch(
+      /^\/data\/cache: no space left on the device \(.* free|free space unknown\).* while writing to the cache; free some space or point --cache elsewhere/,
+    );
     // LMDB says "Input/output error" on a full disk: read as "no space" only when the disk is (nearly) full
     const eio = new Error('Input/output error');
     const statfs = vi.spyOn(fs, 'statfsSync').mockReturnValue({ bavail: 3, bsize: 4096 } as fs.StatsFs);
     try {
-      expect(noSpaceError(eio, '/data/cache')?.message).toMatch(/no space left on the device \(12\.3 KB free\)/);
+      expect(noSpaceError(eio, '/data/cache')?.message).toMatch(
+        /no space left on the device \(12\.3 KB free\)/,
+      );
     } finally {
       statfs.mockRestore();
     }

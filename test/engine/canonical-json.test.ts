@@ -4,7 +4,9 @@ import { canonicalJson, sortKeys } from '../../engine/canonical-json.ts';
 
 describe('canonical JSON', () => {
   it('sorts keys at every level and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(canonicalJson({ x: [2, 1] })).not.toBe(canonicalJson({ x: [1, 2] }));
     expect(canonicalJson({ p: 1, q: '1' })).not.toBe(canonicalJson({ p: '1', q: 1 }));
   });

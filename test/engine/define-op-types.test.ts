@@ -7,7 +7,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { resolveParams } from '../../engine/params.ts';
 import { defineOp, typed, type Json, type OpParams } from '../../engine/types.ts';
 import { maskAuto } from '../../nodes/mask/auto.ts';
-import { fitGaussians } from '../../nodes/fit/gaussians.ts';
+import type { fitGaussians } from '../../nodes/fit/gaussians.ts';
 
 const op = defineOp({
   name: 'types.probe',
@@ -27,7 +27,12 @@ const op = defineOp({
     label: { type: 'string', description: 'a required string' },
     flag: { type: 'boolean', default: false, description: 'a boolean' },
     cuts: { type: 'json', default: null, description: 'free JSON, null by default' },
-    shells: { type: 'json', jsonType: typed<Record<string, number>>(), optional: true, description: 'typed JSON' },
+    shells: {
+      type: 'json',
+      jsonType: typed<Record<string, number>>(),
+      optional: true,
+      description: 'typed JSON',
+    },
   },
   outputs: { y: { description: 'nothing' } },
   process: ({ params }) => {
@@ -52,7 +57,19 @@ describe('defineOp params inference', () => {
     expectTypeOf<P['shells']>().toEqualTypeOf<Record<string, number> | null>();
 
     const p = resolveParams('probe', op, { label: 'L', x: 'inf', auto: 3 }) as unknown as P;
-    expect(p).toEqual({ n: 2, x: Infinity, auto: 3, mode: 'a', pair: [0, 1], some: null, names: null, label: 'L', flag: false, cuts: null, shells: null });
+    expect(p).toEqual({
+      n: 2,
+      x: Infinity,
+      auto: 3,
+      mode: 'a',
+      pair: [0, 1],
+      some: null,
+      names: null,
+      label: 'L',
+      flag: false,
+      cuts: null,
+      shells: null,
+    });
   });
 
   it('types the real ops: mask.auto upperThresh is a number (engine/params.ts turned "inf" into ∞), not a string to re-parse', () => {

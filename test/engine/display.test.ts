@@ -19,7 +19,9 @@ import { ops as toyOps } from '../fixtures/toy-ops.ts';
 const root = path.resolve(__dirname, '../..');
 const snem = path.join(root, 'cli/snem.js');
 const toyOpsFile = path.join(root, 'test/fixtures/toy-ops.ts');
-const toyGraph: GraphDoc = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'));
+const toyGraph: GraphDoc = JSON.parse(
+  fs.readFileSync(path.join(root, 'test/fixtures/toy-graph.json'), 'utf8'),
+);
 const reg = buildRegistry([...registry().values(), ...toyOps]);
 
 let work: string;
@@ -55,35 +57,100 @@ const pngFigure = (file: string) => JSON.parse(readPngText(fs.readFileSync(file)
 
 describe('validation of display settings', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['unknown colormap, with a suggestion', { sum: { colormap: 'magam' } }, /node 'sum', field 'display.colormap': unknown colormap 'magam' \(did you mean 'magma'\?\); expected one of viridis, magma/],
-    ['limits not increasing', { sum: { limits: [3.1, 2.8] } }, /node 'sum', field 'display.limits': expected \[lo, hi\] with lo < hi .*got \[3.1, 2.8\]/],
-    ['limits of the wrong length', { sum: { limits: [1] } }, /node 'sum', field 'display.limits': must NOT have fewer than 2 items/],
-    ['limits of the wrong type', { sum: { limits: ['low', 2] } }, /node 'sum', field 'display.limits.0': must be number/],
-    ['percentiles out of order', { sum: { percentiles: [99, 1] } }, /node 'sum', field 'display.percentiles': expected \[plo, phi\] with 0 ≤ plo < phi ≤ 100/],
-    ['percentiles above 100', { sum: { fields: { s: { percentiles: [1, 101] } } } }, /node 'sum', field 'display.fields.s.percentiles.1': must be <= 100/],
-    ['symmetric with off-centre limits', { sum: { symmetric: true, limits: [0, 2] } }, /node 'sum', field 'display.limits': \[0, 2\] is not centred on 0 but symmetric is true/],
-    ['symmetric of the wrong type', { sum: { symmetric: 'yes' } }, /node 'sum', field 'display.symmetric': must be boolean/],
-    ['unknown field name', { sum: { fields: { total: { colormap: 'gray' } } } }, /node 'sum', field 'display.fields.total': op 'toy.sum' has no field 'total'; its fields: s/],
-    ['unknown display key', { sum: { colour: 'gray' } }, /node 'sum', field 'display': unknown field 'colour'/],
-    ['bad colormap of a field', { scale: { fields: { y: { colormap: 'rdbu' } } } }, /node 'scale', field 'display.fields.y.colormap': unknown colormap 'rdbu' \(did you mean 'RdBu'\?\)/],
+    [
+      'unknown colormap, with a suggestion',
+      { sum: { colormap: 'magam' } },
+      /node 'sum', field 'display.colormap': unknown colormap 'magam' \(did you mean 'magma'\?\); expected one of viridis, magma/,
+    ],
+    [
+      'limits not increasing',
+      { sum: { limits: [3.1, 2.8] } },
+      /node 'sum', field 'display.limits': expected \[lo, hi\] with lo < hi .*got \[3.1, 2.8\]/,
+    ],
+    [
+      'limits of the wrong length',
+      { sum: { limits: [1] } },
+      /node 'sum', field 'display.limits': must NOT have fewer than 2 items/,
+    ],
+    [
+      'limits of the wrong type',
+      { sum: { limits: ['low', 2] } },
+      /node 'sum', field 'display.limits.0': must be number/,
+    ],
+    [
+      'percentiles out of order',
+      { sum: { percentiles: [99, 1] } },
+      /node 'sum', field 'display.percentiles': expected \[plo, phi\] with 0 ≤ plo < phi ≤ 100/,
+    ],
+    [
+      'percentiles above 100',
+      { sum: { fields: { s: { percentiles: [1, 101] } } } },
+      /node 'sum', field 'display.fields.s.percentiles.1': must be <= 100/,
+    ],
+    [
+      'symmetric with off-centre limits',
+      { sum: { symmetric: true, limits: [0, 2] } },
+      /node 'sum', field 'display.limits': \[0, 2\] is not centred on 0 but symmetric is true/,
+    ],
+    [
+      'symmetric of the wrong type',
+      { sum: { symmetric: 'yes' } },
+      /node 'sum', field 'display.symmetric': must be boolean/,
+    ],
+    [
+      'unknown field name',
+      { sum: { fields: { total: { colormap: 'gray' } } } },
+      /node 'sum', field 'display.fields.total': op 'toy.sum' has no field 'total'; its fields: s/,
+    ],
+    [
+      'unknown display key',
+      { sum: { colour: 'gray' } },
+      /node 'sum', field 'display': unknown field 'colour'/,
+    ],
+    [
+      'bad colormap of a field',
+      { scale: { fields: { y: { colormap: 'rdbu' } } } },
+      /node 'scale', field 'display.fields.y.colormap': unknown colormap 'rdbu' \(did you mean 'RdBu'\?\)/,
+    ],
   ];
   for (const [name, display, re] of cases) {
     it(name, () => {
-      expect(() => resolveGraph(graphWith(display), { registry: reg, nodeChecks: [displayCheck] })).toThrow(re);
+      expect(() => resolveGraph(graphWith(display), { registry: reg, nodeChecks: [displayCheck] })).toThrow(
+        re,
+      );
     });
   }
 
   it('good settings pass; settings on a node that is not an output get a note', () => {
-    const g = resolveGraph(graphWith({ sum: { colormap: 'RdBu', limits: [-1, 1], symmetric: true, label: 'Σ', fields: { s: { percentiles: [2, 98] } } }, src: { colormap: 'gray' } }), { registry: reg });
-    expect(g.warnings).toContain(`node 'src' has display settings but is not in "outputs": no figure shows it`);
+    const g = resolveGraph(
+      graphWith({
+        sum: {
+          colormap: 'RdBu',
+          limits: [-1, 1],
+          symmetric: true,
+          label: 'Σ',
+          fields: { s: { percentiles: [2, 98] } },
+        },
+        src: { colormap: 'gray' },
+      }),
+      { registry: reg },
+    );
+    expect(g.warnings).toContain(
+      `node 'src' has display settings but is not in "outputs": no figure shows it`,
+    );
   });
 
   it('snem validate and snem run exit 1 with the message, computing nothing', () => {
     const f = write('bad-display', graphWith({ sum: { colormap: 'viridus' } }));
-    for (const args of [['validate', f], ['run', f, '--quiet', '--out', path.join(work, 'bad-out')]]) {
+    for (const args of [
+      ['validate', f],
+      ['run', f, '--quiet', '--out', path.join(work, 'bad-out')],
+    ]) {
       const r = cli(args, path.join(work, 'bad-cache'));
       expect(r.code, args[0]).toBe(1);
-      expect(r.stderr).toMatch(/node 'sum', field 'display.colormap': unknown colormap 'viridus' \(did you mean 'viridis'\?\)/);
+      expect(r.stderr).toMatch(
+        /node 'sum', field 'display.colormap': unknown colormap 'viridus' \(did you mean 'viridis'\?\)/,
+      );
       expect(r.computed).toEqual([]);
     }
   });
@@ -100,10 +167,18 @@ describe('display settings are presentation only', () => {
   });
 
   it('a display-only edit plans everything cached, recomputes nothing, and the figures follow it', () => {
-    const g = write('styled', graphWith({ sum: { colormap: 'magma', limits: [10, 200], label: 'Sum of x' } }));
+    const g = write(
+      'styled',
+      graphWith({ sum: { colormap: 'magma', limits: [10, 200], label: 'Sum of x' } }),
+    );
     const plan = cli(['plan', g, '--json'], cache);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(JSON.parse(plan.stdout).entries.map((e: { status: string }) => e.status)).toEqual(['cached', 'cached', 'cached', 'cached']);
+    expect(JSON.parse(plan.stdout).entries.map((e: { status: string }) => e.status)).toEqual([
+      'cached',
+      'cached',
+      'cached',
+      'cached',
+    ]);
     const out = path.join(work, 'run2');
     const r = cli(['run', g, '--out', out, '--quiet', '--workers', '1'], cache);
     expect(r.code, r.stderr).toBe(0);
@@ -113,10 +188,23 @@ describe('display settings are presentation only', () => {
     expect(Object.values(m.nodes).map((n: any) => n.status)).not.toContain('computed');
     for (const id of Object.keys(m1.nodes)) expect(m.nodes[id].key, id).toBe(m1.nodes[id].key);
     expect(m.graphHash).toBe(m1.graphHash);
-    expect(m.figures).toEqual([expect.objectContaining({ file: 'sum.png', node: 'sum', field: 's', colormap: 'magma', limits: [10, 200], limitsFrom: 'display.limits', label: 'Sum of x' })]);
+    expect(m.figures).toEqual([
+      expect.objectContaining({
+        file: 'sum.png',
+        node: 'sum',
+        field: 's',
+        colormap: 'magma',
+        limits: [10, 200],
+        limitsFrom: 'display.limits',
+        label: 'Sum of x',
+      }),
+    ]);
     expect(m.graph.nodes.sum.display).toEqual({ colormap: 'magma', limits: [10, 200], label: 'Sum of x' });
     expect(pngFigure(path.join(out, 'sum.png'))).toMatchObject({ colormap: 'magma', limits: [10, 200] });
-    expect(pngFigure(path.join(first, 'sum.png'))).toMatchObject({ colormap: 'viridis', limitsFrom: 'percentiles 1–99' });
+    expect(pngFigure(path.join(first, 'sum.png'))).toMatchObject({
+      colormap: 'viridis',
+      limitsFrom: 'percentiles 1–99',
+    });
   });
 
   it('snem report redraws a run with the new limits, with no cache, and refuses a graph with other params', async () => {
@@ -145,17 +233,23 @@ describe('display settings are presentation only', () => {
     const changed = graphWith({ sum: { colormap: 'gray' } }) as GraphDoc & { nodes: Record<string, any> };
     changed.nodes.scale.params.gain = 3;
     const changedFile = write('changed', changed);
-    await expect(rerenderRun(dir, { graphFile: changedFile })).rejects.toThrow(/describes other results than run .*node 'scale', param 'gain': 2 in the run, 3 in .*only "display" settings may differ/);
+    await expect(rerenderRun(dir, { graphFile: changedFile })).rejects.toThrow(
+      /describes other results than run .*node 'scale', param 'gain': 2 in the run, 3 in .*only "display" settings may differ/,
+    );
     expect(pngFigure(path.join(dir, 'sum.png'))).toMatchObject({ colormap: 'cividis' });
     const extra = structuredClone(changed);
     extra.outputs = ['sum'];
-    await expect(rerenderRun(dir, { graphFile: write('fewer-outputs', extra), sets: ['scale.gain=2'] })).rejects.toThrow(/outputs \["mean","scale","sum"\] in the run, \["sum"\]/);
+    await expect(
+      rerenderRun(dir, { graphFile: write('fewer-outputs', extra), sets: ['scale.gain=2'] }),
+    ).rejects.toThrow(/outputs \["mean","scale","sum"\] in the run, \["sum"\]/);
     // The run's --set overrides make the params match; a param the op gained after the run, at its default, is no difference.
     const m2 = manifestOf(dir);
     delete m2.nodes.sum.params.offset;
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m2));
     await rerenderRun(dir, { graphFile: changedFile, sets: ['scale.gain=2'] });
     expect(pngFigure(path.join(dir, 'sum.png'))).toMatchObject({ colormap: 'gray' });
-    await expect(rerenderRun(dir, { graphFile: changedFile, sets: ['scale.gain=2', 'sum.offset=1'] })).rejects.toThrow(/node 'sum', param 'offset': \(not set\) in the run, 1 in/);
+    await expect(
+      rerenderRun(dir, { graphFile: changedFile, sets: ['scale.gain=2', 'sum.offset=1'] }),
+    ).rejects.toThrow(/node 'sum', param 'offset': \(not set\) in the run, 1 in/);
   });
 });

@@ -41,7 +41,9 @@ function cli(args: string[], opts: { cache: string; env?: Record<string, string>
     env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true', ...opts.env },
   });
   const counts: Record<string, number> = {};
-  if (fs.existsSync(countsFile)) for (const l of fs.readFileSync(countsFile, 'utf8').split('\n').filter(Boolean)) counts[l] = (counts[l] ?? 0) + 1;
+  if (fs.existsSync(countsFile))
+    for (const l of fs.readFileSync(countsFile, 'utf8').split('\n').filter(Boolean))
+      counts[l] = (counts[l] ?? 0) + 1;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, counts };
 }
 
@@ -49,7 +51,11 @@ function run(graph: string, cache: string, extra: string[] = [], env?: Record<st
   const out = path.join(work, `run-${Math.random().toString(36).slice(2)}`);
   const workers = extra.includes('--workers') ? [] : ['--workers', '1'];
   const r = cli(['run', graph, '--out', out, '--quiet', ...workers, ...extra], { cache, env });
-  return { ...r, out, manifest: r.code === 0 ? JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) : null };
+  return {
+    ...r,
+    out,
+    manifest: r.code === 0 ? JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) : null,
+  };
 }
 
 describe('recomputation and early cutoff', () => {
@@ -175,7 +181,10 @@ describe('files named by params are part of the key', () => {
     // Position 5: src = 5·(1, 2, 3, 4), weights (1, 2, 1, 1) → 5 + 20 + 15 + 20.
     expect(readNpy(path.join(second.out, 'sum.npy')).data[5]).toBeCloseTo(60, 4);
     // snem report compares params with the run's: the engine's content hash is not a user param.
-    const redraw = spawnSync(process.execPath, [snem, 'report', second.out, '--graph', g], { encoding: 'utf8', env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' } });
+    const redraw = spawnSync(process.execPath, [snem, 'report', second.out, '--graph', g], {
+      encoding: 'utf8',
+      env: { ...process.env, SNEM_OPS: toyOps, CI: 'true' },
+    });
     expect(redraw.status, redraw.stderr).toBe(0);
   });
 
@@ -184,7 +193,9 @@ describe('files named by params are part of the key', () => {
     const g = writeGraph('gf2', weightsGraph('no-such-weights.json'));
     const r = run(g, cache);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/node 'weighted', param 'weightsFile': no such file: no-such-weights.json \(looked in /);
+    expect(r.stderr).toMatch(
+      /node 'weighted', param 'weightsFile': no such file: no-such-weights.json \(looked in /,
+    );
     expect(r.counts).toEqual({});
   });
 });
@@ -196,11 +207,34 @@ describe('interruption, corruption, concurrency', () => {
     slow.nodes.scale.params.slowMs = 150;
     const g = writeGraph('g5', slow);
     const countsFile = path.join(work, 'kill-counts.txt');
-    const child = spawn(process.execPath, [snem, 'run', g, '--cache', cache, '--out', path.join(work, 'killed'), '--quiet', '--workers', '1', '--chunk-size', '4'], {
-      env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
-      stdio: 'ignore',
-    });
-    const scaleDone = () => (fs.existsSync(countsFile) ? fs.readFileSync(countsFile, 'utf8').split('\n').filter((l) => l === 'scale').length : 0);
+    const child = spawn(
+      process.execPath,
+      [
+        snem,
+        'run',
+        g,
+        '--cache',
+        cache,
+        '--out',
+        path.join(work, 'killed'),
+        '--quiet',
+        '--workers',
+        '1',
+        '--chunk-size',
+        '4',
+      ],
+      {
+        env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
+        stdio: 'ignore',
+      },
+    );
+    const scaleDone = () =>
+      fs.existsSync(countsFile)
+        ? fs
+            .readFileSync(countsFile, 'utf8')
+            .split('\n')
+            .filter((l) => l === 'scale').length
+        : 0;
     while (scaleDone() < 5) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -212,7 +246,9 @@ describe('interruption, corruption, concurrency', () => {
     expect(resumed.counts.scale).toBeLessThanOrEqual(16 - before + 1);
     const clean = run(g, path.join(work, 'c5-clean'), ['--chunk-size', '4']);
     for (const f of ['sum.npy', 'scale.npy', 'mean.npy']) {
-      expect(Array.from(readNpy(path.join(resumed.out, f)).data)).toEqual(Array.from(readNpy(path.join(clean.out, f)).data));
+      expect(Array.from(readNpy(path.join(resumed.out, f)).data)).toEqual(
+        Array.from(readNpy(path.join(clean.out, f)).data),
+      );
     }
   });
 
@@ -238,7 +274,9 @@ describe('interruption, corruption, concurrency', () => {
     const again = run(g, cache);
     expect(again.code, again.stderr).toBe(0);
     expect(again.counts.sum).toBe(1);
-    expect(Array.from(readNpy(path.join(again.out, 'sum.npy')).data)).toEqual(Array.from(readNpy(path.join(first.out, 'sum.npy')).data));
+    expect(Array.from(readNpy(path.join(again.out, 'sum.npy')).data)).toEqual(
+      Array.from(readNpy(path.join(first.out, 'sum.npy')).data),
+    );
     expect(JSON.parse(cli(['cache', 'verify', '--json'], { cache }).stdout).corrupt).toEqual([]);
   });
 
@@ -250,12 +288,27 @@ describe('interruption, corruption, concurrency', () => {
     const start = (tag: string) => {
       const countsFile = path.join(work, `conc-${tag}.txt`);
       const out = path.join(work, `conc-${tag}`);
-      const p = spawn(process.execPath, [snem, 'run', g, '--cache', cache, '--out', out, '--quiet', '--workers', '1', '--chunk-size', '4'], {
-        env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
-        stdio: 'ignore',
-      });
+      const p = spawn(
+        process.execPath,
+        [snem, 'run', g, '--cache', cache, '--out', out, '--quiet', '--workers', '1', '--chunk-size', '4'],
+        {
+          env: { ...process.env, SNEM_OPS: toyOps, SNEM_TOY_COUNTS: countsFile, CI: 'true' },
+          stdio: 'ignore',
+        },
+      );
       return new Promise<{ code: number | null; out: string; scale: number }>((resolve) =>
-        p.once('exit', (code) => resolve({ code, out, scale: fs.existsSync(countsFile) ? fs.readFileSync(countsFile, 'utf8').split('\n').filter((l) => l === 'scale').length : 0 })),
+        p.once('exit', (code) =>
+          resolve({
+            code,
+            out,
+            scale: fs.existsSync(countsFile)
+              ? fs
+                  .readFileSync(countsFile, 'utf8')
+                  .split('\n')
+                  .filter((l) => l === 'scale').length
+              : 0,
+          }),
+        ),
       );
     };
     const [a, b] = await Promise.all([start('a'), start('b')]);
@@ -264,23 +317,61 @@ describe('interruption, corruption, concurrency', () => {
     // 16 chunks in all: leases make the two runs share them instead of both computing all 16, and a
     // run that gets a chunk's lease after the other stored it takes that result: none is computed twice.
     expect(a.scale + b.scale).toBe(16);
-    expect(Array.from(readNpy(path.join(a.out, 'sum.npy')).data)).toEqual(Array.from(readNpy(path.join(b.out, 'sum.npy')).data));
+    expect(Array.from(readNpy(path.join(a.out, 'sum.npy')).data)).toEqual(
+      Array.from(readNpy(path.join(b.out, 'sum.npy')).data),
+    );
   });
 });
 
 describe('bad graphs exit 1 with the node and field named', () => {
   const cases: [string, (g: any) => void, RegExp][] = [
-    ['unknown op', (g) => (g.nodes.sum.op = 'toy.summ'), /node 'sum', field 'op': unknown op 'toy.summ' \(did you mean 'toy.sum'\?\)/],
-    ['unknown input port', (g) => (g.nodes.sum.in = { inp: 'scale' }), /node 'sum', field 'in.inp': op 'toy.sum' has no input port 'inp'/],
+    [
+      'unknown op',
+      (g) => (g.nodes.sum.op = 'toy.summ'),
+      /node 'sum', field 'op': unknown op 'toy.summ' \(did you mean 'toy.sum'\?\)/,
+    ],
+    [
+      'unknown input port',
+      (g) => (g.nodes.sum.in = { inp: 'scale' }),
+      /node 'sum', field 'in.inp': op 'toy.sum' has no input port 'inp'/,
+    ],
     ['missing input', (g) => delete g.nodes.sum.in, /node 'sum', field 'in.in': missing input/],
-    ['input naming no node', (g) => (g.nodes.sum.in = { in: 'scal' }), /node 'sum', field 'in.in': no node 'scal'/],
-    ['wrong param type', (g) => (g.nodes.scale.params.gain = 'two'), /node 'scale', param 'gain': expected a number, got "two"/],
-    ['out-of-range value', (g) => (g.nodes.scale.params.quantum = 0), /node 'scale', param 'quantum': expected a number > 0/],
-    ['unknown param', (g) => (g.nodes.scale.params.gian = 1), /node 'scale', param 'gian': op 'toy.scale' has no such param/],
-    ['cycle', (g) => (g.nodes.scale.in = { in: 'sum' }), /'scale' → 'sum' → 'scale'|'sum' → 'scale' → 'sum'.*cycle/],
+    [
+      'input naming no node',
+      (g) => (g.nodes.sum.in = { in: 'scal' }),
+      /node 'sum', field 'in.in': no node 'scal'/,
+    ],
+    [
+      'wrong param type',
+      (g) => (g.nodes.scale.params.gain = 'two'),
+      /node 'scale', param 'gain': expected a number, got "two"/,
+    ],
+    [
+      'out-of-range value',
+      (g) => (g.nodes.scale.params.quantum = 0),
+      /node 'scale', param 'quantum': expected a number > 0/,
+    ],
+    [
+      'unknown param',
+      (g) => (g.nodes.scale.params.gian = 1),
+      /node 'scale', param 'gian': op 'toy.scale' has no such param/,
+    ],
+    [
+      'cycle',
+      (g) => (g.nodes.scale.in = { in: 'sum' }),
+      /'scale' → 'sum' → 'scale'|'sum' → 'scale' → 'sum'.*cycle/,
+    ],
     ['dangling output', (g) => g.outputs.push('nothere'), /field 'outputs\[3\]': no node 'nothere'/],
-    ['scope mismatch', (g) => (g.nodes.sum.in = { in: 'mean' }), /node 'sum', field 'in.in': expects a per-position \(frame\) result, but 'mean' \(toy.mean\) is dataset-level/],
-    ['schema violation', (g) => (g.nodes.sum.extra = 1), /node 'sum', field '\(node\)': unknown field 'extra'|unknown field 'extra'/],
+    [
+      'scope mismatch',
+      (g) => (g.nodes.sum.in = { in: 'mean' }),
+      /node 'sum', field 'in.in': expects a per-position \(frame\) result, but 'mean' \(toy.mean\) is dataset-level/,
+    ],
+    [
+      'schema violation',
+      (g) => (g.nodes.sum.extra = 1),
+      /node 'sum', field '\(node\)': unknown field 'extra'|unknown field 'extra'/,
+    ],
   ];
   for (const [name, mutate, re] of cases) {
     it(name, () => {

@@ -10,7 +10,10 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'snem-npy-'));
 describe('npy', () => {
   it('round-trips float32 and uint8 arrays', () => {
     const dir = tmp();
-    const a = nd(Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 3), [2, 3, 4]);
+    const a = nd(
+      Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 3),
+      [2, 3, 4],
+    );
     writeNpy(path.join(dir, 'a.npy'), a);
     const b = readNpy(path.join(dir, 'a.npy'));
     expect(b.shape).toEqual([2, 3, 4]);
@@ -21,7 +24,10 @@ describe('npy', () => {
     const dir = tmp();
     const f = path.join(dir, 'f.npy');
     const w = new NpyStreamWriter(f, 'uint8', [2, 3, 4, 4], 2);
-    w.writeRows(3, new Uint8Array(3 * 16).map((_, i) => i));
+    w.writeRows(
+      3,
+      new Uint8Array(3 * 16).map((_, i) => i),
+    );
     w.close();
     const r = new NpyReader(f, 2);
     expect(r.rows).toBe(6);

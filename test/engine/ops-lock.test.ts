@@ -28,11 +28,23 @@ function toyPackage() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-code-hash-'));
   const w = (f: string, text: string | Uint8Array) => fs.writeFileSync(path.join(dir, f), text);
   w('package.json', '{"name": "toy"}\n');
-  w('op.ts', "import { scale } from './helper.ts';\nimport type { T } from './types-only.ts';\nconst KERNEL = new URL('./kernel.wasm', import.meta.url);\nexport const x = scale;\n");
+  w(
+    'op.ts',
+    "import { scale } from './helper.ts';\nimport type { T } from './types-only.ts';\nconst KERNEL = new URL('./kernel.wasm', import.meta.url);\nexport const x = scale;\n",
+  );
   w('helper.ts', 'export const scale = 2;\n');
   w('types-only.ts', 'export type T = number;\n');
   w('kernel.wasm', new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
-  const op = { name: 'toy.op', version: 1, scope: 'frame', title: '', description: '', inputs: {}, params: {}, outputs: {} } as unknown as OpDef;
+  const op = {
+    name: 'toy.op',
+    version: 1,
+    scope: 'frame',
+    title: '',
+    description: '',
+    inputs: {},
+    params: {},
+    outputs: {},
+  } as unknown as OpDef;
   Object.defineProperty(op, 'sourceFile', { value: path.join(dir, 'op.ts') });
   Object.defineProperty(op, 'codeHash', { get: () => moduleCodeHash(path.join(dir, 'op.ts')) });
   // A new mtime for each edit, so a memoised file hash is never reused.
@@ -79,13 +91,19 @@ describe('code hash', () => {
     expect(lockProblems(lock, [op])).toEqual([]);
     edit('helper.ts', 'export const scale = 4;\n');
     const [p] = lockProblems(lock, [op]);
-    expect(p).toMatch(/op 'toy.op' v1 \(.*op.ts\): its code changed without a version bump \(changed: helper.ts\)/);
+    expect(p).toMatch(
+      /op 'toy.op' v1 \(.*op.ts\): its code changed without a version bump \(changed: helper.ts\)/,
+    );
     expect(p).toMatch(/bump `version` in .*op.ts \(v1 → v2\), then run `npx snem ops relock`/);
     expect(p).toMatch(/run `npx snem ops relock` only/);
     op.version = 2;
-    expect(lockProblems(lock, [op])).toEqual([expect.stringMatching(/version bumped 1 → 2; run `npx snem ops relock`/)]);
+    expect(lockProblems(lock, [op])).toEqual([
+      expect.stringMatching(/version bumped 1 → 2; run `npx snem ops relock`/),
+    ]);
     expect(lockProblems(currentLock([op]), [op])).toEqual([]);
-    expect(lockProblems(lock, [])).toEqual([expect.stringMatching(/'toy.op' is in ops.lock.json but no longer exists/)]);
+    expect(lockProblems(lock, [])).toEqual([
+      expect.stringMatching(/'toy.op' is in ops.lock.json but no longer exists/),
+    ]);
     expect(lockProblems(null, [op])).toEqual([expect.stringMatching(/ops.lock.json is missing/)]);
   });
 });

@@ -9,7 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGraph, RunAborted, type GraphDoc, type ProgressEvent } from '../../app/index.ts';
-import { medianPositions, mergePatternPartials, patternOf, patternPartial } from '../../nodes/calib/dataset-pattern.ts';
+import {
+  medianPositions,
+  mergePatternPartials,
+  patternOf,
+  patternPartial,
+} from '../../nodes/calib/dataset-pattern.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import { makeChunks } from '../../engine/executor.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
@@ -32,7 +37,11 @@ beforeAll(async () => {
       geometry: sim.nodes.geometry,
       geometryMean: { ...sim.nodes.geometry, params: { ...sim.nodes.geometry.params, pattern: 'mean' } },
       static: { op: 'mask.static', in: { frames: 'frames', geometry: 'geometry' } },
-      strict: { op: 'mask.static', in: { frames: 'frames', geometry: 'geometry' }, params: { hotFactor: 1.2 } },
+      strict: {
+        op: 'mask.static',
+        in: { frames: 'frames', geometry: 'geometry' },
+        params: { hotFactor: 1.2 },
+      },
     },
     outputs: ['geometry', 'geometryMean', 'static', 'strict'],
   } as GraphDoc;
@@ -40,11 +49,32 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-async function runOnce(name: string, opts: { workers: number; chunkSize?: number; sets?: string[]; cache?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void }) {
-  const g = await openGraph(structuredClone(doc), { cache: opts.cache ?? path.join(work, `cache-${name}`), chunkSize: opts.chunkSize, sets: opts.sets });
+async function runOnce(
+  name: string,
+  opts: {
+    workers: number;
+    chunkSize?: number;
+    sets?: string[];
+    cache?: string;
+    signal?: AbortSignal;
+    onProgress?: (e: ProgressEvent) => void;
+  },
+) {
+  const g = await openGraph(structuredClone(doc), {
+    cache: opts.cache ?? path.join(work, `cache-${name}`),
+    chunkSize: opts.chunkSize,
+    sets: opts.sets,
+  });
   const events: ProgressEvent[] = [];
   try {
-    await g.run({ out: path.join(work, `run-${name}-${Math.random().toString(36).slice(2)}`), workers: opts.workers, quiet: true, noReport: true, signal: opts.signal, onProgress: (e) => (events.push(e), opts.onProgress?.(e)) });
+    await g.run({
+      out: path.join(work, `run-${name}-${Math.random().toString(36).slice(2)}`),
+      workers: opts.workers,
+      quiet: true,
+      noReport: true,
+      signal: opts.signal,
+      onProgress: (e) => (events.push(e), opts.onProgress?.(e)),
+    });
     const values: Record<string, Value> = {};
     for (const id of doc.outputs) values[id] = (await g.read(id))!;
     return { events, read: (node: string, field: string) => values[node].fields[field] };
@@ -53,15 +83,23 @@ async function runOnce(name: string, opts: { workers: number; chunkSize?: number
   }
 }
 
-const nodeEvent = (events: ProgressEvent[], node: string) => events.find((e) => e.type === 'node' && e.node === node) as Extract<ProgressEvent, { type: 'node' }>;
-const bytes = (a: NDArray) => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString('hex');
+const nodeEvent = (events: ProgressEvent[], node: string) =>
+  events.find((e) => e.type === 'node' && e.node === node) as Extract<ProgressEvent, { type: 'node' }>;
+const bytes = (a: NDArray) =>
+  Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString('hex');
 
 describe('reduce ops in the engine', () => {
   it('give the same bits for 1 or 2 workers and any chunking; partials are computed in one pass and shared', async () => {
     const one = await runOnce('w1', { workers: 1 });
     const two = await runOnce('w2', { workers: 2 });
     const odd = await runOnce('c37', { workers: 2, chunkSize: 37 });
-    for (const [node, field] of [['geometry', 'center'], ['geometry', 'ellipse'], ['geometryMean', 'center'], ['static', 'mask'], ['strict', 'mask']]) {
+    for (const [node, field] of [
+      ['geometry', 'center'],
+      ['geometry', 'ellipse'],
+      ['geometryMean', 'center'],
+      ['static', 'mask'],
+      ['strict', 'mask'],
+    ]) {
       expect(bytes(two.read(node, field)), node).toBe(bytes(one.read(node, field)));
       expect(bytes(odd.read(node, field)), node).toBe(bytes(one.read(node, field)));
     }
@@ -87,7 +125,12 @@ describe('reduce ops in the engine', () => {
     const ctl = new AbortController();
     let chunks = 0;
     await expect(
-      runOnce('abort', { workers: 1, cache, signal: ctl.signal, onProgress: (e) => e.type === 'chunk' && ++chunks === 3 && ctl.abort() }),
+      runOnce('abort', {
+        workers: 1,
+        cache,
+        signal: ctl.signal,
+        onProgress: (e) => e.type === 'chunk' && ++chunks === 3 && ctl.abort(),
+      }),
     ).rejects.toBeInstanceOf(RunAborted);
 
     const g = await openGraph(structuredClone(doc), { cache });
@@ -104,7 +147,10 @@ describe('reduce ops in the engine', () => {
 
     const edited = await runOnce('edit', { workers: 1, cache, sets: ['static.hotFactor=4'] });
     expect(edited.events.some((e) => e.type === 'pass')).toBe(false);
-    expect(nodeEvent(edited.events, 'static')).toMatchObject({ status: 'computed', chunks: { computed: 0, total: 8 } });
+    expect(nodeEvent(edited.events, 'static')).toMatchObject({
+      status: 'computed',
+      chunks: { computed: 0, total: 8 },
+    });
     expect(nodeEvent(edited.events, 'geometry').status).toBe('cached');
   }, 180_000);
 });
@@ -113,13 +159,20 @@ describe('the dataset pattern from chunk partials', () => {
   const [ny, nx, h, w] = [5, 9, 6, 7];
   const n = ny * nx;
   const px = h * w;
-  const rand = (i: number) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1;
+  const rand = (i: number) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1;
 
   function reduced(frames: NDArray, kind: 'mean' | 'median', chunkSize: number): ArrayLike<number> {
-    const spec = kind === 'mean' ? ({ kind: 'mean' } as const) : ({ kind: 'sampled', positions: medianPositions(n) } as const);
+    const spec =
+      kind === 'mean'
+        ? ({ kind: 'mean' } as const)
+        : ({ kind: 'sampled', positions: medianPositions(n) } as const);
     let acc: Value | null = null;
     for (const c of makeChunks(n, chunkSize)) {
-      const sub: NDArray = { dtype: frames.dtype, shape: [c.count, h, w], data: frames.data.subarray(c.start * px, (c.start + c.count) * px) };
+      const sub: NDArray = {
+        dtype: frames.dtype,
+        shape: [c.count, h, w],
+        data: frames.data.subarray(c.start * px, (c.start + c.count) * px),
+      };
       const part = patternPartial(spec, sub, c);
       acc = acc ? mergePatternPartials(acc, part) : part;
     }
@@ -127,8 +180,16 @@ describe('the dataset pattern from chunk partials', () => {
   }
 
   it('equals the direct per-pixel mean and median: exactly for counts, to rounding for float32', () => {
-    const u8: NDArray = { dtype: 'uint8', shape: [n, h, w], data: Uint8Array.from({ length: n * px }, (_, i) => Math.floor(rand(i) * 256)) };
-    const f32: NDArray = { dtype: 'float32', shape: [n, h, w], data: Float32Array.from({ length: n * px }, (_, i) => rand(i) * 1e4 * 10 ** (3 * rand(i + 7))) };
+    const u8: NDArray = {
+      dtype: 'uint8',
+      shape: [n, h, w],
+      data: Uint8Array.from({ length: n * px }, (_, i) => Math.floor(rand(i) * 256)),
+    };
+    const f32: NDArray = {
+      dtype: 'float32',
+      shape: [n, h, w],
+      data: Float32Array.from({ length: n * px }, (_, i) => rand(i) * 1e4 * 10 ** (3 * rand(i + 7))),
+    };
     for (const frames of [u8, f32]) {
       const mean = new Float64Array(px);
       const median = new Float64Array(px);

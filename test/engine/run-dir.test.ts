@@ -18,34 +18,61 @@ afterAll(() => {
   sleeper.kill();
   fs.rmSync(work, { recursive: true, force: true });
 });
-const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-const enospc = (p: string) => Object.assign(new Error(`ENOSPC: no space left on device, write '${p}'`), { code: 'ENOSPC', path: p });
+const deadPid = () =>
+  Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+      .stdout,
+  );
+const enospc = (p: string) =>
+  Object.assign(new Error(`ENOSPC: no space left on device, write '${p}'`), { code: 'ENOSPC', path: p });
 
 describe('run directory', () => {
-  it('a directory another live run holds is refused with its pid; a dead run\'s lock is taken over', () => {
+  it("a directory another live run holds is refused with its pid; a dead run's lock is taken over", () => {
     const dir = path.join(work, 'locked');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, RUN_LOCK), JSON.stringify({ pid: sleeper.pid, host: hostName, started: '2026-12-03T15:00:00Z' }));
-    expect(() => claimRunDir(dir)).toThrow(new RegExp(`locked: another snem run \\(pid ${sleeper.pid}, started 2026-12-03T15:00:00Z\\) is writing into this directory; wait for it to finish or choose another --out`));
-    fs.writeFileSync(path.join(dir, RUN_LOCK), JSON.stringify({ pid: deadPid(), host: hostName, started: 'x' }));
+    fs.writeFileSync(
+      path.join(dir, RUN_LOCK),
+      JSON.stringify({ pid: sleeper.pid, host: hostName, started: '2026-12-03T15:00:00Z' }),
+    );
+    expect(() => claimRunDir(dir)).toThrow(
+      new RegExp(
+        `locked: another snem run \\(pid ${sleeper.pid}, started 2026-12-03T15:00:00Z\\) is writing into this directory; wait for it to finish or choose another --out`,
+      ),
+    );
+    fs.writeFileSync(
+      path.join(dir, RUN_LOCK),
+      JSON.stringify({ pid: deadPid(), host: hostName, started: 'x' }),
+    );
     const release = claimRunDir(dir);
     expect(JSON.parse(fs.readFileSync(path.join(dir, RUN_LOCK), 'utf8')).pid).toBe(process.pid);
     release();
     expect(fs.existsSync(path.join(dir, RUN_LOCK))).toBe(false);
   });
 
-  it('temp files of runs that died are removed, a live run\'s are not; the old manifest goes before new outputs', () => {
+  it("temp files of runs that died are removed, a live run's are not; the old manifest goes before new outputs", () => {
     const dir = path.join(work, 'debris');
     fs.mkdirSync(dir);
     const dead = deadPid();
-    for (const f of [`pdf.G.npy.tmp-${dead}`, `.manifest.json.${dead}`, `report.html.tmp-${dead}`, `iq.I.npy.tmp-${sleeper.pid}`, 'manifest.json', 'pdf.G.npy']) fs.writeFileSync(path.join(dir, f), 'x');
+    for (const f of [
+      `pdf.G.npy.tmp-${dead}`,
+      `.manifest.json.${dead}`,
+      `report.html.tmp-${dead}`,
+      `iq.I.npy.tmp-${sleeper.pid}`,
+      'manifest.json',
+      'pdf.G.npy',
+    ])
+      fs.writeFileSync(path.join(dir, f), 'x');
     const notes: string[] = [];
     const release = claimRunDir(dir, (m) => notes.push(m));
-    expect(fs.readdirSync(dir).sort()).toEqual([RUN_LOCK, `iq.I.npy.tmp-${sleeper.pid}`, 'manifest.json', 'pdf.G.npy'].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [RUN_LOCK, `iq.I.npy.tmp-${sleeper.pid}`, 'manifest.json', 'pdf.G.npy'].sort(),
+    );
     expect(notes).toEqual([`removed 3 temp files left in ${dir} by a run that did not finish`]);
     retireManifest(dir, (m) => notes.push(m));
     expect(fs.existsSync(path.join(dir, 'manifest.json'))).toBe(false);
-    expect(notes[1]).toMatch(/held a previous run: its manifest was removed; this run writes a new one when it finishes/);
+    expect(notes[1]).toMatch(
+      /held a previous run: its manifest was removed; this run writes a new one when it finishes/,
+    );
     release();
   });
 
@@ -56,7 +83,9 @@ describe('run directory', () => {
       throw enospc(path.join(dir, 'a.npy.tmp'));
     });
     try {
-      expect(() => writeNpy(path.join(dir, 'a.npy'), { dtype: 'float32', shape: [2], data: Float32Array.of(1, 2) })).toThrow(/ENOSPC/);
+      expect(() =>
+        writeNpy(path.join(dir, 'a.npy'), { dtype: 'float32', shape: [2], data: Float32Array.of(1, 2) }),
+      ).toThrow(/ENOSPC/);
     } finally {
       write.mockRestore();
     }
@@ -70,7 +99,9 @@ describe('run directory', () => {
     }
     expect(fs.readdirSync(dir)).toEqual([]);
     const e = diskError(enospc(path.join(dir, 'report.html')), path.join(dir, 'report.html'));
-    expect(e?.message).toMatch(/full\/report\.html: no space left on the device \(.*\); free some space or choose another --out, then run again \(finished chunks are cached\)/);
+    expect(e?.message).toMatch(
+      /full\/report\.html: no space left on the device \(.*\); free some space or choose another --out, then run again \(finished chunks are cached\)/,
+    );
     expect(diskError(new Error('other'), dir)).toBeNull();
   });
 });

@@ -11,7 +11,9 @@ describe('WASM kernels', () => {
       const wasm = wat.replace(/\.wat$/, '.wasm');
       expect(fs.existsSync(wasm), `${rel} has no .wasm beside it`).toBe(true);
       const built = await assembleWat(wat, fs.readFileSync(wat, 'utf8'));
-      expect(Buffer.compare(Buffer.from(built), fs.readFileSync(wasm)), `${rel} differs from its .wasm`).toBe(0);
+      expect(Buffer.compare(Buffer.from(built), fs.readFileSync(wasm)), `${rel} differs from its .wasm`).toBe(
+        0,
+      );
     }
   });
 });

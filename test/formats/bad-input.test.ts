@@ -51,10 +51,22 @@ describe('snem info on bad input', () => {
       root ? null : snemInfo([secret]),
     ]);
     expect(good.code).toBe(0);
-    expect(JSON.parse(good.out)).toMatchObject({ format: 'blo', scan: { ny: 2, nx: 3 }, frameShape: [4, 4], dtype: 'uint8', positions: 6 });
+    expect(JSON.parse(good.out)).toMatchObject({
+      format: 'blo',
+      scan: { ny: 2, nx: 3 },
+      frameShape: [4, 4],
+      dtype: 'uint8',
+      positions: 6,
+    });
     const bad: [typeof magic, RegExp][] = [
-      [magic, /junk\.dat: unrecognised data format \(magic bytes "hello, t", extension "\.dat"; expected one of: npy, blo/],
-      [trunc, /short\.npy: truncated \.npy file: header declares shape \(10, 8, 8\) uint8 = 640 data bytes, but only 100/],
+      [
+        magic,
+        /junk\.dat: unrecognised data format \(magic bytes "hello, t", extension "\.dat"; expected one of: npy, blo/,
+      ],
+      [
+        trunc,
+        /short\.npy: truncated \.npy file: header declares shape \(10, 8, 8\) uint8 = 640 data bytes, but only 100/,
+      ],
       [emp, /empty\.npy: is empty \(0 bytes; expected a data file\)/],
     ];
     if (perm) bad.push([perm, /secret\.blo: permission denied \(expected a readable data file\)/]);
@@ -68,12 +80,15 @@ describe('snem info on bad input', () => {
   it('in process: a file the kernel refuses to read (EACCES) gives the permission message, as any user', async () => {
     const secret = path.join(dir, 'locked.blo');
     fs.writeFileSync(secret, bloBytes({ ny: 1, nx: 1, dp: 4 }));
-    const denied = (p: fs.PathLike) => Object.assign(new Error(`EACCES: permission denied, access '${p}'`), { code: 'EACCES' });
+    const denied = (p: fs.PathLike) =>
+      Object.assign(new Error(`EACCES: permission denied, access '${p}'`), { code: 'EACCES' });
     const access = vi.spyOn(fs, 'accessSync').mockImplementation((p) => {
       throw denied(p);
     });
     try {
-      await expect(describeFile(secret, {})).rejects.toThrow(/locked\.blo: permission denied \(expected a readable data file\)/);
+      await expect(describeFile(secret, {})).rejects.toThrow(
+        /locked\.blo: permission denied \(expected a readable data file\)/,
+      );
     } finally {
       access.mockRestore();
     }
@@ -81,7 +96,9 @@ describe('snem info on bad input', () => {
       throw denied(p);
     });
     try {
-      await expect(describeFile(secret, {})).rejects.toThrow(/locked\.blo: permission denied \(expected a readable data file\)/);
+      await expect(describeFile(secret, {})).rejects.toThrow(
+        /locked\.blo: permission denied \(expected a readable data file\)/,
+      );
     } finally {
       stat.mockRestore();
     }
@@ -96,9 +113,15 @@ describe('snem info on bad input', () => {
     fs.writeFileSync(stack, npyBytes('|u1', [6, 2, 2], new Uint8Array(24)));
     const odd = path.join(dir, 'odd.bin');
     fs.writeFileSync(odd, Buffer.alloc(34));
-    await expect(describeFile(blo, {})).rejects.toThrow(/cut\.blo: truncated blockfile: the header declares 6 frames/);
-    await expect(describeFile(stack, { scan: '4x4' })).rejects.toThrow(/stack\.npy: scan 4×4 = 16 positions, but the file holds 6 frames/);
-    await expect(describeFile(odd, { raw: { shape: [4, 4], dtype: 'uint16' } })).rejects.toThrow(/odd\.bin: size 34 bytes is not a whole number of 4×4 uint16 frames/);
+    await expect(describeFile(blo, {})).rejects.toThrow(
+      /cut\.blo: truncated blockfile: the header declares 6 frames/,
+    );
+    await expect(describeFile(stack, { scan: '4x4' })).rejects.toThrow(
+      /stack\.npy: scan 4×4 = 16 positions, but the file holds 6 frames/,
+    );
+    await expect(describeFile(odd, { raw: { shape: [4, 4], dtype: 'uint16' } })).rejects.toThrow(
+      /odd\.bin: size 34 bytes is not a whole number of 4×4 uint16 frames/,
+    );
     await expect(describeFile(dir, {})).rejects.toThrow(/: is a directory \(expected a data file\)/);
     await expect(describeFile(path.join(dir, 'nope.mib'), {})).rejects.toThrow(/nope\.mib: no such file/);
     expect((await describeFile(stack, { scan: '2x3' })).scan).toEqual({ ny: 2, nx: 3 });

@@ -51,7 +51,9 @@ describe('ASTAR blockfile reader (hand-built bytes)', () => {
     const f = path.join(dir, 't.blo');
     const b = bloBytes({ ny: 2, nx: 3, dp: 4 });
     fs.writeFileSync(f, b.subarray(0, b.length - 22 - 11)); // last record and a half missing
-    expect(() => openDataset(f)).toThrow(/t\.blo: truncated blockfile: the header declares 6 frames .* holds 4 complete frames .*set "allowTruncated": true in the graph's dataset \(snem info: --allow-truncated\)/);
+    expect(() => openDataset(f)).toThrow(
+      /t\.blo: truncated blockfile: the header declares 6 frames .* holds 4 complete frames .*set "allowTruncated": true in the graph's dataset \(snem info: --allow-truncated\)/,
+    );
     const h = openDataset(f, { allowTruncated: true });
     expect(h.dtype).toBe('float32');
     expect(h.meta.missingFrames).toBe(2);
@@ -71,7 +73,9 @@ describe('ASTAR blockfile reader (hand-built bytes)', () => {
     fs.writeFileSync(f, b);
     const h = openDataset(f);
     expect(() => h.read(0, 1)).not.toThrow();
-    expect(() => h.read(0, 2)).toThrow(/c\.blo: corrupted blockfile record 1 .* expected magic AA 55 and index 1, found aa 55 and index 7/);
+    expect(() => h.read(0, 2)).toThrow(
+      /c\.blo: corrupted blockfile record 1 .* expected magic AA 55 and index 1, found aa 55 and index 7/,
+    );
     h.close();
   });
 
@@ -91,8 +95,18 @@ describe('ASTAR blockfile writer', () => {
   it('writes as the instrument does and reads back identically', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'w.blo');
-    const frames = nd(new Uint8Array(3 * 5 * 6 * 6).map((_, i) => (i * 13) & 255), [3, 5, 6, 6]);
-    writeBlo(f, frames, { scanStepNm: [3, 2], beamEnergyKeV: 200, sdp: 6226, cameraLength: 2000, note: 'Camera gamma : on', acquiredAt: new Date('2020-01-02T03:04:05Z') });
+    const frames = nd(
+      new Uint8Array(3 * 5 * 6 * 6).map((_, i) => (i * 13) & 255),
+      [3, 5, 6, 6],
+    );
+    writeBlo(f, frames, {
+      scanStepNm: [3, 2],
+      beamEnergyKeV: 200,
+      sdp: 6226,
+      cameraLength: 2000,
+      note: 'Camera gamma : on',
+      acquiredAt: new Date('2020-01-02T03:04:05Z'),
+    });
     const raw = fs.readFileSync(f);
     expect(raw.subarray(0, 6).toString('latin1')).toBe('IMGBLO');
     expect(raw.readUInt32LE(8)).toBe(4096);

@@ -18,7 +18,12 @@ export function tmpDir(prefix = 'snem-fmt-'): string {
 }
 
 /** A .npy file built by hand: magic, version, header dict padded to 64, then `data`. */
-export function npyBytes(descr: string, shape: number[], data: Uint8Array, opts: { version?: 1 | 2 | 3; fortran?: boolean } = {}): Buffer {
+export function npyBytes(
+  descr: string,
+  shape: number[],
+  data: Uint8Array,
+  opts: { version?: 1 | 2 | 3; fortran?: boolean } = {},
+): Buffer {
   const version = opts.version ?? 1;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${descr}', 'fortran_order': ${opts.fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;

@@ -11,7 +11,8 @@ beforeAll(async () => {
   h5 = await loadHdf5();
 });
 
-const cube = (ny: number, nx: number, h: number, w: number) => new Uint16Array(ny * nx * h * w).map((_, i) => (i * 31) % 65521);
+const cube = (ny: number, nx: number, h: number, w: number) =>
+  new Uint16Array(ny * nx * h * w).map((_, i) => (i * 31) % 65521);
 
 /** An emdfile / py4DSTEM EMD 1.0 layout: root group → DataCube array group with data and dims. */
 function writeEmd(file: string, data: Uint16Array, shape: number[]) {
@@ -23,7 +24,15 @@ function writeEmd(file: string, data: Uint16Array, shape: number[]) {
   const dc = root.create_group('datacube');
   dc.create_attribute('emd_group_type', 1);
   dc.create_attribute('python_class', 'DataCube');
-  dc.create_dataset({ name: 'data', data, shape, dtype: '<H', chunks: [1, 2, shape[2], shape[3]], compression: 'gzip', compression_opts: 4 });
+  dc.create_dataset({
+    name: 'data',
+    data,
+    shape,
+    dtype: '<H',
+    chunks: [1, 2, shape[2], shape[3]],
+    compression: 'gzip',
+    compression_opts: 4,
+  });
   const dim = (name: string, step: number, n: number, units: string) => {
     const d = dc.create_dataset({ name, data: Float64Array.from({ length: n }, (_, i) => i * step) });
     d.create_attribute('units', units);
@@ -76,7 +85,12 @@ describe('HDF5 / EMD via h5wasm', () => {
     const file = path.join(dir, 'plain.h5');
     const f = new h5.File(file, 'w');
     const g = f.create_group('entry');
-    g.create_dataset({ name: 'stack', data: Float32Array.from({ length: 6 * 4 * 4 }, (_, i) => i / 2), shape: [6, 4, 4], chunks: [2, 4, 4] });
+    g.create_dataset({
+      name: 'stack',
+      data: Float32Array.from({ length: 6 * 4 * 4 }, (_, i) => i / 2),
+      shape: [6, 4, 4],
+      chunks: [2, 4, 4],
+    });
     g.create_dataset({ name: 'flat', data: new Uint8Array(16), shape: [16] });
     f.close();
     const h = await openDatasetAsync(file, { h5Path: '/entry/stack', scan: '2x3' });
@@ -85,10 +99,18 @@ describe('HDF5 / EMD via h5wasm', () => {
     expect(Array.from(h.read(5, 1).data)).toEqual(Array.from({ length: 16 }, (_, i) => (80 + i) / 2));
     h.close();
     // Without h5Path the only rank-3 dataset is not a 4-D cube: the message lists candidates.
-    expect(() => openDataset(file)).toThrow(/plain\.h5: HDF5 file holds several candidate datasets; choose one with the dataset option h5Path: \/entry\/stack/);
-    expect(() => openDataset(file, { h5Path: '/entry' })).toThrow(/plain\.h5: HDF5 path \/entry: expected a dataset, found a group/);
-    expect(() => openDataset(file, { h5Path: '/entry/flat' })).toThrow(/expected a 3-D \[n, h, w\] or 4-D \[ny, nx, h, w\] array, found shape \(16\)/);
-    expect(() => openDataset(file, { h5Path: '/entry/stack', scan: '4x4' })).toThrow(/scan 4×4 = 16 positions, but \/entry\/stack holds 6 frames/);
+    expect(() => openDataset(file)).toThrow(
+      /plain\.h5: HDF5 file holds several candidate datasets; choose one with the dataset option h5Path: \/entry\/stack/,
+    );
+    expect(() => openDataset(file, { h5Path: '/entry' })).toThrow(
+      /plain\.h5: HDF5 path \/entry: expected a dataset, found a group/,
+    );
+    expect(() => openDataset(file, { h5Path: '/entry/flat' })).toThrow(
+      /expected a 3-D \[n, h, w\] or 4-D \[ny, nx, h, w\] array, found shape \(16\)/,
+    );
+    expect(() => openDataset(file, { h5Path: '/entry/stack', scan: '4x4' })).toThrow(
+      /scan 4×4 = 16 positions, but \/entry\/stack holds 6 frames/,
+    );
   });
 
   it('refuses a truncated HDF5 file and reports a corrupted chunk naming the file', async () => {
@@ -97,12 +119,17 @@ describe('HDF5 / EMD via h5wasm', () => {
     writeEmd(file, cube(2, 2, 8, 8), [2, 2, 8, 8]);
     const bytes = fs.readFileSync(file);
     fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    await expect(openDatasetAsync(file)).rejects.toThrow(/cut\.emd: truncated HDF5 file: the superblock declares \d+ bytes, the file has \d+/);
+    await expect(openDatasetAsync(file)).rejects.toThrow(
+      /cut\.emd: truncated HDF5 file: the superblock declares \d+ bytes, the file has \d+/,
+    );
     // Overwrite the gzip stream of the chunks (found by their zlib header 78 xx) with junk.
     const bad = Buffer.from(bytes);
     let hits = 0;
     for (let i = 0; i + 1 < bad.length; i++) {
-      if (bad[i] === 0x78 && (bad[i + 1] === 0x5e || bad[i + 1] === 0x9c || bad[i + 1] === 0x01 || bad[i + 1] === 0xda)) {
+      if (
+        bad[i] === 0x78 &&
+        (bad[i + 1] === 0x5e || bad[i + 1] === 0x9c || bad[i + 1] === 0x01 || bad[i + 1] === 0xda)
+      ) {
         bad.fill(0xff, i, i + 12);
         hits++;
       }

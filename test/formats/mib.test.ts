@@ -5,7 +5,8 @@ import { openDataset } from '../../formats/open.ts';
 import { beBytes, encodeQuadRaw, encodeRow, mibHeader, mismatches, rowBytes, tmpDir } from './fixtures.ts';
 
 /** Deterministic pixel values below 2^bits. */
-const pattern = (n: number, bits: number, seed: number) => Array.from({ length: n }, (_, i) => ((i * 2654435761 + seed * 97) >>> 7) % 2 ** bits);
+const pattern = (n: number, bits: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => ((i * 2654435761 + seed * 97) >>> 7) % 2 ** bits);
 
 function writeMib(file: string, frames: Buffer[]): void {
   fs.writeFileSync(file, Buffer.concat(frames));
@@ -24,7 +25,19 @@ describe('Merlin .mib reader (hand-built frames)', () => {
       writeMib(
         f,
         px.map((p, k) =>
-          Buffer.concat([mibHeader({ seq: k + 1, headerBytes: 384, chips: 1, width: 256, height: 256, type, layout: '1x1', depth }), kind ? beBytes(kind, p) : Uint8Array.from(p)]),
+          Buffer.concat([
+            mibHeader({
+              seq: k + 1,
+              headerBytes: 384,
+              chips: 1,
+              width: 256,
+              height: 256,
+              type,
+              layout: '1x1',
+              depth,
+            }),
+            kind ? beBytes(kind, p) : Uint8Array.from(p),
+          ]),
         ),
       );
       const h = openDataset(f, { scan: { ny: 1, nx: 3 } });
@@ -44,9 +57,19 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     for (const depth of [1, 6, 12] as const) {
       const img = pattern(256 * 256, depth, depth);
       const data = new Uint8Array(rowBytes(depth, 256) * 256);
-      for (let r = 0; r < 256; r++) encodeRow(depth, img.slice(r * 256, r * 256 + 256), data, r * rowBytes(depth, 256));
+      for (let r = 0; r < 256; r++)
+        encodeRow(depth, img.slice(r * 256, r * 256 + 256), data, r * rowBytes(depth, 256));
       const f = path.join(dir, `r${depth}.mib`);
-      const head = mibHeader({ seq: 1, headerBytes: 384, chips: 1, width: 256, height: 256, type: 'R64', layout: '1x1', depth });
+      const head = mibHeader({
+        seq: 1,
+        headerBytes: 384,
+        chips: 1,
+        width: 256,
+        height: 256,
+        type: 'R64',
+        layout: '1x1',
+        depth,
+      });
       writeMib(f, [Buffer.concat([head, data]), Buffer.concat([head, data])]);
       const h = openDataset(f);
       expect(h.scan).toEqual({ ny: 1, nx: 2 });
@@ -64,7 +87,21 @@ describe('Merlin .mib reader (hand-built frames)', () => {
       encodeRow(12, lo.slice(r * 256, r * 256 + 256), data, 256 * 512 + r * 512);
     }
     const f = path.join(dir, 'r24.mib');
-    writeMib(f, [Buffer.concat([mibHeader({ seq: 1, headerBytes: 384, chips: 1, width: 512, height: 256, type: 'R64', layout: '1x1', depth: 24 }), data])]);
+    writeMib(f, [
+      Buffer.concat([
+        mibHeader({
+          seq: 1,
+          headerBytes: 384,
+          chips: 1,
+          width: 512,
+          height: 256,
+          type: 'R64',
+          layout: '1x1',
+          depth: 24,
+        }),
+        data,
+      ]),
+    ]);
     const h = openDataset(f);
     expect(h.frameShape).toEqual([256, 256]);
     expect(h.dtype).toBe('uint32');
@@ -75,7 +112,21 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     const dir = tmpDir();
     const u = pattern(512 * 512, 12, 1);
     const fu = path.join(dir, 'quad-u16.mib');
-    writeMib(fu, [Buffer.concat([mibHeader({ seq: 1, headerBytes: 768, chips: 4, width: 512, height: 512, type: 'U16', layout: '2x2G', depth: 12 }), beBytes('u2', u)])]);
+    writeMib(fu, [
+      Buffer.concat([
+        mibHeader({
+          seq: 1,
+          headerBytes: 768,
+          chips: 4,
+          width: 512,
+          height: 512,
+          type: 'U16',
+          layout: '2x2G',
+          depth: 12,
+        }),
+        beBytes('u2', u),
+      ]),
+    ]);
     const hu = openDataset(fu);
     expect(hu.frameShape).toEqual([512, 512]);
     expect(mismatches(hu.read(0, 1).data, u)).toBe(0);
@@ -83,12 +134,32 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     for (const depth of [1, 6, 12] as const) {
       const img = pattern(512 * 512, depth, depth + 1);
       const f = path.join(dir, `quad-r${depth}.mib`);
-      writeMib(f, [Buffer.concat([mibHeader({ seq: 1, headerBytes: 768, chips: 4, width: 1024, height: 256, type: 'R64', layout: '2x2', depth }), encodeQuadRaw(depth, img)])]);
+      writeMib(f, [
+        Buffer.concat([
+          mibHeader({
+            seq: 1,
+            headerBytes: 768,
+            chips: 4,
+            width: 1024,
+            height: 256,
+            type: 'R64',
+            layout: '2x2',
+            depth,
+          }),
+          encodeQuadRaw(depth, img),
+        ]),
+      ]);
       const h = openDataset(f);
       expect(h.frameShape).toEqual([512, 512]);
       const got = h.read(0, 1).data;
       // Spot-check a pixel in each quadrant, then everything.
-      for (const [y, x] of [[3, 5], [7, 300], [400, 9], [511, 511]]) expect(got[y * 512 + x]).toBe(img[y * 512 + x]);
+      for (const [y, x] of [
+        [3, 5],
+        [7, 300],
+        [400, 9],
+        [511, 511],
+      ])
+        expect(got[y * 512 + x]).toBe(img[y * 512 + x]);
       expect(mismatches(got, img)).toBe(0);
       h.close();
     }
@@ -97,9 +168,26 @@ describe('Merlin .mib reader (hand-built frames)', () => {
   it('takes the scan shape from the .hdr next to the .mib, or opened through the .hdr', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'scan.mib');
-    const frames = [0, 1, 2, 3, 4, 5].map((k) => Buffer.concat([mibHeader({ seq: k + 1, headerBytes: 384, chips: 1, width: 256, height: 256, type: 'U08', layout: '1x1', depth: 6 }), Buffer.alloc(65536, k)]));
+    const frames = [0, 1, 2, 3, 4, 5].map((k) =>
+      Buffer.concat([
+        mibHeader({
+          seq: k + 1,
+          headerBytes: 384,
+          chips: 1,
+          width: 256,
+          height: 256,
+          type: 'U08',
+          layout: '1x1',
+          depth: 6,
+        }),
+        Buffer.alloc(65536, k),
+      ]),
+    );
     writeMib(f, frames);
-    fs.writeFileSync(path.join(dir, 'scan.hdr'), 'HDR,\t\nFrames in Acquisition (Number):\t6\nFrames per Trigger (Number):\t3\nCounter Depth (number):\t6\nEnd\t\n');
+    fs.writeFileSync(
+      path.join(dir, 'scan.hdr'),
+      'HDR,\t\nFrames in Acquisition (Number):\t6\nFrames per Trigger (Number):\t3\nCounter Depth (number):\t6\nEnd\t\n',
+    );
     const h = openDataset(f);
     expect(h.scan).toEqual({ ny: 2, nx: 3 });
     expect(h.read(4, 1).data[100]).toBe(4);
@@ -109,17 +197,34 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     expect(viaHdr.scan).toEqual({ ny: 2, nx: 3 });
     expect(viaHdr.path).toBe(f);
     viaHdr.close();
-    expect(() => openDataset(f, { scan: '2x2' })).toThrow(/scan\.mib: scan 2×2 = 4 positions, but the file holds 6 frames/);
+    expect(() => openDataset(f, { scan: '2x2' })).toThrow(
+      /scan\.mib: scan 2×2 = 4 positions, but the file holds 6 frames/,
+    );
   });
 
   it('refuses truncated files (or reads them with NaN) and detects a corrupted frame header', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'trunc.mib');
-    const frame = (k: number) => Buffer.concat([mibHeader({ seq: k + 1, headerBytes: 384, chips: 1, width: 256, height: 256, type: 'U08', layout: '1x1', depth: 6 }), Buffer.alloc(65536, 9)]);
+    const frame = (k: number) =>
+      Buffer.concat([
+        mibHeader({
+          seq: k + 1,
+          headerBytes: 384,
+          chips: 1,
+          width: 256,
+          height: 256,
+          type: 'U08',
+          layout: '1x1',
+          depth: 6,
+        }),
+        Buffer.alloc(65536, 9),
+      ]);
     const whole = Buffer.concat([frame(0), frame(1), frame(2)]);
     fs.writeFileSync(f, whole.subarray(0, whole.length - 1000));
     expect(() => openDataset(f)).toThrow(/trunc\.mib: size|trunc\.mib: truncated/);
-    expect(() => openDataset(f, { scan: '1x3' })).toThrow(/trunc\.mib: truncated Merlin file: the header declares 3 frames .* holds 2 complete frames/);
+    expect(() => openDataset(f, { scan: '1x3' })).toThrow(
+      /trunc\.mib: truncated Merlin file: the header declares 3 frames .* holds 2 complete frames/,
+    );
     const h = openDataset(f, { scan: '1x3', allowTruncated: true });
     const fr = h.read(0, 3);
     expect(fr.dtype).toBe('float32');
@@ -131,7 +236,9 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     bad.write('XQ1', whole.length / 3, 'latin1');
     fs.writeFileSync(c, bad);
     const hc = openDataset(c);
-    expect(() => hc.read(0, 3)).toThrow(/corrupt\.mib: corrupted Merlin frame 1 .* expected a header starting "MQ1,"/);
+    expect(() => hc.read(0, 3)).toThrow(
+      /corrupt\.mib: corrupted Merlin frame 1 .* expected a header starting "MQ1,"/,
+    );
     hc.close();
     const g = path.join(dir, 'garbled.mib');
     fs.writeFileSync(g, Buffer.from('MQ1,000001,0x384,01,0256'));

@@ -59,12 +59,20 @@ describe('npy reader (hand-built files)', () => {
   it('uses the scan option for a 3-D stack and refuses a mismatched one', () => {
     const dir = tmpDir();
     const f = path.join(dir, 's.npy');
-    writeNpy(f, nd(new Uint8Array(6 * 4).map((_, i) => i), [6, 2, 2]));
+    writeNpy(
+      f,
+      nd(
+        new Uint8Array(6 * 4).map((_, i) => i),
+        [6, 2, 2],
+      ),
+    );
     const h = openDataset(f, { scan: '2x3' });
     expect(h.scan).toEqual({ ny: 2, nx: 3 });
     expect(Array.from(h.read(5, 1).data)).toEqual([20, 21, 22, 23]);
     h.close();
-    expect(() => openDataset(f, { scan: [4, 4] })).toThrow(/s\.npy: scan 4×4 = 16 positions, but the file holds 6 frames/);
+    expect(() => openDataset(f, { scan: [4, 4] })).toThrow(
+      /s\.npy: scan 4×4 = 16 positions, but the file holds 6 frames/,
+    );
   });
 
   it('refuses Fortran-ordered stacks with a message saying how to fix them', () => {
@@ -85,7 +93,13 @@ describe('npy reader (hand-built files)', () => {
     fs.writeFileSync(v9, b);
     expect(() => openDataset(v9)).toThrow(/v9\.npy: unsupported \.npy format version 9\.0/);
     const bad = path.join(dir, 'bad.npy');
-    fs.writeFileSync(bad, Buffer.from(npyBytes('|u1', [1, 2, 2], new Uint8Array(4)).toString('latin1').replace('shape', 'shapo'), 'latin1'));
+    fs.writeFileSync(
+      bad,
+      Buffer.from(
+        npyBytes('|u1', [1, 2, 2], new Uint8Array(4)).toString('latin1').replace('shape', 'shapo'),
+        'latin1',
+      ),
+    );
     expect(() => openDataset(bad)).toThrow(/bad\.npy: malformed \.npy header/);
   });
 
@@ -93,16 +107,26 @@ describe('npy reader (hand-built files)', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'short.npy');
     fs.writeFileSync(f, npyBytes('<u2', [4, 8, 8], new Uint8Array(100)));
-    expect(() => openDataset(f)).toThrow(/short\.npy: truncated \.npy file: header declares shape \(4, 8, 8\) uint16 = 512 data bytes, but only 100/);
+    expect(() => openDataset(f)).toThrow(
+      /short\.npy: truncated \.npy file: header declares shape \(4, 8, 8\) uint16 = 512 data bytes, but only 100/,
+    );
   });
 
   it('refuses shapes that are not whole numbers (4.5 was read as 4, 1e400 as 1) and an empty scan', () => {
     const dir = tmpDir();
     const cases: [string, (number | string)[], RegExp][] = [
-      ['half.npy', [4.5, 3, 8, 8], /half\.npy: malformed \.npy shape \(4\.5, 3, 8, 8\): expected whole numbers/],
+      [
+        'half.npy',
+        [4.5, 3, 8, 8],
+        /half\.npy: malformed \.npy shape \(4\.5, 3, 8, 8\): expected whole numbers/,
+      ],
       ['huge.npy', ['1e400', 4, 8, 8], /huge\.npy: malformed \.npy shape \(1e400, 4, 8, 8\)/],
       ['neg.npy', [-2, 3, 8, 8], /neg\.npy: malformed \.npy shape/],
-      ['empty-scan.npy', [0, 3, 8, 8], /empty-scan\.npy: holds no scan positions \(scan 0 × 3; expected at least one pattern\)/],
+      [
+        'empty-scan.npy',
+        [0, 3, 8, 8],
+        /empty-scan\.npy: holds no scan positions \(scan 0 × 3; expected at least one pattern\)/,
+      ],
     ];
     for (const [name, shape, re] of cases) {
       const f = path.join(dir, name);
@@ -119,18 +143,25 @@ describe('npy reader (hand-built files)', () => {
     const frames = path.join(dir, 'wide.npy');
     fs.writeFileSync(frames, npyBytes('|u1', [1, 1, 100_000, 100_000], new Uint8Array(0)));
     fs.truncateSync(frames, fs.statSync(frames).size + 1e10); // sparse: the header's 10 GB, no disk used
-    expect(() => openDataset(frames)).toThrow(/wide\.npy: frames of 100000 × 100000 pixels would need 10\.0 GB each as stored and 80\.0 GB as float64 while integrating .* at most 67,108,864 pixels per frame/);
+    expect(() => openDataset(frames)).toThrow(
+      /wide\.npy: frames of 100000 × 100000 pixels would need 10\.0 GB each as stored and 80\.0 GB as float64 while integrating .* at most 67,108,864 pixels per frame/,
+    );
     const whole = path.join(dir, 'mask.npy');
     fs.writeFileSync(whole, npyBytes('|u1', [60_000, 60_000], new Uint8Array(0)));
     fs.truncateSync(whole, fs.statSync(whole).size + 3.6e9);
-    expect(() => readNpy(whole)).toThrow(/mask\.npy: holds 3\.60 GB \(shape \(60000, 60000\) uint8\), more than the 2\.15 GB read whole here/);
+    expect(() => readNpy(whole)).toThrow(
+      /mask\.npy: holds 3\.60 GB \(shape \(60000, 60000\) uint8\), more than the 2\.15 GB read whole here/,
+    );
   });
 
   it('round-trips the streaming writer through openDataset', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'w.npy');
     const w = new NpyStreamWriter(f, 'uint16', [2, 2, 3, 3], 2);
-    w.writeRows(0, new Uint16Array(36).map((_, i) => i * 1000));
+    w.writeRows(
+      0,
+      new Uint16Array(36).map((_, i) => i * 1000),
+    );
     w.close();
     const h = openDataset(f);
     expect(h.scan).toEqual({ ny: 2, nx: 2 });

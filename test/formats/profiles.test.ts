@@ -34,7 +34,13 @@ describe('1-D profiles', () => {
   it('reads npy [ny, nx, n] profiles with NAME.axis.npy; r gives G on axes.r', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'gr.npy');
-    writeNpy(f, nd(Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i), [2, 3, 4]));
+    writeNpy(
+      f,
+      nd(
+        Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i),
+        [2, 3, 4],
+      ),
+    );
     writeNpy(path.join(dir, 'gr.axis.npy'), nd(Float64Array.from([1, 2, 3, 4]), [4]));
     const h = openDataset(f, { kind: 'profiles' });
     expect(h.kind).toBe('profiles');
@@ -53,20 +59,26 @@ describe('1-D profiles', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'bad.csv');
     fs.writeFileSync(f, 'q,I\n0.1,1\n0.2,oops\n');
-    expect(() => openDataset(f)).toThrow(/bad\.csv: CSV profile row 3: expected two numbers "x,I", found "0\.2,oops"/);
+    expect(() => openDataset(f)).toThrow(
+      /bad\.csv: CSV profile row 3: expected two numbers "x,I", found "0\.2,oops"/,
+    );
     fs.writeFileSync(f, 'q,I\n0.2,1\n0.1,2\n');
     expect(() => openDataset(f)).toThrow(/bad\.csv: CSV profile: x must increase/);
     fs.writeFileSync(f, 'q,I\n');
     expect(() => openDataset(f)).toThrow(/bad\.csv: CSV profile holds no data rows/);
     const n = path.join(dir, 'p.npy');
     writeNpy(n, nd(new Float32Array(8), [2, 4]));
-    expect(() => openDataset(n, { profiles: true })).toThrow(/p\.npy: profiles \.npy needs its x axis in .*p\.axis\.npy/);
+    expect(() => openDataset(n, { profiles: true })).toThrow(
+      /p\.npy: profiles \.npy needs its x axis in .*p\.axis\.npy/,
+    );
     writeNpy(path.join(dir, 'p.axis.npy'), nd(new Float32Array(5), [5]));
     expect(() => openDataset(n)).toThrow(/p\.axis\.npy: expected a 1-D axis of 4 values/);
     const frames = path.join(dir, 'frames.npy');
     writeNpy(frames, nd(new Uint8Array(2 * 4 * 4), [2, 4, 4]));
     const fh = openDataset(frames);
-    expect(() => sourceProfiles.check!({ xUnit: 'q' }, { node: 'prof', dataset: fh })).toThrow(/node 'prof': .*frames\.npy holds frames, not 1-D profiles/);
+    expect(() => sourceProfiles.check!({ xUnit: 'q' }, { node: 'prof', dataset: fh })).toThrow(
+      /node 'prof': .*frames\.npy holds frames, not 1-D profiles/,
+    );
     fh.close();
   });
 });

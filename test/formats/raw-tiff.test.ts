@@ -57,7 +57,9 @@ describe('raw binary / EMPAD', () => {
     expect(viaXml.scan).toEqual({ ny: 3, nx: 2 });
     viaXml.close();
     fs.writeFileSync(path.join(dir, 'acq.xml'), xml([4, 4], [5, 5]));
-    expect(() => openDataset(raw)).toThrow(/scan_x3_y2\.raw: EMPAD XML .*acq\.xml declares scan 4×4 or 5×5, but the file holds 6 frames/);
+    expect(() => openDataset(raw)).toThrow(
+      /scan_x3_y2\.raw: EMPAD XML .*acq\.xml declares scan 4×4 or 5×5, but the file holds 6 frames/,
+    );
   });
 
   it('honours offset, per-frame header/footer bytes and big-endian declared layouts', () => {
@@ -73,9 +75,20 @@ describe('raw binary / EMPAD', () => {
       b.writeUInt16BE(0xffff, at + 16);
     }
     fs.writeFileSync(f, b);
-    const h = openDataset(f, { raw: { shape: [2, 3], dtype: 'uint16', offset: 16, frameHeaderBytes: 4, frameFooterBytes: 2, littleEndian: false } });
+    const h = openDataset(f, {
+      raw: {
+        shape: [2, 3],
+        dtype: 'uint16',
+        offset: 16,
+        frameHeaderBytes: 4,
+        frameFooterBytes: 2,
+        littleEndian: false,
+      },
+    });
     expect(h.scan).toEqual({ ny: 1, nx: 3 });
-    expect(Array.from(h.read(1, 2).data)).toEqual([100, 101, 102, 103, 104, 105, 200, 201, 202, 203, 204, 205]);
+    expect(Array.from(h.read(1, 2).data)).toEqual([
+      100, 101, 102, 103, 104, 105, 200, 201, 202, 203, 204, 205,
+    ]);
     h.close();
   });
 
@@ -84,18 +97,34 @@ describe('raw binary / EMPAD', () => {
     const f = path.join(dir, 'e.raw');
     const { bytes } = empadBytes(4);
     fs.writeFileSync(f, bytes.subarray(0, bytes.length - 100));
-    expect(() => openDataset(f)).toThrow(/e\.raw: raw file of 266140 bytes is not a whole number of EMPAD frames/);
-    expect(() => openDataset(f, { raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 } })).toThrow(/e\.raw: size 266140 bytes is not a whole number of 130×128 float32 frames/);
-    expect(() => openDataset(f, { raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 }, scan: '2x2' })).toThrow(/e\.raw: truncated raw file: the header declares 4 frames .* holds 3 complete frames/);
-    const h = openDataset(f, { raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 }, scan: '2x2', allowTruncated: true });
+    expect(() => openDataset(f)).toThrow(
+      /e\.raw: raw file of 266140 bytes is not a whole number of EMPAD frames/,
+    );
+    expect(() => openDataset(f, { raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 } })).toThrow(
+      /e\.raw: size 266140 bytes is not a whole number of 130×128 float32 frames/,
+    );
+    expect(() =>
+      openDataset(f, { raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 }, scan: '2x2' }),
+    ).toThrow(/e\.raw: truncated raw file: the header declares 4 frames .* holds 3 complete frames/);
+    const h = openDataset(f, {
+      raw: { shape: [130, 128], dtype: 'float32', dropRows: 2 },
+      scan: '2x2',
+      allowTruncated: true,
+    });
     expect(Number.isNaN(h.read(3, 1).data[0])).toBe(true);
     expect(h.read(2, 1).data[0]).toBe(2000);
     h.close();
     const g = path.join(dir, 'g.raw');
     fs.writeFileSync(g, bytes);
-    expect(() => openDataset(g, { scan: '3x3' })).toThrow(/g\.raw: truncated raw file: the header declares 9 frames/);
-    expect(() => openDataset(g, { scan: '1x2' })).toThrow(/g\.raw: scan 1×2 = 2 positions, but the file holds 4/);
-    expect(() => openDataset(g, { raw: { shape: [130, 128], dtype: 'float16' as never } })).toThrow(/g\.raw: raw layout: expected/);
+    expect(() => openDataset(g, { scan: '3x3' })).toThrow(
+      /g\.raw: truncated raw file: the header declares 9 frames/,
+    );
+    expect(() => openDataset(g, { scan: '1x2' })).toThrow(
+      /g\.raw: scan 1×2 = 2 positions, but the file holds 4/,
+    );
+    expect(() => openDataset(g, { raw: { shape: [130, 128], dtype: 'float16' as never } })).toThrow(
+      /g\.raw: raw layout: expected/,
+    );
   });
 });
 
@@ -154,7 +183,16 @@ function handBigTiff(w: number, h: number, n: number): Buffer {
   for (let p = 0; p < n; p++) {
     const at = ifdAt + p * ifdBytes;
     b.writeBigUInt64LE(BigInt(entries), at);
-    const tags: [number, number, number][] = [[256, 3, w], [257, 3, h], [258, 3, 8], [259, 3, 1], [273, 16, dataAt + p * fb], [277, 3, 1], [278, 3, h], [279, 16, fb]];
+    const tags: [number, number, number][] = [
+      [256, 3, w],
+      [257, 3, h],
+      [258, 3, 8],
+      [259, 3, 1],
+      [273, 16, dataAt + p * fb],
+      [277, 3, 1],
+      [278, 3, h],
+      [279, 16, fb],
+    ];
     tags.forEach(([tag, type, v], i) => {
       const e = at + 8 + i * 20;
       b.writeUInt16LE(tag, e);
@@ -180,7 +218,17 @@ function handImageJ(w: number, h: number, n: number): Buffer {
   b.write('II*\0', 0, 'latin1');
   b.writeUInt32LE(ifdAt, 4);
   b.writeUInt16LE(entries, ifdAt);
-  const tags: [number, number, number, number][] = [[256, 3, 1, w], [257, 3, 1, h], [258, 3, 1, 16], [259, 3, 1, 1], [270, 2, desc.length, descAt], [273, 4, 1, dataAt], [277, 3, 1, 1], [278, 3, 1, h], [279, 4, 1, fb]];
+  const tags: [number, number, number, number][] = [
+    [256, 3, 1, w],
+    [257, 3, 1, h],
+    [258, 3, 1, 16],
+    [259, 3, 1, 1],
+    [270, 2, desc.length, descAt],
+    [273, 4, 1, dataAt],
+    [277, 3, 1, 1],
+    [278, 3, 1, h],
+    [279, 4, 1, fb],
+  ];
   tags.forEach(([tag, type, count, v], i) => {
     const e = ifdAt + 2 + i * 12;
     b.writeUInt16LE(tag, e);
@@ -226,15 +274,35 @@ describe('TIFF', () => {
     expect(Array.from(hj.read(3, 1).data)).toEqual([18, 19, 20, 21, 22, 23].map((i) => i * 3));
     hj.close();
     fs.writeFileSync(ij, handImageJ(3, 2, 4).subarray(0, -5));
-    expect(() => openDataset(ij)).toThrow(/ij\.tif: truncated ImageJ TIFF stack: expected 4 images of 12 bytes/);
+    expect(() => openDataset(ij)).toThrow(
+      /ij\.tif: truncated ImageJ TIFF stack: expected 4 images of 12 bytes/,
+    );
   });
 
   it('round-trips stacks through the writer in both byte orders and dtypes', () => {
     const dir = tmpDir();
     for (const [a, bigEndian] of [
-      [nd(new Uint16Array(6 * 3 * 5).map((_, i) => i * 7), [6, 3, 5]), false],
-      [nd(Float32Array.from({ length: 6 * 3 * 5 }, (_, i) => i / 3 - 4), [6, 3, 5]), true],
-      [nd(new Int32Array(6 * 3 * 5).map((_, i) => -i * 99), [6, 3, 5]), true],
+      [
+        nd(
+          new Uint16Array(6 * 3 * 5).map((_, i) => i * 7),
+          [6, 3, 5],
+        ),
+        false,
+      ],
+      [
+        nd(
+          Float32Array.from({ length: 6 * 3 * 5 }, (_, i) => i / 3 - 4),
+          [6, 3, 5],
+        ),
+        true,
+      ],
+      [
+        nd(
+          new Int32Array(6 * 3 * 5).map((_, i) => -i * 99),
+          [6, 3, 5],
+        ),
+        true,
+      ],
     ] as const) {
       const f = path.join(dir, `s-${a.dtype}-${bigEndian}.tif`);
       writeTiff(f, a, { bigEndian, description: 'snem test stack' });
@@ -249,16 +317,22 @@ describe('TIFF', () => {
 
   it('refuses truncated pages, compression, a wrong scan and a corrupted IFD offset', () => {
     const dir = tmpDir();
-    const a = nd(new Uint8Array(4 * 8 * 8).map((_, i) => i), [4, 8, 8]);
+    const a = nd(
+      new Uint8Array(4 * 8 * 8).map((_, i) => i),
+      [4, 8, 8],
+    );
     const f = path.join(dir, 't.tif');
     writeTiff(f, a);
     const good = fs.readFileSync(f);
-    expect(() => openDataset(f, { scan: '3x3' })).toThrow(/t\.tif: scan 3×3 = 9 positions, but the TIFF holds 4 pages/);
+    expect(() => openDataset(f, { scan: '3x3' })).toThrow(
+      /t\.tif: scan 3×3 = 9 positions, but the TIFF holds 4 pages/,
+    );
     // Compression tag (259) → 5 (LZW) in every IFD.
     const lzw = Buffer.from(good);
     for (let at = lzw.readUInt32LE(4); at !== 0; ) {
       const n = lzw.readUInt16LE(at);
-      for (let i = 0; i < n; i++) if (lzw.readUInt16LE(at + 2 + i * 12) === 259) lzw.writeUInt16LE(5, at + 2 + i * 12 + 8);
+      for (let i = 0; i < n; i++)
+        if (lzw.readUInt16LE(at + 2 + i * 12) === 259) lzw.writeUInt16LE(5, at + 2 + i * 12 + 8);
       at = lzw.readUInt32LE(at + 2 + n * 12);
     }
     fs.writeFileSync(f, lzw);
@@ -272,7 +346,9 @@ describe('TIFF', () => {
     const ifd0 = good.readUInt32LE(4);
     const n = good.readUInt16LE(ifd0);
     const lastIfd = ifd0 + 3 * (2 + n * 12 + 4);
-    for (let i = 0; i < n; i++) if (short.readUInt16LE(lastIfd + 2 + i * 12) === 273) short.writeUInt32LE(good.length - 10, lastIfd + 2 + i * 12 + 8);
+    for (let i = 0; i < n; i++)
+      if (short.readUInt16LE(lastIfd + 2 + i * 12) === 273)
+        short.writeUInt32LE(good.length - 10, lastIfd + 2 + i * 12 + 8);
     fs.writeFileSync(f, short);
     expect(() => openDataset(f)).toThrow(/t\.tif: truncated TIFF page 3: expected 64 pixel bytes/);
   });

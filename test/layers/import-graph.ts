@@ -8,7 +8,8 @@ import path from 'node:path';
 
 export type ImportGraph = Map<string, string[]>;
 
-const IMPORT = /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\n;])\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"]([^'"\n]+)['"]|\bimport\(\s*['"]([^'"\n]+)['"]\s*\)/g;
 
 /** Source files (repo-relative, '/' separated) under the folders, node_modules skipped. */
 export function sourceFiles(root: string, folders: string[]): string[] {
@@ -43,7 +44,9 @@ export function importGraph(root: string, folders: string[], runtimeOnly = false
     const text = fs.readFileSync(path.join(root, f), 'utf8');
     g.set(
       f,
-      importSpecifiers(text, runtimeOnly).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(f), s))),
+      importSpecifiers(text, runtimeOnly).map((s) =>
+        path.posix.normalize(path.posix.join(path.posix.dirname(f), s)),
+      ),
     );
   }
   return g;

@@ -9,7 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { cycles, importGraph, importSpecifiers } from './import-graph.ts';
 
 const root = path.resolve(__dirname, '../..');
-const FOLDERS = ['engine', 'cache', 'formats', 'nodes', 'sim', 'viz', 'report', 'app', 'cli', 'studio', 'cluster', 'bench'];
+const FOLDERS = [
+  'engine',
+  'cache',
+  'formats',
+  'nodes',
+  'sim',
+  'viz',
+  'report',
+  'app',
+  'cli',
+  'studio',
+  'cluster',
+  'bench',
+];
 
 /** Which top-level folders each layer may import (its own always). */
 const ALLOWED: Record<string, string[]> = {
@@ -47,7 +60,8 @@ describe('import graph', () => {
   });
 
   it('finds the sources of every layer', () => {
-    for (const layer of ['engine', 'cache', 'nodes', 'app', 'cli']) expect([...graph.keys()].some((f) => top(f) === layer)).toBe(true);
+    for (const layer of ['engine', 'cache', 'nodes', 'app', 'cli'])
+      expect([...graph.keys()].some((f) => top(f) === layer)).toBe(true);
   });
 
   it('keeps each layer to the layers below it', () => {
@@ -57,11 +71,19 @@ describe('import graph', () => {
       for (const dep of deps) {
         const to = top(dep);
         if (to === from) continue;
-        const ok = FRONT_ENDS.includes(from) ? from === 'cli' || (STARTS[from] ?? []).includes(to) || !FRONT_ENDS.includes(to) : (ALLOWED[from] ?? []).includes(to);
-        if (!ok) broken.push(`${file} imports ${dep} (${from}/ may import ${FRONT_ENDS.includes(from) ? 'anything but another front end' : (ALLOWED[from] ?? []).join(', ') || 'nothing outside itself'})`);
+        const ok = FRONT_ENDS.includes(from)
+          ? from === 'cli' || (STARTS[from] ?? []).includes(to) || !FRONT_ENDS.includes(to)
+          : (ALLOWED[from] ?? []).includes(to);
+        if (!ok)
+          broken.push(
+            `${file} imports ${dep} (${from}/ may import ${FRONT_ENDS.includes(from) ? 'anything but another front end' : (ALLOWED[from] ?? []).join(', ') || 'nothing outside itself'})`,
+          );
       }
     }
-    expect(broken, 'layering (ARCHITECTURE.md "Layers"): engine/ takes ops, formats and the report as arguments (engine/wiring.ts), app/ wires them').toEqual([]);
+    expect(
+      broken,
+      'layering (ARCHITECTURE.md "Layers"): engine/ takes ops, formats and the report as arguments (engine/wiring.ts), app/ wires them',
+    ).toEqual([]);
   });
 
   it('has no import cycle (none at run time; in engine/, cache/ and app/ not even through type imports)', () => {

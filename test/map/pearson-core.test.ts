@@ -9,7 +9,12 @@ describe('pearson', () => {
   it('matches the textbook value (r = Σ(a−ā)(b−b̄) / √(Σ(a−ā)² Σ(b−b̄)²))', () => {
     // ā = b̄ = 3.5; Σ(a−ā)² = Σ(b−b̄)² = 17.5; Σ(a−ā)(b−b̄) = 14.5
     expect(pearson(a, b)).toBeCloseTo(14.5 / 17.5, 15);
-    expect(pearson(a, a.map((v) => -2 * v + 1))).toBeCloseTo(-1, 15);
+    expect(
+      pearson(
+        a,
+        a.map((v) => -2 * v + 1),
+      ),
+    ).toBeCloseTo(-1, 15);
   });
 
   it('leaves out pairs with a non-finite value, and masked-out pairs', () => {
@@ -18,7 +23,9 @@ describe('pearson', () => {
     expect(pearson(withNaN, other)).toBe(pearson(a, b));
     const mask = [1, 1, 1, 1, 1, 1, 0, 0, 0];
     expect(pearson([...a, 100, -5, 9], [...b, -100, 50, 2], mask)).toBe(pearson(a, b));
-    expect(pearson([...a, 100], [...b, -100], [true, true, true, true, true, true, false])).toBe(pearson(a, b));
+    expect(pearson([...a, 100], [...b, -100], [true, true, true, true, true, true, false])).toBe(
+      pearson(a, b),
+    );
   });
 
   it('uses the first n pairs only', () => {

@@ -16,7 +16,13 @@ const FCC_BASIS = [
  * An FCC supercell of n³ conventional cells (lattice a); `pick(site, basisIndex)` names each atom's
  * element; `jitter` (Å) displaces atoms by a uniform random amount per coordinate.
  */
-export function fcc(a: number, n: number, pick: (i: number, basis: number) => string, jitter = 0, seed = 1): AtomicStructure {
+export function fcc(
+  a: number,
+  n: number,
+  pick: (i: number, basis: number) => string,
+  jitter = 0,
+  seed = 1,
+): AtomicStructure {
   const rand = prng(seed);
   const elements: string[] = [];
   const species: number[] = [];
@@ -31,7 +37,14 @@ export function fcc(a: number, n: number, pick: (i: number, basis: number) => st
           species.push(elements.indexOf(el));
           positions.push(...[x + b[0], y + b[1], z + b[2]].map((v) => v * a + jitter * (2 * rand() - 1)));
         });
-  return { elements, species: Uint16Array.from(species), positions: Float64Array.from(positions), cell: [n * a, 0, 0, 0, n * a, 0, 0, 0, n * a], origin: [0, 0, 0], cellSource: 'file' };
+  return {
+    elements,
+    species: Uint16Array.from(species),
+    positions: Float64Array.from(positions),
+    cell: [n * a, 0, 0, 0, n * a, 0, 0, 0, n * a],
+    origin: [0, 0, 0],
+    cellSource: 'file',
+  };
 }
 
 /**
@@ -40,7 +53,13 @@ export function fcc(a: number, n: number, pick: (i: number, basis: number) => st
  * every atom already placed (Zr–Zr 3.1, Zr–Cu 2.75, Cu–Cu 2.5 Å by default), so each partial g_ab
  * peaks at its own contact: three distinct shell shapes, as in a metallic glass.
  */
-export function randomPacking(n: number, box: number, c: number, seed = 1, contact = { ZrZr: 3.1, ZrCu: 2.75, CuCu: 2.5 }): AtomicStructure {
+export function randomPacking(
+  n: number,
+  box: number,
+  c: number,
+  seed = 1,
+  contact = { ZrZr: 3.1, ZrCu: 2.75, CuCu: 2.5 },
+): AtomicStructure {
   const rand = prng(seed);
   const dmax = Math.max(contact.ZrZr, contact.ZrCu, contact.CuCu);
   const nc = Math.max(1, Math.floor(box / dmax));
@@ -78,7 +97,14 @@ export function randomPacking(n: number, box: number, c: number, seed = 1, conta
     sp.push(t);
     pos.push(...p);
   }
-  return { elements: ['Zr', 'Cu'], species: Uint16Array.from(sp), positions: Float64Array.from(pos), cell: [box, 0, 0, 0, box, 0, 0, 0, box], origin: [0, 0, 0], cellSource: 'file' };
+  return {
+    elements: ['Zr', 'Cu'],
+    species: Uint16Array.from(sp),
+    positions: Float64Array.from(pos),
+    cell: [box, 0, 0, 0, box, 0, 0, 0, box],
+    origin: [0, 0, 0],
+    cellSource: 'file',
+  };
 }
 
 /**
@@ -93,8 +119,18 @@ export function fccPrimitive(a: number, n: number, element = 'Ni'): AtomicStruct
     [L / 2, (L * Math.sqrt(3)) / 6, L * Math.sqrt(2 / 3)],
   ];
   const positions: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) for (let d = 0; d < 3; d++) positions.push(i * v[0][d] + j * v[1][d] + k * v[2][d]);
-  return { elements: [element], species: new Uint16Array(n ** 3), positions: Float64Array.from(positions), cell: v.flatMap((row) => row.map((x) => n * x)), origin: [0, 0, 0], cellSource: 'file' };
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      for (let k = 0; k < n; k++)
+        for (let d = 0; d < 3; d++) positions.push(i * v[0][d] + j * v[1][d] + k * v[2][d]);
+  return {
+    elements: [element],
+    species: new Uint16Array(n ** 3),
+    positions: Float64Array.from(positions),
+    cell: v.flatMap((row) => row.map((x) => n * x)),
+    origin: [0, 0, 0],
+    cellSource: 'file',
+  };
 }
 
 /** A LAMMPS dump (triclinic BOX BOUNDS with tilt factors, or orthogonal) of a structure whose cell is in LAMMPS orientation. */
@@ -102,7 +138,9 @@ export function lammpsDump(s: AtomicStructure, types: string[]): string {
   const [ax, , , bx, by, , cx, cy, cz] = s.cell;
   const [xy, xz, yz] = [bx, cx, cy];
   const tri = xy !== 0 || xz !== 0 || yz !== 0;
-  const xlo = 0, ylo = 0, zlo = 0;
+  const xlo = 0,
+    ylo = 0,
+    zlo = 0;
   const lines = ['ITEM: TIMESTEP', '0', 'ITEM: NUMBER OF ATOMS', `${s.species.length}`];
   if (tri) {
     lines.push('ITEM: BOX BOUNDS xy xz yz pp pp pp');
@@ -111,6 +149,9 @@ export function lammpsDump(s: AtomicStructure, types: string[]): string {
     lines.push(`${zlo} ${zlo + cz} ${yz}`);
   } else lines.push('ITEM: BOX BOUNDS pp pp pp', `0 ${ax}`, `0 ${by}`, `0 ${cz}`);
   lines.push('ITEM: ATOMS id type x y z');
-  for (let i = 0; i < s.species.length; i++) lines.push(`${i + 1} ${types.indexOf(s.elements[s.species[i]]) + 1} ${s.positions[3 * i]} ${s.positions[3 * i + 1]} ${s.positions[3 * i + 2]}`);
+  for (let i = 0; i < s.species.length; i++)
+    lines.push(
+      `${i + 1} ${types.indexOf(s.elements[s.species[i]]) + 1} ${s.positions[3 * i]} ${s.positions[3 * i + 1]} ${s.positions[3 * i + 2]}`,
+    );
   return `${lines.join('\n')}\n`;
 }

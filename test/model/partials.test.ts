@@ -12,7 +12,13 @@ import { f32 } from '../../engine/ndarray.ts';
 import type { DatasetContext, Value } from '../../engine/types.ts';
 import { decomposeAssign } from '../../nodes/decompose/assign.ts';
 import { pairHistogram } from '../../nodes/model/pair-histogram.ts';
-import { modelComposition, modelPartials, radialDistribution, TAPER_FRACTION, type PartialsOptions } from '../../nodes/model/partials.ts';
+import {
+  modelComposition,
+  modelPartials,
+  radialDistribution,
+  TAPER_FRACTION,
+  type PartialsOptions,
+} from '../../nodes/model/partials.ts';
 import { modelPartialsOp } from '../../nodes/model/partials-op.ts';
 import { toExtendedXyz, type AtomicStructure } from '../../nodes/model/structure-file.ts';
 import { directSineTransform } from '../../nodes/pdf/sine-transform.ts';
@@ -24,7 +30,20 @@ import { fcc, fccPrimitive, prng, randomPacking } from './models.ts';
 
 const A_NI = 3.524;
 const NAMES = ['ZrZr', 'ZrX', 'XX'];
-const opts = (over: Partial<PartialsOptions> = {}): PartialsOptions => ({ names: NAMES, normalize: 'pairFraction', shellCut: null, qmin: 0.1, qmax: 8.1, window: 'none', qResolution: 0, formFactors: 'lobato', rmin: 1, rstep: 0.01, n: 601, ...over });
+const opts = (over: Partial<PartialsOptions> = {}): PartialsOptions => ({
+  names: NAMES,
+  normalize: 'pairFraction',
+  shellCut: null,
+  qmin: 0.1,
+  qmax: 8.1,
+  window: 'none',
+  qResolution: 0,
+  formFactors: 'lobato',
+  rmin: 1,
+  rstep: 0.01,
+  n: 601,
+  ...over,
+});
 
 /** Coordination number between r0 and r1: ∫ 4πr²ρ₀ g(r) dr. */
 function coordination(s: AtomicStructure, rcut: number, r0: number, r1: number): number {
@@ -32,7 +51,8 @@ function coordination(s: AtomicStructure, rcut: number, r0: number, r1: number):
   const { r, g } = radialDistribution(h);
   const rho = h.n / h.volume;
   let N = 0;
-  for (let j = 0; j < r.length; j++) if (r[j] >= r0 && r[j] < r1) N += 4 * Math.PI * r[j] ** 2 * rho * g[j] * h.dr;
+  for (let j = 0; j < r.length; j++)
+    if (r[j] >= r0 && r[j] < r1) N += 4 * Math.PI * r[j] ** 2 * rho * g[j] * h.dr;
   return N;
 }
 
@@ -50,7 +70,12 @@ const Q = Float64Array.from({ length: 1601 }, (_, i) => 0.1 + i * 0.005);
  * end weights folded in: (1/N) Σ_{i≠j, d<rcut} w(a_i, a_j, Q) W(d) sin(Qd)/d − 4πρ₀ base(Q) ∫ r W(r) sin(Qr) dr,
  * W the op's taper over the last quarter of rcut.
  */
-function directF(s: AtomicStructure, rcut: number, w: (a: number, b: number, k: number) => number, base: (k: number) => number): Float64Array {
+function directF(
+  s: AtomicStructure,
+  rcut: number,
+  w: (a: number, b: number, k: number) => number,
+  base: (k: number) => number,
+): Float64Array {
   const nq = Q.length;
   const W = (r: number) => {
     const t = (r - rcut * (1 - TAPER_FRACTION)) / (rcut * TAPER_FRACTION);
@@ -97,7 +122,11 @@ describe('model partials: FCC Ni', () => {
     const h = pairHistogram(ni, 8.5, 0.002);
     // wide band, Lorch: the shell itself; at the data's band (qmax 8.1) the termination ripples of the
     // neighbouring shells move the maximum by +0.02 Å (−0.03 Å with Lorch), as they do in the data
-    const wide = modelPartials(h, ['Ni'], opts({ names: ['NiNi'], qmax: 30, window: 'lorch', rmin: 2, rstep: 0.001, n: 1001 }));
+    const wide = modelPartials(
+      h,
+      ['Ni'],
+      opts({ names: ['NiNi'], qmax: 30, window: 'lorch', rmin: 2, rstep: 0.001, n: 1001 }),
+    );
     expect(peakOf(wide.r, wide.curves.NiNi, 2.2, 2.8)).toBeCloseTo(A_NI / Math.SQRT2, 2);
     const band = modelPartials(h, ['Ni'], opts({ names: ['NiNi'], rmin: 2, rstep: 0.001, n: 1001 }));
     expect(Math.abs(peakOf(band.r, band.curves.NiNi, 2.2, 2.8) - A_NI / Math.SQRT2)).toBeLessThan(0.03);
@@ -107,8 +136,12 @@ describe('model partials: FCC Ni', () => {
     expect(band.numberDensity).toBeCloseTo(4 / A_NI ** 3, 9);
   });
 
-  it('any cell shape: the triclinic primitive cell (60°) gives the cubic cell\'s shells; periodic images beyond the minimum image count', () => {
-    const cubic = pairHistogram(fcc(A_NI, 5, () => 'Ni'), 8, 0.002);
+  it("any cell shape: the triclinic primitive cell (60°) gives the cubic cell's shells; periodic images beyond the minimum image count", () => {
+    const cubic = pairHistogram(
+      fcc(A_NI, 5, () => 'Ni'),
+      8,
+      0.002,
+    );
     const tri = pairHistogram(fccPrimitive(A_NI, 10), 8, 0.002);
     const one = pairHistogram(fccPrimitive(A_NI, 1), 8, 0.002); // one atom: every neighbour is an image
     const cum = (h: typeof cubic, r: number) => {
@@ -169,10 +202,12 @@ describe('model partials: binary alloys, pair fractions and α', () => {
     expect(P).toEqual([0, 0.5, 0.5]);
     expect(sroAlpha(P[0], P[1], P[2])).toBe(1);
     // per unit pair fraction there is no Zr–Zr curve: a clear error, not a division by zero
-    expect(() => modelPartials(h, s.elements, opts())).toThrow(/no ZrZr pairs within its first shell.*normalize "composition"/);
+    expect(() => modelPartials(h, s.elements, opts())).toThrow(
+      /no ZrZr pairs within its first shell.*normalize "composition"/,
+    );
   });
 
-  it('Σ_t P_t G_t is the model\'s electron G(r), computed here pair by pair with each atom\'s form factor', () => {
+  it("Σ_t P_t G_t is the model's electron G(r), computed here pair by pair with each atom's form factor", () => {
     const rand = prng(7);
     const s = fcc(A_NI, 3, () => ['Zr', 'Zr', 'Cu', 'Al'][Math.floor(rand() * 4)], 0.12, 4);
     const rcut = 5.2;
@@ -185,7 +220,12 @@ describe('model partials: binary alloys, pair fractions and α', () => {
     const comp = modelComposition(pairHistogram(s, 1, 0.1), s.elements);
     const { meanSq } = averageFormFactors(comp, Q, 'lobato');
     const f = s.elements.map((el) => formFactorCurve(el, Q));
-    const F = directF(s, rcut, (a, b, k) => (f[a][k] * f[b][k]) / meanSq[k], () => 1);
+    const F = directF(
+      s,
+      rcut,
+      (a, b, k) => (f[a][k] * f[b][k]) / meanSq[k],
+      () => 1,
+    );
     const direct = directSineTransform(Q, F, 0.005, m.r);
     const sum = m.r.map((_, j) => NAMES.reduce((t, nm) => t + m.pairFractions[nm] * m.curves[nm][j], 0));
     const scale = Math.max(...direct.map(Math.abs));
@@ -195,7 +235,7 @@ describe('model partials: binary alloys, pair fractions and α', () => {
     expect(scale).toBeGreaterThan(1);
   });
 
-  it('the simulator\'s convention (sim/references.ts): G_ZrX = (2/π)∫ Q·f_Zr f_X/⟨f⟩²·(S_ZrX − 1) sin(Qr) dQ with its quasi-binary form factors; per unit pair fraction = that × C/P', () => {
+  it("the simulator's convention (sim/references.ts): G_ZrX = (2/π)∫ Q·f_Zr f_X/⟨f⟩²·(S_ZrX − 1) sin(Qr) dQ with its quasi-binary form factors; per unit pair fraction = that × C/P", () => {
     const rand = prng(23);
     const s = fcc(A_NI, 3, () => (rand() < 0.6 ? 'Zr' : 'Cu'), 0.12, 6);
     const rcut = 5.2;
@@ -204,14 +244,25 @@ describe('model partials: binary alloys, pair fractions and α', () => {
     const fz = modelPartials(h, s.elements, { ...o, normalize: 'composition' });
     const pf = modelPartials(h, s.elements, o);
     // the Faber–Ziman Zr–X partial Q(S_ZrX − 1) pair by pair, weighted by the simulator's own form factors
-    const c = Object.fromEntries(s.elements.map((el, a) => [el, s.species.filter((t) => t === a).length / s.species.length]));
+    const c = Object.fromEntries(
+      s.elements.map((el, a) => [el, s.species.filter((t) => t === a).length / s.species.length]),
+    );
     const cZr = c.Zr;
-    const mix = Object.fromEntries(Object.entries(c).filter(([el]) => el !== 'Zr').map(([el, x]) => [el, x / (1 - cZr)]));
+    const mix = Object.fromEntries(
+      Object.entries(c)
+        .filter(([el]) => el !== 'Zr')
+        .map(([el, x]) => [el, x / (1 - cZr)]),
+    );
     const { fZr, fX } = quasiBinaryFormFactors(Q, mix);
     const wZrX = (k: number) => (fZr[k] * fX[k]) / (cZr * fZr[k] + (1 - cZr) * fX[k]) ** 2;
     const zr = s.elements.indexOf('Zr');
     // ordered Zr–X pairs, both orders, per unit 2 c_Zr c_X: Q (S_ZrX − 1) in Faber–Ziman's normalisation
-    const F = directF(s, rcut, (a, b, k) => ((a === zr) !== (b === zr) ? wZrX(k) / (2 * cZr * (1 - cZr)) : 0), wZrX);
+    const F = directF(
+      s,
+      rcut,
+      (a, b, k) => ((a === zr) !== (b === zr) ? wZrX(k) / (2 * cZr * (1 - cZr)) : 0),
+      wZrX,
+    );
     const sim = directSineTransform(Q, F, 0.005, fz.r);
     const peak = Math.max(...sim.map(Math.abs));
     let worst = 0;
@@ -234,8 +285,35 @@ describe('model.partials → decompose.assign', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-model-'));
     const file = path.join(dir, 'glass.xyz');
     fs.writeFileSync(file, toExtendedXyz(s));
-    const params = { file, format: 'auto', cell: null, typeMap: null, element: 'Zr', pairs: null, normalize: 'pairFraction', shellCut: null, rcut: 'auto', qmin: 0.1, qmax: 8.1, window: 'none', qResolution: 0, formFactors: 'lobato', rmin: 1, rmax: 8, rstep: 0.01 };
-    const ctx = (p: object, inputs: object, ny = 1, nx = 1) => ({ node: 'n', params: p, inputs, scan: { ny, nx }, dataset: null, log: () => {}, workers: 1 }) as unknown as DatasetContext<never>;
+    const params = {
+      file,
+      format: 'auto',
+      cell: null,
+      typeMap: null,
+      element: 'Zr',
+      pairs: null,
+      normalize: 'pairFraction',
+      shellCut: null,
+      rcut: 'auto',
+      qmin: 0.1,
+      qmax: 8.1,
+      window: 'none',
+      qResolution: 0,
+      formFactors: 'lobato',
+      rmin: 1,
+      rmax: 8,
+      rstep: 0.01,
+    };
+    const ctx = (p: object, inputs: object, ny = 1, nx = 1) =>
+      ({
+        node: 'n',
+        params: p,
+        inputs,
+        scan: { ny, nx },
+        dataset: null,
+        log: () => {},
+        workers: 1,
+      }) as unknown as DatasetContext<never>;
     const refs = await modelPartialsOp.run!(ctx(params, {}));
     expect(Object.keys(refs.fields)).toEqual(NAMES);
     const meta = refs.meta as Record<string, any>;
@@ -245,7 +323,9 @@ describe('model.partials → decompose.assign', () => {
     const r = refs.axes!.r.data as Float64Array;
     const nr = r.length;
     // components = the references themselves (+ an offset), weights = pair fractions per position
-    const ny = 3, nx = 4, k = 4;
+    const ny = 3,
+      nx = 4,
+      k = 4;
     const rand = prng(5);
     const P = Array.from({ length: ny * nx }, () => {
       const v = [0.1 + rand(), 0.1 + rand(), 0.1 + rand()];
@@ -255,15 +335,41 @@ describe('model.partials → decompose.assign', () => {
     P[0] = NAMES.map((nm) => meta.pairFractions[nm]);
     const comps = f32([k, nr]);
     comps.data.fill(1, 0, nr);
-    NAMES.forEach((nm, t) => comps.data.set(Float32Array.from(refs.fields[nm].data, (v) => v + 0.5), (t + 1) * nr));
+    NAMES.forEach((nm, t) =>
+      comps.data.set(
+        Float32Array.from(refs.fields[nm].data, (v) => v + 0.5),
+        (t + 1) * nr,
+      ),
+    );
     const W = f32([ny, nx, k]);
     P.forEach((p, i) => W.data.set([2, ...p], i * k));
-    const nmf = whole({ fields: { components: comps, weights: W }, axes: { r: f32([nr], r) }, meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] } });
-    const assign = { firstShell: {}, range: [1.8, 6], physical: 'auto', mode: 'unmix', composition: null, formFactors: 'lobato', weightQ: 'auto', qmin: 0.1, qmax: 8.1, baseline: 'linear', referencesWeighted: true };
+    const nmf = whole({
+      fields: { components: comps, weights: W },
+      axes: { r: f32([nr], r) },
+      meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] },
+    });
+    const assign = {
+      firstShell: {},
+      range: [1.8, 6],
+      physical: 'auto',
+      mode: 'unmix',
+      composition: null,
+      formFactors: 'lobato',
+      weightQ: 'auto',
+      qmin: 0.1,
+      qmax: 8.1,
+      baseline: 'linear',
+      referencesWeighted: true,
+    };
     const out = await decomposeAssign.run!(ctx(assign, { nmf, references: whole(refs) }, ny, nx));
     let worst = 0;
-    P.forEach((p, i) => NAMES.forEach((nm, t) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[i] - 100 * p[t])))));
+    P.forEach((p, i) =>
+      NAMES.forEach((nm, t) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[i] - 100 * p[t])))),
+    );
     expect(worst).toBeLessThan(0.05); // percentage points
-    expect(sroAlpha(out.fields.ZrZr.data[0], out.fields.ZrX.data[0], out.fields.XX.data[0])).toBeCloseTo(meta.alpha, 3);
+    expect(sroAlpha(out.fields.ZrZr.data[0], out.fields.ZrX.data[0], out.fields.XX.data[0])).toBeCloseTo(
+      meta.alpha,
+      3,
+    );
   });
 });

@@ -14,7 +14,12 @@ import type { DatasetContext, Value } from '../../engine/types.ts';
 import { decomposeAssign } from '../../nodes/decompose/assign.ts';
 import { decomposeNmf } from '../../nodes/decompose/nmf.ts';
 import { decomposeReferences } from '../../nodes/decompose/references-op.ts';
-import { DEFAULT_FIRST_SHELL, bandLimit, bandLimitedShellCurve, shellCurve } from '../../nodes/decompose/references.ts';
+import {
+  DEFAULT_FIRST_SHELL,
+  bandLimit,
+  bandLimitedShellCurve,
+  shellCurve,
+} from '../../nodes/decompose/references.ts';
 import { pairFractionsAt, referenceCoefficients } from '../../nodes/decompose/unmix.ts';
 import { parseComposition } from '../../nodes/pdf/composition.ts';
 import { formFactorCurve } from '../../nodes/pdf/formfactors.ts';
@@ -26,8 +31,27 @@ const NAMES = ['ZrZr', 'ZrX', 'XX'] as const;
 const Z = 13; // mean coordination: the common factor of every partial
 const whole = (value: Value) => ({ scope: 'dataset' as const, value });
 const ctx = (params: object, inputs: object, ny: number, nx: number) =>
-  ({ node: 'bonds', params, inputs, scan: { ny, nx }, dataset: null, log: () => {}, workers: 1 }) as unknown as DatasetContext<never>;
-const params = (over: object = {}) => ({ firstShell: DEFAULT_FIRST_SHELL, range: [2.0, 4.0], physical: 'auto', mode: 'unmix', composition: COMPOSITION, formFactors: 'lobato', weightQ: 'auto', qmin: 0.1, qmax: 8.1, ...over });
+  ({
+    node: 'bonds',
+    params,
+    inputs,
+    scan: { ny, nx },
+    dataset: null,
+    log: () => {},
+    workers: 1,
+  }) as unknown as DatasetContext<never>;
+const params = (over: object = {}) => ({
+  firstShell: DEFAULT_FIRST_SHELL,
+  range: [2.0, 4.0],
+  physical: 'auto',
+  mode: 'unmix',
+  composition: COMPOSITION,
+  formFactors: 'lobato',
+  weightQ: 'auto',
+  qmin: 0.1,
+  qmax: 8.1,
+  ...over,
+});
 
 /** f_a f_b/⟨f⟩² for ZrZr, ZrX, XX (Q-averaged over the transform band). */
 function weights(): number[] {
@@ -62,8 +86,12 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     expect(at3[1]).toBeCloseTo((f.Zr * fX) / mean ** 2, 10);
     expect(at3[2]).toBeCloseTo((fX * fX) / mean ** 2, 10);
     // a named element that the composition lacks is an error, and so are names that are not pairs
-    expect(() => formFactorWeights(['FeFe'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(/no Fe/);
-    expect(() => formFactorWeights(['bond'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(/not a pair/);
+    expect(() => formFactorWeights(['FeFe'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(
+      /no Fe/,
+    );
+    expect(() => formFactorWeights(['bond'], parseComposition(COMPOSITION), 'lobato', 3, 0, 0)).toThrow(
+      /not a pair/,
+    );
     const [zz, zx, xx] = weights();
     expect(zz).toBeGreaterThan(zx);
     expect(zx).toBeGreaterThan(xx);
@@ -77,7 +105,10 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const w = weights();
     // the built-in references as the data's G(r) shows them (transform band 0.1–8.1 Å⁻¹)
     const refs = NAMES.map((nm) => bandLimitedShellCurve(DEFAULT_FIRST_SHELL[nm], r, 0.1, 8.1));
-    const ny = 4, nx = 5, m = ny * nx, k = 4;
+    const ny = 4,
+      nx = 5,
+      m = ny * nx,
+      k = 4;
     const P = fractions(m, 3);
     // components: 0 = flat background, 1..3 = partials XX, ZrZr, ZrX (shuffled) each × weight, scaled to max 1, + a constant
     const order = [2, 0, 1];
@@ -96,14 +127,19 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
       W.data[p * k] = 2.5; // the shift
       order.forEach((j, u) => (W.data[p * k + u + 1] = P[p * 3 + j] * scale[u + 1]));
     }
-    const nmf = whole({ fields: { components: comps, weights: W }, axes: { r: f32([n], r) }, meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] } });
+    const nmf = whole({
+      fields: { components: comps, weights: W },
+      axes: { r: f32([n], r) },
+      meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] },
+    });
     for (const mode of ['unmix', 'scale']) {
       const out = await decomposeAssign.run!(ctx(params({ mode }), { nmf }, ny, nx));
       const a = out.meta!.assignment as Record<string, { component: number }>;
       expect(a.XX.component).toBe(1);
       expect(a.ZrZr.component).toBe(2);
       expect(a.ZrX.component).toBe(3);
-      for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => expect(out.fields[nm].data[p]).toBeCloseTo(100 * P[p * 3 + j], 3));
+      for (let p = 0; p < m; p++)
+        NAMES.forEach((nm, j) => expect(out.fields[nm].data[p]).toBeCloseTo(100 * P[p * 3 + j], 3));
     }
     // without the form-factor division the same stack gives the weighted shares, not the fractions
     const raw = await decomposeAssign.run!(ctx(params({ composition: null }), { nmf }, ny, nx));
@@ -112,7 +148,7 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     expect(worst).toBeGreaterThan(5);
   });
 
-  it('band limit: a slowly varying curve comes back, a sharp shell is broadened to the band\'s resolution π/qmax with its area kept', () => {
+  it("band limit: a slowly varying curve comes back, a sharp shell is broadened to the band's resolution π/qmax with its area kept", () => {
     const dr = 0.005;
     const rf = Float64Array.from({ length: 3000 }, (_, j) => (j + 1) * dr);
     const x = Float64Array.from({ length: 301 }, (_, j) => 1.5 + j * 0.01);
@@ -145,9 +181,12 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     ];
     const k = 3;
     const H = new Float64Array(k * n);
-    for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) H[t * n + i] += mix[t][j] * Z * w[j] * refs[j][i];
+    for (let t = 0; t < k; t++)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < 3; j++) H[t * n + i] += mix[t][j] * Z * w[j] * refs[j][i];
     const M = referenceCoefficients(H, n, k, 0, n, refs);
-    for (let t = 0; t < k; t++) for (let j = 0; j < 3; j++) expect(M[t][j]).toBeCloseTo(mix[t][j] * Z * w[j], 6);
+    for (let t = 0; t < k; t++)
+      for (let j = 0; j < 3; j++) expect(M[t][j]).toBeCloseTo(mix[t][j] * Z * w[j], 6);
     // weights that give P: Σ_t W_t mix[t][j] = P_j
     const P = [0.4, 0.4, 0.2];
     const inv = invert3(mix);
@@ -159,7 +198,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
   });
 
   it('through decompose.nmf: a shifted, noisy stack of weighted partials gives the fractions back', async () => {
-    const ny = 12, nx = 15, m = ny * nx;
+    const ny = 12,
+      nx = 15,
+      m = ny * nx;
     const r = axis(621);
     const n = r.length;
     const w = weights();
@@ -167,30 +208,63 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const partial = NAMES.map((nm, j) => {
       const d = DEFAULT_FIRST_SHELL[nm];
       const s = [0.22, 0.14, 0.12][j];
-      return Float64Array.from(r, (x) => (Math.exp(-((x - d) ** 2) / (2 * s * s)) / (s * Math.sqrt(2 * Math.PI)) - 0.3 * Math.exp(-((x - 1.5 * d) ** 2) / (2 * 0.7 ** 2))) / x);
+      return Float64Array.from(
+        r,
+        (x) =>
+          (Math.exp(-((x - d) ** 2) / (2 * s * s)) / (s * Math.sqrt(2 * Math.PI)) -
+            0.3 * Math.exp(-((x - 1.5 * d) ** 2) / (2 * 0.7 ** 2))) /
+          x,
+      );
     });
     const P = fractions(m, 11);
     const g = rng(5);
     const G = f32([m, n]);
-    for (let p = 0; p < m; p++) for (let i = 0; i < n; i++) {
-      let v = 0;
-      for (let j = 0; j < 3; j++) v += Z * P[p * 3 + j] * w[j] * partial[j][i];
-      G.data[p * n + i] = v + 0.002 * g.normal();
-    }
+    for (let p = 0; p < m; p++)
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0; j < 3; j++) v += Z * P[p * 3 + j] * w[j] * partial[j][i];
+        G.data[p * n + i] = v + 0.002 * g.normal();
+      }
     const rAxis = f32([n], r);
     const nmfCtx = {
-      node: 'nmf', scan: { ny, nx }, dataset: null, log: () => {}, workers: 1,
-      params: { components: 4, shift: 'auto', maxIter: 400, tol: 0, seed: 0, range: null, physical: 'auto', field: null },
-      inputs: { curves: { scope: 'dataset', value: { fields: { G }, axes: { r: rAxis }, meta: { axisOf: { G: 'r' } } } } },
+      node: 'nmf',
+      scan: { ny, nx },
+      dataset: null,
+      log: () => {},
+      workers: 1,
+      params: {
+        components: 4,
+        shift: 'auto',
+        maxIter: 400,
+        tol: 0,
+        seed: 0,
+        range: null,
+        physical: 'auto',
+        field: null,
+      },
+      inputs: {
+        curves: {
+          scope: 'dataset',
+          value: { fields: { G }, axes: { r: rAxis }, meta: { axisOf: { G: 'r' } } },
+        },
+      },
     } as unknown as DatasetContext<never>;
     const nmf = await decomposeNmf.run!(nmfCtx);
     // references: the true per-neighbour partials, as a structure model would give them
     const refs = f32([3, n]);
     partial.forEach((c, j) => refs.data.set(c, j * n));
-    const references = whole({ fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], partial[j])])), axes: { r: rAxis } });
-    const out = await decomposeAssign.run!(ctx(params({ range: [1.8, 6.0] }), { nmf: whole(nmf), references }, ny, nx));
+    const references = whole({
+      fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], partial[j])])),
+      axes: { r: rAxis },
+    });
+    const out = await decomposeAssign.run!(
+      ctx(params({ range: [1.8, 6.0] }), { nmf: whole(nmf), references }, ny, nx),
+    );
     let worst = 0;
-    for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))));
+    for (let p = 0; p < m; p++)
+      NAMES.forEach(
+        (nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))),
+      );
     expect(worst).toBeLessThan(1); // percentage points
   });
 });
@@ -201,23 +275,44 @@ describe('decompose.assign: weighted references and a linear baseline', () => {
     const n = 221;
     const r = Float64Array.from({ length: n }, (_, j) => 1.9 + j * 0.01);
     const w = weights();
-    const partial = NAMES.map((nm, j) => Float64Array.from(r, (x) => Math.exp(-((x - DEFAULT_FIRST_SHELL[nm]) ** 2) / (2 * [0.22, 0.14, 0.12][j] ** 2)) / x));
+    const partial = NAMES.map((nm, j) =>
+      Float64Array.from(
+        r,
+        (x) => Math.exp(-((x - DEFAULT_FIRST_SHELL[nm]) ** 2) / (2 * [0.22, 0.14, 0.12][j] ** 2)) / x,
+      ),
+    );
     const weighted = partial.map((c, j) => Float64Array.from(c, (v) => Z * w[j] * v));
-    const ny = 3, nx = 4, m = ny * nx, k = 4;
+    const ny = 3,
+      nx = 4,
+      m = ny * nx,
+      k = 4;
     const P = fractions(m, 21);
     const comps = f32([k, n]);
     comps.data.fill(1, 0, n);
-    for (let t = 1; t < k; t++) for (let i = 0; i < n; i++) comps.data[t * n + i] = weighted[t - 1][i] + ramp * t * (r[i] - 2.5) + 0.2;
+    for (let t = 1; t < k; t++)
+      for (let i = 0; i < n; i++) comps.data[t * n + i] = weighted[t - 1][i] + ramp * t * (r[i] - 2.5) + 0.2;
     const W = f32([ny, nx, k]);
     for (let p = 0; p < m; p++) {
       W.data[p * k] = 1.5;
       for (let t = 1; t < k; t++) W.data[p * k + t] = P[p * 3 + t - 1];
     }
-    const nmf = whole({ fields: { components: comps, weights: W }, axes: { r: f32([n], r) }, meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] } });
-    const references = whole({ fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], weighted[j])])), axes: { r: f32([n], r) } });
-    const out = await decomposeAssign.run!(ctx(params({ range: [2.0, 4.0], ...over }), { nmf, references }, ny, nx));
+    const nmf = whole({
+      fields: { components: comps, weights: W },
+      axes: { r: f32([n], r) },
+      meta: { axisOf: { components: 'r' }, physical: [1, 2, 3] },
+    });
+    const references = whole({
+      fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], weighted[j])])),
+      axes: { r: f32([n], r) },
+    });
+    const out = await decomposeAssign.run!(
+      ctx(params({ range: [2.0, 4.0], ...over }), { nmf, references }, ny, nx),
+    );
     let worst = 0;
-    for (let p = 0; p < m; p++) NAMES.forEach((nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))));
+    for (let p = 0; p < m; p++)
+      NAMES.forEach(
+        (nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))),
+      );
     return { worst, meta: out.meta! };
   }
 
@@ -244,11 +339,27 @@ describe('decompose.references', () => {
     expect(Array.from(v.fields.ZrZr.data)).toEqual([1, 2, 3]);
     expect(Array.from(v.fields.XX.data)).toEqual([4, 5, 6]);
     expect(Array.from(v.axes!.r.data)).toEqual([1, 1.5, 2]);
-    expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 2, 3], XX: [4, 5] } }, { node: 'refs', dataset: null })).toThrow(/has 2 samples/);
-    expect(() => decomposeReferences.check!({ ...p, curves: [] as never }, { node: 'refs', dataset: null })).toThrow(/no curves/);
-    expect(() => decomposeReferences.check!({ ...p, curves: { ZrZr: [1, 'a'] } as never }, { node: 'refs', dataset: null })).toThrow(/finite numbers/);
-    expect(() => decomposeReferences.check!({ ...p, rstep: null }, { node: 'refs', dataset: null })).toThrow(/param 'rstep': needed with inline curves/);
-    expect(() => decomposeReferences.check!({ ...p, file: 'x.csv' }, { node: 'refs', dataset: null })).toThrow(/either inline `curves`.*or a `file`/);
+    expect(() =>
+      decomposeReferences.check!(
+        { ...p, curves: { ZrZr: [1, 2, 3], XX: [4, 5] } },
+        { node: 'refs', dataset: null },
+      ),
+    ).toThrow(/has 2 samples/);
+    expect(() =>
+      decomposeReferences.check!({ ...p, curves: [] as never }, { node: 'refs', dataset: null }),
+    ).toThrow(/no curves/);
+    expect(() =>
+      decomposeReferences.check!(
+        { ...p, curves: { ZrZr: [1, 'a'] } as never },
+        { node: 'refs', dataset: null },
+      ),
+    ).toThrow(/finite numbers/);
+    expect(() => decomposeReferences.check!({ ...p, rstep: null }, { node: 'refs', dataset: null })).toThrow(
+      /param 'rstep': needed with inline curves/,
+    );
+    expect(() =>
+      decomposeReferences.check!({ ...p, file: 'x.csv' }, { node: 'refs', dataset: null }),
+    ).toThrow(/either inline `curves`.*or a `file`/);
   });
 
   it('reads a table file (header names the curves) and names file and row when it is malformed', async () => {
@@ -261,12 +372,20 @@ describe('decompose.references', () => {
     expect(Array.from(v.fields.ZrX.data)).toEqual([-1, 2, 3.5]);
     expect(Array.from(v.axes!.r.data)).toEqual([1, 1.5, 2]);
     fs.writeFileSync(file, 'r,ZrZr\n1,0.5\n1.5,oops\n');
-    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/param 'file'.*partials\.csv.*row 3: expected 2 numbers \(r, ZrZr\)/);
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(
+      /param 'file'.*partials\.csv.*row 3: expected 2 numbers \(r, ZrZr\)/,
+    );
     fs.writeFileSync(file, '1,0.5\n1.5,0.2\n');
-    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/expected a header line naming the columns/);
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(
+      /expected a header line naming the columns/,
+    );
     fs.writeFileSync(file, 'r,ZrZr\n1,0.5\n1,0.2\n');
-    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(/row 3: r must increase/);
-    await expect(async () => decomposeReferences.run!(ctx({ ...p, file: path.join(dir, 'none.csv') }, {}, 1, 1))).rejects.toThrow(/param 'file': no such file/);
+    await expect(async () => decomposeReferences.run!(ctx(p, {}, 1, 1))).rejects.toThrow(
+      /row 3: r must increase/,
+    );
+    await expect(async () =>
+      decomposeReferences.run!(ctx({ ...p, file: path.join(dir, 'none.csv') }, {}, 1, 1)),
+    ).rejects.toThrow(/param 'file': no such file/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

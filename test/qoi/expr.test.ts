@@ -72,15 +72,23 @@ describe('expression language', () => {
 
   it('constructor-like names are only input references, never JS properties', () => {
     const prog = compileExpr(parseExpr('constructor.constructor + 1'));
-    expect(() => prog(() => { throw new UserError('no such port'); }, 1)).toThrow(/no such port/);
+    expect(() =>
+      prog(() => {
+        throw new UserError('no such port');
+      }, 1),
+    ).toThrow(/no such port/);
   });
 });
 
 describe('qoi.expr op', () => {
   const ctxBase = { node: 'sharp', scan: { ny: 1, nx: 4 }, dataset: null, log: () => {} };
   it('reports parse errors as ParamError naming the column', () => {
-    expect(() => qoiExpr.check!({ expr: 'fit.h1 / ', unit: null }, { node: 'sharp', dataset: null })).toThrow(ParamError);
-    expect(() => qoiExpr.check!({ expr: 'fit.h1 / ', unit: null }, { node: 'sharp', dataset: null })).toThrow(/param 'expr': column 10/);
+    expect(() => qoiExpr.check!({ expr: 'fit.h1 / ', unit: null }, { node: 'sharp', dataset: null })).toThrow(
+      ParamError,
+    );
+    expect(() => qoiExpr.check!({ expr: 'fit.h1 / ', unit: null }, { node: 'sharp', dataset: null })).toThrow(
+      /param 'expr': column 10/,
+    );
   });
 
   it('evaluates a chunk, slicing dataset-level maps to the chunk', async () => {
@@ -88,9 +96,23 @@ describe('qoi.expr op', () => {
     const state = await qoiExpr.prepare!({ ...ctxBase, params, inputs: {} });
     const fit = { fields: { height1: f32([2], [4, 6]), sigma1: f32([2], [2, 3]) } };
     const m = { fields: { value: f32([1, 4], [10, 20, 30, 40]) } };
-    const out = await qoiExpr.process!({ ...ctxBase, params, chunk: { index: 1, start: 2, count: 2 }, inputs: { fit, m }, state });
+    const out = await qoiExpr.process!({
+      ...ctxBase,
+      params,
+      chunk: { index: 1, start: 2, count: 2 },
+      inputs: { fit, m },
+      state,
+    });
     expect(Array.from(out.fields.value.data)).toEqual([32, 42]);
-    await expect(async () => qoiExpr.process!({ ...ctxBase, params, chunk: { index: 1, start: 2, count: 2 }, inputs: { fit }, state })).rejects.toThrow(/column 28: 'm' is not an input port/);
+    await expect(async () =>
+      qoiExpr.process!({
+        ...ctxBase,
+        params,
+        chunk: { index: 1, start: 2, count: 2 },
+        inputs: { fit },
+        state,
+      }),
+    ).rejects.toThrow(/column 28: 'm' is not an input port/);
   });
 });
 
@@ -101,30 +123,48 @@ describe('qoi.expr: names from Object.prototype and runaway nesting (issue #17)'
     const params = { expr, unit: null };
     qoiExpr.check!(params, { node: 'x', dataset: null });
     const state = await qoiExpr.prepare!({ ...ctxBase, params, inputs: {} });
-    return qoiExpr.process!({ ...ctxBase, params, chunk: { index: 0, start: 0, count: 2 }, inputs: { fit }, state });
+    return qoiExpr.process!({
+      ...ctxBase,
+      params,
+      chunk: { index: 0, start: 0, count: 2 },
+      inputs: { fit },
+      state,
+    });
   };
 
   it('toString(x), hasOwnProperty(x) are unknown functions at validate time', () => {
     expect(columnOf('toString(1)')).toBe(1);
-    expect(() => parseExpr('fit.c1 + hasOwnProperty(2)')).toThrow(/column 10: unknown function 'hasOwnProperty'/);
+    expect(() => parseExpr('fit.c1 + hasOwnProperty(2)')).toThrow(
+      /column 10: unknown function 'hasOwnProperty'/,
+    );
   });
 
   it('a bare constructor / __proto__ is a port reference, not a constant (it ran to an all-NaN map)', async () => {
     for (const name of ['constructor', '__proto__', 'toString']) {
       expect(parseExpr(name)).toMatchObject({ kind: 'ref', port: name, field: null });
-      await expect(run(`${name} + 1`)).rejects.toThrow(new RegExp(`'${name}' is not an input port of this node \\(ports: fit\\)`));
+      await expect(run(`${name} + 1`)).rejects.toThrow(
+        new RegExp(`'${name}' is not an input port of this node \\(ports: fit\\)`),
+      );
     }
   });
 
   it('fit.constructor is a missing field with a message (it was an internal error)', async () => {
-    await expect(run('fit.constructor')).rejects.toThrow(/input 'fit' has no field 'constructor' \(fields: c1\)/);
+    await expect(run('fit.constructor')).rejects.toThrow(
+      /input 'fit' has no field 'constructor' \(fields: c1\)/,
+    );
     await expect(run('fit.__proto__ * 2')).rejects.toThrow(/input 'fit' has no field '__proto__'/);
-    expect(Array.from((await run('fit.c1 * 10')).fields.value.data).map((v) => Math.round(v))).toEqual([27, 28]);
+    expect(Array.from((await run('fit.c1 * 10')).fields.value.data).map((v) => Math.round(v))).toEqual([
+      27, 28,
+    ]);
   });
 
   it('100k parentheses, 300 signs or a 10k-character sum are refused with a message, not a stack overflow', () => {
-    expect(() => parseExpr(`${'('.repeat(100_000)}1${')'.repeat(100_000)}`)).toThrow(/expression longer than 4096 characters/);
-    expect(() => parseExpr(`${'('.repeat(1000)}1${')'.repeat(1000)}`)).toThrow(/column 257: nested deeper than 256 levels/);
+    expect(() => parseExpr(`${'('.repeat(100_000)}1${')'.repeat(100_000)}`)).toThrow(
+      /expression longer than 4096 characters/,
+    );
+    expect(() => parseExpr(`${'('.repeat(1000)}1${')'.repeat(1000)}`)).toThrow(
+      /column 257: nested deeper than 256 levels/,
+    );
     expect(() => parseExpr(`${'-'.repeat(300)}1`)).toThrow(/nested deeper than 256 levels/);
     expect(() => parseExpr(Array(5000).fill('1').join('+'))).toThrow(/longer than 4096/);
     // what is allowed runs: 200 levels, and the longest sum

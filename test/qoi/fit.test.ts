@@ -15,11 +15,23 @@ const R = Float64Array.from({ length: 400 }, (_, i) => 1 + i * STEP); // r = 1 â
 function curves(count: number, noise: number, seed: number, truth = TRUTH) {
   const g = rng(seed);
   const y = f32([count, R.length]);
-  for (let c = 0; c < count; c++) for (let i = 0; i < R.length; i++) y.data[c * R.length + i] = model(2, truth, R[i]) + noise * g.normal();
+  for (let c = 0; c < count; c++)
+    for (let i = 0; i < R.length; i++) y.data[c * R.length + i] = model(2, truth, R[i]) + noise * g.normal();
   return y;
 }
 
-const base: GaussiansParams = { n: 2, range: [2.1, 4.0], init: 'reference', start: null, lower: null, upper: null, loss: 'soft_l1', fScale: 0.005, maxEval: null, field: null };
+const base: GaussiansParams = {
+  n: 2,
+  range: [2.1, 4.0],
+  init: 'reference',
+  start: null,
+  lower: null,
+  upper: null,
+  loss: 'soft_l1',
+  fScale: 0.005,
+  maxEval: null,
+  field: null,
+};
 
 describe('fit.gaussians', () => {
   it('fits curves on a float32 r axis (as pdf.reduce stores it) as on the float64 grid', () => {
@@ -43,7 +55,7 @@ describe('fit.gaussians', () => {
   ] as const)('recovers a noisy two-Gaussian doublet (init %s, loss %s)', (init, loss) => {
     const y = curves(8, 0.02, 7);
     // fScale sets where the loss turns robust: the reference 0.005 for soft_l1, about the noise for the others
-    const v = fitCurves(y, R, 8, { ...base, init, loss, fScale: loss === "soft_l1" ? 0.005 : 0.05 });
+    const v = fitCurves(y, R, 8, { ...base, init, loss, fScale: loss === 'soft_l1' ? 0.005 : 0.05 });
     for (let c = 0; c < 8; c++) {
       expect(v.fields.status.data[c]).toBe(0);
       expect(Math.abs(v.fields.c1.data[c] - 2.75)).toBeLessThan(0.005);
@@ -86,13 +98,16 @@ describe('fit.gaussians', () => {
     for (let c = 0; c < count; c++) {
       expect(chunk.fields.status.data[c]).toBe(0);
       for (const f of ['A1', 'c1', 'sigma1', 'A2', 'c2', 'sigma2', 'a', 'a0']) {
-        expect(Math.abs(chunk.fields[f].data[c] - table.fields[f].data[c])).toBeLessThan(2e-4 * Math.max(1, Math.abs(table.fields[f].data[c])));
+        expect(Math.abs(chunk.fields[f].data[c] - table.fields[f].data[c])).toBeLessThan(
+          2e-4 * Math.max(1, Math.abs(table.fields[f].data[c])),
+        );
       }
       steps += chunk.fields.iterations.data[c];
       tableSteps += table.fields.iterations.data[c];
       // one position alone (a studio preview) gives the chunk's numbers bit for bit
       const alone = fitCurves(f32([1, R.length], y.data.slice(c * R.length, (c + 1) * R.length)), R, 1, base);
-      for (const f of Object.keys(alone.fields)) expect(alone.fields[f].data[0]).toBe(chunk.fields[f].data[c]);
+      for (const f of Object.keys(alone.fields))
+        expect(alone.fields[f].data[0]).toBe(chunk.fields[f].data[c]);
     }
     expect(steps).toBeLessThan(0.5 * tableSteps);
   });
@@ -116,7 +131,11 @@ describe('fit.gaussians', () => {
     expect(v.fields.status.data[0]).toBe(LSQ_STATUS.tooFewPoints);
     expect(Number.isNaN(v.fields.c1.data[0])).toBe(true);
     expect(v.fields.status.data[2]).toBe(0);
-    const tight = fitCurves(curves(1, 0, 1), R, 1, { ...base, init: 'auto', upper: [Infinity, 2.7, 1, Infinity, 4, 1, Infinity, Infinity] });
+    const tight = fitCurves(curves(1, 0, 1), R, 1, {
+      ...base,
+      init: 'auto',
+      upper: [Infinity, 2.7, 1, Infinity, 4, 1, Infinity, Infinity],
+    });
     expect(tight.fields.status.data[0]).toBe(LSQ_STATUS.atBound);
     expect(tight.fields.c1.data[0]).toBeCloseTo(2.7, 6);
   });
@@ -209,7 +228,12 @@ describe('fit internals', () => {
     const J1 = new Float64Array(8 * m);
     const J2 = new Float64Array(8 * m);
     // near-typical, the reference starts (spikes on the grid's edge), off-grid centres, centre outside
-    const cases = [TRUTH, [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1], [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0, 0], [1, 1.0, 0.3, 1, 5.0, 0.05, 0.5, -1]];
+    const cases = [
+      TRUTH,
+      [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1],
+      [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0, 0],
+      [1, 1.0, 0.3, 1, 5.0, 0.05, 0.5, -1],
+    ];
     for (const c of cases) {
       const p = Float64Array.from(c);
       g.x[5] += 1e-6; // not uniform: exp at every sample
@@ -244,7 +268,11 @@ describe('fit internals', () => {
       const Jw = arena.take(8 * m);
       const rj = new Float64Array(m);
       const Jj = new Float64Array(8 * m);
-      for (const c of [TRUTH, [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1], [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0.3, -1]]) {
+      for (const c of [
+        TRUTH,
+        [0.01, 2.4, 0.01, 0.01, 3.5, 0.01, 1, 1],
+        [1, 2.10499, 0.7, 2, 3.9951, 0.003, 0.3, -1],
+      ]) {
         const p = Float64Array.from(c);
         rw.fill(NaN);
         Jw.fill(NaN);
@@ -269,7 +297,13 @@ describe('fit internals', () => {
     }
     g.prepare();
     const sb = referenceStartBounds(2, [2.1, 4.0]);
-    const internals = s as unknown as { r: Float64Array; J: Float64Array; d1: Float64Array; w: Float64Array; loss(r: Float64Array, m: number, o: object, irls: boolean): number };
+    const internals = s as unknown as {
+      r: Float64Array;
+      J: Float64Array;
+      d1: Float64Array;
+      w: Float64Array;
+      loss(r: Float64Array, m: number, o: object, irls: boolean): number;
+    };
     for (const x of [sb.start, TRUTH]) {
       g.evaluate(Float64Array.from(x), internals.r, internals.J);
       for (const irls of [true, false]) {
@@ -302,7 +336,17 @@ describe('fit internals', () => {
           w[i] = 1 / (2 + i * i);
         }
         H.fill(NaN);
-        arena.kernel.normal(J.byteOffset, r.byteOffset, d1.byteOffset, w.byteOffset, wr.byteOffset, H.byteOffset, g.byteOffset, m, p);
+        arena.kernel.normal(
+          J.byteOffset,
+          r.byteOffset,
+          d1.byteOffset,
+          w.byteOffset,
+          wr.byteOffset,
+          H.byteOffset,
+          g.byteOffset,
+          m,
+          p,
+        );
         for (let a = 0; a < p; a++) {
           let ga = 0;
           for (let i = 0; i < m; i++) ga += J[a * m + i] * d1[i] * r[i];
@@ -341,12 +385,16 @@ describe('fit internals', () => {
         results.push(s.x.slice());
       }
     }
-    for (const x of results.slice(1)) for (let k = 0; k < 8; k++) expect(Math.abs(x[k] - results[0][k])).toBeLessThan(1e-5 * (1 + Math.abs(results[0][k])));
+    for (const x of results.slice(1))
+      for (let k = 0; k < 8; k++)
+        expect(Math.abs(x[k] - results[0][k])).toBeLessThan(1e-5 * (1 + Math.abs(results[0][k])));
   });
 });
 
 describe('scipy parity (fixture made by test/qoi/fixtures/fit-scipy-trf.py)', () => {
-  const fx = JSON.parse(fs.readFileSync(new URL('./fixtures/fit-scipy-trf.json', import.meta.url), 'utf8')) as {
+  const fx = JSON.parse(
+    fs.readFileSync(new URL('./fixtures/fit-scipy-trf.json', import.meta.url), 'utf8'),
+  ) as {
     r0: number;
     dr: number;
     n: number;
@@ -369,7 +417,8 @@ describe('scipy parity (fixture made by test/qoi/fixtures/fit-scipy-trf.py)', ()
       g.prepare();
       s.solve(g, m, sb.start, sb.lower, sb.upper, { loss: 'soft_l1', fScale: 0.005, additiveFrom: 6 });
       expect(s.status).toBe(0);
-      for (let k = 0; k < 8; k++) expect(Math.abs(s.x[k] - c.scipy[k])).toBeLessThan(1e-5 * (1 + Math.abs(c.scipy[k])));
+      for (let k = 0; k < 8; k++)
+        expect(Math.abs(s.x[k] - c.scipy[k])).toBeLessThan(1e-5 * (1 + Math.abs(c.scipy[k])));
     }
   });
 });

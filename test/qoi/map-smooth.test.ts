@@ -6,10 +6,25 @@ import { rng as makeRng } from './rng.ts';
 
 const whole = (value: Value) => ({ scope: 'dataset' as const, value });
 const ctx = (params: object, inputs: object, ny: number, nx: number) =>
-  ({ node: 'n', params, inputs, scan: { ny, nx }, dataset: { meta: {} }, log: () => {}, workers: 1 }) as unknown as DatasetContext<never>;
+  ({
+    node: 'n',
+    params,
+    inputs,
+    scan: { ny, nx },
+    dataset: { meta: {} },
+    log: () => {},
+    workers: 1,
+  }) as unknown as DatasetContext<never>;
 
 /** Direct 2-D normalised convolution: the definition smoothScan's separable passes must equal. */
-function direct(v: Float32Array, ny: number, nx: number, n: number, use: Uint8Array, sigma: number): Float64Array {
+function direct(
+  v: Float32Array,
+  ny: number,
+  nx: number,
+  n: number,
+  use: Uint8Array,
+  sigma: number,
+): Float64Array {
   const h = Math.ceil(3 * sigma);
   const out = Float64Array.from(v);
   for (let iy = 0; iy < ny; iy++) {
@@ -39,7 +54,9 @@ function direct(v: Float32Array, ny: number, nx: number, n: number, use: Uint8Ar
 describe('map.smooth', () => {
   it('separable masked passes equal the direct 2-D normalised convolution', () => {
     const rng = makeRng(3);
-    const ny = 7, nx = 9, n = 3;
+    const ny = 7,
+      nx = 9,
+      n = 3;
     const v = Float32Array.from({ length: ny * nx * n }, () => rng.uniform() * 10 - 5);
     const use = Uint8Array.from({ length: ny * nx }, () => (rng.uniform() < 0.7 ? 1 : 0));
     for (const sigma of [0.7, 1, 1.6]) {
@@ -51,7 +68,8 @@ describe('map.smooth', () => {
   });
 
   it('keeps a constant in the mask, does not leak what is outside it, leaves it unchanged', () => {
-    const ny = 5, nx = 6;
+    const ny = 5,
+      nx = 6;
     const v = new Float32Array(ny * nx).fill(2);
     const use = new Uint8Array(ny * nx).fill(1);
     for (const q of [3, 9, 15]) {
@@ -64,11 +82,23 @@ describe('map.smooth', () => {
 
   it('σ = 0 is the identity; a scalar map stays [ny, nx]; curves keep their axis; NaN positions stay out', async () => {
     expect(Array.from(gaussianTaps(0))).toEqual([1]);
-    const ny = 3, nx = 4, n = 5;
-    const G = f32([ny * nx, n], Array.from({ length: ny * nx * n }, (_, i) => i % n));
+    const ny = 3,
+      nx = 4,
+      n = 5;
+    const G = f32(
+      [ny * nx, n],
+      Array.from({ length: ny * nx * n }, (_, i) => i % n),
+    );
     G.data[2 * n + 1] = NaN;
     const r = f32([n], [1, 2, 3, 4, 5]);
-    const out = await mapSmooth.run!(ctx({ sigma: 1, field: null }, { input: whole({ fields: { G, F: f32([ny * nx, n]) }, axes: { r }, meta: { axisOf: { G: 'r' } } }) }, ny, nx));
+    const out = await mapSmooth.run!(
+      ctx(
+        { sigma: 1, field: null },
+        { input: whole({ fields: { G, F: f32([ny * nx, n]) }, axes: { r }, meta: { axisOf: { G: 'r' } } }) },
+        ny,
+        nx,
+      ),
+    );
     expect(out.fields.G.shape).toEqual([ny, nx, n]);
     expect(out.axes!.r).toBe(r);
     for (let p = 0; p < ny * nx; p++) {
@@ -79,8 +109,13 @@ describe('map.smooth', () => {
     }
     // a linear map (v = 2x + 3y) is unchanged where the whole kernel (|d| ≤ 3 for σ = 0.8) fits: symmetric taps
     const N = 9;
-    const m = f32([N, N], Array.from({ length: N * N }, (_, i) => 2 * (i % N) + 3 * Math.floor(i / N)));
-    const s = await mapSmooth.run!(ctx({ sigma: 0.8, field: 'position' }, { input: whole({ fields: { position: m, height: m } }) }, N, N));
+    const m = f32(
+      [N, N],
+      Array.from({ length: N * N }, (_, i) => 2 * (i % N) + 3 * Math.floor(i / N)),
+    );
+    const s = await mapSmooth.run!(
+      ctx({ sigma: 0.8, field: 'position' }, { input: whole({ fields: { position: m, height: m } }) }, N, N),
+    );
     expect(s.fields.position.shape).toEqual([N, N]);
     expect(s.fields.position.data[4 * N + 4]).toBeCloseTo(20, 5);
   });

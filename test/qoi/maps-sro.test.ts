@@ -11,30 +11,71 @@ import { sroAlpha, warrenCowleyAlpha } from '../../nodes/qoi/sro-formulas.ts';
 
 const whole = (value: Value) => ({ scope: 'dataset' as const, value });
 const ctx = (params: object, inputs: object, ny: number, nx: number, meta: object = {}) =>
-  ({ node: 'n', params, inputs, scan: { ny, nx }, dataset: { meta }, log: () => {}, workers: 1 }) as unknown as DatasetContext<never>;
+  ({
+    node: 'n',
+    params,
+    inputs,
+    scan: { ny, nx },
+    dataset: { meta },
+    log: () => {},
+    workers: 1,
+  }) as unknown as DatasetContext<never>;
 
 describe('Pearson', () => {
   it('self = 1, negation = −1, shift/scale invariant', () => {
     const a = Array.from({ length: 50 }, (_, i) => Math.sin(i / 3) + i / 40);
     expect(pearson(a, a)).toBeCloseTo(1, 12);
-    expect(pearson(a, a.map((v) => -v))).toBeCloseTo(-1, 12);
-    expect(pearson(a, a.map((v) => 3 * v + 7))).toBeCloseTo(1, 12);
-    expect(Number.isNaN(pearson(a, a.map(() => 2)))).toBe(true);
+    expect(
+      pearson(
+        a,
+        a.map((v) => -v),
+      ),
+    ).toBeCloseTo(-1, 12);
+    expect(
+      pearson(
+        a,
+        a.map((v) => 3 * v + 7),
+      ),
+    ).toBeCloseTo(1, 12);
+    expect(
+      Number.isNaN(
+        pearson(
+          a,
+          a.map(() => 2),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('map.pearson against a position and a region; masked positions NaN', async () => {
-    const ny = 2, nx = 3, n = 20;
+    const ny = 2,
+      nx = 3,
+      n = 20;
     const G = f32([ny * nx, n]);
     const base = Array.from({ length: n }, (_, j) => Math.sin(j / 2));
-    for (let p = 0; p < ny * nx; p++) for (let j = 0; j < n; j++) G.data[p * n + j] = (p % 2 ? -1 : 1) * base[j] * (p + 1);
-    const r = f32([n], Array.from({ length: n }, (_, j) => j * 0.1));
+    for (let p = 0; p < ny * nx; p++)
+      for (let j = 0; j < n; j++) G.data[p * n + j] = (p % 2 ? -1 : 1) * base[j] * (p + 1);
+    const r = f32(
+      [n],
+      Array.from({ length: n }, (_, j) => j * 0.1),
+    );
     const curves = whole({ fields: { G }, axes: { r }, meta: { axisOf: { G: 'r' } } });
-    const mask = whole({ fields: { mask: { dtype: 'uint8', shape: [ny, nx], data: Uint8Array.from([1, 1, 1, 1, 1, 0]) } } });
-    const out = await mapPearson.run!(ctx({ range: null, at: [0, 0], field: null }, { curves, mask }, ny, nx));
-    expect(Array.from(out.fields.r.data.slice(0, 5)).map((v) => Math.round(v * 1e9) / 1e9)).toEqual([1, -1, 1, -1, 1]);
+    const mask = whole({
+      fields: { mask: { dtype: 'uint8', shape: [ny, nx], data: Uint8Array.from([1, 1, 1, 1, 1, 0]) } },
+    });
+    const out = await mapPearson.run!(
+      ctx({ range: null, at: [0, 0], field: null }, { curves, mask }, ny, nx),
+    );
+    expect(Array.from(out.fields.r.data.slice(0, 5)).map((v) => Math.round(v * 1e9) / 1e9)).toEqual([
+      1, -1, 1, -1, 1,
+    ]);
     expect(Number.isNaN(out.fields.r.data[5])).toBe(true);
-    const region = whole({ fields: { m: { dtype: 'uint8', shape: [ny, nx], data: Uint8Array.from([0, 1, 0, 0, 0, 0]) } } });
-    const out2 = await mapPearson.run!(ctx({ range: null, at: null, field: null }, { curves, region }, ny, nx));
+    const region = whole({
+      fields: { m: { dtype: 'uint8', shape: [ny, nx], data: Uint8Array.from([0, 1, 0, 0, 0, 0]) } },
+    });
+    const out2 = await mapPearson.run!(
+      ctx({ range: null, at: null, field: null }, { curves, region }, ny, nx),
+    );
     expect(out2.fields.r.data[1]).toBeCloseTo(1, 9);
     expect(out2.fields.r.data[0]).toBeCloseTo(-1, 9);
   });
@@ -48,14 +89,33 @@ describe('map.threshold and map.cut', () => {
   });
 
   it('bilinear sampling and cuts along a row and a segment, in nm', async () => {
-    const ny = 3, nx = 4;
-    const m = f32([ny, nx], Array.from({ length: 12 }, (_, i) => (i % nx) + 10 * Math.floor(i / nx))); // v = x + 10 y
+    const ny = 3,
+      nx = 4;
+    const m = f32(
+      [ny, nx],
+      Array.from({ length: 12 }, (_, i) => (i % nx) + 10 * Math.floor(i / nx)),
+    ); // v = x + 10 y
     expect(bilinear(m.data, ny, nx, 1.5, 0.5)).toBeCloseTo(6.5, 12);
-    const row = await mapCut.run!(ctx({ row: 1, col: null, from: null, to: null, samples: null, stepNm: null, field: null }, { map: whole({ fields: { value: m } }) }, ny, nx, { scanStepNm: 3 }));
+    const row = await mapCut.run!(
+      ctx(
+        { row: 1, col: null, from: null, to: null, samples: null, stepNm: null, field: null },
+        { map: whole({ fields: { value: m } }) },
+        ny,
+        nx,
+        { scanStepNm: 3 },
+      ),
+    );
     expect(Array.from(row.fields.profile.data)).toEqual([10, 11, 12, 13]);
     expect(Array.from(row.axes!.distance.data)).toEqual([0, 3, 6, 9]);
     expect((row.meta!.units as Record<string, string>).distance).toBe('nm');
-    const seg = await mapCut.run!(ctx({ row: null, col: null, from: [0, 0], to: [3, 2], samples: 3, stepNm: null, field: null }, { map: whole({ fields: { value: m } }) }, ny, nx));
+    const seg = await mapCut.run!(
+      ctx(
+        { row: null, col: null, from: [0, 0], to: [3, 2], samples: 3, stepNm: null, field: null },
+        { map: whole({ fields: { value: m } }) },
+        ny,
+        nx,
+      ),
+    );
     expect(Array.from(seg.fields.profile.data)).toEqual([0, 11.5, 23]);
     expect((seg.meta!.units as Record<string, string>).distance).toBe('px');
   });
@@ -83,12 +143,20 @@ describe('short-range order', () => {
 
 describe('decompose.assign', () => {
   it('best assignment maximises the total score', () => {
-    expect(bestAssignment([[0.9, 0.8], [0.85, 0.1]])).toEqual([1, 0]);
+    expect(
+      bestAssignment([
+        [0.9, 0.8],
+        [0.85, 0.1],
+      ]),
+    ).toEqual([1, 0]);
   });
 
   it('names shuffled components by their first-shell reference', async () => {
     const n = 200;
-    const r = f32([n], Array.from({ length: n }, (_, i) => 1.5 + i * 0.02));
+    const r = f32(
+      [n],
+      Array.from({ length: n }, (_, i) => 1.5 + i * 0.02),
+    );
     const refs = { ZrZr: 3.2, ZrX: 2.85, XX: 2.5 };
     const order = ['XX', 'bg', 'ZrZr', 'ZrX'] as const; // components as NMF might return them
     const comps = f32([4, n]);
@@ -96,10 +164,30 @@ describe('decompose.assign', () => {
       const c = nm === 'bg' ? new Float64Array(n).fill(1) : bandLimitedShellCurve(refs[nm], r.data, 0.1, 8.1);
       for (let j = 0; j < n; j++) comps.data[t * n + j] = c[j] + 0.5;
     });
-    const ny = 1, nx = 2;
+    const ny = 1,
+      nx = 2;
     const weights = f32([ny, nx, 4], [1, 5, 2, 2, /* pos 1 */ 3, 5, 1, 0]);
-    const nmf = whole({ fields: { components: comps, weights }, axes: { r }, meta: { axisOf: { components: 'r' }, physical: [0, 2, 3] } });
-    const out = await decomposeAssign.run!(ctx({ firstShell: refs, range: [2.0, 4.0], physical: 'auto', mode: 'unmix', composition: null, qmin: 0.1, qmax: 8.1 }, { nmf }, ny, nx));
+    const nmf = whole({
+      fields: { components: comps, weights },
+      axes: { r },
+      meta: { axisOf: { components: 'r' }, physical: [0, 2, 3] },
+    });
+    const out = await decomposeAssign.run!(
+      ctx(
+        {
+          firstShell: refs,
+          range: [2.0, 4.0],
+          physical: 'auto',
+          mode: 'unmix',
+          composition: null,
+          qmin: 0.1,
+          qmax: 8.1,
+        },
+        { nmf },
+        ny,
+        nx,
+      ),
+    );
     const a = out.meta!.assignment as Record<string, { component: number }>;
     expect(a.XX.component).toBe(0);
     expect(a.ZrZr.component).toBe(2);

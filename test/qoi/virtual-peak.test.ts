@@ -17,10 +17,28 @@ const picture = (idx: Int32Array, h: number, w: number) => {
 
 describe('virtual detector masks', () => {
   it('disc, annulus and sector cover the expected pixels of a 5×5 detector', () => {
-    expect(picture(shapeIndices({ kind: 'disc', radius: 1 }, 5, 5, 2, 2), 5, 5)).toEqual(['.....', '..#..', '.###.', '..#..', '.....']);
-    expect(picture(shapeIndices({ kind: 'annulus', inner: 1.2, outer: 2 }, 5, 5, 2, 2), 5, 5)).toEqual(['..#..', '.#.#.', '#...#', '.#.#.', '..#..']);
+    expect(picture(shapeIndices({ kind: 'disc', radius: 1 }, 5, 5, 2, 2), 5, 5)).toEqual([
+      '.....',
+      '..#..',
+      '.###.',
+      '..#..',
+      '.....',
+    ]);
+    expect(picture(shapeIndices({ kind: 'annulus', inner: 1.2, outer: 2 }, 5, 5, 2, 2), 5, 5)).toEqual([
+      '..#..',
+      '.#.#.',
+      '#...#',
+      '.#.#.',
+      '..#..',
+    ]);
     // first quadrant as displayed: right and up (smaller rows)
-    expect(picture(shapeIndices({ kind: 'sector', inner: 0.5, outer: 2, startDeg: 0, endDeg: 90 }, 5, 5, 2, 2), 5, 5)).toEqual(['..#..', '..##.', '...##', '.....', '.....']);
+    expect(
+      picture(
+        shapeIndices({ kind: 'sector', inner: 0.5, outer: 2, startDeg: 0, endDeg: 90 }, 5, 5, 2, 2),
+        5,
+        5,
+      ),
+    ).toEqual(['..#..', '..##.', '...##', '.....', '.....']);
   });
 
   it('sector arcs wrap through 360°', () => {
@@ -42,18 +60,40 @@ describe('virtual detector masks', () => {
   });
 
   it('the op: VBF with the saturated core excluded, centred on the geometry centre', async () => {
-    const h = 9, w = 9;
+    const h = 9,
+      w = 9;
     const frames = new Uint8Array(2 * h * w).fill(1);
     frames[4 * w + 4] = 255; // position 0: saturated core
     frames[h * w + 4 * w + 4] = 100; // position 1: bright but not saturated
-    const params = { shape: 'disc', radius: 1, inner: null, outer: null, startDeg: 0, endDeg: 90, unit: 'px', stat: 'sum', excludeSaturated: true, center: null, maskFile: null } as const;
+    const params = {
+      shape: 'disc',
+      radius: 1,
+      inner: null,
+      outer: null,
+      startDeg: 0,
+      endDeg: 90,
+      unit: 'px',
+      stat: 'sum',
+      excludeSaturated: true,
+      center: null,
+      maskFile: null,
+    } as const;
     const geometry = { fields: { center: f64([2], [4, 4]), qPerPixel: f64([1], [0.2]) } };
     const base = { node: 'vbf', scan: { ny: 1, nx: 2 }, dataset: null, log: () => {}, params: { ...params } };
     const state = await qoiVirtual.prepare!({ ...base, inputs: { geometry } });
-    const out = await qoiVirtual.process!({ ...base, chunk: { index: 0, start: 0, count: 2 }, inputs: { frames: { fields: { frames: nd(frames, [2, h, w]) } } }, state });
+    const out = await qoiVirtual.process!({
+      ...base,
+      chunk: { index: 0, start: 0, count: 2 },
+      inputs: { frames: { fields: { frames: nd(frames, [2, h, w]) } } },
+      state,
+    });
     expect(Array.from(out.fields.value.data)).toEqual([4, 104]);
     // radius in Q: 0.2 Å⁻¹ = 1 px
-    const qState = await qoiVirtual.prepare!({ ...base, params: { ...params, radius: 0.2, unit: 'q' }, inputs: { geometry } });
+    const qState = await qoiVirtual.prepare!({
+      ...base,
+      params: { ...params, radius: 0.2, unit: 'q' },
+      inputs: { geometry },
+    });
     expect(qState.indices(h, w).length).toBe(5);
   });
 });
@@ -71,20 +111,44 @@ describe('qoi.peak', () => {
 
   it('finds the sub-grid maximum of a Gaussian peak and the first ring of an I(Q)', async () => {
     const n = 200;
-    const r = f64([n], Array.from({ length: n }, (_, i) => i * 0.05));
+    const r = f64(
+      [n],
+      Array.from({ length: n }, (_, i) => i * 0.05),
+    );
     const G = new Float32Array(n);
-    for (let i = 0; i < n; i++) G[i] = 5 * Math.exp(-((r.data[i] - 2.737) ** 2) / (2 * 0.15 ** 2)) + (i === 10 ? 50 : 0);
-    const base = { node: 'r1', scan: { ny: 1, nx: 1 }, dataset: null, log: () => {}, state: undefined, chunk: { index: 0, start: 0, count: 1 } };
+    for (let i = 0; i < n; i++)
+      G[i] = 5 * Math.exp(-((r.data[i] - 2.737) ** 2) / (2 * 0.15 ** 2)) + (i === 10 ? 50 : 0);
+    const base = {
+      node: 'r1',
+      scan: { ny: 1, nx: 1 },
+      dataset: null,
+      log: () => {},
+      state: undefined,
+      chunk: { index: 0, start: 0, count: 1 },
+    };
     const value = { fields: { G: nd(G, [1, n]) }, axes: { r: r }, meta: { axisOf: { G: 'r' } } };
-    const out = await qoiPeak.process!({ ...base, params: { range: [2.2, 3.0], mode: 'max', field: null }, inputs: { curve: value } });
+    const out = await qoiPeak.process!({
+      ...base,
+      params: { range: [2.2, 3.0], mode: 'max', field: null },
+      inputs: { curve: value },
+    });
     expect(Math.abs(out.fields.position.data[0] - 2.737)).toBeLessThan(0.005);
     expect(out.fields.height.data[0]).toBeCloseTo(5, 1);
     // I(Q): steep direct-beam tail + ring at 2.6 Å⁻¹; the window's global max is its first sample
     const I = new Float32Array(n);
-    for (let i = 0; i < n; i++) I[i] = 100 * Math.exp(-r.data[i] / 0.4) + 3 * Math.exp(-((r.data[i] - 2.6) ** 2) / (2 * 0.3 ** 2));
+    for (let i = 0; i < n; i++)
+      I[i] = 100 * Math.exp(-r.data[i] / 0.4) + 3 * Math.exp(-((r.data[i] - 2.6) ** 2) / (2 * 0.3 ** 2));
     const iv = { fields: { I: nd(I, [1, n]) }, axes: { q: r }, meta: { axisOf: { I: 'q' } } };
-    const ring = await qoiPeak.process!({ ...base, params: { range: [1.0, 6.0], mode: 'firstRing', field: null }, inputs: { curve: iv } });
-    const mx = await qoiPeak.process!({ ...base, params: { range: [1.0, 6.0], mode: 'max', field: null }, inputs: { curve: iv } });
+    const ring = await qoiPeak.process!({
+      ...base,
+      params: { range: [1.0, 6.0], mode: 'firstRing', field: null },
+      inputs: { curve: iv },
+    });
+    const mx = await qoiPeak.process!({
+      ...base,
+      params: { range: [1.0, 6.0], mode: 'max', field: null },
+      inputs: { curve: iv },
+    });
     expect(Math.abs(ring.fields.position.data[0] - 2.6)).toBeLessThan(0.1);
     expect(mx.fields.position.data[0]).toBeLessThan(1.1);
   });

@@ -25,8 +25,14 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-display-'));
   run = makeRun(path.join(tmp, 'run'));
   const g = run.manifest.graph as { nodes: Record<string, Json> };
-  g.nodes.peak = { op: 'qoi.peak', display: { colormap: 'magma', limits: PEAK_LIMITS, label: 'First-peak position r₁' } };
-  g.nodes.fit = { op: 'fit.gaussians', display: { colormap: 'cividis', fields: { c1: { colormap: 'gray', percentiles: [10, 90] } } } };
+  g.nodes.peak = {
+    op: 'qoi.peak',
+    display: { colormap: 'magma', limits: PEAK_LIMITS, label: 'First-peak position r₁' },
+  };
+  g.nodes.fit = {
+    op: 'fit.gaussians',
+    display: { colormap: 'cividis', fields: { c1: { colormap: 'gray', percentiles: [10, 90] } } },
+  };
   g.nodes.sro = { op: 'qoi.sro', display: { colormap: 'viridis' } };
   writeManifest(run.dir, run.manifest); // the explorer and export read the graph from manifest.json
   drawn = await renderRun(run.dir, run.manifest);
@@ -47,12 +53,18 @@ function cells(png: Buffer): { rgb: (iy: number, ix: number) => number[]; figure
   };
 }
 
-const lutAt = (name: 'magma' | 'gray' | 'viridis' | 'cividis', i: number) => Array.from(colormapLut(name).subarray(3 * i, 3 * i + 3));
+const lutAt = (name: 'magma' | 'gray' | 'viridis' | 'cividis', i: number) =>
+  Array.from(colormapLut(name).subarray(3 * i, 3 * i + 3));
 
 describe('display settings in the figures', () => {
   it('a map PNG uses the given colormap and limits: the lower limit gets the first entry, the upper the last', () => {
     const { rgb, figure } = cells(fs.readFileSync(path.join(run.dir, 'peak.png')));
-    expect(figure).toMatchObject({ colormap: 'magma', limits: PEAK_LIMITS, limitsFrom: 'display.limits', label: 'First-peak position r₁' });
+    expect(figure).toMatchObject({
+      colormap: 'magma',
+      limits: PEAK_LIMITS,
+      limitsFrom: 'display.limits',
+      label: 'First-peak position r₁',
+    });
     const values = run.arrays['peak.npy'].data;
     let below = 0;
     let above = 0;
@@ -79,22 +91,43 @@ describe('display settings in the figures', () => {
     const c1 = cells(fs.readFileSync(path.join(run.dir, 'fit.c1.png')));
     const lim = colorLimits(run.arrays['fit.c1.npy'].data, { percentiles: [10, 90] });
     expect(c1.figure).toMatchObject({ colormap: 'gray', limits: lim, limitsFrom: 'percentiles 10–90' });
-    expect(c1.rgb(NY - 1, 0)).toEqual(lutAt('gray', colorIndex(run.arrays['fit.c1.npy'].data[(NY - 1) * NX], ...lim)));
-    expect(cells(fs.readFileSync(path.join(run.dir, 'fit.A1.png'))).figure).toMatchObject({ colormap: 'cividis', limitsFrom: 'percentiles 1–99' });
+    expect(c1.rgb(NY - 1, 0)).toEqual(
+      lutAt('gray', colorIndex(run.arrays['fit.c1.npy'].data[(NY - 1) * NX], ...lim)),
+    );
+    expect(cells(fs.readFileSync(path.join(run.dir, 'fit.A1.png'))).figure).toMatchObject({
+      colormap: 'cividis',
+      limitsFrom: 'percentiles 1–99',
+    });
     // α defaults to RdBu_r symmetric about 0; with viridis it is not centred.
     const sro = cells(fs.readFileSync(path.join(run.dir, 'sro.png'))).figure;
-    expect(sro).toMatchObject({ colormap: 'viridis', symmetric: false, limits: colorLimits(run.arrays['sro.npy'].data) });
+    expect(sro).toMatchObject({
+      colormap: 'viridis',
+      symmetric: false,
+      limits: colorLimits(run.arrays['sro.npy'].data),
+    });
     // Untouched outputs keep the automatic choice.
-    expect(cells(fs.readFileSync(path.join(run.dir, 'fit.a.png'))).figure).toMatchObject({ colormap: 'cividis' });
+    expect(cells(fs.readFileSync(path.join(run.dir, 'fit.a.png'))).figure).toMatchObject({
+      colormap: 'cividis',
+    });
   });
 
   it('the overview, report.html and the returned record (for the manifest) follow the settings', () => {
-    const over = JSON.parse(readPngText(fs.readFileSync(path.join(run.dir, 'report.maps.png')))['snem:provenance']);
+    const over = JSON.parse(
+      readPngText(fs.readFileSync(path.join(run.dir, 'report.maps.png')))['snem:provenance'],
+    );
     const peak = over.figure.display.find((d: { node: string }) => d.node === 'peak');
     expect(peak).toMatchObject({ colormap: 'magma', limits: PEAK_LIMITS, label: 'First-peak position r₁' });
     const rec = drawn.figures.find((f) => f.file === 'peak.png');
-    expect(rec).toMatchObject({ node: 'peak', field: 'rmax', colormap: 'magma', limits: PEAK_LIMITS, display: { colormap: 'magma', limits: PEAK_LIMITS } });
-    expect(drawn.figures.filter((f) => f.file === 'nmf.fractions.png').map((f) => f.panel)).toEqual([0, 1, 2]);
+    expect(rec).toMatchObject({
+      node: 'peak',
+      field: 'rmax',
+      colormap: 'magma',
+      limits: PEAK_LIMITS,
+      display: { colormap: 'magma', limits: PEAK_LIMITS },
+    });
+    expect(drawn.figures.filter((f) => f.file === 'nmf.fractions.png').map((f) => f.panel)).toEqual([
+      0, 1, 2,
+    ]);
     const html = fs.readFileSync(path.join(run.dir, 'report.html'), 'utf8');
     expect(html).toContain('First-peak position r₁');
     expect(html).toContain('colormap <code>magma</code> · limits <code>2.6 … 2.8</code> (display.limits)');

@@ -22,7 +22,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('TIFF', () => {
   it('is a baseline little-endian float32 TIFF with sorted tags, SampleFormat 3 and an ImageJ header', () => {
     const data = new Float32Array([1.5, -2, Number.NaN, 4e-7, 5, 6]);
-    const buf = encodeTiff([{ width: 3, height: 2, data }], { stepNm: { y: 2, x: 0.5 }, provenance: { node: 'peak', unit: 'Å' } });
+    const buf = encodeTiff([{ width: 3, height: 2, data }], {
+      stepNm: { y: 2, x: 0.5 },
+      provenance: { node: 'peak', unit: 'Å' },
+    });
     expect(buf.toString('latin1', 0, 2)).toBe('II');
     expect(buf.readUInt16LE(2)).toBe(42);
     const ifd = buf.readUInt32LE(4);
@@ -53,7 +56,8 @@ describe('TIFF', () => {
     const stack = decodeTiff(fs.readFileSync(s.files[0]));
     expect(stack.pages.length).toBe(3);
     const src = run.arrays['nmf.fractions.npy'].data;
-    for (let j = 0; j < 3; j++) for (let p = 0; p < NY * NX; p++) expect(stack.pages[j].data[p]).toBe(src[p * 3 + j]);
+    for (let j = 0; j < 3; j++)
+      for (let p = 0; p < NY * NX; p++) expect(stack.pages[j].data[p]).toBe(src[p * 3 + j]);
     const prov = await lookupProvenance(s.files[0]);
     expect(prov.record.node).toBe('nmf');
     expect(prov.record.field).toBe('fractions');
@@ -69,7 +73,11 @@ describe('HDF5', () => {
     const f = new h5.File(file, 'r');
     try {
       for (const o of run.manifest.outputs) {
-        const d = f.get(`${o.node}/${o.field}`) as unknown as { shape: number[]; value: Float32Array; attrs: Record<string, { value: unknown }> };
+        const d = f.get(`${o.node}/${o.field}`) as unknown as {
+          shape: number[];
+          value: Float32Array;
+          attrs: Record<string, { value: unknown }>;
+        };
         expect(d.shape, o.file).toEqual(o.shape);
         expect(Array.from(d.value), o.file).toEqual(Array.from(run.arrays[o.file].data));
         if (o.unit) expect(d.attrs.unit.value).toBe(o.unit);
@@ -105,7 +113,12 @@ describe('CSV and npy', () => {
   });
 
   it('curves CSV at chosen positions and along a cut; npy export with axis', async () => {
-    const r = await exportRun(run.dir, { node: 'iq', format: 'csv', to: path.join(tmp, 'iq.csv'), at: [{ iy: 2, ix: 3 }] });
+    const r = await exportRun(run.dir, {
+      node: 'iq',
+      format: 'csv',
+      to: path.join(tmp, 'iq.csv'),
+      at: [{ iy: 2, ix: 3 }],
+    });
     const rows = fs.readFileSync(r.files[0], 'utf8').trim().split('\n');
     expect(rows[0]).toBe('q,y2_x3');
     expect(rows.length).toBe(NQ + 1);
@@ -119,7 +132,9 @@ describe('CSV and npy', () => {
     const g = readNpy(path.join(tmp, 'npy', 'pdf.G.npy'));
     expect(g.shape).toEqual(run.arrays['pdf.G.npy'].shape);
     expect(Array.from(g.data)).toEqual(Array.from(run.arrays['pdf.G.npy'].data));
-    expect(Array.from(readNpy(path.join(tmp, 'npy', 'pdf.G.axis.npy')).data)).toEqual(Array.from(run.arrays['pdf.G.axis.npy'].data));
+    expect(Array.from(readNpy(path.join(tmp, 'npy', 'pdf.G.axis.npy')).data)).toEqual(
+      Array.from(run.arrays['pdf.G.axis.npy'].data),
+    );
     expect(n.files.some((f) => f.endsWith('.provenance.json'))).toBe(true);
   });
 
@@ -131,7 +146,12 @@ describe('CSV and npy', () => {
     expect(isUserError(e2)).toBe(true);
     expect(String(e2.message)).toContain("no node 'nope'");
     // A node the run did not write: read from the cache, which this fabricated run never filled.
-    const e3 = await exportRun(run.dir, { node: 'geom', format: 'npy', to: tmp, cacheDir: path.join(tmp, 'empty-cache') }).catch((e) => e);
+    const e3 = await exportRun(run.dir, {
+      node: 'geom',
+      format: 'npy',
+      to: tmp,
+      cacheDir: path.join(tmp, 'empty-cache'),
+    }).catch((e) => e);
     expect(isUserError(e3)).toBe(true);
     expect(String(e3.message)).toContain('geom');
   });

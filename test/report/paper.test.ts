@@ -25,37 +25,44 @@ describe('snem paper (demo preset)', () => {
     expect(result.panels).toBeGreaterThanOrEqual(PAPER_FIGURES.reduce((s, f) => s + f.panels.length, 0));
   });
 
-  it.skipIf(!fs.existsSync(CHROMIUM))('renders in chromium: every figure section, every image loaded, every panel naming its node', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    try {
-      const page = await browser.newPage();
-      const blocked: string[] = [];
-      page.on('request', (r) => {
-        if (!r.url().startsWith('data:') && !r.url().startsWith('file:')) blocked.push(r.url());
-      });
-      await page.goto(`file://${result.html}`, { waitUntil: 'load' });
-      const info = await page.evaluate(() => ({
-        sections: [...document.querySelectorAll('section[id]')].map((s) => s.id),
-        images: [...document.images].map((i) => ({ ok: i.complete && i.naturalWidth > 0, alt: i.alt })),
-        captions: [...document.querySelectorAll('figure figcaption')].map((c) => c.textContent ?? ''),
-        problems: document.querySelectorAll('.problem').length,
-        fig10: [...document.querySelectorAll<HTMLImageElement>('section#fig10 img')].map((i) => ({ alt: i.alt, src: i.src })),
-      }));
-      expect(info.sections).toEqual(PAPER_FIGURES.map((f) => f.id));
-      expect(info.images.length).toBe(result.panels);
-      expect(info.images.filter((i) => !i.ok)).toEqual([]);
-      expect(info.captions.every((c) => /made by node \S+/.test(c))).toBe(true);
-      expect(info.problems).toBe(0);
-      expect(blocked).toEqual([]);
-      // Fig. 10's scatter: the 2-D histogram on the two maps' value axes (map.correlate's bin centres).
-      const scatter = info.fig10.find((i) => /^eelsZrVsR1: .+ against .+Pearson r/.test(i.alt));
-      expect(scatter, info.fig10.map((i) => i.alt).join(' | ')).toBeDefined();
-      const svg = Buffer.from(scatter!.src.slice(scatter!.src.indexOf(',') + 1), 'base64').toString('utf8');
-      expect(svg).toMatch(/r1/);
-      expect(svg).toMatch(/eelsZrOnScan/);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+  it.skipIf(!fs.existsSync(CHROMIUM))(
+    'renders in chromium: every figure section, every image loaded, every panel naming its node',
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      try {
+        const page = await browser.newPage();
+        const blocked: string[] = [];
+        page.on('request', (r) => {
+          if (!r.url().startsWith('data:') && !r.url().startsWith('file:')) blocked.push(r.url());
+        });
+        await page.goto(`file://${result.html}`, { waitUntil: 'load' });
+        const info = await page.evaluate(() => ({
+          sections: [...document.querySelectorAll('section[id]')].map((s) => s.id),
+          images: [...document.images].map((i) => ({ ok: i.complete && i.naturalWidth > 0, alt: i.alt })),
+          captions: [...document.querySelectorAll('figure figcaption')].map((c) => c.textContent ?? ''),
+          problems: document.querySelectorAll('.problem').length,
+          fig10: [...document.querySelectorAll<HTMLImageElement>('section#fig10 img')].map((i) => ({
+            alt: i.alt,
+            src: i.src,
+          })),
+        }));
+        expect(info.sections).toEqual(PAPER_FIGURES.map((f) => f.id));
+        expect(info.images.length).toBe(result.panels);
+        expect(info.images.filter((i) => !i.ok)).toEqual([]);
+        expect(info.captions.every((c) => /made by node \S+/.test(c))).toBe(true);
+        expect(info.problems).toBe(0);
+        expect(blocked).toEqual([]);
+        // Fig. 10's scatter: the 2-D histogram on the two maps' value axes (map.correlate's bin centres).
+        const scatter = info.fig10.find((i) => /^eelsZrVsR1: .+ against .+Pearson r/.test(i.alt));
+        expect(scatter, info.fig10.map((i) => i.alt).join(' | ')).toBeDefined();
+        const svg = Buffer.from(scatter!.src.slice(scatter!.src.indexOf(',') + 1), 'base64').toString('utf8');
+        expect(svg).toMatch(/r1/);
+        expect(svg).toMatch(/eelsZrOnScan/);
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
 });

@@ -15,14 +15,24 @@ import { decodePng, readPngText } from '../../viz/png.ts';
 import { makeRun, NQ, NX, NY, type FabricatedRun } from './fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let tmp: string;
 let run: FabricatedRun;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-report-'));
   run = makeRun(path.join(tmp, 'run'));
   await renderRun(run.dir, run.manifest);
@@ -35,7 +45,8 @@ afterAll(async () => {
 
 describe('renderRun', () => {
   it('writes a PNG per output, report.html and provenance.json listing every file', () => {
-    for (const o of run.manifest.outputs) expect(fs.existsSync(path.join(run.dir, o.file.replace(/\.npy$/, '.png'))), o.file).toBe(true);
+    for (const o of run.manifest.outputs)
+      expect(fs.existsSync(path.join(run.dir, o.file.replace(/\.npy$/, '.png'))), o.file).toBe(true);
     expect(fs.existsSync(path.join(run.dir, 'fit.fit.png'))).toBe(true);
     const side = JSON.parse(fs.readFileSync(path.join(run.dir, 'provenance.json'), 'utf8'));
     const listed = new Set(Object.keys(side.files));
@@ -59,7 +70,9 @@ describe('renderRun', () => {
       for (let ix = 0; ix < NX; ix++) {
         const o = ((y + iy * cellH + (cellH >> 1)) * img.width + x + ix * cellW + (cellW >> 1)) * 4;
         const v = values[iy * NX + ix];
-        const want = Number.isFinite(v) ? Array.from(lut.subarray(3 * colorIndex(v, lo, hi), 3 * colorIndex(v, lo, hi) + 3)) : [200, 200, 200];
+        const want = Number.isFinite(v)
+          ? Array.from(lut.subarray(3 * colorIndex(v, lo, hi), 3 * colorIndex(v, lo, hi) + 3))
+          : [200, 200, 200];
         expect(Array.from(img.data.subarray(o, o + 3)), `(${iy}, ${ix})`).toEqual(want);
       }
     expect(cellH / cellW).toBeCloseTo(2 / 1.5, 1); // step [2, 1.5] nm: cells taller than wide
@@ -85,7 +98,13 @@ describe('report.html in headless Chromium', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('request', (r) => !r.url().startsWith('data:') && requests.push(r.url()));
     await page.goto(`file://${path.join(run.dir, 'report.html')}`, { waitUntil: 'load' });
-    const images = await page.$$eval('img', (imgs) => imgs.map((i) => ({ alt: i.alt, w: (i as HTMLImageElement).naturalWidth, done: (i as HTMLImageElement).complete })));
+    const images = await page.$$eval('img', (imgs) =>
+      imgs.map((i) => ({
+        alt: i.alt,
+        w: (i as HTMLImageElement).naturalWidth,
+        done: (i as HTMLImageElement).complete,
+      })),
+    );
     expect(errors).toEqual([]);
     expect(requests).toEqual([`file://${path.join(run.dir, 'report.html')}`]);
     expect(images.length).toBeGreaterThanOrEqual(run.manifest.outputs.length + 3);
@@ -94,7 +113,8 @@ describe('report.html in headless Chromium', () => {
     expect(await page.locator('#nodes tr').count()).toBe(Object.keys(run.manifest.nodes).length + 1);
     const shot = decodePng(await page.screenshot({ fullPage: false }));
     const colours = new Set<number>();
-    for (let p = 0; p < shot.width * shot.height; p += 7) colours.add((shot.data[4 * p] << 16) | (shot.data[4 * p + 1] << 8) | shot.data[4 * p + 2]);
+    for (let p = 0; p < shot.width * shot.height; p += 7)
+      colours.add((shot.data[4 * p] << 16) | (shot.data[4 * p + 1] << 8) | shot.data[4 * p + 2]);
     expect(colours.size).toBeGreaterThan(50);
     await page.close();
   });

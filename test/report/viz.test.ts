@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { applyColormap, colorIndex, colorLimits, colormapLut, COLORMAPS, NAN_GRAY, percentile } from '../../viz/colormaps.ts';
+import {
+  applyColormap,
+  colorIndex,
+  colorLimits,
+  colormapLut,
+  COLORMAPS,
+  NAN_GRAY,
+  percentile,
+} from '../../viz/colormaps.ts';
 import { renderMapFigure } from '../../viz/map-figure.ts';
 import { mapPanel } from '../../viz/map-panel.ts';
 import { addPngText, crc32, decodePng, encodePng, readPngText } from '../../viz/png.ts';
 import { lineCut, sampleMap } from '../../viz/linecut.ts';
 import { formatTick, niceLength, niceTicks } from '../../viz/ticks.ts';
 
-const hex = (lut: Uint8Array, i: number) => Array.from(lut.subarray(3 * i, 3 * i + 3), (b) => b.toString(16).padStart(2, '0')).join('');
+const hex = (lut: Uint8Array, i: number) =>
+  Array.from(lut.subarray(3 * i, 3 * i + 3), (b) => b.toString(16).padStart(2, '0')).join('');
 
 describe('colormaps', () => {
   it('tables match the published endpoints and midpoints', () => {
@@ -65,7 +74,10 @@ describe('png text chunks', () => {
 
   it('round-trips UTF-8 provenance and stays a valid PNG', () => {
     const img = { width: 2, height: 1, data: new Uint8Array([1, 2, 3, 255, 4, 5, 6, 255]) };
-    const png = encodePng(img, { 'snem:node': 'peak.rmax', 'snem:provenance': JSON.stringify({ unit: 'Å' }) });
+    const png = encodePng(img, {
+      'snem:node': 'peak.rmax',
+      'snem:provenance': JSON.stringify({ unit: 'Å' }),
+    });
     expect(readPngText(png)).toEqual({ 'snem:node': 'peak.rmax', 'snem:provenance': '{"unit":"Å"}' });
     expect(Array.from(decodePng(png).data)).toEqual(Array.from(img.data));
     expect(readPngText(addPngText(png, { more: 'x' })).more).toBe('x');
@@ -78,20 +90,36 @@ describe('map figure', () => {
     const nx = 7;
     const values = new Float64Array(ny * nx).map((_, i) => (i * 37) % 11);
     values[8] = Number.NaN;
-    const f = renderMapFigure({ values, ny, nx, title: 't', label: 'v', unit: 'Å', step: { y: 3, x: 2 }, limits: [0, 10], upscale: 6 });
+    const f = renderMapFigure({
+      values,
+      ny,
+      nx,
+      title: 't',
+      label: 'v',
+      unit: 'Å',
+      step: { y: 3, x: 2 },
+      limits: [0, 10],
+      upscale: 6,
+    });
     expect(f.map.cellW).toBe(6);
     expect(f.map.cellH).toBe(9); // 6 · 3/2: the specimen's true aspect
     const png = decodePng(encodePng(f.image));
     const lut = colormapLut('viridis');
     for (let y = 0; y < ny; y++)
       for (let x = 0; x < nx; x++) {
-        for (const [dx, dy] of [[0, 0], [5, 8], [3, 4]]) {
+        for (const [dx, dy] of [
+          [0, 0],
+          [5, 8],
+          [3, 4],
+        ]) {
           const px = f.map.x + x * 6 + dx;
           const py = f.map.y + y * 9 + dy;
           const o = (py * png.width + px) * 4;
           const got = Array.from(png.data.subarray(o, o + 3));
           const v = values[y * nx + x];
-          const want = Number.isFinite(v) ? Array.from(lut.subarray(3 * colorIndex(v, 0, 10), 3 * colorIndex(v, 0, 10) + 3)) : NAN_GRAY;
+          const want = Number.isFinite(v)
+            ? Array.from(lut.subarray(3 * colorIndex(v, 0, 10), 3 * colorIndex(v, 0, 10) + 3))
+            : NAN_GRAY;
           expect(got, `position (${y}, ${x})`).toEqual(want);
         }
       }
@@ -104,7 +132,9 @@ describe('line cut', () => {
     expect(Array.from(cut.ix)).toEqual([0, 1, 2, 3, 4]);
     expect(Array.from(cut.iy)).toEqual([0, 1, 1, 2, 2]);
     expect(cut.distance[4]).toBeCloseTo(Math.hypot(4, 4), 12);
-    expect(Array.from(sampleMap([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 5, cut))).toEqual([0, 6, 7, 13, 14]);
+    expect(Array.from(sampleMap([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 5, cut))).toEqual([
+      0, 6, 7, 13, 14,
+    ]);
   });
 });
 
@@ -113,10 +143,16 @@ describe('constant maps', () => {
   it('label their one value as constant, also at 0 (limits widened to ±1e-6) and under a diverging colormap', () => {
     const zero = mapPanel({ values: new Float32Array(12), ny: 3, nx: 4, title: 'vbf' }, cell).svg(0, 0);
     expect(zero).toContain('0 (constant)');
-    const five = mapPanel({ values: new Float32Array(12).fill(5), ny: 3, nx: 4, colormap: 'RdBu' }, cell).svg(0, 0);
+    const five = mapPanel({ values: new Float32Array(12).fill(5), ny: 3, nx: 4, colormap: 'RdBu' }, cell).svg(
+      0,
+      0,
+    );
     expect(five).toContain('5 (constant)');
     expect(five).not.toContain('0 (constant)');
-    const varied = mapPanel({ values: Float32Array.from({ length: 12 }, (_, i) => i), ny: 3, nx: 4 }, cell).svg(0, 0);
+    const varied = mapPanel(
+      { values: Float32Array.from({ length: 12 }, (_, i) => i), ny: 3, nx: 4 },
+      cell,
+    ).svg(0, 0);
     expect(varied).not.toContain('(constant)');
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { GlassModel } from '../../sim/glass.ts';
-import { PAIR_LIST, PAIR_SHAPES, MEAN_COORDINATION, alphaOf, coordination, pairFractions, partialG, percusYevick } from '../../sim/partials.ts';
+import {
+  PAIR_LIST,
+  PAIR_SHAPES,
+  MEAN_COORDINATION,
+  alphaOf,
+  coordination,
+  pairFractions,
+  partialG,
+  percusYevick,
+} from '../../sim/partials.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { Renderer } from '../../sim/render.ts';
 import { REGION } from '../../sim/specimen.ts';
@@ -73,7 +82,8 @@ describe('pair fractions and chemical order', () => {
         const I = m.intensity({ c, alpha: a });
         expect(Math.min(...I)).toBeGreaterThan(0);
         let best = -1;
-        for (let i = 0; i < q.length; i++) if (q[i] > 1.5 && q[i] < 4 && (best < 0 || I[i] > I[best])) best = i;
+        for (let i = 0; i < q.length; i++)
+          if (q[i] > 1.5 && q[i] < 4 && (best < 0 || I[i] > I[best])) best = i;
         expect(q[best]).toBeGreaterThan(2.2);
         expect(q[best]).toBeLessThan(2.8);
       }

@@ -36,7 +36,10 @@ describe('poisson255', () => {
 describe('poissonFill', () => {
   it('draws exactly what poisson255 draws, pixel by pixel, and leaves the generator in the same state', async () => {
     const { poissonFill } = await import('../../sim/poisson.ts');
-    const lam = Float32Array.from({ length: 5000 }, (_, i) => [0, 0.2, 3.3, 17, 29.99, 30, 55.5, 250, 401, 5000][i % 10] + (i % 7) * 0.01);
+    const lam = Float32Array.from(
+      { length: 5000 },
+      (_, i) => [0, 0.2, 3.3, 17, 29.99, 30, 55.5, 250, 401, 5000][i % 10] + (i % 7) * 0.01,
+    );
     const a = new Rng(5, 6);
     const b = new Rng(5, 6);
     const filled = new Uint8Array(lam.length + 3);

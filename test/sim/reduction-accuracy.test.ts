@@ -32,10 +32,25 @@ import { TRUTH_R, truthPositions } from '../../sim/truth.ts';
 import { simQResolution } from '../../sim/write.ts';
 import { NOISELESS_IQ, runNoiselessChain } from './noiseless-chain.ts';
 
-const ops = ['source.frames', 'calib.geometry', 'mask.static', 'integrate.azimuthal', 'pdf.reduce', 'qoi.peak'];
+const ops = [
+  'source.frames',
+  'calib.geometry',
+  'mask.static',
+  'integrate.azimuthal',
+  'pdf.reduce',
+  'qoi.peak',
+];
 const missing = ops.filter((op) => !registry().has(op));
 const WINDOW: [number, number] = [2.2, 3.6];
-const PDF = { qmin: TRUTH_R.qmin, qmax: TRUTH_R.qmax, qmaxinst: 12, rpoly: 1.2, rmin: 0, rmax: 10, rstep: 0.01 };
+const PDF = {
+  qmin: TRUTH_R.qmin,
+  qmax: TRUTH_R.qmax,
+  qmaxinst: 12,
+  rpoly: 1.2,
+  rmin: 0,
+  rmax: 10,
+  rstep: 0.01,
+};
 
 /** Parabolic sub-grid maximum in WINDOW, exactly as qoi.peak does it. */
 function peakIn(x: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -64,84 +79,137 @@ interface Case {
   sigma: [number, number];
 }
 
-describe.skipIf(missing.length > 0)(`first G(r) peak: reduced vs model${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-r1-accuracy-'));
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-  const cases: Case[] = [];
+describe.skipIf(missing.length > 0)(
+  `first G(r) peak: reduced vs model${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
+  () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-r1-accuracy-'));
+    afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const cases: Case[] = [];
 
-  async function throughChain(psfSigma: number, iy: number, ix: number, c: number, tag: string, split: 'none' | 'bbox' = 'none', qResolution = 0): Promise<number> {
-    const p = resolveSimParams('demo', { psfSigma });
-    const dir = path.join(tmp, tag);
-    fs.mkdirSync(dir);
-    const composition = compositionAt(c, xMix(parseComposition(p.composition)));
-    const runDir = await runNoiselessChain(p, new Renderer(p), iy, ix, { dir, pdf: { ...PDF, qResolution }, composition, window: WINDOW, split });
-    return (readNpy(path.join(runDir, 'r1.position.npy')).data as Float32Array)[0];
-  }
-
-  beforeAll(async () => {
-    const p = resolveSimParams('demo');
-    const r = new Renderer(p);
-    const mix = xMix(parseComposition(p.composition));
-    const rr = Float64Array.from({ length: 1001 }, (_, j) => j * 0.01);
-    const bins = Float64Array.from({ length: 400 }, (_, k) => 0.015 + 0.03 * k);
-    const at = (y: ArrayLike<number>, q: number) => {
-      const t = q / r.q[1];
-      const k = Math.floor(t);
-      return y[k] + (t - k) * (y[k + 1] - y[k]);
-    };
-    const picks = truthPositions(r).filter((x) => x.label === 'glass, centre' || x.label.includes('X-rich'));
-    for (const [k, pos] of picks.entries()) {
-      const local = { c: pos.zrFraction, alpha: pos.alpha ?? 0 };
-      const S = r.glass.structureFactor(local);
-      const model = peakIn(rr, sineTransform(r.q, S, rr, PDF.qmin, PDF.qmax));
-      // I = ⟨f²⟩ + ⟨f⟩²(S − 1) exactly, on integrate.azimuthal's default bins.
-      const { f, f2 } = r.glass.averages(local.c);
-      const I = Float64Array.from(bins, (q) => at(f2, q) + at(f, q) ** 2 * (at(S, q) - 1));
-      const plan = new ReductionPlan(bins, { ...PDF, composition: parsePdfComposition(compositionAt(local.c, mix)), formFactors: 'lobato', window: 'none' });
-      const G = new Float32Array(plan.r.length);
-      plan.reduce(I, 0, new Float32Array(plan.q.length), new Float32Array(plan.q.length), G, 0, 0);
-      const reduceOnly = peakIn(plan.r, G);
-      const chain = await throughChain(0, pos.iy, pos.ix, local.c, `nopsf${k}`);
-      const chainPsf = await throughChain(p.psfSigma, pos.iy, pos.ix, local.c, `psf${k}`);
-      const sigma: [number, number] = [simQResolution(p, { ...NOISELESS_IQ, split: 'none' }), simQResolution(p, { ...NOISELESS_IQ, split: 'bbox' })];
-      const chainPsfResolved = await throughChain(p.psfSigma, pos.iy, pos.ix, local.c, `psfres${k}`, 'none', sigma[0]);
-      const bboxResolved = await throughChain(p.psfSigma, pos.iy, pos.ix, local.c, `bboxres${k}`, 'bbox', sigma[1]);
-      cases.push({ label: pos.label, c: local.c, model, reduceOnly, chain, chainPsf, chainPsfResolved, bboxResolved, sigma });
+    async function throughChain(
+      psfSigma: number,
+      iy: number,
+      ix: number,
+      c: number,
+      tag: string,
+      split: 'none' | 'bbox' = 'none',
+      qResolution = 0,
+    ): Promise<number> {
+      const p = resolveSimParams('demo', { psfSigma });
+      const dir = path.join(tmp, tag);
+      fs.mkdirSync(dir);
+      const composition = compositionAt(c, xMix(parseComposition(p.composition)));
+      const runDir = await runNoiselessChain(p, new Renderer(p), iy, ix, {
+        dir,
+        pdf: { ...PDF, qResolution },
+        composition,
+        window: WINDOW,
+        split,
+      });
+      return (readNpy(path.join(runDir, 'r1.position.npy')).data as Float32Array)[0];
     }
-    const d = (x: number, m: number) => `${(x - m >= 0 ? '+' : '') + (x - m).toFixed(4)} Å`;
-    process.stdout.write(
-      `${cases
-        .map(
-          (x) =>
-            `${x.label} (c ${x.c.toFixed(3)}): model r1 ${x.model.toFixed(4)} Å; reduce only ${d(x.reduceOnly, x.model)}, chain ${d(x.chain, x.model)}, chain + PSF ${d(x.chainPsf, x.model)}; ` +
-            `given qResolution ${x.sigma[0].toFixed(4)} Å⁻¹ ${d(x.chainPsfResolved, x.model)}, bbox split with ${x.sigma[1].toFixed(4)} Å⁻¹ ${d(x.bboxResolved, x.model)}`,
-        )
-        .join('\n')}\n`,
-    );
-  }, 300_000);
 
-  it('pdf.reduce alone puts the peak within 0.015 Å of the model', () => {
-    expect(cases.length).toBe(2);
-    for (const x of cases) expect(Math.abs(x.reduceOnly - x.model)).toBeLessThan(0.015);
-  });
+    beforeAll(async () => {
+      const p = resolveSimParams('demo');
+      const r = new Renderer(p);
+      const mix = xMix(parseComposition(p.composition));
+      const rr = Float64Array.from({ length: 1001 }, (_, j) => j * 0.01);
+      const bins = Float64Array.from({ length: 400 }, (_, k) => 0.015 + 0.03 * k);
+      const at = (y: ArrayLike<number>, q: number) => {
+        const t = q / r.q[1];
+        const k = Math.floor(t);
+        return y[k] + (t - k) * (y[k + 1] - y[k]);
+      };
+      const picks = truthPositions(r).filter(
+        (x) => x.label === 'glass, centre' || x.label.includes('X-rich'),
+      );
+      for (const [k, pos] of picks.entries()) {
+        const local = { c: pos.zrFraction, alpha: pos.alpha ?? 0 };
+        const S = r.glass.structureFactor(local);
+        const model = peakIn(rr, sineTransform(r.q, S, rr, PDF.qmin, PDF.qmax));
+        // I = ⟨f²⟩ + ⟨f⟩²(S − 1) exactly, on integrate.azimuthal's default bins.
+        const { f, f2 } = r.glass.averages(local.c);
+        const I = Float64Array.from(bins, (q) => at(f2, q) + at(f, q) ** 2 * (at(S, q) - 1));
+        const plan = new ReductionPlan(bins, {
+          ...PDF,
+          composition: parsePdfComposition(compositionAt(local.c, mix)),
+          formFactors: 'lobato',
+          window: 'none',
+        });
+        const G = new Float32Array(plan.r.length);
+        plan.reduce(I, 0, new Float32Array(plan.q.length), new Float32Array(plan.q.length), G, 0, 0);
+        const reduceOnly = peakIn(plan.r, G);
+        const chain = await throughChain(0, pos.iy, pos.ix, local.c, `nopsf${k}`);
+        const chainPsf = await throughChain(p.psfSigma, pos.iy, pos.ix, local.c, `psf${k}`);
+        const sigma: [number, number] = [
+          simQResolution(p, { ...NOISELESS_IQ, split: 'none' }),
+          simQResolution(p, { ...NOISELESS_IQ, split: 'bbox' }),
+        ];
+        const chainPsfResolved = await throughChain(
+          p.psfSigma,
+          pos.iy,
+          pos.ix,
+          local.c,
+          `psfres${k}`,
+          'none',
+          sigma[0],
+        );
+        const bboxResolved = await throughChain(
+          p.psfSigma,
+          pos.iy,
+          pos.ix,
+          local.c,
+          `bboxres${k}`,
+          'bbox',
+          sigma[1],
+        );
+        cases.push({
+          label: pos.label,
+          c: local.c,
+          model,
+          reduceOnly,
+          chain,
+          chainPsf,
+          chainPsfResolved,
+          bboxResolved,
+          sigma,
+        });
+      }
+      const d = (x: number, m: number) => `${(x - m >= 0 ? '+' : '') + (x - m).toFixed(4)} Å`;
+      process.stdout.write(
+        `${cases
+          .map(
+            (x) =>
+              `${x.label} (c ${x.c.toFixed(3)}): model r1 ${x.model.toFixed(4)} Å; reduce only ${d(x.reduceOnly, x.model)}, chain ${d(x.chain, x.model)}, chain + PSF ${d(x.chainPsf, x.model)}; ` +
+              `given qResolution ${x.sigma[0].toFixed(4)} Å⁻¹ ${d(x.chainPsfResolved, x.model)}, bbox split with ${x.sigma[1].toFixed(4)} Å⁻¹ ${d(x.bboxResolved, x.model)}`,
+          )
+          .join('\n')}\n`,
+      );
+    }, 300_000);
 
-  it('the chain (integrate.azimuthal + pdf.reduce + qoi.peak) is within the issue target of 0.02 Å on a PSF-free detector', () => {
-    for (const x of cases) expect(Math.abs(x.chain - x.model)).toBeLessThan(0.02);
-  });
+    it('pdf.reduce alone puts the peak within 0.015 Å of the model', () => {
+      expect(cases.length).toBe(2);
+      for (const x of cases) expect(Math.abs(x.reduceOnly - x.model)).toBeLessThan(0.015);
+    });
 
-  it('with the detector PSF the peak moves lower, by less than 0.04 Å in all', () => {
-    for (const x of cases) {
-      expect(x.chainPsf).toBeLessThan(x.chain);
-      expect(Math.abs(x.chainPsf - x.model)).toBeLessThan(0.04);
-    }
-  });
+    it('the chain (integrate.azimuthal + pdf.reduce + qoi.peak) is within the issue target of 0.02 Å on a PSF-free detector', () => {
+      for (const x of cases) expect(Math.abs(x.chain - x.model)).toBeLessThan(0.02);
+    });
 
-  it('with the PSF and pdf.reduce given the known Q resolution, the chain is within 0.02 Å again (split none and bbox)', () => {
-    for (const x of cases) {
-      expect(Math.abs(x.chainPsfResolved - x.model)).toBeLessThan(0.02);
-      expect(Math.abs(x.bboxResolved - x.model)).toBeLessThan(0.02);
-      // The correction takes out most of what the PSF added to the PSF-free chain's error.
-      expect(Math.abs(x.chainPsfResolved - x.chain)).toBeLessThan(0.35 * Math.abs(x.chainPsf - x.chain));
-    }
-  });
-});
+    it('with the detector PSF the peak moves lower, by less than 0.04 Å in all', () => {
+      for (const x of cases) {
+        expect(x.chainPsf).toBeLessThan(x.chain);
+        expect(Math.abs(x.chainPsf - x.model)).toBeLessThan(0.04);
+      }
+    });
+
+    it('with the PSF and pdf.reduce given the known Q resolution, the chain is within 0.02 Å again (split none and bbox)', () => {
+      for (const x of cases) {
+        expect(Math.abs(x.chainPsfResolved - x.model)).toBeLessThan(0.02);
+        expect(Math.abs(x.bboxResolved - x.model)).toBeLessThan(0.02);
+        // The correction takes out most of what the PSF added to the PSF-free chain's error.
+        expect(Math.abs(x.chainPsfResolved - x.chain)).toBeLessThan(0.35 * Math.abs(x.chainPsf - x.chain));
+      }
+    });
+  },
+);

@@ -19,12 +19,25 @@ import { GlassModel, sineTransform } from '../../sim/glass.ts';
 import { pairFractions } from '../../sim/partials.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { partialsCsv, referencePartials } from '../../sim/references.ts';
-import { addModelReferences, modelPartials, PARTIALS_AXIS, simGraph, simQResolution } from '../../sim/write.ts';
+import {
+  addModelReferences,
+  modelPartials,
+  PARTIALS_AXIS,
+  simGraph,
+  simQResolution,
+} from '../../sim/write.ts';
 
 const COMPOSITION = 'Zr65Cu17.5Ni10Al7.5';
 
 describe('reference partials of the structure model', () => {
-  const ref = referencePartials({ composition: COMPOSITION, qmin: 0.1, qmax: 8.1, rmin: 1.5, rstep: 0.05, n: 91 });
+  const ref = referencePartials({
+    composition: COMPOSITION,
+    qmin: 0.1,
+    qmax: 8.1,
+    rmin: 1.5,
+    rstep: 0.05,
+    n: 91,
+  });
 
   it('sum, with the pair fractions of random coordination, to the model glass G(r) over the same band', () => {
     const c = 0.65;
@@ -72,7 +85,8 @@ describe('reference partials with the Q resolution of the data (qResolution σ)'
 
   it('σ = 0 is the unblurred transform, bit for bit', () => {
     const zero = referencePartials({ ...axis, qResolution: 0 });
-    for (const k of ['ZrZr', 'ZrX', 'XX'] as const) expect(Array.from(zero.curves[k])).toEqual(Array.from(plain.curves[k]));
+    for (const k of ['ZrZr', 'ZrX', 'XX'] as const)
+      expect(Array.from(zero.curves[k])).toEqual(Array.from(plain.curves[k]));
   });
 
   it('each partial is the unblurred one × e^{−σ²r²/2} but for the band edges (within 1.5 % of its peak), well away from the unblurred one', () => {
@@ -83,7 +97,10 @@ describe('reference partials with the Q resolution of the data (qResolution σ)'
       let undamped = 0;
       for (let j = 0; j < axis.n; j++) {
         const r = plain.r[j];
-        damped = Math.max(damped, Math.abs(blurred.curves[k][j] - plain.curves[k][j] * Math.exp(-0.5 * sigma * sigma * r * r)));
+        damped = Math.max(
+          damped,
+          Math.abs(blurred.curves[k][j] - plain.curves[k][j] * Math.exp(-0.5 * sigma * sigma * r * r)),
+        );
         undamped = Math.max(undamped, Math.abs(blurred.curves[k][j] - plain.curves[k][j]));
       }
       expect(damped / peak).toBeLessThan(0.015);
@@ -105,9 +122,14 @@ describe('reference partials with the Q resolution of the data (qResolution σ)'
     const { f, f2 } = glass.averages(c);
     const I = Float64Array.from(q, (_, i) => f2[i] + f[i] ** 2 * (S[i] - 1));
     const reach = Math.ceil((7 * sigma) / dq);
-    const w = Float64Array.from({ length: 2 * reach + 1 }, (_, k) => Math.exp(-0.5 * (((k - reach) * dq) / sigma) ** 2));
+    const w = Float64Array.from({ length: 2 * reach + 1 }, (_, k) =>
+      Math.exp(-0.5 * (((k - reach) * dq) / sigma) ** 2),
+    );
     const wSum = w.reduce((a, b) => a + b, 0);
-    const Ib = Float64Array.from(I, (_, i) => w.reduce((acc, wk, k) => acc + wk * I[Math.abs(i + k - reach)], 0) / wSum);
+    const Ib = Float64Array.from(
+      I,
+      (_, i) => w.reduce((acc, wk, k) => acc + wk * I[Math.abs(i + k - reach)], 0) / wSum,
+    );
     const bins = Float64Array.from({ length: 400 }, (_, k) => 0.015 + 0.03 * k);
     const at = (y: Float64Array, x: number) => {
       const t = x / dq;
@@ -115,10 +137,30 @@ describe('reference partials with the Q resolution of the data (qResolution σ)'
       return y[k] + (t - k) * (y[k + 1] - y[k]);
     };
     const reduce = (curve: Float64Array, qResolution: number) => {
-      const opts = { qmin: 0.1, qmax: 8.1, qmaxinst: 12, rpoly: 1.2, rmin: 0, rmax: 10, rstep: 0.01, composition: parsePdfComposition(compositionAt(c, xMix(parseComposition(COMPOSITION)))), formFactors: 'lobato' as const, window: 'none' as const, qResolution };
+      const opts = {
+        qmin: 0.1,
+        qmax: 8.1,
+        qmaxinst: 12,
+        rpoly: 1.2,
+        rmin: 0,
+        rmax: 10,
+        rstep: 0.01,
+        composition: parsePdfComposition(compositionAt(c, xMix(parseComposition(COMPOSITION)))),
+        formFactors: 'lobato' as const,
+        window: 'none' as const,
+        qResolution,
+      };
       const plan = new ReductionPlan(bins, opts);
       const G = new Float32Array(plan.r.length);
-      plan.reduce(Float64Array.from(bins, (x) => at(curve, x)), 0, new Float32Array(plan.q.length), new Float32Array(plan.q.length), G, 0, 0);
+      plan.reduce(
+        Float64Array.from(bins, (x) => at(curve, x)),
+        0,
+        new Float32Array(plan.q.length),
+        new Float32Array(plan.q.length),
+        G,
+        0,
+        0,
+      );
       return { r: plan.r, G };
     };
     const on = reduce(Ib, sigma);
@@ -130,7 +172,10 @@ describe('reference partials with the Q resolution of the data (qResolution σ)'
       const i = Math.round(plain.r[j] / 0.01);
       expect(on.r[i]).toBeCloseTo(plain.r[j], 6);
       const d = on.G[i] - off.G[i];
-      const dRef = P.ZrZr * (blurred.curves.ZrZr[j] - plain.curves.ZrZr[j]) + P.ZrX * (blurred.curves.ZrX[j] - plain.curves.ZrX[j]) + P.XX * (blurred.curves.XX[j] - plain.curves.XX[j]);
+      const dRef =
+        P.ZrZr * (blurred.curves.ZrZr[j] - plain.curves.ZrZr[j]) +
+        P.ZrX * (blurred.curves.ZrX[j] - plain.curves.ZrX[j]) +
+        P.XX * (blurred.curves.XX[j] - plain.curves.XX[j]);
       change += d * d;
       miss += (d - dRef) ** 2;
     }
@@ -167,13 +212,16 @@ describe("the simulator's graph.json", () => {
       expect(paramsRest).toEqual(originalRest);
     }
     // every other node, and the outputs, untouched — but for the synthetic EELS map's nodes (sim/elemental-maps.ts)
-    for (const id of Object.keys(original.nodes)) if (!assign.includes(id)) expect(graph.nodes[id]).toEqual(original.nodes[id]);
+    for (const id of Object.keys(original.nodes))
+      if (!assign.includes(id)) expect(graph.nodes[id]).toEqual(original.nodes[id]);
     // besides the references node, the synthetic spectrum image's nodes (sim/elemental-maps.ts)
-    expect(Object.keys(graph.nodes).length).toBe(Object.keys(original.nodes).length + 1 + ELEMENTAL_MAP_NODES.length);
+    expect(Object.keys(graph.nodes).length).toBe(
+      Object.keys(original.nodes).length + 1 + ELEMENTAL_MAP_NODES.length,
+    );
     expect(graph.outputs).toEqual([...original.outputs, ...ELEMENTAL_MAP_OUTPUTS]);
   });
 
-  it("feeds references blurred by the qResolution of the pdf.reduce node upstream of decompose.assign (snem-bmg: bonds ← nmf ← gSmooth ← pdf)", () => {
+  it('feeds references blurred by the qResolution of the pdf.reduce node upstream of decompose.assign (snem-bmg: bonds ← nmf ← gSmooth ← pdf)', () => {
     const file = path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json');
     const g = JSON.parse(fs.readFileSync(file, 'utf8'));
     const p = resolveSimParams('demo');

@@ -38,14 +38,39 @@ describe('snem simulate: determinism', () => {
   it('source.simulated gives the same frames as snem simulate', async () => {
     const opParams = { preset: 'tiny', seed: 7, scan: '10x20', size: 96, dose: null, specimen: null };
     expect(sourceSimulated.scanShape!(opParams, null)).toEqual({ ny: 10, nx: 20 });
-    const state = await sourceSimulated.prepare!({ node: 'sim', params: opParams, scan: { ny: 10, nx: 20 }, dataset: null, log: () => {}, inputs: {} });
+    const state = await sourceSimulated.prepare!({
+      node: 'sim',
+      params: opParams,
+      scan: { ny: 10, nx: 20 },
+      dataset: null,
+      log: () => {},
+      inputs: {},
+    });
     const f0 = readFrames(path.join(tmp, 'w0'));
     const npx = 96 * 96;
-    for (const [start, count] of [[0, 7], [133, 50], [190, 10]]) {
-      const v = await sourceSimulated.process!({ node: 'sim', params: opParams, scan: { ny: 10, nx: 20 }, dataset: null, log: () => {}, inputs: {}, state, chunk: { index: 0, start, count } });
+    for (const [start, count] of [
+      [0, 7],
+      [133, 50],
+      [190, 10],
+    ]) {
+      const v = await sourceSimulated.process!({
+        node: 'sim',
+        params: opParams,
+        scan: { ny: 10, nx: 20 },
+        dataset: null,
+        log: () => {},
+        inputs: {},
+        state,
+        chunk: { index: 0, start, count },
+      });
       const fr = v.fields.frames;
       expect(fr.shape).toEqual([count, 96, 96]);
-      expect(Buffer.compare(Buffer.from(fr.data.buffer, fr.data.byteOffset, fr.data.byteLength), Buffer.from(f0.subarray(start * npx, (start + count) * npx)))).toBe(0);
+      expect(
+        Buffer.compare(
+          Buffer.from(fr.data.buffer, fr.data.byteOffset, fr.data.byteLength),
+          Buffer.from(f0.subarray(start * npx, (start + count) * npx)),
+        ),
+      ).toBe(0);
     }
   });
 
@@ -72,7 +97,8 @@ describe('pattern physics', () => {
   it('puts Ni spots at |g| = Q/2π of allowed FCC reflections', () => {
     // A Ni position; find local maxima of the expected image away from the direct beam.
     const nis: [number, number][] = [];
-    for (let iy = 0; iy < params.ny; iy += 3) for (let ix = 0; ix < params.nx; ix++) if (r.local(iy, ix).region === REGION.ni) nis.push([iy, ix]);
+    for (let iy = 0; iy < params.ny; iy += 3)
+      for (let ix = 0; ix < params.nx; ix++) if (r.local(iy, ix).region === REGION.ni) nis.push([iy, ix]);
     expect(nis.length).toBeGreaterThan(4);
     const n = params.size;
     const allowed: number[] = [];
@@ -80,39 +106,42 @@ describe('pattern physics', () => {
       for (let k = 0; k <= h; k++)
         for (let l = 0; l <= k; l++) {
           const odd = [h, k, l].map((x) => x % 2);
-          if (h + k + l > 0 && odd.every((o) => o === odd[0])) allowed.push((2 * Math.PI * Math.hypot(h, k, l)) / NI_LATTICE);
+          if (h + k + l > 0 && odd.every((o) => o === odd[0]))
+            allowed.push((2 * Math.PI * Math.hypot(h, k, l)) / NI_LATTICE);
         }
     const geom = r.geometry;
     let checked = 0;
     for (const at of nis) {
-    // Spots only: the expected image minus its diffuse radial profile.
-    const img = Float32Array.from(r.renderExpected(at[0], at[1]));
-    const prof = r.profileOf(at[0], at[1]);
-    for (let i = 0; i < img.length; i++) {
-      const t = geom.rho(i % n, Math.floor(i / n)) / RHO_STEP;
-      const k0 = Math.floor(t);
-      img[i] -= prof[k0] + (t - k0) * (prof[k0 + 1] - prof[k0]);
-    }
-    for (let row = 2; row < n - 2; row++)
-      for (let col = 2; col < n - 2; col++) {
-        const v = img[row * n + col];
-        const q = geom.q(col, row);
-        if (q < 2.5 || v < 25) continue;
-        let isMax = true;
-        for (let dr = -1; dr <= 1 && isMax; dr++) for (let dc = -1; dc <= 1; dc++) if ((dr || dc) && img[(row + dr) * n + col + dc] >= v) isMax = false;
-        if (!isMax) continue;
-        // Sub-pixel peak by a parabola through the log values (exact for a Gaussian spot), then its Q.
-        const sub = (a0: number, b0: number, c0: number) => {
-          const [a, b, c] = [a0, b0, c0].map((x) => Math.log(Math.max(x, 1e-6)));
-          return (0.5 * (a - c)) / (a - 2 * b + c);
-        };
-        const pc = col + sub(img[row * n + col - 1], v, img[row * n + col + 1]);
-        const pr = row + sub(img[(row - 1) * n + col], v, img[(row + 1) * n + col]);
-        const qs = geom.q(pc, pr);
-        const nearest = Math.min(...allowed.map((g) => Math.abs(g - qs)));
-        expect(nearest).toBeLessThan(0.02);
-        checked++;
+      // Spots only: the expected image minus its diffuse radial profile.
+      const img = Float32Array.from(r.renderExpected(at[0], at[1]));
+      const prof = r.profileOf(at[0], at[1]);
+      for (let i = 0; i < img.length; i++) {
+        const t = geom.rho(i % n, Math.floor(i / n)) / RHO_STEP;
+        const k0 = Math.floor(t);
+        img[i] -= prof[k0] + (t - k0) * (prof[k0 + 1] - prof[k0]);
       }
+      for (let row = 2; row < n - 2; row++)
+        for (let col = 2; col < n - 2; col++) {
+          const v = img[row * n + col];
+          const q = geom.q(col, row);
+          if (q < 2.5 || v < 25) continue;
+          let isMax = true;
+          for (let dr = -1; dr <= 1 && isMax; dr++)
+            for (let dc = -1; dc <= 1; dc++)
+              if ((dr || dc) && img[(row + dr) * n + col + dc] >= v) isMax = false;
+          if (!isMax) continue;
+          // Sub-pixel peak by a parabola through the log values (exact for a Gaussian spot), then its Q.
+          const sub = (a0: number, b0: number, c0: number) => {
+            const [a, b, c] = [a0, b0, c0].map((x) => Math.log(Math.max(x, 1e-6)));
+            return (0.5 * (a - c)) / (a - 2 * b + c);
+          };
+          const pc = col + sub(img[row * n + col - 1], v, img[row * n + col + 1]);
+          const pr = row + sub(img[(row - 1) * n + col], v, img[(row + 1) * n + col]);
+          const qs = geom.q(pc, pr);
+          const nearest = Math.min(...allowed.map((g) => Math.abs(g - qs)));
+          expect(nearest).toBeLessThan(0.02);
+          checked++;
+        }
     }
     expect(checked).toBeGreaterThan(20);
   });
@@ -121,7 +150,8 @@ describe('pattern physics', () => {
     // Independent reference integrator: per-pixel Q from the meta convention, mean per 0.05 Å⁻¹ bin,
     // compared with the model profile at each bin's mean pixel Q.
     let at: [number, number] | null = null;
-    for (let ix = 0; ix < params.nx && !at; ix++) if (r.local(3, ix).region === REGION.glass) at = [3, ix + 3];
+    for (let ix = 0; ix < params.nx && !at; ix++)
+      if (r.local(3, ix).region === REGION.glass) at = [3, ix + 3];
     expect(r.local(at![0], at![1]).region).toBe(REGION.glass);
     const img = Float32Array.from(r.renderExpected(at![0], at![1]));
     const prof = r.profileOf(at![0], at![1]);

@@ -16,7 +16,18 @@ const q = Float64Array.from({ length: 1300 }, (_, i) => i * 0.01);
 const r = Float64Array.from({ length: 801 }, (_, i) => i * 0.01);
 const model = new GlassModel(q, { Cu: 0.5, Ni: 10 / 35, Al: 7.5 / 35 });
 /** The study's fit (Table S1): two Gaussians from c 2.4 / 3.5, bounds [2.4, 3.0] / [3.0, 4.0], soft-L1. */
-const studyFit: GaussiansParams = { n: 2, range: [2.1, 4.0], init: 'reference', start: null, lower: null, upper: null, loss: 'soft_l1', fScale: 0.005, maxEval: null, field: null };
+const studyFit: GaussiansParams = {
+  n: 2,
+  range: [2.1, 4.0],
+  init: 'reference',
+  start: null,
+  lower: null,
+  upper: null,
+  loss: 'soft_l1',
+  fScale: 0.005,
+  maxEval: null,
+  field: null,
+};
 
 function glassG(c: number, alpha = 0): Float64Array {
   return sineTransform(q, model.structureFactor({ c, alpha }), r, 0.1, 8.1);
@@ -29,10 +40,12 @@ function fit(g: Float64Array, p = studyFit) {
 }
 function maxima(g: Float64Array, lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (let j = 1; j + 1 < r.length; j++) if (r[j] >= lo && r[j] <= hi && g[j] > g[j - 1] && g[j] >= g[j + 1]) out.push(r[j]);
+  for (let j = 1; j + 1 < r.length; j++)
+    if (r[j] >= lo && r[j] <= hi && g[j] > g[j - 1] && g[j] >= g[j + 1]) out.push(r[j]);
   return out;
 }
-const firstMax = (g: Float64Array) => maxima(g, 2.2, 3.4).reduce((b, x) => (g[Math.round(x * 100)] > g[Math.round(b * 100)] ? x : b));
+const firstMax = (g: Float64Array) =>
+  maxima(g, 2.2, 3.4).reduce((b, x) => (g[Math.round(x * 100)] > g[Math.round(b * 100)] ? x : b));
 
 describe('the study glass (noiseless model G(r), band 0.1–8.1 Å⁻¹)', () => {
   it('the first shell is a doublet: the study fit converges off its bounds at c₁ ≈ 2.7 and c₂ ≈ 3.3 Å, for every composition and order', () => {
@@ -65,7 +78,9 @@ describe('the study glass (noiseless model G(r), band 0.1–8.1 Å⁻¹)', () =>
     const rel = (g: Float64Array) => g[325] / g[Math.round(firstMax(g) * 100)];
     expect(rel(edge)).toBeLessThan(rel(centre) - 0.1);
     // the peak is higher (sharper) at the edge
-    expect(edge[Math.round(firstMax(edge) * 100)]).toBeGreaterThan(1.3 * centre[Math.round(firstMax(centre) * 100)]);
+    expect(edge[Math.round(firstMax(edge) * 100)]).toBeGreaterThan(
+      1.3 * centre[Math.round(firstMax(centre) * 100)],
+    );
   });
 
   it('the close-packed, Ni-like third shell (Ni + 0.1 Å: 4.43 Å) shows as a maximum near 4.5 Å in the X-rich glass, not in the centre', () => {

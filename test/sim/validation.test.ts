@@ -19,7 +19,14 @@ import { simulateToDir } from '../../sim/write.ts';
 
 const graphFile = path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json');
 const graph = JSON.parse(fs.readFileSync(graphFile, 'utf8')) as { nodes: Record<string, { op: string }> };
-const chainOps = ['source.frames', 'calib.geometry', 'mask.static', 'integrate.azimuthal', 'pdf.reduce', 'qoi.peak'];
+const chainOps = [
+  'source.frames',
+  'calib.geometry',
+  'mask.static',
+  'integrate.azimuthal',
+  'pdf.reduce',
+  'qoi.peak',
+];
 const chainMissing = chainOps.filter((op) => !registry().has(op));
 const missing = [...new Set(Object.values(graph.nodes).map((n) => n.op))].filter((op) => !registry().has(op));
 
@@ -55,65 +62,85 @@ describe('validation prerequisites', () => {
   });
 });
 
-for (const seed of SEEDS) describe(`simulated specimen (seed ${seed}) → snem-bmg graph → truth`, () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-sim-validate-'));
-  let rows: AgreementRow[] = [];
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+for (const seed of SEEDS)
+  describe(`simulated specimen (seed ${seed}) → snem-bmg graph → truth`, () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-sim-validate-'));
+    let rows: AgreementRow[] = [];
+    afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  beforeAll(async () => {
-    const data = path.join(tmp, 'data');
-    await simulateToDir({ outDir: data, params: resolveSimParams('demo', { seed }), workers: 2 });
-    const { runGraph } = await import('../../app/run.ts');
-    const { runDir } = await runGraph({ graphFile: path.join(data, 'graph.json'), outDir: path.join(tmp, 'run'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
-    rows = compareRun(runDir, data);
-    const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number };
-    const crystal = await runGraph({ graph: crystalValidationGraph(path.join(data, 'frames.npy'), meta) as never, outDir: path.join(tmp, 'run-crystal'), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 2 });
-    rows.push(...compareCrystal(crystal.runDir, data));
-    process.stdout.write(`seed ${seed}\n${formatAgreement(rows)}\n`);
-  }, 300_000);
+    beforeAll(async () => {
+      const data = path.join(tmp, 'data');
+      await simulateToDir({ outDir: data, params: resolveSimParams('demo', { seed }), workers: 2 });
+      const { runGraph } = await import('../../app/run.ts');
+      const { runDir } = await runGraph({
+        graphFile: path.join(data, 'graph.json'),
+        outDir: path.join(tmp, 'run'),
+        cacheDir: path.join(tmp, 'cache'),
+        quiet: true,
+        noReport: true,
+        workers: 2,
+      });
+      rows = compareRun(runDir, data);
+      const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number };
+      const crystal = await runGraph({
+        graph: crystalValidationGraph(path.join(data, 'frames.npy'), meta) as never,
+        outDir: path.join(tmp, 'run-crystal'),
+        cacheDir: path.join(tmp, 'cache'),
+        quiet: true,
+        noReport: true,
+        workers: 2,
+      });
+      rows.push(...compareCrystal(crystal.runDir, data));
+      process.stdout.write(`seed ${seed}\n${formatAgreement(rows)}\n`);
+    }, 300_000);
 
-  const row = (name: string) => {
-    const r = rows.find((x) => x.name === name);
-    expect(r, `no '${name}' row: the run lacks that output`).toBeDefined();
-    expect(Number.isFinite(r!.value)).toBe(true);
-    return r!;
-  };
-  const check = (name: string, target: number) => {
-    it.skipIf(KNOWN_GAPS.has(name))(`${name} ≥ ${target}`, () => {
-      expect(row(name).value).toBeGreaterThanOrEqual(target);
+    const row = (name: string) => {
+      const r = rows.find((x) => x.name === name);
+      expect(r, `no '${name}' row: the run lacks that output`).toBeDefined();
+      expect(Number.isFinite(r!.value)).toBe(true);
+      return r!;
+    };
+    const check = (name: string, target: number) => {
+      it.skipIf(KNOWN_GAPS.has(name))(`${name} ≥ ${target}`, () => {
+        expect(row(name).value).toBeGreaterThanOrEqual(target);
+      });
+    };
+
+    it('scores every quantity of the issue', () => {
+      for (const name of [
+        'r₁max vs true Zr fraction (glass)',
+        'inclusions: annulus-max VDF > Otsu threshold (outside Ni)',
+        'bond map ZrX vs true P_ZrX (glass)',
+        'α sign vs true α (glass, |α| > 0.05)',
+      ])
+        row(name);
     });
-  };
-
-  it('scores every quantity of the issue', () => {
-    for (const name of ['r₁max vs true Zr fraction (glass)', 'inclusions: annulus-max VDF > Otsu threshold (outside Ni)', 'bond map ZrX vs true P_ZrX (glass)', 'α sign vs true α (glass, |α| > 0.05)']) row(name);
+    check('r₁max vs true Zr fraction (glass)', 0.9);
+    check('inclusions: annulus-max VDF > Otsu threshold (outside Ni)', 0.8);
+    check('bond map ZrZr vs true P_ZrZr (glass)', 0.8);
+    check('bond map ZrX vs true P_ZrX (glass)', 0.8);
+    check('bond map XX vs true P_XX (glass)', 0.8);
+    check('α sign vs true α (glass, |α| > 0.05)', 0.8);
+    // The study's Fig. 6 QoIs (issue 18): its two-Gaussian fit, and what each map tracks on noiseless data.
+    check('Gaussian fit converged off-bound (glass)', 0.9);
+    check('G(r₁max) vs noiseless G(r₁max) (glass)', 0.9);
+    const atMost = (name: string, target: number) => {
+      it(`${name} ≤ ${target}`, () => {
+        expect(row(name).value).toBeLessThanOrEqual(target);
+      });
+    };
+    atMost('Gaussian c₁ vs noiseless c₁ (glass)', 0.025);
+    atMost('Gaussian σ₁ vs noiseless σ₁ (glass)', 0.025);
+    check('registered EELS Zr vs true Zr fraction (glass)', 0.9);
+    // Phase and orientation (issue 16): crystal.match on the same frames, calib.fromCrystal from a wrong start.
+    check('Ni beam direction within 2° (cubic symmetry)', 0.9);
+    check('Ni orientation within 2° (beam direction and in-plane angle)', 0.9);
+    check('Ni phase map IoU', 0.95);
+    check('reliability: Ni above the glass 99th percentile', 0.99);
+    atMost('calib.fromCrystal qPerPixel error (%)', 0.3);
+    atMost('calib.fromCrystal ellipse ratio error (%)', 0.5);
+    atMost('EELS Zr map registration (vs true transform)', 0.5);
   });
-  check('r₁max vs true Zr fraction (glass)', 0.9);
-  check('inclusions: annulus-max VDF > Otsu threshold (outside Ni)', 0.8);
-  check('bond map ZrZr vs true P_ZrZr (glass)', 0.8);
-  check('bond map ZrX vs true P_ZrX (glass)', 0.8);
-  check('bond map XX vs true P_XX (glass)', 0.8);
-  check('α sign vs true α (glass, |α| > 0.05)', 0.8);
-  // The study's Fig. 6 QoIs (issue 18): its two-Gaussian fit, and what each map tracks on noiseless data.
-  check('Gaussian fit converged off-bound (glass)', 0.9);
-  check('G(r₁max) vs noiseless G(r₁max) (glass)', 0.9);
-  const atMost = (name: string, target: number) => {
-    it(`${name} ≤ ${target}`, () => {
-      expect(row(name).value).toBeLessThanOrEqual(target);
-    });
-  };
-  atMost('Gaussian c₁ vs noiseless c₁ (glass)', 0.025);
-  atMost('Gaussian σ₁ vs noiseless σ₁ (glass)', 0.025);
-  check('registered EELS Zr vs true Zr fraction (glass)', 0.9);
-  // Phase and orientation (issue 16): crystal.match on the same frames, calib.fromCrystal from a wrong start.
-  check('Ni beam direction within 2° (cubic symmetry)', 0.9);
-  check('Ni orientation within 2° (beam direction and in-plane angle)', 0.9);
-  check('Ni phase map IoU', 0.95);
-  check('reliability: Ni above the glass 99th percentile', 0.99);
-  atMost('calib.fromCrystal qPerPixel error (%)', 0.3);
-  atMost('calib.fromCrystal ellipse ratio error (%)', 0.5);
-  atMost('EELS Zr map registration (vs true transform)', 0.5);
-});
-
 
 /**
  * The issue's first check with the real chain ops: noiseless glass patterns (float32, no Poisson, no
@@ -140,22 +167,60 @@ describe('noiseless patterns through integrate.azimuthal and pdf.reduce', () => 
     const npx = p.size * p.size;
     for (let i = 0; i < pos.length; i++) {
       const file = path.join(tmp, `f${i}.npy`);
-      writeNpy(file, { dtype: 'float32', shape: [1, 1, p.size, p.size], data: Float32Array.from(r.renderExpected(pos[i].iy, pos[i].ix)) });
+      writeNpy(file, {
+        dtype: 'float32',
+        shape: [1, 1, p.size, p.size],
+        data: Float32Array.from(r.renderExpected(pos[i].iy, pos[i].ix)),
+      });
       const graph = {
         snem: 1,
         name: 'noiseless',
         dataset: { path: file },
         nodes: {
           frames: { op: 'source.frames' },
-          geometry: { op: 'calib.geometry', in: { frames: 'frames' }, params: { center: g.center, qPerPixel: g.qPerPixel, ellipse: g.ellipse, beamEnergyKeV: p.beamEnergyKeV } },
-          static: { op: 'mask.static', in: { frames: 'frames', geometry: 'geometry' }, params: { beamstopRadius: 6, saturation: 0 } },
-          iq: { op: 'integrate.azimuthal', in: { frames: 'frames', geometry: 'geometry', static: 'static' }, params: { qMin: 0, qMax: 12, split: 'none' } },
-          pdf: { op: 'pdf.reduce', in: { iq: 'iq' }, params: { composition: compositionAt(pos[i].zrFraction, mix), qmin: 0.1, qmax: 8.1, qmaxinst: 12, rpoly: 1.2 } },
+          geometry: {
+            op: 'calib.geometry',
+            in: { frames: 'frames' },
+            params: {
+              center: g.center,
+              qPerPixel: g.qPerPixel,
+              ellipse: g.ellipse,
+              beamEnergyKeV: p.beamEnergyKeV,
+            },
+          },
+          static: {
+            op: 'mask.static',
+            in: { frames: 'frames', geometry: 'geometry' },
+            params: { beamstopRadius: 6, saturation: 0 },
+          },
+          iq: {
+            op: 'integrate.azimuthal',
+            in: { frames: 'frames', geometry: 'geometry', static: 'static' },
+            params: { qMin: 0, qMax: 12, split: 'none' },
+          },
+          pdf: {
+            op: 'pdf.reduce',
+            in: { iq: 'iq' },
+            params: {
+              composition: compositionAt(pos[i].zrFraction, mix),
+              qmin: 0.1,
+              qmax: 8.1,
+              qmaxinst: 12,
+              rpoly: 1.2,
+            },
+          },
           r1: { op: 'qoi.peak', in: { curve: 'pdf.G' }, params: { range: [2.4, 3.5] } },
         },
         outputs: ['iq', 'r1'],
       };
-      const { runDir } = await runGraph({ graph: graph as never, outDir: path.join(tmp, `run${i}`), cacheDir: path.join(tmp, 'cache'), quiet: true, noReport: true, workers: 1 });
+      const { runDir } = await runGraph({
+        graph: graph as never,
+        outDir: path.join(tmp, `run${i}`),
+        cacheDir: path.join(tmp, 'cache'),
+        quiet: true,
+        noReport: true,
+        workers: 1,
+      });
       const I = readNpy(path.join(runDir, 'iq.I.npy')).data as Float32Array;
       const qa = readNpy(path.join(runDir, 'iq.I.axis.npy')).data as Float32Array;
       const prof = r.profileOf(pos[i].iy, pos[i].ix);
@@ -169,11 +234,19 @@ describe('noiseless patterns through integrate.azimuthal and pdf.reduce', () => 
       }
       const nr = curves.r.length;
       let b = -1;
-      for (let j = 0; j < nr; j++) if (curves.r[j] >= 2.4 && curves.r[j] <= 3.5 && (b < 0 || curves.gr[i * nr + j] > curves.gr[i * nr + b])) b = j;
+      for (let j = 0; j < nr; j++)
+        if (
+          curves.r[j] >= 2.4 &&
+          curves.r[j] <= 3.5 &&
+          (b < 0 || curves.gr[i * nr + j] > curves.gr[i * nr + b])
+        )
+          b = j;
       const r1 = (readNpy(path.join(runDir, 'r1.position.npy')).data as Float32Array)[0];
       results.push({ label: pos[i].label, worstIq: worst, r1, r1Model: curves.r[b] });
     }
-    process.stdout.write(`${results.map((x) => `${x.label}: I(Q) worst ${(100 * x.worstIq).toFixed(2)} %, r1 reduced ${x.r1.toFixed(3)} Å vs model ${x.r1Model.toFixed(3)} Å`).join('\n')}\n`);
+    process.stdout.write(
+      `${results.map((x) => `${x.label}: I(Q) worst ${(100 * x.worstIq).toFixed(2)} %, r1 reduced ${x.r1.toFixed(3)} Å vs model ${x.r1Model.toFixed(3)} Å`).join('\n')}\n`,
+    );
   }, 300_000);
 
   it('integrate.azimuthal (true geometry, no splitting) returns the model I(Q) within 1 % over 1.5–11 Å⁻¹', () => {

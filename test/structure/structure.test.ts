@@ -18,7 +18,20 @@ const AXIS = Float64Array.from(Float32Array.from({ length: N }, (_, i) => i * 0.
 const COMP = 'Zr65Cu17.5Ni10Al7.5';
 
 function settings(over: Partial<StructureSettings> = {}): StructureSettings {
-  return { range: [1.8, 8], aStart: [3.68, 4.67, 4.17], aDelta: 0.4, u: 0.005, diameter: 9, qdamp: 0.4, qmin: 0.1, qmax: 8.1, window: 'none', weights: [1, 1, 1], rho0: null, ...over };
+  return {
+    range: [1.8, 8],
+    aStart: [3.68, 4.67, 4.17],
+    aDelta: 0.4,
+    u: 0.005,
+    diameter: 9,
+    qdamp: 0.4,
+    qmin: 0.1,
+    qmax: 8.1,
+    window: 'none',
+    weights: [1, 1, 1],
+    rho0: null,
+    ...over,
+  };
 }
 
 /** First maximum of a sampled curve, refined by a parabola through the top three samples. */
@@ -30,7 +43,10 @@ function peakOf(r: Float64Array, g: Float64Array): number {
 }
 
 /** A pdf.reduce-like value: G [count, N] on axis r, with the composition in meta. */
-function gValue(rows: Float64Array[], meta: Record<string, unknown> = { composition: parseFractions(COMP), formFactors: 'lobato' }): Value {
+function gValue(
+  rows: Float64Array[],
+  meta: Record<string, unknown> = { composition: parseFractions(COMP), formFactors: 'lobato' },
+): Value {
   const G = f32([rows.length, N]);
   rows.forEach((row, c) => G.data.set(row, c * N));
   return { fields: { G }, axes: { r: f32([N], AXIS) }, meta: { axisOf: { G: 'r' }, ...meta } as never };
@@ -57,7 +73,10 @@ describe('model G(r) of one FCC phase', () => {
   // Ni: a = 3.524 Å → nearest neighbours at 2.492 Å
   const ni = [1, 3.524, 0, 4.67, 0, 4.17];
   function niCurve(over: Partial<StructureSettings>) {
-    const plan = new StructurePlan(AXIS, settings({ range: [1.0, 6], aStart: [3.524, 4.67, 4.17], aDelta: 0.3, ...over }));
+    const plan = new StructurePlan(
+      AXIS,
+      settings({ range: [1.0, 6], aStart: [3.524, 4.67, 4.17], aDelta: 0.3, ...over }),
+    );
     const g = new Float64Array(plan.r.length);
     plan.model.curve(ni, g);
     return { plan, g };
@@ -198,7 +217,13 @@ describe('fit.structure fits a synthetic G(r) back', () => {
   });
 
   it('gives the same α as qoi.sro on the same fractions', async () => {
-    const v = await runFrame(fitStructure, { composition: COMP, curve: false }, {}, { g: gValue(rows) }, rows.length);
+    const v = await runFrame(
+      fitStructure,
+      { composition: COMP, curve: false },
+      {},
+      { g: gValue(rows) },
+      rows.length,
+    );
     expect(v.fields.fit).toBeUndefined();
     const sro = await runDataset(qoiSro, {}, { pairs: v }, { ny: 1, nx: rows.length });
     // qoi.sro reads the float32 fractions, fit.structure uses its float64 ones: equal to float32 rounding
@@ -228,7 +253,8 @@ describe('fit.structure failures and params', () => {
     const v = await runFrame(fitStructure, { composition: COMP }, {}, { g: gValue([nan, zero]) }, 2);
     for (let c = 0; c < 2; c++) {
       expect(v.fields.status.data[c]).toBe(4);
-      for (const f of STRUCTURE_FIELDS.filter((x) => x !== 'status' && x !== 'iterations')) expect(Number.isNaN(v.fields[f].data[c])).toBe(true);
+      for (const f of STRUCTURE_FIELDS.filter((x) => x !== 'status' && x !== 'iterations'))
+        expect(Number.isNaN(v.fields[f].data[c])).toBe(true);
     }
   });
 

@@ -13,7 +13,15 @@ import { expect } from 'vitest';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'studio');
 const DOCS = path.join(REPO, 'docs', 'studio');
 
@@ -25,7 +33,11 @@ export interface StudioProcess {
 
 /** `snem studio GRAPH --port 0 --cache DIR` as a child process; resolves with the URL it prints. */
 export function startStudio(graphFile: string, cacheDir: string): Promise<StudioProcess> {
-  const proc = spawn(process.execPath, [path.join(REPO, 'cli', 'snem.js'), 'studio', graphFile, '--port', '0', '--cache', cacheDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [path.join(REPO, 'cli', 'snem.js'), 'studio', graphFile, '--port', '0', '--cache', cacheDir],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -42,7 +54,9 @@ export function startStudio(graphFile: string, cacheDir: string): Promise<Studio
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    proc.once('exit', (code) => reject(new Error(`snem studio exited (${code}) before printing its URL:\n${out}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`snem studio exited (${code}) before printing its URL:\n${out}`)),
+    );
   });
 }
 
@@ -56,12 +70,21 @@ export interface BrowserSession {
 }
 
 export async function openBrowser(): Promise<BrowserSession> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ARGS,
+    viewport: { width: 1400, height: 1000 },
+    deviceScaleFactor: 1,
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()} (${m.location().url})`));
+  page.on(
+    'console',
+    (m) => m.type() === 'error' && errors.push(`console: ${m.text()} (${m.location().url})`),
+  );
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`));
   return {
     browser: context.browser()!,
@@ -80,19 +103,35 @@ export async function openBrowser(): Promise<BrowserSession> {
  * `doc` name, also the README's picture docs/studio/DOC.png: the element, or the page's viewport
  * (smaller than the full page), or its top `docHeight` px.
  */
-export async function shot(target: Page | Locator, name: string, doc?: string, docHeight?: number): Promise<void> {
+export async function shot(
+  target: Page | Locator,
+  name: string,
+  doc?: string,
+  docHeight?: number,
+): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const isPage = 'goto' in target;
   // The status line sticks to the window's foot: in a full-page picture it goes to the page's end,
   // in a panel's picture it would cover the panel.
   const flow = '.status-line { position: static !important; }';
   const hide = '.status-line { display: none !important; }';
-  fs.writeFileSync(path.join(ARTIFACTS, `${name}.png`), isPage ? await target.screenshot({ fullPage: true, style: flow }) : await target.screenshot({ style: hide }));
+  fs.writeFileSync(
+    path.join(ARTIFACTS, `${name}.png`),
+    isPage
+      ? await target.screenshot({ fullPage: true, style: flow })
+      : await target.screenshot({ style: hide }),
+  );
   if (doc && process.env.SNEM_UPDATE_DOCS === '1') {
     fs.mkdirSync(DOCS, { recursive: true });
     // docHeight: only the top of the window (README pictures stay under ~400 KB).
-    const clip = isPage && docHeight ? { x: 0, y: 0, width: target.viewportSize()!.width, height: docHeight } : undefined;
-    fs.writeFileSync(path.join(DOCS, `${doc}.png`), isPage ? await target.screenshot({ clip }) : await target.screenshot({ style: hide }));
+    const clip =
+      isPage && docHeight
+        ? { x: 0, y: 0, width: target.viewportSize()!.width, height: docHeight }
+        : undefined;
+    fs.writeFileSync(
+      path.join(DOCS, `${doc}.png`),
+      isPage ? await target.screenshot({ clip }) : await target.screenshot({ style: hide }),
+    );
   }
 }
 

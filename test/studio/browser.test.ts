@@ -19,7 +19,15 @@ import { chainGraph } from './fixture.ts';
 import { readMapFile } from '../../formats/map-file.ts';
 import { ellipseRadius } from '../../studio/web/src/lib/ellipse-drag.ts';
 import type { Page } from 'playwright-core';
-import { openBrowser, pixelsChange, REPO, shot, startStudio, type BrowserSession, type StudioProcess } from './browser-harness.ts';
+import {
+  openBrowser,
+  pixelsChange,
+  REPO,
+  shot,
+  startStudio,
+  type BrowserSession,
+  type StudioProcess,
+} from './browser-harness.ts';
 
 const run = promisify(execFile);
 const NY = 12;
@@ -62,7 +70,14 @@ const api = async (p: string) => (await get(p)).json();
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-studio-web-'));
   const data = path.join(tmp, 'data');
-  await Promise.all([buildStudioWeb(), simulateToDir({ outDir: data, params: resolveSimParams('demo', { seed: 1, ny: NY, nx: NX }), workers: 1 })]);
+  await Promise.all([
+    buildStudioWeb(),
+    simulateToDir({
+      outDir: data,
+      params: resolveSimParams('demo', { seed: 1, ny: NY, nx: NX }),
+      workers: 1,
+    }),
+  ]);
   graphFile = path.join(tmp, 'graph.json');
   fs.writeFileSync(graphFile, JSON.stringify(chainGraph('data/frames.npy'), null, 2));
   studio = await startStudio(graphFile, path.join(tmp, 'cache'));
@@ -79,10 +94,13 @@ describe('snem studio in the browser', () => {
   it('opens on the demo: navigator, pattern, chain, graph, node form, maps, run progress', async () => {
     const { page } = b;
     await page.goto(studio.url);
-    for (const id of ['navigator', 'pattern', 'chain', 'graph', 'node-form', 'maps', 'run-progress']) await expect.poll(() => page.getByTestId(id).count(), { timeout: 30_000 }).toBe(1);
+    for (const id of ['navigator', 'pattern', 'chain', 'graph', 'node-form', 'maps', 'run-progress'])
+      await expect.poll(() => page.getByTestId(id).count(), { timeout: 30_000 }).toBe(1);
     // The navigator shows the VBF before any run; the chain is computed for the centre position.
     await page.locator('[data-testid="navigator-map-vbf.value"]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 60_000 }).toBe(`${NY >> 1},${NX >> 1}`);
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 60_000 })
+      .toBe(`${NY >> 1},${NX >> 1}`);
     await page.getByTestId('plot-gr').waitFor();
     await shot(page, '01-open', 'studio-overview');
   });
@@ -96,20 +114,32 @@ describe('snem studio in the browser', () => {
     const box = (await nav.boundingBox())!;
     // Position (2, 3): the corner region of the simulated laminate, unlike the centre.
     await nav.click({ position: { x: ((3 + 0.5) / NX) * box.width, y: ((2 + 0.5) / NY) * box.height } });
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('2,3');
-    await expect.poll(() => page.getByTestId('pattern').getAttribute('data-position'), { timeout: 30_000 }).toBe('2,3');
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('2,3');
+    await expect
+      .poll(() => page.getByTestId('pattern').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('2,3');
     await pixelsChange(gr, grBefore);
     await pixelsChange(pat, patBefore);
     // Arrow keys move the cursor.
     await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('2,4');
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('2,4');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowLeft');
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('4,3');
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('4,3');
     await page.keyboard.press('ArrowUp');
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('3,3');
-    await expect.poll(() => page.getByTestId('status-position').textContent(), { timeout: 10_000 }).toMatch(/\(3, 3\)/);
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('3,3');
+    await expect
+      .poll(() => page.getByTestId('status-position').textContent(), { timeout: 10_000 })
+      .toMatch(/\(3, 3\)/);
     await shot(page, '02-position');
   });
 
@@ -119,14 +149,19 @@ describe('snem studio in the browser', () => {
     const box = (await canvas.boundingBox())!;
     const s = box.width / 144; // 1:1 view: detector pixel centres at (c + 0.5)·s
     const toPage = (c: number, r: number) => [box.x + (c + 0.5) * s, box.y + (r + 0.5) * s] as const;
-    const geo = (await api('/api/value?node=geometry')).meta as { center: [number, number]; ellipse: [number, number] };
+    const geo = (await api('/api/value?node=geometry')).meta as {
+      center: [number, number];
+      ellipse: [number, number];
+    };
     const [cx, cy] = geo.center;
     const before = (await api('/api/graph')).version;
     await page.locator('[data-tool="calibrate"]').click();
     await page.getByTestId('calibrant').selectOption({ label: 'Au (fcc, a 4.0782 Å)' });
     await page.getByTestId('calibrant-ring').selectOption({ index: 0 });
     await page.mouse.click(...toPage(cx + 60, cy));
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 })
+      .toBeGreaterThan(0);
     const d111 = 4.0782 / Math.sqrt(3);
     const R = ellipseRadius(60, 0, geo.ellipse[0], geo.ellipse[1]);
     const qpp = (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel as number;
@@ -134,7 +169,9 @@ describe('snem studio in the browser', () => {
     expect(await page.getByTestId('notice').textContent()).toMatch(/Q scale from Au 111/);
     await shot(page.getByTestId('pattern'), '02b-calibrant');
     await page.getByTestId('undo').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 }).toBeUndefined();
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel, { timeout: 30_000 })
+      .toBeUndefined();
     // Ellipse: grab the ring 40 px right of the centre, drag to 46 px along 30° (rows down).
     await page.locator('[data-tool="ellipse"]').click();
     await page.mouse.move(...toPage(cx + 40, cy));
@@ -143,14 +180,22 @@ describe('snem studio in the browser', () => {
     await page.mouse.move(...toPage(cx + 43 * Math.cos(a), cy + 43 * Math.sin(a)));
     await page.mouse.move(...toPage(cx + 46 * Math.cos(a), cy + 46 * Math.sin(a)));
     await page.mouse.up();
-    await expect.poll(async () => Array.isArray((await api('/api/graph')).graph.nodes.geometry.params.ellipse), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => Array.isArray((await api('/api/graph')).graph.nodes.geometry.params.ellipse), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     const [ratio, angle] = (await api('/api/graph')).graph.nodes.geometry.params.ellipse as [number, number];
     const R40 = ellipseRadius(40, 0, geo.ellipse[0], geo.ellipse[1]);
     expect(Math.abs(ratio - (R40 / 46) ** 2)).toBeLessThan(0.02);
     expect(Math.abs(angle - 30)).toBeLessThan(2);
     await page.getByTestId('undo').click();
-    await expect.poll(async () => (await api('/api/graph')).version, { timeout: 30_000 }).toBeGreaterThan(before + 1);
-    expect((await api('/api/graph')).graph.nodes.geometry.params.ellipse).toEqual(JSON.parse(fs.readFileSync(graphFile, 'utf8')).nodes.geometry.params?.ellipse);
+    await expect
+      .poll(async () => (await api('/api/graph')).version, { timeout: 30_000 })
+      .toBeGreaterThan(before + 1);
+    expect((await api('/api/graph')).graph.nodes.geometry.params.ellipse).toEqual(
+      JSON.parse(fs.readFileSync(graphFile, 'utf8')).nodes.geometry.params?.ellipse,
+    );
     await page.locator('[data-tool="pan"]').click();
   });
 
@@ -161,14 +206,20 @@ describe('snem studio in the browser', () => {
     const alpha = page.getByTestId('quick-automask-alpha');
     await alpha.fill('2.5');
     await alpha.press('Enter');
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(2.5);
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 })
+      .toBe(2.5);
     await pixelsChange(iq, before);
     await shot(page.getByTestId('chain'), '03-alpha');
     // Undo puts the old value back (the edit is one undo step), redo re-applies it.
     await page.getByTestId('undo').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(3.5);
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 })
+      .toBe(3.5);
     await page.getByTestId('redo').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 }).toBe(2.5);
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.automask.params.alpha, { timeout: 30_000 })
+      .toBe(2.5);
   });
 
   it('graph: select a node → its form; a bad value gets the validator message next to the field, nothing changes', async () => {
@@ -180,9 +231,13 @@ describe('snem studio in the browser', () => {
     const version = (await api('/api/graph')).version;
     await field.fill('-2');
     const msg = page.locator('[data-testid="node-form"] [data-testid="field-error"]');
-    await expect.poll(() => msg.first().textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0, got -2/);
+    await expect
+      .poll(() => msg.first().textContent(), { timeout: 30_000 })
+      .toMatch(/expected a number > 0, got -2/);
     await field.press('Enter');
-    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/expected a number > 0/);
+    await expect
+      .poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 })
+      .toMatch(/expected a number > 0/);
     expect((await api('/api/graph')).version).toBe(version);
     expect((await api('/api/graph')).graph.nodes.automask.params.alpha).toBe(2.5);
     await shot(page.getByTestId('node-form'), '03b-node-form');
@@ -203,16 +258,22 @@ describe('snem studio in the browser', () => {
     for (let dx = 44; dx <= 80; dx += 6) await page.mouse.move(cx + dx, cy);
     const live = page.getByTestId('navigator-live');
     await live.waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 30_000 }).toMatch(/live annulus/);
+    await expect
+      .poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 30_000 })
+      .toMatch(/live annulus/);
     const first = await live.screenshot();
     for (let dx = 86; dx <= 150; dx += 8) await page.mouse.move(cx + dx, cy);
     await pixelsChange(live, first);
     await page.mouse.up();
     // On release the page asks for the exact image (what the qoi.virtual node will store).
-    await expect.poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 60_000 }).toMatch(/live annulus \(exact/);
+    await expect
+      .poll(() => page.getByTestId('navigator-live-value').textContent(), { timeout: 60_000 })
+      .toMatch(/live annulus \(exact/);
     await shot(page, '04-annulus', 'studio-annulus', 720);
     await page.getByTestId('add-detector').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 }).toBe('annulus');
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.vd1?.params?.shape, { timeout: 30_000 })
+      .toBe('annulus');
     // A node now: the live image leaves the navigator.
     await expect.poll(() => page.getByTestId('navigator-live').count(), { timeout: 10_000 }).toBe(0);
   });
@@ -221,14 +282,22 @@ describe('snem studio in the browser', () => {
     const { page } = b;
     await page.locator('[data-tool="pan"]').click();
     await page.getByTestId('run').click();
-    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('yes');
+    await expect
+      .poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 })
+      .toBe('yes');
     await shot(page.getByTestId('run-progress'), '05-running');
-    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 170_000 }).toBe('no');
+    await expect
+      .poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 170_000 })
+      .toBe('no');
     expect(await page.getByTestId('run-progress').textContent()).toMatch(/done in/);
     // Every node reported, chunks counted, and maps on screen.
     expect(await page.locator('[data-testid="run-progress"] .chip[data-status="pending"]').count()).toBe(0);
-    expect(await page.locator('[data-testid="run-progress"] .chip[data-status="computed"]').count()).toBeGreaterThan(3);
-    await expect.poll(() => page.locator('[data-testid="maps"] .thumb canvas').count(), { timeout: 60_000 }).toBeGreaterThan(3);
+    expect(
+      await page.locator('[data-testid="run-progress"] .chip[data-status="computed"]').count(),
+    ).toBeGreaterThan(3);
+    await expect
+      .poll(() => page.locator('[data-testid="maps"] .thumb canvas').count(), { timeout: 60_000 })
+      .toBeGreaterThan(3);
     await page.locator('[data-testid="maps"] [data-map="r1.position"]').click();
     await page.getByTestId('maps-focus').waitFor();
     await shot(page, '06-maps');
@@ -240,25 +309,43 @@ describe('snem studio in the browser', () => {
     await page.locator('[data-testid="navigator"] [data-tool="rect"]').click();
     const nav = page.locator('[data-testid="navigator-map-vbf.value"]');
     const box = (await nav.boundingBox())!;
-    const at = (ix: number, iy: number) => [box.x + (ix / NX) * box.width, box.y + (iy / NY) * box.height] as const;
+    const at = (ix: number, iy: number) =>
+      [box.x + (ix / NX) * box.width, box.y + (iy / NY) * box.height] as const;
     // From the corner of position (1, 2) to that of (4, 7): rows 1–3 × columns 2–6 = 15 positions.
     await page.mouse.move(...at(2.1, 1.1));
     await page.mouse.down();
     await page.mouse.move(...at(4, 2));
     await page.mouse.move(...at(6.9, 3.9));
     await page.mouse.up();
-    await expect.poll(() => page.getByTestId('roi-count').textContent(), { timeout: 30_000 }).toMatch(/ROI: 15 positions/);
-    for (const id of ['plot-iq', 'plot-sq', 'plot-fq', 'plot-gr']) await expect.poll(() => page.locator(`[data-testid="${id}"] .u-legend`).textContent(), { timeout: 10_000 }).toContain('ROI mean (15)');
+    await expect
+      .poll(() => page.getByTestId('roi-count').textContent(), { timeout: 30_000 })
+      .toMatch(/ROI: 15 positions/);
+    for (const id of ['plot-iq', 'plot-sq', 'plot-fq', 'plot-gr'])
+      await expect
+        .poll(() => page.locator(`[data-testid="${id}"] .u-legend`).textContent(), { timeout: 10_000 })
+        .toContain('ROI mean (15)');
     // The same mean as the server answers for that rectangle.
-    const m = await (await get('/api/curve/mean', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }) })).json();
+    const m = await (
+      await get('/api/curve/mean', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ node: 'pdf', field: 'G', roi: { rect: [1, 2, 4, 7] } }),
+      })
+    ).json();
     expect(m.positions).toBe(15);
     await shot(page.getByTestId('chain'), '06b-roi-mean', 'studio-roi');
     // The chain on the ROI's mean pattern, then back on the cursor's.
     await page.getByTestId('roi-chain').check();
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).toBe('roi');
-    expect(await page.locator('[data-testid="chain"] header').textContent()).toMatch(/mean pattern of 15 positions/);
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .toBe('roi');
+    expect(await page.locator('[data-testid="chain"] header').textContent()).toMatch(
+      /mean pattern of 15 positions/,
+    );
     await page.getByTestId('roi-chain').uncheck();
-    await expect.poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 }).not.toBe('roi');
+    await expect
+      .poll(() => page.getByTestId('chain').getAttribute('data-position'), { timeout: 30_000 })
+      .not.toBe('roi');
     await page.locator('[data-testid="navigator"] [data-tool="pick"]').click();
   });
 
@@ -276,7 +363,9 @@ describe('snem studio in the browser', () => {
     await page.mouse.move(box.x + box.width * 0.97, box.y + box.height * 0.85);
     await page.mouse.up();
     await page.getByTestId('save-mask').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.static.params?.maskFile, { timeout: 30_000 }).toBe('studio.mask.npy');
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.static.params?.maskFile, { timeout: 30_000 })
+      .toBe('studio.mask.npy');
     expect(fs.existsSync(path.join(tmp, 'data', 'studio.mask.npy'))).toBe(true);
     await pixelsChange(iq, before);
     await shot(page.getByTestId('pattern'), '06c-mask', 'studio-mask');
@@ -287,24 +376,42 @@ describe('snem studio in the browser', () => {
     const { page } = b;
     await dragSpan(page, 'plot-gr', 0.25, 0.33);
     await page.getByTestId('span-to-map').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.peak1?.op, { timeout: 30_000 }).toBe('qoi.peak');
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.peak1?.op, { timeout: 30_000 })
+      .toBe('qoi.peak');
     const range = (await api('/api/graph')).graph.nodes.peak1.params.range as number[];
     expect(range[0]).toBeGreaterThan(1.5);
     expect(range[1]).toBeLessThan(4.5);
     await page.locator('[data-testid="navigator-map-peak1.position"]').waitFor({ timeout: 120_000 });
     // The second run is finished when the server lists it.
-    await expect.poll(async () => ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length, { timeout: 120_000 }).toBe(2);
-    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('no');
+    await expect
+      .poll(
+        async () =>
+          ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length,
+        { timeout: 120_000 },
+      )
+      .toBe(2);
+    await expect
+      .poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 })
+      .toBe('no');
   }, 180_000);
 
   it('a span on G(r) → integral map (qoi.integral): its value at a position is the area under that position’s G(r)', async () => {
     const { page } = b;
     await dragSpan(page, 'plot-gr', 0.22, 0.36);
     await page.getByTestId('span-to-integral').click();
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.area1?.op, { timeout: 30_000 }).toBe('qoi.integral');
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.area1?.op, { timeout: 30_000 })
+      .toBe('qoi.integral');
     const [x0, x1] = (await api('/api/graph')).graph.nodes.area1.params.range as number[];
     await page.locator('[data-testid="navigator-map-area1.integral"]').waitFor({ timeout: 120_000 });
-    await expect.poll(async () => ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length, { timeout: 120_000 }).toBe(3);
+    await expect
+      .poll(
+        async () =>
+          ((await api('/api/runs')) as { status?: string }[]).filter((r) => r.status === 'done').length,
+        { timeout: 120_000 },
+      )
+      .toBe(3);
     // Independent check at (4, 5): trapezoids on G(r) from /api/curve, window ends interpolated.
     const c = await api('/api/curve?node=pdf&field=G&iy=4&ix=5');
     const dec = (a: { b64: string }) => new Float32Array(new Uint8Array(Buffer.from(a.b64, 'base64')).buffer);
@@ -316,12 +423,15 @@ describe('snem studio in the browser', () => {
     };
     const knots = [x0, ...Array.from(r).filter((v) => v > x0 && v < x1), x1];
     let area = 0;
-    for (let k = 1; k < knots.length; k++) area += ((knots[k] - knots[k - 1]) * (at(knots[k]) + at(knots[k - 1]))) / 2;
+    for (let k = 1; k < knots.length; k++)
+      area += ((knots[k] - knots[k - 1]) * (at(knots[k]) + at(knots[k - 1]))) / 2;
     const m = await get('/api/map?node=area1&field=integral').then((x) => x.arrayBuffer());
     const h = new DataView(m).getUint32(0, true);
     const map = new Float32Array(m, 4 + h);
     expect(Math.abs(map[4 * NX + 5] - area)).toBeLessThan(1e-4 * (1 + Math.abs(area)));
-    await expect.poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 }).toBe('no');
+    await expect
+      .poll(() => page.getByTestId('run-progress').getAttribute('data-running'), { timeout: 30_000 })
+      .toBe('no');
   }, 180_000);
 
   it('two runs side by side: the difference map is non-zero where the mask changed the curves', async () => {
@@ -334,7 +444,11 @@ describe('snem studio in the browser', () => {
     await page.getByTestId('compare-b').selectOption(r2);
     await page.getByTestId('compare-map').selectOption('r1.position');
     await page.getByTestId('compare-go').click();
-    await expect.poll(async () => Number(await page.getByTestId('diff-stats').getAttribute('data-max-abs')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number(await page.getByTestId('diff-stats').getAttribute('data-max-abs')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
     await shot(page.getByTestId('maps'), '07-diff');
   });
 
@@ -351,7 +465,11 @@ describe('snem studio in the browser', () => {
     await page.mouse.move(box.x + box.width * 0.7, y);
     await page.mouse.up();
     // qoi.peak has two fields: the limits go to display.fields.position.
-    await expect.poll(async () => (await api('/api/graph')).graph.nodes.r1.display?.fields?.position?.limits, { timeout: 30_000 }).toHaveLength(2);
+    await expect
+      .poll(async () => (await api('/api/graph')).graph.nodes.r1.display?.fields?.position?.limits, {
+        timeout: 30_000,
+      })
+      .toHaveLength(2);
     const [lo, hi] = (await api('/api/graph')).graph.nodes.r1.display.fields.position.limits as number[];
     expect(lo).toBeLessThan(hi);
     expect(await page.getByTestId('notice').textContent()).toMatch(/r1 display limits/);
@@ -363,7 +481,10 @@ describe('snem studio in the browser', () => {
     const m = await get('/api/map?node=r1&field=position').then((x) => x.arrayBuffer());
     const map = new Float32Array(m, 4 + new DataView(m).getUint32(0, true));
     for (const format of ['tiff', 'csv'] as const) {
-      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
+      const [dl] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId(`export-${format}`).click(),
+      ]);
       const file = path.join(tmp, `export-${format}${format === 'tiff' ? '.tif' : '.csv'}`);
       await dl.saveAs(file);
       if (format === 'tiff') {
@@ -372,7 +493,12 @@ describe('snem studio in the browser', () => {
         expect(Array.from(got.data)).toEqual(Array.from(map));
       } else {
         // Tidy CSV: iy, ix, value — each value the shortest decimal of the same float32.
-        const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+        const rows = fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',').map(Number));
         expect(rows.length).toBe(NY * NX);
         for (const [iy, ix, v] of rows) expect(Math.fround(v)).toBe(map[iy * NX + ix]);
       }
@@ -389,20 +515,46 @@ describe('snem studio in the browser', () => {
     const runs = (await api('/api/runs')) as { runDir: string; time: string }[];
     const studioRun = [...runs].sort((x, y) => x.time.localeCompare(y.time))[runs.length - 1].runDir;
     const cliRun = path.join(tmp, 'cli-run');
-    await run(process.execPath, [path.join(REPO, 'cli', 'snem.js'), 'run', graphFile, '--out', cliRun, '--cache', path.join(tmp, 'cli-cache'), '--quiet', '--no-report'], { cwd: REPO });
-    const npys = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith('.npy')).sort();
+    await run(
+      process.execPath,
+      [
+        path.join(REPO, 'cli', 'snem.js'),
+        'run',
+        graphFile,
+        '--out',
+        cliRun,
+        '--cache',
+        path.join(tmp, 'cli-cache'),
+        '--quiet',
+        '--no-report',
+      ],
+      { cwd: REPO },
+    );
+    const npys = (d: string) =>
+      fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.npy'))
+        .sort();
     expect(npys(cliRun)).toEqual(npys(studioRun));
     expect(npys(cliRun)).toContain('vd1.npy');
     expect(npys(cliRun)).toContain('peak1.position.npy');
-    for (const f of npys(cliRun)) expect(fs.readFileSync(path.join(cliRun, f)).equals(fs.readFileSync(path.join(studioRun, f))), f).toBe(true);
+    for (const f of npys(cliRun))
+      expect(fs.readFileSync(path.join(cliRun, f)).equals(fs.readFileSync(path.join(studioRun, f))), f).toBe(
+        true,
+      );
   }, 240_000);
 
   it('looks: at 1400 × 900 and 1920 × 1080 the three columns sit side by side, nothing overflows; the status line shows the position and its QoIs', async () => {
     const { page } = b;
-    for (const [w, h] of [[1400, 900], [1920, 1080]]) {
+    for (const [w, h] of [
+      [1400, 900],
+      [1920, 1080],
+    ]) {
       await page.setViewportSize({ width: w, height: h });
       await page.evaluate(() => window.scrollTo(0, 0));
-      const boxes = await Promise.all(['navigator', 'pattern', 'chain'].map(async (id) => (await page.getByTestId(id).boundingBox())!));
+      const boxes = await Promise.all(
+        ['navigator', 'pattern', 'chain'].map(async (id) => (await page.getByTestId(id).boundingBox())!),
+      );
       // Side by side, left to right, inside the window, tops aligned.
       expect(boxes[0].x + boxes[0].width).toBeLessThanOrEqual(boxes[1].x);
       expect(boxes[1].x + boxes[1].width).toBeLessThanOrEqual(boxes[2].x);
@@ -416,7 +568,9 @@ describe('snem studio in the browser', () => {
     await page.setViewportSize({ width: 1400, height: 1000 });
     const cur = await page.getByTestId('chain').getAttribute('data-position');
     expect(await page.getByTestId('status-position').textContent()).toContain(`(${cur!.replace(',', ', ')})`);
-    await expect.poll(() => page.getByTestId('status-qoi').textContent(), { timeout: 30_000 }).toMatch(/r1\.position \d/);
+    await expect
+      .poll(() => page.getByTestId('status-qoi').textContent(), { timeout: 30_000 })
+      .toMatch(/r1\.position \d/);
   });
 
   it('no console errors', () => {

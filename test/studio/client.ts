@@ -12,14 +12,30 @@ export function decodeFrame(buf: Buffer): ArrayFrame {
   return { header, bytes: buf.subarray(4 + h) };
 }
 
-export function raw(port: number, p: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+export function raw(
+  port: number,
+  p: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     // agent: false — a fresh connection per request (a kept-alive socket the server is closing resets)
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', agent: false, headers: { host: `127.0.0.1:${port}`, ...(opts.headers ?? {}) } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: opts.method ?? 'GET',
+        agent: false,
+        headers: { host: `127.0.0.1:${port}`, ...(opts.headers ?? {}) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c) => parts.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }),
+        );
+      },
+    );
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -32,7 +48,11 @@ export function client(port: number) {
     return { status: r.status, json: () => JSON.parse(r.body.toString('utf8')), body: r.body };
   };
   const post = async (p: string, body: unknown) => {
-    const r = await raw(port, p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await raw(port, p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: r.status, json: () => JSON.parse(r.body.toString('utf8')), body: r.body };
   };
   return { get, post };

@@ -5,8 +5,21 @@ import { ellipseFromDrag, ellipseRadius } from '../../studio/web/src/lib/ellipse
 
 describe('ellipse drag', () => {
   it('the page’s corrected radius is calib.geometry’s (geometry-model) for any offset', () => {
-    for (const [rho, ang] of [[0.9, 20], [0.97, -60], [1, 0], [0.8, 90]])
-      for (const [dx, dy] of [[30, 4], [-12, 25], [0, -40]]) expect(ellipseRadius(dx, dy, rho, ang)).toBeCloseTo(correctedRadius(ellipseMetric(rho, ang), dx, dy), 10);
+    for (const [rho, ang] of [
+      [0.9, 20],
+      [0.97, -60],
+      [1, 0],
+      [0.8, 90],
+    ])
+      for (const [dx, dy] of [
+        [30, 4],
+        [-12, 25],
+        [0, -40],
+      ])
+        expect(ellipseRadius(dx, dy, rho, ang)).toBeCloseTo(
+          correctedRadius(ellipseMetric(rho, ang), dx, dy),
+          10,
+        );
   });
 
   it('pointer outside the ring → major-axis end there; inside → minor-axis end; the ring keeps its radius', () => {

@@ -19,17 +19,49 @@ export interface StudioFixture {
 
 /** The snem-bmg per-position chain (VBF, automask, I(Q), G(r), fit, r1, one expression), chunks of 16. */
 export function chainGraph(dataPath: string): GraphDoc {
-  const bmg = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json'), 'utf8')) as GraphDoc;
-  const keep = ['frames', 'geometry', 'static', 'vbf', 'vdfSum', 'automask', 'iq', 'pdf', 'fit', 'r1', 'pdfLorch', 'r1r2'];
+  const bmg = JSON.parse(
+    fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json'), 'utf8'),
+  ) as GraphDoc;
+  const keep = [
+    'frames',
+    'geometry',
+    'static',
+    'vbf',
+    'vdfSum',
+    'automask',
+    'iq',
+    'pdf',
+    'fit',
+    'r1',
+    'pdfLorch',
+    'r1r2',
+  ];
   const nodes = Object.fromEntries(keep.map((k) => [k, bmg.nodes[k]]));
-  return { snem: 1, name: 'studio-test', dataset: { path: dataPath }, chunkSize: 16, nodes, outputs: ['vbf', 'vdfSum', 'iq', 'pdf', 'fit', 'r1', 'r1r2', 'automask'] };
+  return {
+    snem: 1,
+    name: 'studio-test',
+    dataset: { path: dataPath },
+    chunkSize: 16,
+    nodes,
+    outputs: ['vbf', 'vdfSum', 'iq', 'pdf', 'fit', 'r1', 'r1r2', 'automask'],
+  };
 }
 
 export async function makeFixture(): Promise<StudioFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-studio-'));
   const data = path.join(dir, 'data');
-  await simulateToDir({ outDir: data, params: resolveSimParams('demo', { seed: 3, ny: NY, nx: NX }), workers: 1 });
+  await simulateToDir({
+    outDir: data,
+    params: resolveSimParams('demo', { seed: 3, ny: NY, nx: NX }),
+    workers: 1,
+  });
   const graphFile = path.join(dir, 'graph.json');
   fs.writeFileSync(graphFile, JSON.stringify(chainGraph('data/frames.npy'), null, 2));
-  return { dir, data, graphFile, cacheDir: path.join(dir, 'cache'), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    data,
+    graphFile,
+    cacheDir: path.join(dir, 'cache'),
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
 }

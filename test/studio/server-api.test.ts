@@ -44,7 +44,10 @@ describe('studio server API', () => {
     expect(s.frameShape).toEqual([144, 144]);
     expect(Object.keys(s.graph.nodes)).toContain('automask');
     expect(s.canUndo).toBe(false);
-    const ops = (await api.get('/api/ops')).json() as { name: string; params: Record<string, { unit?: string; default?: unknown }> }[];
+    const ops = (await api.get('/api/ops')).json() as {
+      name: string;
+      params: Record<string, { unit?: string; default?: unknown }>;
+    }[];
     const auto = ops.find((o) => o.name === 'mask.auto')!;
     expect(auto.params.alpha.default).toBe(3.5);
     expect(ops.find((o) => o.name === 'integrate.azimuthal')!.params.qMin.unit).toContain('Å⁻¹');
@@ -67,23 +70,40 @@ describe('studio server API', () => {
 
   it('an invalid edit is a 400 naming node and field; nothing changes; the server keeps serving', async () => {
     const before = (await api.get('/api/graph')).json();
-    const r = await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'automask', param: 'alpha', value: -1 }] });
+    const r = await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'automask', param: 'alpha', value: -1 }],
+    });
     expect(r.status).toBe(400);
     expect(r.json()).toMatchObject({ node: 'automask', field: 'alpha' });
     expect(r.json().error).toMatch(/alpha/);
-    const unknownOp = await api.post('/api/graph/edit', { edits: [{ op: 'add', node: 'x', def: { op: 'qoi.peek', in: { curve: 'pdf.G' } } }] });
+    const unknownOp = await api.post('/api/graph/edit', {
+      edits: [{ op: 'add', node: 'x', def: { op: 'qoi.peek', in: { curve: 'pdf.G' } } }],
+    });
     expect(unknownOp.status).toBe(400);
     expect(unknownOp.json().error).toMatch(/did you mean 'qoi.peak'/);
-    expect((await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'nope', param: 'a', value: 1 }] })).status).toBe(404);
-    expect((await api.post('/api/graph/edit', { edits: [{ op: 'add', node: '__proto__', def: { op: 'qoi.peak' } }] })).status).toBe(400);
-    expect((await api.post('/api/graph/edit', { edits: [{ op: 'delete', node: 'iq' }] })).json()).toMatchObject({ node: 'pdf' });
+    expect(
+      (await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'nope', param: 'a', value: 1 }] }))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await api.post('/api/graph/edit', {
+          edits: [{ op: 'add', node: '__proto__', def: { op: 'qoi.peak' } }],
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await api.post('/api/graph/edit', { edits: [{ op: 'delete', node: 'iq' }] })).json(),
+    ).toMatchObject({ node: 'pdf' });
     const after = (await api.get('/api/graph')).json();
     expect(after.version).toBe(before.version);
     expect(after.graph).toEqual(before.graph);
   });
 
   it('edits, undo and redo; the plan says what recomputes', async () => {
-    const r = await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 3 }] });
+    const r = await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 3 }],
+    });
     expect(r.status).toBe(200);
     expect(r.json().graph.nodes.automask.params.alpha).toBe(3);
     expect(r.json().canUndo).toBe(true);
@@ -116,7 +136,10 @@ describe('studio server API', () => {
     expect(pv.nodes.pdf.fields.G.b64).not.toBe(G.b64);
     expect(studio.session.graph.nodes.pdf.params!.rpoly).toBe(1.2);
     variant.nodes.pdf.params.rpoly = -1;
-    expect((await api.post('/api/preview', { iy: 2, ix: 3, graph: variant })).json()).toMatchObject({ node: 'pdf', field: 'rpoly' });
+    expect((await api.post('/api/preview', { iy: 2, ix: 3, graph: variant })).json()).toMatchObject({
+      node: 'pdf',
+      field: 'rpoly',
+    });
   }, 60_000);
 
   it('run on the scan: progress events, maps, the virtual detector equals the stored qoi.virtual map', async () => {
@@ -131,7 +154,9 @@ describe('studio server API', () => {
     expect(names).toContain('run-done');
     const done = events.find((e) => e.event === 'run-done')!.data;
     expect(fs.existsSync(path.join(done.runDir as string, 'manifest.json'))).toBe(true);
-    expect(events.filter((e) => e.event === 'node').map((e) => e.data.node)).toEqual(expect.arrayContaining(['iq', 'fit', 'vdfSum']));
+    expect(events.filter((e) => e.event === 'node').map((e) => e.data.node)).toEqual(
+      expect.arrayContaining(['iq', 'fit', 'vdfSum']),
+    );
 
     const m = decodeFrame((await api.get('/api/map?node=vdfSum')).body);
     expect(m.header.shape).toEqual([NY, NX]);
@@ -142,14 +167,18 @@ describe('studio server API', () => {
     expect(v.bytes.equals(m.bytes)).toBe(true);
     const other = decodeFrame((await api.post('/api/virtual', { ...params, inner: 1.5, exact: true })).body);
     expect(other.bytes.equals(m.bytes)).toBe(false);
-    expect((await api.post('/api/virtual', { ...params, inner: 4, outer: 3 })).json()).toMatchObject({ field: 'outer' });
+    expect((await api.post('/api/virtual', { ...params, inner: 4, outer: 3 })).json()).toMatchObject({
+      field: 'outer',
+    });
 
     // The polar summary (built in the background after the first request): whole cells are exact,
     // cut cells approximate; exact: true still gives the exact values.
     await studio.virtual.summaryReady();
     const fast = decodeFrame((await api.post('/api/virtual', params)).body);
     expect(fast.header.exact).toBe(false);
-    const a = new Float32Array(fast.bytes.buffer.slice(fast.bytes.byteOffset, fast.bytes.byteOffset + fast.bytes.length));
+    const a = new Float32Array(
+      fast.bytes.buffer.slice(fast.bytes.byteOffset, fast.bytes.byteOffset + fast.bytes.length),
+    );
     const b = new Float32Array(m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + m.bytes.length));
     const rel = Array.from(a, (x, i) => Math.abs(x - b[i]) / b[i]).sort((x, y) => x - y);
     expect(rel[Math.floor(rel.length / 2)]).toBeLessThan(0.03);
@@ -162,25 +191,40 @@ describe('studio server API', () => {
     expect(wholeFast.bytes.equals(wholeExact.bytes)).toBe(true);
 
     const maps = (await api.get('/api/maps')).json() as { node: string; field: string }[];
-    expect(maps).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'fit', field: 'c1' }), expect.objectContaining({ node: 'r1', field: 'position' })]));
+    expect(maps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ node: 'fit', field: 'c1' }),
+        expect.objectContaining({ node: 'r1', field: 'position' }),
+      ]),
+    );
     const c = (await api.get('/api/curve?node=pdf&field=G&iy=1&ix=2')).json();
     expect(c.axisName).toBe('r');
   }, 120_000);
 
   it('saved graph run by snem run (fresh cache) gives byte-identical outputs to the studio run', async () => {
-    const runDir = (studio.runs.history[0].runDir)!;
+    const runDir = studio.runs.history[0].runDir!;
     const saved = (await api.post('/api/save', { path: 'saved.json' })).json();
     expect(saved.file).toBe(path.join(fs.realpathSync(fx.dir), 'saved.json'));
     expect((await api.post('/api/save', { path: 'saved.json' })).status).toBe(409);
     const out = path.join(fx.dir, 'cli-run');
-    await runGraph({ graphFile: saved.file, outDir: out, cacheDir: path.join(fx.dir, 'cache2'), quiet: true, noReport: true, workers: 1 });
+    await runGraph({
+      graphFile: saved.file,
+      outDir: out,
+      cacheDir: path.join(fx.dir, 'cache2'),
+      quiet: true,
+      noReport: true,
+      workers: 1,
+    });
     const npys = fs.readdirSync(runDir).filter((f) => f.endsWith('.npy'));
     expect(npys.length).toBeGreaterThan(10);
-    for (const f of npys) expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(runDir, f))), f).toBe(true);
+    for (const f of npys)
+      expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(runDir, f))), f).toBe(true);
   }, 120_000);
 
   it('versions: numbered snapshots, diff between them', async () => {
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'fit', param: 'range', value: [2.2, 3.9] }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'fit', param: 'range', value: [2.2, 3.9] }],
+    });
     expect((await api.post('/api/save', {})).status).toBe(200);
     const vs = (await api.get('/api/versions')).json();
     expect(vs.map((v: { versionId: string }) => v.versionId)).toEqual(['saved@1', 'saved@2']);
@@ -191,7 +235,9 @@ describe('studio server API', () => {
   });
 
   it('cancel stops a run; finished chunks stay cached', async () => {
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 2.7 }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 2.7 }],
+    });
     const n0 = events.length;
     await api.post('/api/run', {});
     await api.post('/api/run/cancel', {});
@@ -213,7 +259,10 @@ describe('studio server API', () => {
     expect((await api.get('/api/export?node=r1&format=gif')).status).toBe(400);
     const done = studio.runs.history.filter((r) => r.status === 'done');
     expect(done.length).toBeGreaterThanOrEqual(2);
-    const d = decodeFrame((await api.get(`/api/map/diff?a=${done[1].runId}&b=${done[0].runId}&node=automask&field=rejected`)).body);
+    const d = decodeFrame(
+      (await api.get(`/api/map/diff?a=${done[1].runId}&b=${done[0].runId}&node=automask&field=rejected`))
+        .body,
+    );
     expect(d.header.shape).toEqual([NY, NX]);
     expect(d.header.maxAbs as number).toBeGreaterThan(0); // alpha 3 vs 2.7 rejects different pixels
   }, 60_000);
@@ -221,14 +270,21 @@ describe('studio server API', () => {
   it('a mask drawn on the pattern is saved for mask.static, which reads it by content', async () => {
     const mask = new Uint8Array(144 * 144);
     for (let r = 60; r < 80; r++) for (let c = 100; c < 130; c++) mask[r * 144 + c] = 1;
-    const body = { name: 'drawn', mask: { dtype: 'uint8', shape: [144, 144], b64: Buffer.from(mask).toString('base64') } };
+    const body = {
+      name: 'drawn',
+      mask: { dtype: 'uint8', shape: [144, 144], b64: Buffer.from(mask).toString('base64') },
+    };
     const r = (await api.post('/api/mask', body)).json();
     expect(r.excluded).toBe(600);
     expect(fs.existsSync(r.path)).toBe(true);
     expect((await api.post('/api/mask', { ...body, name: '../x' })).status).toBe(400);
-    expect((await api.post('/api/mask', { ...body, mask: { ...body.mask, shape: [10, 10] } })).status).toBe(400);
+    expect((await api.post('/api/mask', { ...body, mask: { ...body.mask, shape: [10, 10] } })).status).toBe(
+      400,
+    );
     const before = (await api.get('/api/preview?iy=1&ix=1')).json().nodes.iq.fields.count.b64;
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'static', param: 'maskFile', value: r.file }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'static', param: 'maskFile', value: r.file }],
+    });
     const after = (await api.get('/api/preview?iy=1&ix=1')).json().nodes.iq.fields.count.b64;
     expect(after).not.toBe(before);
     const plan = (await api.get('/api/plan')).json();
@@ -237,28 +293,38 @@ describe('studio server API', () => {
   }, 60_000);
 
   it('a one-QoI edit re-runs only that node; the other maps stay available', async () => {
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'static', param: 'maskFile', value: null }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'static', param: 'maskFile', value: null }],
+    });
     await api.post('/api/run', {});
     await studio.runs.settle();
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'r1r2', param: 'expr', value: 'fit.c1 + 2 * fit.c2' }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'r1r2', param: 'expr', value: 'fit.c1 + 2 * fit.c2' }],
+    });
     const from = events.length;
     await api.post('/api/run', {});
     await studio.runs.settle();
-    const nodes = events.slice(from).filter((e) => e.event === 'node').map((e) => e.data.node);
+    const nodes = events
+      .slice(from)
+      .filter((e) => e.event === 'node')
+      .map((e) => e.data.node);
     expect(nodes).toContain('r1r2');
     expect(nodes).not.toContain('vbf');
     const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
     const c1 = f32(decodeFrame((await api.get('/api/map?node=fit&field=c1')).body).bytes);
     const c2 = f32(decodeFrame((await api.get('/api/map?node=fit&field=c2')).body).bytes);
     const r = f32(decodeFrame((await api.get('/api/map?node=r1r2')).body).bytes);
-    for (let i = 0; i < r.length; i++) if (Number.isFinite(r[i])) expect(r[i]).toBeCloseTo(c1[i] + 2 * c2[i], 4);
+    for (let i = 0; i < r.length; i++)
+      if (Number.isFinite(r[i])) expect(r[i]).toBeCloseTo(c1[i] + 2 * c2[i], 4);
     expect((await api.get('/api/map?node=vbf')).status).toBe(200);
     expect((await api.get('/api/maps')).json().length).toBeGreaterThan(10);
 
     // A per-position node's param (the fit window): that node and its dependants only, on the new
     // window (the map at a position equals the preview there, which runs the op on the new graph).
     const range = studio.session.graph.nodes.fit.params!.range as number[];
-    await api.post('/api/graph/edit', { edits: [{ op: 'set', node: 'fit', param: 'range', value: [range[0] + 0.15, range[1]] }] });
+    await api.post('/api/graph/edit', {
+      edits: [{ op: 'set', node: 'fit', param: 'range', value: [range[0] + 0.15, range[1]] }],
+    });
     const at = events.length;
     await api.post('/api/run', {});
     await studio.runs.settle();
@@ -273,6 +339,8 @@ describe('studio server API', () => {
     const p = (await api.get('/api/preview?iy=2&ix=3')).json();
     const b = Buffer.from(p.nodes.fit.fields.c1.b64, 'base64');
     expect(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + 4))[0]).toBe(c1New[2 * NX + 3]);
-    expect(f32(decodeFrame((await api.get('/api/map?node=r1&field=position')).body).bytes).length).toBe(NX * NY);
+    expect(f32(decodeFrame((await api.get('/api/map?node=r1&field=position')).body).bytes).length).toBe(
+      NX * NY,
+    );
   }, 180_000);
 });

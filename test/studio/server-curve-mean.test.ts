@@ -80,7 +80,10 @@ describe('POST /api/curve/mean', () => {
     await studio.runs.settle();
     // Rows 1..3, cols 2..7: 18 positions over chunks of 16 positions.
     const rect: [number, number, number, number] = [1, 2, 4, 8];
-    for (const [node, field] of [['pdf', 'G'], ['iq', 'I']] as const) {
+    for (const [node, field] of [
+      ['pdf', 'G'],
+      ['iq', 'I'],
+    ] as const) {
       const r = await api.post('/api/curve/mean', { node, field, roi: { rect } });
       expect(r.status).toBe(200);
       const m = r.json();
@@ -114,26 +117,38 @@ describe('POST /api/curve/mean', () => {
     }
     // A lasso ROI: listed positions (unsorted, repeated) = the same set.
     const lasso = [3 * NX + 1, 0, 5 * NX + 9, 0];
-    const a = (await api.post('/api/curve/mean', { node: 'pdf', field: 'G', roi: { positions: lasso } })).json();
+    const a = (
+      await api.post('/api/curve/mean', { node: 'pdf', field: 'G', roi: { positions: lasso } })
+    ).json();
     expect(a.positions).toBe(3);
-    const single = (await api.post('/api/curve/mean', { node: 'pdf', field: 'G', roi: { positions: [5 * NX + 9] } })).json();
+    const single = (
+      await api.post('/api/curve/mean', { node: 'pdf', field: 'G', roi: { positions: [5 * NX + 9] } })
+    ).json();
     const c = (await api.get(`/api/curve?node=pdf&field=G&iy=5&ix=9`)).json();
     expect(Array.from(f32(single.mean))).toEqual(Array.from(f32(c.y)));
     expect(Array.from(f32(single.std)).every((v) => v === 0 || Number.isNaN(v))).toBe(true);
   }, 180_000);
 
   it('bad requests: a map field, an unknown field or node, a bad ROI → 4xx naming it', async () => {
-    const map = await api.post('/api/curve/mean', { node: 'r1', field: 'position', roi: { rect: [0, 0, 1, 1] } });
+    const map = await api.post('/api/curve/mean', {
+      node: 'r1',
+      field: 'position',
+      roi: { rect: [0, 0, 1, 1] },
+    });
     expect(map.status).toBe(400);
     expect(map.json().error).toMatch(/scalar per position/);
     const nf = await api.post('/api/curve/mean', { node: 'pdf', field: 'nope', roi: { rect: [0, 0, 1, 1] } });
     expect(nf.status).toBe(404);
     expect(nf.json().error).toMatch(/no field 'nope'/);
-    expect((await api.post('/api/curve/mean', { node: 'zzz', field: 'G', roi: { rect: [0, 0, 1, 1] } })).status).toBe(404);
+    expect(
+      (await api.post('/api/curve/mean', { node: 'zzz', field: 'G', roi: { rect: [0, 0, 1, 1] } })).status,
+    ).toBe(404);
     const roi = await api.post('/api/curve/mean', { node: 'pdf', field: 'G', roi: { rect: [0, 0] } });
     expect(roi.status).toBe(400);
     expect(roi.json().field).toBe('roi');
-    expect((await api.post('/api/curve/mean', { field: 'G', roi: { rect: [0, 0, 1, 1] } })).json().field).toBe('node');
+    expect(
+      (await api.post('/api/curve/mean', { field: 'G', roi: { rect: [0, 0, 1, 1] } })).json().field,
+    ).toBe('node');
   });
 
   it('snem serve RUN_DIR answers the same mean from the run directory files', async () => {
@@ -147,31 +162,40 @@ describe('POST /api/curve/mean', () => {
       expect(b.positions).toBe(18);
       const ma = f32(a.mean);
       const mb = f32(b.mean);
-      for (let i = 0; i < ma.length; i++) expect(Math.abs(ma[i] - mb[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ma[i])));
+      for (let i = 0; i < ma.length; i++)
+        expect(Math.abs(ma[i] - mb[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ma[i])));
     } finally {
       await srv2.close();
     }
   });
 });
 
-describe('POST /api/preview with roi: the chain on the ROI\'s mean pattern', () => {
-  it('a one-position ROI gives that position\'s chain; a larger one a different, finite I(Q) and G(r)', async () => {
+describe("POST /api/preview with roi: the chain on the ROI's mean pattern", () => {
+  it("a one-position ROI gives that position's chain; a larger one a different, finite I(Q) and G(r)", async () => {
     const at = (await api.post('/api/preview', { iy: 2, ix: 3 })).json();
     const one = (await api.post('/api/preview', { iy: 0, ix: 0, roi: { positions: [2 * NX + 3] } })).json();
     expect(one.roi).toEqual({ count: 1 });
-    for (const [node, field] of [['iq', 'I'], ['pdf', 'G']]) {
+    for (const [node, field] of [
+      ['iq', 'I'],
+      ['pdf', 'G'],
+    ]) {
       const a = f32(at.nodes[node].fields[field]);
       const b = f32(one.nodes[node].fields[field]);
       expect(b.length).toBe(a.length);
-      for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i])) expect(Math.abs(b[i] - a[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(a[i])));
+      for (let i = 0; i < a.length; i++)
+        if (Number.isFinite(a[i]))
+          expect(Math.abs(b[i] - a[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(a[i])));
     }
     const many = (await api.post('/api/preview', { iy: 2, ix: 3, roi: { rect: [0, 0, 4, 6] } })).json();
     expect(many.roi).toEqual({ count: 24 });
     const I = f32(many.nodes.iq.fields.I);
     const a = f32(at.nodes.iq.fields.I);
-    expect(I.some((v, i) => Number.isFinite(v) && Math.abs(v - a[i]) > 1e-3 * (1 + Math.abs(a[i])))).toBe(true);
+    expect(I.some((v, i) => Number.isFinite(v) && Math.abs(v - a[i]) > 1e-3 * (1 + Math.abs(a[i])))).toBe(
+      true,
+    );
     expect(f32(many.nodes.pdf.fields.G).every(Number.isFinite)).toBe(true);
-    expect((await api.post('/api/preview', { iy: 0, ix: 0, roi: { rect: [0, 0] } })).json().field).toBe('roi');
+    expect((await api.post('/api/preview', { iy: 0, ix: 0, roi: { rect: [0, 0] } })).json().field).toBe(
+      'roi',
+    );
   }, 120_000);
 });
-

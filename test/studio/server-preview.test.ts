@@ -22,7 +22,12 @@ afterAll(async () => {
   fx?.cleanup();
 });
 
-const bytes = (a: NDArray) => Buffer.from((a.data as TypedArray).buffer, (a.data as TypedArray).byteOffset, (a.data as TypedArray).byteLength);
+const bytes = (a: NDArray) =>
+  Buffer.from(
+    (a.data as TypedArray).buffer,
+    (a.data as TypedArray).byteOffset,
+    (a.data as TypedArray).byteLength,
+  );
 
 /** Row `offset` of every field of a stored chunk value. */
 function row(v: Value, offset: number): Record<string, Buffer> {
@@ -38,7 +43,15 @@ function row(v: Value, offset: number): Record<string, Buffer> {
 }
 
 async function engineRows(positions: number[]): Promise<Map<number, Record<string, Record<string, Buffer>>>> {
-  await runGraph({ graph: studio.session.graph, graphFile: fx.graphFile, cacheDir: fx.cacheDir, quiet: true, noReport: true, outDir: `${fx.dir}/run`, workers: 1 });
+  await runGraph({
+    graph: studio.session.graph,
+    graphFile: fx.graphFile,
+    cacheDir: fx.cacheDir,
+    quiet: true,
+    noReport: true,
+    outDir: `${fx.dir}/run`,
+    workers: 1,
+  });
   const store = new CacheStore(fx.cacheDir);
   try {
     const rec = store.listRuns()[0];
@@ -63,15 +76,21 @@ const POSITIONS = [0, 2 * NX + 7, 5 * NX + 9];
 describe('studio preview = engine, byte for byte', () => {
   const cases: [string, { node: string; param: string; value: unknown }[]][] = [
     ['the graph as opened', []],
-    ['mask alpha 2.5, rpoly 1.0, fit window 2.2–3.8 Å', [
-      { node: 'automask', param: 'alpha', value: 2.5 },
-      { node: 'pdf', param: 'rpoly', value: 1.0 },
-      { node: 'fit', param: 'range', value: [2.2, 3.8] },
-    ]],
-    ['split none, 300 bins', [
-      { node: 'iq', param: 'split', value: 'none' },
-      { node: 'iq', param: 'bins', value: 300 },
-    ]],
+    [
+      'mask alpha 2.5, rpoly 1.0, fit window 2.2–3.8 Å',
+      [
+        { node: 'automask', param: 'alpha', value: 2.5 },
+        { node: 'pdf', param: 'rpoly', value: 1.0 },
+        { node: 'fit', param: 'range', value: [2.2, 3.8] },
+      ],
+    ],
+    [
+      'split none, 300 bins',
+      [
+        { node: 'iq', param: 'split', value: 'none' },
+        { node: 'iq', param: 'bins', value: 300 },
+      ],
+    ],
   ];
   for (const [label, sets] of cases) {
     it(label, async () => {
@@ -101,9 +120,13 @@ describe('studio preview = engine, byte for byte', () => {
     const before = await studio.preview.run(studio.session.resolved(), POSITIONS[1]);
     studio.session.edit([{ op: 'set', node: 'automask', param: 'alpha', value: 1.2 }]);
     const after = await studio.preview.run(studio.session.resolved(), POSITIONS[1]);
-    expect(bytes(after.values.get('iq')!.fields.I).equals(bytes(before.values.get('iq')!.fields.I))).toBe(false);
+    expect(bytes(after.values.get('iq')!.fields.I).equals(bytes(before.values.get('iq')!.fields.I))).toBe(
+      false,
+    );
     studio.session.undo();
     const again = await studio.preview.run(studio.session.resolved(), POSITIONS[1]);
-    expect(bytes(again.values.get('iq')!.fields.I).equals(bytes(before.values.get('iq')!.fields.I))).toBe(true);
+    expect(bytes(again.values.get('iq')!.fields.I).equals(bytes(before.values.get('iq')!.fields.I))).toBe(
+      true,
+    );
   }, 60_000);
 });

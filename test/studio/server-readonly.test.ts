@@ -17,7 +17,14 @@ let runDir: string;
 beforeAll(async () => {
   fx = await makeFixture();
   runDir = path.join(fx.dir, 'run');
-  await runGraph({ graphFile: fx.graphFile, outDir: runDir, cacheDir: fx.cacheDir, quiet: true, noReport: true, workers: 1 });
+  await runGraph({
+    graphFile: fx.graphFile,
+    outDir: runDir,
+    cacheDir: fx.cacheDir,
+    quiet: true,
+    noReport: true,
+    workers: 1,
+  });
   srv = await listen(await ReadonlyRun.open(runDir), { port: 0 });
   api = client(srv.port);
 }, 120_000);
@@ -32,10 +39,14 @@ describe('read-only studio on a run directory', () => {
     const s = (await api.get('/api/session')).json();
     expect(s.mode).toBe('readonly');
     expect(s.scan).toEqual([NY, NX]);
-    expect(s.maps.map((m: { node: string; field: string }) => `${m.node}.${m.field}`)).toEqual(expect.arrayContaining(['r1.position', 'fit.c1', 'vbf.value']));
+    expect(s.maps.map((m: { node: string; field: string }) => `${m.node}.${m.field}`)).toEqual(
+      expect.arrayContaining(['r1.position', 'fit.c1', 'vbf.value']),
+    );
     const m = decodeFrame((await api.get('/api/map?node=fit&field=c1')).body);
     expect(m.header).toMatchObject({ style: { colormap: 'viridis', limitsFrom: 'percentiles 1–99' } });
-    expect(m.bytes.equals(Buffer.from(readNpy(path.join(runDir, 'fit.c1.npy')).data.buffer as ArrayBuffer))).toBe(true);
+    expect(
+      m.bytes.equals(Buffer.from(readNpy(path.join(runDir, 'fit.c1.npy')).data.buffer as ArrayBuffer)),
+    ).toBe(true);
     const c = (await api.get('/api/curve?node=pdf&field=G&iy=2&ix=3')).json();
     const G = readNpy(path.join(runDir, 'pdf.G.npy'));
     const n = G.shape[2];
@@ -54,6 +65,8 @@ describe('read-only studio on a run directory', () => {
     fs.symlinkSync('/etc/passwd', path.join(runDir, 'x.png'));
     expect((await api.get('/api/run-file?name=x.png')).status).toBe(404);
     expect((await api.get('/api/run-file?name=..%2Fgraph.json')).status).toBe(404);
-    expect((await raw(srv.port, '/api/map?node=fit&field=c1', { headers: { host: `evil:${srv.port}` } })).status).toBe(403);
+    expect(
+      (await raw(srv.port, '/api/map?node=fit&field=c1', { headers: { host: `evil:${srv.port}` } })).status,
+    ).toBe(403);
   });
 });

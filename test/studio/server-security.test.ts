@@ -33,13 +33,25 @@ afterAll(async () => {
 describe('studio server: who may ask', () => {
   it('answers its own Host only (DNS rebinding) and refuses foreign origins', async () => {
     expect((await raw(srv.port, '/api/session')).status).toBe(200);
-    expect((await raw(srv.port, '/api/session', { headers: { host: `localhost:${srv.port}` } })).status).toBe(200);
-    expect((await raw(srv.port, '/api/session', { headers: { host: `evil.example:${srv.port}` } })).status).toBe(403);
+    expect((await raw(srv.port, '/api/session', { headers: { host: `localhost:${srv.port}` } })).status).toBe(
+      200,
+    );
+    expect(
+      (await raw(srv.port, '/api/session', { headers: { host: `evil.example:${srv.port}` } })).status,
+    ).toBe(403);
     expect((await raw(srv.port, '/api/session', { headers: { host: '127.0.0.1:1' } })).status).toBe(403);
-    expect((await raw(srv.port, '/api/session', { headers: { origin: 'http://evil.example' } })).status).toBe(403);
-    expect((await raw(srv.port, '/api/session', { headers: { origin: `http://127.0.0.1:${srv.port}` } })).status).toBe(200);
+    expect((await raw(srv.port, '/api/session', { headers: { origin: 'http://evil.example' } })).status).toBe(
+      403,
+    );
+    expect(
+      (await raw(srv.port, '/api/session', { headers: { origin: `http://127.0.0.1:${srv.port}` } })).status,
+    ).toBe(200);
     const edit = JSON.stringify({ edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 3 }] });
-    const r = await raw(srv.port, '/api/graph/edit', { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/json' }, body: edit });
+    const r = await raw(srv.port, '/api/graph/edit', {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: edit,
+    });
     expect(r.status).toBe(403);
     expect(studio.session.version).toBe(0);
   });
@@ -52,19 +64,37 @@ describe('studio server: who may ask', () => {
     }
     expect((await raw(srv.port, '/api/graph/edit')).status).toBe(405);
     expect((await raw(srv.port, '/index.html', { method: 'POST' })).status).toBe(405);
-    const form = await raw(srv.port, '/api/graph/edit', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'edits=1' });
+    const form = await raw(srv.port, '/api/graph/edit', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'edits=1',
+    });
     expect(form.status).toBe(415);
   });
 
   it('400 for missing or malformed numbers and positions outside the scan', async () => {
-    for (const q of ['', 'iy=1', 'iy=0x1&ix=1', 'iy=1e0&ix=1', 'iy=1.0&ix=1', 'iy=-1&ix=1', 'iy=&ix=1', 'iy=%201&ix=1', 'iy=99&ix=0']) {
+    for (const q of [
+      '',
+      'iy=1',
+      'iy=0x1&ix=1',
+      'iy=1e0&ix=1',
+      'iy=1.0&ix=1',
+      'iy=-1&ix=1',
+      'iy=&ix=1',
+      'iy=%201&ix=1',
+      'iy=99&ix=0',
+    ]) {
       const r = await api.get(`/api/pattern?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.json().error).toBeTruthy();
     }
     expect((await api.get('/api/pattern?iy=1&ix=1')).status).toBe(200);
     expect((await api.post('/api/preview', { iy: '1', ix: 1 })).status).toBe(400);
-    const bad = await raw(srv.port, '/api/graph/edit', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"edits": [' });
+    const bad = await raw(srv.port, '/api/graph/edit', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"edits": [',
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -98,7 +128,15 @@ describe('studio server: who may ask', () => {
   });
 
   it('evaluates no code: an expression is parsed by qoi.expr, not run as JavaScript', async () => {
-    const r = await api.post('/api/graph/edit', { edits: [{ op: 'add', node: 'evil', def: { op: 'qoi.expr', in: { fit: 'fit' }, params: { expr: "process.exit(1)" } } }] });
+    const r = await api.post('/api/graph/edit', {
+      edits: [
+        {
+          op: 'add',
+          node: 'evil',
+          def: { op: 'qoi.expr', in: { fit: 'fit' }, params: { expr: 'process.exit(1)' } },
+        },
+      ],
+    });
     expect(r.status).toBe(400);
     expect(r.json().node).toBe('evil');
     expect((await api.get('/api/session')).status).toBe(200);
@@ -112,10 +150,18 @@ describe('studio server: who may ask', () => {
       const get = (p: string, headers: Record<string, string> = {}) =>
         new Promise<number>((resolve, reject) => {
           import('node:http').then(({ request }) => {
-            const req = request({ host: '127.0.0.2', port: s2.port, path: p, headers: { host: `127.0.0.2:${s2.port}`, ...headers } }, (res) => {
-              res.resume();
-              resolve(res.statusCode!);
-            });
+            const req = request(
+              {
+                host: '127.0.0.2',
+                port: s2.port,
+                path: p,
+                headers: { host: `127.0.0.2:${s2.port}`, ...headers },
+              },
+              (res) => {
+                res.resume();
+                resolve(res.statusCode!);
+              },
+            );
             req.on('error', reject);
             req.end();
           });

@@ -13,7 +13,15 @@ import { makeFixture, NX, NY, type StudioFixture } from './fixture.ts';
 let fx: StudioFixture;
 const CHUNKS = Math.ceil((NY * NX) / 16);
 const ring = { shape: 'annulus', inner: 10.4, outer: 27.6, unit: 'px', stat: 'sum' };
-const sector = { shape: 'sector', inner: 5, outer: 40.2, startDeg: 30, endDeg: 130, unit: 'px', stat: 'mean' };
+const sector = {
+  shape: 'sector',
+  inner: 5,
+  outer: 40.2,
+  startDeg: 30,
+  endDeg: 130,
+  unit: 'px',
+  stat: 'mean',
+};
 
 beforeAll(async () => {
   fx = await makeFixture();
@@ -73,7 +81,9 @@ describe('polar summary in the cache', () => {
       expect(Array.from(first)).toEqual(Array.from(direct(a, center, pixelsOf(a, ring, center), 'sum')));
       // A detector of whole cells (everything) is exact.
       const all = { shape: 'disc', radius: 500, unit: 'px', stat: 'sum' };
-      expect(Array.from((await a.virtual.image(all)).array.data)).toEqual(Array.from((await a.virtual.image({ ...all, exact: true })).array.data));
+      expect(Array.from((await a.virtual.image(all)).array.data)).toEqual(
+        Array.from((await a.virtual.image({ ...all, exact: true })).array.data),
+      );
     } finally {
       await a.close();
     }
@@ -82,17 +92,24 @@ describe('polar summary in the cache', () => {
     try {
       // Cached: the start-up prefetch reads it back, and the first drag is answered from it.
       await b.virtual.prefetch();
-      expect(b.virtual.builds).toEqual([expect.objectContaining({ center, computedChunks: 0, cachedChunks: CHUNKS })]);
+      expect(b.virtual.builds).toEqual([
+        expect.objectContaining({ center, computedChunks: 0, cachedChunks: CHUNKS }),
+      ]);
       const v = await b.virtual.image(ring);
       expect(v.header.exact).toBe(false);
       expect(Array.from(v.array.data)).toEqual(Array.from(first));
 
       // A centre edit: a new summary, computed; the image about the new centre differs.
-      b.session.edit([{ op: 'set', node: 'geometry', param: 'center', value: [center[0] + 3, center[1] - 2] }]);
+      b.session.edit([
+        { op: 'set', node: 'geometry', param: 'center', value: [center[0] + 3, center[1] - 2] },
+      ]);
       expect((await b.virtual.image(ring)).header.exact).toBe(true); // while the new one computes
       const moved = await summaryImage(b, ring);
       expect(b.virtual.builds).toHaveLength(2);
-      expect(b.virtual.builds[1]).toMatchObject({ center: [center[0] + 3, center[1] - 2], computedChunks: CHUNKS });
+      expect(b.virtual.builds[1]).toMatchObject({
+        center: [center[0] + 3, center[1] - 2],
+        computedChunks: CHUNKS,
+      });
       expect(Array.from(moved.array.data)).not.toEqual(Array.from(first));
       // Back to the old centre: read back again, nothing computed.
       b.session.undo();

@@ -3,7 +3,22 @@
  * to the server (which keeps the undo history); display choices (colormap, log, limits while
  * dragging) stay here and never go to the server until committed as a node's `display`.
  */
-import { api, ApiError, ndarray, type ArrayFrame, type Edit, type GeometryInfo, type Graph, type GraphState, type MapInfo, type OpSpec, type PlanEntry, type Preview, type Problem, type Session } from './lib/api.ts';
+import {
+  api,
+  ApiError,
+  ndarray,
+  type ArrayFrame,
+  type Edit,
+  type GeometryInfo,
+  type Graph,
+  type GraphState,
+  type MapInfo,
+  type OpSpec,
+  type PlanEntry,
+  type Preview,
+  type Problem,
+  type Session,
+} from './lib/api.ts';
 import type { Scale } from './lib/colour.ts';
 import type { Roi } from './lib/roi.ts';
 import type { RoiBody } from './lib/api.ts';
@@ -106,12 +121,24 @@ export const store = new Store<StudioState>({
   geometry: {},
   staticMask: null,
   selectedNode: null,
-  run: { running: false, runId: null, nodes: [], status: {}, seconds: {}, pass: '', done: 0, total: 0, message: '', error: null },
+  run: {
+    running: false,
+    runId: null,
+    nodes: [],
+    status: {},
+    seconds: {},
+    pass: '',
+    done: 0,
+    total: 0,
+    message: '',
+    error: null,
+  },
   live: null,
 });
 
 /** A map is available when the server says so, or when it reports a run status for it. */
-const normaliseMaps = (maps: MapInfo[]): MapInfo[] => maps.map((m) => ({ ...m, available: m.available ?? Boolean(m.status) }));
+const normaliseMaps = (maps: MapInfo[]): MapInfo[] =>
+  maps.map((m) => ({ ...m, available: m.available ?? Boolean(m.status) }));
 
 export const mapKey = (m: { node: string; field: string }) => `${m.node}.${m.field}`;
 export const scanShape = (): [number, number] => store.get().session?.scan ?? [1, 1];
@@ -121,7 +148,13 @@ export function report(e: unknown, what: string) {
   if (e instanceof DOMException && e.name === 'AbortError') return;
   if (e instanceof ApiError && e.status === 409 && /supersed/i.test(e.message)) return;
   const msg = e instanceof Error ? e.message : String(e);
-  store.set({ notice: `${what}: ${msg}`, problems: e instanceof ApiError ? (e.body.problems ?? [{ error: e.body.error, node: e.body.node, field: e.body.field }]) : [] });
+  store.set({
+    notice: `${what}: ${msg}`,
+    problems:
+      e instanceof ApiError
+        ? (e.body.problems ?? [{ error: e.body.error, node: e.body.node, field: e.body.field }])
+        : [],
+  });
 }
 
 export async function init() {
@@ -137,7 +170,12 @@ export async function init() {
   const first = defaultNavigator(session.maps) ?? virtualNodes()[0] ?? null;
   if (first) store.set({ navigator: [first] });
   listen();
-  await Promise.all([refreshPlan(), loadAvailableMaps(), loadGeometry(), select(store.get().cursor.iy, store.get().cursor.ix)]);
+  await Promise.all([
+    refreshPlan(),
+    loadAvailableMaps(),
+    loadGeometry(),
+    select(store.get().cursor.iy, store.get().cursor.ix),
+  ]);
 }
 
 function defaultNavigator(maps: MapInfo[]): string | null {
@@ -183,7 +221,10 @@ export async function redo() {
 
 function afterGraphChange() {
   void refreshPlan();
-  void api.maps().then((maps) => store.set({ maps: normaliseMaps(maps) }), (e) => report(e, 'maps'));
+  void api.maps().then(
+    (maps) => store.set({ maps: normaliseMaps(maps) }),
+    (e) => report(e, 'maps'),
+  );
   const { cursor } = store.get();
   void refreshPreview(cursor.iy, cursor.ix);
   void loadGeometry();
@@ -207,7 +248,11 @@ export async function loadAvailableMaps() {
 export function virtualNodes(): string[] {
   const g = store.get().graph;
   if (!g) return [];
-  const ids = Object.keys(g.nodes).filter((k) => g.nodes[k].op === 'qoi.virtual' && ['disc', 'annulus', 'sector'].includes(String(g.nodes[k].params?.shape ?? 'disc')));
+  const ids = Object.keys(g.nodes).filter(
+    (k) =>
+      g.nodes[k].op === 'qoi.virtual' &&
+      ['disc', 'annulus', 'sector'].includes(String(g.nodes[k].params?.shape ?? 'disc')),
+  );
   ids.sort((a, b) => (a === 'vbf' ? -1 : b === 'vbf' ? 1 : 0));
   return ids.map((k) => `${k}.value`);
 }
@@ -215,8 +260,14 @@ export function virtualNodes(): string[] {
 /** A qoi.virtual node's map from /api/virtual (the same op code, no run needed). */
 async function virtualMap(node: string): Promise<ArrayFrame> {
   const n = store.get().graph!.nodes[node];
-  const f = await api.virtual({ ...(n.params ?? {}), ...(n.in?.geometry ? { geometry: n.in.geometry } : {}) });
-  return { head: { ...f.head, node, field: 'value', unit: f.head.unit ?? 'counts', display: n.display ?? {} }, data: f.data };
+  const f = await api.virtual({
+    ...(n.params ?? {}),
+    ...(n.in?.geometry ? { geometry: n.in.geometry } : {}),
+  });
+  return {
+    head: { ...f.head, node, field: 'value', unit: f.head.unit ?? 'counts', display: n.display ?? {} },
+    data: f.data,
+  };
 }
 
 const pendingMaps = new Map<string, Promise<ArrayFrame | null>>();
@@ -227,7 +278,9 @@ export function loadMap(key: string, force = false): Promise<ArrayFrame | null> 
   if (have && !force) return Promise.resolve(have);
   const pending = pendingMaps.get(key);
   if (pending && !force) return pending;
-  const p = (pending ? pending.then(() => fetchMap(key)) : fetchMap(key)).finally(() => pendingMaps.get(key) === p && pendingMaps.delete(key));
+  const p = (pending ? pending.then(() => fetchMap(key)) : fetchMap(key)).finally(
+    () => pendingMaps.get(key) === p && pendingMaps.delete(key),
+  );
   pendingMaps.set(key, p);
   return p;
 }
@@ -271,7 +324,17 @@ export async function selectRoi(roi: Roi, positions: number[]) {
   store.set({ roi, roiCurves: null, roiError: '' });
   patternAbort?.abort();
   patternAbort = new AbortController();
-  const body = roi.kind === 'rect' ? { rect: [Math.floor(Math.min(roi.y0, roi.y1) + 0.5), Math.floor(Math.min(roi.x0, roi.x1) + 0.5), Math.floor(Math.max(roi.y0, roi.y1) + 0.5), Math.floor(Math.max(roi.x0, roi.x1) + 0.5)] as [number, number, number, number] } : { positions };
+  const body =
+    roi.kind === 'rect'
+      ? {
+          rect: [
+            Math.floor(Math.min(roi.y0, roi.y1) + 0.5),
+            Math.floor(Math.min(roi.x0, roi.x1) + 0.5),
+            Math.floor(Math.max(roi.y0, roi.y1) + 0.5),
+            Math.floor(Math.max(roi.x0, roi.x1) + 0.5),
+          ] as [number, number, number, number],
+        }
+      : { positions };
   roiBody = body;
   const sig = patternAbort.signal;
   const pat = api.patternMean(body, sig).then(
@@ -279,7 +342,11 @@ export async function selectRoi(roi: Roi, positions: number[]) {
     (e) => report(e, 'ROI mean'),
   );
   const { cursor, roiChain, readOnly } = store.get();
-  await Promise.all([pat, loadRoiCurves(body, sig), roiChain && !readOnly ? refreshPreview(cursor.iy, cursor.ix) : null]);
+  await Promise.all([
+    pat,
+    loadRoiCurves(body, sig),
+    roiChain && !readOnly ? refreshPreview(cursor.iy, cursor.ix) : null,
+  ]);
 }
 
 let roiBody: RoiBody | null = null;
@@ -319,12 +386,34 @@ async function loadRoiCurves(roi: RoiBody, signal?: AbortSignal) {
     if (signal?.aborted) return;
     const curves: RoiCurves['curves'] = {};
     got.forEach((m, i) => {
-      curves[want[i][0]] = { x: ndarray(m.x!) as Float32Array, mean: ndarray(m.mean) as Float32Array, std: ndarray(m.std) as Float32Array, min: ndarray(m.min) as Float32Array, max: ndarray(m.max) as Float32Array };
+      curves[want[i][0]] = {
+        x: ndarray(m.x!) as Float32Array,
+        mean: ndarray(m.mean) as Float32Array,
+        std: ndarray(m.std) as Float32Array,
+        min: ndarray(m.min) as Float32Array,
+        max: ndarray(m.max) as Float32Array,
+      };
     });
-    store.set({ roiCurves: { positions: got[0]?.positions ?? 0, failed: got[0]?.failed ?? 0, runId: got[0]?.runId ?? null, curves }, roiError: '' });
+    store.set({
+      roiCurves: {
+        positions: got[0]?.positions ?? 0,
+        failed: got[0]?.failed ?? 0,
+        runId: got[0]?.runId ?? null,
+        curves,
+      },
+      roiError: '',
+    });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return;
-    store.set({ roiCurves: null, roiError: e instanceof ApiError && e.status === 409 ? 'ROI mean curves come from a run on the scan: run the graph first' : e instanceof Error ? e.message : String(e) });
+    store.set({
+      roiCurves: null,
+      roiError:
+        e instanceof ApiError && e.status === 409
+          ? 'ROI mean curves come from a run on the scan: run the graph first'
+          : e instanceof Error
+            ? e.message
+            : String(e),
+    });
   }
 }
 
@@ -335,7 +424,9 @@ export async function refreshPreview(iy: number, ix: number, variant?: Graph) {
   try {
     const { readOnly, roi, roiChain } = store.get();
     const onRoi = roi && roiChain && roiBody ? roiBody : undefined;
-    const p = readOnly ? await runCurves(iy, ix, previewAbort.signal) : await api.preview(iy, ix, variant, previewAbort.signal, onRoi);
+    const p = readOnly
+      ? await runCurves(iy, ix, previewAbort.signal)
+      : await api.preview(iy, ix, variant, previewAbort.signal, onRoi);
     store.set({ preview: p, previewError: '' });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return;
@@ -344,7 +435,8 @@ export async function refreshPreview(iy: number, ix: number, variant?: Graph) {
 }
 
 /** The chain at a position for the current graph: previewed, or the run's curves when read-only. */
-export const chainAt = (iy: number, ix: number): Promise<Preview> => (store.get().readOnly ? runCurves(iy, ix, new AbortController().signal) : api.preview(iy, ix));
+export const chainAt = (iy: number, ix: number): Promise<Preview> =>
+  store.get().readOnly ? runCurves(iy, ix, new AbortController().signal) : api.preview(iy, ix);
 
 /**
  * A read-only session (snem serve RUN_DIR) previews nothing: the chain view shows the run's stored
@@ -378,11 +470,14 @@ async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<P
     if (!f) continue;
     const v = f.data[iy * f.head.shape[1] + ix];
     const b = new Uint8Array(new Float32Array([v]).buffer);
-    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = { dtype: 'float32', shape: [1], b64: btoa(String.fromCharCode(...b)) };
+    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = {
+      dtype: 'float32',
+      shape: [1],
+      b64: btoa(String.fromCharCode(...b)),
+    };
   }
   return { iy, ix, ms: 0, nodes };
 }
-
 
 /** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
 export async function loadGeometry() {
@@ -410,7 +505,19 @@ export async function loadGeometry() {
 export async function startRun() {
   try {
     const r = await api.run();
-    store.set((s) => ({ run: { ...s.run, running: true, runId: r.runId, status: {}, seconds: {}, done: 0, total: 0, message: 'starting', error: null } }));
+    store.set((s) => ({
+      run: {
+        ...s.run,
+        running: true,
+        runId: r.runId,
+        status: {},
+        seconds: {},
+        done: 0,
+        total: 0,
+        message: 'starting',
+        error: null,
+      },
+    }));
   } catch (e) {
     report(e, 'run');
   }
@@ -435,7 +542,8 @@ export async function save(path?: string) {
 /** Server-sent events: graph changes from other tabs, run progress, maps as their nodes finish. */
 function listen() {
   const es = api.events();
-  const on = (name: string, f: (d: any) => void) => es.addEventListener(name, (ev) => f(JSON.parse((ev as MessageEvent).data)));
+  const on = (name: string, f: (d: any) => void) =>
+    es.addEventListener(name, (ev) => f(JSON.parse((ev as MessageEvent).data)));
   const setRun = (p: Partial<RunState>) => store.set((s) => ({ run: { ...s.run, ...p } }));
   on('graph', (d: GraphState) => {
     if (d.version !== store.get().version) {
@@ -443,7 +551,19 @@ function listen() {
       afterGraphChange();
     }
   });
-  on('run-start', (d) => setRun({ running: true, runId: d.runId, nodes: d.nodes, status: Object.fromEntries(d.nodes.map((n: string) => [n, 'pending'])), seconds: {}, done: 0, total: 0, message: 'running', error: null }));
+  on('run-start', (d) =>
+    setRun({
+      running: true,
+      runId: d.runId,
+      nodes: d.nodes,
+      status: Object.fromEntries(d.nodes.map((n: string) => [n, 'pending'])),
+      seconds: {},
+      done: 0,
+      total: 0,
+      message: 'running',
+      error: null,
+    }),
+  );
   on('pass', (d) => setRun({ pass: d.label, done: 0, total: d.total }));
   on('chunk', (d) => setRun({ done: d.done, total: d.total }));
   on('node', (d) => {
@@ -468,10 +588,16 @@ async function nodeFinished(node: string) {
   const maps = normaliseMaps(await api.maps());
   store.set({ maps });
   const shown = new Set([...store.get().navigator, ...Object.keys(store.get().mapData)]);
-  for (const m of maps) if (m.node === node && m.available && (shown.has(mapKey(m)) || store.get().navigator.length === 0)) await loadMap(mapKey(m), true);
+  for (const m of maps)
+    if (m.node === node && m.available && (shown.has(mapKey(m)) || store.get().navigator.length === 0))
+      await loadMap(mapKey(m), true);
   if (store.get().navigator.length === 0) {
     const first = defaultNavigator(maps.filter((m) => m.available));
     if (first) store.set({ navigator: [first] });
   }
-  if (store.get().graph?.nodes[node]?.op === 'calib.geometry' || store.get().graph?.nodes[node]?.op === 'mask.static') void loadGeometry();
+  if (
+    store.get().graph?.nodes[node]?.op === 'calib.geometry' ||
+    store.get().graph?.nodes[node]?.op === 'mask.static'
+  )
+    void loadGeometry();
 }

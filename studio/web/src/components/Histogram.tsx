@@ -5,7 +5,13 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { cssGradient, finiteRange, fmt, type Scale } from '../lib/colour.ts';
 
-export function Histogram(p: { values: Float32Array; scale: Scale; unit?: string | null; width: number; onLimits: (lo: number, hi: number, commit: boolean) => void }) {
+export function Histogram(p: {
+  values: Float32Array;
+  scale: Scale;
+  unit?: string | null;
+  width: number;
+  onLimits: (lo: number, hi: number, commit: boolean) => void;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const h = 64;
   const [range, counts] = useMemo(() => {
@@ -65,7 +71,10 @@ export function Histogram(p: { values: Float32Array; scale: Scale; unit?: string
           setDrag(null);
         }}
       />
-      <div class="colourbar-ramp" style={{ width: `${p.width}px`, background: cssGradient(p.scale.colormap) }} />
+      <div
+        class="colourbar-ramp"
+        style={{ width: `${p.width}px`, background: cssGradient(p.scale.colormap) }}
+      />
       <div class="colourbar-ticks" style={{ width: `${p.width}px` }}>
         <span>{fmt(range[0])}</span>
         <span>

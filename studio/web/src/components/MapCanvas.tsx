@@ -65,7 +65,13 @@ export function MapCanvas(p: MapCanvasProps) {
       g.setLineDash([4, 3]);
       g.fillStyle = 'rgba(255,216,74,0.12)';
       g.beginPath();
-      if (roi.kind === 'rect') g.rect(Math.min(roi.x0, roi.x1) * sx, Math.min(roi.y0, roi.y1) * sy, Math.abs(roi.x1 - roi.x0) * sx, Math.abs(roi.y1 - roi.y0) * sy);
+      if (roi.kind === 'rect')
+        g.rect(
+          Math.min(roi.x0, roi.x1) * sx,
+          Math.min(roi.y0, roi.y1) * sy,
+          Math.abs(roi.x1 - roi.x0) * sx,
+          Math.abs(roi.y1 - roi.y0) * sy,
+        );
       else roi.points.forEach(([x, y], i) => (i ? g.lineTo(x * sx, y * sy) : g.moveTo(x * sx, y * sy)));
       g.closePath();
       g.fill();
@@ -110,7 +116,8 @@ export function MapCanvas(p: MapCanvasProps) {
     drag.current = { start: pt, points: [pt] };
   };
   const liveShape = (d: { start: [number, number]; points: [number, number][] }, pt: [number, number]) => {
-    if (tool === 'rect') return { roi: { kind: 'rect' as const, x0: d.start[0], y0: d.start[1], x1: pt[0], y1: pt[1] } };
+    if (tool === 'rect')
+      return { roi: { kind: 'rect' as const, x0: d.start[0], y0: d.start[1], x1: pt[0], y1: pt[1] } };
     if (tool === 'lasso') return { roi: { kind: 'lasso' as const, points: d.points } };
     return { line: [d.start, pt] as [[number, number], [number, number]] };
   };
@@ -126,7 +133,13 @@ export function MapCanvas(p: MapCanvasProps) {
     drag.current = null;
     const pt = toScan(e);
     const shape = liveShape(d, pt);
-    if (shape.roi && (shape.roi.kind === 'lasso' ? d.points.length > 2 : Math.abs(pt[0] - d.start[0]) + Math.abs(pt[1] - d.start[1]) > 0.5)) p.onRoi?.(shape.roi);
+    if (
+      shape.roi &&
+      (shape.roi.kind === 'lasso'
+        ? d.points.length > 2
+        : Math.abs(pt[0] - d.start[0]) + Math.abs(pt[1] - d.start[1]) > 0.5)
+    )
+      p.onRoi?.(shape.roi);
     else if (shape.line && Math.hypot(pt[0] - d.start[0], pt[1] - d.start[1]) > 1) p.onLine?.(d.start, pt);
     else draw();
   };
@@ -143,7 +156,15 @@ export function MapCanvas(p: MapCanvasProps) {
   );
 }
 
-function box(g: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, colour: string, lw: number) {
+function box(
+  g: CanvasRenderingContext2D,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  colour: string,
+  lw: number,
+) {
   const m = Math.max(w, h, 5);
   g.save();
   g.strokeStyle = '#000';

@@ -29,7 +29,13 @@ export interface PlotProps {
   bands?: { upper: number; lower: number; fill: string }[];
 }
 
-const AXIS = { stroke: '#aab2c5', grid: { stroke: 'rgba(255,255,255,0.07)', width: 1 }, ticks: { stroke: 'rgba(255,255,255,0.2)', width: 1 }, font: '11px "DejaVu Sans", sans-serif', labelFont: '12px "DejaVu Sans", sans-serif' };
+const AXIS = {
+  stroke: '#aab2c5',
+  grid: { stroke: 'rgba(255,255,255,0.07)', width: 1 },
+  ticks: { stroke: 'rgba(255,255,255,0.2)', width: 1 },
+  font: '11px "DejaVu Sans", sans-serif',
+  labelFont: '12px "DejaVu Sans", sans-serif',
+};
 
 export function Plot(p: PlotProps) {
   const el = useRef<HTMLDivElement>(null);
@@ -44,14 +50,27 @@ export function Plot(p: PlotProps) {
       height: p.height,
       title: p.title,
       legend: { show: true, live: false },
-      bands: (p.bands ?? []).map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.fill })),
+      bands: (p.bands ?? []).map((b) => ({
+        series: [b.upper + 1, b.lower + 1] as [number, number],
+        fill: b.fill,
+      })),
       cursor: { drag: { x: Boolean(p.onSpan), y: false, setScale: false } },
       scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
       axes: [
         { ...AXIS, label: p.xLabel, size: 30, labelSize: 16, labelGap: 0 },
         { ...AXIS, label: p.yLabel, size: 50, labelSize: 16, labelGap: 0 },
       ],
-      series: [{ label: p.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toPrecision(4)) }, ...p.series.map((s) => ({ label: s.label, stroke: s.colour, width: s.width ?? 1.5, dash: s.dash, points: { show: false }, spanGaps: false }))],
+      series: [
+        { label: p.xLabel, value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toPrecision(4)) },
+        ...p.series.map((s) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: s.width ?? 1.5,
+          dash: s.dash,
+          points: { show: false },
+          spanGaps: false,
+        })),
+      ],
       hooks: {
         setSelect: [
           (u: uPlot) => {
@@ -81,12 +100,16 @@ function toData(series: Series[], logY?: boolean): uPlot.AlignedData {
   if (!series.length) return [[]];
   const x = Array.from(series[0].x);
   const clean = (v: number) => (Number.isFinite(v) && (!logY || v > 0) ? v : null);
-  return [x, ...series.map((s) => (sameGrid(s.x, x) ? Array.from(s.y, clean) : interp(s.x, s.y, x).map(clean)))] as uPlot.AlignedData;
+  return [
+    x,
+    ...series.map((s) => (sameGrid(s.x, x) ? Array.from(s.y, clean) : interp(s.x, s.y, x).map(clean))),
+  ] as uPlot.AlignedData;
 }
 
 function sameGrid(a: ArrayLike<number>, b: number[]) {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < b.length; i += Math.max(1, b.length >> 3)) if (Math.abs(a[i] - b[i]) > 1e-9 * (1 + Math.abs(b[i]))) return false;
+  for (let i = 0; i < b.length; i += Math.max(1, b.length >> 3))
+    if (Math.abs(a[i] - b[i]) > 1e-9 * (1 + Math.abs(b[i]))) return false;
   return Math.abs(a[a.length - 1] - b[b.length - 1]) <= 1e-9 * (1 + Math.abs(b[b.length - 1]));
 }
 

@@ -8,7 +8,15 @@ export interface NDArrayJson {
   shape: number[];
   b64: string;
 }
-export type Graph = { snem: 1; name?: string; description?: string; dataset?: Record<string, unknown>; nodes: Record<string, NodeDef>; outputs: string[]; [k: string]: unknown };
+export type Graph = {
+  snem: 1;
+  name?: string;
+  description?: string;
+  dataset?: Record<string, unknown>;
+  nodes: Record<string, NodeDef>;
+  outputs: string[];
+  [k: string]: unknown;
+};
 export interface NodeDef {
   op: string;
   in?: Record<string, string>;
@@ -36,7 +44,14 @@ export interface Session extends GraphState {
   mode: 'edit' | 'readonly';
   graphFile: string | null;
   runDir: string | null;
-  dataset: { path: string; format: string; scan: [number, number]; frameShape: [number, number]; dtype: string; meta: Record<string, unknown> } | null;
+  dataset: {
+    path: string;
+    format: string;
+    scan: [number, number];
+    frameShape: [number, number];
+    dtype: string;
+    meta: Record<string, unknown>;
+  } | null;
   scan: [number, number];
   frameShape: [number, number] | null;
   running: boolean;
@@ -97,7 +112,17 @@ export interface Preview {
   extra?: {
     iqUnmasked?: Record<string, { fields: Record<string, NDArrayJson>; axes: Record<string, NDArrayJson> }>;
     fRaw?: Record<string, { q: NDArrayJson; rawF: NDArrayJson; F: NDArrayJson; polynomial: NDArrayJson }>;
-    fitCurves?: Record<string, { x: NDArrayJson; components: NDArrayJson[]; baseline?: NDArrayJson; model: NDArrayJson; data?: NDArrayJson; residual: NDArrayJson }>;
+    fitCurves?: Record<
+      string,
+      {
+        x: NDArrayJson;
+        components: NDArrayJson[];
+        baseline?: NDArrayJson;
+        model: NDArrayJson;
+        data?: NDArrayJson;
+        residual: NDArrayJson;
+      }
+    >;
     geometry?: GeometryInfo | Record<string, GeometryInfo>;
     [k: string]: unknown;
   };
@@ -151,7 +176,8 @@ export class ApiError extends Error {
 }
 
 const token = new URLSearchParams(location.search).get('token');
-const withToken = (url: string) => (token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url);
+const withToken = (url: string) =>
+  token ? url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : url;
 
 async function request(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   const res = await fetch(withToken(url), {
@@ -172,8 +198,10 @@ async function request(method: string, url: string, body?: unknown, signal?: Abo
   return res;
 }
 
-export const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> => (await request('GET', url, undefined, signal)).json();
-export const postJson = async <T>(url: string, body: unknown = {}, signal?: AbortSignal): Promise<T> => (await request('POST', url, body, signal)).json();
+export const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> =>
+  (await request('GET', url, undefined, signal)).json();
+export const postJson = async <T>(url: string, body: unknown = {}, signal?: AbortSignal): Promise<T> =>
+  (await request('POST', url, body, signal)).json();
 
 /** Decode `application/x-snem-array`: uint32 header length, JSON header, float32 data. */
 export function decodeArrayFrame(buf: ArrayBuffer): ArrayFrame {
@@ -182,16 +210,40 @@ export function decodeArrayFrame(buf: ArrayBuffer): ArrayFrame {
   return { head, data: new Float32Array(buf, 4 + h) };
 }
 
-async function arrayFrame(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<ArrayFrame> {
+async function arrayFrame(
+  method: string,
+  url: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<ArrayFrame> {
   return decodeArrayFrame(await (await request(method, url, body, signal)).arrayBuffer());
 }
 
 /** Decode an NDArrayJson to its typed array (bit-exact). */
-export function ndarray(a: NDArrayJson): Float32Array | Float64Array | Uint8Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array {
+export function ndarray(
+  a: NDArrayJson,
+):
+  | Float32Array
+  | Float64Array
+  | Uint8Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array {
   const bin = atob(a.b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const C = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, int8: Int8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array }[a.dtype];
+  const C = {
+    float32: Float32Array,
+    float64: Float64Array,
+    uint8: Uint8Array,
+    int8: Int8Array,
+    int16: Int16Array,
+    uint16: Uint16Array,
+    int32: Int32Array,
+    uint32: Uint32Array,
+  }[a.dtype];
   if (!C) throw new Error(`unsupported dtype ${a.dtype}`);
   return new C(bytes.buffer);
 }
@@ -209,26 +261,61 @@ export const api = {
   edit: (edits: Edit[], label?: string) => postJson<GraphState>('/api/graph/edit', { edits, label }),
   undo: () => postJson<GraphState>('/api/graph/undo'),
   redo: () => postJson<GraphState>('/api/graph/redo'),
-  validate: (graph: Graph) => postJson<{ ok: boolean; error?: string; problems?: Problem[]; warnings?: unknown[] }>('/api/validate', { graph }),
+  validate: (graph: Graph) =>
+    postJson<{ ok: boolean; error?: string; problems?: Problem[]; warnings?: unknown[] }>('/api/validate', {
+      graph,
+    }),
   plan: () => getJson<{ entries: PlanEntry[]; warnings: unknown[] }>('/api/plan'),
   maps: () => getJson<MapInfo[]>('/api/maps'),
-  map: (node: string, field: string | undefined, signal?: AbortSignal) => arrayFrame('GET', `/api/map?${q({ node, field })}`, undefined, signal),
-  mapDiff: (a: string, b: string, node: string, field: string) => arrayFrame('GET', `/api/map/diff?${q({ a, b, node, field })}`),
-  pattern: (iy: number, ix: number, signal?: AbortSignal) => arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
-  curveMean: (node: string, field: string, roi: RoiBody, signal?: AbortSignal) => postJson<CurveMean>('/api/curve/mean', { node, field, roi }, signal),
-  patternMean: (roi: RoiBody, signal?: AbortSignal) => arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
-  preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal, roi?: RoiBody) => postJson<Preview>('/api/preview', { iy, ix, ...(graph ? { graph } : {}), ...(roi ? { roi } : {}) }, signal),
-  curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) => getJson<{ node: string; field: string; unit: string | null; axisName: string | null; x: NDArrayJson; y: NDArrayJson }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
-  value: (node: string) => getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(`/api/value?${q({ node })}`),
-  virtual: (body: Record<string, unknown>, signal?: AbortSignal) => arrayFrame('POST', '/api/virtual', body, signal),
+  map: (node: string, field: string | undefined, signal?: AbortSignal) =>
+    arrayFrame('GET', `/api/map?${q({ node, field })}`, undefined, signal),
+  mapDiff: (a: string, b: string, node: string, field: string) =>
+    arrayFrame('GET', `/api/map/diff?${q({ a, b, node, field })}`),
+  pattern: (iy: number, ix: number, signal?: AbortSignal) =>
+    arrayFrame('GET', `/api/pattern?${q({ iy, ix })}`, undefined, signal),
+  curveMean: (node: string, field: string, roi: RoiBody, signal?: AbortSignal) =>
+    postJson<CurveMean>('/api/curve/mean', { node, field, roi }, signal),
+  patternMean: (roi: RoiBody, signal?: AbortSignal) =>
+    arrayFrame('POST', '/api/pattern/mean', { roi }, signal),
+  preview: (iy: number, ix: number, graph?: Graph, signal?: AbortSignal, roi?: RoiBody) =>
+    postJson<Preview>(
+      '/api/preview',
+      { iy, ix, ...(graph ? { graph } : {}), ...(roi ? { roi } : {}) },
+      signal,
+    ),
+  curve: (node: string, field: string, iy: number, ix: number, signal?: AbortSignal) =>
+    getJson<{
+      node: string;
+      field: string;
+      unit: string | null;
+      axisName: string | null;
+      x: NDArrayJson;
+      y: NDArrayJson;
+    }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
+  value: (node: string) =>
+    getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(
+      `/api/value?${q({ node })}`,
+    ),
+  virtual: (body: Record<string, unknown>, signal?: AbortSignal) =>
+    arrayFrame('POST', '/api/virtual', body, signal),
   run: () => postJson<{ runId: string }>('/api/run'),
   cancel: () => postJson<{}>('/api/run/cancel'),
-  save: (path?: string, overwrite?: boolean) => postJson<{ file: string; versionId: string }>('/api/save', path ? { path, overwrite } : {}),
-  versions: () => getJson<{ versionId: string; file: string; time: string; graphHash: string }[]>('/api/versions'),
-  diff: (a: string, b: string) => getJson<{ changes: { node: string; change: string; detail: string }[]; recomputes: string[] }>(`/api/diff?${q({ a, b })}`),
+  save: (path?: string, overwrite?: boolean) =>
+    postJson<{ file: string; versionId: string }>('/api/save', path ? { path, overwrite } : {}),
+  versions: () =>
+    getJson<{ versionId: string; file: string; time: string; graphHash: string }[]>('/api/versions'),
+  diff: (a: string, b: string) =>
+    getJson<{ changes: { node: string; change: string; detail: string }[]; recomputes: string[] }>(
+      `/api/diff?${q({ a, b })}`,
+    ),
   runs: () => getJson<{ runId: string; runDir: string; time: string; graphHash: string }[]>('/api/runs'),
-  saveMask: (name: string, shape: [number, number], mask: Uint8Array) => postJson<{ file: string; path: string; excluded: number }>('/api/mask', { name, mask: toNd(mask, shape) }),
-  exportUrl: (node: string, field: string | undefined, format: 'tiff' | 'csv' | 'npy') => withToken(`/api/export?${q({ node, field, format })}`),
+  saveMask: (name: string, shape: [number, number], mask: Uint8Array) =>
+    postJson<{ file: string; path: string; excluded: number }>('/api/mask', {
+      name,
+      mask: toNd(mask, shape),
+    }),
+  exportUrl: (node: string, field: string | undefined, format: 'tiff' | 'csv' | 'npy') =>
+    withToken(`/api/export?${q({ node, field, format })}`),
   events: () => new EventSource(withToken('/api/events')),
 };
 

@@ -9,8 +9,26 @@ export interface Calibrant {
   hkl: [number, number, number][];
 }
 
-const FCC: [number, number, number][] = [[1, 1, 1], [2, 0, 0], [2, 2, 0], [3, 1, 1], [2, 2, 2], [4, 0, 0], [3, 3, 1], [4, 2, 0], [4, 2, 2]];
-const DIAMOND: [number, number, number][] = [[1, 1, 1], [2, 2, 0], [3, 1, 1], [4, 0, 0], [3, 3, 1], [4, 2, 2], [5, 1, 1]];
+const FCC: [number, number, number][] = [
+  [1, 1, 1],
+  [2, 0, 0],
+  [2, 2, 0],
+  [3, 1, 1],
+  [2, 2, 2],
+  [4, 0, 0],
+  [3, 3, 1],
+  [4, 2, 0],
+  [4, 2, 2],
+];
+const DIAMOND: [number, number, number][] = [
+  [1, 1, 1],
+  [2, 2, 0],
+  [3, 1, 1],
+  [4, 0, 0],
+  [3, 3, 1],
+  [4, 2, 2],
+  [5, 1, 1],
+];
 
 export const CALIBRANTS: Calibrant[] = [
   { name: 'Au (fcc, a 4.0782 Å)', a: 4.0782, hkl: FCC },

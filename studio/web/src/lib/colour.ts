@@ -15,7 +15,11 @@ export interface Scale {
 }
 
 /** 1st–99th percentile limits of the finite values (of log10 of positive values when `log`). */
-export function autoLimits(values: ArrayLike<number>, log: boolean, percentiles: [number, number] = [1, 99]): [number, number] {
+export function autoLimits(
+  values: ArrayLike<number>,
+  log: boolean,
+  percentiles: [number, number] = [1, 99],
+): [number, number] {
   if (!log) return colorLimits(sample(values), { percentiles });
   const v = sample(values);
   const logs = new Float32Array(v.length);

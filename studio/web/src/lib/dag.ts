@@ -27,7 +27,8 @@ export function layoutGraph(g: Graph, box = { w: 118, h: 34, gapX: 36, gapY: 10 
   for (const id of ids)
     for (const [port, ref] of Object.entries(g.nodes[id].in ?? {})) {
       const from = refNodeId(ref, g);
-      if (g.nodes[from]) edges.push({ from, to: id, port, field: ref === from ? undefined : ref.slice(from.length + 1) });
+      if (g.nodes[from])
+        edges.push({ from, to: id, port, field: ref === from ? undefined : ref.slice(from.length + 1) });
     }
   const layers = layerDag(ids, edges);
   const rows = Math.max(1, ...layers.map((l) => l.length));
@@ -35,7 +36,15 @@ export function layoutGraph(g: Graph, box = { w: 118, h: 34, gapX: 36, gapY: 10 
   const boxes = new Map<string, DagBox>();
   layers.forEach((ls, l) => {
     const off = (height - ls.length * (box.h + box.gapY) - box.gapY) / 2;
-    ls.forEach((id, i) => boxes.set(id, { id, x: 8 + l * (box.w + box.gapX), y: off + box.gapY + i * (box.h + box.gapY), w: box.w, h: box.h }));
+    ls.forEach((id, i) =>
+      boxes.set(id, {
+        id,
+        x: 8 + l * (box.w + box.gapX),
+        y: off + box.gapY + i * (box.h + box.gapY),
+        w: box.w,
+        h: box.h,
+      }),
+    );
   });
   return { boxes, edges, width: 16 + layers.length * (box.w + box.gapX) - box.gapX, height };
 }

@@ -28,7 +28,19 @@ export function detectorsOf(graph: Graph): Detector[] {
     const p = (n.params ?? {}) as Record<string, any>;
     const shape = (p.shape ?? 'disc') as string;
     if (shape !== 'disc' && shape !== 'annulus' && shape !== 'sector') continue;
-    out.push({ node: id, shape, radius: p.radius, inner: p.inner, outer: p.outer, startDeg: p.startDeg ?? 0, endDeg: p.endDeg ?? 90, unit: p.unit ?? 'px', stat: p.stat ?? 'sum', excludeSaturated: p.excludeSaturated, geometry: n.in?.geometry });
+    out.push({
+      node: id,
+      shape,
+      radius: p.radius,
+      inner: p.inner,
+      outer: p.outer,
+      startDeg: p.startDeg ?? 0,
+      endDeg: p.endDeg ?? 90,
+      unit: p.unit ?? 'px',
+      stat: p.stat ?? 'sum',
+      excludeSaturated: p.excludeSaturated,
+      geometry: n.in?.geometry,
+    });
   }
   return out;
 }
@@ -36,7 +48,9 @@ export function detectorsOf(graph: Graph): Detector[] {
 /** Radii in detector pixels. */
 export function radiiPx(d: Detector, qPerPixel: number): { inner: number; outer: number } {
   const k = d.unit === 'q' ? 1 / qPerPixel : 1;
-  return d.shape === 'disc' ? { inner: 0, outer: (d.radius ?? 0) * k } : { inner: (d.inner ?? 0) * k, outer: (d.outer ?? 0) * k };
+  return d.shape === 'disc'
+    ? { inner: 0, outer: (d.radius ?? 0) * k }
+    : { inner: (d.inner ?? 0) * k, outer: (d.outer ?? 0) * k };
 }
 
 /** Angle of a detector pixel offset, in the op's convention. */
@@ -47,7 +61,8 @@ export function angleDeg(dcol: number, drow: number): number {
 
 /** The params of a `qoi.virtual` node for this detector (rounded to what a person would type). */
 export function detectorParams(d: Detector): Record<string, unknown> {
-  const r = (v: number | undefined) => (v === undefined ? undefined : Number(v.toFixed(d.unit === 'q' ? 3 : 2)));
+  const r = (v: number | undefined) =>
+    v === undefined ? undefined : Number(v.toFixed(d.unit === 'q' ? 3 : 2));
   const p: Record<string, unknown> = { shape: d.shape, unit: d.unit, stat: d.stat };
   if (d.shape === 'disc') p.radius = r(d.radius);
   else {

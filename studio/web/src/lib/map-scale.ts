@@ -3,7 +3,12 @@
  * (colormap, limits, percentiles, symmetric — the same rules as the report's PNGs), else viridis
  * (RdBu_r for signed quantities) over the 1st–99th percentile.
  */
-import { colorLimits, isColormapName, suggestColormap, type ColormapName } from '../../../../viz/colormaps.ts';
+import {
+  colorLimits,
+  isColormapName,
+  suggestColormap,
+  type ColormapName,
+} from '../../../../viz/colormaps.ts';
 import type { ArrayFrame } from './api.ts';
 import type { Scale } from './colour.ts';
 
@@ -21,10 +26,15 @@ function computeScale(frame: ArrayFrame, node: string, field: string, op?: strin
   const f = (disp.fields ?? {})[field] ?? {};
   const pick = (k: string) => (f[k] !== undefined ? f[k] : disp[k]);
   const cm = pick('colormap');
-  const colormap: ColormapName = typeof cm === 'string' && isColormapName(cm) ? cm : suggestColormap({ node, field, op });
+  const colormap: ColormapName =
+    typeof cm === 'string' && isColormapName(cm) ? cm : suggestColormap({ node, field, op });
   const limits = f.limits ?? (f.percentiles ? undefined : disp.limits);
   const percentiles = f.percentiles ?? (f.limits ? undefined : disp.percentiles);
   const symmetric = pick('symmetric') ?? (colormap.startsWith('RdBu') && !limits);
-  const [lo, hi] = colorLimits(frame.data, { limits, percentiles, centreOnZero: Boolean(symmetric) && !limits });
+  const [lo, hi] = colorLimits(frame.data, {
+    limits,
+    percentiles,
+    centreOnZero: Boolean(symmetric) && !limits,
+  });
   return { colormap, lo, hi, log: false };
 }

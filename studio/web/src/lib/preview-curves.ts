@@ -20,7 +20,13 @@ export interface ChainCurves {
   F?: Curve;
   P?: Curve;
   G?: Curve;
-  fit?: { x: ArrayLike<number>; components: ArrayLike<number>[]; model: ArrayLike<number>; residual: ArrayLike<number>; baseline?: ArrayLike<number> };
+  fit?: {
+    x: ArrayLike<number>;
+    components: ArrayLike<number>[];
+    model: ArrayLike<number>;
+    residual: ArrayLike<number>;
+    baseline?: ArrayLike<number>;
+  };
   values: { key: string; value: number; unit: string }[];
 }
 
@@ -65,7 +71,13 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
   }
   const fc = fitNode ? p.extra?.fitCurves?.[fitNode] : undefined;
   if (fc) {
-    out.fit = { x: ndarray(fc.x) as Float64Array, components: fc.components.map((c) => ndarray(c) as Float64Array), model: ndarray(fc.model) as Float64Array, residual: ndarray(fc.residual) as Float64Array, baseline: fc.baseline ? (ndarray(fc.baseline) as Float64Array) : undefined };
+    out.fit = {
+      x: ndarray(fc.x) as Float64Array,
+      components: fc.components.map((c) => ndarray(c) as Float64Array),
+      model: ndarray(fc.model) as Float64Array,
+      residual: ndarray(fc.residual) as Float64Array,
+      baseline: fc.baseline ? (ndarray(fc.baseline) as Float64Array) : undefined,
+    };
   }
   for (const [id, n] of Object.entries(p.nodes)) {
     if (n.op.startsWith('mask.') || n.op.startsWith('integrate.') || n.op === 'pdf.reduce') continue;
@@ -80,7 +92,11 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
 }
 
 function unitOf(op: OpSpec | undefined, field: string): string {
-  const o = op?.outputs[field] ?? (op ? Object.entries(op.outputs).find(([k]) => field.startsWith(k.replace(/\d+$|n$/, '')))?.[1] : undefined);
+  const o =
+    op?.outputs[field] ??
+    (op
+      ? Object.entries(op.outputs).find(([k]) => field.startsWith(k.replace(/\d+$|n$/, '')))?.[1]
+      : undefined);
   const u = o?.unit ?? '';
   return u === 'curve x unit' || u === 'curve unit' ? '' : u;
 }

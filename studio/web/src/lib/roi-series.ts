@@ -9,7 +9,12 @@ export type BandMode = 'sigma' | 'minmax';
 
 export const ROI_COLOUR = '#20c997';
 
-export function withRoi(series: Series[], roi: RoiCurve | undefined, mode: BandMode, label: string): { series: Series[]; bands: { upper: number; lower: number; fill: string }[] } {
+export function withRoi(
+  series: Series[],
+  roi: RoiCurve | undefined,
+  mode: BandMode,
+  label: string,
+): { series: Series[]; bands: { upper: number; lower: number; fill: string }[] } {
   if (!roi) return { series, bands: [] };
   const n = roi.mean.length;
   const up = new Float32Array(n);
@@ -24,8 +29,20 @@ export function withRoi(series: Series[], roi: RoiCurve | undefined, mode: BandM
     series: [
       ...series,
       { label, x: roi.x, y: roi.mean, colour: ROI_COLOUR, width: 1.5 },
-      { label: mode === 'sigma' ? `+1${tag}` : 'max', x: roi.x, y: up, colour: 'rgba(32,201,151,0.45)', width: 0.5 },
-      { label: mode === 'sigma' ? `−1${tag}` : 'min', x: roi.x, y: lo, colour: 'rgba(32,201,151,0.45)', width: 0.5 },
+      {
+        label: mode === 'sigma' ? `+1${tag}` : 'max',
+        x: roi.x,
+        y: up,
+        colour: 'rgba(32,201,151,0.45)',
+        width: 0.5,
+      },
+      {
+        label: mode === 'sigma' ? `−1${tag}` : 'min',
+        x: roi.x,
+        y: lo,
+        colour: 'rgba(32,201,151,0.45)',
+        width: 0.5,
+      },
     ],
     bands: [{ upper: k + 1, lower: k + 2, fill: 'rgba(32,201,151,0.22)' }],
   };

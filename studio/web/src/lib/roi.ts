@@ -1,5 +1,7 @@
 /** Regions of interest on a scan map: a rectangle or a lasso polygon, in scan positions (x = column, y = row). */
-export type Roi = { kind: 'rect'; x0: number; y0: number; x1: number; y1: number } | { kind: 'lasso'; points: [number, number][] };
+export type Roi =
+  | { kind: 'rect'; x0: number; y0: number; x1: number; y1: number }
+  | { kind: 'lasso'; points: [number, number][] };
 
 /** Positions (iy, ix) whose centres lie inside the ROI. */
 export function roiPositions(roi: Roi, ny: number, nx: number): [number, number][] {
@@ -12,7 +14,8 @@ export function roiPositions(roi: Roi, ny: number, nx: number): [number, number]
     for (let iy = ya; iy <= yb; iy++) for (let ix = xa; ix <= xb; ix++) out.push([iy, ix]);
     return out;
   }
-  for (let iy = 0; iy < ny; iy++) for (let ix = 0; ix < nx; ix++) if (insidePolygon(ix + 0.5, iy + 0.5, roi.points)) out.push([iy, ix]);
+  for (let iy = 0; iy < ny; iy++)
+    for (let ix = 0; ix < nx; ix++) if (insidePolygon(ix + 0.5, iy + 0.5, roi.points)) out.push([iy, ix]);
   return out;
 }
 
@@ -31,7 +34,13 @@ export function insidePolygon(x: number, y: number, pts: [number, number][]): bo
  * A line drawn on a map (page coordinates: position centres at +0.5) as `map.cut` sees it: from / to
  * in map pixel coordinates (centres on integers), one bilinear sample per scan step.
  */
-export function lineProfile(values: ArrayLike<number>, ny: number, nx: number, a: [number, number], b: [number, number]): { from: [number, number]; to: [number, number]; s: Float64Array; v: Float64Array } {
+export function lineProfile(
+  values: ArrayLike<number>,
+  ny: number,
+  nx: number,
+  a: [number, number],
+  b: [number, number],
+): { from: [number, number]; to: [number, number]; s: Float64Array; v: Float64Array } {
   const clampX = (x: number) => Math.min(nx - 1, Math.max(0, x - 0.5));
   const clampY = (y: number) => Math.min(ny - 1, Math.max(0, y - 0.5));
   const from: [number, number] = [round2(clampX(a[0])), round2(clampY(a[1]))];
@@ -57,5 +66,8 @@ function bilinearAt(m: ArrayLike<number>, ny: number, nx: number, x: number, y: 
   const y1 = Math.min(y0 + 1, ny - 1);
   const fx = nx > 1 ? x - x0 : 0;
   const fy = ny > 1 ? y - y0 : 0;
-  return (1 - fy) * ((1 - fx) * m[y0 * nx + x0] + fx * m[y0 * nx + x1]) + fy * ((1 - fx) * m[y1 * nx + x0] + fx * m[y1 * nx + x1]);
+  return (
+    (1 - fy) * ((1 - fx) * m[y0 * nx + x0] + fx * m[y0 * nx + x1]) +
+    fy * ((1 - fx) * m[y1 * nx + x0] + fx * m[y1 * nx + x1])
+  );
 }

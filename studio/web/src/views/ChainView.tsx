@@ -38,7 +38,8 @@ export function ChainView() {
   const roiChain = useSelect(store, (s) => s.roiChain);
   const [band, setBand] = useState<BandMode>('sigma');
   const roiLabel = roiCurves ? `ROI mean (${roiCurves.positions})` : 'ROI mean';
-  const plotWith = (series: Series[], key: 'I' | 'S' | 'F' | 'G') => withRoi(series, roiCurves?.curves[key], band, roiLabel);
+  const plotWith = (series: Series[], key: 'I' | 'S' | 'F' | 'G') =>
+    withRoi(series, roiCurves?.curves[key], band, roiLabel);
 
   const c = useMemo(() => (preview ? chainCurves(preview, ops, graph) : null), [preview, ops]);
 
@@ -55,10 +56,21 @@ export function ChainView() {
   const pins = useMemo(() => pinPreviews.map((p) => chainCurves(p, ops, graph)), [pinPreviews]);
 
   const here = preview?.roi ? `ROI mean pattern` : `(${cursor.iy}, ${cursor.ix})`;
-  const pinSeries = (get: (k: ChainCurves) => { x: ArrayLike<number>; y: ArrayLike<number> } | undefined): Series[] =>
+  const pinSeries = (
+    get: (k: ChainCurves) => { x: ArrayLike<number>; y: ArrayLike<number> } | undefined,
+  ): Series[] =>
     pins.flatMap((k, i) => {
       const v = get(k);
-      return v ? [{ label: `(${pinned[i].iy}, ${pinned[i].ix})`, ...v, colour: PIN_COLOURS[i % PIN_COLOURS.length], width: 1 }] : [];
+      return v
+        ? [
+            {
+              label: `(${pinned[i].iy}, ${pinned[i].ix})`,
+              ...v,
+              colour: PIN_COLOURS[i % PIN_COLOURS.length],
+              width: 1,
+            },
+          ]
+        : [];
     });
 
   /** The span as a new per-position map node (qoi.peak: position & height; qoi.integral: area & centroid), run at once. */
@@ -72,23 +84,42 @@ export function ChainView() {
     const range = [Number(span.x0.toFixed(3)), Number(span.x1.toFixed(3))];
     const params = { range, ...(baseline ? { baseline } : {}) };
     const first = op === 'qoi.peak' ? 'position' : 'integral';
-    if (await edit([{ op: 'add', node: id, def: { op, in: { curve: src }, params }, output: true }], `add ${id}: ${op === 'qoi.peak' ? 'peak' : 'integral'} of ${src} over [${range}]`)) {
+    if (
+      await edit(
+        [{ op: 'add', node: id, def: { op, in: { curve: src }, params }, output: true }],
+        `add ${id}: ${op === 'qoi.peak' ? 'peak' : 'integral'} of ${src} over [${range}]`,
+      )
+    ) {
       setSpan(null);
       // The new map beside the one already first in the navigator (more would stretch the left column).
-      store.set((s) => ({ navigator: [`${id}.${first}`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 2) }));
+      store.set((s) => ({
+        navigator: [`${id}.${first}`, ...s.navigator.filter((k) => !k.startsWith(`${id}.`))].slice(0, 2),
+      }));
       await startRun();
     }
   };
 
   return (
-    <section ref={box} class="panel" data-testid="chain" data-position={preview ? (preview.roi ? 'roi' : `${preview.iy},${preview.ix}`) : ""} data-version={preview?.version ?? ""}>
+    <section
+      ref={box}
+      class="panel"
+      data-testid="chain"
+      data-position={preview ? (preview.roi ? 'roi' : `${preview.iy},${preview.ix}`) : ''}
+      data-version={preview?.version ?? ''}
+    >
       <header>
         <h2>Chain</h2>
         <span class="sub">
-          {preview?.roi ? `mean pattern of ${preview.roi.count} positions` : `position ${here}`} {preview ? `· computed in ${fmt(preview.ms, 3)} ms` : ''}
+          {preview?.roi ? `mean pattern of ${preview.roi.count} positions` : `position ${here}`}{' '}
+          {preview ? `· computed in ${fmt(preview.ms, 3)} ms` : ''}
         </span>
         <span class="spacer" />
-        <button class="tool" title="pin this position: overlay its curves" disabled={pinned.some((p) => p.iy === cursor.iy && p.ix === cursor.ix)} onClick={() => store.set((s) => ({ pinned: [...s.pinned, cursor].slice(-6) }))}>
+        <button
+          class="tool"
+          title="pin this position: overlay its curves"
+          disabled={pinned.some((p) => p.iy === cursor.iy && p.ix === cursor.ix)}
+          onClick={() => store.set((s) => ({ pinned: [...s.pinned, cursor].slice(-6) }))}
+        >
           pin
         </button>
         {pinned.length > 0 && (
@@ -113,13 +144,28 @@ export function ChainView() {
         <div class="drawer">
           span {fmt(span.x0)}–{fmt(span.x1)} {span.on === 'iq' ? 'Å⁻¹ on I(Q)' : 'Å on G(r)'}
           <span class="muted">→ map:</span>
-          <button data-testid="span-to-map" disabled={readOnly} title="qoi.peak: position and height of the maximum in the span" onClick={() => addSpanMap('qoi.peak')}>
+          <button
+            data-testid="span-to-map"
+            disabled={readOnly}
+            title="qoi.peak: position and height of the maximum in the span"
+            onClick={() => addSpanMap('qoi.peak')}
+          >
             peak position &amp; height
           </button>
-          <button data-testid="span-to-integral" disabled={readOnly} title="qoi.integral: area under the curve over the span and its centroid" onClick={() => addSpanMap('qoi.integral')}>
+          <button
+            data-testid="span-to-integral"
+            disabled={readOnly}
+            title="qoi.integral: area under the curve over the span and its centroid"
+            onClick={() => addSpanMap('qoi.integral')}
+          >
             integral &amp; centroid
           </button>
-          <button data-testid="span-to-integral-bg" disabled={readOnly} title="qoi.integral with baseline linear: the area above the chord through the span's ends" onClick={() => addSpanMap('qoi.integral', 'linear')}>
+          <button
+            data-testid="span-to-integral-bg"
+            disabled={readOnly}
+            title="qoi.integral with baseline linear: the area above the chord through the span's ends"
+            onClick={() => addSpanMap('qoi.integral', 'linear')}
+          >
             area above baseline
           </button>
           <span class="muted">(added and run at once)</span>
@@ -131,7 +177,8 @@ export function ChainView() {
           <span class="roi-swatch" />
           {roiCurves ? (
             <span data-testid="roi-count">
-              ROI: {roiCurves.positions} positions{roiCurves.failed ? ` (${roiCurves.failed} failed)` : ''} · mean curves of run {roiCurves.runId ?? ''}
+              ROI: {roiCurves.positions} positions{roiCurves.failed ? ` (${roiCurves.failed} failed)` : ''} ·
+              mean curves of run {roiCurves.runId ?? ''}
             </span>
           ) : roiError ? (
             <span class="muted">{roiError}</span>
@@ -140,8 +187,16 @@ export function ChainView() {
           )}
           <span class="spacer" />
           {!readOnly && (
-            <label class="chk" title="run the chain view on the ROI's mean pattern (the curves of the averaged pattern, not the average of the curves)">
-              <input type="checkbox" data-testid="roi-chain" checked={roiChain} onChange={(e) => setRoiChain((e.target as HTMLInputElement).checked)} />
+            <label
+              class="chk"
+              title="run the chain view on the ROI's mean pattern (the curves of the averaged pattern, not the average of the curves)"
+            >
+              <input
+                type="checkbox"
+                data-testid="roi-chain"
+                checked={roiChain}
+                onChange={(e) => setRoiChain((e.target as HTMLInputElement).checked)}
+              />
               chain on mean pattern
             </label>
           )}
@@ -158,7 +213,12 @@ export function ChainView() {
         <>
           <div class="row small">
             <label>
-              <input type="checkbox" checked={logI} onChange={(e) => setLogI((e.target as HTMLInputElement).checked)} /> log I
+              <input
+                type="checkbox"
+                checked={logI}
+                onChange={(e) => setLogI((e.target as HTMLInputElement).checked)}
+              />{' '}
+              log I
             </label>
             <span class="muted">drag on I(Q) or G(r) to select a span → map</span>
           </div>
@@ -173,7 +233,9 @@ export function ChainView() {
             {...plotWith(
               [
                 { label: `masked ${here}`, ...c.iq, colour: '#ff5ec4' },
-                ...(c.iqUnmasked ? [{ label: 'no mask', ...c.iqUnmasked, colour: '#8a93a8', dash: [4, 3], width: 1 }] : []),
+                ...(c.iqUnmasked
+                  ? [{ label: 'no mask', ...c.iqUnmasked, colour: '#8a93a8', dash: [4, 3], width: 1 }]
+                  : []),
                 ...pinSeries((k) => k.iq),
               ],
               'I',
@@ -182,7 +244,17 @@ export function ChainView() {
           />
         </>
       )}
-      {c?.S && <Plot testid="plot-sq" title={`S(Q) · ${c.pdfNode}`} xLabel="Q (Å⁻¹)" yLabel="S(Q)" width={W} height={H - 20} {...plotWith([{ label: `S ${here}`, ...c.S, colour: '#74c0fc' }, ...pinSeries((k) => k.S)], 'S')} />}
+      {c?.S && (
+        <Plot
+          testid="plot-sq"
+          title={`S(Q) · ${c.pdfNode}`}
+          xLabel="Q (Å⁻¹)"
+          yLabel="S(Q)"
+          width={W}
+          height={H - 20}
+          {...plotWith([{ label: `S ${here}`, ...c.S, colour: '#74c0fc' }, ...pinSeries((k) => k.S)], 'S')}
+        />
+      )}
       {c?.F && (
         <Plot
           testid="plot-fq"
@@ -210,22 +282,36 @@ export function ChainView() {
           yLabel="G (Å⁻²)"
           width={W}
           height={H + 20}
-          {...plotWith([
-            { label: `G ${here}`, ...c.G, colour: '#e9ecef' },
-            ...(c.fit
-              ? [
-                  { label: 'fit', x: c.fit.x, y: c.fit.model, colour: '#ffd43b', width: 1.5 },
-                  ...c.fit.components.map((y, i) => ({ label: `peak ${i + 1}`, x: c.fit!.x, y, colour: ['#4dabf7', '#f783ac', '#63e6be', '#b197fc'][i % 4], dash: [4, 3], width: 1 })),
-                  { label: 'residual', x: c.fit.x, y: c.fit.residual, colour: '#ff6b6b', width: 1 },
-                ]
-              : []),
-            ...pinSeries((k) => k.G),
-          ], 'G')}
+          {...plotWith(
+            [
+              { label: `G ${here}`, ...c.G, colour: '#e9ecef' },
+              ...(c.fit
+                ? [
+                    { label: 'fit', x: c.fit.x, y: c.fit.model, colour: '#ffd43b', width: 1.5 },
+                    ...c.fit.components.map((y, i) => ({
+                      label: `peak ${i + 1}`,
+                      x: c.fit!.x,
+                      y,
+                      colour: ['#4dabf7', '#f783ac', '#63e6be', '#b197fc'][i % 4],
+                      dash: [4, 3],
+                      width: 1,
+                    })),
+                    { label: 'residual', x: c.fit.x, y: c.fit.residual, colour: '#ff6b6b', width: 1 },
+                  ]
+                : []),
+              ...pinSeries((k) => k.G),
+            ],
+            'G',
+          )}
           onSpan={(x0, x1) => setSpan({ on: 'G', x0, x1 })}
         />
       )}
       {c && c.values.length > 0 && <QoiValues values={c.values} />}
-      {!preview && !previewError && <p class="muted">{readOnly ? 'read-only: curves of the run are under Maps' : 'computing the chain…'}</p>}
+      {!preview && !previewError && (
+        <p class="muted">
+          {readOnly ? 'read-only: curves of the run are under Maps' : 'computing the chain…'}
+        </p>
+      )}
     </section>
   );
 }
@@ -234,7 +320,8 @@ export function ChainView() {
 function QuickParams({ graph }: { graph: Graph }) {
   const ids = (op: string) => Object.keys(graph.nodes).filter((k) => graph.nodes[k].op === op);
   const fields: { node: string; param: string; label: string; step: number }[] = [];
-  for (const id of ids('mask.auto').slice(0, 1)) fields.push({ node: id, param: 'alpha', label: `${id} α`, step: 0.1 });
+  for (const id of ids('mask.auto').slice(0, 1))
+    fields.push({ node: id, param: 'alpha', label: `${id} α`, step: 0.1 });
   for (const id of ids('pdf.reduce').slice(0, 1)) {
     fields.push({ node: id, param: 'qmin', label: 'qmin Å⁻¹', step: 0.1 });
     fields.push({ node: id, param: 'qmax', label: 'qmax Å⁻¹', step: 0.1 });
@@ -249,11 +336,29 @@ function QuickParams({ graph }: { graph: Graph }) {
   );
 }
 
-function ParamInput({ graph, node, param, label, step }: { graph: Graph; node: string; param: string; label: string; step: number }) {
+function ParamInput({
+  graph,
+  node,
+  param,
+  label,
+  step,
+}: {
+  graph: Graph;
+  node: string;
+  param: string;
+  label: string;
+  step: number;
+}) {
   const current = graph.nodes[node]?.params?.[param];
   const [text, setText] = useState(current === undefined ? '' : String(current));
   useEffect(() => setText(current === undefined ? '' : String(current)), [current]);
-  const variant = (v: number): Graph => ({ ...graph, nodes: { ...graph.nodes, [node]: { ...graph.nodes[node], params: { ...graph.nodes[node].params, [param]: v } } } });
+  const variant = (v: number): Graph => ({
+    ...graph,
+    nodes: {
+      ...graph.nodes,
+      [node]: { ...graph.nodes[node], params: { ...graph.nodes[node].params, [param]: v } },
+    },
+  });
   return (
     <label class="quick-param">
       {label}
@@ -273,7 +378,8 @@ function ParamInput({ graph, node, param, label, step }: { graph: Graph; node: s
         }}
         onChange={(e) => {
           const v = Number((e.target as HTMLInputElement).value);
-          if (Number.isFinite(v) && v !== current) void edit([{ op: 'set', node, param, value: v }], `${node}.${param} = ${v}`);
+          if (Number.isFinite(v) && v !== current)
+            void edit([{ op: 'set', node, param, value: v }], `${node}.${param} = ${v}`);
         }}
       />
     </label>

@@ -12,7 +12,15 @@ import { edit, store } from '../state.ts';
 /** Below this scale the node labels are too small to read: draw 1:1 and scroll instead. */
 const MIN_FIT_SCALE = 0.7;
 
-const COLOURS: Record<string, string> = { cached: '#1f5134', 'will run': '#6b4a12', running: '#1d4f8a', computed: '#1d4f8a', cutoff: '#4d4d1a', pending: '#3a3f4b', failed: '#7a1f2b' };
+const COLOURS: Record<string, string> = {
+  cached: '#1f5134',
+  'will run': '#6b4a12',
+  running: '#1d4f8a',
+  computed: '#1d4f8a',
+  cutoff: '#4d4d1a',
+  pending: '#3a3f4b',
+  failed: '#7a1f2b',
+};
 
 export function GraphView() {
   const graph = useSelect(store, (s) => s.graph);
@@ -30,7 +38,12 @@ export function GraphView() {
   if (!graph || !drawing) return <section ref={box} class="panel" data-testid="graph" />;
   const fit = fitChoice ?? W / drawing.width >= MIN_FIT_SCALE;
   const planOf = new Map(plan.map((p) => [p.node, p]));
-  const statusOf = (id: string) => (run.running || run.runId ? (run.status[id] && run.status[id] !== 'pending' ? run.status[id] : planOf.get(id)?.status) : planOf.get(id)?.status) ?? 'pending';
+  const statusOf = (id: string) =>
+    (run.running || run.runId
+      ? run.status[id] && run.status[id] !== 'pending'
+        ? run.status[id]
+        : planOf.get(id)?.status
+      : planOf.get(id)?.status) ?? 'pending';
   const willRun = plan.filter((p) => p.status === 'will run');
 
   const add = async () => {
@@ -41,12 +54,28 @@ export function GraphView() {
       const required = Object.entries(op.inputs).filter(([, s]) => !s.optional);
       if (required.length === 1) inputs[required[0][0]] = selected;
     }
-    if (await edit([{ op: 'add', node: id, def: { op: addOp, in: inputs }, output: op?.scope === 'frame' || addOp.startsWith('qoi.') || addOp.startsWith('map.') }], `add ${id} (${addOp})`)) {
+    if (
+      await edit(
+        [
+          {
+            op: 'add',
+            node: id,
+            def: { op: addOp, in: inputs },
+            output: op?.scope === 'frame' || addOp.startsWith('qoi.') || addOp.startsWith('map.'),
+          },
+        ],
+        `add ${id} (${addOp})`,
+      )
+    ) {
       store.set({ selectedNode: id });
       setAddId('');
     }
   };
-  const del = () => selected && edit([{ op: 'delete', node: selected }], `delete ${selected}`).then((ok) => ok && store.set({ selectedNode: null }));
+  const del = () =>
+    selected &&
+    edit([{ op: 'delete', node: selected }], `delete ${selected}`).then(
+      (ok) => ok && store.set({ selectedNode: null }),
+    );
 
   return (
     <section ref={box} class="panel" data-testid="graph">
@@ -58,14 +87,24 @@ export function GraphView() {
         <span class="spacer" />
         {!readOnly && (
           <>
-            <select value={addOp} onChange={(e) => setAddOp((e.target as HTMLSelectElement).value)} title="op to add" data-testid="add-op">
+            <select
+              value={addOp}
+              onChange={(e) => setAddOp((e.target as HTMLSelectElement).value)}
+              title="op to add"
+              data-testid="add-op"
+            >
               {Object.keys(ops)
                 .sort()
                 .map((o) => (
                   <option value={o}>{o}</option>
                 ))}
             </select>
-            <input class="id" placeholder={suggestId(addOp, graph.nodes)} value={addId} onInput={(e) => setAddId((e.target as HTMLInputElement).value)} />
+            <input
+              class="id"
+              placeholder={suggestId(addOp, graph.nodes)}
+              value={addId}
+              onInput={(e) => setAddId((e.target as HTMLInputElement).value)}
+            />
             <button onClick={add} title="add a node (its one required input wired to the selected node)">
               + add
             </button>
@@ -76,9 +115,23 @@ export function GraphView() {
         )}
       </header>
       <div class="dag-wrap">
-        <svg class="dag" viewBox={`0 0 ${drawing.width} ${drawing.height}`} {...(fit ? { style: { width: '100%', maxWidth: `${drawing.width}px`, height: 'auto' } } : { width: drawing.width, height: drawing.height })}>
+        <svg
+          class="dag"
+          viewBox={`0 0 ${drawing.width} ${drawing.height}`}
+          {...(fit
+            ? { style: { width: '100%', maxWidth: `${drawing.width}px`, height: 'auto' } }
+            : { width: drawing.width, height: drawing.height })}
+        >
           <defs>
-            <marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">
+            <marker
+              id="arr"
+              viewBox="0 0 10 10"
+              refX="9"
+              refY="5"
+              markerWidth="6"
+              markerHeight="6"
+              orient="auto"
+            >
               <path d="M0,0 L10,5 L0,10 z" fill="#6c7488" />
             </marker>
           </defs>
@@ -90,16 +143,30 @@ export function GraphView() {
             const x1 = b.x;
             const y1 = b.y + b.h / 2;
             const hot = selected === e.from || selected === e.to;
-            return <path d={`M${x0},${y0} C${x0 + 18},${y0} ${x1 - 18},${y1} ${x1 - 1},${y1}`} class={hot ? 'edge hot' : 'edge'} marker-end="url(#arr)" />;
+            return (
+              <path
+                d={`M${x0},${y0} C${x0 + 18},${y0} ${x1 - 18},${y1} ${x1 - 1},${y1}`}
+                class={hot ? 'edge hot' : 'edge'}
+                marker-end="url(#arr)"
+              />
+            );
           })}
           {[...drawing.boxes.values()].map((b) => {
             const st = statusOf(b.id);
             const n = graph.nodes[b.id];
             return (
-              <g class={`dag-node${selected === b.id ? ' sel' : ''}`} data-node={b.id} data-status={st} transform={`translate(${b.x},${b.y})`} onClick={() => store.set({ selectedNode: b.id })}>
+              <g
+                class={`dag-node${selected === b.id ? ' sel' : ''}`}
+                data-node={b.id}
+                data-status={st}
+                transform={`translate(${b.x},${b.y})`}
+                onClick={() => store.set({ selectedNode: b.id })}
+              >
                 <title>{`${b.id} (${n.op}): ${st}${planOf.get(b.id)?.why ? ' — ' + planOf.get(b.id)!.why : ''}`}</title>
                 <rect width={b.w} height={b.h} rx={4} fill={COLOURS[st] ?? '#3a3f4b'} />
-                {graph.outputs.includes(b.id) && <rect x={b.w - 6} width={6} height={b.h} rx={2} fill="#9fb4ff" opacity={0.7} />}
+                {graph.outputs.includes(b.id) && (
+                  <rect x={b.w - 6} width={6} height={b.h} rx={2} fill="#9fb4ff" opacity={0.7} />
+                )}
                 <text x={6} y={14} class="dag-id">
                   {b.id.length > 16 ? b.id.slice(0, 15) + '…' : b.id}
                 </text>
@@ -119,7 +186,12 @@ export function GraphView() {
         ))}
         <span class="sw" style={{ background: '#9fb4ff' }} /> output
         <span class="spacer" />
-        <button class="tool" data-testid="graph-fit" title={fit ? 'draw the graph 1:1 (scroll)' : 'fit the whole graph to the panel'} onClick={() => setFit(!fit)}>
+        <button
+          class="tool"
+          data-testid="graph-fit"
+          title={fit ? 'draw the graph 1:1 (scroll)' : 'fit the whole graph to the panel'}
+          onClick={() => setFit(!fit)}
+        >
           {fit ? '1:1' : 'fit'}
         </button>
       </div>
@@ -131,7 +203,12 @@ export function GraphView() {
           {willRun.map((p) => (
             <li>
               <b>{p.node}</b> <span class="muted">{p.why}</span>
-              {p.chunks ? <span class="muted"> ({p.chunks.cached}/{p.chunks.total} chunks cached)</span> : null}
+              {p.chunks ? (
+                <span class="muted">
+                  {' '}
+                  ({p.chunks.cached}/{p.chunks.total} chunks cached)
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -141,7 +218,11 @@ export function GraphView() {
 }
 
 function suggestId(op: string, nodes: Record<string, unknown>): string {
-  const base = op.split('.').pop()!.replace(/[^A-Za-z0-9]/g, '') || 'node';
+  const base =
+    op
+      .split('.')
+      .pop()!
+      .replace(/[^A-Za-z0-9]/g, '') || 'node';
   let i = 1;
   while (nodes[`${base}${i}`]) i++;
   return `${base}${i}`;

@@ -38,7 +38,8 @@ export function MapsView() {
   useEffect(() => {
     for (const m of available.slice(0, 40)) void loadMap(mapKey(m));
   }, [maps]);
-  const focusKey = focus && available.some((m) => mapKey(m) === focus) ? focus : available[0] ? mapKey(available[0]) : null;
+  const focusKey =
+    focus && available.some((m) => mapKey(m) === focus) ? focus : available[0] ? mapKey(available[0]) : null;
   const frame = focusKey ? mapData[focusKey] : undefined;
   const info = available.find((m) => mapKey(m) === focusKey);
   const scaleOf = (key: string): Scale | null => {
@@ -66,8 +67,20 @@ export function MapsView() {
     const cur = (graph.nodes[info.node]?.display ?? {}) as Record<string, any>;
     const fieldCount = Object.keys(store.get().ops[info.op]?.outputs ?? {}).length;
     const lim = [Number(lo.toPrecision(5)), Number(hi.toPrecision(5))];
-    const display = fieldCount > 1 ? { ...cur, fields: { ...(cur.fields ?? {}), [info.field]: { ...(cur.fields?.[info.field] ?? {}), limits: lim, colormap: scale!.colormap } } } : { ...cur, limits: lim, colormap: scale!.colormap };
-    void edit([{ op: 'display', node: info.node, display }], `${info.node} display limits ${lim.join(' … ')}`);
+    const display =
+      fieldCount > 1
+        ? {
+            ...cur,
+            fields: {
+              ...(cur.fields ?? {}),
+              [info.field]: { ...(cur.fields?.[info.field] ?? {}), limits: lim, colormap: scale!.colormap },
+            },
+          }
+        : { ...cur, limits: lim, colormap: scale!.colormap };
+    void edit(
+      [{ op: 'display', node: info.node, display }],
+      `${info.node} display limits ${lim.join(' … ')}`,
+    );
   };
 
   return (
@@ -78,12 +91,21 @@ export function MapsView() {
         <span class="spacer" />
         {(hidden > 0 || all) && (
           <label class="chk">
-            <input type="checkbox" checked={all} onChange={(e) => setAll((e.target as HTMLInputElement).checked)} />
+            <input
+              type="checkbox"
+              checked={all}
+              onChange={(e) => setAll((e.target as HTMLInputElement).checked)}
+            />
             uncertainties &amp; solver fields{all ? '' : ` (${hidden})`}
           </label>
         )}
         {(['pick', 'line'] as MapTool[]).map((t) => (
-          <button class={tool === t ? 'tool on' : 'tool'} data-tool={`maps-${t}`} onClick={() => setTool(t)} title={t === 'line' ? 'draw a line on the large map → profile' : 'pick a position'}>
+          <button
+            class={tool === t ? 'tool on' : 'tool'}
+            data-tool={`maps-${t}`}
+            onClick={() => setTool(t)}
+            title={t === 'line' ? 'draw a line on the large map → profile' : 'pick a position'}
+          >
             {t === 'pick' ? 'pick' : '╱ line'}
           </button>
         ))}
@@ -95,11 +117,21 @@ export function MapsView() {
               <b>{focusKey}</b>
               <span class="muted">{info.unit ?? ''}</span>
               <span class="spacer" />
-              <button data-testid="export-png" title="the map as shown (colormap and limits), nearest-neighbour enlarged" onClick={() => downloadPng(frame.data, ny, nx, scale, `${focusKey}.png`)}>
+              <button
+                data-testid="export-png"
+                title="the map as shown (colormap and limits), nearest-neighbour enlarged"
+                onClick={() => downloadPng(frame.data, ny, nx, scale, `${focusKey}.png`)}
+              >
                 PNG
               </button>
               {(['tiff', 'csv'] as const).map((f) => (
-                <a class="button" href={api.exportUrl(info.node, info.field, f)} download data-testid={`export-${f}`} title="the values of the latest run, with provenance (snem export)">
+                <a
+                  class="button"
+                  href={api.exportUrl(info.node, info.field, f)}
+                  download
+                  data-testid={`export-${f}`}
+                  title="the values of the latest run, with provenance (snem export)"
+                >
                   {f === 'tiff' ? 'float TIFF' : 'CSV'}
                 </a>
               ))}
@@ -118,10 +150,27 @@ export function MapsView() {
               onPick={(iy, ix) => void select(iy, ix)}
               onLine={(a, b) => setLine([a, b])}
             />
-            <Histogram values={frame.data} scale={scale} unit={info.unit} width={BIG} onLimits={(lo, hi, commit) => (store.set((s) => ({ scales: { ...s.scales, [focusKey!]: { ...scale, lo, hi } } })), commit && saveLimits(lo, hi))} />
+            <Histogram
+              values={frame.data}
+              scale={scale}
+              unit={info.unit}
+              width={BIG}
+              onLimits={(lo, hi, commit) => (
+                store.set((s) => ({ scales: { ...s.scales, [focusKey!]: { ...scale, lo, hi } } })),
+                commit && saveLimits(lo, hi)
+              )}
+            />
             {profile && (
               <div class="profile">
-                <Plot testid="profile" title={`profile of ${focusKey}`} xLabel="distance (scan steps)" yLabel={info.unit ?? 'value'} width={BIG} height={140} series={[{ label: focusKey!, x: profile.s, y: profile.v, colour: '#7ee0ff' }]} />
+                <Plot
+                  testid="profile"
+                  title={`profile of ${focusKey}`}
+                  xLabel="distance (scan steps)"
+                  yLabel={info.unit ?? 'value'}
+                  width={BIG}
+                  height={140}
+                  series={[{ label: focusKey!, x: profile.s, y: profile.v, colour: '#7ee0ff' }]}
+                />
                 <div class="row small">
                   <span class="mono">
                     [{profile.from.join(', ')}] → [{profile.to.join(', ')}]
@@ -133,7 +182,21 @@ export function MapsView() {
                     onClick={() => {
                       let i = 1;
                       while (graph?.nodes[`cut${i}`]) i++;
-                      void edit([{ op: 'add', node: `cut${i}`, def: { op: 'map.cut', in: { map: `${info.node}.${info.field}` }, params: { from: profile.from, to: profile.to } }, output: true }], `add map.cut cut${i}`);
+                      void edit(
+                        [
+                          {
+                            op: 'add',
+                            node: `cut${i}`,
+                            def: {
+                              op: 'map.cut',
+                              in: { map: `${info.node}.${info.field}` },
+                              params: { from: profile.from, to: profile.to },
+                            },
+                            output: true,
+                          },
+                        ],
+                        `add map.cut cut${i}`,
+                      );
                     }}
                   >
                     add as map.cut node
@@ -155,7 +218,16 @@ export function MapsView() {
                   {k}
                 </div>
                 {f && s ? (
-                  <MapCanvas values={f.data} ny={f.head.shape[0]} nx={f.head.shape[1]} width={THUMB} scale={s} cursor={cursor} pinned={pins} onPick={(iy, ix) => (setFocus(k), void select(iy, ix))} />
+                  <MapCanvas
+                    values={f.data}
+                    ny={f.head.shape[0]}
+                    nx={f.head.shape[1]}
+                    width={THUMB}
+                    scale={s}
+                    cursor={cursor}
+                    pinned={pins}
+                    onPick={(iy, ix) => (setFocus(k), void select(iy, ix))}
+                  />
                 ) : (
                   <div class="placeholder" style={{ width: `${THUMB}px`, height: `${THUMB / 2}px` }}>
                     …
@@ -185,22 +257,38 @@ function Compare() {
   const [err, setErr] = useState('');
   const refresh = () => api.runs().then(setRuns, (e) => setErr(String(e.message ?? e)));
   return (
-    <details class="compare" data-testid="compare" onToggle={(e) => (e.target as HTMLDetailsElement).open && refresh()}>
+    <details
+      class="compare"
+      data-testid="compare"
+      onToggle={(e) => (e.target as HTMLDetailsElement).open && refresh()}
+    >
       <summary>compare two runs (difference map)</summary>
       <div class="row small">
-        <select data-testid="compare-a" value={a} onChange={(e) => setA((e.target as HTMLSelectElement).value)}>
+        <select
+          data-testid="compare-a"
+          value={a}
+          onChange={(e) => setA((e.target as HTMLSelectElement).value)}
+        >
           <option value="">run a</option>
           {runs.map((r) => (
             <option value={r.runId}>{r.runId}</option>
           ))}
         </select>
-        <select data-testid="compare-b" value={b} onChange={(e) => setB((e.target as HTMLSelectElement).value)}>
+        <select
+          data-testid="compare-b"
+          value={b}
+          onChange={(e) => setB((e.target as HTMLSelectElement).value)}
+        >
           <option value="">run b</option>
           {runs.map((r) => (
             <option value={r.runId}>{r.runId}</option>
           ))}
         </select>
-        <select data-testid="compare-map" value={key} onChange={(e) => setKey((e.target as HTMLSelectElement).value)}>
+        <select
+          data-testid="compare-map"
+          value={key}
+          onChange={(e) => setKey((e.target as HTMLSelectElement).value)}
+        >
           <option value="">map</option>
           {maps.map((m) => (
             <option value={mapKey(m)}>{mapKey(m)}</option>
@@ -228,7 +316,18 @@ function Compare() {
           <span class="mono small" data-testid="diff-stats" data-max-abs={diff.head.maxAbs}>
             max |Δ| {fmt(diff.head.maxAbs)} · RMS {fmt(diff.head.rms)} · Pearson r {fmt(diff.head.pearson)}
           </span>
-          <MapCanvas values={diff.data} ny={diff.head.shape[0]} nx={diff.head.shape[1]} width={BIG} scale={{ colormap: 'RdBu_r', lo: -(diff.head.maxAbs || 1), hi: diff.head.maxAbs || 1, log: false }} />
+          <MapCanvas
+            values={diff.data}
+            ny={diff.head.shape[0]}
+            nx={diff.head.shape[1]}
+            width={BIG}
+            scale={{
+              colormap: 'RdBu_r',
+              lo: -(diff.head.maxAbs || 1),
+              hi: diff.head.maxAbs || 1,
+              log: false,
+            }}
+          />
         </div>
       )}
     </details>

@@ -32,7 +32,8 @@ export function Navigator() {
     for (const k of keys) void loadMap(k);
   }, [keys, maps]);
 
-  const setKey = (i: number, key: string) => store.set((s) => ({ navigator: s.navigator.map((k, j) => (j === i ? key : k)) }));
+  const setKey = (i: number, key: string) =>
+    store.set((s) => ({ navigator: s.navigator.map((k, j) => (j === i ? key : k)) }));
   const addView = () => {
     const next = [...available.map(mapKey), ...virtual].find((k) => !keys.includes(k));
     if (next) store.set((s) => ({ navigator: [...s.navigator, next] }));
@@ -46,7 +47,14 @@ export function Navigator() {
         </span>
         <span class="spacer" />
         {(['pick', 'rect', 'lasso'] as MapTool[]).map((t) => (
-          <button class={tool === t ? 'tool on' : 'tool'} data-tool={t} title={t === 'pick' ? 'pick a position (arrow keys move it)' : `${t} ROI: mean pattern and curves`} onClick={() => setTool(t)}>
+          <button
+            class={tool === t ? 'tool on' : 'tool'}
+            data-tool={t}
+            title={
+              t === 'pick' ? 'pick a position (arrow keys move it)' : `${t} ROI: mean pattern and curves`
+            }
+            onClick={() => setTool(t)}
+          >
             {t === 'pick' ? 'pick' : t === 'rect' ? '▭ rect' : '◌ lasso'}
           </button>
         ))}
@@ -55,11 +63,23 @@ export function Navigator() {
         </button>
       </header>
       <div class="nav-maps">
-        {live && <NavMap label={`live ${live.detector.shape} (${live.frame.head.exact ? 'exact' : 'summary'}, ${Math.round(Number(live.frame.head.ms ?? 0))} ms)`} frame={live.frame} keyName="live" tool={tool} testid="navigator-live" />}
+        {live && (
+          <NavMap
+            label={`live ${live.detector.shape} (${live.frame.head.exact ? 'exact' : 'summary'}, ${Math.round(Number(live.frame.head.ms ?? 0))} ms)`}
+            frame={live.frame}
+            keyName="live"
+            tool={tool}
+            testid="navigator-live"
+          />
+        )}
         {keys.map((k, i) => (
           <div class="nav-slot">
             <div class="row">
-              <select value={k} onChange={(e) => setKey(i, (e.target as HTMLSelectElement).value)} data-testid={`navigator-select-${i}`}>
+              <select
+                value={k}
+                onChange={(e) => setKey(i, (e.target as HTMLSelectElement).value)}
+                data-testid={`navigator-select-${i}`}
+              >
                 {maps.map((m) => (
                   <option value={mapKey(m)} disabled={!m.available && !virtual.includes(mapKey(m))}>
                     {mapKey(m)}
@@ -74,7 +94,11 @@ export function Navigator() {
                   ))}
               </select>
               {keys.length > 1 && (
-                <button class="tool" title="remove this view" onClick={() => store.set((s) => ({ navigator: s.navigator.filter((_, j) => j !== i) }))}>
+                <button
+                  class="tool"
+                  title="remove this view"
+                  onClick={() => store.set((s) => ({ navigator: s.navigator.filter((_, j) => j !== i) }))}
+                >
                   ✕
                 </button>
               )}
@@ -91,22 +115,46 @@ export function Navigator() {
       </div>
     </section>
   );
-
 }
 
 function NavMapByKey({ keyName, tool, ny, nx }: { keyName: string; tool: MapTool; ny: number; nx: number }) {
   const frame = useSelect(store, (s) => s.mapData[keyName]);
-  if (!frame) return <div class="placeholder" style={{ width: `${widthFor(ny, nx)}px`, height: `${(widthFor(ny, nx) * ny) / nx}px` }}>loading…</div>;
-  return <NavMap label={keyName} frame={frame} keyName={keyName} tool={tool} testid={`navigator-map-${keyName}`} />;
+  if (!frame)
+    return (
+      <div
+        class="placeholder"
+        style={{ width: `${widthFor(ny, nx)}px`, height: `${(widthFor(ny, nx) * ny) / nx}px` }}
+      >
+        loading…
+      </div>
+    );
+  return (
+    <NavMap label={keyName} frame={frame} keyName={keyName} tool={tool} testid={`navigator-map-${keyName}`} />
+  );
 }
 
-function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; data: Float32Array }; keyName: string; tool: MapTool; testid: string; label: string }) {
+function NavMap({
+  frame,
+  keyName,
+  tool,
+  testid,
+  label,
+}: {
+  frame: { head: any; data: Float32Array };
+  keyName: string;
+  tool: MapTool;
+  testid: string;
+  label: string;
+}) {
   const cursor = useSelect(store, (s) => s.cursor);
   const roi = useSelect(store, (s) => s.roi);
   const pinned = useSelect(store, (s) => s.pinned);
   const own = useSelect(store, (s) => s.scales[keyName]);
   const [ny, nx] = frame.head.shape as [number, number];
-  const [node, field] = [frame.head.node ?? keyName.split('.')[0], frame.head.field ?? keyName.split('.').slice(1).join('.')];
+  const [node, field] = [
+    frame.head.node ?? keyName.split('.')[0],
+    frame.head.field ?? keyName.split('.').slice(1).join('.'),
+  ];
   const base = own ?? defaultScale(frame, node, field);
   const scale: Scale = keyName === 'live' && !own ? { ...base, colormap: 'gray' } : base;
   const setScale = (s: Scale) => store.set((st) => ({ scales: { ...st.scales, [keyName]: s } }));
@@ -125,7 +173,12 @@ function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; d
         tool={tool}
         testid={testid}
         onPick={(iy, ix) => void select(iy, ix)}
-        onRoi={(r) => void selectRoi(r, roiPositions(r, ny, nx).map(([iy, ix]) => iy * nx + ix))}
+        onRoi={(r) =>
+          void selectRoi(
+            r,
+            roiPositions(r, ny, nx).map(([iy, ix]) => iy * nx + ix),
+          )
+        }
       />
       <Colourbar scale={scale} unit={frame.head.unit} width={widthFor(ny, nx)} />
       <div class="row small">
@@ -133,7 +186,12 @@ function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; d
           {label} @ ({cursor.iy}, {cursor.ix}) = {fmt(value)} {frame.head.unit ?? ''}
         </span>
         <span class="spacer" />
-        <select value={scale.colormap} onChange={(e) => setScale({ ...scale, colormap: (e.target as HTMLSelectElement).value as ColormapName })}>
+        <select
+          value={scale.colormap}
+          onChange={(e) =>
+            setScale({ ...scale, colormap: (e.target as HTMLSelectElement).value as ColormapName })
+          }
+        >
           {COLORMAPS.map((c) => (
             <option value={c}>{c}</option>
           ))}
@@ -150,9 +208,31 @@ function NavMap({ frame, keyName, tool, testid, label }: { frame: { head: any; d
           />
           log
         </label>
-        <input class="num" type="number" step="any" value={fmt(scale.lo)} title="lower colour limit" onChange={(e) => setScale({ ...scale, lo: Number((e.target as HTMLInputElement).value) })} />
-        <input class="num" type="number" step="any" value={fmt(scale.hi)} title="upper colour limit" onChange={(e) => setScale({ ...scale, hi: Number((e.target as HTMLInputElement).value) })} />
-        <button class="tool" title="auto limits (1–99 %)" onClick={() => store.set((st) => ({ scales: Object.fromEntries(Object.entries(st.scales).filter(([k]) => k !== keyName)) }))}>
+        <input
+          class="num"
+          type="number"
+          step="any"
+          value={fmt(scale.lo)}
+          title="lower colour limit"
+          onChange={(e) => setScale({ ...scale, lo: Number((e.target as HTMLInputElement).value) })}
+        />
+        <input
+          class="num"
+          type="number"
+          step="any"
+          value={fmt(scale.hi)}
+          title="upper colour limit"
+          onChange={(e) => setScale({ ...scale, hi: Number((e.target as HTMLInputElement).value) })}
+        />
+        <button
+          class="tool"
+          title="auto limits (1–99 %)"
+          onClick={() =>
+            store.set((st) => ({
+              scales: Object.fromEntries(Object.entries(st.scales).filter(([k]) => k !== keyName)),
+            }))
+          }
+        >
           auto
         </button>
       </div>

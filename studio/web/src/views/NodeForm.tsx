@@ -58,7 +58,10 @@ export function NodeForm() {
               data-port={port}
               onChange={(e) => {
                 const v = (e.target as HTMLSelectElement).value;
-                void edit([v ? { op: 'wire', node: id, port, from: v } : { op: 'unwire', node: id, port }], v ? `wire ${id}.${port} ← ${v}` : `unwire ${id}.${port}`);
+                void edit(
+                  [v ? { op: 'wire', node: id, port, from: v } : { op: 'unwire', node: id, port }],
+                  v ? `wire ${id}.${port} ← ${v}` : `unwire ${id}.${port}`,
+                );
               }}
             >
               <option value="">{spec.optional ? '(none)' : '(choose)'}</option>
@@ -74,7 +77,16 @@ export function NodeForm() {
           </div>
         ))}
         {Object.entries(op.params).map(([name, spec]) => (
-          <ParamField key={`${id}.${name}`} graph={graph} id={id} op={op} name={name} spec={spec} problems={own(name)} readOnly={readOnly} />
+          <ParamField
+            key={`${id}.${name}`}
+            graph={graph}
+            id={id}
+            op={op}
+            name={name}
+            spec={spec}
+            problems={own(name)}
+            readOnly={readOnly}
+          />
         ))}
       </div>
     </section>
@@ -102,8 +114,13 @@ function parse(text: string, spec: ParamSpec): unknown {
     }
     case 'number[]': {
       if (t.startsWith('"') || t === 'auto') return t.replace(/"/g, '');
-      const parts = t.replace(/^\[|\]$/g, '').split(/[,\s]+/).filter(Boolean).map(Number);
-      if (parts.some((x) => !Number.isFinite(x))) throw new Error(`expected numbers separated by commas, got '${t}'`);
+      const parts = t
+        .replace(/^\[|\]$/g, '')
+        .split(/[,\s]+/)
+        .filter(Boolean)
+        .map(Number);
+      if (parts.some((x) => !Number.isFinite(x)))
+        throw new Error(`expected numbers separated by commas, got '${t}'`);
       return parts;
     }
     case 'string':
@@ -117,7 +134,23 @@ function parse(text: string, spec: ParamSpec): unknown {
   }
 }
 
-function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: Graph; id: string; op: OpSpec; name: string; spec: ParamSpec; problems: Problem[]; readOnly: boolean }) {
+function ParamField({
+  graph,
+  id,
+  op,
+  name,
+  spec,
+  problems,
+  readOnly,
+}: {
+  graph: Graph;
+  id: string;
+  op: OpSpec;
+  name: string;
+  spec: ParamSpec;
+  problems: Problem[];
+  readOnly: boolean;
+}) {
   const current = graph.nodes[id].params?.[name];
   const [text, setText] = useState(toText(current));
   const [msg, setMsg] = useState('');
@@ -167,11 +200,23 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
     }
     void edit([{ op: 'set', node: id, param: name, value: v }], `${id}.${name} = ${JSON.stringify(v)}`);
   };
-  const def = spec.default !== undefined ? toText(spec.default) : spec.auto ? 'auto' : spec.optional ? '(optional)' : '';
+  const def =
+    spec.default !== undefined
+      ? toText(spec.default)
+      : spec.auto
+        ? 'auto'
+        : spec.optional
+          ? '(optional)'
+          : '';
   let input;
   if (spec.type === 'enum' && spec.values) {
     input = (
-      <select disabled={readOnly} value={current === undefined ? '' : String(current)} data-param={name} onChange={(e) => void commit((e.target as HTMLSelectElement).value || null)}>
+      <select
+        disabled={readOnly}
+        value={current === undefined ? '' : String(current)}
+        data-param={name}
+        onChange={(e) => void commit((e.target as HTMLSelectElement).value || null)}
+      >
         <option value="">default ({def})</option>
         {spec.values.map((v) => (
           <option value={v}>{v}</option>
@@ -179,7 +224,15 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
       </select>
     );
   } else if (spec.type === 'boolean') {
-    input = <input type="checkbox" disabled={readOnly} data-param={name} checked={Boolean(current ?? spec.default)} onChange={(e) => void commit((e.target as HTMLInputElement).checked)} />;
+    input = (
+      <input
+        type="checkbox"
+        disabled={readOnly}
+        data-param={name}
+        checked={Boolean(current ?? spec.default)}
+        onChange={(e) => void commit((e.target as HTMLInputElement).checked)}
+      />
+    );
   } else {
     input = (
       <input
@@ -204,7 +257,16 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
       />
     );
   }
-  const range = [spec.min !== undefined ? `≥ ${spec.min}` : spec.exclusiveMin !== undefined ? `> ${spec.exclusiveMin}` : '', spec.max !== undefined ? `≤ ${spec.max}` : ''].filter(Boolean).join(', ');
+  const range = [
+    spec.min !== undefined
+      ? `≥ ${spec.min}`
+      : spec.exclusiveMin !== undefined
+        ? `> ${spec.exclusiveMin}`
+        : '',
+    spec.max !== undefined ? `≤ ${spec.max}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return (
     <div class="field">
       <label title={spec.description}>{name}</label>
@@ -215,7 +277,11 @@ function ParamField({ graph, id, op, name, spec, problems, readOnly }: { graph: 
         {range ? ` (${range})` : ''}
         {spec.description ? ` — ${spec.description}` : ''}
       </div>
-      {msg && <div class="field-error" data-testid="field-error">{msg}</div>}
+      {msg && (
+        <div class="field-error" data-testid="field-error">
+          {msg}
+        </div>
+      )}
       {problems.map((p) => (
         <div class="field-error" data-testid="field-error">
           {p.error}

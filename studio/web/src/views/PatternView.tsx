@@ -9,14 +9,31 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ndarray, type Edit, type GeometryInfo } from '../lib/api.ts';
 import { autoLimits, fmt, toImageData, type ColormapName, type Scale } from '../lib/colour.ts';
 import { CALIBRANTS, calibrantRings, qPerPixelFromRing } from '../lib/calibrants.ts';
-import { angleDeg, detectorParams, detectorsOf, radiiPx, virtualRequest, withRadiiPx, type Detector, type DetectorShape } from '../lib/detectors.ts';
+import {
+  angleDeg,
+  detectorParams,
+  detectorsOf,
+  radiiPx,
+  virtualRequest,
+  withRadiiPx,
+  type Detector,
+  type DetectorShape,
+} from '../lib/detectors.ts';
 import { insidePolygon } from '../lib/roi.ts';
 import { ellipseFromDrag, ellipseRadius } from '../lib/ellipse-drag.ts';
 import { useSelect } from '../lib/store.ts';
 import { Colourbar } from '../components/Colourbar.tsx';
 import { edit, refreshPreview, report, store } from '../state.ts';
 
-type Tool = 'pan' | DetectorShape | 'centre' | 'ellipse' | 'mask-rect' | 'mask-polygon' | 'mask-brush' | 'calibrate';
+type Tool =
+  | 'pan'
+  | DetectorShape
+  | 'centre'
+  | 'ellipse'
+  | 'mask-rect'
+  | 'mask-polygon'
+  | 'mask-brush'
+  | 'calibrate';
 interface View {
   s: number;
   x0: number;
@@ -51,7 +68,11 @@ export function PatternView() {
   const [view, setView] = useState<View>({ s: SIZE / w, x0: -0.5, y0: -0.5 });
   const [draft, setDraft] = useState<Detector | null>(null);
   const [centreDraft, setCentreDraft] = useState<[number, number] | null>(null);
-  const [ellipseDraft, setEllipseDraft] = useState<{ ellipse: [number, number]; R: number; at: [number, number] } | null>(null);
+  const [ellipseDraft, setEllipseDraft] = useState<{
+    ellipse: [number, number];
+    R: number;
+    at: [number, number];
+  } | null>(null);
   const [maskDraft, setMaskDraft] = useState<Uint8Array | null>(null);
   const [polygon, setPolygon] = useState<[number, number][]>([]);
   const [brush, setBrush] = useState(3);
@@ -62,16 +83,35 @@ export function PatternView() {
   const [detUnit, setDetUnit] = useState<'q' | 'px'>('q');
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<Drag | null>(null);
-  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null; exact: boolean }>({ inFlight: false, next: null, exact: false });
+  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null; exact: boolean }>({
+    inFlight: false,
+    next: null,
+    exact: false,
+  });
   const rectDraft = useRef<Drag | null>(null);
 
   useEffect(() => setView({ s: SIZE / w, x0: -0.5, y0: -0.5 }), [w, h]);
 
-  const geometryId = useMemo(() => (graph ? Object.keys(graph.nodes).find((k) => graph.nodes[k].op === 'calib.geometry') ?? null : null), [graph]);
-  const geomBase: GeometryInfo | null = (preview?.extra?.geometry as GeometryInfo | undefined) ?? (geometryId ? geometries[geometryId] : null) ?? null;
+  const geometryId = useMemo(
+    () =>
+      graph ? (Object.keys(graph.nodes).find((k) => graph.nodes[k].op === 'calib.geometry') ?? null) : null,
+    [graph],
+  );
+  const geomBase: GeometryInfo | null =
+    (preview?.extra?.geometry as GeometryInfo | undefined) ??
+    (geometryId ? geometries[geometryId] : null) ??
+    null;
   // Until the resolved geometry is known, draw about the detector centre in pixels (no Q rings).
-  const known = geomBase ?? { center: [(w - 1) / 2, (h - 1) / 2] as [number, number], ellipse: [1, 0] as [number, number], qPerPixel: Number.NaN };
-  const geom: GeometryInfo = { ...known, ...(centreDraft ? { center: centreDraft } : {}), ...(ellipseDraft ? { ellipse: ellipseDraft.ellipse } : {}) };
+  const known = geomBase ?? {
+    center: [(w - 1) / 2, (h - 1) / 2] as [number, number],
+    ellipse: [1, 0] as [number, number],
+    qPerPixel: Number.NaN,
+  };
+  const geom: GeometryInfo = {
+    ...known,
+    ...(centreDraft ? { center: centreDraft } : {}),
+    ...(ellipseDraft ? { ellipse: ellipseDraft.ellipse } : {}),
+  };
   const qKnown = Number.isFinite(geom.qPerPixel) && geom.qPerPixel > 0;
   const detectors = useMemo(() => (graph ? detectorsOf(graph) : []), [graph]);
   const automask = useMemo(() => {
@@ -147,7 +187,15 @@ export function PatternView() {
         g.lineWidth = 1;
         if (dash) g.setLineDash(dash);
         g.beginPath();
-        g.ellipse(X(cx), Y(cy), (rPx / Math.sqrt(ratio)) * view.s, rPx * Math.sqrt(ratio) * view.s, (ang * Math.PI) / 180, 0, 2 * Math.PI);
+        g.ellipse(
+          X(cx),
+          Y(cy),
+          (rPx / Math.sqrt(ratio)) * view.s,
+          rPx * Math.sqrt(ratio) * view.s,
+          (ang * Math.PI) / 180,
+          0,
+          2 * Math.PI,
+        );
         g.stroke();
         if (label) {
           g.fillStyle = colour;
@@ -159,13 +207,24 @@ export function PatternView() {
       if (show.rings && qKnown) {
         const qMax = (Math.hypot(w, h) / 2) * geom.qPerPixel;
         const step = qMax > 16 ? 4 : qMax > 8 ? 2 : 1;
-        for (let q = step; q < qMax; q += step) ring(q / geom.qPerPixel, 'rgba(180,200,255,0.55)', `${q} Å⁻¹`, [3, 4]);
+        for (let q = step; q < qMax; q += step)
+          ring(q / geom.qPerPixel, 'rgba(180,200,255,0.55)', `${q} Å⁻¹`, [3, 4]);
       }
       if (calibrant >= 0 && qKnown) {
-        calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) => ring(r.q / geom.qPerPixel, i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)', `${r.label} · ${fmt(r.q, 3)} Å⁻¹`));
+        calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) =>
+          ring(
+            r.q / geom.qPerPixel,
+            i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)',
+            `${r.label} · ${fmt(r.q, 3)} Å⁻¹`,
+          ),
+        );
       }
       if (ellipseDraft) {
-        ring(ellipseDraft.R, '#ffe066', `b/a ${ellipseDraft.ellipse[0].toFixed(3)} · ${ellipseDraft.ellipse[1].toFixed(1)}°`);
+        ring(
+          ellipseDraft.R,
+          '#ffe066',
+          `b/a ${ellipseDraft.ellipse[0].toFixed(3)} · ${ellipseDraft.ellipse[1].toFixed(1)}°`,
+        );
         g.save();
         g.fillStyle = '#ffe066';
         g.beginPath();
@@ -174,7 +233,11 @@ export function PatternView() {
         g.restore();
       }
       if (show.detectors) {
-        for (const d of [...detectors.filter((x) => !draft || x.node !== draft.node), ...(draft ? [draft] : [])]) drawDetector(g, d, cx, cy, geom.qPerPixel, X, Y, view.s, d === draft);
+        for (const d of [
+          ...detectors.filter((x) => !draft || x.node !== draft.node),
+          ...(draft ? [draft] : []),
+        ])
+          drawDetector(g, d, cx, cy, geom.qPerPixel, X, Y, view.s, d === draft);
       }
       if (show.centre) {
         g.save();
@@ -200,7 +263,12 @@ export function PatternView() {
     const rd = rectDraft.current;
     if (rd && rd.kind === 'mask-rect') {
       g.strokeStyle = '#00e5ff';
-      g.strokeRect(X(Math.min(rd.c0, rd.c1)), Y(Math.min(rd.r0, rd.r1)), Math.abs(rd.c1 - rd.c0) * view.s, Math.abs(rd.r1 - rd.r0) * view.s);
+      g.strokeRect(
+        X(Math.min(rd.c0, rd.c1)),
+        Y(Math.min(rd.r0, rd.r1)),
+        Math.abs(rd.c1 - rd.c0) * view.s,
+        Math.abs(rd.r1 - rd.r0) * view.s,
+      );
     }
     if (polygon.length) {
       g.strokeStyle = '#00e5ff';
@@ -213,7 +281,12 @@ export function PatternView() {
   // ---- gestures -------------------------------------------------------------------------------
   const toDet = (e: PointerEvent | WheelEvent | MouseEvent) => {
     const r = canvas.current!.getBoundingClientRect();
-    return { c: (e.clientX - r.left) / view.s + view.x0, r: (e.clientY - r.top) / view.s + view.y0, sx: e.clientX - r.left, sy: e.clientY - r.top };
+    return {
+      c: (e.clientX - r.left) / view.s + view.x0,
+      r: (e.clientY - r.top) / view.s + view.y0,
+      sx: e.clientX - r.left,
+      sy: e.clientY - r.top,
+    };
   };
   const polar = (c: number, r: number) => {
     const [cx, cy] = geom.center;
@@ -236,7 +309,10 @@ export function PatternView() {
     b.inFlight = true;
     api
       .virtual({ ...virtualRequest(d), ...(exact ? { exact: true } : {}) })
-      .then((frame) => store.set({ live: { detector: d, frame } }), (e) => report(e, 'virtual image'))
+      .then(
+        (frame) => store.set({ live: { detector: d, frame } }),
+        (e) => report(e, 'virtual image'),
+      )
       .finally(() => {
         b.inFlight = false;
         const n = b.next;
@@ -256,8 +332,10 @@ export function PatternView() {
       if (d.shape === 'sector') {
         const inArc = angIn(ang, d.startDeg ?? 0, d.endDeg ?? 90);
         if (rad >= inner - tol && rad <= outer + tol) {
-          if (Math.abs(angDiff(ang, d.startDeg ?? 0)) * (Math.PI / 180) * rad < tol) return { kind: 'resize', det: d, edge: 'start' };
-          if (Math.abs(angDiff(ang, d.endDeg ?? 90)) * (Math.PI / 180) * rad < tol) return { kind: 'resize', det: d, edge: 'end' };
+          if (Math.abs(angDiff(ang, d.startDeg ?? 0)) * (Math.PI / 180) * rad < tol)
+            return { kind: 'resize', det: d, edge: 'start' };
+          if (Math.abs(angDiff(ang, d.endDeg ?? 90)) * (Math.PI / 180) * rad < tol)
+            return { kind: 'resize', det: d, edge: 'end' };
         }
         if (!inArc) continue;
       }
@@ -279,7 +357,20 @@ export function PatternView() {
     if (tool === 'disc' || tool === 'annulus' || tool === 'sector') {
       const { rad, ang } = polar(p.c, p.r);
       const q = geom.qPerPixel;
-      const det: Detector = withRadiiPx({ node: null, shape: tool, unit: qKnown ? detUnit : 'px', stat: tool === 'disc' ? 'sum' : 'sum', startDeg: Math.round(ang), endDeg: Math.round(ang) + 30, geometry: geometryId ?? undefined }, rad, rad + 1, q);
+      const det: Detector = withRadiiPx(
+        {
+          node: null,
+          shape: tool,
+          unit: qKnown ? detUnit : 'px',
+          stat: tool === 'disc' ? 'sum' : 'sum',
+          startDeg: Math.round(ang),
+          endDeg: Math.round(ang) + 30,
+          geometry: geometryId ?? undefined,
+        },
+        rad,
+        rad + 1,
+        q,
+      );
       drag.current = { kind: 'draw', det, r0: rad, a0: ang };
       setDraft(det);
       return;
@@ -330,7 +421,8 @@ export function PatternView() {
   const paint = (c: number, r: number) => {
     const m = maskDraft ? maskDraft.slice() : new Uint8Array(w * h);
     for (let row = Math.max(0, Math.floor(r - brush)); row <= Math.min(h - 1, Math.ceil(r + brush)); row++)
-      for (let col = Math.max(0, Math.floor(c - brush)); col <= Math.min(w - 1, Math.ceil(c + brush)); col++) if (Math.hypot(col - c, row - r) <= brush) m[row * w + col] = 1;
+      for (let col = Math.max(0, Math.floor(c - brush)); col <= Math.min(w - 1, Math.ceil(c + brush)); col++)
+        if (Math.hypot(col - c, row - r) <= brush) m[row * w + col] = 1;
     setMaskDraft(m);
   };
 
@@ -340,11 +432,17 @@ export function PatternView() {
     const d = drag.current;
     if (!d) return;
     const q = geom.qPerPixel;
-    if (d.kind === 'pan') setView({ ...d.view, x0: d.view.x0 - (p.sx - d.sx) / view.s, y0: d.view.y0 - (p.sy - d.sy) / view.s });
+    if (d.kind === 'pan')
+      setView({ ...d.view, x0: d.view.x0 - (p.sx - d.sx) / view.s, y0: d.view.y0 - (p.sy - d.sy) / view.s });
     else if (d.kind === 'draw') {
       const { rad, ang } = polar(p.c, p.r);
       let det = withRadiiPx(d.det, d.det.shape === 'disc' ? 0 : d.r0, rad, q);
-      if (det.shape === 'sector') det = { ...det, startDeg: Math.round(Math.min(d.a0, ang)), endDeg: Math.round(Math.max(d.a0, ang, Math.min(d.a0, ang) + 5)) };
+      if (det.shape === 'sector')
+        det = {
+          ...det,
+          startDeg: Math.round(Math.min(d.a0, ang)),
+          endDeg: Math.round(Math.max(d.a0, ang, Math.min(d.a0, ang) + 5)),
+        };
       setDraft(det);
       sendLive(det);
     } else if (d.kind === 'resize') {
@@ -361,9 +459,9 @@ export function PatternView() {
     } else if (d.kind === 'centre') setCentreDraft([p.c, p.r]);
     else if (d.kind === 'ellipse') {
       const [cx, cy] = geom.center;
-      if (Math.hypot(p.c - cx, p.r - cy) > 2) setEllipseDraft({ ellipse: ellipseFromDrag(p.c - cx, p.r - cy, d.R), R: d.R, at: [p.c, p.r] });
-    }
-    else if (d.kind === 'mask-rect') {
+      if (Math.hypot(p.c - cx, p.r - cy) > 2)
+        setEllipseDraft({ ellipse: ellipseFromDrag(p.c - cx, p.r - cy, d.R), R: d.R, at: [p.c, p.r] });
+    } else if (d.kind === 'mask-rect') {
       d.c1 = p.c;
       d.r1 = p.r;
       setHover({ c: p.c, r: p.r });
@@ -379,17 +477,37 @@ export function PatternView() {
     if (d.kind === 'resize' && draft?.node) {
       const node = draft.node;
       const p = detectorParams(draft);
-      void edit(Object.entries(p).map(([param, value]) => ({ op: 'set' as const, node, param, value })), `resize detector ${node}`).then(() => setDraft(null));
+      void edit(
+        Object.entries(p).map(([param, value]) => ({ op: 'set' as const, node, param, value })),
+        `resize detector ${node}`,
+      ).then(() => setDraft(null));
     } else if (d.kind === 'centre' && centreDraft && geometryId) {
       const c: [number, number] = [Number(centreDraft[0].toFixed(2)), Number(centreDraft[1].toFixed(2))];
-      void edit([{ op: 'set', node: geometryId, param: 'center', value: c }], `centre → [${c}]`).then(() => setCentreDraft(null));
+      void edit([{ op: 'set', node: geometryId, param: 'center', value: c }], `centre → [${c}]`).then(() =>
+        setCentreDraft(null),
+      );
     } else if (d.kind === 'ellipse' && ellipseDraft && geometryId) {
-      const e: [number, number] = [Number(ellipseDraft.ellipse[0].toFixed(4)), Number(ellipseDraft.ellipse[1].toFixed(2))];
-      void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: e }], `ellipse → b/a ${e[0]}, ${e[1]}°`).then(() => setEllipseDraft(null));
+      const e: [number, number] = [
+        Number(ellipseDraft.ellipse[0].toFixed(4)),
+        Number(ellipseDraft.ellipse[1].toFixed(2)),
+      ];
+      void edit(
+        [{ op: 'set', node: geometryId, param: 'ellipse', value: e }],
+        `ellipse → b/a ${e[0]}, ${e[1]}°`,
+      ).then(() => setEllipseDraft(null));
     } else if (d.kind === 'mask-rect') {
       const m = maskDraft ? maskDraft.slice() : new Uint8Array(w * h);
-      for (let row = Math.max(0, Math.round(Math.min(d.r0, d.r1))); row <= Math.min(h - 1, Math.round(Math.max(d.r0, d.r1))); row++)
-        for (let col = Math.max(0, Math.round(Math.min(d.c0, d.c1))); col <= Math.min(w - 1, Math.round(Math.max(d.c0, d.c1))); col++) m[row * w + col] = 1;
+      for (
+        let row = Math.max(0, Math.round(Math.min(d.r0, d.r1)));
+        row <= Math.min(h - 1, Math.round(Math.max(d.r0, d.r1)));
+        row++
+      )
+        for (
+          let col = Math.max(0, Math.round(Math.min(d.c0, d.c1)));
+          col <= Math.min(w - 1, Math.round(Math.max(d.c0, d.c1)));
+          col++
+        )
+          m[row * w + col] = 1;
       rectDraft.current = null;
       setMaskDraft(m);
     }
@@ -398,7 +516,8 @@ export function PatternView() {
   const closePolygon = () => {
     if (polygon.length < 3) return;
     const m = maskDraft ? maskDraft.slice() : new Uint8Array(w * h);
-    for (let row = 0; row < h; row++) for (let col = 0; col < w; col++) if (insidePolygon(col, row, polygon)) m[row * w + col] = 1;
+    for (let row = 0; row < h; row++)
+      for (let col = 0; col < w; col++) if (insidePolygon(col, row, polygon)) m[row * w + col] = 1;
     setMaskDraft(m);
     setPolygon([]);
   };
@@ -417,7 +536,12 @@ export function PatternView() {
     if (!staticId) return report(new Error('the graph has no mask.static node'), 'save mask');
     try {
       const r = await api.saveMask('studio', [h, w], maskDraft);
-      if (await edit([{ op: 'set', node: staticId, param: 'maskFile', value: r.file }], `mask file ${r.file} → ${staticId}`)) {
+      if (
+        await edit(
+          [{ op: 'set', node: staticId, param: 'maskFile', value: r.file }],
+          `mask file ${r.file} → ${staticId}`,
+        )
+      ) {
         setMaskDraft(null);
         store.set({ staticMask: null });
       }
@@ -431,7 +555,21 @@ export function PatternView() {
     let i = 1;
     while (graph.nodes[`vd${i}`]) i++;
     const id = `vd${i}`;
-    const ok = await edit([{ op: 'add', node: id, def: { op: 'qoi.virtual', in: { frames: framesId(graph), ...(geometryId ? { geometry: geometryId } : {}) }, params: detectorParams(draft) }, output: true }], `add ${draft.shape} detector ${id}`);
+    const ok = await edit(
+      [
+        {
+          op: 'add',
+          node: id,
+          def: {
+            op: 'qoi.virtual',
+            in: { frames: framesId(graph), ...(geometryId ? { geometry: geometryId } : {}) },
+            params: detectorParams(draft),
+          },
+          output: true,
+        },
+      ],
+      `add ${draft.shape} detector ${id}`,
+    );
     if (ok) {
       // The detector is a node now: its live image leaves the navigator (pick vd… there to see it).
       setDraft(null);
@@ -456,14 +594,20 @@ export function PatternView() {
     return `col ${c}, row ${r} · ${fmt(v)} counts · r ${rad.toFixed(1)} px${qKnown ? ` · Q ${fmt(rad * geom.qPerPixel, 3)} Å⁻¹ (Q = 2π/d)` : ''}`;
   })();
 
-  const title = roi ? `mean of ROI (${pattern?.head.count ?? '…'} positions)` : `pattern at y ${cursor.iy}, x ${cursor.ix}`;
+  const title = roi
+    ? `mean of ROI (${pattern?.head.count ?? '…'} positions)`
+    : `pattern at y ${cursor.iy}, x ${cursor.ix}`;
   const tools: [Tool, string, string][] = [
     ['pan', '✥', 'pan / zoom (wheel); drag a detector edge to resize it'],
     ['disc', '●', 'draw a disc detector'],
     ['annulus', '◎', 'draw an annulus detector'],
     ['sector', '◔', 'draw a sector detector'],
     ['centre', '⊕', 'drag the beam centre'],
-    ['ellipse', '⬭', 'grab a ring and drag: the ellipse (b/a, angle) follows, the ring keeps its radius; sets calib.geometry ellipse'],
+    [
+      'ellipse',
+      '⬭',
+      'grab a ring and drag: the ellipse (b/a, angle) follows, the ring keeps its radius; sets calib.geometry ellipse',
+    ],
     ['mask-rect', '▭', 'mask: rectangle'],
     ['mask-polygon', '⬠', 'mask: polygon (click vertices, double-click closes)'],
     ['mask-brush', '✎', 'mask: brush'],
@@ -477,7 +621,13 @@ export function PatternView() {
       onClick={() => {
         const p = graph?.nodes[geometryId]?.params ?? {};
         const edits: Edit[] = [{ op: 'set', node: geometryId, param: 'ellipse', value: 'auto' }];
-        if ((p.center === undefined || p.center === 'auto') && geomBase) edits.push({ op: 'set', node: geometryId, param: 'center', value: geomBase.center.map((v) => Number(v.toFixed(2))) });
+        if ((p.center === undefined || p.center === 'auto') && geomBase)
+          edits.push({
+            op: 'set',
+            node: geometryId,
+            param: 'center',
+            value: geomBase.center.map((v) => Number(v.toFixed(2))),
+          });
         void edit(edits, 'fit the ellipse (centre locked)');
       }}
     >
@@ -486,15 +636,30 @@ export function PatternView() {
   );
 
   return (
-    <section class="panel" data-testid="pattern" data-position={pattern && pattern.head.iy !== undefined ? `${pattern.head.iy},${pattern.head.ix}` : roi ? "roi" : ""}>
+    <section
+      class="panel"
+      data-testid="pattern"
+      data-position={
+        pattern && pattern.head.iy !== undefined ? `${pattern.head.iy},${pattern.head.ix}` : roi ? 'roi' : ''
+      }
+    >
       <header>
         <h2>Pattern</h2>
         <span class="sub">{title}</span>
         <span class="spacer" />
         <label>
-          <input type="checkbox" checked={log} onChange={(e) => setLog((e.target as HTMLInputElement).checked)} /> log
+          <input
+            type="checkbox"
+            checked={log}
+            onChange={(e) => setLog((e.target as HTMLInputElement).checked)}
+          />{' '}
+          log
         </label>
-        <select value={cmap} onChange={(e) => setCmap((e.target as HTMLSelectElement).value as ColormapName)} title="colormap">
+        <select
+          value={cmap}
+          onChange={(e) => setCmap((e.target as HTMLSelectElement).value as ColormapName)}
+          title="colormap"
+        >
           {['magma', 'viridis', 'gray', 'cividis'].map((c) => (
             <option value={c}>{c}</option>
           ))}
@@ -502,14 +667,24 @@ export function PatternView() {
       </header>
       <div class="toolbar">
         {tools.map(([t, icon, tip]) => (
-          <button class={tool === t ? 'tool on' : 'tool'} title={tip} data-tool={t} disabled={readOnly && t !== 'pan'} onClick={() => setTool(t)}>
+          <button
+            class={tool === t ? 'tool on' : 'tool'}
+            title={tip}
+            data-tool={t}
+            disabled={readOnly && t !== 'pan'}
+            onClick={() => setTool(t)}
+          >
             {icon}
           </button>
         ))}
         <span class="sep" />
         {(['rings', 'masks', 'detectors', 'centre'] as const).map((k) => (
           <label class="chk">
-            <input type="checkbox" checked={show[k]} onChange={(e) => setShow({ ...show, [k]: (e.target as HTMLInputElement).checked })} />
+            <input
+              type="checkbox"
+              checked={show[k]}
+              onChange={(e) => setShow({ ...show, [k]: (e.target as HTMLInputElement).checked })}
+            />
             {k}
           </label>
         ))}
@@ -534,7 +709,10 @@ export function PatternView() {
       {(tool === 'disc' || tool === 'annulus' || tool === 'sector' || draft) && (
         <div class="drawer">
           radii in
-          <select value={detUnit} onChange={(e) => setDetUnit((e.target as HTMLSelectElement).value as 'q' | 'px')}>
+          <select
+            value={detUnit}
+            onChange={(e) => setDetUnit((e.target as HTMLSelectElement).value as 'q' | 'px')}
+          >
             <option value="q">Q (Å⁻¹)</option>
             <option value="px">px</option>
           </select>
@@ -553,8 +731,21 @@ export function PatternView() {
       )}
       {tool.startsWith('mask') && (
         <div class="drawer">
-          brush <input type="number" min={1} max={20} value={brush} onInput={(e) => setBrush(Number((e.target as HTMLInputElement).value))} /> px · threshold ≥
-          <input type="number" value={threshold} placeholder="counts" onInput={(e) => setThreshold((e.target as HTMLInputElement).value)} />
+          brush{' '}
+          <input
+            type="number"
+            min={1}
+            max={20}
+            value={brush}
+            onInput={(e) => setBrush(Number((e.target as HTMLInputElement).value))}
+          />{' '}
+          px · threshold ≥
+          <input
+            type="number"
+            value={threshold}
+            placeholder="counts"
+            onInput={(e) => setThreshold((e.target as HTMLInputElement).value)}
+          />
           <button onClick={applyThreshold}>mask</button>
           <span class="spacer" />
           <button disabled={!maskDraft} onClick={() => setMaskDraft(null)}>
@@ -568,7 +759,11 @@ export function PatternView() {
       {(tool === 'calibrate' || calibrant >= 0) && (
         <div class="drawer">
           calibrant
-          <select data-testid="calibrant" value={calibrant} onChange={(e) => setCalibrant(Number((e.target as HTMLSelectElement).value))}>
+          <select
+            data-testid="calibrant"
+            value={calibrant}
+            onChange={(e) => setCalibrant(Number((e.target as HTMLSelectElement).value))}
+          >
             <option value={-1}>none</option>
             {CALIBRANTS.map((c, i) => (
               <option value={i}>{c.name}</option>
@@ -577,7 +772,11 @@ export function PatternView() {
           {calibrant >= 0 && (
             <>
               ring
-              <select data-testid="calibrant-ring" value={calRing} onChange={(e) => setCalRing(Number((e.target as HTMLSelectElement).value))}>
+              <select
+                data-testid="calibrant-ring"
+                value={calRing}
+                onChange={(e) => setCalRing(Number((e.target as HTMLSelectElement).value))}
+              >
                 {calibrantRings(CALIBRANTS[calibrant]).map((r, i) => (
                   <option value={i}>
                     {r.label} d {r.d.toFixed(4)} Å
@@ -593,19 +792,27 @@ export function PatternView() {
       {tool === 'ellipse' && geometryId && (
         <div class="drawer" data-testid="ellipse-drawer">
           <span class="mono">
-            ellipse b/a {fmt(geom.ellipse?.[0] ?? 1, 4)} · {fmt(geom.ellipse?.[1] ?? 0, 3)}° · centre [{geom.center.map((v) => v.toFixed(2)).join(', ')}] px
+            ellipse b/a {fmt(geom.ellipse?.[0] ?? 1, 4)} · {fmt(geom.ellipse?.[1] ?? 0, 3)}° · centre [
+            {geom.center.map((v) => v.toFixed(2)).join(', ')}] px
           </span>
           <span class="muted">grab a ring, drag along its major axis</span>
           <span class="spacer" />
           {fitEllipseButton}
-          <button title="no elliptical distortion: ellipse none" onClick={() => void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: 'none' }], 'ellipse → none')}>
+          <button
+            title="no elliptical distortion: ellipse none"
+            onClick={() =>
+              void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: 'none' }], 'ellipse → none')
+            }
+          >
             circular
           </button>
         </div>
       )}
       <div class="legend">
-        <span class="sw" style={{ background: 'rgba(40,140,255,0.7)' }} /> static mask <span class="sw" style={{ background: 'rgba(60,230,120,0.8)' }} /> automask (this position)
-        <span class="sw" style={{ background: 'rgba(0,230,255,0.8)' }} /> mask being edited <span class="sw ring" /> Q rings
+        <span class="sw" style={{ background: 'rgba(40,140,255,0.7)' }} /> static mask{' '}
+        <span class="sw" style={{ background: 'rgba(60,230,120,0.8)' }} /> automask (this position)
+        <span class="sw" style={{ background: 'rgba(0,230,255,0.8)' }} /> mask being edited{' '}
+        <span class="sw ring" /> Q rings
       </div>
     </section>
   );
@@ -620,7 +827,9 @@ function describe(d: Detector): string {
   const r = (v?: number) => fmt(v ?? NaN, 3);
   if (d.shape === 'disc') return `${d.node ?? 'new'} disc r ${r(d.radius)}${u}`;
   const base = `${d.node ?? 'new'} ${d.shape} ${r(d.inner)}–${r(d.outer)}${u}`;
-  return d.shape === 'sector' ? `${base}, ${Math.round(d.startDeg ?? 0)}°–${Math.round(d.endDeg ?? 0)}°` : base;
+  return d.shape === 'sector'
+    ? `${base}, ${Math.round(d.startDeg ?? 0)}°–${Math.round(d.endDeg ?? 0)}°`
+    : base;
 }
 
 function angDiff(a: number, b: number) {
@@ -632,7 +841,17 @@ function angIn(a: number, s: number, e: number) {
   return ss <= ee ? a >= ss && a <= ee : a >= ss || a <= ee;
 }
 
-function drawDetector(g: CanvasRenderingContext2D, d: Detector, cx: number, cy: number, qpp: number, X: (c: number) => number, Y: (r: number) => number, s: number, active: boolean) {
+function drawDetector(
+  g: CanvasRenderingContext2D,
+  d: Detector,
+  cx: number,
+  cy: number,
+  qpp: number,
+  X: (c: number) => number,
+  Y: (r: number) => number,
+  s: number,
+  active: boolean,
+) {
   const { inner, outer } = radiiPx(d, qpp);
   g.save();
   g.strokeStyle = active ? '#ffe066' : '#ff5ec4';

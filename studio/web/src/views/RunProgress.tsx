@@ -13,7 +13,11 @@ export function RunProgress() {
     <section class="panel" data-testid="run-progress" data-running={run.running ? 'yes' : 'no'}>
       <header>
         <h2>Run</h2>
-        <span class="sub">{run.running ? `${finished}/${run.nodes.length} nodes` : run.message || `${willRun} node(s) will run`}</span>
+        <span class="sub">
+          {run.running
+            ? `${finished}/${run.nodes.length} nodes`
+            : run.message || `${willRun} node(s) will run`}
+        </span>
         <span class="spacer" />
         {!readOnly && (
           <>
@@ -37,7 +41,12 @@ export function RunProgress() {
       {run.nodes.length > 0 && (
         <div class="node-status">
           {run.nodes.map((n) => (
-            <span class={`chip st-${(run.status[n] ?? 'pending').replace(' ', '-')}`} title={`${n}: ${run.status[n] ?? 'pending'}${run.seconds[n] !== undefined ? ` · ${run.seconds[n].toFixed(2)} s` : ''}`} data-node={n} data-status={run.status[n] ?? 'pending'}>
+            <span
+              class={`chip st-${(run.status[n] ?? 'pending').replace(' ', '-')}`}
+              title={`${n}: ${run.status[n] ?? 'pending'}${run.seconds[n] !== undefined ? ` · ${run.seconds[n].toFixed(2)} s` : ''}`}
+              data-node={n}
+              data-status={run.status[n] ?? 'pending'}
+            >
               {n}
             </span>
           ))}

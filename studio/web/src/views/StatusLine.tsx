@@ -26,9 +26,14 @@ export function StatusLine() {
   const scan = useSelect(store, (s) => s.session?.scan);
   const values = useMemo(() => {
     if (!preview) return [];
-    const vs = chainCurves(preview, ops, graph).values.filter((v) => !/_err$|\.(iterations|chi2|status)$/.test(v.key));
+    const vs = chainCurves(preview, ops, graph).values.filter(
+      (v) => !/_err$|\.(iterations|chi2|status)$/.test(v.key),
+    );
     const rank = (key: string) => PRIORITY.indexOf(graph?.nodes[key.split('.')[0]]?.op ?? '') >>> 0;
-    return vs.map((v, i) => ({ v, i })).sort((a, b) => rank(a.v.key) - rank(b.v.key) || a.i - b.i).map((x) => x.v);
+    return vs
+      .map((v, i) => ({ v, i }))
+      .sort((a, b) => rank(a.v.key) - rank(b.v.key) || a.i - b.i)
+      .map((x) => x.v);
   }, [preview, ops]);
   const fresh = preview && preview.iy === cursor.iy && preview.ix === cursor.ix;
   return (
@@ -53,7 +58,11 @@ export function StatusLine() {
       </span>
       <span class="spacer" />
       {fresh && preview && <span class="muted mono">chain {fmt(preview.ms, 3)} ms</span>}
-      <span class={run.running ? 'status-run on' : 'status-run'}>{run.running ? `running ${run.pass ? `${run.pass} ` : ''}${run.done}/${run.total}` : run.message || 'idle'}</span>
+      <span class={run.running ? 'status-run on' : 'status-run'}>
+        {run.running
+          ? `running ${run.pass ? `${run.pass} ` : ''}${run.done}/${run.total}`
+          : run.message || 'idle'}
+      </span>
     </footer>
   );
 }

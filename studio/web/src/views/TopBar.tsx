@@ -15,7 +15,10 @@ export function TopBar() {
   const [versions, setVersions] = useState<{ versionId: string; file: string; time: string }[] | null>(null);
   const [va, setVa] = useState('');
   const [vb, setVb] = useState('current');
-  const [diff, setDiff] = useState<{ changes: { node: string; change: string; detail: string }[]; recomputes: string[] } | null>(null);
+  const [diff, setDiff] = useState<{
+    changes: { node: string; change: string; detail: string }[];
+    recomputes: string[];
+  } | null>(null);
   const file = session?.graphFile ?? session?.runDir ?? '';
   return (
     <div class="topbar">
@@ -31,7 +34,12 @@ export function TopBar() {
           <button data-testid="undo" disabled={!canUndo} title="undo (Ctrl+Z)" onClick={() => void undo()}>
             ↶ Undo
           </button>
-          <button data-testid="redo" disabled={!canRedo} title="redo (Ctrl+Shift+Z)" onClick={() => void redo()}>
+          <button
+            data-testid="redo"
+            disabled={!canRedo}
+            title="redo (Ctrl+Shift+Z)"
+            onClick={() => void redo()}
+          >
             ↷ Redo
           </button>
           <button data-testid="save" disabled={!session?.graphFile} onClick={() => void save()}>
@@ -40,7 +48,10 @@ export function TopBar() {
           <button
             data-testid="save-as"
             onClick={() => {
-              const name = prompt('Save as (a new .json file beside the graph / dataset):', `${graph?.name ?? 'graph'}-v2.json`);
+              const name = prompt(
+                'Save as (a new .json file beside the graph / dataset):',
+                `${graph?.name ?? 'graph'}-v2.json`,
+              );
               if (name) void save(name);
             }}
           >
