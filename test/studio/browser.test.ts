@@ -166,7 +166,9 @@ describe('snem studio in the browser', () => {
     const R = ellipseRadius(60, 0, geo.ellipse[0], geo.ellipse[1]);
     const qpp = (await api('/api/graph')).graph.nodes.geometry.params.qPerPixel as number;
     expect(Math.abs(qpp - (2 * Math.PI) / d111 / R) / qpp).toBeLessThan(0.01);
-    expect(await page.getByTestId('notice').textContent()).toMatch(/Q scale from Au 111/);
+    await expect
+      .poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 })
+      .toMatch(/Q scale from Au 111/);
     await shot(page.getByTestId('pattern'), '02b-calibrant');
     await page.getByTestId('undo').click();
     await expect
@@ -190,12 +192,11 @@ describe('snem studio in the browser', () => {
     expect(Math.abs(ratio - (R40 / 46) ** 2)).toBeLessThan(0.02);
     expect(Math.abs(angle - 30)).toBeLessThan(2);
     await page.getByTestId('undo').click();
+    // The undo's version bump can be seen before its graph: wait for the ellipse itself.
     await expect
-      .poll(async () => (await api('/api/graph')).version, { timeout: 30_000 })
-      .toBeGreaterThan(before + 1);
-    expect((await api('/api/graph')).graph.nodes.geometry.params.ellipse).toEqual(
-      JSON.parse(fs.readFileSync(graphFile, 'utf8')).nodes.geometry.params?.ellipse,
-    );
+      .poll(async () => (await api('/api/graph')).graph.nodes.geometry.params.ellipse, { timeout: 30_000 })
+      .toEqual(JSON.parse(fs.readFileSync(graphFile, 'utf8')).nodes.geometry.params?.ellipse);
+    expect((await api('/api/graph')).version).toBeGreaterThan(before + 1);
     await page.locator('[data-tool="pan"]').click();
   });
 
@@ -291,7 +292,12 @@ describe('snem studio in the browser', () => {
       .toBe('no');
     expect(await page.getByTestId('run-progress').textContent()).toMatch(/done in/);
     // Every node reported, chunks counted, and maps on screen.
-    expect(await page.locator('[data-testid="run-progress"] .chip[data-status="pending"]').count()).toBe(0);
+    // Node events and run-done arrive on one stream, but the chips render after the flag: poll.
+    await expect
+      .poll(() => page.locator('[data-testid="run-progress"] .chip[data-status="pending"]').count(), {
+        timeout: 30_000,
+      })
+      .toBe(0);
     expect(
       await page.locator('[data-testid="run-progress"] .chip[data-status="computed"]').count(),
     ).toBeGreaterThan(3);
@@ -472,7 +478,9 @@ describe('snem studio in the browser', () => {
       .toHaveLength(2);
     const [lo, hi] = (await api('/api/graph')).graph.nodes.r1.display.fields.position.limits as number[];
     expect(lo).toBeLessThan(hi);
-    expect(await page.getByTestId('notice').textContent()).toMatch(/r1 display limits/);
+    await expect
+      .poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 })
+      .toMatch(/r1 display limits/);
     await shot(page.getByTestId('maps'), '08-histogram');
   });
 
