@@ -556,7 +556,11 @@ function listen() {
       running: true,
       runId: d.runId,
       nodes: d.nodes,
-      status: Object.fromEntries(d.nodes.map((n: string) => [n, 'pending'])),
+      // A scoped run (only what an edit reaches) reports only the nodes it computes; the rest keep
+      // the previous run's results, so they start as cached rather than waiting for an event.
+      status: Object.fromEntries(
+        d.nodes.map((n: string) => [n, !d.computes || d.computes.includes(n) ? 'pending' : 'cached']),
+      ),
       seconds: {},
       done: 0,
       total: 0,
