@@ -505,18 +505,23 @@ export async function loadGeometry() {
 export async function startRun() {
   try {
     const r = await api.run();
+    // The event stream may have delivered this run's start and its first node events before the
+    // POST's answer: then the state is already this run's, and resetting it would lose them.
     store.set((s) => ({
-      run: {
-        ...s.run,
-        running: true,
-        runId: r.runId,
-        status: {},
-        seconds: {},
-        done: 0,
-        total: 0,
-        message: 'starting',
-        error: null,
-      },
+      run:
+        s.run.runId === r.runId
+          ? s.run
+          : {
+              ...s.run,
+              running: true,
+              runId: r.runId,
+              status: {},
+              seconds: {},
+              done: 0,
+              total: 0,
+              message: 'starting',
+              error: null,
+            },
     }));
   } catch (e) {
     report(e, 'run');
