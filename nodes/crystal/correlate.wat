@@ -3,56 +3,116 @@
 ;; largest acc and its p (lowest p on ties) go to best[t], bestPhi[t]. F holds each ring's folded
 ;; 180° twice, so lanes past `half` repeat earlier angles (the host maps p ≥ half back); F carries
 ;; 4 floats of padding after its last row. Addresses are byte offsets into this module's memory.
+;;
+;; Register-blocked: 8 vectors (32 angles) of acc stay in locals while every spot of the template
+;; is added, then go straight into the running argmax; the angles left over (half4 not a multiple
+;; of 32) go one vector at a time. Each lane still sums its spots in order with a separate multiply
+;; and add, and sees its angles in increasing order, so the results are bit for bit those of the
+;; plain loop (acc in memory) this replaced, at a fraction of its loads and stores.
 (module
   (memory (export "memory") 1)
   (func (export "scan")
     (param $T i32) (param $half4 i32) (param $F i32) (param $start i32) (param $off i32) (param $wt i32)
-    (param $acc i32) (param $best i32) (param $bestPhi i32)
-    (local $t i32) (local $s i32) (local $e i32) (local $p i32) (local $end i32) (local $src i32) (local $a i32)
-    (local $w v128) (local $x v128) (local $m v128) (local $vmax v128) (local $vidx v128) (local $cur v128)
+    (param $best i32) (param $bestPhi i32)
+    (local $t i32) (local $s i32) (local $s0 i32) (local $e i32) (local $blk i32) (local $end i32) (local $src i32)
+    (local $w v128) (local $m v128) (local $vmax v128) (local $vidx v128) (local $cur v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $bv f32) (local $bi i32) (local $lv f32) (local $li i32)
     (local.set $end (i32.shl (local.get $half4) (i32.const 2)))
     (block $done
       (loop $templates
         (br_if $done (i32.ge_u (local.get $t) (local.get $T)))
-        ;; acc = 0
-        (local.set $p (i32.const 0))
-        (loop $zero
-          (v128.store (i32.add (local.get $acc) (local.get $p)) (v128.const f32x4 0 0 0 0))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $zero (i32.lt_u (local.get $p) (local.get $end))))
-        ;; spots s = start[t] … start[t+1]−1
-        (local.set $s (i32.load (i32.add (local.get $start) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $s0 (i32.load (i32.add (local.get $start) (i32.shl (local.get $t) (i32.const 2)))))
         (local.set $e (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $t) (i32.const 1)) (i32.const 2)))))
-        (block $spotsDone
-          (loop $spots
-            (br_if $spotsDone (i32.ge_u (local.get $s) (local.get $e)))
-            (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
-            (local.set $src (i32.add (local.get $F)
-              (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
-            (local.set $p (i32.const 0))
-            (loop $lanes
-              (local.set $a (i32.add (local.get $acc) (local.get $p)))
-              (v128.store (local.get $a)
-                (f32x4.add (v128.load (local.get $a))
-                  (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $src) (local.get $p))))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $lanes (i32.lt_u (local.get $p) (local.get $end))))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $spots)))
-        ;; argmax over lanes: per-lane running max and its index, then the 4 lanes
         (local.set $vmax (f32x4.splat (f32.const -inf)))
         (local.set $cur (v128.const i32x4 0 1 2 3))
         (local.set $vidx (local.get $cur))
-        (local.set $p (i32.const 0))
-        (loop $scanMax
-          (local.set $x (v128.load (i32.add (local.get $acc) (local.get $p))))
-          (local.set $m (f32x4.gt (local.get $x) (local.get $vmax)))
-          (local.set $vmax (v128.bitselect (local.get $x) (local.get $vmax) (local.get $m)))
-          (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
-          (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $scanMax (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $blk (i32.const 0))
+        ;; blocks of 8 vectors (128 bytes of a row)
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.gt_u (i32.add (local.get $blk) (i32.const 128)) (local.get $end)))
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $a1 (v128.const f32x4 0 0 0 0))
+            (local.set $a2 (v128.const f32x4 0 0 0 0))
+            (local.set $a3 (v128.const f32x4 0 0 0 0))
+            (local.set $a4 (v128.const f32x4 0 0 0 0))
+            (local.set $a5 (v128.const f32x4 0 0 0 0))
+            (local.set $a6 (v128.const f32x4 0 0 0 0))
+            (local.set $a7 (v128.const f32x4 0 0 0 0))
+            (local.set $s (local.get $s0))
+            (block $spotsDone
+              (loop $spots
+                (br_if $spotsDone (i32.ge_u (local.get $s) (local.get $e)))
+                (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
+                (local.set $src (i32.add (i32.add (local.get $F) (local.get $blk))
+                  (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $src)))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $src)))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $src)))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $src)))))
+                (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $w) (v128.load offset=64 (local.get $src)))))
+                (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $w) (v128.load offset=80 (local.get $src)))))
+                (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $w) (v128.load offset=96 (local.get $src)))))
+                (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $w) (v128.load offset=112 (local.get $src)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $spots)))
+            (local.set $m (f32x4.gt (local.get $a0) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a0) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a1) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a1) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a2) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a2) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a3) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a3) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a4) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a4) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a5) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a5) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a6) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a6) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a7) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a7) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $blk (i32.add (local.get $blk) (i32.const 128)))
+            (br $blocks)))
+        ;; the vectors left, one at a time
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $blk) (local.get $end)))
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $s (local.get $s0))
+            (block $tspotsDone
+              (loop $tspots
+                (br_if $tspotsDone (i32.ge_u (local.get $s) (local.get $e)))
+                (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
+                (local.set $src (i32.add (i32.add (local.get $F) (local.get $blk))
+                  (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load (local.get $src)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $tspots)))
+            (local.set $m (f32x4.gt (local.get $a0) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a0) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $blk (i32.add (local.get $blk) (i32.const 16)))
+            (br $tail)))
+        ;; the best of the 4 lanes (lowest p on ties)
         (local.set $bv (f32x4.extract_lane 0 (local.get $vmax)))
         (local.set $bi (i32x4.extract_lane 0 (local.get $vidx)))
         (local.set $lv (f32x4.extract_lane 1 (local.get $vmax)))

@@ -26,7 +26,6 @@ interface CorrelateKernel extends WebAssembly.Exports {
     start: number,
     off: number,
     wt: number,
-    acc: number,
     best: number,
     bestPhi: number,
   ): void;
@@ -82,7 +81,6 @@ export class Matcher {
     start: number;
     off: number;
     wt: number;
-    acc: number;
     best: number;
     bestPhi: number;
   } | null = null;
@@ -140,7 +138,7 @@ export class Matcher {
       return;
     }
     // One linear memory: F (+4 floats of padding: the last row's lanes may read past it), the
-    // folded templates, the accumulator and the per-template results, each 16-byte aligned.
+    // folded templates and the per-template results, each 16-byte aligned.
     const k = wasmInstance<CorrelateKernel>(new URL('./correlate.wasm', import.meta.url));
     const half4 = Math.ceil(this.half / 4) * 4;
     let at = 0;
@@ -154,7 +152,6 @@ export class Matcher {
       start: take(4 * (T + 1)),
       off: take(4 * this.off.length),
       wt: take(4 * this.wt.length),
-      acc: take(4 * half4),
       best: take(4 * T),
       bestPhi: take(4 * T),
     };
@@ -175,7 +172,7 @@ export class Matcher {
     let top = 0;
     const kn = this.kernel;
     if (kn) {
-      kn.k.scan(nT, kn.half4, kn.F, kn.start, kn.off, kn.wt, kn.acc, kn.best, kn.bestPhi);
+      kn.k.scan(nT, kn.half4, kn.F, kn.start, kn.off, kn.wt, kn.best, kn.bestPhi);
       for (let t = 0; t < nT; t++) {
         if (bestPhi[t] >= half) bestPhi[t] -= half;
         if (best[t] > best[top]) top = t;
