@@ -470,11 +470,9 @@ async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<P
     if (!f) continue;
     const v = f.data[iy * f.head.shape[1] + ix];
     const b = new Uint8Array(new Float32Array([v]).buffer);
-    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = {
-      dtype: 'float32',
-      shape: [1],
-      b64: btoa(String.fromCharCode(...b)),
-    };
+    const node = (nodes[m.node] ??= { op: m.op, fields: {}, units: {} });
+    node.fields[m.field] = { dtype: 'float32', shape: [1], b64: btoa(String.fromCharCode(...b)) };
+    (node.units ??= {})[m.field] = m.unit;
   }
   return { iy, ix, ms: 0, nodes };
 }

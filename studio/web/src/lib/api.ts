@@ -98,6 +98,8 @@ export interface PreviewNode {
   fields: Record<string, NDArrayJson>;
   axes?: Record<string, NDArrayJson>;
   meta?: Record<string, unknown>;
+  /** Each field's unit as the server resolved it (a fit's area of G(r) in Å⁻¹, not "curve unit × Å"). */
+  units?: Record<string, string | null>;
 }
 export interface Preview {
   iy: number;
