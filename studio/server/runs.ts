@@ -18,7 +18,7 @@ import { graphIdentity, isPinned, pruneStudioRuns, setPinned } from './run-reten
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
-import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
+import type { ResolvedGraph } from '../../engine/graph.ts';
 
 export interface RunInfo {
   runId: string;

@@ -85,7 +85,11 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
       const count = a.shape.reduce((x, y) => x * y, 1);
       if (count !== 1) continue;
       const v = Number(ndarray(a)[0]);
-      out.values.push({ key: `${id}.${field}`, value: v, unit: n.units?.[field] ?? unitOf(ops[n.op], field) });
+      out.values.push({
+        key: `${id}.${field}`,
+        value: v,
+        unit: n.units?.[field] ?? unitOf(ops[n.op], field),
+      });
     }
   }
   return out;
