@@ -89,7 +89,7 @@ async function stopWorkers(ws: ChildProcess[]) {
 interface RunSummary {
   runDir: string;
   seconds: number;
-  cluster?: { chunkJobsQueued: number; chunkPassSeconds: number };
+  cluster?: { chunkJobsQueued: number; chunkJobsRequeued: number; chunkPassSeconds: number };
 }
 
 function cli(args: string[]): string {
@@ -161,7 +161,7 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
     const local: { wall: number; compute: number }[] = [];
     const clusterRuns = new Map<
       number,
-      { pass: number; wall: number; jobs: number; compute: number; blobsMB: number }[]
+      { pass: number; wall: number; jobs: number; requeued: number; compute: number; blobsMB: number }[]
     >(counts.map((n) => [n, []]));
     let reference: Manifest | null = null;
     let chunks = 0;
@@ -202,12 +202,13 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
             pass: res.summary.cluster!.chunkPassSeconds,
             wall: res.summary.seconds,
             jobs: res.summary.cluster!.chunkJobsQueued,
+            requeued: res.summary.cluster!.chunkJobsRequeued,
             compute: frameComputeSeconds(res.manifest),
             blobsMB: duBytes(store) / 2 ** 20,
           });
           const r = clusterRuns.get(n)!.at(-1)!;
           process.stderr.write(
-            `bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
+            `bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs${r.requeued ? ` (+${r.requeued} queued again)` : ''}, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
           );
         } finally {
           await stopWorkers(ws);
