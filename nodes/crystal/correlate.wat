@@ -1,5 +1,6 @@
-;; Template correlation over in-plane angle for every template of a library (matcher.ts is the
-;; host). Per template t: acc[p] = Σ_s w_s · F[off_s + p] for p = 0 … half4−1 (f32x4), then the
+;; Template matching kernels (matcher.ts is the host): `scan` and `fold` below.
+;;
+;; scan: template correlation over in-plane angle for every template of a library. Per template t: acc[p] = Σ_s w_s · F[off_s + p] for p = 0 … half4−1 (f32x4), then the
 ;; largest acc and its p (lowest p on ties) go to best[t], bestPhi[t]. F holds each ring's folded
 ;; 180° twice, so lanes past `half` repeat earlier angles (the host maps p ≥ half back); F carries
 ;; 4 floats of padding after its last row. Addresses are byte offsets into this module's memory.
@@ -134,4 +135,78 @@
         (i32.store (i32.add (local.get $bestPhi) (i32.shl (local.get $t) (i32.const 2))) (local.get $bi))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $templates))))
+  ;; The folded, background-removed polar image of one pattern (polar.ts fold(), same f64 steps in
+  ;; the same order, so the same bits): per ring, bilinear samples from the uint8 pattern (pixel of
+  ;; sample k at byte $frame + idx[k]; idx < 0 = off the detector, NaN), the ring's mean removed,
+  ;; clipped at 0, √ when $sqrt (power 0.5) else unchanged (power 1), the two halves added and
+  ;; written twice into out. Returns the Euclidean norm of one copy.
+  (func (export "fold")
+    (param $nRings i32) (param $nTheta i32) (param $frame i32) (param $w i32) (param $idx i32)
+    (param $fx i32) (param $fy i32) (param $ring i32) (param $out i32) (param $sqrt i32)
+    (result f64)
+    (local $ri i32) (local $t i32) (local $k4 i32) (local $i i32) (local $p i32) (local $cnt i32)
+    (local $half i32) (local $o i32)
+    (local $sum f64) (local $mean f64) (local $norm2 f64) (local $a f64) (local $b f64) (local $c f64)
+    (local $d f64) (local $x f64) (local $top f64) (local $v f64) (local $u f64) (local $f f64)
+    (local.set $half (i32.shr_u (local.get $nTheta) (i32.const 1)))
+    (block $ringsDone
+      (loop $rings
+        (br_if $ringsDone (i32.ge_u (local.get $ri) (local.get $nRings)))
+        (local.set $sum (f64.const 0))
+        (local.set $cnt (i32.const 0))
+        (local.set $t (i32.const 0))
+        (block $samplesDone
+          (loop $samples
+            (br_if $samplesDone (i32.ge_u (local.get $t) (local.get $nTheta)))
+            ;; k4 = 4 · (ri · nTheta + t): byte offset of sample k in idx, fx, fy
+            (local.set $k4 (i32.shl (i32.add (i32.mul (local.get $ri) (local.get $nTheta)) (local.get $t)) (i32.const 2)))
+            (local.set $i (i32.load (i32.add (local.get $idx) (local.get $k4))))
+            (if (i32.lt_s (local.get $i) (i32.const 0))
+              (then
+                (f32.store (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))) (f32.const nan)))
+              (else
+                (local.set $p (i32.add (local.get $frame) (local.get $i)))
+                (local.set $a (f64.convert_i32_u (i32.load8_u (local.get $p))))
+                (local.set $b (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))))
+                (local.set $p (i32.add (local.get $p) (local.get $w)))
+                (local.set $c (f64.convert_i32_u (i32.load8_u (local.get $p))))
+                (local.set $d (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))))
+                (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $fx) (local.get $k4)))))
+                (local.set $top (f64.add (local.get $a) (f64.mul (local.get $x) (f64.sub (local.get $b) (local.get $a)))))
+                (local.set $v (f64.add (local.get $top)
+                  (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $fy) (local.get $k4))))
+                    (f64.sub (f64.add (local.get $c) (f64.mul (local.get $x) (f64.sub (local.get $d) (local.get $c))))
+                      (local.get $top)))))
+                (f32.store (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))) (f32.demote_f64 (local.get $v)))
+                (local.set $sum (f64.add (local.get $sum) (local.get $v)))
+                (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $samples)))
+        (local.set $mean
+          (if (result f64) (local.get $cnt)
+            (then (f64.div (local.get $sum) (f64.convert_i32_u (local.get $cnt))))
+            (else (f64.const 0))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $ri) (local.get $nTheta)) (i32.const 2))))
+        (local.set $t (i32.const 0))
+        (block $foldDone
+          (loop $fold
+            (br_if $foldDone (i32.ge_u (local.get $t) (local.get $half)))
+            (local.set $u (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))))) (local.get $mean)))
+            (local.set $v (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ring) (i32.shl (i32.add (local.get $t) (local.get $half)) (i32.const 2))))) (local.get $mean)))
+            (local.set $u (if (result f64) (f64.gt (local.get $u) (f64.const 0))
+              (then (if (result f64) (local.get $sqrt) (then (f64.sqrt (local.get $u))) (else (local.get $u))))
+              (else (f64.const 0))))
+            (local.set $v (if (result f64) (f64.gt (local.get $v) (f64.const 0))
+              (then (if (result f64) (local.get $sqrt) (then (f64.sqrt (local.get $v))) (else (local.get $v))))
+              (else (f64.const 0))))
+            (local.set $f (f64.add (local.get $u) (local.get $v)))
+            (local.set $p (i32.add (local.get $o) (i32.shl (local.get $t) (i32.const 2))))
+            (f32.store (local.get $p) (f32.demote_f64 (local.get $f)))
+            (f32.store (i32.add (local.get $p) (i32.shl (local.get $half) (i32.const 2))) (f32.demote_f64 (local.get $f)))
+            (local.set $norm2 (f64.add (local.get $norm2) (f64.mul (local.get $f) (local.get $f))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $fold)))
+        (local.set $ri (i32.add (local.get $ri) (i32.const 1)))
+        (br $rings)))
+    (f64.sqrt (local.get $norm2)))
 )
