@@ -84,13 +84,15 @@ export const qoiIntegral = defineOp({
     },
   },
   outputs: {
-    integral: {
-      unit: 'curve unit × curve x unit',
-      description: '∫ y dx over the window (baseline subtracted)',
-    },
-    centroid: {
-      unit: 'curve x unit',
-      description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)',
+    fields: {
+      integral: {
+        dims: ['positions'],
+        description: '∫ y dx over the window (baseline subtracted), in curve unit × curve x unit',
+      },
+      centroid: {
+        dims: ['positions'],
+        description: "∫ x·y dx / ∫ y dx over the window (NaN when the area is 0), in the curve's x unit",
+      },
     },
   },
   check(p, { node }) {

@@ -40,8 +40,13 @@ export const qoiPeak = defineOp({
     },
   },
   outputs: {
-    position: { unit: 'curve x unit', description: 'x of the maximum (sub-grid)' },
-    height: { unit: 'curve unit', description: 'curve value at the maximum (parabola vertex)' },
+    fields: {
+      position: { dims: ['positions'], description: "x of the maximum (sub-grid), in the curve's x unit" },
+      height: {
+        dims: ['positions'],
+        description: "curve value at the maximum (parabola vertex), in the curve's unit",
+      },
+    },
   },
   check(p, { node }) {
     if (!(p.range[0] < p.range[1]))

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { declaredOutputs, fieldDecl } from '../../engine/declared-outputs.ts';
 import { hashValue } from '../../engine/hash.ts';
 import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
@@ -293,7 +294,7 @@ export class RunManager {
         node,
         field: f,
         op: n.op.name,
-        unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+        unit: units[f] ?? fieldDecl(declaredOutputs(n.op, n.params), f)?.unit ?? null,
         runId: this.latest!.info.runId,
         status: state.status,
         display,
@@ -351,7 +352,7 @@ export class RunManager {
               node: id,
               field: f,
               op: n.op.name,
-              unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+              unit: units[f] ?? fieldDecl(declaredOutputs(n.op, n.params), f)?.unit ?? null,
               status: st.status,
             });
         }
