@@ -1,11 +1,11 @@
-/** `snem nodes [op] [--json | --markdown [--write FILE]]`: the op catalogue, from the ops' declarations. */
+/** `snem nodes [op] [--json | --markdown [--write]]`: the op catalogue, from the ops' declarations. */
 import type { CommandModule } from 'yargs';
 import { handle } from '../handler.ts';
 
 interface Args {
   json: boolean;
   markdown: boolean;
-  write?: string;
+  write?: boolean;
   op?: string;
 }
 
@@ -20,12 +20,12 @@ export const nodesCommand: CommandModule<object, Args> = {
       .option('markdown', {
         type: 'boolean',
         default: false,
-        describe: "the README's op reference (markdown)",
+        describe: 'the op reference as markdown (docs/ops.md)',
       })
       .option('write', {
-        type: 'string',
+        type: 'boolean',
         describe:
-          'with --markdown: replace the op reference block of this file (README.md) instead of printing',
+          "with --markdown: rewrite docs/ops.md and README.md's op table from the built-in ops' declarations instead of printing",
       }) as never,
   handler: handle(async (a: Args) => {
     const { engineWiring } = await import('../../app/wiring.ts');
@@ -35,22 +35,14 @@ export const nodesCommand: CommandModule<object, Args> = {
       .sort((x, y) => x.name.localeCompare(y.name));
     if (a.op && !ops.length) throw Object.assign(new Error(`unknown op '${a.op}'`), { userError: true });
     if (a.markdown) {
-      const block = docs.opsMarkdown(ops);
       if (!a.write) {
-        process.stdout.write(`${block}\n`);
+        process.stdout.write(docs.opsMarkdown(ops));
         return;
       }
-      const fs = await import('node:fs');
-      const updated = docs.replaceOpsBlock(fs.readFileSync(a.write, 'utf8'), block);
-      if (updated === null)
-        throw Object.assign(
-          new Error(
-            `${a.write}: no op reference block (a line starting '<!-- ops:begin' and one '${docs.OPS_END}')`,
-          ),
-          { userError: true },
-        );
-      fs.writeFileSync(a.write, updated);
-      process.stderr.write(`${a.write}: op reference of ${ops.length} ops written\n`);
+      if (a.op)
+        throw Object.assign(new Error('--write regenerates every op: give no op name'), { userError: true });
+      const { writeOpDocs } = await import('../../app/op-docs-files.ts');
+      for (const file of writeOpDocs(ops)) process.stderr.write(`${file}: written from ${ops.length} ops\n`);
       return;
     }
     if (a.json) {
