@@ -169,7 +169,7 @@ function withCalibration(
 export const calibGeometry = defineOp({
   name: 'calib.geometry',
   // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
-  version: 2,
+  version: 3,
   scope: 'reduce',
   title: 'Detector geometry: centre, ellipse, Q calibration',
   description:

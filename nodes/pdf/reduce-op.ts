@@ -42,7 +42,7 @@ export const pdfReduce = defineOp({
   name: 'pdf.reduce',
   // v2: meta also carries the transform band (qmin, qmax), which fit.structure reads.
   // v3: polynomial degree from the qmaxinst actually used; zero-padded ends left out; damping, N, normalisation.
-  version: 3,
+  version: 4,
   scope: 'frame',
   title: 'Reduction to S(Q), F(Q) and the ePDF G(r)',
   description:
