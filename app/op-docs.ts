@@ -54,6 +54,8 @@ function paramDefault(s: ParamSpec): string {
   return s.default !== undefined ? shown(s.default) : s.optional ? '(optional)' : '(required)';
 }
 
+const unitOf = (f: FieldDecl) => f.unit ?? (f.relativeUnit ? `(${f.relativeUnit})` : '');
+const outputUnit = (f: FieldDecl) => (unitOf(f) ? ` ${unitOf(f)}` : '');
 const dims = (f: FieldDecl) => `[${f.dims.join(', ')}]`;
 
 /** `snem nodes`: one block of text per op. */
@@ -79,7 +81,7 @@ export function opText(o: OpDef): string {
     '  outputs:',
     ...Object.entries(out.fields).map(
       ([k, f]) =>
-        `    ${k} ${dims(f)}${f.unit ? ` [${f.unit}]` : ''}${f.axis ? ` on ${f.axis}` : ''}${f.optional ? ' (optional)' : ''}: ${f.description}`,
+        `    ${k} ${dims(f)}${unitOf(f) ? ` [${unitOf(f)}]` : ''}${f.axis ? ` on ${f.axis}` : ''}${f.optional ? ' (optional)' : ''}: ${f.description}`,
     ),
   );
   for (const [k, a] of Object.entries(out.axes ?? {}))
@@ -88,7 +90,6 @@ export function opText(o: OpDef): string {
 }
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-const outputUnit = (f: FieldDecl) => (f.unit ? ` ${f.unit}` : '');
 
 /** The README's table: one row per op, its scope and every field it produces (dims, unit). */
 export function opsTableMarkdown(ops: Iterable<OpDef>): string {
@@ -144,7 +145,7 @@ export function opsMarkdown(ops: Iterable<OpDef>): string {
     parts.push('| output | dims | unit | axis | meaning |', '| --- | --- | --- | --- | --- |');
     for (const [k, f] of Object.entries(out.fields))
       parts.push(
-        `| \`${k}\`${f.optional ? ' (optional)' : ''} | ${cell(dims(f))} | ${cell(f.unit ?? '')} | ${f.axis ?? ''} | ${cell(f.description)} |`,
+        `| \`${k}\`${f.optional ? ' (optional)' : ''} | ${cell(dims(f))} | ${cell(unitOf(f))} | ${f.axis ?? ''} | ${cell(f.description)} |`,
       );
     for (const [k, a] of Object.entries(out.axes ?? {}))
       parts.push(`| axis \`${k}\` | | ${cell(a.unit ?? '')} | | ${cell(a.description)} |`);

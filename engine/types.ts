@@ -111,6 +111,12 @@ export interface FieldDecl {
   dims: readonly string[];
   /** Unit of the values as written to meta.units and the manifest; absent: dimensionless, or set by the op from its input (the description says). */
   unit?: string;
+  /**
+   * A unit relative to the curve the op reads, where the op cannot know it: "curve unit" (the y
+   * unit of the field read), "curve x unit" (its axis's unit), or products of them ("curve unit × Å").
+   * Not written to meta; readers resolve it against the graph (studio/server/field-units.ts).
+   */
+  relativeUnit?: string;
   /** The `axes` array the field is sampled along (meta.axisOf), for curves. */
   axis?: string;
   description: string;

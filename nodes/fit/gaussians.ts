@@ -41,24 +41,26 @@ export function gaussianFieldNames(n: number): string[] {
 
 /** The fields for N Gaussians (gaussianFieldNames' order): curve-unit fields say so, the op cannot know the unit. */
 function outputsFor(n: number): OutputDecl {
-  const f = (description: string, unit?: string): FieldDecl => ({
+  const f = (description: string, unit?: string, relativeUnit?: string): FieldDecl => ({
     dims: ['positions'],
     ...(unit ? { unit } : {}),
+    ...(relativeUnit ? { relativeUnit } : {}),
     description,
   });
   const fields: Record<string, FieldDecl> = {};
   for (let k = 1; k <= n; k++) {
-    fields[`A${k}`] = f(`area of Gaussian ${k} (curve unit × Å)`);
+    fields[`A${k}`] = f(`area of Gaussian ${k}`, undefined, 'curve unit × Å');
     fields[`c${k}`] = f(`centre of Gaussian ${k}`, 'Å');
     fields[`sigma${k}`] = f(`width (standard deviation) of Gaussian ${k}`, 'Å');
   }
-  fields.a = f('baseline slope (curve unit / Å)');
-  fields.a0 = f('baseline offset (curve unit)');
+  fields.a = f('baseline slope', undefined, 'curve unit / Å');
+  fields.a0 = f('baseline offset', undefined, 'curve unit');
   for (const name of paramNames(n))
     fields[`${name}_err`] = f(
       `standard error of ${name} (scipy curve_fit convention, robust-scaled Jacobian)`,
     );
-  for (let k = 1; k <= n; k++) fields[`height${k}`] = f(`peak height A${k}/(√(2π)σ${k}) (curve unit)`);
+  for (let k = 1; k <= n; k++)
+    fields[`height${k}`] = f(`peak height A${k}/(√(2π)σ${k})`, undefined, 'curve unit');
   fields.rw = f('Rw = √(Σ(y − fit)² / Σ y²) over the range');
   fields.chi2 = f('reduced χ² with unit weights: Σ(y − fit)² / (m − p)');
   fields.iterations = f('accepted solver steps');

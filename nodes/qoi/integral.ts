@@ -87,11 +87,13 @@ export const qoiIntegral = defineOp({
     fields: {
       integral: {
         dims: ['positions'],
-        description: '∫ y dx over the window (baseline subtracted), in curve unit × curve x unit',
+        relativeUnit: 'curve unit × curve x unit',
+        description: '∫ y dx over the window (baseline subtracted)',
       },
       centroid: {
         dims: ['positions'],
-        description: "∫ x·y dx / ∫ y dx over the window (NaN when the area is 0), in the curve's x unit",
+        relativeUnit: 'curve x unit',
+        description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)',
       },
     },
   },

@@ -41,10 +41,15 @@ export const qoiPeak = defineOp({
   },
   outputs: {
     fields: {
-      position: { dims: ['positions'], description: "x of the maximum (sub-grid), in the curve's x unit" },
+      position: {
+        dims: ['positions'],
+        relativeUnit: 'curve x unit',
+        description: 'x of the maximum (sub-grid)',
+      },
       height: {
         dims: ['positions'],
-        description: "curve value at the maximum (parabola vertex), in the curve's unit",
+        relativeUnit: 'curve unit',
+        description: 'curve value at the maximum (parabola vertex)',
       },
     },
   },

@@ -165,73 +165,23 @@ describe('noiseless patterns through integrate.azimuthal and pdf.reduce', () => 
   const results: { label: string; worstIq: number; r1: number; r1Model: number }[] = [];
 
   beforeAll(async () => {
-    const { Renderer, simGeometry } = await import('../../sim/render.ts');
+    const { Renderer } = await import('../../sim/render.ts');
     const { truthCurves, truthPositions } = await import('../../sim/truth.ts');
     const { compositionAt, parseComposition, xMix } = await import('../../sim/composition.ts');
-    const { readNpy, writeNpy } = await import('../../formats/npy.ts');
-    const { runGraph } = await import('../../app/run.ts');
+    const { readNpy } = await import('../../formats/npy.ts');
+    const { runNoiselessChain } = await import('./noiseless-chain.ts');
     const p = resolveSimParams('demo');
     const r = new Renderer(p);
-    const g = simGeometry(p);
     const pos = truthPositions(r).filter((x) => x.label === 'glass, centre' || x.label.includes('X-rich'));
     const curves = truthCurves(r, pos);
     const mix = xMix(parseComposition(p.composition));
-    const npx = p.size * p.size;
     for (let i = 0; i < pos.length; i++) {
-      const file = path.join(tmp, `f${i}.npy`);
-      writeNpy(file, {
-        dtype: 'float32',
-        shape: [1, 1, p.size, p.size],
-        data: Float32Array.from(r.renderExpected(pos[i].iy, pos[i].ix)),
-      });
-      const graph = {
-        snem: 1,
-        name: 'noiseless',
-        dataset: { path: file },
-        nodes: {
-          frames: { op: 'source.frames' },
-          geometry: {
-            op: 'calib.geometry',
-            in: { frames: 'frames' },
-            params: {
-              center: g.center,
-              qPerPixel: g.qPerPixel,
-              ellipse: g.ellipse,
-              beamEnergyKeV: p.beamEnergyKeV,
-            },
-          },
-          static: {
-            op: 'mask.static',
-            in: { frames: 'frames', geometry: 'geometry' },
-            params: { beamstopRadius: 6, saturation: 0 },
-          },
-          iq: {
-            op: 'integrate.azimuthal',
-            in: { frames: 'frames', geometry: 'geometry', static: 'static' },
-            params: { qMin: 0, qMax: 12, split: 'none' },
-          },
-          pdf: {
-            op: 'pdf.reduce',
-            in: { iq: 'iq' },
-            params: {
-              composition: compositionAt(pos[i].zrFraction, mix),
-              qmin: 0.1,
-              qmax: 8.1,
-              qmaxinst: 12,
-              rpoly: 1.2,
-            },
-          },
-          r1: { op: 'qoi.peak', in: { curve: 'pdf.G' }, params: { range: [2.4, 3.5] } },
-        },
-        outputs: ['iq', 'r1'],
-      };
-      const { runDir } = await runGraph({
-        graph: graph as never,
-        outDir: path.join(tmp, `run${i}`),
-        cacheDir: path.join(tmp, 'cache'),
-        quiet: true,
-        noReport: true,
-        workers: 1,
+      const dir = fs.mkdtempSync(path.join(tmp, `p${i}-`));
+      const runDir = await runNoiselessChain(p, r, pos[i].iy, pos[i].ix, {
+        dir,
+        composition: compositionAt(pos[i].zrFraction, mix),
+        pdf: { qmin: 0.1, qmax: 8.1, qmaxinst: 12, rpoly: 1.2 },
+        window: [2.4, 3.5],
       });
       const I = readNpy(path.join(runDir, 'iq.I.npy')).data as Float32Array;
       const qa = readNpy(path.join(runDir, 'iq.I.axis.npy')).data as Float32Array;
