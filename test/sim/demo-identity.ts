@@ -55,7 +55,8 @@ export function demoRecordOf(runDir: string): DemoRecord {
 /**
  * Compare a run against the record: `differs` lists outputs whose op versions are unchanged but
  * whose bytes or value hash are not (a regression, or a bump forgotten); `bumped` lists outputs not
- * compared because a version upstream changed; `missing`/`added` list outputs only one side has.
+ * compared because a version upstream changed; `missing` lists recorded outputs the run lacks (a failure); `added` new outputs (reported: a new field
+ * comes with a version bump of its op).
  */
 export function compareDemoRecord(recorded: DemoRecord, now: DemoRecord) {
   const differs: string[] = [];
