@@ -19,29 +19,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Manifest } from '../engine/run-types.ts';
 import { resolveSimParams } from '../sim/presets.ts';
 import { defaultWorkers, simulateToDir } from '../sim/write.ts';
+import { freePort, waitForRedis } from './loopback-redis.ts';
 import type { BenchRow } from './types.ts';
 
 const snem = fileURLToPath(new URL('../cli/snem.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds the frame ops themselves spent (the manifest's per-node seconds sum their chunks). */
 function frameComputeSeconds(m: Manifest): number {
@@ -102,7 +89,7 @@ async function stopWorkers(ws: ChildProcess[]) {
 interface RunSummary {
   runDir: string;
   seconds: number;
-  cluster?: { chunkJobsQueued: number; chunkPassSeconds: number };
+  cluster?: { chunkJobsQueued: number; chunkJobsRequeued: number; chunkPassSeconds: number };
 }
 
 function cli(args: string[]): string {
@@ -165,13 +152,8 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
       graphFile = path.join(dir, 'data', 'graph.json');
       size = `${params.ny} × ${params.nx} × ${params.size}²`;
     }
-    for (
-      let i = 0;
-      i < 100 &&
-      spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() !== 'PONG';
-      i++
-    )
-      await sleep(100);
+    if (!(await waitForRedis(port)))
+      throw new Error(`bench/cluster: redis-server did not start on port ${port}`);
     const chunkArgs = opts.chunkSize ? ['--chunk-size', String(opts.chunkSize)] : [];
     // Every run starts from an empty cache and an empty Redis/store (each run is cold; each pays
     // the ~1 s dataset hash). Configurations are interleaved within a repetition so that a change in
@@ -179,7 +161,7 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
     const local: { wall: number; compute: number }[] = [];
     const clusterRuns = new Map<
       number,
-      { pass: number; wall: number; jobs: number; compute: number; blobsMB: number }[]
+      { pass: number; wall: number; jobs: number; requeued: number; compute: number; blobsMB: number }[]
     >(counts.map((n) => [n, []]));
     let reference: Manifest | null = null;
     let chunks = 0;
@@ -220,12 +202,13 @@ export async function bench(opts: ClusterBenchOptions = {}): Promise<BenchRow[]>
             pass: res.summary.cluster!.chunkPassSeconds,
             wall: res.summary.seconds,
             jobs: res.summary.cluster!.chunkJobsQueued,
+            requeued: res.summary.cluster!.chunkJobsRequeued,
             compute: frameComputeSeconds(res.manifest),
             blobsMB: duBytes(store) / 2 ** 20,
           });
           const r = clusterRuns.get(n)!.at(-1)!;
           process.stderr.write(
-            `bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
+            `bench cluster: repetition ${rep + 1}: ${n} worker(s): whole run ${r.wall.toFixed(1)} s, chunk passes ${r.pass.toFixed(1)} s, ${r.jobs} jobs${r.requeued ? ` (+${r.requeued} queued again)` : ''}, ops' compute ${r.compute.toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`,
           );
         } finally {
           await stopWorkers(ws);

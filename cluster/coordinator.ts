@@ -53,8 +53,13 @@ export class ClusterRunner implements ChunkRunner {
   private lastEvent = Date.now();
   private timer: NodeJS.Timeout;
   private lostSince: number | null = null;
-  /** Jobs this runner put in the queue (the rest were already there, or cached). */
+  /** Distinct chunk jobs this runner put in the queue (the rest were already there, or cached). */
   enqueued = 0;
+  /** Adds of a job this runner had queued already, because it vanished from Redis (not new chunks). */
+  requeued = 0;
+  private readonly added = new Set<string>();
+  /** Adds in flight: a poll must not read such a job's state half-way and queue it a second time. */
+  private readonly enqueuing = new Map<string, Promise<void>>();
   /** Wall time with at least one chunk job outstanding (the part of the run the workers do). */
   private busyMs = 0;
   private busySince = 0;
@@ -138,7 +143,20 @@ export class ClusterRunner implements ChunkRunner {
     });
   }
 
-  private async enqueue(id: string, data: ChunkJobData): Promise<void> {
+  /** Queue the job unless it is there already; then look at it once (another coordinator's may be done). */
+  private enqueue(id: string, data: ChunkJobData): Promise<void> {
+    const inFlight = this.enqueuing.get(id);
+    if (inFlight) return inFlight;
+    const p = this.add(id, data).finally(() => this.enqueuing.delete(id));
+    this.enqueuing.set(id, p);
+    p.then(
+      () => void this.check(id),
+      () => {},
+    );
+    return p;
+  }
+
+  private async add(id: string, data: ChunkJobData): Promise<void> {
     const state = await this.queue.getJobState(id);
     // A job of an earlier run that failed for good, or completed but whose results are no longer in
     // the store (the probe missed): queue it afresh. One waiting or active (another coordinator's)
@@ -152,9 +170,12 @@ export class ClusterRunner implements ChunkRunner {
         removeOnComplete: { age: 3600 },
         removeOnFail: { age: 24 * 3600 },
       });
-      this.enqueued++;
+      if (this.added.has(id)) this.requeued++;
+      else {
+        this.added.add(id);
+        this.enqueued++;
+      }
     }
-    void this.check(id);
   }
 
   /** Look a pending job up directly (missed event, restarted Redis, another coordinator's job). */
@@ -167,7 +188,7 @@ export class ClusterRunner implements ChunkRunner {
   }
 
   private async checkOnce(id: string): Promise<void> {
-    if (!this.pending.has(id)) return;
+    if (!this.pending.has(id) || this.enqueuing.has(id)) return;
     const state = await this.queue.getJobState(id);
     if (state === 'completed') {
       const job = await this.queue.getJob(id);
@@ -234,8 +255,13 @@ export class ClusterRunner implements ChunkRunner {
       .catch(() => {});
     if (this.pending.size && Date.now() - this.lastEvent > POLL_MS) {
       this.lastEvent = Date.now();
-      for (const id of this.pending.keys()) void this.check(id);
+      this.poll();
     }
+  }
+
+  /** Look every pending job up now (the slow poll's safety net). */
+  poll(): void {
+    for (const id of this.pending.keys()) void this.check(id);
   }
 
   async close(): Promise<void> {

@@ -21,7 +21,8 @@ export function isTiff(head: Uint8Array): boolean {
   return ii || mm;
 }
 
-const TYPE_SIZE: Record<number, number> = {
+/** Bytes per value of each TIFF field type (2 ASCII, 3 SHORT, 4 LONG, 5 RATIONAL, 16 LONG8 …). */
+export const TIFF_TYPE_BYTES: Readonly<Record<number, number>> = {
   1: 1,
   2: 1,
   3: 2,
@@ -88,7 +89,7 @@ class TiffParser {
   private values(entry: Buffer, at: number): number[] | string {
     const type = this.u16(entry, at + 2);
     const count = this.big ? this.u64(entry, at + 4) : this.u32(entry, at + 4);
-    const size = TYPE_SIZE[type] ?? 1;
+    const size = TIFF_TYPE_BYTES[type] ?? 1;
     const bytes = count * size;
     const inline = this.big ? 8 : 4;
     const valueAt = at + (this.big ? 12 : 8);
@@ -338,14 +339,37 @@ const SAMPLE: Record<DType, [number, number]> = {
 };
 
 /**
- * Write [h, w] or [n, h, w] as a classic little-endian TIFF, one strip per page, pixel data first
- * and the IFDs after it (so pages are contiguous). Below 4 GB only.
+ * A tag beyond the baseline ones the writer sets (size, sample format, strips, description),
+ * written in every page's IFD: SHORT or LONG values, or RATIONAL as [numerator, denominator] pairs.
+ * Values that do not fit the entry's 4 bytes are stored once, after the description.
  */
-export function writeTiff(
-  file: string,
-  a: NDArray,
-  opts: { bigEndian?: boolean; description?: string } = {},
-): void {
+export interface TiffTag {
+  id: number;
+  type: 3 | 4 | 5;
+  values: number[];
+}
+
+export interface TiffWriteOptions {
+  bigEndian?: boolean;
+  /** ImageDescription (tag 270), 7-bit text. */
+  description?: string;
+  tags?: TiffTag[];
+}
+
+/** One IFD entry: inline value (SHORT/LONG, one) or the offset of its values. */
+interface Entry {
+  id: number;
+  type: number;
+  count: number;
+  value: number;
+}
+
+/**
+ * [h, w] or [n, h, w] as a classic TIFF, one strip per page: header, pixel data (so pages are
+ * contiguous), description, out-of-line tag values, then the IFDs with their entries in tag order.
+ * Below 4 GB only.
+ */
+export function encodeTiff(a: NDArray, opts: TiffWriteOptions = {}): Buffer {
   const [n, h, w] = a.shape.length === 2 ? [1, a.shape[0], a.shape[1]] : a.shape;
   if (a.shape.length < 2 || a.shape.length > 3)
     throw new RangeError(`writeTiff: expected [h, w] or [n, h, w], got [${a.shape.join(', ')}]`);
@@ -356,46 +380,79 @@ export function writeTiff(
   if (!le && bpe > 1) for (let i = 0; i < data.length; i += bpe) data.subarray(i, i + bpe).reverse();
   // Padded past 4 bytes so the description is never stored inline in the entry.
   const desc = opts.description ? Buffer.from(`${opts.description.padEnd(4, ' ')}\0`, 'latin1') : null;
-  const entries = desc ? 11 : 10;
-  const ifdBytes = 2 + entries * 12 + 4;
+  const even = (k: number) => k + (k & 1);
   const dataStart = 8;
-  const descAt = dataStart + data.length;
-  const ifdStart = descAt + (desc?.length ?? 0) + ((desc?.length ?? 0) % 2);
+  const descAt = even(dataStart + data.length);
+  let at = even(descAt + (desc?.length ?? 0));
+  const extra = (opts.tags ?? []).map((t) => {
+    const bytes = t.values.length * (t.type === 3 ? 2 : 4);
+    const count = t.type === 5 ? t.values.length / 2 : t.values.length;
+    if (bytes <= 4) return { tag: t, count, valueAt: -1 };
+    const valueAt = at;
+    at = even(at + bytes);
+    return { tag: t, count, valueAt };
+  });
+  const [format, bits] = SAMPLE[a.dtype];
+  const entriesOf = (page: number): Entry[] => {
+    const e: Entry[] = [
+      { id: 256, type: 4, count: 1, value: w },
+      { id: 257, type: 4, count: 1, value: h },
+      { id: 258, type: 3, count: 1, value: bits },
+      { id: 259, type: 3, count: 1, value: 1 },
+      { id: 262, type: 3, count: 1, value: 1 },
+      { id: 273, type: 4, count: 1, value: dataStart + page * frameBytes },
+      { id: 277, type: 3, count: 1, value: 1 },
+      { id: 278, type: 4, count: 1, value: h },
+      { id: 279, type: 4, count: 1, value: frameBytes },
+      { id: 339, type: 3, count: 1, value: format },
+    ];
+    if (desc) e.push({ id: 270, type: 2, count: desc.length, value: descAt });
+    for (const x of extra)
+      e.push({
+        id: x.tag.id,
+        type: x.tag.type,
+        count: x.count,
+        value: x.valueAt >= 0 ? x.valueAt : x.tag.values[0],
+      });
+    return e.sort((p, q) => p.id - q.id);
+  };
+  const entries = entriesOf(0).length;
+  const ifdBytes = 2 + entries * 12 + 4;
+  const ifdStart = at;
   if (ifdStart + n * ifdBytes > 0xffffffff)
     throw new RangeError('writeTiff: file would exceed 4 GB (classic TIFF)');
   const out = Buffer.alloc(ifdStart + n * ifdBytes);
-  const u16 = (v: number, at: number) => (le ? out.writeUInt16LE(v, at) : out.writeUInt16BE(v, at));
-  const u32 = (v: number, at: number) => (le ? out.writeUInt32LE(v, at) : out.writeUInt32BE(v, at));
+  const u16 = (v: number, o: number) => (le ? out.writeUInt16LE(v, o) : out.writeUInt16BE(v, o));
+  const u32 = (v: number, o: number) => (le ? out.writeUInt32LE(v, o) : out.writeUInt32BE(v, o));
   out.write(le ? 'II' : 'MM', 0, 'latin1');
   u16(42, 2);
   u32(ifdStart, 4);
   data.copy(out, dataStart);
   desc?.copy(out, descAt);
-  const [format, bits] = SAMPLE[a.dtype];
-  for (let p = 0; p < n; p++) {
-    const at = ifdStart + p * ifdBytes;
-    u16(entries, at);
-    let e = at + 2;
-    const tag = (id: number, type: number, value: number, count = 1) => {
-      u16(id, e);
-      u16(type, e + 2);
-      u32(count, e + 4);
-      if (type === 3 && count === 1) u16(value, e + 8);
-      else u32(value, e + 8);
-      e += 12;
-    };
-    tag(256, 4, w);
-    tag(257, 4, h);
-    tag(258, 3, bits);
-    tag(259, 3, 1);
-    tag(262, 3, 1);
-    if (desc) tag(270, 2, descAt, desc.length);
-    tag(273, 4, dataStart + p * frameBytes);
-    tag(277, 3, 1);
-    tag(278, 4, h);
-    tag(279, 4, frameBytes);
-    tag(339, 3, format);
-    u32(p + 1 < n ? at + ifdBytes : 0, e);
+  for (const x of extra) {
+    if (x.valueAt < 0) continue;
+    x.tag.values.forEach((v, i) =>
+      x.tag.type === 3 ? u16(v, x.valueAt + 2 * i) : u32(v, x.valueAt + 4 * i),
+    );
   }
-  fs.writeFileSync(file, out);
+  for (let p = 0; p < n; p++) {
+    const ifd = ifdStart + p * ifdBytes;
+    u16(entries, ifd);
+    let e = ifd + 2;
+    for (const t of entriesOf(p)) {
+      u16(t.id, e);
+      u16(t.type, e + 2);
+      u32(t.count, e + 4);
+      if (t.type === 3 && t.count === 1) u16(t.value, e + 8);
+      else u32(t.value, e + 8);
+      e += 12;
+    }
+    u32(p + 1 < n ? ifd + ifdBytes : 0, e);
+  }
+  return out;
+}
+
+/** encodeTiff into a file. */
+export function writeTiff(file: string, a: NDArray, opts: TiffWriteOptions = {}): void {
+  fs.writeFileSync(file, encodeTiff(a, opts));
 }

@@ -66,6 +66,11 @@ export function simGeometry(p: SimParams): SimGeometry {
   };
 }
 
+/** σ (px) of a Bragg spot on the detector: the beam's convergence and the point spread. */
+export function simSpotSigmaPx(p: Pick<SimParams, 'size' | 'psfSigma'>): number {
+  return Math.hypot(SPOT_BEAM_SIGMA / (144 / p.size), p.psfSigma);
+}
+
 function gaussianBlur1d(src: Float64Array, n: number, sigmaSamples: number): Float64Array {
   if (sigmaSamples <= 0) return src.slice();
   const half = Math.ceil(4 * sigmaSamples);
@@ -166,7 +171,7 @@ export class Renderer {
 
     const qMax = this.geometry.maxRho() * g.qPerPixel + 1;
     const spotScale = 144 / p.size;
-    this.spotSigma = Math.hypot(SPOT_BEAM_SIGMA / spotScale, p.psfSigma);
+    this.spotSigma = simSpotSigmaPx(p);
     const niRef = spotIntensity(
       formFactorQ('Ni', (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE),
       (2 * Math.PI * Math.sqrt(3)) / NI_LATTICE,

@@ -95,6 +95,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
             cluster: {
               url: a.cluster,
               chunkJobsQueued: backend.runner.enqueued,
+              chunkJobsRequeued: backend.runner.requeued,
               chunkPassSeconds: Math.round(backend.runner.busySeconds * 1000) / 1000,
             },
           }
@@ -105,7 +106,9 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
       process.stdout.write(
         `run ${summary.run}: ${summary.computed} computed, ${summary.cached} cached, ${summary.cutoff} early cutoff, ${summary.seconds.toFixed(2)} s\n` +
           `results: ${runDir}\n` +
-          (backend ? `cluster ${a.cluster}: ${backend.runner.enqueued} chunk jobs queued\n` : ''),
+          (backend
+            ? `cluster ${a.cluster}: ${backend.runner.enqueued} chunk jobs queued${backend.runner.requeued ? `, ${backend.runner.requeued} queued again after Redis lost them` : ''}\n`
+            : ''),
       );
     }
   }),

@@ -6,6 +6,7 @@
  * X/YResolution are pixels per nm.
  */
 import fs from 'node:fs';
+import { encodeTiff as encodeStack, TIFF_TYPE_BYTES } from '../../formats/tiff.ts';
 
 export interface TiffPage {
   width: number;
@@ -22,7 +23,7 @@ export interface TiffOptions {
   displayRange?: [number, number];
 }
 
-const T = { SHORT: 3, LONG: 4, ASCII: 2, RATIONAL: 5 } as const;
+const T = { SHORT: 3, RATIONAL: 5 } as const;
 
 /** JSON with every non-ASCII character escaped (TIFF ASCII fields are 7-bit). */
 function asciiJson(v: unknown): string {
@@ -47,71 +48,34 @@ function rational(v: number): [number, number] {
   return [Math.max(1, Math.min(0xffffffff, Math.round(v * den))), den];
 }
 
+/**
+ * The pages as one float32 stack through the format's writer (formats/tiff.ts), with the ImageJ
+ * description, X/YResolution in pixels per nm and ResolutionUnit "none" added.
+ */
 export function encodeTiff(pages: TiffPage[], opts: TiffOptions = {}): Buffer {
   if (pages.length === 0) throw new Error('TIFF needs at least one page');
-  const desc = Buffer.from(`${imageDescription(pages.length, opts)}\0`, 'latin1');
-  const even = (n: number) => n + (n & 1);
-  // Layout: header | description | x res | y res | page data … | IFDs.
-  let pos = 8;
-  const descAt = pos;
-  pos = even(pos + desc.length);
-  const xresAt = pos;
-  const yresAt = pos + 8;
-  pos += 16;
-  const dataAt: number[] = [];
-  for (const p of pages) {
+  const { width, height } = pages[0];
+  const stack = new Float32Array(pages.length * width * height);
+  pages.forEach((p, i) => {
     if (p.data.length !== p.width * p.height)
       throw new Error(`TIFF page ${p.width}×${p.height} has ${p.data.length} values`);
-    dataAt.push(pos);
-    pos += p.data.length * 4;
-  }
-  pos = even(pos);
-  const nTags = 14;
-  const ifdSize = 2 + 12 * nTags + 4;
-  const ifdAt = pages.map((_, i) => pos + i * ifdSize);
-  const buf = Buffer.alloc(pos + pages.length * ifdSize);
-  buf.write('II', 0, 'latin1');
-  buf.writeUInt16LE(42, 2);
-  buf.writeUInt32LE(ifdAt[0], 4);
-  desc.copy(buf, descAt);
-  const [xn, xd] = rational(opts.stepNm ? 1 / opts.stepNm.x : 1);
-  const [yn, yd] = rational(opts.stepNm ? 1 / opts.stepNm.y : 1);
-  buf.writeUInt32LE(xn, xresAt);
-  buf.writeUInt32LE(xd, xresAt + 4);
-  buf.writeUInt32LE(yn, yresAt);
-  buf.writeUInt32LE(yd, yresAt + 4);
-  pages.forEach((p, i) => {
-    const bytes = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength);
-    // Typed arrays are little-endian on every platform Node runs on.
-    buf.set(bytes, dataAt[i]);
-    let o = ifdAt[i];
-    buf.writeUInt16LE(nTags, o);
-    o += 2;
-    const tag = (id: number, type: number, count: number, value: number) => {
-      buf.writeUInt16LE(id, o);
-      buf.writeUInt16LE(type, o + 2);
-      buf.writeUInt32LE(count, o + 4);
-      if (type === T.SHORT && count === 1) buf.writeUInt16LE(value, o + 8);
-      else buf.writeUInt32LE(value, o + 8);
-      o += 12;
-    };
-    tag(256, T.LONG, 1, p.width);
-    tag(257, T.LONG, 1, p.height);
-    tag(258, T.SHORT, 1, 32);
-    tag(259, T.SHORT, 1, 1);
-    tag(262, T.SHORT, 1, 1);
-    tag(270, T.ASCII, desc.length, descAt);
-    tag(273, T.LONG, 1, dataAt[i]);
-    tag(277, T.SHORT, 1, 1);
-    tag(278, T.LONG, 1, p.height);
-    tag(279, T.LONG, 1, p.data.length * 4);
-    tag(282, T.RATIONAL, 1, xresAt);
-    tag(283, T.RATIONAL, 1, yresAt);
-    tag(296, T.SHORT, 1, 1);
-    tag(339, T.SHORT, 1, 3);
-    buf.writeUInt32LE(i + 1 < pages.length ? ifdAt[i + 1] : 0, o);
+    if (p.width !== width || p.height !== height)
+      throw new Error(
+        `TIFF page ${i} is ${p.width}×${p.height}; every page must be ${width}×${height} like page 0`,
+      );
+    stack.set(p.data, i * width * height);
   });
-  return buf;
+  return encodeStack(
+    { dtype: 'float32', shape: [pages.length, height, width], data: stack },
+    {
+      description: imageDescription(pages.length, opts),
+      tags: [
+        { id: 282, type: T.RATIONAL, values: rational(opts.stepNm ? 1 / opts.stepNm.x : 1) },
+        { id: 283, type: T.RATIONAL, values: rational(opts.stepNm ? 1 / opts.stepNm.y : 1) },
+        { id: 296, type: T.SHORT, values: [1] },
+      ],
+    },
+  );
 }
 
 export function writeTiff(file: string, pages: TiffPage[], opts: TiffOptions = {}): void {
@@ -122,21 +86,6 @@ export interface DecodedTiff {
   pages: TiffPage[];
   description: string | null;
 }
-
-const TYPE_SIZE: Record<number, number> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-};
 
 /** Read a TIFF of uncompressed single-sample pages (float32, or 8/16/32-bit integers), either byte order. */
 export function decodeTiff(buf: Buffer): DecodedTiff {
@@ -159,7 +108,7 @@ export function decodeTiff(buf: Buffer): DecodedTiff {
       const id = u16(e);
       const type = u16(e + 2);
       const count = u32(e + 4);
-      const size = (TYPE_SIZE[type] ?? 1) * count;
+      const size = (TIFF_TYPE_BYTES[type] ?? 1) * count;
       const at = size <= 4 ? e + 8 : u32(e + 8);
       if (type === 2) {
         const s = buf.toString('latin1', at, at + count).replace(/\0+$/, '');

@@ -4,23 +4,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort, waitForRedis } from '../../bench/loopback-redis.ts';
 
 export const root = path.resolve(__dirname, '../..');
 export const snem = path.join(root, 'cli/snem.js');
 export const toyOps = path.join(root, 'test/fixtures/toy-ops.ts');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export class TestRedis {
   proc: ChildProcess | null = null;
@@ -63,14 +54,7 @@ export class TestRedis {
       ],
       { stdio: 'ignore' },
     );
-    for (let i = 0; i < 100; i++) {
-      if (
-        spawnSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
-        'PONG'
-      )
-        return;
-      await sleep(100);
-    }
+    if (await waitForRedis(this.port)) return;
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
 

@@ -8,6 +8,10 @@ import { beBytes, encodeQuadRaw, encodeRow, mibHeader, mismatches, rowBytes, tmp
 const pattern = (n: number, bits: number, seed: number) =>
   Array.from({ length: n }, (_, i) => ((i * 2654435761 + seed * 97) >>> 7) % 2 ** bits);
 
+/** The header of one single-chip 256² frame (384 header bytes, as the Merlin writes it). */
+const singleChipHeader = (seq: number, type: string, depth: number) =>
+  mibHeader({ seq, headerBytes: 384, chips: 1, width: 256, height: 256, type, layout: '1x1', depth });
+
 function writeMib(file: string, frames: Buffer[]): void {
   fs.writeFileSync(file, Buffer.concat(frames));
 }
@@ -25,19 +29,7 @@ describe('Merlin .mib reader (hand-built frames)', () => {
       writeMib(
         f,
         px.map((p, k) =>
-          Buffer.concat([
-            mibHeader({
-              seq: k + 1,
-              headerBytes: 384,
-              chips: 1,
-              width: 256,
-              height: 256,
-              type,
-              layout: '1x1',
-              depth,
-            }),
-            kind ? beBytes(kind, p) : Uint8Array.from(p),
-          ]),
+          Buffer.concat([singleChipHeader(k + 1, type, depth), kind ? beBytes(kind, p) : Uint8Array.from(p)]),
         ),
       );
       const h = openDataset(f, { scan: { ny: 1, nx: 3 } });
@@ -60,16 +52,7 @@ describe('Merlin .mib reader (hand-built frames)', () => {
       for (let r = 0; r < 256; r++)
         encodeRow(depth, img.slice(r * 256, r * 256 + 256), data, r * rowBytes(depth, 256));
       const f = path.join(dir, `r${depth}.mib`);
-      const head = mibHeader({
-        seq: 1,
-        headerBytes: 384,
-        chips: 1,
-        width: 256,
-        height: 256,
-        type: 'R64',
-        layout: '1x1',
-        depth,
-      });
+      const head = singleChipHeader(1, 'R64', depth);
       writeMib(f, [Buffer.concat([head, data]), Buffer.concat([head, data])]);
       const h = openDataset(f);
       expect(h.scan).toEqual({ ny: 1, nx: 2 });
@@ -169,19 +152,7 @@ describe('Merlin .mib reader (hand-built frames)', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'scan.mib');
     const frames = [0, 1, 2, 3, 4, 5].map((k) =>
-      Buffer.concat([
-        mibHeader({
-          seq: k + 1,
-          headerBytes: 384,
-          chips: 1,
-          width: 256,
-          height: 256,
-          type: 'U08',
-          layout: '1x1',
-          depth: 6,
-        }),
-        Buffer.alloc(65536, k),
-      ]),
+      Buffer.concat([singleChipHeader(k + 1, 'U08', 6), Buffer.alloc(65536, k)]),
     );
     writeMib(f, frames);
     fs.writeFileSync(
@@ -205,20 +176,7 @@ describe('Merlin .mib reader (hand-built frames)', () => {
   it('refuses truncated files (or reads them with NaN) and detects a corrupted frame header', () => {
     const dir = tmpDir();
     const f = path.join(dir, 'trunc.mib');
-    const frame = (k: number) =>
-      Buffer.concat([
-        mibHeader({
-          seq: k + 1,
-          headerBytes: 384,
-          chips: 1,
-          width: 256,
-          height: 256,
-          type: 'U08',
-          layout: '1x1',
-          depth: 6,
-        }),
-        Buffer.alloc(65536, 9),
-      ]);
+    const frame = (k: number) => Buffer.concat([singleChipHeader(k + 1, 'U08', 6), Buffer.alloc(65536, 9)]);
     const whole = Buffer.concat([frame(0), frame(1), frame(2)]);
     fs.writeFileSync(f, whole.subarray(0, whole.length - 1000));
     expect(() => openDataset(f)).toThrow(/trunc\.mib: size|trunc\.mib: truncated/);

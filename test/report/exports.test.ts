@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUserError } from '../../engine/errors.ts';
 import { readNpy } from '../../formats/npy.ts';
 import { loadHdf5 } from '../../formats/hdf5.ts';
+import { openTiff } from '../../formats/tiff.ts';
 import { exportRun } from '../../report/exports/export-node.ts';
 import { decodeTiff, encodeTiff, provenanceFromDescription } from '../../report/exports/tiff.ts';
 import { lookupProvenance } from '../../report/provenance-lookup.ts';
@@ -58,6 +59,13 @@ describe('TIFF', () => {
     const src = run.arrays['nmf.fractions.npy'].data;
     for (let j = 0; j < 3; j++)
       for (let p = 0; p < NY * NX; p++) expect(stack.pages[j].data[p]).toBe(src[p * 3 + j]);
+    // The format's own reader (snem reads its exports as datasets) sees the same pages.
+    const asDataset = openTiff(s.files[0]);
+    const pages = asDataset.read(0, 3);
+    asDataset.close();
+    expect(pages.shape).toEqual([3, NY, NX]);
+    for (let j = 0; j < 3; j++)
+      expect(pages.data.subarray(j * NY * NX, (j + 1) * NY * NX)).toEqual(stack.pages[j].data);
     const prov = await lookupProvenance(s.files[0]);
     expect(prov.record.node).toBe('nmf');
     expect(prov.record.field).toBe('fractions');
