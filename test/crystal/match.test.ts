@@ -273,7 +273,7 @@ describe('correlation kernel', () => {
         const k = new Matcher(tl, geom, { ...o, power, wasm: true }) as unknown as {
           foldInKernel(f: Uint8Array, off: number, shift: number): number | null;
           folded: Float32Array;
-          polar: Matcher['polar'];
+          polar: InstanceType<typeof Matcher>['polar'];
         };
         const f = frames.data as Uint8Array;
         const ring = new Float32Array(nTheta);
