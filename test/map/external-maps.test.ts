@@ -230,9 +230,11 @@ describe('masked normalised cross-correlation', () => {
       let sab = 0,
         saa = 0,
         sbb = 0;
-      a.forEach(
-        (x, i) => ((sab += (x - ma) * (b[i] - mb)), (saa += (x - ma) ** 2), (sbb += (b[i] - mb) ** 2)),
-      );
+      a.forEach((x, i) => {
+        sab += (x - ma) * (b[i] - mb);
+        saa += (x - ma) ** 2;
+        sbb += (b[i] - mb) ** 2;
+      });
       expect(m.r[k]).toBeCloseTo(sab / Math.sqrt(saa * sbb), 9);
       checked++;
     }
