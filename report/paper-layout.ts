@@ -165,6 +165,23 @@ export const PAPER_FIGURES: PaperFigure[] = [
     panels: [{ node: 'automask', field: 'mask', kind: 'points', with: 'vdfMax.value', curves: 'iq.I' }],
   },
   {
+    id: 'figS9',
+    label: 'Fig. S9',
+    graph: 'figS9-structure-cut.json',
+    title: 'Structure fits along a cut',
+    shows:
+      "The small-box quasi-binary model (fit.structure: X–X, Zr–Zr and Zr–X FCC phases, PDFgui-style) fitted to G(r) at the positions of the middle scan row only (map.cut's positions as fit.structure's mask): the fitted curves as a waterfall, with the cut marked on r₁max; the pair fractions Zr–Zr, Zr–X and X–X (normalised scales), α, the Zr–X lattice parameter and Rw along the cut.",
+    panels: [
+      { node: 'structure', field: 'fit', kind: 'waterfall', with: 'r1.position' },
+      { node: 'cutZrZr', field: 'profile' },
+      { node: 'cutZrX', field: 'profile' },
+      { node: 'cutXX', field: 'profile' },
+      { node: 'cutAlpha', field: 'profile' },
+      { node: 'cutAZrX', field: 'profile' },
+      { node: 'cutRw', field: 'profile' },
+    ],
+  },
+  {
     id: 'figS10',
     label: 'Fig. S10',
     graph: 'figS10-partials.json',

@@ -45,11 +45,11 @@ export function cutPoints(p: CutParams, ny: number, nx: number): { xs: Float64Ar
 
 export const mapCut = defineOp({
   name: 'map.cut',
-  version: 1,
+  version: 2, // 2: output positions; a sample on a scan position reads that position alone
   scope: 'dataset',
   title: 'Line profile through a map',
   description:
-    'Profile along scan row `row`, column `col`, or the segment `from` [x, y] → `to` [x, y] (x = scan column, y = scan row), sampled bilinearly.',
+    "Profile along scan row `row`, column `col`, or the segment `from` [x, y] → `to` [x, y] (x = scan column, y = scan row), sampled bilinearly (a sample that falls on a scan position reads that position alone, so a map defined only on the cut — a per-position fit restricted to it — is read whole); and `positions`, the scan positions nearest the samples as a mask, for per-position ops that compute only where a mask says (fit.structure's `mask`).",
   inputs: { map: { scope: 'any', description: 'a scalar map' } },
   params: {
     row: { type: 'integer', optional: true, min: 0, description: 'scan row to follow' },
@@ -86,6 +86,7 @@ export const mapCut = defineOp({
     profile: { description: 'map values along the cut [n]' },
     x: { unit: 'scan px', description: 'column coordinate of each sample' },
     y: { unit: 'scan px', description: 'row coordinate of each sample' },
+    positions: { description: 'mask [ny, nx]: 1 at the scan position nearest each sample, else 0' },
   },
   check(p, { node }) {
     const given = [p.row !== null, p.col !== null, p.from !== null || p.to !== null].filter(Boolean).length;
@@ -109,14 +110,20 @@ export const mapCut = defineOp({
     const { xs, ys } = cutPoints(p, ny, nx);
     const n = xs.length;
     const profile = f32([n]);
-    for (let i = 0; i < n; i++) profile.data[i] = bilinear(v.data, ny, nx, xs[i], ys[i]);
+    for (let i = 0; i < n; i++)
+      profile.data[i] =
+        Number.isInteger(xs[i]) && Number.isInteger(ys[i])
+          ? v.data[ys[i] * nx + xs[i]]
+          : bilinear(v.data, ny, nx, xs[i], ys[i]);
     const step =
       p.stepNm ??
       (typeof dataset?.meta?.scanStepNm === 'number' ? (dataset.meta.scanStepNm as number) : null);
     const dist = f64([n]);
     for (let i = 0; i < n; i++) dist.data[i] = Math.hypot(xs[i] - xs[0], ys[i] - ys[0]) * (step ?? 1);
+    const positions = f32([ny, nx]);
+    for (let i = 0; i < n; i++) positions.data[Math.round(ys[i]) * nx + Math.round(xs[i])] = 1;
     return {
-      fields: { profile, x: f64([n], xs), y: f64([n], ys) },
+      fields: { profile, x: f64([n], xs), y: f64([n], ys), positions },
       axes: { distance: dist },
       meta: {
         axisOf: { profile: 'distance' },

@@ -35,6 +35,7 @@ export interface StructureSettings {
 export const STRUCTURE_STATUS = {
   ...STATUS_CODES,
   5: 'every scale fitted to 0: no pair fractions (NaN fractions and α)',
+  6: 'not fitted: outside the mask input (NaN values)',
 } as const;
 
 /** Per-position output fields, in a fixed order. */

@@ -7,6 +7,7 @@
  * is the same at every position (and in meta.datasetFit).
  */
 import { curveOf } from '../../engine/curves.ts';
+import { requireFieldOf } from '../../engine/inputs.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import {
@@ -174,7 +175,7 @@ function outputsDoc(): Record<string, FieldSpec> {
     iterations: { description: 'accepted solver steps' },
     status: {
       description:
-        'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0',
+        'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0, 6 outside the mask (not fitted)',
     },
     fit: {
       unit: 'Å⁻²',
@@ -185,7 +186,7 @@ function outputsDoc(): Record<string, FieldSpec> {
 
 export const fitStructure = defineOp({
   name: 'fit.structure',
-  version: 2, // 2: range ends on a float32 axis included (engine/curves.ts axisRange)
+  version: 3, // 2: range ends on a float32 axis included (engine/curves.ts axisRange); 3: mask input, status 6
   scope: 'frame',
   title: 'Small-box structure fit (quasi-binary FCC phases, PDFgui-style)',
   description:
@@ -195,6 +196,12 @@ export const fitStructure = defineOp({
       scope: 'any',
       description:
         'G(r): pdf.reduce (field G) or source.profiles with axis r; per position, or one dataset-level curve',
+    },
+    mask: {
+      scope: 'dataset',
+      optional: true,
+      description:
+        "positions to fit, [ny, nx] nonzero = fit (e.g. map.cut positions: only a line cut, as the study's Fig. S9); the others get NaN and status 6 at no cost",
     },
   },
   params: {
@@ -401,9 +408,50 @@ export const fitStructure = defineOp({
     const flat = Object.fromEntries(Object.entries(out).map(([k, a]) => [k, a.data]));
     const m = plan.r.length;
     const fit = p.curve ? f32([count, m]) : null;
-    plan.fitRows(c.y.data, n, count, flat, fit ? fit.data : null);
+    const rows = selectedRows(inputs.mask, node, chunk.start, count);
+    if (rows) fitSelected(plan, c.y.data, n, rows, flat, fit ? fit.data : null, m);
+    else plan.fitRows(c.y.data, n, count, flat, fit ? fit.data : null);
     const fields: Record<string, NDArray> = { ...out };
     if (fit) fields.fit = fit;
     return { fields, axes: { r: f32([m], plan.r) }, meta: res.meta };
   },
 });
+
+/** Rows of the chunk the mask selects (null: no mask, fit every row). */
+function selectedRows(mask: Value | undefined, node: string, start: number, count: number): number[] | null {
+  if (!mask) return null;
+  const f = requireFieldOf(mask, 'mask', node, 'mask');
+  if (f.data.length < start + count)
+    throw new UserError(
+      `node '${node}', input 'mask': expected one value per scan position, got shape [${f.shape}]`,
+    );
+  const rows: number[] = [];
+  for (let c = 0; c < count; c++) if (f.data[start + c]) rows.push(c);
+  return rows;
+}
+
+/** Fit only `rows` of y (gathered into a compact block), the rest NaN with status 6. */
+function fitSelected(
+  plan: StructurePlan,
+  y: ArrayLike<number>,
+  n: number,
+  rows: number[],
+  flat: Record<string, Float32Array>,
+  curve: Float32Array | null,
+  m: number,
+): void {
+  const k = rows.length;
+  const ySel = new Float32Array(k * n);
+  rows.forEach((c, j) => {
+    for (let i = 0; i < n; i++) ySel[j * n + i] = y[c * n + i];
+  });
+  const sub = Object.fromEntries(Object.keys(flat).map((f) => [f, new Float32Array(k)]));
+  const subCurve = curve ? new Float32Array(k * m) : null;
+  if (k) plan.fitRows(ySel, n, k, sub, subCurve);
+  for (const f of Object.keys(flat)) flat[f].fill(f === 'status' ? 6 : Number.NaN);
+  if (curve) curve.fill(Number.NaN);
+  rows.forEach((c, j) => {
+    for (const f of Object.keys(flat)) flat[f][c] = sub[f][j];
+    if (curve && subCurve) curve.set(subCurve.subarray(j * m, (j + 1) * m), c * m);
+  });
+}

@@ -118,6 +118,33 @@ describe('map.threshold and map.cut', () => {
     );
     expect(Array.from(seg.fields.profile.data)).toEqual([0, 11.5, 23]);
     expect((seg.meta!.units as Record<string, string>).distance).toBe('px');
+    // positions: the scan positions the cut passes, as a mask (nearest position of each sample)
+    expect(Array.from(row.fields.positions.data)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(Array.from(seg.fields.positions.data)).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+  });
+
+  it('reads a map defined only on the cut (a fit of the cut positions alone) whole: samples on scan positions read them alone', async () => {
+    const m = f32([3, 4], [NaN, NaN, NaN, NaN, 10, 11, 12, 13, NaN, NaN, NaN, NaN]);
+    const row = await mapCut.run!(
+      ctx(
+        { row: 1, col: null, from: null, to: null, samples: null, stepNm: null, field: null },
+        { map: whole({ fields: { value: m } }) },
+        3,
+        4,
+      ),
+    );
+    expect(Array.from(row.fields.profile.data)).toEqual([10, 11, 12, 13]);
+    // between positions it still interpolates, and a NaN neighbour with weight makes NaN
+    const half = await mapCut.run!(
+      ctx(
+        { row: null, col: null, from: [0, 1], to: [3, 1.5], samples: 2, stepNm: null, field: null },
+        { map: whole({ fields: { value: m } }) },
+        3,
+        4,
+      ),
+    );
+    expect(half.fields.profile.data[0]).toBe(10);
+    expect(Number.isNaN(half.fields.profile.data[1])).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePaper, type PaperResult } from '../../app/paper.ts';
+import { readNpy } from '../../formats/npy.ts';
 import { PAPER_FIGURES } from '../../report/paper-layout.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,6 +24,22 @@ describe('snem paper (demo preset)', () => {
     expect(result.problems).toEqual([]);
     expect(result.runs.map((r) => r.figure)).toEqual(PAPER_FIGURES.map((f) => f.id));
     expect(result.panels).toBeGreaterThanOrEqual(PAPER_FIGURES.reduce((s, f) => s + f.panels.length, 0));
+  });
+
+  it('Fig. S9 fits the middle row only: fit.structure converged or stopped there, status 6 (masked) elsewhere', () => {
+    const run = result.runs.find((r) => r.figure === 'figS9')!;
+    const st = readNpy(path.join(run.runDir, 'structure.status.npy'));
+    const [ny, nx] = st.shape;
+    const mid = Math.floor(ny / 2);
+    for (let iy = 0; iy < ny; iy++)
+      for (let ix = 0; ix < nx; ix++) {
+        const v = st.data[iy * nx + ix];
+        if (iy === mid) expect(v).not.toBe(6);
+        else expect(v).toBe(6);
+      }
+    const zrx = readNpy(path.join(run.runDir, 'cutZrX.profile.npy')).data;
+    expect(zrx.length).toBe(nx);
+    expect(Array.from(zrx).filter(Number.isFinite).length).toBeGreaterThan(nx / 2);
   });
 
   it.skipIf(!fs.existsSync(CHROMIUM))(

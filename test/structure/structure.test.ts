@@ -238,6 +238,23 @@ describe('fit.structure fits a synthetic G(r) back', () => {
     }
   });
 
+  it('fits only the positions a mask selects (e.g. map.cut positions), exactly as unmasked; the others NaN with status 6', async () => {
+    const all = await runFrame(fitStructure, { composition: COMP }, {}, { g: gValue(rows) }, rows.length);
+    const mask: Value = { fields: { mask: f32([1, rows.length], [1, 0, 1]) } };
+    const v = await runFrame(fitStructure, { composition: COMP }, { mask }, { g: gValue(rows) }, rows.length);
+    const m = v.fields.fit.shape[1];
+    for (const c of [0, 2]) {
+      for (const f of STRUCTURE_FIELDS) expect(v.fields[f].data[c], f).toBe(all.fields[f].data[c]);
+      expect(Array.from(v.fields.fit.data.subarray(c * m, (c + 1) * m))).toEqual(
+        Array.from(all.fields.fit.data.subarray(c * m, (c + 1) * m)),
+      );
+    }
+    expect(v.fields.status.data[1]).toBe(6);
+    for (const f of STRUCTURE_FIELDS.filter((x) => x !== 'status')) expect(v.fields[f].data[1], f).toBeNaN();
+    expect(v.fields.fit.data.subarray(m, 2 * m).every(Number.isNaN)).toBe(true);
+    expect((v.meta?.statusCodes as Record<string, string>)['6']).toMatch(/mask/);
+  });
+
   it('takes the composition from the input meta, and fits one dataset-level curve once for every position', async () => {
     const one = gValue([rows[0]]);
     one.fields.G = f32([N], one.fields.G.data);
