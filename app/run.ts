@@ -139,6 +139,7 @@ export async function runPrepared(
         valueHash: s.hashes.hash,
         status: s.status,
         seconds: round(s.seconds),
+        ...(s.cpuSeconds !== undefined ? { cpuSeconds: round(s.cpuSeconds) } : {}),
         inputs: s.inputs,
         inputNodes: Object.fromEntries(
           Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]),

@@ -7,7 +7,9 @@
  * the baseline slope Å⁻³), its x unit the axis the node reports (r → Å, Q → Å⁻¹).
  */
 import { parseRef, type GraphDoc } from '../../engine/graph.ts';
-import type { Json, OpDef } from '../../engine/types.ts';
+import { catalogueOutputs, declaredOutputs, fieldDecl } from '../../engine/declared-outputs.ts';
+import { resolveParams } from '../../engine/params.ts';
+import type { Json, OpDef, OutputDecl } from '../../engine/types.ts';
 import { registry } from '../../nodes/registry.ts';
 
 /** Axis names of per-position curves (SCIENCE.md): Q = 2π/d in Å⁻¹, r in Å. */
@@ -17,15 +19,16 @@ const CURVE_X = 'curve x unit';
 /** Curve fields a node reads when its params name none (engine/curves.ts curveOf's order). */
 const PREFERRED = ['G', 'F', 'S', 'I'];
 
-/** The declared spec of `field`: its own entry, a numbered family ('c1…cn' holds c2), or '<param>_err'. */
-function declared(op: OpDef, field: string): string | undefined {
-  const out = op.outputs ?? {};
-  if (out[field]) return out[field].unit;
-  for (const [key, spec] of Object.entries(out)) {
-    const fam = /^([A-Za-z_]+)1…\1n$/.exec(key);
-    if (fam && new RegExp(`^${fam[1]}\\d+$`).test(field)) return spec.unit;
+/** The declared unit of `field` for the node's params (its unit, else its unit relative to the curve read). */
+function declared(op: OpDef, node: string, params: Record<string, unknown> | undefined, field: string) {
+  let decl: OutputDecl;
+  try {
+    decl = declaredOutputs(op, resolveParams(node, op, params ?? {}));
+  } catch {
+    decl = catalogueOutputs(op);
   }
-  return undefined;
+  const d = fieldDecl(decl, field);
+  return d?.unit ?? d?.relativeUnit;
 }
 
 /**
@@ -44,7 +47,7 @@ export function fieldUnit(
   const given = metaUnits[field];
   if (typeof given === 'string' && given !== '') return /[×·]/.test(given) ? simplify(given) : given;
   if (!op) return null;
-  const u = declared(op, field);
+  const u = declared(op, node, spec.params as Record<string, unknown> | undefined, field);
   if (u === undefined) {
     const err = /^(.+)_err$/.exec(field);
     return err ? fieldUnit(doc, node, err[1], meta) : null;
