@@ -66,7 +66,12 @@ export class PolarTable {
     }
   }
 
-  /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py). */
+  /** Detector width (px): a sample's lower neighbours are `width` pixels after its top-left one. */
+  get width(): number {
+    return this.w;
+  }
+
+  /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py; the matcher's kernel). */
   table(): { idx: Int32Array; fx: Float32Array; fy: Float32Array; w: number } {
     return { idx: this.idx, fx: this.fx, fy: this.fy, w: this.w };
   }
