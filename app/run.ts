@@ -17,9 +17,10 @@ import { Progress, type ProgressEvent } from '../engine/progress.ts';
 import type { Manifest, ManifestNode, WrittenOutput } from '../engine/run-types.ts';
 import { resultScope, type Json } from '../engine/types.ts';
 import { ENGINE_VERSION } from '../engine/version.ts';
+import { timing } from '../engine/timing.ts';
 import { FigureCache } from '../report/figure-cache.ts';
 import { writeManifest } from '../report/run-data.ts';
-import { writeRunOutputs } from './outputs.ts';
+import { outputStoreId, writeRunOutputs } from './outputs.ts';
 import { claimRunDir, diskError, retireManifest } from './run-dir.ts';
 import { prepare } from './prepare.ts';
 
@@ -65,7 +66,10 @@ export interface RunResult {
 }
 
 export async function runGraph(opts: RunOptions): Promise<RunResult> {
-  return runPrepared(await prepare(opts), opts);
+  timing('run: start-up (modules loaded)');
+  const pre = await prepare(opts);
+  timing('run: prepare (graph, dataset, keys)');
+  return runPrepared(pre, opts);
 }
 
 /**
@@ -116,11 +120,13 @@ export async function runPrepared(
     });
     const states = await exec.run();
     keep.states?.(states);
+    timing('run: execute');
 
     retireManifest(runDir, (m) => progress.info(`note: ${m}`));
     // unchanged outputs are links into the store beside the cache: an edit writes what it changed
     const outputs: WrittenOutput[] = await writeRunOutputs(runDir, exec, OutputStore.beside(pre.cacheDir));
     exec.pipeline.releaseLarge();
+    timing('run: write outputs');
     const nodes: Record<string, ManifestNode> = {};
     for (const [nid, s] of states) {
       const n = graph.nodes.get(nid)!;
@@ -133,6 +139,7 @@ export async function runPrepared(
         valueHash: s.hashes.hash,
         status: s.status,
         seconds: round(s.seconds),
+        ...(s.cpuSeconds !== undefined ? { cpuSeconds: round(s.cpuSeconds) } : {}),
         inputs: s.inputs,
         inputNodes: Object.fromEntries(
           Object.entries(n.inputs).map(([p, r]) => [p, r.field ? `${r.node}.${r.field}` : r.node]),
@@ -206,13 +213,19 @@ export async function runPrepared(
     // The report reads only the run directory. Closing the cache unmaps it: the blob pages read
     // for the outputs (hundreds of MB at paper size) leave the process's resident set.
     await closeStore();
+    timing('run: record the run, close the cache');
     manifest.seconds = round((performance.now() - t0) / 1000);
     writeManifest(runDir, manifest);
     if (!opts.noReport) {
       try {
         // loaded here: the drawing libraries stay out of --no-report runs (scripts, the studio)
         const { renderRun } = await import('../report/index.ts');
-        const drawn = await renderRun(runDir, manifest, { figureCache: FigureCache.beside(pre.cacheDir) });
+        const drawn = await renderRun(runDir, manifest, {
+          figureCache: FigureCache.beside(pre.cacheDir),
+          // the files were just written from these values: their store id names their bytes
+          contentId: (o) => `${outputStoreId(o.valueHash, pre.scan)}/${o.field}`,
+        });
+        timing('run: report (figures, report.html)');
         manifest.figures = drawn.figures;
         manifest.rendered = { time: new Date().toISOString(), by: 'run', graphFile: manifest.graphFile };
       } catch (e) {
@@ -221,6 +234,7 @@ export async function runPrepared(
     }
     manifest.seconds = round((performance.now() - t0) / 1000);
     writeManifest(runDir, manifest);
+    timing('run: manifest');
     return { runDir, manifest };
   } catch (e) {
     throw diskError(e, (e as NodeJS.ErrnoException).path ?? runDir) ?? e;

@@ -28,6 +28,15 @@ interface Timed {
   /** Peak resident set of the child, MB (NaN without /usr/bin/time). */
   rssMB: number;
   stdout: string;
+  /** With SNEM_TIMING=1: wall ms per step of the run (engine/timing.ts lines on stderr). */
+  steps: Record<string, number>;
+}
+
+/** `timing: STEP  +Δ ms  (T ms)  cpu +C ms` lines → STEP → Δ. */
+function timingSteps(stderr: string): Record<string, number> {
+  const steps: Record<string, number> = {};
+  for (const m of stderr.matchAll(/^timing: (.+?)\s+\+\s*(\d+) ms/gm)) steps[m[1]] = Number(m[2]);
+  return steps;
 }
 
 /** One child process, timed; throws with its stderr if it fails. */
@@ -41,7 +50,7 @@ function timed(args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   if (r.status !== 0)
     throw new Error(`node ${args.join(' ')} exited with ${r.status}: ${r.stderr.slice(-2000)}`);
   const rssKB = withTime ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { seconds, rssMB: rssKB / 1024, stdout: r.stdout };
+  return { seconds, rssMB: rssKB / 1024, stdout: r.stdout, steps: timingSteps(r.stderr) };
 }
 
 const median = (xs: number[]) => {
@@ -80,18 +89,11 @@ export async function bench(
       timed([snem, 'simulate', '--preset', opts.preset ?? 'paper', '--out', dataDir, '--quiet']);
     }
     const graph = path.join(dataDir, 'graph.json');
-    const run = (cache: string, out: string, sets: string[] = []) => {
-      const t = timed([
-        snem,
-        'run',
-        graph,
-        '--cache',
-        cache,
-        '--out',
-        out,
-        '--json',
-        ...sets.flatMap((s) => ['--set', s]),
-      ]);
+    const run = (cache: string, out: string, sets: string[] = [], env: NodeJS.ProcessEnv = process.env) => {
+      const t = timed(
+        [snem, 'run', graph, '--cache', cache, '--out', out, '--json', ...sets.flatMap((s) => ['--set', s])],
+        env,
+      );
       return { ...t, summary: JSON.parse(t.stdout) as { computed: number; cached: number; cutoff: number } };
     };
     const loads: string[] = [load()];
@@ -115,8 +117,10 @@ export async function bench(
     });
     loads.push(load());
     // a different range each time, so every edit recomputes (the first is the issue's)
+    // with timing lines (engine/timing.ts): where the edit's time goes, step by step
+    const timingEnv = { ...process.env, SNEM_TIMING: '1' };
     const edits = Array.from({ length: runs }, (_, i) =>
-      run(cache, path.join(dir, `edit-${i}`), [`r1.range=[${(2.3 + 0.01 * i).toFixed(2)},3.3]`]),
+      run(cache, path.join(dir, `edit-${i}`), [`r1.range=[${(2.3 + 0.01 * i).toFixed(2)},3.3]`], timingEnv),
     );
     for (const e of edits) if (!e.summary.computed) throw new Error('an edit run recomputed nothing');
     const coldBytes = diskUse([coldDir]);
@@ -154,6 +158,17 @@ export async function bench(
         unit: 's',
         target: '≤ 5 % of cold',
         note: `${pct(median(edits.map((c) => c.seconds)))}, peak RSS ${median(edits.map((c) => c.rssMB)).toFixed(0)} MB, ${edits[0].summary.computed} nodes computed`,
+      },
+      {
+        name: 'edit loop: one-QoI edit, by step',
+        value: median(edits.map((c) => c.seconds)),
+        unit: 's',
+        note: Object.keys(edits[0].steps)
+          .map(
+            (k) =>
+              `${k.replace(/^(run|report): /, '')} ${(median(edits.map((e) => e.steps[k] ?? NaN)) / 1000).toFixed(2)}`,
+          )
+          .join(', '),
       },
       {
         name: 'edit loop: disk the edit run directory adds',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Compile the TypeScript sources into dist/ (one .js per .ts, same tree, no bundling) so that the
- * CLI starts without the tsx loader: `snem --help` in a fraction of the time. Run by `npm install`
+ * Compile the TypeScript sources into dist/ (one .js per .ts, same tree; plus the CLI's main process
+ * bundled into one file, cli/build-bundle.mjs) so that the CLI starts without the tsx loader: `snem --help` in a fraction of the time. Run by `npm install`
  * (the `prepare` script) and `npm run build`; cli/snem.js uses dist/ only while it is fresh (see
  * dist-fresh.mjs) and falls back to tsx otherwise, so a stale dist/ can never run old code.
  *
@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildBundle } from './build-bundle.mjs';
 import { DIST, ROOT, SOURCE_DIRS, sourceFiles, writeStamp } from './dist-fresh.mjs';
 
 const CODE_URL = /new URL\(\s*(['"])(\.{1,2}\/[^'"\n]+?)\.(?:ts|js)\1\s*,\s*import\.meta\.url\s*\)/g;
@@ -90,6 +91,8 @@ export async function buildDist() {
     fs.mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, f), path.join(tmp, f));
   }
+  // the CLI's main process as one module (cli/build-bundle.mjs), beside the per-file build
+  await buildBundle(tmp);
   // dist/ is replaced whole: a reader never sees half a build
   writeStamp(tmp, files);
   const old = `${DIST}.old-${process.pid}`;

@@ -25,8 +25,13 @@ export const SOURCE_DIRS = [
   'viz',
 ];
 const STAMP = 'stamp.json';
-/** The shims that choose between dist/ and tsx are not compiled. */
-const NOT_COMPILED = new Set(['cli/snem.js', 'cli/build-dist.mjs', 'cli/dist-fresh.mjs']);
+/** The shims that choose between dist/ and tsx, and the build itself, are not compiled. */
+const NOT_COMPILED = new Set([
+  'cli/snem.js',
+  'cli/build-dist.mjs',
+  'cli/build-bundle.mjs',
+  'cli/dist-fresh.mjs',
+]);
 
 /** Source files (relative to the package root, sorted) that the build compiles or copies. */
 export function sourceFiles() {

@@ -29,4 +29,17 @@ let cli = yargs(hideBin(process.argv))
     process.exit(1);
   });
 for (const c of commands) cli = cli.command(c);
+skipHelpCache(cli);
 await cli.parseAsync();
+
+/**
+ * yargs renders the whole help text of every command it runs, in case the command fails later and
+ * the help is to be shown (usage.cacheHelpMessage): 30–100 ms of every start-up, for a text our
+ * .fail() never prints. `snem CMD --help` renders it when asked, as before.
+ */
+function skipHelpCache(y: typeof cli): void {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } })
+    .getInternalMethods?.()
+    .getUsageInstance?.() as { cacheHelpMessage?: () => void } | undefined;
+  if (typeof internal?.cacheHelpMessage === 'function') internal.cacheHelpMessage = () => {};
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry shim. `npm install` compiles the TypeScript into dist/ (cli/build-dist.mjs): while that
-// build matches the sources, the CLI runs it directly and starts in a fraction of the time; after
+// build matches the sources, the CLI runs it directly (the main process from one bundled file,
+// cli/build-bundle.mjs) and starts in a fraction of the time; after
 // an edit (or with SNEM_NO_DIST=1, or TypeScript op plugins in SNEM_OPS, or `snem bench`, whose
 // modules are TypeScript) the sources run through tsx's loader, as before. Both make the same keys.
 import { distIsFresh } from './dist-fresh.mjs';
@@ -10,7 +11,7 @@ const needsLoader =
   /\.ts(,|\s|$)/.test(process.env.SNEM_OPS ?? '') ||
   process.argv[2] === 'bench';
 if (!needsLoader && distIsFresh()) {
-  await import('../dist/cli/main.js');
+  await import('../dist/bundle/snem.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -11,6 +11,8 @@ import { decodeValue, encodeValue, fieldHashesOf, valueHashOf } from '../cache/c
 import type { ResultStore } from './result-store.ts';
 import { UserError } from './errors.ts';
 import { failedInNode } from './node-failure.ts';
+import { declaredOutputs } from './declared-outputs.ts';
+import { checkDeclaredOutputs } from './output-check.ts';
 import { hashValue } from './hash.ts';
 import { dtypeOf } from './ndarray.ts';
 import { chunkKey, partialKey, sourceChunkHash } from './keys.ts';
@@ -178,7 +180,10 @@ export class ChunkPipeline {
     const t0 = performance.now();
     if (chunk) this.env.onCompute?.(n.id, chunk);
     const value = await call();
-    return { value, seconds: (performance.now() - t0) / 1000 };
+    const seconds = (performance.now() - t0) / 1000;
+    // a reduce op's chunk call returns a partial, checked only as the finished value
+    if (!(chunk && n.op.scope === 'reduce')) checkDeclaredOutputs(n, value, this.env.scan, chunk);
+    return { value, seconds };
   }
 
   /**
@@ -296,7 +301,9 @@ class ChunkRun {
       const hash = sourceChunkHash(n.op, n.params, env.datasetHash, this.job.chunk);
       const h = {
         hash,
-        fields: Object.fromEntries(Object.keys(n.op.outputs).map((f) => [f, hashValue([hash, f])])),
+        fields: Object.fromEntries(
+          Object.keys(declaredOutputs(n.op, n.params).fields).map((f) => [f, hashValue([hash, f])]),
+        ),
         key: hash,
       };
       this.hashes.set(id, h);

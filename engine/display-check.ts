@@ -1,32 +1,29 @@
 /**
- * What the engine knows of `display` settings: which field names an op declares (for the checks
- * in viz/display-check.ts), and the graph without them (display never enters a hash).
+ * What the engine knows of `display` settings: which field names a node's op declares (for the
+ * checks in viz/display-check.ts), and the graph without them (display never enters a hash).
  */
 import type { GraphDoc } from './graph.ts';
+import { catalogueOutputs, declaredOutputs, fieldMatcher } from './declared-outputs.ts';
+import { resolveParams } from './params.ts';
 import type { Json, OpDef } from './types.ts';
 
 /**
- * Which field names an op produces, read from its declared outputs: plain names, comma lists
- * ("XX, ZrZr, ZrX"), numbered families ("A1…An" → A1, A2, …), "<param>_err" (any name ending in
- * _err) and open names ("<name>", "<field>": anything).
+ * Which field names a node's op produces with the node's params (its declared outputs; any name
+ * where it declares data-named fields). Params that do not resolve: the catalogue's (their errors
+ * are reported by the param check).
  */
-export function fieldMatcher(op: OpDef): (field: string) => boolean {
-  const exact = new Set<string>();
-  const patterns: RegExp[] = [];
-  let open = false;
-  for (const key of Object.keys(op.outputs)) {
-    for (const part of key.split(/\s*,\s*/)) {
-      const family = /^([A-Za-z_]+)1…\1n$/.exec(part);
-      if (family) patterns.push(new RegExp(`^${family[1]}\\d+$`));
-      else if (/^<[^>]+>$/.test(part)) open = true;
-      else if (/^<[^>]+>(.+)$/.test(part))
-        patterns.push(
-          new RegExp(`^.+${part.replace(/^<[^>]+>/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
-        );
-      else exact.add(part);
-    }
+export function fieldMatcherFor(
+  op: OpDef,
+  id: string,
+  params: Record<string, unknown> | undefined,
+): { known: (field: string) => boolean; declared: string[] } {
+  let decl;
+  try {
+    decl = declaredOutputs(op, resolveParams(id, op, params ?? {}));
+  } catch {
+    decl = catalogueOutputs(op);
   }
-  return (f) => open || exact.has(f) || patterns.some((p) => p.test(f));
+  return { known: fieldMatcher(decl), declared: Object.keys(decl.fields) };
 }
 
 /** The graph without its display settings: what determines the results (graph hash, `snem report` comparisons). */

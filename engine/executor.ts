@@ -34,7 +34,15 @@ export interface NodeState {
   hashes: Hashes;
   inputs: Record<string, string>;
   status: NodeStatus;
+  /**
+   * Wall-clock seconds the node took. A dataset node: its run. A frame node: its share of the
+   * frame pass's wall time (pass wall × its op time / the op time of every node in the pass), so
+   * the nodes of a pass add up to the pass. A reduce node: its partials' share of their pass plus
+   * its finish.
+   */
   seconds: number;
+  /** Frame and reduce nodes: seconds inside the op summed over chunks (on every worker: CPU time). */
+  cpuSeconds?: number;
   /** Frame scope: per-chunk results. */
   chunks?: ChunkNodeResult[];
   computedChunks: number;
@@ -96,6 +104,8 @@ export class Executor {
   readonly states = new Map<string, NodeState>();
   /** Reduce nodes: per chunk the partial's result (null: the chunk gives none). */
   readonly partials = new Map<string, (ChunkNodeResult | null)[]>();
+  /** A reduce node's partials' share of their frame pass's wall time (seconds). */
+  private readonly partialsWall = new Map<string, number>();
   readonly chunks: ChunkInfo[];
   readonly pipeline: ChunkPipeline;
   private pool: WorkerPool | null = null;
@@ -238,14 +248,18 @@ export class Executor {
       results[i] = await this.pipeline.probeJob(jobs[i]);
       if (!results[i]) misses.push(i);
     }
+    let passWall = 0;
     if (misses.length) {
       progress.startPass(batch, misses.length, this.chunks.length);
+      const t0 = performance.now();
       try {
         await this.computeChunks(misses, jobs, results);
       } finally {
         progress.endPass();
       }
+      passWall = (performance.now() - t0) / 1000;
     }
+    const wallShare = passWallShares(batch, results, passWall);
     for (const id of batch) {
       const n = this.graph.nodes.get(id)!;
       if (n.op.scope === 'reduce') {
@@ -253,6 +267,7 @@ export class Executor {
           id,
           results.map((r) => r![id] ?? null),
         );
+        this.partialsWall.set(id, wallShare(id));
         continue;
       }
       const chunks = results.map((r) => r![id]);
@@ -269,7 +284,8 @@ export class Executor {
         hashes,
         inputs,
         status: computed > 0 ? 'computed' : this.upstreamComputed(n) ? 'cutoff' : 'cached',
-        seconds: chunks.reduce((s, c) => s + c.seconds, 0),
+        seconds: wallShare(id),
+        cpuSeconds: chunks.reduce((s, c) => s + c.seconds, 0),
         chunks,
         computedChunks: computed,
         cachedChunks: chunks.length - computed,
@@ -511,7 +527,9 @@ export class Executor {
     }
     if (status !== 'computed') this.pipeline.releaseLarge();
     const partials = this.partials.get(n.id);
-    if (partials) seconds += partials.reduce((t, p) => t + (p?.seconds ?? 0), 0);
+    // a reduce node: its finish plus its partials' share of the frame pass (wall), and their CPU
+    const cpuSeconds = partials ? seconds + partials.reduce((t, p) => t + (p?.seconds ?? 0), 0) : undefined;
+    if (partials) seconds += this.partialsWall.get(n.id) ?? 0;
     this.states.set(n.id, {
       id: n.id,
       key,
@@ -519,6 +537,7 @@ export class Executor {
       inputs,
       status,
       seconds,
+      ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
       computedChunks: status === 'computed' ? 1 : 0,
       cachedChunks: status === 'computed' ? 0 : 1,
       ...(partials ? { partials } : {}),
@@ -552,4 +571,18 @@ export class Executor {
     const fields = Object.fromEntries(Object.entries(parts).map(([f, p]) => [f, p.result()]));
     return { fields, axes: first.axes, meta: first.meta };
   }
+}
+
+/**
+ * Each node's share of a frame pass's wall time: the pass's wall seconds split in proportion to the
+ * seconds each node's op spent on the chunks (summed over workers), so the shares add up to the pass.
+ */
+function passWallShares(
+  batch: string[],
+  results: (Record<string, ChunkNodeResult> | null)[],
+  passWall: number,
+): (id: string) => number {
+  const cpu = new Map(batch.map((id) => [id, results.reduce((t, r) => t + (r?.[id]?.seconds ?? 0), 0)]));
+  const total = [...cpu.values()].reduce((a, b) => a + b, 0);
+  return (id) => (total > 0 ? (passWall * cpu.get(id)!) / total : 0);
 }

@@ -12,7 +12,10 @@ export interface ManifestNode {
   key: string;
   valueHash: string;
   status: NodeStatus;
+  /** Wall-clock seconds (a frame or reduce node: its share of the frame pass's wall time). */
   seconds: number;
+  /** Frame and reduce nodes: seconds inside the op summed over chunks and workers (CPU). */
+  cpuSeconds?: number;
   inputs: Record<string, string>;
   /** Upstream node (or node.field) per port. */
   inputNodes: Record<string, string>;

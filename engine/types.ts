@@ -98,6 +98,48 @@ export interface InputSpec {
   description: string;
 }
 
+/**
+ * One field an op produces, declared as data (as LiberTEM's result buffers): the engine fills
+ * `meta.units` / `meta.axisOf` from it, `snem nodes` and the README's op tables print it, and a
+ * test checks every op's produced fields against it.
+ */
+export interface FieldDecl {
+  /**
+   * Dimensions, outermost first: "positions" (a frame op's chunk, [ny, nx] once written), "ny",
+   * "nx" (the scan), "…" (any further dimensions), or a name for the reader ("bins", "k", "3").
+   */
+  dims: readonly string[];
+  /** Unit of the values as written to meta.units and the manifest; absent: dimensionless, or set by the op from its input (the description says). */
+  unit?: string;
+  /**
+   * A unit relative to the curve the op reads, where the op cannot know it: "curve unit" (the y
+   * unit of the field read), "curve x unit" (its axis's unit), or products of them ("curve unit × Å").
+   * Not written to meta; readers resolve it against the graph (studio/server/field-units.ts).
+   */
+  relativeUnit?: string;
+  /** The `axes` array the field is sampled along (meta.axisOf), for curves. */
+  axis?: string;
+  description: string;
+  /** Produced only in some cases (the description says when). */
+  optional?: boolean;
+}
+
+/** A position-independent array an op produces beside its fields (Q axis, r axis). */
+export interface AxisDecl {
+  unit?: string;
+  description: string;
+}
+
+/**
+ * What an op produces. A field named `<…>` stands for fields named by the data (pair names of an
+ * input, the smoothed input field): any name, declared once.
+ */
+export interface OutputDecl {
+  fields: Record<string, FieldDecl>;
+  axes?: Record<string, AxisDecl>;
+}
+
+/** A field in the op catalogue (`snem nodes --json`, the studio): unit and meaning. */
 export interface FieldSpec {
   unit?: string;
   description: string;
@@ -220,8 +262,11 @@ export interface OpDef<P = any, S = any> {
   description: string;
   inputs: Record<string, InputSpec>;
   params: Record<string, ParamSpec>;
-  /** Fields the op produces (documentation, catalogue, writers). */
-  outputs: Record<string, FieldSpec>;
+  /**
+   * What the op produces, as data or as a function of its params (fields that exist only for some
+   * params, names numbered by a param). engine/declared-outputs.ts reads it.
+   */
+  outputs: OutputDecl | ((params: P) => OutputDecl);
   /**
    * false for sources whose chunks are cheap to re-read from the dataset: nothing is stored, and
    * the chunk's value hash is derived from the dataset hash and the chunk range.
@@ -249,6 +294,51 @@ export interface OpDef<P = any, S = any> {
   merge?(a: Value, b: Value, params: P): Value;
   /** Reduce scope: the node's value from the merged partial and the dataset-level inputs. Pure. */
   finish?(ctx: FinishContext<P>): Value | Promise<Value>;
+}
+
+// Reading declared outputs (more in engine/declared-outputs.ts): here because defineOp fills meta from them.
+
+/** A declared name standing for fields named by the data (`<name>`, `<field>`). */
+export function isOpenName(name: string): boolean {
+  return /^<[^>]+>$/.test(name);
+}
+
+/** The op's outputs for these (resolved) params. */
+export function declaredOutputs(op: OpDef, params: Record<string, Json>): OutputDecl {
+  return typeof op.outputs === 'function' ? op.outputs(params) : op.outputs;
+}
+
+/** The declaration of a produced field: its own entry, else the open one. */
+export function fieldDecl(decl: OutputDecl, field: string): FieldDecl | undefined {
+  return decl.fields[field] ?? Object.entries(decl.fields).find(([k]) => isOpenName(k))?.[1];
+}
+
+/**
+ * The value with `meta.units` and `meta.axisOf` filled from the declaration for each field and axis
+ * it holds, where the op did not set them itself (a unit taken from the input). Nothing to add: the
+ * value as it was.
+ */
+export function withDeclaredMeta(decl: OutputDecl, value: Value): Value {
+  const meta = value.meta ?? {};
+  const units = { ...((meta.units ?? {}) as Record<string, Json>) };
+  const axisOf = { ...((meta.axisOf ?? {}) as Record<string, Json>) };
+  let added = false;
+  const add = (rec: Record<string, Json>, k: string, v: string | undefined) => {
+    if (v === undefined || k in rec) return;
+    rec[k] = v;
+    added = true;
+  };
+  for (const f of Object.keys(value.fields)) {
+    const d = fieldDecl(decl, f);
+    add(units, f, d?.unit);
+    add(axisOf, f, d?.axis);
+  }
+  for (const a of Object.keys(value.axes ?? {})) add(units, a, decl.axes?.[a]?.unit);
+  if (!added) return value;
+  const out: Record<string, Json> = { ...meta };
+  if (Object.keys(axisOf).length) out.axisOf = axisOf;
+  if (Object.keys(units).length) out.units = units;
+  return { ...value, meta: out };
 }
 
 /** The op catalogue a graph is resolved against: op name → definition. */
@@ -305,11 +395,6 @@ export function typed<T>(): T | undefined {
   return undefined;
 }
 
-/** Param specs declared apart from their op (when helpers need the params type): keeps literal types. */
-export function defineParams<const PS extends Record<string, ParamSpec>>(params: PS): PS {
-  return params;
-}
-
 /**
  * Declare an op. The params type of `process`/`run`/`check`/`prepare` is inferred from `params`
  * (no hand-written twin interface); the prepared state's type from what `prepare` returns. Records
@@ -328,5 +413,17 @@ export function defineOp<const PS extends Record<string, ParamSpec>, S = any>(
       configurable: true,
     });
   }
+  // Every caller of process/run (engine, studio preview, benchmarks) gets the units and axes the
+  // op declares in meta, without the op writing them twice.
+  const complete = (params: ParamsOf<PS>, v: Value | Promise<Value>) => {
+    const fill = (x: Value) =>
+      withDeclaredMeta(declaredOutputs(def as OpDef, params as Record<string, Json>), x);
+    return v instanceof Promise ? v.then(fill) : fill(v);
+  };
+  // A reduce op's `process` returns a partial, not its output: its meta is filled at `finish`.
+  const { process, run, finish } = def;
+  if (process && def.scope !== 'reduce') def.process = (ctx) => complete(ctx.params, process.call(def, ctx));
+  if (run) def.run = (ctx) => complete(ctx.params, run.call(def, ctx));
+  if (finish) def.finish = (ctx) => complete(ctx.params, finish.call(def, ctx));
   return def;
 }

@@ -1,6 +1,7 @@
 /**
  * Positioned-read helpers shared by the format modules: exact reads that turn a short read into a
- * FileFormatError (the file is shorter than its header says), byte swapping, file-name helpers.
+ * FileFormatError (the file is shorter than its header says), byte swapping, file-name helpers,
+ * and the checks before a file is opened (readable, non-empty; its first bytes for sniffing).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,4 +76,37 @@ export function sibling(file: string, suffix: string): string {
 
 export function extOf(file: string): string {
   return path.extname(file).toLowerCase();
+}
+
+/** Check the path is a readable, non-empty regular file; one clear message otherwise. */
+export function checkReadableFile(file: string): fs.Stats {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new FileFormatError(file, 'no such file (expected a 4D-STEM data file)');
+    if (code === 'EACCES')
+      throw new FileFormatError(file, 'permission denied (expected a readable data file)');
+    throw new FileFormatError(file, `cannot read: ${(e as Error).message}`);
+  }
+  if (st.isDirectory()) throw new FileFormatError(file, 'is a directory (expected a data file)');
+  if (st.size === 0) throw new FileFormatError(file, 'is empty (0 bytes; expected a data file)');
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    throw new FileFormatError(file, 'permission denied (expected a readable data file)');
+  }
+  return st;
+}
+
+export function readHead(file: string, n = 4096): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const got = fs.readSync(fd, b, 0, n, 0);
+    return b.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -14,7 +14,7 @@ import { tableCells, tableLines } from './curve-table.ts';
 import { attr, checkHdf5Superblock, dtypeOf, h5Error, isHdf5, loadHdf5 } from './hdf5.ts';
 import { extOf } from './io.ts';
 import { isNpy, readNpy } from './npy.ts';
-import { checkReadableFile, readHead } from './open.ts';
+import { checkReadableFile, readHead } from './io.ts';
 import { isTiff, openTiff } from './tiff.ts';
 
 export type MapFormat = 'npy' | 'tiff' | 'csv' | 'hdf5' | 'hspy';

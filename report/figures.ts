@@ -110,7 +110,8 @@ export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
   const inputs = {
     kind: o.out.kind,
     shape: o.shape,
-    values: o.data,
+    // the file's identity when the run knows it (no read on a hit), else its values
+    values: o.contentId ?? o.data,
     style,
     title,
     label: fieldLabel(o),

@@ -5,11 +5,12 @@
  */
 import { correlateFigures } from './correlate-figure.ts';
 import path from 'node:path';
-import type { FigureDisplay, Manifest } from '../engine/run-types.ts';
+import type { FigureDisplay, Manifest, WrittenOutput } from '../engine/run-types.ts';
 import type { Json } from '../engine/types.ts';
 import { renderComposite } from '../viz/composite.ts';
 import { addPngText, encodePng } from '../viz/png.ts';
 import { writeFileAtomic } from '../engine/write-atomic.ts';
+import { timing } from '../engine/timing.ts';
 import { type FigureCache, drawCached, withFigureCache } from './figure-cache.ts';
 import { dagSvg } from './dag.ts';
 import {
@@ -47,6 +48,11 @@ export interface RenderResult {
 export interface RenderOptions {
   /** Draw through this cache: figures whose data and display are unchanged are not drawn again. */
   figureCache?: FigureCache | null;
+  /**
+   * What fixes an output file's bytes, known without reading it (see LoadedOutput.contentId): map
+   * figures are then looked up in the figure cache by it and their files read only to draw.
+   */
+  contentId?: (out: WrittenOutput) => string | undefined;
 }
 
 export function renderRun(
@@ -54,10 +60,11 @@ export function renderRun(
   manifest: Manifest,
   opts: RenderOptions = {},
 ): Promise<RenderResult> {
-  return withFigureCache(opts.figureCache ?? null, () => renderAll(runDir, manifest));
+  return withFigureCache(opts.figureCache ?? null, () => renderAll(runDir, manifest, opts));
 }
 
-async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResult> {
+async function renderAll(runDir: string, manifest: Manifest, opts: RenderOptions): Promise<RenderResult> {
+  timing('report: modules loaded');
   const problems: string[] = [];
   const attempt = async <T>(what: string, fn: () => Promise<T> | T): Promise<T | null> => {
     try {
@@ -70,8 +77,11 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
   const loaded: LoadedOutput[] = [];
   for (const o of manifest.outputs) {
     const l = await attempt(`reading ${o.file}`, () => loadOutput(runDir, o));
-    if (l) loaded.push(l);
+    if (!l) continue;
+    l.contentId = opts.contentId?.(o);
+    loaded.push(l);
   }
+  timing('report: read outputs');
   const [ny, nx] = scanShapeOf(manifest) ?? [1, 1];
   const firstMap = loaded.find((o) => o.out.kind === 'map' && o.data.some(Number.isFinite)) ?? null;
   const positions = representativePositions(firstMap, ny, nx);
@@ -92,6 +102,7 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
       f = await attempt(what, () => profileFigure(runDir, manifest, o));
     if (f) figures.push(f);
   }
+  timing('report: per-output figures');
   figures.push(
     ...((await attempt('fit plots', () => fitFigures(runDir, manifest, loaded, positions))) ?? []),
   );
@@ -104,6 +115,7 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
   }
   if (nx > 1)
     figures.push(...((await attempt('line cuts', () => cutFigures(manifest, loaded, ny, nx))) ?? []));
+  timing('report: fit, correlation, cut figures');
 
   const maps = loaded.filter((o) => o.out.kind === 'map');
   let overview: Figure | null = null;
@@ -124,7 +136,7 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
       const inputs = {
         maps: styled.map((m) => ({
           shape: m.o.shape,
-          values: m.o.data,
+          values: m.o.contentId ?? m.o.data,
           style: m.style,
           title: m.title,
           label: m.label,
@@ -158,6 +170,7 @@ async function renderAll(runDir: string, manifest: Manifest): Promise<RenderResu
     });
   }
 
+  timing('report: overview of all maps');
   const files: FileProvenance[] = [];
   for (const o of manifest.outputs) {
     files.push(nodeProvenance(manifest, o.node, o.field, o.file, 'data', o));

@@ -9,11 +9,19 @@ import { parseScanStep, type ScanStep } from '../viz/map-panel.ts';
 export interface LoadedOutput {
   out: WrittenOutput;
   shape: number[];
-  /** Values as float64 (any stored dtype converted); empty for per-position curves (see curveAt). */
-  data: Float64Array;
+  /**
+   * Values as float64 (any stored dtype converted), read from disk on first use; empty for
+   * per-position curves (see curveAt).
+   */
+  readonly data: Float64Array;
   axis: Float64Array | null;
   /** Absolute path of the .npy file. */
   path: string;
+  /**
+   * What fixes the file's bytes without reading them (a `snem run` knows: the output store's id of
+   * the node's value, and the field), so figures can be looked up in the figure cache unread.
+   */
+  contentId?: string;
 }
 
 export function readManifest(runDir: string): Manifest {
@@ -42,24 +50,33 @@ export function writeManifest(runDir: string, m: Manifest): void {
 }
 
 /**
- * Maps and small arrays are read whole; per-position curves ([ny, nx, n], hundreds of MB for a
- * paper-size scan) are left on disk and read one position at a time by `curveAt`.
+ * Maps and small arrays are read whole, when a figure first asks for their values (the header is
+ * read now, so a truncated file is reported here); per-position curves ([ny, nx, n], hundreds of
+ * MB for a paper-size scan) are left on disk and read one position at a time by `curveAt`.
  */
 export function loadOutput(runDir: string, out: WrittenOutput): LoadedOutput {
   const file = path.join(runDir, out.file);
   let axis: Float64Array | null = null;
   if (out.axisFile && fs.existsSync(path.join(runDir, out.axisFile)))
     axis = Float64Array.from(readNpy(path.join(runDir, out.axisFile)).data as ArrayLike<number>);
+  const h = readNpyHeader(file);
   if (out.kind === 'curves') {
-    const h = readNpyHeader(file);
     if (h.shape.length !== 3)
       throw new UserError(
         `${file}: expected per-position curves [ny, nx, n], found shape (${h.shape.join(', ')})`,
       );
     return { out, shape: h.shape, data: new Float64Array(0), axis, path: file };
   }
-  const a = readNpy(file);
-  return { out, shape: a.shape, data: Float64Array.from(a.data as ArrayLike<number>), axis, path: file };
+  let data: Float64Array | null = null;
+  return {
+    out,
+    shape: h.shape,
+    get data() {
+      return (data ??= Float64Array.from(readNpy(file).data as ArrayLike<number>));
+    },
+    axis,
+    path: file,
+  };
 }
 
 export function scanStepOf(m: Manifest): ScanStep | null {

@@ -4,7 +4,7 @@
  * centred on 0, and field names the op produces. Each problem names the node and the field.
  * A graph check (engine/graph.ts `NodeCheck`), wired in by app/wiring.ts.
  */
-import { fieldMatcher } from '../engine/display-check.ts';
+import { fieldMatcherFor } from '../engine/display-check.ts';
 import type { Hint, NodeCheck } from '../engine/graph.ts';
 import type { OpDef } from '../engine/types.ts';
 import { COLORMAPS } from './colormaps.ts';
@@ -51,17 +51,19 @@ export function displayProblems(
   display: NodeDisplay | undefined,
   op: OpDef | undefined,
   hint: Hint,
+  params?: Record<string, unknown>,
 ): string[] {
   if (!display) return [];
   const where = `node '${id}', field 'display`;
   const problems = settingsProblems(where, display, hint);
   const nodeSymmetric = symmetricProblem(where, display);
   problems.push(...nodeSymmetric);
-  const known = op ? fieldMatcher(op) : () => true;
+  const fields = op ? fieldMatcherFor(op, id, params) : null;
+  const known = fields ? fields.known : () => true;
   for (const [field, s] of Object.entries(display.fields ?? {})) {
     const at = `${where}.fields.${field}`;
     if (!known(field)) {
-      const declared = Object.keys(op!.outputs);
+      const declared = fields!.declared;
       problems.push(
         `${at}': op '${op!.name}' has no field '${field}'${hint(field, declared)}; its fields: ${declared.join(', ')}`,
       );
@@ -76,4 +78,5 @@ export function displayProblems(
 }
 
 /** displayProblems as a graph check. */
-export const displayCheck: NodeCheck = (id, spec, op, hint) => displayProblems(id, spec.display, op, hint);
+export const displayCheck: NodeCheck = (id, spec, op, hint) =>
+  displayProblems(id, spec.display, op, hint, spec.params as Record<string, unknown> | undefined);

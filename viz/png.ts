@@ -1,38 +1,13 @@
 /**
- * PNG encoding (pngjs) with provenance in text chunks. pngjs writes no text chunks, so we insert
- * iTXt chunks (UTF-8, uncompressed) right after IHDR ourselves, with their CRC-32; readers that do
- * not know a chunk skip it, and tools such as `exiftool`, `identify -verbose` or PIL show them.
+ * PNG encoding (png-encode.ts; pngjs decodes) with provenance in text chunks. The encoder writes
+ * no text chunks, so we insert iTXt chunks (UTF-8, uncompressed) right after IHDR ourselves, with
+ * their CRC-32; readers that do not know a chunk skip it, and tools such as `exiftool`,
+ * `identify -verbose` or PIL show them.
  */
 import { PNG } from 'pngjs';
+import { crc32, encodeRgbaPng, PNG_SIGNATURE as SIGNATURE, pngChunk } from './png-encode.ts';
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO 3309 / PNG) of the given bytes. */
-export function crc32(...parts: Uint8Array[]): number {
-  let c = 0xffffffff;
-  for (const bytes of parts)
-    for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(head.subarray(4, 8), data), 0);
-  return Buffer.concat([head, data, crc]);
-}
+export { crc32 };
 
 /** An iTXt chunk: keyword (Latin-1, 1–79 bytes), no compression, empty language tags, UTF-8 text. */
 function itxtChunk(keyword: string, text: string): Buffer {
@@ -42,7 +17,7 @@ function itxtChunk(keyword: string, text: string): Buffer {
     Buffer.from([0, 0, 0, 0, 0]),
     Buffer.from(text, 'utf8'),
   ]);
-  return chunk('iTXt', data);
+  return pngChunk('iTXt', data);
 }
 
 interface RawChunk {
@@ -102,11 +77,9 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** Encode RGBA as an 8-bit RGBA PNG with the given text chunks. */
+/** Encode RGBA as an 8-bit RGBA PNG with the given text chunks (the bytes pngjs would write, faster). */
 export function encodePng(img: RgbaImage, text: Record<string, string> = {}): Buffer {
-  const png = new PNG({ width: img.width, height: img.height, colorType: 6, inputColorType: 6, bitDepth: 8 });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  const bytes = PNG.sync.write(png, { colorType: 6 });
+  const bytes = encodeRgbaPng(img.width, img.height, img.data);
   return Object.keys(text).length ? addPngText(bytes, text) : bytes;
 }
 

@@ -1,65 +1,56 @@
-/** `snem nodes [--json]`: the op catalogue. */
+/** `snem nodes [op] [--json | --markdown [--write]]`: the op catalogue, from the ops' declarations. */
 import type { CommandModule } from 'yargs';
 import { handle } from '../handler.ts';
 
-export const nodesCommand: CommandModule<object, { json: boolean; op?: string }> = {
+interface Args {
+  json: boolean;
+  markdown: boolean;
+  write?: boolean;
+  op?: string;
+}
+
+export const nodesCommand: CommandModule<object, Args> = {
   command: 'nodes [op]',
-  describe: 'list node ops: inputs, params (type, default, unit, meaning), outputs',
+  describe:
+    'list node ops: inputs, params (type, default, unit, meaning), outputs (dims, unit, axis, meaning)',
   builder: (y) =>
     y
       .positional('op', { type: 'string', describe: 'show one op' })
-      .option('json', { type: 'boolean', default: false }) as never,
-  handler: handle(async (a: { json: boolean; op?: string }) => {
+      .option('json', { type: 'boolean', default: false })
+      .option('markdown', {
+        type: 'boolean',
+        default: false,
+        describe: 'the op reference as markdown (docs/ops.md)',
+      })
+      .option('write', {
+        type: 'boolean',
+        describe:
+          "with --markdown: rewrite docs/ops.md and README.md's op table from the built-in ops' declarations instead of printing",
+      }) as never,
+  handler: handle(async (a: Args) => {
     const { engineWiring } = await import('../../app/wiring.ts');
+    const docs = await import('../../app/op-docs.ts');
     const ops = [...(await engineWiring()).registry.values()]
       .filter((o) => !a.op || o.name === a.op)
       .sort((x, y) => x.name.localeCompare(y.name));
     if (a.op && !ops.length) throw Object.assign(new Error(`unknown op '${a.op}'`), { userError: true });
-    if (a.json) {
-      const doc = ops.map((o) => ({
-        name: o.name,
-        version: o.version,
-        scope: o.scope,
-        title: o.title,
-        description: o.description,
-        cached: o.cached !== false,
-        inputs: o.inputs,
-        params: o.params,
-        outputs: o.outputs,
-      }));
-      process.stdout.write(`${JSON.stringify(doc, (_k, v) => (v === Infinity ? 'inf' : v), 2)}\n`);
+    if (a.markdown) {
+      if (!a.write) {
+        process.stdout.write(docs.opsMarkdown(ops));
+        return;
+      }
+      if (a.op)
+        throw Object.assign(new Error('--write regenerates every op: give no op name'), { userError: true });
+      const { writeOpDocs } = await import('../../app/op-docs-files.ts');
+      for (const file of writeOpDocs(ops)) process.stderr.write(`${file}: written from ${ops.length} ops\n`);
       return;
     }
-    for (const o of ops) {
+    if (a.json) {
       process.stdout.write(
-        `\n${o.name}  v${o.version}  [${o.scope === 'frame' ? 'per position' : o.scope === 'reduce' ? 'dataset, reduced over positions' : 'dataset'}]  ${o.title}\n  ${o.description}\n`,
+        `${JSON.stringify(docs.opCatalogue(ops), (_k, v) => (v === Infinity ? 'inf' : v), 2)}\n`,
       );
-      const ins = Object.entries(o.inputs);
-      if (ins.length) {
-        process.stdout.write('  inputs:\n');
-        for (const [k, s] of ins)
-          process.stdout.write(`    ${k}${s.optional ? '?' : ''} (${s.scope}): ${s.description}\n`);
-      }
-      const ps = Object.entries(o.params);
-      if (ps.length) {
-        process.stdout.write('  params:\n');
-        for (const [k, s] of ps) {
-          const t = s.type === 'enum' ? (s.values ?? []).join('|') : s.type;
-          const d =
-            s.default !== undefined
-              ? ` = ${JSON.stringify(s.default === Infinity ? 'inf' : s.default)}`
-              : s.optional
-                ? ' (optional)'
-                : ' (required)';
-          process.stdout.write(`    ${k}: ${t}${d}${s.unit ? ` [${s.unit}]` : ''} — ${s.description}\n`);
-        }
-      }
-      const outs = Object.entries(o.outputs);
-      if (outs.length) {
-        process.stdout.write('  outputs:\n');
-        for (const [k, s] of outs)
-          process.stdout.write(`    ${k}${s.unit ? ` [${s.unit}]` : ''}: ${s.description}\n`);
-      }
+      return;
     }
+    for (const o of ops) process.stdout.write(`\n${docs.opText(o)}\n`);
   }),
 };

@@ -169,7 +169,7 @@ function withCalibration(
 export const calibGeometry = defineOp({
   name: 'calib.geometry',
   // v2: a reduce op; the mean of float frames is summed per chunk, then over chunks (rounding level)
-  version: 2,
+  version: 3,
   scope: 'reduce',
   title: 'Detector geometry: centre, ellipse, Q calibration',
   description:
@@ -276,24 +276,35 @@ export const calibGeometry = defineOp({
     },
   },
   outputs: {
-    center: { unit: 'px', description: '[col, row] beam centre' },
-    qPerPixel: { unit: 'Å⁻¹ (Q = 2π/d)', description: '[1] Q per pixel' },
-    ellipse: { description: '[axisRatio b/a, angleDeg] (1, 0 without distortion)' },
-    wavelength: { unit: 'Å', description: '[1] relativistic electron wavelength' },
-    cameraLengthPx: { unit: 'px', description: '[1] effective camera length L = 2π / (Q_pixel λ)' },
-    cornerErrorQ: {
-      unit: 'Å⁻¹',
-      description:
-        '[1] δQ = 4π(sin θmax − θmax)/λ at the detector corner (negative: the linear axis over-states Q)',
-    },
-    detectorShape: { unit: 'px', description: '[rows, cols]' },
-    dx: {
-      unit: 'px',
-      description: '[ny, nx] descan shift of the centre along columns (only with a shifts input)',
-    },
-    dy: {
-      unit: 'px',
-      description: '[ny, nx] descan shift of the centre along rows (only with a shifts input)',
+    fields: {
+      center: { dims: ['2'], unit: 'px', description: '[col, row] beam centre' },
+      qPerPixel: { dims: ['1'], unit: 'Å⁻¹', description: 'Q per pixel (Q = 2π/d)' },
+      ellipse: { dims: ['2'], description: '[axisRatio b/a, angleDeg] (1, 0 without distortion)' },
+      wavelength: { dims: ['1'], unit: 'Å', description: 'relativistic electron wavelength' },
+      cameraLengthPx: {
+        dims: ['1'],
+        unit: 'px',
+        description: 'effective camera length L = 2π / (Q_pixel λ)',
+      },
+      cornerErrorQ: {
+        dims: ['1'],
+        unit: 'Å⁻¹',
+        description:
+          'δQ = 4π(sin θmax − θmax)/λ at the detector corner (negative: the linear axis over-states Q)',
+      },
+      detectorShape: { dims: ['2'], unit: 'px', description: '[rows, cols]' },
+      dx: {
+        dims: ['ny', 'nx'],
+        unit: 'px',
+        optional: true,
+        description: 'descan shift of the centre along columns (only with a shifts input)',
+      },
+      dy: {
+        dims: ['ny', 'nx'],
+        unit: 'px',
+        optional: true,
+        description: 'descan shift of the centre along rows (only with a shifts input)',
+      },
     },
   },
   check(p, { node }) {

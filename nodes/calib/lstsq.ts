@@ -1,76 +1,54 @@
 /**
- * Small dense least squares by Householder QR (no normal equations, so polynomial and conic fits
- * stay accurate when columns are nearly collinear). Row-major design matrix, m ≥ n.
+ * Small dense least squares on ml-matrix's Householder QR (no normal equations, so polynomial and
+ * conic fits stay accurate when columns are nearly collinear). Row-major design matrix, m ≥ n.
+ * The factor keeps Q's first n columns and R as flat arrays, so a factor built once (pdf.reduce's
+ * polynomial design) solves each position's curve in O(m n) without allocating.
  */
+import { Matrix, QrDecomposition } from 'ml-matrix';
 
 export interface QRFactor {
   m: number;
   n: number;
-  /** Householder vectors below the diagonal and R on/above it, row-major m×n. */
-  a: Float64Array;
-  /** Householder scalars (β) per column. */
-  beta: Float64Array;
-  /** R's diagonal. */
-  diag: Float64Array;
-  /** True when R has a (numerically) zero diagonal entry: the columns are dependent. */
+  /** Q's first n columns, row-major m×n (orthonormal columns). */
+  q: Float64Array;
+  /** R, row-major n×n, upper triangular. */
+  r: Float64Array;
+  /** Per column: 1 when its R diagonal is numerically zero (it depends on the columns before it). */
+  dependent: Uint8Array;
+  /** True when any column is dependent. */
   singular: boolean;
 }
 
 export function qrFactor(design: ArrayLike<number>, m: number, n: number): QRFactor {
   if (m < n) throw new Error(`least squares needs at least ${n} rows, got ${m}`);
   const a = Float64Array.from(design as ArrayLike<number>);
-  const beta = new Float64Array(n);
-  const diag = new Float64Array(n);
   let scale = 0;
   for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
-  let singular = false;
-  for (let k = 0; k < n; k++) {
-    let norm = 0;
-    for (let i = k; i < m; i++) norm += a[i * n + k] * a[i * n + k];
-    norm = Math.sqrt(norm);
-    if (norm <= 1e-13 * scale) {
-      singular = true;
-      diag[k] = 0;
-      beta[k] = 0;
-      continue;
-    }
-    const alpha = a[k * n + k] > 0 ? -norm : norm;
-    // v = x − α e₁ stored in place; β = 1 / (vᵀv / 2)
-    a[k * n + k] -= alpha;
-    let vv = 0;
-    for (let i = k; i < m; i++) vv += a[i * n + k] * a[i * n + k];
-    beta[k] = 2 / vv;
-    for (let j = k + 1; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += a[i * n + k] * a[i * n + j];
-      s *= beta[k];
-      for (let i = k; i < m; i++) a[i * n + j] -= s * a[i * n + k];
-    }
-    diag[k] = alpha;
-  }
-  return { m, n, a, beta, diag, singular };
+  const qr = new QrDecomposition(Matrix.from1DArray(m, n, a));
+  const q = Float64Array.from(qr.orthogonalMatrix.to1DArray());
+  const r = Float64Array.from(qr.upperTriangularMatrix.to1DArray());
+  // a column whose remainder after the earlier ones is below round-off of the largest entry
+  const dependent = new Uint8Array(n);
+  for (let k = 0; k < n; k++) dependent[k] = Math.abs(r[k * n + k]) <= 1e-13 * scale ? 1 : 0;
+  return { m, n, q, r, dependent, singular: dependent.includes(1) };
 }
 
-/** Coefficients x minimising |A x − b|₂ for a factorised A; `work` (length m) is scratch. */
+/**
+ * Coefficients x minimising |A x − b|₂ for a factorised A: x = R⁻¹ Qᵀ b (a coefficient whose R
+ * diagonal is numerically zero is 0). `work` is kept for callers that pass scratch space.
+ */
 export function qrSolve(
   f: QRFactor,
   b: ArrayLike<number>,
   out: Float64Array = new Float64Array(f.n),
-  work: Float64Array = new Float64Array(f.m),
+  _work?: Float64Array,
 ): Float64Array {
-  const { m, n, a, beta, diag } = f;
-  for (let i = 0; i < m; i++) work[i] = b[i];
-  for (let k = 0; k < n; k++) {
-    if (beta[k] === 0) continue;
-    let s = 0;
-    for (let i = k; i < m; i++) s += a[i * n + k] * work[i];
-    s *= beta[k];
-    for (let i = k; i < m; i++) work[i] -= s * a[i * n + k];
-  }
+  const { m, n, q, r, dependent } = f;
   for (let k = n - 1; k >= 0; k--) {
-    let s = work[k];
-    for (let j = k + 1; j < n; j++) s -= a[k * n + j] * out[j];
-    out[k] = diag[k] === 0 ? 0 : s / diag[k];
+    let s = 0;
+    for (let i = 0; i < m; i++) s += q[i * n + k] * b[i];
+    for (let j = k + 1; j < n; j++) s -= r[k * n + j] * out[j];
+    out[k] = dependent[k] ? 0 : s / r[k * n + k];
   }
   return out;
 }

@@ -157,17 +157,24 @@ export const calibFromCrystal = defineOp({
     },
   },
   outputs: {
-    center: { unit: 'px', description: '[col, row] refined beam centre' },
-    qPerPixel: {
-      unit: 'Å⁻¹ (Q = 2π/d)',
-      description: '[1] refined Q per pixel (at the geometric-mean radius of the ellipse)',
+    fields: {
+      center: { dims: ['2'], unit: 'px', description: '[col, row] refined beam centre' },
+      qPerPixel: {
+        dims: ['1'],
+        unit: 'Å⁻¹ (Q = 2π/d)',
+        description: 'refined Q per pixel (at the geometric-mean radius of the ellipse)',
+      },
+      ellipse: { dims: ['2'], description: '[axisRatio b/a, angleDeg] refined distortion' },
+      wavelength: { dims: ['1'], description: 'Å (from the input geometry)' },
+      cameraLengthPx: { dims: ['1'], description: 'L = 2π / (Q_pixel λ), px' },
+      cornerErrorQ: { dims: ['1'], description: 'small-angle error at the detector corner, Å⁻¹' },
+      detectorShape: { dims: ['2'], description: '[rows, cols], px' },
+      spots: {
+        dims: ['n', '6'],
+        unit: 'position, h, k, l, residual px, used',
+        description: 'scan position index, h, k, l, residual (px), used (1) or rejected (0)',
+      },
     },
-    ellipse: { description: '[axisRatio b/a, angleDeg] refined distortion' },
-    wavelength: { unit: 'Å', description: '[1] (from the input geometry)' },
-    cameraLengthPx: { unit: 'px', description: '[1] L = 2π / (Q_pixel λ)' },
-    cornerErrorQ: { unit: 'Å⁻¹', description: '[1] small-angle error at the detector corner' },
-    detectorShape: { unit: 'px', description: '[rows, cols]' },
-    spots: { description: '[n, 6]: scan position index, h, k, l, residual (px), used (1) or rejected (0)' },
   },
   async run({ node, params: p, inputs, scan, log }) {
     const g0 = await geometryOf(inputs.geometry, node);

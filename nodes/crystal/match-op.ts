@@ -100,20 +100,26 @@ export const crystalMatch = defineOp({
     },
   },
   outputs: {
-    phase: { description: "index of the phase (order of crystal.templates' phase inputs), −1 = none" },
-    zoneAxis: {
-      description:
-        '[ny, nx, 3] beam direction in crystal coordinates (unit vector; [uvw]/|uvw| for cubic), in the fundamental zone',
+    fields: {
+      phase: {
+        dims: ['positions'],
+        description: "index of the phase (order of crystal.templates' phase inputs), −1 = none",
+      },
+      zoneAxis: {
+        dims: ['positions', '3'],
+        description:
+          'beam direction in crystal coordinates (unit vector; [uvw]/|uvw| for cubic), in the fundamental zone',
+      },
+      inplaneDeg: { dims: ['positions'], unit: '°', description: 'in-plane angle [0, 180)' },
+      correlation: { dims: ['positions'], description: 'normalised correlation of the best template, 0–1' },
+      reliability: { dims: ['positions'], description: 'ASTAR reliability 100·(1 − Q₂/Q₁), 0–100' },
+      euler: {
+        dims: ['positions', '3'],
+        unit: '° (Bunge ZXZ)',
+        description: 'Bunge Euler angles φ1, Φ, φ2 (ZXZ) of the crystal → (column, row, beam) orientation',
+      },
+      template: { dims: ['positions'], description: 'index of the best template (−1 = none)' },
     },
-    inplaneDeg: { unit: '°', description: 'in-plane angle [0, 180)' },
-    correlation: { description: 'normalised correlation of the best template, 0–1' },
-    reliability: { description: 'ASTAR reliability 100·(1 − Q₂/Q₁), 0–100' },
-    euler: {
-      unit: '°',
-      description:
-        '[ny, nx, 3] Bunge Euler angles φ1, Φ, φ2 (ZXZ) of the crystal → (column, row, beam) orientation',
-    },
-    template: { description: 'index of the best template (−1 = none)' },
   },
   prepare({ node, params: p, inputs }): MatchState {
     if (!inputs.templates)

@@ -42,10 +42,15 @@ export const mapOrientation = defineOp({
     },
   },
   outputs: {
-    ipf: { description: '[ny, nx, 3] IPF colour (RGB 0–1) of the beam direction' },
-    quality: { description: 'reliability × correlation [ny, nx]' },
-    crystalline: { description: 'mask [ny, nx]: 1 = crystal, 0 = not' },
-    glass: { description: 'mask [ny, nx]: 1 = no crystal (keep for the glass analysis), 0 = crystal' },
+    fields: {
+      ipf: { dims: ['ny', 'nx', '3'], description: 'IPF colour (RGB 0–1) of the beam direction' },
+      quality: { dims: ['ny', 'nx'], description: 'reliability × correlation' },
+      crystalline: { dims: ['ny', 'nx'], description: 'mask: 1 = crystal, 0 = not' },
+      glass: {
+        dims: ['ny', 'nx'],
+        description: 'mask: 1 = no crystal (keep for the glass analysis), 0 = crystal',
+      },
+    },
   },
   async run({ node, params: p, inputs, scan }) {
     const m = inputs.match;

@@ -75,7 +75,7 @@ export const crystalPhase = defineOp({
       description: `override the Laue class (${LAUE_CLASSES.join(', ')}); default from the lattice or the CIF space group`,
     },
   },
-  outputs: { cell: { description: '[a, b, c (Å), α, β, γ (°)]' } },
+  outputs: { fields: { cell: { dims: ['6'], description: '[a, b, c (Å), α, β, γ (°)]' } } },
   check(p, { node }) {
     if (p.file == null && p.lattice == null)
       throw new ParamError(

@@ -104,16 +104,18 @@ export const crystalTemplates = defineOp({
     },
   },
   outputs: {
-    direction: {
-      description:
-        '[T, 3] beam direction, unit vector in the crystal Cartesian frame ([uvw]/|uvw| for cubic)',
+    fields: {
+      direction: {
+        dims: ['T', '3'],
+        description: 'beam direction, unit vector in the crystal Cartesian frame ([uvw]/|uvw| for cubic)',
+      },
+      phase: { dims: ['T'], description: 'index of the phase (order of the phase inputs)' },
+      spotStart: { dims: ['T + 1'], description: 'first spot of each template' },
+      spotQ: { dims: ['S'], description: 'in-plane |Q| of each spot, Å⁻¹ (Q = 2π/d)' },
+      spotAngle: { dims: ['S'], description: "angle of the spot in the template's (e1, e2) frame, rad" },
+      spotIntensity: { dims: ['S'], description: 'relative intensity (1 = strongest spot of the template)' },
+      spotHkl: { dims: ['S', '3'], description: 'Miller indices' },
     },
-    phase: { description: '[T] index of the phase (order of the phase inputs)' },
-    spotStart: { description: '[T + 1] first spot of each template' },
-    spotQ: { unit: 'Å⁻¹ (Q = 2π/d)', description: '[S] in-plane |Q| of each spot' },
-    spotAngle: { unit: 'rad', description: "[S] angle of the spot in the template's (e1, e2) frame" },
-    spotIntensity: { description: '[S] relative intensity (1 = strongest spot of the template)' },
-    spotHkl: { description: '[S, 3] Miller indices' },
   },
   check(p, { node }) {
     if (p.qMax !== 'auto' && !(p.qMax > p.qMin))

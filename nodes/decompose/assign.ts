@@ -165,10 +165,13 @@ export const decomposeAssign = defineOp({
     },
   },
   outputs: {
-    '<name>': {
-      unit: '%',
-      description:
-        'pair-fraction map [ny, nx] per reference name (e.g. ZrZr, ZrX, XX); NaN where the NMF has no weights',
+    fields: {
+      '<name>': {
+        dims: ['ny', 'nx'],
+        unit: '%',
+        description:
+          'pair-fraction map per reference name (e.g. ZrZr, ZrX, XX); NaN where the NMF has no weights',
+      },
     },
   },
   check(p, { node }) {

@@ -97,16 +97,24 @@ export const decomposeNmf = defineOp({
     },
   },
   outputs: {
-    components: { description: 'components [k, n] (each scaled to max 1), axis of the input curve' },
-    weights: { description: 'raw weights [ny, nx, k]; NaN where masked' },
-    fractions: {
-      unit: '%',
-      description:
-        'weights of the physical components normalised to 100 % [ny, nx, k]; NaN for masked positions and for the non-physical components',
+    fields: {
+      components: {
+        dims: ['k', 'n'],
+        description: "components (each scaled to max 1), on the input curve's axis",
+      },
+      weights: { dims: ['ny', 'nx', 'k'], description: 'raw weights; NaN where masked' },
+      fractions: {
+        dims: ['ny', 'nx', 'k'],
+        unit: '%',
+        description:
+          'weights of the physical components normalised to 100 %; NaN for masked positions and for the non-physical components',
+      },
+      error: {
+        dims: ['iterations'],
+        description: 'reconstruction error ‖X − WH‖_F after each iteration (one value per iteration run)',
+      },
     },
-    error: {
-      description: 'reconstruction error ‖X − WH‖_F after each iteration (one value per iteration run)',
-    },
+    axes: { '<x>': { description: "the input curves' x axis (q or r)" } },
   },
   check(p, { node }) {
     if (Array.isArray(p.physical)) {

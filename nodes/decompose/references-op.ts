@@ -88,9 +88,17 @@ export const decomposeReferences = defineOp({
     },
     unit: { type: 'string', default: 'Å⁻²', description: 'unit of the curves (documentation)' },
   },
-  outputs: {
-    '<name>': { description: 'one reference curve [n] per name, on axes.r' },
-  },
+  outputs: (p) => ({
+    fields: {
+      '<name>': {
+        dims: ['n'],
+        unit: p.unit,
+        axis: 'r',
+        description: 'one reference curve per name (unit: the unit param)',
+      },
+    },
+    axes: { r: { unit: 'Å', description: 'r of the curves' } },
+  }),
   check(p, { node }) {
     checkSource(p, node);
   },

@@ -7,7 +7,14 @@
 import { axisRange, axisSamples, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type FieldSpec, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
+import {
+  defineOp,
+  type FieldDecl,
+  type NDArray,
+  type OutputDecl,
+  type Value,
+  type OpParams,
+} from '../../engine/types.ts';
 import { GaussiansModel, autoStart, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
 import { FitArena } from './kernel.ts';
 import { LOSSES, type LossName } from './losses.ts';
@@ -32,26 +39,35 @@ export function gaussianFieldNames(n: number): string[] {
   return out;
 }
 
-function outputsDoc(): Record<string, FieldSpec> {
-  const o: Record<string, FieldSpec> = {
-    'A1…An': { unit: 'curve unit × Å', description: 'Gaussian areas' },
-    'c1…cn': { unit: 'Å', description: 'Gaussian centres' },
-    'sigma1…sigman': { unit: 'Å', description: 'Gaussian widths (standard deviations)' },
-    'height1…heightn': { unit: 'curve unit', description: 'peak heights A/(√(2π)σ)' },
-    a: { unit: 'curve unit / Å', description: 'baseline slope' },
-    a0: { unit: 'curve unit', description: 'baseline offset' },
-    '<param>_err': {
-      description: 'standard error of each parameter (scipy curve_fit convention, robust-scaled Jacobian)',
-    },
-    rw: { description: 'Rw = √(Σ(y − fit)² / Σ y²) over the range' },
-    chi2: { description: 'reduced χ² with unit weights: Σ(y − fit)² / (m − p)' },
-    iterations: { description: 'accepted solver steps' },
-    status: {
-      description:
-        'fit outcome code, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points',
-    },
-  };
-  return o;
+/** The fields for N Gaussians (gaussianFieldNames' order): curve-unit fields say so, the op cannot know the unit. */
+function outputsFor(n: number): OutputDecl {
+  const f = (description: string, unit?: string, relativeUnit?: string): FieldDecl => ({
+    dims: ['positions'],
+    ...(unit ? { unit } : {}),
+    ...(relativeUnit ? { relativeUnit } : {}),
+    description,
+  });
+  const fields: Record<string, FieldDecl> = {};
+  for (let k = 1; k <= n; k++) {
+    fields[`A${k}`] = f(`area of Gaussian ${k}`, undefined, 'curve unit × Å');
+    fields[`c${k}`] = f(`centre of Gaussian ${k}`, 'Å');
+    fields[`sigma${k}`] = f(`width (standard deviation) of Gaussian ${k}`, 'Å');
+  }
+  fields.a = f('baseline slope', undefined, 'curve unit / Å');
+  fields.a0 = f('baseline offset', undefined, 'curve unit');
+  for (const name of paramNames(n))
+    fields[`${name}_err`] = f(
+      `standard error of ${name} (scipy curve_fit convention, robust-scaled Jacobian)`,
+    );
+  for (let k = 1; k <= n; k++)
+    fields[`height${k}`] = f(`peak height A${k}/(√(2π)σ${k})`, undefined, 'curve unit');
+  fields.rw = f('Rw = √(Σ(y − fit)² / Σ y²) over the range');
+  fields.chi2 = f('reduced χ² with unit weights: Σ(y − fit)² / (m − p)');
+  fields.iterations = f('accepted solver steps');
+  fields.status = f(
+    'fit outcome code, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points',
+  );
+  return { fields };
 }
 
 export const fitGaussians = defineOp({
@@ -122,7 +138,7 @@ export const fitGaussians = defineOp({
       description: 'which field of the input to fit (default: G, else the only field)',
     },
   },
-  outputs: outputsDoc(),
+  outputs: (p) => outputsFor(p.n),
   check(p, { node }) {
     const np = paramCount(p.n);
     if (!(p.range[0] < p.range[1]))

@@ -114,12 +114,27 @@ export const integrateAzimuthal = defineOp({
     },
   },
   outputs: {
-    I: {
-      unit: 'counts / pixel',
-      description: 'mean intensity per Q bin [positions, bins] (NaN where no unmasked pixel)',
+    fields: {
+      I: {
+        dims: ['positions', 'bins'],
+        unit: 'counts/pixel',
+        axis: 'q',
+        description: 'mean intensity per Q bin (NaN where no unmasked pixel)',
+      },
+      sigma: {
+        dims: ['positions', 'bins'],
+        unit: 'counts/pixel',
+        axis: 'q',
+        description: 'standard error of that mean',
+      },
+      count: {
+        dims: ['positions', 'bins'],
+        unit: 'pixels',
+        axis: 'q',
+        description: 'unmasked pixel area in the bin',
+      },
     },
-    sigma: { unit: 'counts / pixel', description: 'standard error of that mean [positions, bins]' },
-    count: { unit: 'pixels', description: 'unmasked pixel area in the bin [positions, bins]' },
+    axes: { q: { unit: 'Å⁻¹', description: 'bin centres, Q = 2π/d' } },
   },
   check(p, { node, dataset }) {
     if (dataset?.kind === 'frames' && dataset.frameShape.length === 2)

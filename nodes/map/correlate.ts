@@ -100,22 +100,30 @@ export const mapCorrelate = defineOp({
       description: "scan step for the cut distance (default: the dataset's scanStepNm)",
     },
   },
-  outputs: {
-    pearson: { description: 'Pearson r over the included positions [1]' },
-    spearman: { description: 'Spearman ρ over the included positions [1]' },
-    histogram: {
-      description: 'counts of (a, b) pairs [bins of b, bins of a] (the scatter as a 2-D histogram)',
+  outputs: (p) => ({
+    fields: {
+      pearson: { dims: ['1'], description: 'Pearson r over the included positions' },
+      spearman: { dims: ['1'], description: 'Spearman ρ over the included positions' },
+      histogram: {
+        dims: ['bins of b', 'bins of a'],
+        description: 'counts of (a, b) pairs (the scatter as a 2-D histogram)',
+      },
+      binsA: { dims: ['bins'], description: 'bin centres of a' },
+      binsB: { dims: ['bins'], description: 'bin centres of b' },
+      ...(Array.isArray(p.cuts) && p.cuts.length
+        ? {
+            cutA: { dims: ['cuts', 'samples'], description: 'a along each cut' },
+            cutB: { dims: ['cuts', 'samples'], description: 'b along each cut' },
+            cutDistance: {
+              dims: ['cuts', 'samples'],
+              description: 'distance along each cut: nm when the scan step is known, else scan px',
+            },
+            cutPearson: { dims: ['cuts'], description: 'Pearson r along each cut' },
+            cutSpearman: { dims: ['cuts'], description: 'Spearman ρ along each cut' },
+          }
+        : {}),
     },
-    binsA: { description: 'bin centres of a [bins]' },
-    binsB: { description: 'bin centres of b [bins]' },
-    cutA: { description: 'a along each cut [cuts, samples] (with cuts)' },
-    cutB: { description: 'b along each cut [cuts, samples] (with cuts)' },
-    cutDistance: {
-      description: 'distance along each cut [cuts, samples], nm when the scan step is known, else scan px',
-    },
-    cutPearson: { description: 'Pearson r along each cut [cuts]' },
-    cutSpearman: { description: 'Spearman ρ along each cut [cuts]' },
-  },
+  }),
   check(p, { node }) {
     parseCuts(node, p.cuts);
   },

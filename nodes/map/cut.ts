@@ -83,10 +83,16 @@ export const mapCut = defineOp({
     },
   },
   outputs: {
-    profile: { description: 'map values along the cut [n]' },
-    x: { unit: 'scan px', description: 'column coordinate of each sample' },
-    y: { unit: 'scan px', description: 'row coordinate of each sample' },
-    positions: { description: 'mask [ny, nx]: 1 at the scan position nearest each sample, else 0' },
+    fields: {
+      profile: { dims: ['n'], axis: 'distance', description: 'map values along the cut' },
+      x: { dims: ['n'], unit: 'scan px', description: 'column coordinate of each sample' },
+      y: { dims: ['n'], unit: 'scan px', description: 'row coordinate of each sample' },
+      positions: {
+        dims: ['ny', 'nx'],
+        description: 'mask: 1 at the scan position nearest each sample, else 0',
+      },
+    },
+    axes: { distance: { description: 'distance along the cut: nm when the scan step is known, else px' } },
   },
   check(p, { node }) {
     const given = [p.row !== null, p.col !== null, p.from !== null || p.to !== null].filter(Boolean).length;

@@ -51,7 +51,10 @@ export const mapPearson = defineOp({
       description: 'which field of the input (default G, else the only one)',
     },
   },
-  outputs: { r: { description: 'Pearson r with the reference [ny, nx]; NaN where masked' } },
+  outputs: {
+    fields: { r: { dims: ['ny', 'nx'], description: 'Pearson r with the reference; NaN where masked' } },
+    axes: { '<x>': { description: "the input curves' x axis over the range (q or r)" } },
+  },
   check(p, { node }) {
     if (p.at && !p.at.every((v) => Number.isInteger(v) && v >= 0))
       throw new ParamError(node, 'at', `expected [iy, ix] scan indices, got [${p.at}]`);

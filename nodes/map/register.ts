@@ -176,14 +176,20 @@ export const mapRegister = defineOp({
     },
   },
   outputs: {
-    map: { description: 'the external map at every scan position [ny, nx]; NaN outside it' },
-    residual: {
-      description:
-        'reference − (a·map + b), the least-squares line, where both exist [ny, nx] (with a reference)',
-    },
-    transform: {
-      unit: 'map px',
-      description: '[2, 3] matrix: [u, v] (map col, row) = M · [x, y, 1] (scan col, row)',
+    fields: {
+      map: {
+        dims: ['ny', 'nx'],
+        description: "the external map at every scan position (its unit: the source.map's); NaN outside it",
+      },
+      residual: {
+        dims: ['ny', 'nx'],
+        optional: true,
+        description: 'reference − (a·map + b), the least-squares line, where both exist (with a reference)',
+      },
+      transform: {
+        dims: ['2', '3'],
+        description: 'matrix in map px: [u, v] (map col, row) = M · [x, y, 1] (scan col, row)',
+      },
     },
   },
   check(p, { node }) {

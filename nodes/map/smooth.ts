@@ -162,7 +162,13 @@ export const mapSmooth = defineOp({
     },
   },
   outputs: {
-    '<field>': { description: 'the smoothed field, same shape and axis as the input field' },
+    fields: {
+      '<field>': {
+        dims: ['…'],
+        description: 'the smoothed field, same shape, unit and axis as the input field',
+      },
+    },
+    axes: { '<x>': { description: "the input field's axis" } },
   },
   async run({ node, params: p, inputs, scan }) {
     const info = await inputInfo(inputs.input);

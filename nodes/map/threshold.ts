@@ -48,7 +48,7 @@ export const mapThreshold = defineOp({
       description: 'which field of the input (default: the only one)',
     },
   },
-  outputs: { mask: { description: '1 = kept / selected, 0 = excluded [ny, nx]' } },
+  outputs: { fields: { mask: { dims: ['ny', 'nx'], description: '1 = kept / selected, 0 = excluded' } } },
   check(p, { node }) {
     if (p.above === null && p.below === null)
       throw new ParamError(node, 'above', 'give `above`, `below` or both');

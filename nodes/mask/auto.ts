@@ -90,13 +90,17 @@ export const maskAuto = defineOp({
     },
   },
   outputs: {
-    mask: {
-      description:
-        'bit-packed masks [positions, ceil(h·w/8)]: bit (p & 7) of byte p >> 3 set = pixel p masked (meta.maskShape = [h, w])',
-    },
-    rejected: {
-      unit: 'pixels',
-      description: 'pixels rejected by the ring test per position (spot indicator)',
+    fields: {
+      mask: {
+        dims: ['positions', 'ceil(h·w/8)'],
+        description:
+          'bit-packed masks: bit (p & 7) of byte p >> 3 set = pixel p masked (meta.maskShape = [h, w])',
+      },
+      rejected: {
+        dims: ['positions'],
+        unit: 'pixels',
+        description: 'pixels rejected by the ring test per position (spot indicator)',
+      },
     },
   },
   prepare({ inputs, node, params }): AutoMaskState {

@@ -116,7 +116,7 @@ export const maskStatic = defineOp({
         'a .npy image [rows, cols]; non-zero = excluded (path absolute, relative to the working directory, or to the dataset file)',
     },
   },
-  outputs: { mask: { description: 'uint8 [rows, cols], 1 = excluded pixel' } },
+  outputs: { fields: { mask: { dims: ['rows', 'cols'], description: 'uint8, 1 = excluded pixel' } } },
   // The pixel statistics depend on the frames alone: their chunk partials are shared by every
   // mask.static over the same frames, whatever its thresholds, and are computed in the first pass.
   reduce: { ports: ['frames'], params: [], positions: (p): 'all' | number[] => (wantsStats(p) ? 'all' : []) },

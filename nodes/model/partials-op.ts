@@ -194,11 +194,15 @@ export const modelPartialsOp = defineOp({
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of the curves' },
   },
   outputs: {
-    '<name>': {
-      unit: 'Å⁻²',
-      description:
-        'one reference partial G_t(r) [n] per pair name, on axes.r, per unit pair fraction (see normalize)',
+    fields: {
+      '<name>': {
+        dims: ['n'],
+        unit: 'Å⁻²',
+        axis: 'r',
+        description: 'one reference partial G_t(r) per pair name, per unit pair fraction (see normalize)',
+      },
     },
+    axes: { r: { unit: 'Å', description: 'r of the curves' } },
   },
   check(p, { node }) {
     checkParams(p, node);

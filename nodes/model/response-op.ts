@@ -82,13 +82,16 @@ export const modelResponseOp = defineOp({
     },
   },
   outputs: {
-    r1max: { unit: 'Å', description: 'first G(r) maximum [c, α]' },
-    r1r2: { unit: 'Å', description: 'c₁ + c₂ of the two-Gaussian fit [c, α]' },
-    c1: { unit: 'Å', description: 'first Gaussian centre [c, α]' },
-    c2: { unit: 'Å', description: 'second Gaussian centre [c, α]' },
-    pZrZr: { description: 'pair fraction P_ZrZr [c, α]' },
-    pZrX: { description: 'pair fraction P_ZrX [c, α]' },
-    pXX: { description: 'pair fraction P_XX [c, α]' },
+    fields: {
+      r1max: { dims: ['c', 'α'], unit: 'Å', axis: 'alpha', description: 'first G(r) maximum' },
+      r1r2: { dims: ['c', 'α'], unit: 'Å', axis: 'alpha', description: 'c₁ + c₂ of the two-Gaussian fit' },
+      c1: { dims: ['c', 'α'], unit: 'Å', axis: 'alpha', description: 'first Gaussian centre' },
+      c2: { dims: ['c', 'α'], unit: 'Å', axis: 'alpha', description: 'second Gaussian centre' },
+      pZrZr: { dims: ['c', 'α'], axis: 'alpha', description: 'pair fraction P_ZrZr' },
+      pZrX: { dims: ['c', 'α'], axis: 'alpha', description: 'pair fraction P_ZrX' },
+      pXX: { dims: ['c', 'α'], axis: 'alpha', description: 'pair fraction P_XX' },
+    },
+    axes: { alpha: { description: 'the α values of the sweep' } },
   },
   check(p, { node }) {
     check(p, node);

@@ -42,7 +42,7 @@ export const pdfReduce = defineOp({
   name: 'pdf.reduce',
   // v2: meta also carries the transform band (qmin, qmax), which fit.structure reads.
   // v3: polynomial degree from the qmaxinst actually used; zero-padded ends left out; damping, N, normalisation.
-  version: 3,
+  version: 4,
   scope: 'frame',
   title: 'Reduction to S(Q), F(Q) and the ePDF G(r)',
   description:
@@ -139,13 +139,28 @@ export const pdfReduce = defineOp({
     },
   },
   outputs: {
-    S: { description: 'structure factor S(Q) [positions, nq] on axis q (points in [qmin, qmaxinst])' },
-    F: {
-      unit: 'Å⁻¹',
-      description: 'reduced structure function F(Q) = Q(S − 1), polynomial-corrected [positions, nq]',
+    fields: {
+      S: {
+        dims: ['positions', 'nq'],
+        unit: '1',
+        axis: 'q',
+        description: 'structure factor S(Q) (points in [qmin, qmaxinst])',
+      },
+      F: {
+        dims: ['positions', 'nq'],
+        unit: 'Å⁻¹',
+        axis: 'q',
+        description: 'reduced structure function F(Q) = Q(S − 1), polynomial-corrected',
+      },
+      G: {
+        dims: ['positions', 'nr'],
+        unit: 'Å⁻²',
+        axis: 'r',
+        description: 'reduced pair distribution function G(r)',
+      },
+      N: { dims: ['positions'], description: 'normalisation N per position (I/N ≈ ⟨f²⟩ at high Q)' },
     },
-    G: { unit: 'Å⁻²', description: 'reduced pair distribution function G(r) [positions, nr] on axis r' },
-    N: { description: 'normalisation N per position (I/N ≈ ⟨f²⟩ at high Q)' },
+    axes: { q: { unit: 'Å⁻¹', description: 'Q = 2π/d of S and F' }, r: { unit: 'Å', description: 'r of G' } },
   },
   check(p, { node }) {
     compositionOf(p, node);

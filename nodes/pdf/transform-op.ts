@@ -64,7 +64,15 @@ export const pdfTransform = defineOp({
     rstep: { type: 'number', exclusiveMin: 0, default: 0.01, unit: 'Å', description: 'r step of G(r)' },
   },
   outputs: {
-    G: { unit: 'Å⁻²', description: 'reduced pair distribution function G(r) [positions, nr] on axis r' },
+    fields: {
+      G: {
+        dims: ['positions', 'nr'],
+        unit: 'Å⁻²',
+        axis: 'r',
+        description: 'reduced pair distribution function G(r)',
+      },
+    },
+    axes: { r: { unit: 'Å', description: 'r of G' } },
   },
   check(p, { node }) {
     if (!(p.rmax > p.rmin))

@@ -49,7 +49,15 @@ export const qoiExpr = defineOp({
     expr: { type: 'string', description: 'the expression, e.g. "fit.height1 / fit.sigma1"' },
     unit: { type: 'string', optional: true, description: 'unit of the result (documentation)' },
   },
-  outputs: { value: { description: 'the expression per position' } },
+  outputs: (p) => ({
+    fields: {
+      value: {
+        dims: ['positions'],
+        unit: p.unit || undefined,
+        description: 'the expression per position (unit: the unit param)',
+      },
+    },
+  }),
   check(p, { node }) {
     parseOrThrow(node, p.expr);
   },

@@ -84,13 +84,17 @@ export const qoiIntegral = defineOp({
     },
   },
   outputs: {
-    integral: {
-      unit: 'curve unit × curve x unit',
-      description: '∫ y dx over the window (baseline subtracted)',
-    },
-    centroid: {
-      unit: 'curve x unit',
-      description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)',
+    fields: {
+      integral: {
+        dims: ['positions'],
+        relativeUnit: 'curve unit × curve x unit',
+        description: '∫ y dx over the window (baseline subtracted)',
+      },
+      centroid: {
+        dims: ['positions'],
+        relativeUnit: 'curve x unit',
+        description: '∫ x·y dx / ∫ y dx over the window (NaN when the area is 0)',
+      },
     },
   },
   check(p, { node }) {

@@ -40,8 +40,18 @@ export const qoiPeak = defineOp({
     },
   },
   outputs: {
-    position: { unit: 'curve x unit', description: 'x of the maximum (sub-grid)' },
-    height: { unit: 'curve unit', description: 'curve value at the maximum (parabola vertex)' },
+    fields: {
+      position: {
+        dims: ['positions'],
+        relativeUnit: 'curve x unit',
+        description: 'x of the maximum (sub-grid)',
+      },
+      height: {
+        dims: ['positions'],
+        relativeUnit: 'curve unit',
+        description: 'curve value at the maximum (parabola vertex)',
+      },
+    },
   },
   check(p, { node }) {
     if (!(p.range[0] < p.range[1]))

@@ -29,8 +29,10 @@ export const qoiSro = defineOp({
     xx: { type: 'string', default: 'XX', description: 'field holding the X–X fraction' },
   },
   outputs: {
-    alpha: { description: 'α (> 0 ordering, < 0 clustering, 0 random) [ny, nx]' },
-    alphaWC: { description: 'Warren–Cowley α [ny, nx]' },
+    fields: {
+      alpha: { dims: ['ny', 'nx'], description: 'α (> 0 ordering, < 0 clustering, 0 random)' },
+      alphaWC: { dims: ['ny', 'nx'], description: 'Warren–Cowley α' },
+    },
   },
   async run({ node, params: p, inputs, scan }) {
     const total = scan.ny * scan.nx;

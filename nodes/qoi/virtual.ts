@@ -117,7 +117,13 @@ export const qoiVirtual = defineOp({
     },
   },
   outputs: {
-    value: { unit: 'counts (stat of pixel values)', description: 'virtual detector value per position' },
+    fields: {
+      value: {
+        dims: ['positions'],
+        unit: 'counts',
+        description: 'virtual detector value per position (the chosen statistic of pixel values)',
+      },
+    },
   },
   check(p, { node }) {
     if (p.shape === 'disc' && p.radius === null)

@@ -85,7 +85,11 @@ export const sourceSimulated = defineOp({
         'further simulator parameters (see sim/presets.ts), e.g. {"zrInterface": 0.5, "descan": [2, 1]}',
     },
   },
-  outputs: { frames: { unit: 'counts', description: 'patterns [positions, rows, cols], uint8' } },
+  outputs: {
+    fields: {
+      frames: { dims: ['positions', 'rows', 'cols'], unit: 'counts', description: 'patterns, uint8' },
+    },
+  },
   cached: false,
   scanShape(p) {
     const s = simParamsOf(p);

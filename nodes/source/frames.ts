@@ -16,7 +16,13 @@ export const sourceFrames = defineOp({
   inputs: {},
   params: {},
   outputs: {
-    frames: { unit: 'counts', description: 'patterns [positions, rows, cols] in the stored dtype' },
+    fields: {
+      frames: {
+        dims: ['positions', 'rows', 'cols'],
+        unit: 'counts',
+        description: 'patterns in the stored dtype',
+      },
+    },
   },
   cached: false,
   check(_p, ctx) {

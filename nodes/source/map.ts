@@ -49,7 +49,15 @@ export const sourceMap = defineOp({
     label: { type: 'string', optional: true, description: 'what the map shows, e.g. "Zr (EELS)"' },
     unit: { type: 'string', default: '', description: 'unit of the map values, e.g. "at.%"' },
   },
-  outputs: { map: { description: 'the map on its own grid [rows, cols], float32; NaN = no data' } },
+  outputs: (p) => ({
+    fields: {
+      map: {
+        dims: ['rows', 'cols'],
+        unit: p.unit,
+        description: 'the map on its own grid, float32; NaN = no data',
+      },
+    },
+  }),
   check(p, { node }) {
     if (p.pixelSizeNm && !p.pixelSizeNm.every((v) => v > 0 && Number.isFinite(v)))
       throw new ParamError(node, 'pixelSizeNm', `expected positive sizes in nm, got [${p.pixelSizeNm}]`);

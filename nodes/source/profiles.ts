@@ -6,7 +6,13 @@
  */
 import { UserError } from '../../engine/errors.ts';
 import { toFloat32 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetHandle, type NDArray, type OpParams } from '../../engine/types.ts';
+import {
+  defineOp,
+  type DatasetHandle,
+  type NDArray,
+  type OutputDecl,
+  type OpParams,
+} from '../../engine/types.ts';
 
 type ProfilesParams = OpParams<typeof sourceProfiles>;
 
@@ -51,10 +57,30 @@ export const sourceProfiles = defineOp({
       description: "unit of the file's x axis: q = 2π/d (Å⁻¹), g = 1/d (Å⁻¹, converted to Q), r (Å)",
     },
   },
-  outputs: {
-    I: { unit: 'a.u.', description: 'intensity per position [positions, n] on axes.q (xUnit q or g)' },
-    G: { unit: 'Å⁻²', description: 'real-space curve per position [positions, n] on axes.r (xUnit r)' },
-  },
+  outputs: (p): OutputDecl => ({
+    fields:
+      p.xUnit === 'r'
+        ? {
+            G: {
+              dims: ['positions', 'n'],
+              unit: 'Å⁻²',
+              axis: 'r',
+              description: 'real-space curve per position (xUnit r)',
+            },
+          }
+        : {
+            I: {
+              dims: ['positions', 'n'],
+              unit: 'a.u.',
+              axis: 'q',
+              description: 'intensity per position (xUnit q, or g converted to Q)',
+            },
+          },
+    axes:
+      p.xUnit === 'r'
+        ? { r: { unit: 'Å', description: "the file's x column" } }
+        : { q: { unit: 'Å⁻¹ (Q = 2π/d)', description: "the file's x column, as Q" } },
+  }),
   cached: false,
   check(p, ctx) {
     if (!ctx.dataset)

@@ -12,8 +12,9 @@ import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import {
   defineOp,
-  type FieldSpec,
+  type FieldDecl,
   type Json,
+  type OutputDecl,
   type NDArray,
   type Value,
   type OpParams,
@@ -159,30 +160,42 @@ function planFor(
   return plan;
 }
 
-function outputsDoc(): Record<string, FieldSpec> {
-  return {
-    'scaleXX, scaleZrZr, scaleZrX': {
-      description: 'phase scale factors (the model is Σ scale·(f_i f_j/⟨f⟩²)·G_FCC)',
-    },
-    'aXX, aZrZr, aZrX': { unit: 'Å', description: 'FCC lattice parameters; nearest neighbours at a/√2' },
-    '<param>_err': { description: 'standard errors (curve_fit convention: √diag((JᵀJ)⁻¹·2cost/(m − 6)))' },
-    'XX, ZrZr, ZrX': {
-      description: 'pair fractions = normalised scales (sum 1); field names as qoi.sro reads them',
-    },
-    alpha: { description: 'chemical short-range order α = P_ZrX/P_random − 1 (qoi.sro)' },
-    alphaWC: { description: 'Warren–Cowley α from the same fractions' },
-    rw: { description: 'Rw = √(Σ(G − fit)² / Σ G²) over the fit range' },
-    chi2: { description: 'Σ(G − fit)² / (m − 6)' },
-    iterations: { description: 'accepted solver steps' },
-    status: {
-      description:
-        'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0, 6 outside the mask (not fitted)',
-    },
-    fit: {
+/** The fields: per phase a scale and lattice parameter, their errors, pair fractions, α, fit quality; `fit` with param curve. */
+function outputsFor(curve: boolean): OutputDecl {
+  const f = (description: string, unit?: string): FieldDecl => ({
+    dims: ['positions'],
+    ...(unit ? { unit } : {}),
+    description,
+  });
+  const fields: Record<string, FieldDecl> = {};
+  for (const ph of PHASES) {
+    fields[`scale${ph}`] = f(`scale of phase ${ph} (the model is Σ scale·(f_i f_j/⟨f⟩²)·G_FCC)`);
+    fields[`a${ph}`] = f(`FCC lattice parameter of phase ${ph}; nearest neighbours at a/√2`, 'Å');
+  }
+  for (const ph of PHASES) {
+    fields[`scale${ph}_err`] = f(
+      `standard error of scale${ph} (curve_fit convention: √diag((JᵀJ)⁻¹·2cost/(m − 6)))`,
+    );
+    fields[`a${ph}_err`] = f(`standard error of a${ph}`, 'Å');
+  }
+  for (const ph of PHASES)
+    fields[ph] = f(`pair fraction of ${ph} = normalised scale (the three sum to 1); the name qoi.sro reads`);
+  fields.alpha = f('chemical short-range order α = P_ZrX/P_random − 1 (qoi.sro)');
+  fields.alphaWC = f('Warren–Cowley α from the same fractions');
+  fields.rw = f('Rw = √(Σ(G − fit)² / Σ G²) over the fit range');
+  fields.chi2 = f('Σ(G − fit)² / (m − 6)');
+  fields.iterations = f('accepted solver steps');
+  fields.status = f(
+    'fit outcome, see meta.statusCodes: 0 converged, 1 maxEval, 2 on a bound, 3 non-finite, 4 too few points, 5 all scales 0, 6 outside the mask (not fitted)',
+  );
+  if (curve)
+    fields.fit = {
+      dims: ['positions', 'm'],
       unit: 'Å⁻²',
-      description: 'fitted G(r) on the fit range [positions, m] (axis r), when param curve is true',
-    },
-  };
+      axis: 'r',
+      description: 'fitted G(r) on the fit range (param curve)',
+    };
+  return { fields, axes: { r: { unit: 'Å', description: 'r of the fit range' } } };
 }
 
 export const fitStructure = defineOp({
@@ -322,7 +335,7 @@ export const fitStructure = defineOp({
       description: 'which field of the input to fit (default: G, else the only field)',
     },
   },
-  outputs: outputsDoc(),
+  outputs: (p) => outputsFor(p.curve),
   check(p, { node }) {
     if (!(p.range[0] < p.range[1]))
       throw new ParamError(node, 'range', `expected [r0, r1] with r0 < r1, got [${p.range}]`);

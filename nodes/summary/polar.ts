@@ -31,7 +31,9 @@ export const summaryPolar = defineOp({
     },
     sectors: { type: 'integer', default: 16, min: 1, max: 360, description: 'angular sectors per ring' },
   },
-  outputs: { sums: { unit: 'counts', description: 'pixel sums per cell [positions, cells]' } },
+  outputs: {
+    fields: { sums: { dims: ['positions', 'cells'], unit: 'counts', description: 'pixel sums per cell' } },
+  },
   prepare({ params: p }): PolarState {
     const layouts = new Map<string, PolarLayout>();
     return {

@@ -3,13 +3,22 @@
  * dataset handle and its content hash. Opening and hashing once is what makes a preview request
  * cost milliseconds instead of the CLI's start-up.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { CacheStore, resolveCacheDir } from '../../cache/store.ts';
 import { engineWiring } from '../../app/wiring.ts';
 import { datasetHash, datasetSpec, type DatasetSpec } from '../../engine/dataset.ts';
+import type { ExecuteOptions } from '../../engine/executor.ts';
 import { resolveGraph, type GraphDoc, type ResolvedGraph } from '../../engine/graph.ts';
 import { initHash } from '../../engine/hash.ts';
-import { applyFileHashes, paramFileHashes, type FileHashes } from '../../engine/param-files.ts';
+import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
+import type { Progress } from '../../engine/progress.ts';
+import {
+  applyFileHashes,
+  paramFileHashes,
+  resolveParamFile,
+  type FileHashes,
+} from '../../engine/param-files.ts';
 import type { DatasetHandle, ScanShape } from '../../engine/types.ts';
 import type { EngineWiring } from '../../engine/wiring.ts';
 
@@ -17,6 +26,30 @@ export interface Resolved {
   graph: ResolvedGraph;
   fileHashes: FileHashes;
   scan: ScanShape;
+  /** The files named by file params, with the size / mtime / inode their content hash was taken at. */
+  files: ParamFile[];
+}
+
+export interface ParamFile {
+  node: string;
+  param: string;
+  file: string;
+  stamp: string;
+}
+
+/** What tells a rewritten file from the one hashed: size, modification time, inode (a rename over it). */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The param files of `r` that changed on disk since `r` was resolved (their hashes are stale). */
+export function changedParamFiles(r: Resolved): ParamFile[] {
+  return r.files.filter((f) => fileStamp(f.file) !== f.stamp);
 }
 
 export class EngineContext {
@@ -65,9 +98,16 @@ export class EngineContext {
   /** Validate a graph document as `snem run` would (throws the validator's UserError). */
   resolve(doc: GraphDoc): Resolved {
     const graph = resolveGraph(doc, { ...this.wiring, file: this.graphFile, dataset: this.dataset });
-    const fileHashes = paramFileHashes(graph, this.dataset?.path ?? null, this.store);
+    const dsPath = this.dataset?.path ?? null;
+    const fileHashes = paramFileHashes(graph, dsPath, this.store);
     applyFileHashes(graph, fileHashes);
-    return { graph, fileHashes, scan: this.scanOf(graph) };
+    const files = Object.entries(fileHashes).flatMap(([node, byParam]) =>
+      Object.keys(byParam).map((param) => {
+        const file = resolveParamFile(node, param, String(graph.nodes.get(node)!.params[param]), dsPath);
+        return { node, param, file, stamp: fileStamp(file) };
+      }),
+    );
+    return { graph, fileHashes, scan: this.scanOf(graph), files };
   }
 
   scanOf(graph: ResolvedGraph): ScanShape {
@@ -80,4 +120,53 @@ export class EngineContext {
     this.dataset?.close();
     await this.store.close();
   }
+}
+
+/** `graph` narrowed to computing `nodes` and their ancestors (all of them are outputs of the sub-graph). */
+export function subgraph(graph: ResolvedGraph, nodes: Iterable<string>, outputs?: string[]): ResolvedGraph {
+  const needed = new Set<string>();
+  const stack = [...nodes];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    graph.dag.forEachInNeighbor(id, (up) => stack.push(up));
+  }
+  return { ...graph, needed, outputs: outputs ?? [...needed] };
+}
+
+/**
+ * The executor's options for computing `graph` (the resolved graph, or a sub-graph of it with its
+ * own `needed` / `outputs`) with what the studio keeps open: the same store, dataset, file hashes
+ * and worker set-up as `snem run`, so the keys and cached chunks are the CLI's.
+ */
+export function executorOptions(
+  ctx: EngineContext,
+  resolved: Resolved,
+  graph: ResolvedGraph,
+  run: { workers: number; progress: Progress; signal?: AbortSignal },
+): ExecuteOptions {
+  return {
+    env: {
+      graph,
+      store: ctx.store,
+      dataset: ctx.dataset,
+      datasetHash: ctx.datasetHash,
+      scan: resolved.scan,
+      log: () => {},
+    },
+    setup: {
+      cacheDir: ctx.cacheDir,
+      graphDoc: resolved.graph.doc,
+      graphFile: ctx.graphFile,
+      sets: [],
+      dataset: ctx.spec,
+      datasetHash: ctx.datasetHash,
+      scan: resolved.scan,
+      fileHashes: resolved.fileHashes,
+      wiringModule: ctx.wiring.module,
+    },
+    chunkSize: resolved.graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    ...run,
+  };
 }

@@ -28,8 +28,7 @@ export function saveMask(
   const m = body.mask as { dtype?: unknown; shape?: unknown; b64?: unknown } | undefined;
   const [h, w] = frameShape;
   if (
-    !m ||
-    m.dtype !== 'uint8' ||
+    m?.dtype !== 'uint8' ||
     !Array.isArray(m.shape) ||
     m.shape[0] !== h ||
     m.shape[1] !== w ||

@@ -14,7 +14,7 @@ export function checkPosition(iy: number, ix: number, ny: number, nx: number): n
 }
 
 function needFrames(ds: DatasetHandle | null): DatasetHandle {
-  if (!ds || ds.kind !== 'frames' || ds.frameShape.length !== 2)
+  if (ds?.kind !== 'frames' || ds.frameShape.length !== 2)
     throw new HttpError(409, 'this session has no 4D dataset to show patterns from');
   return ds;
 }

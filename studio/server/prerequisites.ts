@@ -8,10 +8,9 @@
 import { selectField, type Hashes } from '../../engine/chunk-pipeline.ts';
 import { Executor } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
-import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { InputRef, ResolvedGraph } from '../../engine/graph.ts';
 import { resultScope, type Value } from '../../engine/types.ts';
-import type { EngineContext, Resolved } from './engine-context.ts';
+import { executorOptions, subgraph, type EngineContext, type Resolved } from './engine-context.ts';
 
 export interface Prerequisites {
   /** Hashes of the dataset nodes computed. */
@@ -24,7 +23,7 @@ const MEMO_LIMIT = 32;
 const VALUE_LIMIT = 64;
 
 export class PrerequisiteCache {
-  private memo = new Map<string, Prerequisites>();
+  private memo = new Map<string, Promise<Prerequisites>>();
   private values = new Map<string, Value>();
 
   constructor(private readonly ctx: EngineContext) {}
@@ -60,60 +59,46 @@ export class PrerequisiteCache {
     return { prereqs, unavailable };
   }
 
-  async get(resolved: Resolved): Promise<Prerequisites> {
+  /**
+   * The prerequisites of `resolved`'s frame nodes, computed once per content (dataset, ops and
+   * params of every node they need): a request arriving while the same computation is in flight
+   * waits for it instead of starting a second one.
+   */
+  get(resolved: Resolved): Promise<Prerequisites> {
     const { graph } = resolved;
     const { prereqs, unavailable } = PrerequisiteCache.classify(graph);
-    const needed = new Set<string>();
-    const visit = (id: string) => {
-      if (needed.has(id)) return;
-      needed.add(id);
-      graph.dag.forEachInNeighbor(id, visit);
-    };
-    prereqs.forEach(visit);
+    const sub = subgraph(graph, prereqs, prereqs);
     const sig = JSON.stringify([
       this.ctx.datasetHash,
-      [...needed].sort().map((id) => {
+      [...sub.needed].sort().map((id) => {
         const n = graph.nodes.get(id)!;
         return [id, n.op.name, n.op.version, n.params, n.inputs];
       }),
     ]);
     const hit = this.memo.get(sig);
     if (hit) return hit;
-    const hashes = new Map<string, Hashes>();
-    if (prereqs.length) {
-      const sub: ResolvedGraph = { ...graph, outputs: prereqs, needed };
-      const { ctx } = this;
-      const exec = new Executor({
-        env: {
-          graph: sub,
-          store: ctx.store,
-          dataset: ctx.dataset,
-          datasetHash: ctx.datasetHash,
-          scan: resolved.scan,
-          log: () => {},
-        },
-        setup: {
-          cacheDir: ctx.cacheDir,
-          graphDoc: graph.doc,
-          graphFile: ctx.graphFile,
-          sets: [],
-          dataset: ctx.spec,
-          datasetHash: ctx.datasetHash,
-          scan: resolved.scan,
-          fileHashes: resolved.fileHashes,
-          wiringModule: ctx.wiring.module,
-        },
-        workers: 1,
-        chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
-        progress: new Progress(true),
-      });
-      const states = await exec.run();
-      for (const id of prereqs) hashes.set(id, states.get(id)!.hashes);
-    }
-    const out = { hashes, unavailable };
+    const pending = this.compute(resolved, sub, unavailable);
     if (this.memo.size >= MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value!);
-    this.memo.set(sig, out);
-    return out;
+    this.memo.set(sig, pending);
+    // A failed computation is not remembered: the next request tries again.
+    pending.catch(() => this.memo.get(sig) === pending && this.memo.delete(sig));
+    return pending;
+  }
+
+  private async compute(
+    resolved: Resolved,
+    sub: ResolvedGraph,
+    unavailable: Set<string>,
+  ): Promise<Prerequisites> {
+    const hashes = new Map<string, Hashes>();
+    if (sub.outputs.length) {
+      const exec = new Executor(
+        executorOptions(this.ctx, resolved, sub, { workers: 1, progress: new Progress(true) }),
+      );
+      const states = await exec.run();
+      for (const id of sub.outputs) hashes.set(id, states.get(id)!.hashes);
+    }
+    return { hashes, unavailable };
   }
 
   /** A prerequisite's value (one field if the reference names it), decoded once. */

@@ -4,6 +4,7 @@ import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import type { Resolved } from './engine-context.ts';
 import { ndJson } from './http-io.ts';
+import { fieldUnit } from './field-units.ts';
 import { previewExtras } from './preview-extras.ts';
 import { meanPattern } from './patterns.ts';
 import type { Studio } from './studio.ts';
@@ -13,6 +14,10 @@ function valueJson(v: Value, op?: string) {
     Object.fromEntries(Object.entries(rec ?? {}).map(([k, a]) => [k, ndJson(a)]));
   return { ...(op ? { op } : {}), fields: map(v.fields), axes: map(v.axes), meta: v.meta ?? {} };
 }
+
+/** Each field's unit, curve-relative ones resolved (field-units.ts). */
+const unitsOf = (doc: GraphDoc, id: string, v: Value) =>
+  Object.fromEntries(Object.keys(v.fields).map((f) => [f, fieldUnit(doc, id, f, v.meta)]));
 
 /**
  * The chain at (iy, ix) — or, with `roi` (sorted position indices), on the ROI's mean pattern
@@ -39,7 +44,7 @@ export async function previewResponse(s: Studio, iy: number, ix: number, doc?: G
   for (const [id, v] of pv.values) {
     const n = resolved.graph.nodes.get(id)!;
     if (n.op.cached === false) continue; // sources: the raw pattern is /api/pattern
-    nodes[id] = valueJson(v, n.op.name);
+    nodes[id] = { ...valueJson(v, n.op.name), units: unitsOf(resolved.graph.doc, id, v) };
   }
   const a = (x: NDArray) => ndJson(x);
   return {

@@ -13,6 +13,7 @@ import { curveAt, loadOutput, readManifest, scanShapeOf, type LoadedOutput } fro
 import { NpyReader } from '../../formats/npy.ts';
 import { catalogue } from './catalogue.ts';
 import { statsOverPositions } from './curve-stats.ts';
+import { fieldUnit } from './field-units.ts';
 import { mapStyle } from './map-style.ts';
 import { EventHub } from './events.ts';
 import { HttpError } from './http-errors.ts';
@@ -97,6 +98,9 @@ export class ReadonlyRun {
     const m = this.manifest;
     const [ny, nx] = this.scan();
     const graph = m.graph as unknown as GraphDoc;
+    // The manifest keeps a field's unit when the op gave it in meta; curve-relative ones resolved from the graph.
+    const writtenUnit = (o: WrittenOutput) =>
+      fieldUnit(graph, o.node, o.field, o.unit ? { units: { [o.field]: o.unit } } : null);
     const state = { graph, version: 0, canUndo: false, canRedo: false, dirty: false, warnings: [] };
     const maps = () =>
       m.outputs
@@ -105,7 +109,7 @@ export class ReadonlyRun {
           node: o.node,
           field: o.field,
           op: o.op,
-          unit: o.unit ?? null,
+          unit: writtenUnit(o),
           status: m.nodes[o.node]?.status ?? 'cached',
         }));
     t.set('/api/session', {
@@ -150,7 +154,7 @@ export class ReadonlyRun {
             node: l.out.node,
             field: l.out.field,
             op: l.out.op,
-            unit: l.out.unit ?? null,
+            unit: writtenUnit(l.out),
             runId: m.run,
             status: m.nodes[l.out.node]?.status ?? null,
             display,

@@ -11,13 +11,14 @@ import { isUserError } from '../../engine/errors.ts';
 import type { Json, NDArray } from '../../engine/types.ts';
 import type { NodeState } from '../../engine/executor.ts';
 import { HttpError, problemOf } from './http-errors.ts';
+import { fieldUnit } from './field-units.ts';
 import { mapStyle } from './map-style.ts';
 import { runScope } from './run-scope.ts';
 import { graphIdentity, isPinned, pruneStudioRuns, setPinned } from './run-retention.ts';
 import { Cancelled, computeGraph, studioRunDir, writeRunDir, type ComputedRun } from './scan-runner.ts';
 import type { Studio } from './studio.ts';
 import type { Executor } from '../../engine/executor.ts';
-import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
+import type { ResolvedGraph } from '../../engine/graph.ts';
 
 export interface RunInfo {
   runId: string;
@@ -81,7 +82,7 @@ export class RunManager {
   /** Start a run of the current graph; resolves when it has started (events tell the rest). */
   start(opts: { report?: boolean; workers?: number } = {}): RunInfo {
     if (this.current) throw new HttpError(409, 'a run is already going (cancel it first)');
-    const resolved = this.s.session.resolved();
+    const resolved = this.s.session.resolved({ fresh: true }); // param files re-hashed: a rewritten mask runs with its new content
     const doc = structuredClone(this.s.session.graph);
     const runId = `run-${++this.counter}-${Date.now().toString(36)}`;
     const info: RunInfo = {
@@ -259,12 +260,12 @@ export class RunManager {
     const { ny, nx } = this.s.session.resolved().scan;
     let a: NDArray;
     let f: string;
-    let units: Record<string, string> = {};
+    let meta: Record<string, Json> | undefined;
     if (state.chunks) {
       const input = exec.chunkedInput(node, undefined);
       const first = await input.first();
       f = fieldOf(node, field, Object.keys(first.fields));
-      units = (first.meta?.units ?? {}) as Record<string, string>;
+      meta = first.meta;
       const per = first.fields[f].shape.slice(1).reduce((x, y) => x * y, 1);
       if (per !== 1)
         throw new HttpError(
@@ -276,7 +277,7 @@ export class RunManager {
     } else {
       const v = await exec.nodeValue(node);
       f = fieldOf(node, field, Object.keys(v.fields));
-      units = (v.meta?.units ?? {}) as Record<string, string>;
+      meta = v.meta;
       a = v.fields[f];
       if (a.data.length !== ny * nx)
         throw new HttpError(
@@ -286,14 +287,17 @@ export class RunManager {
         );
     }
     const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
-    const display = graph.doc.nodes[node]?.display ?? null;
+    // Display is not part of a node's key: the current (edited) graph's settings, not the run's.
+    const current = this.s.session.graph.nodes;
+    const display =
+      (Object.hasOwn(current, node) ? current[node].display : graph.doc.nodes[node]?.display) ?? null;
     return {
       array: { dtype: 'float32', shape: [ny, nx], data },
       header: {
         node,
         field: f,
         op: n.op.name,
-        unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+        unit: fieldUnit(graph.doc, node, f, meta),
         runId: this.latest!.info.runId,
         status: state.status,
         display,
@@ -341,7 +345,6 @@ export class RunManager {
       if (n.op.cached === false) continue;
       try {
         const v = st.chunks ? await h.exec.chunkedInput(id, undefined).first() : await h.exec.nodeValue(id);
-        const units = (v.meta?.units ?? {}) as Record<string, string>;
         for (const [f, a] of Object.entries(v.fields)) {
           const isMap = st.chunks
             ? a.shape.length === 1
@@ -351,7 +354,7 @@ export class RunManager {
               node: id,
               field: f,
               op: n.op.name,
-              unit: units[f] ?? n.op.outputs[f]?.unit ?? null,
+              unit: fieldUnit(l.graph.doc, id, f, v.meta),
               status: st.status,
             });
         }

@@ -20,10 +20,9 @@ import { readManifest } from '../../report/run-data.ts';
 import { Executor, type NodeState } from '../../engine/executor.ts';
 import { Progress } from '../../engine/progress.ts';
 import { RunAborted } from '../../engine/errors.ts';
-import { DEFAULT_CHUNK_SIZE } from '../../engine/prepare.ts';
 import type { GraphDoc, ResolvedGraph } from '../../engine/graph.ts';
 import type { Manifest } from '../../engine/run-types.ts';
-import type { EngineContext, Resolved } from './engine-context.ts';
+import { executorOptions, subgraph, type EngineContext, type Resolved } from './engine-context.ts';
 import { studioRunPrefix } from './run-retention.ts';
 
 export interface RunEvents {
@@ -82,41 +81,11 @@ function executorFor(
   ev: RunEvents,
   opts: Omit<ComputeOptions, 'onExecutor'>,
 ): { exec: Executor; graph: ResolvedGraph } {
-  const { graph } = resolved;
-  const needed = new Set<string>();
-  const visit = (id: string) => {
-    if (needed.has(id)) return;
-    needed.add(id);
-    graph.dag.forEachInNeighbor(id, visit);
-  };
-  (opts.nodes ?? graph.order).forEach(visit);
-  const all: ResolvedGraph = { ...graph, needed, outputs: [...needed] };
+  const all = subgraph(resolved.graph, opts.nodes ?? resolved.graph.order);
   const workers = Math.max(1, opts.workers ?? os.availableParallelism());
-  const exec = new Executor({
-    env: {
-      graph: all,
-      store: ctx.store,
-      dataset: ctx.dataset,
-      datasetHash: ctx.datasetHash,
-      scan: resolved.scan,
-      log: () => {},
-    },
-    setup: {
-      cacheDir: ctx.cacheDir,
-      graphDoc: graph.doc,
-      graphFile: ctx.graphFile,
-      sets: [],
-      dataset: ctx.spec,
-      datasetHash: ctx.datasetHash,
-      scan: resolved.scan,
-      fileHashes: resolved.fileHashes,
-      wiringModule: ctx.wiring.module,
-    },
-    workers,
-    chunkSize: graph.doc.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    progress: streamingProgress(ev),
-    signal: opts.signal,
-  });
+  const exec = new Executor(
+    executorOptions(ctx, resolved, all, { workers, progress: streamingProgress(ev), signal: opts.signal }),
+  );
   return { exec, graph: all };
 }
 

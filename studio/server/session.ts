@@ -6,7 +6,7 @@
 import type { GraphDoc } from '../../engine/graph.ts';
 import { applyEdit, danglingUsers, type Edit } from './graph-edits.ts';
 import { badRequestFrom, HttpError } from './http-errors.ts';
-import type { EngineContext, Resolved } from './engine-context.ts';
+import { changedParamFiles, type EngineContext, type ParamFile, type Resolved } from './engine-context.ts';
 
 export interface GraphState {
   graph: GraphDoc;
@@ -38,10 +38,22 @@ export class GraphSession {
     return this.doc;
   }
 
-  /** The current graph resolved against the dataset (memoised per version). */
-  resolved(): Resolved {
-    if (this.resolvedMemo?.version !== this.version)
-      this.resolvedMemo = { version: this.version, value: this.ctx.resolve(this.doc) };
+  /** Told which param files were rewritten on disk (the studio shows it to the page). */
+  onParamFilesChanged: (files: ParamFile[]) => void = () => {};
+
+  /**
+   * The current graph resolved against the dataset: memoised per version while the files its
+   * file params name stay as they were hashed. A file rewritten on disk (same path, no edit) is
+   * re-hashed, so previews and runs use its new content; `fresh` re-resolves regardless (a run's start).
+   */
+  resolved(opts: { fresh?: boolean } = {}): Resolved {
+    const memo = this.resolvedMemo;
+    const current = memo?.version === this.version;
+    const changed = memo && current ? changedParamFiles(memo.value) : [];
+    if (memo && current && !changed.length && !opts.fresh) return memo.value;
+    this.resolvedMemo = null; // if the rewritten file is refused (gone, wrong shape), the next call tries again
+    if (changed.length) this.onParamFilesChanged(changed);
+    this.resolvedMemo = { version: this.version, value: this.resolve(this.doc) };
     return this.resolvedMemo.value;
   }
 
@@ -103,6 +115,15 @@ export class GraphSession {
     this.savedHash = hashOf(this.doc);
   }
 
+  /** The graph's warnings; a param file gone from disk is the problem the next request reports, not the state's. */
+  private warnings(): string[] {
+    try {
+      return this.resolved().graph.warnings;
+    } catch {
+      return [];
+    }
+  }
+
   state(): GraphState {
     return {
       graph: this.doc,
@@ -110,7 +131,7 @@ export class GraphSession {
       canUndo: this.undoStack.length > 0,
       canRedo: this.redoStack.length > 0,
       dirty: hashOf(this.doc) !== this.savedHash,
-      warnings: this.resolved().graph.warnings,
+      warnings: this.warnings(),
     };
   }
 }

@@ -25,6 +25,8 @@ export const DEFAULT_GRAPH = path.resolve(
   '../../graphs/snem-bmg.json',
 );
 
+const PARAM_FILE_POLL_MS = 2000;
+
 export interface OpenOptions {
   /** GRAPH.json or a dataset file (then graphs/snem-bmg.json is pointed at it). */
   target?: string;
@@ -54,6 +56,25 @@ export class Studio {
     this.runs = new RunManager(this);
     this.virtual = new VirtualDetector(this);
     this.versions = new Versions(this);
+    session.onParamFilesChanged = (files) =>
+      this.events.emit('param-files', {
+        version: session.version,
+        files: files.map(({ node, param, file }) => ({ node, param, file })),
+      });
+    // A param file rewritten by another program shows up in the page within this period, edit or not.
+    this.fileWatch = setInterval(() => this.checkParamFiles(), PARAM_FILE_POLL_MS);
+    this.fileWatch.unref();
+  }
+
+  private readonly fileWatch: NodeJS.Timeout;
+
+  /** Re-hash param files whose size / mtime changed (the session tells the page through the event stream). */
+  checkParamFiles(): void {
+    try {
+      this.session.resolved();
+    } catch {
+      // a file gone or refused: the page was told it changed; the next request names the problem
+    }
   }
 
   static async open(opts: OpenOptions): Promise<Studio> {
@@ -94,6 +115,7 @@ export class Studio {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.fileWatch);
     this.runs.cancel();
     await this.runs.settle();
     await this.virtual.close();

@@ -45,7 +45,7 @@ export class VirtualDetector {
     const gen = ++this.generation;
     const t0 = performance.now();
     const ds = this.s.ctx.dataset;
-    if (!ds || ds.kind !== 'frames') throw new HttpError(409, 'this session has no 4D dataset');
+    if (ds?.kind !== 'frames') throw new HttpError(409, 'this session has no 4D dataset');
     const op = getOp('qoi.virtual');
     const given: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) {
@@ -62,7 +62,7 @@ export class VirtualDetector {
         );
       given[k] = v;
     }
-    let params;
+    let params: ReturnType<typeof resolveParams>;
     try {
       params = resolveParams('virtual', op, given);
       op.check?.(params as never, { node: 'virtual', dataset: ds });
@@ -147,7 +147,7 @@ export class VirtualDetector {
     const inputs: Record<string, Value> = {};
     if (geomId) {
       const g = resolved.graph.nodes.get(geomId);
-      if (!g || g.op.name !== 'calib.geometry')
+      if (g?.op.name !== 'calib.geometry')
         throw new HttpError(400, `virtual detector: no calib.geometry node '${geomId}'`, {
           field: 'geometry',
         });
@@ -211,7 +211,7 @@ export class VirtualDetector {
    */
   async prefetch(): Promise<void> {
     const ds = this.s.ctx.dataset;
-    if (!ds || ds.kind !== 'frames') return;
+    if (ds?.kind !== 'frames') return;
     const resolved = this.s.session.resolved();
     const { inputs } = await this.geometryInput(resolved, undefined);
     const c = inputs.geometry?.fields.center?.data;

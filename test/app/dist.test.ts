@@ -1,7 +1,8 @@
 /**
  * The compiled CLI (dist/, built by `npm install`) and the sources through tsx are the same
  * program: a run from one makes the keys the other finds in the cache, chunk workers included;
- * and a dist/ that no longer matches the sources is not used.
+ * and a dist/ that no longer matches the sources is not used. The main process runs the bundle
+ * (cli/build-bundle.mjs), its workers the per-file build.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,6 +59,17 @@ describe('dist/ and tsx', () => {
       );
     expect(keys('r2')).toEqual(keys('r1'));
   }, 300_000);
+
+  it("bundles the CLI's main process, each op still hashed over its own source module", () => {
+    expect(fs.existsSync(path.join(DIST, 'bundle/snem.js'))).toBe(true);
+    // ops.lock.json was made from the sources: an op keyed by the chunk it was bundled into fails this
+    expect(cli(['ops', 'check'], 'dist')).toMatch(/current \(\d+ ops\)/);
+    const table = JSON.parse(fs.readFileSync(path.join(DIST, 'bundle/snem.sources.json'), 'utf8'));
+    const sources = Object.values(table as Record<string, [number, string][]>).flatMap((r) =>
+      r.map((e) => e[1]),
+    );
+    expect(sources).toContain('nodes/fit/gaussians.ts');
+  }, 60_000);
 
   it('maps compiled modules back to their sources for code hashes', () => {
     expect(sourceFileOf(path.join(root, 'dist/nodes/fit/gaussians.js'))).toBe(

@@ -13,6 +13,7 @@ import { OutputStore } from '../../cache/output-store.ts';
 import { FigureCache } from '../../report/figure-cache.ts';
 import { renderRun } from '../../report/index.ts';
 import { readManifest } from '../../report/run-data.ts';
+import { readNpy, writeNpy } from '../../formats/npy.ts';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -190,5 +191,35 @@ describe('figure cache', () => {
     expect(r.figures.find((f) => f.file === 'sum.png')?.colormap).toBe('magma');
     expect(fs.readFileSync(path.join(dir, 'sum.png')).equals(uncached['sum.png'])).toBe(false);
     expect(fs.readFileSync(path.join(dir, 'sum2.png')).equals(uncached['sum2.png'])).toBe(true);
+  });
+
+  it("looks a run's map figures up by the outputs' identity, without reading their files", async () => {
+    const cache = path.join(work, 'cache-fig-id');
+    const dir = path.join(work, 'fig-id');
+    await runTo(cache, dir);
+    const m = readManifest(dir);
+    const contentId = (o: { valueHash: string; field: string }) => `${o.valueHash}/${o.field}`;
+    const figs = new FigureCache(path.join(work, 'figures-id'));
+    await renderRun(dir, m, { figureCache: figs, contentId });
+    const drawn = figs.misses;
+    // sum2: not the first map, whose values the line cut and the plots' positions are drawn from
+    const sumPng = fs.readFileSync(path.join(dir, 'sum2.png'));
+
+    // other values under the same identity: a lookup that read the file would miss and redraw
+    const sumNpy = path.join(dir, 'sum2.npy');
+    const { data, shape } = readNpy(sumNpy);
+    const tmp = `${sumNpy}.other`;
+    writeNpy(tmp, { dtype: 'float32', shape, data: Float32Array.from(data as Float32Array, (v) => v + 1) });
+    fs.renameSync(tmp, sumNpy);
+    const again = new FigureCache(figs.dir);
+    await renderRun(dir, m, { figureCache: again, contentId });
+    expect([again.hits, again.misses]).toEqual([drawn, 0]);
+    expect(fs.readFileSync(path.join(dir, 'sum2.png')).equals(sumPng)).toBe(true);
+
+    // without identities the values are hashed: the changed map and the overview are drawn anew
+    const byData = new FigureCache(figs.dir);
+    await renderRun(dir, m, { figureCache: byData });
+    expect(byData.misses).toBeGreaterThanOrEqual(2);
+    expect(fs.readFileSync(path.join(dir, 'sum2.png')).equals(sumPng)).toBe(false);
   });
 });

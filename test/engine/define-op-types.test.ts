@@ -34,7 +34,7 @@ const op = defineOp({
       description: 'typed JSON',
     },
   },
-  outputs: { y: { description: 'nothing' } },
+  outputs: { fields: {} },
   process: ({ params }) => {
     expectTypeOf(params.n).toEqualTypeOf<number>();
     return { fields: {} };

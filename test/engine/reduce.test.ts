@@ -15,6 +15,7 @@ import {
   patternOf,
   patternPartial,
 } from '../../nodes/calib/dataset-pattern.ts';
+import type { Manifest } from '../../engine/run-types.ts';
 import type { NDArray, Value } from '../../engine/types.ts';
 import { makeChunks } from '../../engine/executor.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
@@ -66,9 +67,10 @@ async function runOnce(
     sets: opts.sets,
   });
   const events: ProgressEvent[] = [];
+  const out = path.join(work, `run-${name}-${Math.random().toString(36).slice(2)}`);
   try {
     await g.run({
-      out: path.join(work, `run-${name}-${Math.random().toString(36).slice(2)}`),
+      out,
       workers: opts.workers,
       quiet: true,
       noReport: true,
@@ -77,7 +79,8 @@ async function runOnce(
     });
     const values: Record<string, Value> = {};
     for (const id of doc.outputs) values[id] = (await g.read(id))!;
-    return { events, read: (node: string, field: string) => values[node].fields[field] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    return { events, manifest, read: (node: string, field: string) => values[node].fields[field] };
   } finally {
     await g.close();
   }
@@ -118,6 +121,15 @@ describe('reduce ops in the engine', () => {
     const [m, s] = [Array.from(one.read('static', 'mask').data), Array.from(one.read('strict', 'mask').data)];
     expect(m.every((v, i) => !v || s[i])).toBe(true);
     expect(s.reduce((t, v) => t + v, 0)).toBeGreaterThan(m.reduce((t, v) => t + v, 0));
+    // manifest seconds are wall time (a pass's nodes share its wall; finishes and dataset ops run in
+    // turn), so they add up to at most the run's; the ops' time summed over chunks and workers is cpuSeconds
+    for (const { manifest: mf } of [one, two]) {
+      const nodes = Object.values(mf.nodes);
+      expect(nodes.reduce((t, n) => t + n.seconds, 0)).toBeLessThanOrEqual(mf.seconds + 0.01);
+      for (const id of ['geometry', 'static', 'frames'])
+        expect(mf.nodes[id].cpuSeconds, id).toBeGreaterThanOrEqual(0);
+      expect(mf.nodes.static.cpuSeconds).toBeGreaterThan(0);
+    }
   }, 180_000);
 
   it('a finish-only param change reads no frames; an abort resumes from the cached partials; plan shows partials', async () => {

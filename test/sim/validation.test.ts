@@ -16,6 +16,7 @@ import { compareRun, formatAgreement, type AgreementRow } from '../../sim/compar
 import { compareCrystal, crystalValidationGraph } from '../../sim/crystal-compare.ts';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
+import { compareDemoRecord, DEMO_HASHES_FILE, type DemoRecord, demoRecordOf } from './demo-identity.ts';
 
 const graphFile = path.join(import.meta.dirname, '..', '..', 'graphs', 'snem-bmg.json');
 const graph = JSON.parse(fs.readFileSync(graphFile, 'utf8')) as { nodes: Record<string, { op: string }> };
@@ -61,6 +62,7 @@ for (const seed of SEEDS)
   describe(`simulated specimen (seed ${seed}) → snem-bmg graph → truth`, () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snem-sim-validate-'));
     let rows: AgreementRow[] = [];
+    let demoRecord: DemoRecord = {};
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     beforeAll(async () => {
@@ -76,6 +78,7 @@ for (const seed of SEEDS)
         workers: 2,
       });
       rows = compareRun(runDir, data);
+      if (seed === 1) demoRecord = demoRecordOf(runDir);
       const meta = JSON.parse(fs.readFileSync(path.join(data, 'meta.json'), 'utf8')) as { qPerPixel: number };
       const crystal = await runGraph({
         graph: crystalValidationGraph(path.join(data, 'frames.npy'), meta) as never,
@@ -100,6 +103,22 @@ for (const seed of SEEDS)
         expect(row(name).value).toBeGreaterThanOrEqual(target);
       });
     };
+
+    // Seed 1 is the demo: its outputs stay byte-identical unless an op version was bumped (demo-identity.ts).
+    it.runIf(seed === 1)(
+      'demo outputs byte-identical to the record, except below a bumped op version',
+      () => {
+        if (process.env.SNEM_UPDATE_DEMO_HASHES)
+          fs.writeFileSync(DEMO_HASHES_FILE, `${JSON.stringify(demoRecord, null, 1)}\n`);
+        const c = compareDemoRecord(JSON.parse(fs.readFileSync(DEMO_HASHES_FILE, 'utf8')), demoRecord);
+        if (c.bumped.length)
+          process.stdout.write(`demo outputs changed by a version bump:\n  ${c.bumped.join('\n  ')}\n`);
+        expect(c.differs).toEqual([]);
+        expect(c.missing).toEqual([]);
+        if (c.added.length)
+          process.stdout.write(`demo outputs new since the record (refresh it): ${c.added.join(', ')}\n`);
+      },
+    );
 
     it('scores every quantity of the issue', () => {
       for (const name of [

@@ -552,6 +552,61 @@ describe('snem studio in the browser', () => {
       );
   }, 240_000);
 
+  it('late answers never undo newer state: an edit answered after a later edit from another tab keeps the later graph', async () => {
+    const { page } = b;
+    const graphPanel = page.getByTestId('graph');
+    const v0 = (await api('/api/graph')).version as number;
+    await expect.poll(() => graphPanel.getAttribute('data-version'), { timeout: 30_000 }).toBe(String(v0));
+    // Hold the page's edit answer until the other tab's later edit has reached the page.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/graph/edit', async (route) => {
+      const answer = await route.fetch();
+      await held;
+      await route.fulfill({ response: answer });
+    });
+    try {
+      const alpha = page.getByTestId('quick-automask-alpha');
+      await alpha.fill('2');
+      await alpha.press('Enter');
+      await expect.poll(async () => (await api('/api/graph')).version, { timeout: 30_000 }).toBe(v0 + 1);
+      const other = await get('/api/graph/edit', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          edits: [{ op: 'set', node: 'automask', param: 'alpha', value: 3 }],
+          label: 'other tab',
+        }),
+      });
+      expect(other.status).toBe(200);
+      await expect
+        .poll(() => graphPanel.getAttribute('data-version'), { timeout: 30_000 })
+        .toBe(String(v0 + 2));
+      release();
+      // The page has read its edit's answer (its notice is the edit's label) and kept the newer graph.
+      await expect
+        .poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 })
+        .toMatch(/automask\.alpha = 2/);
+      expect(await graphPanel.getAttribute('data-version')).toBe(String(v0 + 2));
+      await expect.poll(() => alpha.inputValue(), { timeout: 10_000 }).toBe('3');
+    } finally {
+      release();
+      await page.unroute('**/api/graph/edit');
+    }
+  });
+
+  it('a mask file rewritten on disk (no edit) is re-hashed and the page says so', async () => {
+    const { page } = b;
+    const maskFile = (await api('/api/graph')).graph.nodes.static.params.maskFile as string;
+    const file = path.isAbsolute(maskFile) ? maskFile : path.join(tmp, 'data', maskFile);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1] ^= 1; // one pixel more or less excluded
+    fs.writeFileSync(file, bytes);
+    await expect
+      .poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 })
+      .toMatch(/file changed on disk: static\.maskFile/);
+  });
+
   it('looks: at 1400 × 900 and 1920 × 1080 the three columns sit side by side, nothing overflows; the status line shows the position and its QoIs', async () => {
     const { page } = b;
     for (const [w, h] of [

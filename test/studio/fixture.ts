@@ -5,6 +5,9 @@ import path from 'node:path';
 import { resolveSimParams } from '../../sim/presets.ts';
 import { simulateToDir } from '../../sim/write.ts';
 import type { GraphDoc } from '../../engine/graph.ts';
+import { listen, type StudioServer } from '../../studio/server/server.ts';
+import { Studio } from '../../studio/server/studio.ts';
+import { client } from './client.ts';
 
 export const NY = 6;
 export const NX = 10;
@@ -63,5 +66,30 @@ export async function makeFixture(): Promise<StudioFixture> {
     graphFile,
     cacheDir: path.join(dir, 'cache'),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A studio on a fresh fixture, served on a free port: what the server tests talk to. */
+export interface StudioHarness {
+  fx: StudioFixture;
+  studio: Studio;
+  srv: StudioServer;
+  api: ReturnType<typeof client>;
+  close(): Promise<void>;
+}
+
+export async function startStudio(): Promise<StudioHarness> {
+  const fx = await makeFixture();
+  const studio = await Studio.open({ target: fx.graphFile, cacheDir: fx.cacheDir });
+  const srv = await listen(studio, { port: 0 });
+  return {
+    fx,
+    studio,
+    srv,
+    api: client(srv.port),
+    close: async () => {
+      await srv.close();
+      fx.cleanup();
+    },
   };
 }

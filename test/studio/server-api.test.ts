@@ -7,22 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGraph } from '../../app/run.ts';
-import { listen, type StudioServer } from '../../studio/server/server.ts';
-import { Studio } from '../../studio/server/studio.ts';
-import { client, decodeFrame } from './client.ts';
-import { makeFixture, NX, NY, type StudioFixture } from './fixture.ts';
+import { decodeFrame } from './client.ts';
+import { NX, NY, startStudio, type StudioHarness } from './fixture.ts';
 
-let fx: StudioFixture;
-let studio: Studio;
-let srv: StudioServer;
-let api: ReturnType<typeof client>;
+let fx: StudioHarness['fx'];
+let studio: StudioHarness['studio'];
+let api: StudioHarness['api'];
 const events: { event: string; data: Record<string, unknown> }[] = [];
 
+let harness: StudioHarness;
+
 beforeAll(async () => {
-  fx = await makeFixture();
-  studio = await Studio.open({ target: fx.graphFile, cacheDir: fx.cacheDir });
-  srv = await listen(studio, { port: 0 });
-  api = client(srv.port);
+  harness = await startStudio();
+  ({ fx, studio, api } = harness);
   // Record every event the page would get.
   const emit = studio.events.emit.bind(studio.events);
   studio.events.emit = (event: string, data: unknown) => {
@@ -31,10 +28,7 @@ beforeAll(async () => {
   };
 }, 120_000);
 
-afterAll(async () => {
-  await srv?.close();
-  fx?.cleanup();
-});
+afterAll(() => harness?.close());
 
 describe('studio server API', () => {
   it('session: graph, scan and frame shape, catalogue from the op declarations', async () => {

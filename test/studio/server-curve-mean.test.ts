@@ -5,28 +5,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CurveStats } from '../../studio/server/curve-stats.ts';
-import { listen, type StudioServer } from '../../studio/server/server.ts';
-import { Studio } from '../../studio/server/studio.ts';
+import { listen } from '../../studio/server/server.ts';
 import { ReadonlyRun } from '../../studio/server/readonly.ts';
 import { client } from './client.ts';
-import { makeFixture, NX, type StudioFixture } from './fixture.ts';
+import { NX, startStudio, type StudioHarness } from './fixture.ts';
 
-let fx: StudioFixture;
-let studio: Studio;
-let srv: StudioServer;
-let api: ReturnType<typeof client>;
+let studio: StudioHarness['studio'];
+let api: StudioHarness['api'];
+
+let harness: StudioHarness;
 
 beforeAll(async () => {
-  fx = await makeFixture();
-  studio = await Studio.open({ target: fx.graphFile, cacheDir: fx.cacheDir });
-  srv = await listen(studio, { port: 0 });
-  api = client(srv.port);
+  harness = await startStudio();
+  ({ studio, api } = harness);
 }, 120_000);
 
-afterAll(async () => {
-  await srv?.close();
-  fx?.cleanup();
-});
+afterAll(() => harness?.close());
 
 const f32 = (a: { b64: string }) => new Float32Array(new Uint8Array(Buffer.from(a.b64, 'base64')).buffer);
 const i32 = (a: { b64: string }) => new Int32Array(new Uint8Array(Buffer.from(a.b64, 'base64')).buffer);

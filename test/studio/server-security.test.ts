@@ -7,28 +7,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen, type StudioServer } from '../../studio/server/server.ts';
+import { listen } from '../../studio/server/server.ts';
 import { containedFile, realDir } from '../../studio/server/static-files.ts';
-import { Studio } from '../../studio/server/studio.ts';
-import { client, raw } from './client.ts';
-import { makeFixture, type StudioFixture } from './fixture.ts';
+import { raw } from './client.ts';
+import { startStudio, type StudioHarness } from './fixture.ts';
 
-let fx: StudioFixture;
-let studio: Studio;
-let srv: StudioServer;
-let api: ReturnType<typeof client>;
+let fx: StudioHarness['fx'];
+let studio: StudioHarness['studio'];
+let srv: StudioHarness['srv'];
+let api: StudioHarness['api'];
+
+let harness: StudioHarness;
 
 beforeAll(async () => {
-  fx = await makeFixture();
-  studio = await Studio.open({ target: fx.graphFile, cacheDir: fx.cacheDir });
-  srv = await listen(studio, { port: 0 });
-  api = client(srv.port);
+  harness = await startStudio();
+  ({ fx, studio, srv, api } = harness);
 }, 120_000);
 
-afterAll(async () => {
-  await srv?.close();
-  fx?.cleanup();
-});
+afterAll(() => harness?.close());
 
 describe('studio server: who may ask', () => {
   it('answers its own Host only (DNS rebinding) and refuses foreign origins', async () => {

@@ -17,6 +17,7 @@ import {
   type PlanEntry,
   type Preview,
   type Problem,
+  type ServerEvents,
   type Session,
 } from './lib/api.ts';
 import type { Scale } from './lib/colour.ts';
@@ -183,16 +184,35 @@ function defaultNavigator(maps: MapInfo[]): string | null {
   return m ? mapKey(m) : null;
 }
 
-function applyGraphState(s: GraphState) {
+/**
+ * Take a graph state from the server unless the page already holds a newer one: an edit's answer
+ * can arrive after the event stream delivered a later edit (another tab, a quick second gesture),
+ * and must not put the older graph back. Returns whether the graph moved on (then views refresh).
+ */
+function applyGraphState(s: GraphState): boolean {
+  const have = store.get();
+  if (have.graph && s.version < have.version) return false;
   store.set({ graph: s.graph, version: s.version, canUndo: s.canUndo, canRedo: s.canRedo, dirty: s.dirty });
+  return !have.graph || s.version > have.version;
+}
+
+/**
+ * Answers of a request the page repeats (plan, map list, geometry) can come back out of order: each
+ * call takes a ticket and only the newest ticket's answer is applied.
+ */
+function latestOnly() {
+  let issued = 0;
+  return () => {
+    const mine = ++issued;
+    return () => mine === issued;
+  };
 }
 
 /** One undoable step: edits applied atomically by the server, which validates them first. */
 export async function edit(edits: Edit[], label: string): Promise<boolean> {
   try {
-    applyGraphState(await api.edit(edits, label));
+    if (applyGraphState(await api.edit(edits, label))) afterGraphChange();
     store.set({ problems: [], notice: label });
-    afterGraphChange();
     return true;
   } catch (e) {
     report(e, label);
@@ -202,18 +222,16 @@ export async function edit(edits: Edit[], label: string): Promise<boolean> {
 
 export async function undo() {
   try {
-    applyGraphState(await api.undo());
+    if (applyGraphState(await api.undo())) afterGraphChange();
     store.set({ notice: 'undo', problems: [] });
-    afterGraphChange();
   } catch (e) {
     report(e, 'undo');
   }
 }
 export async function redo() {
   try {
-    applyGraphState(await api.redo());
+    if (applyGraphState(await api.redo())) afterGraphChange();
     store.set({ notice: 'redo', problems: [] });
-    afterGraphChange();
   } catch (e) {
     report(e, 'redo');
   }
@@ -221,20 +239,19 @@ export async function redo() {
 
 function afterGraphChange() {
   void refreshPlan();
-  void api.maps().then(
-    (maps) => store.set({ maps: normaliseMaps(maps) }),
-    (e) => report(e, 'maps'),
-  );
+  void refreshMaps().catch((e) => report(e, 'maps'));
   const { cursor } = store.get();
   void refreshPreview(cursor.iy, cursor.ix);
   void loadGeometry();
 }
 
+const planTicket = latestOnly();
 export async function refreshPlan() {
   if (store.get().readOnly) return;
+  const current = planTicket();
   try {
     const p = await api.plan();
-    store.set({ plan: p.entries });
+    if (current()) store.set({ plan: p.entries });
   } catch (e) {
     report(e, 'plan');
   }
@@ -289,9 +306,9 @@ async function fetchMap(key: string): Promise<ArrayFrame | null> {
   const m = store.get().maps.find((x) => mapKey(x) === key);
   const node = key.split('.')[0];
   const isVirtual = store.get().graph?.nodes[node]?.op === 'qoi.virtual';
-  if ((!m || !m.available) && !isVirtual) return null;
+  if (!m?.available && !isVirtual) return null;
   try {
-    const f = m && m.available ? await api.map(m.node, m.field) : await virtualMap(node);
+    const f = m?.available ? await api.map(m.node, m.field) : await virtualMap(node);
     store.set((s) => ({ mapData: { ...s.mapData, [key]: f } }));
     return f;
   } catch (e) {
@@ -309,6 +326,7 @@ export async function select(iy: number, ix: number) {
   iy = Math.max(0, Math.min(ny - 1, iy));
   ix = Math.max(0, Math.min(nx - 1, ix));
   store.set({ cursor: { iy, ix }, roi: null, roiCurves: null, roiError: '' });
+  roiBody = null;
   patternAbort?.abort();
   patternAbort = new AbortController();
   const sig = patternAbort.signal;
@@ -375,6 +393,10 @@ function chainNodes(): { iq: string | null; pdf: string | null } {
   return { iq: pick('integrate.azimuthal'), pdf: pick('pdf.reduce') };
 }
 
+/** Whether the ROI a request was made for is still the one on screen (a run's end refetches without a signal). */
+const stillShown = (roi: RoiBody, signal?: AbortSignal) =>
+  !signal?.aborted && roi === roiBody && store.get().roi !== null;
+
 /** The ROI's mean I(Q), S(Q), F(Q), G(r) with spread, from the latest run's stored results. */
 async function loadRoiCurves(roi: RoiBody, signal?: AbortSignal) {
   const { iq, pdf } = chainNodes();
@@ -383,7 +405,7 @@ async function loadRoiCurves(roi: RoiBody, signal?: AbortSignal) {
   if (pdf) for (const f of ['S', 'F', 'G'] as const) want.push([f, pdf, f]);
   try {
     const got = await Promise.all(want.map(([, node, field]) => api.curveMean(node, field, roi, signal)));
-    if (signal?.aborted) return;
+    if (!stillShown(roi, signal)) return;
     const curves: RoiCurves['curves'] = {};
     got.forEach((m, i) => {
       curves[want[i][0]] = {
@@ -404,7 +426,7 @@ async function loadRoiCurves(roi: RoiBody, signal?: AbortSignal) {
       roiError: '',
     });
   } catch (e) {
-    if (e instanceof DOMException && e.name === 'AbortError') return;
+    if (!stillShown(roi, signal)) return;
     store.set({
       roiCurves: null,
       roiError:
@@ -470,36 +492,38 @@ async function runCurves(iy: number, ix: number, signal: AbortSignal): Promise<P
     if (!f) continue;
     const v = f.data[iy * f.head.shape[1] + ix];
     const b = new Uint8Array(new Float32Array([v]).buffer);
-    (nodes[m.node] ??= { op: m.op, fields: {} }).fields[m.field] = {
-      dtype: 'float32',
-      shape: [1],
-      b64: btoa(String.fromCharCode(...b)),
-    };
+    const node = (nodes[m.node] ??= { op: m.op, fields: {}, units: {} });
+    node.fields[m.field] = { dtype: 'float32', shape: [1], b64: btoa(String.fromCharCode(...b)) };
+    (node.units ??= {})[m.field] = m.unit;
   }
   return { iy, ix, ms: 0, nodes };
 }
 
-/** Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask. */
+const geometryTicket = latestOnly();
+/**
+ * Resolved geometry (centre, ellipse, Q/px) of every calib.geometry node, and the static mask, for
+ * the current graph (reloaded on every change: an undo or a rewritten mask file changes them too).
+ */
 export async function loadGeometry() {
   const g = store.get().graph;
   if (!g || store.get().readOnly) return;
+  const current = geometryTicket();
   const out: Record<string, GeometryInfo> = {};
-  let staticMask: Uint8Array | null = store.get().staticMask;
+  let staticMask: Uint8Array | null = null;
   for (const [id, n] of Object.entries(g.nodes)) {
     try {
       if (n.op === 'calib.geometry') {
-        const v = await api.value(id);
-        out[id] = { center: v.meta.center, ellipse: v.meta.ellipse, qPerPixel: v.meta.qPerPixel };
+        const { center, ellipse, qPerPixel } = (await api.value(id)).meta;
+        if (center && ellipse && qPerPixel !== undefined) out[id] = { center, ellipse, qPerPixel };
       } else if (n.op === 'mask.static' && !staticMask) {
-        const v = await api.value(id);
-        const f = Object.values(v.fields)[0];
+        const f = Object.values((await api.value(id)).fields)[0];
         if (f) staticMask = ndarray(f) as Uint8Array;
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) report(e, `value of ${id}`);
     }
   }
-  store.set({ geometry: out, staticMask });
+  if (current()) store.set({ geometry: out, staticMask });
 }
 
 export async function startRun() {
@@ -536,9 +560,14 @@ export async function cancelRun() {
 }
 
 export async function save(path?: string) {
+  const version = store.get().version;
   try {
     const r = await api.save(path);
-    store.set({ notice: `saved ${r.file} (version ${r.versionId})`, dirty: false });
+    // An edit made while saving is not in the file: the graph stays dirty (the event stream says so too).
+    store.set((s) => ({
+      notice: `saved ${r.file} (version ${r.versionId})`,
+      dirty: s.version === version ? false : s.dirty,
+    }));
   } catch (e) {
     report(e, path ? `save as ${path}` : 'save');
   }
@@ -547,14 +576,17 @@ export async function save(path?: string) {
 /** Server-sent events: graph changes from other tabs, run progress, maps as their nodes finish. */
 function listen() {
   const es = api.events();
-  const on = (name: string, f: (d: any) => void) =>
+  const on = <K extends keyof ServerEvents>(name: K, f: (d: ServerEvents[K]) => void) =>
     es.addEventListener(name, (ev) => f(JSON.parse((ev as MessageEvent).data)));
   const setRun = (p: Partial<RunState>) => store.set((s) => ({ run: { ...s.run, ...p } }));
-  on('graph', (d: GraphState) => {
-    if (d.version !== store.get().version) {
-      applyGraphState(d);
-      afterGraphChange();
-    }
+  on('graph', (d) => {
+    if (applyGraphState(d)) afterGraphChange();
+  });
+  // A mask or CIF rewritten on disk: the server re-hashed it; what the page shows from it is stale.
+  on('param-files', (d) => {
+    const names = d.files.map((f) => `${f.node}.${f.param} (${f.file.split('/').pop()})`).join(', ');
+    store.set({ notice: `file changed on disk: ${names} — its new content is used` });
+    afterGraphChange();
   });
   on('run-start', (d) =>
     setRun({
@@ -592,10 +624,18 @@ function listen() {
   });
 }
 
+const mapsTicket = latestOnly();
+/** The list of maps the latest run has (an older answer never replaces a newer one). */
+async function refreshMaps(): Promise<MapInfo[]> {
+  const current = mapsTicket();
+  const maps = normaliseMaps(await api.maps());
+  if (current()) store.set({ maps });
+  return store.get().maps;
+}
+
 /** A node finished: its maps are fetchable now; refetch those on screen. */
 async function nodeFinished(node: string) {
-  const maps = normaliseMaps(await api.maps());
-  store.set({ maps });
+  const maps = await refreshMaps();
   const shown = new Set([...store.get().navigator, ...Object.keys(store.get().mapData)]);
   for (const m of maps)
     if (m.node === node && m.available && (shown.has(mapKey(m)) || store.get().navigator.length === 0))

@@ -72,7 +72,11 @@ export function MapCanvas(p: MapCanvasProps) {
           Math.abs(roi.x1 - roi.x0) * sx,
           Math.abs(roi.y1 - roi.y0) * sy,
         );
-      else roi.points.forEach(([x, y], i) => (i ? g.lineTo(x * sx, y * sy) : g.moveTo(x * sx, y * sy)));
+      else
+        for (const [i, [x, y]] of roi.points.entries()) {
+          if (i) g.lineTo(x * sx, y * sy);
+          else g.moveTo(x * sx, y * sy);
+        }
       g.closePath();
       g.fill();
       g.stroke();

@@ -98,6 +98,8 @@ export interface PreviewNode {
   fields: Record<string, NDArrayJson>;
   axes?: Record<string, NDArrayJson>;
   meta?: Record<string, unknown>;
+  /** Each field's unit as the server resolved it (a fit's area of G(r) in Å⁻¹, not "curve unit × Å"). */
+  units?: Record<string, string | null>;
 }
 export interface Preview {
   iy: number;
@@ -128,6 +130,13 @@ export interface Preview {
   };
   errors?: Record<string, string>;
 }
+/** /api/value's meta: the resolved geometry of a calib.geometry node (absent for other nodes). */
+export interface ValueMeta {
+  center?: [number, number];
+  ellipse?: [number, number];
+  qPerPixel?: number;
+  [k: string]: unknown;
+}
 export interface GeometryInfo {
   center: [number, number];
   ellipse: [number, number];
@@ -150,8 +159,57 @@ export interface CurveMean {
   max: NDArrayJson;
   count: NDArrayJson;
 }
+/** The event stream's events and their data (studio/API.md, GET /api/events). */
+export interface ServerEvents {
+  graph: GraphState;
+  'param-files': { version: number; files: { node: string; param: string; file: string }[] };
+  'run-start': { runId: string; nodes: string[]; computes?: string[] };
+  pass: { runId: string; label: string; total: number };
+  chunk: { runId: string; done: number; total: number };
+  node: { runId: string; node: string; op: string; status: string; seconds: number; detail: string };
+  'run-done': { runId: string; runDir: string; seconds: number };
+  'run-error': Problem & { runId: string };
+  'run-cancelled': { runId: string };
+}
+
+/** A node's `display` settings (viz/display.ts): for all its maps, or per field under `fields`. */
+export interface DisplayRule {
+  colormap?: string;
+  limits?: [number, number];
+  percentiles?: [number, number];
+  symmetric?: boolean;
+  label?: string;
+  [k: string]: unknown;
+}
+export interface DisplaySettings extends DisplayRule {
+  fields?: Record<string, DisplayRule>;
+}
+
+/** An array frame's JSON header (studio/API.md): shape and dtype, plus what each endpoint adds. */
+export interface FrameHead {
+  dtype: string;
+  shape: number[];
+  unit?: string | null;
+  node?: string;
+  field?: string;
+  op?: string;
+  runId?: string;
+  display?: Record<string, unknown> | null;
+  /** /api/pattern: the position; /api/pattern/mean: the positions averaged. */
+  iy?: number;
+  ix?: number;
+  count?: number;
+  /** /api/virtual: how long it took and whether it is the exact pass. */
+  ms?: number;
+  exact?: boolean;
+  /** /api/map/diff: the difference's statistics. */
+  maxAbs?: number;
+  rms?: number;
+  pearson?: number;
+  [k: string]: unknown;
+}
 export interface ArrayFrame {
-  head: Record<string, any> & { dtype: string; shape: number[] };
+  head: FrameHead;
   data: Float32Array;
 }
 export type Edit =
@@ -166,10 +224,16 @@ export type Edit =
   | { op: 'replace'; graph: Graph };
 
 /** An API answer with a 4xx/5xx status: the server's message plus node / field when it named them. */
+export interface ApiErrorBody {
+  error: string;
+  node?: string;
+  field?: string;
+  problems?: Problem[];
+}
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error: string; node?: string; field?: string; problems?: Problem[] },
+    readonly body: ApiErrorBody,
   ) {
     super(body.error);
   }
@@ -187,9 +251,9 @@ async function request(method: string, url: string, body?: unknown, signal?: Abo
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) {
-    let b: any;
+    let b: ApiErrorBody;
     try {
-      b = await res.json();
+      b = (await res.json()) as ApiErrorBody;
     } catch {
       b = { error: `${method} ${url}: HTTP ${res.status}` };
     }
@@ -293,13 +357,13 @@ export const api = {
       y: NDArrayJson;
     }>(`/api/curve?${q({ node, field, iy, ix })}`, signal),
   value: (node: string) =>
-    getJson<{ node: string; op: string; meta: Record<string, any>; fields: Record<string, NDArrayJson> }>(
+    getJson<{ node: string; op: string; meta: ValueMeta; fields: Record<string, NDArrayJson> }>(
       `/api/value?${q({ node })}`,
     ),
   virtual: (body: Record<string, unknown>, signal?: AbortSignal) =>
     arrayFrame('POST', '/api/virtual', body, signal),
   run: () => postJson<{ runId: string }>('/api/run'),
-  cancel: () => postJson<{}>('/api/run/cancel'),
+  cancel: () => postJson<{ cancelled: boolean }>('/api/run/cancel'),
   save: (path?: string, overwrite?: boolean) =>
     postJson<{ file: string; versionId: string }>('/api/save', path ? { path, overwrite } : {}),
   versions: () =>

@@ -36,15 +36,15 @@ export function layoutGraph(g: Graph, box = { w: 118, h: 34, gapX: 36, gapY: 10 
   const boxes = new Map<string, DagBox>();
   layers.forEach((ls, l) => {
     const off = (height - ls.length * (box.h + box.gapY) - box.gapY) / 2;
-    ls.forEach((id, i) =>
+    ls.forEach((id, i) => {
       boxes.set(id, {
         id,
         x: 8 + l * (box.w + box.gapX),
         y: off + box.gapY + i * (box.h + box.gapY),
         w: box.w,
         h: box.h,
-      }),
-    );
+      });
+    });
   });
   return { boxes, edges, width: 16 + layers.length * (box.w + box.gapX) - box.gapX, height };
 }

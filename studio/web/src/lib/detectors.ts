@@ -25,8 +25,9 @@ export function detectorsOf(graph: Graph): Detector[] {
   const out: Detector[] = [];
   for (const [id, n] of Object.entries(graph.nodes)) {
     if (n.op !== 'qoi.virtual') continue;
-    const p = (n.params ?? {}) as Record<string, any>;
-    const shape = (p.shape ?? 'disc') as string;
+    // The validator has checked these params against qoi.virtual's declaration.
+    const p = (n.params ?? {}) as Partial<Omit<Detector, 'node' | 'geometry'>>;
+    const shape = p.shape ?? 'disc';
     if (shape !== 'disc' && shape !== 'annulus' && shape !== 'sector') continue;
     out.push({
       node: id,

@@ -9,7 +9,7 @@ import {
   suggestColormap,
   type ColormapName,
 } from '../../../../viz/colormaps.ts';
-import type { ArrayFrame } from './api.ts';
+import type { ArrayFrame, DisplayRule, DisplaySettings } from './api.ts';
 import type { Scale } from './colour.ts';
 
 const memo = new WeakMap<ArrayFrame, Scale>();
@@ -22,9 +22,9 @@ export function defaultScale(frame: ArrayFrame, node: string, field: string, op?
 }
 
 function computeScale(frame: ArrayFrame, node: string, field: string, op?: string): Scale {
-  const disp = (frame.head.display ?? {}) as Record<string, any>;
-  const f = (disp.fields ?? {})[field] ?? {};
-  const pick = (k: string) => (f[k] !== undefined ? f[k] : disp[k]);
+  const disp = (frame.head.display ?? {}) as DisplaySettings;
+  const f: DisplayRule = disp.fields?.[field] ?? {};
+  const pick = <K extends keyof DisplayRule>(k: K): DisplayRule[K] => (f[k] !== undefined ? f[k] : disp[k]);
   const cm = pick('colormap');
   const colormap: ColormapName =
     typeof cm === 'string' && isColormapName(cm) ? cm : suggestColormap({ node, field, op });

@@ -85,12 +85,17 @@ export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Gra
       const count = a.shape.reduce((x, y) => x * y, 1);
       if (count !== 1) continue;
       const v = Number(ndarray(a)[0]);
-      out.values.push({ key: `${id}.${field}`, value: v, unit: unitOf(ops[n.op], field) });
+      out.values.push({
+        key: `${id}.${field}`,
+        value: v,
+        unit: n.units?.[field] ?? unitOf(ops[n.op], field),
+      });
     }
   }
   return out;
 }
 
+/** The declared unit when the server sent none; a curve-relative one ("curve unit / Å") is left out rather than shown unresolved. */
 function unitOf(op: OpSpec | undefined, field: string): string {
   const o =
     op?.outputs[field] ??
@@ -98,5 +103,5 @@ function unitOf(op: OpSpec | undefined, field: string): string {
       ? Object.entries(op.outputs).find(([k]) => field.startsWith(k.replace(/\d+$|n$/, '')))?.[1]
       : undefined);
   const u = o?.unit ?? '';
-  return u === 'curve x unit' || u === 'curve unit' ? '' : u;
+  return u.includes('curve') ? '' : u;
 }

@@ -115,6 +115,7 @@ export function ChainView() {
         </span>
         <span class="spacer" />
         <button
+          type="button"
           class="tool"
           title="pin this position: overlay its curves"
           disabled={pinned.some((p) => p.iy === cursor.iy && p.ix === cursor.ix)}
@@ -123,7 +124,7 @@ export function ChainView() {
           pin
         </button>
         {pinned.length > 0 && (
-          <button class="tool" onClick={() => store.set({ pinned: [] })}>
+          <button type="button" class="tool" onClick={() => store.set({ pinned: [] })}>
             unpin all
           </button>
         )}
@@ -145,6 +146,7 @@ export function ChainView() {
           span {fmt(span.x0)}–{fmt(span.x1)} {span.on === 'iq' ? 'Å⁻¹ on I(Q)' : 'Å on G(r)'}
           <span class="muted">→ map:</span>
           <button
+            type="button"
             data-testid="span-to-map"
             disabled={readOnly}
             title="qoi.peak: position and height of the maximum in the span"
@@ -153,6 +155,7 @@ export function ChainView() {
             peak position &amp; height
           </button>
           <button
+            type="button"
             data-testid="span-to-integral"
             disabled={readOnly}
             title="qoi.integral: area under the curve over the span and its centroid"
@@ -161,6 +164,7 @@ export function ChainView() {
             integral &amp; centroid
           </button>
           <button
+            type="button"
             data-testid="span-to-integral-bg"
             disabled={readOnly}
             title="qoi.integral with baseline linear: the area above the chord through the span's ends"
@@ -169,7 +173,9 @@ export function ChainView() {
             area above baseline
           </button>
           <span class="muted">(added and run at once)</span>
-          <button onClick={() => setSpan(null)}>✕</button>
+          <button type="button" onClick={() => setSpan(null)}>
+            ✕
+          </button>
         </div>
       )}
       {roi && (

@@ -5,6 +5,7 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { layoutGraph } from '../lib/dag.ts';
+import { isActivate } from '../lib/keys.ts';
 import { useSelect } from '../lib/store.ts';
 import { useWidth } from '../lib/use-width.ts';
 import { edit, store } from '../state.ts';
@@ -29,6 +30,7 @@ export function GraphView() {
   const selected = useSelect(store, (s) => s.selectedNode);
   const ops = useSelect(store, (s) => s.ops);
   const readOnly = useSelect(store, (s) => s.readOnly);
+  const version = useSelect(store, (s) => s.version);
   const [addOp, setAddOp] = useState('qoi.peak');
   const [addId, setAddId] = useState('');
   /** Fit the whole DAG to the panel's width (scaled down), or draw it 1:1 and scroll; by default fit while labels stay readable. */
@@ -78,7 +80,7 @@ export function GraphView() {
     );
 
   return (
-    <section ref={box} class="panel" data-testid="graph">
+    <section ref={box} class="panel" data-testid="graph" data-version={version}>
       <header>
         <h2>Graph</h2>
         <span class="sub">
@@ -105,10 +107,14 @@ export function GraphView() {
               value={addId}
               onInput={(e) => setAddId((e.target as HTMLInputElement).value)}
             />
-            <button onClick={add} title="add a node (its one required input wired to the selected node)">
+            <button
+              type="button"
+              onClick={add}
+              title="add a node (its one required input wired to the selected node)"
+            >
               + add
             </button>
-            <button disabled={!selected} onClick={del} title="delete the selected node">
+            <button type="button" disabled={!selected} onClick={del} title="delete the selected node">
               delete
             </button>
           </>
@@ -122,6 +128,7 @@ export function GraphView() {
             ? { style: { width: '100%', maxWidth: `${drawing.width}px`, height: 'auto' } }
             : { width: drawing.width, height: drawing.height })}
         >
+          <title>the analysis graph: click a node (or focus it and press Enter) to edit it</title>
           <defs>
             <marker
               id="arr"
@@ -155,12 +162,16 @@ export function GraphView() {
             const st = statusOf(b.id);
             const n = graph.nodes[b.id];
             return (
+              // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; role, tabIndex and Enter/Space make the node one
               <g
                 class={`dag-node${selected === b.id ? ' sel' : ''}`}
                 data-node={b.id}
                 data-status={st}
                 transform={`translate(${b.x},${b.y})`}
+                role="button"
+                tabIndex={0}
                 onClick={() => store.set({ selectedNode: b.id })}
+                onKeyDown={(e) => isActivate(e) && store.set({ selectedNode: b.id })}
               >
                 <title>{`${b.id} (${n.op}): ${st}${planOf.get(b.id)?.why ? ' — ' + planOf.get(b.id)!.why : ''}`}</title>
                 <rect width={b.w} height={b.h} rx={4} fill={COLOURS[st] ?? '#3a3f4b'} />
@@ -187,6 +198,7 @@ export function GraphView() {
         <span class="sw" style={{ background: '#9fb4ff' }} /> output
         <span class="spacer" />
         <button
+          type="button"
           class="tool"
           data-testid="graph-fit"
           title={fit ? 'draw the graph 1:1 (scroll)' : 'fit the whole graph to the panel'}

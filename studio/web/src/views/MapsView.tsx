@@ -5,9 +5,10 @@
  * what is shown (PNG, float TIFF, CSV, with provenance, from the server's exporter).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../lib/api.ts';
+import { api, type ArrayFrame, type DisplaySettings } from '../lib/api.ts';
 import { fmt, toImageData, type Scale } from '../lib/colour.ts';
 import { defaultScale } from '../lib/map-scale.ts';
+import { isActivate } from '../lib/keys.ts';
 import { lineProfile } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
 import { Histogram } from '../components/Histogram.tsx';
@@ -64,7 +65,7 @@ export function MapsView() {
   const profile = frame && line ? lineProfile(frame.data, ny, nx, line[0], line[1]) : null;
   const saveLimits = (lo: number, hi: number) => {
     if (!info || !graph || readOnly) return;
-    const cur = (graph.nodes[info.node]?.display ?? {}) as Record<string, any>;
+    const cur = (graph.nodes[info.node]?.display ?? {}) as DisplaySettings;
     const fieldCount = Object.keys(store.get().ops[info.op]?.outputs ?? {}).length;
     const lim = [Number(lo.toPrecision(5)), Number(hi.toPrecision(5))];
     const display =
@@ -101,6 +102,7 @@ export function MapsView() {
         )}
         {(['pick', 'line'] as MapTool[]).map((t) => (
           <button
+            type="button"
             class={tool === t ? 'tool on' : 'tool'}
             data-tool={`maps-${t}`}
             onClick={() => setTool(t)}
@@ -118,6 +120,7 @@ export function MapsView() {
               <span class="muted">{info.unit ?? ''}</span>
               <span class="spacer" />
               <button
+                type="button"
                 data-testid="export-png"
                 title="the map as shown (colormap and limits), nearest-neighbour enlarged"
                 onClick={() => downloadPng(frame.data, ny, nx, scale, `${focusKey}.png`)}
@@ -177,6 +180,7 @@ export function MapsView() {
                   </span>
                   <span class="spacer" />
                   <button
+                    type="button"
                     disabled={readOnly}
                     data-testid="add-cut"
                     onClick={() => {
@@ -201,7 +205,9 @@ export function MapsView() {
                   >
                     add as map.cut node
                   </button>
-                  <button onClick={() => setLine(null)}>✕</button>
+                  <button type="button" onClick={() => setLine(null)}>
+                    ✕
+                  </button>
                 </div>
               </div>
             )}
@@ -213,7 +219,15 @@ export function MapsView() {
             const f = mapData[k];
             const s = scaleOf(k);
             return (
-              <div class={`thumb${k === focusKey ? ' sel' : ''}`} onClick={() => setFocus(k)} data-map={k}>
+              // biome-ignore lint/a11y/useSemanticElements: a thumbnail holds a title, a canvas and a caption, block content a <button> may not hold
+              <div
+                class={`thumb${k === focusKey ? ' sel' : ''}`}
+                role="button"
+                tabIndex={0}
+                onClick={() => setFocus(k)}
+                onKeyDown={(e) => isActivate(e) && setFocus(k)}
+                data-map={k}
+              >
                 <div class="thumb-title" title={k}>
                   {k}
                 </div>
@@ -253,7 +267,7 @@ function Compare() {
   const [a, setA] = useState('');
   const [b, setB] = useState('');
   const [key, setKey] = useState('');
-  const [diff, setDiff] = useState<{ head: any; data: Float32Array } | null>(null);
+  const [diff, setDiff] = useState<ArrayFrame | null>(null);
   const [err, setErr] = useState('');
   const refresh = () => api.runs().then(setRuns, (e) => setErr(String(e.message ?? e)));
   return (
@@ -295,6 +309,7 @@ function Compare() {
           ))}
         </select>
         <button
+          type="button"
           data-testid="compare-go"
           disabled={!a || !b || !key}
           onClick={async () => {

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { COLORMAPS, autoLimits, fmt, type ColormapName, type Scale } from '../lib/colour.ts';
+import type { ArrayFrame } from '../lib/api.ts';
 import { defaultScale } from '../lib/map-scale.ts';
 import { roiPositions } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
@@ -48,6 +49,7 @@ export function Navigator() {
         <span class="spacer" />
         {(['pick', 'rect', 'lasso'] as MapTool[]).map((t) => (
           <button
+            type="button"
             class={tool === t ? 'tool on' : 'tool'}
             data-tool={t}
             title={
@@ -58,7 +60,7 @@ export function Navigator() {
             {t === 'pick' ? 'pick' : t === 'rect' ? '▭ rect' : '◌ lasso'}
           </button>
         ))}
-        <button class="tool" title="clear ROI" onClick={clearRoi}>
+        <button type="button" class="tool" title="clear ROI" onClick={clearRoi}>
           ✕
         </button>
       </header>
@@ -95,6 +97,7 @@ export function Navigator() {
               </select>
               {keys.length > 1 && (
                 <button
+                  type="button"
                   class="tool"
                   title="remove this view"
                   onClick={() => store.set((s) => ({ navigator: s.navigator.filter((_, j) => j !== i) }))}
@@ -107,7 +110,7 @@ export function Navigator() {
           </div>
         ))}
         {keys.length < 4 && available.length + virtual.length > keys.length && (
-          <button class="add-view" onClick={addView}>
+          <button type="button" class="add-view" onClick={addView}>
             + another map in sync
           </button>
         )}
@@ -140,7 +143,7 @@ function NavMap({
   testid,
   label,
 }: {
-  frame: { head: any; data: Float32Array };
+  frame: ArrayFrame;
   keyName: string;
   tool: MapTool;
   testid: string;
@@ -225,6 +228,7 @@ function NavMap({
           onChange={(e) => setScale({ ...scale, hi: Number((e.target as HTMLInputElement).value) })}
         />
         <button
+          type="button"
           class="tool"
           title="auto limits (1–99 %)"
           onClick={() =>

@@ -48,11 +48,12 @@ export function NodeForm() {
       <div class="form">
         {Object.entries(op.inputs).map(([port, spec]) => (
           <div class="field">
-            <label title={spec.description}>
+            <label title={spec.description} for={`in-${id}-${port}`}>
               ⇠ {port}
               {spec.optional ? '' : ' *'}
             </label>
             <select
+              id={`in-${id}-${port}`}
               disabled={readOnly}
               value={node.in?.[port] ?? ''}
               data-port={port}
@@ -208,10 +209,12 @@ function ParamField({
         : spec.optional
           ? '(optional)'
           : '';
-  let input;
+  const inputId = `param-${id}-${name}`;
+  let input: preact.JSX.Element;
   if (spec.type === 'enum' && spec.values) {
     input = (
       <select
+        id={inputId}
         disabled={readOnly}
         value={current === undefined ? '' : String(current)}
         data-param={name}
@@ -226,6 +229,7 @@ function ParamField({
   } else if (spec.type === 'boolean') {
     input = (
       <input
+        id={inputId}
         type="checkbox"
         disabled={readOnly}
         data-param={name}
@@ -236,6 +240,7 @@ function ParamField({
   } else {
     input = (
       <input
+        id={inputId}
         type="text"
         disabled={readOnly}
         data-param={name}
@@ -269,7 +274,9 @@ function ParamField({
     .join(', ');
   return (
     <div class="field">
-      <label title={spec.description}>{name}</label>
+      <label title={spec.description} for={inputId}>
+        {name}
+      </label>
       {input}
       <span class="unit">{spec.unit ?? ''}</span>
       <div class="hint">

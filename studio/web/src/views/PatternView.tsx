@@ -23,7 +23,7 @@ import { insidePolygon } from '../lib/roi.ts';
 import { ellipseFromDrag, ellipseRadius } from '../lib/ellipse-drag.ts';
 import { useSelect } from '../lib/store.ts';
 import { Colourbar } from '../components/Colourbar.tsx';
-import { edit, refreshPreview, report, store } from '../state.ts';
+import { edit, report, store } from '../state.ts';
 
 type Tool =
   | 'pan'
@@ -83,11 +83,19 @@ export function PatternView() {
   const [detUnit, setDetUnit] = useState<'q' | 'px'>('q');
   const canvas = useRef<HTMLCanvasElement>(null);
   const drag = useRef<Drag | null>(null);
-  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null; exact: boolean }>({
+  /** One /api/virtual in flight, the newest detector waiting; `gen` moves on when the draft is dropped or added. */
+  const liveBusy = useRef<{ inFlight: boolean; next: Detector | null; exact: boolean; gen: number }>({
     inFlight: false,
     next: null,
     exact: false,
+    gen: 0,
   });
+  /** Stop showing the draft's live image: an answer still on its way must not bring it back. */
+  const dropLive = () => {
+    liveBusy.current.gen++;
+    liveBusy.current.next = null;
+    store.set({ live: null });
+  };
   const rectDraft = useRef<Drag | null>(null);
 
   useEffect(() => setView({ s: SIZE / w, x0: -0.5, y0: -0.5 }), [w, h]);
@@ -140,9 +148,9 @@ export function PatternView() {
     let any = false;
     for (let p = 0; p < w * h; p++) {
       let rgba: number[] | null = null;
-      if (staticMask && staticMask[p]) rgba = [40, 140, 255, 120];
+      if (staticMask?.[p]) rgba = [40, 140, 255, 120];
       if (automask && (automask[p >> 3] >> (p & 7)) & 1) rgba = [60, 230, 120, 150];
-      if (maskDraft && maskDraft[p]) rgba = [0, 230, 255, 150];
+      if (maskDraft?.[p]) rgba = [0, 230, 255, 150];
       if (rgba) {
         d.set(rgba, 4 * p);
         any = true;
@@ -211,13 +219,13 @@ export function PatternView() {
           ring(q / geom.qPerPixel, 'rgba(180,200,255,0.55)', `${q} Å⁻¹`, [3, 4]);
       }
       if (calibrant >= 0 && qKnown) {
-        calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) =>
+        calibrantRings(CALIBRANTS[calibrant]).forEach((r, i) => {
           ring(
             r.q / geom.qPerPixel,
             i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)',
             `${r.label} · ${fmt(r.q, 3)} Å⁻¹`,
-          ),
-        );
+          );
+        });
       }
       if (ellipseDraft) {
         ring(
@@ -273,7 +281,10 @@ export function PatternView() {
     if (polygon.length) {
       g.strokeStyle = '#00e5ff';
       g.beginPath();
-      polygon.forEach(([c, r], i) => (i ? g.lineTo(X(c), Y(r)) : g.moveTo(X(c), Y(r))));
+      for (const [i, [c, r]] of polygon.entries()) {
+        if (i) g.lineTo(X(c), Y(r));
+        else g.moveTo(X(c), Y(r));
+      }
       g.stroke();
     }
   });
@@ -307,10 +318,11 @@ export function PatternView() {
       return;
     }
     b.inFlight = true;
+    const gen = b.gen;
     api
       .virtual({ ...virtualRequest(d), ...(exact ? { exact: true } : {}) })
       .then(
-        (frame) => store.set({ live: { detector: d, frame } }),
+        (frame) => gen === liveBusy.current.gen && store.set({ live: { detector: d, frame } }),
         (e) => report(e, 'virtual image'),
       )
       .finally(() => {
@@ -573,7 +585,7 @@ export function PatternView() {
     if (ok) {
       // The detector is a node now: its live image leaves the navigator (pick vd… there to see it).
       setDraft(null);
-      store.set({ live: null });
+      dropLive();
     }
   };
 
@@ -616,6 +628,7 @@ export function PatternView() {
 
   const fitEllipseButton = geometryId && (
     <button
+      type="button"
       data-testid="fit-ellipse"
       title="calib.geometry fits the ellipse to the amorphous ring with the centre held where it is (an explicit centre locks it)"
       onClick={() => {
@@ -668,6 +681,7 @@ export function PatternView() {
       <div class="toolbar">
         {tools.map(([t, icon, tip]) => (
           <button
+            type="button"
             class={tool === t ? 'tool on' : 'tool'}
             title={tip}
             data-tool={t}
@@ -688,7 +702,12 @@ export function PatternView() {
             {k}
           </label>
         ))}
-        <button class="tool" title="reset zoom" onClick={() => setView({ s: SIZE / w, x0: -0.5, y0: -0.5 })}>
+        <button
+          type="button"
+          class="tool"
+          title="reset zoom"
+          onClick={() => setView({ s: SIZE / w, x0: -0.5, y0: -0.5 })}
+        >
           1:1
         </button>
       </div>
@@ -720,11 +739,19 @@ export function PatternView() {
             <>
               <span class="mono">{describe(draft)}</span>
               {!draft.node && (
-                <button data-testid="add-detector" onClick={addDetector}>
+                <button type="button" data-testid="add-detector" onClick={addDetector}>
                   add as qoi.virtual node
                 </button>
               )}
-              <button onClick={() => (setDraft(null), store.set({ live: null }))}>discard</button>
+              <button
+                type="button"
+                onClick={() => {
+                  setDraft(null);
+                  dropLive();
+                }}
+              >
+                discard
+              </button>
             </>
           )}
         </div>
@@ -746,12 +773,14 @@ export function PatternView() {
             placeholder="counts"
             onInput={(e) => setThreshold((e.target as HTMLInputElement).value)}
           />
-          <button onClick={applyThreshold}>mask</button>
+          <button type="button" onClick={applyThreshold}>
+            mask
+          </button>
           <span class="spacer" />
-          <button disabled={!maskDraft} onClick={() => setMaskDraft(null)}>
+          <button type="button" disabled={!maskDraft} onClick={() => setMaskDraft(null)}>
             clear
           </button>
-          <button data-testid="save-mask" disabled={!maskDraft || readOnly} onClick={saveMask}>
+          <button type="button" data-testid="save-mask" disabled={!maskDraft || readOnly} onClick={saveMask}>
             save mask → mask.static
           </button>
         </div>
@@ -799,6 +828,7 @@ export function PatternView() {
           <span class="spacer" />
           {fitEllipseButton}
           <button
+            type="button"
             title="no elliptical distortion: ellipse none"
             onClick={() =>
               void edit([{ op: 'set', node: geometryId, param: 'ellipse', value: 'none' }], 'ellipse → none')

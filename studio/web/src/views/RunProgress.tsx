@@ -21,10 +21,21 @@ export function RunProgress() {
         <span class="spacer" />
         {!readOnly && (
           <>
-            <button class="primary" data-testid="run" disabled={run.running} onClick={() => void startRun()}>
+            <button
+              type="button"
+              class="primary"
+              data-testid="run"
+              disabled={run.running}
+              onClick={() => void startRun()}
+            >
               ▶ Run on the scan
             </button>
-            <button data-testid="cancel" disabled={!run.running} onClick={() => void cancelRun()}>
+            <button
+              type="button"
+              data-testid="cancel"
+              disabled={!run.running}
+              onClick={() => void cancelRun()}
+            >
               ■ Cancel
             </button>
           </>

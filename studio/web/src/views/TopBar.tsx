@@ -31,10 +31,17 @@ export function TopBar() {
       <span class="spacer" />
       {!readOnly && (
         <>
-          <button data-testid="undo" disabled={!canUndo} title="undo (Ctrl+Z)" onClick={() => void undo()}>
+          <button
+            type="button"
+            data-testid="undo"
+            disabled={!canUndo}
+            title="undo (Ctrl+Z)"
+            onClick={() => void undo()}
+          >
             ↶ Undo
           </button>
           <button
+            type="button"
             data-testid="redo"
             disabled={!canRedo}
             title="redo (Ctrl+Shift+Z)"
@@ -42,10 +49,11 @@ export function TopBar() {
           >
             ↷ Redo
           </button>
-          <button data-testid="save" disabled={!session?.graphFile} onClick={() => void save()}>
+          <button type="button" data-testid="save" disabled={!session?.graphFile} onClick={() => void save()}>
             Save
           </button>
           <button
+            type="button"
             data-testid="save-as"
             onClick={() => {
               const name = prompt(
@@ -58,6 +66,7 @@ export function TopBar() {
             Save as…
           </button>
           <button
+            type="button"
             onClick={async () => {
               try {
                 setVersions(versions ? null : await api.versions());
@@ -97,7 +106,11 @@ export function TopBar() {
                 <option value={v.versionId}>{v.versionId}</option>
               ))}
             </select>
-            <button disabled={!va} onClick={() => api.diff(va, vb).then(setDiff, (e) => report(e, 'diff'))}>
+            <button
+              type="button"
+              disabled={!va}
+              onClick={() => api.diff(va, vb).then(setDiff, (e) => report(e, 'diff'))}
+            >
               snem diff
             </button>
           </div>
