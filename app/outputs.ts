@@ -172,9 +172,9 @@ export async function streamFrameOutputs(
         for (const w of writers) w.abort();
         return null;
       }
-      plans.forEach((p, k) =>
-        writers[k].writeRows(chunks[i].start, converted(v.fields[p.field], p.dtype).data),
-      );
+      plans.forEach((p, k) => {
+        writers[k].writeRows(chunks[i].start, converted(v.fields[p.field], p.dtype).data);
+      });
     }
   } catch (e) {
     for (const w of writers) w.abort();
@@ -245,7 +245,9 @@ function placeStored(
   });
   const files = filesOf(written);
   if (files.length !== hit.files) return null;
-  files.forEach((f, i) => store.place(id, i, path.join(runDir, f)));
+  files.forEach((f, i) => {
+    store.place(id, i, path.join(runDir, f));
+  });
   return written;
 }
 

@@ -3,7 +3,6 @@
  * directory (outputs, manifest.json, report) and record the run in the cache for plan, gc and
  * provenance.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OutputStore } from '../cache/output-store.ts';

@@ -81,20 +81,29 @@ class Preimage {
     this.size = at + 4 + written;
   }
   value(v: unknown): void {
-    if (v === null || v === undefined) return this.tag('n');
-    if (typeof v === 'boolean') return this.tag(v ? 'T' : 'F');
+    if (v === null || v === undefined) {
+      this.tag('n');
+      return;
+    }
+    if (typeof v === 'boolean') {
+      this.tag(v ? 'T' : 'F');
+      return;
+    }
     if (typeof v === 'number') {
       this.tag('f');
       // -0 and 0 are the same param value.
-      return this.f64(v === 0 ? 0 : v);
+      this.f64(v === 0 ? 0 : v);
+      return;
     }
     if (typeof v === 'bigint') {
       this.tag('b');
-      return this.str(v.toString());
+      this.str(v.toString());
+      return;
     }
     if (typeof v === 'string') {
       this.tag('s');
-      return this.str(v);
+      this.str(v);
+      return;
     }
     if (ArrayBuffer.isView(v)) {
       this.tag(`a:${(v as object).constructor.name}`);
@@ -104,7 +113,8 @@ class Preimage {
         (v as TypedArray).byteLength,
       );
       this.u32(b.length);
-      return this.bytes(b);
+      this.bytes(b);
+      return;
     }
     if (Array.isArray(v)) {
       this.tag('l');

@@ -296,8 +296,12 @@ function bloHeaderBytes(o: BloWriteOptions): { bytes: Buffer; dataOffset1: numbe
   b.writeUInt16LE(Math.trunc(o.sdp ?? 0), 50);
   b.writeUInt32LE(Math.trunc(o.cameraLength ?? 0), 52);
   b.writeDoubleLE(isoToOleDate(o.acquiredAt ?? new Date(Date.UTC(1970, 0, 2))), 56);
-  (o.centering ?? []).slice(0, 8).forEach((v, i) => b.writeDoubleLE(v, 64 + 8 * i));
-  (o.distortion ?? []).slice(0, 14).forEach((v, i) => b.writeDoubleLE(v, 128 + 8 * i));
+  (o.centering ?? []).slice(0, 8).forEach((v, i) => {
+    b.writeDoubleLE(v, 64 + 8 * i);
+  });
+  (o.distortion ?? []).slice(0, 14).forEach((v, i) => {
+    b.writeDoubleLE(v, 128 + 8 * i);
+  });
   // The note is latin-1, at most 3856 bytes (the room before the VBF image), NUL-padded.
   const note = Buffer.from(o.note ?? '', 'latin1').subarray(0, dataOffset1 - HEADER_BYTES);
   note.copy(b, HEADER_BYTES);

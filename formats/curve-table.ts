@@ -54,7 +54,9 @@ export function parseCurveTable(file: string, text: string): CurveTable {
         file,
         `row ${i + 2}: ${header[0]} must increase, found ${x[i]} after ${x[i - 1]}`,
       );
-    cols.forEach((c, j) => (c[i] = cells[j + 1]));
+    cols.forEach((c, j) => {
+      c[i] = cells[j + 1];
+    });
   });
   return { xName: header[0], x, curves: Object.fromEntries(header.slice(1).map((h, j) => [h, cols[j]])) };
 }

@@ -431,9 +431,10 @@ export function encodeTiff(a: NDArray, opts: TiffWriteOptions = {}): Buffer {
   desc?.copy(out, descAt);
   for (const x of extra) {
     if (x.valueAt < 0) continue;
-    x.tag.values.forEach((v, i) =>
-      x.tag.type === 3 ? u16(v, x.valueAt + 2 * i) : u32(v, x.valueAt + 4 * i),
-    );
+    x.tag.values.forEach((v, i) => {
+      if (x.tag.type === 3) u16(v, x.valueAt + 2 * i);
+      else u32(v, x.valueAt + 4 * i);
+    });
   }
   for (let p = 0; p < n; p++) {
     const ifd = ifdStart + p * ifdBytes;

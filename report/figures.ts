@@ -122,7 +122,7 @@ export function mapFigure(runDir: string, m: Manifest, o: LoadedOutput): Figure 
     step,
   };
   const drawn = drawCached('map', inputs, () => {
-    let image;
+    let image: ReturnType<typeof renderComposite>;
     const display: FigureDisplay[] = [];
     let figInfo: Record<string, Json>;
     if (o.out.kind === 'map') {
@@ -277,7 +277,7 @@ export async function fitFigures(
     const curve = loaded.find(
       (o) => o.out.kind === 'curves' && o.out.node === ref.node && (!ref.field || o.out.field === ref.field),
     );
-    if (!curve || !curve.axis) continue;
+    if (!curve?.axis) continue;
     const range = (m.nodes[node]?.params?.range ?? null) as [number, number] | null;
     const nx = curve.shape[1];
     for (const [i, p] of positions.entries()) {

@@ -1,9 +1,19 @@
 /**
  * A synthetic registration problem: one scene (intensity as a function of position in nm) sampled
  * on the scan grid and, through a known pose, on the pixel grid of a separately acquired map — the
- * transform map.register must recover. Shared by the registration tests and bench/map-register.ts.
+ * transform map.register must recover; the search from the identity with map.register's default
+ * ranges, and how far a result lands from the truth. Shared by the registration tests and
+ * bench/map-register.ts.
  */
-import { linearOf, type Frame, type Pose } from '../nodes/map/register-core.ts';
+import {
+  linearOf,
+  MapSampler,
+  registerMap,
+  type Frame,
+  type Pose,
+  type SearchOptions,
+  type SearchResult,
+} from '../nodes/map/register-core.ts';
 
 export interface RegistrationPairSpec {
   ny: number;
@@ -44,4 +54,57 @@ export function registrationPair(scene: (Xnm: number, Ynm: number) => number, s:
         noise(s.mapNoise);
     }
   return { ref, map, a };
+}
+
+/** map.register's search with its params' defaults (offset and rotation, ±10° in 1° steps). */
+export const DEFAULT_SEARCH: SearchOptions = {
+  estimate: { offset: true, rotation: true, scale: false },
+  maxRotationDeg: 10,
+  rotationStepDeg: 1,
+  scaleRange: [0.8, 1.25],
+  sign: 0,
+  minOverlap: 0.5,
+};
+
+/** Register an H × W map onto an ny × nx reference from the identity pose: the default search with what a case changes. */
+export function registerFromIdentity(
+  ref: Float64Array,
+  map: Float64Array,
+  s: Pick<RegistrationPairSpec, 'ny' | 'nx' | 'H' | 'W' | 'frame'>,
+  search: Partial<SearchOptions> = {},
+): SearchResult {
+  return registerMap(
+    { ny: s.ny, nx: s.nx, data: ref },
+    new MapSampler(map, s.H, s.W),
+    { s: 1, thetaDeg: 0, tu: 0, tv: 0 },
+    s.frame,
+    { ...DEFAULT_SEARCH, ...search },
+  );
+}
+
+/**
+ * Largest distance, in scan steps, between where an estimated and the true transform (linear part
+ * a, offset t in map pixels) send the scan's four corners.
+ */
+export function worstCornerError(
+  aEst: ArrayLike<number>,
+  tEst: [number, number],
+  aTrue: ArrayLike<number>,
+  tTrue: [number, number],
+  ny: number,
+  nx: number,
+): number {
+  const mag = Math.sqrt(Math.abs(aTrue[0] * aTrue[3] - aTrue[1] * aTrue[2]));
+  let worst = 0;
+  for (const [x, y] of [
+    [0, 0],
+    [nx - 1, 0],
+    [0, ny - 1],
+    [nx - 1, ny - 1],
+  ]) {
+    const du = aEst[0] * x + aEst[1] * y + tEst[0] - (aTrue[0] * x + aTrue[1] * y + tTrue[0]);
+    const dv = aEst[2] * x + aEst[3] * y + tEst[1] - (aTrue[2] * x + aTrue[3] * y + tTrue[1]);
+    worst = Math.max(worst, Math.hypot(du, dv) / mag);
+  }
+  return worst;
 }

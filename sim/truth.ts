@@ -74,7 +74,7 @@ export function truthPositions(r: Renderer): TruthPosition[] {
   const picks: { label: string; score: (c: number, a: number, reg: number, ix: number) => number }[] = [
     {
       label: 'glass, centre',
-      score: (c, a, reg, ix) =>
+      score: (_c, a, reg, ix) =>
         reg === REGION.glass ? -Math.abs(ix - nx / 2) - 10 * Math.abs(a) : -Infinity,
     },
     {

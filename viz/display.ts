@@ -5,7 +5,6 @@
  * settings are presentation only: they never enter a node key.
  */
 import { colorLimits, isColormapName, isDiverging, suggestColormap, type ColormapName } from './colormaps.ts';
-import type { MapStyle } from './map-panel.ts';
 
 import type { DisplaySettings, NodeDisplay } from '../engine/display-settings.ts';
 

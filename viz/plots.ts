@@ -191,13 +191,13 @@ export function fitPlotSpec(o: FitPlotOptions): VlSpec {
     main.push({ x, y: Number.isFinite(y) ? y : null, series: 'data' });
     main.push({ x, y: Number.isFinite(fit) ? fit : null, series: 'fit' });
     main.push({ x, y: base, series: 'baseline' });
-    o.params.A.forEach((A, k) =>
+    o.params.A.forEach((A, k) => {
       main.push({
         x,
         y: base + gaussian(x, A, o.params.c[k], o.params.sigma[k]),
         series: `Gaussian ${k + 1}`,
-      }),
-    );
+      });
+    });
     resid.push({ x, y: Number.isFinite(y) && Number.isFinite(fit) ? y - fit : null });
   }
   const order = ['data', 'fit', ...o.params.A.map((_, k) => `Gaussian ${k + 1}`), 'baseline'];

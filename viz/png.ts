@@ -45,7 +45,7 @@ function* chunks(png: Buffer): Generator<RawChunk> {
 /** Insert text chunks after IHDR of an encoded PNG. */
 export function addPngText(png: Buffer, text: Record<string, string>): Buffer {
   const first = chunks(png).next().value as RawChunk | undefined;
-  if (!first || first.type !== 'IHDR') throw new Error('PNG does not start with IHDR');
+  if (first?.type !== 'IHDR') throw new Error('PNG does not start with IHDR');
   const extra = Object.entries(text).map(([k, v]) => itxtChunk(k, v));
   return Buffer.concat([png.subarray(0, first.end), ...extra, png.subarray(first.end)]);
 }

@@ -73,6 +73,8 @@ export function blit(dst: RgbaImage, src: RgbaImage, x: number, y: number): void
 
 /** Nearest-neighbour upscale: every source pixel becomes a cellW × cellH block. */
 export function upscale(src: RgbaImage, cellW: number, cellH: number): RgbaImage {
+  // one pixel per scan position (paper-size maps in the report): a copy, without a view per pixel
+  if (cellW === 1 && cellH === 1) return { width: src.width, height: src.height, data: src.data.slice() };
   const width = src.width * cellW;
   const height = src.height * cellH;
   const data = new Uint8Array(width * height * 4);

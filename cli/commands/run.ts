@@ -73,7 +73,7 @@ export const runCommand: CommandModule<object, RunArgs & ClusterArgs> = {
           warn: (m) => a.quiet || process.stderr.write(`${m}\n`),
         })
       : undefined;
-    let result;
+    let result: Awaited<ReturnType<typeof runGraph>>;
     try {
       result = await runGraph({ ...toRunOptions(a), backend, onProgress });
     } finally {

@@ -24,7 +24,7 @@ export function medianPositions(total: number): number[] {
 
 export function framesOf(v: Value, node: string): NDArray {
   const f = v.fields.frames ?? (Object.keys(v.fields).length === 1 ? Object.values(v.fields)[0] : undefined);
-  if (!f || f.shape.length !== 3)
+  if (f?.shape.length !== 3)
     throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
   return f;
 }
@@ -44,9 +44,9 @@ export function patternPartial(spec: PatternSpec, frames: NDArray, chunk: ChunkI
     .sort((a, b) => a - b);
   const Ctor = d.constructor as new (n: number) => TypedArray;
   const patterns = new Ctor(here.length * px);
-  here.forEach((p, j) =>
-    patterns.set(d.subarray((p - chunk.start) * px, (p - chunk.start + 1) * px), j * px),
-  );
+  here.forEach((p, j) => {
+    patterns.set(d.subarray((p - chunk.start) * px, (p - chunk.start + 1) * px), j * px);
+  });
   return {
     fields: {
       positions: f64([here.length], here),

@@ -335,7 +335,7 @@ export const calibGeometry = defineOp({
       const meta = connected.includes('calibration')
         ? { ...dataset?.meta, center: [0, 0], ellipse: [1, 0] }
         : dataset?.meta;
-      let shape;
+      let shape: ReturnType<typeof givenShape>;
       try {
         shape = givenShape(p, meta, '');
       } catch {

@@ -11,15 +11,13 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { inputField, requireFieldOf } from '../../engine/inputs.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import type { ChunkedInput, Value, OpParams } from '../../engine/types.ts';
+import type { ChunkedInput, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { cameraLengthPx, cornerErrorQ, electronWavelength } from '../calib/electron-optics.ts';
 import { cornerRadius, ellipseMetric } from '../calib/geometry-model.ts';
 import { templateLibrary } from './match-op.ts';
 import { fitSpots, type SpotObservation } from './spot-fit.ts';
 import { geometryOf } from './templates-op.ts';
-
-type FromCrystalParams = OpParams<typeof calibFromCrystal>;
 
 interface Current {
   cx: number;
@@ -178,7 +176,7 @@ export const calibFromCrystal = defineOp({
   },
   async run({ node, params: p, inputs, scan, log }) {
     const g0 = await geometryOf(inputs.geometry, node);
-    if (!inputs.templates || inputs.templates.scope !== 'dataset')
+    if (inputs.templates?.scope !== 'dataset')
       throw new UserError(`node '${node}', input 'templates': connect the crystal.templates node`);
     if (!inputs.match) throw new UserError(`node '${node}', input 'match': connect the crystal.match node`);
     const tv: Value = inputs.templates.value;

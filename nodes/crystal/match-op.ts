@@ -7,15 +7,13 @@
 import { UserError } from '../../engine/errors.ts';
 import { fieldOf } from '../../engine/inputs.ts';
 import { f32, nd } from '../../engine/ndarray.ts';
-import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
+import { defineOp, type Value } from '../../engine/types.ts';
 import { readGeometry, shiftAt, type Geometry } from '../calib/geometry-model.ts';
 import { Matcher, type MatchResult, type TemplateLibrary } from './matcher.ts';
 import { phaseFromJson } from './phase-model.ts';
 import { Refiner } from './refine.ts';
 import { bungeEuler, orientationMatrix, type Vec3 } from './symmetry.ts';
 import { reflectionTable } from './templates.ts';
-
-type MatchParams = OpParams<typeof crystalMatch>;
 
 interface MatchState {
   matcher: Matcher;
@@ -179,7 +177,7 @@ export const crystalMatch = defineOp({
   },
   process({ node, params: p, chunk, inputs, state }) {
     const frames = fieldOf(inputs.frames, 'frames');
-    if (!frames || frames.shape.length !== 3)
+    if (frames?.shape.length !== 3)
       throw new UserError(`node '${node}', input 'frames': expected patterns [positions, rows, cols]`);
     const [n, h, w] = frames.shape;
     const g = state.geometry;

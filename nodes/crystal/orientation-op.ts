@@ -8,11 +8,9 @@
 import { UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f32, zeros } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { ipfColor } from './ipf.ts';
 import type { LaueClass, Vec3 } from './symmetry.ts';
-
-type OrientationParams = OpParams<typeof mapOrientation>;
 
 export const mapOrientation = defineOp({
   name: 'map.orientation',

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { ParamError } from '../../engine/errors.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import { f64 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { knownElement } from '../pdf/formfactors.ts';
 import { parseCif } from './cif.ts';
 import {
@@ -18,8 +18,6 @@ import {
   type Phase,
 } from './phase-model.ts';
 import { LAUE_CLASSES, type LaueClass } from './symmetry.ts';
-
-type PhaseParams = OpParams<typeof crystalPhase>;
 
 export const crystalPhase = defineOp({
   name: 'crystal.phase',

@@ -6,15 +6,13 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, nd } from '../../engine/ndarray.ts';
-import type { DatasetInput, Json, OpParams } from '../../engine/types.ts';
+import type { DatasetInput, Json } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { readGeometry } from '../calib/geometry-model.ts';
 import { electronWavelength } from '../calib/electron-optics.ts';
 import { phaseFromJson, phaseToJson, type Phase } from './phase-model.ts';
 import { fundamentalZoneArea, sampleDirections } from './symmetry.ts';
 import { reflectionTable, templateSpots, type TemplateOptions } from './templates.ts';
-
-type TemplatesParams = OpParams<typeof crystalTemplates>;
 
 /** Refuse template libraries above this many templates (≈ 0.06° for one cubic phase). */
 export const MAX_TEMPLATES = 250_000;

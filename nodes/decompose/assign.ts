@@ -13,7 +13,6 @@ import { f32 } from '../../engine/ndarray.ts';
 import { defineOp, typed, type Json, type OpParams } from '../../engine/types.ts';
 import { pearson } from '../map/pearson-core.ts';
 import { CompositionError, parseComposition } from '../pdf/composition.ts';
-import type { FormFactorTable } from '../pdf/formfactors.ts';
 import { PairNameError, formFactorWeights } from './pair-weights.ts';
 import { DEFAULT_FIRST_SHELL, bandLimitedShellCurve, bestAssignment } from './references.ts';
 import { pairFractionsAt, referenceCoefficients } from './unmix.ts';
@@ -37,7 +36,7 @@ function weightsOf(
       w: names.map(() => 1),
       meta: 'none (no composition given): fractions are form-factor-weighted shares',
     };
-  let comp;
+  let comp: ReturnType<typeof parseComposition>;
   try {
     comp = parseComposition(p.composition);
   } catch (e) {
@@ -264,7 +263,9 @@ export const decomposeAssign = defineOp({
     for (let pos = 0; pos < total; pos++) {
       for (let t = 0; t < k; t++) w[t] = weights.data[pos * k + t];
       pairFractionsAt(w, M, pw.w, compIdx, frac);
-      names.forEach((nm, j) => (fields[nm].data[pos] = frac[j]));
+      names.forEach((nm, j) => {
+        fields[nm].data[pos] = frac[j];
+      });
     }
     return {
       fields,

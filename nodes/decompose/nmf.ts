@@ -7,12 +7,10 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { halsNmf, RowPool } from './hals-pool.ts';
 import { nndsvda, nndsvdProbes } from './nndsvd.ts';
 import { maskOf, stackCurves } from './stack.ts';
-
-type NmfParams = OpParams<typeof decomposeNmf>;
 
 /** "auto" shift: lift the minimum to 10 % of the data range above zero ("well above the minimum"). */
 export function autoShift(min: number, max: number): number {
@@ -148,7 +146,7 @@ export const decomposeNmf = defineOp({
     }
     if (clipped) log(`shift ${shift} leaves ${clipped} negative values; clipped to 0`);
     const pool = await RowPool.open(X, rows, n, nndsvdProbes(k), Math.max(1, workers));
-    let res;
+    let res: ReturnType<typeof halsNmf>;
     try {
       const init = nndsvda(pool, k, p.seed);
       res = halsNmf(pool, init.W, init.H, { k, maxIter: p.maxIter, tol: p.tol });

@@ -106,7 +106,7 @@ export const decomposeReferences = defineOp({
     checkSource(p, node);
     if (p.file !== null) {
       const file = resolveParamFile(node, 'file', p.file, dataset?.path ?? null);
-      let t;
+      let t: ReturnType<typeof parseCurveTable>;
       try {
         t = parseCurveTable(file, fs.readFileSync(file, 'utf8'));
       } catch (e) {

@@ -40,7 +40,9 @@ export function referenceCoefficients(
   for (let i = 0; i < len; i++) {
     for (let j = 0; j < m; j++) A.set(i, j, refs[j][i]);
     A.set(i, m, 1);
-    nuisance.forEach((c, u) => A.set(i, m + 1 + u, c[i]));
+    nuisance.forEach((c, u) => {
+      A.set(i, m + 1 + u, c[i]);
+    });
   }
   const out: number[][] = [];
   for (let t = 0; t < k; t++) {

@@ -123,7 +123,7 @@ export class GaussiansModel implements LsqModel {
     const a = p[3 * n];
     const a0 = p[3 * n + 1];
     const { x, y, m, ex, arena } = this;
-    if (J && this.h > 0 && arena && arena.holds(r) && arena.holds(J) && arena.holds(x)) {
+    if (J && this.h > 0 && arena?.holds(r) && arena.holds(J) && arena.holds(x)) {
       const k = arena.kernel;
       const ob = 8 * 3 * n * m;
       k.base(

@@ -17,7 +17,7 @@ import {
 } from '../../engine/types.ts';
 import { GaussiansModel, autoStart, paramCount, paramNames, referenceStartBounds } from './gaussian-model.ts';
 import { FitArena } from './kernel.ts';
-import { LOSSES, type LossName } from './losses.ts';
+import { LOSSES } from './losses.ts';
 import { BoundedLsq, LSQ_STATUS } from './trust-region.ts';
 
 export type GaussiansParams = OpParams<typeof fitGaussians>;

@@ -18,7 +18,7 @@ import { packedBytes } from '../mask/bits.ts';
 import { staticMaskOf } from '../mask/static-input.ts';
 import { BINS_PER_PIXEL, checkBins, MIN_MAX_BINS } from '../size-limits.ts';
 import type { Integrator } from './apply-table.ts';
-import { buildPixelTable, type BinSpec, type Split } from './pixel-table.ts';
+import { buildPixelTable, type BinSpec } from './pixel-table.ts';
 import { WasmIntegrator } from './wasm-integrator.ts';
 
 export type AzimuthalParams = OpParams<typeof integrateAzimuthal>;
@@ -187,7 +187,7 @@ export const integrateAzimuthal = defineOp({
     const f = fieldOf(inputs.frames, 'frames');
     const { geom } = state;
     const pixels = geom.h * geom.w;
-    if (!f || f.shape.length !== 3 || f.shape[1] !== geom.h || f.shape[2] !== geom.w) {
+    if (f?.shape.length !== 3 || f.shape[1] !== geom.h || f.shape[2] !== geom.w) {
       throw new UserError(
         `node '${node}', input 'frames': expected patterns [positions, ${geom.h}, ${geom.w}] matching the geometry, got [${f?.shape}]`,
       );

@@ -6,7 +6,7 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField, inputInfo } from '../../engine/inputs.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetInput, type Json, type NDArray, type OpParams } from '../../engine/types.ts';
+import { defineOp, type DatasetInput, type Json, type NDArray } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 import { bilinear, cutPoints } from './cut.ts';
 import { pearson } from './pearson-core.ts';
@@ -18,8 +18,6 @@ interface Cut {
   from?: [number, number];
   to?: [number, number];
 }
-
-type CorrelateParams = OpParams<typeof mapCorrelate>;
 
 /** The cuts param: a list of {row} | {col} | {from: [x, y], to: [x, y]}. */
 function parseCuts(node: string, v: Json): Cut[] {

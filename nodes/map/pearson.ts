@@ -4,12 +4,10 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32, f64 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { forEachPositionBlock } from '../../engine/inputs.ts';
 import { curveInput, finiteRow, maskOf } from '../decompose/stack.ts';
 import { pearson } from './pearson-core.ts';
-
-type PearsonParams = OpParams<typeof mapPearson>;
 
 export const mapPearson = defineOp({
   name: 'map.pearson',

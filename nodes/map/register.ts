@@ -7,7 +7,7 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type DatasetInput, type Json, type OpParams } from '../../engine/types.ts';
+import { defineOp, type DatasetInput, type Json } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
 import { gaussianTaps, smoothScan } from './smooth.ts';
 import {
@@ -21,8 +21,6 @@ import {
 } from './register-core.ts';
 
 type Estimated = 'offset' | 'rotation' | 'scale';
-
-type RegisterParams = OpParams<typeof mapRegister>;
 
 const ESTIMABLE: Estimated[] = ['offset', 'rotation', 'scale'];
 
@@ -229,7 +227,7 @@ export const mapRegister = defineOp({
       const tv = await inputInfo(inputs.transform);
       const m = tv.fields.transform;
       const shape = (tv.meta?.mapShape ?? null) as number[] | null;
-      if (!m || m.data.length !== 6)
+      if (m?.data.length !== 6)
         throw new ParamError(
           node,
           'transform',

@@ -16,10 +16,8 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { forEachPositionBlock, inputInfo } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Json, type NDArray, type OpParams } from '../../engine/types.ts';
+import { defineOp, type Json, type NDArray } from '../../engine/types.ts';
 import { maskOf } from '../decompose/stack.ts';
-
-type SmoothParams = OpParams<typeof mapSmooth>;
 
 /** Normalised Gaussian taps for offsets −h…h (h = ceil(3σ)); [1] for σ = 0. */
 export function gaussianTaps(sigma: number): Float64Array {

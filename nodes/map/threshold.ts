@@ -5,9 +5,7 @@
 import { ParamError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { zeros } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
-
-type ThresholdParams = OpParams<typeof mapThreshold>;
+import { defineOp } from '../../engine/types.ts';
 
 export function thresholdMask(
   v: ArrayLike<number>,

@@ -118,7 +118,7 @@ export const maskAuto = defineOp({
   process({ inputs, state, params, chunk, node }) {
     const f = fieldOf(inputs.frames, 'frames');
     const { h, w, geom } = state;
-    if (!f || f.shape.length !== 3 || f.shape[1] !== h || f.shape[2] !== w) {
+    if (f?.shape.length !== 3 || f.shape[1] !== h || f.shape[2] !== w) {
       throw new UserError(
         `node '${node}', input 'frames': expected patterns [positions, ${h}, ${w}] matching the geometry, got [${f?.shape}]`,
       );

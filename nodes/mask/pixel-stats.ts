@@ -104,7 +104,7 @@ export function neighbourhoodMedian(
       let n = 0;
       for (let j = Math.max(0, y - radius); j <= Math.min(h - 1, y + radius); j++) {
         for (let i = Math.max(0, x - radius); i <= Math.min(w - 1, x + radius); i++) {
-          if ((i === x && j === y) || (skip && skip[j * w + i])) continue;
+          if ((i === x && j === y) || skip?.[j * w + i]) continue;
           buf[n++] = img[j * w + i];
         }
       }
@@ -139,7 +139,7 @@ export function classifyDeadHot(
   const med = neighbourhoodMedian(stats.mean, h, w, skip);
   const out = new Uint8Array(h * w);
   for (let p = 0; p < h * w; p++) {
-    if (skip && skip[p]) continue;
+    if (skip?.[p]) continue;
     const m = med[p];
     const v = stats.mean[p];
     if (!(m > 0) || m * stats.frames < o.minCounts) {

@@ -43,7 +43,7 @@ export function buildRingTable(
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const p = y * w + x;
-      if (excluded && excluded[p]) {
+      if (excluded?.[p]) {
         ringOf[p] = -1;
         continue;
       }

@@ -4,7 +4,7 @@
  * from a user mask image or from statistics over the dataset.
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
-import { fieldOf, requireFieldOf } from '../../engine/inputs.ts';
+import { fieldOf } from '../../engine/inputs.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import type { ChunkedInput, DatasetContext, Json, NDArray, OpParams, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
@@ -21,7 +21,7 @@ function wantsStats(p: StaticMaskParams): boolean {
 
 function framesOf(v: Value, node: string): NDArray {
   const f = v.fields.frames ?? Object.values(v.fields)[0];
-  if (!f || f.shape.length !== 3)
+  if (f?.shape.length !== 3)
     throw new UserError(
       `node '${node}', input 'frames': expected patterns [positions, rows, cols], got [${f?.shape ?? ''}]`,
     );

@@ -11,13 +11,8 @@ import { resolveParamFile } from '../../engine/param-files.ts';
 import { defineOp, type Json, type OpParams, type Value } from '../../engine/types.ts';
 import { sroAlpha, warrenCowleyAlpha } from '../qoi/sro-formulas.ts';
 import { pairHistogram, perpendicularWidths } from './pair-histogram.ts';
-import { TAPER_FRACTION, modelPartials, PartialsError, type PartialsOptions } from './partials.ts';
-import {
-  parseStructure,
-  StructureFileError,
-  type AtomicStructure,
-  type StructureFormat,
-} from './structure-file.ts';
+import { TAPER_FRACTION, modelPartials, PartialsError } from './partials.ts';
+import { parseStructure, StructureFileError, type AtomicStructure } from './structure-file.ts';
 import { checkRGrid } from '../size-limits.ts';
 
 /** Histogram bin (Å): the phase error Q·Δr/2 stays below 0.01 rad at Q = 8 Å⁻¹. */
@@ -226,7 +221,7 @@ export const modelPartialsOp = defineOp({
     const hist = pairHistogram(s, rcut, BIN);
     const names = pairNames(p);
     const n = Math.floor((p.rmax - p.rmin) / p.rstep + 1e-9) + 1;
-    let m;
+    let m: ReturnType<typeof modelPartials>;
     try {
       m = modelPartials(hist, s.elements, {
         names,

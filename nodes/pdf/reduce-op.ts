@@ -6,10 +6,9 @@
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { curveOf } from '../../engine/curves.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import type { Json, OpParams, Value } from '../../engine/types.ts';
+import type { OpParams, Value } from '../../engine/types.ts';
 import { defineOp } from '../../engine/types.ts';
 import { CompositionError, parseComposition, type Composition } from './composition.ts';
-import type { FormFactorTable } from './formfactors.ts';
 import { checkRGrid } from '../size-limits.ts';
 import { ReduceRangeError, ReductionPlan, type ReduceOptions } from './reduce.ts';
 

@@ -9,7 +9,7 @@
 import { axisSamples, curveOf } from '../../engine/curves.ts';
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
 import { checkRGrid } from '../size-limits.ts';
 import { SineTransform } from './sine-transform.ts';
 import { transformWindow } from './transform-window.ts';
@@ -127,7 +127,7 @@ export const pdfTransform = defineOp({
       ['composition', 'formFactors', 'qmaxinstUsed', 'qResolution', 'normalisation']
         .filter((k) => k in meta)
         .map((k) => [k, meta[k]]),
-    ) as Record<string, any>;
+    ) as Record<string, Json>;
     return {
       fields: { G },
       axes: { r: f32([nr], r) },

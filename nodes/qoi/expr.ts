@@ -5,10 +5,8 @@
  */
 import { ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type NDArray, type Value, type OpParams } from '../../engine/types.ts';
+import { defineOp, type NDArray, type Value } from '../../engine/types.ts';
 import { ExprError, compileExpr, parseExpr, references, type Ast, type Program } from './expr-parser.ts';
-
-type ExprParams = OpParams<typeof qoiExpr>;
 
 function parseOrThrow(node: string, expr: string): Ast {
   try {

@@ -6,10 +6,8 @@
 import { axisRange, curveOf } from '../../engine/curves.ts';
 import { ParamError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { argmaxIn, firstLocalMax, refineAt } from './peak-find.ts';
-
-type PeakParams = OpParams<typeof qoiPeak>;
 
 export const qoiPeak = defineOp({
   name: 'qoi.peak',

@@ -5,10 +5,8 @@
 import { UserError } from '../../engine/errors.ts';
 import { inputField } from '../../engine/inputs.ts';
 import { f32 } from '../../engine/ndarray.ts';
-import { defineOp, type OpParams } from '../../engine/types.ts';
+import { defineOp } from '../../engine/types.ts';
 import { sroAlpha, warrenCowleyAlpha } from './sro-formulas.ts';
-
-type SroParams = OpParams<typeof qoiSro>;
 
 export const qoiSro = defineOp({
   name: 'qoi.sro',

@@ -9,17 +9,9 @@ import { ParamError, UserError } from '../../engine/errors.ts';
 import { requireFieldOf } from '../../engine/inputs.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
 import { dtypeMax, f32 } from '../../engine/ndarray.ts';
-import { defineOp, type Value, type OpParams } from '../../engine/types.ts';
+import { defineOp, type Value } from '../../engine/types.ts';
 import { readNpy } from '../../formats/npy.ts';
-import {
-  frameStat,
-  maskIndices,
-  shapeIndices,
-  type DetectorShape,
-  type VirtualStat,
-} from './detector-masks.ts';
-
-type VirtualParams = OpParams<typeof qoiVirtual>;
+import { frameStat, maskIndices, shapeIndices, type DetectorShape } from './detector-masks.ts';
 
 interface VirtualState {
   /** Pixel list for an h×w detector (built on first use, then reused). */

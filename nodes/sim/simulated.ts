@@ -5,7 +5,7 @@
  * than storing.
  */
 import { ParamError } from '../../engine/errors.ts';
-import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
+import { defineOp, type OpParams } from '../../engine/types.ts';
 import {
   PRESETS,
   parseScan,

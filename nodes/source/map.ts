@@ -6,10 +6,8 @@
 import { FileFormatError, ParamError, UserError } from '../../engine/errors.ts';
 import { f32 } from '../../engine/ndarray.ts';
 import { resolveParamFile } from '../../engine/param-files.ts';
-import { defineOp, type Json, type OpParams } from '../../engine/types.ts';
-import { readMapFile, type MapFormat } from '../../formats/map-file.ts';
-
-type SourceMapParams = OpParams<typeof sourceMap>;
+import { defineOp, type Json } from '../../engine/types.ts';
+import { readMapFile } from '../../formats/map-file.ts';
 
 export const sourceMap = defineOp({
   name: 'source.map',
@@ -64,7 +62,7 @@ export const sourceMap = defineOp({
   },
   async run({ node, params: p, dataset }) {
     const file = resolveParamFile(node, 'file', p.file, dataset?.path ?? null);
-    let m;
+    let m: Awaited<ReturnType<typeof readMapFile>>;
     try {
       m = await readMapFile(file, { format: p.format, h5Path: p.h5Path ?? undefined });
     } catch (e) {

@@ -29,7 +29,6 @@ import {
   type StructureSettings,
 } from './fit.ts';
 import { PHASES } from './model.ts';
-import type { BandWindow } from './shell-table.ts';
 import { WeightsError, pairWeights } from './weights.ts';
 
 /** The op's params: the fit settings, with the band, weights and density still as written in the graph. */
@@ -86,7 +85,7 @@ function resolve(p: StructureParams, v: Value, node: string): Resolved {
   if (!(qmin < qmax))
     throw new ParamError(node, 'qmax', `the band [qmin, qmax] = [${qmin}, ${qmax}] Å⁻¹ is empty`);
   const window = p.window === 'auto' ? (meta.window === 'lorch' ? 'lorch' : 'none') : p.window;
-  let weights;
+  let weights: ReturnType<typeof pairWeights>;
   try {
     weights = pairWeights(comp, p.zr, table, p.weightQ === 'auto' ? null : p.weightQ, qmin, qmax);
   } catch (e) {

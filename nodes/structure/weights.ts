@@ -33,7 +33,9 @@ function ratiosAt(comp: Composition, zr: string, q: number, table: FormFactorTab
   fX /= 1 - cZr;
   const mean = cZr * fZr + (1 - cZr) * fX;
   const byPhase: Record<Phase, number> = { XX: fX * fX, ZrZr: fZr * fZr, ZrX: fZr * fX };
-  PHASES.forEach((p, k) => (out[k] = byPhase[p] / (mean * mean)));
+  PHASES.forEach((p, k) => {
+    out[k] = byPhase[p] / (mean * mean);
+  });
 }
 
 /** Weights at Q = `at` (Å⁻¹), or averaged over [qmin, qmax] when `at` is null. */

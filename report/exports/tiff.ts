@@ -37,7 +37,7 @@ export function imageDescription(pages: number, opts: TiffOptions): string {
   const lines = ['ImageJ=1.11a'];
   if (pages > 1) lines.push(`images=${pages}`, `slices=${pages}`);
   if (opts.stepNm) lines.push('unit=nm');
-  if (opts.displayRange && opts.displayRange.every(Number.isFinite))
+  if (opts.displayRange?.every(Number.isFinite))
     lines.push(`min=${opts.displayRange[0]}`, `max=${opts.displayRange[1]}`);
   if (opts.provenance !== undefined) lines.push(`snem=${asciiJson(opts.provenance)}`);
   return `${lines.join('\n')}\n`;

@@ -27,7 +27,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const data = path.join(tmp, 'data');
 
 /** The fragment, verbatim, plus source and outputs. */
-export function fragmentGraph(dataset: string, extra: Record<string, unknown> = {}) {
+function fragmentGraph(dataset: string, extra: Record<string, unknown> = {}) {
   return {
     snem: 1,
     name: 'crystal-fragment',

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveGraph, type GraphDoc } from '../../engine/graph.ts';
+import type { ManifestNode } from '../../engine/run-types.ts';
 import { buildRegistry, registerOps, registry } from '../../nodes/registry.ts';
 import { rerenderRun } from '../../app/rerender.ts';
 import { displayCheck } from '../../viz/display-check.ts';
@@ -185,7 +186,7 @@ describe('display settings are presentation only', () => {
     expect(r.computed).toEqual([]);
     const m = manifestOf(out);
     const m1 = manifestOf(first);
-    expect(Object.values(m.nodes).map((n: any) => n.status)).not.toContain('computed');
+    expect(Object.values(m.nodes).map((n) => (n as ManifestNode).status)).not.toContain('computed');
     for (const id of Object.keys(m1.nodes)) expect(m.nodes[id].key, id).toBe(m1.nodes[id].key);
     expect(m.graphHash).toBe(m1.graphHash);
     expect(m.figures).toEqual([

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { open } from 'lmdb';
 import { readNpy } from '../../formats/npy.ts';
+import type { PlanEntry } from '../../engine/plan.ts';
+import type { ManifestNode } from '../../engine/run-types.ts';
 
 const root = path.resolve(__dirname, '../..');
 const snem = path.join(root, 'cli/snem.js');
@@ -67,7 +69,9 @@ describe('recomputation and early cutoff', () => {
     expect(first.counts).toEqual({ src: 4, scale: 4, sum: 4, mean: 1 });
     const again = run(g, cache);
     expect(again.counts).toEqual({});
-    expect(Object.values(again.manifest.nodes).map((n: any) => n.status)).not.toContain('computed');
+    expect(Object.values(again.manifest.nodes).map((n) => (n as ManifestNode).status)).not.toContain(
+      'computed',
+    );
     const changed = run(g, cache, ['--set', 'sum.offset=1']);
     // src is re-read (uncached source) only to feed nothing: scale is a hit, so src is not even read.
     expect(changed.counts).toEqual({ sum: 4, mean: 1 });
@@ -109,7 +113,7 @@ describe('recomputation and early cutoff', () => {
     const r = run(g, cache, [], { SNEM_TOY_SCALE_VERSION: '2' });
     expect(r.counts.scale).toBe(4);
     const plan = cli(['plan', g, '--json'], { cache, env: { SNEM_TOY_SCALE_VERSION: '3' } });
-    const entry = JSON.parse(plan.stdout).entries.find((e: any) => e.node === 'scale');
+    const entry = JSON.parse(plan.stdout).entries.find((e: PlanEntry) => e.node === 'scale');
     expect(entry.status).toBe('will run');
     expect(entry.why).toMatch(/op version 2 → 3/);
   });
@@ -138,7 +142,7 @@ describe('recomputation and early cutoff', () => {
     const p = cli(['plan', g, '--json', '--set', 'sum.offset=5'], { cache });
     expect(p.code, p.stderr).toBe(0);
     const plan = JSON.parse(p.stdout);
-    const by = Object.fromEntries(plan.entries.map((e: any) => [e.node, e]));
+    const by = Object.fromEntries(plan.entries.map((e: PlanEntry) => [e.node, e]));
     expect(by.scale.status).toBe('cached');
     expect(by.sum.status).toBe('will run');
     expect(by.sum.why).toMatch(/param offset: 0 → 5/);
@@ -173,7 +177,7 @@ describe('files named by params are part of the key', () => {
     // Same path, new content: the path string alone would have served the stale result.
     fs.writeFileSync(wf, '[1, 2, 1, 1]');
     const p = cli(['plan', g, '--json'], { cache });
-    const by = Object.fromEntries(JSON.parse(p.stdout).entries.map((e: any) => [e.node, e]));
+    const by = Object.fromEntries(JSON.parse(p.stdout).entries.map((e: PlanEntry) => [e.node, e]));
     expect(by.weighted.status).toBe('will run');
     expect(by.weighted.why).toMatch(/the file named by param weightsFile changed/);
     const second = run(g, cache, ['--workers', '2']);
@@ -260,9 +264,12 @@ describe('interruption, corruption, concurrency', () => {
     const sumChunkKeys: string[] = [];
     {
       const env = open({ path: path.join(cache, 'cache.lmdb'), compression: false, maxDbs: 12 });
-      const actions = env.openDB<any, string>({ name: 'actions', encoding: 'msgpack' });
+      const actions = env.openDB<{ node: string; v: string }, string>({
+        name: 'actions',
+        encoding: 'msgpack',
+      });
       const blobs = env.openDB<Buffer, string>({ name: 'blobs', encoding: 'binary' });
-      for (const { key, value } of actions.getRange()) if (value.node === 'sum') sumChunkKeys.push(value.v);
+      for (const { value } of actions.getRange()) if (value.node === 'sum') sumChunkKeys.push(value.v);
       const victim = sumChunkKeys[1];
       const bytes = Buffer.from(blobs.getBinary(victim)!);
       bytes[bytes.length - 1] ^= 0xff;

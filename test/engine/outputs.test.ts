@@ -106,7 +106,9 @@ describe('streamed outputs', () => {
       [1, 1, 2],
     ]) {
       const g = new FirstAxisGather(5);
-      parts.forEach((p, i) => g.add(p, expected[i]));
+      parts.forEach((p, i) => {
+        g.add(p, expected[i]);
+      });
       const got = g.result();
       const want = concatFirst(parts);
       expect(got.shape).toEqual(want.shape);

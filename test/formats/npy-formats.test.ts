@@ -45,7 +45,9 @@ describe('npy reader (hand-built files)', () => {
       for (const [descr, size, put] of dtypes) {
         const vals = [1, 2, 3, 4, 5, 6, 7, 8].map((v) => (descr.includes('i') ? -v : v));
         const data = Buffer.alloc(vals.length * size);
-        vals.forEach((v, i) => put(data, v, i * size));
+        vals.forEach((v, i) => {
+          put(data, v, i * size);
+        });
         const f = path.join(dir, `v${version}${descr.replace(/[<|>]/, '')}.npy`);
         fs.writeFileSync(f, npyBytes(descr, [1, 2, 2, 2], data, { version }));
         const h = openDataset(f);

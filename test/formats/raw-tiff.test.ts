@@ -148,7 +148,9 @@ function handTiffBE(w: number, h: number, values: number[]): Buffer {
   b.write('MM', 0, 'latin1');
   b.writeUInt16BE(42, 2);
   b.writeUInt32BE(ifdAt, 4);
-  values.forEach((v, i) => b.writeUInt16BE(v, dataAt + 2 * i));
+  values.forEach((v, i) => {
+    b.writeUInt16BE(v, dataAt + 2 * i);
+  });
   b.writeUInt16BE(entries.length, ifdAt);
   entries.forEach(([tag, type, value], i) => {
     const at = ifdAt + 2 + i * 12;

@@ -15,8 +15,8 @@ import { readNpy, writeNpy } from '../../formats/npy.ts';
 import { writeTiff } from '../../formats/tiff.ts';
 import { maskedNcc, shiftOf } from '../../nodes/map/masked-ncc.ts';
 import { ranks, spearman } from '../../nodes/map/rank-stats.ts';
-import { registrationPair } from '../../sim/registration-pair.ts';
-import { linearOf, MapSampler, registerMap, type Frame, type Pose } from '../../nodes/map/register-core.ts';
+import { registerFromIdentity, registrationPair, worstCornerError } from '../../sim/registration-pair.ts';
+import { linearOf, type Frame, type Pose } from '../../nodes/map/register-core.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'snem-maps-'));
 
@@ -72,30 +72,6 @@ function pair(
     gain: 0.5,
     offset: 3,
   });
-}
-
-/** Largest distance (scan px) between where two transforms send the scan's positions. */
-function worstError(
-  aEst: number[],
-  tEst: [number, number],
-  aTrue: number[],
-  tTrue: [number, number],
-  ny: number,
-  nx: number,
-): number {
-  const mag = Math.sqrt(Math.abs(aTrue[0] * aTrue[3] - aTrue[1] * aTrue[2]));
-  let worst = 0;
-  for (const [x, y] of [
-    [0, 0],
-    [nx - 1, 0],
-    [0, ny - 1],
-    [nx - 1, ny - 1],
-  ]) {
-    const du = aEst[0] * x + aEst[1] * y + tEst[0] - (aTrue[0] * x + aTrue[1] * y + tTrue[0]);
-    const dv = aEst[2] * x + aEst[3] * y + tEst[1] - (aTrue[2] * x + aTrue[3] * y + tTrue[1]);
-    worst = Math.max(worst, Math.hypot(du, dv) / mag);
-  }
-  return worst;
 }
 
 describe('map files', () => {
@@ -254,9 +230,11 @@ describe('masked normalised cross-correlation', () => {
       let sab = 0,
         saa = 0,
         sbb = 0;
-      a.forEach(
-        (x, i) => ((sab += (x - ma) * (b[i] - mb)), (saa += (x - ma) ** 2), (sbb += (b[i] - mb) ** 2)),
-      );
+      a.forEach((x, i) => {
+        sab += (x - ma) * (b[i] - mb);
+        saa += (x - ma) ** 2;
+        sbb += (b[i] - mb) ** 2;
+      });
       expect(m.r[k]).toBeCloseTo(sab / Math.sqrt(saa * sbb), 9);
       checked++;
     }
@@ -272,24 +250,11 @@ describe('registration', () => {
     const fr = { stepX: step, stepY: step, pixX: 5, pixY: 5 };
     const truth: Pose = { s: 1, thetaDeg: 4.2, tu: 6.3, tv: -3.7 };
     const { ref, map, a } = pair(ny, nx, step, 66, 80, truth, fr);
-    const res = registerMap(
-      { ny, nx, data: ref },
-      new MapSampler(map, 66, 80),
-      { s: 1, thetaDeg: 0, tu: 0, tv: 0 },
-      fr,
-      {
-        estimate: { offset: true, rotation: true, scale: false },
-        maxRotationDeg: 10,
-        rotationStepDeg: 1,
-        scaleRange: [0.8, 1.25],
-        sign: 0,
-        minOverlap: 0.5,
-      },
-    );
+    const res = registerFromIdentity(ref, map, { ny, nx, H: 66, W: 80, frame: fr });
     expect(res.failure).toBeNull();
     expect(res.r).toBeGreaterThan(0.99);
     expect(
-      worstError(linearOf(res.pose, fr), [res.pose.tu, res.pose.tv], a, [truth.tu, truth.tv], ny, nx),
+      worstCornerError(linearOf(res.pose, fr), [res.pose.tu, res.pose.tv], a, [truth.tu, truth.tv], ny, nx),
     ).toBeLessThan(0.1);
     expect(Math.abs(res.pose.thetaDeg - truth.thetaDeg)).toBeLessThan(0.1);
   });
@@ -299,25 +264,22 @@ describe('registration', () => {
     const truth: Pose = { s: 1.07, thetaDeg: -2.5, tu: 2.1, tv: 4.4 };
     const { ref, map, a } = pair(ny, nx, step, 50, 60, truth, fr, 3);
     const neg = Float64Array.from(map, (v) => -v);
-    const res = registerMap(
-      { ny, nx, data: ref },
-      new MapSampler(neg, 50, 60),
-      { s: 1, thetaDeg: 0, tu: 0, tv: 0 },
-      fr,
+    const res = registerFromIdentity(
+      ref,
+      neg,
+      { ny, nx, H: 50, W: 60, frame: fr },
       {
         estimate: { offset: true, rotation: true, scale: true },
         maxRotationDeg: 6,
-        rotationStepDeg: 1,
         scaleRange: [0.85, 1.2],
         sign: -1,
-        minOverlap: 0.5,
       },
     );
     expect(res.failure).toBeNull();
     expect(res.r).toBeLessThan(-0.99);
     expect(Math.abs(res.pose.s - 1.07)).toBeLessThan(0.005);
     expect(
-      worstError(linearOf(res.pose, fr), [res.pose.tu, res.pose.tv], a, [truth.tu, truth.tv], ny, nx),
+      worstCornerError(linearOf(res.pose, fr), [res.pose.tu, res.pose.tv], a, [truth.tu, truth.tv], ny, nx),
     ).toBeLessThan(0.15);
   });
 
@@ -325,19 +287,11 @@ describe('registration', () => {
     const fr = { stepX: step, stepY: step, pixX: 5, pixY: 5 };
     const truth: Pose = { s: 1, thetaDeg: 12, tu: 9, tv: -6 };
     const { ref, map } = pair(ny, nx, step, 66, 80, truth, fr);
-    const res = registerMap(
-      { ny, nx, data: ref },
-      new MapSampler(map, 66, 80),
-      { s: 1, thetaDeg: 0, tu: 0, tv: 0 },
-      fr,
-      {
-        estimate: { offset: true, rotation: true, scale: false },
-        maxRotationDeg: 5,
-        rotationStepDeg: 1,
-        scaleRange: [0.8, 1.25],
-        sign: 1,
-        minOverlap: 0.5,
-      },
+    const res = registerFromIdentity(
+      ref,
+      map,
+      { ny, nx, H: 66, W: 80, frame: fr },
+      { maxRotationDeg: 5, sign: 1 },
     );
     expect(res.failure).toMatch(/edge of the search range/);
   });
@@ -419,7 +373,7 @@ describe('source.map → map.register → map.correlate through the engine', () 
     const { runDir } = await run(graph(), 'run');
     const T = readNpy(path.join(runDir, 'onScan.transform.npy')).data as Float32Array;
     expect(
-      worstError([T[0], T[1], T[3], T[4]], [T[2], T[5]], trueA, [truth.tu, truth.tv], ny, nx),
+      worstCornerError([T[0], T[1], T[3], T[4]], [T[2], T[5]], trueA, [truth.tu, truth.tv], ny, nx),
     ).toBeLessThan(0.15);
     const r = (readNpy(path.join(runDir, 'corr.pearson.npy')).data as Float32Array)[0];
     expect(r).toBeGreaterThan(0.98);
@@ -432,7 +386,7 @@ describe('source.map → map.register → map.correlate through the engine', () 
     const second = await run(graph(given), 'given');
     const Tg = readNpy(path.join(second.runDir, 'onScan.transform.npy')).data as Float32Array;
     expect(
-      worstError([Tg[0], Tg[1], Tg[3], Tg[4]], [Tg[2], Tg[5]], trueA, [truth.tu, truth.tv], ny, nx),
+      worstCornerError([Tg[0], Tg[1], Tg[3], Tg[4]], [Tg[2], Tg[5]], trueA, [truth.tu, truth.tv], ny, nx),
     ).toBeLessThan(1e-4);
   });
 

@@ -65,9 +65,13 @@ describe('model.partials in a graph', () => {
       return v.map((x) => x / s);
     });
     const G = new Float32Array(ny * nx * n);
-    P.forEach((p, i) =>
-      NAMES.forEach((nm, t) => refs.fields[nm].data.forEach((v, j) => (G[i * n + j] += p[t] * v))),
-    );
+    P.forEach((p, i) => {
+      NAMES.forEach((nm, t) => {
+        refs.fields[nm].data.forEach((v, j) => {
+          G[i * n + j] += p[t] * v;
+        });
+      });
+    });
     writeNpy(path.join(work, 'gr.npy'), { dtype: 'float32', shape: [ny, nx, n], data: G });
     writeNpy(path.join(work, 'gr.axis.npy'), { dtype: 'float64', shape: [n], data: r });
     const graph = {
@@ -119,7 +123,9 @@ describe('model.partials in a graph', () => {
     let worst = 0;
     for (const [t, nm] of NAMES.entries()) {
       const map = readNpy(path.join(first.out, `bonds.${nm}.npy`)).data;
-      P.forEach((p, i) => (worst = Math.max(worst, Math.abs(map[i] - 100 * p[t]))));
+      P.forEach((p, i) => {
+        worst = Math.max(worst, Math.abs(map[i] - 100 * p[t]));
+      });
     }
     expect(worst).toBeLessThan(0.5); // percentage points
     expect(first.manifest.nodes.refs.params['file#content']).toMatch(/^xxh64:/);

@@ -335,14 +335,16 @@ describe('model.partials → decompose.assign', () => {
     P[0] = NAMES.map((nm) => meta.pairFractions[nm]);
     const comps = f32([k, nr]);
     comps.data.fill(1, 0, nr);
-    NAMES.forEach((nm, t) =>
+    NAMES.forEach((nm, t) => {
       comps.data.set(
         Float32Array.from(refs.fields[nm].data, (v) => v + 0.5),
         (t + 1) * nr,
-      ),
-    );
+      );
+    });
     const W = f32([ny, nx, k]);
-    P.forEach((p, i) => W.data.set([2, ...p], i * k));
+    P.forEach((p, i) => {
+      W.data.set([2, ...p], i * k);
+    });
     const nmf = whole({
       fields: { components: comps, weights: W },
       axes: { r: f32([nr], r) },
@@ -363,9 +365,11 @@ describe('model.partials → decompose.assign', () => {
     };
     const out = await decomposeAssign.run!(ctx(assign, { nmf, references: whole(refs) }, ny, nx));
     let worst = 0;
-    P.forEach((p, i) =>
-      NAMES.forEach((nm, t) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[i] - 100 * p[t])))),
-    );
+    P.forEach((p, i) => {
+      NAMES.forEach((nm, t) => {
+        worst = Math.max(worst, Math.abs(out.fields[nm].data[i] - 100 * p[t]));
+      });
+    });
     expect(worst).toBeLessThan(0.05); // percentage points
     expect(sroAlpha(out.fields.ZrZr.data[0], out.fields.ZrX.data[0], out.fields.XX.data[0])).toBeCloseTo(
       meta.alpha,

@@ -125,7 +125,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const W = f32([ny, nx, k]);
     for (let p = 0; p < m; p++) {
       W.data[p * k] = 2.5; // the shift
-      order.forEach((j, u) => (W.data[p * k + u + 1] = P[p * 3 + j] * scale[u + 1]));
+      order.forEach((j, u) => {
+        W.data[p * k + u + 1] = P[p * 3 + j] * scale[u + 1];
+      });
     }
     const nmf = whole({
       fields: { components: comps, weights: W },
@@ -139,7 +141,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
       expect(a.ZrZr.component).toBe(2);
       expect(a.ZrX.component).toBe(3);
       for (let p = 0; p < m; p++)
-        NAMES.forEach((nm, j) => expect(out.fields[nm].data[p]).toBeCloseTo(100 * P[p * 3 + j], 3));
+        NAMES.forEach((nm, j) => {
+          expect(out.fields[nm].data[p]).toBeCloseTo(100 * P[p * 3 + j], 3);
+        });
     }
     // without the form-factor division the same stack gives the weighted shares, not the fractions
     const raw = await decomposeAssign.run!(ctx(params({ composition: null }), { nmf }, ny, nx));
@@ -192,7 +196,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const inv = invert3(mix);
     const W = [0, 1, 2].map((t) => P.reduce((s, pj, j) => s + pj * inv[j][t], 0));
     const out = pairFractionsAt(W, M, w, null, new Float64Array(3));
-    P.forEach((pj, j) => expect(out[j]).toBeCloseTo(100 * pj, 6));
+    P.forEach((pj, j) => {
+      expect(out[j]).toBeCloseTo(100 * pj, 6);
+    });
     const one = pairFractionsAt(W, M, w, [0, 1, 2], new Float64Array(3));
     expect(Math.abs(one[0] - 40)).toBeGreaterThan(2);
   });
@@ -252,7 +258,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     const nmf = await decomposeNmf.run!(nmfCtx);
     // references: the true per-neighbour partials, as a structure model would give them
     const refs = f32([3, n]);
-    partial.forEach((c, j) => refs.data.set(c, j * n));
+    partial.forEach((c, j) => {
+      refs.data.set(c, j * n);
+    });
     const references = whole({
       fields: Object.fromEntries(NAMES.map((nm, j) => [nm, f32([n], partial[j])])),
       axes: { r: rAxis },
@@ -262,9 +270,9 @@ describe('decompose.assign: NMF weights → pair fractions', () => {
     );
     let worst = 0;
     for (let p = 0; p < m; p++)
-      NAMES.forEach(
-        (nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))),
-      );
+      NAMES.forEach((nm, j) => {
+        worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]));
+      });
     expect(worst).toBeLessThan(1); // percentage points
   });
 });
@@ -310,9 +318,9 @@ describe('decompose.assign: weighted references and a linear baseline', () => {
     );
     let worst = 0;
     for (let p = 0; p < m; p++)
-      NAMES.forEach(
-        (nm, j) => (worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]))),
-      );
+      NAMES.forEach((nm, j) => {
+        worst = Math.max(worst, Math.abs(out.fields[nm].data[p] - 100 * P[p * 3 + j]));
+      });
     return { worst, meta: out.meta! };
   }
 

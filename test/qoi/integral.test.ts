@@ -15,7 +15,11 @@ const base = {
 function curves(xs: number[], fs: ((x: number) => number)[]) {
   const n = xs.length;
   const y = new Float32Array(n * fs.length);
-  fs.forEach((f, c) => xs.forEach((x, i) => (y[c * n + i] = f(x))));
+  fs.forEach((f, c) => {
+    xs.forEach((x, i) => {
+      y[c * n + i] = f(x);
+    });
+  });
   return {
     fields: { G: nd(y, [fs.length, n]) },
     axes: { r: f64([n], xs) },

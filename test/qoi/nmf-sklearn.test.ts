@@ -81,7 +81,7 @@ describe('decompose.nmf vs scikit-learn NMF(solver="cd")', () => {
       // same data as the Python side (to float32 rounding of exp/cos)
       expect(Math.sqrt(norm)).toBeCloseTo(c.norm, 6 - Math.ceil(Math.log10(c.norm)));
       const pool = await RowPool.open(X, M, N, nndsvdProbes(c.k), 2);
-      let res;
+      let res: ReturnType<typeof halsNmf>;
       try {
         const init = nndsvda(pool, c.k, 0);
         res = halsNmf(pool, init.W, init.H, { k: c.k, maxIter: c.maxIter, tol: c.tol });

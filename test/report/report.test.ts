@@ -12,7 +12,7 @@ import { renderRun } from '../../report/index.ts';
 import { lookupProvenance } from '../../report/provenance-lookup.ts';
 import { colorIndex, colorLimits, colormapLut } from '../../viz/colormaps.ts';
 import { decodePng, readPngText } from '../../viz/png.ts';
-import { makeRun, NQ, NX, NY, type FabricatedRun } from './fixture.ts';
+import { makeRun, NX, NY, type FabricatedRun } from './fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [

@@ -9,6 +9,7 @@ import {
   percentile,
 } from '../../viz/colormaps.ts';
 import { renderMapFigure } from '../../viz/map-figure.ts';
+import { upscale } from '../../viz/raster.ts';
 import { mapPanel } from '../../viz/map-panel.ts';
 import { addPngText, crc32, decodePng, encodePng, readPngText } from '../../viz/png.ts';
 import { lineCut, sampleMap } from '../../viz/linecut.ts';
@@ -123,6 +124,22 @@ describe('map figure', () => {
           expect(got, `position (${y}, ${x})`).toEqual(want);
         }
       }
+  });
+});
+
+describe('upscale', () => {
+  it('makes each pixel a cellW × cellH block; at 1 × 1 a copy of the pixels, not the same buffer', () => {
+    const src = { width: 3, height: 2, data: Uint8Array.from({ length: 24 }, (_, i) => 10 * i) };
+    const same = upscale(src, 1, 1);
+    expect([same.width, same.height]).toEqual([3, 2]);
+    expect(same.data).toEqual(src.data);
+    expect(same.data.buffer).not.toBe(src.data.buffer);
+    const big = upscale(src, 2, 3);
+    expect([big.width, big.height]).toEqual([6, 6]);
+    // pixel (x 1, y 1) of the source fills x 2..3, y 3..5
+    for (let y = 3; y < 6; y++)
+      for (let x = 2; x < 4; x++)
+        expect([...big.data.subarray((y * 6 + x) * 4, (y * 6 + x) * 4 + 4)]).toEqual([160, 170, 180, 190]);
   });
 });
 

@@ -48,7 +48,9 @@ function gValue(
   meta: Record<string, unknown> = { composition: parseFractions(COMP), formFactors: 'lobato' },
 ): Value {
   const G = f32([rows.length, N]);
-  rows.forEach((row, c) => G.data.set(row, c * N));
+  rows.forEach((row, c) => {
+    G.data.set(row, c * N);
+  });
   return { fields: { G }, axes: { r: f32([N], AXIS) }, meta: { axisOf: { G: 'r' }, ...meta } as never };
 }
 
@@ -62,7 +64,9 @@ describe('FCC shells', () => {
     const s = fccShells(2);
     expect(Array.from(s.m.slice(0, 4))).toEqual([12, 6, 24, 12]);
     const want = [1 / Math.SQRT2, 1, Math.sqrt(1.5), Math.SQRT2];
-    want.forEach((d, k) => expect(s.d[k]).toBeCloseTo(d, 12));
+    want.forEach((d, k) => {
+      expect(s.d[k]).toBeCloseTo(d, 12);
+    });
     // further shells: a√(5/2) 24, a√3 8, a√(7/2) 48, 2a 6
     expect(Array.from(s.m.slice(4, 8))).toEqual([24, 8, 48, 6]);
     expect(fccDensity(3.524)).toBeCloseTo(4 / 3.524 ** 3, 15);
@@ -213,7 +217,7 @@ describe('fit.structure fits a synthetic G(r) back', () => {
     });
     expect(v.fields.fit.shape).toEqual([rows.length, plan.r.length]);
     expect(v.axes?.r.data.length).toBe(plan.r.length);
-    expect((v.meta?.band as { qmax: number }).qmax).toBe(8.1);
+    expect((v.meta?.band as { qmax: number } | undefined)?.qmax).toBe(8.1);
   });
 
   it('gives the same α as qoi.sro on the same fractions', async () => {
@@ -258,7 +262,7 @@ describe('fit.structure fits a synthetic G(r) back', () => {
     const a = v.fields.aXX.data;
     expect(Array.from(a)).toEqual([a[0], a[0], a[0], a[0]]);
     expect(Math.abs(a[0] - truths[0][1])).toBeLessThan(0.01);
-    expect((v.meta?.datasetFit as Record<string, number>).aXX).toBeCloseTo(a[0], 5);
+    expect((v.meta?.datasetFit as Record<string, number> | undefined)?.aXX).toBeCloseTo(a[0], 5);
     expect(v.fields.fit.shape[0]).toBe(4);
   });
 });
