@@ -1,58 +1,119 @@
-;; Template correlation over in-plane angle for every template of a library (matcher.ts is the
-;; host). Per template t: acc[p] = Σ_s w_s · F[off_s + p] for p = 0 … half4−1 (f32x4), then the
+;; Template matching kernels (matcher.ts is the host): `scan` and `fold` below.
+;;
+;; scan: template correlation over in-plane angle for every template of a library. Per template t: acc[p] = Σ_s w_s · F[off_s + p] for p = 0 … half4−1 (f32x4), then the
 ;; largest acc and its p (lowest p on ties) go to best[t], bestPhi[t]. F holds each ring's folded
 ;; 180° twice, so lanes past `half` repeat earlier angles (the host maps p ≥ half back); F carries
 ;; 4 floats of padding after its last row. Addresses are byte offsets into this module's memory.
+;;
+;; Register-blocked: 8 vectors (32 angles) of acc stay in locals while every spot of the template
+;; is added, then go straight into the running argmax; the angles left over (half4 not a multiple
+;; of 32) go one vector at a time. Each lane still sums its spots in order with a separate multiply
+;; and add, and sees its angles in increasing order, so the results are bit for bit those of the
+;; plain loop (acc in memory) this replaced, at a fraction of its loads and stores.
 (module
   (memory (export "memory") 1)
   (func (export "scan")
     (param $T i32) (param $half4 i32) (param $F i32) (param $start i32) (param $off i32) (param $wt i32)
-    (param $acc i32) (param $best i32) (param $bestPhi i32)
-    (local $t i32) (local $s i32) (local $e i32) (local $p i32) (local $end i32) (local $src i32) (local $a i32)
-    (local $w v128) (local $x v128) (local $m v128) (local $vmax v128) (local $vidx v128) (local $cur v128)
+    (param $best i32) (param $bestPhi i32)
+    (local $t i32) (local $s i32) (local $s0 i32) (local $e i32) (local $blk i32) (local $end i32) (local $src i32)
+    (local $w v128) (local $m v128) (local $vmax v128) (local $vidx v128) (local $cur v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local $bv f32) (local $bi i32) (local $lv f32) (local $li i32)
     (local.set $end (i32.shl (local.get $half4) (i32.const 2)))
     (block $done
       (loop $templates
         (br_if $done (i32.ge_u (local.get $t) (local.get $T)))
-        ;; acc = 0
-        (local.set $p (i32.const 0))
-        (loop $zero
-          (v128.store (i32.add (local.get $acc) (local.get $p)) (v128.const f32x4 0 0 0 0))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $zero (i32.lt_u (local.get $p) (local.get $end))))
-        ;; spots s = start[t] … start[t+1]−1
-        (local.set $s (i32.load (i32.add (local.get $start) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $s0 (i32.load (i32.add (local.get $start) (i32.shl (local.get $t) (i32.const 2)))))
         (local.set $e (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $t) (i32.const 1)) (i32.const 2)))))
-        (block $spotsDone
-          (loop $spots
-            (br_if $spotsDone (i32.ge_u (local.get $s) (local.get $e)))
-            (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
-            (local.set $src (i32.add (local.get $F)
-              (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
-            (local.set $p (i32.const 0))
-            (loop $lanes
-              (local.set $a (i32.add (local.get $acc) (local.get $p)))
-              (v128.store (local.get $a)
-                (f32x4.add (v128.load (local.get $a))
-                  (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $src) (local.get $p))))))
-              (local.set $p (i32.add (local.get $p) (i32.const 16)))
-              (br_if $lanes (i32.lt_u (local.get $p) (local.get $end))))
-            (local.set $s (i32.add (local.get $s) (i32.const 1)))
-            (br $spots)))
-        ;; argmax over lanes: per-lane running max and its index, then the 4 lanes
         (local.set $vmax (f32x4.splat (f32.const -inf)))
         (local.set $cur (v128.const i32x4 0 1 2 3))
         (local.set $vidx (local.get $cur))
-        (local.set $p (i32.const 0))
-        (loop $scanMax
-          (local.set $x (v128.load (i32.add (local.get $acc) (local.get $p))))
-          (local.set $m (f32x4.gt (local.get $x) (local.get $vmax)))
-          (local.set $vmax (v128.bitselect (local.get $x) (local.get $vmax) (local.get $m)))
-          (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
-          (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
-          (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (br_if $scanMax (i32.lt_u (local.get $p) (local.get $end))))
+        (local.set $blk (i32.const 0))
+        ;; blocks of 8 vectors (128 bytes of a row)
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.gt_u (i32.add (local.get $blk) (i32.const 128)) (local.get $end)))
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $a1 (v128.const f32x4 0 0 0 0))
+            (local.set $a2 (v128.const f32x4 0 0 0 0))
+            (local.set $a3 (v128.const f32x4 0 0 0 0))
+            (local.set $a4 (v128.const f32x4 0 0 0 0))
+            (local.set $a5 (v128.const f32x4 0 0 0 0))
+            (local.set $a6 (v128.const f32x4 0 0 0 0))
+            (local.set $a7 (v128.const f32x4 0 0 0 0))
+            (local.set $s (local.get $s0))
+            (block $spotsDone
+              (loop $spots
+                (br_if $spotsDone (i32.ge_u (local.get $s) (local.get $e)))
+                (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
+                (local.set $src (i32.add (i32.add (local.get $F) (local.get $blk))
+                  (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $src)))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $src)))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $src)))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $src)))))
+                (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $w) (v128.load offset=64 (local.get $src)))))
+                (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $w) (v128.load offset=80 (local.get $src)))))
+                (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $w) (v128.load offset=96 (local.get $src)))))
+                (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $w) (v128.load offset=112 (local.get $src)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $spots)))
+            (local.set $m (f32x4.gt (local.get $a0) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a0) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a1) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a1) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a2) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a2) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a3) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a3) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a4) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a4) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a5) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a5) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a6) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a6) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $m (f32x4.gt (local.get $a7) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a7) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $blk (i32.add (local.get $blk) (i32.const 128)))
+            (br $blocks)))
+        ;; the vectors left, one at a time
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $blk) (local.get $end)))
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $s (local.get $s0))
+            (block $tspotsDone
+              (loop $tspots
+                (br_if $tspotsDone (i32.ge_u (local.get $s) (local.get $e)))
+                (local.set $w (f32x4.splat (f32.load (i32.add (local.get $wt) (i32.shl (local.get $s) (i32.const 2))))))
+                (local.set $src (i32.add (i32.add (local.get $F) (local.get $blk))
+                  (i32.shl (i32.load (i32.add (local.get $off) (i32.shl (local.get $s) (i32.const 2)))) (i32.const 2))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load (local.get $src)))))
+                (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                (br $tspots)))
+            (local.set $m (f32x4.gt (local.get $a0) (local.get $vmax)))
+            (local.set $vmax (v128.bitselect (local.get $a0) (local.get $vmax) (local.get $m)))
+            (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $m)))
+            (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+            (local.set $blk (i32.add (local.get $blk) (i32.const 16)))
+            (br $tail)))
+        ;; the best of the 4 lanes (lowest p on ties)
         (local.set $bv (f32x4.extract_lane 0 (local.get $vmax)))
         (local.set $bi (i32x4.extract_lane 0 (local.get $vidx)))
         (local.set $lv (f32x4.extract_lane 1 (local.get $vmax)))
@@ -74,4 +135,78 @@
         (i32.store (i32.add (local.get $bestPhi) (i32.shl (local.get $t) (i32.const 2))) (local.get $bi))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $templates))))
+  ;; The folded, background-removed polar image of one pattern (polar.ts fold(), same f64 steps in
+  ;; the same order, so the same bits): per ring, bilinear samples from the uint8 pattern (pixel of
+  ;; sample k at byte $frame + idx[k]; idx < 0 = off the detector, NaN), the ring's mean removed,
+  ;; clipped at 0, √ when $sqrt (power 0.5) else unchanged (power 1), the two halves added and
+  ;; written twice into out. Returns the Euclidean norm of one copy.
+  (func (export "fold")
+    (param $nRings i32) (param $nTheta i32) (param $frame i32) (param $w i32) (param $idx i32)
+    (param $fx i32) (param $fy i32) (param $ring i32) (param $out i32) (param $sqrt i32)
+    (result f64)
+    (local $ri i32) (local $t i32) (local $k4 i32) (local $i i32) (local $p i32) (local $cnt i32)
+    (local $half i32) (local $o i32)
+    (local $sum f64) (local $mean f64) (local $norm2 f64) (local $a f64) (local $b f64) (local $c f64)
+    (local $d f64) (local $x f64) (local $top f64) (local $v f64) (local $u f64) (local $f f64)
+    (local.set $half (i32.shr_u (local.get $nTheta) (i32.const 1)))
+    (block $ringsDone
+      (loop $rings
+        (br_if $ringsDone (i32.ge_u (local.get $ri) (local.get $nRings)))
+        (local.set $sum (f64.const 0))
+        (local.set $cnt (i32.const 0))
+        (local.set $t (i32.const 0))
+        (block $samplesDone
+          (loop $samples
+            (br_if $samplesDone (i32.ge_u (local.get $t) (local.get $nTheta)))
+            ;; k4 = 4 · (ri · nTheta + t): byte offset of sample k in idx, fx, fy
+            (local.set $k4 (i32.shl (i32.add (i32.mul (local.get $ri) (local.get $nTheta)) (local.get $t)) (i32.const 2)))
+            (local.set $i (i32.load (i32.add (local.get $idx) (local.get $k4))))
+            (if (i32.lt_s (local.get $i) (i32.const 0))
+              (then
+                (f32.store (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))) (f32.const nan)))
+              (else
+                (local.set $p (i32.add (local.get $frame) (local.get $i)))
+                (local.set $a (f64.convert_i32_u (i32.load8_u (local.get $p))))
+                (local.set $b (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))))
+                (local.set $p (i32.add (local.get $p) (local.get $w)))
+                (local.set $c (f64.convert_i32_u (i32.load8_u (local.get $p))))
+                (local.set $d (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))))
+                (local.set $x (f64.promote_f32 (f32.load (i32.add (local.get $fx) (local.get $k4)))))
+                (local.set $top (f64.add (local.get $a) (f64.mul (local.get $x) (f64.sub (local.get $b) (local.get $a)))))
+                (local.set $v (f64.add (local.get $top)
+                  (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $fy) (local.get $k4))))
+                    (f64.sub (f64.add (local.get $c) (f64.mul (local.get $x) (f64.sub (local.get $d) (local.get $c))))
+                      (local.get $top)))))
+                (f32.store (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))) (f32.demote_f64 (local.get $v)))
+                (local.set $sum (f64.add (local.get $sum) (local.get $v)))
+                (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $samples)))
+        (local.set $mean
+          (if (result f64) (local.get $cnt)
+            (then (f64.div (local.get $sum) (f64.convert_i32_u (local.get $cnt))))
+            (else (f64.const 0))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $ri) (local.get $nTheta)) (i32.const 2))))
+        (local.set $t (i32.const 0))
+        (block $foldDone
+          (loop $fold
+            (br_if $foldDone (i32.ge_u (local.get $t) (local.get $half)))
+            (local.set $u (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ring) (i32.shl (local.get $t) (i32.const 2))))) (local.get $mean)))
+            (local.set $v (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ring) (i32.shl (i32.add (local.get $t) (local.get $half)) (i32.const 2))))) (local.get $mean)))
+            (local.set $u (if (result f64) (f64.gt (local.get $u) (f64.const 0))
+              (then (if (result f64) (local.get $sqrt) (then (f64.sqrt (local.get $u))) (else (local.get $u))))
+              (else (f64.const 0))))
+            (local.set $v (if (result f64) (f64.gt (local.get $v) (f64.const 0))
+              (then (if (result f64) (local.get $sqrt) (then (f64.sqrt (local.get $v))) (else (local.get $v))))
+              (else (f64.const 0))))
+            (local.set $f (f64.add (local.get $u) (local.get $v)))
+            (local.set $p (i32.add (local.get $o) (i32.shl (local.get $t) (i32.const 2))))
+            (f32.store (local.get $p) (f32.demote_f64 (local.get $f)))
+            (f32.store (i32.add (local.get $p) (i32.shl (local.get $half) (i32.const 2))) (f32.demote_f64 (local.get $f)))
+            (local.set $norm2 (f64.add (local.get $norm2) (f64.mul (local.get $f) (local.get $f))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $fold)))
+        (local.set $ri (i32.add (local.get $ri) (i32.const 1)))
+        (br $rings)))
+    (f64.sqrt (local.get $norm2)))
 )

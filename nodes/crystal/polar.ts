@@ -69,7 +69,7 @@ export class PolarTable {
     }
   }
 
-  /** Detector width (px): the row stride of a frame. */
+  /** Detector width (px): a sample's lower neighbours are `width` pixels after its top-left one. */
   get width(): number {
     return this.w;
   }
@@ -113,7 +113,7 @@ export class PolarTable {
     return col >= 0 && row >= 0 && Math.floor(col) + 1 < this.w && Math.floor(row) + 1 < this.h;
   }
 
-  /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py). */
+  /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py; the matcher's kernel). */
   table(): { idx: Int32Array; fx: Float32Array; fy: Float32Array; w: number } {
     return { idx: this.idx, fx: this.fx, fy: this.fy, w: this.w };
   }

@@ -15,6 +15,7 @@
  * prefix-sum form for bbox). TableIntegrator here is the plain definition, kept as the reference
  * the kernel is tested against.
  */
+import type { TypedArray } from '../../engine/types.ts';
 import type { PixelTable } from './pixel-table.ts';
 
 export interface Integrator {
@@ -35,15 +36,7 @@ export interface Integrator {
 }
 
 /** Frame values: any typed array (the kernel reads uint8 directly, converts the rest). */
-export type FrameData =
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+export type FrameData = TypedArray;
 
 /** 1 where a pixel takes part (not in the byte-per-pixel static mask, 1 = excluded). */
 export function staticKeepOf(staticMask: Uint8Array | null, pixels: number): Uint8Array {

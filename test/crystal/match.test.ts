@@ -267,6 +267,31 @@ describe('correlation kernel', () => {
         expect(ra.correlation).toBeCloseTo(rb.correlation, 5);
         expect(ra.reliability).toBeCloseTo(rb.reliability, 3);
       }
+      // The kernel's polar fold gives the bits of polar.ts fold() (power 0.5 and 1, descan shifts);
+      // a shift that reads outside the frames array falls back to fold() itself.
+      for (const power of [0.5, 1]) {
+        const k = new Matcher(tl, geom, { ...o, power, wasm: true }) as unknown as {
+          foldInKernel(f: Uint8Array, off: number, shift: number): number | null;
+          folded: Float32Array;
+          polar: InstanceType<typeof Matcher>['polar'];
+        };
+        const f = frames.data as Uint8Array;
+        const ring = new Float32Array(nTheta);
+        const want = new Float32Array(k.folded.length);
+        for (const [i, shift] of [
+          [3, 0],
+          [40, 145],
+          [101, -290],
+        ]) {
+          const norm = k.foldInKernel(f, i * 144 * 144, shift);
+          expect(norm).not.toBeNull();
+          expect(norm).toBe(k.polar.fold(f, i * 144 * 144, shift, power, ring, want));
+          expect(Buffer.from(k.folded.buffer, k.folded.byteOffset, 4 * (want.length - 4))).toEqual(
+            Buffer.from(want.buffer, 0, 4 * (want.length - 4)),
+          );
+        }
+        expect(k.foldInKernel(f, 0, -10_000)).toBeNull();
+      }
     }
   });
 });

@@ -32,36 +32,37 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** GET / POST that must succeed: the JSON answer. */
-async function ok(r: Promise<{ status: number; json: () => any; body: Buffer }>) {
+async function ok(r: Promise<{ status: number; json: () => unknown; body: Buffer }>): Promise<unknown> {
   const a = await r;
   if (a.status !== 200) throw new Error(`${a.status}: ${a.body.toString('utf8')}`);
   return a.json();
 }
-const header = async (p: string) => decodeFrame((await h.api.get(p)).body).header as Record<string, any>;
+/** A map's array-frame header (what /api/map says besides the values). */
+interface MapHead {
+  runId: string;
+  unit: string | null;
+  display: { limits?: number[] } | null;
+  style: { limits: number[]; colormap: string };
+}
+const header = async (p: string) => decodeFrame((await h.api.get(p)).body).header as unknown as MapHead;
 const f32 = (a: { b64: string }) => new Float32Array(new Uint8Array(Buffer.from(a.b64, 'base64')).buffer);
 
 describe('studio session state', () => {
   it('a map is drawn with the edited graph’s display settings at once, without a run', async () => {
     const before = await header('/api/map?node=vbf&field=value');
-    expect((before.display as Record<string, unknown> | null)?.limits).toBeUndefined();
+    expect(before.display?.limits).toBeUndefined();
     await ok(
       h.api.post('/api/graph/edit', {
         edits: [{ op: 'display', node: 'vbf', display: { limits: [1, 2], colormap: 'magma' } }],
       }),
     );
-    const after = (await header('/api/map?node=vbf&field=value')) as {
-      display: { limits: number[] };
-      style: { limits: number[]; colormap: string };
-      runId: string;
-    };
+    const after = await header('/api/map?node=vbf&field=value');
     expect(after.runId).toBe(before.runId); // still the same run's values …
-    expect(after.display.limits).toEqual([1, 2]); // … drawn as the page now says
+    expect(after.display?.limits).toEqual([1, 2]); // … drawn as the page now says
     expect(after.style.limits).toEqual([1, 2]);
     expect(after.style.colormap).toBe('magma');
     await ok(h.api.post('/api/graph/undo', {}));
-    const undone = (await header('/api/map?node=vbf&field=value')) as {
-      style: { limits: number[]; limitsFrom: string };
-    };
+    const undone = await header('/api/map?node=vbf&field=value');
     expect(undone.style.limits).not.toEqual([1, 2]);
   });
 

@@ -30,6 +30,9 @@ export interface ChainCurves {
   values: { key: string; value: number; unit: string }[];
 }
 
+/** A unit without its explanation: "counts (stat of pixel values)" → "counts". */
+export const shortUnit = (u: string) => u.replace(/\s*\(.*\)\s*$/, '');
+
 const arr = (a: NDArrayJson | undefined) => (a ? (ndarray(a) as Float32Array | Float64Array) : undefined);
 
 export function chainCurves(p: Preview, ops: Record<string, OpSpec>, graph?: Graph | null): ChainCurves {

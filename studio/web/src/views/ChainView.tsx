@@ -9,7 +9,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Graph, Preview } from '../lib/api.ts';
 import { fmt } from '../lib/colour.ts';
-import { chainCurves, type ChainCurves } from '../lib/preview-curves.ts';
+import { chainCurves, shortUnit, type ChainCurves } from '../lib/preview-curves.ts';
 import { useSelect } from '../lib/store.ts';
 import { useWidth } from '../lib/use-width.ts';
 import { Plot, type Series } from '../components/Plot.tsx';
@@ -283,7 +283,7 @@ export function ChainView() {
       {c?.G && (
         <Plot
           testid="plot-gr"
-          title={`G(r) · ${c.pdfNode}${c.fit ? ` + fit ${c.fitNode}` : ''}`}
+          title={`G(r) · ${c.pdfNode}${c.fit ? ` + ${c.fitNode === 'fit' ? 'fit' : `fit '${c.fitNode}'`}` : ''}`}
           xLabel="r (Å)"
           yLabel="G (Å⁻²)"
           width={W}
@@ -406,6 +406,7 @@ function QoiValues({ values }: { values: { key: string; value: number; unit: str
             <span class="v mono">
               {fmt(v.value)}
               {err ? ` ± ${fmt(err.value, 2)}` : ''}
+              {v.unit ? <span class="u"> {shortUnit(v.unit)}</span> : null}
             </span>
           </div>
         );

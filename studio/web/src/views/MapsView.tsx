@@ -11,6 +11,7 @@ import { defaultScale } from '../lib/map-scale.ts';
 import { isActivate } from '../lib/keys.ts';
 import { lineProfile } from '../lib/roi.ts';
 import { useSelect } from '../lib/store.ts';
+import { Colourbar } from '../components/Colourbar.tsx';
 import { Histogram } from '../components/Histogram.tsx';
 import { MapCanvas, type MapTool } from '../components/MapCanvas.tsx';
 import { Plot } from '../components/Plot.tsx';
@@ -267,7 +268,7 @@ function Compare() {
   const [a, setA] = useState('');
   const [b, setB] = useState('');
   const [key, setKey] = useState('');
-  const [diff, setDiff] = useState<ArrayFrame | null>(null);
+  const [diff, setDiff] = useState<(ArrayFrame & { what: string; unit: string | null }) | null>(null);
   const [err, setErr] = useState('');
   const refresh = () => api.runs().then(setRuns, (e) => setErr(String(e.message ?? e)));
   return (
@@ -315,7 +316,8 @@ function Compare() {
           onClick={async () => {
             const m = maps.find((x) => mapKey(x) === key)!;
             try {
-              setDiff(await api.mapDiff(a, b, m.node, m.field));
+              const d = await api.mapDiff(a, b, m.node, m.field);
+              setDiff({ ...d, what: `${key}: ${b} − ${a}`, unit: m.unit });
               setErr('');
             } catch (e) {
               setErr((e as Error).message);
@@ -326,26 +328,33 @@ function Compare() {
         </button>
       </div>
       {err && <div class="error">{err}</div>}
-      {diff && (
-        <div>
-          <span class="mono small" data-testid="diff-stats" data-max-abs={diff.head.maxAbs}>
-            max |Δ| {fmt(diff.head.maxAbs)} · RMS {fmt(diff.head.rms)} · Pearson r {fmt(diff.head.pearson)}
-          </span>
-          <MapCanvas
-            values={diff.data}
-            ny={diff.head.shape[0]}
-            nx={diff.head.shape[1]}
-            width={BIG}
-            scale={{
-              colormap: 'RdBu_r',
-              lo: -(diff.head.maxAbs || 1),
-              hi: diff.head.maxAbs || 1,
-              log: false,
-            }}
-          />
-        </div>
-      )}
+      {diff && <DiffMap diff={diff} />}
     </details>
+  );
+}
+
+/** The difference map, symmetric about 0, with its colour bar in the map's unit and its statistics. */
+function DiffMap({ diff }: { diff: ArrayFrame & { what: string; unit: string | null } }) {
+  const m = diff.head.maxAbs || 1;
+  const scale: Scale = { colormap: 'RdBu_r', lo: -m, hi: m, log: false };
+  const u = diff.unit ? ` ${diff.unit}` : '';
+  return (
+    <div class="diff">
+      <div class="mono small">{diff.what}</div>
+      <span class="mono small" data-testid="diff-stats" data-max-abs={diff.head.maxAbs}>
+        max |Δ| {fmt(diff.head.maxAbs)}
+        {u} · RMS {fmt(diff.head.rms)}
+        {u} · Pearson r {fmt(diff.head.pearson)}
+      </span>
+      <MapCanvas
+        values={diff.data}
+        ny={diff.head.shape[0]}
+        nx={diff.head.shape[1]}
+        width={BIG}
+        scale={scale}
+      />
+      <Colourbar scale={scale} unit={`Δ${u}`} width={BIG} />
+    </div>
   );
 }
 

@@ -24,6 +24,7 @@ import { ellipseFromDrag, ellipseRadius } from '../lib/ellipse-drag.ts';
 import { useSelect } from '../lib/store.ts';
 import { Colourbar } from '../components/Colourbar.tsx';
 import { edit, report, store } from '../state.ts';
+import { placeRingLabels, type RingLabel } from '../lib/ring-labels.ts';
 
 type Tool =
   | 'pan'
@@ -49,6 +50,9 @@ type Drag =
   | { kind: 'mask-brush' };
 
 const SIZE = 480;
+
+/** Ring labels (Q rings, calibrant d-spacings, the ellipse being dragged). */
+const LABEL_FONT = '11px "DejaVu Sans", sans-serif';
 
 export function PatternView() {
   const pattern = useSelect(store, (s) => s.pattern);
@@ -189,7 +193,9 @@ export function PatternView() {
     if (geom) {
       const [cx, cy] = geom.center;
       const [ratio, ang] = geom.ellipse ?? [1, 0];
-      const ring = (rPx: number, colour: string, label?: string, dash?: number[]) => {
+      const labels: RingLabel[] = [];
+      g.font = LABEL_FONT;
+      const ring = (rPx: number, colour: string, label?: string, dash?: number[], priority = 1) => {
         g.save();
         g.strokeStyle = colour;
         g.lineWidth = 1;
@@ -205,12 +211,18 @@ export function PatternView() {
           2 * Math.PI,
         );
         g.stroke();
-        if (label) {
-          g.fillStyle = colour;
-          g.font = '11px "DejaVu Sans", sans-serif';
-          g.fillText(label, X(cx) + (rPx * view.s) / Math.SQRT2 + 3, Y(cy) - (rPx * view.s) / Math.SQRT2 - 3);
-        }
         g.restore();
+        if (label)
+          labels.push({
+            text: label,
+            colour,
+            cx: X(cx),
+            cy: Y(cy),
+            r: rPx * view.s,
+            priority,
+            width: g.measureText(label).width,
+            height: 11,
+          });
       };
       if (show.rings && qKnown) {
         const qMax = (Math.hypot(w, h) / 2) * geom.qPerPixel;
@@ -224,6 +236,8 @@ export function PatternView() {
             r.q / geom.qPerPixel,
             i === calRing ? '#ffe066' : 'rgba(255,224,102,0.6)',
             `${r.label} · ${fmt(r.q, 3)} Å⁻¹`,
+            undefined,
+            i === calRing ? 0 : 2,
           );
         });
       }
@@ -232,6 +246,8 @@ export function PatternView() {
           ellipseDraft.R,
           '#ffe066',
           `b/a ${ellipseDraft.ellipse[0].toFixed(3)} · ${ellipseDraft.ellipse[1].toFixed(1)}°`,
+          undefined,
+          0,
         );
         g.save();
         g.fillStyle = '#ffe066';
@@ -240,6 +256,13 @@ export function PatternView() {
         g.fill();
         g.restore();
       }
+      g.save();
+      g.font = LABEL_FONT;
+      for (const l of placeRingLabels(labels, SIZE, SIZE)) {
+        g.fillStyle = l.colour;
+        g.fillText(l.text, l.x, l.y);
+      }
+      g.restore();
       if (show.detectors) {
         for (const d of [
           ...detectors.filter((x) => !draft || x.node !== draft.node),

@@ -9,6 +9,16 @@ export function RunProgress() {
   const pct = run.total ? Math.round((100 * run.done) / run.total) : run.running ? 0 : run.runId ? 100 : 0;
   const willRun = plan.filter((p) => p.status === 'will run').length;
   const finished = Object.values(run.status).filter((s) => s !== 'pending').length;
+  // While running: the chunk count first (it must stay readable), then which nodes this pass computes.
+  const label = run.running
+    ? `${run.done}/${run.total} chunks${run.pass ? ` · ${run.pass}` : ''}`
+    : !run.runId
+      ? 'not run yet: ▶ computes every node over the scan (cached chunks are read, not recomputed)'
+      : run.error
+        ? 'failed (finished chunks are kept)'
+        : /cancelled/.test(run.message)
+          ? 'cancelled (finished chunks are kept)'
+          : `finished: ${run.nodes.length} nodes`;
   return (
     <section class="panel" data-testid="run-progress" data-running={run.running ? 'yes' : 'no'}>
       <header>
@@ -41,12 +51,9 @@ export function RunProgress() {
           </>
         )}
       </header>
-      <div class="progress">
+      <div class="progress" title={run.running ? run.pass : run.message}>
         <div class="bar" style={{ width: `${pct}%` }} />
-        <span>
-          {run.pass ? `${run.pass}: ` : ''}
-          {run.done}/{run.total} chunks
-        </span>
+        <span data-testid="run-progress-label">{label}</span>
       </div>
       {run.error && <div class="error">{run.error.error}</div>}
       {run.nodes.length > 0 && (

@@ -5,7 +5,7 @@
  */
 import { useMemo } from 'preact/hooks';
 import { fmt } from '../lib/colour.ts';
-import { chainCurves } from '../lib/preview-curves.ts';
+import { chainCurves, shortUnit } from '../lib/preview-curves.ts';
 import { useSelect } from '../lib/store.ts';
 import { store } from '../state.ts';
 
@@ -66,6 +66,3 @@ export function StatusLine() {
     </footer>
   );
 }
-
-/** A unit without its explanation: "counts (stat of pixel values)" → "counts". */
-const shortUnit = (u: string) => u.replace(/\s*\(.*\)\s*$/, '');
