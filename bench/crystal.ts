@@ -111,6 +111,24 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
   const ours = new Int32Array(n);
   const wasmMs = timeOf(wasm, ours);
   const jsMs = timeOf(new Matcher(lib, geom, { ...mo, wasm: false }));
+  // The polar fold alone: in the kernel (what match() uses on uint8 patterns) and polar.ts fold().
+  const folder = wasm as unknown as {
+    foldInKernel(f: Uint8Array, off: number, shift: number): number | null;
+  };
+  const ring = new Float32Array(mo.nTheta);
+  const foldOut = new Float32Array(wasm.polar.nRings * mo.nTheta + 4);
+  const foldMs = (f: (k: number) => void) =>
+    median(
+      Array.from(
+        { length: runs },
+        () =>
+          cpuMs(() => {
+            for (let k = 0; k < n; k++) f(k);
+          }) / n,
+      ),
+    );
+  const foldKernelMs = foldMs((k) => folder.foldInKernel(frames, k * npx, 0));
+  const foldJsMs = foldMs((k) => wasm.polar.fold(frames, k * npx, 0, mo.power, ring, foldOut));
   const rows: BenchRow[] = [
     {
       name: `crystal.match, FCC Ni 1° grid (${T} templates), 144² patterns, WebAssembly SIMD scan (per pattern, 1 core, CPU)`,
@@ -124,6 +142,12 @@ export async function bench(opts: { quick?: boolean } = {}): Promise<BenchRow[]>
       value: jsMs,
       unit: 'ms',
       note: `${(jsMs / wasmMs).toFixed(1)}× the SIMD scan`,
+    },
+    {
+      name: 'crystal.match polar fold of one pattern, WebAssembly kernel (1 core, CPU)',
+      value: foldKernelMs,
+      unit: 'ms',
+      note: `polar.ts fold() in JS: ${foldJsMs.toFixed(3)} ms (${(foldJsMs / foldKernelMs).toFixed(1)}×), same bits`,
     },
     {
       name: 'crystal.templates: Ni, 1° grid, kinematic spots with precession',
