@@ -44,11 +44,11 @@ export function templateLibrary(v: Value, node: string): TemplateLibrary {
 
 export const crystalMatch = defineOp({
   name: 'crystal.match',
-  version: 2,
+  version: 3, // 3: reliability from the finalists' spot agreement (finalists 4; 0 = the scan's scores)
   scope: 'frame',
   title: 'Phase and orientation by template matching',
   description:
-    "For each pattern: polar transform on the geometry (ellipse removed), ring-mean background removed, Friedel halves folded; every template correlated over all in-plane angles (step angleStepDeg), the best (phase, beam direction, in-plane angle) kept. correlation = Σ w·F / (‖w‖‖F‖); reliability = 100·(1 − Q₂/Q₁) (ASTAR), Q₂ the best solution more than reliabilityMinDeg away in orientation (crystal symmetry and the Friedel 180° turn factored out). inplaneDeg: angle of the beam direction's e1 = normalise(z × [100]) (× [010] near [100]) on the detector, from +column towards +row, modulo 180° (a kinematic pattern cannot tell φ from φ + 180°).",
+    "For each pattern: polar transform on the geometry (ellipse removed), ring-mean background removed, Friedel halves folded; every template correlated over all in-plane angles (step angleStepDeg), the best (phase, beam direction, in-plane angle) kept. correlation = Σ w·F / (‖w‖‖F‖); reliability = 100·(1 − Q₂/Q₁) (ASTAR), Q₂ the best solution more than reliabilityMinDeg away in orientation (crystal symmetry and the Friedel 180° turn factored out), Q₁ and Q₂ re-scored on the raw pattern by where the spots are (the scan's best few near and `finalists` far solutions; Dice agreement of predicted and observed spots at sub-pixel resolution), so zones whose spots differ by a pixel are told apart; 0 where the pattern shows no spot. inplaneDeg: angle of the beam direction's e1 = normalise(z × [100]) (× [010] near [100]) on the detector, from +column towards +row, modulo 180° (a kinematic pattern cannot tell φ from φ + 180°).",
   inputs: {
     frames: { scope: 'frame', description: 'patterns (source.frames)' },
     geometry: {
@@ -89,6 +89,14 @@ export const crystalMatch = defineOp({
       unit: '°',
       description:
         'a second solution counts for the reliability only if it differs from the best by more than this',
+    },
+    finalists: {
+      type: 'integer',
+      min: 0,
+      max: 50,
+      default: 4,
+      description:
+        "far solutions (the scan's best beyond reliabilityMinDeg) re-scored with the winner's near ones by spot agreement for the reliability; 0 = the scan's own scores (reliability of near-degenerate zones then ≈ 0–5)",
     },
     refine: {
       type: 'boolean',
@@ -134,6 +142,7 @@ export const crystalMatch = defineOp({
       nTheta,
       power: p.power,
       minSepDeg: p.reliabilityMinDeg,
+      finalists: p.finalists,
     });
     const tm = (inputs.templates.meta ?? {}) as Record<string, number>;
     const phaseNames = ((inputs.templates.meta?.phases as { name?: string }[] | undefined) ?? []).map((x) =>

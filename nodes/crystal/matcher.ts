@@ -5,6 +5,9 @@
  * Σ w F / (‖w‖ ‖F‖), 1 when the pattern is exactly the template.
  * Reliability (ASTAR): 100 · (1 − Q₂/Q₁), Q₂ the best score of a solution whose orientation differs
  * from the best by more than `minSepDeg` (up to the crystal symmetry and the Friedel 180° turn).
+ * With `finalists` > 0, Q₁ and Q₂ are re-scored on the raw pattern by where the spots are
+ * (spot-agreement.ts): Q₁ the best of the winner's near finalists, Q₂ the best of the far ones; the
+ * match itself (template, angle, correlation) stays the scan's.
  */
 import type { Mat3, Vec3 } from './symmetry.ts';
 import {
@@ -16,6 +19,10 @@ import {
 } from './symmetry.ts';
 import { ensureMemory, wasmInstance } from '../../engine/wasm.ts';
 import { PolarTable } from './polar.ts';
+import { SpotAgreement, type Finalist } from './spot-agreement.ts';
+
+/** Finalists from near the scan's winner (its own template included) for the re-scoring. */
+const NEAR_FINALISTS = 3;
 
 interface CorrelateKernel extends WebAssembly.Exports {
   memory: WebAssembly.Memory;
@@ -75,6 +82,8 @@ export interface MatchOptions {
   /** Scan the templates with the WebAssembly SIMD kernel (correlate.wat) instead of plain JS. */
   wasm?: boolean;
   minSepDeg: number;
+  /** Far solutions re-scored by spot agreement with the winner's (0 = the scan's scores only). */
+  finalists?: number;
 }
 
 export interface MatchResult {
@@ -114,6 +123,7 @@ export class Matcher {
   private readonly nearCache = new Map<number, Uint8Array>();
   /** ‖F‖ of the pattern of the last match(). */
   private lastNorm = 1;
+  private readonly agree: SpotAgreement | null;
 
   constructor(
     readonly lib: TemplateLibrary,
@@ -136,6 +146,8 @@ export class Matcher {
     this.ring = new Float32Array(o.nTheta);
     this.acc = new Float32Array(this.half);
     this.groups = lib.laue.map(rotationGroup);
+    this.agree =
+      (o.finalists ?? 0) > 0 ? new SpotAgreement(this.polar, o.qPerPixel, r0, r0 + nRings - 1) : null;
 
     // Fold each template: a spot and its Friedel mate land on the same (ring, angle mod π) cell.
     const starts = [0];
@@ -384,8 +396,56 @@ export class Matcher {
     out.template = top;
     out.inplane = phi;
     out.correlation = q1 / norm;
-    out.reliability = q1 > 0 ? 100 * (1 - this.secondBest(top, phi, at) / q1) : 0;
+    if (this.agree) out.reliability = this.rescore(frame, offset, shift, top, phi, at);
+    else out.reliability = q1 > 0 ? 100 * (1 - this.secondBest(top, phi, at) / q1) : 0;
     return out;
+  }
+
+  /**
+   * Reliability from the finalists re-scored by spot agreement: the best NEAR_FINALISTS templates
+   * near the winner's beam direction (Q₁: the best of them) against the best `finalists` beyond it
+   * and the winner's best far in-plane maximum (Q₂); 0 when a far one agrees better.
+   */
+  private rescore(
+    frame: ArrayLike<number>,
+    offset: number,
+    shift: number,
+    top: number,
+    phi: number,
+    at: number,
+  ): number {
+    const { acc, best, bestPhi, half, lib } = this;
+    const near = this.nearOf(top);
+    const nearT = topK(best, NEAR_FINALISTS, (t) => near[t] === 1 && t !== top);
+    const farT = topK(best, this.o.finalists ?? 0, (t) => near[t] === 0);
+    const start = (t: number, p: number): Finalist => ({
+      s0: lib.spotStart[t],
+      s1: lib.spotStart[t + 1],
+      phi: p,
+    });
+    const nearF = [start(top, phi), ...nearT.map((t) => start(t, bestPhi[t] * this.binRad))];
+    const farF = farT.map((t) => start(t, bestPhi[t] * this.binRad));
+    // The winner's own best other in-plane solution (a different orientation of the same zone).
+    const rTop = this.orientationOf(top, phi);
+    const group = this.groups[lib.phase[top]];
+    let other = -1;
+    for (let p = 0; p < half; p++) {
+      if (p === at || (other >= 0 && acc[p] <= acc[other])) continue;
+      if (acc[p] < acc[(p + 1) % half] || acc[p] < acc[(p + half - 1) % half]) continue;
+      if (misorientation(rTop, this.orientationOf(top, p * this.binRad), group) > this.minSepRad) other = p;
+    }
+    if (other >= 0) farF.push(start(top, other * this.binRad));
+    const spots = { q: lib.spotQ, angle: lib.spotAngle, intensity: lib.spotIntensity };
+    const s = this.agree!.scoreAll(frame, offset, shift, spots, [...nearF, ...farF], this.binRad);
+    let q1 = 0;
+    for (let k = 0; k < nearF.length; k++) q1 = Math.max(q1, s[k]);
+    let q2 = 0;
+    for (let k = nearF.length; k < s.length; k++) q2 = Math.max(q2, s[k]);
+    return q1 > 0 ? 100 * Math.max(0, 1 - q2 / q1) : 0;
+  }
+
+  private get minSepRad(): number {
+    return (this.o.minSepDeg * Math.PI) / 180;
   }
 
   /** Flags of the templates (same phase) whose beam direction is within minSep of template t's, up to symmetry. */
@@ -432,4 +492,21 @@ export class Matcher {
     for (let t = 0; t < nT; t++) if (near[t] && t !== top && best[t] > q2 && far(t, bestPhi[t])) q2 = best[t];
     return q2;
   }
+}
+
+/** Indices of the k largest values of `v` among those `keep` accepts, largest first. */
+function topK(v: Float32Array, k: number, keep: (i: number) => boolean): number[] {
+  const idx: number[] = [];
+  if (k <= 0) return idx;
+  for (let i = 0; i < v.length; i++) {
+    if (!keep(i) || (idx.length === k && v[i] <= v[idx[k - 1]])) continue;
+    if (idx.length < k) idx.push(i);
+    let j = idx.length - 1;
+    while (j > 0 && v[idx[j - 1]] < v[i]) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = i;
+  }
+  return idx;
 }

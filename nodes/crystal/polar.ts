@@ -23,6 +23,12 @@ export class PolarTable {
   private readonly fx: Float32Array;
   private readonly fy: Float32Array;
   private readonly w: number;
+  private readonly h: number;
+  private readonly cx: number;
+  private readonly cy: number;
+  /** cos, sin of the ellipse's major-axis angle, and √(axis ratio). */
+  private readonly cs: [number, number];
+  private readonly sk: number;
 
   /** Rings at corrected radius r0, r0 + 1, … r0 + nRings − 1 (px). */
   constructor(
@@ -34,34 +40,31 @@ export class PolarTable {
     this.nTheta = nTheta;
     this.nRings = nRings;
     this.w = g.w;
+    this.h = g.h;
     const n = nRings * nTheta;
     this.idx = new Int32Array(n);
     this.fx = new Float32Array(n);
     this.fy = new Float32Array(n);
     // Corrected (round) offset → pixel offset: stretch by 1/√k along the major axis, √k across.
     const phi = (g.angleDeg * Math.PI) / 180;
-    const [c, s] = [Math.cos(phi), Math.sin(phi)];
-    const sk = Math.sqrt(g.axisRatio);
+    this.cs = [Math.cos(phi), Math.sin(phi)];
+    this.sk = Math.sqrt(g.axisRatio);
+    this.cx = g.cx;
+    this.cy = g.cy;
+    const px = new Float64Array(2);
     for (let ri = 0; ri < nRings; ri++) {
       const rho = r0 + ri;
       for (let t = 0; t < nTheta; t++) {
-        const th = (2 * Math.PI * t) / nTheta;
-        const ac = rho * Math.cos(th);
-        const ar = rho * Math.sin(th);
-        const a = (ac * c + ar * s) / sk;
-        const b = (-ac * s + ar * c) * sk;
-        const col = g.cx + a * c - b * s;
-        const row = g.cy + a * s + b * c;
-        const c0 = Math.floor(col);
-        const r0i = Math.floor(row);
         const k = ri * nTheta + t;
-        if (c0 < 0 || r0i < 0 || c0 + 1 >= g.w || r0i + 1 >= g.h) {
+        if (!this.pixelAt(rho, (2 * Math.PI * t) / nTheta, px)) {
           this.idx[k] = -1;
           continue;
         }
+        const c0 = Math.floor(px[0]);
+        const r0i = Math.floor(px[1]);
         this.idx[k] = r0i * g.w + c0;
-        this.fx[k] = col - c0;
-        this.fy[k] = row - r0i;
+        this.fx[k] = px[0] - c0;
+        this.fy[k] = px[1] - r0i;
       }
     }
   }
@@ -69,6 +72,45 @@ export class PolarTable {
   /** Detector width (px): a sample's lower neighbours are `width` pixels after its top-left one. */
   get width(): number {
     return this.w;
+  }
+
+  get height(): number {
+    return this.h;
+  }
+
+  /** Corrected radius ρ (px) and angle θ (rad) of pixel (col, row) into `out`: the inverse of pixelAt. */
+  correctedPolar(col: number, row: number, out: Float64Array): void {
+    const [c, s] = this.cs;
+    const dc = col - this.cx;
+    const dr = row - this.cy;
+    const a = (dc * c + dr * s) * this.sk;
+    const b = (-dc * s + dr * c) / this.sk;
+    out[0] = Math.hypot(a, b);
+    out[1] = Math.atan2(a * s + b * c, a * c - b * s);
+  }
+
+  correctedRadius(col: number, row: number): number {
+    const [c, s] = this.cs;
+    const dc = col - this.cx;
+    const dr = row - this.cy;
+    return Math.hypot((dc * c + dr * s) * this.sk, (-dc * s + dr * c) / this.sk);
+  }
+
+  /**
+   * Pixel (col, row) into `out` of corrected radius ρ (px) and angle θ (rad, from +column towards
+   * +row); false when its bilinear neighbourhood is not on the detector.
+   */
+  pixelAt(rho: number, th: number, out: Float64Array): boolean {
+    const [c, s] = this.cs;
+    const ac = rho * Math.cos(th);
+    const ar = rho * Math.sin(th);
+    const a = (ac * c + ar * s) / this.sk;
+    const b = (-ac * s + ar * c) * this.sk;
+    const col = this.cx + a * c - b * s;
+    const row = this.cy + a * s + b * c;
+    out[0] = col;
+    out[1] = row;
+    return col >= 0 && row >= 0 && Math.floor(col) + 1 < this.w && Math.floor(row) + 1 < this.h;
   }
 
   /** The sampling table (for reference implementations such as bench/crystal_match_numpy.py; the matcher's kernel). */
